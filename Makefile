@@ -1,0 +1,30 @@
+# The README's two quick-start commands. Both install what the build needs from Debian's packages
+# (apt-get, when run as root; otherwise they print the one line to run and stop).
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libzstd-dev \
+               libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+# Only the tests need these: a headless browser to render the HTML reports, real programs to track.
+TEST_PACKAGES = chromium python3 perl sqlite3 git gcc
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: demo test build deps test-deps clean
+
+demo: deps build
+	./scripts/demo.sh $(BUILD_DIR)
+
+test: deps test-deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+build:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+deps:
+	@./scripts/install-deps.sh $(DEB_PACKAGES)
+
+test-deps:
+	@./scripts/install-deps.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf $(BUILD_DIR)

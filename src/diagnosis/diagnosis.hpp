@@ -1,0 +1,120 @@
+// The diagnosis engine: from a memory series (any gauge over time) to a verdict a person can act on.
+// One library shared by run/attach/analyze, the reports, the in-process API and the monitor.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leakscope::diagnosis {
+
+enum class Pattern {
+    stable,
+    warmup_plateau,
+    bounded_sawtooth,
+    periodic_spikes,
+    linear_growth,
+    staircase_growth,
+    accelerating_growth,
+    fragmentation,
+    insufficient_data,
+};
+
+enum class Severity { none, low, medium, high, critical };
+
+/// The schema's spelling ("warmup_plateau", "critical", ...).
+std::string_view to_string(Pattern pattern);
+std::string_view to_string(Severity severity);
+std::optional<Pattern> pattern_from_string(std::string_view text);
+
+/// A gauge over time. t_s strictly increasing (irregular intervals and gaps are fine).
+struct Series {
+    std::vector<double> t_s;
+    std::vector<double> value;   ///< bytes (or entries, for monitor gauges)
+    std::vector<double> value_max;  ///< optional: peak within each point (merged buckets); empty = value
+    std::vector<double> events;  ///< optional: cumulative work units at each point; empty when unknown
+};
+
+struct Options {
+    std::optional<double> limit_bytes;  ///< where the process fails (cgroup, --limit, MemTotal)
+    double confidence_level = 0.95;     ///< of the rate interval
+    /// Growth below this fraction of the process's size per hour is "not practically a leak"
+    /// even when statistically significant (allocator noise, counters).
+    double practical_floor_fraction_per_hour = 0.001;
+    /// And below this absolute rate.
+    double practical_floor_bytes_per_s = 64.0;
+};
+
+struct Diagnosis {
+    Pattern pattern = Pattern::insufficient_data;
+    bool leak = false;
+    Severity severity = Severity::none;
+    double confidence = 0;  ///< 0..1
+    std::string summary;    ///< one or two plain sentences
+
+    // Growth.
+    double warmup_bytes = 0;      ///< one-time growth before steady state
+    double warmup_end_s = 0;      ///< when steady state began
+    double steady_rate_bytes_per_s = 0;
+    double rate_ci_low_bytes_per_s = 0;
+    double rate_ci_high_bytes_per_s = 0;
+    double trend_p_value = 1;     ///< Mann–Kendall (Hamed–Rao) on the steady part
+    std::optional<double> rate_bytes_per_event;
+    std::optional<double> rate_per_event_ci_low;
+    std::optional<double> rate_per_event_ci_high;
+
+    // Shape, for the charts.
+    double fit_intercept_bytes = 0;  ///< fitted steady-state level at warmup_end_s
+    std::vector<double> change_points_s;
+    std::optional<double> period_s;  ///< sawtooth / spike period when detected
+    double baseline_bytes = 0;       ///< level at the start of steady state
+    double peak_bytes = 0;
+    double final_bytes = 0;
+
+    // When it will hurt.
+    std::optional<double> limit_bytes;
+    std::optional<double> time_to_limit_s;        ///< from the peaks, not the floor
+    std::optional<double> restart_interval_s;     ///< keeps the peaks under the limit (with margin)
+    double fraction_of_samples_near_limit = 0;    ///< sustained high usage (> 80% of the limit)
+};
+
+/// Diagnoses one gauge.
+Diagnosis diagnose(const Series& series, const Options& options = {});
+
+/// Diagnoses a process: RSS plus, when the tracker ran, the live heap and mapped bytes. The verdict
+/// rests on the live heap when known; RSS that grows while the heap does not is `fragmentation`.
+struct ProcessSeries {
+    Series rss;
+    std::optional<Series> live_heap;  ///< same t_s as rss
+    std::optional<Series> mapped;     ///< same t_s as rss
+};
+struct ProcessDiagnosis {
+    Diagnosis verdict;      ///< the one the report leads with
+    std::string metric;     ///< "live_heap" or "rss" (or "pss"): the series the verdict rests on
+    Diagnosis rss;          ///< RSS on its own
+    std::optional<Diagnosis> live_heap;
+    /// RSS growth explained by its parts over the steady state (bytes/s), when the heap is known.
+    struct Decomposition {
+        double rss_rate = 0, live_heap_rate = 0, mapped_rate = 0, allocator_retained_rate = 0;
+    };
+    std::optional<Decomposition> decomposition;
+};
+ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options = {});
+
+/// Per allocation site: the same diagnosis on each site's live bytes, ranked by steady growth, with
+/// the leak calls controlled for false discoveries across sites (Benjamini–Hochberg).
+struct SiteInput {
+    std::vector<double> live_bytes;  ///< on the shared grid
+};
+struct SiteVerdict {
+    std::size_t index = 0;  ///< into the input vector
+    Diagnosis diagnosis;
+    double q_value = 1;     ///< BH-adjusted p-value of the trend
+};
+std::vector<SiteVerdict> diagnose_sites(const std::vector<double>& grid_t_s,
+                                        const std::vector<SiteInput>& sites,
+                                        const std::vector<double>& events,
+                                        const Options& options = {});
+
+}  // namespace leakscope::diagnosis
