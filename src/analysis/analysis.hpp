@@ -1,0 +1,54 @@
+// Recording + diagnosis -> the analysis that every report (JSON, terminal, HTML, Markdown) renders.
+// One place computes it, so every front end tells the same story.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diagnosis/diagnosis.hpp"
+#include "model/recording.hpp"
+
+namespace leakscope::analysis {
+
+/// One allocation call site (a deduplicated stack), named and diagnosed.
+struct SiteReport {
+    StackId stack;
+    std::uint32_t process = 0;
+    std::string function;               ///< innermost frame that is the user's code
+    std::optional<std::string> file;
+    std::optional<int> line;
+    std::optional<std::string> module;
+    std::vector<std::string> frames;    ///< "function (file:line)", innermost first, the whole stack
+    double live_bytes = 0;              ///< live at the end
+    double peak_live_bytes = 0;
+    std::uint64_t total_allocations = 0;
+    std::uint64_t total_bytes = 0;
+    diagnosis::Diagnosis diagnosis;     ///< of this site's live bytes over time
+    double q_value = 1;                 ///< false-discovery-adjusted trend p-value
+    std::size_t series_index = 0;       ///< into Recording::sites.sites
+};
+
+struct Analysis {
+    diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
+    std::vector<SiteReport> sites;        ///< most steady growth first
+    double duration_s = 0;
+    std::size_t samples = 0;              ///< raw samples the series stands for
+    std::uint64_t events = 0;             ///< work units counted over the run
+    double start_rss = 0, peak_rss = 0, end_rss = 0;
+    std::optional<double> limit_bytes;    ///< the limit the projection used
+    std::string limit_source;             ///< "cgroup", "--limit", "machine memory"
+};
+
+struct Options {
+    std::optional<double> limit_bytes;         ///< --limit overrides the recorded limits
+    std::vector<std::string> debug_dirs;       ///< --debug-dir, for symbolizing
+    std::size_t max_sites = 50;                ///< sites kept in the report
+};
+
+/// Diagnoses the recording. Symbolizes stacks from the recording's symbols, or from its module map
+/// when the recording has none (leakscope was killed before it could symbolize).
+Analysis analyze(const Recording& recording, const Options& options = {});
+
+}  // namespace leakscope::analysis
