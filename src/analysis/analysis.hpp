@@ -37,6 +37,8 @@ struct Analysis {
     std::size_t samples = 0;              ///< raw samples the series stands for
     std::uint64_t events = 0;             ///< work units counted over the run
     double start_rss = 0, peak_rss = 0, end_rss = 0;
+    std::uint32_t max_processes = 0;      ///< most processes seen at once in the tree
+    std::uint32_t max_threads = 0;
     std::optional<double> limit_bytes;    ///< the limit the projection used
     std::string limit_source;             ///< "cgroup", "--limit", "machine memory"
 };

@@ -44,6 +44,10 @@ struct Options {
     double practical_floor_fraction_per_hour = 0.001;
     /// And below this absolute rate.
     double practical_floor_bytes_per_s = 64.0;
+    /// Long series are aggregated to at most this many time bins (block median/min/max) first; the
+    /// trend statistics cost O(points^2). 2000 keeps a diagnosis well under 100 ms of CPU; per-site
+    /// diagnosis of hundreds of sites may use fewer.
+    std::size_t max_points = 2000;
 };
 
 struct Diagnosis {

@@ -1,0 +1,30 @@
+// The words a leakscope verdict is spoken in: the memory pattern and how bad it is. Same names and
+// spellings as the JSON report (`leakscope run --json`), so results from the API and the CLI compare.
+#pragma once
+
+#include <string_view>
+
+#include "leakscope/export.h"
+
+namespace leakscope {
+
+enum class Pattern {
+    stable,               ///< flat
+    warmup_plateau,       ///< one-time growth, then flat: not a leak
+    bounded_sawtooth,     ///< grows and is trimmed back to a cap, again and again: not a leak
+    periodic_spikes,      ///< returns to its baseline after each spike: not a leak
+    linear_growth,        ///< steady growth that does not stop: a leak
+    staircase_growth,     ///< grows in steps that never come back down: a leak
+    accelerating_growth,  ///< grows faster and faster: a leak
+    fragmentation,        ///< resident memory grows while the live heap does not
+    insufficient_data,    ///< too few points to tell
+};
+
+enum class Severity { none, low, medium, high, critical };
+
+/// "warmup_plateau", "linear_growth", ... (the JSON report's spelling).
+LEAKSCOPE_API std::string_view to_string(Pattern pattern);
+/// "none", "low", "medium", "high", "critical".
+LEAKSCOPE_API std::string_view to_string(Severity severity);
+
+}  // namespace leakscope

@@ -1,0 +1,93 @@
+#include "analysis/analysis.hpp"
+
+#include <algorithm>
+
+#include "analysis/site_naming.hpp"
+
+namespace leakscope::analysis {
+namespace {
+
+/// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
+/// report comes one interval after the target starts, so the first samples may lack the heap. For
+/// `run` the tracker was preloaded at exec, when the heap was empty, so those samples count as 0
+/// (a cache filled in the first 50 ms is a warm-up, not a level the run began at); for `attach`
+/// (never tracked) or a tracker that went quiet, the verdict rests on RSS.
+diagnosis::ProcessSeries process_series(const Recording& recording) {
+    const auto& samples = recording.samples;
+    std::size_t first_known = 0;
+    while (first_known < samples.size() && !known(samples[first_known].live_heap)) ++first_known;
+    bool heap_known = first_known < samples.size() && !recording.info.attached;
+    for (std::size_t i = first_known; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
+    if (heap_known && samples[first_known].t_s - samples.front().t_s > 2.0) heap_known = false;  // a late tracker
+
+    diagnosis::ProcessSeries series;
+    diagnosis::Series heap, mapped;
+    bool any_events = false;
+    for (const auto& s : samples) {
+        series.rss.t_s.push_back(s.t_s);
+        series.rss.value.push_back(static_cast<double>(s.rss));
+        series.rss.value_max.push_back(static_cast<double>(s.rss_max));
+        series.rss.events.push_back(static_cast<double>(s.events));
+        any_events = any_events || s.events > 0;
+        if (heap_known) {
+            heap.t_s.push_back(s.t_s);
+            // Tracked memory: the heap plus anonymous mappings (a leak through mmap is a leak too).
+            const double mapped_bytes = known(s.mapped) ? static_cast<double>(s.mapped) : 0.0;
+            const double heap_bytes = known(s.live_heap) ? static_cast<double>(s.live_heap) : 0.0;
+            const double heap_peak = known(s.live_heap_max) ? static_cast<double>(s.live_heap_max) : heap_bytes;
+            heap.value.push_back(heap_bytes + mapped_bytes);
+            heap.value_max.push_back(heap_peak + mapped_bytes);
+            heap.events.push_back(static_cast<double>(s.events));
+            mapped.t_s.push_back(s.t_s);
+            mapped.value.push_back(mapped_bytes);
+        }
+    }
+    if (!any_events) {
+        series.rss.events.clear();
+        heap.events.clear();
+    }
+    if (heap_known) {
+        series.live_heap = std::move(heap);
+        series.mapped = std::move(mapped);
+    }
+    return series;
+}
+
+/// The limit the projection runs against: --limit, then the cgroup's, then the machine's memory.
+std::pair<std::optional<double>, std::string> choose_limit(const Recording& recording, const Options& options) {
+    const auto& info = recording.info;
+    if (options.limit_bytes) return {options.limit_bytes, "--limit"};
+    if (info.user_limit_bytes) return {static_cast<double>(*info.user_limit_bytes), "--limit"};
+    if (info.cgroup_limit_bytes) return {static_cast<double>(*info.cgroup_limit_bytes), "cgroup"};
+    if (info.machine_memory_bytes) return {static_cast<double>(*info.machine_memory_bytes), "machine memory"};
+    return {std::nullopt, ""};
+}
+
+}  // namespace
+
+Analysis analyze(const Recording& recording, const Options& options) {
+    Analysis result;
+    const auto& samples = recording.samples;
+    if (!samples.empty()) {
+        result.duration_s = samples.back().t_s - samples.front().t_s;
+        result.start_rss = static_cast<double>(samples.front().rss);
+        result.end_rss = static_cast<double>(samples.back().rss);
+        result.events = samples.back().events;
+        for (const auto& s : samples) {
+            result.samples += s.merged;
+            result.max_processes = std::max(result.max_processes, s.processes);
+            result.max_threads = std::max(result.max_threads, s.threads);
+            result.peak_rss = std::max(result.peak_rss, static_cast<double>(std::max(s.rss_max, s.rss)));
+        }
+    }
+    if (recording.end && recording.end->duration_s > result.duration_s) result.duration_s = recording.end->duration_s;
+
+    diagnosis::Options diagnosis_options;
+    std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);
+    diagnosis_options.limit_bytes = result.limit_bytes;
+    result.process = diagnosis::diagnose_process(process_series(recording), diagnosis_options);
+    result.sites = diagnose_and_name_sites(recording, diagnosis_options, options);
+    return result;
+}
+
+}  // namespace leakscope::analysis

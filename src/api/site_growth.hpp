@@ -1,0 +1,44 @@
+// Per-site live bytes at a few cycles of a measurement (tracker only), and from them the sites that grow
+// per cycle in steady state. Buffers are allocated before the first measured cycle, so taking a
+// snapshot between cycles adds nothing to the live heap being measured.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "api/tracker_sites_abi.h"
+#include "leakscope/cycles.hpp"
+
+namespace leakscope::detail {
+
+class SiteGrowth {
+public:
+    /// `at_cycles`: the cycles after which snapshots are taken (sorted, unique).
+    SiteGrowth(leakscope_tracker_sites_fn sites, std::vector<std::size_t> at_cycles,
+               std::size_t capacity = 4096);
+
+    /// The next cycle at which take() is due; SIZE_MAX when all are taken.
+    std::size_t next_cycle() const;
+    /// Takes the snapshot due at next_cycle(); allocates nothing.
+    void take();
+
+    /// Sites whose live bytes grew from the first snapshot at or after `steady_from_cycle` to the last,
+    /// largest growth first, at most `max_sites`, with names from dladdr.
+    std::vector<Site> top_growing(double steady_from_cycle, std::size_t max_sites) const;
+
+private:
+    struct Snapshot {
+        std::size_t cycle = 0;
+        std::size_t count = 0;
+        std::vector<leakscope_tracker_site> sites;
+    };
+    leakscope_tracker_sites_fn sites_fn_;
+    std::vector<Snapshot> snapshots_;
+    std::size_t taken_ = 0;
+};
+
+/// Fills function/module/offset/location of `site` from its frames: the first frame outside the C
+/// library, libstdc++ and leakscope itself (operator new, std::vector growth) is the one a person fixes.
+void name_site(Site& site);
+
+}  // namespace leakscope::detail

@@ -1,0 +1,57 @@
+// `leakscope attach PID`: watch a running process and its children until it exits, Ctrl-C, or
+// --duration. The process is never stopped or changed: attach samples /proc only.
+#include <memory>
+
+#include "cli/cli_error.hpp"
+#include "cli/command.hpp"
+#include "cli/report_options.hpp"
+#include "cli/watch_options_cli.hpp"
+#include "session/watch_session.hpp"
+
+namespace leakscope::cli {
+namespace {
+
+struct AttachArguments {
+    std::string pid_text;
+    WatchOptionsText watch;
+    ReportOptions reports;
+    bool fail_on_leak = false;
+};
+
+int attach(const AttachArguments& args) {
+    char* end = nullptr;
+    const long pid = std::strtol(args.pid_text.c_str(), &end, 10);
+    if (args.pid_text.empty() || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
+        throw CliError("'" + args.pid_text + "' is not a process id", kExitUsage);
+    auto options = parse_watch_options(args.watch, args.reports.limit_text);
+    args.reports.analysis_options();
+    options.track = false;
+
+    auto result = session::attach_and_watch(static_cast<pid_t>(pid), options);
+    for (const auto& note : result.notes) std::fprintf(stderr, "leakscope: %s\n", note.c_str());
+    const auto analysis = analyze_and_report(result.recording, args.reports, options.recording_path.string());
+    return args.fail_on_leak && analysis.process.verdict.leak ? kExitLeakFound : 0;
+}
+
+}  // namespace
+
+Command add_attach_command(CLI::App& parent) {
+    auto args = std::make_shared<AttachArguments>();
+    auto* app = parent.add_subcommand("attach", "Watch the memory of a running process (and its children)");
+    app->footer(
+        "Samples /proc until the process exits, Ctrl-C, or --duration; then diagnoses and reports.\n"
+        "Allocation call sites are not tracked when attaching (use `leakscope run` for that).\n"
+        "Exit code: 0; with --fail-on-leak, 100 when the verdict is a leak; 2 bad options; 125 failure\n"
+        "(no such process, /proc not readable).\n"
+        "\n"
+        "Examples:\n"
+        "  leakscope attach 4242 --duration 30m --json report.json\n"
+        "  leakscope attach $(pidof my-service) --interval 1s --limit 8G");
+    app->add_option("pid", args->pid_text, "Process id to watch")->required()->option_text("PID");
+    add_watch_options(*app, args->watch, /*with_tracking=*/false);
+    add_report_options(*app, args->reports);
+    app->add_flag("--fail-on-leak", args->fail_on_leak, "Exit with code 100 when the verdict is a leak (for CI)");
+    return {app, [args] { return attach(*args); }};
+}
+
+}  // namespace leakscope::cli

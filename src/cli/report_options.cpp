@@ -1,0 +1,90 @@
+#include "cli/report_options.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+
+#include "cli/cli_error.hpp"
+#include "cli/units_parsing.hpp"
+#include "report/json_report.hpp"
+#include "report/csv_series.hpp"
+#include "report/folded_stacks.hpp"
+#include "report/html_report.hpp"
+#include "report/markdown_report.hpp"
+#include "report/terminal_summary.hpp"
+
+namespace leakscope::cli {
+namespace {
+
+std::string write_error(const char* what, const std::string& path) {
+    return std::string("cannot write the ") + what + " to " + path + ": " + std::strerror(errno);
+}
+
+/// Writes one report file; a path that cannot be written is a clear error, not a silent loss.
+void write_file(const std::string& path, const char* what, const std::function<void(std::ostream&)>& write) {
+    if (path.empty()) return;
+    if (path == "-") {
+        write(std::cout);
+        std::cout.flush();
+        return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw CliError(write_error(what, path));
+    write(out);
+    out.flush();
+    if (!out) throw CliError(write_error(what, path));
+}
+
+}  // namespace
+
+analysis::Options ReportOptions::analysis_options() const {
+    analysis::Options options;
+    options.debug_dirs = debug_dirs;
+    if (!limit_text.empty()) {
+        const auto bytes = parse_bytes(limit_text);
+        if (!bytes || *bytes == 0)
+            throw CliError("--limit: '" + limit_text + "' is not a size (examples: 512M, 8G, 2GiB)", kExitUsage);
+        options.limit_bytes = static_cast<double>(*bytes);
+    }
+    return options;
+}
+
+void add_report_options(CLI::App& command, ReportOptions& options) {
+    command.add_option("--json", options.json_path, "Write the JSON report (report-schema.json) to FILE ('-' = stdout)")
+        ->option_text("FILE")->group("Reports");
+    command.add_option("--html", options.html_path, "Write the self-contained HTML report with charts to FILE")
+        ->option_text("FILE")->group("Reports");
+    command.add_option("--markdown", options.markdown_path, "Write the report as Markdown tables (for issues and PRs)")
+        ->option_text("FILE")->group("Reports");
+    command.add_option("--folded", options.folded_path, "Write folded stacks of live bytes (for flame-graph tools)")
+        ->option_text("FILE")->group("Reports");
+    command.add_option("--csv", options.csv_path, "Write the memory series as CSV")->option_text("FILE")->group("Reports");
+    command.add_option("--limit", options.limit_text,
+                       "Memory limit for the projection (default: the cgroup's limit, else the machine's memory), "
+                       "e.g. 8G")
+        ->option_text("SIZE")->group("Diagnosis");
+    command.add_option("--debug-dir", options.debug_dirs,
+                       "Where to look for separate debug files by build-id (repeatable; default /usr/lib/debug)")
+        ->option_text("DIR")->group("Diagnosis");
+    command.add_flag("-q,--quiet", options.quiet, "Print no summary at the end")->group("Reports");
+}
+
+analysis::Analysis analyze_and_report(const Recording& recording, const ReportOptions& options,
+                                      const std::string& recording_path) {
+    const auto analysis = analysis::analyze(recording, options.analysis_options());
+    write_file(options.json_path, "JSON report", [&](std::ostream& out) { report::write_json(out, recording, analysis); });
+    write_file(options.html_path, "HTML report", [&](std::ostream& out) { report::write_html(out, recording, analysis); });
+    write_file(options.markdown_path, "Markdown report",
+               [&](std::ostream& out) { report::write_markdown(out, recording, analysis); });
+    write_file(options.folded_path, "folded stacks", [&](std::ostream& out) { report::write_folded(out, recording, analysis); });
+    write_file(options.csv_path, "CSV series", [&](std::ostream& out) { report::write_csv(out, recording, analysis); });
+    if (!options.quiet) {
+        report::print_terminal_summary(stderr, recording, analysis, report::use_color(STDERR_FILENO), recording_path);
+    }
+    return analysis;
+}
+
+}  // namespace leakscope::cli

@@ -1,0 +1,62 @@
+// `leakscope run [options] -- CMD [ARGS...]`: start CMD, watch its process tree until it ends, then
+// diagnose and report. Exits with CMD's own exit code (or 100 with --fail-on-leak and a leak).
+#include <memory>
+
+#include "cli/cli_error.hpp"
+#include "cli/command.hpp"
+#include "cli/report_options.hpp"
+#include "cli/watch_options_cli.hpp"
+#include "launch/target_process.hpp"
+#include "session/watch_session.hpp"
+
+namespace leakscope::cli {
+namespace {
+
+struct RunArguments {
+    WatchOptionsText watch;
+    ReportOptions reports;
+    bool fail_on_leak = false;
+};
+
+int run(const CLI::App& app, const RunArguments& args) {
+    const std::vector<std::string> command = target_command(app, "leakscope run [options] -- CMD [ARGS...]");
+    auto options = parse_watch_options(args.watch, args.reports.limit_text);
+    args.reports.analysis_options();  // reject a bad --limit before the target starts
+    options.debug_dirs = args.reports.debug_dirs;
+
+    session::WatchResult result;
+    try {
+        result = session::run_and_watch(command, options);
+    } catch (const launch::LaunchError& e) {
+        throw CliError(e.what(), e.exit_code());
+    }
+    for (const auto& note : result.notes) std::fprintf(stderr, "leakscope: %s\n", note.c_str());
+    const auto analysis = analyze_and_report(result.recording, args.reports, options.recording_path.string());
+
+    if (args.fail_on_leak && analysis.process.verdict.leak) return kExitLeakFound;
+    return result.exit ? result.exit->shell_code() : kExitFailure;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& parent) {
+    auto args = std::make_shared<RunArguments>();
+    auto* app = parent.add_subcommand("run", "Run a command and watch its memory until it ends");
+    app->footer(
+        "Everything after the first non-option argument (or after --) is the command.\n"
+        "The target's stdin, stdout and stderr pass through untouched; leakscope's summary goes to stderr.\n"
+        "Exit code: the command's own (128+N if signal N killed it); with --fail-on-leak, 100 when the verdict\n"
+        "is a leak; 2 bad options; 125 leakscope failed; 126 not executable; 127 command not found.\n"
+        "\n"
+        "Examples:\n"
+        "  leakscope run -- ./my-service --port 8080\n"
+        "  leakscope run --duration 1h --events-regex 'request done' --json report.json -- ./server\n"
+        "  leakscope run --fail-on-leak --no-track -- python3 soak_test.py");
+    add_watch_options(*app, args->watch, /*with_tracking=*/true);
+    add_report_options(*app, args->reports);
+    app->add_flag("--fail-on-leak", args->fail_on_leak, "Exit with code 100 when the verdict is a leak (for CI)");
+    app->prefix_command();
+    return {app, [app, args] { return run(*app, *args); }};
+}
+
+}  // namespace leakscope::cli

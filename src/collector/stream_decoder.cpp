@@ -1,0 +1,174 @@
+#include "collector/stream_decoder.hpp"
+
+#include <cstring>
+
+#include "protocol.hpp"
+
+namespace leakscope::collector {
+
+namespace wire = leakscope::tracker::wire;
+
+namespace {
+
+std::string hex(const std::uint8_t* data, std::size_t size) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[data[i] >> 4]);
+        out.push_back(digits[data[i] & 15]);
+    }
+    return out;
+}
+
+/// Bounds-checked reader over one packet body.
+class Reader {
+public:
+    Reader(const std::uint8_t* data, std::size_t size) : pos_(data), end_(data + size) {}
+    template <typename T>
+    bool read(T& out) {
+        if (static_cast<std::size_t>(end_ - pos_) < sizeof(T)) return false;
+        std::memcpy(&out, pos_, sizeof(T));
+        pos_ += sizeof(T);
+        return true;
+    }
+    bool read_bytes(std::size_t n, const std::uint8_t*& out) {
+        if (static_cast<std::size_t>(end_ - pos_) < n) return false;
+        out = pos_;
+        pos_ += n;
+        return true;
+    }
+    bool read_varint(std::uint64_t& out) { return wire::get_varint(pos_, end_, out); }
+    bool at_end() const { return pos_ == end_; }
+
+private:
+    const std::uint8_t* pos_;
+    const std::uint8_t* end_;
+};
+
+}  // namespace
+
+bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSink& sink) {
+    wire::PacketHeader header{};
+    if (size < sizeof(header)) return false;
+    std::memcpy(&header, data, sizeof(header));
+    Reader body(data + sizeof(header), size - sizeof(header));
+    double t = (static_cast<double>(header.monotonic_ns) - static_cast<double>(origin_ns_)) * 1e-9;
+
+    if (!greeted_ && header.type != wire::PacketType::kHello) return false;
+    switch (header.type) {
+    case wire::PacketType::kHello: {
+        wire::HelloBody hello{};
+        const std::uint8_t *exe = nullptr, *comm = nullptr;
+        if (greeted_ || !body.read(hello)) return false;
+        if (hello.version != wire::kProtocolVersion) {
+            error_ = "tracker protocol version " + std::to_string(hello.version) + " is not " +
+                     std::to_string(wire::kProtocolVersion) + " (a different leakscope's library was preloaded)";
+            return false;
+        }
+        if (!body.read_bytes(hello.exe_length, exe) || !body.read_bytes(hello.comm_length, comm)) return false;
+        greeted_ = true;
+        process_ = ids_.next_process++;
+        pid_ = hello.pid;
+        TrackedProcess p;
+        p.process = process_;
+        p.pid = hello.pid;
+        p.ppid = hello.ppid;
+        p.exe.assign(reinterpret_cast<const char*>(exe), hello.exe_length);
+        p.comm.assign(reinterpret_cast<const char*>(comm), hello.comm_length);
+        p.sample_bytes = hello.sample_bytes;
+        if (auto it = ids_.latest_by_pid.find(p.pid); it != ids_.latest_by_pid.end() && !it->second.second)
+            p.exec_of = it->second.first;
+        ids_.latest_by_pid[p.pid] = {process_, false};
+        sink.on_process(p);
+        return true;
+    }
+    case wire::PacketType::kModulesLoaded:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            wire::ModuleBody m{};
+            const std::uint8_t *path = nullptr, *build_id = nullptr;
+            if (!body.read(m) || !body.read_bytes(m.path_length, path) || !body.read_bytes(m.build_id_length, build_id)) return false;
+            Module module;
+            module.start = m.start;
+            module.end = m.end;
+            module.load_bias = m.load_bias;
+            module.path.assign(reinterpret_cast<const char*>(path), m.path_length);
+            module.build_id = hex(build_id, m.build_id_length);
+            module.loaded_t_s = t;
+            module.process = process_;
+            if (modules_.count(m.local_id)) continue;  // a resend: already known
+            modules_[m.local_id] = module;
+            sink.on_module(module);
+        }
+        return body.at_end();
+    case wire::PacketType::kModulesUnloaded:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            std::uint32_t local_id = 0;
+            if (!body.read(local_id)) return false;
+            auto it = modules_.find(local_id);
+            if (it == modules_.end() || it->second.unloaded_t_s) continue;
+            it->second.unloaded_t_s = t;
+            sink.on_module_unloaded(it->second);
+        }
+        return body.at_end();
+    case wire::PacketType::kStacks:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            wire::StackHeader s{};
+            const std::uint8_t* frames = nullptr;
+            if (!body.read(s) || s.frame_count > wire::kMaxFrames ||
+                !body.read_bytes(s.frame_count * sizeof(std::uint64_t), frames))
+                return false;
+            if (stacks_.count(s.id)) continue;
+            Stack stack;
+            stack.id = StackId{ids_.next_stack++};
+            stack.process = process_;
+            stack.frames.resize(s.frame_count);
+            std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
+            stacks_[s.id] = stack.id;
+            sink.on_stack(stack);
+        }
+        return body.at_end();
+    case wire::PacketType::kSites:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            std::uint64_t id = 0, live_bytes = 0, live_count = 0, allocations = 0, bytes = 0;
+            if (!body.read_varint(id) || !body.read_varint(live_bytes) || !body.read_varint(live_count) ||
+                !body.read_varint(allocations) || !body.read_varint(bytes))
+                return false;
+            auto it = stacks_.find(static_cast<std::uint32_t>(id));
+            if (it == stacks_.end()) return false;  // the tracker sends stacks before their sites
+            SiteUpdate u;
+            u.t_s = t;
+            u.process = process_;
+            u.stack = it->second;
+            u.live_bytes = wire::unzigzag(live_bytes);
+            u.live_count = wire::unzigzag(live_count);
+            u.total_allocations = allocations;
+            u.total_bytes = bytes;
+            sink.on_site_update(u);
+        }
+        return body.at_end();
+    case wire::PacketType::kTotals: {
+        wire::TotalsBody b{};
+        if (!body.read(b)) return false;
+        TrackerTotals totals;
+        totals.t_s = t;
+        totals.live_heap_bytes = b.live_heap_bytes;
+        totals.live_allocations = b.live_allocations;
+        totals.mapped_bytes = b.mapped_bytes;
+        totals.allocations = b.total_allocations;
+        totals.frees = b.total_frees;
+        totals.events = b.events;
+        totals.tracker_bytes = b.tracker_bytes;
+        sink.on_totals(process_, totals);
+        return true;
+    }
+    case wire::PacketType::kGoodbye:
+        said_goodbye_ = true;
+        if (auto it = ids_.latest_by_pid.find(pid_); it != ids_.latest_by_pid.end() && it->second.first == process_)
+            it->second.second = true;
+        return true;
+    }
+    return false;  // unknown packet type
+}
+
+}  // namespace leakscope::collector

@@ -1,0 +1,66 @@
+// What the collector delivers, in leakscope's process, as the tracker's packets arrive. The recorder
+// implements this to fill the recording; tests implement it to check exact values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/recording.hpp"
+
+namespace leakscope::collector {
+
+/// One tracked process (one stream): the target, a forked child, or a program it executed.
+struct TrackedProcess {
+    std::uint32_t process = 0;  ///< index, unique in this collector (Recording::processes)
+    std::int64_t pid = 0;
+    std::int64_t ppid = 0;
+    std::string exe;
+    std::string comm;
+    std::uint64_t sample_bytes = 0;  ///< 0 = every allocation tracked; else the sampling mean
+    /// Set when this stream is a program that an earlier tracked process (same pid) exec'd: that
+    /// process's index. Its stream ended without a goodbye because of the exec, not a crash.
+    std::optional<std::uint32_t> exec_of;
+};
+
+/// Latest totals of one process.
+struct TrackerTotals {
+    double t_s = 0;                    ///< seconds since the collector's time origin
+    std::int64_t live_heap_bytes = 0;  ///< sampling mode: usable bytes
+    std::int64_t live_allocations = 0;
+    std::int64_t mapped_bytes = 0;     ///< anonymous mmap
+    std::uint64_t allocations = 0;     ///< heap allocations ever (mmap not included)
+    std::uint64_t frees = 0;
+    std::uint64_t events = 0;          ///< leakscope_tracker_add_events
+    std::uint64_t tracker_bytes = 0;   ///< the tracker's own table memory inside the process
+};
+
+/// Latest aggregate of one allocation site (stack). In sampling mode these are unbiased estimates.
+struct SiteUpdate {
+    double t_s = 0;
+    std::uint32_t process = 0;
+    StackId stack;
+    std::int64_t live_bytes = 0;
+    std::int64_t live_count = 0;
+    std::uint64_t total_allocations = 0;
+    std::uint64_t total_bytes = 0;
+};
+
+class TrackerSink {
+public:
+    virtual ~TrackerSink() = default;
+    virtual void on_process(const TrackedProcess& process) = 0;
+    /// A module was loaded (or was already loaded when the stream began).
+    virtual void on_module(const Module& module) = 0;
+    /// The same module (same process, start and path) was unloaded; unloaded_t_s is set.
+    virtual void on_module_unloaded(const Module& module) = 0;
+    /// A new stack; its id is unique across all processes of this collector.
+    virtual void on_stack(const Stack& stack) = 0;
+    virtual void on_site_update(const SiteUpdate& update) = 0;
+    virtual void on_totals(std::uint32_t process, const TrackerTotals& totals) = 0;
+    /// The stream ended: `clean` when the process said goodbye at exit, false when it crashed, was killed,
+    /// or exec'd (the exec'd program, if tracked, arrives as a new process).
+    virtual void on_process_end(std::uint32_t process, bool clean) = 0;
+};
+
+}  // namespace leakscope::collector

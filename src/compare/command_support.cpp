@@ -1,0 +1,39 @@
+#include "compare/command_support.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+namespace leakscope::compare {
+
+void write_text_file(const std::string& path, const std::string& what, const std::string& text) {
+    if (path.empty()) return;
+    if (path == "-") {
+        std::cout << text;
+        std::cout.flush();
+        return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (out) out << text;
+    if (out) out.flush();
+    if (!out) throw std::runtime_error("cannot write the " + what + " to " + path + ": " + std::strerror(errno));
+}
+
+std::optional<double> parse_fraction(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    const bool percent = text.back() == '%';
+    const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+    try {
+        std::size_t used = 0;
+        double value = std::stod(number, &used);
+        if (used != number.size() || !std::isfinite(value) || value < 0) return std::nullopt;
+        return percent ? value / 100.0 : value;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace leakscope::compare

@@ -1,0 +1,86 @@
+#include "diagnosis/accuracy.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "diagnosis/robust_stats.hpp"
+
+namespace leakscope::diagnosis {
+
+double AccuracyReport::precision() const {
+    const std::size_t called = true_positive + false_positive;
+    return called == 0 ? 1.0 : static_cast<double>(true_positive) / static_cast<double>(called);
+}
+
+double AccuracyReport::recall() const {
+    const std::size_t leaks = true_positive + false_negative;
+    return leaks == 0 ? 1.0 : static_cast<double>(true_positive) / static_cast<double>(leaks);
+}
+
+double AccuracyReport::macro_f1() const {
+    double sum = 0;
+    std::size_t classes = 0;
+    for (Pattern pattern : synthetic::kGeneratedPatterns) {
+        const auto k = static_cast<std::size_t>(pattern);
+        std::size_t truth = 0, predicted = 0;
+        for (std::size_t j = 0; j < kPatternCount; ++j) {
+            truth += confusion[k][j];
+            predicted += confusion[j][k];
+        }
+        if (truth == 0) continue;
+        const double tp = static_cast<double>(confusion[k][k]);
+        const double precision = predicted == 0 ? 0 : tp / static_cast<double>(predicted);
+        const double recall = tp / static_cast<double>(truth);
+        sum += precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+        ++classes;
+    }
+    return classes == 0 ? 0 : sum / static_cast<double>(classes);
+}
+
+double AccuracyReport::median_rate_error() const { return detail::median(rate_errors); }
+
+std::string AccuracyReport::confusion_markdown() const {
+    std::string text = "| truth \\ predicted |";
+    for (std::size_t j = 0; j < kPatternCount; ++j) text += fmt::format(" {} |", to_string(static_cast<Pattern>(j)));
+    text += "\n|---|";
+    for (std::size_t j = 0; j < kPatternCount; ++j) text += "---:|";
+    text += "\n";
+    for (Pattern pattern : synthetic::kGeneratedPatterns) {
+        const auto k = static_cast<std::size_t>(pattern);
+        text += fmt::format("| {} |", to_string(pattern));
+        for (std::size_t j = 0; j < kPatternCount; ++j) text += fmt::format(" {} |", confusion[k][j]);
+        text += "\n";
+    }
+    return text;
+}
+
+AccuracyReport evaluate_accuracy(std::size_t per_pattern, std::uint64_t seed, const synthetic::GeneratorOptions& generator) {
+    AccuracyReport report;
+    const auto started = std::chrono::steady_clock::now();
+    for (Pattern pattern : synthetic::kGeneratedPatterns) {
+        for (std::size_t i = 0; i < per_pattern; ++i) {
+            const synthetic::LabelledSeries labelled = synthetic::generate(pattern, seed + i, generator);
+            const Diagnosis verdict = labelled.series.live_heap ? diagnose_process(labelled.series).verdict : diagnose(labelled.series.rss);
+            ++report.series;
+            report.confusion[static_cast<std::size_t>(labelled.pattern)][static_cast<std::size_t>(verdict.pattern)]++;
+            if (labelled.leak && verdict.leak) ++report.true_positive;
+            else if (!labelled.leak && verdict.leak) ++report.false_positive;
+            else if (labelled.leak && !verdict.leak) ++report.false_negative;
+            else ++report.true_negative;
+            if (labelled.leak && labelled.true_rate_bytes_per_s > 0)
+                report.rate_errors.push_back(std::fabs(verdict.steady_rate_bytes_per_s - labelled.true_rate_bytes_per_s) / labelled.true_rate_bytes_per_s);
+            if ((verdict.pattern != labelled.pattern || verdict.leak != labelled.leak) && report.failures.size() < 400) {
+                report.failures.push_back(fmt::format("[seed {}] truth {}/{} got {}/{} rate {:.3g}: {}", seed + i,
+                                                      to_string(labelled.pattern), labelled.leak ? "leak" : "ok",
+                                                      to_string(verdict.pattern), verdict.leak ? "leak" : "ok",
+                                                      verdict.steady_rate_bytes_per_s, labelled.description));
+            }
+        }
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return report;
+}
+
+}  // namespace leakscope::diagnosis

@@ -1,0 +1,132 @@
+#include "diagnosis/cycles.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "diagnosis/robust_stats.hpp"
+
+namespace leakscope::diagnosis::detail {
+namespace {
+
+struct Drop {
+    std::size_t peak = 0;    // last bin before the fall
+    std::size_t bottom = 0;  // first bin at the low level
+    double size = 0;
+    std::size_t rise_start = 0;  // first bin of the upper half of the tooth
+};
+
+// Sharp falls: the value drops by at least the threshold within a few bins (a release or a
+// truncation that straddles bin boundaries, or takes a few samples, is still one fall). Overlapping
+// detections are one drop: the largest fall among them, from its peak to its bottom.
+std::vector<Drop> find_drops(std::span<const double> values, double threshold) {
+    constexpr std::size_t kFallBins = 3;
+    std::vector<Drop> drops;
+    const std::size_t n = values.size();
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+        std::size_t bottom = i + 1;
+        for (std::size_t j = i + 2; j <= std::min(n - 1, i + kFallBins); ++j)
+            if (values[j] < values[bottom]) bottom = j;
+        const double fall = values[i] - values[bottom];
+        if (fall < threshold) continue;
+        if (!drops.empty() && i <= drops.back().bottom) {
+            if (fall > drops.back().size) drops.back() = {i, bottom, fall, 0};
+            else if (values[bottom] < values[drops.back().bottom]) drops.back().bottom = bottom;
+            continue;
+        }
+        drops.push_back({i, bottom, fall, 0});
+    }
+    // A release that takes longer than the window: follow the descent to its end.
+    for (Drop& drop : drops) {
+        while (drop.bottom + 1 < n && values[drop.bottom + 1] < values[drop.bottom]) ++drop.bottom;
+        drop.size = values[drop.peak] - values[drop.bottom];
+    }
+    return drops;
+}
+
+}  // namespace
+
+CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
+    CycleAnalysis analysis;
+    const std::size_t n = values.size();
+    std::vector<Drop> drops = find_drops(values, threshold);
+    analysis.drops = drops.size();
+    if (drops.size() < 2) return analysis;
+
+    // For each tooth, walk back from the peak while above half its height: how long it stays high.
+    std::vector<double> duties, intervals, sizes, rises;
+    std::size_t returning = 0;
+    for (std::size_t k = 0; k < drops.size(); ++k) {
+        Drop& drop = drops[k];
+        // Height of the tooth from where this cycle started (the previous bottom), so that a rising
+        // floor (a leak under the sawtooth) does not make the tooth look narrow.
+        const std::size_t limit = k == 0 ? 0 : drops[k - 1].bottom;
+        const double low = k == 0 ? values[drop.bottom] : std::min(values[limit], values[drop.bottom]);
+        const double half = low + 0.5 * (values[drop.peak] - low);
+        std::size_t start = drop.peak;
+        while (start > limit && values[start - 1] > half) --start;
+        drop.rise_start = start;
+        sizes.push_back(drop.size);
+        // A spike returns to where it started: the level before the rise is near the level after.
+        const double before = values[start > limit ? start - 1 : start];
+        if (std::fabs(before - values[drop.bottom]) <= 0.5 * drop.size) ++returning;
+        if (k == 0) continue;
+        const double interval = static_cast<double>(drop.peak - drops[k - 1].peak);
+        intervals.push_back(interval);
+        duties.push_back(static_cast<double>(drop.peak + 1 - start) / interval);
+        // How long the climb from a quarter to three quarters of the drop takes: a batch allocates in a
+        // sample or two, a history list fills over the whole cycle. Measured against the level the drop
+        // falls back to, so a baseline rising under the spikes does not stretch the climb.
+        const double base = values[drop.bottom], height = values[drop.peak] - base;
+        std::size_t quarter = drop.peak;
+        while (quarter > limit && values[quarter] > base + 0.25 * height) --quarter;
+        std::size_t three_quarters = quarter;
+        while (three_quarters < drop.peak && values[three_quarters] < base + 0.75 * height) ++three_quarters;
+        rises.push_back(static_cast<double>(three_quarters - quarter) / interval);
+    }
+    analysis.rise = median(rises);
+    analysis.amplitude = median(sizes);
+    analysis.period_bins = median(intervals);
+    analysis.duty = median(duties);
+    double mean = 0, square = 0;
+    for (double interval : intervals) mean += interval;
+    mean /= static_cast<double>(intervals.size());
+    for (double interval : intervals) square += (interval - mean) * (interval - mean);
+    analysis.interval_cv = intervals.size() > 1 ? std::sqrt(square / static_cast<double>(intervals.size() - 1)) / mean : 0;
+
+    // A sawtooth climbs through most of each cycle (a linear tooth is in its upper half half the
+    // time); a spike jumps up, stays briefly and comes back, and batches recur regularly, which tells
+    // them from random outliers.
+    const bool spikes = drops.size() >= 3 && analysis.rise < 0.2 && analysis.duty < 0.5 && analysis.interval_cv <= 0.35 &&
+                        static_cast<double>(returning) >= 0.7 * static_cast<double>(drops.size());
+    if (spikes) {
+        analysis.kind = CycleKind::spikes;
+        analysis.excursion.assign(n, 0);
+        for (const Drop& drop : drops) {
+            // The whole excursion: from where it left the baseline to where it is back, plus a bin of
+            // margin each side for the bin that straddles the edge.
+            const double low = values[drop.bottom];
+            const double quarter = low + 0.25 * drop.size;
+            std::size_t start = drop.rise_start;
+            while (start > 0 && values[start - 1] > quarter) --start;
+            const std::size_t from = start > 0 ? start - 1 : 0;
+            const std::size_t to = std::min(n - 1, drop.bottom);
+            for (std::size_t i = from; i <= to; ++i) analysis.excursion[i] = 1;
+        }
+    } else if (analysis.duty >= 0.4 || analysis.rise >= 0.2) {
+        analysis.kind = CycleKind::sawtooth;
+        // One floor sample per tooth: the lowest point between a drop and the next peak (the last
+        // tooth only when at least half a cycle of it was seen).
+        for (std::size_t k = 0; k < drops.size(); ++k) {
+            const std::size_t from = drops[k].bottom;
+            const std::size_t to = k + 1 < drops.size() ? drops[k + 1].peak : n;
+            if (k + 1 == drops.size() && static_cast<double>(to - from) < 0.5 * analysis.period_bins) break;
+            std::size_t lowest = from;
+            for (std::size_t i = from; i < to; ++i)
+                if (values[i] < values[lowest]) lowest = i;
+            analysis.troughs.push_back(lowest);
+        }
+    }
+    return analysis;
+}
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,45 @@
+// The schema's spellings of the enums (report-schema.json): the one place they are written.
+#include "diagnosis/diagnosis.hpp"
+
+#include <array>
+#include <utility>
+
+namespace leakscope::diagnosis {
+namespace {
+constexpr std::array<std::pair<Pattern, std::string_view>, 9> kPatternNames{{
+    {Pattern::stable, "stable"},
+    {Pattern::warmup_plateau, "warmup_plateau"},
+    {Pattern::bounded_sawtooth, "bounded_sawtooth"},
+    {Pattern::periodic_spikes, "periodic_spikes"},
+    {Pattern::linear_growth, "linear_growth"},
+    {Pattern::staircase_growth, "staircase_growth"},
+    {Pattern::accelerating_growth, "accelerating_growth"},
+    {Pattern::fragmentation, "fragmentation"},
+    {Pattern::insufficient_data, "insufficient_data"},
+}};
+}  // namespace
+
+std::string_view to_string(Pattern pattern) {
+    for (const auto& [value, name] : kPatternNames)
+        if (value == pattern) return name;
+    return "insufficient_data";
+}
+
+std::string_view to_string(Severity severity) {
+    switch (severity) {
+        case Severity::none: return "none";
+        case Severity::low: return "low";
+        case Severity::medium: return "medium";
+        case Severity::high: return "high";
+        case Severity::critical: return "critical";
+    }
+    return "none";
+}
+
+std::optional<Pattern> pattern_from_string(std::string_view text) {
+    for (const auto& [value, name] : kPatternNames)
+        if (name == text) return value;
+    return std::nullopt;
+}
+
+}  // namespace leakscope::diagnosis

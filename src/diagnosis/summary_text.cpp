@@ -1,0 +1,99 @@
+#include "diagnosis/summary_text.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "diagnosis/units.hpp"
+
+namespace leakscope::diagnosis::detail {
+namespace {
+
+// "(+0.3 KB/s, not significant)" — why a small rate is not called a leak.
+std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
+    const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
+    if (!facts.significant) return fmt::format("({}, not significant)", rate);
+    if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
+    return fmt::format("({})", rate);
+}
+
+std::string rate_with_interval(const Diagnosis& d) {
+    std::string text = format_rate(d.steady_rate_bytes_per_s);
+    if (std::isfinite(d.rate_ci_low_bytes_per_s) && std::isfinite(d.rate_ci_high_bytes_per_s)) {
+        // Same unit for both ends: per hour when the centre is shown per hour.
+        const bool hourly = text.ends_with("/h");
+        auto show = [&](double v) { return hourly ? format_rate_per_h(v) : format_rate_per_s(v); };
+        text += fmt::format(" (95% CI {} to {})", show(d.rate_ci_low_bytes_per_s), show(d.rate_ci_high_bytes_per_s));
+    }
+    if (d.rate_bytes_per_event) text += fmt::format(", {} per event", format_bytes(*d.rate_bytes_per_event));
+    return text;
+}
+
+std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
+    if (d.warmup_bytes <= 0) return "";
+    return fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
+                       format_duration(d.warmup_end_s - facts.start_t_s));
+}
+
+std::string projection_sentence(const Diagnosis& d) {
+    if (!d.limit_bytes) return "";
+    if (d.time_to_limit_s) {
+        std::string text = fmt::format(" At this rate the {} limit is reached in {}", format_bytes(*d.limit_bytes),
+                                       format_duration(*d.time_to_limit_s));
+        if (d.restart_interval_s) text += fmt::format("; restarting every {} keeps it under.", format_duration(*d.restart_interval_s));
+        else text += "; even a fresh start does not leave 10% headroom.";
+        return text;
+    }
+    if (d.fraction_of_samples_near_limit >= 0.5)
+        return fmt::format(" {:.0f}% of samples are above 80% of the {} limit.", 100 * d.fraction_of_samples_near_limit,
+                           format_bytes(*d.limit_bytes));
+    return "";
+}
+
+std::string every(const Diagnosis& d) { return d.period_s ? fmt::format(" every {}", format_duration(*d.period_s)) : std::string{}; }
+
+}  // namespace
+
+std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
+    switch (d.pattern) {
+        case Pattern::insufficient_data:
+            return fmt::format("Only {} usable samples over {}: not enough data to tell growth from noise "
+                               "(need at least 10 samples over 2 s or more).",
+                               facts.samples, format_duration(facts.duration_s));
+        case Pattern::stable:
+            return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
+                               projection_sentence(d));
+        case Pattern::warmup_plateau:
+            return fmt::format("One-time warm-up of {} in the first {}, then flat {}: no leak.{}", format_bytes(d.warmup_bytes),
+                               format_duration(d.warmup_end_s - facts.start_t_s), flat_qualifier(d, facts), projection_sentence(d));
+        case Pattern::bounded_sawtooth: {
+            const std::string cycle = fmt::format("a sawtooth of {}{}", format_bytes(facts.cycle_amplitude), every(d));
+            if (d.leak) return fmt::format("Leak under {}: the floor rises {}.{}", cycle, rate_with_interval(d), projection_sentence(d));
+            return fmt::format("Bounded: {} (grows, then is truncated) over a flat floor {}: no leak.{}", cycle, flat_qualifier(d, facts),
+                               projection_sentence(d));
+        }
+        case Pattern::periodic_spikes: {
+            const std::string spikes = fmt::format("periodic spikes of {}{}", format_bytes(facts.cycle_amplitude), every(d));
+            if (d.leak) return fmt::format("Leak under {}: the baseline rises {}.{}", spikes, rate_with_interval(d), projection_sentence(d));
+            return fmt::format("Batches: {} that are released again; the baseline is flat {}: no leak.{}", spikes,
+                               flat_qualifier(d, facts), projection_sentence(d));
+        }
+        case Pattern::linear_growth:
+            return fmt::format("Leak: steady growth of {}{}.{}", rate_with_interval(d), warmup_clause(d, facts), projection_sentence(d));
+        case Pattern::staircase_growth:
+            return fmt::format("Leak: grows in {} steps that never come back down, {} on average{}.{}", facts.steps,
+                               rate_with_interval(d), warmup_clause(d, facts), projection_sentence(d));
+        case Pattern::accelerating_growth:
+            return fmt::format("Leak, accelerating: growth is speeding up and is now {}{}.{}", rate_with_interval(d),
+                               warmup_clause(d, facts), projection_sentence(d));
+        case Pattern::fragmentation:
+            return fmt::format("Fragmentation: RSS grows {} while the live heap stays flat{}: the allocator keeps freed memory; "
+                               "not a leak in the program.{}",
+                               format_rate(d.steady_rate_bytes_per_s),
+                               facts.live_heap_rate ? fmt::format(" ({})", format_rate(*facts.live_heap_rate, true)) : std::string{},
+                               projection_sentence(d));
+    }
+    return {};
+}
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,27 @@
+// The one or two plain sentences a person reads first, with human units.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::diagnosis::detail {
+
+/// What the text needs beyond the Diagnosis itself.
+struct SummaryFacts {
+    std::size_t samples = 0;
+    double duration_s = 0;
+    double start_t_s = 0;
+    bool significant = false;       ///< the trend test rejected "no trend"
+    bool above_practical_floor = false;
+    double level_bytes = 0;         ///< typical size in steady state
+    double cycle_amplitude = 0;     ///< sawtooth/spike height
+    std::size_t steps = 0;          ///< staircase steps
+    std::optional<double> live_heap_rate;  ///< fragmentation: the heap's own rate
+};
+
+std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,55 @@
+// Labelled synthetic memory series for every pattern, with realistic noise: jitter with
+// autocorrelation, one-sample outliers, allocator quantisation steps, a GC-like small sawtooth,
+// irregular sampling intervals and missing samples. Warm-ups of many sizes and lengths, leak rates
+// from 0.1% to 50% of the process size per hour, lengths from 30 to 100,000 samples.
+// Used by the accuracy test and benchmark here and by other modules' tests. Deterministic: the same
+// (pattern, seed) gives the same series on every platform (own RNG and distributions, no <random>).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::diagnosis::synthetic {
+
+struct LabelledSeries {
+    Pattern pattern = Pattern::stable;  ///< ground truth
+    bool leak = false;                  ///< ground truth: growth that continues in steady state
+    /// The steady-state growth of the floor (RSS for fragmentation), bytes/s; for accelerating growth
+    /// the mean rate over the last third (what the diagnosis reports). 0 when not growing.
+    double true_rate_bytes_per_s = 0;
+    double warmup_bytes = 0;
+    double warmup_end_s = 0;
+    double size_bytes = 0;       ///< process size at the start of steady state
+    ProcessSeries series;        ///< rss always; live_heap for fragmentation and some others
+    std::string description;     ///< the drawn parameters, for failure messages
+};
+
+struct GeneratorOptions {
+    std::size_t min_samples = 30;
+    std::size_t max_samples = 100'000;
+    /// Share of non-fragmentation series that also carry a live-heap series (to exercise diagnose_process).
+    double with_heap_share = 0.25;
+    /// Total steady growth of a leak is at least this many noise standard deviations. Below that no
+    /// method can tell a leak from noise; the generator lengthens the run (as a soak test would) or,
+    /// failing that, lowers the noise.
+    double min_growth_in_sigmas = 4.0;
+    /// And a least-squares trend z-score of at least this, given the effective number of independent
+    /// samples of the autocorrelated noise (so a short, strongly autocorrelated run gets more growth).
+    double min_trend_z = 4.0;
+    /// Leaks are at least this fast in absolute terms (2x the default practical floor of 64 B/s).
+    double min_leak_bytes_per_s = 128.0;
+};
+
+/// Patterns the generator produces: every Pattern except insufficient_data.
+inline constexpr Pattern kGeneratedPatterns[] = {
+    Pattern::stable,          Pattern::warmup_plateau,   Pattern::bounded_sawtooth,    Pattern::periodic_spikes,
+    Pattern::linear_growth,   Pattern::staircase_growth, Pattern::accelerating_growth, Pattern::fragmentation,
+};
+
+/// Throws std::invalid_argument for insufficient_data.
+LabelledSeries generate(Pattern pattern, std::uint64_t seed, const GeneratorOptions& options = {});
+
+}  // namespace leakscope::diagnosis::synthetic

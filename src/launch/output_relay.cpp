@@ -1,0 +1,72 @@
+#include "launch/output_relay.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace leakscope::launch {
+namespace {
+
+// A line longer than this is matched on its first part: a runaway line must not grow our memory.
+constexpr std::size_t kMaxLine = 64 * 1024;
+
+void write_all(int fd, const char* data, std::size_t size) {
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;  // our own output is gone (closed pipe): keep draining the target regardless
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+OutputRelay::OutputRelay(const std::string& pattern) {
+    if (!pattern.empty()) regex_.emplace(pattern, std::regex::ECMAScript | std::regex::optimize);
+}
+
+bool OutputRelay::relay(int from, int to) {
+    char buffer[16384];
+    // Each stream keeps its own partial line; stdout and stderr are told apart by their fd.
+    std::string& pending = (to == STDERR_FILENO) ? pending_stderr_ : pending_stdout_;
+    while (true) {
+        const ssize_t n = ::read(from, buffer, sizeof buffer);
+        if (n > 0) {
+            write_all(to, buffer, static_cast<std::size_t>(n));
+            consume(buffer, static_cast<std::size_t>(n), pending);
+            if (static_cast<std::size_t>(n) < sizeof buffer) return true;
+            continue;
+        }
+        if (n == 0) return false;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+}
+
+void OutputRelay::consume(const char* data, std::size_t size, std::string& pending) {
+    if (!regex_) return;
+    for (std::size_t i = 0; i < size; ++i) {
+        if (data[i] == '\n') {
+            count_line(pending);
+            pending.clear();
+        } else if (pending.size() < kMaxLine) {
+            pending.push_back(data[i]);
+        }
+    }
+}
+
+void OutputRelay::count_line(const std::string& line) {
+    if (regex_ && std::regex_search(line, *regex_)) ++events_;
+}
+
+void OutputRelay::finish() {
+    for (std::string* pending : {&pending_stdout_, &pending_stderr_}) {
+        if (!pending->empty()) count_line(*pending);
+        pending->clear();
+    }
+}
+
+}  // namespace leakscope::launch

@@ -1,0 +1,46 @@
+#include "recording/bounded_recording.hpp"
+
+#include "recording/byte_codec.hpp"
+
+namespace leakscope::recording {
+
+BoundedRecording::BoundedRecording(const RecordingLimits& limits)
+    : limits_(limits),
+      samples_(limits.recent_samples, limits.older_buckets),
+      grid_(limits.site_grid_cells, limits.site_min_columns, limits.site_max_columns) {}
+
+Recording BoundedRecording::take_model() {
+    refresh();
+    return std::move(model_);
+}
+
+std::uint32_t BoundedRecording::add_process(std::string label) {
+    model_.processes.push_back(std::move(label));
+    return static_cast<std::uint32_t>(model_.processes.size() - 1);
+}
+
+void BoundedRecording::set_process(std::uint32_t index, std::string label) {
+    if (index > model_.processes.size()) throw PayloadError("process index skips ahead");
+    if (index == model_.processes.size()) {
+        model_.processes.push_back(std::move(label));
+    } else {
+        model_.processes[index] = std::move(label);
+    }
+}
+
+bool BoundedRecording::unload_module(std::uint32_t process, std::uint64_t start, double t_s) {
+    for (auto it = model_.modules.rbegin(); it != model_.modules.rend(); ++it) {
+        if (it->process == process && it->start == start && !it->unloaded_t_s) {
+            it->unloaded_t_s = t_s;
+            return true;
+        }
+    }
+    return false;
+}
+
+void BoundedRecording::add_stack(Stack stack) {
+    const StackId id = stack.id;
+    model_.stacks.insert_or_assign(id, std::move(stack));
+}
+
+}  // namespace leakscope::recording

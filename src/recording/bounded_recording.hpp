@@ -1,0 +1,66 @@
+// The in-memory Recording plus the state that keeps it bounded. The writer applies each call here as it
+// writes the matching chunk; the reader applies each chunk it reads; both end with the same model.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/recording.hpp"
+#include "recording/bounded_series.hpp"
+#include "recording/recording_limits.hpp"
+
+namespace leakscope::recording {
+
+class BoundedRecording {
+public:
+    explicit BoundedRecording(const RecordingLimits& limits);
+
+    const Recording& model() const { return model_; }
+    const RecordingLimits& limits() const { return limits_; }
+    const SampleTiers& sample_tiers() const { return samples_; }
+    const SiteGrid& site_grid() const { return grid_; }
+    /// Hands the model over (the reader's result); the object is not used afterwards.
+    Recording take_model();
+
+    void set_info(RunInfo info) { model_.info = std::move(info); }
+    void add_sample(const SamplePoint& point) { samples_.add(model_.samples, point); }
+    void load_older_sample(const SamplePoint& bucket, std::uint32_t width) {
+        samples_.load_older(model_.samples, bucket, width);
+    }
+    /// Returns the new process's index.
+    std::uint32_t add_process(std::string label);
+    /// Sets the process at `index` (the reader); index may be at most one past the last.
+    void set_process(std::uint32_t index, std::string label);
+    void add_module(Module module) { model_.modules.push_back(std::move(module)); }
+    /// Marks the newest still-loaded module of `process` starting at `start` as unloaded.
+    /// Returns false when there is none.
+    bool unload_module(std::uint32_t process, std::uint64_t start, double t_s);
+    void add_stack(Stack stack);
+    void add_site_snapshot(double t_s, std::span<const SiteUpdate> updates) {
+        grid_.add_snapshot(model_.sites, t_s, updates);
+    }
+    void restore_site_grid(SiteSeries series, SiteGridState state) {
+        grid_.restore(model_.sites, std::move(series), std::move(state));
+    }
+    void set_symbols(std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<ResolvedFrame>> symbols) {
+        model_.symbols = std::move(symbols);
+    }
+    void add_symbol(std::pair<std::uint32_t, std::uint64_t> key, std::vector<ResolvedFrame> frames) {
+        model_.symbols[key] = std::move(frames);
+    }
+    void set_end(const RunEnd& end) { model_.end = end; }
+    void add_warning(std::string warning) { model_.warnings.push_back(std::move(warning)); }
+    /// Brings the open site-grid column's means up to date (call before reading the model).
+    void refresh() { grid_.refresh(model_.sites); }
+
+private:
+    RecordingLimits limits_;
+    Recording model_;
+    SampleTiers samples_;
+    SiteGrid grid_;
+};
+
+}  // namespace leakscope::recording

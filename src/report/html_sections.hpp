@@ -1,0 +1,31 @@
+// The parts of the HTML report, each written by its own file; html_page.cpp lays them out.
+#pragma once
+
+#include <ostream>
+
+#include "analysis/analysis.hpp"
+#include "model/recording.hpp"
+
+namespace leakscope::report::html {
+
+/// RSS, PSS, live heap and mapped over time; warm-up shaded, steady-state fit with its band, events
+/// on a second axis (memory_chart.cpp).
+void write_memory_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
+
+/// Live bytes of the top sites over time, stacked (site_charts.cpp). Writes nothing without sites.
+void write_site_stack_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
+
+/// RSS split into live heap, mmap'ed and allocator-retained over time (site_charts.cpp). Needs the
+/// tracker's live heap.
+void write_decomposition_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
+
+/// Icicle graph of live bytes by stack, colored by steady growth (flame_graph.cpp).
+void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis);
+
+/// Table of sites whose rows expand to the full stack (site_table.cpp).
+void write_site_table(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
+
+/// A legend entry: a colored swatch with the series' class and its name.
+void write_legend_key(std::ostream& out, const char* css_class, std::string_view name, bool dashed = false);
+
+}  // namespace leakscope::report::html

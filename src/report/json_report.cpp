@@ -1,0 +1,194 @@
+#include "report/json_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/version.hpp"
+
+namespace leakscope::report {
+namespace {
+
+using nlohmann::json;
+
+json optional_number(const std::optional<double>& value) {
+    return value && std::isfinite(*value) ? json(*value) : json(nullptr);
+}
+
+json diagnosis_json(const diagnosis::Diagnosis& d) {
+    return {
+        {"leak", d.leak},
+        {"pattern", diagnosis::to_string(d.pattern)},
+        {"severity", diagnosis::to_string(d.severity)},
+        {"confidence", d.confidence},
+        {"summary", d.summary},
+        {"warmup_bytes", d.warmup_bytes},
+        {"warmup_end_s", d.warmup_end_s},
+        {"steady_rate_bytes_per_s", d.steady_rate_bytes_per_s},
+        {"rate_ci_low_bytes_per_s", d.rate_ci_low_bytes_per_s},
+        {"rate_ci_high_bytes_per_s", d.rate_ci_high_bytes_per_s},
+        {"trend_p_value", d.trend_p_value},
+        {"rate_bytes_per_event", optional_number(d.rate_bytes_per_event)},
+        {"period_s", optional_number(d.period_s)},
+        {"change_points_s", d.change_points_s},
+    };
+}
+
+/// Bucket boundaries that cut `n` points into at most kMaxReportPoints consecutive groups.
+std::vector<std::pair<std::size_t, std::size_t>> report_buckets(std::size_t n) {
+    std::vector<std::pair<std::size_t, std::size_t>> buckets;
+    const std::size_t count = std::min(n, kMaxReportPoints);
+    for (std::size_t b = 0; b < count; ++b) buckets.emplace_back(b * n / count, (b + 1) * n / count);
+    return buckets;
+}
+
+json series_json(const Recording& recording) {
+    const auto& samples = recording.samples;
+    json t = json::array(), rss = json::array(), rss_max = json::array(), pss = json::array(),
+         heap = json::array(), mapped = json::array(), anon = json::array(), file = json::array(),
+         swap = json::array(), events = json::array();
+    // The mean of a gauge over a bucket, or null when any point of it was not measured.
+    auto mean = [&](std::size_t begin, std::size_t end, auto field) -> json {
+        double sum = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::uint64_t v = samples[i].*field;
+            if (!known(v)) return nullptr;
+            sum += static_cast<double>(v);
+        }
+        return sum / static_cast<double>(end - begin);
+    };
+    for (const auto& [begin, end] : report_buckets(samples.size())) {
+        double t_sum = 0, peak = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            t_sum += samples[i].t_s;
+            peak = std::max(peak, static_cast<double>(samples[i].rss_max));
+        }
+        t.push_back(t_sum / static_cast<double>(end - begin));
+        rss.push_back(mean(begin, end, &SamplePoint::rss));
+        rss_max.push_back(peak);
+        pss.push_back(mean(begin, end, &SamplePoint::pss));
+        heap.push_back(mean(begin, end, &SamplePoint::live_heap));
+        mapped.push_back(mean(begin, end, &SamplePoint::mapped));
+        anon.push_back(mean(begin, end, &SamplePoint::anon));
+        file.push_back(mean(begin, end, &SamplePoint::file));
+        swap.push_back(mean(begin, end, &SamplePoint::swap));
+        events.push_back(samples[end - 1].events);
+    }
+    return {{"t_s", t},           {"rss_bytes", rss},   {"rss_max_bytes", rss_max},
+            {"pss_bytes", pss},   {"live_heap_bytes", heap}, {"mapped_bytes", mapped},
+            {"anon_bytes", anon}, {"file_bytes", file}, {"swap_bytes", swap},
+            {"events", events}};
+}
+
+json site_json(const analysis::SiteReport& site) {
+    json j = {
+        {"function", site.function},
+        {"file", site.file ? json(*site.file) : json(nullptr)},
+        {"line", site.line ? json(*site.line) : json(nullptr)},
+        {"module", site.module ? json(*site.module) : json(nullptr)},
+        {"live_bytes", site.live_bytes},
+        {"peak_live_bytes", site.peak_live_bytes},
+        {"steady_rate_bytes_per_s", site.diagnosis.steady_rate_bytes_per_s},
+        {"rate_ci_low_bytes_per_s", site.diagnosis.rate_ci_low_bytes_per_s},
+        {"rate_ci_high_bytes_per_s", site.diagnosis.rate_ci_high_bytes_per_s},
+        {"rate_bytes_per_event", optional_number(site.diagnosis.rate_bytes_per_event)},
+        {"leak", site.diagnosis.leak},
+        {"pattern", diagnosis::to_string(site.diagnosis.pattern)},
+        {"warmup_bytes", site.diagnosis.warmup_bytes},
+        {"q_value", site.q_value},
+        {"total_allocations", site.total_allocations},
+        {"total_bytes", site.total_bytes},
+        {"stack_id", site.stack.value},
+        {"stack", site.frames},
+    };
+    return j;
+}
+
+}  // namespace
+
+json make_json_report(const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& verdict = analysis.process.verdict;
+    const auto& info = recording.info;
+
+    json target = {
+        {"command", info.command},
+        {"pid", info.pid ? json(*info.pid) : json(nullptr)},
+        {"exit_code", recording.end && recording.end->exit_code && !info.attached ? json(*recording.end->exit_code)
+                                                                                   : json(nullptr)},
+        {"duration_s", analysis.duration_s},
+        {"events", analysis.events > 0 ? json(analysis.events) : json(nullptr)},
+        {"attached", info.attached},
+        {"term_signal", recording.end && recording.end->term_signal ? json(*recording.end->term_signal) : json(nullptr)},
+        {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
+    };
+
+    json growth = {
+        {"metric", analysis.process.metric},
+        {"warmup_bytes", verdict.warmup_bytes},
+        {"warmup_end_s", verdict.warmup_end_s},
+        {"steady_rate_bytes_per_s", verdict.steady_rate_bytes_per_s},
+        {"rate_ci_low_bytes_per_s", verdict.rate_ci_low_bytes_per_s},
+        {"rate_ci_high_bytes_per_s", verdict.rate_ci_high_bytes_per_s},
+        {"steady_rate_bytes_per_h", verdict.steady_rate_bytes_per_s * 3600.0},
+        {"rate_bytes_per_event", optional_number(verdict.rate_bytes_per_event)},
+        {"rate_per_event_ci_low", optional_number(verdict.rate_per_event_ci_low)},
+        {"rate_per_event_ci_high", optional_number(verdict.rate_per_event_ci_high)},
+        {"trend_p_value", verdict.trend_p_value},
+        {"fit_intercept_bytes", verdict.fit_intercept_bytes},
+        {"period_s", optional_number(verdict.period_s)},
+        {"change_points_s", verdict.change_points_s},
+        {"projection",
+         {{"limit_bytes", optional_number(verdict.limit_bytes)},
+          {"limit_source", analysis.limit_source.empty() ? json(nullptr) : json(analysis.limit_source)},
+          {"time_to_limit_s", optional_number(verdict.time_to_limit_s)},
+          {"restart_interval_s", optional_number(verdict.restart_interval_s)},
+          {"fraction_of_samples_near_limit", verdict.fraction_of_samples_near_limit}}},
+    };
+
+    json report = {
+        {"schema", "leakscope.report/1"},
+        {"leakscope_version", kVersion},
+        {"target", target},
+        {"verdict",
+         {{"leak", verdict.leak},
+          {"pattern", diagnosis::to_string(verdict.pattern)},
+          {"severity", diagnosis::to_string(verdict.severity)},
+          {"confidence", verdict.confidence},
+          {"summary", verdict.summary}}},
+        {"growth", growth},
+        {"memory",
+         {{"start_rss_bytes", analysis.start_rss},
+          {"peak_rss_bytes", analysis.peak_rss},
+          {"end_rss_bytes", analysis.end_rss},
+          {"samples", analysis.samples},
+          {"max_processes", analysis.max_processes},
+          {"max_threads", analysis.max_threads},
+          {"interval_s", info.interval_s}}},
+        {"run",
+         {{"tracker_mode", info.tracker_mode},
+          {"sample_bytes", info.sample_bytes},
+          {"events_regex", info.events_regex},
+          {"start_unix_s", info.start_unix_s},
+          {"hostname", info.hostname},
+          {"cgroup_limit_bytes", info.cgroup_limit_bytes ? json(*info.cgroup_limit_bytes) : json(nullptr)},
+          {"machine_memory_bytes", info.machine_memory_bytes ? json(*info.machine_memory_bytes) : json(nullptr)}}},
+        {"diagnoses", {{"rss", diagnosis_json(analysis.process.rss)}}},
+        {"series", series_json(recording)},
+        {"sites", json::array()},
+        {"warnings", recording.warnings},
+    };
+    if (analysis.process.live_heap) report["diagnoses"]["live_heap"] = diagnosis_json(*analysis.process.live_heap);
+    if (const auto& parts = analysis.process.decomposition) {
+        report["decomposition"] = {{"rss_rate_bytes_per_s", parts->rss_rate},
+                                   {"live_heap_rate_bytes_per_s", parts->live_heap_rate},
+                                   {"mapped_rate_bytes_per_s", parts->mapped_rate},
+                                   {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
+    }
+    for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
+    return report;
+}
+
+void write_json(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
+    out << make_json_report(recording, analysis).dump(2) << '\n';
+}
+
+}  // namespace leakscope::report

@@ -1,0 +1,181 @@
+#include "report/report_facts.hpp"
+
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "report/human_units.hpp"
+#include "report/report_labels.hpp"
+#include "util/version.hpp"
+
+namespace leakscope::report {
+
+std::string signed_rate(double bytes_per_unit, const char* unit) {
+    std::string text = format_rate(bytes_per_unit, unit);
+    return bytes_per_unit > 0 ? "+" + text : text;
+}
+
+std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit) {
+    return fmt::format("{} (95% interval {} to {})", signed_rate(d.steady_rate_bytes_per_s * seconds_per_unit, unit),
+                       signed_rate(d.rate_ci_low_bytes_per_s * seconds_per_unit, unit),
+                       signed_rate(d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
+}
+
+std::string verdict_headline(const analysis::Analysis& analysis) {
+    const auto& v = analysis.process.verdict;
+    std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
+    switch (v.pattern) {
+        case diagnosis::Pattern::insufficient_data:
+            return fmt::format("the run is too short or too sparse to tell ({} samples)", analysis.samples);
+        case diagnosis::Pattern::warmup_plateau:
+            return fmt::format("{} of one-time warm-up, then the {} stays flat", format_bytes(v.warmup_bytes), metric);
+        case diagnosis::Pattern::fragmentation:
+            return fmt::format("RSS grows {} while the live heap does not: allocator fragmentation",
+                               signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
+        case diagnosis::Pattern::bounded_sawtooth:
+        case diagnosis::Pattern::periodic_spikes: {
+            std::string text = fmt::format("{} of the {}", pattern_label(v.pattern), metric);
+            if (v.period_s) text += ", every " + format_duration(*v.period_s);
+            // A leak under a sawtooth: what leaks is the rising floor, so say so next to the shape.
+            if (v.leak) text += ", floor rising " + signed_rate(v.steady_rate_bytes_per_s * 3600, "h");
+            return text;
+        }
+        default: break;
+    }
+    if (v.leak || std::fabs(v.steady_rate_bytes_per_s) > 0)
+        return fmt::format("{} of the {}, {}", pattern_label(v.pattern), metric,
+                           signed_rate(v.steady_rate_bytes_per_s * 3600, "h"));
+    return fmt::format("{} {}", metric, pattern_label(v.pattern));
+}
+
+bool events_known(const Recording& recording) {
+    if (!recording.info.events_regex.empty()) return true;
+    for (const auto& sample : recording.samples)
+        if (sample.events > 0) return true;
+    return false;
+}
+
+std::string command_line(const Recording& recording) {
+    std::string line;
+    for (const auto& arg : recording.info.command) {
+        if (!line.empty()) line += ' ';
+        bool plain = !arg.empty() && arg.find_first_of(" \t\"'$\\") == std::string::npos;
+        if (plain) {
+            line += arg;
+        } else {
+            line += '\'';
+            for (char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            line += '\'';
+        }
+    }
+    return line;
+}
+
+std::string site_location(const analysis::SiteReport& site) {
+    if (site.file && !site.file->empty()) {
+        if (site.line && *site.line > 0) return fmt::format("{}:{}", *site.file, *site.line);
+        return *site.file;
+    }
+    if (site.module && !site.module->empty()) {
+        auto slash = site.module->rfind('/');
+        return slash == std::string::npos ? *site.module : site.module->substr(slash + 1);
+    }
+    return "?";
+}
+
+std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& v = analysis.process.verdict;
+    std::vector<Fact> facts;
+    facts.push_back({"Verdict", std::string(verdict_word(v))});
+    facts.push_back({"Pattern", std::string(pattern_label(v.pattern))});
+    facts.push_back({"Severity", std::string(severity_label(v.severity))});
+    facts.push_back({"Confidence", format_percent(v.confidence)});
+    if (v.pattern == diagnosis::Pattern::insufficient_data) {
+        // Rates fitted to a handful of points would be read as findings: state only what was measured.
+        facts.push_back({"Measured", fmt::format("{} samples over {}", format_count(static_cast<double>(analysis.samples)),
+                                                 format_duration(analysis.duration_s))});
+        facts.push_back({"RSS start / peak / end", fmt::format("{} / {} / {}", format_bytes(analysis.start_rss),
+                                                               format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss))});
+        return facts;
+    }
+    facts.push_back({"Measured on", std::string(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric))});
+    facts.push_back({"Steady rate per hour", rate_with_interval(v, 3600, "h")});
+    facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
+    bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
+    facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g})",
+                                          significant ? "significant" : "not significant", v.trend_p_value)});
+    if (v.rate_bytes_per_event) {
+        std::string per_event = signed_rate(*v.rate_bytes_per_event, "event");
+        if (v.rate_per_event_ci_low && v.rate_per_event_ci_high)
+            per_event += fmt::format(" (95% interval {} to {})", signed_rate(*v.rate_per_event_ci_low, "event"),
+                                     signed_rate(*v.rate_per_event_ci_high, "event"));
+        facts.push_back({"Steady rate per event", per_event});
+    } else {
+        facts.push_back({"Steady rate per event", events_known(recording) ? "not estimated" : "no events counted"});
+    }
+    if (v.warmup_bytes > 0)
+        facts.push_back({"Warm-up", fmt::format("{} one-time, steady state from {}", format_bytes(v.warmup_bytes),
+                                                format_duration(v.warmup_end_s))});
+    else
+        facts.push_back({"Warm-up", "none"});
+    if (v.period_s) facts.push_back({"Period", format_duration(*v.period_s)});
+    facts.push_back({"RSS start / peak / end", fmt::format("{} / {} / {}", format_bytes(analysis.start_rss),
+                                                           format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss))});
+    auto limit = v.limit_bytes ? v.limit_bytes : analysis.limit_bytes;
+    if (limit) {
+        std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
+        facts.push_back({"Limit", format_bytes(*limit) + source});
+        facts.push_back({"Time to limit", v.time_to_limit_s ? format_duration(*v.time_to_limit_s)
+                                                            : std::string("not reached at the steady rate")});
+        facts.push_back({"Restart interval", v.restart_interval_s ? "every " + format_duration(*v.restart_interval_s)
+                                                                  : std::string("not needed")});
+    } else {
+        facts.push_back({"Limit", "unknown (pass --limit to project)"});
+    }
+    if (v.fraction_of_samples_near_limit > 0)
+        facts.push_back({"Samples above 80% of the limit", format_percent(v.fraction_of_samples_near_limit)});
+    return facts;
+}
+
+std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& info = recording.info;
+    std::vector<Fact> facts;
+    facts.push_back({"Command", info.command.empty() ? std::string("(unknown)") : command_line(recording)});
+    if (info.pid) facts.push_back({info.attached ? "Attached to pid" : "Pid", std::to_string(*info.pid)});
+    if (info.start_unix_s > 0) {
+        std::time_t start = static_cast<std::time_t>(info.start_unix_s);
+        std::tm utc{};
+        gmtime_r(&start, &utc);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+        facts.push_back({"Started", text});
+    }
+    facts.push_back({"Duration", format_duration(analysis.duration_s)});
+    facts.push_back({"Samples", fmt::format("{} (every {})", format_count(static_cast<double>(analysis.samples)),
+                                            format_duration(info.interval_s))});
+    std::string tracker = info.tracker_mode;
+    if (info.tracker_mode == "sampled" && info.sample_bytes > 0)
+        tracker += " (one sample per " + format_bytes(static_cast<double>(info.sample_bytes)) + " on average)";
+    facts.push_back({"Allocation tracker", tracker});
+    if (events_known(recording)) {
+        std::string events = format_count(static_cast<double>(analysis.events));
+        if (!info.events_regex.empty()) events += " (lines matching /" + info.events_regex + "/)";
+        facts.push_back({"Events", events});
+    }
+    if (recording.end) {
+        const auto& end = *recording.end;
+        std::string how = end.reason;
+        if (end.exit_code) how += fmt::format(", exit code {}", *end.exit_code);
+        if (end.term_signal) how += fmt::format(", signal {}", *end.term_signal);
+        facts.push_back({"Ended", how});
+    } else {
+        facts.push_back({"Ended", "unknown (the recording has no end record)"});
+    }
+    if (!info.hostname.empty()) facts.push_back({"Host", info.hostname});
+    std::string version = info.leakscope_version.empty() ? kVersion : info.leakscope_version;
+    facts.push_back({"leakscope version", version});
+    return facts;
+}
+
+}  // namespace leakscope::report

@@ -1,0 +1,42 @@
+// The facts every human report states, computed once so the HTML, the Markdown and the terminal
+// summary say the same thing in the same words.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+#include "model/recording.hpp"
+
+namespace leakscope::report {
+
+struct Fact {
+    std::string label;
+    std::string value;
+};
+
+/// "+102 MB/h" (a plus sign on growth so a shrinking rate cannot be misread).
+std::string signed_rate(double bytes_per_unit, const char* unit);
+
+/// "+102 MB/h (95% interval +98.1 MB/h to +106 MB/h)"; per-second rates are scaled by `seconds_per_unit`.
+std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit);
+
+/// One line under the verdict word: "steady linear growth of the live heap, +102 MB/h".
+std::string verdict_headline(const analysis::Analysis& analysis);
+
+/// Verdict, rates, warm-up, projection and restart interval, in that order.
+std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Analysis& analysis);
+
+/// Command, duration, samples, interval, tracker mode, events, exit, host, leakscope version.
+std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis& analysis);
+
+/// True when the run counted work units (an events regex or leakscope_event() calls).
+bool events_known(const Recording& recording);
+
+/// The target's argv as one shell-like line (arguments with spaces quoted).
+std::string command_line(const Recording& recording);
+
+/// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown.
+std::string site_location(const analysis::SiteReport& site);
+
+}  // namespace leakscope::report

@@ -1,0 +1,63 @@
+#include "report/report_labels.hpp"
+
+namespace leakscope::report {
+
+using diagnosis::Pattern;
+using diagnosis::Severity;
+
+std::string_view pattern_label(Pattern pattern) {
+    switch (pattern) {
+        case Pattern::stable: return "stable";
+        case Pattern::warmup_plateau: return "warm-up, then plateau";
+        case Pattern::bounded_sawtooth: return "bounded sawtooth";
+        case Pattern::periodic_spikes: return "periodic spikes";
+        case Pattern::linear_growth: return "steady linear growth";
+        case Pattern::staircase_growth: return "staircase growth";
+        case Pattern::accelerating_growth: return "accelerating growth";
+        case Pattern::fragmentation: return "allocator fragmentation";
+        case Pattern::insufficient_data: return "not enough data";
+    }
+    return "unknown";
+}
+
+std::string_view pattern_id(Pattern pattern) {
+    switch (pattern) {
+        case Pattern::stable: return "stable";
+        case Pattern::warmup_plateau: return "warmup_plateau";
+        case Pattern::bounded_sawtooth: return "bounded_sawtooth";
+        case Pattern::periodic_spikes: return "periodic_spikes";
+        case Pattern::linear_growth: return "linear_growth";
+        case Pattern::staircase_growth: return "staircase_growth";
+        case Pattern::accelerating_growth: return "accelerating_growth";
+        case Pattern::fragmentation: return "fragmentation";
+        case Pattern::insufficient_data: return "insufficient_data";
+    }
+    return "unknown";
+}
+
+std::string_view severity_label(Severity severity) {
+    switch (severity) {
+        case Severity::none: return "none";
+        case Severity::low: return "low";
+        case Severity::medium: return "medium";
+        case Severity::high: return "high";
+        case Severity::critical: return "critical";
+    }
+    return "unknown";
+}
+
+std::string_view metric_label(std::string_view metric) {
+    if (metric == "live_heap") return "live heap";
+    if (metric == "rss") return "RSS";
+    if (metric == "pss") return "PSS";
+    return metric;
+}
+
+std::string_view verdict_word(const diagnosis::Diagnosis& verdict) {
+    if (verdict.pattern == Pattern::insufficient_data) return "Not enough data";
+    // RSS grows, but not because the program holds more: "No leak" alone would read as "all is well".
+    if (verdict.pattern == Pattern::fragmentation && !verdict.leak) return "No heap leak";
+    return verdict.leak ? "Leak" : "No leak";
+}
+
+}  // namespace leakscope::report

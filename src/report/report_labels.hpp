@@ -1,0 +1,26 @@
+// Plain words for the diagnosis enums. The schema spelling ("warmup_plateau") lives in the diagnosis
+// library; the human reports need their own wording and should not depend on that library's build.
+#pragma once
+
+#include <string_view>
+
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::report {
+
+/// "warm-up then plateau", "steady linear growth", ...
+std::string_view pattern_label(diagnosis::Pattern pattern);
+
+/// The schema's identifier, for machine-friendly columns (Markdown, CSV): "warmup_plateau".
+std::string_view pattern_id(diagnosis::Pattern pattern);
+
+/// "none", "low", "medium", "high", "critical".
+std::string_view severity_label(diagnosis::Severity severity);
+
+/// "live heap", "RSS", "PSS" from the ProcessDiagnosis::metric spelling.
+std::string_view metric_label(std::string_view metric);
+
+/// The first words of the verdict: "Leak", "No leak", "No heap leak" (fragmentation), "Not enough data".
+std::string_view verdict_word(const diagnosis::Diagnosis& verdict);
+
+}  // namespace leakscope::report

@@ -1,0 +1,155 @@
+// Stacked-area charts: the top sites' live bytes, and RSS taken apart into what holds it.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "report/hover_data.hpp"
+#include "report/html_sections.hpp"
+#include "report/human_units.hpp"
+#include "report/markup_escape.hpp"
+#include "report/report_facts.hpp"
+#include "report/series_view.hpp"
+#include "report/svg_chart.hpp"
+
+namespace leakscope::report::html {
+
+namespace {
+
+/// Sites drawn on their own; the rest are summed into one "other" layer so the chart stays legible.
+constexpr std::size_t kStackedSites = 8;
+constexpr std::size_t kStackedPoints = 1000;
+
+struct Layer {
+    std::string name;
+    std::string css_class;
+    std::vector<double> value;
+};
+
+/// Draws layers bottom-up as stacked areas, with a legend and hover data.
+void write_stacked(std::ostream& out, const char* id, const char* label, const std::vector<double>& t_s,
+                   const std::vector<Layer>& layers, const std::vector<double>* overlay_line, const char* overlay_name) {
+    std::vector<std::vector<double>> values;
+    for (const auto& layer : layers) values.push_back(layer.value);
+    if (overlay_line) values.push_back(*overlay_line);
+    BucketedGrid grid = bucket_means(t_s, values, kStackedPoints);
+    if (grid.t_s.empty()) return;
+
+    std::vector<std::vector<double>> tops(layers.size(), std::vector<double>(grid.t_s.size()));
+    double v_hi = 0;
+    for (std::size_t i = 0; i < grid.t_s.size(); ++i) {
+        double sum = 0;
+        for (std::size_t k = 0; k < layers.size(); ++k) {
+            double v = grid.values[k][i];
+            sum += std::isfinite(v) ? std::max(v, 0.0) : 0;
+            tops[k][i] = sum;
+        }
+        v_hi = std::max(v_hi, sum);
+        if (overlay_line && std::isfinite(grid.values.back()[i])) v_hi = std::max(v_hi, grid.values.back()[i]);
+    }
+
+    out << "<div class=\"legend\">";
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) write_legend_key(out, it->css_class.c_str(), it->name);
+    if (overlay_line) write_legend_key(out, "rss", overlay_name);
+    out << "</div>\n";
+
+    svg::Frame frame;
+    frame.height = 280;
+    // The real first and last times, not the bucket means, so the axis reaches the end of the run.
+    double t_lo = t_s.front(), t_hi = std::max(t_s.back(), t_lo + 1);
+    auto ticks = svg::byte_ticks(0, v_hi * 1.05 + 1, 5);
+    double y_top = ticks.empty() ? v_hi : std::max(v_hi * 1.05, ticks.back().value);
+    ticks = svg::byte_ticks(0, y_top, 5);
+    svg::Scale sx{t_lo, t_hi, frame.plot_left(), frame.plot_right()};
+    svg::Scale sy{0, y_top > 0 ? y_top : 1, frame.plot_bottom(), frame.plot_top()};
+    svg::open_svg(out, frame, id, label);
+    svg::write_axes(out, frame, sx, sy, svg::time_ticks(t_lo, t_hi), ticks, "time since start", "live bytes");
+    std::vector<double> zero(grid.t_s.size(), 0.0);
+    for (std::size_t k = 0; k < layers.size(); ++k) {
+        const auto& lower = k == 0 ? zero : tops[k - 1];
+        fmt::print(out, "<path class=\"layer {}\" d=\"{}\"><title>{}</title></path>\n", layers[k].css_class,
+                   svg::area_path(grid.t_s, lower, tops[k], sx, sy), escape_markup(layers[k].name));
+    }
+    if (overlay_line)
+        fmt::print(out, "<path class=\"line rss\" d=\"{}\"/>\n", svg::line_path(grid.t_s, grid.values.back(), sx, sy));
+    out << "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"" << svg::coord(frame.plot_top()) << "\" y2=\""
+        << svg::coord(frame.plot_bottom()) << "\" visibility=\"hidden\"/>\n";
+    out << "</svg>\n";
+
+    std::vector<HoverSeries> hover;
+    if (overlay_line) hover.push_back({overlay_name, "rss", true, *overlay_line});
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) hover.push_back({it->name, it->css_class, true, it->value});
+    write_hover_data(out, id, t_s, hover, sx);
+}
+
+std::string short_name(const std::string& function) {
+    constexpr std::size_t kMax = 48;
+    if (function.size() <= kMax) return function;
+    return function.substr(0, kMax - 1) + "\u2026";
+}
+
+}  // namespace
+
+void write_site_stack_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& grid = recording.sites;
+    if (grid.t_s.empty() || grid.sites.empty() || analysis.sites.empty()) return;
+
+    std::vector<bool> drawn(grid.sites.size(), false);
+    std::vector<Layer> layers;
+    for (const auto& site : analysis.sites) {
+        if (layers.size() == kStackedSites) break;
+        if (site.series_index >= grid.sites.size() || drawn[site.series_index]) continue;
+        drawn[site.series_index] = true;
+        const auto& live = grid.sites[site.series_index].live_bytes;
+        std::vector<double> values(grid.t_s.size(), 0.0);
+        for (std::size_t i = 0; i < values.size() && i < live.size(); ++i) values[i] = static_cast<double>(live[i]);
+        layers.push_back({short_name(site.function), fmt::format("site{}", layers.size()), std::move(values)});
+    }
+    std::vector<double> other(grid.t_s.size(), 0.0);
+    bool any_other = false;
+    for (std::size_t s = 0; s < grid.sites.size(); ++s) {
+        if (drawn[s]) continue;
+        const auto& live = grid.sites[s].live_bytes;
+        for (std::size_t i = 0; i < other.size() && i < live.size(); ++i) {
+            other[i] += static_cast<double>(live[i]);
+            any_other |= live[i] != 0;
+        }
+    }
+    if (any_other) layers.push_back({"all other sites", "site-other", std::move(other)});
+    write_stacked(out, "sites-chart", "Live bytes of the top allocation sites over time", grid.t_s, layers, nullptr, "");
+}
+
+void write_decomposition_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
+    auto heap = gauge_series(recording, Gauge::live_heap);
+    if (!heap) return;
+    auto mapped = gauge_series(recording, Gauge::mapped);
+    auto rss = gauge_series(recording, Gauge::rss);
+    std::vector<double> heap_v, mapped_v, retained_v;
+    for (std::size_t i = 0; i < rss->t_s.size(); ++i) {
+        double h = std::isfinite(heap->value[i]) ? heap->value[i] : 0;
+        double m = mapped && std::isfinite(mapped->value[i]) ? mapped->value[i] : 0;
+        heap_v.push_back(h);
+        mapped_v.push_back(m);
+        // What RSS holds beyond live allocations and mappings: freed memory the allocator keeps, plus the
+        // program's code and stacks (a near-constant floor).
+        retained_v.push_back(std::max(0.0, rss->value[i] - h - m));
+    }
+    std::vector<Layer> layers{{"live heap", "heap", heap_v}};
+    if (mapped) layers.push_back({"mmap'ed", "mapped", mapped_v});
+    layers.push_back({"allocator-retained and other", "retained", retained_v});
+    write_stacked(out, "decomposition-chart", "RSS decomposed into live heap, mmap'ed and allocator-retained memory",
+                  rss->t_s, layers, &rss->value, "RSS");
+
+    if (const auto& d = analysis.process.decomposition) {
+        fmt::print(out,
+                   "<p class=\"note\">Over the steady state, RSS changed {}: live heap {}, mmap'ed {}, "
+                   "allocator-retained {}.</p>\n",
+                   escape_markup(signed_rate(d->rss_rate * 3600, "h")), escape_markup(signed_rate(d->live_heap_rate * 3600, "h")),
+                   escape_markup(signed_rate(d->mapped_rate * 3600, "h")),
+                   escape_markup(signed_rate(d->allocator_retained_rate * 3600, "h")));
+    }
+}
+
+}  // namespace leakscope::report::html

@@ -1,0 +1,122 @@
+#include "report/terminal_summary.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "report/human_units.hpp"
+#include "report/report_facts.hpp"
+#include "report/report_labels.hpp"
+#include "report/series_view.hpp"
+#include "report/sparkline.hpp"
+
+namespace leakscope::report {
+
+bool use_color(int fd) {
+    if (!isatty(fd)) return false;
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_color && *no_color) return false;  // no-color.org: set and non-empty
+    const char* term = std::getenv("TERM");
+    return !(term && std::strcmp(term, "dumb") == 0);
+}
+
+namespace {
+
+struct Palette {
+    bool on;
+    std::string operator()(std::string_view text, const char* code) const {
+        if (!on) return std::string(text);
+        return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+    }
+};
+constexpr const char* kBold = "1";
+constexpr const char* kDim = "2";
+constexpr const char* kRed = "1;31";
+constexpr const char* kGreen = "1;32";
+constexpr const char* kYellow = "1;33";
+
+constexpr std::size_t kSparkWidth = 60;
+constexpr std::size_t kTopSites = 5;
+
+}  // namespace
+
+void print_terminal_summary(std::FILE* out, const Recording& recording, const analysis::Analysis& analysis, bool color,
+                            std::string_view recording_path) {
+    Palette paint{color};
+    const auto& v = analysis.process.verdict;
+    const char* verdict_color = v.pattern == diagnosis::Pattern::insufficient_data ? kYellow
+                                : v.leak                                          ? kRed
+                                : v.pattern == diagnosis::Pattern::fragmentation  ? kYellow
+                                                                                  : kGreen;
+    auto label = [&](std::string_view text) { return paint(fmt::format("{:<11}", text), kDim); };
+
+    fmt::print(out, "\n{} {}\n", paint(fmt::format("leakscope: {}", verdict_word(v)), verdict_color),
+               paint(fmt::format("\u2014 {}", verdict_headline(analysis)), kBold));
+    fmt::print(out, "  {} {}, severity {}, confidence {}\n", label("pattern"), pattern_label(v.pattern),
+               severity_label(v.severity), format_percent(v.confidence));
+    if (!v.summary.empty()) fmt::print(out, "  {}\n", v.summary);
+    fmt::print(out, "\n  {} {}, {} samples every {}\n", label("run"), format_duration(analysis.duration_s),
+               format_count(static_cast<double>(analysis.samples)), format_duration(recording.info.interval_s));
+    double growth = analysis.end_rss - analysis.start_rss;
+    fmt::print(out, "  {} start {}, peak {}, end {} ({}{})\n", label("RSS"), format_bytes(analysis.start_rss),
+               format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss), growth > 0 ? "+" : "", format_bytes(growth));
+    bool judged = v.pattern != diagnosis::Pattern::insufficient_data;
+    if (judged) {
+        fmt::print(out, "  {} {} on the {}\n", label("steady"), rate_with_interval(v, 3600, "h"),
+                   metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
+        fmt::print(out, "  {} {}\n", label(""), rate_with_interval(v, 1, "s"));
+        if (v.rate_bytes_per_event)
+            fmt::print(out, "  {} {} ({} events)\n", label("per event"), signed_rate(*v.rate_bytes_per_event, "event"),
+                       format_count(static_cast<double>(analysis.events)));
+        if (v.warmup_bytes > 0)
+            fmt::print(out, "  {} {} one-time, steady from {}\n", label("warm-up"), format_bytes(v.warmup_bytes),
+                       format_duration(v.warmup_end_s));
+        else
+            fmt::print(out, "  {} none\n", label("warm-up"));
+        if (v.period_s) fmt::print(out, "  {} {}\n", label("period"), format_duration(*v.period_s));
+    }
+    auto limit = v.limit_bytes ? v.limit_bytes : analysis.limit_bytes;
+    if (limit) {
+        std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
+        std::string when = v.time_to_limit_s ? "reached in " + format_duration(*v.time_to_limit_s)
+                                             : std::string("not reached at the steady rate");
+        fmt::print(out, "  {} {}{}: {}\n", label("limit"), format_bytes(*limit), source, when);
+        if (v.restart_interval_s)
+            fmt::print(out, "  {} {}\n", label("restart"),
+                       paint("every " + format_duration(*v.restart_interval_s) + " keeps it under the limit", kBold));
+    }
+
+    std::vector<double> rss;
+    for (const auto& s : recording.samples) rss.push_back(static_cast<double>(s.rss));
+    std::string line = sparkline(rss, kSparkWidth);
+    if (!line.empty()) fmt::print(out, "  {} {} RSS\n", label("memory"), paint(line, v.leak ? kRed : kGreen));
+    if (auto heap = gauge_series(recording, Gauge::live_heap)) {
+        std::string heap_line = sparkline(heap->value, kSparkWidth);
+        if (!heap_line.empty()) fmt::print(out, "  {} {} live heap\n", label(""), paint(heap_line, v.leak ? kRed : kGreen));
+    }
+
+    if (!analysis.sites.empty()) {
+        fmt::print(out, "\n  {}\n", paint("top sites (most steady growth first)", kBold));
+        std::size_t rank = 0;
+        for (const auto& site : analysis.sites) {
+            if (rank == kTopSites) break;
+            ++rank;
+            std::string rate = signed_rate(site.diagnosis.steady_rate_bytes_per_s * 3600, "h");
+            fmt::print(out, "  {}. {} {} live  {}  {}\n", rank,
+                       paint(fmt::format("{:>13}", rate), site.diagnosis.leak ? kRed : kDim),
+                       fmt::format("{:>10}", format_bytes(site.live_bytes)), site.function.empty() ? "??" : site.function,
+                       paint(site_location(site), kDim));
+        }
+        if (analysis.sites.size() > kTopSites)
+            fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));
+    }
+    if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), recording_path);
+    std::fputc('\n', out);
+}
+
+}  // namespace leakscope::report

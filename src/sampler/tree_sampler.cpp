@@ -1,0 +1,122 @@
+#include "sampler/tree_sampler.hpp"
+
+#include <algorithm>
+
+namespace leakscope::sampler {
+namespace {
+// Even a pathologically slow smaps_rollup is read again within 1000 samples (100 s at 10 Hz).
+constexpr std::int64_t kMaxSkippedSamples = 1000;
+}  // namespace
+
+TreeSampler::TreeSampler(int root_pid, ProcFs fs, TreeSamplerOptions options)
+    : root_pid_(root_pid), fs_(std::move(fs)), options_(options) {}
+
+bool TreeSampler::sample_process(int pid, bool read_pss, ProcessSample& out) {
+    // status first: it is the liveness check, and it tells zombies and kernel threads (no VmRSS) apart
+    // before smaps_rollup would fail on them with ESRCH.
+    auto status = fs_.read_status(pid);
+    if (!status) return false;
+    out.pid = pid;
+    out.ppid = status->ppid;
+    out.comm = status->name;  // at most 15 bytes: stays in the small-string buffer
+    out.state = status->state;
+    out.threads = status->threads;
+    out.has_memory = status->vm_rss.has_value() && out.state != 'Z' && out.state != 'X';
+    if (!out.has_memory) {
+        out.rss = out.pss = out.anon = out.file = out.swap = 0;
+        return true;
+    }
+
+    out.rss = *status->vm_rss;
+    out.anon = out.file = kUnknownBytes;
+    if (status->rss_anon && status->rss_file) {
+        out.anon = *status->rss_anon;
+        out.file = *status->rss_file + status->rss_shmem.value_or(0);
+    } else if (auto statm = fs_.read_statm(pid)) {
+        // Before Linux 4.5: statm's "shared" is the resident file-backed and shmem pages.
+        out.file = statm->shared;
+        out.anon = statm->resident >= statm->shared ? statm->resident - statm->shared : 0;
+    }
+    out.swap = status->vm_swap.value_or(kUnknownBytes);
+
+    out.pss = kUnknownBytes;
+    if (read_pss) {
+        // Fails when the file is missing (Linux < 4.14), ptrace access is refused (status stays
+        // readable), or the process exited just now: pss stays unknown.
+        const auto started = std::chrono::steady_clock::now();
+        if (auto rollup = fs_.read_smaps_rollup(pid)) out.pss = rollup->pss;
+        smaps_rollup_time_ += std::chrono::steady_clock::now() - started;
+    }
+    return true;
+}
+
+bool TreeSampler::root_replaced() {
+    if (root_replaced_) return true;
+    // The first start time seen names the root; a different one later means the root exited and its
+    // pid now belongs to an unrelated process (attach runs for days; pids wrap).
+    const auto stat = fs_.read_stat(root_pid_);
+    if (!stat || !stat->start_time) return false;
+    if (!root_start_time_) root_start_time_ = stat->start_time;
+    root_replaced_ = *root_start_time_ != *stat->start_time;
+    return root_replaced_;
+}
+
+SamplePoint TreeSampler::sample() {
+    if (root_replaced()) {
+        pids_.clear();
+    } else {
+        tree_.discover(fs_, root_pid_, pids_);
+    }
+    // Keep the ProcessSample objects (and their strings) from the last sample: resize, then overwrite.
+    if (processes_.size() < pids_.size()) processes_.resize(pids_.size());
+    std::size_t count = 0;
+    root_alive_ = false;
+
+    const bool read_pss = options_.read_smaps_rollup && samples_until_smaps_rollup_ == 0;
+    if (samples_until_smaps_rollup_ > 0) --samples_until_smaps_rollup_;
+    smaps_rollup_time_ = {};
+
+    SamplePoint point;
+    point.pss = point.anon = point.file = point.swap = 0;
+    for (const int pid : pids_) {
+        ProcessSample& process = processes_[count];
+        if (!sample_process(pid, read_pss, process)) continue;
+        ++count;
+        if (pid == root_pid_) root_alive_ = process.state != 'Z' && process.state != 'X';
+        ++point.processes;
+        point.threads += process.threads;
+        point.rss += process.rss;
+        const auto add = [](std::uint64_t& sum, std::uint64_t value) {
+            if (!known(sum)) return;
+            sum = known(value) ? sum + value : kUnknownBytes;
+        };
+        add(point.pss, process.pss);
+        add(point.anon, process.anon);
+        add(point.file, process.file);
+        add(point.swap, process.swap);
+    }
+    processes_.resize(count);
+    point.rss_min = point.rss_max = point.rss;
+
+    if (read_pss) {
+        // Skipping floor(took / budget) samples makes the rounds average at most the budget per sample.
+        // Wall time, not CPU time: it also counts waiting for the target's mmap lock, which the target
+        // feels too.
+        const auto budget = options_.smaps_rollup_budget;
+        if (budget.count() > 0 && smaps_rollup_time_ > budget)
+            samples_until_smaps_rollup_ =
+                static_cast<std::uint32_t>(std::min<std::int64_t>(smaps_rollup_time_ / budget, kMaxSkippedSamples));
+    }
+    return point;
+}
+
+bool TreeSampler::root_alive() {
+    if (root_replaced_) return false;
+    if (!root_alive_) {
+        const auto status = fs_.read_status(root_pid_);
+        return status && status->state != 'Z' && status->state != 'X';
+    }
+    return *root_alive_;
+}
+
+}  // namespace leakscope::sampler

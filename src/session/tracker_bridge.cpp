@@ -1,0 +1,140 @@
+#include "session/tracker_bridge.hpp"
+
+#include <stdexcept>
+
+#include "collector/trackability.hpp"
+#include "symbols/symbolizer.hpp"
+
+namespace leakscope::session {
+
+std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& program, const WatchOptions& options,
+                                                         std::vector<std::string>& notes) {
+    const auto trackability = collector::check_trackable(program);
+    if (!trackability.trackable) {
+        notes.push_back(trackability.reason + "; sampling /proc only");
+        return nullptr;
+    }
+    collector::CollectorOptions collector_options;
+    collector_options.interval_ms = static_cast<std::uint32_t>(options.interval_s * 1000.0 + 0.5);
+    if (collector_options.interval_ms == 0) collector_options.interval_ms = 1;
+    collector_options.sample_bytes = options.sample_bytes;
+    try {
+        return std::make_unique<TrackerBridge>(program, collector_options);
+    } catch (const std::runtime_error& e) {
+        notes.push_back(std::string("cannot track allocations (") + e.what() + "); sampling /proc only");
+        return nullptr;
+    }
+}
+
+TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options)
+    : program_(std::move(program)), collector_(std::move(options)) {}
+
+std::map<std::string, std::string> TrackerBridge::target_environment() const {
+    std::map<std::string, std::string> environment;
+    for (const auto& [name, value] : collector_.environment()) environment[name] = value;
+    return environment;
+}
+
+void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
+    collector_.poll(*this, 0);
+    if (writer_ && !pending_updates_.empty()) {
+        writer_->add_site_snapshot(t_s, pending_updates_);
+        pending_updates_.clear();
+    }
+    if (!collector_.ever_connected()) return;
+    recorded_any_ = true;
+    std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0, events = events_of_ended_processes_;
+    for (const auto& [process, totals] : totals_) {
+        heap += static_cast<std::uint64_t>(std::max<std::int64_t>(totals.live_heap_bytes, 0));
+        mapped += static_cast<std::uint64_t>(std::max<std::int64_t>(totals.mapped_bytes, 0));
+        allocations += totals.allocations;
+        frees += totals.frees;
+        events += totals.events;
+    }
+    sample.live_heap = sample.live_heap_min = sample.live_heap_max = heap;
+    sample.mapped = mapped;
+    sample.allocations = allocations;
+    sample.frees = frees;
+    sample.events += events;
+}
+
+void TrackerBridge::drain() {
+    // What arrives after the target ended is its teardown (destructors freeing caches at exit): it
+    // is read so the streams close cleanly, but not recorded, so an unbounded cache destroyed at
+    // shutdown still shows what it held while the program ran.
+    collector_.poll(*this, 0);
+    pending_updates_.clear();
+}
+
+void TrackerBridge::symbolize_into(recording::RecordingWriter& writer, const std::vector<std::string>& debug_dirs) {
+    Recording recording = writer.model();
+    if (recording.stacks.empty()) return;
+    symbols::SymbolizerOptions options;
+    if (!debug_dirs.empty()) options.debug_dirs = debug_dirs;
+    symbols::Symbolizer symbolizer(options);
+    symbolizer.add_modules(recording.modules);
+    symbols::symbolize_recording(recording, symbolizer);
+    writer.set_symbols(std::move(recording.symbols));
+    for (const auto& warning : symbolizer.warnings()) writer.add_warning(warning);
+}
+
+std::vector<std::string> TrackerBridge::notes(double run_seconds, double interval_s) const {
+    std::vector<std::string> notes;
+    if (!recorded_any_ && run_seconds < 3 * interval_s) {
+        notes.push_back("the target ended before the allocation tracker's first report; the verdict rests on RSS");
+    } else if (!collector_.ever_connected()) {
+        const auto reason = collector::explain_never_connected(program_);
+        notes.push_back((reason.empty() ? std::string("the allocation tracker never reported") : reason) +
+                        "; the verdict rests on RSS");
+    }
+    return notes;
+}
+
+void TrackerBridge::on_process(const collector::TrackedProcess& process) {
+    if (!writer_) return;
+    process_index_[process.process] =
+        writer_->add_process(std::to_string(process.pid) + ":" + (process.comm.empty() ? process.exe : process.comm));
+}
+
+std::uint32_t TrackerBridge::writer_process(std::uint32_t collector_process) const {
+    const auto it = process_index_.find(collector_process);
+    return it == process_index_.end() ? collector_process : it->second;
+}
+
+void TrackerBridge::on_module(const Module& module) {
+    if (!writer_) return;
+    Module copy = module;
+    copy.process = writer_process(module.process);
+    writer_->add_module(copy);
+}
+
+void TrackerBridge::on_module_unloaded(const Module& module) {
+    if (writer_) writer_->module_unloaded(writer_process(module.process), module.start, module.unloaded_t_s.value_or(0));
+}
+
+void TrackerBridge::on_stack(const Stack& stack) {
+    if (!writer_) return;
+    Stack copy = stack;
+    copy.process = writer_process(stack.process);
+    writer_->add_stack(copy);
+}
+
+void TrackerBridge::on_site_update(const collector::SiteUpdate& update) {
+    // Stack ids are unique across processes, so one snapshot holds every process's sites.
+    pending_updates_.push_back({update.stack, update.live_bytes, update.live_count, update.total_allocations,
+                                update.total_bytes});
+}
+
+void TrackerBridge::on_totals(std::uint32_t process, const collector::TrackerTotals& totals) {
+    totals_[process] = totals;
+}
+
+void TrackerBridge::on_process_end(std::uint32_t process, bool) {
+    // A process that ended holds no memory any more; its work units still count.
+    const auto it = totals_.find(process);
+    if (it == totals_.end()) return;
+    events_of_ended_processes_ += it->second.events;
+    totals_.erase(it);
+}
+
+}  // namespace leakscope::session

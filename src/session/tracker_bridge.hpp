@@ -1,0 +1,61 @@
+// Connects the allocation tracker to a watch: decides whether the target can be tracked, gives the
+// environment that preloads the tracker, and moves the tracker's snapshots into the recording.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collector/tracker_collector.hpp"
+#include "collector/tracker_sink.hpp"
+#include "model/sample_point.hpp"
+#include "recording/recording_writer.hpp"
+#include "session/watch_options.hpp"
+
+namespace leakscope::session {
+
+class TrackerBridge final : private collector::TrackerSink {
+public:
+    /// nullptr (with a one-line note) when `program` cannot be tracked: a static binary, setuid, or
+    /// the tracker library is missing. The run then samples /proc only.
+    static std::unique_ptr<TrackerBridge> create_for(const std::string& program, const WatchOptions& options,
+                                                     std::vector<std::string>& notes);
+
+    std::map<std::string, std::string> target_environment() const;
+    void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
+    /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
+    /// totals to `sample` (left unknown until the first process has reported).
+    void poll_into(double t_s, SamplePoint& sample);
+    /// The last reads after the target ended (not recorded: see the definition).
+    void drain();
+    /// Symbolizes every stack seen (in our process, with libdw) and hands the symbols to the writer.
+    void symbolize_into(recording::RecordingWriter& writer, const std::vector<std::string>& debug_dirs);
+    /// One-line remarks for the user, e.g. that the target never called malloc.
+    std::vector<std::string> notes(double run_seconds, double interval_s) const;
+
+    TrackerBridge(std::string program, collector::CollectorOptions options);
+
+private:
+    void on_process(const collector::TrackedProcess& process) override;
+    void on_module(const Module& module) override;
+    void on_module_unloaded(const Module& module) override;
+    void on_stack(const Stack& stack) override;
+    void on_site_update(const collector::SiteUpdate& update) override;
+    void on_totals(std::uint32_t process, const collector::TrackerTotals& totals) override;
+    void on_process_end(std::uint32_t process, bool clean) override;
+
+    std::uint32_t writer_process(std::uint32_t collector_process) const;
+
+    std::string program_;
+    collector::TrackerCollector collector_;
+    recording::RecordingWriter* writer_ = nullptr;
+    std::map<std::uint32_t, std::uint32_t> process_index_;          ///< collector's index -> recording's
+    std::map<std::uint32_t, collector::TrackerTotals> totals_;      ///< live processes only
+    std::uint64_t events_of_ended_processes_ = 0;
+    std::vector<recording::SiteUpdate> pending_updates_;
+    bool recorded_any_ = false;  ///< a sample got the tracker's totals
+};
+
+}  // namespace leakscope::session

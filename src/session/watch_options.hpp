@@ -1,0 +1,25 @@
+// What `run` and `attach` were asked to do: how often to sample, for how long, what to track.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leakscope::session {
+
+struct WatchOptions {
+    double interval_s = 0.1;                 ///< --interval
+    std::optional<double> duration_s;        ///< --duration: stop the target (run) or stop watching (attach)
+    std::string events_regex;                ///< --events-regex
+    std::filesystem::path recording_path;    ///< -o, or leakscope.<program>.<pid>.lks
+    bool track = true;                       ///< --no-track turns the allocation tracker off
+    std::uint64_t sample_bytes = 0;          ///< --sample-bytes: 0 = every allocation
+    std::optional<std::uint64_t> limit_bytes;  ///< --limit
+    bool status_line = false;                ///< the live one-line status on stderr
+    double kill_grace_s = 5;
+    std::vector<std::string> debug_dirs;     ///< --debug-dir, for symbolizing at the end                 ///< after --duration: SIGTERM, then SIGKILL this much later
+};
+
+}  // namespace leakscope::session

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launch/target_process.hpp"
+#include "model/recording.hpp"
+
+namespace leakscope::session {
+
+struct WatchResult {
+    Recording recording;                       ///< the bounded model of everything recorded
+    std::optional<launch::ExitStatus> exit;    ///< the target's end (run only)
+    std::vector<std::string> notes;            ///< one-line remarks for the user (tracker fell back, ...)
+};
+
+}  // namespace leakscope::session

@@ -1,0 +1,251 @@
+#include "session/watch_session.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "launch/output_relay.hpp"
+#include "launch/signal_forwarding.hpp"
+#include "launch/target_process.hpp"
+#include "recording/recording_error.hpp"
+#include "recording/recording_writer.hpp"
+#include "sampler/access_check.hpp"
+#include "sampler/tree_sampler.hpp"
+#include "session/run_info.hpp"
+#include "session/status_line.hpp"
+#include "session/tracker_bridge.hpp"
+
+namespace leakscope::session {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Fails before the target starts when the recording cannot be written where asked.
+void check_recording_path_writable(const std::filesystem::path& path) {
+    const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (::access(parent.c_str(), W_OK) != 0) {
+        throw std::runtime_error("cannot write the recording to " + path.string() + ": " + std::strerror(errno));
+    }
+}
+
+/// What one watch needs, whichever way the process came to be watched.
+class Watch {
+public:
+    Watch(const WatchOptions& options, pid_t root, RunInfo info, std::unique_ptr<TrackerBridge> tracker)
+        : options_(options),
+          sampler_(root),
+          relay_(options.events_regex),
+          status_(options.status_line),
+          tracker_(std::move(tracker)) {
+        try {
+            writer_ = std::make_unique<recording::RecordingWriter>(
+                recording::RecordingWriter::create(options.recording_path.string(), info));
+        } catch (const recording::RecordingError& e) {
+            throw std::runtime_error("cannot write the recording to " + e.path() + ": " + e.reason());
+        }
+        if (tracker_) tracker_->attach_writer(*writer_);
+    }
+
+    /// Samples every interval until `should_stop` says so; `target` (run only) is relayed and reaped.
+    RunEnd loop(launch::TargetProcess* target) {
+        const auto start = Clock::now();
+        auto seconds_since_start = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+        double next_sample = 0, last_flush = 0;
+        std::optional<double> stop_requested_at;  // --duration reached or interrupted (run: SIGTERM sent)
+        std::string reason = target ? "exited" : "target-gone";
+        bool interrupted = false;
+
+        while (true) {
+            const double now = seconds_since_start();
+            if (now >= next_sample) {
+                if (!take_sample(now) && !target) break;  // attach: the process is gone
+                next_sample += options_.interval_s;
+                if (next_sample < now) next_sample = now + options_.interval_s;  // we fell behind: skip, don't burst
+                if (now - last_flush >= 1.0) {
+                    writer_->flush();
+                    last_flush = now;
+                }
+            }
+            if (target && target->poll_exit()) break;
+
+            if (options_.duration_s && now >= *options_.duration_s && !stop_requested_at) {
+                stop_requested_at = now;
+                reason = "duration";
+                if (!target) break;
+                target->send_signal(SIGTERM);
+            }
+            if (target && stop_requested_at && now - *stop_requested_at > options_.kill_grace_s) {
+                target->send_signal(SIGKILL);
+            }
+
+            bool from_terminal = false;
+            if (const int signal = launch::take_pending_signal(from_terminal)) {
+                if (!target) {
+                    interrupted = true;
+                    break;
+                }
+                // A Ctrl-C at the terminal already reached the target (same process group).
+                if (!from_terminal) target->send_signal(signal);
+                if (!stop_requested_at) reason = "interrupted";
+            }
+            wait_for_io(target, next_sample - seconds_since_start());
+        }
+        if (target) {
+            drain_output(*target);
+            target->wait_exit();
+        }
+        status_.clear();
+
+        RunEnd end;
+        end.duration_s = seconds_since_start();
+        end.reason = interrupted ? "interrupted" : reason;
+        if (target) {
+            const auto status = *target->poll_exit();
+            end.exit_code = status.exit_code;
+            end.term_signal = status.term_signal;
+        }
+        return end;
+    }
+
+    WatchResult finish(const RunEnd& end) {
+        if (tracker_) {
+            tracker_->drain();
+            tracker_->symbolize_into(*writer_, options_.debug_dirs);
+        }
+        writer_->finish(end);
+        WatchResult result;
+        result.recording = writer_->model();
+        if (tracker_) {
+            for (auto& note : tracker_->notes(end.duration_s, options_.interval_s)) result.notes.push_back(note);
+        }
+        return result;
+    }
+
+private:
+    /// False when the watched tree is gone (nothing to record).
+    bool take_sample(double t) {
+        SamplePoint sample = sampler_.sample();
+        // A root that ended (a zombie until we reap it) holds no memory: that is not a sample of it.
+        if (sample.processes == 0 || !sampler_.root_alive()) return false;
+        sample.t_s = t;
+        sample.events = relay_.events();
+        if (tracker_) tracker_->poll_into(t, sample);
+        writer_->add_sample(sample);
+        status_.update(sample);
+        return true;
+    }
+
+    /// Sleeps until `timeout_s`, waking early to pass the target's output through or for a signal.
+    void wait_for_io(launch::TargetProcess* target, double timeout_s) {
+        pollfd fds[3];
+        nfds_t count = 0;
+        if (target && target->stdout_fd() >= 0) fds[count++] = {target->stdout_fd(), POLLIN, 0};
+        if (target && target->stderr_fd() >= 0) fds[count++] = {target->stderr_fd(), POLLIN, 0};
+        if (launch::signal_wakeup_fd() >= 0) fds[count++] = {launch::signal_wakeup_fd(), POLLIN, 0};
+        const int timeout_ms = timeout_s <= 0 ? 0 : static_cast<int>(timeout_s * 1000.0) + 1;
+        if (::poll(fds, count, timeout_ms) <= 0) return;
+        for (nfds_t i = 0; i < count; ++i) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            if (target && fds[i].fd == target->stdout_fd()) relay_or_close(fds[i].fd, STDOUT_FILENO, *target);
+            if (target && fds[i].fd == target->stderr_fd()) relay_or_close(fds[i].fd, STDERR_FILENO, *target);
+        }
+    }
+
+    void relay_or_close(int from, int to, launch::TargetProcess& target) {
+        if (!relay_.relay(from, to)) {
+            // End of file: stop polling this stream (the target or a child closed it).
+            if (from == target.stdout_fd()) closed_stdout_ = true;
+            if (from == target.stderr_fd()) closed_stderr_ = true;
+            if (closed_stdout_ && closed_stderr_) target.close_output_fds();
+        }
+    }
+
+    /// After the target exits, whatever it wrote last is still in the pipes.
+    void drain_output(launch::TargetProcess& target) {
+        for (auto [from, to] : {std::pair{target.stdout_fd(), STDOUT_FILENO}, std::pair{target.stderr_fd(), STDERR_FILENO}}) {
+            if (from < 0) continue;
+            ::fcntl(from, F_SETFL, ::fcntl(from, F_GETFL) | O_NONBLOCK);
+            relay_.relay(from, to);
+        }
+        relay_.finish();
+        target.close_output_fds();
+    }
+
+    const WatchOptions& options_;
+    sampler::TreeSampler sampler_;
+    launch::OutputRelay relay_;
+    StatusLine status_;
+    std::unique_ptr<TrackerBridge> tracker_;
+    std::unique_ptr<recording::RecordingWriter> writer_;
+    bool closed_stdout_ = false, closed_stderr_ = false;
+};
+
+}  // namespace
+
+std::string default_recording_path(const std::string& program, long pid) {
+    std::string base = program.substr(program.find_last_of('/') + 1);
+    for (auto& c : base) {
+        if (c == ' ' || static_cast<unsigned char>(c) < 32) c = '_';
+    }
+    if (base.empty()) base = "target";
+    return "leakscope." + base + "." + std::to_string(pid) + ".lks";
+}
+
+WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions options) {
+    if (!options.recording_path.empty()) check_recording_path_writable(options.recording_path);
+    else check_recording_path_writable("./leakscope.lks");
+
+    std::vector<std::string> notes;
+    std::unique_ptr<TrackerBridge> tracker;
+    if (options.track) {
+        tracker = TrackerBridge::create_for(command.front(), options, notes);
+    }
+    launch::LaunchOptions launch_options;
+    launch_options.argv = command;
+    launch_options.pipe_output = !options.events_regex.empty();
+    if (tracker) launch_options.extra_environment = tracker->target_environment();
+    launch::install_stop_signal_handlers();
+    auto target = launch::TargetProcess::launch(launch_options);
+
+    if (options.recording_path.empty()) options.recording_path = default_recording_path(command.front(), target.pid());
+    RunInfo info = make_run_info(command, target.pid(), /*attached=*/false, options);
+    std::optional<Watch> watch;
+    try {
+        watch.emplace(options, target.pid(), info, std::move(tracker));
+    } catch (...) {
+        target.send_signal(SIGTERM);  // we cannot record: do not leave the target running unseen
+        target.wait_exit();
+        throw;
+    }
+    const RunEnd end = watch->loop(&target);
+    WatchResult result = watch->finish(end);
+    result.exit = target.poll_exit();
+    result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
+    return result;
+}
+
+WatchResult attach_and_watch(pid_t pid, WatchOptions options) {
+    sampler::ProcFs fs;
+    if (const auto problem = sampler::check_attach_access(fs, pid)) throw std::runtime_error(*problem);
+    if (!options.recording_path.empty()) check_recording_path_writable(options.recording_path);
+    std::vector<std::string> command = read_command_line(pid);
+    if (options.recording_path.empty()) {
+        options.recording_path = default_recording_path(command.empty() ? "process" : command.front(), pid);
+    }
+    launch::install_stop_signal_handlers();
+    RunInfo info = make_run_info(command, pid, /*attached=*/true, options);
+    Watch watch(options, pid, info, nullptr);
+    const RunEnd end = watch.loop(nullptr);
+    return watch.finish(end);
+}
+
+}  // namespace leakscope::session

@@ -1,0 +1,69 @@
+#include "symbols/user_frame.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "symbols/demangle.hpp"
+#include "symbols/frame_format.hpp"
+
+namespace leakscope::symbols {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool is_tracker(const ResolvedFrame& frame) {
+    return short_file_name(frame.module).find("leakscope_tracker") != std::string::npos;
+}
+
+// Entry points that allocate on the caller's behalf, by their qualified name.
+bool is_allocator_entry(std::string_view name) {
+    static constexpr std::array<std::string_view, 22> names = {
+        "malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign", "aligned_alloc", "memalign",
+        "valloc", "pvalloc", "__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_memalign", "strdup",
+        "strndup", "__strdup", "__strndup", "mmap", "mmap64", "operator new", "operator new[]"};
+    for (auto entry : names) {
+        if (name == entry) return true;
+    }
+    return false;
+}
+
+// The object's file name without the version suffix: "libc.so.6" -> "libc", "ld-linux-x86-64.so.2" -> "ld-linux-x86-64".
+std::string_view library_stem(std::string_view file) {
+    const std::size_t so = file.find(".so");
+    return so == std::string_view::npos ? file : file.substr(0, so);
+}
+
+bool is_runtime_library(const ResolvedFrame& frame) {
+    const std::string_view stem = library_stem(short_file_name(frame.module));
+    for (std::string_view library : {"libc", "libstdc++", "libgcc_s", "libm", "libpthread", "libdl"}) {
+        if (stem == library) return true;
+    }
+    return starts_with(stem, "ld-linux") || starts_with(stem, "libc-2.") || stem == "ld";
+}
+
+}  // namespace
+
+bool is_allocation_plumbing(const ResolvedFrame& frame) {
+    if (is_tracker(frame) || is_runtime_library(frame)) return true;
+    const std::string name = function_scope_name(frame.function);
+    if (is_allocator_entry(name)) return true;
+    // Statically linked or inlined library code: the containers, allocators, shared_ptr control blocks,
+    // string construction and the ABI runtime all live in these namespaces.
+    for (std::string_view scope : {"std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "__gnu_debug::"}) {
+        if (starts_with(name, scope)) return true;
+    }
+    return false;
+}
+
+std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+        if (!is_allocation_plumbing(stack[i])) return i;
+    }
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+        if (!is_tracker(stack[i]) && !is_allocator_entry(function_scope_name(stack[i].function))) return i;
+    }
+    return 0;
+}
+
+}  // namespace leakscope::symbols

@@ -1,0 +1,22 @@
+// Site naming: which frame of an allocation stack is "the user's code", the line a person should look
+// at. The tracker, the allocator, the C++ runtime and the standard containers are skipped; the
+// stack itself is kept whole for the report.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "model/recording.hpp"
+
+namespace leakscope::symbols {
+
+/// True for frames that only pass an allocation on: the tracker, malloc/new and friends, std:: and
+/// __gnu_cxx:: internals, and everything in libc, libstdc++, libgcc and the dynamic loader.
+bool is_allocation_plumbing(const ResolvedFrame& frame);
+
+/// Index of the innermost frame that is the user's code. When every frame is plumbing (an allocation
+/// made by libc itself), the innermost frame that is neither the tracker nor an allocator entry point
+/// (e.g. fopen rather than malloc); 0 for an empty stack or when nothing else qualifies.
+std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack);
+
+}  // namespace leakscope::symbols

@@ -1,0 +1,86 @@
+// The exported C ABI (tracker_abi.h) and the library's load/unload hooks.
+#include "tracker_abi.h"
+
+#include <algorithm>
+#include <cstring>
+
+// Proposed by the public library's author (src/api/tracker_sites_abi.h); implemented here against that
+// header so the layouts cannot drift apart.
+#include "api/tracker_sites_abi.h"
+#include "os.hpp"
+#include "thread_counters.hpp"
+#include "tracker.hpp"
+#include "transport.hpp"
+
+using namespace leakscope::tracker;
+
+extern "C" __attribute__((visibility("default"))) int leakscope_tracker_query(struct leakscope_tracker_stats* stats) {
+    if (!stats || stats->struct_size < sizeof(std::uint32_t) * 2) return -1;
+    if (current_state() != InitState::kActive) return -1;
+    Totals t = read_totals();
+    leakscope_tracker_stats out{};
+    out.struct_size = stats->struct_size < sizeof(out) ? stats->struct_size : static_cast<std::uint32_t>(sizeof(out));
+    out.sampling = g_tracker.config.sample_bytes != 0;
+    out.live_heap_bytes = t.live_heap_bytes > 0 ? static_cast<std::uint64_t>(t.live_heap_bytes) : 0;
+    out.live_allocations = t.live_allocations > 0 ? static_cast<std::uint64_t>(t.live_allocations) : 0;
+    out.mapped_bytes = t.mapped_bytes > 0 ? static_cast<std::uint64_t>(t.mapped_bytes) : 0;
+    out.total_allocations = t.allocations;
+    out.total_frees = t.frees;
+    out.events = t.events;
+    // A caller built against an older, smaller struct gets only the fields it knows.
+    std::memcpy(stats, &out, out.struct_size);
+    return 0;
+}
+
+extern "C" __attribute__((visibility("default"))) void leakscope_tracker_add_events(std::uint64_t n) {
+    if (current_state() == InitState::kActive) add_events(n);
+}
+
+extern "C" __attribute__((visibility("default"))) long leakscope_tracker_sites(struct leakscope_tracker_site* out,
+                                                                             unsigned long capacity, uint32_t site_size) {
+    if (!out || site_size < sizeof(leakscope_tracker_site)) return -1;
+    if (current_state() != InitState::kActive) return -1;
+    ReentrancyGuard guard;
+    std::uint32_t stacks = g_tracker.stacks.published_count();
+    // Scratch from mmap, never malloc: callers measure the heap around this call.
+    std::size_t scratch_bytes = stacks * (sizeof(StackCounters) + sizeof(std::uint32_t));
+    void* scratch = os::map_pages(scratch_bytes);
+    if (!scratch) return -1;
+    auto* counters = static_cast<StackCounters*>(scratch);
+    auto* order = reinterpret_cast<std::uint32_t*>(counters + stacks);
+    TotalsCounters totals;
+    read_counters(counters, stacks, totals);
+    std::uint32_t live_sites = 0;
+    for (std::uint32_t id = 0; id < stacks; ++id)
+        if (counters[id].allocated_bytes != counters[id].freed_bytes && g_tracker.stacks.ready_record(id)) order[live_sites++] = id;
+    auto live_bytes = [&](std::uint32_t id) { return static_cast<std::int64_t>(counters[id].allocated_bytes - counters[id].freed_bytes); };
+    std::size_t n = std::min<std::size_t>(capacity, live_sites);
+    std::partial_sort(order, order + n, order + live_sites, [&](std::uint32_t a, std::uint32_t b) { return live_bytes(a) > live_bytes(b); });
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t id = order[i];
+        const StackRecord* rec = g_tracker.stacks.ready_record(id);
+        auto* site = reinterpret_cast<leakscope_tracker_site*>(reinterpret_cast<char*>(out) + i * site_size);
+        std::memset(site, 0, sizeof(*site));
+        site->stack_id = id;
+        site->live_bytes = live_bytes(id);
+        site->live_allocations = static_cast<std::int64_t>(counters[id].allocated_count - counters[id].freed_count);
+        site->frame_count = std::min<std::uint32_t>(rec->frame_count, LEAKSCOPE_TRACKER_SITE_FRAMES);
+        std::memcpy(site->frames, rec->frames, site->frame_count * sizeof(std::uint64_t));
+    }
+    os::unmap_pages(scratch, scratch_bytes);
+    return static_cast<long>(n);
+}
+
+namespace {
+
+// Runs after libc (a dependency) is initialized. It only sets flags; the transport thread starts on the
+// first tracked allocation after this.
+__attribute__((constructor)) void on_library_loaded() {
+    if (current_state() == InitState::kActive) transport::allow_start();
+}
+
+__attribute__((destructor)) void on_library_unloading() {
+    if (static_cast<InitState>(g_tracker.state.load()) == InitState::kActive) transport::final_flush();
+}
+
+}  // namespace

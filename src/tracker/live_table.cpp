@@ -1,0 +1,133 @@
+#include "live_table.hpp"
+
+#include "os.hpp"
+
+namespace leakscope::tracker {
+namespace {
+
+constexpr std::uint64_t kEmpty = 0;
+constexpr std::uint64_t kDeleted = 1;
+constexpr std::uint32_t kMinCapacity = 256;
+
+}  // namespace
+
+void LiveTable::filter_add(std::uint64_t hash) {
+    std::atomic<std::uint8_t>& counter = filter_[hash & (kFilterSize - 1)];
+    std::uint8_t value = counter.load(std::memory_order_relaxed);
+    while (value != 255 && !counter.compare_exchange_weak(value, value + 1, std::memory_order_relaxed)) {
+    }
+}
+
+void LiveTable::filter_remove(std::uint64_t hash) {
+    std::atomic<std::uint8_t>& counter = filter_[hash & (kFilterSize - 1)];
+    std::uint8_t value = counter.load(std::memory_order_relaxed);
+    while (value != 255 && value != 0 && !counter.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
+    }
+}
+
+std::size_t LiveTable::shard_of(std::uint64_t address, std::uint64_t hash) {
+    // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc), so picking the
+    // shard group from the address's 64 MiB region keeps each thread on its own few shards and their
+    // cache lines from bouncing between cores; 8 shards per region still spread one thread's load.
+    std::uint64_t region = (address >> 26) * 0x9e3779b97f4a7c15ull;
+    return ((region >> 61) << 3 | (hash >> 61)) & (kShards - 1);
+}
+
+bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {
+    auto* fresh = static_cast<LiveEntry*>(os::map_pages(new_capacity * sizeof(LiveEntry)));
+    if (!fresh) return false;
+    for (std::uint32_t i = 0; i < shard.capacity; ++i) {
+        const LiveEntry& e = shard.slots[i];
+        if (e.address == kEmpty || e.address == kDeleted) continue;
+        std::uint32_t j = static_cast<std::uint32_t>(mix(e.address)) & (new_capacity - 1);
+        while (fresh[j].address != kEmpty) j = (j + 1) & (new_capacity - 1);
+        fresh[j] = e;
+    }
+    os::unmap_pages(shard.slots, shard.capacity * sizeof(LiveEntry));
+    shard.slots = fresh;
+    shard.capacity = new_capacity;
+    shard.deleted = 0;
+    return true;
+}
+
+bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced) {
+    std::uint64_t h = mix(address);
+    Shard& shard = shards_[shard_of(address, h)];
+    {
+        SpinLockHolder hold(shard.lock);
+        if ((shard.used + shard.deleted + 1) * 4 > shard.capacity * 3) {
+            // Grow when live entries fill half the table; otherwise just sweep the tombstones out.
+            std::uint32_t target = shard.capacity < kMinCapacity ? kMinCapacity : shard.capacity;
+            if ((shard.used + 1) * 2 > target) target *= 2;
+            if (!rehash(shard, target)) return false;
+        }
+        std::uint32_t mask = shard.capacity - 1;
+        std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
+        while (shard.slots[i].address != kEmpty && shard.slots[i].address != kDeleted) {
+            if (shard.slots[i].address == address) {  // a pointer we missed the free of: replace it
+                if (replaced) *replaced = shard.slots[i];
+                shard.slots[i] = entry;
+                shard.slots[i].address = address;
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+        if (shard.slots[i].address == kDeleted) --shard.deleted;
+        shard.slots[i] = entry;
+        shard.slots[i].address = address;
+        ++shard.used;
+    }
+    if (use_filter_) filter_add(h);
+    return true;
+}
+
+bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
+    out.address = kEmpty;
+    std::uint64_t h = mix(address);
+    Shard& shard = shards_[shard_of(address, h)];
+    {
+        SpinLockHolder hold(shard.lock);
+        if (shard.used == 0) return false;
+        std::uint32_t mask = shard.capacity - 1;
+        std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
+        for (std::uint32_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+            std::uint64_t a = shard.slots[i].address;
+            if (a == kEmpty) return false;
+            if (a != address) continue;
+            out = shard.slots[i];
+            // A tombstone, unless the next slot is empty: then the probe chain ends here anyway.
+            bool chain_ends = shard.slots[(i + 1) & mask].address == kEmpty;
+            shard.slots[i].address = chain_ends ? kEmpty : kDeleted;
+            if (!chain_ends) ++shard.deleted;
+            --shard.used;
+            // Shrink when mostly empty so the footprint follows the live set down again.
+            if (shard.capacity > kMinCapacity && shard.used * 8 < shard.capacity) rehash(shard, shard.capacity / 2);
+            break;
+        }
+        if (out.address != address) return false;
+    }
+    if (use_filter_) filter_remove(h);
+    return true;
+}
+
+std::size_t LiveTable::size() const {
+    std::size_t total = 0;
+    for (const auto& shard : shards_) total += shard.used;
+    return total;
+}
+
+std::size_t LiveTable::footprint_bytes() const {
+    std::size_t total = 0;
+    for (const auto& shard : shards_) total += os::round_up_to_pages(shard.capacity * sizeof(LiveEntry));
+    return total;
+}
+
+void LiveTable::lock_all() {
+    for (auto& shard : shards_) shard.lock.lock();
+}
+
+void LiveTable::unlock_all() {
+    for (auto& shard : shards_) shard.lock.unlock();
+}
+
+}  // namespace leakscope::tracker

@@ -1,0 +1,69 @@
+// The live allocations of the target: address -> (stack, size, count weight). 64 shards, each an
+// open-addressing table behind its own spin lock, in pages from mmap: it grows and shrinks with the
+// number of live entries (memory stays proportional to the live set) and never calls malloc.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "spin_lock.hpp"
+#include "stack_depot.hpp"
+
+namespace leakscope::tracker {
+
+struct LiveEntry {
+    std::uint64_t address;  ///< 0 = empty, 1 = deleted
+    std::uint64_t bytes;    ///< requested size; in sampling mode the weighted byte estimate
+    LocalStackId stack;
+    std::uint32_t count_weight;  ///< 1; in sampling mode the weighted count estimate
+};
+
+class LiveTable {
+public:
+    /// False when the table could not grow (out of memory); the allocation is then simply untracked.
+    /// An entry already at `address` (its free was missed) is replaced and returned in `replaced`.
+    bool insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced = nullptr);
+    /// Removes and returns the entry; false when the address is not tracked.
+    bool remove(std::uint64_t address, LiveEntry& out);
+    /// Sampling mode: cheap lock-free pre-check, false means certainly absent.
+    bool maybe_contains(std::uint64_t address) const {
+        return filter_[mix(address) & (kFilterSize - 1)].load(std::memory_order_relaxed) != 0;
+    }
+    void enable_presence_filter() { use_filter_ = true; }
+
+    std::size_t size() const;
+    /// Bytes of table memory currently mapped (for the tracker's own footprint).
+    std::size_t footprint_bytes() const;
+
+    void lock_all();
+    void unlock_all();
+
+private:
+    struct alignas(64) Shard {
+        SpinLock lock;
+        LiveEntry* slots = nullptr;
+        std::uint32_t capacity = 0;  // power of two
+        std::uint32_t used = 0;      // live entries
+        std::uint32_t deleted = 0;   // tombstones
+    };
+    bool rehash(Shard& shard, std::uint32_t new_capacity);
+    static std::uint64_t mix(std::uint64_t address) {
+        std::uint64_t h = address * 0x9e3779b97f4a7c15ull;
+        return h ^ (h >> 29);
+    }
+    void filter_add(std::uint64_t hash);
+    void filter_remove(std::uint64_t hash);
+    static std::size_t shard_of(std::uint64_t address, std::uint64_t hash);
+
+    static constexpr std::size_t kShards = 64;
+    static constexpr std::size_t kFilterSize = 1 << 14;  // 16 KiB: small enough to stay in cache
+    Shard shards_[kShards];
+    bool use_filter_ = false;
+    // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
+    // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
+    // A counter that reaches 255 sticks there (reads "maybe" forever): slower, never wrong.
+    std::atomic<std::uint8_t> filter_[kFilterSize]{};
+};
+
+}  // namespace leakscope::tracker

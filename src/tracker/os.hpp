@@ -1,0 +1,27 @@
+// The few kernel services the tracker needs, as raw system calls: they never allocate, never take a
+// libc lock and never re-enter the tracker's own mmap/munmap hooks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::tracker::os {
+
+/// Anonymous private zero-filled pages, or nullptr.
+void* map_pages(std::size_t bytes);
+void unmap_pages(void* address, std::size_t bytes);
+std::uint64_t monotonic_ns();
+/// Sleeps; returns early on a signal (the caller loops on its own clock).
+void sleep_ns(std::uint64_t ns);
+int current_pid();
+int parent_pid();
+/// Reads up to capacity-1 bytes of a small file (/proc/self/comm), NUL-terminated; returns the length or -1.
+long read_small_file(const char* path, char* out, std::size_t capacity);
+/// Like readlink(2), NUL-terminated; returns the length or -1.
+long read_link(const char* path, char* out, std::size_t capacity);
+void yield_cpu();
+
+inline constexpr std::size_t kPageSize = 4096;
+inline std::size_t round_up_to_pages(std::size_t bytes) { return (bytes + kPageSize - 1) & ~(kPageSize - 1); }
+
+}  // namespace leakscope::tracker::os

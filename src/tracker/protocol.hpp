@@ -1,0 +1,103 @@
+// The wire format between the preloaded tracker (inside the target) and the collector (in leakscope's
+// process). One SOCK_SEQPACKET message per packet, so a packet arrives whole or not at all: the tracker
+// sends with MSG_DONTWAIT and simply retries later what did not go out. Every packet carries absolute
+// (latest) values, never deltas, so a dropped packet loses nothing permanent.
+// Both ends run on the same machine: native byte order, fixed-size fields plus LEB128 varints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::tracker::wire {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+/// Largest packet either side builds; far below the default unix socket buffer so a send never fails
+/// only because the packet is too big.
+inline constexpr std::size_t kMaxPacket = 32 * 1024;
+inline constexpr std::size_t kMaxFrames = 64;
+
+enum class PacketType : std::uint32_t {
+    kHello = 1,           ///< HelloBody, then exe path bytes, then comm bytes
+    kModulesLoaded = 2,   ///< count × (ModuleBody + path bytes + build-id bytes)
+    kModulesUnloaded = 3, ///< count × u32 local module id
+    kStacks = 4,          ///< count × (u32 id, u32 frame count, u64 frames[])
+    kSites = 5,           ///< count × varints: id, zigzag live bytes, zigzag live count, allocations, bytes
+    kTotals = 6,          ///< TotalsBody
+    kGoodbye = 7,         ///< the process is exiting normally; nothing follows
+};
+
+struct PacketHeader {
+    PacketType type;
+    std::uint32_t count;           ///< records in the body
+    std::uint64_t monotonic_ns;    ///< CLOCK_MONOTONIC when the snapshot was taken
+};
+
+struct HelloBody {
+    std::uint32_t version;
+    std::int32_t pid;
+    std::int32_t ppid;
+    std::uint32_t interval_ms;
+    std::uint64_t sample_bytes;    ///< 0 = every allocation tracked
+    std::uint16_t exe_length;
+    std::uint16_t comm_length;
+    std::uint32_t reserved;
+};
+
+struct ModuleBody {
+    std::uint32_t local_id;
+    std::uint16_t path_length;
+    std::uint16_t build_id_length;  ///< raw bytes, the collector hex-encodes them
+    std::uint64_t start;
+    std::uint64_t end;
+    std::uint64_t load_bias;
+};
+
+struct StackHeader {
+    std::uint32_t id;
+    std::uint32_t frame_count;
+};
+
+struct TotalsBody {
+    std::int64_t live_heap_bytes;
+    std::int64_t live_allocations;
+    std::int64_t mapped_bytes;
+    std::uint64_t total_allocations;
+    std::uint64_t total_frees;
+    std::uint64_t events;
+    std::uint64_t tracker_bytes;  ///< memory the tracker's own tables use in the target
+};
+
+// ---- varints (LEB128), used for the per-site records that dominate the stream's size ----
+
+inline std::uint64_t zigzag(std::int64_t v) {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+inline std::int64_t unzigzag(std::uint64_t v) {
+    return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+/// Writes v at out (needs up to 10 bytes); returns the byte count.
+inline std::size_t put_varint(std::uint8_t* out, std::uint64_t v) {
+    std::size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = static_cast<std::uint8_t>(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = static_cast<std::uint8_t>(v);
+    return n;
+}
+
+/// Reads a varint from [*pos, end); false when truncated or longer than 10 bytes.
+inline bool get_varint(const std::uint8_t*& pos, const std::uint8_t* end, std::uint64_t& v) {
+    v = 0;
+    for (unsigned shift = 0; shift < 70 && pos < end; shift += 7) {
+        std::uint8_t byte = *pos++;
+        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return true;
+    }
+    return false;
+}
+
+inline constexpr std::size_t kMaxSiteRecord = 5 * 10;
+
+}  // namespace leakscope::tracker::wire

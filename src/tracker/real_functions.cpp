@@ -1,0 +1,50 @@
+#include "real_functions.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdint>
+
+namespace leakscope::tracker {
+
+RealFunctions g_real{};
+
+namespace {
+
+std::atomic<std::size_t> g_bootstrap_used{0};
+
+}  // namespace
+
+// dlsym allocates its error-state buffer (a few dozen bytes) with calloc the first time; 64 KiB is
+// generous. The pool is never reused: what is freed here stays allocated.
+alignas(64) unsigned char g_bootstrap_pool[kBootstrapBytes];
+
+bool resolve_real_functions() {
+    RealFunctions found{};
+#define LEAKSCOPE_REAL(name, ret, params) \
+    found.name = reinterpret_cast<ret(*) params>(dlsym(RTLD_NEXT, #name)); \
+    if (!found.name) return false;
+#include "real_function_list.inc"
+#undef LEAKSCOPE_REAL
+    g_real = found;
+    return true;
+}
+
+void* bootstrap_allocate(std::size_t size, std::size_t alignment) {
+    if (alignment < alignof(std::max_align_t)) alignment = alignof(std::max_align_t);
+    std::size_t used = g_bootstrap_used.load(std::memory_order_relaxed);
+    for (;;) {
+        std::size_t start = (used + alignment - 1) & ~(alignment - 1);
+        if (start + size > kBootstrapBytes || start + size < start) return nullptr;
+        if (g_bootstrap_used.compare_exchange_weak(used, start + size, std::memory_order_relaxed))
+            return g_bootstrap_pool + start;
+    }
+}
+
+std::size_t bootstrap_bytes_after(const void* pointer) {
+    auto p = reinterpret_cast<std::uintptr_t>(pointer);
+    auto end = reinterpret_cast<std::uintptr_t>(g_bootstrap_pool) + kBootstrapBytes;
+    return p < end ? end - p : 0;
+}
+
+}  // namespace leakscope::tracker

@@ -1,0 +1,37 @@
+// The real allocation functions behind the hooks, and the bootstrap allocator that serves the few
+// allocations dlsym makes while they are being looked up.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::tracker {
+
+struct RealFunctions {
+#define LEAKSCOPE_REAL(name, ret, params) ret(*name) params;
+#include "real_function_list.inc"
+#undef LEAKSCOPE_REAL
+};
+
+extern RealFunctions g_real;
+
+/// Looks every function up; returns false when one is missing (then the tracker stays off).
+bool resolve_real_functions();
+
+/// Zeroed memory from a small static pool, for allocations made before the real functions are known.
+void* bootstrap_allocate(std::size_t size, std::size_t alignment);
+inline constexpr std::size_t kBootstrapBytes = 64 * 1024;
+extern unsigned char g_bootstrap_pool[kBootstrapBytes];
+
+/// True for pointers bootstrap_allocate returned: free() must not hand them to the real allocator.
+inline bool is_bootstrap_pointer(const void* pointer) {
+    auto p = reinterpret_cast<std::uintptr_t>(pointer);
+    auto base = reinterpret_cast<std::uintptr_t>(g_bootstrap_pool);
+    return p - base < kBootstrapBytes;  // unsigned: below the pool wraps to a huge value
+}
+/// Bytes of the pool from `pointer` to its end (an upper bound for the block's size).
+std::size_t bootstrap_bytes_after(const void* pointer);
+
+}  // namespace leakscope::tracker

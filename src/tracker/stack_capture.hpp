@@ -1,0 +1,40 @@
+// Captures the call stack of an allocation with libunwind's DWARF-based local unwinder (correct for code
+// built without frame pointers, the Debian default), drops the tracker's own frames, and interns it.
+#pragma once
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <cstdint>
+
+#include "protocol.hpp"
+#include "stack_depot.hpp"
+
+namespace leakscope::tracker {
+
+/// One-time set-up (per-thread unwind caches, the address range of this library). Runs inside init.
+void initialize_stack_capture();
+
+/// Address range of the tracker library: frames in it belong to the hooks, not to the program.
+extern std::uintptr_t g_self_start;
+extern std::uintptr_t g_self_end;
+
+/// The id of the current call stack, the frames of the tracker excluded. Inline, so that it adds no
+/// frame of its own to unwind through.
+__attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& depot) {
+    constexpr int kSelfFramesAllowance = 8;
+    void* raw[wire::kMaxFrames + kSelfFramesAllowance];
+    int n = unw_backtrace(raw, static_cast<int>(sizeof(raw) / sizeof(raw[0])));
+    int first = 0;
+    while (first < n) {
+        auto ip = reinterpret_cast<std::uintptr_t>(raw[first]);
+        if (ip < g_self_start || ip >= g_self_end) break;
+        ++first;
+    }
+    int count = n - first;
+    if (count > static_cast<int>(wire::kMaxFrames)) count = static_cast<int>(wire::kMaxFrames);
+    if (count <= 0) return kUnknownStack;
+    return depot.intern(reinterpret_cast<const std::uint64_t*>(raw + first), static_cast<std::size_t>(count));
+}
+
+}  // namespace leakscope::tracker

@@ -1,0 +1,82 @@
+// Deduplicates call stacks into small integer ids where they are captured, and keeps the per-stack
+// aggregates (live bytes/count, totals) next to them. Look-ups are lock-free; only inserting a new
+// stack takes the lock of one of 64 shards. Stack records never move and are never freed, so the
+// transport thread reads them without locks (a record is published with a release store of `ready`).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "spin_lock.hpp"
+
+namespace leakscope::tracker {
+
+using LocalStackId = std::uint32_t;
+/// Id 0: allocations whose stack could not be recorded (depot full, unwinding failed).
+inline constexpr LocalStackId kUnknownStack = 0;
+
+struct alignas(64) StackRecord {
+    // Aggregates folded in from the per-thread counters (thread_counters.hpp) when a thread's cache
+    // entry is reused, or added directly by threads that have no counter slot. Live = allocated - freed.
+    std::atomic<std::uint64_t> allocated_count{0};
+    std::atomic<std::uint64_t> allocated_bytes{0};
+    std::atomic<std::uint64_t> freed_count{0};
+    std::atomic<std::uint64_t> freed_bytes{0};
+    // Identity, written once before `ready`.
+    const std::uint64_t* frames = nullptr;
+    std::uint32_t frame_count = 0;
+    std::uint32_t hash = 0;
+    std::atomic<bool> ready{false};
+};
+
+class StackDepot {
+public:
+    /// Id of the stack with these frames, inserting it when new. Never allocates through malloc.
+    LocalStackId intern(const std::uint64_t* frames, std::size_t count);
+    /// Record of an id below published_count(); the unknown stack (0) always exists.
+    StackRecord& record(LocalStackId id);
+    /// Like record(), but nullptr for an id whose record could not be allocated or is not filled yet.
+    const StackRecord* ready_record(LocalStackId id) const;
+    /// Ids [0, published_count()) have been handed out; a record may still be filling (check `ready`).
+    std::uint32_t published_count() const { return next_id_.load(std::memory_order_acquire); }
+
+    /// Bytes of depot memory mapped so far (records, frame arenas, hash tables).
+    std::size_t footprint_bytes() const { return footprint_.load(std::memory_order_relaxed); }
+
+    /// Fork support: hold every shard lock so the child inherits consistent tables.
+    void lock_all();
+    void unlock_all();
+
+    static constexpr std::uint32_t kChunkBits = 12;
+    static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;  ///< records per chunk
+    static constexpr std::uint32_t kMaxChunks = 4096;               ///< 16M stacks at most
+
+private:
+    struct alignas(64) Shard {
+        SpinLock lock;
+        /// Open-addressing table: word 0 holds the capacity, then slots of (hash << 32 | id), 0 = empty.
+        /// Replaced (never freed) when it grows, so a lock-free reader holding the old pointer still
+        /// reads valid memory of a consistent size.
+        std::atomic<std::uint64_t*> table{nullptr};
+        std::uint32_t used = 0;
+        // Arena for frame arrays.
+        std::uint64_t* arena = nullptr;
+        std::size_t arena_left = 0;
+    };
+
+    LocalStackId find(Shard& shard, std::uint32_t hash, const std::uint64_t* frames, std::size_t count);
+    bool grow(Shard& shard);
+    StackRecord* allocate_record(LocalStackId id);
+    std::uint64_t* store_frames(Shard& shard, const std::uint64_t* frames, std::size_t count);
+
+    static constexpr std::size_t kShards = 64;
+    Shard shards_[kShards];
+    std::atomic<std::uint32_t> next_id_{1};
+    std::atomic<StackRecord*> chunks_[kMaxChunks]{};
+    SpinLock chunk_lock_;
+    std::atomic<std::size_t> footprint_{0};
+    StackRecord unknown_;
+};
+
+}  // namespace leakscope::tracker

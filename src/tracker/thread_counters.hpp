@@ -1,0 +1,87 @@
+// Per-thread counters, so the allocation path makes no atomic read-modify-write on shared cache lines:
+// each thread owns a slot (totals plus a small direct-mapped cache of per-stack counters) and is its only
+// writer; the transport thread reads every slot and adds them up. A cache entry that must be reused for
+// another stack is first folded into the stack's shared record, inside a per-slot sequence lock so the
+// reader can tell it raced with a fold and read again. Threads without a slot (pool exhausted, or
+// allocating in thread-exit destructors after their slot was released) fall back to shared atomics.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "stack_depot.hpp"
+#include "thread_state.hpp"
+
+namespace leakscope::tracker {
+
+constexpr std::uint32_t kCacheEntries = 256;
+constexpr std::uint32_t kMaxSlots = 512;
+
+struct CacheEntry {
+    std::atomic<std::uint32_t> stack_plus_one{0};  // 0 = empty
+    std::atomic<std::uint64_t> allocated_count{0};
+    std::atomic<std::uint64_t> allocated_bytes{0};
+    std::atomic<std::uint64_t> freed_count{0};
+    std::atomic<std::uint64_t> freed_bytes{0};
+};
+
+struct alignas(64) ThreadSlot {
+    std::atomic<std::uint32_t> owned{0};
+    std::atomic<std::uint32_t> version{0};  // odd while a cache entry is being folded
+    std::atomic<std::int64_t> live_heap_bytes{0};
+    std::atomic<std::int64_t> live_allocations{0};
+    std::atomic<std::uint64_t> allocations{0};
+    std::atomic<std::uint64_t> frees{0};
+    std::atomic<std::uint64_t> events{0};
+    CacheEntry entries[kCacheEntries];
+};
+
+
+// Single-writer add: a plain load and store, no lock prefix. Only the owning thread writes.
+template <typename T, typename D>
+inline void bump(std::atomic<T>& counter, D delta) {
+    counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(delta), std::memory_order_relaxed);
+}
+
+/// This thread's slot if it already has one (the fast paths use it; claiming one is the slow path's job).
+inline ThreadSlot* claimed_slot() { return static_cast<ThreadSlot*>(g_thread_state.counter_slot_pointer); }
+
+struct StackCounters {
+    std::uint64_t allocated_count = 0;
+    std::uint64_t allocated_bytes = 0;
+    std::uint64_t freed_count = 0;
+    std::uint64_t freed_bytes = 0;
+};
+
+struct TotalsCounters {
+    std::int64_t live_heap_bytes = 0;
+    std::int64_t live_allocations = 0;
+    std::uint64_t allocations = 0;
+    std::uint64_t frees = 0;
+    std::uint64_t events = 0;
+};
+
+/// Called once during initialization (creates the thread-exit key).
+void initialize_thread_counters();
+
+void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
+void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
+/// Totals: heap bytes/allocations (signed deltas), and the cumulative counters.
+void count_totals(std::int64_t live_bytes_delta, std::int64_t live_allocations_delta, std::uint64_t allocations,
+                  std::uint64_t frees, std::uint64_t events);
+
+/// Sums of all threads (the transport thread's view). `per_stack` has room for `stack_count` ids and
+/// receives everything counted for each, shared records included. Retries while a fold races with it.
+void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCounters& totals);
+TotalsCounters read_totals_only();
+
+/// Fork support: no reader may hold the readers' lock across a fork.
+void lock_counter_readers();
+void unlock_counter_readers();
+
+/// In a forked child: every slot but the calling thread's belongs to a thread that does not exist here.
+void release_other_threads_slots();
+std::size_t thread_counters_footprint();
+
+}  // namespace leakscope::tracker

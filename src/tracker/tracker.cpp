@@ -1,0 +1,261 @@
+#include "tracker.hpp"
+
+#include <pthread.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include "real_functions.hpp"
+#include "stack_capture.hpp"
+#include "thread_counters.hpp"
+#include "transport.hpp"
+#include "usable_size.hpp"
+
+namespace leakscope::tracker {
+
+constinit Tracker g_tracker;
+constinit thread_local ThreadState g_thread_state __attribute__((tls_model("initial-exec"))) = {};
+
+namespace {
+
+void install_fork_handlers();
+
+
+// ---- sampling: Poisson over allocated bytes (geometric gaps, as tcmalloc and jemalloc do) ----
+
+std::uint64_t next_random() {
+    ThreadState& ts = g_thread_state;
+    std::uint64_t x = ts.random_state;  // xorshift64*
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    ts.random_state = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+double uniform_open01() { return (static_cast<double>(next_random() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+
+std::int64_t draw_sample_gap() {
+    double gap = -std::log(uniform_open01()) * static_cast<double>(g_tracker.config.sample_bytes);
+    return gap < 1 ? 1 : static_cast<std::int64_t>(gap);
+}
+
+/// Rounds x up or down at random so that the expected value is x (keeps the estimates unbiased).
+std::uint64_t stochastic_round(double x) {
+    double floor_x = std::floor(x);
+    return static_cast<std::uint64_t>(floor_x) + (uniform_open01() < x - floor_x ? 1 : 0);
+}
+
+/// Sampling mode: decides whether this allocation carries a stack; on yes, fills the weights that make
+/// the per-site sums unbiased (divided by the inclusion probability 1 - exp(-size/mean)).
+bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32_t& count_weight) {
+    ThreadState& ts = g_thread_state;
+    if (!ts.sampler_seeded) {
+        ts.random_state = reinterpret_cast<std::uintptr_t>(&ts) ^ (os::monotonic_ns() * 0x9e3779b97f4a7c15ull) ^ 1;
+        ts.sampler_seeded = true;
+        ts.bytes_until_sample = draw_sample_gap();
+    }
+    ts.bytes_until_sample -= static_cast<std::int64_t>(size);
+    if (ts.bytes_until_sample > 0) return false;
+    ts.bytes_until_sample = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
+    double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(g_tracker.config.sample_bytes));
+    if (!(p > 0)) p = 1e-300;
+    byte_weight = stochastic_round(static_cast<double>(size) / p);
+    std::uint64_t count = stochastic_round(1.0 / p);
+    count_weight = count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count);
+    return true;
+}
+
+void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) {
+    count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
+}
+
+}  // namespace
+
+InitState initialize() {
+    int expected = static_cast<int>(InitState::kNotStarted);
+    if (g_tracker.state.compare_exchange_strong(expected, static_cast<int>(InitState::kResolving), std::memory_order_acq_rel)) {
+        ReentrancyGuard guard;
+        int saved_errno = errno;
+        InitState result = InitState::kPassThrough;
+        if (resolve_real_functions()) {
+            g_tracker.config = read_config();
+            if (g_tracker.config.active) {
+                initialize_stack_capture();
+                initialize_thread_counters();
+                initialize_usable_size();
+                if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+                install_fork_handlers();
+                result = InitState::kActive;
+            }
+        }
+        errno = saved_errno;
+        g_tracker.state.store(static_cast<int>(result), std::memory_order_release);
+        return result;
+    }
+    if (expected == static_cast<int>(InitState::kResolving)) {
+        // The resolving thread itself (dlsym allocating) must not wait for itself: it uses the bootstrap pool.
+        if (g_thread_state.inside_tracker) return InitState::kResolving;
+        while (g_tracker.state.load(std::memory_order_acquire) == static_cast<int>(InitState::kResolving)) os::yield_cpu();
+    }
+    return static_cast<InitState>(g_tracker.state.load(std::memory_order_acquire));
+}
+
+bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
+    transport::maybe_start();
+    if (g_tracker.config.sample_bytes == 0) {
+        count_totals(static_cast<std::int64_t>(size), 1, 1, 0, 0);
+        entry = LiveEntry{0, size, kUnknownStack, 1};
+        return true;
+    }
+    // Every allocation counts in the totals (by usable size, which free can find again without a table
+    // entry); only sampled ones get a stack and an entry.
+    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 1, 0, 0);
+    std::uint64_t byte_weight = 0;
+    std::uint32_t count_weight = 0;
+    if (!sample_allocation(size, byte_weight, count_weight)) return false;
+    entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
+    return true;
+}
+
+void finish_allocation(void* pointer, LocalStackId stack, const LiveEntry& entry) {
+    LiveEntry stored = entry;
+    stored.stack = stack;
+    LiveEntry replaced{};
+    if (!g_tracker.live.insert(reinterpret_cast<std::uint64_t>(pointer), stored, &replaced)) return;
+    count_allocation(stack, stored.count_weight, stored.bytes);
+    // The address was still in the table: its free went past us. That block is gone now.
+    if (replaced.address) count_free(replaced.stack, replaced.count_weight, replaced.bytes);
+}
+
+Released take_released(void* pointer) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    Released released;
+    auto address = reinterpret_cast<std::uint64_t>(pointer);
+    if (g_tracker.config.sample_bytes == 0) {
+        released.in_table = g_tracker.live.remove(address, released.entry);
+    } else {
+        released.usable_bytes = usable_size(pointer);
+        if (g_tracker.live.maybe_contains(address)) released.in_table = g_tracker.live.remove(address, released.entry);
+    }
+    errno = saved_errno;
+    return released;
+}
+
+void account_released(const Released& released) {
+    ReentrancyGuard guard;
+    bool sampling = g_tracker.config.sample_bytes != 0;
+    if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
+    count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), -1, 0, 1, 0);
+    if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
+}
+
+void untrack_before_free(void* pointer) {
+    ReentrancyGuard guard;  // outermost here, so the calls below see it set and nest cheaply
+    account_released(take_released(pointer));
+}
+
+void restore_released(void* pointer, const Released& released) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    if (released.in_table) g_tracker.live.insert(reinterpret_cast<std::uint64_t>(pointer), released.entry);
+    errno = saved_errno;
+}
+
+void record_mapping(void* address, std::size_t length, bool anonymous, bool fixed) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    auto start = reinterpret_cast<std::uint64_t>(address);
+    if (fixed) g_tracker.mapped.remove(start, length, release_mapped);  // MAP_FIXED replaced what was there
+    if (anonymous) {
+        std::size_t bytes = os::round_up_to_pages(length);
+        LocalStackId stack = capture_stack(g_tracker.stacks);
+        if (g_tracker.mapped.add(start, bytes, stack)) count_allocation(stack, 1, bytes);
+        transport::maybe_start();
+    }
+    errno = saved_errno;
+}
+
+void record_unmapping(void* address, std::size_t length) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    g_tracker.mapped.remove(reinterpret_cast<std::uint64_t>(address), os::round_up_to_pages(length), release_mapped);
+    errno = saved_errno;
+}
+
+void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    MappedRegion region{};
+    if (g_tracker.mapped.find(reinterpret_cast<std::uint64_t>(old_address), region)) {
+        g_tracker.mapped.remove(reinterpret_cast<std::uint64_t>(old_address), os::round_up_to_pages(old_length), release_mapped);
+        std::size_t bytes = os::round_up_to_pages(new_length);
+        if (g_tracker.mapped.add(reinterpret_cast<std::uint64_t>(new_address), bytes, region.stack))
+            count_allocation(region.stack, 1, bytes);  // the moved mapping counts as a new one of the same site
+    }
+    errno = saved_errno;
+}
+
+Totals read_totals() {
+    return totals_from(read_totals_only());
+}
+
+Totals totals_from(const TotalsCounters& counters) {
+    Totals t;
+    t.live_heap_bytes = counters.live_heap_bytes;
+    t.live_allocations = counters.live_allocations;
+    t.allocations = counters.allocations;
+    t.frees = counters.frees;
+    t.events = counters.events;
+    t.mapped_bytes = g_tracker.mapped.mapped_bytes();
+    t.tracker_bytes = g_tracker.live.footprint_bytes() + g_tracker.stacks.footprint_bytes() + g_tracker.mapped.footprint_bytes() +
+                      thread_counters_footprint();
+    return t;
+}
+
+void add_events(std::uint64_t n) {
+    ReentrancyGuard guard;
+    count_totals(0, 0, 0, 0, n);
+}
+
+// ---- fork: the child gets consistent copies of every table, then a stream of its own ----
+
+namespace {
+
+thread_local bool t_inside_before_fork __attribute__((tls_model("initial-exec"))) = false;
+
+void before_fork() {
+    t_inside_before_fork = g_thread_state.inside_tracker;
+    g_thread_state.inside_tracker = true;  // allocations by other fork handlers are not ours to track
+    transport::lock_for_fork();
+    lock_counter_readers();
+    g_tracker.mapped.lock();
+    g_tracker.stacks.lock_all();
+    g_tracker.live.lock_all();
+}
+
+void unlock_tables() {
+    g_tracker.live.unlock_all();
+    g_tracker.stacks.unlock_all();
+    g_tracker.mapped.unlock();
+    unlock_counter_readers();
+}
+
+void after_fork_in_parent() {
+    unlock_tables();
+    transport::unlock_after_fork_in_parent();
+    g_thread_state.inside_tracker = t_inside_before_fork;
+}
+
+void after_fork_in_child() {
+    unlock_tables();
+    release_other_threads_slots();
+    transport::reset_in_child();
+    g_thread_state.inside_tracker = t_inside_before_fork;
+}
+
+void install_fork_handlers() { pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child); }
+
+}  // namespace
+}  // namespace leakscope::tracker

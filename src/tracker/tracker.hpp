@@ -1,0 +1,113 @@
+// The tracker core: what happens on each allocation and free, independent of which hook was called.
+// hooks.cpp calls these; every function here runs only when tracking is on and the calling thread is
+// not already inside the tracker.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include <cerrno>
+
+#include "config.hpp"
+#include "live_table.hpp"
+#include "mapped_regions.hpp"
+#include "stack_capture.hpp"
+#include "stack_depot.hpp"
+#include "thread_state.hpp"
+
+namespace leakscope::tracker {
+
+enum class InitState : int {
+    kNotStarted = 0,
+    kResolving = 1,   ///< looking up the real functions; allocations meanwhile come from the bootstrap pool
+    kActive = 2,      ///< tracking
+    kPassThrough = 3, ///< not under leakscope (no socket configured) or set-up failed: hooks only forward
+};
+
+struct alignas(64) TotalsShard {
+    std::atomic<std::int64_t> live_heap_bytes{0};
+    std::atomic<std::int64_t> live_allocations{0};
+    std::atomic<std::uint64_t> allocations{0};
+    std::atomic<std::uint64_t> frees{0};
+    std::atomic<std::uint64_t> events{0};
+};
+
+struct Totals {
+    std::int64_t live_heap_bytes = 0;
+    std::int64_t live_allocations = 0;
+    std::int64_t mapped_bytes = 0;
+    std::uint64_t allocations = 0;
+    std::uint64_t frees = 0;
+    std::uint64_t events = 0;
+    std::uint64_t tracker_bytes = 0;
+};
+
+/// All tracker state. Constant-initialized (no static constructor runs), lives for the whole process.
+struct Tracker {
+    std::atomic<int> state{static_cast<int>(InitState::kNotStarted)};
+    Config config;
+    StackDepot stacks;
+    LiveTable live;
+    MappedRegions mapped;
+    /// Totals of threads that have no counter slot of their own (see thread_counters.hpp).
+    TotalsShard shared_totals;
+};
+
+extern Tracker g_tracker;
+
+/// Initializes on the first call (from any hook or the library constructor) and returns the state.
+InitState initialize();
+
+inline InitState current_state() {
+    auto s = static_cast<InitState>(g_tracker.state.load(std::memory_order_acquire));
+    return s >= InitState::kActive ? s : initialize();
+}
+
+/// True when this call should be tracked: tracker active and not re-entered from the tracker itself.
+inline bool should_track() {
+    return current_state() == InitState::kActive && !g_thread_state.inside_tracker;
+}
+
+/// What was removed for a pointer about to be freed or reallocated.
+struct Released {
+    bool in_table = false;     ///< had an entry in the live table (always, in full mode, if tracked)
+    LiveEntry entry{};
+    std::size_t usable_bytes = 0;  ///< sampling mode: malloc_usable_size, what the totals count
+};
+
+/// First half of tracking a new heap block: counts the totals; true when the block needs a stack (always
+/// in full mode, when sampled in sampling mode), with the entry's weights filled in.
+bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry);
+/// Second half: stores the block with the stack the caller captured.
+void finish_allocation(void* pointer, LocalStackId stack, const LiveEntry& entry);
+
+/// A new heap block of `size` requested bytes at `pointer` (non-null). Inlined into each hook so the
+/// unwinder starts in the hook itself: one frame of ours to skip instead of three.
+__attribute__((always_inline)) inline void record_allocation(void* pointer, std::size_t size) {
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    LiveEntry entry;
+    if (begin_allocation(pointer, size, entry)) finish_allocation(pointer, capture_stack(g_tracker.stacks), entry);
+    errno = saved_errno;
+}
+/// Call before the real free/realloc: takes the pointer out of the live table.
+Released take_released(void* pointer);
+/// The release took effect (the block is freed): update aggregates and totals.
+void account_released(const Released& released);
+/// take_released + account_released in one call, for a block that is about to be freed for sure.
+void untrack_before_free(void* pointer);
+/// A realloc failed: the block stays; put its entry back.
+void restore_released(void* pointer, const Released& released);
+
+void record_mapping(void* address, std::size_t length, bool anonymous, bool fixed);
+void record_unmapping(void* address, std::size_t length);
+void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length);
+
+struct TotalsCounters;
+Totals read_totals();
+/// Totals from already-read thread counters, plus mapped bytes and the tracker's own footprint.
+Totals totals_from(const TotalsCounters& counters);
+void add_events(std::uint64_t n);
+
+}  // namespace leakscope::tracker

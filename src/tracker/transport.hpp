@@ -1,0 +1,27 @@
+// Sends the tracker's state to leakscope: a background thread wakes every interval and sends what
+// changed (new modules and stacks, changed per-stack aggregates, totals) over a SOCK_SEQPACKET socket,
+// never blocking and never raising SIGPIPE. Everything sent is a latest value, so whatever could not be
+// sent this round simply goes out in the next one.
+#pragma once
+
+#include <atomic>
+
+namespace leakscope::tracker::transport {
+
+/// True once the background thread was started (read on the allocation fast path).
+extern std::atomic<bool> g_thread_started;
+
+/// Called by the library constructor: from now on the first tracked allocation starts the thread
+/// (not earlier, and not from the constructor itself, so a process that never allocates never connects).
+void allow_start();
+/// Cheap check on the allocation path; starts the background thread once.
+void maybe_start();
+/// At exit: one last snapshot, sent synchronously (bounded wait), then a goodbye.
+void final_flush();
+
+void lock_for_fork();
+void unlock_after_fork_in_parent();
+/// In a forked child: forget the parent's connection and thread; the child reconnects as a new stream.
+void reset_in_child();
+
+}  // namespace leakscope::tracker::transport

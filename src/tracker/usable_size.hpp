@@ -1,0 +1,29 @@
+// The usable size of a heap block, which is what sampling mode counts in the totals (free() can find it
+// again without a table entry). malloc_usable_size() is exact but, for a block just taken from or given
+// back to glibc's per-thread cache, reads the *next* chunk's header: a cache miss malloc and free would
+// not have made. When the real allocator is glibc's (checked at start-up against malloc_usable_size on
+// blocks of several sizes, mmapped ones included), the block's own header, which they just touched,
+// gives the same number.
+#pragma once
+
+#include <cstddef>
+
+#include "real_functions.hpp"
+
+namespace leakscope::tracker {
+
+extern bool g_glibc_chunk_headers;
+
+/// Decides once (inside initialization) whether the header shortcut is valid for this process.
+void initialize_usable_size();
+
+inline std::size_t usable_size(void* pointer) {
+    if (g_glibc_chunk_headers) {
+        std::size_t header = static_cast<const std::size_t*>(pointer)[-1];
+        std::size_t chunk = header & ~static_cast<std::size_t>(7);
+        return (header & 2) ? chunk - 2 * sizeof(std::size_t) : chunk - sizeof(std::size_t);  // bit 1: IS_MMAPPED
+    }
+    return g_real.malloc_usable_size(pointer);
+}
+
+}  // namespace leakscope::tracker

@@ -1,0 +1,223 @@
+// The pattern decision on constructed series, one per pattern, plus the numbers the report shows.
+#include "diagnosis/diagnosis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <ctime>
+#include <stdexcept>
+
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::kMB;
+using testing::make_series;
+
+TEST(Diagnose, TooFewSamplesIsInsufficientAndSaysSo) {
+    const Series series = make_series(6, 1.0, [](double) { return 100 * kMB; }, 0);
+    const Diagnosis d = diagnose(series);
+    EXPECT_EQ(d.pattern, Pattern::insufficient_data);
+    EXPECT_FALSE(d.leak);
+    EXPECT_EQ(d.confidence, 0);
+    EXPECT_NE(d.summary.find("not enough data"), std::string::npos) << d.summary;
+    EXPECT_EQ(diagnose(Series{}).pattern, Pattern::insufficient_data);
+}
+
+TEST(Diagnose, ShortDurationIsInsufficient) {
+    const Series series = make_series(50, 0.01, [](double t) { return 100 * kMB + 1e9 * t; }, 0);
+    EXPECT_EQ(diagnose(series).pattern, Pattern::insufficient_data);
+}
+
+TEST(Diagnose, MalformedInputThrowsAndBadPointsAreDropped) {
+    Series series = make_series(100, 1.0, [](double) { return 50 * kMB; }, 1e4);
+    Series mismatched = series;
+    mismatched.value.pop_back();
+    EXPECT_THROW(diagnose(mismatched), std::invalid_argument);
+    Series with_events = series;
+    with_events.events = {1, 2};
+    EXPECT_THROW(diagnose(with_events), std::invalid_argument);
+    // NaN values and a time going backwards are skipped, not fatal.
+    series.value[10] = NAN;
+    series.t_s[20] = series.t_s[19] - 5;
+    const Diagnosis d = diagnose(series);
+    EXPECT_EQ(d.pattern, Pattern::stable);
+}
+
+TEST(Diagnose, StableIsNoLeak) {
+    const Diagnosis d = diagnose(make_series(600, 1.0, [](double) { return 200 * kMB; }, 100e3));
+    EXPECT_EQ(d.pattern, Pattern::stable);
+    EXPECT_FALSE(d.leak);
+    EXPECT_EQ(d.severity, Severity::none);
+    EXPECT_GT(d.confidence, 0.5);
+    EXPECT_NE(d.summary.find("no leak"), std::string::npos) << d.summary;
+}
+
+TEST(Diagnose, JitWarmupThenFlatIsNotALeak) {
+    // The brief's controller: ~24 MB of one-time JIT compilation early on, then flat. An average over
+    // the run would report ~14 KB per cycle; the right answer is warm-up + a flat steady state.
+    const Series series = make_series(1000, 0.1, [](double t) { return 80 * kMB + 24 * kMB * (1 - std::exp(-t / 0.4)); }, 30e3);
+    const Diagnosis d = diagnose(series);
+    EXPECT_EQ(d.pattern, Pattern::warmup_plateau);
+    EXPECT_FALSE(d.leak);
+    EXPECT_NEAR(d.warmup_bytes, 24 * kMB, 2.4 * kMB) << d.summary;
+    EXPECT_GT(d.warmup_end_s, 0.8) << d.summary;
+    EXPECT_LT(d.warmup_end_s, 5.0);
+    EXPECT_LT(std::fabs(d.steady_rate_bytes_per_s), 64.0 * 10);
+    EXPECT_NE(d.summary.find("One-time warm-up of"), std::string::npos) << d.summary;
+    EXPECT_NE(d.summary.find("no leak"), std::string::npos) << d.summary;
+}
+
+TEST(Diagnose, LoggerLeakAfterWarmupWithProjectionAndRestartInterval) {
+    // 31 MB/h on a ~465 MB service sampled every 30 s for 6 h, after a 40 MB warm-up, in an 8 GB VM.
+    const double rate = 31.0 * kMB / 3600.0;
+    const double limit = 8192 * kMB;
+    const Series series = make_series(720, 30.0, [&](double t) {
+        return 465 * kMB + 40 * kMB * std::min(1.0, t / 600.0) + rate * t;
+    }, 300e3);
+    const Diagnosis d = diagnose(series, {.limit_bytes = limit});
+    EXPECT_EQ(d.pattern, Pattern::linear_growth);
+    EXPECT_TRUE(d.leak);
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, rate, rate * 0.05);
+    EXPECT_LT(d.rate_ci_low_bytes_per_s, rate) << d.summary;
+    EXPECT_GT(d.rate_ci_high_bytes_per_s, rate) << d.summary;
+    EXPECT_LT(d.trend_p_value, 1e-6);
+    EXPECT_NEAR(d.warmup_bytes, 40 * kMB, 8 * kMB);
+    // Time to the limit from the peak at the end of the run (~691 MB): (8192 - 691) MB / 31 MB/h.
+    ASSERT_TRUE(d.time_to_limit_s.has_value());
+    EXPECT_NEAR(*d.time_to_limit_s / 3600.0, (8192.0 - 691.0) / 31.0, 8.0);
+    // Restart: warm-up (~10 min) + time to climb from ~505 MB to 90% of 8 GB at 31 MB/h.
+    ASSERT_TRUE(d.restart_interval_s.has_value());
+    EXPECT_NEAR(*d.restart_interval_s / 3600.0, 600.0 / 3600.0 + (0.9 * 8192.0 - 505.0) / 31.0, 8.0);
+    EXPECT_LT(*d.restart_interval_s, *d.time_to_limit_s + 6 * 3600.0 + 1);
+    EXPECT_GE(static_cast<int>(d.severity), static_cast<int>(Severity::low));
+    EXPECT_NE(d.summary.find("31.0 MB/h"), std::string::npos) << d.summary;
+    EXPECT_NE(d.summary.find("8.0 GB limit"), std::string::npos) << d.summary;
+}
+
+TEST(Diagnose, RatePerEventWhenEventsAreCounted) {
+    // 63 KB per event at 2 events/s.
+    Series series = make_series(600, 1.0, [](double t) { return 300 * kMB + 2 * 63 * 1024.0 * t; }, 200e3);
+    for (double t : series.t_s) series.events.push_back(2 * t);
+    const Diagnosis d = diagnose(series);
+    ASSERT_TRUE(d.rate_bytes_per_event.has_value());
+    EXPECT_NEAR(*d.rate_bytes_per_event, 63 * 1024.0, 63 * 1024.0 * 0.05);
+    EXPECT_LT(*d.rate_per_event_ci_low, *d.rate_bytes_per_event);
+    EXPECT_GT(*d.rate_per_event_ci_high, *d.rate_bytes_per_event);
+}
+
+TEST(Diagnose, BoundedSawtoothIsNoLeakAndRisingFloorIsALeak) {
+    // History list: fills 2 MB/s, truncated from 60 MB to 30 MB every 15 s.
+    auto tooth = [](double t) { return t < 30 ? 2 * kMB * t : 30 * kMB + 2 * kMB * std::fmod(t - 30, 15.0); };
+    const Diagnosis bounded = diagnose(make_series(2000, 0.25, [&](double t) { return 100 * kMB + tooth(t); }, 50e3));
+    EXPECT_EQ(bounded.pattern, Pattern::bounded_sawtooth);
+    EXPECT_FALSE(bounded.leak);
+    ASSERT_TRUE(bounded.period_s.has_value());
+    EXPECT_NEAR(*bounded.period_s, 15.0, 1.5);
+
+    const double rate = 20e3;  // 20 KB/s under the teeth
+    const Diagnosis leaking = diagnose(make_series(2000, 0.25, [&](double t) { return 100 * kMB + tooth(t) + rate * t; }, 50e3));
+    EXPECT_EQ(leaking.pattern, Pattern::bounded_sawtooth);
+    EXPECT_TRUE(leaking.leak);
+    EXPECT_NEAR(leaking.steady_rate_bytes_per_s, rate, rate * 0.1);
+}
+
+TEST(Diagnose, PeriodicSpikesAreReleased) {
+    // A 50 MB batch for 6 s every 60 s.
+    const Diagnosis d = diagnose(make_series(3000, 0.5, [](double t) {
+        return 120 * kMB + (std::fmod(t, 60.0) < 6.0 ? 50 * kMB : 0.0);
+    }, 40e3));
+    EXPECT_EQ(d.pattern, Pattern::periodic_spikes);
+    EXPECT_FALSE(d.leak);
+    ASSERT_TRUE(d.period_s.has_value());
+    EXPECT_NEAR(*d.period_s, 60.0, 3.0);
+}
+
+TEST(Diagnose, StaircaseThatNeverComesDown) {
+    const Diagnosis d = diagnose(make_series(1200, 1.0, [](double t) { return 300 * kMB + 16 * kMB * std::floor(t / 200.0); }, 100e3));
+    EXPECT_EQ(d.pattern, Pattern::staircase_growth);
+    EXPECT_TRUE(d.leak);
+    EXPECT_GE(d.change_points_s.size(), 5u);
+}
+
+TEST(Diagnose, AcceleratingGrowthReportsTodaysRate) {
+    // Quadratic: slope 1 KB/s at the start, 11 KB/s at the end of 2000 s.
+    const Diagnosis d = diagnose(make_series(2000, 1.0, [](double t) { return 200 * kMB + 1024.0 * t + 2.56 * t * t; }, 50e3));
+    EXPECT_EQ(d.pattern, Pattern::accelerating_growth);
+    EXPECT_TRUE(d.leak);
+    // Mean slope over the last third: 1024 + 2 * 2.56 * 1666.7 = 9557 B/s.
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 9557.0, 9557.0 * 0.1);
+}
+
+TEST(Diagnose, TinyGrowthBelowThePracticalFloorIsNotALeak) {
+    // 20 B/s on 1 GB: significant over a long clean run, but 0.007% per hour.
+    const Diagnosis d = diagnose(make_series(5000, 10.0, [](double t) { return 1024 * kMB + 20.0 * t; }, 2e3));
+    EXPECT_FALSE(d.leak);
+    EXPECT_NE(d.summary.find("below the practical floor"), std::string::npos) << d.summary;
+}
+
+TEST(Diagnose, SustainedUsageNearTheLimitIsSevereWithoutALeak) {
+    const Diagnosis d = diagnose(make_series(500, 1.0, [](double) { return 950 * kMB; }, 1e5), {.limit_bytes = 1000 * kMB});
+    EXPECT_FALSE(d.leak);
+    EXPECT_GT(d.fraction_of_samples_near_limit, 0.99);
+    EXPECT_EQ(d.severity, Severity::high);
+}
+
+TEST(Diagnose, SameSeriesSameVerdict) {
+    const Series series = make_series(50'000, 0.2, [](double t) { return 500 * kMB + 300.0 * t + 5 * kMB * std::sin(t / 30); }, 2e5);
+    const Diagnosis first = diagnose(series), second = diagnose(series);
+    EXPECT_EQ(first.pattern, second.pattern);
+    EXPECT_EQ(first.steady_rate_bytes_per_s, second.steady_rate_bytes_per_s);
+    EXPECT_EQ(first.rate_ci_low_bytes_per_s, second.rate_ci_low_bytes_per_s);
+    EXPECT_EQ(first.summary, second.summary);
+}
+
+TEST(Diagnose, MillionPointsUnderOneSecondOfCpu) {
+    const Series series = make_series(1'000'000, 0.1, [](double t) { return 400 * kMB + 50.0 * t + 2 * kMB * std::sin(t / 50); }, 2e5);
+    const std::clock_t start = std::clock();
+    const Diagnosis d = diagnose(series);
+    const double cpu_s = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+    EXPECT_LT(cpu_s, 1.0);
+    EXPECT_NE(d.pattern, Pattern::insufficient_data);
+}
+
+TEST(Names, RoundTrip) {
+    for (int k = 0; k <= static_cast<int>(Pattern::insufficient_data); ++k) {
+        const auto pattern = static_cast<Pattern>(k);
+        EXPECT_EQ(pattern_from_string(to_string(pattern)), pattern);
+    }
+    EXPECT_FALSE(pattern_from_string("leaky").has_value());
+    EXPECT_EQ(to_string(Severity::critical), "critical");
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
+
+namespace leakscope::diagnosis {
+namespace {
+
+TEST(Diagnose, DegenerateSeriesDoNotCrash) {
+    using testing::make_series;
+    // All zeros (a site that never held memory), constant, one late step, small counts, huge values.
+    const Diagnosis zeros = diagnose(make_series(500, 1.0, [](double) { return 0.0; }, 0));
+    EXPECT_EQ(zeros.pattern, Pattern::stable);
+    EXPECT_FALSE(zeros.leak);
+    const Diagnosis constant = diagnose(make_series(500, 1.0, [](double) { return 4096.0; }, 0));
+    EXPECT_EQ(constant.pattern, Pattern::stable);
+    const Diagnosis first_use = diagnose(make_series(500, 1.0, [](double t) { return t < 20 ? 0.0 : 1e6; }, 0));
+    EXPECT_EQ(first_use.pattern, Pattern::warmup_plateau);
+    EXPECT_NEAR(first_use.warmup_bytes, 1e6, 1e3);
+    // A cache gaining an entry a minute, for ever. Entries are not bytes: the caller drops the
+    // absolute floor (64 B/s), and the relative one still applies.
+    const Series entry_series = make_series(300, 30.0, [](double t) { return std::floor(t / 60.0); }, 0);
+    EXPECT_FALSE(diagnose(entry_series).leak);
+    const Diagnosis entries = diagnose(entry_series, {.practical_floor_bytes_per_s = 0});
+    EXPECT_TRUE(entries.leak);
+    const Diagnosis huge = diagnose(make_series(300, 1.0, [](double t) { return 1e15 + 1e9 * t; }, 1e8));
+    EXPECT_TRUE(huge.leak);
+    EXPECT_NEAR(huge.steady_rate_bytes_per_s, 1e9, 1e7);
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis

@@ -1,0 +1,32 @@
+// Constructed memory series for the diagnosis tests: a shape plus deterministic noise.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::diagnosis::testing {
+
+inline constexpr double kMB = 1024.0 * 1024.0;
+
+/// n samples every dt seconds of shape(t) plus Gaussian noise of `sigma` bytes (fixed seed).
+inline Series make_series(std::size_t n, double dt, const std::function<double(double)>& shape, double sigma,
+                          std::uint64_t seed = 1) {
+    Series series;
+    std::uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
+    auto uniform = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (static_cast<double>(state >> 11) + 0.5) * 0x1.0p-53;
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = static_cast<double>(i) * dt;
+        const double noise = std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+        series.t_s.push_back(t);
+        series.value.push_back(shape(t) + sigma * noise);
+    }
+    return series;
+}
+
+}  // namespace leakscope::diagnosis::testing

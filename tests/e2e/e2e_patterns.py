@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Runs one pattern example (examples/patterns/) under `leakscope run` and checks the verdict
+against the truth in examples/patterns/manifest.json: the pattern, leak or not, the steady rate
+within 20%, and (with the tracker) the top site.
+
+Usage: e2e_patterns.py BUILD_DIR MANIFEST EXAMPLE_NAME
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    build, manifest_path, name = sys.argv[1:4]
+    with open(manifest_path) as f:
+        truth = next(e for e in json.load(f)["examples"] if e["name"] == name)
+    with tempfile.TemporaryDirectory(prefix="leakscope-pattern-") as work:
+        report_path = os.path.join(work, "report.json")
+        cmd = [os.path.join(build, "bin", "leakscope"), "run", "-q", "-o", os.path.join(work, name + ".lks"),
+               "--json", report_path, "--", os.path.join(build, "bin", "examples", name), str(truth["seconds"])]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=truth["seconds"] * 4 + 30)
+        if run.returncode != 0:
+            print(run.stderr)
+            return fail(f"leakscope run exited {run.returncode}")
+        with open(report_path) as f:
+            report = json.load(f)
+        # Keep the report where a person can look at it after a failure.
+        artifacts = os.path.join(build, "tests", "artifacts", "patterns")
+        os.makedirs(artifacts, exist_ok=True)
+        with open(os.path.join(artifacts, name + ".json"), "w") as f:
+            json.dump(report, f, indent=1)
+
+    verdict, growth, sites = report["verdict"], report["growth"], report["sites"]
+    print(f"{name}: pattern={verdict['pattern']} leak={verdict['leak']} metric={growth['metric']} "
+          f"rate={growth['steady_rate_bytes_per_s']:.0f} B/s [{growth['rate_ci_low_bytes_per_s']:.0f}, "
+          f"{growth['rate_ci_high_bytes_per_s']:.0f}] warmup={growth['warmup_bytes']:.0f} B "
+          f"top={sites[0]['function'] if sites else None}")
+    print("summary:", verdict["summary"])
+    problems = []
+    if verdict["pattern"] != truth["pattern"]:
+        problems.append(f"pattern {verdict['pattern']}, expected {truth['pattern']}")
+    if verdict["leak"] != truth["leak"]:
+        problems.append(f"leak {verdict['leak']}, expected {truth['leak']}")
+    if "rate_bytes_per_s" in truth:
+        rate, expected = growth["steady_rate_bytes_per_s"], truth["rate_bytes_per_s"]
+        if abs(rate - expected) > 0.2 * expected:
+            problems.append(f"rate {rate:.0f} B/s, expected {expected} within 20%")
+    if "warmup_bytes" in truth:
+        if abs(growth["warmup_bytes"] - truth["warmup_bytes"]) > 0.2 * truth["warmup_bytes"]:
+            problems.append(f"warm-up {growth['warmup_bytes']:.0f} B, expected {truth['warmup_bytes']} within 20%")
+    if "metric" in truth and growth["metric"] != truth["metric"]:
+        problems.append(f"metric {growth['metric']}, expected {truth['metric']}")
+    if "top_site" in truth:
+        if not sites or truth["top_site"] not in sites[0]["function"]:
+            problems.append(f"top site {sites[0]['function'] if sites else None}, expected {truth['top_site']}")
+        elif "top_site_pattern" in truth and sites[0]["pattern"] != truth["top_site_pattern"]:
+            problems.append(f"top site pattern {sites[0]['pattern']}, expected {truth['top_site_pattern']}")
+    if problems:
+        return fail("; ".join(problems))
+    print("ok")
+    return 0
+
+
+def fail(message):
+    print("FAIL:", message)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

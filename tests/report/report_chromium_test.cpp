@@ -1,0 +1,223 @@
+// Renders every example's HTML report in headless Chromium (Debian's package): the page must load
+// without console errors, its script must run to the end, and its charts must have their elements.
+// A screenshot per example is kept in build/tests/artifacts/ for a person to look at.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "report/html_report.hpp"
+#include "report_fixtures.hpp"
+
+namespace leakscope::report {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Example;
+
+/// Debian's Chromium; LEAKSCOPE_CHROMIUM overrides it (a missing path exercises the skip).
+const std::string& chromium_path() {
+    static const std::string path = [] {
+        const char* override_path = std::getenv("LEAKSCOPE_CHROMIUM");
+        return std::string(override_path && *override_path ? override_path : "/usr/bin/chromium");
+    }();
+    return path;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+}
+
+std::string quoted(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+/// The flags the issue asks for: no GPU, no sandbox (root in CI), nothing that talks to the network,
+/// a fresh profile per launch.
+std::string chromium(const fs::path& profile, const std::string& action) {
+    return std::string("timeout 120 ") + quoted(chromium_path()) +
+           " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+           " --disable-component-update --disable-sync --user-data-dir=" + quoted(profile.string()) + " " + action;
+}
+
+/// Appended to a copy of a report: moves the mouse over the memory chart and clicks the first site's
+/// expand button, then writes what the page did into attributes the DOM dump shows.
+constexpr const char* kInteractionProbe = R"js(<script>
+(function () {
+  var chart = document.getElementById('memory-chart');
+  var box = chart.getBoundingClientRect();
+  chart.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, bubbles: true}));
+  var tip = document.getElementById('tooltip');
+  document.body.setAttribute('data-probe-tip', tip.hidden ? 'hidden' : tip.textContent);
+  document.body.setAttribute('data-probe-cursor', chart.querySelector('.cursor').getAttribute('visibility'));
+  var button = document.querySelector('button.expand');
+  button.click();
+  document.body.setAttribute('data-probe-stack', button.closest('tr').nextElementSibling.hidden ? 'hidden' : 'shown');
+})();
+</script>)js";
+
+struct Rendered {
+    Example example;
+    fs::path page, dom, log, screenshot;
+};
+
+class ReportChromium : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!fs::exists(chromium_path())) return;
+        fs::path artifacts = LEAKSCOPE_REPORT_ARTIFACT_DIR;
+        fs::create_directories(artifacts);
+        work_ = fs::temp_directory_path() / ("leakscope-report-chromium-" + std::to_string(::getpid()));
+        fs::create_directories(work_);
+        // Every page's two launches (DOM dump with console log, screenshot) start at once: Chromium's
+        // start-up dominates, and running them side by side keeps the whole test to a few seconds.
+        std::string script, timed;
+        auto examples = testing::all_examples();
+        examples.push_back(testing::day_long_example());
+        for (auto& example : examples) {
+            Rendered r{example, artifacts / ("report-" + example.name + ".html"), work_ / (example.name + ".dom"),
+                       work_ / (example.name + ".log"), artifacts / ("report-" + example.name + ".png")};
+            {
+                std::ofstream out(r.page, std::ios::binary);
+                write_html(out, r.example.recording, r.example.analysis);
+            }
+            fs::remove(r.screenshot);
+            std::string url = quoted("file://" + fs::absolute(r.page).string());
+            std::string dump = chromium(work_ / (example.name + "-dom"), "--enable-logging=stderr --v=0 --dump-dom " + url) +
+                               " > " + quoted(r.dom.string()) + " 2> " + quoted(r.log.string());
+            // The day-long page's load time is measured alone, not while a dozen other Chromiums start.
+            if (example.name == "day_long") timed += dump + "\n";
+            else script += dump + " &\n";
+            script += chromium(work_ / (example.name + "-shot"),
+                               "--hide-scrollbars --window-size=1280,2600 --screenshot=" + quoted(r.screenshot.string()) +
+                                   " " + url) +
+                      " > /dev/null 2>&1 &\n";
+            pages_.push_back(std::move(r));
+        }
+        // The interaction probe on a copy of the leak's page (tracked: it has sites to expand).
+        std::string leak_html = read_file(page("linear_leak").page);
+        leak_html.insert(leak_html.rfind("</body>"), kInteractionProbe);
+        std::ofstream(work_ / "probe.html", std::ios::binary) << leak_html;
+        script += chromium(work_ / "probe-dom", "--dump-dom " + quoted("file://" + (work_ / "probe.html").string())) +
+                  " > " + quoted((work_ / "probe.dom").string()) + " 2>/dev/null &\n";
+        script += "wait\n" + timed;
+        fs::path script_path = work_ / "render.sh";
+        std::ofstream(script_path) << script;
+        launched_ = std::system(("sh " + quoted(script_path.string())).c_str()) == 0;
+    }
+
+    static void TearDownTestSuite() {
+        if (!work_.empty()) fs::remove_all(work_);
+    }
+
+    void SetUp() override {
+        if (!fs::exists(chromium_path())) GTEST_SKIP() << chromium_path() << " is not installed (Debian package: chromium)";
+        ASSERT_TRUE(launched_);
+    }
+
+    static const Rendered& page(const std::string& name) {
+        for (const auto& r : pages_)
+            if (r.example.name == name) return r;
+        throw std::runtime_error("no example " + name);
+    }
+
+    static inline fs::path work_;
+    static inline std::vector<Rendered> pages_;
+    static inline bool launched_ = false;
+};
+
+TEST_F(ReportChromium, EveryPageLoadsWithoutConsoleMessagesAndItsScriptRuns) {
+    for (const auto& r : pages_) {
+        SCOPED_TRACE(r.example.name);
+        std::string dom = read_file(r.dom);
+        std::string log = read_file(r.log);
+        ASSERT_FALSE(dom.empty()) << "Chromium wrote no DOM; its log:\n" << log;
+        // The page logs nothing when it works: any console line is an error or a warning.
+        EXPECT_EQ(log.find("CONSOLE"), std::string::npos) << log;
+        EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
+        EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos) << "the script did not run to its end";
+        std::string html = read_file(r.page);
+        std::size_t charts = count(html, "class=\"chart-data\"");
+        EXPECT_NE(dom.find("data-charts=\"" + std::to_string(charts) + "\""), std::string::npos)
+            << "every chart's hover data wired (" << charts << " expected)";
+    }
+}
+
+TEST_F(ReportChromium, ChartsHaveTheirElements) {
+    for (const auto& r : pages_) {
+        SCOPED_TRACE(r.example.name);
+        std::string dom = read_file(r.dom);
+        EXPECT_NE(dom.find("id=\"memory-chart\""), std::string::npos);
+        EXPECT_NE(dom.find("class=\"line rss\""), std::string::npos);
+        EXPECT_GE(count(dom, "class=\"tick x\""), 3u);
+        EXPECT_GE(count(dom, "class=\"tick y\""), 3u);
+    }
+    std::string leak = read_file(page("linear_leak").dom);
+    EXPECT_NE(leak.find("class=\"line heap\""), std::string::npos);
+    EXPECT_NE(leak.find("class=\"fit-line\""), std::string::npos);
+    EXPECT_NE(leak.find("class=\"envelope rss\""), std::string::npos) << "merged buckets show their range";
+    EXPECT_GE(count(leak, "class=\"layer site"), 5u);
+    EXPECT_GE(count(leak, "<g class=\"frame"), 10u);
+    EXPECT_GE(count(leak, "<g class=\"frame growing\""), 3u);
+    EXPECT_EQ(count(leak, "<button class=\"expand\""), 5u);
+    std::string warmup = read_file(page("warmup").dom);
+    EXPECT_NE(warmup.find("class=\"warmup\""), std::string::npos);
+    EXPECT_NE(warmup.find("class=\"line events\""), std::string::npos);
+    std::string fragmentation = read_file(page("fragmentation").dom);
+    EXPECT_NE(fragmentation.find("id=\"decomposition-chart\""), std::string::npos);
+    EXPECT_NE(fragmentation.find("class=\"layer retained\""), std::string::npos);
+}
+
+TEST_F(ReportChromium, HoverShowsValuesAndRowsExpandToTheirStack) {
+    std::string dom = read_file(work_ / "probe.dom");
+    ASSERT_NE(dom.find("data-probe-stack="), std::string::npos) << "the probe did not run";
+    EXPECT_NE(dom.find("data-probe-stack=\"shown\""), std::string::npos);
+    EXPECT_NE(dom.find("data-probe-cursor=\"visible\""), std::string::npos);
+    std::size_t tip = dom.find("data-probe-tip=\"");
+    ASSERT_NE(tip, std::string::npos);
+    std::string text = dom.substr(tip, dom.find('"', tip + 16) - tip);
+    EXPECT_NE(text.find("RSS: "), std::string::npos) << text;
+    EXPECT_NE(text.find("live heap: "), std::string::npos) << text;
+    EXPECT_NE(text.find(" MB"), std::string::npos) << text;
+    EXPECT_NE(text.find(" min"), std::string::npos) << "the time under the mouse: " << text;
+}
+
+TEST_F(ReportChromium, ADayLongRecordingsPageIsReadyInAboutASecond) {
+    std::string dom = read_file(page("day_long").dom);
+    std::string key = "data-ready-ms=\"";
+    std::size_t at = dom.find(key);
+    ASSERT_NE(at, std::string::npos);
+    int ready_ms = std::atoi(dom.c_str() + at + key.size());
+    RecordProperty("day_long_ready_ms", ready_ms);
+    std::printf("day-long page parsed and its script run after %d ms\n", ready_ms);
+    // 0.1-0.2 s measured here with the machine under load; the issue asks for about a second.
+    EXPECT_LT(ready_ms, 1500);
+}
+
+TEST_F(ReportChromium, AScreenshotPerExampleIsKept) {
+    for (const auto& r : pages_) {
+        SCOPED_TRACE(r.example.name);
+        ASSERT_TRUE(fs::exists(r.screenshot)) << r.screenshot;
+        std::string png = read_file(r.screenshot);
+        EXPECT_EQ(png.substr(1, 3), "PNG");
+        // A blank 1280x2600 page compresses to a few KB; a page with charts and text does not.
+        EXPECT_GT(png.size(), 60'000u) << r.screenshot;
+    }
+}
+
+}  // namespace
+}  // namespace leakscope::report

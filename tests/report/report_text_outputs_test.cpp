@@ -1,0 +1,177 @@
+// Markdown (golden), folded stacks, CSV and the terminal summary.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "golden_file.hpp"
+#include "report/csv_series.hpp"
+#include "report/folded_stacks.hpp"
+#include "report/markdown_report.hpp"
+#include "report/terminal_summary.hpp"
+#include "report_fixtures.hpp"
+
+namespace leakscope::report {
+namespace {
+
+using testing::Example;
+
+class ReportMarkdownGolden : public ::testing::TestWithParam<Example> {};
+
+TEST_P(ReportMarkdownGolden, MatchesGolden) {
+    const Example& example = GetParam();
+    std::ostringstream out;
+    write_markdown(out, example.recording, example.analysis);
+    testing::expect_matches_golden(out.str(), example.name + ".md");
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ReportMarkdownGolden, ::testing::ValuesIn(testing::all_examples()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+TEST(ReportMarkdown, TablesHaveAsManyCellsAsTheirHeader) {
+    for (const auto& example : testing::all_examples()) {
+        std::ostringstream out;
+        write_markdown(out, example.recording, example.analysis);
+        std::size_t header_cells = 0;
+        bool in_code = false;
+        for (const auto& line : lines_of(out.str())) {
+            if (line.rfind("```", 0) == 0) in_code = !in_code;
+            if (in_code || line.empty() || line[0] != '|') {
+                header_cells = 0;
+                continue;
+            }
+            std::size_t cells = 0;
+            for (std::size_t i = 0; i < line.size(); ++i)
+                if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
+            if (header_cells == 0) header_cells = cells;
+            EXPECT_EQ(cells, header_cells) << example.name << ": " << line;
+        }
+    }
+}
+
+TEST(ReportFolded, OneLinePerLiveStackOutermostFirstWeightedByLiveBytes) {
+    Example example = testing::linear_leak_example();
+    std::ostringstream out;
+    write_folded(out, example.recording, example.analysis);
+    auto lines = lines_of(out.str());
+    ASSERT_EQ(lines.size(), example.analysis.sites.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& site = example.analysis.sites[i];
+        std::size_t space = lines[i].rfind(' ');
+        ASSERT_NE(space, std::string::npos);
+        EXPECT_EQ(std::stoll(lines[i].substr(space + 1)), std::llround(site.live_bytes)) << lines[i];
+        std::string stack = lines[i].substr(0, space);
+        EXPECT_EQ(stack.rfind(site.frames.back(), 0), 0u) << "outermost frame first: " << stack;
+        EXPECT_EQ(stack.substr(stack.size() - site.frames.front().size()), site.frames.front());
+        EXPECT_EQ(std::count(stack.begin(), stack.end(), ';'), static_cast<long>(site.frames.size() - 1));
+    }
+}
+
+TEST(ReportFolded, SeparatorsInsideFramesCannotSplitThem) {
+    Example example = testing::linear_leak_example();
+    example.analysis.sites.resize(1);
+    example.analysis.sites[0].frames = {"inner;evil\nframe (a.cpp:1)", "outer (b.cpp:2)"};
+    std::ostringstream out;
+    write_folded(out, example.recording, example.analysis);
+    auto lines = lines_of(out.str());
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].substr(0, lines[0].rfind(' ')), "outer (b.cpp:2);inner,evil frame (a.cpp:1)");
+}
+
+TEST(ReportFolded, SitesHoldingNothingAreLeftOut) {
+    Example example = testing::linear_leak_example();
+    for (auto& site : example.analysis.sites) site.live_bytes = 0;
+    std::ostringstream out;
+    write_folded(out, example.recording, example.analysis);
+    EXPECT_EQ(out.str(), "");
+}
+
+TEST(ReportCsv, OneRowPerSampleWithEmptyCellsForUnknownGauges) {
+    Example untracked = testing::untracked_example();
+    std::ostringstream out;
+    write_csv(out, untracked.recording, untracked.analysis);
+    auto lines = lines_of(out.str());
+    ASSERT_EQ(lines.size(), untracked.recording.samples.size() + 1);
+    EXPECT_EQ(lines[0], "t_s,rss,pss,anon,file,swap,live_heap,mapped,events");
+    EXPECT_EQ(lines[1], "0.000,851443712,,,,,,,");
+
+    Example leak = testing::linear_leak_example();
+    std::ostringstream leak_out;
+    write_csv(leak_out, leak.recording, leak.analysis);
+    auto leak_lines = lines_of(leak_out.str());
+    const auto& last = leak.recording.samples.back();
+    EXPECT_EQ(leak_lines.back(), fmt::format("{:.3f},{},{},{},{},{},{},{},{}", last.t_s, last.rss, last.pss, last.anon,
+                                             last.file, last.swap, last.live_heap, last.mapped, last.events));
+}
+
+std::string terminal_text(const Example& example, bool color, std::string_view path = "/tmp/run.lsrec") {
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    std::FILE* memory = open_memstream(&buffer, &size);
+    print_terminal_summary(memory, example.recording, example.analysis, color, path);
+    std::fclose(memory);
+    std::string text(buffer, size);
+    std::free(buffer);
+    return text;
+}
+
+TEST(ReportTerminal, SummaryStatesTheVerdictRatesAndTopFiveSites) {
+    Example example = testing::linear_leak_example();
+    example.analysis.sites.push_back(example.analysis.sites.back());
+    example.analysis.sites.back().function = "SixthSite::not_shown";
+    std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find("leakscope: Leak"), std::string::npos) << text;
+    EXPECT_NE(text.find("steady linear growth"), std::string::npos);
+    EXPECT_NE(text.find("+98.0 MB/h"), std::string::npos) << text;
+    EXPECT_NE(text.find("/event"), std::string::npos);
+    EXPECT_NE(text.find("restart"), std::string::npos);
+    EXPECT_NE(text.find("JsonLinesLogger::append(std::string_view)"), std::string::npos);
+    EXPECT_NE(text.find("src/log/json_lines.cpp:88"), std::string::npos);
+    EXPECT_NE(text.find("5. "), std::string::npos);
+    EXPECT_EQ(text.find("SixthSite::not_shown"), std::string::npos);
+    EXPECT_NE(text.find("(1 more in the reports)"), std::string::npos);
+    EXPECT_NE(text.find("\u2581"), std::string::npos) << "sparkline";
+    EXPECT_NE(text.find("/tmp/run.lsrec"), std::string::npos);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no color asked for";
+}
+
+TEST(ReportTerminal, ColorOnlyWhenAskedFor) {
+    Example example = testing::warmup_example();
+    std::string colored = terminal_text(example, true);
+    EXPECT_NE(colored.find("\x1b[1;32m"), std::string::npos) << "no leak is green";
+    EXPECT_NE(terminal_text(testing::linear_leak_example(), true).find("\x1b[1;31m"), std::string::npos);
+    EXPECT_EQ(terminal_text(example, false).find('\x1b'), std::string::npos);
+}
+
+TEST(ReportTerminal, UseColorIsFalseForPipesAndNoColor) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    EXPECT_FALSE(use_color(fds[1]));
+    close(fds[0]);
+    close(fds[1]);
+    setenv("NO_COLOR", "1", 1);
+    EXPECT_FALSE(use_color(STDOUT_FILENO));
+    unsetenv("NO_COLOR");
+}
+
+TEST(ReportTerminal, EmptyRecordingPrintsWithoutCrashing) {
+    Example empty{"empty"};
+    std::string text = terminal_text(empty, false, "");
+    EXPECT_NE(text.find("Not enough data"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace leakscope::report

@@ -1,0 +1,89 @@
+#include "symbols/user_frame.hpp"
+
+#include <gtest/gtest.h>
+
+namespace leakscope::symbols {
+namespace {
+
+const std::string kApp = "/opt/app/bin/service";
+const std::string kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+const std::string kLibstdcxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+const std::string kTracker = "/opt/leakscope/lib/libleakscope_tracker.so";
+
+ResolvedFrame frame(std::string function, std::string module, bool inlined = false) {
+    return ResolvedFrame{std::move(function), "", 0, std::move(module), 0x1000, inlined};
+}
+
+TEST(SymbolsUserFrame, SkipsTrackerAllocatorAndContainerInternals) {
+    const std::vector<ResolvedFrame> stack = {
+        frame("leakscope::tracker::record_allocation(void*, unsigned long)", kTracker),
+        frame("malloc", kTracker),
+        frame("operator new(unsigned long)", kLibstdcxx),
+        frame("std::__new_allocator<int>::allocate(unsigned long, void const*)", kApp, true),
+        frame("void std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>(__gnu_cxx::__normal_iterator<int*, std::vector<int, std::allocator<int> > >, int const&)", kApp),
+        frame("app::Cache::put(int)", kApp),
+        frame("main", kApp),
+    };
+    EXPECT_EQ(user_frame_index(stack), 5u);
+}
+
+TEST(SymbolsUserFrame, LibcHelpersGiveTheirCaller) {
+    const std::vector<ResolvedFrame> stack = {
+        frame("malloc", kLibc), frame("strdup", kLibc), frame("app::Config::load(char const*)", kApp)};
+    EXPECT_EQ(user_frame_index(stack), 2u);
+    // A stripped libc gives "??" frames: the module alone marks them.
+    const std::vector<ResolvedFrame> stripped = {frame("??", kLibc), frame("??", kLibc), frame("??", kApp)};
+    EXPECT_EQ(user_frame_index(stripped), 2u);
+}
+
+TEST(SymbolsUserFrame, SharedPointersStringsMapsAndHashTables) {
+    for (const std::string internal : {
+             "std::__shared_count<(__gnu_cxx::_Lock_policy)2>::__shared_count<app::Session, std::allocator<app::Session>, int>(app::Session*&, std::_Sp_alloc_shared_tag<std::allocator<app::Session> >, int&&)",
+             "std::shared_ptr<app::Session> std::make_shared<app::Session, int>(int&&)",
+             "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_create(unsigned long&, unsigned long)",
+             "void std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_construct<char const*>(char const*, char const*, std::forward_iterator_tag)",
+             "std::_Rb_tree<int, std::pair<int const, int>, std::_Select1st<std::pair<int const, int> >, std::less<int>, std::allocator<std::pair<int const, int> > >::_M_get_node()",
+             "std::__detail::_Hashtable_alloc<std::allocator<std::__detail::_Hash_node<std::pair<int const, int>, false> > >::_M_allocate_buckets(unsigned long)",
+             "void std::deque<int, std::allocator<int> >::_M_push_back_aux<int const&>(int const&)",
+             "__gnu_cxx::new_allocator<char>::allocate(unsigned long, void const*)",
+         }) {
+        const std::vector<ResolvedFrame> stack = {frame("operator new(unsigned long)", kLibstdcxx), frame(internal, kApp),
+                                                  frame("app::Registry::add(int)", kApp)};
+        EXPECT_EQ(user_frame_index(stack), 2u) << internal;
+    }
+}
+
+TEST(SymbolsUserFrame, UserFunctionsThatMentionStdAreKept) {
+    // A template function's demangled name starts with its return type, which may be a std:: type.
+    const std::vector<ResolvedFrame> stack = {
+        frame("malloc", kLibc), frame("std::vector<int, std::allocator<int> > app::make_vec<int>(unsigned long)", kApp)};
+    EXPECT_EQ(user_frame_index(stack), 1u);
+    const std::vector<ResolvedFrame> lambda = {
+        frame("operator new[](unsigned long)", kApp), frame("app::run()::{lambda(int)#1}::operator()(int) const", kApp, true)};
+    EXPECT_EQ(user_frame_index(lambda), 1u);
+    const std::vector<ResolvedFrame> anonymous = {frame("calloc", kLibc), frame("(anonymous namespace)::grow(int)", kApp)};
+    EXPECT_EQ(user_frame_index(anonymous), 1u);
+    // Unknown code in the program's own object is still the program's.
+    const std::vector<ResolvedFrame> unknown = {frame("malloc", kLibc), frame("??", kApp)};
+    EXPECT_EQ(user_frame_index(unknown), 1u);
+}
+
+TEST(SymbolsUserFrame, AllLibraryStacksFallBackToTheFirstNonAllocatorFrame) {
+    const std::vector<ResolvedFrame> stack = {frame("malloc", kTracker), frame("malloc", kLibc),
+                                              frame("_IO_file_doallocate", kLibc), frame("fopen", kLibc)};
+    EXPECT_EQ(user_frame_index(stack), 2u);
+    EXPECT_EQ(user_frame_index({}), 0u);
+    EXPECT_EQ(user_frame_index({frame("malloc", kLibc)}), 0u);
+}
+
+TEST(SymbolsUserFrame, LibraryNamesAreMatchedExactly) {
+    // libcrypto and libcache are not libc; the tracker is matched wherever it is installed.
+    EXPECT_FALSE(is_allocation_plumbing(frame("EVP_CIPHER_CTX_new", "/usr/lib/libcrypto.so.3")));
+    EXPECT_FALSE(is_allocation_plumbing(frame("cache_put", "/opt/lib/libcache.so")));
+    EXPECT_TRUE(is_allocation_plumbing(frame("whatever", "/tmp/build/lib/libleakscope_tracker.so")));
+    EXPECT_TRUE(is_allocation_plumbing(frame("_dl_allocate_tls", "/lib64/ld-linux-x86-64.so.2")));
+    EXPECT_TRUE(is_allocation_plumbing(frame("__cxa_allocate_exception", "/opt/app/bin/static-service")));
+}
+
+}  // namespace
+}  // namespace leakscope::symbols

@@ -1,0 +1,433 @@
+// Target program for the tracker tests: each scenario (argv[1]) makes a known pattern of allocations from
+// functions with stable extern "C" names, so the test can find their sites in the stream by symbol and
+// assert exact live bytes and counts. The program checks its own results (alignment, errno) and exits
+// non-zero when one is wrong, so "same behaviour under the tracker" is tested too.
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#define PATTERN extern "C" __attribute__((noinline, used))
+
+namespace {
+int g_failures = 0;
+void check(bool ok, const char* what) {
+    if (!ok) {
+        fprintf(stderr, "check failed: %s\n", what);
+        ++g_failures;
+    }
+}
+// Every allocation is stored here, so the compiler cannot drop it.
+void* volatile g_sink;
+// Let the tracker send at least one snapshot: tests use a 20 ms interval, and 300 ms leave room for a
+// loaded machine to schedule the tracker's thread.
+void let_snapshot_go() { usleep(300 * 1000); }
+}  // namespace
+
+// ---- every C hook: leaks a known number of known sizes from its own function ----
+PATTERN void leak_malloc() { for (int i = 0; i < 10; ++i) g_sink = malloc(100); }
+PATTERN void leak_calloc() {
+    for (int i = 0; i < 5; ++i) {
+        auto* p = static_cast<unsigned char*>(calloc(10, 20));
+        check(p && p[0] == 0 && p[199] == 0, "calloc zeroes");
+        g_sink = p;
+    }
+}
+PATTERN void leak_realloc() {
+    void* p = realloc(nullptr, 64);  // from null: an allocation
+    p = realloc(p, 1000);            // grow: the block now belongs to this site with 1000 bytes
+    g_sink = p;
+}
+PATTERN void leak_reallocarray() { g_sink = reallocarray(nullptr, 30, 10); }
+PATTERN void leak_posix_memalign() {
+    for (size_t alignment = 16; alignment <= 4096; alignment *= 2) {
+        void* p = nullptr;
+        check(posix_memalign(&p, alignment, 48) == 0, "posix_memalign succeeds");
+        check(reinterpret_cast<uintptr_t>(p) % alignment == 0, "posix_memalign alignment");
+        g_sink = p;
+    }
+    void* q = nullptr;
+    check(posix_memalign(&q, 24, 48) == EINVAL, "posix_memalign rejects a non-power-of-two");
+}
+PATTERN void leak_aligned_alloc() {
+    for (size_t alignment = 64; alignment <= 8192; alignment *= 2) {
+        void* p = aligned_alloc(alignment, alignment * 2);
+        check(p && reinterpret_cast<uintptr_t>(p) % alignment == 0, "aligned_alloc alignment");
+        g_sink = p;
+    }
+}
+PATTERN void leak_memalign() { g_sink = memalign(256, 77); }
+PATTERN void leak_valloc() { g_sink = valloc(10); }
+PATTERN void leak_pvalloc() { g_sink = pvalloc(10); }
+PATTERN void freed_everything() {
+    for (int i = 0; i < 20; ++i) {
+        void* p = malloc(static_cast<size_t>(i) * 8 + 1);
+        g_sink = p;  // else the compiler may drop the malloc/free pair
+        free(p);
+    }
+    void* p = malloc(50);
+    check(realloc(p, 0) == nullptr, "realloc to 0 frees and returns null");
+    errno = 0;
+    check(calloc(SIZE_MAX / 2, 4) == nullptr && errno == ENOMEM, "calloc overflow gives null with ENOMEM");
+    errno = 0;
+    check(reallocarray(nullptr, SIZE_MAX / 2, 4) == nullptr && errno == ENOMEM, "reallocarray overflow gives ENOMEM");
+    check(malloc(SIZE_MAX - 4096) == nullptr, "an impossible malloc fails");
+    void* q = malloc(100);
+    g_sink = q;
+    check(malloc_usable_size(q) >= 100, "malloc_usable_size passes through");
+    free(q);
+    free(nullptr);
+}
+
+// ---- operator new / delete, every form ----
+struct alignas(128) Overaligned { char bytes[256]; };
+PATTERN void leak_new() { g_sink = new char[40]; g_sink = new int(7); }
+PATTERN void leak_new_nothrow() { g_sink = new (std::nothrow) char[24]; }
+PATTERN void leak_new_aligned() {
+    auto* o = new Overaligned;
+    check(reinterpret_cast<uintptr_t>(o) % 128 == 0, "aligned new");
+    g_sink = o;
+    g_sink = new Overaligned[2];
+}
+PATTERN void freed_new() {
+    for (int i = 0; i < 10; ++i) delete new std::string(100, 'x');  // sized delete of the object, plain of the buffer
+    delete[] new char[33];
+    delete new Overaligned;
+    delete[] new Overaligned[3];
+    ::operator delete(::operator new(16, std::nothrow), std::nothrow);
+    ::operator delete(::operator new(64, std::align_val_t(64)), std::align_val_t(64));
+    ::operator delete[](::operator new[](64, std::align_val_t(64), std::nothrow), std::align_val_t(64), std::nothrow);
+    ::operator delete(::operator new(48), 48);
+    bool threw = false;
+    try {
+        g_sink = ::operator new(SIZE_MAX / 2);
+    } catch (const std::bad_alloc&) {
+        threw = true;
+    }
+    check(threw, "operator new throws bad_alloc");
+    check(::operator new(SIZE_MAX / 2, std::nothrow) == nullptr, "nothrow new returns null");
+}
+
+// ---- anonymous mappings ----
+PATTERN void leak_mmap() {
+    for (int i = 0; i < 3; ++i) {
+        void* p = mmap(nullptr, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        check(p != MAP_FAILED, "mmap");
+        g_sink = p;
+    }
+    // 8 pages, then a hole of 2 pages punched in the middle: 6 pages stay mapped.
+    auto* q = static_cast<char*>(mmap(nullptr, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    check(munmap(q + 3 * 4096, 2 * 4096) == 0, "partial munmap");
+    // 4 pages grown to 10 by mremap: 10 pages.
+    void* r = mmap(nullptr, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    r = mremap(r, 4 * 4096, 10 * 4096, MREMAP_MAYMOVE);
+    check(r != MAP_FAILED, "mremap");
+    // Mapped and unmapped again: nothing stays.
+    void* s = mmap(nullptr, 5 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(s, 5 * 4096);
+}
+
+static void scenario_hooks() {
+    leak_malloc();
+    leak_calloc();
+    leak_realloc();
+    leak_reallocarray();
+    leak_posix_memalign();
+    leak_aligned_alloc();
+    leak_memalign();
+    leak_valloc();
+    leak_pvalloc();
+    freed_everything();
+    leak_new();
+    leak_new_nothrow();
+    leak_new_aligned();
+    freed_new();
+    leak_mmap();
+}
+
+// ---- threads freeing each other's memory ----
+constexpr int kThreads = 4;
+constexpr int kPerThread = 5000;
+std::atomic<void*> g_handoff[kThreads][64];
+
+PATTERN void thread_allocate(int self) {
+    // Allocates into this thread's handoff slots; the next thread frees them.
+    for (int i = 0; i < kPerThread; ++i) {
+        std::atomic<void*>& slot = g_handoff[self][i % 64];
+        void* fresh = malloc(static_cast<size_t>(16 + (i % 7) * 16));
+        void* expected = nullptr;
+        while (!slot.compare_exchange_weak(expected, fresh)) {
+            expected = nullptr;
+            std::this_thread::yield();
+        }
+    }
+}
+PATTERN void thread_leak(int self) { for (int i = 0; i <= self; ++i) g_sink = malloc(1000); }
+
+static void thread_free_others(int self, std::atomic<int>& done) {
+    int victim = (self + 1) % kThreads;
+    int freed = 0;
+    while (freed < kPerThread) {
+        for (auto& slot : g_handoff[victim]) {
+            if (void* p = slot.exchange(nullptr)) {
+                free(p);
+                ++freed;
+            }
+        }
+    }
+    done.fetch_add(1);
+}
+
+static void scenario_threads() {
+    std::atomic<int> done{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([t] { thread_allocate(t); thread_leak(t); });
+        threads.emplace_back([t, &done] { thread_free_others(t, done); });
+    }
+    for (auto& th : threads) th.join();
+    check(done.load() == kThreads, "every freeing thread finished");
+}
+
+// ---- many short-lived threads: counter slots are released at thread exit and reused ----
+PATTERN void short_thread_leak() { g_sink = malloc(48); }
+
+static void scenario_many_threads() {
+    for (int round = 0; round < 30; ++round) {
+        std::vector<std::thread> batch;
+        for (int t = 0; t < 25; ++t)
+            batch.emplace_back([] {
+                short_thread_leak();
+                void* p = malloc(4000);
+                g_sink = p;
+                free(p);
+            });
+        for (auto& th : batch) th.join();
+    }
+}
+
+// ---- fork with and without exec ----
+PATTERN void parent_before_fork() { g_sink = malloc(111); }
+PATTERN void child_after_fork() { for (int i = 0; i < 3; ++i) g_sink = malloc(222); }
+PATTERN void exec_child_allocates() { for (int i = 0; i < 4; ++i) g_sink = malloc(333); }
+PATTERN void parent_after_fork() { g_sink = malloc(444); }
+
+static void scenario_fork(const char* self_path, bool with_exec) {
+    parent_before_fork();
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (with_exec) {
+            child_after_fork();  // the child reports as a stream of its own, then execs
+            let_snapshot_go();
+            execl(self_path, self_path, "exec-child", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        child_after_fork();
+        let_snapshot_go();
+        exit(0);
+    }
+    parent_after_fork();
+    int status = 0;
+    waitpid(child, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
+}
+
+// ---- dlopen/dlclose of a library that allocates ----
+static void scenario_dlopen(const char* plugin_path) {
+    for (int round = 0; round < 2; ++round) {
+        void* handle = dlopen(plugin_path, RTLD_NOW);
+        check(handle != nullptr, "dlopen");
+        if (!handle) return;
+        auto make = reinterpret_cast<void* (*)(int)>(dlsym(handle, "plugin_make"));
+        check(make != nullptr, "dlsym plugin_make");
+        if (make) g_sink = make(round);  // leaked, 1000 bytes each
+        let_snapshot_go();  // the tracker sees the library loaded
+        dlclose(handle);
+        let_snapshot_go();  // ... and unloaded
+    }
+}
+
+// ---- programs that allocate in awkward places ----
+PATTERN void leak_in_static_constructor() { g_sink = malloc(123); }
+__attribute__((constructor(101))) static void early_constructor() { leak_in_static_constructor(); }
+
+static pthread_key_t g_key;
+static void key_destructor(void* value) {
+    free(value);
+    g_sink = malloc(55);  // allocating in a thread-key destructor
+}
+static volatile sig_atomic_t g_signal_allocated = 0;
+static void on_signal(int) {
+    void* p = malloc(66);  // not async-signal-safe, but real programs do it
+    free(p);
+    g_signal_allocated = 1;
+}
+static void after_main() {
+    void* p = malloc(77);
+    free(p);
+    printf("after main ran\n");
+}
+
+static void scenario_edge_cases() {
+    pthread_key_create(&g_key, key_destructor);
+    std::thread t([] { pthread_setspecific(g_key, malloc(10)); });
+    t.join();
+    signal(SIGUSR1, on_signal);
+    for (int i = 0; i < 200 && !g_signal_allocated; ++i) {
+        raise(SIGUSR1);
+        g_sink = malloc(10);
+        free(g_sink);
+    }
+    check(g_signal_allocated == 1, "signal handler ran");
+    atexit(after_main);
+}
+
+// ---- sampling: per-site estimates must be unbiased ----
+PATTERN void sampled_small_many() { for (int i = 0; i < 200000; ++i) g_sink = malloc(64); }
+PATTERN void sampled_large_few() { for (int i = 0; i < 100; ++i) g_sink = malloc(100000); }
+PATTERN void sampled_freed() {
+    for (int i = 0; i < 100000; ++i) {
+        void* p = malloc(1000);
+        g_sink = p;
+        free(p);
+    }
+}
+
+// ---- a program that closes every descriptor and reuses the numbers (daemons do) ----
+static void scenario_close_fds() {
+    g_sink = malloc(10);
+    let_snapshot_go();  // connected by now
+    int reused = -1;
+    for (int fd = 3; fd < 1024; ++fd) {
+        char link[64], target[256];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n > 0 && strncmp(target, "socket:", 7) == 0) reused = fd;
+        close(fd);
+    }
+    check(reused >= 0, "the tracker's socket was found");
+    // A socket of the same kind as the tracker's: a send() to it would succeed, so only knowing that the
+    // number no longer names our socket keeps the tracker from writing into the program's connection.
+    int pipe_fds[2];
+    check(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pipe_fds) == 0, "socketpair");
+    if (reused >= 0) dup2(pipe_fds[1], reused);  // the program's own socket now has the tracker's old number
+    for (int i = 0; i < 100; ++i) g_sink = malloc(100);
+    let_snapshot_go();
+    close(pipe_fds[1]);
+    if (reused >= 0) close(reused);
+    char buffer[16];
+    check(read(pipe_fds[0], buffer, sizeof(buffer)) == 0, "nothing of the tracker's was written into the program's pipe");
+}
+
+// ---- the in-process C ABI (tracker_abi.h and the proposed sites extension) ----
+PATTERN void abi_leak() { for (int i = 0; i < 50; ++i) g_sink = malloc(1000); }
+
+struct AbiSite {  // the layout of leakscope_tracker_site (src/api/tracker_sites_abi.h)
+    uint64_t stack_id;
+    int64_t live_bytes;
+    int64_t live_allocations;
+    uint32_t frame_count;
+    uint32_t reserved;
+    uint64_t frames[8];
+};
+struct AbiStats {  // the layout of leakscope_tracker_stats (tracker_abi.h)
+    uint32_t struct_size, sampling;
+    uint64_t live_heap_bytes, live_allocations, mapped_bytes, total_allocations, total_frees, events;
+};
+
+static void scenario_abi() {
+    auto query = reinterpret_cast<int (*)(AbiStats*)>(dlsym(RTLD_DEFAULT, "leakscope_tracker_query"));
+    auto add_events = reinterpret_cast<void (*)(uint64_t)>(dlsym(RTLD_DEFAULT, "leakscope_tracker_add_events"));
+    auto sites = reinterpret_cast<long (*)(AbiSite*, unsigned long, uint32_t)>(dlsym(RTLD_DEFAULT, "leakscope_tracker_sites"));
+    check(query && add_events && sites, "the tracker exports its C ABI");
+    if (!query || !add_events || !sites) return;
+    AbiStats before{};
+    before.struct_size = sizeof(before);
+    check(query(&before) == 0, "query");
+    abi_leak();
+    add_events(7);
+    static AbiSite out[8];
+    AbiStats middle{};
+    middle.struct_size = sizeof(middle);
+    query(&middle);
+    long n = sites(out, 8, sizeof(AbiSite));
+    AbiStats after{};
+    after.struct_size = sizeof(after);
+    query(&after);
+    check(middle.live_heap_bytes - before.live_heap_bytes == 50000, "query sees the 50 x 1000 bytes exactly");
+    check(middle.live_allocations - before.live_allocations == 50, "and their count");
+    check(after.events - before.events == 7, "events counted");
+    check(after.live_heap_bytes == middle.live_heap_bytes && after.total_allocations == middle.total_allocations,
+          "reading the sites allocates nothing");
+    // Among the biggest sites (libstdc++'s emergency pool may be bigger) is the leak, with its frames.
+    const AbiSite* leak = nullptr;
+    for (long i = 0; i < n; ++i)
+        if (out[i].live_bytes == 50000 && out[i].live_allocations == 50) leak = &out[i];
+    check(leak != nullptr, "the leak is among the biggest sites");
+    check(leak && leak->frame_count >= 2 && leak->frames[0] != 0, "with its frames");
+    for (long i = 1; i < n; ++i) check(out[i - 1].live_bytes >= out[i].live_bytes, "biggest first");
+    check(sites(out, 4, 8) == -1, "a too-small site size is refused");
+}
+
+// ---- crashes: whatever the last snapshot held must be readable ----
+static void crash_with_segv(int) { *static_cast<volatile int*>(nullptr) = 1; }
+static void crash_with_abort(int) { abort(); }
+PATTERN void leak_before_crash() { for (int i = 0; i < 8; ++i) g_sink = malloc(4096); }
+
+int main(int argc, char** argv) {
+    std::string scenario = argc > 1 ? argv[1] : "";
+    if (scenario == "hooks") {
+        scenario_hooks();
+    } else if (scenario == "threads") {
+        scenario_threads();
+    } else if (scenario == "many-threads") {
+        scenario_many_threads();
+    } else if (scenario == "fork") {
+        scenario_fork(argv[0], false);
+    } else if (scenario == "fork-exec") {
+        scenario_fork(argv[0], true);
+    } else if (scenario == "exec-child") {
+        exec_child_allocates();
+    } else if (scenario == "dlopen" && argc > 2) {
+        scenario_dlopen(argv[2]);
+    } else if (scenario == "sampling") {
+        sampled_small_many();
+        sampled_large_few();
+        sampled_freed();
+    } else if (scenario == "abi") {
+        scenario_abi();
+    } else if (scenario == "close-fds") {
+        scenario_close_fds();
+    } else if (scenario == "edge") {
+        scenario_edge_cases();
+    } else if (scenario == "segv" || scenario == "abort" || scenario == "hang") {
+        // The test signals (SIGUSR2, or SIGKILL for "hang") once the leak has reached it in a snapshot;
+        // the crash then happens in the handler.
+        signal(SIGUSR2, scenario == "segv" ? crash_with_segv : crash_with_abort);
+        leak_before_crash();
+        printf("ready\n");
+        fflush(stdout);
+        for (;;) pause();
+    } else {
+        fprintf(stderr, "usage: %s hooks|threads|fork|fork-exec|dlopen PLUGIN|edge|segv|abort|hang\n", argv[0]);
+        return 2;
+    }
+    printf("%s done, %d failures\n", scenario.c_str(), g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,246 @@
+#include "tracker_harness.hpp"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace leakscope::tracker_test {
+namespace {
+
+double now_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string self_dir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path().string(); }
+
+/// Function symbols of an ELF file: name -> [start, end) as virtual addresses (before load bias).
+std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> function_symbols(const std::string& path) {
+    static std::map<std::string, std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>> cache;
+    if (auto it = cache.find(path); it != cache.end()) return it->second;
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> out;
+    std::string image = read_file(path);
+    if (image.size() < sizeof(Elf64_Ehdr)) return out;
+    const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(image.data());
+    if (eh->e_shoff + static_cast<std::uint64_t>(eh->e_shnum) * sizeof(Elf64_Shdr) > image.size()) return out;
+    const auto* sections = reinterpret_cast<const Elf64_Shdr*>(image.data() + eh->e_shoff);
+    for (int i = 0; i < eh->e_shnum; ++i) {
+        if (sections[i].sh_type != SHT_SYMTAB && sections[i].sh_type != SHT_DYNSYM) continue;
+        const Elf64_Shdr& strtab = sections[sections[i].sh_link];
+        const auto* symbols = reinterpret_cast<const Elf64_Sym*>(image.data() + sections[i].sh_offset);
+        std::size_t count = sections[i].sh_size / sizeof(Elf64_Sym);
+        for (std::size_t k = 0; k < count; ++k) {
+            if (ELF64_ST_TYPE(symbols[k].st_info) != STT_FUNC || symbols[k].st_value == 0) continue;
+            std::string name = image.data() + strtab.sh_offset + symbols[k].st_name;
+            out[name] = {symbols[k].st_value, symbols[k].st_value + symbols[k].st_size};
+        }
+    }
+    cache[path] = out;
+    return out;
+}
+
+}  // namespace
+
+// ---- sink ----
+
+void RecordingSink::on_process(const collector::TrackedProcess& p) {
+    if (p.process != processes.size()) errors.push_back("process indices not dense");
+    processes.resize(p.process + 1);
+    processes[p.process].info = p;
+}
+void RecordingSink::on_module(const Module& m) {
+    if (m.process >= processes.size()) return errors.push_back("module before hello");
+    processes[m.process].modules.push_back(m);
+}
+void RecordingSink::on_module_unloaded(const Module& m) {
+    if (m.process >= processes.size()) return errors.push_back("unload before hello");
+    for (auto& known : processes[m.process].modules)
+        if (known.start == m.start && known.path == m.path && !known.unloaded_t_s) known.unloaded_t_s = m.unloaded_t_s;
+}
+void RecordingSink::on_stack(const Stack& s) {
+    if (stacks.count(s.id.value)) errors.push_back("stack id delivered twice");
+    stacks[s.id.value] = s;
+}
+void RecordingSink::on_site_update(const collector::SiteUpdate& u) {
+    if (!stacks.count(u.stack.value)) errors.push_back("site before its stack");
+    if (u.process >= processes.size()) return errors.push_back("site before hello");
+    processes[u.process].sites[u.stack.value] = u;
+    ++processes[u.process].site_updates;
+}
+void RecordingSink::on_totals(std::uint32_t process, const collector::TrackerTotals& t) {
+    if (process >= processes.size()) return errors.push_back("totals before hello");
+    processes[process].totals = t;
+}
+void RecordingSink::on_process_end(std::uint32_t process, bool clean) {
+    if (process >= processes.size()) return errors.push_back("end before hello");
+    processes[process].ended = true;
+    processes[process].clean = clean;
+}
+
+// ---- running ----
+
+std::string tracker_library_path() {
+    if (const char* env = std::getenv("LEAKSCOPE_TRACKER_LIBRARY")) return env;
+    return std::filesystem::path(LEAKSCOPE_TRACKER_LIBRARY_PATH).string();
+}
+
+std::string target_path(const std::string& name) { return self_dir() + "/" + name; }
+
+RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+    RunResult result;
+    std::optional<collector::TrackerCollector> collector;
+    if (options.track) {
+        collector::CollectorOptions co;
+        co.tracker_library = tracker_library_path();
+        co.interval_ms = options.interval_ms;
+        co.sample_bytes = options.sample_bytes;
+        collector.emplace(co);
+    }
+    char out_template[] = "/tmp/leakscope-test-out-XXXXXX";
+    char err_template[] = "/tmp/leakscope-test-err-XXXXXX";
+    int out_fd = mkstemp(out_template);
+    int err_fd = mkstemp(err_template);
+    if (out_fd < 0 || err_fd < 0) throw std::runtime_error("mkstemp failed");
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (collector)
+            for (const auto& [k, v] : collector->environment()) setenv(k.c_str(), v.c_str(), 1);
+        for (const auto& [k, v] : options.extra_environment) setenv(k.c_str(), v.c_str(), 1);
+        int in_fd = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
+        if (in_fd < 0) _exit(126);
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        if (!options.working_directory.empty() && chdir(options.working_directory.c_str()) != 0) _exit(126);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+
+    double start = now_s();
+    int status = 0;
+    bool exited = false, killed = false;
+    double exited_at = 0;
+    for (;;) {
+        if (collector && options.collector_dies_after_s > 0 && now_s() - start > options.collector_dies_after_s) {
+            result.ever_connected = collector->ever_connected();
+            collector.reset();  // leakscope is gone: every socket closed
+        }
+        if (collector && !options.collector_never_reads) collector->poll(result.sink, 10);
+        else usleep(10000);
+        if (!exited) {
+            pid_t r = waitpid(pid, &status, WNOHANG);
+            if (r == pid) {
+                exited = true;
+                exited_at = now_s();
+            } else if (!killed && options.signal_when && options.signal_when(result.sink)) {
+                kill(pid, options.signal_number);
+                killed = true;
+            } else if (now_s() - start > options.timeout_s) {
+                kill(pid, SIGKILL);
+                killed = true;
+                result.timed_out = true;
+            }
+        }
+        // After the exit, drain until every stream (children and exec'd programs too) is closed.
+        if (exited && (!collector || options.collector_never_reads || collector->open_streams() == 0 || now_s() - exited_at > 5))
+            break;
+    }
+    result.duration_s = exited_at - start;
+    if (collector) {
+        if (!options.collector_never_reads)
+            while (collector->poll(result.sink, 0) > 0) {
+            }
+        result.warnings = collector->warnings();
+        result.ever_connected = collector->ever_connected();
+    }
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
+    result.out = read_file(out_template);
+    result.err = read_file(err_template);
+    close(out_fd);
+    close(err_fd);
+    unlink(out_template);
+    unlink(err_template);
+    return result;
+}
+
+namespace {
+SiteTotals sum_sites(const RecordingSink& sink, std::uint32_t process, const std::string& module_path,
+                     const std::string& function, bool innermost_only) {
+    SiteTotals totals;
+    if (process >= sink.processes.size()) return totals;
+    const ProcessState& p = sink.processes[process];
+    auto symbols = function_symbols(module_path);
+    auto symbol = symbols.find(function);
+    if (symbol == symbols.end()) return totals;
+    std::string canonical = std::filesystem::weakly_canonical(module_path).string();
+    std::vector<const Module*> matching;
+    for (const auto& m : p.modules)
+        if (std::filesystem::weakly_canonical(m.path).string() == canonical) matching.push_back(&m);
+    for (const auto& [id, site] : p.sites) {
+        const Stack& stack = sink.stacks.at(id);
+        for (std::uint64_t frame : stack.frames) {
+            const Module* module = nullptr;
+            for (const Module* m : matching)
+                if (frame - 1 >= m->start && frame - 1 < m->end) module = m;
+            if (!module) continue;
+            std::uint64_t offset = frame - 1 - module->load_bias;
+            if (offset >= symbol->second.first && offset < symbol->second.second) {
+                ++totals.stacks;
+                totals.live_bytes += site.live_bytes;
+                totals.live_count += site.live_count;
+                totals.total_allocations += site.total_allocations;
+                totals.total_bytes += site.total_bytes;
+                break;
+            }
+            if (innermost_only) break;  // only the innermost frame inside the module decides
+        }
+    }
+    return totals;
+}
+}  // namespace
+
+SiteTotals sites_in_function(const RecordingSink& sink, std::uint32_t process, const std::string& module_path,
+                             const std::string& function) {
+    return sum_sites(sink, process, module_path, function, true);
+}
+
+SiteTotals sites_through_function(const RecordingSink& sink, std::uint32_t process, const std::string& module_path,
+                                  const std::string& function) {
+    return sum_sites(sink, process, module_path, function, false);
+}
+
+std::optional<std::uint32_t> find_process(const RecordingSink& sink, const std::string& exe_suffix, std::size_t nth) {
+    for (const auto& p : sink.processes) {
+        const std::string& exe = p.info.exe;
+        if (exe.size() >= exe_suffix.size() && exe.compare(exe.size() - exe_suffix.size(), exe_suffix.size(), exe_suffix) == 0) {
+            if (nth == 0) return p.info.process;
+            --nth;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace leakscope::tracker_test

@@ -1,0 +1,95 @@
+// Test harness: runs a program under the preloaded tracker with a collector in the test process, keeps
+// the latest state of every stream, and finds allocation sites by the function they were made in.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collector/tracker_collector.hpp"
+
+namespace leakscope::tracker_test {
+
+struct ProcessState {
+    collector::TrackedProcess info;
+    bool ended = false;
+    bool clean = false;
+    std::vector<Module> modules;
+    std::map<std::uint32_t, collector::SiteUpdate> sites;  ///< latest per global stack id
+    std::optional<collector::TrackerTotals> totals;
+    std::size_t site_updates = 0;
+};
+
+class RecordingSink : public collector::TrackerSink {
+public:
+    void on_process(const collector::TrackedProcess& p) override;
+    void on_module(const Module& m) override;
+    void on_module_unloaded(const Module& m) override;
+    void on_stack(const Stack& s) override;
+    void on_site_update(const collector::SiteUpdate& u) override;
+    void on_totals(std::uint32_t process, const collector::TrackerTotals& t) override;
+    void on_process_end(std::uint32_t process, bool clean) override;
+
+    std::vector<ProcessState> processes;  ///< by process index
+    std::map<std::uint32_t, Stack> stacks;
+    std::vector<std::string> errors;      ///< protocol invariants the sink saw broken
+};
+
+struct RunOptions {
+    std::uint32_t interval_ms = 20;
+    std::uint64_t sample_bytes = 0;
+    bool track = true;                 ///< false: run the program plainly (for output comparisons)
+    std::string stdin_path;            ///< empty: /dev/null
+    std::string working_directory;
+    std::vector<std::pair<std::string, std::string>> extra_environment;
+    double timeout_s = 30;
+    /// Called every poll while the program runs; once it returns true the program gets `signal_number`.
+    std::function<bool(const RecordingSink&)> signal_when;
+    int signal_number = 9;  // SIGKILL
+    /// A leakscope that misbehaves: never reads its socket, or goes away (closes everything) after a while.
+    bool collector_never_reads = false;
+    double collector_dies_after_s = 0;
+};
+
+struct RunResult {
+    int exit_code = -1;   ///< -1 when killed by a signal
+    int term_signal = 0;
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+    RecordingSink sink;
+    std::vector<std::string> warnings;
+    bool ever_connected = false;
+    std::uint64_t stream_bytes = 0;
+    double duration_s = 0;  ///< from start to the program's exit
+};
+
+std::string tracker_library_path();
+std::string target_path(const std::string& name);  ///< a test target next to the test binary
+RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+/// Aggregates of the sites whose innermost frame inside `module_path` lies in function `function`.
+struct SiteTotals {
+    std::size_t stacks = 0;
+    std::int64_t live_bytes = 0;
+    std::int64_t live_count = 0;
+    std::uint64_t total_allocations = 0;
+    std::uint64_t total_bytes = 0;
+};
+SiteTotals sites_in_function(const RecordingSink& sink, std::uint32_t process, const std::string& module_path,
+                             const std::string& function);
+/// Same, but a site counts when any of its frames inside `module_path` lies in `function` (for
+/// allocations that pass through the program's own wrappers, e.g. a replaced operator new).
+SiteTotals sites_through_function(const RecordingSink& sink, std::uint32_t process, const std::string& module_path,
+                                  const std::string& function);
+
+/// Index of the process whose exe ends with `exe_suffix` and whose hello came n-th among those.
+std::optional<std::uint32_t> find_process(const RecordingSink& sink, const std::string& exe_suffix, std::size_t nth = 0);
+
+}  // namespace leakscope::tracker_test

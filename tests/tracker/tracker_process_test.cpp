@@ -1,0 +1,230 @@
+// Processes that do more than allocate: threads freeing each other's memory, fork with and without exec,
+// dlopen/dlclose, replaced operator new, allocations in awkward places, crashes and SIGKILL.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "tracker_harness.hpp"
+
+namespace leakscope::tracker_test {
+namespace {
+
+const std::string kPatterns = "tracker_alloc_patterns";
+
+TEST(TrackerProcess, ThreadsFreeingEachOthersMemory) {
+    RunResult run = run_program({target_path(kPatterns), "threads"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "threads done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    auto churn = sites_in_function(run.sink, 0, target_path(kPatterns), "thread_allocate");
+    EXPECT_EQ(churn.live_bytes, 0) << "every block was freed by another thread";
+    EXPECT_EQ(churn.live_count, 0);
+    EXPECT_EQ(churn.total_allocations, 4u * 5000u);
+    auto leaks = sites_in_function(run.sink, 0, target_path(kPatterns), "thread_leak");
+    EXPECT_EQ(leaks.live_count, 1 + 2 + 3 + 4);
+    EXPECT_EQ(leaks.live_bytes, 10 * 1000);
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+TEST(TrackerProcess, ManyShortLivedThreads) {
+    RunResult run = run_program({target_path(kPatterns), "many-threads"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto leaks = sites_in_function(run.sink, 0, target_path(kPatterns), "short_thread_leak");
+    EXPECT_EQ(leaks.live_count, 750) << "750 threads, more than there are counter slots: slots are reused";
+    EXPECT_EQ(leaks.live_bytes, 750 * 48);
+}
+
+// Per-thread counters fold into the shared records when a thread's cache must make room for another
+// stack; with 1000 sites per thread that happens constantly. Nothing may be lost or counted twice.
+TEST(TrackerProcess, CountsStayExactThroughCounterCacheEvictions) {
+    RunResult run = run_program({target_path("tracker_churn"), "2", "60000", "1000"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    const auto& p = run.sink.processes[0];
+    ASSERT_TRUE(p.totals);
+    std::int64_t live_count = 0, live_bytes = 0;
+    std::uint64_t allocations = 0;
+    for (const auto& [id, site] : p.sites) {
+        live_count += site.live_count;
+        live_bytes += site.live_bytes;
+        allocations += site.total_allocations;
+    }
+    EXPECT_EQ(allocations, p.totals->allocations);
+    EXPECT_EQ(live_count, p.totals->live_allocations);
+    EXPECT_EQ(live_bytes, p.totals->live_heap_bytes + p.totals->mapped_bytes);
+    auto churn = sites_through_function(run.sink, 0, target_path("tracker_churn"), "_ZN12_GLOBAL__N_15churnElj");
+    EXPECT_GT(churn.stacks, 1000u);
+    EXPECT_EQ(churn.live_count, 0) << "the churn frees everything it allocated";
+    EXPECT_EQ(churn.live_bytes, 0);
+    EXPECT_GE(churn.total_allocations, 120000u);
+}
+
+TEST(TrackerProcess, ForkWithoutExecGivesTheChildItsOwnStream) {
+    RunResult run = run_program({target_path(kPatterns), "fork"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "fork done, 0 failures\n") << "the child's exit must not flush the parent's stdout twice";
+    ASSERT_EQ(run.sink.processes.size(), 2u);
+    // Which stream is whose: the child's ppid is the parent's pid.
+    const auto& a = run.sink.processes[0];
+    const auto& b = run.sink.processes[1];
+    const auto& parent = a.info.ppid == b.info.pid ? b : a;
+    const auto& child = a.info.ppid == b.info.pid ? a : b;
+    ASSERT_EQ(child.info.ppid, parent.info.pid);
+    auto in_child = [&](const char* f) { return sites_in_function(run.sink, child.info.process, target_path(kPatterns), f); };
+    auto in_parent = [&](const char* f) { return sites_in_function(run.sink, parent.info.process, target_path(kPatterns), f); };
+    EXPECT_EQ(in_child("child_after_fork").live_bytes, 3 * 222);
+    EXPECT_EQ(in_parent("child_after_fork").stacks, 0u) << "the parent never saw the child's allocations";
+    EXPECT_EQ(in_parent("parent_after_fork").live_bytes, 444);
+    EXPECT_EQ(in_child("parent_after_fork").stacks, 0u);
+    // The child's tables start as a copy of the parent's live set, which is right for a fork.
+    EXPECT_EQ(in_child("parent_before_fork").live_bytes, 111);
+    EXPECT_EQ(in_parent("parent_before_fork").live_bytes, 111);
+    EXPECT_TRUE(parent.clean && child.clean);
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+TEST(TrackerProcess, ExecCarriesTheTrackerIntoTheNewProgram) {
+    RunResult run = run_program({target_path(kPatterns), "fork-exec"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 3u) << "parent, forked child (it allocates before exec), exec'd image";
+    std::optional<std::uint32_t> exec_child;
+    for (const auto& p : run.sink.processes)
+        if (sites_in_function(run.sink, p.info.process, target_path(kPatterns), "exec_child_allocates").stacks) exec_child = p.info.process;
+    ASSERT_TRUE(exec_child);
+    EXPECT_EQ(sites_in_function(run.sink, *exec_child, target_path(kPatterns), "exec_child_allocates").live_bytes, 4 * 333);
+    // The forked child's stream ended at its exec; the exec'd program's stream says whose image it replaced.
+    const auto& execd = run.sink.processes[*exec_child].info;
+    ASSERT_TRUE(execd.exec_of.has_value());
+    EXPECT_EQ(run.sink.processes[*execd.exec_of].info.pid, execd.pid);
+    const auto& forked = run.sink.processes[*execd.exec_of].info;
+    std::optional<std::int64_t> target_pid;  // the process this test started (hellos may arrive in any order)
+    for (const auto& p : run.sink.processes)
+        if (p.info.ppid == getpid()) target_pid = p.info.pid;
+    ASSERT_TRUE(target_pid);
+    EXPECT_EQ(forked.ppid, *target_pid) << "the exec'd image replaced the forked child";
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+TEST(TrackerProcess, DlopenDlcloseOfAnAllocatingLibrary) {
+    std::string plugin = target_path("tracker_plugin.so");
+    RunResult run = run_program({target_path(kPatterns), "dlopen", plugin});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    const auto& p = run.sink.processes[0];
+    int loaded = 0, unloaded = 0;
+    for (const auto& m : p.modules) {
+        if (m.path != plugin) continue;
+        ++loaded;
+        if (m.unloaded_t_s) {
+            ++unloaded;
+            EXPECT_GT(*m.unloaded_t_s, m.loaded_t_s);
+        }
+    }
+    EXPECT_EQ(loaded, 2) << "loaded twice (each dlopen seen while loaded)";
+    EXPECT_EQ(unloaded, 2);
+    auto made = sites_in_function(run.sink, 0, plugin, "plugin_make");
+    EXPECT_EQ(made.live_bytes, 2000) << "frames inside the unloaded library still resolve through the module map";
+    EXPECT_EQ(made.live_count, 2);
+}
+
+TEST(TrackerProcess, ProgramThatReplacesOperatorNew) {
+    RunResult run = run_program({target_path("tracker_replaced_new")});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "live news from main: 14\n") << "the program's own operator new is the one in use";
+    auto leaks = sites_through_function(run.sink, 0, target_path("tracker_replaced_new"), "replaced_new_leaks");
+    EXPECT_EQ(leaks.live_bytes, 12 * 100) << "counted once, through malloc";
+    EXPECT_EQ(leaks.live_count, 12);
+}
+
+TEST(TrackerProcess, AllocationsInConstructorsKeyDestructorsSignalsAndAfterMain) {
+    RunResult run = run_program({target_path(kPatterns), "edge"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "edge done, 0 failures\nafter main ran\n");
+    auto early = sites_in_function(run.sink, 0, target_path(kPatterns), "leak_in_static_constructor");
+    EXPECT_EQ(early.live_bytes, 123) << "allocated before the tracker's own constructor ran";
+}
+
+class TrackerCrash : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrackerCrash, EverythingUpToTheLastSnapshotStaysReadable) {
+    RunOptions options;
+    // Once the leak has arrived in a snapshot: SIGKILL, or SIGUSR2, on which the target crashes itself.
+    options.signal_when = [](const RecordingSink& sink) {
+        return !sink.processes.empty() && sink.processes[0].totals && sink.processes[0].totals->live_heap_bytes >= 8 * 4096;
+    };
+    options.signal_number = GetParam() == "hang" ? SIGKILL : SIGUSR2;
+    RunResult run = run_program({target_path(kPatterns), GetParam()}, options);
+    EXPECT_FALSE(run.timed_out);
+    int expected_signal = GetParam() == "segv" ? SIGSEGV : GetParam() == "abort" ? SIGABRT : SIGKILL;
+    EXPECT_EQ(run.term_signal, expected_signal);
+    EXPECT_EQ(run.out, "ready\n");
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    EXPECT_TRUE(run.sink.processes[0].ended);
+    EXPECT_FALSE(run.sink.processes[0].clean) << "no goodbye from a crash";
+    auto leak = sites_in_function(run.sink, 0, target_path(kPatterns), "leak_before_crash");
+    EXPECT_EQ(leak.live_bytes, 8 * 4096);
+    EXPECT_EQ(leak.live_count, 8);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, TrackerCrash, ::testing::Values("segv", "abort", "hang"));
+
+TEST(TrackerProcess, InProcessCAbi) {
+    RunResult run = run_program({target_path(kPatterns), "abi"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "abi done, 0 failures\n") << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    ASSERT_TRUE(run.sink.processes[0].totals);
+    EXPECT_EQ(run.sink.processes[0].totals->events, 7u) << "events reach leakscope too";
+}
+
+TEST(TrackerProcess, ProgramThatClosesAllDescriptorsKeepsItsOwn) {
+    RunResult run = run_program({target_path(kPatterns), "close-fds"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "close-fds done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    EXPECT_TRUE(run.sink.processes[0].ended);
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+// A leakscope that is alive but never reads: the socket buffer fills, the program must not block (the
+// exit flush waits at most about a second) and its output must not change.
+TEST(TrackerProcess, StuckLeakscopeDoesNotBlockTheProgram) {
+    const std::vector<std::string> argv = {target_path("tracker_churn"), "2", "800000", "1000"};
+    RunOptions plain_options;
+    plain_options.track = false;
+    RunResult plain = run_program(argv, plain_options);
+    RunOptions stuck;
+    stuck.interval_ms = 5;  // many snapshots, no byte budget: the socket buffer fills within a second
+    stuck.extra_environment = {{"LEAKSCOPE_TRACKER_SITE_BYTES_PER_S", "1000000000"}};
+    stuck.collector_never_reads = true;
+    RunResult run = run_program(argv, stuck);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out.substr(0, run.out.find(" seconds")), plain.out.substr(0, plain.out.find(" seconds")));
+    EXPECT_LT(run.duration_s, 10 * plain.duration_s + 3.0) << "slower from tracking, but never blocked on the socket";
+}
+
+// leakscope dies in the middle of the run: the program carries on, without SIGPIPE.
+TEST(TrackerProcess, LeakscopeDyingMidRunLeavesTheProgramUnharmed) {
+    RunOptions options;
+    options.collector_dies_after_s = 0.1;
+    RunResult run = run_program({target_path("tracker_churn"), "2", "400000", "100"}, options);
+    EXPECT_TRUE(run.ever_connected);
+    EXPECT_EQ(run.term_signal, 0) << "no SIGPIPE";
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out.rfind("threads=2 operations=800000", 0), 0u) << run.out;
+}
+
+TEST(TrackerProcess, TargetCarriesOnWhenLeakscopeIsGone) {
+    // A socket path nobody listens on: the tracker tries, fails, and the program is unaffected.
+    RunOptions options;
+    options.track = false;
+    options.extra_environment = {{"LD_PRELOAD", tracker_library_path()},
+                                 {"LEAKSCOPE_TRACKER_SOCKET", "/nonexistent/leakscope.sock"},
+                                 {"LEAKSCOPE_TRACKER_INTERVAL_MS", "5"}};
+    RunResult run = run_program({target_path(kPatterns), "threads"}, options);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "threads done, 0 failures\n");
+}
+
+}  // namespace
+}  // namespace leakscope::tracker_test

@@ -1,0 +1,73 @@
+// Sampling mode (--sample-bytes): only sampled allocations carry a stack, every allocation counts in the
+// totals, and the per-site estimates are unbiased (weighted by the inverse inclusion probability).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tracker_harness.hpp"
+
+namespace leakscope::tracker_test {
+namespace {
+
+const std::string kPatterns = "tracker_alloc_patterns";
+constexpr std::uint64_t kMean = 16 * 1024;
+
+class TrackerSampling : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        RunOptions options;
+        options.sample_bytes = kMean;
+        run_ = new RunResult(run_program({target_path(kPatterns), "sampling"}, options));
+    }
+    static void TearDownTestSuite() { delete run_; }
+    SiteTotals site(const std::string& f) { return sites_in_function(run_->sink, 0, target_path(kPatterns), f); }
+    static RunResult* run_;
+};
+RunResult* TrackerSampling::run_ = nullptr;
+
+TEST_F(TrackerSampling, ProgramUnchanged) {
+    EXPECT_EQ(run_->exit_code, 0) << run_->err;
+    EXPECT_EQ(run_->out, "sampling done, 0 failures\n");
+    ASSERT_EQ(run_->sink.processes.size(), 1u);
+    EXPECT_EQ(run_->sink.processes[0].info.sample_bytes, kMean);
+}
+
+TEST_F(TrackerSampling, SmallAllocationsEstimatedWithoutBias) {
+    // 200000 x 64 B = 12.8 MB live. With a 16 KiB mean about 780 allocations are sampled, so the
+    // estimate's relative standard deviation is about 1/sqrt(780) = 3.6%; allow 5 sigma.
+    auto s = site("sampled_small_many");
+    const double bytes = 200000.0 * 64, count = 200000.0;
+    const double sigma = 1.0 / std::sqrt(bytes / kMean);
+    EXPECT_NEAR(static_cast<double>(s.live_bytes), bytes, 5 * sigma * bytes);
+    EXPECT_NEAR(static_cast<double>(s.live_count), count, 5 * sigma * count);
+    EXPECT_LT(s.stacks, 3u);
+}
+
+TEST_F(TrackerSampling, LargeAllocationsAlmostAlwaysSampled) {
+    // p = 1 - exp(-100000/16384) = 0.998: nearly every one is sampled, each weighted by ~1.002.
+    auto s = site("sampled_large_few");
+    EXPECT_NEAR(static_cast<double>(s.live_bytes), 100.0 * 100000, 0.03 * 100 * 100000);
+    EXPECT_NEAR(static_cast<double>(s.live_count), 100.0, 3.0);
+}
+
+TEST_F(TrackerSampling, FreedAllocationsCancelExactly) {
+    auto s = site("sampled_freed");
+    EXPECT_GT(s.total_allocations, 0u);
+    EXPECT_EQ(s.live_bytes, 0) << "a free subtracts exactly the weight its allocation added";
+    EXPECT_EQ(s.live_count, 0);
+    // Estimated total allocations of this site: 100000 (rel. sigma 1/sqrt(1e8/16384) = 1.3%).
+    EXPECT_NEAR(static_cast<double>(s.total_allocations), 100000.0, 0.07 * 100000);
+}
+
+TEST_F(TrackerSampling, TotalsCountEveryAllocation) {
+    const auto& p = run_->sink.processes[0];
+    ASSERT_TRUE(p.totals);
+    EXPECT_GE(p.totals->allocations, 200000u + 100u + 100000u);
+    EXPECT_GE(p.totals->frees, 100000u);
+    // Usable sizes: at least the requested bytes of the two leaking sites.
+    EXPECT_GE(p.totals->live_heap_bytes, 200000 * 64 + 100 * 100000);
+    EXPECT_LT(p.totals->live_heap_bytes, 200000 * 80 + 100 * 100016 + 1000000);
+}
+
+}  // namespace
+}  // namespace leakscope::tracker_test
