@@ -69,7 +69,7 @@ for mode in plain full; do
 done
 
 echo "== 3. stream size at a high allocation rate, 1000 live call sites, 2 threads =="
-"$RUN" -- "$CHURN" 2 $((OPS * 2)) 1000 2>&1 >/dev/null | grep tracker-summary | tr ' ' '\n' | grep -E 'duration_s|stream_bytes|mb_per_hour|stacks|final_allocations'
+"$RUN" -- "$CHURN" 2 $((OPS > 1500000 ? OPS * 2 : 3000000)) 1000 2>&1 >/dev/null | grep tracker-summary | tr ' ' '\n' | grep -E 'duration_s|stream_bytes|mb_per_hour|stacks|final_allocations'
 
 echo "== 4. tracker memory against live allocations (1 thread) =="
 for slots in 4096 65536 524288; do

@@ -1,8 +1,8 @@
-// The demo target: a small "service" that looks like many real ones. At start it fills a lookup
-// cache to its capacity (a one-time warm-up of ~24 MB, like a JIT or a pool); then it serves
-// requests, and each request appends a record to an audit log that is never trimmed — a real but
+// The demo target: a small "service" that looks like many real ones. Its lookup cache fills to
+// capacity over the first ~2 s of requests (a one-time warm-up of ~24 MB, like a JIT or a pool, then
+// no more), and each request appends a record to an audit log that is never trimmed — a real but
 // slow, still-reachable leak (~600 KB/s), the kind LeakSanitizer cannot see because the log is
-// freed at exit. leakscope should call the warm-up a warm-up and the log a leak.
+// freed at exit. leakscope should call the cache a warm-up and the log a leak.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,12 +33,12 @@ private:
 class LookupCache {
 public:
     explicit LookupCache(std::size_t capacity) : capacity_(capacity) {}
-    void warm_up() {
-        for (std::size_t key = 0; key < capacity_; ++key) {
-            auto block = std::make_unique<char[]>(24 * 1024);
-            std::memset(block.get(), static_cast<int>(key), 24 * 1024);  // touch it, so it is resident
-            entries_.emplace(key, std::move(block));
-        }
+    // A miss fills an entry; once the cache holds `capacity` entries it only serves hits.
+    void lookup(std::size_t key) {
+        if (entries_.size() >= capacity_ || entries_.count(key)) return;
+        auto block = std::make_unique<char[]>(24 * 1024);
+        std::memset(block.get(), static_cast<int>(key), 24 * 1024);  // touch it, so it is resident
+        entries_.emplace(key, std::move(block));
     }
 
 private:
@@ -50,8 +50,7 @@ private:
 
 int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 10.0;
-    LookupCache cache(1000);  // 1000 x 24 KiB = 24 MB, filled once
-    cache.warm_up();
+    LookupCache cache(1000);  // 1000 x 24 KiB = 24 MB, filled by the first 2 s of requests
 
     AuditLog log;
     const auto start = std::chrono::steady_clock::now();
@@ -60,6 +59,7 @@ int main(int argc, char** argv) {
     for (int request = 0;; ++request) {
         next += period;
         std::this_thread::sleep_until(next);
+        for (int k = 0; k < 5; ++k) cache.lookup(static_cast<std::size_t>(request * 5 + k));
         log.write(request);
         std::printf("request %d done\n", request);
         std::fflush(stdout);

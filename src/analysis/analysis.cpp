@@ -8,22 +8,24 @@ namespace leakscope::analysis {
 namespace {
 
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
-/// report comes one interval after the target starts, so the first samples may lack the heap. For
-/// `run` the tracker was preloaded at exec, when the heap was empty, so those samples count as 0
-/// (a cache filled in the first 50 ms is a warm-up, not a level the run began at); for `attach`
-/// (never tracked) or a tracker that went quiet, the verdict rests on RSS.
+/// report comes about one interval after the target starts, so the first samples may lack the heap:
+/// the series then begin at the first sample that has it (RSS too, so all share one time axis).
+/// What a program allocates before that first report is its start-up, the level the run begins at.
+/// For `attach` (never tracked), or a tracker that reported only late or stopped, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording) {
     const auto& samples = recording.samples;
-    std::size_t first_known = 0;
-    while (first_known < samples.size() && !known(samples[first_known].live_heap)) ++first_known;
-    bool heap_known = first_known < samples.size() && !recording.info.attached;
-    for (std::size_t i = first_known; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
-    if (heap_known && samples[first_known].t_s - samples.front().t_s > 2.0) heap_known = false;  // a late tracker
+    std::size_t first = 0;
+    while (first < samples.size() && !known(samples[first].live_heap)) ++first;
+    bool heap_known = first < samples.size() && !recording.info.attached;
+    for (std::size_t i = first; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
+    if (heap_known && samples[first].t_s - samples.front().t_s > 2.0) heap_known = false;  // a late tracker
+    if (!heap_known) first = 0;
 
     diagnosis::ProcessSeries series;
     diagnosis::Series heap, mapped;
     bool any_events = false;
-    for (const auto& s : samples) {
+    for (std::size_t i = first; i < samples.size(); ++i) {
+        const auto& s = samples[i];
         series.rss.t_s.push_back(s.t_s);
         series.rss.value.push_back(static_cast<double>(s.rss));
         series.rss.value_max.push_back(static_cast<double>(s.rss_max));
@@ -33,7 +35,7 @@ diagnosis::ProcessSeries process_series(const Recording& recording) {
             heap.t_s.push_back(s.t_s);
             // Tracked memory: the heap plus anonymous mappings (a leak through mmap is a leak too).
             const double mapped_bytes = known(s.mapped) ? static_cast<double>(s.mapped) : 0.0;
-            const double heap_bytes = known(s.live_heap) ? static_cast<double>(s.live_heap) : 0.0;
+            const double heap_bytes = static_cast<double>(s.live_heap);
             const double heap_peak = known(s.live_heap_max) ? static_cast<double>(s.live_heap_max) : heap_bytes;
             heap.value.push_back(heap_bytes + mapped_bytes);
             heap.value_max.push_back(heap_peak + mapped_bytes);
@@ -81,6 +83,7 @@ Analysis analyze(const Recording& recording, const Options& options) {
         }
     }
     if (recording.end && recording.end->duration_s > result.duration_s) result.duration_s = recording.end->duration_s;
+    if (recording.end) result.events = std::max(result.events, recording.end->events);
 
     diagnosis::Options diagnosis_options;
     std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);

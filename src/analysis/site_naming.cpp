@@ -69,12 +69,17 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
     }
     auto verdicts = diagnosis::diagnose_sites(grid.t_s, inputs, events_on_grid(recording), diagnosis_options);
 
-    // Leaks first, then by steady growth, then by what is live at the end.
+    // Leaks first, then by steady growth, then by the most memory held at any time (a batch that
+    // allocates 30 MB and frees it again matters more than 70 KB held since start-up).
+    auto peak = [&](std::size_t index) {
+        const auto& bytes = grid.sites[index].live_bytes;
+        return bytes.empty() ? std::int64_t{0} : *std::max_element(bytes.begin(), bytes.end());
+    };
     std::stable_sort(verdicts.begin(), verdicts.end(), [&](const auto& a, const auto& b) {
         if (a.diagnosis.leak != b.diagnosis.leak) return a.diagnosis.leak;
         if (a.diagnosis.steady_rate_bytes_per_s != b.diagnosis.steady_rate_bytes_per_s)
             return a.diagnosis.steady_rate_bytes_per_s > b.diagnosis.steady_rate_bytes_per_s;
-        return grid.sites[a.index].live_bytes.back() > grid.sites[b.index].live_bytes.back();
+        return peak(a.index) > peak(b.index);
     });
     if (verdicts.size() > options.max_sites) verdicts.resize(options.max_sites);
 

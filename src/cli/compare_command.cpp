@@ -20,6 +20,9 @@
 namespace leakscope::cli {
 namespace {
 
+/// Like a shell after Ctrl-C: 128 + SIGINT.
+constexpr int kExitInterrupted = 130;
+
 struct CompareArguments {
     std::vector<std::string> config_specs;
     std::string configs_file;
@@ -112,9 +115,9 @@ int compare_command(CLI::App& app, const CompareArguments& args) {
     } catch (const launch::LaunchError& e) {
         std::fputc('\n', stderr);
         throw CliError(e.what(), e.exit_code());
-    } catch (const std::runtime_error& e) {
+    } catch (const compare::ExperimentInterrupted& e) {
         if (temporary) temporary->keep();  // the message points at the recordings made so far
-        throw CliError(e.what());
+        throw CliError(e.what(), kExitInterrupted);
     }
 
     std::vector<const analysis::Analysis*> analyses;
@@ -169,7 +172,8 @@ Command add_compare_command(CLI::App& parent) {
         "needs p < --alpha and a change of at least --min-change of the baseline's rate.\n"
         "\n"
         "Exit code: 0; with --fail-if-worse, 101 when some configuration is significantly worse than the\n"
-        "baseline; 2 bad options; 125 leakscope failed; 126/127 command not executable/not found.\n"
+        "baseline; 2 bad options; 125 leakscope failed; 126/127 command not executable/not found; 130\n"
+        "interrupted (the recordings made so far are kept). More in docs/compare.md.\n"
         "\n"
         "Examples:\n"
         "  leakscope compare --config before --config flush:LOG_FLUSH=1 --repeat 3 --duration 10m -- ./service\n"

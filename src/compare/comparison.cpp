@@ -189,6 +189,15 @@ Comparison compare_runs(const std::vector<std::string>& names, const std::vector
                                        (usable[0].empty() ? names[0] : names[c]) + " has no usable run");
         }
     }
+    const bool fallback = std::any_of(comparison.configurations.begin(), comparison.configurations.end(), [](const auto& c) {
+        return c.vs_baseline && c.vs_baseline->test && c.vs_baseline->test->test == kIntervalTestName;
+    });
+    if (fallback) {
+        comparison.notes.push_back(
+            "with one run on a side the test relies on each run's own interval, which is optimistic when memory noise is "
+            "strongly autocorrelated (false alarms up to about twice alpha were measured); --repeat 2 or more uses "
+            "Welch's t-test on the spread between runs instead");
+    }
     const auto order = comparison.ranked();
     for (std::size_t i = 0; i < order.size(); ++i) comparison.configurations[order[i]].rank = static_cast<int>(i + 1);
     return comparison;

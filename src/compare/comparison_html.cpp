@@ -28,7 +28,7 @@ constexpr const char* kCompareStyle = R"css(
 .rates .row-band { fill:var(--panel); }
 .rates .baseline-line { stroke:var(--muted); stroke-dasharray:4 3; }
 .rates .worse { fill:var(--leak); } .rates .better { fill:var(--ok); } .rates .same { fill:var(--rss); }
-table.compare { border-collapse:collapse; font-size:13px; margin-top:12px; }
+table.compare { border-collapse:collapse; font-size:12px; margin-top:12px; width:100%; }
 table.compare th, table.compare td { border-bottom:1px solid var(--line); padding:5px 9px; text-align:left; vertical-align:top; }
 table.compare td.num { text-align:right; white-space:nowrap; }
 .chart { width:100%; height:auto; }
@@ -126,7 +126,8 @@ std::string comparison_html(const Comparison& comparison, const ExperimentFacts&
 
     const auto text = comparison_text(comparison, facts);
     const auto header_end = text.find("\n\n");
-    out << "<p class=\"summary\">" << escape_markup(text.substr(0, header_end)) << "</p>\n";
+    std::string header = text.substr(0, header_end), line;
+    for (std::istringstream lines(header); std::getline(lines, line);) out << "<p>" << escape_markup(line) << "</p>\n";
 
     out << "<h2>Steady growth rate per configuration</h2>\n"
         << "<p>Dot: the configuration's mean steady rate, coloured red when significantly worse than the baseline, green "

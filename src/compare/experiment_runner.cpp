@@ -122,7 +122,7 @@ std::vector<ExperimentRun> run_experiment(const ExperimentSettings& settings, co
         const bool interrupted = result.recording.end && result.recording.end->reason == "interrupted";
         runs.push_back(std::move(run));
         if (interrupted) {
-            throw std::runtime_error(fmt::format("interrupted during run {} of {}; the recordings so far are in {}", i + 1,
+            throw ExperimentInterrupted(fmt::format("interrupted during run {} of {}; the recordings so far are in {}", i + 1,
                                                  schedule.size(), settings.recordings_dir.string()));
         }
     }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,13 @@ struct ProgressSink {
     std::function<void(const std::string& text)> write;
 };
 
-/// Runs everything. Throws launch::LaunchError when the command cannot start, std::runtime_error when
-/// the experiment is interrupted (Ctrl-C, SIGTERM) — the runs so far are in the recordings directory.
+/// Ctrl-C or SIGTERM stopped the experiment; the runs so far are in the recordings directory.
+class ExperimentInterrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Runs everything. Throws launch::LaunchError when the command cannot start, ExperimentInterrupted.
 std::vector<ExperimentRun> run_experiment(const ExperimentSettings& settings, const ProgressSink& progress);
 
 }  // namespace leakscope::compare

@@ -20,7 +20,7 @@ struct TestResult {
 };
 
 inline constexpr const char* kWelchTestName = "Welch's t-test on per-run steady rates";
-inline constexpr const char* kIntervalTestName = "z-test on the runs' confidence intervals (one run per configuration)";
+inline constexpr const char* kIntervalTestName = "z-test on the runs' confidence intervals (one run on a side)";
 
 /// Welch's two-sample t-test, two-sided. Each side needs at least 2 values; throws std::invalid_argument
 /// otherwise. When both sides have no spread at all the p-value is 1 for equal means and 0 otherwise.

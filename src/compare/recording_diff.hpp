@@ -28,7 +28,7 @@ struct SiteGrowth {
     double rate_bytes_per_s = 0;
     double rate_ci_low_bytes_per_s = 0, rate_ci_high_bytes_per_s = 0;
     double live_bytes = 0;                ///< at the end
-    bool growing = false;                 ///< the site's diagnosis calls it a leak
+    bool growing = false;                 ///< a leak, or a growth pattern with its rate interval above 64 B/s
 };
 
 /// Every analyzed site of the recording, keyed (the analysis must keep all sites: see diff_analysis_options).

@@ -37,6 +37,7 @@ struct RunEnd {
     std::optional<int> term_signal;  ///< signal that ended the target, if any
     double duration_s = 0;
     std::string reason;              ///< "exited", "duration", "interrupted", "target-gone"
+    std::uint64_t events = 0;        ///< work units counted over the whole run (output read after the last sample too)
 };
 
 /// A loaded ELF object in a tracked process (from dl_iterate_phdr).

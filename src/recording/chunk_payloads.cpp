@@ -145,6 +145,7 @@ void encode_run_end(const RunEnd& end, std::vector<std::uint8_t>& out) {
     encode_optional_int(end.term_signal, w);
     w.f64(end.duration_s);
     w.string(end.reason);
+    w.varint(end.events);  // added in 1.0 before release; readers of older files see none
 }
 
 RunEnd decode_run_end(std::span<const std::uint8_t> payload) {
@@ -154,6 +155,7 @@ RunEnd decode_run_end(std::span<const std::uint8_t> payload) {
     if (auto v = decode_optional_int(r)) end.term_signal = to_int(*v);
     end.duration_s = r.f64();
     end.reason = r.string();
+    if (!r.at_end()) end.events = r.varint();
     return end;
 }
 

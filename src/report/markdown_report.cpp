@@ -101,7 +101,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
             ++rank;
             fmt::print(out, "| {} | {} | {} | {} | {} | {} |", rank, code(site.function.empty() ? "??" : site.function),
                        code(site_location(site)), pattern_label(d.pattern),
-                       d.leak ? fmt::format("yes (q={:.2g})", site.q_value) : std::string("no"),
+                       site_leak_call(site),
                        signed_rate(d.steady_rate_bytes_per_s * 3600, "h"));
             if (per_event)
                 fmt::print(out, " {} |", d.rate_bytes_per_event ? signed_rate(*d.rate_bytes_per_event, "event") : "\u2013");

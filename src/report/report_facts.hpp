@@ -36,6 +36,9 @@ bool events_known(const Recording& recording);
 /// The target's argv as one shell-like line (arguments with spaces quoted).
 std::string command_line(const Recording& recording);
 
+/// "yes (q<0.001)", "yes (q=0.012)" or "no": a site's leak call with its false-discovery-adjusted p-value.
+std::string site_leak_call(const analysis::SiteReport& site);
+
 /// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown.
 std::string site_location(const analysis::SiteReport& site);
 

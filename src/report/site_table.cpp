@@ -34,7 +34,7 @@ void write_site_table(std::ostream& out, const Recording& recording, const analy
                    escape_markup(site.function.empty() ? "??" : site.function), escape_markup(site_location(site)));
         fmt::print(out, "<td>{}</td>", escape_markup(pattern_label(d.pattern)));
         fmt::print(out, "<td class=\"{}\">{}</td>", d.leak ? "yes" : "no",
-                   d.leak ? fmt::format("yes (q={:.2g})", site.q_value) : std::string("no"));
+                   escape_markup(site_leak_call(site)));
         fmt::print(out, "<td class=\"num\">{}</td>", escape_markup(signed_rate(d.steady_rate_bytes_per_s * 3600, "h")));
         if (per_event)
             fmt::print(out, "<td class=\"num\">{}</td>",

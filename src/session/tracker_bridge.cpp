@@ -37,11 +37,11 @@ std::map<std::string, std::string> TrackerBridge::target_environment() const {
 
 void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     collector_.poll(*this, 0);
-    if (writer_ && !pending_updates_.empty()) {
-        writer_->add_site_snapshot(t_s, pending_updates_);
-        pending_updates_.clear();
-    }
     if (!collector_.ever_connected()) return;
+    // A snapshot every interval, changed sites or not: the site grid keeps time with the samples, so
+    // a site that stopped changing (a warm-up that ended) still has its flat tail to be judged on.
+    if (writer_) writer_->add_site_snapshot(t_s, pending_updates_);
+    pending_updates_.clear();
     recorded_any_ = true;
     std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0, events = events_of_ended_processes_;
     for (const auto& [process, totals] : totals_) {
@@ -56,6 +56,12 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     sample.allocations = allocations;
     sample.frees = frees;
     sample.events += events;
+}
+
+std::uint64_t TrackerBridge::events() const {
+    std::uint64_t events = events_of_ended_processes_;
+    for (const auto& [process, totals] : totals_) events += totals.events;
+    return events;
 }
 
 void TrackerBridge::drain() {

@@ -32,6 +32,8 @@ public:
     void drain();
     /// Symbolizes every stack seen (in our process, with libdw) and hands the symbols to the writer.
     void symbolize_into(recording::RecordingWriter& writer, const std::vector<std::string>& debug_dirs);
+    /// Work units counted through leakscope_event() in every tracked process so far.
+    std::uint64_t events() const;
     /// One-line remarks for the user, e.g. that the target never called malloc.
     std::vector<std::string> notes(double run_seconds, double interval_s) const;
 

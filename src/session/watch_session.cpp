@@ -108,6 +108,7 @@ public:
         RunEnd end;
         end.duration_s = seconds_since_start();
         end.reason = interrupted ? "interrupted" : reason;
+        end.events = relay_.events() + (tracker_ ? tracker_->events() : 0);
         if (target) {
             const auto status = *target->poll_exit();
             end.exit_code = status.exit_code;

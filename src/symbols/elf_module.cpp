@@ -59,12 +59,15 @@ std::string scope_qualified_name(Dwarf_Die* die) {
     const int count = dwarf_getscopes_die(&declaration, &scopes);
     for (int i = 1; i < count; ++i) {  // scopes[0] is the DIE itself, then its parents outwards
         const int tag = dwarf_tag(&scopes[i]);
-        if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
-            tag != DW_TAG_union_type) {
-            continue;
-        }
         const char* scope = dwarf_diename(&scopes[i]);
-        qualified = std::string(scope != nullptr ? scope : "(anonymous namespace)") + "::" + qualified;
+        if (tag == DW_TAG_namespace) {
+            qualified = std::string(scope != nullptr ? scope : "(anonymous namespace)") + "::" + qualified;
+        } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+            // An unnamed class around a function is a lambda's closure type.
+            qualified = std::string(scope != nullptr ? scope : "{lambda}") + "::" + qualified;
+        } else if (tag == DW_TAG_subprogram && scope != nullptr) {
+            qualified = std::string(scope) + "::" + qualified;  // a local class or lambda inside a function
+        }
     }
     std::free(scopes);
     return qualified;

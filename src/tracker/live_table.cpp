@@ -26,11 +26,12 @@ void LiveTable::filter_remove(std::uint64_t hash) {
 }
 
 std::size_t LiveTable::shard_of(std::uint64_t address, std::uint64_t hash) {
-    // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc), so picking the
-    // shard group from the address's 64 MiB region keeps each thread on its own few shards and their
-    // cache lines from bouncing between cores; 8 shards per region still spread one thread's load.
-    std::uint64_t region = (address >> 26) * 0x9e3779b97f4a7c15ull;
-    return ((region >> 61) << 3 | (hash >> 61)) & (kShards - 1);
+    // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc, usually mapped next
+    // to each other), so the shard group comes from the address's 64 MiB region number: neighbouring
+    // heaps land in different groups and each thread keeps to its own shards and cache lines. The
+    // hash's top bits spread one thread's blocks over the 8 shards of its group.
+    std::uint64_t group = (address >> 26) & 7;
+    return (group << 3 | (hash >> 61)) & (kShards - 1);
 }
 
 bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {

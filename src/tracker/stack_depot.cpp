@@ -22,6 +22,13 @@ std::uint32_t hash_frames(const std::uint64_t* frames, std::size_t count) {
 constexpr std::uint32_t kInitialSlots = 256;
 constexpr std::size_t kArenaWords = 2 * 1024;  // 16 KiB of frames per arena block and shard
 
+// A plain loop: stacks are a few words long, shorter than a call to memcmp through the PLT.
+inline bool same_frames(const std::uint64_t* a, const std::uint64_t* b, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 }  // namespace
 
 StackRecord& StackDepot::record(LocalStackId id) {
@@ -50,8 +57,7 @@ LocalStackId StackDepot::find(Shard& shard, std::uint32_t hash, const std::uint6
         if (static_cast<std::uint32_t>(slot >> 32) != hash) continue;
         auto id = static_cast<LocalStackId>(slot);
         const StackRecord& candidate = record(id);
-        if (candidate.frame_count == count && std::memcmp(candidate.frames, frames, count * sizeof(std::uint64_t)) == 0)
-            return id;
+        if (candidate.frame_count == count && same_frames(candidate.frames, frames, count)) return id;
     }
     return kUnknownStack;
 }

@@ -56,6 +56,7 @@ struct SiteCandidate {
 /// so its own allocations are untracked): a global with std::vector members would need a static constructor.
 struct Connection {
     int fd = -1;
+    int owner_pid = 0;             ///< the process that connected; another pid here means a raw clone()/vfork child
     dev_t socket_device = 0;       ///< identity of our socket, to notice the program reusing the fd number
     ino_t socket_inode = 0;
     bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
@@ -380,6 +381,7 @@ bool connect_and_greet(Connection& c) {
         return false;
     }
     c.fd = fd;
+    c.owner_pid = os::current_pid();
     c.socket_device = info.st_dev;
     c.socket_inode = info.st_ino;
 
@@ -416,6 +418,9 @@ void flush_locked(bool final) {
     if (!g_connection) g_connection = new Connection();
     Connection& c = *g_connection;
     if (c.peer_gone) return;
+    // A child made without fork() (raw clone, or a vfork child that calls exit) never ran our fork
+    // handler: it must not write into its parent's stream, nor touch state a vfork child shares.
+    if (c.fd >= 0 && c.owner_pid != os::current_pid()) return;
     if (c.fd >= 0 && !still_ours(c)) {
         // The program closed our socket (and may have reused its number): leave the number alone and
         // stop; leakscope sees the stream end and keeps what it received.
@@ -483,7 +488,7 @@ std::atomic<bool> g_thread_started{false};
 
 void allow_start() { g_start_allowed.store(true, std::memory_order_release); }
 
-void maybe_start() {
+void start_thread_once() {
     if (g_thread_started.load(std::memory_order_relaxed) || !g_start_allowed.load(std::memory_order_acquire)) return;
     if (g_thread_started.exchange(true, std::memory_order_acq_rel)) return;
     ReentrancyGuard guard;

@@ -14,8 +14,11 @@ extern std::atomic<bool> g_thread_started;
 /// Called by the library constructor: from now on the first tracked allocation starts the thread
 /// (not earlier, and not from the constructor itself, so a process that never allocates never connects).
 void allow_start();
+void start_thread_once();
 /// Cheap check on the allocation path; starts the background thread once.
-void maybe_start();
+inline void maybe_start() {
+    if (!g_thread_started.load(std::memory_order_relaxed)) start_thread_once();
+}
 /// At exit: one last snapshot, sent synchronously (bounded wait), then a goodbye.
 void final_flush();
 

@@ -142,9 +142,12 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
     int status = 0;
     bool exited = false, killed = false;
     double exited_at = 0;
+    double first_hello = 0;
     for (;;) {
-        if (collector && options.collector_dies_after_s > 0 && now_s() - start > options.collector_dies_after_s) {
+        if (collector && !first_hello && !result.sink.processes.empty()) first_hello = now_s();
+        if (collector && options.collector_dies_after_s > 0 && first_hello && now_s() - first_hello > options.collector_dies_after_s) {
             result.ever_connected = collector->ever_connected();
+            result.collector_died_while_running = !exited;
             collector.reset();  // leakscope is gone: every socket closed
         }
         if (collector && !options.collector_never_reads) collector->poll(result.sink, 10);

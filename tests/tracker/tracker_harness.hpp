@@ -52,7 +52,8 @@ struct RunOptions {
     /// Called every poll while the program runs; once it returns true the program gets `signal_number`.
     std::function<bool(const RecordingSink&)> signal_when;
     int signal_number = 9;  // SIGKILL
-    /// A leakscope that misbehaves: never reads its socket, or goes away (closes everything) after a while.
+    /// A leakscope that misbehaves: never reads its socket, or goes away (closes everything) this long
+    /// after the first process connected.
     bool collector_never_reads = false;
     double collector_dies_after_s = 0;
 };
@@ -68,6 +69,7 @@ struct RunResult {
     bool ever_connected = false;
     std::uint64_t stream_bytes = 0;
     double duration_s = 0;  ///< from start to the program's exit
+    bool collector_died_while_running = false;
 };
 
 std::string tracker_library_path();

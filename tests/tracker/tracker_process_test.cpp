@@ -83,6 +83,18 @@ TEST(TrackerProcess, ForkWithoutExecGivesTheChildItsOwnStream) {
     EXPECT_TRUE(run.sink.errors.empty());
 }
 
+TEST(TrackerProcess, RawCloneChildNeverWritesIntoTheParentsStream) {
+    RunResult run = run_program({target_path(kPatterns), "raw-clone"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "raw-clone done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 1u) << "the clone child stops tracking instead of sharing the stream";
+    EXPECT_TRUE(run.sink.errors.empty());
+    EXPECT_TRUE(run.warnings.empty());
+    EXPECT_TRUE(run.sink.processes[0].clean);
+    EXPECT_EQ(sites_in_function(run.sink, 0, target_path(kPatterns), "raw_clone_child_allocates").stacks, 0u);
+    EXPECT_EQ(sites_in_function(run.sink, 0, target_path(kPatterns), "parent_after_fork").live_bytes, 444);
+}
+
 TEST(TrackerProcess, ExecCarriesTheTrackerIntoTheNewProgram) {
     RunResult run = run_program({target_path(kPatterns), "fork-exec"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -187,31 +199,32 @@ TEST(TrackerProcess, ProgramThatClosesAllDescriptorsKeepsItsOwn) {
 }
 
 // A leakscope that is alive but never reads: the socket buffer fills, the program must not block (the
-// exit flush waits at most about a second) and its output must not change.
+// exit flush waits at most about a second) and its output must not change. Compared with the same run
+// against a leakscope that reads, so the machine's load affects both alike.
 TEST(TrackerProcess, StuckLeakscopeDoesNotBlockTheProgram) {
-    const std::vector<std::string> argv = {target_path("tracker_churn"), "2", "800000", "1000"};
-    RunOptions plain_options;
-    plain_options.track = false;
-    RunResult plain = run_program(argv, plain_options);
-    RunOptions stuck;
-    stuck.interval_ms = 5;  // many snapshots, no byte budget: the socket buffer fills within a second
-    stuck.extra_environment = {{"LEAKSCOPE_TRACKER_SITE_BYTES_PER_S", "1000000000"}};
+    const std::vector<std::string> argv = {target_path("tracker_churn"), "2", "400000", "1000"};
+    RunOptions reading;
+    reading.interval_ms = 5;  // many snapshots, no byte budget: a stuck socket fills within a second
+    reading.extra_environment = {{"LEAKSCOPE_TRACKER_SITE_BYTES_PER_S", "1000000000"}};
+    RunResult normal = run_program(argv, reading);
+    RunOptions stuck = reading;
     stuck.collector_never_reads = true;
     RunResult run = run_program(argv, stuck);
     EXPECT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_EQ(run.out.substr(0, run.out.find(" seconds")), plain.out.substr(0, plain.out.find(" seconds")));
-    EXPECT_LT(run.duration_s, 10 * plain.duration_s + 3.0) << "slower from tracking, but never blocked on the socket";
+    EXPECT_EQ(run.out.substr(0, run.out.find(" seconds")), "threads=2 operations=800000");
+    EXPECT_LT(run.duration_s, 2 * normal.duration_s + 2.0) << "never blocked on the socket";
 }
 
 // leakscope dies in the middle of the run: the program carries on, without SIGPIPE.
 TEST(TrackerProcess, LeakscopeDyingMidRunLeavesTheProgramUnharmed) {
     RunOptions options;
     options.collector_dies_after_s = 0.1;
-    RunResult run = run_program({target_path("tracker_churn"), "2", "400000", "100"}, options);
+    RunResult run = run_program({target_path("tracker_churn"), "2", "1000000", "100"}, options);
     EXPECT_TRUE(run.ever_connected);
+    EXPECT_TRUE(run.collector_died_while_running);
     EXPECT_EQ(run.term_signal, 0) << "no SIGPIPE";
     EXPECT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_EQ(run.out.rfind("threads=2 operations=800000", 0), 0u) << run.out;
+    EXPECT_EQ(run.out.rfind("threads=2 operations=2000000", 0), 0u) << run.out;
 }
 
 TEST(TrackerProcess, TargetCarriesOnWhenLeakscopeIsGone) {

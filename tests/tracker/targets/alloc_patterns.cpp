@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,6 +249,25 @@ static void scenario_fork(const char* self_path, bool with_exec) {
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
 }
 
+// A child made by the raw clone system call: no fork handlers run in it. It must stay out of the
+// parent's stream (it may simply go untracked).
+PATTERN void raw_clone_child_allocates() { for (int i = 0; i < 5; ++i) g_sink = malloc(555); }
+
+static void scenario_raw_clone() {
+    parent_before_fork();
+    let_snapshot_go();  // the parent's stream is up
+    fflush(stdout);
+    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child == 0) {
+        raw_clone_child_allocates();
+        exit(0);  // runs the tracker's exit flush in the child
+    }
+    int status = 0;
+    waitpid(static_cast<pid_t>(child), &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "raw clone child exited 0");
+    parent_after_fork();
+}
+
 // ---- dlopen/dlclose of a library that allocates ----
 static void scenario_dlopen(const char* plugin_path) {
     for (int round = 0; round < 2; ++round) {
@@ -310,17 +330,21 @@ PATTERN void sampled_freed() {
 }
 
 // ---- a program that closes every descriptor and reuses the numbers (daemons do) ----
-static void scenario_close_fds() {
-    g_sink = malloc(10);
-    let_snapshot_go();  // connected by now
-    int reused = -1;
+static int find_socket_descriptor() {
     for (int fd = 3; fd < 1024; ++fd) {
         char link[64], target[256];
         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
         ssize_t n = readlink(link, target, sizeof(target) - 1);
-        if (n > 0 && strncmp(target, "socket:", 7) == 0) reused = fd;
-        close(fd);
+        if (n > 0 && strncmp(target, "socket:", 7) == 0) return fd;
     }
+    return -1;
+}
+
+static void scenario_close_fds() {
+    g_sink = malloc(10);
+    int reused = -1;
+    for (int i = 0; i < 500 && (reused = find_socket_descriptor()) < 0; ++i) usleep(10 * 1000);  // connected?
+    for (int fd = 3; fd < 1024; ++fd) close(fd);
     check(reused >= 0, "the tracker's socket was found");
     // A socket of the same kind as the tracker's: a send() to it would succeed, so only knowing that the
     // number no longer names our socket keeps the tracker from writing into the program's connection.
@@ -398,6 +422,8 @@ int main(int argc, char** argv) {
         scenario_threads();
     } else if (scenario == "many-threads") {
         scenario_many_threads();
+    } else if (scenario == "raw-clone") {
+        scenario_raw_clone();
     } else if (scenario == "fork") {
         scenario_fork(argv[0], false);
     } else if (scenario == "fork-exec") {

@@ -1,0 +1,153 @@
+#include "diagnosis/steady_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "diagnosis/effective_sample_size.hpp"
+#include "diagnosis/robust_stats.hpp"
+
+namespace leakscope::diagnosis::detail {
+
+Steady observed_part(const Grid& grid, std::span<const double> values, std::span<const char> usable, std::size_t begin, std::size_t end) {
+    Steady part;
+    for (std::size_t i = begin; i < end; ++i) {
+        if (!grid.observed[i] || !usable[i]) continue;
+        part.x.push_back(grid.t[i]);
+        part.y.push_back(values[i]);
+    }
+    return part;
+}
+
+SlopeEstimate robust_slope(Steady& part, double confidence) {
+    // The first pass only has to centre the residuals: a smaller pair subset does.
+    SlopeEstimate first = theil_sen(part.x, part.y, {.confidence_level = confidence, .max_pairs = 20'000});
+    // Widen Sen's interval by n / n_eff of the residuals: memory series are autocorrelated.
+    part.residual.resize(part.x.size());
+    for (std::size_t i = 0; i < part.x.size(); ++i) part.residual[i] = part.y[i] - (first.intercept + first.slope * part.x[i]);
+    const double n = static_cast<double>(part.x.size());
+    const double inflation = n / effective_sample_size(part.residual);
+    return theil_sen(part.x, part.y, {.confidence_level = confidence, .variance_inflation = inflation});
+}
+
+// Warm-up = the beginning sits clearly below the line the second half of the run follows, and from
+// some point on the series stays on that line. That point is where steady state begins; the deficit
+// at the start is the one-time growth. Accelerating growth lies above the back-extrapolated line, a
+// staircase crosses it again and again, so neither passes for a warm-up.
+Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<const char> usable, double threshold, double noise_sigma) {
+    Warmup warmup;
+    const std::size_t m = floor.size();
+    if (m < 8) return warmup;
+    Steady tail = observed_part(grid, floor, usable, m / 2, m);
+    if (tail.x.size() < 3) return warmup;
+    const SlopeEstimate line = theil_sen(tail.x, tail.y, {.max_pairs = 20'000});
+    std::vector<double> deficit(m);
+    for (std::size_t i = 0; i < m; ++i) deficit[i] = line.intercept + line.slope * grid.t[i] - floor[i];
+    std::size_t last_high = m;
+    for (std::size_t i = 0; i < m; ++i)
+        if (deficit[i] > threshold) last_high = i;
+    if (last_high == m) return warmup;
+    // The knee is where the deficit drops under the threshold; the curve's last bit, still clearly
+    // (2 sigma) below the line, belongs to the warm-up too, or it would tilt the steady slope.
+    // The scatter around the line in the second half sets "clearly": a floor taken as a rolling
+    // minimum is flat for stretches, so its sample-to-sample noise understates it.
+    const double scatter = 1.4826 * median_absolute_deviation(std::span<const double>(deficit).subspan(m / 2));
+    std::size_t end = last_high + 1;
+    while (end < m && deficit[end] > 2 * std::max(noise_sigma, scatter)) ++end;
+    if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) return warmup;  // not over: not a plateau
+    // The one-time growth: how far the first sample sits below the steady line (a warm-up is often
+    // half done by the second sample, so no averaging over the first few).
+    const std::size_t head = std::max<std::size_t>(1, std::min<std::size_t>(3, end));
+    const double bytes = deficit[0];
+    if (bytes <= threshold) return warmup;
+    // And the growth must slow down for good: before the knee the floor climbs several times faster
+    // than after it. Levels (medians of a tenth at each end) rather than a slope after the knee, so a
+    // staircase's next step counts even when it is the only one left.
+    auto level = [&](std::size_t from, std::size_t to) {
+        return median(std::span<const double>(floor.begin() + static_cast<std::ptrdiff_t>(from), to - from));
+    };
+    const std::size_t tenth = std::max<std::size_t>(1, (m - end) / 10);
+    const double before = (level(end, end + tenth) - level(0, head)) / std::max(grid.t[end] - grid.t[0], 1e-9);
+    const double after = (level(m - tenth, m) - level(end, end + tenth)) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
+    if (!(before > 8 * std::max(after, 0.0))) return warmup;
+    warmup.end_index = end;
+    warmup.bytes = bytes;
+    return warmup;
+}
+
+// PELT on block medians of the floor (about 200 blocks): autocorrelated noise, which a penalty from the
+// sample-to-sample noise would otherwise cut into hundreds of segments, averages out within a block,
+// and steps stay sharp. Segments are mapped back to grid indices.
+std::vector<Segment> segment_floor(std::span<const double> t, std::span<const double> floor, double min_sigma) {
+    constexpr std::size_t kBlocks = 200;
+    const std::size_t m = floor.size();
+    const std::size_t block = std::max<std::size_t>(1, m / kBlocks);
+    std::vector<double> block_t, block_value, chunk;
+    std::vector<std::size_t> block_begin;
+    for (std::size_t from = 0; from < m; from += block) {
+        const std::size_t to = std::min(m, from + block);
+        chunk.assign(floor.begin() + static_cast<std::ptrdiff_t>(from), floor.begin() + static_cast<std::ptrdiff_t>(to));
+        block_t.push_back(0.5 * (t[from] + t[to - 1]));
+        block_value.push_back(median(chunk));
+        block_begin.push_back(from);
+    }
+    block_begin.push_back(m);
+    const double sigma = std::max(noise_sigma_from_differences(block_value), min_sigma);
+    std::vector<Segment> segments = pelt_linear_segments(block_t, block_value, {.noise_sigma = sigma});
+    for (Segment& segment : segments) {
+        segment.begin = block_begin[segment.begin];
+        segment.end = block_begin[segment.end];
+    }
+    return segments;
+}
+
+// Steps: where the piecewise-linear fit jumps. A transition is a run of segment boundaries and short
+// segments (a step sampled mid-way, or noise the segmentation split off) between long segments; its
+// growth is the jumps at the boundaries plus the short segments' own climb. A staircase is when such
+// transitions, not the slopes of the long segments, carry most of the growth.
+Staircase find_staircase(const std::vector<Segment>& segments, std::span<const double> t, std::size_t begin, double threshold) {
+    Staircase staircase;
+    const std::size_t steady_len = t.size() - begin;
+    const std::size_t short_len = std::max<std::size_t>(4, steady_len / 30);
+    double step_growth = 0, ramp_growth = 0, transition = 0;
+    const Segment* previous = nullptr;
+    auto close_transition = [&] {
+        if (transition >= threshold) {
+            ++staircase.steps;
+            step_growth += transition;
+        }
+        transition = 0;
+    };
+    for (const Segment& segment : segments) {
+        if (segment.end <= begin) continue;
+        const std::size_t from = std::max(segment.begin, begin);
+        const double climb = segment.slope * (t[segment.end - 1] - t[from]);
+        if (previous != nullptr) transition += segment.level_at_begin - previous->level_at_end;
+        if (segment.end - from <= short_len) {
+            transition += climb;
+        } else {
+            close_transition();
+            ramp_growth += std::max(climb, 0.0);
+        }
+        previous = &segment;
+    }
+    close_transition();
+    staircase.detected = staircase.steps >= 2 && step_growth >= 0.6 * (step_growth + ramp_growth);
+    return staircase;
+}
+
+// Growth speeding up: the last third of the steady part climbs clearly faster than the first third.
+bool is_accelerating(const Steady& steady, double confidence, SlopeEstimate& recent) {
+    const std::size_t n = steady.x.size();
+    if (n < 15) return false;
+    auto third = [&](std::size_t k) {
+        Steady part;
+        part.x.assign(steady.x.begin() + static_cast<std::ptrdiff_t>(k * n / 3), steady.x.begin() + static_cast<std::ptrdiff_t>((k + 1) * n / 3));
+        part.y.assign(steady.y.begin() + static_cast<std::ptrdiff_t>(k * n / 3), steady.y.begin() + static_cast<std::ptrdiff_t>((k + 1) * n / 3));
+        return robust_slope(part, confidence);
+    };
+    const SlopeEstimate early = third(0);
+    recent = third(2);
+    return recent.slope > 1.8 * std::max(early.slope, 0.0) && recent.ci_low > early.slope && recent.slope > 0;
+}
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,114 @@
+// The tracker's tables on their own: the live table grows and shrinks with the live set, the stack depot
+// gives one id per distinct stack even when threads race to insert it, mapped regions split like the
+// kernel's.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "live_table.hpp"
+#include "mapped_regions.hpp"
+#include "stack_depot.hpp"
+
+namespace leakscope::tracker {
+namespace {
+
+TEST(TrackerTables, LiveTableFollowsTheLiveSetUpAndDown) {
+    static LiveTable table;  // big (filter, shards): not on the stack
+    const std::size_t empty_footprint = table.footprint_bytes();
+    constexpr std::uint64_t kBlocks = 200000;
+    for (std::uint64_t i = 0; i < kBlocks; ++i)
+        ASSERT_TRUE(table.insert(0x7f0000000000ull + i * 48, LiveEntry{0, i, static_cast<LocalStackId>(i % 7), 1}));
+    EXPECT_EQ(table.size(), kBlocks);
+    const std::size_t full_footprint = table.footprint_bytes();
+    EXPECT_LT(full_footprint, kBlocks * sizeof(LiveEntry) * 5) << "proportional to the live set";
+    LiveEntry out{};
+    for (std::uint64_t i = 0; i < kBlocks; i += 2) {
+        ASSERT_TRUE(table.remove(0x7f0000000000ull + i * 48, out));
+        EXPECT_EQ(out.bytes, i);
+        EXPECT_EQ(out.stack, i % 7);
+    }
+    EXPECT_FALSE(table.remove(0x7f0000000000ull, out)) << "already removed";
+    for (std::uint64_t i = 1; i < kBlocks; i += 2) ASSERT_TRUE(table.remove(0x7f0000000000ull + i * 48, out));
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_LT(table.footprint_bytes(), full_footprint / 8) << "shrinks back when the blocks are freed";
+    EXPECT_GE(table.footprint_bytes(), empty_footprint);
+}
+
+TEST(TrackerTables, LiveTableReplacesAMissedFree) {
+    static LiveTable table;
+    ASSERT_TRUE(table.insert(0x1000, LiveEntry{0, 10, 3, 1}));
+    LiveEntry replaced{};
+    ASSERT_TRUE(table.insert(0x1000, LiveEntry{0, 20, 4, 1}, &replaced));
+    EXPECT_EQ(replaced.bytes, 10u);
+    EXPECT_EQ(replaced.stack, 3u);
+    EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(TrackerTables, PresenceFilterNeverSaysAbsentForAPresentBlock) {
+    static LiveTable table;
+    table.enable_presence_filter();
+    for (std::uint64_t i = 0; i < 5000; ++i) table.insert(0x5000000 + i * 4096, LiveEntry{0, 1, 0, 1});
+    for (std::uint64_t i = 0; i < 5000; ++i) ASSERT_TRUE(table.maybe_contains(0x5000000 + i * 4096));
+    LiveEntry out{};
+    for (std::uint64_t i = 0; i < 5000; ++i) table.remove(0x5000000 + i * 4096, out);
+    int maybe = 0;
+    for (std::uint64_t i = 0; i < 5000; ++i) maybe += table.maybe_contains(0x5000000 + i * 4096);
+    EXPECT_EQ(maybe, 0) << "counters go back to zero";
+}
+
+TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
+    static StackDepot depot;
+    constexpr int kStacks = 3000, kThreads = 4;
+    std::vector<std::vector<LocalStackId>> ids(kThreads, std::vector<LocalStackId>(kStacks));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            ready.fetch_add(1);
+            while (ready.load() < kThreads) {
+            }
+            for (int s = 0; s < kStacks; ++s) {
+                std::uint64_t frames[3] = {0x400000u + static_cast<std::uint64_t>(s), 0x500000, static_cast<std::uint64_t>(s % 5)};
+                ids[t][s] = depot.intern(frames, 1 + s % 3);
+            }
+        });
+    for (auto& th : threads) th.join();
+    std::set<LocalStackId> distinct(ids[0].begin(), ids[0].end());
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kStacks));
+    EXPECT_EQ(distinct.count(kUnknownStack), 0u);
+    for (int t = 1; t < kThreads; ++t) EXPECT_EQ(ids[t], ids[0]) << "every thread got the same id for the same stack";
+    const StackRecord* rec = depot.ready_record(ids[0][7]);
+    ASSERT_NE(rec, nullptr);
+    EXPECT_EQ(rec->frame_count, 1u + 7 % 3);
+    EXPECT_EQ(rec->frames[0], 0x400007u);
+    EXPECT_EQ(depot.intern(nullptr, 0), kUnknownStack);
+}
+
+std::vector<std::pair<LocalStackId, std::int64_t>> g_released;
+void remember(LocalStackId stack, std::int64_t bytes, std::int64_t) { g_released.emplace_back(stack, bytes); }
+
+TEST(TrackerTables, MappedRegionsSplitTrimAndRemove) {
+    static MappedRegions regions;
+    g_released.clear();
+    ASSERT_TRUE(regions.add(0x100000, 0x8000, 5));
+    ASSERT_TRUE(regions.add(0x200000, 0x2000, 6));
+    regions.remove(0x102000, 0x1000, remember);  // a hole: two pieces remain
+    EXPECT_EQ(regions.mapped_bytes(), 0x7000 + 0x2000);
+    MappedRegion r{};
+    EXPECT_TRUE(regions.find(0x101000, r));
+    EXPECT_FALSE(regions.find(0x102800, r)) << "inside the hole";
+    EXPECT_TRUE(regions.find(0x107000, r));
+    EXPECT_EQ(r.stack, 5u);
+    regions.remove(0x0, 0x300000, remember);  // everything, across both stacks
+    EXPECT_EQ(regions.mapped_bytes(), 0);
+    std::int64_t released5 = 0, released6 = 0;
+    for (auto [stack, bytes] : g_released) (stack == 5 ? released5 : released6) += bytes;
+    EXPECT_EQ(released5, 0x8000);
+    EXPECT_EQ(released6, 0x2000);
+}
+
+}  // namespace
+}  // namespace leakscope::tracker
