@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "api/tracker_sites_abi.h"
+#include "tracker/tracker_abi.h"
 #include "leakscope/cycles.hpp"
 
 namespace leakscope::detail {

@@ -2,7 +2,6 @@
 // dlsym(RTLD_DEFAULT, ...): a program that is not under leakscope finds none of them and works unchanged.
 #pragma once
 
-#include "api/tracker_sites_abi.h"
 #include "tracker/tracker_abi.h"
 
 namespace leakscope::detail {
@@ -10,7 +9,7 @@ namespace leakscope::detail {
 struct TrackerLink {
     leakscope_tracker_query_fn query = nullptr;
     leakscope_tracker_add_events_fn add_events = nullptr;
-    leakscope_tracker_sites_fn sites = nullptr;  ///< proposed extension, see tracker_sites_abi.h
+    leakscope_tracker_sites_fn sites = nullptr;  ///< see tracker/tracker_abi.h
 
     bool present() const { return query != nullptr; }
 };

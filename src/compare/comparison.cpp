@@ -54,6 +54,14 @@ Estimate estimate_of(const std::vector<double>& values, const std::vector<std::p
 
 }  // namespace
 
+bool site_grows(const diagnosis::Diagnosis& d) {
+    if (d.leak) return true;
+    const bool growth_pattern = d.pattern == diagnosis::Pattern::linear_growth ||
+                                d.pattern == diagnosis::Pattern::staircase_growth ||
+                                d.pattern == diagnosis::Pattern::accelerating_growth;
+    return growth_pattern && d.rate_ci_low_bytes_per_s > 0 && d.steady_rate_bytes_per_s >= 64.0;
+}
+
 const char* to_string(Direction direction) {
     switch (direction) {
         case Direction::better: return "better";
@@ -76,10 +84,12 @@ RunMeasurement measure_run(const analysis::Analysis& analysis, const std::string
     run.diagnosis = metric == "live_heap" && analysis.process.live_heap ? *analysis.process.live_heap : analysis.process.rss;
     run.duration_s = analysis.duration_s;
     run.events = analysis.events;
-    // Sites are ranked leaks first, fastest growth first: the first one, if it is a leak, is the culprit.
-    if (!analysis.sites.empty() && analysis.sites.front().diagnosis.leak) {
-        run.top_site = analysis.sites.front().function;
-        run.top_site_rate_bytes_per_s = analysis.sites.front().diagnosis.steady_rate_bytes_per_s;
+    // Sites come leaks first, then by steady growth: the first one that grows is the culprit.
+    for (const auto& site : analysis.sites) {
+        if (!site_grows(site.diagnosis)) continue;
+        run.top_site = site.function;
+        run.top_site_rate_bytes_per_s = site.diagnosis.steady_rate_bytes_per_s;
+        break;
     }
     return run;
 }

@@ -27,6 +27,13 @@ struct RunMeasurement {
     bool usable() const { return diagnosis.pattern != diagnosis::Pattern::insufficient_data; }
 };
 
+/// Whether a call site grows: its diagnosis calls it a leak, or its steady state is a growth pattern
+/// whose rate interval lies above zero at 64 B/s or more (the diagnosis's practical floor). The second
+/// clause matters on short runs: the leak call also needs the trend to survive the false-discovery
+/// control across all sites, which a perfectly linear 100 KB/s site over 2.5 s sometimes does not
+/// (q = 0.24 observed); compare and diff would then miss a site that plainly grows.
+bool site_grows(const diagnosis::Diagnosis& site);
+
 /// "live_heap" when every run tracked allocations, otherwise "rss": all runs must be measured alike.
 std::string choose_metric(const std::vector<const analysis::Analysis*>& analyses);
 

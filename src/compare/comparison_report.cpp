@@ -88,7 +88,10 @@ std::string p_value_text(double p) {
 }
 
 std::string change_text(const BaselineComparison& vs_baseline) {
-    if (vs_baseline.relative_change) return fmt::format("{:+.0f}%", *vs_baseline.relative_change * 100.0);
+    if (vs_baseline.relative_change) {
+        const double percent = *vs_baseline.relative_change * 100.0;
+        return std::fabs(percent) < 0.5 ? "+0%" : fmt::format("{:+.0f}%", percent);  // never "-0%"
+    }
     const std::string rate = per_hour(vs_baseline.change_bytes_per_s);
     return vs_baseline.change_bytes_per_s >= 0 ? "+" + rate : rate;
 }

@@ -19,9 +19,6 @@ namespace {
 /// does not unmatch every site.
 constexpr std::size_t kKeyFrames = 12;
 
-/// The diagnosis's default practical floor: slower growth is allocator noise, not a site that grows.
-constexpr double kPracticalFloorBytesPerS = 64.0;
-
 bool is_address_only(const ResolvedFrame& frame) {
     return frame.function.empty() || frame.function == "??" || frame.function.rfind("0x", 0) == 0;
 }
@@ -44,19 +41,6 @@ SiteGrowth combine(SiteGrowth into, const SiteGrowth& more) {
     into.live_bytes += more.live_bytes;
     into.growing = into.growing || more.growing;
     return into;
-}
-
-/// A site grows when its diagnosis calls it a leak, or when its steady state is a growth pattern whose
-/// rate interval lies above the practical floor. The second clause matters on short runs: the leak call
-/// also needs the trend to survive the false-discovery control across all sites, which a perfectly
-/// linear 100 KB/s site over 2.5 s sometimes does not (q = 0.24 observed), and diff would then report
-/// a new leak as "not growing".
-bool site_grows(const diagnosis::Diagnosis& d, double floor_bytes_per_s) {
-    if (d.leak) return true;
-    const bool growth_pattern = d.pattern == diagnosis::Pattern::linear_growth ||
-                                d.pattern == diagnosis::Pattern::staircase_growth ||
-                                d.pattern == diagnosis::Pattern::accelerating_growth;
-    return growth_pattern && d.rate_ci_low_bytes_per_s > 0 && d.steady_rate_bytes_per_s >= floor_bytes_per_s;
 }
 
 bool growth_changed(const SiteChange& change) {
@@ -104,14 +88,14 @@ std::vector<SiteGrowth> site_growth(const Recording& recording, const analysis::
         growth.key = stack != recording.stacks.end() ? site_match_key(recording, stack->second) : site.function;
         growth.function = site.function;
         if (site.file) {
-            growth.location = std::string(symbols::short_file_name(*site.file));
-            if (site.line) *growth.location += ":" + std::to_string(*site.line);
+            const std::string_view file = symbols::short_file_name(*site.file);
+            growth.location = site.line ? fmt::format("{}:{}", file, *site.line) : std::string(file);
         }
         growth.rate_bytes_per_s = site.diagnosis.steady_rate_bytes_per_s;
         growth.rate_ci_low_bytes_per_s = site.diagnosis.rate_ci_low_bytes_per_s;
         growth.rate_ci_high_bytes_per_s = site.diagnosis.rate_ci_high_bytes_per_s;
         growth.live_bytes = site.live_bytes;
-        growth.growing = site_grows(site.diagnosis, kPracticalFloorBytesPerS);
+        growth.growing = site_grows(site.diagnosis);
         const auto it = by_key.find(growth.key);
         if (it == by_key.end()) {
             order.push_back(growth.key);

@@ -45,6 +45,29 @@ double confidence_of(const Diagnosis& d, bool growing, bool flat_for_sure, std::
 
 }  // namespace
 
+// Too few independent points (a sawtooth of four teeth is measured on four troughs) leave Sen's
+// interval without a rank to stop at: ±infinity. The data still bound the rate: a steady rate r over
+// the steady part would move memory by r·T, which cannot exceed the whole range the series spans. So
+// the interval becomes ±range/T — wide, honest, and a number where readers need one.
+// The points [begin, end) of a steady part.
+static Steady slice(const Steady& steady, std::size_t begin, std::size_t end) {
+    Steady part;
+    part.x.assign(steady.x.begin() + static_cast<std::ptrdiff_t>(begin), steady.x.begin() + static_cast<std::ptrdiff_t>(end));
+    part.y.assign(steady.y.begin() + static_cast<std::ptrdiff_t>(begin), steady.y.begin() + static_cast<std::ptrdiff_t>(end));
+    return part;
+}
+
+static void bound_unbounded_interval(Diagnosis& d, const CleanSeries& series) {
+    if (std::isfinite(d.rate_ci_low_bytes_per_s) && std::isfinite(d.rate_ci_high_bytes_per_s)) return;
+    if (series.t.empty()) return;
+    const auto [low, high] = std::minmax_element(series.value.begin(), series.value.end());
+    const double span_s = series.t.back() - std::max(d.warmup_end_s, series.t.front());
+    if (span_s <= 0 || low == series.value.end()) return;
+    const double bound = (*high - *low) / span_s;
+    if (!std::isfinite(d.rate_ci_low_bytes_per_s)) d.rate_ci_low_bytes_per_s = std::min(-bound, d.steady_rate_bytes_per_s);
+    if (!std::isfinite(d.rate_ci_high_bytes_per_s)) d.rate_ci_high_bytes_per_s = std::max(bound, d.steady_rate_bytes_per_s);
+}
+
 DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options) {
     DetailedDiagnosis result;
     Diagnosis& d = result.diagnosis;
@@ -163,8 +186,20 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             growth_shape = Pattern::staircase_growth;
             facts.steps = staircase.steps;
         } else if (is_accelerating(steady, options.confidence_level, recent)) {
-            growth_shape = Pattern::accelerating_growth;
-            rate = recent;  // the rate that matters for the projection is today's, not the average
+            // A leak that starts late (flat, then a steady climb) is not acceleration: when the middle
+            // third already climbs nearly as fast as the last one, growth has settled into one rate,
+            // and today's rate is the last half's. Quadratic or exponential growth keeps speeding up
+            // (middle/last slope 0.6 or less) and stays accelerating.
+            const std::size_t n = steady.x.size();
+            Steady middle_third = slice(steady, n / 3, 2 * n / 3);
+            const SlopeEstimate middle = robust_slope(middle_third, options.confidence_level);
+            if (middle.slope > recent.slope / 1.35) {
+                Steady last_half = slice(steady, n / 2, n);
+                rate = robust_slope(last_half, options.confidence_level);
+            } else {
+                growth_shape = Pattern::accelerating_growth;
+                rate = recent;  // the rate that matters for the projection is today's, not the average
+            }
         }
     }
     // Growth that fades out after a warm-up is the warm-up's tail (a cache filling ever more slowly),
@@ -236,6 +271,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         if (!peak_part.y.empty()) peaks.at_end = std::max(peaks.at_end, peak_part.y.back());
     }
     project(d, growing, peaks, clean.t.front(), clean.value_max.empty() ? clean.value : clean.value_max, options.limit_bytes);
+    bound_unbounded_interval(d, clean);
     d.severity = grade(d, growing, steady_level);
     d.confidence = confidence_of(d, growing, rate.ci_high < practical_floor, steady.x.size());
     d.summary = summarize(d, facts);

@@ -108,6 +108,23 @@ Staircase find_staircase(const std::vector<Segment>& segments, std::span<const d
     Staircase staircase;
     const std::size_t steady_len = t.size() - begin;
     const std::size_t short_len = std::max<std::size_t>(4, steady_len / 30);
+    // The pace of the long segments (the ramp between steps, ~0 for a true staircase). A short
+    // segment or a jump counts as a step only by what it climbs beyond that pace: a clean linear
+    // series that PELT cuts into many short pieces (no noise to merge them) has no steps.
+    std::vector<double> ramp_slopes;
+    for (const Segment& segment : segments) {
+        if (segment.end > begin && segment.end - std::max(segment.begin, begin) > short_len) ramp_slopes.push_back(segment.slope);
+    }
+    if (ramp_slopes.empty()) {  // no long piece at all: the pieces' own typical pace
+        for (const Segment& segment : segments) {
+            if (segment.end > begin) ramp_slopes.push_back(segment.slope);
+        }
+    }
+    double ramp_slope = 0;
+    if (!ramp_slopes.empty()) {
+        std::nth_element(ramp_slopes.begin(), ramp_slopes.begin() + static_cast<std::ptrdiff_t>(ramp_slopes.size() / 2), ramp_slopes.end());
+        ramp_slope = std::max(0.0, ramp_slopes[ramp_slopes.size() / 2]);
+    }
     double step_growth = 0, ramp_growth = 0, transition = 0;
     const Segment* previous = nullptr;
     auto close_transition = [&] {
@@ -121,9 +138,12 @@ Staircase find_staircase(const std::vector<Segment>& segments, std::span<const d
         if (segment.end <= begin) continue;
         const std::size_t from = std::max(segment.begin, begin);
         const double climb = segment.slope * (t[segment.end - 1] - t[from]);
-        if (previous != nullptr) transition += segment.level_at_begin - previous->level_at_end;
+        if (previous != nullptr) {
+            const double gap_s = t[from] - t[std::max(previous->end, std::size_t{1}) - 1];
+            transition += segment.level_at_begin - previous->level_at_end - ramp_slope * gap_s;
+        }
         if (segment.end - from <= short_len) {
-            transition += climb;
+            transition += climb - ramp_slope * (t[segment.end - 1] - t[from]);
         } else {
             close_transition();
             ramp_growth += std::max(climb, 0.0);

@@ -68,7 +68,8 @@ void TrackerBridge::drain() {
     // What arrives after the target ended is its teardown (destructors freeing caches at exit): it
     // is read so the streams close cleanly, but not recorded, so an unbounded cache destroyed at
     // shutdown still shows what it held while the program ran.
-    collector_.poll(*this, 0);
+    // The streams close when the processes' last bytes are in; a crashed process's closes at once.
+    for (int round = 0; round < 20 && collector_.open_streams() > 0; ++round) collector_.poll(*this, 50);
     pending_updates_.clear();
 }
 

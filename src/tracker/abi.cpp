@@ -4,9 +4,6 @@
 #include <algorithm>
 #include <cstring>
 
-// Proposed by the public library's author (src/api/tracker_sites_abi.h); implemented here against that
-// header so the layouts cannot drift apart.
-#include "api/tracker_sites_abi.h"
 #include "os.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"

@@ -29,6 +29,25 @@ typedef int (*leakscope_tracker_query_fn)(struct leakscope_tracker_stats* stats)
  * Symbol name: "leakscope_tracker_add_events". */
 typedef void (*leakscope_tracker_add_events_fn)(uint64_t n);
 
+/* The live sites of this process, for in-process leak tests (measure_cycles) to name what grows. */
+#define LEAKSCOPE_TRACKER_SITE_FRAMES 8
+
+struct leakscope_tracker_site {
+    uint64_t stack_id;          /* the tracker's deduplicated stack id */
+    int64_t live_bytes;         /* bytes allocated from this stack and not yet freed */
+    int64_t live_allocations;
+    uint32_t frame_count;       /* valid entries in frames */
+    uint32_t reserved;
+    uint64_t frames[LEAKSCOPE_TRACKER_SITE_FRAMES]; /* return addresses, innermost first, tracker frames skipped */
+};
+
+/* Copies up to `capacity` sites into `out` (the ones with the most live bytes when there are more) and
+ * returns how many, or -1 on error. Must not allocate through malloc while copying, so a caller may
+ * call it between measured cycles. `site_size` is sizeof(struct leakscope_tracker_site) of the caller.
+ * Symbol name: "leakscope_tracker_sites". */
+typedef long (*leakscope_tracker_sites_fn)(struct leakscope_tracker_site* out, unsigned long capacity,
+                                           uint32_t site_size);
+
 #ifdef __cplusplus
 }
 #endif

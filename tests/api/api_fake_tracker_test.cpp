@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "api/tracker_sites_abi.h"
+#include "tracker/tracker_abi.h"
 #include "leakscope/cycles.hpp"
 #include "leakscope/events.h"
 #include "tracker/tracker_abi.h"

@@ -103,6 +103,25 @@ TEST(CompareDiff, SaysNothingNewGrowsWhenOnlyALeakWasFixed) {
     EXPECT_EQ(diff_summary({}), "no call site's growth changed significantly; nothing new grows");
 }
 
+TEST(CompareDiff, ASiteGrowsWhenALeakOrClearlyGrowing) {
+    diagnosis::Diagnosis d;
+    d.pattern = diagnosis::Pattern::linear_growth;
+    d.steady_rate_bytes_per_s = 100000;
+    d.rate_ci_low_bytes_per_s = 99000;
+    d.rate_ci_high_bytes_per_s = 101000;
+    EXPECT_TRUE(site_grows(d));  // not called a leak (false-discovery control), but plainly growing
+    d.rate_ci_low_bytes_per_s = -500;
+    EXPECT_FALSE(site_grows(d));  // the interval reaches zero
+    d.rate_ci_low_bytes_per_s = 10;
+    d.steady_rate_bytes_per_s = 40;
+    EXPECT_FALSE(site_grows(d));  // below the practical floor
+    d.pattern = diagnosis::Pattern::bounded_sawtooth;
+    d.steady_rate_bytes_per_s = 100000;
+    EXPECT_FALSE(site_grows(d));
+    d.leak = true;
+    EXPECT_TRUE(site_grows(d));
+}
+
 TEST(CompareDiff, ProcessLevelWorseDecidesTheGate) {
     analysis::Analysis slow, fast;
     for (auto* analysis : {&slow, &fast}) {

@@ -362,7 +362,7 @@ static void scenario_close_fds() {
 // ---- the in-process C ABI (tracker_abi.h and the proposed sites extension) ----
 PATTERN void abi_leak() { for (int i = 0; i < 50; ++i) g_sink = malloc(1000); }
 
-struct AbiSite {  // the layout of leakscope_tracker_site (src/api/tracker_sites_abi.h)
+struct AbiSite {  // the layout of leakscope_tracker_site (src/tracker/tracker_abi.h)
     uint64_t stack_id;
     int64_t live_bytes;
     int64_t live_allocations;
