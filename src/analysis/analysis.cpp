@@ -1,11 +1,33 @@
 #include "analysis/analysis.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <span>
 
 #include "analysis/site_naming.hpp"
 
 namespace leakscope::analysis {
 namespace {
+
+/// Samples at the very end that caught the target tearing down: a program that ends by itself frees
+/// its caches in destructors as main returns, and a sample in that instant shows memory falling off a
+/// cliff that steady state never had. At most the last two samples, only for a target that exited by
+/// itself, only when they fall more than a quarter below the level just before them.
+std::size_t teardown_samples(const Recording& recording) {
+    const auto& samples = recording.samples;
+    if (!recording.end || recording.end->reason != "exited" || samples.size() < 12) return 0;
+    auto gauge = [](const SamplePoint& s) {
+        return static_cast<double>(known(s.live_heap) ? s.live_heap + (known(s.mapped) ? s.mapped : 0) : s.rss);
+    };
+    std::vector<double> before;
+    for (std::size_t i = samples.size() - 7; i < samples.size() - 2; ++i) before.push_back(gauge(samples[i]));
+    std::nth_element(before.begin(), before.begin() + 2, before.end());
+    const double level = before[2];
+    std::size_t drop = 0;
+    while (drop < 2 && gauge(samples[samples.size() - 1 - drop]) < 0.75 * level) ++drop;
+    // Only a fall that reaches the end: a dip followed by a recovery is behaviour, not teardown.
+    return drop;
+}
 
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
 /// report comes about one interval after the target starts, so the first samples may lack the heap:
@@ -13,7 +35,8 @@ namespace {
 /// What a program allocates before that first report is its start-up, the level the run begins at.
 /// For `attach` (never tracked), or a tracker that reported only late or stopped, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording) {
-    const auto& samples = recording.samples;
+    const auto& all_samples = recording.samples;
+    const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown_samples(recording));
     std::size_t first = 0;
     while (first < samples.size() && !known(samples[first].live_heap)) ++first;
     bool heap_known = first < samples.size() && !recording.info.attached;
@@ -89,7 +112,10 @@ Analysis analyze(const Recording& recording, const Options& options) {
     std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);
     diagnosis_options.limit_bytes = result.limit_bytes;
     result.process = diagnosis::diagnose_process(process_series(recording), diagnosis_options);
-    result.sites = diagnose_and_name_sites(recording, diagnosis_options, options);
+    // The sites are judged over the same span as the process: without the teardown at the end.
+    const std::size_t kept = samples.size() - teardown_samples(recording);
+    const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
+    result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     return result;
 }
 

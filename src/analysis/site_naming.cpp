@@ -1,6 +1,7 @@
 #include "analysis/site_naming.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 
 #include "symbols/frame_format.hpp"
@@ -56,18 +57,49 @@ std::vector<ResolvedFrame> resolved_stack(const Recording& recording, const Stac
 }
 
 std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, const diagnosis::Options& diagnosis_options,
-                                                const Options& options) {
+                                                const Options& options, double until_t_s) {
     const auto& grid = recording.sites;
     if (grid.sites.empty() || grid.t_s.empty()) return {};
+    std::size_t columns = grid.t_s.size();
+    while (columns > 1 && grid.t_s[columns - 1] > until_t_s) --columns;
+    const std::vector<double> grid_t(grid.t_s.begin(), grid.t_s.begin() + static_cast<std::ptrdiff_t>(columns));
+
+    // Which sites to judge: a program can have tens of thousands of stacks, and each diagnosis costs
+    // milliseconds. Sites that never held more than a sliver of the largest site's peak cannot hold
+    // the growth that matters; of the rest, the kMaxJudgedSites with the largest peaks are judged
+    // (the false-discovery control runs over those).
+    constexpr std::size_t kMaxJudgedSites = 400;
+    std::vector<std::pair<std::int64_t, std::size_t>> by_peak;  // (peak live bytes, site index)
+    std::int64_t largest_peak = 0;
+    for (std::size_t i = 0; i < grid.sites.size(); ++i) {
+        const auto& bytes = grid.sites[i].live_bytes;
+        const std::int64_t peak =
+            bytes.empty() ? 0 : *std::max_element(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(columns, bytes.size())));
+        by_peak.emplace_back(peak, i);
+        largest_peak = std::max(largest_peak, peak);
+    }
+    const std::int64_t sliver = std::max<std::int64_t>(1024, largest_peak / 10000);
+    std::erase_if(by_peak, [&](const auto& entry) { return entry.first < sliver; });
+    std::sort(by_peak.begin(), by_peak.end(), std::greater<>());
+    if (by_peak.size() > kMaxJudgedSites) by_peak.resize(kMaxJudgedSites);
 
     std::vector<diagnosis::SiteInput> inputs;
-    inputs.reserve(grid.sites.size());
-    for (const auto& site : grid.sites) {
+    std::vector<std::size_t> site_of_input;
+    inputs.reserve(by_peak.size());
+    for (const auto& [peak, index] : by_peak) {
+        const auto& bytes = grid.sites[index].live_bytes;
         diagnosis::SiteInput input;
-        input.live_bytes.assign(site.live_bytes.begin(), site.live_bytes.end());
+        input.live_bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(columns, bytes.size())));
+        input.live_bytes.resize(columns, input.live_bytes.empty() ? 0.0 : input.live_bytes.back());
         inputs.push_back(std::move(input));
+        site_of_input.push_back(index);
     }
-    auto verdicts = diagnosis::diagnose_sites(grid.t_s, inputs, events_on_grid(recording), diagnosis_options);
+    std::vector<double> events = events_on_grid(recording);
+    if (!events.empty()) events.resize(columns);
+    diagnosis::Options site_options = diagnosis_options;
+    site_options.max_points = std::min<std::size_t>(site_options.max_points, 500);  // ~4x cheaper per site
+    auto verdicts = diagnosis::diagnose_sites(grid_t, inputs, events, site_options);
+    for (auto& verdict : verdicts) verdict.index = site_of_input[verdict.index];
 
     // Leaks first, then by steady growth, then by the most memory held at any time (a batch that
     // allocates 30 MB and frees it again matters more than 70 KB held since start-up).
@@ -93,7 +125,8 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
         report.series_index = verdict.index;
         report.total_allocations = series.total_allocations;
         report.total_bytes = series.total_bytes;
-        report.live_bytes = series.live_bytes.empty() ? 0 : static_cast<double>(series.live_bytes.back());
+        // Live at the end of the judged span: what the program held before its teardown freed it.
+        report.live_bytes = series.live_bytes.empty() ? 0 : static_cast<double>(series.live_bytes[columns - 1]);
         for (auto v : series.live_bytes) report.peak_live_bytes = std::max(report.peak_live_bytes, static_cast<double>(v));
 
         const auto stack_it = recording.stacks.find(series.stack);

@@ -16,9 +16,12 @@ def main():
     build, manifest_path, name = sys.argv[1:4]
     with open(manifest_path) as f:
         truth = next(e for e in json.load(f)["examples"] if e["name"] == name)
+    # The recording and the report stay where a person can look at them after a failure.
+    artifacts = os.path.join(build, "tests", "artifacts", "patterns")
+    os.makedirs(artifacts, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="leakscope-pattern-") as work:
         report_path = os.path.join(work, "report.json")
-        cmd = [os.path.join(build, "bin", "leakscope"), "run", "-q", "-o", os.path.join(work, name + ".lks"),
+        cmd = [os.path.join(build, "bin", "leakscope"), "run", "-q", "-o", os.path.join(artifacts, name + ".lks"),
                "--json", report_path, "--", os.path.join(build, "bin", "examples", name), str(truth["seconds"])]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=truth["seconds"] * 4 + 30)
         if run.returncode != 0:
@@ -26,9 +29,6 @@ def main():
             return fail(f"leakscope run exited {run.returncode}")
         with open(report_path) as f:
             report = json.load(f)
-        # Keep the report where a person can look at it after a failure.
-        artifacts = os.path.join(build, "tests", "artifacts", "patterns")
-        os.makedirs(artifacts, exist_ok=True)
         with open(os.path.join(artifacts, name + ".json"), "w") as f:
             json.dump(report, f, indent=1)
 
