@@ -50,9 +50,12 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     // (2 sigma) below the line, belongs to the warm-up too, or it would tilt the steady slope.
     // The scatter around the line in the second half sets "clearly": a floor taken as a rolling
     // minimum is flat for stretches, so its sample-to-sample noise understates it.
+    // An exact gauge (the tracker's live heap) has next to no scatter, and then a container's
+    // doubling would count as "clearly below": a tenth of a percent of the level is the least that counts.
     const double scatter = 1.4826 * median_absolute_deviation(std::span<const double>(deficit).subspan(m / 2));
+    const double resolution = 1e-3 * std::fabs(line.intercept + line.slope * grid.t[m - 1]);
     std::size_t end = last_high + 1;
-    while (end < m && deficit[end] > 2 * std::max(noise_sigma, scatter)) ++end;
+    while (end < m && deficit[end] > 2 * std::max({noise_sigma, scatter, resolution})) ++end;
     if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) return warmup;  // not over: not a plateau
     // The one-time growth: how far the first sample sits below the steady line (a warm-up is often
     // half done by the second sample, so no averaging over the first few).
