@@ -20,31 +20,9 @@ std::string_view pattern_label(Pattern pattern) {
     return "unknown";
 }
 
-std::string_view pattern_id(Pattern pattern) {
-    switch (pattern) {
-        case Pattern::stable: return "stable";
-        case Pattern::warmup_plateau: return "warmup_plateau";
-        case Pattern::bounded_sawtooth: return "bounded_sawtooth";
-        case Pattern::periodic_spikes: return "periodic_spikes";
-        case Pattern::linear_growth: return "linear_growth";
-        case Pattern::staircase_growth: return "staircase_growth";
-        case Pattern::accelerating_growth: return "accelerating_growth";
-        case Pattern::fragmentation: return "fragmentation";
-        case Pattern::insufficient_data: return "insufficient_data";
-    }
-    return "unknown";
-}
+std::string_view pattern_id(Pattern pattern) { return diagnosis::to_string(pattern); }
 
-std::string_view severity_label(Severity severity) {
-    switch (severity) {
-        case Severity::none: return "none";
-        case Severity::low: return "low";
-        case Severity::medium: return "medium";
-        case Severity::high: return "high";
-        case Severity::critical: return "critical";
-    }
-    return "unknown";
-}
+std::string_view severity_label(Severity severity) { return diagnosis::to_string(severity); }
 
 std::string_view metric_label(std::string_view metric) {
     if (metric == "live_heap") return "live heap";
