@@ -15,30 +15,6 @@
 namespace leakscope::compare {
 namespace {
 
-/// Sets the configuration's variables in leakscope's own environment for one run (the target inherits
-/// it; the tracker's variables are added on top at launch) and puts the old values back afterwards.
-class ScopedEnvironment {
-public:
-    explicit ScopedEnvironment(const std::map<std::string, std::string>& variables) {
-        for (const auto& [name, value] : variables) {
-            const char* old = std::getenv(name.c_str());
-            saved_.push_back({name, old ? std::optional<std::string>(old) : std::nullopt});
-            ::setenv(name.c_str(), value.c_str(), 1);
-        }
-    }
-    ~ScopedEnvironment() {
-        for (const auto& [name, old] : saved_) {
-            if (old) ::setenv(name.c_str(), old->c_str(), 1);
-            else ::unsetenv(name.c_str());
-        }
-    }
-    ScopedEnvironment(const ScopedEnvironment&) = delete;
-    ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
-
-private:
-    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
 /// Points stdout and stderr at /dev/null while a run lasts: the target inherits them (or leakscope
 /// relays its piped output into them, still counting --events-regex lines), so a chatty service does
 /// not bury the progress lines.
@@ -100,12 +76,12 @@ std::vector<ExperimentRun> run_experiment(const ExperimentSettings& settings, co
 
         session::WatchOptions options = settings.watch;
         options.status_line = false;
+        options.extra_environment = configuration.environment;
         options.recording_path = settings.recordings_dir / fmt::format("{}.{}.lks", configuration.name, plan.repeat);
         if (!settings.show_output) progress.write("leakscope: " + label + " ... ");
 
         session::WatchResult result;
         {
-            ScopedEnvironment environment(configuration.environment);
             ScopedSilence silence(!settings.show_output);
             result = session::run_and_watch(command_for(settings.command, configuration), options);
         }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +20,10 @@ struct WatchOptions {
     std::optional<std::uint64_t> limit_bytes;  ///< --limit
     bool status_line = false;                ///< the live one-line status on stderr
     double kill_grace_s = 5;
-    std::vector<std::string> debug_dirs;     ///< --debug-dir, for symbolizing at the end                 ///< after --duration: SIGTERM, then SIGKILL this much later
+    std::vector<std::string> debug_dirs;     ///< --debug-dir, for symbolizing at the end
+    /// Variables added to the target's environment (compare's configurations); the tracker's own
+    /// variables are added on top.
+    std::map<std::string, std::string> extra_environment;                 ///< after --duration: SIGTERM, then SIGKILL this much later
 };
 
 }  // namespace leakscope::session

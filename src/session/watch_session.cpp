@@ -213,7 +213,17 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     launch::LaunchOptions launch_options;
     launch_options.argv = command;
     launch_options.pipe_output = !options.events_regex.empty();
-    if (tracker) launch_options.extra_environment = tracker->target_environment();
+    launch_options.extra_environment = options.extra_environment;
+    if (tracker) {
+        for (auto [name, value] : tracker->target_environment()) {
+            // A preload the configuration asks for (another allocator, say) stays, after the tracker.
+            const auto given = launch_options.extra_environment.find(name);
+            if (name == "LD_PRELOAD" && given != launch_options.extra_environment.end() && !given->second.empty()) {
+                value = value.substr(0, value.find(':')) + ":" + given->second;
+            }
+            launch_options.extra_environment[name] = value;
+        }
+    }
     launch::install_stop_signal_handlers();
     auto target = launch::TargetProcess::launch(launch_options);
 
