@@ -1,11 +1,13 @@
 #include "diagnosis/sites.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/robust_stats.hpp"
 
 namespace leakscope::diagnosis {
 
@@ -22,6 +24,20 @@ std::vector<double> benjamini_hochberg(std::span<const double> p_values) {
         q[order[k]] = running_min;
     }
     return q;
+}
+
+// The p-value the false-discovery control runs on: the one behind the leak call itself, so that a
+// site is judged by one test. The call rests on Sen's interval (widened for autocorrelation) lying
+// above zero; its one-sided p-value follows from the interval's width. Mann–Kendall's, which the
+// report also gives, inflates its variance for a clean ramp whose ranks of residuals correlate, and
+// would overrule a rate whose interval is far from zero.
+static double growth_p_value(const Diagnosis& d, double confidence_level) {
+    const double low = d.rate_ci_low_bytes_per_s, high = d.rate_ci_high_bytes_per_s, rate = d.steady_rate_bytes_per_s;
+    if (!std::isfinite(low) || !std::isfinite(high) || high <= low) return d.trend_p_value;
+    const double z_level = detail::normal_quantile(0.5 + 0.5 * std::clamp(confidence_level, 0.5, 0.999999));
+    const double standard_error = (high - low) / (2 * z_level);
+    if (standard_error <= 0) return d.trend_p_value;
+    return 0.5 * std::erfc(rate / standard_error / std::sqrt(2.0));  // P(Z > z), one-sided: growth
 }
 
 std::vector<SiteVerdict> diagnose_sites(const std::vector<double>& grid_t_s, const std::vector<SiteInput>& sites,
@@ -42,7 +58,7 @@ std::vector<SiteVerdict> diagnose_sites(const std::vector<double>& grid_t_s, con
     }
     std::vector<double> p_values;
     p_values.reserve(verdicts.size());
-    for (const auto& verdict : verdicts) p_values.push_back(verdict.diagnosis.trend_p_value);
+    for (const auto& verdict : verdicts) p_values.push_back(growth_p_value(verdict.diagnosis, options.confidence_level));
     const std::vector<double> q_values = benjamini_hochberg(p_values);
     for (std::size_t i = 0; i < verdicts.size(); ++i) {
         verdicts[i].q_value = q_values[i];
