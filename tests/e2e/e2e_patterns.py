@@ -7,6 +7,7 @@ Usage: e2e_patterns.py BUILD_DIR MANIFEST EXAMPLE_NAME
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,8 +22,9 @@ def main():
     os.makedirs(artifacts, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="leakscope-pattern-") as work:
         report_path = os.path.join(work, "report.json")
+        html_path = os.path.join(artifacts, name + ".html")
         cmd = [os.path.join(build, "bin", "leakscope"), "run", "-q", "-o", os.path.join(artifacts, name + ".lks"),
-               "--json", report_path, "--", os.path.join(build, "bin", "examples", name), str(truth["seconds"])]
+               "--json", report_path, "--html", html_path, "--", os.path.join(build, "bin", "examples", name), str(truth["seconds"])]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=truth["seconds"] * 4 + 30)
         if run.returncode != 0:
             print(run.stderr)
@@ -57,10 +59,36 @@ def main():
             problems.append(f"top site {sites[0]['function'] if sites else None}, expected {truth['top_site']}")
         elif "top_site_pattern" in truth and sites[0]["pattern"] != truth["top_site_pattern"]:
             problems.append(f"top site pattern {sites[0]['pattern']}, expected {truth['top_site_pattern']}")
+    problems += check_html(html_path, artifacts, name)
     if problems:
         return fail("; ".join(problems))
     print("ok")
     return 0
+
+
+def check_html(html_path, artifacts, name):
+    """The HTML report of this real run loads in headless Chromium with its script finished (it sets
+    data-ready="1" last, so a script error leaves "0"), and leaves a screenshot for a person to look at."""
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    if chromium is None:
+        print("chromium not installed: HTML not rendered")
+        return []
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    url = "file://" + html_path
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="leakscope-chromium-") as profile:
+        dom = subprocess.run([chromium] + flags + ["--user-data-dir=" + profile, "--dump-dom", url],
+                             capture_output=True, text=True, timeout=120)
+        if 'data-ready="1"' not in dom.stdout:
+            problems.append("the HTML report's script did not finish in Chromium")
+        if "<svg" not in dom.stdout:
+            problems.append("the HTML report has no chart")
+    with tempfile.TemporaryDirectory(prefix="leakscope-chromium-") as profile:
+        subprocess.run([chromium] + flags + ["--user-data-dir=" + profile, "--window-size=1280,2400",
+                        "--screenshot=" + os.path.join(artifacts, name + ".png"), url],
+                       capture_output=True, timeout=120)
+    return problems
 
 
 def fail(message):
