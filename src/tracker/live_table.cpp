@@ -12,17 +12,19 @@ constexpr std::uint32_t kMinCapacity = 256;
 }  // namespace
 
 void LiveTable::filter_add(std::uint64_t hash) {
-    std::atomic<std::uint8_t>& counter = filter_[hash & (kFilterSize - 1)];
-    std::uint8_t value = counter.load(std::memory_order_relaxed);
-    while (value != 255 && !counter.compare_exchange_weak(value, value + 1, std::memory_order_relaxed)) {
-    }
+    const std::size_t slot = hash & (kFilterSize - 1);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    std::uint8_t& count = filter_counts_[slot];
+    if (count == 255) return;
+    if (count++ == 0) filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
 }
 
 void LiveTable::filter_remove(std::uint64_t hash) {
-    std::atomic<std::uint8_t>& counter = filter_[hash & (kFilterSize - 1)];
-    std::uint8_t value = counter.load(std::memory_order_relaxed);
-    while (value != 255 && value != 0 && !counter.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
-    }
+    const std::size_t slot = hash & (kFilterSize - 1);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    std::uint8_t& count = filter_counts_[slot];
+    if (count == 255 || count == 0) return;
+    if (--count == 0) filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
 }
 
 std::size_t LiveTable::shard_of(std::uint64_t address, std::uint64_t hash) {

@@ -26,9 +26,11 @@ public:
     bool insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced = nullptr);
     /// Removes and returns the entry; false when the address is not tracked.
     bool remove(std::uint64_t address, LiveEntry& out);
-    /// Sampling mode: cheap lock-free pre-check, false means certainly absent.
+    /// Sampling mode: cheap lock-free pre-check, false means certainly absent. One bit per filter
+    /// slot (2 KiB in all), read on every free, so it stays in cache under the program's own data.
     bool maybe_contains(std::uint64_t address) const {
-        return filter_[mix(address) & (kFilterSize - 1)].load(std::memory_order_relaxed) != 0;
+        const std::size_t slot = mix(address) & (kFilterSize - 1);
+        return (filter_bits_[slot >> 6].load(std::memory_order_relaxed) >> (slot & 63)) & 1;
     }
     void enable_presence_filter() { use_filter_ = true; }
 
@@ -57,13 +59,19 @@ private:
     static std::size_t shard_of(std::uint64_t address, std::uint64_t hash);
 
     static constexpr std::size_t kShards = 64;
-    static constexpr std::size_t kFilterSize = 1 << 14;  // 16 KiB: small enough to stay in cache
+    static constexpr std::size_t kFilterSize = 1 << 14;
+    static constexpr std::size_t kFilterLocks = 64;
     Shard shards_[kShards];
     bool use_filter_ = false;
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
     // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
-    // A counter that reaches 255 sticks there (reads "maybe" forever): slower, never wrong.
-    std::atomic<std::uint8_t> filter_[kFilterSize]{};
+    // The counts change only when a sampled block comes or goes (rare), under a lock per group of
+    // slots; frees read just the bit "count > 0", kept in step with the count under the same lock, so
+    // the bit is never clear while an entry is in its slot. A count that reaches 255 sticks there
+    // (its bit reads "maybe" forever): slower, never wrong.
+    std::uint8_t filter_counts_[kFilterSize]{};
+    std::atomic<std::uint64_t> filter_bits_[kFilterSize / 64]{};
+    SpinLock filter_locks_[kFilterLocks];
 };
 
 }  // namespace leakscope::tracker
