@@ -19,7 +19,9 @@ struct ReportArguments {
 int report(const ReportArguments& args) {
     const Recording recording = load_recording(args.recording_path);
     ReportOptions reports = args.reports;
-    reports.html_path = args.html_path.empty() ? std::string("report.html") : args.html_path;
+    // -o names the page; --html (shared with analyze) does too; neither: report.html here.
+    if (!args.html_path.empty()) reports.html_path = args.html_path;
+    if (reports.html_path.empty()) reports.html_path = "report.html";
     reports.quiet = true;
     analyze_and_report(recording, reports, args.recording_path);
     std::fprintf(stderr, "leakscope: wrote %s\n", reports.html_path.c_str());
