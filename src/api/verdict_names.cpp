@@ -1,29 +1,23 @@
+#include "api/verdict_mapping.hpp"
 #include "leakscope/verdict.hpp"
 
 namespace leakscope {
 
+// The names are the engine's own (the JSON schema's spelling): the public enums map onto the engine's
+// one to one (api/verdict_mapping.hpp), so each public value finds its name through that mapping.
+
 std::string_view to_string(Pattern pattern) {
-    switch (pattern) {
-        case Pattern::stable: return "stable";
-        case Pattern::warmup_plateau: return "warmup_plateau";
-        case Pattern::bounded_sawtooth: return "bounded_sawtooth";
-        case Pattern::periodic_spikes: return "periodic_spikes";
-        case Pattern::linear_growth: return "linear_growth";
-        case Pattern::staircase_growth: return "staircase_growth";
-        case Pattern::accelerating_growth: return "accelerating_growth";
-        case Pattern::fragmentation: return "fragmentation";
-        case Pattern::insufficient_data: return "insufficient_data";
+    for (int i = 0; i <= static_cast<int>(diagnosis::Pattern::insufficient_data); ++i) {
+        const auto engine = static_cast<diagnosis::Pattern>(i);
+        if (detail::public_pattern(engine) == pattern) return diagnosis::to_string(engine);
     }
     return "insufficient_data";
 }
 
 std::string_view to_string(Severity severity) {
-    switch (severity) {
-        case Severity::none: return "none";
-        case Severity::low: return "low";
-        case Severity::medium: return "medium";
-        case Severity::high: return "high";
-        case Severity::critical: return "critical";
+    for (int i = 0; i <= static_cast<int>(diagnosis::Severity::critical); ++i) {
+        const auto engine = static_cast<diagnosis::Severity>(i);
+        if (detail::public_severity(engine) == severity) return diagnosis::to_string(engine);
     }
     return "none";
 }
