@@ -34,9 +34,9 @@ std::size_t teardown_samples(const Recording& recording) {
 /// the series then begin at the first sample that has it (RSS too, so all share one time axis).
 /// What a program allocates before that first report is its start-up, the level the run begins at.
 /// For `attach` (never tracked), or a tracker that reported only late or stopped, RSS alone.
-diagnosis::ProcessSeries process_series(const Recording& recording) {
+diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
-    const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown_samples(recording));
+    const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
     std::size_t first = 0;
     while (first < samples.size() && !known(samples[first].live_heap)) ++first;
     bool heap_known = first < samples.size() && !recording.info.attached;
@@ -111,9 +111,10 @@ Analysis analyze(const Recording& recording, const Options& options) {
     diagnosis::Options diagnosis_options;
     std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);
     diagnosis_options.limit_bytes = result.limit_bytes;
-    result.process = diagnosis::diagnose_process(process_series(recording), diagnosis_options);
-    // The sites are judged over the same span as the process: without the teardown at the end.
-    const std::size_t kept = samples.size() - teardown_samples(recording);
+    // The process and the sites are judged over the same span: without the teardown at the end.
+    const std::size_t teardown = teardown_samples(recording);
+    result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);
+    const std::size_t kept = samples.size() - teardown;
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     return result;

@@ -69,10 +69,12 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
     // the growth that matters; of the rest, the kMaxJudgedSites with the largest peaks are judged
     // (the false-discovery control runs over those).
     constexpr std::size_t kMaxJudgedSites = 400;
-    std::vector<std::pair<std::int64_t, std::size_t>> by_peak;  // (peak live bytes, site index)
+    std::vector<std::pair<std::int64_t, std::size_t>> by_peak;  // (peak live bytes in the judged span, site index)
+    std::vector<std::int64_t> peak_over_run(grid.sites.size(), 0);  // for ranking and the report
     std::int64_t largest_peak = 0;
     for (std::size_t i = 0; i < grid.sites.size(); ++i) {
         const auto& bytes = grid.sites[i].live_bytes;
+        if (!bytes.empty()) peak_over_run[i] = *std::max_element(bytes.begin(), bytes.end());
         const std::int64_t peak =
             bytes.empty() ? 0 : *std::max_element(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(columns, bytes.size())));
         by_peak.emplace_back(peak, i);
@@ -103,15 +105,11 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
 
     // Leaks first, then by steady growth, then by the most memory held at any time (a batch that
     // allocates 30 MB and frees it again matters more than 70 KB held since start-up).
-    auto peak = [&](std::size_t index) {
-        const auto& bytes = grid.sites[index].live_bytes;
-        return bytes.empty() ? std::int64_t{0} : *std::max_element(bytes.begin(), bytes.end());
-    };
     std::stable_sort(verdicts.begin(), verdicts.end(), [&](const auto& a, const auto& b) {
         if (a.diagnosis.leak != b.diagnosis.leak) return a.diagnosis.leak;
         if (a.diagnosis.steady_rate_bytes_per_s != b.diagnosis.steady_rate_bytes_per_s)
             return a.diagnosis.steady_rate_bytes_per_s > b.diagnosis.steady_rate_bytes_per_s;
-        return peak(a.index) > peak(b.index);
+        return peak_over_run[a.index] > peak_over_run[b.index];
     });
     if (verdicts.size() > options.max_sites) verdicts.resize(options.max_sites);
 
@@ -127,7 +125,7 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
         report.total_bytes = series.total_bytes;
         // Live at the end of the judged span: what the program held before its teardown freed it.
         report.live_bytes = series.live_bytes.empty() ? 0 : static_cast<double>(series.live_bytes[columns - 1]);
-        for (auto v : series.live_bytes) report.peak_live_bytes = std::max(report.peak_live_bytes, static_cast<double>(v));
+        report.peak_live_bytes = std::max(0.0, static_cast<double>(peak_over_run[verdict.index]));
 
         const auto stack_it = recording.stacks.find(series.stack);
         if (stack_it != recording.stacks.end()) {
