@@ -115,19 +115,20 @@ Staircase find_staircase(const std::vector<Segment>& segments, std::span<const d
     // segment or a jump counts as a step only by what it climbs beyond that pace: a clean linear
     // series that PELT cuts into many short pieces (no noise to merge them) has no steps.
     std::vector<double> ramp_slopes;
+    std::size_t resting_points = 0;
     for (const Segment& segment : segments) {
-        if (segment.end > begin && segment.end - std::max(segment.begin, begin) > short_len) ramp_slopes.push_back(segment.slope);
-    }
-    if (ramp_slopes.empty()) {  // no long piece at all: the pieces' own typical pace
-        for (const Segment& segment : segments) {
-            if (segment.end > begin) ramp_slopes.push_back(segment.slope);
+        const std::size_t from = std::max(segment.begin, begin);
+        if (segment.end > begin && segment.end - from > short_len) {
+            ramp_slopes.push_back(segment.slope);
+            resting_points += segment.end - from;
         }
     }
-    double ramp_slope = 0;
-    if (!ramp_slopes.empty()) {
-        std::nth_element(ramp_slopes.begin(), ramp_slopes.begin() + static_cast<std::ptrdiff_t>(ramp_slopes.size() / 2), ramp_slopes.end());
-        ramp_slope = std::max(0.0, ramp_slopes[ramp_slopes.size() / 2]);
-    }
+    // A staircase rests between its steps: most of its time is spent in long pieces. A ramp that PELT
+    // cut at every quantum (256 KB mapped every 2.5 samples, say) is all short pieces, with perhaps
+    // one long one whose pace says little: that is not a staircase.
+    if (2 * resting_points < steady_len) return staircase;
+    std::nth_element(ramp_slopes.begin(), ramp_slopes.begin() + static_cast<std::ptrdiff_t>(ramp_slopes.size() / 2), ramp_slopes.end());
+    const double ramp_slope = std::max(0.0, ramp_slopes[ramp_slopes.size() / 2]);
     double step_growth = 0, ramp_growth = 0, transition = 0;
     const Segment* previous = nullptr;
     auto close_transition = [&] {
