@@ -122,11 +122,9 @@ void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
     rec.freed_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-void count_totals(std::int64_t live_bytes_delta, std::int64_t live_allocations_delta, std::uint64_t allocations,
-                  std::uint64_t frees, std::uint64_t events) {
+void count_totals(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events) {
     if (ThreadSlot* slot = my_slot()) {
         bump(slot->live_heap_bytes, live_bytes_delta);
-        bump(slot->live_allocations, live_allocations_delta);
         if (allocations) bump(slot->allocations, allocations);
         if (frees) bump(slot->frees, frees);
         if (events) bump(slot->events, events);
@@ -134,7 +132,6 @@ void count_totals(std::int64_t live_bytes_delta, std::int64_t live_allocations_d
     }
     TotalsShard& shared = g_tracker.shared_totals;
     shared.live_heap_bytes.fetch_add(live_bytes_delta, std::memory_order_relaxed);
-    shared.live_allocations.fetch_add(live_allocations_delta, std::memory_order_relaxed);
     shared.allocations.fetch_add(allocations, std::memory_order_relaxed);
     shared.frees.fetch_add(frees, std::memory_order_relaxed);
     shared.events.fetch_add(events, std::memory_order_relaxed);
@@ -144,7 +141,6 @@ TotalsCounters read_totals_only() {
     TotalsCounters t;
     const TotalsShard& shared = g_tracker.shared_totals;
     t.live_heap_bytes = shared.live_heap_bytes.load(std::memory_order_relaxed);
-    t.live_allocations = shared.live_allocations.load(std::memory_order_relaxed);
     t.allocations = shared.allocations.load(std::memory_order_relaxed);
     t.frees = shared.frees.load(std::memory_order_relaxed);
     t.events = shared.events.load(std::memory_order_relaxed);
@@ -153,11 +149,12 @@ TotalsCounters read_totals_only() {
         const ThreadSlot* slot = g_slots[i].load(std::memory_order_acquire);
         if (!slot) continue;
         t.live_heap_bytes += slot->live_heap_bytes.load(std::memory_order_relaxed);
-        t.live_allocations += slot->live_allocations.load(std::memory_order_relaxed);
         t.allocations += slot->allocations.load(std::memory_order_relaxed);
         t.frees += slot->frees.load(std::memory_order_relaxed);
         t.events += slot->events.load(std::memory_order_relaxed);
     }
+    // Each thread's frees may outnumber its allocations (it frees what others allocated); the sums balance.
+    t.live_allocations = static_cast<std::int64_t>(t.allocations - t.frees);
     return t;
 }
 

@@ -30,8 +30,7 @@ struct alignas(64) ThreadSlot {
     std::atomic<std::uint32_t> owned{0};
     std::atomic<std::uint32_t> version{0};  // odd while a cache entry is being folded
     std::atomic<std::int64_t> live_heap_bytes{0};
-    std::atomic<std::int64_t> live_allocations{0};
-    std::atomic<std::uint64_t> allocations{0};
+    std::atomic<std::uint64_t> allocations{0};  // live allocations = allocations - frees, summed by the reader
     std::atomic<std::uint64_t> frees{0};
     std::atomic<std::uint64_t> events{0};
     CacheEntry entries[kCacheEntries];
@@ -56,7 +55,7 @@ struct StackCounters {
 
 struct TotalsCounters {
     std::int64_t live_heap_bytes = 0;
-    std::int64_t live_allocations = 0;
+    std::int64_t live_allocations = 0;  ///< allocations - frees (every count_totals keeps the two in step)
     std::uint64_t allocations = 0;
     std::uint64_t frees = 0;
     std::uint64_t events = 0;
@@ -67,9 +66,9 @@ void initialize_thread_counters();
 
 void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
 void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
-/// Totals: heap bytes/allocations (signed deltas), and the cumulative counters.
-void count_totals(std::int64_t live_bytes_delta, std::int64_t live_allocations_delta, std::uint64_t allocations,
-                  std::uint64_t frees, std::uint64_t events);
+/// Totals: live heap bytes (a signed delta) and the cumulative counters. Live allocations are not a
+/// counter of their own: the reader takes allocations - frees, one store less on every hot path.
+void count_totals(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events);
 
 /// Sums of all threads (the transport thread's view). `per_stack` has room for `stack_count` ids and
 /// receives everything counted for each, shared records included. Retries while a fold races with it.

@@ -91,6 +91,7 @@ InitState initialize() {
         }
         errno = saved_errno;
         g_tracker.state.store(static_cast<int>(result), std::memory_order_release);
+        if (result == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
         return result;
     }
     if (expected == static_cast<int>(InitState::kResolving)) {
@@ -104,16 +105,21 @@ InitState initialize() {
 bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     transport::maybe_start();
     if (g_tracker.config.sample_bytes == 0) {
-        count_totals(static_cast<std::int64_t>(size), 1, 1, 0, 0);
+        count_totals(static_cast<std::int64_t>(size), 1, 0, 0);
         entry = LiveEntry{0, size, kUnknownStack, 1};
         return true;
     }
     // Every allocation counts in the totals (by usable size, which free can find again without a table
     // entry); only sampled ones get a stack and an entry.
-    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 1, 0, 0);
+    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 0, 0);
     std::uint64_t byte_weight = 0;
     std::uint32_t count_weight = 0;
-    if (!sample_allocation(size, byte_weight, count_weight)) return false;
+    bool sampled = sample_allocation(size, byte_weight, count_weight);
+    // The hooks' fast path skips this function while the sampler is seeded; until the transport runs,
+    // keep this thread coming here so that the first allocation after start-up is allowed starts it.
+    // (Drawing a fresh gap each time is exact: exponential gaps are memoryless.)
+    if (!transport::g_thread_started.load(std::memory_order_relaxed)) g_thread_state.sampler_seeded = false;
+    if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
 }
@@ -147,7 +153,7 @@ void account_released(const Released& released) {
     ReentrancyGuard guard;
     bool sampling = g_tracker.config.sample_bytes != 0;
     if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
-    count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), -1, 0, 1, 0);
+    count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), 0, 1, 0);
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 
@@ -216,7 +222,7 @@ Totals totals_from(const TotalsCounters& counters) {
 
 void add_events(std::uint64_t n) {
     ReentrancyGuard guard;
-    count_totals(0, 0, 0, 0, n);
+    count_totals(0, 0, 0, n);
 }
 
 // ---- fork: the child gets consistent copies of every table, then a stream of its own ----
@@ -252,6 +258,9 @@ void after_fork_in_child() {
     unlock_tables();
     release_other_threads_slots();
     transport::reset_in_child();
+    // An unseeded sampler sends the next allocation down the slow path, which starts the child's own
+    // transport; the fresh seed keeps parent and child from sampling the very same allocations.
+    g_thread_state.sampler_seeded = false;
     g_thread_state.inside_tracker = t_inside_before_fork;
 }
 

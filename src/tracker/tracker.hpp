@@ -27,7 +27,6 @@ enum class InitState : int {
 
 struct alignas(64) TotalsShard {
     std::atomic<std::int64_t> live_heap_bytes{0};
-    std::atomic<std::int64_t> live_allocations{0};
     std::atomic<std::uint64_t> allocations{0};
     std::atomic<std::uint64_t> frees{0};
     std::atomic<std::uint64_t> events{0};
@@ -46,9 +45,12 @@ struct Totals {
 /// All tracker state. Constant-initialized (no static constructor runs), lives for the whole process.
 struct Tracker {
     std::atomic<int> state{static_cast<int>(InitState::kNotStarted)};
+    /// Tracking is active in sampling mode: the one flag the hooks' fast paths test (beside `state`, on
+    /// the same cache line), set once after `state` becomes kActive.
+    std::atomic<bool> sampling_active{false};
     Config config;
-    StackDepot stacks;
     LiveTable live;
+    StackDepot stacks;
     MappedRegions mapped;
     /// Totals of threads that have no counter slot of their own (see thread_counters.hpp).
     TotalsShard shared_totals;

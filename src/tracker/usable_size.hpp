@@ -17,13 +17,15 @@ extern bool g_glibc_chunk_headers;
 /// Decides once (inside initialization) whether the header shortcut is valid for this process.
 void initialize_usable_size();
 
+/// The usable size read from the block's glibc chunk header; valid only when g_glibc_chunk_headers.
+inline std::size_t glibc_usable_size(const void* pointer) {
+    std::size_t header = static_cast<const std::size_t*>(pointer)[-1];
+    std::size_t chunk = header & ~static_cast<std::size_t>(7);
+    return (header & 2) ? chunk - 2 * sizeof(std::size_t) : chunk - sizeof(std::size_t);  // bit 1: IS_MMAPPED
+}
+
 inline std::size_t usable_size(void* pointer) {
-    if (g_glibc_chunk_headers) {
-        std::size_t header = static_cast<const std::size_t*>(pointer)[-1];
-        std::size_t chunk = header & ~static_cast<std::size_t>(7);
-        return (header & 2) ? chunk - 2 * sizeof(std::size_t) : chunk - sizeof(std::size_t);  // bit 1: IS_MMAPPED
-    }
-    return g_real.malloc_usable_size(pointer);
+    return g_glibc_chunk_headers ? glibc_usable_size(pointer) : g_real.malloc_usable_size(pointer);
 }
 
 }  // namespace leakscope::tracker

@@ -69,5 +69,38 @@ TEST_F(TrackerSampling, TotalsCountEveryAllocation) {
     EXPECT_LT(p.totals->live_heap_bytes, 200000 * 80 + 100 * 100016 + 1000000);
 }
 
+// With a mean far above everything the program allocates, no allocation is sampled: the hooks' fast
+// paths count them all. The totals must still arrive, so the transport has to start without a sample.
+TEST(TrackerSamplingNothingSampled, TotalsStillArrive) {
+    RunOptions options;
+    options.sample_bytes = std::uint64_t{1} << 40;
+    RunResult run = run_program({target_path(kPatterns), "sampling"}, options);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    const auto& p = run.sink.processes[0];
+    ASSERT_TRUE(p.totals) << "no totals: the transport never started";
+    EXPECT_GE(p.totals->allocations, 200000u + 100u + 100000u);
+    EXPECT_EQ(p.totals->live_allocations, static_cast<std::int64_t>(p.totals->allocations - p.totals->frees));
+    EXPECT_GE(p.totals->live_heap_bytes, 200000 * 64 + 100 * 100000);
+    EXPECT_EQ(sites_in_function(run.sink, 0, target_path(kPatterns), "sampled_small_many").stacks, 0u);
+}
+
+// After a fork without exec the child reports on a stream of its own in sampling mode too, although
+// its first allocations would all take the fast path (which never starts a transport by itself).
+TEST(TrackerSamplingNothingSampled, ForkedChildGetsItsOwnStream) {
+    RunOptions options;
+    options.sample_bytes = std::uint64_t{1} << 40;
+    RunResult run = run_program({target_path(kPatterns), "fork"}, options);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "fork done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 2u);
+    const auto& a = run.sink.processes[0];
+    const auto& b = run.sink.processes[1];
+    const auto& child = a.info.ppid == b.info.pid ? a : b;
+    ASSERT_TRUE(child.totals) << "the child's transport never started";
+    EXPECT_GE(child.totals->allocations, 3u) << "the child's own three allocations (plus what it inherited)";
+    EXPECT_TRUE(a.clean && b.clean);
+}
+
 }  // namespace
 }  // namespace leakscope::tracker_test
