@@ -32,27 +32,38 @@ measure() {
 median() { awk -v c="${1:-1}" '{print $c}' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f\n", a / b}'; }
 
-echo "== 1. 2 threads x $OPS operations, $REPEATS interleaved repeats (median): wall and CPU time =="
+echo "== 1. 2 threads x $OPS operations, $REPEATS interleaved repeats: wall and CPU time =="
+# Each repeat runs every variant right after an untracked run, and a variant's ratio is taken to that
+# neighbour; the median of these paired ratios is reported (the machine's speed drifts between repeats,
+# which unpaired medians of times mix into the ratios).
 : > "$WORK/plain"; : > "$WORK/full"; : > "$WORK/sampled"; : > "$WORK/heaptrack"
+: > "$WORK/full.ratio"; : > "$WORK/sampled.ratio"; : > "$WORK/heaptrack.ratio"
+paired() {  # name command...: one untracked run, then the variant; appends times and ratios
+  local name=$1 base variant
+  shift
+  base=$(measure "$CHURN" 2 "$OPS")
+  echo "$base" >> "$WORK/plain"
+  variant=$(measure "$@")
+  echo "$variant" >> "$WORK/$name"
+  awk -v b="$base" -v v="$variant" 'BEGIN {split(b, x, " "); split(v, y, " "); printf "%.4f %.4f\n", y[1] / x[1], y[2] / x[2]}' >> "$WORK/$name.ratio"
+}
 for ((i = 0; i < REPEATS; i++)); do
-  measure "$CHURN" 2 "$OPS" >> "$WORK/plain"
-  measure "$RUN" -- "$CHURN" 2 "$OPS" >> "$WORK/full"
-  measure "$RUN" --sample-bytes 524288 -- "$CHURN" 2 "$OPS" >> "$WORK/sampled"
+  paired full "$RUN" -- "$CHURN" 2 "$OPS"
+  paired sampled "$RUN" --sample-bytes 524288 -- "$CHURN" 2 "$OPS"
   if [[ -n $HEAPTRACK ]]; then
-    measure "$HEAPTRACK" -o "$WORK/ht.$i" "$CHURN" 2 "$OPS" >> "$WORK/heaptrack"
+    paired heaptrack "$HEAPTRACK" -o "$WORK/ht.$i" "$CHURN" 2 "$OPS"
     rm -f "$WORK"/ht.*
   fi
 done
-PLAIN_WALL=$(median 1 < "$WORK/plain"); PLAIN_CPU=$(median 2 < "$WORK/plain")
+printf '%-18s wall %7.3f s           cpu %7.3f s\n' untracked "$(median 1 < "$WORK/plain")" "$(median 2 < "$WORK/plain")"
 row() {  # name file
-  local w c
-  w=$(median 1 < "$2"); c=$(median 2 < "$2")
-  printf '%-18s wall %7.3f s (%5.2fx)   cpu %7.3f s (%5.2fx)\n' "$1" "$w" "$(ratio "$w" "$PLAIN_WALL")" "$c" "$(ratio "$c" "$PLAIN_CPU")"
+  printf '%-18s wall %7.3f s (%5.2fx)   cpu %7.3f s (%5.2fx)\n' "$1" "$(median 1 < "$WORK/$2")" "$(median 1 < "$WORK/$2.ratio")" \
+    "$(median 2 < "$WORK/$2")" "$(median 2 < "$WORK/$2.ratio")"
 }
-row untracked "$WORK/plain"
-row "full tracking" "$WORK/full"
-row "sampled 512 KiB" "$WORK/sampled"
-if [[ -n $HEAPTRACK ]]; then row heaptrack "$WORK/heaptrack"; else echo "heaptrack          (not installed)"; fi
+row "full tracking" full
+row "sampled 512 KiB" sampled
+if [[ -n $HEAPTRACK ]]; then row heaptrack heaptrack; else echo "heaptrack          (not installed)"; fi
+echo "(ratios: medians of each run over the untracked run just before it)"
 
 echo "== 2. the same $((OPS * 2)) operations on 1 thread and on 2 threads: CPU time per operation (median) =="
 for mode in plain full; do

@@ -1,7 +1,9 @@
 // Runs a command under the allocation tracker with a collector, passes its output through, and prints
 // one summary line to stderr: stream size, stream bytes per hour, the tracker's own memory against the
 // live allocations. Used by run_tracker_bench.sh.
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,14 +79,24 @@ int main(int argc, char** argv) {
         // stacks, the first sites) and one second before the exit (the exit flush sends everything once).
         constexpr double kWarmup_s = 3.0;
         std::vector<std::pair<double, std::uint64_t>> progress;
+        // A pidfd turns readable when the target exits: the loop notices at once instead of after a
+        // poll timeout, which would otherwise add up to 20 ms to every timed run.
+        const int exit_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
         for (;;) {
-            collector.poll(sink, 20);
+            if (exit_fd >= 0 && !exited_at) {
+                collector.poll(sink, 0);
+                pollfd exit_poll{exit_fd, POLLIN, 0};
+                ::poll(&exit_poll, 1, 10);
+            } else {
+                collector.poll(sink, 20);
+            }
             if (!exited_at) progress.emplace_back(now_s() - start, collector.bytes_received());
             if (!exited_at && waitpid(pid, &status, WNOHANG) == pid) exited_at = now_s();
             if (exited_at && (collector.open_streams() == 0 || now_s() - exited_at > 5)) break;
         }
         while (collector.poll(sink, 0) > 0) {
         }
+        if (exit_fd >= 0) close(exit_fd);
         double duration = exited_at - start;
         double steady_mb_per_hour = -1;  // -1: the run was too short to tell
         const std::pair<double, std::uint64_t>* from = nullptr;

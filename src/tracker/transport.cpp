@@ -80,6 +80,7 @@ pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;  // serializes flushes (thr
 Connection* g_connection = nullptr;
 std::atomic<bool> g_start_allowed{false};
 std::atomic<bool> g_stop{false};
+constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor
 constexpr unsigned kMaxFailedConnects = 50;
 constexpr std::uint64_t kPatienceNs = 1000000000;  // longest a final flush may wait for a slow leakscope
 constexpr std::size_t kSiteBurstBytes = 64 * 1024;  // a start-up burst; the sustained rate is the config's
@@ -357,6 +358,19 @@ bool send_totals(Connection& c, bool patient, const Totals& t) {
     return send_packet(c, patient);
 }
 
+/// The stream's socket moves up to kStreamDescriptorFloor, which grows the process's descriptor table;
+/// the kernel waits for an RCU grace period when it grows the table of a process whose table is shared,
+/// as it is once there is a second thread (ours). Measured here: 10 ms per tracked process, every exec'd
+/// program included. Grown from the library constructor instead, where the process has normally one
+/// thread, it costs microseconds; the table never shrinks, so the later move needs no growth.
+void grow_descriptor_table() {
+    int source = open("/", O_PATH | O_CLOEXEC);
+    if (source < 0) return;
+    int high = fcntl(source, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
+    if (high >= 0) close(high);
+    close(source);
+}
+
 bool connect_and_greet(Connection& c) {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return false;
@@ -370,7 +384,7 @@ bool connect_and_greet(Connection& c) {
     int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
     // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N").
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
     if (high >= 0) {
         close(fd);
         fd = high;
@@ -486,7 +500,10 @@ void* transport_thread(void*) {
 
 std::atomic<bool> g_thread_started{false};
 
-void allow_start() { g_start_allowed.store(true, std::memory_order_release); }
+void allow_start() {
+    grow_descriptor_table();
+    g_start_allowed.store(true, std::memory_order_release);
+}
 
 void start_thread_once() {
     if (g_thread_started.load(std::memory_order_relaxed) || !g_start_allowed.load(std::memory_order_acquire)) return;

@@ -1,6 +1,7 @@
 // Processes that do more than allocate: threads freeing each other's memory, fork with and without exec,
 // dlopen/dlclose, replaced operator new, allocations in awkward places, crashes and SIGKILL.
 #include <gtest/gtest.h>
+#include <stdio.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -196,6 +197,22 @@ TEST(TrackerProcess, ProgramThatClosesAllDescriptorsKeepsItsOwn) {
     ASSERT_EQ(run.sink.processes.size(), 1u);
     EXPECT_TRUE(run.sink.processes[0].ended);
     EXPECT_TRUE(run.sink.errors.empty());
+}
+
+// The stream socket lives at descriptor 512 or above. Growing the descriptor table that far once the
+// process has a second thread makes the kernel wait for an RCU grace period (10 ms per tracked process
+// measured here), so the tracker grows it in its constructor: by main the table has room for 512.
+TEST(TrackerProcess, DescriptorTableGrownBeforeMain) {
+    RunResult run = run_program({target_path(kPatterns), "descriptor-table"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    unsigned size = 0;
+    ASSERT_EQ(std::sscanf(run.out.c_str(), "FDSize: %u", &size), 1) << run.out;
+    EXPECT_GT(size, 512u);
+    RunOptions plain;
+    plain.track = false;
+    RunResult untracked = run_program({target_path(kPatterns), "descriptor-table"}, plain);
+    ASSERT_EQ(std::sscanf(untracked.out.c_str(), "FDSize: %u", &size), 1) << untracked.out;
+    EXPECT_LE(size, 512u) << "without the tracker the table starts small (else this test shows nothing)";
 }
 
 // A leakscope that is alive but never reads: the socket buffer fills, the program must not block (the

@@ -359,6 +359,17 @@ static void scenario_close_fds() {
     check(read(pipe_fds[0], buffer, sizeof(buffer)) == 0, "nothing of the tracker's was written into the program's pipe");
 }
 
+// The size of this process's descriptor table (FDSize in /proc/self/status) as main starts: the
+// tracker grows it in its constructor, while the process has one thread (see transport.cpp).
+static void scenario_descriptor_table() {
+    FILE* status = fopen("/proc/self/status", "r");
+    char line[256];
+    while (status && fgets(line, sizeof(line), status)) {
+        if (strncmp(line, "FDSize:", 7) == 0) printf("%s", line);
+    }
+    if (status) fclose(status);
+}
+
 // ---- the in-process C ABI (tracker_abi.h and the proposed sites extension) ----
 PATTERN void abi_leak() { for (int i = 0; i < 50; ++i) g_sink = malloc(1000); }
 
@@ -440,6 +451,8 @@ int main(int argc, char** argv) {
         scenario_abi();
     } else if (scenario == "close-fds") {
         scenario_close_fds();
+    } else if (scenario == "descriptor-table") {
+        scenario_descriptor_table();
     } else if (scenario == "edge") {
         scenario_edge_cases();
     } else if (scenario == "segv" || scenario == "abort" || scenario == "hang") {
