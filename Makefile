@@ -6,9 +6,11 @@ DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libz
                libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
 # Only the tests need these: a headless browser to render the HTML reports, real programs to track.
 TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps
+# Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).
+BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: demo test build deps test-deps clean
+.PHONY: demo test build deps test-deps bench-deps clean
 
 demo: deps build
 	./scripts/demo.sh $(BUILD_DIR)
@@ -25,6 +27,9 @@ deps:
 
 test-deps:
 	@./scripts/install-deps.sh $(TEST_PACKAGES)
+
+bench-deps:
+	@./scripts/install-deps.sh $(BENCH_PACKAGES)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -41,12 +41,13 @@ echo "== 1. 2 threads x $OPS operations, $REPEATS interleaved repeats: wall and 
 paired() {  # name command...: one untracked run, then the variant; appends times and ratios
   local name=$1 base variant
   shift
-  base=$(measure "$CHURN" 2 "$OPS")
-  echo "$base" >> "$WORK/plain"
+  base=$(measure "${BASELINE[@]}" "$CHURN" 2 "$OPS")
+  echo "$base" >> "$WORK/${BASELINE_NAME}"
   variant=$(measure "$@")
   echo "$variant" >> "$WORK/$name"
   awk -v b="$base" -v v="$variant" 'BEGIN {split(b, x, " "); split(v, y, " "); printf "%.4f %.4f\n", y[1] / x[1], y[2] / x[2]}' >> "$WORK/$name.ratio"
 }
+BASELINE=(); BASELINE_NAME=plain
 for ((i = 0; i < REPEATS; i++)); do
   paired full "$RUN" -- "$CHURN" 2 "$OPS"
   paired sampled "$RUN" --sample-bytes 524288 -- "$CHURN" 2 "$OPS"
@@ -63,7 +64,21 @@ row() {  # name file
 row "full tracking" full
 row "sampled 512 KiB" sampled
 if [[ -n $HEAPTRACK ]]; then row heaptrack heaptrack; else echo "heaptrack          (not installed)"; fi
-echo "(ratios: medians of each run over the untracked run just before it)"
+# The reference the issue quotes: jemalloc's own sampled heap profiling at the same mean (2^19 bytes)
+# over plain jemalloc, the same program, paired the same way (Debian's libjemalloc2 has profiling).
+JEMALLOC=$(ls /usr/lib/*/libjemalloc.so.2 2> /dev/null | head -1 || true)
+if [[ -n $JEMALLOC ]]; then
+  BASELINE=(env LD_PRELOAD="$JEMALLOC"); BASELINE_NAME=jemalloc
+  : > "$WORK/jemalloc"; : > "$WORK/jemalloc_prof"; : > "$WORK/jemalloc_prof.ratio"
+  for ((i = 0; i < REPEATS; i++)); do
+    paired jemalloc_prof env LD_PRELOAD="$JEMALLOC" MALLOC_CONF=prof:true,lg_prof_sample:19 "$CHURN" 2 "$OPS"
+  done
+  printf '%-18s wall %7.3f s           cpu %7.3f s\n' "jemalloc" "$(median 1 < "$WORK/jemalloc")" "$(median 2 < "$WORK/jemalloc")"
+  row "jemalloc prof 512K" jemalloc_prof
+else
+  echo "jemalloc           (libjemalloc2 not installed: no reference row)"
+fi
+echo "(ratios: medians of each run over the untracked run just before it; jemalloc prof over plain jemalloc)"
 
 echo "== 2. the same $((OPS * 2)) operations on 1 thread and on 2 threads: CPU time per operation (median) =="
 for mode in plain full; do
