@@ -45,6 +45,8 @@ Command add_run_command(CLI::App& parent) {
     app->footer(
         "Everything after the first non-option argument (or after --) is the command.\n"
         "The target's stdin, stdout and stderr pass through untouched; leakscope's summary goes to stderr.\n"
+        "The whole process tree counts, and processes orphaned inside it (a daemon's double fork) stay in it:\n"
+        "leakscope is their subreaper. The run ends when the command itself exits.\n"
         "Exit code: the command's own (128+N if signal N killed it); with --fail-on-leak, 100 when the verdict\n"
         "is a leak; 2 bad options; 125 leakscope failed; 126 not executable; 127 command not found.\n"
         "\n"

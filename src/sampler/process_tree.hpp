@@ -19,14 +19,17 @@ public:
     /// The root comes first even when it is gone; processes that exit during the walk are listed or
     /// not depending on timing, and the caller must expect any of them to be gone when it reads them.
     /// Never fails: a process whose children cannot be read is treated as having none.
-    void discover(ProcFs& fs, int root, std::vector<int>& pids);
+    /// `adopter` > 0: the children of that process (not the process itself) and their descendants are
+    /// part of the tree too: `run` makes itself the target's subreaper, so a descendant whose parent
+    /// exits is re-parented to leakscope instead of to init, and stays watched.
+    void discover(ProcFs& fs, int root, std::vector<int>& pids, int adopter = 0);
 
     /// True once the kernel turned out to have no children files.
     bool scans_all_processes() const { return scan_all_; }
 
 private:
-    void discover_by_children_files(ProcFs& fs, std::vector<int>& pids);
-    void discover_by_stat_scan(ProcFs& fs, std::vector<int>& pids);
+    void discover_by_children_files(ProcFs& fs, std::vector<int>& pids, int adopter);
+    void discover_by_stat_scan(ProcFs& fs, std::vector<int>& pids, int adopter);
     // Adds `pid` to `pids` unless it is already there (damaged data can make a cycle).
     void add_once(int pid, std::vector<int>& pids);
     void forget_seen(const std::vector<int>& pids);

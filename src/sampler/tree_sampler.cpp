@@ -65,7 +65,7 @@ SamplePoint TreeSampler::sample() {
     if (root_replaced()) {
         pids_.clear();
     } else {
-        tree_.discover(fs_, root_pid_, pids_);
+        tree_.discover(fs_, root_pid_, pids_, options_.adopter_pid);
     }
     // Keep the ProcessSample objects (and their strings) from the last sample: resize, then overwrite.
     if (processes_.size() < pids_.size()) processes_.resize(pids_.size());

@@ -41,6 +41,9 @@ struct TreeSamplerOptions {
     /// that they average to at most this per sample; the samples in between have pss unknown.
     /// 500 us per sample is 0.5% of one core at the default 10 Hz.
     std::chrono::nanoseconds smaps_rollup_budget = std::chrono::microseconds(500);
+    /// > 0: the children of this process (other than the root) and their descendants belong to the
+    /// tree too. `run` passes its own pid, being the target's subreaper (see ProcessTree::discover).
+    int adopter_pid = 0;
 };
 
 class TreeSampler {

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -37,12 +39,29 @@ void check_recording_path_writable(const std::filesystem::path& path) {
     }
 }
 
-/// What one watch needs, whichever way the process came to be watched.
+/// Reaps what is left of earlier runs in this process (compare runs several) and says whether any of
+/// it still runs: such a leftover is our child, and must not be taken for an orphan of the next target.
+bool live_children_left() {
+    pid_t reaped = 0;
+    while ((reaped = ::waitpid(-1, nullptr, WNOHANG)) > 0) {
+    }
+    return !(reaped < 0 && errno == ECHILD);
+}
+
+sampler::TreeSamplerOptions sampler_options(pid_t adopter) {
+    sampler::TreeSamplerOptions options;
+    options.adopter_pid = adopter;
+    return options;
+}
+
+/// What one watch needs, whichever way the process came to be watched. `adopter` (run only) is our own
+/// pid once we are the target's subreaper: the orphans we take in are watched, and reaped.
 class Watch {
 public:
-    Watch(const WatchOptions& options, pid_t root, RunInfo info, std::unique_ptr<TrackerBridge> tracker)
+    Watch(const WatchOptions& options, pid_t root, RunInfo info, std::unique_ptr<TrackerBridge> tracker, pid_t adopter = 0)
         : options_(options),
-          sampler_(root),
+          adopter_(adopter),
+          sampler_(root, sampler::ProcFs{}, sampler_options(adopter)),
           relay_(options.events_regex),
           status_(options.status_line),
           tracker_(std::move(tracker)) {
@@ -135,6 +154,7 @@ private:
     /// False when the watched tree is gone (nothing to record).
     bool take_sample(double t) {
         SamplePoint sample = sampler_.sample();
+        reap_adopted_orphans();
         // A root that ended (a zombie until we reap it) holds no memory: that is not a sample of it.
         if (sample.processes == 0 || !sampler_.root_alive()) return false;
         sample.t_s = t;
@@ -143,6 +163,16 @@ private:
         writer_->add_sample(sample);
         status_.update(sample);
         return true;
+    }
+
+    /// Orphans re-parented to us that have exited: nobody else will wait for them. The root is left
+    /// to TargetProcess, which needs its exit status.
+    void reap_adopted_orphans() {
+        if (!adopter_) return;
+        for (const auto& process : sampler_.last_processes()) {
+            if (process.ppid == adopter_ && process.pid != sampler_.root_pid() && process.state == 'Z')
+                ::waitpid(process.pid, nullptr, WNOHANG);
+        }
     }
 
     /// Sleeps until `timeout_s`, waking early to pass the target's output through or for a signal.
@@ -182,6 +212,7 @@ private:
     }
 
     const WatchOptions& options_;
+    pid_t adopter_;
     sampler::TreeSampler sampler_;
     launch::OutputRelay relay_;
     StatusLine status_;
@@ -225,13 +256,23 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
         }
     }
     launch::install_stop_signal_handlers();
+    // Descendants whose parent exits (a daemon's double fork, `cmd &` in a script that ends) come to
+    // us instead of to init, so they stay in the watched tree. Without it they would vanish from it.
+    // Only while this run lasts, and only when no process of an earlier run is still our child.
+    const bool subreaper = !live_children_left() && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+    struct SubreaperOff {
+        bool on;
+        ~SubreaperOff() {
+            if (on) ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+        }
+    } subreaper_off{subreaper};
     auto target = launch::TargetProcess::launch(launch_options);
 
     if (options.recording_path.empty()) options.recording_path = default_recording_path(command.front(), target.pid());
     RunInfo info = make_run_info(command, target.pid(), /*attached=*/false, options);
     std::optional<Watch> watch;
     try {
-        watch.emplace(options, target.pid(), info, std::move(tracker));
+        watch.emplace(options, target.pid(), info, std::move(tracker), subreaper ? ::getpid() : 0);
     } catch (...) {
         target.send_signal(SIGTERM);  // we cannot record: do not leave the target running unseen
         target.wait_exit();

@@ -121,6 +121,19 @@ class ProcessTrees(Workdir):
         self.assertGreaterEqual(report["memory"]["max_processes"], 4)
         self.assertGreater(report["memory"]["peak_rss_bytes"], 60 << 20)
 
+    def test_orphaned_descendant_stays_watched(self):
+        # A subshell starts python in the background and exits at once: python is orphaned while the
+        # root still runs. leakscope is the target's subreaper, so python is re-parented to it (not to
+        # init) and its 64 MB stay in the tree until the root ends.
+        script = ("( python3 -c 'import time; b=bytearray(64<<20); time.sleep(3)' & ) ; "
+                  "sleep 2")
+        r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
+                       "--json", self.path("report.json"), "--", "sh", "-c", script])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        report = self.report()
+        self.assertGreaterEqual(report["memory"]["max_processes"], 2)
+        self.assertGreater(report["memory"]["peak_rss_bytes"], 60 << 20)
+
     def test_multithreaded_program(self):
         r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
                        "--json", self.path("report.json"), "--", os.path.join(TESTBIN, "threaded_allocator"), "4", "1.5"])

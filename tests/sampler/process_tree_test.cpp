@@ -48,6 +48,28 @@ TEST(SamplerProcessTree, FindsAllDescendantsThroughEveryThread) {
     EXPECT_FALSE(tree.scans_all_processes());
 }
 
+// `run` is the target's subreaper: the adopter's other children (orphans re-parented to it) belong to
+// the tree, the adopter itself does not. 1 plays the adopter here, 200 the orphan.
+TEST(SamplerProcessTree, AdoptedOrphansJoinTheTree) {
+    ProcFs fs((data_dir() / "fake_tree").string());
+    ProcessTree tree;
+    std::vector<int> pids;
+    tree.discover(fs, 100, pids, /*adopter=*/1);
+    ASSERT_FALSE(pids.empty());
+    EXPECT_EQ(pids.front(), 100);
+    EXPECT_EQ(sorted(pids), (std::vector<int>{100, 101, 102, 103, 104, 200}));
+    tree.discover(fs, 100, pids, /*adopter=*/100);  // the root as its own adopter: nothing more
+    EXPECT_EQ(sorted(pids), (std::vector<int>{100, 101, 102, 103, 104}));
+
+    ScratchCopy scan_root("fake_tree");
+    remove_children_files(scan_root.path());
+    ProcFs scan_fs(scan_root.path().string());
+    ProcessTree scanning;
+    scanning.discover(scan_fs, 100, pids, /*adopter=*/1);
+    EXPECT_TRUE(scanning.scans_all_processes());
+    EXPECT_EQ(sorted(pids), (std::vector<int>{100, 101, 102, 103, 104, 200}));
+}
+
 TEST(SamplerProcessTree, LeafAndWholeSystem) {
     ProcFs fs((data_dir() / "fake_tree").string());
     ProcessTree tree;
