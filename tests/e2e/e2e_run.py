@@ -109,17 +109,21 @@ class RunBasics(Workdir):
 
 
 class ProcessTrees(Workdir):
+    def watch_shell(self, script):
+        """Runs `sh -c script` under leakscope (/proc only, 50 ms) and returns the report's memory."""
+        r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
+                       "--json", self.path("report.json"), "--", "sh", "-c", script])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.report()["memory"]
+
     def test_shell_pipeline_with_children_is_summed(self):
         # Three processes that each hold ~20 MB for a second: the tree's RSS must show all of them.
         script = ("python3 -c 'import time; b=bytearray(20<<20); time.sleep(1.5)' & "
                   "python3 -c 'import time; b=bytearray(20<<20); time.sleep(1.5)' & "
                   "python3 -c 'import time; b=bytearray(20<<20); time.sleep(1.5)' & wait")
-        r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
-                       "--json", self.path("report.json"), "--", "sh", "-c", script])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        report = self.report()
-        self.assertGreaterEqual(report["memory"]["max_processes"], 4)
-        self.assertGreater(report["memory"]["peak_rss_bytes"], 60 << 20)
+        memory = self.watch_shell(script)
+        self.assertGreaterEqual(memory["max_processes"], 4)
+        self.assertGreater(memory["peak_rss_bytes"], 60 << 20)
 
     def test_orphaned_descendant_stays_watched(self):
         # A subshell starts python in the background and exits at once: python is orphaned while the
@@ -127,12 +131,9 @@ class ProcessTrees(Workdir):
         # init) and its 64 MB stay in the tree until the root ends.
         script = ("( python3 -c 'import time; b=bytearray(64<<20); time.sleep(3)' & ) ; "
                   "sleep 2")
-        r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
-                       "--json", self.path("report.json"), "--", "sh", "-c", script])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        report = self.report()
-        self.assertGreaterEqual(report["memory"]["max_processes"], 2)
-        self.assertGreater(report["memory"]["peak_rss_bytes"], 60 << 20)
+        memory = self.watch_shell(script)
+        self.assertGreaterEqual(memory["max_processes"], 2)
+        self.assertGreater(memory["peak_rss_bytes"], 60 << 20)
 
     def test_multithreaded_program(self):
         r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
