@@ -147,6 +147,10 @@ public:
         if (tracker_) {
             for (auto& note : tracker_->notes(end.duration_s, options_.interval_s)) result.notes.push_back(note);
         }
+        if (const std::size_t left = processes_left_running()) {
+            result.notes.push_back(std::to_string(left) + (left == 1 ? " process started by the command was" : " processes started by the command were") +
+                                   " still running when the command exited; the watch ended with the command");
+        }
         return result;
     }
 
@@ -163,6 +167,17 @@ private:
         writer_->add_sample(sample);
         status_.update(sample);
         return true;
+    }
+
+    /// run: descendants still alive after the command exited (they are ours now, as its subreaper).
+    std::size_t processes_left_running() {
+        if (!adopter_) return 0;
+        sampler_.sample();
+        reap_adopted_orphans();
+        std::size_t alive = 0;
+        for (const auto& process : sampler_.last_processes())
+            alive += process.pid != sampler_.root_pid() && process.state != 'Z' && process.state != 'X';
+        return alive;
     }
 
     /// Orphans re-parented to us that have exited: nobody else will wait for them. The root is left

@@ -114,6 +114,7 @@ class ProcessTrees(Workdir):
         r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
                        "--json", self.path("report.json"), "--", "sh", "-c", script])
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.stderr = r.stderr
         return self.report()["memory"]
 
     def test_shell_pipeline_with_children_is_summed(self):
@@ -124,6 +125,7 @@ class ProcessTrees(Workdir):
         memory = self.watch_shell(script)
         self.assertGreaterEqual(memory["max_processes"], 4)
         self.assertGreater(memory["peak_rss_bytes"], 60 << 20)
+        self.assertNotIn("still running", self.stderr)  # `wait`: nothing outlives the command
 
     def test_orphaned_descendant_stays_watched(self):
         # A subshell starts python in the background and exits at once: python is orphaned while the
@@ -134,6 +136,8 @@ class ProcessTrees(Workdir):
         memory = self.watch_shell(script)
         self.assertGreaterEqual(memory["max_processes"], 2)
         self.assertGreater(memory["peak_rss_bytes"], 60 << 20)
+        # python outlives the root by a second: the user is told the watch ended with the command.
+        self.assertIn("1 process started by the command was still running when the command exited", self.stderr)
 
     def test_multithreaded_program(self):
         r = leakscope(["run", "--no-track", "-q", "--interval", "50ms", "-o", self.path("r.lks"),
