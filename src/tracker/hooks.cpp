@@ -53,12 +53,20 @@ __attribute__((noinline)) void* record_in_core(void* p, std::size_t size) {
     return p;
 }
 
+/// The totals of an unsampled block, in this thread's own slot: all the fast paths write.
+inline void count_unsampled_allocation(ThreadSlot* slot, std::size_t usable_bytes) {
+    bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
+    bump(slot->allocations, 1);
+}
+
+inline void count_unsampled_free(ThreadSlot* slot, std::size_t usable_bytes) {
+    bump(slot->live_heap_bytes, -static_cast<std::int64_t>(usable_bytes));
+    bump(slot->frees, 1);
+}
+
 /// An unsampled block when the allocator is not glibc's (its usable size costs a call).
-__attribute__((noinline)) void* count_allocation_other_allocator(void* p) {
-    if (ThreadSlot* slot = fast_path_slot()) {
-        bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_size(p)));
-        bump(slot->allocations, 1);
-    }
+__attribute__((noinline)) void* count_allocation_other_allocator(void* p, ThreadSlot* slot) {
+    count_unsampled_allocation(slot, usable_size(p));
     return p;
 }
 
@@ -69,16 +77,14 @@ inline void* count_in_sampling_mode(void* p, std::size_t size) {
     std::int64_t left = ts.bytes_until_sample - static_cast<std::int64_t>(size);
     if (__builtin_expect(!p || !slot || left <= 0, 0)) return record_in_core(p, size);  // sampled, failed, or unset
     ts.bytes_until_sample = left;
-    if (__builtin_expect(!g_glibc_chunk_headers, 0)) return count_allocation_other_allocator(p);
-    bump(slot->live_heap_bytes, static_cast<std::int64_t>(glibc_usable_size(p)));
-    bump(slot->allocations, 1);
+    if (__builtin_expect(!g_glibc_chunk_headers, 0)) return count_allocation_other_allocator(p, slot);
+    count_unsampled_allocation(slot, glibc_usable_size(p));
     return p;
 }
 
 /// The free of an unsampled block when the allocator is not glibc's.
 __attribute__((noinline)) void free_other_allocator(void* p, ThreadSlot* slot) {
-    bump(slot->live_heap_bytes, -static_cast<std::int64_t>(usable_size(p)));
-    bump(slot->frees, 1);
+    count_unsampled_free(slot, usable_size(p));
     g_real.free(p);
 }
 
@@ -178,8 +184,7 @@ inline void delete_block(void* p) {
             if (__builtin_expect(!g_glibc_chunk_headers, 0)) return free_other_allocator(p, slot);
             // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
             // reused address), so that the free itself is a tail call.
-            bump(slot->live_heap_bytes, -static_cast<std::int64_t>(glibc_usable_size(p)));
-            bump(slot->frees, 1);
+            count_unsampled_free(slot, glibc_usable_size(p));
             return g_real.free(p);
         }
     }

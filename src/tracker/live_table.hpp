@@ -61,7 +61,6 @@ private:
     static constexpr std::size_t kShards = 64;
     static constexpr std::size_t kFilterSize = 1 << 14;
     static constexpr std::size_t kFilterLocks = 64;
-    std::atomic<std::uint64_t> filter_bits_[kFilterSize / 64]{};
     Shard shards_[kShards];
     bool use_filter_ = false;
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
@@ -71,6 +70,7 @@ private:
     // the bit is never clear while an entry is in its slot. A count that reaches 255 sticks there
     // (its bit reads "maybe" forever): slower, never wrong.
     std::uint8_t filter_counts_[kFilterSize]{};
+    std::atomic<std::uint64_t> filter_bits_[kFilterSize / 64]{};
     SpinLock filter_locks_[kFilterLocks];
 };
 

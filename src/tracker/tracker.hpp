@@ -49,8 +49,8 @@ struct Tracker {
     /// the same cache line), set once after `state` becomes kActive.
     std::atomic<bool> sampling_active{false};
     Config config;
-    LiveTable live;
     StackDepot stacks;
+    LiveTable live;
     MappedRegions mapped;
     /// Totals of threads that have no counter slot of their own (see thread_counters.hpp).
     TotalsShard shared_totals;
