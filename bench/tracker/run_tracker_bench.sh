@@ -38,6 +38,7 @@ echo "== 1. 2 threads x $OPS operations, $REPEATS interleaved repeats: wall and 
 # which unpaired medians of times mix into the ratios).
 : > "$WORK/plain"; : > "$WORK/full"; : > "$WORK/sampled"; : > "$WORK/heaptrack"
 : > "$WORK/full.ratio"; : > "$WORK/sampled.ratio"; : > "$WORK/heaptrack.ratio"
+: > "$WORK/preload"; : > "$WORK/preload.ratio"
 paired() {  # name command...: one untracked run, then the variant; appends times and ratios
   local name=$1 base variant
   shift
@@ -51,6 +52,8 @@ BASELINE=(); BASELINE_NAME=plain
 for ((i = 0; i < REPEATS; i++)); do
   paired full "$RUN" -- "$CHURN" 2 "$OPS"
   paired sampled "$RUN" --sample-bytes 524288 -- "$CHURN" 2 "$OPS"
+  # The floor under any tracking: the library preloaded but not configured, its hooks only forwarding.
+  paired preload env LD_PRELOAD="$BUILD/lib/libleakscope_tracker.so" "$CHURN" 2 "$OPS"
   if [[ -n $HEAPTRACK ]]; then
     paired heaptrack "$HEAPTRACK" -o "$WORK/ht.$i" "$CHURN" 2 "$OPS"
     rm -f "$WORK"/ht.*
@@ -63,6 +66,7 @@ row() {  # name file
 }
 row "full tracking" full
 row "sampled 512 KiB" sampled
+row "preload only" preload
 if [[ -n $HEAPTRACK ]]; then row heaptrack heaptrack; else echo "heaptrack          (not installed)"; fi
 # The reference the issue quotes: jemalloc's own sampled heap profiling at the same mean (2^19 bytes)
 # over plain jemalloc, the same program, paired the same way (Debian's libjemalloc2 has profiling).
