@@ -53,6 +53,10 @@ struct Options {
 struct Diagnosis {
     Pattern pattern = Pattern::insufficient_data;
     bool leak = false;
+    /// false when the run cannot yet separate a slow leak from a warm-up still settling or from noise:
+    /// leak is then false and watch_more_s says how much longer to watch for a decision.
+    bool decided = true;
+    std::optional<double> watch_more_s;
     Severity severity = Severity::none;
     double confidence = 0;  ///< 0..1
     std::string summary;    ///< one or two plain sentences
@@ -60,6 +64,11 @@ struct Diagnosis {
     // Growth.
     double warmup_bytes = 0;      ///< one-time growth before steady state
     double warmup_end_s = 0;      ///< when steady state began
+    /// A warm-up still decelerating at the end of the run: the level it levels off at (a saturating
+    /// curve fitted to the growth), so the report can say "settling toward ~24 MB".
+    std::optional<double> settling_toward_bytes;
+    /// Growth that began late (flat, then a steady climb): when it began. The rate is measured from here.
+    std::optional<double> onset_s;
     double steady_rate_bytes_per_s = 0;
     double rate_ci_low_bytes_per_s = 0;
     double rate_ci_high_bytes_per_s = 0;

@@ -17,6 +17,8 @@ json optional_number(const std::optional<double>& value) {
 json diagnosis_json(const diagnosis::Diagnosis& d) {
     return {
         {"leak", d.leak},
+        {"decided", d.decided},
+        {"watch_more_s", optional_number(d.watch_more_s)},
         {"pattern", diagnosis::to_string(d.pattern)},
         {"severity", diagnosis::to_string(d.severity)},
         {"confidence", d.confidence},
@@ -125,6 +127,8 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"metric", analysis.process.metric},
         {"warmup_bytes", verdict.warmup_bytes},
         {"warmup_end_s", verdict.warmup_end_s},
+        {"settling_toward_bytes", optional_number(verdict.settling_toward_bytes)},
+        {"onset_s", optional_number(verdict.onset_s)},
         {"steady_rate_bytes_per_s", verdict.steady_rate_bytes_per_s},
         {"rate_ci_low_bytes_per_s", verdict.rate_ci_low_bytes_per_s},
         {"rate_ci_high_bytes_per_s", verdict.rate_ci_high_bytes_per_s},
@@ -150,6 +154,8 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"target", target},
         {"verdict",
          {{"leak", verdict.leak},
+          {"decided", verdict.decided},
+          {"watch_more_s", optional_number(verdict.watch_more_s)},
           {"pattern", diagnosis::to_string(verdict.pattern)},
           {"severity", diagnosis::to_string(verdict.severity)},
           {"confidence", verdict.confidence},
