@@ -7,6 +7,8 @@
 
 #include "diagnosis/cycles.hpp"
 #include "diagnosis/grid.hpp"
+#include "diagnosis/growth_shape.hpp"
+#include "diagnosis/undecided.hpp"
 #include "diagnosis/mann_kendall.hpp"
 #include "diagnosis/periodicity.hpp"
 #include "diagnosis/robust_stats.hpp"
@@ -185,11 +187,17 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         if (staircase.detected) {
             growth_shape = Pattern::staircase_growth;
             facts.steps = staircase.steps;
+        } else if (const Onset onset = find_onset(steady.x, steady.y, options.confidence_level); onset.detected) {
+            // Flat, then a steady climb: a leak that started late, measured from where it started
+            // (a line through the flat part would halve its rate).
+            Steady climb = slice(steady, onset.index, steady.x.size());
+            rate = robust_slope(climb, options.confidence_level);
+            d.onset_s = steady.x[onset.index];
         } else if (is_accelerating(steady, options.confidence_level, recent)) {
-            // A leak that starts late (flat, then a steady climb) is not acceleration: when the middle
-            // third already climbs nearly as fast as the last one, growth has settled into one rate,
-            // and today's rate is the last half's. Quadratic or exponential growth keeps speeding up
-            // (middle/last slope 0.6 or less) and stays accelerating.
+            // A leak that starts late but more gradually than a hinge: when the middle third already
+            // climbs nearly as fast as the last one, growth has settled into one rate, and today's
+            // rate is the last half's. Quadratic or exponential growth keeps speeding up (middle/last
+            // slope 0.6 or less) and stays accelerating.
             const std::size_t n = steady.x.size();
             Steady middle_third = slice(steady, n / 3, 2 * n / 3);
             const SlopeEstimate middle = robust_slope(middle_third, options.confidence_level);
@@ -202,26 +210,32 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             }
         }
     }
-    // Growth that fades out after a warm-up is the warm-up's tail (a cache filling ever more slowly),
-    // not growth that continues: when the second half of the steady part climbs at under a third of
-    // the first half's pace and not significantly, steady state begins at the midpoint.
-    if (facts.significant && warmup.end_index > 0 && growth_shape == Pattern::linear_growth && steady.x.size() >= 20) {
-        const std::size_t half = steady.x.size() / 2;
-        Steady first{{steady.x.begin(), steady.x.begin() + static_cast<std::ptrdiff_t>(half)},
-                     {steady.y.begin(), steady.y.begin() + static_cast<std::ptrdiff_t>(half)}, {}};
-        Steady second{{steady.x.begin() + static_cast<std::ptrdiff_t>(half), steady.x.end()},
-                      {steady.y.begin() + static_cast<std::ptrdiff_t>(half), steady.y.end()}, {}};
-        const SlopeEstimate early = robust_slope(first, options.confidence_level);
-        const SlopeEstimate late = robust_slope(second, options.confidence_level);
-        if (late.slope < early.slope / 3 && late.ci_low <= 0) {
-            rate = late;
-            facts.significant = false;
-            d.warmup_end_s = second.x.front();
-            d.trend_p_value = mann_kendall(second.x, second.y).p_value;
+    // Growth that keeps slowing down is a warm-up still settling (a cache filling ever more slowly),
+    // not growth that continues: its steady part decelerates and a saturating curve fits it far better
+    // than a line. Judged on the steady part only, so a warm-up followed by a slow leak is not it.
+    bool settling = false;
+    if (facts.significant && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
+        const Saturation saturation = fit_saturation(steady.x, steady.y, options.confidence_level);
+        if (saturation.detected) {
+            settling = true;
+            const std::size_t n = steady.x.size();
+            Steady last_third = slice(steady, n - n / 3, n);
+            rate = robust_slope(last_third, options.confidence_level);  // today's pace, not the average
+            d.settling_toward_bytes = saturation.asymptote;
+            d.warmup_bytes = std::max(0.0, saturation.asymptote - floor.front());
+            d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
         }
     }
     facts.above_practical_floor = rate.slope >= practical_floor;
-    const bool growing = facts.significant && rate.slope > 0 && facts.above_practical_floor;
+    const bool significant_growth = !settling && facts.significant && rate.slope > 0 && facts.above_practical_floor;
+    // Significant growth still too small to tell from a warm-up's tail or from noise: undecided.
+    const double steady_span_s = steady.x.empty() ? 0 : steady.x.back() - d.onset_s.value_or(steady.x.front());
+    if (significant_growth)
+        d.watch_more_s = watch_more_before_deciding({.rate = rate, .span_s = steady_span_s, .level_bytes = steady_level,
+                                                     .warmup_bytes = d.warmup_bytes, .warmup_duration_s = d.warmup_end_s - clean.t.front()});
+    d.decided = !d.watch_more_s;
+    const bool growing = significant_growth && d.decided;
+    facts.settling = settling;
 
     // 6. The pattern.
     if (cycles.kind == CycleKind::sawtooth) {
@@ -230,7 +244,9 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         d.pattern = Pattern::periodic_spikes;
     } else if (growing) {
         d.pattern = growth_shape;
-    } else if (warmup.end_index > 0) {
+    } else if (significant_growth) {
+        d.pattern = growth_shape;  // undecided: the shape seen so far
+    } else if (warmup.end_index > 0 || settling) {
         d.pattern = Pattern::warmup_plateau;
     } else {
         d.pattern = Pattern::stable;
@@ -239,7 +255,8 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     d.steady_rate_bytes_per_s = rate.slope;
     d.rate_ci_low_bytes_per_s = rate.ci_low;
     d.rate_ci_high_bytes_per_s = rate.ci_high;
-    d.fit_intercept_bytes = rate.intercept + rate.slope * d.warmup_end_s;
+    const double fit_start_s = d.onset_s.value_or(d.warmup_end_s);
+    d.fit_intercept_bytes = rate.intercept + rate.slope * fit_start_s;
     d.baseline_bytes = d.fit_intercept_bytes;
 
     // 7. Per event: the same robust slope against the work counter instead of time.
@@ -273,7 +290,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     project(d, growing, peaks, clean.t.front(), clean.value_max.empty() ? clean.value : clean.value_max, options.limit_bytes);
     bound_unbounded_interval(d, clean);
     d.severity = grade(d, growing, steady_level);
-    d.confidence = confidence_of(d, growing, rate.ci_high < practical_floor, steady.x.size());
+    d.confidence = d.decided ? confidence_of(d, growing, rate.ci_high < practical_floor, steady.x.size()) : 0.5;
     d.summary = summarize(d, facts);
     result.growing = growing;
     return result;

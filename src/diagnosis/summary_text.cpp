@@ -50,11 +50,35 @@ std::string projection_sentence(const Diagnosis& d) {
     return "";
 }
 
+std::string watch_more(const Diagnosis& d) {
+    return d.watch_more_s ? fmt::format("watch at least {} more", format_duration(*d.watch_more_s)) : std::string("watch longer");
+}
+
+// Significant growth that is still too small to decide on (see undecided.hpp).
+std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
+    if (d.warmup_bytes > 0)
+        return fmt::format("Growing {} after a one-time warm-up of {}; too early to tell a slow leak from a warm-up "
+                           "still settling: {}.",
+                           format_rate(d.steady_rate_bytes_per_s), format_bytes(d.warmup_bytes), watch_more(d));
+    return fmt::format("Growing {} at about {}, a fraction of a percent over the run: too little yet to tell a slow "
+                       "leak from a level still drifting: {}.",
+                       format_rate(d.steady_rate_bytes_per_s), format_bytes(facts.level_bytes), watch_more(d));
+}
+
+std::string since_onset(const Diagnosis& d, const SummaryFacts& facts) {
+    return d.onset_s ? fmt::format(" since {} (flat before)", format_duration(*d.onset_s - facts.start_t_s)) : std::string{};
+}
+
 std::string every(const Diagnosis& d) { return d.period_s ? fmt::format(" every {}", format_duration(*d.period_s)) : std::string{}; }
 
 }  // namespace
 
 std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
+    if (!d.decided) return undecided_summary(d, facts) + projection_sentence(d);
+    if (facts.settling && d.settling_toward_bytes)
+        return fmt::format("Warm-up still settling: {} so far, slowing down toward about {} (now {}): no leak.{}",
+                           format_bytes(d.warmup_bytes), format_bytes(*d.settling_toward_bytes),
+                           format_rate(d.steady_rate_bytes_per_s, true), projection_sentence(d));
     switch (d.pattern) {
         case Pattern::insufficient_data:
             return fmt::format("Only {} usable samples over {}: not enough data to tell growth from noise "
@@ -79,7 +103,8 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
                                flat_qualifier(d, facts), projection_sentence(d));
         }
         case Pattern::linear_growth:
-            return fmt::format("Leak: steady growth of {}{}.{}", rate_with_interval(d), warmup_clause(d, facts), projection_sentence(d));
+            return fmt::format("Leak: steady growth of {}{}{}.{}", rate_with_interval(d), since_onset(d, facts), warmup_clause(d, facts),
+                               projection_sentence(d));
         case Pattern::staircase_growth:
             return fmt::format("Leak: grows in {} steps that never come back down, {} on average{}.{}", facts.steps,
                                rate_with_interval(d), warmup_clause(d, facts), projection_sentence(d));

@@ -20,6 +20,7 @@ struct SummaryFacts {
     double cycle_amplitude = 0;     ///< sawtooth/spike height
     std::size_t steps = 0;          ///< staircase steps
     std::optional<double> live_heap_rate;  ///< fragmentation: the heap's own rate
+    bool settling = false;          ///< a warm-up still slowing down toward settling_toward_bytes
 };
 
 std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);

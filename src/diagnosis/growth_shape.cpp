@@ -1,0 +1,127 @@
+#include "diagnosis/growth_shape.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "diagnosis/steady_state.hpp"
+
+namespace leakscope::diagnosis::detail {
+namespace {
+
+/// Ordinary least squares of y on one regressor u: intercept, coefficient and the residual sum.
+struct LineFit {
+    double intercept = 0, coefficient = 0, sse = std::numeric_limits<double>::infinity();
+};
+template <typename Regressor>
+LineFit least_squares(std::span<const double> y, std::size_t begin, std::size_t end, Regressor&& u) {
+    const double n = static_cast<double>(end - begin);
+    double u_mean = 0, y_mean = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        u_mean += u(i);
+        y_mean += y[i];
+    }
+    u_mean /= n;
+    y_mean /= n;
+    double suy = 0, suu = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        suy += (u(i) - u_mean) * (y[i] - y_mean);
+        suu += (u(i) - u_mean) * (u(i) - u_mean);
+    }
+    LineFit fit;
+    if (!(suu > 0)) return fit;
+    fit.coefficient = suy / suu;
+    fit.intercept = y_mean - fit.coefficient * u_mean;
+    fit.sse = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        const double r = y[i] - (fit.intercept + fit.coefficient * u(i));
+        fit.sse += r * r;
+    }
+    return fit;
+}
+
+SlopeEstimate part_slope(std::span<const double> x, std::span<const double> y, std::size_t begin, std::size_t end,
+                         double confidence) {
+    Steady part;
+    part.x.assign(x.begin() + static_cast<std::ptrdiff_t>(begin), x.begin() + static_cast<std::ptrdiff_t>(end));
+    part.y.assign(y.begin() + static_cast<std::ptrdiff_t>(begin), y.begin() + static_cast<std::ptrdiff_t>(end));
+    return robust_slope(part, confidence);
+}
+
+// A curve must explain the data far better than a line before it is believed: half the residual sum.
+constexpr double kBetterFit = 0.5;
+
+}  // namespace
+
+// Deceleration is judged on slopes (first and last third, each with its autocorrelation-widened
+// interval), the level it settles at on the fitted curve. A slow leak after a warm-up climbs as fast
+// at the end as at the start of its steady part, so only a warm-up's tail passes both tests.
+Saturation fit_saturation(std::span<const double> x, std::span<const double> y, double confidence) {
+    Saturation result;
+    const std::size_t n = x.size();
+    if (n < 15) return result;
+    const auto [low, high] = std::minmax_element(y.begin(), y.end());
+    if (!(*high > *low)) return result;
+    // The climb starts where the series first leaves its starting level (an idle start is not part of it).
+    std::size_t start = 0;
+    while (start + 1 < n && y[start + 1] <= y[0] + 0.05 * (*high - y[0])) ++start;
+    if (n - start < 15) return result;
+    const double span_s = x[n - 1] - x[start];
+    if (!(span_s > 0)) return result;
+
+    const std::size_t third = (n - start) / 3;
+    const SlopeEstimate first = part_slope(x, y, start, start + third, confidence);
+    const SlopeEstimate last = part_slope(x, y, n - third, n, confidence);
+    const bool decelerating = first.slope > 0 && last.slope < first.slope / 3 && last.ci_high < first.ci_low;
+    if (!decelerating) return result;
+
+    LineFit best;
+    double best_tau = 0;
+    for (int k = 0; k < 48; ++k) {
+        const double tau = span_s * 0.01 * std::pow(300.0, k / 47.0);  // 0.01 to 3 times the span
+        const LineFit fit = least_squares(y, start, n, [&](std::size_t i) { return std::exp(-(x[i] - x[start]) / tau); });
+        if (fit.sse < best.sse) {
+            best = fit;
+            best_tau = tau;
+        }
+    }
+    const LineFit line = least_squares(y, start, n, [&](std::size_t i) { return x[i]; });
+    // y = intercept + coefficient * exp(...): a rise toward the intercept has a negative coefficient.
+    const double rise = -best.coefficient;
+    result.asymptote = best.intercept;
+    result.rise = rise;
+    result.tau_s = best_tau;
+    result.t0_s = x[start];
+    result.done_fraction = best_tau > 0 ? 1 - std::exp(-span_s / best_tau) : 0;
+    result.detected = rise > 0 && best.sse < kBetterFit * line.sse && result.done_fraction >= 0.75;
+    return result;
+}
+
+// A hinge: flat until x[k], then a line. Its break is searched over the middle 80% of the points;
+// it must fit far better than one line, the part before must be flat next to the climb after, and the
+// climb must be significant on its own.
+Onset find_onset(std::span<const double> x, std::span<const double> y, double confidence) {
+    Onset onset;
+    const std::size_t n = x.size();
+    if (n < 20) return onset;
+    const LineFit line = least_squares(y, 0, n, [&](std::size_t i) { return x[i]; });
+    LineFit best;
+    std::size_t best_k = 0;
+    const std::size_t step = std::max<std::size_t>(1, n / 60);
+    for (std::size_t k = n / 10; k <= 8 * n / 10; k += step) {
+        const LineFit fit = least_squares(y, 0, n, [&](std::size_t i) { return std::max(0.0, x[i] - x[k]); });
+        if (fit.sse < best.sse) {
+            best = fit;
+            best_k = k;
+        }
+    }
+    if (!(best.coefficient > 0) || !(best.sse < kBetterFit * line.sse)) return onset;
+    const SlopeEstimate before = part_slope(x, y, 0, best_k, confidence);
+    const SlopeEstimate after = part_slope(x, y, best_k, n, confidence);
+    if (!(after.ci_low > 0) || std::fabs(before.slope) > 0.15 * after.slope) return onset;
+    onset.detected = true;
+    onset.index = best_k;
+    return onset;
+}
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,33 @@
+// Shapes of growth that one straight line misreads: a warm-up still settling (growth that keeps
+// slowing down toward a level) and growth that began late (flat, then a steady climb). A line through
+// the first calls the slow tail a leak; a line through the second halves the rate of a real one.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+namespace leakscope::diagnosis::detail {
+
+/// y(t) = asymptote - rise * exp(-(t - t0) / tau), fitted by least squares (tau by search).
+struct Saturation {
+    bool detected = false;   ///< decelerates clearly and the curve fits far better than a line
+    double asymptote = 0;    ///< where it levels off
+    double rise = 0;         ///< asymptote - value at t0
+    double tau_s = 0;
+    double t0_s = 0;
+    double done_fraction = 0;  ///< share of the rise reached by the last point
+};
+
+/// x, y: the floor of the growth (warm-up and steady part), oldest first.
+Saturation fit_saturation(std::span<const double> x, std::span<const double> y, double confidence);
+
+/// Growth that began at `index`: before it the series is flat, after it a steady line.
+struct Onset {
+    bool detected = false;
+    std::size_t index = 0;  ///< first point of the climb
+};
+
+/// x, y: the steady part, oldest first. Needs at least 20 points.
+Onset find_onset(std::span<const double> x, std::span<const double> y, double confidence);
+
+}  // namespace leakscope::diagnosis::detail
