@@ -95,13 +95,31 @@ struct Diagnosis {
 /// Diagnoses one gauge.
 Diagnosis diagnose(const Series& series, const Options& options = {});
 
-/// Diagnoses a process: RSS plus, when the tracker ran, the live heap and mapped bytes. The verdict
-/// rests on the live heap when known; RSS that grows while the heap does not is `fragmentation`.
+/// Diagnoses a process: RSS plus, when the tracker ran, the live heap, mapped bytes and the
+/// allocator's own figures. The verdict rests on the live heap when it explains the growth; RSS growth
+/// it does not explain is fragmentation only when the allocator's free-but-kept bytes show it, and
+/// otherwise growth outside the malloc heap, judged from RSS.
 struct ProcessSeries {
     Series rss;
-    std::optional<Series> live_heap;  ///< same t_s as rss
-    std::optional<Series> mapped;     ///< same t_s as rss
+    std::optional<Series> live_heap;  ///< live heap + tracked anonymous mappings; may start later than rss
+    std::optional<Series> mapped;     ///< same t_s as live_heap
+    std::optional<Series> allocator_footprint;  ///< bytes the allocator holds from the OS (same t_s as live_heap)
+    std::optional<Series> allocator_free;       ///< of those, free but kept (same t_s as live_heap)
+    std::optional<Series> threads;    ///< thread count across the tree (same t_s as rss)
+    std::optional<Series> anon_rss;   ///< anonymous resident bytes (same t_s as rss)
+    std::optional<Series> file_rss;   ///< file-backed resident bytes (same t_s as rss)
 };
+
+/// What RSS growth that the verdict had to explain turned out to be.
+enum class RssGrowth {
+    none,               ///< RSS does not grow (or the heap's own growth is the verdict)
+    heap_in_steps,      ///< the live heap gained as much, in steps too coarse for its own trend
+    allocator_retains,  ///< the allocator's free-but-kept bytes grow: fragmentation
+    within_allocator,   ///< RSS fills memory the allocator already held: bounded by its footprint
+    outside_heap,       ///< neither the heap nor the allocator: thread stacks, mappings, a JIT's or GC's heap
+};
+std::string_view to_string(RssGrowth growth);
+
 struct ProcessDiagnosis {
     Diagnosis verdict;      ///< the one the report leads with
     std::string metric;     ///< "live_heap" or "rss" (or "pss"): the series the verdict rests on
@@ -110,8 +128,11 @@ struct ProcessDiagnosis {
     /// RSS growth explained by its parts over the steady state (bytes/s), when the heap is known.
     struct Decomposition {
         double rss_rate = 0, live_heap_rate = 0, mapped_rate = 0, allocator_retained_rate = 0;
+        bool allocator_measured = false;  ///< allocator_retained_rate from the allocator, not a residual
     };
     std::optional<Decomposition> decomposition;
+    RssGrowth rss_growth = RssGrowth::none;
+    std::string rss_growth_where;  ///< for outside_heap: what grew (threads, anonymous or file-backed memory)
 };
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options = {});
 

@@ -43,3 +43,18 @@ std::optional<Pattern> pattern_from_string(std::string_view text) {
 }
 
 }  // namespace leakscope::diagnosis
+
+namespace leakscope::diagnosis {
+
+std::string_view to_string(RssGrowth growth) {
+    switch (growth) {
+        case RssGrowth::none: return "none";
+        case RssGrowth::heap_in_steps: return "heap_in_steps";
+        case RssGrowth::allocator_retains: return "allocator_retains";
+        case RssGrowth::within_allocator: return "within_allocator";
+        case RssGrowth::outside_heap: return "outside_heap";
+    }
+    return "none";
+}
+
+}  // namespace leakscope::diagnosis

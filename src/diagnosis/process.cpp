@@ -1,23 +1,54 @@
-// diagnose_process: RSS plus, when the tracker ran, the live heap and mapped bytes. The verdict rests
-// on the live heap when known (it is what the program holds); RSS that grows while the heap does not
-// is the allocator keeping freed memory: fragmentation, named as such and not called a leak.
+// diagnose_process: RSS plus, when the tracker ran, the live heap, mapped bytes and the allocator's
+// own figures. The tracker's evidence may only add to what RSS says: the heap's verdict leads when
+// the heap grows or RSS does not, and RSS growth the heap does not explain is explained from the
+// allocator's figures when there are any (fragmentation, or pages of memory the allocator already
+// held), and otherwise judged from RSS as growth outside the malloc heap — never "not a leak".
+#include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 #include <stdexcept>
 
 #include "diagnosis/classify.hpp"
+#include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/severity_projection.hpp"
+#include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis {
 namespace {
 
-// Fragmentation needs RSS growth the heap does not explain: the heap itself not growing, or growing
-// at under a quarter of the RSS rate.
-constexpr double kHeapShareForLeak = 0.25;
-
-void require_same_grid(const Series& part, const Series& rss, const char* name) {
-    if (part.t_s.size() != rss.t_s.size())
-        throw std::invalid_argument(std::string("diagnose_process: ") + name + " must be sampled at the same times as rss");
+void require_same_grid(const Series& part, const Series& reference, const char* name, const char* reference_name) {
+    if (part.t_s.size() != reference.t_s.size())
+        throw std::invalid_argument(std::string("diagnose_process: ") + name + " must be sampled at the same times as " + reference_name);
 }
+
+double front_or(const std::vector<double>& values, double fallback) { return values.empty() ? fallback : values.front(); }
+
+// The limit is on RSS: a verdict taken from another series gets RSS's projection, or, when RSS itself
+// is not (yet) seen to grow, the verdict's rate projected from RSS's peaks.
+void project_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, const Series& rss_series, bool growing) {
+    verdict.limit_bytes = rss.diagnosis.limit_bytes;
+    verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
+    verdict.restart_interval_s = rss.diagnosis.restart_interval_s;
+    verdict.fraction_of_samples_near_limit = rss.diagnosis.fraction_of_samples_near_limit;
+    if (!growing || verdict.time_to_limit_s || !verdict.limit_bytes || rss_series.value.empty()) return;
+    const std::vector<double>& peaks = rss_series.value_max.empty() ? rss_series.value : rss_series.value_max;
+    detail::PeakLine line;
+    const std::size_t tail = std::max<std::size_t>(1, peaks.size() / 20);
+    line.at_end = *std::max_element(peaks.end() - static_cast<std::ptrdiff_t>(tail), peaks.end());
+    line.at_steady_start = detail::level_near(rss_series, verdict.warmup_end_s, 0.0);
+    detail::project(verdict, true, line, front_or(rss_series.t_s, 0), peaks, verdict.limit_bytes);
+}
+
+// Fragmentation is the allocator's doing, not the program's: it can hurt (the projection stays), but
+// it is never graded as a leak would be.
+Severity fragmentation_severity(const Diagnosis& d) {
+    if (d.fraction_of_samples_near_limit >= 0.8) return Severity::high;
+    if (d.time_to_limit_s && *d.time_to_limit_s < 86400.0) return Severity::high;
+    if (d.time_to_limit_s && *d.time_to_limit_s < 7 * 86400.0) return Severity::medium;
+    return Severity::low;
+}
+
+std::string gain_text(double bytes) { return (bytes >= 0 ? "+" : "") + format_bytes(bytes); }
 
 }  // namespace
 
@@ -28,8 +59,11 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     result.verdict = rss.diagnosis;
     result.metric = "rss";
     if (!series.live_heap) return result;
-    require_same_grid(*series.live_heap, series.rss, "live_heap");
-    if (series.mapped) require_same_grid(*series.mapped, series.rss, "mapped");
+    if (series.mapped) require_same_grid(*series.mapped, *series.live_heap, "mapped", "live_heap");
+    if (series.allocator_footprint) require_same_grid(*series.allocator_footprint, *series.live_heap, "allocator_footprint", "live_heap");
+    if (series.allocator_free) require_same_grid(*series.allocator_free, *series.live_heap, "allocator_free", "live_heap");
+    for (const auto* part : {&series.threads, &series.anon_rss, &series.file_rss})
+        if (*part) require_same_grid(**part, series.rss, "threads/anon_rss/file_rss", "rss");
 
     // The heap has no limit of its own: the limit applies to RSS, so the projection comes from RSS.
     Options heap_options = options;
@@ -42,32 +76,84 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     parts.rss_rate = rss.diagnosis.steady_rate_bytes_per_s;
     parts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;
     if (series.mapped) parts.mapped_rate = diagnose(*series.mapped, heap_options).steady_rate_bytes_per_s;
-    // What RSS gained that neither the live heap nor other mappings account for: pages the allocator
-    // holds for freed blocks (fragmentation, arenas, caches).
-    parts.allocator_retained_rate = parts.rss_rate - parts.live_heap_rate - parts.mapped_rate;
+    if (series.allocator_free) {
+        parts.allocator_retained_rate = diagnose(*series.allocator_free, heap_options).steady_rate_bytes_per_s;
+        parts.allocator_measured = true;
+    } else {
+        // Without the allocator's figures: what RSS gained that neither the heap nor mappings account for.
+        parts.allocator_retained_rate = parts.rss_rate - parts.live_heap_rate - parts.mapped_rate;
+    }
     result.decomposition = parts;
 
-    const bool heap_explains_growth = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareForLeak * parts.rss_rate;
-    if (rss.growing && !heap_explains_growth) {
-        Diagnosis verdict = rss.diagnosis;
-        verdict.pattern = Pattern::fragmentation;
-        verdict.leak = false;
-        detail::SummaryFacts facts = rss.facts;
-        facts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;
-        verdict.summary = detail::summarize(verdict, facts);
-        result.verdict = verdict;
-        result.metric = "rss";
-        return result;
-    }
     Diagnosis verdict = heap.diagnosis;
-    // When it hurts is a question about RSS (the limit is on RSS): take RSS's projection.
-    verdict.limit_bytes = rss.diagnosis.limit_bytes;
-    verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
-    verdict.restart_interval_s = rss.diagnosis.restart_interval_s;
-    verdict.fraction_of_samples_near_limit = rss.diagnosis.fraction_of_samples_near_limit;
-    if (static_cast<int>(rss.diagnosis.severity) > static_cast<int>(verdict.severity)) verdict.severity = rss.diagnosis.severity;
-    result.verdict = verdict;
     result.metric = "live_heap";
+    // A heap series that began after RSS (the tracker's first report came late) misses the start of
+    // the warm-up: RSS saw it whole.
+    const bool heap_started_late = front_or(series.live_heap->t_s, 0) > front_or(series.rss.t_s, 0) + 0.5;
+    if (heap_started_late && !heap.growing && rss.diagnosis.warmup_bytes > verdict.warmup_bytes && !rss.growing) {
+        verdict.warmup_bytes = rss.diagnosis.warmup_bytes;
+        verdict.warmup_end_s = std::max(verdict.warmup_end_s, rss.diagnosis.warmup_end_s);
+        if (verdict.pattern == Pattern::stable) verdict.pattern = Pattern::warmup_plateau;
+        detail::SummaryFacts facts = heap.facts;
+        facts.start_t_s = front_or(series.rss.t_s, facts.start_t_s);
+        verdict.summary = detail::summarize(verdict, facts);
+    }
+
+    if (rss.growing && !heap.growing && heap.diagnosis.decided) {
+        // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
+        const double from_s = std::max(rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s),
+                                       heap.diagnosis.warmup_bytes > 0 ? heap.diagnosis.warmup_end_s : -INFINITY);
+        const detail::RssExplanation why = detail::explain_rss_growth(series, from_s, series.rss.t_s.back());
+        result.rss_growth = why.growth;
+        result.rss_growth_where = why.where;
+        switch (why.growth) {
+            case RssGrowth::none:
+                break;
+            case RssGrowth::heap_in_steps:
+                // The heap holds the growth but in steps too coarse for its own trend (a container
+                // doubling its capacity): RSS measures the rate, the heap says where it is.
+                verdict = rss.diagnosis;
+                result.metric = "rss";
+                verdict.summary += fmt::format(" The live heap holds it: {} over the same time, in steps.", gain_text(why.heap_gain));
+                break;
+            case RssGrowth::allocator_retains: {
+                verdict = rss.diagnosis;
+                verdict.pattern = Pattern::fragmentation;
+                verdict.leak = false;
+                verdict.severity = fragmentation_severity(verdict);
+                detail::SummaryFacts facts = rss.facts;
+                facts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;
+                verdict.summary = detail::summarize(verdict, facts) +
+                                  fmt::format(" The allocator's free-but-kept memory grew {} and its footprint {}.",
+                                              gain_text(why.allocator_free_gain), gain_text(why.allocator_footprint_gain));
+                result.metric = "rss";
+                break;
+            }
+            case RssGrowth::within_allocator:
+                verdict.summary += fmt::format(" RSS rose {} into memory the allocator already held free (its footprint did not "
+                                               "grow): bounded by it.",
+                                               gain_text(why.rss_gain));
+                break;
+            case RssGrowth::outside_heap:
+                verdict = rss.diagnosis;
+                result.metric = "rss";
+                verdict.summary += fmt::format(" The live heap does not grow ({}): the growth is outside the malloc heap{}.",
+                                               gain_text(why.heap_gain), why.where.empty() ? "" : " — " + why.where);
+                break;
+        }
+        if (why.growth != RssGrowth::within_allocator) {
+            result.verdict = verdict;
+            return result;
+        }
+    }
+    project_from_rss(verdict, rss, series.rss, heap.growing);
+    if (heap.growing) verdict.severity = detail::grade(verdict, true, heap.facts.level_bytes);
+    // RSS's own severity counts (sustained use near the limit) unless it grades growth the heap and the
+    // allocator have explained away.
+    if (static_cast<int>(rss.diagnosis.severity) > static_cast<int>(verdict.severity) && !(rss.growing && !heap.growing))
+        verdict.severity = rss.diagnosis.severity;
+    if (heap.growing && verdict.time_to_limit_s && !heap.diagnosis.time_to_limit_s) verdict.summary = detail::summarize(verdict, heap.facts);
+    result.verdict = verdict;
     return result;
 }
 

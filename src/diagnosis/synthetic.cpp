@@ -386,8 +386,17 @@ LabelledSeries generate(Pattern pattern, std::uint64_t seed, const GeneratorOpti
             rss_noise.outlier_rate = 0;
             Series rss{t, add_noise(rng, rss_noise, t, [heap, retained, overhead](double time) { return heap(time) + overhead + retained(time); }, 0.5), {}, {}};
             for (std::size_t i = 0; i < t.size(); ++i) rss.value[i] = std::max(rss.value[i], heap_series.value[i]);
+            // The allocator's own figures (mallinfo2 is exact, no noise): what it keeps free grows with
+            // the retention, and its footprint is the heap plus that.
+            Series kept_free{t, {}, {}, {}}, footprint{t, {}, {}, {}};
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                kept_free.value.push_back(0.02 * base + retained(t[i]));
+                footprint.value.push_back(heap(t[i]) + 0.02 * base + retained(t[i]));
+            }
             out.series.rss = std::move(rss);
             out.series.live_heap = std::move(heap_series);
+            out.series.allocator_free = std::move(kept_free);
+            out.series.allocator_footprint = std::move(footprint);
             out.leak = false;
             out.true_rate_bytes_per_s = kind == 0 ? rate : (retained(duration) - retained(2 * duration / 3)) / (duration / 3);
             out.warmup_bytes = w.bytes;

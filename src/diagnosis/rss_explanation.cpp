@@ -1,0 +1,88 @@
+#include "diagnosis/rss_explanation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <vector>
+
+#include "diagnosis/robust_stats.hpp"
+#include "diagnosis/units.hpp"
+
+namespace leakscope::diagnosis::detail {
+namespace {
+
+// A part explains RSS growth when it gained at least this share of what RSS gained.
+constexpr double kExplainsShare = 0.5;
+
+double gain(const Series& series, double from_s, double to_s) {
+    const double half_width_s = 0.05 * std::max(to_s - from_s, 0.0);
+    return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
+}
+
+}  // namespace
+
+double level_near(const Series& series, double t_s, double half_width_s) {
+    std::vector<double> window;
+    std::size_t nearest = 0;
+    for (std::size_t i = 0; i < series.t_s.size(); ++i) {
+        if (std::fabs(series.t_s[i] - t_s) <= half_width_s && std::isfinite(series.value[i])) window.push_back(series.value[i]);
+        if (std::fabs(series.t_s[i] - t_s) < std::fabs(series.t_s[nearest] - t_s)) nearest = i;
+    }
+    if (!window.empty()) return median(window);
+    return series.value.empty() ? 0.0 : series.value[nearest];
+}
+
+RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s) {
+    RssExplanation e;
+    e.rss_gain = gain(series.rss, from_s, to_s);
+    if (series.live_heap) e.heap_gain = gain(*series.live_heap, from_s, to_s);
+    const bool allocator_known = series.allocator_free && series.allocator_footprint && !series.allocator_free->t_s.empty();
+    if (allocator_known) {
+        e.allocator_free_gain = gain(*series.allocator_free, from_s, to_s);
+        e.allocator_footprint_gain = gain(*series.allocator_footprint, from_s, to_s);
+    }
+    if (!(e.rss_gain > 0)) {
+        e.growth = RssGrowth::none;
+        return e;
+    }
+    if (allocator_known && e.allocator_free_gain >= kExplainsShare * e.rss_gain &&
+        e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
+        e.growth = RssGrowth::allocator_retains;
+        return e;
+    }
+    // The heap's gain must stand out of its own noise too (a flat heap's wobble is no step).
+    const double heap_noise = series.live_heap ? noise_sigma_from_differences(series.live_heap->value) : 0.0;
+    if (e.heap_gain >= kExplainsShare * e.rss_gain && e.heap_gain > 4 * heap_noise) {
+        e.growth = RssGrowth::heap_in_steps;
+        return e;
+    }
+    if (allocator_known) {
+        // RSS can rise without the allocator taking more from the OS: pages of its free space touched for
+        // the first time. That is bounded by what it held free when the window began.
+        const double free_at_start = level_near(*series.allocator_free, from_s, 0.05 * (to_s - from_s));
+        if (e.allocator_footprint_gain < 0.25 * e.rss_gain && e.rss_gain <= free_at_start) {
+            e.growth = RssGrowth::within_allocator;
+            return e;
+        }
+    }
+    e.growth = RssGrowth::outside_heap;
+    std::vector<std::string> parts;
+    if (series.threads) {
+        const double before = level_near(*series.threads, from_s, 0.05 * (to_s - from_s));
+        const double after = level_near(*series.threads, to_s, 0.05 * (to_s - from_s));
+        if (after >= before + 2 && after >= 1.2 * before)
+            parts.push_back(fmt::format("threads {:.0f} → {:.0f} (stacks of threads never joined?)", before, after));
+    }
+    if (series.anon_rss) {
+        const double anon = gain(*series.anon_rss, from_s, to_s);
+        if (anon >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("anonymous memory +{}", format_bytes(anon)));
+    }
+    if (series.file_rss) {
+        const double file = gain(*series.file_rss, from_s, to_s);
+        if (file >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("file-backed memory +{}", format_bytes(file)));
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) e.where += (i ? ", " : "") + parts[i];
+    return e;
+}
+
+}  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,29 @@
+// Why RSS grows when the live heap does not: measured from the process's own parts over the window in
+// which RSS grew. The heap may have gained as much in coarse steps (a container doubling), the
+// allocator may keep freed memory (its free-but-kept bytes grow: fragmentation), RSS may be filling
+// memory the allocator already held (bounded by its footprint), or the growth is outside the malloc
+// heap altogether (thread stacks, mappings, a JIT's or GC's own heap) and is judged from RSS.
+#pragma once
+
+#include <string>
+
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::diagnosis::detail {
+
+struct RssExplanation {
+    RssGrowth growth = RssGrowth::outside_heap;
+    double rss_gain = 0;        ///< over [from_s, to_s]
+    double heap_gain = 0;
+    double allocator_free_gain = 0;
+    double allocator_footprint_gain = 0;
+    std::string where;          ///< outside_heap: what grew, e.g. "threads 3 → 203"
+};
+
+/// `from_s`..`to_s`: where RSS grew in steady state (its warm-up end or onset to the last sample).
+RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s);
+
+/// Level of a series near time t: the median of its points within `half_width_s` (nearest point if none).
+double level_near(const Series& series, double t_s, double half_width_s);
+
+}  // namespace leakscope::diagnosis::detail
