@@ -2,38 +2,61 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "analysis/site_naming.hpp"
 
 namespace leakscope::analysis {
 namespace {
 
-/// Samples at the very end that caught the target tearing down: a program that ends by itself frees
-/// its caches in destructors as main returns, and a sample in that instant shows memory falling off a
-/// cliff that steady state never had. At most the last two samples, only for a target that exited by
-/// itself, only when they fall more than a quarter below the level just before them.
+/// Samples at the very end that caught the target tearing down: a program that ends frees its caches
+/// in destructors as main returns (or the interpreter frees everything at exit), and samples in that
+/// instant show memory falling off a cliff that steady state never had. The trailing run of samples
+/// more than a quarter below the level just before it, for a target that ended (by itself or stopped
+/// by leakscope), at most a tenth of the run and never more than 20 samples.
 std::size_t teardown_samples(const Recording& recording) {
     const auto& samples = recording.samples;
-    if (!recording.end || recording.end->reason != "exited" || samples.size() < 12) return 0;
+    if (!recording.end || recording.info.attached || samples.size() < 12) return 0;
+    const std::string& reason = recording.end->reason;
+    if (reason != "exited" && reason != "duration" && reason != "interrupted") return 0;
     auto gauge = [](const SamplePoint& s) {
         return static_cast<double>(known(s.live_heap) ? s.live_heap + (known(s.mapped) ? s.mapped : 0) : s.rss);
     };
-    std::vector<double> before;
-    for (std::size_t i = samples.size() - 7; i < samples.size() - 2; ++i) before.push_back(gauge(samples[i]));
-    std::nth_element(before.begin(), before.begin() + 2, before.end());
-    const double level = before[2];
+    const std::size_t most = std::min<std::size_t>(20, samples.size() / 10);
     std::size_t drop = 0;
-    while (drop < 2 && gauge(samples[samples.size() - 1 - drop]) < 0.75 * level) ++drop;
-    // Only a fall that reaches the end: a dip followed by a recovery is behaviour, not teardown.
+    while (drop < most) {
+        // The level before the candidate run: the median of the five samples just before it.
+        const std::size_t end = samples.size() - drop - 1;
+        if (end < 5) break;
+        std::vector<double> before;
+        for (std::size_t i = end - 5; i < end; ++i) before.push_back(gauge(samples[i]));
+        std::nth_element(before.begin(), before.begin() + 2, before.end());
+        if (!(gauge(samples[end]) < 0.75 * before[2])) break;
+        ++drop;
+    }
+    // Only a fall that reaches the end: a dip followed by a recovery is behaviour, not teardown. And
+    // the fall must end the run: the last sample is the lowest of the run's tail.
     return drop;
 }
 
+/// A gauge of the sample points as a series, or nullopt when any of them lacks it.
+std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> samples, std::uint64_t SamplePoint::*field) {
+    diagnosis::Series series;
+    for (const auto& s : samples) {
+        if (!known(s.*field)) return std::nullopt;
+        series.t_s.push_back(s.t_s);
+        series.value.push_back(static_cast<double>(s.*field));
+    }
+    return series;
+}
+
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
-/// report comes about one interval after the target starts, so the first samples may lack the heap:
-/// the series then begin at the first sample that has it (RSS too, so all share one time axis).
-/// What a program allocates before that first report is its start-up, the level the run begins at.
-/// For `attach` (never tracked), or a tracker that reported only late or stopped, RSS alone.
+/// report comes about one interval after the target starts (later for an interpreter that loads a lot
+/// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
+/// first report is still seen. For `attach` (never tracked), or a tracker that reported only late or
+/// stopped, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
     const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
@@ -41,20 +64,23 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     while (first < samples.size() && !known(samples[first].live_heap)) ++first;
     bool heap_known = first < samples.size() && !recording.info.attached;
     for (std::size_t i = first; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
-    if (heap_known && samples[first].t_s - samples.front().t_s > 2.0) heap_known = false;  // a late tracker
-    if (!heap_known) first = 0;
+    // A tracker whose first report came after a third of the run watched too little of it.
+    if (heap_known && samples[first].t_s - samples.front().t_s > std::max(2.0, 0.33 * (samples.back().t_s - samples.front().t_s)))
+        heap_known = false;
 
     diagnosis::ProcessSeries series;
-    diagnosis::Series heap, mapped;
+    diagnosis::Series heap, mapped, threads;
     bool any_events = false;
-    for (std::size_t i = first; i < samples.size(); ++i) {
+    for (std::size_t i = 0; i < samples.size(); ++i) {
         const auto& s = samples[i];
         series.rss.t_s.push_back(s.t_s);
         series.rss.value.push_back(static_cast<double>(s.rss));
         series.rss.value_max.push_back(static_cast<double>(s.rss_max));
         series.rss.events.push_back(static_cast<double>(s.events));
+        threads.t_s.push_back(s.t_s);
+        threads.value.push_back(static_cast<double>(s.threads));
         any_events = any_events || s.events > 0;
-        if (heap_known) {
+        if (heap_known && i >= first) {
             heap.t_s.push_back(s.t_s);
             // Tracked memory: the heap plus anonymous mappings (a leak through mmap is a leak too).
             const double mapped_bytes = known(s.mapped) ? static_cast<double>(s.mapped) : 0.0;
@@ -71,6 +97,9 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         series.rss.events.clear();
         heap.events.clear();
     }
+    series.threads = std::move(threads);
+    series.anon_rss = gauge_series(samples, &SamplePoint::anon);
+    series.file_rss = gauge_series(samples, &SamplePoint::file);
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);

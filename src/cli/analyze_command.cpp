@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/load_recording.hpp"
 #include "cli/report_options.hpp"
+#include "cli/verdict_gate.hpp"
 
 namespace leakscope::cli {
 namespace {
@@ -13,13 +14,13 @@ namespace {
 struct AnalyzeArguments {
     std::string recording_path;
     ReportOptions reports;
-    bool fail_on_leak = false;
+    VerdictGate gate;
 };
 
 int analyze(const AnalyzeArguments& args) {
     const Recording recording = load_recording(args.recording_path);
     const auto analysis = analyze_and_report(recording, args.reports, args.recording_path);
-    return args.fail_on_leak && analysis.process.verdict.leak ? kExitLeakFound : 0;
+    return verdict_exit_code(args.gate, analysis).value_or(0);
 }
 
 }  // namespace
@@ -28,13 +29,16 @@ Command add_analyze_command(CLI::App& parent) {
     auto args = std::make_shared<AnalyzeArguments>();
     auto* app = parent.add_subcommand("analyze", "Diagnose a recording and write its reports");
     app->footer(
+        "Exit code: 0; with --fail-on-leak, 100 when the verdict is a leak; with --fail-on-undecided, 102 when\n"
+        "the run could not decide yet; 2 bad options; 125 not a recording or cannot write a report.\n"
+        "\n"
         "Examples:\n"
         "  leakscope analyze leakscope.my-service.4242.lks --json report.json\n"
         "  leakscope analyze run.lks --limit 8G --markdown leak.md");
     app->add_option("recording", args->recording_path, "A recording written by run or attach")
         ->required()->option_text("RECORDING");
     add_report_options(*app, args->reports);
-    app->add_flag("--fail-on-leak", args->fail_on_leak, "Exit with code 100 when the verdict is a leak (for CI)");
+    add_verdict_gate(*app, args->gate);
     return {app, [args] { return analyze(*args); }};
 }
 

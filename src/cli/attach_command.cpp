@@ -5,6 +5,7 @@
 #include "cli/cli_error.hpp"
 #include "cli/command.hpp"
 #include "cli/report_options.hpp"
+#include "cli/verdict_gate.hpp"
 #include "cli/watch_options_cli.hpp"
 #include "session/watch_session.hpp"
 
@@ -15,7 +16,7 @@ struct AttachArguments {
     std::string pid_text;
     WatchOptionsText watch;
     ReportOptions reports;
-    bool fail_on_leak = false;
+    VerdictGate gate;
 };
 
 int attach(const AttachArguments& args) {
@@ -30,7 +31,7 @@ int attach(const AttachArguments& args) {
     auto result = session::attach_and_watch(static_cast<pid_t>(pid), options);
     for (const auto& note : result.notes) std::fprintf(stderr, "leakscope: %s\n", note.c_str());
     const auto analysis = analyze_and_report(result.recording, args.reports, options.recording_path.string());
-    return args.fail_on_leak && analysis.process.verdict.leak ? kExitLeakFound : 0;
+    return verdict_exit_code(args.gate, analysis).value_or(0);
 }
 
 }  // namespace
@@ -41,7 +42,8 @@ Command add_attach_command(CLI::App& parent) {
     app->footer(
         "Samples /proc until the process exits, Ctrl-C, or --duration; then diagnoses and reports.\n"
         "Allocation call sites are not tracked when attaching (use `leakscope run` for that).\n"
-        "Exit code: 0; with --fail-on-leak, 100 when the verdict is a leak; 2 bad options; 125 failure\n"
+        "Exit code: 0; with --fail-on-leak, 100 when the verdict is a leak; with --fail-on-undecided, 102 when\n"
+        "the run could not decide yet; 2 bad options; 125 failure\n"
         "(no such process, /proc not readable).\n"
         "\n"
         "Examples:\n"
@@ -50,7 +52,7 @@ Command add_attach_command(CLI::App& parent) {
     app->add_option("pid", args->pid_text, "Process id to watch")->required()->option_text("PID");
     add_watch_options(*app, args->watch, /*with_tracking=*/false);
     add_report_options(*app, args->reports);
-    app->add_flag("--fail-on-leak", args->fail_on_leak, "Exit with code 100 when the verdict is a leak (for CI)");
+    add_verdict_gate(*app, args->gate);
     return {app, [args] { return attach(*args); }};
 }
 

@@ -1,10 +1,11 @@
 // `leakscope run [options] -- CMD [ARGS...]`: start CMD, watch its process tree until it ends, then
-// diagnose and report. Exits with CMD's own exit code (or 100 with --fail-on-leak and a leak).
+// diagnose and report. Exits with CMD's own exit code (or the verdict's, see verdict_gate.hpp).
 #include <memory>
 
 #include "cli/cli_error.hpp"
 #include "cli/command.hpp"
 #include "cli/report_options.hpp"
+#include "cli/verdict_gate.hpp"
 #include "cli/watch_options_cli.hpp"
 #include "launch/target_process.hpp"
 #include "session/watch_session.hpp"
@@ -15,7 +16,7 @@ namespace {
 struct RunArguments {
     WatchOptionsText watch;
     ReportOptions reports;
-    bool fail_on_leak = false;
+    VerdictGate gate;
 };
 
 int run(const CLI::App& app, const RunArguments& args) {
@@ -33,7 +34,7 @@ int run(const CLI::App& app, const RunArguments& args) {
     for (const auto& note : result.notes) std::fprintf(stderr, "leakscope: %s\n", note.c_str());
     const auto analysis = analyze_and_report(result.recording, args.reports, options.recording_path.string());
 
-    if (args.fail_on_leak && analysis.process.verdict.leak) return kExitLeakFound;
+    if (const auto code = verdict_exit_code(args.gate, analysis)) return *code;
     return result.exit ? result.exit->shell_code() : kExitFailure;
 }
 
@@ -48,7 +49,8 @@ Command add_run_command(CLI::App& parent) {
         "The whole process tree counts, and processes orphaned inside it (a daemon's double fork) stay in it:\n"
         "leakscope is their subreaper. The run ends when the command itself exits.\n"
         "Exit code: the command's own (128+N if signal N killed it); with --fail-on-leak, 100 when the verdict\n"
-        "is a leak; 2 bad options; 125 leakscope failed; 126 not executable; 127 command not found.\n"
+        "is a leak; with --fail-on-undecided, 102 when the run could not decide yet; 2 bad options;\n"
+        "125 leakscope failed; 126 not executable; 127 command not found.\n"
         "\n"
         "Examples:\n"
         "  leakscope run -- ./my-service --port 8080\n"
@@ -56,7 +58,7 @@ Command add_run_command(CLI::App& parent) {
         "  leakscope run --fail-on-leak --no-track -- python3 soak_test.py");
     add_watch_options(*app, args->watch, /*with_tracking=*/true);
     add_report_options(*app, args->reports);
-    app->add_flag("--fail-on-leak", args->fail_on_leak, "Exit with code 100 when the verdict is a leak (for CI)");
+    add_verdict_gate(*app, args->gate);
     app->prefix_command();
     return {app, [app, args] { return run(*app, *args); }};
 }

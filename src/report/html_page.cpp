@@ -20,6 +20,7 @@ using diagnosis::Pattern;
 const char* verdict_class(const diagnosis::Diagnosis& v) {
     if (v.pattern == Pattern::insufficient_data) return "unknown";
     if (v.leak) return "leak";
+    if (!v.decided) return "warn";  // growth that may yet prove a leak: watch it
     // Fragmentation is not a leak in the program's data, but RSS still grows: worth a warning color.
     if (v.pattern == Pattern::fragmentation) return "warn";
     return "ok";

@@ -25,13 +25,20 @@ std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per
 std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
+    if (v.pattern != diagnosis::Pattern::insufficient_data && !v.decided)
+        return fmt::format("the {} grows {}, too little yet to call: watch {} more", metric,
+                           signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
+                           v.watch_more_s ? format_duration(*v.watch_more_s) : std::string("longer"));
+    if (v.settling_toward_bytes && v.pattern == diagnosis::Pattern::warmup_plateau)
+        return fmt::format("{} of warm-up, still settling toward about {}", format_bytes(v.warmup_bytes),
+                           format_bytes(*v.settling_toward_bytes));
     switch (v.pattern) {
         case diagnosis::Pattern::insufficient_data:
             return fmt::format("the run is too short or too sparse to tell ({} samples)", analysis.samples);
         case diagnosis::Pattern::warmup_plateau:
             return fmt::format("{} of one-time warm-up, then the {} stays flat", format_bytes(v.warmup_bytes), metric);
         case diagnosis::Pattern::fragmentation:
-            return fmt::format("RSS grows {} while the live heap does not: allocator fragmentation",
+            return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
                                signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
         case diagnosis::Pattern::bounded_sawtooth:
         case diagnosis::Pattern::periodic_spikes: {
@@ -43,12 +50,15 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
         }
         default: break;
     }
-    if (v.leak || std::fabs(v.steady_rate_bytes_per_s) > 0) {
+    if (v.leak) {
         // Per hour is how service leaks are quoted; a leak of megabytes a second reads better per second.
         bool per_second = std::fabs(v.steady_rate_bytes_per_s) >= 1024.0 * 1024.0;
-        return fmt::format("{} of the {}, {}", pattern_label(v.pattern), metric,
-                           per_second ? signed_rate(v.steady_rate_bytes_per_s, "s")
-                                      : signed_rate(v.steady_rate_bytes_per_s * 3600, "h"));
+        std::string text = fmt::format("{} of the {}, {}", pattern_label(v.pattern), metric,
+                                       per_second ? signed_rate(v.steady_rate_bytes_per_s, "s")
+                                                  : signed_rate(v.steady_rate_bytes_per_s * 3600, "h"));
+        if (v.onset_s) text += ", since " + format_duration(*v.onset_s);
+        if (analysis.process.rss_growth == diagnosis::RssGrowth::outside_heap) text += ", outside the malloc heap";
+        return text;
     }
     return fmt::format("{} {}", metric, pattern_label(v.pattern));
 }

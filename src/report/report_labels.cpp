@@ -33,6 +33,7 @@ std::string_view metric_label(std::string_view metric) {
 
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict) {
     if (verdict.pattern == Pattern::insufficient_data) return "Not enough data";
+    if (!verdict.decided) return "Undecided";
     // RSS grows, but not because the program holds more: "No leak" alone would read as "all is well".
     if (verdict.pattern == Pattern::fragmentation && !verdict.leak) return "No heap leak";
     return verdict.leak ? "Leak" : "No leak";
