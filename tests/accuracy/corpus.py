@@ -50,5 +50,7 @@ def environment(case):
     return env
 
 
-def acceptable_patterns(case):
-    return [case["pattern"]] + [p for p in case.get("acceptable_patterns", []) if p != case["pattern"]]
+def acceptable_patterns(case, mode="tracked"):
+    """The shapes that are right for a case; with RSS alone (mode "rss") also its rss_patterns."""
+    extra = case.get("acceptable_patterns", []) + (case.get("rss_patterns", []) if mode == "rss" else [])
+    return [case["pattern"]] + [p for p in extra if p != case["pattern"]]

@@ -7,10 +7,11 @@ Prints per mode a confusion matrix of patterns, leak-or-not and pattern accuracy
 table of every case; checks every report's invariants (invariants.py). Exits 1 when a target is
 missed, a report contradicts itself, a run fails, or the tracked run gets a case wrong (leak or not)
 that the RSS-only run gets right; the measured numbers are printed either way. Reports, recordings
-and logs stay under BUILD_DIR/tests/artifacts/accuracy/MODE/.
+and logs stay under BUILD_DIR/tests/artifacts/accuracy/MODE/. Exits 77 when every selected case was
+skipped (its runtime, e.g. node or java, is not installed).
 
 Usage: run_accuracy.py BUILD_DIR [--modes tracked,rss,sampled] [--only NAMES] [--holdout-only |
-       --no-holdout] [--jobs N] [--json OUT] [--from-recordings]
+       --no-holdout] [--jobs N] [--json OUT] [--markdown OUT] [--from-recordings | --rescore]
 """
 import argparse
 import json
@@ -21,6 +22,7 @@ import threading
 
 import corpus
 import scoring
+import status_markdown
 
 MODES = {"tracked": [], "rss": ["--no-track"], "sampled": ["--sample-bytes", "512K"]}
 MODE_TITLES = {"tracked": "full tracking", "rss": "RSS only (--no-track)", "sampled": "sampled (--sample-bytes 512K)"}
@@ -56,6 +58,11 @@ def run_case(args, case, mode, scheduler):
     base = os.path.join(folder, case["name"])
     leakscope = os.path.join(args.build, "bin", "leakscope")
     limit = ["--limit", case["limit"]] if "limit" in case else []
+    if args.rescore:
+        if not os.path.exists(base + ".json"):
+            return None
+        with open(base + ".json") as f:
+            return json.load(f)
     if args.from_recordings:
         cmd = [leakscope, "analyze", "-q", "--json", base + ".json"] + limit + [base + ".lks"]
         timeout = 300
@@ -171,8 +178,11 @@ def main():
     holdout.add_argument("--no-holdout", action="store_true", help="leave out the held-out cases (for tuning)")
     parser.add_argument("--jobs", type=int, default=3, help="runs at once (default 3; CPU-heavy cases run alone)")
     parser.add_argument("--json", help="write the scores here (for the README)")
+    parser.add_argument("--markdown", help="write the scores and the wrong cases (held-out ones only in aggregate) here")
     parser.add_argument("--from-recordings", action="store_true",
                         help="re-analyze the recordings the last run kept instead of running the programs")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score the reports the last run left, running nothing (after a change to the truth or the scorer)")
     parser.add_argument("--manifest", default=corpus.MANIFEST)
     args = parser.parse_args()
     args.artifacts = os.path.join(args.build, "tests", "artifacts", "accuracy")
@@ -197,9 +207,10 @@ def main():
             print(f"skipped {case['name']}: {why}")
         else:
             runnable.append(case)
+    if not runnable:
+        print("run_accuracy.py: no case to run" + (" (every one skipped)" if cases else ""))
+        return 77 if cases else 2
     cases = runnable
-    if not cases:
-        sys.exit("run_accuracy.py: no case to run")
 
     reports = run_all(args, cases, modes)
     judged = {m: [scoring.judge(c, reports[(c["name"], m)], m) for c in cases] for m in modes}
@@ -222,6 +233,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"cases": len(cases), "holdout_cases": len(held), "modes": scores,
                        "holdout": holdout_scores, "problems": problems}, f, indent=1)
+    if args.markdown:
+        status_markdown.write(args.markdown, modes, cases, judged, scores, holdout_scores, problems)
     for p in problems:
         print("FAIL:", p)
     print("accuracy: " + ("FAILED" if problems else "all targets met, no invariant violated"))

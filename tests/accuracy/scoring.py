@@ -25,7 +25,7 @@ def judge(case, report, mode):
         leak_ok = pattern_ok = allowed_undecided and not case["leak"]
     else:
         leak_ok = verdict["leak"] == case["leak"]
-        pattern_ok = verdict["pattern"] in corpus.acceptable_patterns(case)
+        pattern_ok = verdict["pattern"] in corpus.acceptable_patterns(case, mode)
     rate_error = None
     if "rate_bytes_per_s" in case and verdict["leak"]:
         rate_error = growth["steady_rate_bytes_per_s"] / case["rate_bytes_per_s"] - 1.0
