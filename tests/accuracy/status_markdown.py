@@ -1,11 +1,15 @@
 """The accuracy run as Markdown for the people tuning the engine: scores per mode, and every case the
 engine gets wrong with what it said and what is true -- except the held-out cases, which appear only
 by name and in aggregate, so nobody tunes on them."""
+import datetime
+import subprocess
+
+import corpus
 import scoring
 
 
 def truth_text(case, mode):
-    shapes = " or ".join(scoring.short(p) for p in scoring.corpus.acceptable_patterns(case, mode))
+    shapes = " or ".join(scoring.short(p) for p in corpus.acceptable_patterns(case, mode))
     text = ("leak, " if case["leak"] else "not a leak, ") + shapes
     if case.get("acceptable_undecided"):
         text += " (or undecided)"
@@ -25,10 +29,17 @@ def said_text(r):
     return text
 
 
+def engine_version():
+    described = subprocess.run(["git", "-C", corpus.REPO, "log", "-1", "--format=%h of %cs"], capture_output=True, text=True)
+    return described.stdout.strip() or "unknown"
+
+
 def write(path, modes, cases, judged, scores, holdout_scores, problems):
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Accuracy corpus: where the engine stands", "",
-             "Written by `tests/accuracy/run_accuracy.py --markdown`. Held-out cases are listed by name and scored "
-             "only in aggregate: do not tune on them.", ""]
+             f"Written by `tests/accuracy/run_accuracy.py --markdown` at {stamp}, on the tree at "
+             f"`{engine_version()}`. Held-out cases are listed by name and scored only in aggregate: do not tune "
+             "on them.", ""]
     lines += ["| mode | cases | leak-or-not | pattern | undecided | invariant violations | rate error (median) |",
               "|---|---|---|---|---|---|---|"]
     for m in modes:

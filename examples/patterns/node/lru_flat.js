@@ -6,11 +6,10 @@
 // so an honest "undecided" is acceptable.
 // Usage: node lru_flat.js SECONDS
 'use strict';
-const seconds = Number(process.argv[2] || 16);
+const pacing = require('./pacing');
+
 const capacity = 5000;
 const cache = new Map();
-const start = Date.now();
-let key = 0;
 
 function put(k) {
   cache.delete(k);
@@ -18,14 +17,7 @@ function put(k) {
   if (cache.size > capacity) cache.delete(cache.keys().next().value);
 }
 
-function tick() {
-  for (let i = 0; i < 10; ++i) put(key++);
-  const elapsed = (Date.now() - start) / 1000;
-  if (elapsed >= seconds) {
-    console.log(cache.size + ' entries');
-    return;
-  }
-  const next = start + (Math.floor(elapsed * 100) + 1) * 10;  // paced by the wall clock: 100 ticks a second
-  setTimeout(tick, Math.max(0, next - Date.now()));
-}
-tick();
+// 100 ticks a second, 10 inserts each.
+pacing.every(0.01, pacing.runSeconds(16), (i) => {
+  for (let k = 0; k < 10; ++k) put(i * 10 + k);
+}, () => console.log(cache.size + ' entries'));

@@ -6,10 +6,9 @@
 // grows its heap ahead of its collections: a leak either way.
 // Usage: node session_map_leak.js SECONDS
 'use strict';
-const seconds = Number(process.argv[2] || 16);
+const pacing = require('./pacing');
+
 const sessions = new Map();
-const start = Date.now();
-let id = 0;
 
 function openSession(n) {
   // A fresh flat string of 1,001 characters per session (join flattens it; repeat() would share pieces).
@@ -17,15 +16,7 @@ function openSession(n) {
   sessions.set(n, { id: n, user: 'user-' + n, payload, opened: Date.now() });
 }
 
-function tick() {
-  for (let k = 0; k < 10; ++k) openSession(id++);
-  const elapsed = (Date.now() - start) / 1000;
-  if (elapsed >= seconds) {
-    console.log(sessions.size + ' sessions');
-    return;
-  }
-  // Paced by the wall clock: 50 ticks a second whatever the machine.
-  const next = start + (Math.floor(elapsed * 50) + 1) * 20;
-  setTimeout(tick, Math.max(0, next - Date.now()));
-}
-tick();
+// 50 ticks a second, 10 sessions each.
+pacing.every(0.02, pacing.runSeconds(16), (i) => {
+  for (let k = 0; k < 10; ++k) openSession(i * 10 + k);
+}, () => console.log(sessions.size + ' sessions'));
