@@ -134,6 +134,8 @@ def print_mode(mode, cases, results, stats):
             continue
         ok = ("L" if r["leak_ok"] else "-") + ("P" if r["pattern_ok"] else "-")
         said = scoring.short(r["said"]) + (f" {r['severity']}" if r["leak"] else "")
+        if r["said"] == scoring.UNDECIDED and r["watch_more_s"]:
+            said += f" +{r['watch_more_s']:.0f}s"
         rate = f"{r['rate'] / 1e3:.0f} kB/s" + (f" ({scoring.percent(r['rate_error'])})" if r["rate_error"] is not None else "")
         warm = f"{r['warmup'] / 1e6:.1f} MB" + (f" ({scoring.percent(r['warmup_error'])})" if r["warmup_error"] is not None else "")
         site = "" if r["site_ok"] is None else ("ok" if r["site_ok"] else f"want {case['top_site']}, got {r['top_site']}")
