@@ -1,0 +1,56 @@
+"""The accuracy corpus (examples/patterns/manifest.json): each case's truth, and the command that
+runs it. Shared by the accuracy runner (run_accuracy.py) and the truth-measuring tool (measure.py)."""
+import json
+import os
+import shutil
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(REPO, "examples", "patterns")
+MANIFEST = os.path.join(EXAMPLES, "manifest.json")
+
+
+def load(manifest_path=MANIFEST):
+    with open(manifest_path) as f:
+        return json.load(f)["examples"]
+
+
+def python3():
+    """The Debian interpreter, where python3-numpy and python3-numba are installed (a python3 earlier
+    on PATH, e.g. from pyenv, may lack them); else whatever python3 is on PATH."""
+    return "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else (shutil.which("python3") or "python3")
+
+
+def command(case, build_dir, seconds=None):
+    """The argv of a case: its "command" template ({bin} = the built examples, {examples} = their
+    sources, {python3}) or the native program named after it, then its run length in seconds."""
+    seconds = case["seconds"] if seconds is None else seconds
+    values = {"bin": os.path.join(build_dir, "bin", "examples"), "examples": EXAMPLES, "python3": python3()}
+    template = case.get("command", ["{bin}/" + case["name"]])
+    return [part.format(**values) for part in template] + [str(seconds)]
+
+
+def missing_tool(case, build_dir):
+    """Why a case cannot run on this machine (its interpreter or program is absent), or None."""
+    program = command(case, build_dir)[0]
+    if os.path.sep in program and not os.access(program, os.X_OK):
+        return f"{program} not found"
+    if os.path.sep not in program and not shutil.which(program):
+        return f"{program} not installed"
+    preload = case.get("env", {}).get("LD_PRELOAD")
+    if preload and not os.path.exists(preload):
+        return f"{preload} not installed"
+    return None
+
+
+def environment(case):
+    """The environment for leakscope run: ours plus the case's "env" (e.g. LD_PRELOAD of another
+    allocator; leakscope puts its tracker in front of it)."""
+    env = dict(os.environ)
+    env.update(case.get("env", {}))
+    return env
+
+
+def acceptable_patterns(case, mode="tracked"):
+    """The shapes that are right for a case; with RSS alone (mode "rss") also its rss_patterns."""
+    extra = case.get("acceptable_patterns", []) + (case.get("rss_patterns", []) if mode == "rss" else [])
+    return [case["pattern"]] + [p for p in extra if p != case["pattern"]]

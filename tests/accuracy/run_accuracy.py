@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""The accuracy run: every program of the corpus (examples/patterns/manifest.json) under
+`leakscope run` in three modes -- full tracking (tracked), RSS only (rss: --no-track, what attach
+sees) and sampled tracking (sampled: --sample-bytes 512K) -- scored against its truth.
+
+Prints per mode a confusion matrix of patterns, leak-or-not and pattern accuracy, rate errors and a
+table of every case; checks every report's invariants (invariants.py). Exits 1 when a target is
+missed, a report contradicts itself, a run fails, or the tracked run gets a case wrong (leak or not)
+that the RSS-only run gets right; the measured numbers are printed either way. Reports, recordings
+and logs stay under BUILD_DIR/tests/artifacts/accuracy/MODE/. Exits 77 when every selected case was
+skipped (its runtime, e.g. node or java, is not installed).
+
+Usage: run_accuracy.py BUILD_DIR [--modes tracked,rss,sampled] [--only NAMES] [--holdout-only |
+       --no-holdout] [--jobs N] [--json OUT] [--markdown OUT] [--from-recordings | --rescore]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import corpus
+import scoring
+import status_markdown
+
+MODES = {"tracked": [], "rss": ["--no-track"], "sampled": ["--sample-bytes", "512K"]}
+MODE_TITLES = {"tracked": "full tracking", "rss": "RSS only (--no-track)", "sampled": "sampled (--sample-bytes 512K)"}
+# The issue's targets: the least share of cases right per mode and measure.
+TARGETS = [("tracked", "leak_accuracy", 1.0), ("tracked", "pattern_accuracy", 0.90),
+           ("sampled", "leak_accuracy", 0.95), ("rss", "leak_accuracy", 0.90)]
+
+
+class Scheduler:
+    """Lets up to `jobs` runs go at once (the programs sleep most of the time), except that an
+    exclusive (CPU-heavy) run goes alone, so its own pacing and the others' are not starved."""
+
+    def __init__(self, jobs):
+        self.jobs, self.running, self.alone = jobs, 0, False
+        self.cond = threading.Condition()
+
+    def acquire(self, exclusive):
+        with self.cond:
+            self.cond.wait_for(lambda: not self.alone and (self.running == 0 if exclusive else self.running < self.jobs))
+            self.running += 1
+            self.alone = exclusive
+
+    def release(self):
+        with self.cond:
+            self.running -= 1
+            self.alone = False
+            self.cond.notify_all()
+
+
+def run_case(args, case, mode, scheduler):
+    """Runs (or re-analyzes) one case in one mode; returns its report, or None when that failed."""
+    folder = os.path.join(args.artifacts, mode)
+    base = os.path.join(folder, case["name"])
+    leakscope = os.path.join(args.build, "bin", "leakscope")
+    limit = ["--limit", case["limit"]] if "limit" in case else []
+    if args.rescore:
+        if not os.path.exists(base + ".json"):
+            return None
+        with open(base + ".json") as f:
+            return json.load(f)
+    if args.from_recordings:
+        cmd = [leakscope, "analyze", "-q", "--json", base + ".json"] + limit + [base + ".lks"]
+        timeout = 300
+    else:
+        cmd = [leakscope, "run", "-q", "-o", base + ".lks", "--json", base + ".json"] + limit + MODES[mode] + \
+            ["--"] + corpus.command(case, args.build)
+        timeout = max(180, 8 * case["seconds"])
+    if os.path.exists(base + ".json"):
+        os.remove(base + ".json")
+    scheduler.acquire(case.get("exclusive", False))
+    try:
+        with open(base + (".analyze.log" if args.from_recordings else ".log"), "w") as log:
+            code = subprocess.run(cmd, env=corpus.environment(case), stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=subprocess.STDOUT, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        code = "timeout"
+    finally:
+        scheduler.release()
+    if code != 0 or not os.path.exists(base + ".json"):
+        print(f"  {mode}/{case['name']}: leakscope {'timed out' if code == 'timeout' else f'exited {code}'} "
+              f"(see {base}.log)", file=sys.stderr)
+        return None
+    with open(base + ".json") as f:
+        return json.load(f)
+
+
+def run_all(args, cases, modes):
+    for mode in modes:
+        os.makedirs(os.path.join(args.artifacts, mode), exist_ok=True)
+    scheduler = Scheduler(args.jobs)
+    tasks = [(case, mode) for case in cases for mode in modes]
+    # CPU-heavy cases first, while nothing else is queued behind them; then the rest by length.
+    tasks.sort(key=lambda t: (not t[0].get("exclusive", False), -t[0]["seconds"]))
+    reports, lock = {}, threading.Lock()
+    pending = list(tasks)
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                case, mode = pending.pop(0)
+            report = run_case(args, case, mode, scheduler)
+            with lock:
+                reports[(case["name"], mode)] = report
+                print(f"  done {mode:8s} {case['name']}", file=sys.stderr, flush=True)
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, args.jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return reports
+
+
+def print_mode(mode, cases, results, stats):
+    print(f"\n== {mode}: {MODE_TITLES[mode]} -- {stats['cases']} cases")
+    print(f"leak-or-not right {stats['leak_right']}/{stats['cases']} ({stats['leak_accuracy']:.1%}); "
+          f"pattern right {stats['pattern_right']}/{stats['cases']} ({stats['pattern_accuracy']:.1%}); "
+          f"undecided {stats['undecided']}; failed runs {stats['errors']}; invariant violations {stats['violations']}")
+    print(f"rate error |measured/true - 1|: median {scoring.percent(stats['rate_error_median'])} over "
+          f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
+    print(scoring.format_confusion(stats["confusion"]))
+    print(f"{'case':24s} {'truth':18s} {'said':18s} {'leak':5s} ok  {'rate (err)':>18s} {'warm-up (err)':>18s}  site")
+    for case, r in zip(cases, results):
+        truth = ("LEAK " if case["leak"] else "") + scoring.short(case["pattern"])
+        if r["said"] == scoring.ERROR:
+            print(f"{case['name']:24s} {truth:18s} {'(run failed)':18s}")
+            continue
+        ok = ("L" if r["leak_ok"] else "-") + ("P" if r["pattern_ok"] else "-")
+        said = scoring.short(r["said"]) + (f" {r['severity']}" if r["leak"] else "")
+        if r["said"] == scoring.UNDECIDED and r["watch_more_s"]:
+            said += f" +{r['watch_more_s']:.0f}s"
+        rate = f"{r['rate'] / 1e3:.0f} kB/s" + (f" ({scoring.percent(r['rate_error'])})" if r["rate_error"] is not None else "")
+        warm = f"{r['warmup'] / 1e6:.1f} MB" + (f" ({scoring.percent(r['warmup_error'])})" if r["warmup_error"] is not None else "")
+        site = "" if r["site_ok"] is None else ("ok" if r["site_ok"] else f"want {case['top_site']}, got {r['top_site']}")
+        holdout = " [holdout]" if case.get("holdout") else ""
+        print(f"{case['name']:24s} {truth:18s} {said:18s} {str(r['leak']).lower():5s} {ok}  {rate:>18s} {warm:>18s}  {site}{holdout}")
+        for v in r["violations"]:
+            print(f"    invariant: {v}")
+        if not (r["leak_ok"] and r["pattern_ok"]):
+            print(f"    said: {r['summary']}")
+
+
+def failures(modes, cases, judged, scores):
+    """The reasons to exit non-zero, as sentences."""
+    problems = []
+    for mode, measure, needed in TARGETS:
+        if mode in scores and scores[mode]["cases"]:
+            got = scores[mode][measure]
+            status = "met" if got >= needed - 1e-9 else "MISSED"
+            print(f"target {mode} {measure.replace('_', ' ')}: {got:.1%} (need >= {needed:.0%}) {status}")
+            if status != "met":
+                problems.append(f"{mode} {measure} {got:.1%} < {needed:.0%}")
+    if "tracked" in judged and "rss" in judged:
+        for case, t, r in zip(cases, judged["tracked"], judged["rss"]):
+            if not t["leak_ok"] and r["leak_ok"]:
+                problems.append(f"{case['name']}: the tracked run is wrong (leak={t['leak']}) where RSS alone is right")
+    for mode in modes:
+        for case, r in zip(cases, judged[mode]):
+            if r["violations"]:
+                problems.append(f"{mode}/{case['name']}: {len(r['violations'])} invariant violation(s)")
+            if r["said"] == scoring.ERROR:
+                problems.append(f"{mode}/{case['name']}: the run failed")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build")
+    parser.add_argument("--modes", default="tracked,rss,sampled")
+    parser.add_argument("--only", help="comma-separated case names")
+    holdout = parser.add_mutually_exclusive_group()
+    holdout.add_argument("--holdout-only", action="store_true", help="only the held-out cases")
+    holdout.add_argument("--no-holdout", action="store_true", help="leave out the held-out cases (for tuning)")
+    parser.add_argument("--jobs", type=int, default=3, help="runs at once (default 3; CPU-heavy cases run alone)")
+    parser.add_argument("--json", help="write the scores here (for the README)")
+    parser.add_argument("--markdown", help="write the scores and the wrong cases (held-out ones only in aggregate) here")
+    parser.add_argument("--from-recordings", action="store_true",
+                        help="re-analyze the recordings the last run kept instead of running the programs")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score the reports the last run left, running nothing (after a change to the truth or the scorer)")
+    parser.add_argument("--manifest", default=corpus.MANIFEST)
+    args = parser.parse_args()
+    args.artifacts = os.path.join(args.build, "tests", "artifacts", "accuracy")
+
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        sys.exit(f"run_accuracy.py: unknown mode {', '.join(unknown) or '(none)'}; choose from {', '.join(MODES)}")
+    cases = corpus.load(args.manifest)
+    if args.only:
+        wanted = args.only.split(",")
+        missing = [n for n in wanted if n not in {c["name"] for c in cases}]
+        if missing:
+            sys.exit(f"run_accuracy.py: no case named {', '.join(missing)} in {args.manifest}")
+        cases = [c for c in cases if c["name"] in wanted]
+    if args.holdout_only or args.no_holdout:
+        cases = [c for c in cases if bool(c.get("holdout")) == args.holdout_only]
+    runnable = []
+    for case in cases:
+        why = corpus.missing_tool(case, args.build)
+        if why:
+            print(f"skipped {case['name']}: {why}")
+        else:
+            runnable.append(case)
+    if not runnable:
+        print("run_accuracy.py: no case to run" + (" (every one skipped)" if cases else ""))
+        return 77 if cases else 2
+    cases = runnable
+
+    reports = run_all(args, cases, modes)
+    judged = {m: [scoring.judge(c, reports[(c["name"], m)], m) for c in cases] for m in modes}
+    scores = {m: scoring.score(cases, judged[m]) for m in modes}
+    for mode in modes:
+        print_mode(mode, cases, judged[mode], scores[mode])
+
+    held = [i for i, c in enumerate(cases) if c.get("holdout")]
+    holdout_scores = {m: scoring.score([cases[i] for i in held], [judged[m][i] for i in held]) for m in modes}
+    if held and len(held) < len(cases):
+        print(f"\n== held-out cases ({len(held)}), aggregate only")
+        for m in modes:
+            s = holdout_scores[m]
+            print(f"{m:8s} leak-or-not {s['leak_accuracy']:.1%}, pattern {s['pattern_accuracy']:.1%}, "
+                  f"invariant violations {s['violations']}")
+
+    print()
+    problems = failures(modes, cases, judged, scores)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"cases": len(cases), "holdout_cases": len(held), "modes": scores,
+                       "holdout": holdout_scores, "problems": problems}, f, indent=1)
+    if args.markdown:
+        status_markdown.write(args.markdown, modes, cases, judged, scores, holdout_scores, problems)
+    for p in problems:
+        print("FAIL:", p)
+    print("accuracy: " + ("FAILED" if problems else "all targets met, no invariant violated"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

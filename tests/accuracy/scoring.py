@@ -1,0 +1,96 @@
+"""Scores leakscope's reports against the corpus truth: per case (leak or not, pattern, rate,
+warm-up, top site) and per mode (confusion matrix, accuracies, rate errors).
+
+"Undecided" (verdict.decided == false, when the field exists) is a third outcome: it is right only
+on cases whose truth allows it (acceptable_undecided); anywhere else it is a miss, for leak-or-not
+and for the pattern alike (the user was told to wait where the answer was there to be given)."""
+import statistics
+
+import corpus
+import invariants
+
+UNDECIDED = "undecided"
+ERROR = "error"
+
+
+def judge(case, report, mode):
+    """What the report said about the case and whether it is right; report None = the run failed."""
+    if report is None:
+        return {"name": case["name"], "mode": mode, "said": ERROR, "leak": None, "leak_ok": False,
+                "pattern_ok": False, "violations": [], "rate_error": None, "warmup_error": None, "site_ok": None}
+    verdict, growth, sites = report["verdict"], report["growth"], report.get("sites") or []
+    undecided = verdict.get("decided") is False
+    allowed_undecided = bool(case.get("acceptable_undecided"))
+    if undecided:
+        leak_ok = pattern_ok = allowed_undecided and not case["leak"]
+    else:
+        leak_ok = verdict["leak"] == case["leak"]
+        pattern_ok = verdict["pattern"] in corpus.acceptable_patterns(case, mode)
+    rate_error = None
+    if "rate_bytes_per_s" in case and verdict["leak"]:
+        rate_error = growth["steady_rate_bytes_per_s"] / case["rate_bytes_per_s"] - 1.0
+    warmup_error = None
+    if "warmup_bytes" in case and not verdict["leak"]:
+        warmup_error = growth["warmup_bytes"] / case["warmup_bytes"] - 1.0
+    site_ok = None
+    if "top_site" in case and mode != "rss":
+        site_ok = bool(sites) and case["top_site"] in sites[0]["function"]
+    return {"name": case["name"], "mode": mode, "said": UNDECIDED if undecided else verdict["pattern"],
+            "pattern": verdict["pattern"], "leak": verdict["leak"], "severity": verdict["severity"],
+            "metric": growth["metric"], "rate": growth["steady_rate_bytes_per_s"],
+            "warmup": growth["warmup_bytes"], "watch_more_s": verdict.get("watch_more_s"),
+            "summary": verdict.get("summary", ""), "leak_ok": leak_ok, "pattern_ok": pattern_ok,
+            "violations": invariants.check(report), "rate_error": rate_error, "warmup_error": warmup_error,
+            "site_ok": site_ok, "top_site": sites[0]["function"] if sites else None}
+
+
+def score(cases, results):
+    """Aggregates one mode's results (dicts from judge, same order as cases)."""
+    n = len(results)
+    if n == 0:
+        return {"cases": 0}
+    rate_errors = [abs(r["rate_error"]) for r in results if r["rate_error"] is not None]
+    warmup_errors = [abs(r["warmup_error"]) for r in results if r["warmup_error"] is not None]
+    matrix = {}
+    for case, result in zip(cases, results):
+        row = matrix.setdefault(case["pattern"], {})
+        row[result["said"]] = row.get(result["said"], 0) + 1
+    return {
+        "cases": n,
+        "leak_right": sum(r["leak_ok"] for r in results),
+        "pattern_right": sum(r["pattern_ok"] for r in results),
+        "leak_accuracy": sum(r["leak_ok"] for r in results) / n,
+        "pattern_accuracy": sum(r["pattern_ok"] for r in results) / n,
+        "undecided": sum(r["said"] == UNDECIDED for r in results),
+        "errors": sum(r["said"] == ERROR for r in results),
+        "violations": sum(len(r["violations"]) for r in results),
+        "rate_error_median": statistics.median(rate_errors) if rate_errors else None,
+        "rate_errors_scored": len(rate_errors),
+        "warmup_error_median": statistics.median(warmup_errors) if warmup_errors else None,
+        "confusion": matrix,
+    }
+
+
+def format_confusion(matrix):
+    columns = sorted({c for row in matrix.values() for c in row})
+    rows = sorted(matrix)
+    width = max([len(r) for r in rows] + [10])
+    head = "truth \\ said".ljust(width) + " " + " ".join(short(c).rjust(8) for c in columns)
+    lines = [head]
+    for row in rows:
+        lines.append(row.ljust(width) + " " + " ".join(str(matrix[row].get(c, "")).rjust(8) for c in columns))
+    return "\n".join(lines)
+
+
+SHORT = {"stable": "stable", "warmup_plateau": "warmup", "bounded_sawtooth": "sawtooth",
+         "periodic_spikes": "periodic", "linear_growth": "linear", "staircase_growth": "stairs",
+         "accelerating_growth": "accel", "fragmentation": "frag", "insufficient_data": "no-data",
+         UNDECIDED: "undecid.", ERROR: "error"}
+
+
+def short(pattern):
+    return SHORT.get(pattern, pattern[:8])
+
+
+def percent(x):
+    return "-" if x is None else f"{100 * x:+.0f}%"
