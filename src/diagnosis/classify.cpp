@@ -214,7 +214,8 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // not growth that continues: its steady part decelerates and a saturating curve fits it far better
     // than a line. Judged on the steady part only, so a warm-up followed by a slow leak is not it.
     bool settling = false;
-    if (facts.significant && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
+    // Under a sawtooth the same holds for its troughs (a JIT compiling while a GC cycles).
+    if (facts.significant && cycles.kind != CycleKind::spikes && growth_shape == Pattern::linear_growth && !d.onset_s) {
         const Saturation saturation = fit_saturation(steady.x, steady.y, options.confidence_level);
         if (saturation.detected) {
             settling = true;

@@ -49,8 +49,14 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     CycleAnalysis analysis;
     const std::size_t n = values.size();
     std::vector<Drop> drops = find_drops(values, threshold);
+    // A drop in the last bins is the run ending (a teardown the caller did not cut), not a cycle.
+    if (!drops.empty() && drops.back().bottom + 2 >= n && drops.back().peak + 3 >= n) drops.pop_back();
     analysis.drops = drops.size();
     if (drops.size() < 2) return analysis;
+    // Two drops are one interval: a cycle only when the climb before the first one was a whole tooth
+    // too (a one-off load released once, then a second release, is not a repeating pattern).
+    if (drops.size() == 2 && static_cast<double>(drops[0].peak) < 0.6 * static_cast<double>(drops[1].peak - drops[0].peak))
+        return analysis;
 
     // For each tooth, walk back from the peak while above half its height: how long it stays high.
     std::vector<double> duties, intervals, sizes, rises;

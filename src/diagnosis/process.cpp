@@ -50,6 +50,14 @@ Severity fragmentation_severity(const Diagnosis& d) {
 
 std::string gain_text(double bytes) { return (bytes >= 0 ? "+" : "") + format_bytes(bytes); }
 
+// A heap that grows at under this share of RSS's pace does not explain RSS's growth.
+constexpr double kHeapShareOfRssGrowth = 0.25;
+
+std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
+    if (!heap.growing) return "";
+    return fmt::format(" The live heap itself grows too, far slower ({}): look at its sites.", format_rate(heap.diagnosis.steady_rate_bytes_per_s, true));
+}
+
 }  // namespace
 
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
@@ -99,7 +107,10 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         verdict.summary = detail::summarize(verdict, facts);
     }
 
-    if (rss.growing && !heap.growing && heap.diagnosis.decided) {
+    // RSS growth the heap does not explain: it does not grow, or it grows at a fraction of RSS's pace
+    // (a few pinned objects while the arenas swell by megabytes).
+    const bool heap_explains = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * parts.rss_rate;
+    if (rss.growing && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         const double from_s = std::max(rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s),
                                        heap.diagnosis.warmup_bytes > 0 ? heap.diagnosis.warmup_end_s : -INFINITY);
@@ -125,7 +136,8 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
                 facts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;
                 verdict.summary = detail::summarize(verdict, facts) +
                                   fmt::format(" The allocator's free-but-kept memory grew {} and its footprint {}.",
-                                              gain_text(why.allocator_free_gain), gain_text(why.allocator_footprint_gain));
+                                              gain_text(why.allocator_free_gain), gain_text(why.allocator_footprint_gain)) +
+                                  heap_also_grows(heap);
                 result.metric = "rss";
                 break;
             }
@@ -137,8 +149,9 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
                 result.metric = "rss";
-                verdict.summary += fmt::format(" The live heap does not grow ({}): the growth is outside the malloc heap{}.",
-                                               gain_text(why.heap_gain), why.where.empty() ? "" : " — " + why.where);
+                verdict.summary += fmt::format(" The live heap {} ({}): the growth is outside the malloc heap{}.",
+                                               heap.growing ? "explains little of it" : "does not grow", gain_text(why.heap_gain),
+                                               why.where.empty() ? "" : " — " + why.where);
                 break;
         }
         if (why.growth != RssGrowth::within_allocator) {

@@ -75,7 +75,7 @@ std::string every(const Diagnosis& d) { return d.period_s ? fmt::format(" every 
 
 std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
     if (!d.decided) return undecided_summary(d, facts) + projection_sentence(d);
-    if (facts.settling && d.settling_toward_bytes)
+    if (facts.settling && d.settling_toward_bytes && d.pattern == Pattern::warmup_plateau)
         return fmt::format("Warm-up still settling: {} so far, slowing down toward about {} (now {}): no leak.{}",
                            format_bytes(d.warmup_bytes), format_bytes(*d.settling_toward_bytes),
                            format_rate(d.steady_rate_bytes_per_s, true), projection_sentence(d));
