@@ -26,7 +26,7 @@ constinit Resolved g_resolved{};
 constinit std::uint64_t g_next_read_ns = 0;
 
 constexpr std::uint64_t kMinSpacingNs = 1000000000ull;  // at most one read per second
-constexpr std::uint64_t kLockShare = 1000;              // spacing >= 1000 × the last read's duration
+constexpr std::uint64_t kLockShare = 200;               // spacing >= 200 × the last read's wall time
 
 /// True when both addresses lie in the same loaded object: the real malloc is then that object's.
 bool same_object(const void* a, const void* b) {
@@ -90,14 +90,16 @@ wire::AllocatorStatsBody read_glibc() {
 
 wire::AllocatorStatsBody read() {
     if (!g_resolved.done) resolve();
-    // CPU time, not wall time: on a busy machine the thread may wait for a core mid-read, which says
-    // nothing about what the read costs (and would stretch the spacing for no reason).
-    const std::uint64_t start = os::thread_cpu_ns();
+    // Wall time, not CPU time: mallinfo2 holds one arena lock at a time, so the call's wall time bounds
+    // how long the program's threads may have waited for us, including while this thread was
+    // descheduled holding a lock on a busy machine (bench/allocator_stats/ measured seconds with 16
+    // busy arenas on 2 cores).
+    const std::uint64_t start = os::monotonic_ns();
     wire::AllocatorStatsBody body{wire::AllocatorKind::kUnknown, 0, wire::kUnknownFigure, wire::kUnknownFigure,
                                   wire::kUnknownFigure, wire::kUnknownFigure, 0};
     if (g_resolved.kind == wire::AllocatorKind::kJemalloc) body = read_jemalloc();
     if (g_resolved.kind == wire::AllocatorKind::kGlibc) body = read_glibc();
-    body.read_ns = os::thread_cpu_ns() - start;
+    body.read_ns = os::monotonic_ns() - start;
     return body;
 }
 

@@ -15,7 +15,7 @@ wire::AllocatorStatsBody read();
 
 /// Rate limit: true when a read is due at `now_ns`. Reads are at most one per second and, when a read
 /// is slow (mallinfo2 walks every free chunk of every arena under that arena's lock), spaced so the
-/// allocator's locks are held for at most ~0.1% of the time.
+/// reads take at most 0.5% of the wall time (an arena is locked by us for at most that share).
 bool due(std::uint64_t now_ns);
 /// Records that a read took `took_ns`, finishing at `now_ns`.
 void note_read(std::uint64_t now_ns, std::uint64_t took_ns);

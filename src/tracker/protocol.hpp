@@ -80,7 +80,7 @@ struct AllocatorStatsBody {
     std::uint64_t in_use_bytes;      ///< handed out to the program: glibc uordblks + hblkhd; jemalloc stats.allocated
     std::uint64_t free_kept_bytes;   ///< free but kept by the allocator: glibc fordblks; jemalloc resident - allocated
     std::uint64_t releasable_bytes;  ///< glibc keepcost (trimmable top); jemalloc stats.retained (virtual only)
-    std::uint64_t read_ns;           ///< CPU time the read took (the allocator's locks are held meanwhile)
+    std::uint64_t read_ns;           ///< wall time the read took (the allocator's locks are held meanwhile, one at a time)
 };
 inline constexpr std::uint64_t kUnknownFigure = ~0ull;
 

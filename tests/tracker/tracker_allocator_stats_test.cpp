@@ -53,9 +53,9 @@ TEST(TrackerAllocatorStats, GlibcFiguresFollowAKnownMallocFreePattern) {
     ASSERT_EQ(r.sink.processes.size(), 1u);
     const ProcessState& p = r.sink.processes[0];
     SCOPED_TRACE(readings(p));
-    // About one reading a second over ~3 s, plus the one at exit; not one per 20 ms snapshot.
+    // At most one reading a second over ~5 s, plus the one at exit; not one per 20 ms snapshot.
     ASSERT_GE(p.allocator_stats.size(), 3u);
-    EXPECT_LE(p.allocator_stats.size(), 6u);
+    EXPECT_LE(p.allocator_stats.size(), 8u);
     const Phases phases = phases_of(p);
     for (const Stats& s : p.allocator_stats) {
         EXPECT_EQ(s.kind, Stats::Kind::glibc);

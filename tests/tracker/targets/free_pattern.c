@@ -1,7 +1,8 @@
 // A known malloc/free pattern for the allocator-statistics test: 4000 blocks of 4000 bytes, each
 // followed by a small block that stays, so that freeing every other big block leaves 2000 free chunks
 // that cannot merge with each other or with the top of the heap (the allocator must keep them).
-// Phases are separated by sleeps longer than the tracker's one-second statistics interval.
+// Phases are separated by sleeps well longer than the tracker's statistics interval (1 s, more when a
+// read is slow: allocator_stats.cpp).
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,9 +18,9 @@ int main(void) {
         if (!big[i] || !small[i]) return 1;
         ((volatile char*)big[i])[0] = 1;  // touch it
     }
-    usleep(1500 * 1000);
+    usleep(2500 * 1000);
     for (int i = 0; i < kBlocks; i += 2) free(big[i]);
-    usleep(1500 * 1000);
+    usleep(2500 * 1000);
     printf("done\n");
     return 0;
 }
