@@ -174,4 +174,33 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
     }
 }
 
+void write_smaps_chart(std::ostream& out, const Recording& recording) {
+    const struct {
+        std::uint64_t SamplePoint::*field;
+        const char* name;
+        const char* css_class;
+    } kCategories[] = {{&SamplePoint::smaps_brk_heap, "brk heap ([heap])", "heap"},
+                       {&SamplePoint::smaps_anon_other, "other anonymous (mmap'd arenas and blocks, JIT/GC heaps)", "anon-other"},
+                       {&SamplePoint::smaps_stacks, "thread stacks", "stacks"},
+                       {&SamplePoint::smaps_file, "file-backed (code, mapped files, shared memory)", "file-backed"},
+                       {&SamplePoint::smaps_other, "other", "retained"}};
+    std::vector<double> t_s, rss;
+    std::vector<Layer> layers;
+    for (const auto& c : kCategories) layers.push_back({c.name, c.css_class, {}});
+    // Only the samples that carry a reading: the chart's points are the readings themselves.
+    for (const auto& s : recording.samples) {
+        if (!known(s.smaps_stacks)) continue;
+        t_s.push_back(s.t_s);
+        rss.push_back(static_cast<double>(s.rss));
+        for (std::size_t k = 0; k < layers.size(); ++k) {
+            const std::uint64_t v = s.*kCategories[k].field;
+            layers[k].value.push_back(known(v) ? static_cast<double>(v) : 0.0);
+        }
+    }
+    if (t_s.size() < 2) return;
+    write_stacked(out, "smaps-chart", "Resident memory by kind of mapping, from /proc/PID/smaps", t_s, layers, &rss, "RSS");
+    out << "<p class=\"note\">Read from <code>/proc/PID/smaps</code> every few seconds (not every sample: it walks the "
+           "page tables); thread stacks are the mappings above a guard page or holding a thread's stack pointer.</p>\n";
+}
+
 }  // namespace leakscope::report::html

@@ -89,5 +89,38 @@ class Allocator(Workdir):
         self.assertEqual(self.known(report["series"]["allocator_free_bytes"]), [])
 
 
+
+class Smaps(Workdir):
+    """Readings at the first sample and every 5 s: an 11 s run has three."""
+
+    def categories(self, mode):
+        report = self.run_leakscope([os.path.join(TESTBIN, "outside_heap_leak"), mode, "11"])
+        series = report["series"]
+        names = ["smaps_brk_heap_bytes", "smaps_stacks_bytes", "smaps_anon_other_bytes", "smaps_file_bytes",
+                 "smaps_other_bytes"]
+        readings = [i for i, v in enumerate(series["smaps_stacks_bytes"]) if v is not None]
+        self.assertGreaterEqual(len(readings), 3, series["smaps_stacks_bytes"])
+        first, last = readings[0], readings[-1]
+        growth = {name: series[name][last] - series[name][first] for name in names}
+        # The categories account for the RSS of the reading (they are read a moment apart).
+        total = sum(series[name][last] for name in names)
+        self.assertAlmostEqual(total, series["rss_bytes"][last], delta=0.1 * series["rss_bytes"][last])
+        with open(self.path("report.html")) as f:
+            self.html = f.read()
+        return growth, series["t_s"][last] - series["t_s"][first]
+
+    def test_threads_never_joined_grow_the_stacks(self):
+        growth, span = self.categories("threads")
+        # 5 threads a second, 256 KiB of stack each
+        self.assertGreater(growth["smaps_stacks_bytes"], 0.7 * span * 5 * 256 * 1024, growth)
+        self.assertLess(growth["smaps_anon_other_bytes"], 0.3 * growth["smaps_stacks_bytes"], growth)
+        self.assertIn('class="layer stacks"', self.html)
+
+    def test_anonymous_mmaps_grow_other_anonymous_memory(self):
+        growth, span = self.categories("mmap")
+        self.assertGreater(growth["smaps_anon_other_bytes"], 0.7 * span * 5 * (1 << 20), growth)
+        self.assertLess(growth["smaps_stacks_bytes"], 1 << 20, growth)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]] + sys.argv[1:], verbosity=2)
