@@ -48,6 +48,15 @@ private:
 
 }  // namespace
 
+const char* allocator_kind_name(AllocatorStats::Kind kind) {
+    switch (kind) {
+        case AllocatorStats::Kind::glibc: return "glibc";
+        case AllocatorStats::Kind::jemalloc: return "jemalloc";
+        case AllocatorStats::Kind::unknown: break;
+    }
+    return "unknown";
+}
+
 bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSink& sink) {
     wire::PacketHeader header{};
     if (size < sizeof(header)) return false;
@@ -160,6 +169,18 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
         totals.events = b.events;
         totals.tracker_bytes = b.tracker_bytes;
         sink.on_totals(process_, totals);
+        return true;
+    }
+    case wire::PacketType::kAllocatorStats: {
+        wire::AllocatorStatsBody b{};
+        if (!body.read(b)) return false;
+        AllocatorStats::Kind kind = AllocatorStats::Kind::unknown;
+        if (b.kind == wire::AllocatorKind::kGlibc) kind = AllocatorStats::Kind::glibc;
+        if (b.kind == wire::AllocatorKind::kJemalloc) kind = AllocatorStats::Kind::jemalloc;
+        // wire::kUnknownFigure and kUnknownBytes are the same all-ones value.
+        static_assert(wire::kUnknownFigure == kUnknownBytes);
+        const AllocatorStats stats{t, kind, b.footprint_bytes, b.in_use_bytes, b.free_kept_bytes, b.releasable_bytes, b.read_ns};
+        sink.on_allocator_stats(process_, stats);
         return true;
     }
     case wire::PacketType::kGoodbye:

@@ -35,6 +35,22 @@ struct TrackerTotals {
     std::uint64_t tracker_bytes = 0;   ///< the tracker's own table memory inside the process
 };
 
+/// The allocator's own figures in one process (glibc mallinfo2, jemalloc stats), about once a second.
+/// A figure the allocator does not give is kUnknownBytes.
+struct AllocatorStats {
+    enum class Kind { unknown, glibc, jemalloc };
+    double t_s = 0;
+    Kind kind = Kind::unknown;
+    std::uint64_t footprint_bytes = kUnknownBytes;   ///< held from the OS (= in use + free kept)
+    std::uint64_t in_use_bytes = kUnknownBytes;      ///< handed out to the program, as the allocator counts it
+    std::uint64_t free_kept_bytes = kUnknownBytes;   ///< free but not returned to the OS
+    std::uint64_t releasable_bytes = kUnknownBytes;  ///< glibc keepcost; jemalloc retained (unmapped address space)
+    std::uint64_t read_ns = 0;                       ///< what the read cost inside the target
+};
+
+/// "glibc", "jemalloc" or "unknown".
+const char* allocator_kind_name(AllocatorStats::Kind kind);
+
 /// Latest aggregate of one allocation site (stack). In sampling mode these are unbiased estimates.
 struct SiteUpdate {
     double t_s = 0;
@@ -58,6 +74,8 @@ public:
     virtual void on_stack(const Stack& stack) = 0;
     virtual void on_site_update(const SiteUpdate& update) = 0;
     virtual void on_totals(std::uint32_t process, const TrackerTotals& totals) = 0;
+    /// The allocator's figures; sinks that do not record them need not override this.
+    virtual void on_allocator_stats(std::uint32_t /*process*/, const AllocatorStats& /*stats*/) {}
     /// The stream ended: `clean` when the process said goodbye at exit, false when it crashed, was killed,
     /// or exec'd (the exec'd program, if tracked, arrives as a new process).
     virtual void on_process_end(std::uint32_t process, bool clean) = 0;

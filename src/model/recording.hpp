@@ -29,6 +29,9 @@ struct RunInfo {
     std::string events_regex;             ///< --events-regex, empty when none
     std::string hostname;
     std::string leakscope_version;
+    /// The allocator(s) the tracked processes' malloc belongs to, as the tracker found them: "glibc",
+    /// "jemalloc", "glibc+jemalloc" when processes differ; empty when no tracker reported one.
+    std::string allocator;
 };
 
 /// How the run ended, written at the end. Missing when leakscope itself was killed.

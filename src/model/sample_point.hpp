@@ -36,6 +36,21 @@ struct SamplePoint {
     std::uint64_t allocations = kUnknownBytes;  ///< cumulative allocation calls
     std::uint64_t frees = kUnknownBytes;        ///< cumulative free calls
 
+    // The allocator's own figures (glibc mallinfo2, jemalloc stats), summed over the tracked processes
+    // that report them; kUnknownBytes when none does (tracker off, another allocator). Read inside the
+    // target about once a second; a sample carries the latest reading. footprint = in_use + free.
+    std::uint64_t allocator_footprint = kUnknownBytes;  ///< bytes the allocator holds from the OS
+    std::uint64_t allocator_in_use = kUnknownBytes;     ///< bytes it has handed out (its own count, with overhead)
+    std::uint64_t allocator_free = kUnknownBytes;       ///< free but kept: fragmentation and caches
+
+    // Resident bytes by kind of mapping, from /proc/PID/smaps, summed over the tree. Read only now
+    // and then (it is expensive for big processes): kUnknownBytes in the samples between readings.
+    std::uint64_t smaps_brk_heap = kUnknownBytes;    ///< [heap]: the brk heap (glibc's main arena)
+    std::uint64_t smaps_stacks = kUnknownBytes;      ///< [stack] and thread stacks
+    std::uint64_t smaps_anon_other = kUnknownBytes;  ///< other private anonymous mappings (mmap'd arenas, JIT/GC heaps)
+    std::uint64_t smaps_file = kUnknownBytes;        ///< file-backed mappings (code, data, mapped files)
+    std::uint64_t smaps_other = kUnknownBytes;       ///< the rest: shared anonymous, [vdso], [vvar], ...
+
     std::uint64_t events = 0;  ///< cumulative work units (--events-regex, leakscope_event())
 };
 

@@ -99,6 +99,13 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
     m.allocations = gauge_mean(a.allocations, wa, b.allocations, wb);
     m.frees = gauge_mean(a.frees, wa, b.frees, wb);
     m.events = weighted_mean(a.events, wa, b.events, wb);
+
+    // The allocator's figures and the sparse smaps readings: an unknown side takes the other's value,
+    // so a bucket holding one smaps reading keeps it.
+    for (const auto field : {&SamplePoint::allocator_footprint, &SamplePoint::allocator_in_use, &SamplePoint::allocator_free,
+                             &SamplePoint::smaps_brk_heap, &SamplePoint::smaps_stacks, &SamplePoint::smaps_anon_other,
+                             &SamplePoint::smaps_file, &SamplePoint::smaps_other})
+        m.*field = gauge_mean(a.*field, wa, b.*field, wb);
     return m;
 }
 

@@ -9,7 +9,12 @@ namespace {
 
 // --- samples: a presence mask, then each field that differs from its prediction as a zigzag delta.
 // Most gauges barely move between two samples 100 ms apart, so a raw sample costs ~20 bytes.
-constexpr int kIntegerFields = 17;
+// Format 1 knew the first 17 fields (chunk kind `samples`); format 2 writes kind `samples_v2`, whose
+// prefix says how many fields its items carry, so a later version can append fields that this one
+// reads past (every delta is a self-delimiting svarint).
+constexpr int kFormat1Fields = 17;
+constexpr int kIntegerFields = 25;
+constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
     switch (i) {
@@ -29,7 +34,15 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 13: return p.mapped;
         case 14: return p.allocations;
         case 15: return p.frees;
-        default: return p.events;
+        case 16: return p.events;
+        case 17: return p.allocator_footprint;
+        case 18: return p.allocator_in_use;
+        case 19: return p.allocator_free;
+        case 20: return p.smaps_brk_heap;
+        case 21: return p.smaps_stacks;
+        case 22: return p.smaps_anon_other;
+        case 23: return p.smaps_file;
+        default: return p.smaps_other;
     }
 }
 
@@ -52,7 +65,15 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 13: p.mapped = v; break;
         case 14: p.allocations = v; break;
         case 15: p.frees = v; break;
-        default: p.events = v; break;
+        case 16: p.events = v; break;
+        case 17: p.allocator_footprint = v; break;
+        case 18: p.allocator_in_use = v; break;
+        case 19: p.allocator_free = v; break;
+        case 20: p.smaps_brk_heap = v; break;
+        case 21: p.smaps_stacks = v; break;
+        case 22: p.smaps_anon_other = v; break;
+        case 23: p.smaps_file = v; break;
+        default: p.smaps_other = v; break;
     }
 }
 
@@ -117,6 +138,7 @@ void encode_run_info(const RunInfo& info, std::vector<std::uint8_t>& out) {
     w.string(info.events_regex);
     w.string(info.hostname);
     w.string(info.leakscope_version);
+    w.string(info.allocator);  // format 2
 }
 
 RunInfo decode_run_info(std::span<const std::uint8_t> payload) {
@@ -136,6 +158,7 @@ RunInfo decode_run_info(std::span<const std::uint8_t> payload) {
     info.events_regex = r.string();
     info.hostname = r.string();
     info.leakscope_version = r.string();
+    if (!r.at_end()) info.allocator = r.string();  // absent in format 1
     return info;
 }
 
@@ -267,20 +290,21 @@ std::pair<SiteSeries, SiteGridState> decode_site_grid(std::span<const std::uint8
 void encode_samples_prefix(SampleTier tier, std::uint32_t width, PayloadWriter& w) {
     w.u8(static_cast<std::uint8_t>(tier));
     w.varint(width);
+    w.varint(kIntegerFields);
 }
 
 void encode_sample(const SamplePoint& previous, const SamplePoint& point, PayloadWriter& w) {
     w.f64(point.t_s);
-    std::uint32_t mask = 0;
+    std::uint64_t mask = 0;
     const bool span_changed = std::bit_cast<std::uint64_t>(point.span_s) != std::bit_cast<std::uint64_t>(previous.span_s);
     if (span_changed) mask |= 1;
     for (int i = 0; i < kIntegerFields; ++i) {
-        if (field(point, i) != predicted(previous, point, i)) mask |= 1u << (i + 1);
+        if (field(point, i) != predicted(previous, point, i)) mask |= std::uint64_t{1} << (i + 1);
     }
     w.varint(mask);
     if (span_changed) w.f64(point.span_s);
     for (int i = 0; i < kIntegerFields; ++i) {
-        if (mask & (1u << (i + 1))) w.svarint(static_cast<std::int64_t>(field(point, i) - predicted(previous, point, i)));
+        if (mask & (std::uint64_t{1} << (i + 1))) w.svarint(static_cast<std::int64_t>(field(point, i) - predicted(previous, point, i)));
     }
 }
 
@@ -343,12 +367,18 @@ void encode_symbol(const SymbolKey& key, const std::vector<ResolvedFrame>& frame
 void encode_warning(const std::string& warning, PayloadWriter& w) { w.string(warning); }
 
 // --- list chunks ------------------------------------------------------------------------------------
-void decode_samples(std::span<const std::uint8_t> payload, const SampleSink& sink) {
+void decode_samples(std::span<const std::uint8_t> payload, SampleLayout layout, const SampleSink& sink) {
     PayloadReader r(payload);
     const std::uint8_t tier_byte = r.u8();
     if (tier_byte > 1) throw PayloadError("unknown sample tier");
     const auto tier = static_cast<SampleTier>(tier_byte);
     const std::uint32_t width = r.varint32();
+    int fields = kFormat1Fields;
+    if (layout == SampleLayout::counted_fields) {
+        const std::uint64_t stated = r.varint();
+        if (stated < kFormat1Fields || stated > kMaxFields) throw PayloadError("sample field count outside 17..63");
+        fields = static_cast<int>(stated);
+    }
     const std::size_t count = r.count(9);
     SamplePoint previous;
     for (std::size_t n = 0; n < count; ++n) {
@@ -356,10 +386,15 @@ void decode_samples(std::span<const std::uint8_t> payload, const SampleSink& sin
         p.t_s = r.f64();
         const std::uint64_t mask = r.varint();
         p.span_s = (mask & 1) ? r.f64() : previous.span_s;
-        for (int i = 0; i < kIntegerFields; ++i) {
+        for (int i = 0; i < fields; ++i) {
+            const bool present = mask & (std::uint64_t{1} << (i + 1));
+            if (i >= kIntegerFields) {  // a field of a newer version: read past it
+                if (present) r.svarint();
+                continue;
+            }
             // Predictions of the extremes use this point's fields decoded just before them.
             const std::uint64_t base = predicted(previous, p, i);
-            set_field(p, i, (mask & (1u << (i + 1))) ? base + static_cast<std::uint64_t>(r.svarint()) : base);
+            set_field(p, i, present ? base + static_cast<std::uint64_t>(r.svarint()) : base);
         }
         previous = p;
         sink(tier, width, p);

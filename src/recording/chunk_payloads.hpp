@@ -50,7 +50,10 @@ void encode_warning(const std::string& warning, PayloadWriter& w);
 // Whole list chunks, decoded. Samples are handed over one by one rather than collected: a forged,
 // highly compressible chunk could otherwise expand ~16x in memory before the bounded model sees it.
 using SampleSink = std::function<void(SampleTier tier, std::uint32_t width, const SamplePoint& point)>;
-void decode_samples(std::span<const std::uint8_t> payload, const SampleSink& sink);
+/// `format1`: chunk kind samples_v1, 17 fields per point; `counted_fields`: kind samples, whose prefix
+/// states the field count (fields beyond the ones this version knows are read past).
+enum class SampleLayout { format1, counted_fields };
+void decode_samples(std::span<const std::uint8_t> payload, SampleLayout layout, const SampleSink& sink);
 std::vector<std::pair<std::uint32_t, std::string>> decode_processes(std::span<const std::uint8_t> payload);
 std::vector<Module> decode_modules(std::span<const std::uint8_t> payload);
 std::vector<ModuleUnload> decode_module_unloads(std::span<const std::uint8_t> payload);

@@ -14,7 +14,7 @@ inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'L', 'K', 'S', '\r'
 
 /// A newer major version changes the meaning of existing chunks: readers refuse it. A newer minor
 /// version only adds chunk kinds or trailing payload fields: readers skip what they do not know.
-inline constexpr std::uint16_t kFormatMajor = 1;
+inline constexpr std::uint16_t kFormatMajor = 2;
 inline constexpr std::uint16_t kFormatMinor = 0;
 
 /// File header: magic (8), major (u16 LE), minor (u16 LE), reserved (u32 LE, zero).
@@ -53,7 +53,7 @@ inline constexpr std::uint16_t kKnownChunkFlags = static_cast<std::uint16_t>(Chu
 enum class ChunkKind : std::uint16_t {
     run_info = 1,       ///< RunInfo; a later one replaces an earlier one
     limits = 2,         ///< the bounds the writer used, so a reader rebuilds the same bounded model
-    samples = 3,        ///< a batch of SamplePoints, for the recent (raw) or the older (merged) tier
+    samples_v1 = 3,     ///< format 1's samples (17 fields per point): read, never written any more
     process = 4,        ///< (index, "pid:comm") pairs
     module_load = 5,    ///< Modules
     module_unload = 6,  ///< (process, start, time) triples
@@ -63,13 +63,14 @@ enum class ChunkKind : std::uint16_t {
     symbols = 10,       ///< resolved frames per (process, address)
     run_end = 11,       ///< RunEnd
     warnings = 12,      ///< warnings the collector recorded during the run
+    samples = 13,       ///< a batch of SamplePoints (recent/raw or older/merged tier), its field count stated
 };
 
 /// The largest raw payload a reader accepts for `kind`; 0 for kinds this version does not know (their
 /// payload is skipped unread).
 constexpr std::uint32_t max_payload_bytes(std::uint16_t kind) {
     if (kind == static_cast<std::uint16_t>(ChunkKind::site_grid)) return kMaxChunkPayloadBytes;
-    if (kind >= static_cast<std::uint16_t>(ChunkKind::run_info) && kind <= static_cast<std::uint16_t>(ChunkKind::warnings)) {
+    if (kind >= static_cast<std::uint16_t>(ChunkKind::run_info) && kind <= static_cast<std::uint16_t>(ChunkKind::samples)) {
         return kMaxListChunkBytes;
     }
     return 0;

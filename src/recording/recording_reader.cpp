@@ -53,6 +53,7 @@ const char* kind_name(std::uint16_t kind) {
     switch (static_cast<ChunkKind>(kind)) {
         case ChunkKind::run_info: return "run info";
         case ChunkKind::limits: return "limits";
+        case ChunkKind::samples_v1:
         case ChunkKind::samples: return "samples";
         case ChunkKind::process: return "process";
         case ChunkKind::module_load: return "module load";
@@ -93,8 +94,10 @@ public:
                 }
                 return true;
             }
+            case ChunkKind::samples_v1:
             case ChunkKind::samples:
-                decode_samples(payload, [this](SampleTier tier, std::uint32_t width, const SamplePoint& p) {
+                decode_samples(payload, kind == ChunkKind::samples ? SampleLayout::counted_fields : SampleLayout::format1,
+                               [this](SampleTier tier, std::uint32_t width, const SamplePoint& p) {
                     ++samples_read_;
                     if (tier == SampleTier::older) {
                         bounded_->load_older_sample(p, width);

@@ -70,6 +70,11 @@ svg .cursor { stroke:#374151; stroke-width:1; }
 svg .layer { stroke:#fff; stroke-width:0.5; }
 svg .layer.heap { fill:var(--heap); fill-opacity:0.75; } svg .layer.mapped { fill:var(--mapped); fill-opacity:0.7; }
 svg .layer.retained { fill:var(--retained); fill-opacity:0.7; }
+.overhead { color:#c2410c; } svg .layer.overhead { fill:#fdba74; fill-opacity:0.8; }
+.kept { color:#a16207; } svg .layer.kept { fill:#facc15; fill-opacity:0.75; }
+.stacks { color:#be123c; } svg .layer.stacks { fill:#fb7185; fill-opacity:0.75; }
+.anon-other { color:#4338ca; } svg .layer.anon-other { fill:#818cf8; fill-opacity:0.7; }
+.file-backed { color:#0f766e; } svg .layer.file-backed { fill:#5eead4; fill-opacity:0.7; }
 .site0 { color:#dc2626; fill:#dc2626; } .site1 { color:#f59e0b; fill:#f59e0b; } .site2 { color:#2563eb; fill:#2563eb; }
 .site3 { color:#16a34a; fill:#16a34a; } .site4 { color:#9333ea; fill:#9333ea; } .site5 { color:#0891b2; fill:#0891b2; }
 .site6 { color:#db2777; fill:#db2777; } .site7 { color:#65a30d; fill:#65a30d; } .site-other { color:#9ca3af; fill:#9ca3af; }

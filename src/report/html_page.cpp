@@ -1,4 +1,6 @@
 // Lays out the HTML report: verdict banner, charts and tables (each drawn by its own file), run facts.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -128,6 +130,13 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
     if (heap_known) {
         out << "<section id=\"decomposition\">\n<h2>What the RSS is made of</h2>\n";
         html::write_decomposition_chart(out, recording, analysis);
+        out << "</section>\n";
+    }
+
+    if (std::count_if(recording.samples.begin(), recording.samples.end(),
+                      [](const SamplePoint& s) { return known(s.smaps_stacks); }) >= 2) {
+        out << "<section id=\"smaps\">\n<h2>Where the resident memory lives</h2>\n";
+        html::write_smaps_chart(out, recording);
         out << "</section>\n";
     }
 

@@ -18,6 +18,9 @@ void write_site_stack_chart(std::ostream& out, const Recording& recording, const
 /// RSS split into live heap, mmap'ed and allocator-retained over time (site_charts.cpp). Needs the
 /// tracker's live heap.
 void write_decomposition_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
+/// Resident memory by kind of mapping (smaps: brk heap, thread stacks, other anonymous, file-backed,
+/// other) at the samples where it was read; nothing when it never was.
+void write_smaps_chart(std::ostream& out, const Recording& recording);
 
 /// Icicle graph of live bytes by stack, colored by steady growth (flame_graph.cpp).
 void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis);

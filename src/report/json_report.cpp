@@ -58,6 +58,30 @@ json series_json(const Recording& recording) {
         }
         return sum / static_cast<double>(end - begin);
     };
+    // Readings taken only now and then (smaps): the mean of those in the bucket, null when it has none.
+    auto sparse_mean = [&](std::size_t begin, std::size_t end, auto field) -> json {
+        double sum = 0;
+        std::size_t n = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::uint64_t v = samples[i].*field;
+            if (known(v)) sum += static_cast<double>(v), ++n;
+        }
+        return n == 0 ? json(nullptr) : json(sum / static_cast<double>(n));
+    };
+    // Additions to the leakscope.report/1 series, each null where it was not measured.
+    const std::pair<const char*, std::uint64_t SamplePoint::*> allocator_fields[] = {
+        {"allocator_footprint_bytes", &SamplePoint::allocator_footprint},
+        {"allocator_in_use_bytes", &SamplePoint::allocator_in_use},
+        {"allocator_free_bytes", &SamplePoint::allocator_free}};
+    const std::pair<const char*, std::uint64_t SamplePoint::*> smaps_fields[] = {
+        {"smaps_brk_heap_bytes", &SamplePoint::smaps_brk_heap},
+        {"smaps_stacks_bytes", &SamplePoint::smaps_stacks},
+        {"smaps_anon_other_bytes", &SamplePoint::smaps_anon_other},
+        {"smaps_file_bytes", &SamplePoint::smaps_file},
+        {"smaps_other_bytes", &SamplePoint::smaps_other}};
+    json extra = json::object();
+    for (const auto& [name, field] : allocator_fields) extra[name] = json::array();
+    for (const auto& [name, field] : smaps_fields) extra[name] = json::array();
     for (const auto& [begin, end] : report_buckets(samples.size())) {
         double t_sum = 0, peak = 0;
         for (std::size_t i = begin; i < end; ++i) {
@@ -74,11 +98,15 @@ json series_json(const Recording& recording) {
         file.push_back(mean(begin, end, &SamplePoint::file));
         swap.push_back(mean(begin, end, &SamplePoint::swap));
         events.push_back(samples[end - 1].events);
+        for (const auto& [name, field] : allocator_fields) extra[name].push_back(mean(begin, end, field));
+        for (const auto& [name, field] : smaps_fields) extra[name].push_back(sparse_mean(begin, end, field));
     }
-    return {{"t_s", t},           {"rss_bytes", rss},   {"rss_max_bytes", rss_max},
-            {"pss_bytes", pss},   {"live_heap_bytes", heap}, {"mapped_bytes", mapped},
-            {"anon_bytes", anon}, {"file_bytes", file}, {"swap_bytes", swap},
-            {"events", events}};
+    json series = {{"t_s", t},           {"rss_bytes", rss},   {"rss_max_bytes", rss_max},
+                   {"pss_bytes", pss},   {"live_heap_bytes", heap}, {"mapped_bytes", mapped},
+                   {"anon_bytes", anon}, {"file_bytes", file}, {"swap_bytes", swap},
+                   {"events", events}};
+    series.update(extra);
+    return series;
 }
 
 json site_json(const analysis::SiteReport& site) {
@@ -175,6 +203,7 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
           {"events_regex", info.events_regex},
           {"start_unix_s", info.start_unix_s},
           {"hostname", info.hostname},
+          {"allocator", info.allocator.empty() ? json(nullptr) : json(info.allocator)},
           {"cgroup_limit_bytes", info.cgroup_limit_bytes ? json(*info.cgroup_limit_bytes) : json(nullptr)},
           {"machine_memory_bytes", info.machine_memory_bytes ? json(*info.machine_memory_bytes) : json(nullptr)}}},
         {"diagnoses", {{"rss", diagnosis_json(analysis.process.rss)}}},

@@ -38,6 +38,14 @@ Extract extract(const SamplePoint& s, Gauge gauge) {
         case Gauge::swap: { double v = as_double(s.swap); return {v, v, v}; }
         case Gauge::mapped: { double v = as_double(s.mapped); return {v, v, v}; }
         case Gauge::events: { double v = static_cast<double>(s.events); return {v, v, v}; }
+        case Gauge::allocator_footprint: { double v = as_double(s.allocator_footprint); return {v, v, v}; }
+        case Gauge::allocator_in_use: { double v = as_double(s.allocator_in_use); return {v, v, v}; }
+        case Gauge::allocator_free: { double v = as_double(s.allocator_free); return {v, v, v}; }
+        case Gauge::smaps_brk_heap: { double v = as_double(s.smaps_brk_heap); return {v, v, v}; }
+        case Gauge::smaps_stacks: { double v = as_double(s.smaps_stacks); return {v, v, v}; }
+        case Gauge::smaps_anon_other: { double v = as_double(s.smaps_anon_other); return {v, v, v}; }
+        case Gauge::smaps_file: { double v = as_double(s.smaps_file); return {v, v, v}; }
+        case Gauge::smaps_other: { double v = as_double(s.smaps_other); return {v, v, v}; }
     }
     return {kNaN, kNaN, kNaN};
 }
@@ -54,6 +62,14 @@ std::string_view gauge_name(Gauge gauge) {
         case Gauge::live_heap: return "live_heap";
         case Gauge::mapped: return "mapped";
         case Gauge::events: return "events";
+        case Gauge::allocator_footprint: return "allocator_footprint";
+        case Gauge::allocator_in_use: return "allocator_in_use";
+        case Gauge::allocator_free: return "allocator_free";
+        case Gauge::smaps_brk_heap: return "smaps_brk_heap";
+        case Gauge::smaps_stacks: return "smaps_stacks";
+        case Gauge::smaps_anon_other: return "smaps_anon_other";
+        case Gauge::smaps_file: return "smaps_file";
+        case Gauge::smaps_other: return "smaps_other";
     }
     return "?";
 }

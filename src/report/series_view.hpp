@@ -11,7 +11,11 @@
 
 namespace leakscope::report {
 
-enum class Gauge { rss, pss, anon, file, swap, live_heap, mapped, events };
+enum class Gauge {
+    rss, pss, anon, file, swap, live_heap, mapped, events,
+    allocator_footprint, allocator_in_use, allocator_free,
+    smaps_brk_heap, smaps_stacks, smaps_anon_other, smaps_file, smaps_other
+};
 
 /// Column name used by the CSV and the chart data: "rss", "live_heap", ...
 std::string_view gauge_name(Gauge gauge);

@@ -126,21 +126,43 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
     if (!heap) return;
     auto mapped = gauge_series(recording, Gauge::mapped);
     auto rss = gauge_series(recording, Gauge::rss);
-    std::vector<double> heap_v, mapped_v, retained_v;
+    // The allocator's own figures, when the tracker could read them: its free-but-kept bytes are then a
+    // measured layer, and its bookkeeping (headers, size classes) another, instead of one residual.
+    auto in_use = gauge_series(recording, Gauge::allocator_in_use);
+    auto kept = gauge_series(recording, Gauge::allocator_free);
+    const auto at = [](const std::optional<GaugeSeries>& s, std::size_t i) {
+        return s && std::isfinite(s->value[i]) ? s->value[i] : 0.0;
+    };
+    std::vector<double> heap_v, mapped_v, overhead_v, kept_v, rest_v;
     for (std::size_t i = 0; i < rss->t_s.size(); ++i) {
-        double h = std::isfinite(heap->value[i]) ? heap->value[i] : 0;
-        double m = mapped && std::isfinite(mapped->value[i]) ? mapped->value[i] : 0;
+        const double h = at(heap, i), m = at(mapped, i);
+        const double overhead = in_use && std::isfinite(in_use->value[i]) ? std::max(0.0, in_use->value[i] - h) : 0.0;
+        const double k = at(kept, i);
         heap_v.push_back(h);
         mapped_v.push_back(m);
-        // What RSS holds beyond live allocations and mappings: freed memory the allocator keeps, plus the
-        // program's code and stacks (a near-constant floor).
-        retained_v.push_back(std::max(0.0, rss->value[i] - h - m));
+        overhead_v.push_back(overhead);
+        kept_v.push_back(k);
+        // What RSS holds beyond all that: without the allocator's figures, freed memory the allocator
+        // keeps plus the program's code, stacks and other mappings; with them, only the latter.
+        rest_v.push_back(std::max(0.0, rss->value[i] - h - m - overhead - k));
     }
     std::vector<Layer> layers{{"live heap", "heap", heap_v}};
     if (mapped) layers.push_back({"mmap'ed", "mapped", mapped_v});
-    layers.push_back({"allocator-retained and other", "retained", retained_v});
-    write_stacked(out, "decomposition-chart", "RSS decomposed into live heap, mmap'ed and allocator-retained memory",
+    if (in_use) layers.push_back({"allocator overhead (headers, size classes)", "overhead", overhead_v});
+    if (kept) {
+        layers.push_back({"allocator: free but kept", "kept", kept_v});
+        layers.push_back({"other (outside the malloc heap)", "retained", rest_v});
+    } else {
+        layers.push_back({"allocator-retained and other", "retained", rest_v});
+    }
+    write_stacked(out, "decomposition-chart",
+                  kept ? "RSS decomposed into live heap, mmap'ed, the allocator's free-but-kept memory and the rest"
+                       : "RSS decomposed into live heap, mmap'ed and allocator-retained memory",
                   rss->t_s, layers, &rss->value, "RSS");
+    if (kept && !recording.info.allocator.empty()) {
+        fmt::print(out, "<p class=\"note\">Allocator: {} (its own statistics, read inside the target about once a second).</p>\n",
+                   escape_markup(recording.info.allocator));
+    }
 
     if (const auto& d = analysis.process.decomposition) {
         fmt::print(out,
@@ -150,6 +172,35 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
                    escape_markup(signed_rate(d->mapped_rate * 3600, "h")),
                    escape_markup(signed_rate(d->allocator_retained_rate * 3600, "h")));
     }
+}
+
+void write_smaps_chart(std::ostream& out, const Recording& recording) {
+    const struct {
+        std::uint64_t SamplePoint::*field;
+        const char* name;
+        const char* css_class;
+    } kCategories[] = {{&SamplePoint::smaps_brk_heap, "brk heap ([heap])", "heap"},
+                       {&SamplePoint::smaps_anon_other, "other anonymous (mmap'd arenas and blocks, JIT/GC heaps)", "anon-other"},
+                       {&SamplePoint::smaps_stacks, "thread stacks", "stacks"},
+                       {&SamplePoint::smaps_file, "file-backed (code, mapped files, shared memory)", "file-backed"},
+                       {&SamplePoint::smaps_other, "other", "retained"}};
+    std::vector<double> t_s, rss;
+    std::vector<Layer> layers;
+    for (const auto& c : kCategories) layers.push_back({c.name, c.css_class, {}});
+    // Only the samples that carry a reading: the chart's points are the readings themselves.
+    for (const auto& s : recording.samples) {
+        if (!known(s.smaps_stacks)) continue;
+        t_s.push_back(s.t_s);
+        rss.push_back(static_cast<double>(s.rss));
+        for (std::size_t k = 0; k < layers.size(); ++k) {
+            const std::uint64_t v = s.*kCategories[k].field;
+            layers[k].value.push_back(known(v) ? static_cast<double>(v) : 0.0);
+        }
+    }
+    if (t_s.size() < 2) return;
+    write_stacked(out, "smaps-chart", "Resident memory by kind of mapping, from /proc/PID/smaps", t_s, layers, &rss, "RSS");
+    out << "<p class=\"note\">Read from <code>/proc/PID/smaps</code> every few seconds (not every sample: it walks the "
+           "page tables); thread stacks are the mappings above a guard page or holding a thread's stack pointer.</p>\n";
 }
 
 }  // namespace leakscope::report::html

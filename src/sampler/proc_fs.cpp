@@ -178,6 +178,10 @@ Expected<std::size_t> ProcFs::read_children(int pid, std::vector<int>& out) {
 
 Expected<std::size_t> ProcFs::list_pids(std::vector<int>& out) { return list_numeric_entries(proc_root_, out); }
 
+Expected<std::size_t> ProcFs::list_tasks(int pid, std::vector<int>& out) {
+    return list_numeric_entries(pid_path(pid, "task"), out);
+}
+
 Expected<std::size_t> ProcFs::list_numeric_entries(const std::string& path, std::vector<int>& out) {
     out.clear();
     // getdents64 into a kept buffer rather than opendir, which mallocs a 32 KiB buffer on every call.

@@ -39,6 +39,9 @@ public:
     /// (CONFIG_PROC_CHILDREN off); the caller then scans every /proc/PID/stat instead.
     Expected<std::size_t> read_children(int pid, std::vector<int>& out);
 
+    /// The thread ids of `pid` (/proc/PID/task) into `out` (cleared first).
+    Expected<std::size_t> list_tasks(int pid, std::vector<int>& out);
+
     /// Every numeric entry of the /proc root, i.e. every visible process, into `out` (cleared first).
     Expected<std::size_t> list_pids(std::vector<int>& out);
 

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 
+#include "sampler/smaps_categories.hpp"
+
 namespace leakscope::sampler {
 namespace {
 // Even a pathologically slow smaps_rollup is read again within 1000 samples (100 s at 10 Hz).
 constexpr std::int64_t kMaxSkippedSamples = 1000;
+// A round of smaps reads is followed by at least 100 times its duration without one: at most 1%.
+constexpr int kSmapsSpacingFactor = 100;
 }  // namespace
 
 TreeSampler::TreeSampler(int root_pid, ProcFs fs, TreeSamplerOptions options)
@@ -97,6 +101,7 @@ SamplePoint TreeSampler::sample() {
     }
     processes_.resize(count);
     point.rss_min = point.rss_max = point.rss;
+    if (options_.read_smaps_categories) read_smaps_round(point);
 
     if (read_pss) {
         // Skipping floor(took / budget) samples makes the rounds average at most the budget per sample.
@@ -108,6 +113,45 @@ SamplePoint TreeSampler::sample() {
                 static_cast<std::uint32_t>(std::min<std::int64_t>(smaps_rollup_time_ / budget, kMaxSkippedSamples));
     }
     return point;
+}
+
+void TreeSampler::read_smaps_round(SamplePoint& point) {
+    const auto started = std::chrono::steady_clock::now();
+    if (next_smaps_round_ && started < *next_smaps_round_) return;
+    SmapsCategories sum;
+    bool any = false;
+    for (const ProcessSample& process : processes_) {
+        if (!process.has_memory) continue;
+        // Threads blocked in a system call tell their stack pointer: their stacks are found even
+        // without a guard page. Reading it needs ptrace access; without it the guard rule still works.
+        stack_pointers_.clear();
+        if (fs_.list_tasks(process.pid, tids_)) {
+            for (const int tid : tids_) {
+                const std::string path = fs_.process_dir(process.pid) + "/task/" + std::to_string(tid) + "/syscall";
+                if (auto text = fs_.read_file(path))
+                    if (auto sp = parse_syscall_stack_pointer(*text)) stack_pointers_.push_back(*sp);
+            }
+        }
+        std::sort(stack_pointers_.begin(), stack_pointers_.end());
+        const auto text = fs_.read_file(fs_.process_dir(process.pid) + "/smaps");
+        if (!text) continue;  // gone, or not ours to read
+        const auto categories = classify_smaps(*text, stack_pointers_);
+        if (!categories) continue;
+        any = true;
+        sum.brk_heap += categories->brk_heap;
+        sum.stacks += categories->stacks;
+        sum.anon_other += categories->anon_other;
+        sum.file += categories->file;
+        sum.other += categories->other;
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+    next_smaps_round_ = started + std::max<std::chrono::steady_clock::duration>(options_.smaps_period, took * kSmapsSpacingFactor);
+    if (!any) return;
+    point.smaps_brk_heap = sum.brk_heap;
+    point.smaps_stacks = sum.stacks;
+    point.smaps_anon_other = sum.anon_other;
+    point.smaps_file = sum.file;
+    point.smaps_other = sum.other;
 }
 
 bool TreeSampler::root_alive() {

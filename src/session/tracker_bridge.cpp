@@ -7,6 +7,23 @@
 
 namespace leakscope::session {
 
+namespace {
+
+/// Sums the allocator figures of the processes that gave them; a figure no process gave stays unknown.
+void add_allocator_stats(const std::map<std::uint32_t, collector::AllocatorStats>& stats, SamplePoint& sample) {
+    const auto add = [](std::uint64_t& sum, std::uint64_t value) {
+        if (!known(value)) return;
+        sum = known(sum) ? sum + value : value;
+    };
+    for (const auto& [process, s] : stats) {
+        add(sample.allocator_footprint, s.footprint_bytes);
+        add(sample.allocator_in_use, s.in_use_bytes);
+        add(sample.allocator_free, s.free_kept_bytes);
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& program, const WatchOptions& options,
                                                          std::vector<std::string>& notes) {
     const auto trackability = collector::check_trackable(program);
@@ -56,6 +73,7 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     sample.allocations = allocations;
     sample.frees = frees;
     sample.events += events;
+    add_allocator_stats(allocator_, sample);
 }
 
 std::uint64_t TrackerBridge::events() const {
@@ -136,7 +154,19 @@ void TrackerBridge::on_totals(std::uint32_t process, const collector::TrackerTot
     totals_[process] = totals;
 }
 
+void TrackerBridge::on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) {
+    allocator_[process] = stats;
+    if (stats.kind == collector::AllocatorStats::Kind::unknown || !writer_) return;
+    const std::string kind = collector::allocator_kind_name(stats.kind);
+    if (("+" + allocator_kinds_ + "+").find("+" + kind + "+") != std::string::npos) return;  // already named
+    allocator_kinds_ = allocator_kinds_.empty() ? kind : allocator_kinds_ + "+" + kind;
+    RunInfo info = writer_->model().info;
+    info.allocator = allocator_kinds_;
+    writer_->update_info(info);
+}
+
 void TrackerBridge::on_process_end(std::uint32_t process, bool) {
+    allocator_.erase(process);
     // A process that ended holds no memory any more; its work units still count.
     const auto it = totals_.find(process);
     if (it == totals_.end()) return;

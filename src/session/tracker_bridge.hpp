@@ -46,6 +46,7 @@ private:
     void on_stack(const Stack& stack) override;
     void on_site_update(const collector::SiteUpdate& update) override;
     void on_totals(std::uint32_t process, const collector::TrackerTotals& totals) override;
+    void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) override;
     void on_process_end(std::uint32_t process, bool clean) override;
 
     std::uint32_t writer_process(std::uint32_t collector_process) const;
@@ -55,6 +56,8 @@ private:
     recording::RecordingWriter* writer_ = nullptr;
     std::map<std::uint32_t, std::uint32_t> process_index_;          ///< collector's index -> recording's
     std::map<std::uint32_t, collector::TrackerTotals> totals_;      ///< live processes only
+    std::map<std::uint32_t, collector::AllocatorStats> allocator_;  ///< live processes only
+    std::string allocator_kinds_;  ///< what RunInfo::allocator says so far
     std::uint64_t events_of_ended_processes_ = 0;
     std::vector<recording::SiteUpdate> pending_updates_;
     bool recorded_any_ = false;  ///< a sample got the tracker's totals

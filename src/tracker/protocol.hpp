@@ -24,6 +24,7 @@ enum class PacketType : std::uint32_t {
     kSites = 5,           ///< count × varints: id, zigzag live bytes, zigzag live count, allocations, bytes
     kTotals = 6,          ///< TotalsBody
     kGoodbye = 7,         ///< the process is exiting normally; nothing follows
+    kAllocatorStats = 8,  ///< AllocatorStatsBody: the allocator's own figures (mallinfo2, jemalloc stats)
 };
 
 struct PacketHeader {
@@ -66,6 +67,22 @@ struct TotalsBody {
     std::uint64_t events;
     std::uint64_t tracker_bytes;  ///< memory the tracker's own tables use in the target
 };
+
+/// Which allocator AllocatorStatsBody describes.
+enum class AllocatorKind : std::uint32_t { kUnknown = 0, kGlibc = 1, kJemalloc = 2 };
+
+/// The allocator's own view of its memory, read on the tracker's thread (never in a hook). A figure
+/// the allocator does not give is kUnknownFigure.
+struct AllocatorStatsBody {
+    AllocatorKind kind;
+    std::uint32_t reserved;
+    std::uint64_t footprint_bytes;   ///< held from the OS = in use + free kept: glibc arena + hblkhd; jemalloc stats.resident
+    std::uint64_t in_use_bytes;      ///< handed out to the program: glibc uordblks + hblkhd; jemalloc stats.allocated
+    std::uint64_t free_kept_bytes;   ///< free but kept by the allocator: glibc fordblks; jemalloc resident - allocated
+    std::uint64_t releasable_bytes;  ///< glibc keepcost (trimmable top); jemalloc stats.retained (virtual only)
+    std::uint64_t read_ns;           ///< wall time the read took (the allocator's locks are held meanwhile, one at a time)
+};
+inline constexpr std::uint64_t kUnknownFigure = ~0ull;
 
 // ---- varints (LEB128), used for the per-site records that dominate the stream's size ----
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "allocator_stats.hpp"
 #include "os.hpp"
 #include "protocol.hpp"
 #include "thread_counters.hpp"
@@ -358,6 +359,19 @@ bool send_totals(Connection& c, bool patient, const Totals& t) {
     return send_packet(c, patient);
 }
 
+/// The allocator's own figures, at most once a second (allocator_stats::due): the read takes the
+/// allocator's locks, which is why it happens here and never in a hook.
+bool send_allocator_stats(Connection& c, bool patient) {
+    const std::uint64_t now = os::monotonic_ns();
+    if (!patient && !allocator_stats::due(now)) return true;
+    const wire::AllocatorStatsBody body = allocator_stats::read();
+    allocator_stats::note_read(now, body.read_ns);
+    begin_packet(c, wire::PacketType::kAllocatorStats);
+    set_count(c, 1);
+    append(c, &body, sizeof(body));
+    return send_packet(c, patient);
+}
+
 /// The stream's socket moves up to kStreamDescriptorFloor, which grows the process's descriptor table;
 /// the kernel waits for an RCU grace period when it grows the table of a process whose table is shared,
 /// as it is once there is a second thread (ours). Measured here: 10 ms per tracked process, every exec'd
@@ -467,7 +481,9 @@ void flush_locked(bool final) {
     counters.resize(c.stacks_sent);
     TotalsCounters totals;
     read_counters(counters.data(), c.stacks_sent, totals);
-    if (!send_sites(c, final, counters) || !send_totals(c, final, totals_from(totals))) return;
+    if (!send_sites(c, final, counters) || !send_totals(c, final, totals_from(totals)) ||
+        !send_allocator_stats(c, final))
+        return;
     if (final) {
         begin_packet(c, wire::PacketType::kGoodbye);
         send_packet(c, true);

@@ -44,6 +44,7 @@ RunInfo full_run_info() {
     info.events_regex = "request (\\d+) done";
     info.hostname = "soak-runner-3";
     info.leakscope_version = "0.1.0-test";
+    info.allocator = "glibc+jemalloc";
     return info;
 }
 
@@ -68,6 +69,16 @@ SamplePoint full_sample(int i) {
     p.allocations = 1000ull * static_cast<std::uint64_t>(i);
     p.frees = 990ull * static_cast<std::uint64_t>(i);
     p.events = static_cast<std::uint64_t>(i / 10);
+    p.allocator_footprint = 70'000'000 + 1000ull * static_cast<std::uint64_t>(i);
+    p.allocator_in_use = 52'000'000 + 990ull * static_cast<std::uint64_t>(i);
+    p.allocator_free = p.allocator_footprint - p.allocator_in_use;
+    // Sparse, like the smaps readings: known every fourth sample.
+    const bool smaps = i % 4 == 0;
+    p.smaps_brk_heap = smaps ? 40'000'000 + 4096ull * static_cast<std::uint64_t>(i) : kUnknownBytes;
+    p.smaps_stacks = smaps ? 8 << 20 : kUnknownBytes;
+    p.smaps_anon_other = smaps ? 12'000'000 : kUnknownBytes;
+    p.smaps_file = smaps ? 30'000'000 : kUnknownBytes;
+    p.smaps_other = smaps ? 8192 : kUnknownBytes;
     return p;
 }
 
@@ -133,6 +144,14 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.allocations, b.allocations);
     EXPECT_EQ(a.frees, b.frees);
     EXPECT_EQ(a.events, b.events);
+    EXPECT_EQ(a.allocator_footprint, b.allocator_footprint);
+    EXPECT_EQ(a.allocator_in_use, b.allocator_in_use);
+    EXPECT_EQ(a.allocator_free, b.allocator_free);
+    EXPECT_EQ(a.smaps_brk_heap, b.smaps_brk_heap);
+    EXPECT_EQ(a.smaps_stacks, b.smaps_stacks);
+    EXPECT_EQ(a.smaps_anon_other, b.smaps_anon_other);
+    EXPECT_EQ(a.smaps_file, b.smaps_file);
+    EXPECT_EQ(a.smaps_other, b.smaps_other);
 }
 
 }  // namespace
@@ -151,6 +170,7 @@ void expect_same_recording(const Recording& e, const Recording& a) {
     EXPECT_EQ(e.info.events_regex, a.info.events_regex);
     EXPECT_EQ(e.info.hostname, a.info.hostname);
     EXPECT_EQ(e.info.leakscope_version, a.info.leakscope_version);
+    EXPECT_EQ(e.info.allocator, a.info.allocator);
 
     ASSERT_EQ(e.samples.size(), a.samples.size());
     for (std::size_t i = 0; i < e.samples.size(); ++i) {

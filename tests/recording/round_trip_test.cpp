@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "recording/byte_codec.hpp"
 #include "recording/chunk_io.hpp"
+#include "recording/chunk_payloads.hpp"
 #include "recording/crc32.hpp"
 #include "recording/format.hpp"
 #include "recording/recording_reader.hpp"
@@ -119,15 +121,78 @@ TEST(RecordingRoundTrip, ANewerMinorVersionReadsAndANewerMajorVersionIsAClearErr
     auto bytes = testing::read_bytes(path);
     bytes[10] = 7;  // minor version 7
     EXPECT_EQ(read_recording_bytes(bytes, "minor.lsrec").samples.size(), 10u);
-    bytes[8] = 2;  // major version 2
+    bytes[8] = 3;  // major version 3
     try {
         read_recording_bytes(bytes, "major.lsrec");
         FAIL() << "a newer major version must not be read";
     } catch (const RecordingError& e) {
         EXPECT_STREQ(e.what(),
-                     "major.lsrec was written by a newer leakscope (format 2.7); this leakscope reads format 1: "
+                     "major.lsrec was written by a newer leakscope (format 3.7); this leakscope reads format 2: "
                      "upgrade leakscope to read it");
     }
+}
+
+/// The model a format-1 writer made of write_full_recording's calls: no allocator, no smaps figures.
+Recording as_format1(Recording r) {
+    r.info.allocator.clear();
+    for (auto& p : r.samples) {
+        p.allocator_footprint = p.allocator_in_use = p.allocator_free = kUnknownBytes;
+        p.smaps_brk_heap = p.smaps_stacks = p.smaps_anon_other = p.smaps_file = p.smaps_other = kUnknownBytes;
+    }
+    return r;
+}
+
+TEST(RecordingRoundTrip, Format1RecordingsStillReadFieldForField) {
+    // tests/recording/format1/ holds seeds written by the format 1.0 writer (samples in chunk kind 3,
+    // 17 fields, no allocator in the run info), from the same calls as write_full_recording today.
+    const std::filesystem::path dir = LEAKSCOPE_RECORDING_FORMAT1_DIR;
+    ASSERT_EQ(testing::read_bytes((dir / "full.lsrec").string())[8], 1) << "the seed must be a format 1 file";
+    ScratchDir scratch;
+    const Recording today = testing::write_full_recording(scratch.file("today.lsrec"), 2, true);
+    const Recording old = read_recording((dir / "full.lsrec").string());
+    EXPECT_EQ(old.samples.size(), 20u);
+    testing::expect_same_recording(as_format1(today), old);
+    const Recording compacted = read_recording((dir / "compacted.lsrec").string());
+    EXPECT_GT(compacted.samples.front().merged, 1u);
+    for (const auto& p : compacted.samples) EXPECT_FALSE(known(p.allocator_free));
+}
+
+TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
+    // A sample chunk from a future writer with 27 fields: this reader keeps its 25 and skips the others.
+    SamplePoint first = testing::full_sample(1), second = testing::full_sample(2);
+    std::vector<std::uint8_t> payload;
+    PayloadWriter w(payload);
+    w.u8(0);
+    w.varint(1);
+    w.varint(27);
+    w.varint(2);
+    for (const SamplePoint* p : {&first, &second}) {
+        std::vector<std::uint8_t> item;
+        PayloadWriter iw(item);
+        encode_sample(p == &first ? SamplePoint{} : first, *p, iw);
+        // encode_sample wrote t_s, a mask and the deltas of fields 0..24; set bits 26 and 27 (fields 25
+        // and 26) and append their deltas.
+        PayloadReader r(std::span<const std::uint8_t>(item).subspan(8));
+        const std::uint64_t mask = r.varint();
+        const std::size_t mask_end = 8 + (item.size() - 8 - r.remaining());
+        std::vector<std::uint8_t> rebuilt(item.begin(), item.begin() + 8);
+        PayloadWriter rw(rebuilt);
+        rw.varint(mask | (std::uint64_t{3} << 26));
+        rebuilt.insert(rebuilt.end(), item.begin() + static_cast<std::ptrdiff_t>(mask_end), item.end());
+        rw.svarint(-123456789);
+        rw.svarint(42);
+        payload.insert(payload.end(), rebuilt.begin(), rebuilt.end());
+    }
+    std::vector<std::uint8_t> bytes;
+    append_file_header(bytes);
+    ChunkEncoder encoder;
+    encoder.append(ChunkKind::samples, payload, bytes);
+    const Recording r = read_recording_bytes(bytes, "future-fields.lsrec");
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+    ASSERT_EQ(r.samples.size(), 2u);
+    EXPECT_EQ(r.samples[1].smaps_brk_heap, second.smaps_brk_heap);
+    EXPECT_EQ(r.samples[1].allocator_free, second.allocator_free);
+    EXPECT_EQ(r.samples[1].rss, second.rss);
 }
 
 TEST(RecordingRoundTrip, SmallPayloadsStayUncompressedAndLargeOnesAreCompressed) {

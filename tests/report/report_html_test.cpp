@@ -90,6 +90,25 @@ TEST(ReportHtml, TrackedRunsShowSitesAndFragmentationShowsTheDecomposition) {
     EXPECT_EQ(untracked.find("class=\"line pss\""), std::string::npos) << "no PSS was measured";
 }
 
+TEST(ReportHtml, TheAllocatorsFreeButKeptBytesAreTheirOwnLayerWhenKnown) {
+    Example example = testing::fragmentation_example();
+    std::string without = render(example);
+    EXPECT_NE(without.find("allocator-retained and other"), std::string::npos);
+    EXPECT_EQ(without.find("class=\"layer kept\""), std::string::npos);
+    for (auto& s : example.recording.samples) {
+        s.allocator_in_use = s.live_heap + 1'000'000;
+        s.allocator_free = s.rss / 4;
+        s.allocator_footprint = s.allocator_in_use + s.allocator_free;
+    }
+    example.recording.info.allocator = "glibc";
+    std::string with = render(example);
+    EXPECT_NE(with.find("class=\"layer kept\""), std::string::npos);
+    EXPECT_NE(with.find("class=\"layer overhead\""), std::string::npos);
+    EXPECT_NE(with.find("<title>other (outside the malloc heap)</title>"), std::string::npos);
+    EXPECT_EQ(with.find("allocator-retained and other"), std::string::npos);
+    EXPECT_NE(with.find("Allocator: glibc"), std::string::npos);
+}
+
 TEST(ReportHtml, TextFromTheRecordingIsEscaped) {
     Example example = testing::linear_leak_example();
     example.recording.info.command = {"./svc", "</script><script>alert(1)</script>"};

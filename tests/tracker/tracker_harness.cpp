@@ -89,6 +89,13 @@ void RecordingSink::on_totals(std::uint32_t process, const collector::TrackerTot
     if (process >= processes.size()) return errors.push_back("totals before hello");
     processes[process].totals = t;
 }
+
+void RecordingSink::on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& s) {
+    if (process >= processes.size()) return errors.push_back("allocator statistics before hello");
+    // The tracker sends them right after the totals of the same round.
+    processes[process].allocator_stats.push_back(s);
+    processes[process].totals_at_allocator_stats.push_back(processes[process].totals.value_or(collector::TrackerTotals{}));
+}
 void RecordingSink::on_process_end(std::uint32_t process, bool clean) {
     if (process >= processes.size()) return errors.push_back("end before hello");
     processes[process].ended = true;

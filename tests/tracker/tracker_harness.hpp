@@ -23,6 +23,8 @@ struct ProcessState {
     std::vector<Module> modules;
     std::map<std::uint32_t, collector::SiteUpdate> sites;  ///< latest per global stack id
     std::optional<collector::TrackerTotals> totals;
+    std::vector<collector::AllocatorStats> allocator_stats;  ///< every reading, in order
+    std::vector<collector::TrackerTotals> totals_at_allocator_stats;  ///< the totals when each reading arrived
     std::size_t site_updates = 0;
 };
 
@@ -34,6 +36,7 @@ public:
     void on_stack(const Stack& s) override;
     void on_site_update(const collector::SiteUpdate& u) override;
     void on_totals(std::uint32_t process, const collector::TrackerTotals& t) override;
+    void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& s) override;
     void on_process_end(std::uint32_t process, bool clean) override;
 
     std::vector<ProcessState> processes;  ///< by process index
