@@ -36,6 +36,18 @@ enum class HeapSource {
     mallinfo,   ///< glibc's mallinfo2(): in-use arena bytes plus mmapped chunks
 };
 
+/// "automatic", "tracker", "mallinfo".
+inline std::string_view to_string(HeapSource source) {
+    switch (source) {
+        case HeapSource::tracker: return "tracker";
+        case HeapSource::mallinfo: return "mallinfo";
+        case HeapSource::automatic: break;
+    }
+    return "automatic";
+}
+inline std::ostream& operator<<(std::ostream& out, HeapSource source) { return out << to_string(source); }
+inline std::string_view format_as(HeapSource source) { return to_string(source); }
+
 struct MeasureOptions {
     /// Growth below this many bytes per cycle is not called a leak even when it is statistically
     /// certain. glibc rounds every block up to 32 bytes or more, so 1 byte catches any real leak.
@@ -64,7 +76,9 @@ struct Site {
     std::string function;  ///< demangled name of the first frame outside the allocator; "??" unknown
     std::string module;    ///< file of the object that holds it
     std::uint64_t module_offset = 0;  ///< for `addr2line -e module 0x...`
-    std::string location;  ///< "function (module+0x1a2b)", ready to print
+    std::string file;      ///< source file, empty without debug information
+    int line = 0;          ///< source line, 0 when unknown
+    std::string location;  ///< "function (file.cpp:42)", or "function (module+0x1a2b)" without debug info
     double bytes_per_cycle = 0;  ///< steady-state growth
     double live_bytes = 0;       ///< at the end
     std::vector<std::uint64_t> frames;  ///< return addresses, innermost first

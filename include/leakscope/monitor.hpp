@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,8 @@ struct GaugeOptions {
 
 enum class FindingKind { gradual_growth, rapid_growth, sustained_high_usage, periodic_spikes };
 LEAKSCOPE_API std::string_view to_string(FindingKind kind);
+inline std::ostream& operator<<(std::ostream& out, FindingKind kind) { return out << to_string(kind); }
+inline std::string_view format_as(FindingKind kind) { return to_string(kind); }
 
 struct Finding {
     std::string gauge;

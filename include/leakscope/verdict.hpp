@@ -2,7 +2,11 @@
 // spellings as the JSON report (`leakscope run --json`), so results from the API and the CLI compare.
 #pragma once
 
+#include <ostream>
 #include <string_view>
+#if __has_include(<format>)
+#include <format>
+#endif
 
 #include "leakscope/export.h"
 
@@ -27,4 +31,26 @@ LEAKSCOPE_API std::string_view to_string(Pattern pattern);
 /// "none", "low", "medium", "high", "critical".
 LEAKSCOPE_API std::string_view to_string(Severity severity);
 
+/// `std::cout << result.pattern` prints "linear_growth"; fmt (10 and later) finds format_as.
+inline std::ostream& operator<<(std::ostream& out, Pattern pattern) { return out << to_string(pattern); }
+inline std::ostream& operator<<(std::ostream& out, Severity severity) { return out << to_string(severity); }
+inline std::string_view format_as(Pattern pattern) { return to_string(pattern); }
+inline std::string_view format_as(Severity severity) { return to_string(severity); }
+
 }  // namespace leakscope
+
+#if defined(__cpp_lib_format)
+/// std::format("{}", result.pattern) gives "linear_growth" (width and alignment as for strings).
+template <>
+struct std::formatter<leakscope::Pattern> : std::formatter<std::string_view> {
+    auto format(leakscope::Pattern pattern, std::format_context& context) const {
+        return std::formatter<std::string_view>::format(leakscope::to_string(pattern), context);
+    }
+};
+template <>
+struct std::formatter<leakscope::Severity> : std::formatter<std::string_view> {
+    auto format(leakscope::Severity severity, std::format_context& context) const {
+        return std::formatter<std::string_view>::format(leakscope::to_string(severity), context);
+    }
+};
+#endif

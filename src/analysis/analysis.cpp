@@ -146,6 +146,7 @@ Analysis analyze(const Recording& recording, const Options& options) {
     const std::size_t kept = samples.size() - teardown;
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
+    result.judged_until_s = until_t_s;
     return result;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct Analysis {
     std::uint32_t max_threads = 0;
     std::optional<double> limit_bytes;    ///< the limit the projection used
     std::string limit_source;             ///< "cgroup", "--limit", "machine memory"
+    /// End of the judged span: the target's teardown is left out (infinity: everything is judged).
+    double judged_until_s = std::numeric_limits<double>::infinity();
 };
 
 struct Options {

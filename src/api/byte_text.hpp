@@ -1,28 +1,16 @@
-// Byte counts and rates as a person reads them ("1.5 KiB", "-32 B"), for summaries and test failures.
+// Byte counts and durations as a person reads them ("1.50 kB", "-32 B"), for summaries and test failures.
 #pragma once
 
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include "diagnosis/units.hpp"
+
 namespace leakscope::detail {
 
-inline std::string byte_text(double bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double magnitude = std::fabs(bytes);
-    int unit = 0;
-    while (magnitude >= 1024 && unit < 4) {
-        magnitude /= 1024;
-        ++unit;
-    }
-    char text[48];
-    const char* sign = bytes < 0 ? "-" : "";
-    if (unit == 0 && magnitude == std::floor(magnitude))
-        std::snprintf(text, sizeof text, "%s%.0f B", sign, magnitude);
-    else
-        std::snprintf(text, sizeof text, "%s%.*f %s", sign, magnitude < 10 ? 2 : 1, magnitude, units[unit]);
-    return text;
-}
+/// The tree's one byte formatter (decimal: "1.50 kB", "24.1 MB"); the library's messages read like the CLI's.
+inline std::string byte_text(double bytes) { return diagnosis::format_bytes(bytes); }
 
 inline std::string duration_text(double seconds) {
     char text[48];

@@ -1,15 +1,16 @@
 #include "api/site_growth.hpp"
 
-#include <cxxabi.h>
-#include <dlfcn.h>
+#include <link.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
-#include <string_view>
 #include <unordered_map>
+
+#include "symbols/frame_format.hpp"
+#include "symbols/symbolizer.hpp"
+#include "symbols/user_frame.hpp"
 
 namespace leakscope::detail {
 
@@ -65,47 +66,64 @@ std::vector<Site> SiteGrowth::top_growing(double steady_from_cycle, std::size_t 
     std::sort(growing.begin(), growing.end(),
               [](const Site& a, const Site& b) { return a.bytes_per_cycle > b.bytes_per_cycle; });
     if (growing.size() > max_sites) growing.resize(max_sites);
-    for (Site& site : growing) name_site(site);
+    name_sites(growing);
     return growing;
 }
 
 namespace {
 
-bool is_plumbing(std::string_view module) {
-    const std::size_t slash = module.rfind('/');
-    const std::string_view file = slash == std::string_view::npos ? module : module.substr(slash + 1);
-    for (std::string_view prefix : {"libc.so", "libc-", "libstdc++", "libleakscope", "ld-linux"})
-        if (file.substr(0, prefix.size()) == prefix) return true;
-    return false;
-}
-
-std::string demangled(const char* name) {
-    int status = 0;
-    char* text = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-    std::string result = status == 0 && text ? text : name;
-    std::free(text);
-    return result;
+/// The objects loaded in this process, as the symbolizer wants them (what the tracker sends the CLI).
+int add_module(dl_phdr_info* info, std::size_t, void* data) {
+    auto* modules = static_cast<std::vector<Module>*>(data);
+    std::uint64_t low = ~0ull, high = 0;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const auto& header = info->dlpi_phdr[i];
+        if (header.p_type != PT_LOAD) continue;
+        low = std::min<std::uint64_t>(low, info->dlpi_addr + header.p_vaddr);
+        high = std::max<std::uint64_t>(high, info->dlpi_addr + header.p_vaddr + header.p_memsz);
+    }
+    if (high == 0) return 0;
+    Module module;
+    module.start = low;
+    module.end = high;
+    module.load_bias = info->dlpi_addr;
+    if (info->dlpi_name && info->dlpi_name[0]) {
+        module.path = info->dlpi_name;
+    } else {
+        char exe[4096];
+        const ssize_t length = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (length <= 0) return 0;
+        module.path.assign(exe, static_cast<std::size_t>(length));
+    }
+    modules->push_back(std::move(module));
+    return 0;
 }
 
 }  // namespace
 
-void name_site(Site& site) {
-    site.function = "??";
-    for (std::size_t i = 0; i < site.frames.size(); ++i) {
-        // A return address points after the call; one byte back is inside the calling line.
-        const std::uint64_t address = site.frames[i] - (site.frames[i] > 0 ? 1 : 0);
-        Dl_info info{};
-        if (dladdr(reinterpret_cast<void*>(address), &info) == 0 || info.dli_fname == nullptr) continue;
-        const bool last_frame = i + 1 == site.frames.size();
-        if (is_plumbing(info.dli_fname) && !last_frame) continue;
-        site.module = info.dli_fname;
-        site.module_offset = address - reinterpret_cast<std::uint64_t>(info.dli_fbase);
-        if (info.dli_sname) site.function = demangled(info.dli_sname);
-        break;
+void name_sites(std::vector<Site>& sites) {
+    if (sites.empty()) return;
+    // The CLI's symbolizer (libdw: file:line, inlined functions, separate debug files), run here in the
+    // measuring process, after the measurement: it allocates, so never between measured cycles.
+    std::vector<Module> modules;
+    dl_iterate_phdr(add_module, &modules);
+    symbols::Symbolizer symbolizer;
+    symbolizer.add_modules(modules);
+    for (Site& site : sites) {
+        const auto frames = symbolizer.symbolize_stack(0, site.frames);
+        if (frames.empty()) {
+            site.function = "??";
+            site.location = "??";
+            continue;
+        }
+        const ResolvedFrame& frame = frames[symbols::user_frame_index(frames)];
+        site.function = frame.function;
+        site.module = frame.module;
+        site.module_offset = frame.module_offset;
+        site.file = frame.file;
+        site.line = frame.line;
+        site.location = symbols::format_frame(frame);
     }
-    char offset[32];
-    std::snprintf(offset, sizeof offset, "+0x%llx", static_cast<unsigned long long>(site.module_offset));
-    site.location = site.function + " (" + (site.module.empty() ? std::string("??") : site.module) + offset + ")";
 }
 
 }  // namespace leakscope::detail

@@ -23,7 +23,7 @@ public:
     void take();
 
     /// Sites whose live bytes grew from the first snapshot at or after `steady_from_cycle` to the last,
-    /// largest growth first, at most `max_sites`, with names from dladdr.
+    /// largest growth first, at most `max_sites`, named as the CLI names sites (name_sites).
     std::vector<Site> top_growing(double steady_from_cycle, std::size_t max_sites) const;
 
 private:
@@ -37,8 +37,9 @@ private:
     std::size_t taken_ = 0;
 };
 
-/// Fills function/module/offset/location of `site` from its frames: the first frame outside the C
-/// library, libstdc++ and leakscope itself (operator new, std::vector growth) is the one a person fixes.
-void name_site(Site& site);
+/// Fills function, file, line, module, offset and location of each site from its frames with the CLI's
+/// libdw symbolizer; the frame named is the innermost user frame (symbols::user_frame_index), past
+/// operator new, std::vector growth and leakscope itself: the one a person fixes.
+void name_sites(std::vector<Site>& sites);
 
 }  // namespace leakscope::detail

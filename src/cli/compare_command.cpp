@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <system_error>
 
 #include "cli/cli_error.hpp"
@@ -30,7 +31,7 @@ struct CompareArguments {
     WatchOptionsText watch;
     std::string alpha_text = "0.05";
     std::string min_change_text = "5%";
-    std::string json_path, markdown_path, html_path;
+    std::string json_path, markdown_path, html_path, junit_path;
     std::string recordings_dir;
     bool show_output = false;
     bool fail_if_worse = false;
@@ -149,6 +150,11 @@ int compare_command(CLI::App& app, const CompareArguments& args) {
     compare::write_text_file(args.json_path, "JSON comparison", compare::comparison_json(comparison, facts).dump(2) + "\n");
     compare::write_text_file(args.markdown_path, "Markdown comparison", compare::comparison_markdown(comparison, facts));
     compare::write_text_file(args.html_path, "HTML comparison", compare::comparison_html(comparison, facts));
+    if (!args.junit_path.empty()) {
+        std::ostringstream junit;
+        compare::write_comparison_junit(junit, comparison, facts);
+        compare::write_text_file(args.junit_path, "JUnit comparison", junit.str());
+    }
     return args.fail_if_worse && comparison.any_significantly_worse() ? kExitWorse : 0;
 }
 
@@ -204,6 +210,9 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--json", args->json_path, "Write the comparison as JSON to FILE ('-' = stdout)")
         ->option_text("FILE")->group("Reports");
     app->add_option("--markdown", args->markdown_path, "Write the comparison as a Markdown table")
+        ->option_text("FILE")->group("Reports");
+    app->add_option("--junit", args->junit_path,
+                    "Write JUnit XML: one test case per configuration, failed when it leaks or is significantly worse")
         ->option_text("FILE")->group("Reports");
     app->add_option("--html", args->html_path, "Write an HTML page with a chart of the rates and their intervals")
         ->option_text("FILE")->group("Reports");

@@ -17,9 +17,18 @@ struct ReportArguments {
 };
 
 int report(const ReportArguments& args) {
-    const Recording recording = load_recording(args.recording_path);
     ReportOptions reports = args.reports;
-    // -o names the page; --html (shared with analyze) does too; neither: report.html here.
+    // -o names the page; --html (shared with analyze) does too; neither: report.html here. Both would
+    // silently drop one of them.
+    if (!args.html_path.empty() && !reports.html_path.empty() && args.html_path != reports.html_path)
+        throw CliError("-o " + args.html_path + " and --html " + reports.html_path +
+                           " both name the HTML page; give one of them",
+                       kExitUsage);
+    if (!reports.baseline_path.empty())
+        throw CliError("--baseline changes the exit code, which `report` does not use: use `leakscope analyze "
+                       "RECORDING --baseline REPORT.json`",
+                       kExitUsage);
+    const Recording recording = load_recording(args.recording_path);
     if (!args.html_path.empty()) reports.html_path = args.html_path;
     if (reports.html_path.empty()) reports.html_path = "report.html";
     reports.quiet = true;

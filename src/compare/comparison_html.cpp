@@ -159,6 +159,15 @@ std::string comparison_html(const Comparison& comparison, const ExperimentFacts&
                    escape_markup(c.top_site.value_or("-")), escape_markup(versus));
     }
     out << "</table>\n";
+    // What each configuration changed, as the Markdown says it: a table of names alone tells nothing.
+    out << "<h2>Configurations</h2>\n<ul class=\"configurations\">\n";
+    for (const auto& configuration : facts.configurations) {
+        const std::string settings = configuration_settings(configuration);
+        fmt::print(out, "<li><strong>{}</strong>: {}</li>\n", escape_markup(configuration.name),
+                   settings.empty() ? std::string("the command as given")
+                                    : "<code>" + escape_markup(settings) + "</code>");
+    }
+    out << "</ul>\n";
     if (!comparison.notes.empty()) {
         out << "<h2>Notes</h2>\n<ul>\n";
         for (const auto& note : comparison.notes) out << "<li>" << escape_markup(note) << "</li>\n";

@@ -82,6 +82,13 @@ std::string header_lines(const Comparison& comparison, const ExperimentFacts& fa
 
 }  // namespace
 
+std::string configuration_settings(const Configuration& configuration) {
+    std::string settings;
+    for (const auto& [var, value] : configuration.environment) settings += (settings.empty() ? "" : " ") + var + "=" + value;
+    for (const auto& argument : configuration.extra_arguments) settings += (settings.empty() ? "" : " ") + argument;
+    return settings;
+}
+
 std::string p_value_text(double p) {
     if (p < 0.001) return "p < 0.001";
     return fmt::format("p = {:.2g}", p);
@@ -154,9 +161,7 @@ std::string comparison_markdown(const Comparison& comparison, const ExperimentFa
     }
     text += "\nConfigurations:\n\n";
     for (const auto& configuration : facts.configurations) {
-        std::string settings;
-        for (const auto& [var, value] : configuration.environment) settings += (settings.empty() ? "" : " ") + var + "=" + value;
-        for (const auto& argument : configuration.extra_arguments) settings += (settings.empty() ? "" : " ") + argument;
+        const std::string settings = configuration_settings(configuration);
         text += fmt::format("- **{}**: {}\n", configuration.name,
                             settings.empty() ? std::string("the command as given") : fmt::format("`{}`", settings));
     }

@@ -39,7 +39,9 @@ std::string diff_text(const RecordingDiff& diff, std::size_t max_sites) {
     if (diff.process.test) text += fmt::format("test: {}, two-sided, alpha = {}; a difference must also exceed {} of the first rate\n",
                                              diff.process.test->test, diff.options.alpha,
                                              report::format_percent(diff.options.min_relative_change));
-    if (diff.sites.empty()) {
+    if (!diff.sites_note.empty()) {
+        text += "sites: " + diff.sites_note + "\n";
+    } else if (diff.sites.empty()) {
         text += "sites: neither recording has allocation sites (was the tracker off? run without --no-track)\n";
     } else {
         text += "\ncall sites, matched by symbolized stack:\n";
@@ -111,6 +113,7 @@ nlohmann::json diff_json(const RecordingDiff& diff) {
                   {"p_value", site.test ? json(site.test->p_value) : json(nullptr)}};
         document["sites"].push_back(std::move(item));
     }
+    if (!diff.sites_note.empty()) document["sites_note"] = diff.sites_note;
     document["summary"] = diff.summary;
     return document;
 }

@@ -196,6 +196,17 @@ RecordingDiff diff_recordings(const Recording& before, const analysis::Analysis&
     diff.before = measure_run(before_analysis, diff.metric);
     diff.after = measure_run(after_analysis, diff.metric);
     if (diff.before.usable() && diff.after.usable()) diff.process = compare_against_baseline({&diff.before}, {&diff.after}, options);
+    // Compare only what both recordings have: against a recording without site data every site of the
+    // other would be reported as new (or gone), which says nothing about the program.
+    const bool before_sites = !before.sites.sites.empty(), after_sites = !after.sites.sites.empty();
+    if (before_sites != after_sites) {
+        const char* which = before_sites ? "second" : "first";
+        diff.sites_note = fmt::format("the {} recording has no allocation site data (made without tracking: attach or "
+                                      "--no-track), so call sites are not compared; the process is compared on RSS",
+                                      which);
+        diff.summary = fmt::format("the {} recording has no site data: only the process's RSS is compared", which);
+        return diff;
+    }
     diff.sites = diff_sites(site_growth(before, before_analysis), site_growth(after, after_analysis), options);
     diff.summary = diff_summary(diff.sites);
     return diff;

@@ -58,7 +58,7 @@ struct SiteChange {
 std::vector<SiteChange> diff_sites(const std::vector<SiteGrowth>& before, const std::vector<SiteGrowth>& after,
                                    const ComparisonOptions& options);
 
-/// "RagLogger::write_jsonl: 300 KiB/s -> 0; nothing new grows".
+/// "RagLogger::write_jsonl: 307 kB/s -> 0; nothing new grows".
 std::string diff_summary(const std::vector<SiteChange>& sites);
 
 struct RecordingDiff {
@@ -68,6 +68,9 @@ struct RecordingDiff {
     RunMeasurement before, after;     ///< the process as a whole
     BaselineComparison process;       ///< after against before
     std::vector<SiteChange> sites;
+    /// Set when only one recording has allocation sites (the other was made by attach or --no-track):
+    /// its sites would all look "appeared" or "disappeared", so they are not compared, and this says why.
+    std::string sites_note;
     std::string summary;
     bool significantly_worse() const { return process.direction == Direction::worse; }
 };

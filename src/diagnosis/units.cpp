@@ -7,48 +7,53 @@
 namespace leakscope::diagnosis {
 namespace {
 
+constexpr std::array<const char*, 6> kDecimalNames{"B", "kB", "MB", "GB", "TB", "PB"};
+constexpr std::array<const char*, 6> kBinaryNames{"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+
 std::string printf_string(const char* format, double value, const char* unit) {
     std::array<char, 64> buffer{};
     std::snprintf(buffer.data(), buffer.size(), format, value, unit);
     return buffer.data();
 }
 
-std::string scaled_bytes(double bytes, bool show_sign) {
+/// Three significant digits in `base` multiples. The unit is chosen after rounding, so 999.6 kB
+/// prints as "1.00 MB", not "1000 kB".
+std::string scaled(double bytes, bool show_sign, double base, const std::array<const char*, 6>& names) {
     if (!std::isfinite(bytes)) return "n/a";
-    static constexpr std::array<const char*, 6> kUnits{"B", "KB", "MB", "GB", "TB", "PB"};
     double magnitude = std::fabs(bytes);
+    if (magnitude < 0.5) return "0 B";  // no "-0 B" from a rate that is zero but for rounding
     std::size_t unit = 0;
-    // Round first so 1023.96 KB prints as "1.0 MB", not "1024.0 KB".
-    while (unit + 1 < kUnits.size() && (unit == 0 ? magnitude >= 1024.0 : magnitude >= 1023.95)) {
-        magnitude /= 1024.0;
+    while (unit + 1 < names.size() && magnitude >= base - 0.5) {
+        magnitude /= base;
         ++unit;
     }
-    const double signed_value = bytes < 0 ? -magnitude : magnitude;
-    if (unit == 0) return printf_string(show_sign ? "%+.0f %s" : "%.0f %s", signed_value, kUnits[unit]);
-    return printf_string(show_sign ? "%+.1f %s" : "%.1f %s", signed_value, kUnits[unit]);
+    const double value = bytes < 0 ? -magnitude : magnitude;
+    const char* format = nullptr;
+    if (unit == 0 || magnitude >= 99.95) format = show_sign ? "%+.0f %s" : "%.0f %s";
+    else if (magnitude >= 9.995) format = show_sign ? "%+.1f %s" : "%.1f %s";
+    else format = show_sign ? "%+.2f %s" : "%.2f %s";
+    return printf_string(format, value, names[unit]);
 }
 
 }  // namespace
 
-std::string format_bytes(double bytes) { return scaled_bytes(bytes, false); }
+std::string format_bytes(double bytes, bool show_sign) { return scaled(bytes, show_sign, 1000.0, kDecimalNames); }
+
+std::string format_bytes_binary(double bytes) { return scaled(bytes, false, 1024.0, kBinaryNames); }
 
 std::string format_rate_per_s(double bytes_per_s, bool show_sign) {
     if (!std::isfinite(bytes_per_s)) return "n/a";
-    // Rates from 100 B/s up read better in KB/s ("0.3 KB/s"), like the figures teams quote.
-    if (std::fabs(bytes_per_s) >= 99.95 && std::fabs(bytes_per_s) < 1024.0)
-        return printf_string(show_sign ? "%+.1f %s" : "%.1f %s", bytes_per_s / 1024.0, "KB/s");
-    return scaled_bytes(bytes_per_s, show_sign) + "/s";
+    return format_bytes(bytes_per_s, show_sign) + "/s";
 }
 
 std::string format_rate_per_h(double bytes_per_s, bool show_sign) {
     if (!std::isfinite(bytes_per_s)) return "n/a";
-    return scaled_bytes(bytes_per_s * 3600.0, show_sign) + "/h";
+    return format_bytes(bytes_per_s * 3600.0, show_sign) + "/h";
 }
 
 std::string format_rate(double bytes_per_s, bool show_sign) {
     const double per_hour = std::fabs(bytes_per_s) * 3600.0;
-    if (per_hour >= 10 * 1024.0 * 1024.0 && std::fabs(bytes_per_s) < 1024.0 * 1024.0)
-        return format_rate_per_h(bytes_per_s, show_sign);
+    if (per_hour >= 10e6 && std::fabs(bytes_per_s) < 1e6) return format_rate_per_h(bytes_per_s, show_sign);
     return format_rate_per_s(bytes_per_s, show_sign);
 }
 
@@ -60,6 +65,17 @@ std::string format_duration(double seconds) {
     if (magnitude < 3600.0) return printf_string("%.1f %s", seconds / 60.0, "min");
     if (magnitude < 48.0 * 3600.0) return printf_string("%.1f %s", seconds / 3600.0, "h");
     return printf_string("%.1f %s", seconds / 86400.0, "days");
+}
+
+ByteUnit byte_unit_for(double max_abs) {
+    double divisor = 1;
+    std::size_t index = 0;
+    // Switch at 999.5 of the smaller unit, as format_bytes does, so an axis and a label agree.
+    while (index + 1 < kDecimalNames.size() && max_abs >= 999.5 * divisor) {
+        divisor *= 1000;
+        ++index;
+    }
+    return {divisor, kDecimalNames[index]};
 }
 
 }  // namespace leakscope::diagnosis

@@ -1,14 +1,20 @@
-// Human units for bytes, rates and durations ("24.1 MB", "31.0 MB/h", "0.3 KB/s", "9.8 days").
-// Binary multiples (1 KB = 1024 B), as top, ps and most memory tools print them.
+// Human units for bytes, rates and durations ("24.1 MB", "31.0 MB/h", "300 B/s", "9.8 days").
+// The one byte formatter of the whole tree (CLI, HTML, Markdown, terminal, summaries, the library):
+// decimal SI multiples, 1 kB = 1000 B, 1 MB = 10^6 B, so a label always says what the arithmetic did.
+// format_bytes_binary is for quantities that are 1024-based by definition (--sample-bytes 512K, the
+// kernel's page counts) and labels them KiB/MiB.
 #pragma once
 
 #include <string>
 
 namespace leakscope::diagnosis {
 
-/// "512 B", "24.1 MB", "-3.0 KB", "2.2 GB". Non-finite values print as "n/a".
-std::string format_bytes(double bytes);
-/// Always per second: "0.3 KB/s", "+0.3 KB/s" with show_sign.
+/// "512 B", "3.40 kB", "24.1 MB", "465 MB", "2.18 GB": three significant digits, powers of 1000.
+/// Negative values keep their sign; show_sign adds "+" to positive ones. Non-finite: "n/a".
+std::string format_bytes(double bytes, bool show_sign = false);
+/// "512 KiB", "1.50 MiB": powers of 1024, for sizes that are binary by definition.
+std::string format_bytes_binary(double bytes);
+/// Always per second: "300 B/s", "+1.20 kB/s" with show_sign.
 std::string format_rate_per_s(double bytes_per_s, bool show_sign = false);
 /// Always per hour: "31.0 MB/h".
 std::string format_rate_per_h(double bytes_per_s, bool show_sign = false);
@@ -17,5 +23,12 @@ std::string format_rate_per_h(double bytes_per_s, bool show_sign = false);
 std::string format_rate(double bytes_per_s, bool show_sign = false);
 /// "850 ms", "1.8 s", "12.5 min", "3.5 h", "9.8 days".
 std::string format_duration(double seconds);
+
+/// The decimal unit for an axis or a column whose largest value is `max_abs`: ("MB", 1e6).
+struct ByteUnit {
+    double divisor = 1;
+    const char* name = "B";
+};
+ByteUnit byte_unit_for(double max_abs);
 
 }  // namespace leakscope::diagnosis

@@ -14,7 +14,7 @@ namespace leakscope::report {
 struct HoverSeries {
     std::string name;        ///< shown in the tooltip
     std::string css_class;   ///< the series' class, so the tooltip swatch has its color
-    bool bytes = true;       ///< bytes (formatted as KB/MB) or a plain count
+    bool bytes = true;       ///< bytes (formatted as kB/MB) or a plain count
     std::vector<double> value;  ///< on the shared t_s; NaN = unknown
 };
 

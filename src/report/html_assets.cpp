@@ -44,6 +44,11 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 .swatch.dashed { height:0; border-top:3px dashed; background:none; }
 .swatch.warmup-key { height:12px; background:#fde68a; }
 svg.chart, svg.flame { width:100%; height:auto; display:block; overflow:visible; }
+/* The charts scale with the page (viewBox 960 wide), and their text with them: in narrow windows the
+   text is set larger in chart units so ticks stay about 11 px on screen. */
+@media (max-width: 980px) { svg.chart text { font-size:14px; } }
+@media (max-width: 760px) { svg.chart text { font-size:17px; } }
+@media (max-width: 560px) { svg.chart text { font-size:22px; } }
 svg text { font-family: system-ui, "DejaVu Sans", sans-serif; font-size:11px; fill:var(--muted); }
 svg .tick.y { text-anchor:end; dominant-baseline:middle; }
 svg .tick.y2 { text-anchor:start; dominant-baseline:middle; }
@@ -110,11 +115,13 @@ footer { margin-top:40px; font-size:12px; color:var(--muted); }
 const char* const kPageScript = R"js(
 (function () {
   'use strict';
-  var units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  // The hover read-outs follow diagnosis::format_bytes exactly: powers of 1000, three digits.
+  var units = ['B', 'kB', 'MB', 'GB', 'TB'];
   function fmtBytes(v) {
     if (v === null || v === undefined) return 'n/a';
     var a = Math.abs(v), i = 0, d = 1;
-    while (a >= 1000 * d && i < units.length - 1) { d *= 1024; i++; }
+    if (a < 0.5) return '0 B';
+    while (a >= 999.5 * d && i < units.length - 1) { d *= 1000; i++; }
     var x = v / d, ax = Math.abs(x);
     var s = i === 0 || ax >= 100 ? x.toFixed(0) : ax >= 10 ? x.toFixed(1) : x.toFixed(2);
     return s + ' ' + units[i];

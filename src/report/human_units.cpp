@@ -7,38 +7,6 @@
 
 namespace leakscope::report {
 
-namespace {
-
-/// Three significant digits, without a trailing ".0" on values of 100 and up.
-std::string three_digits(double value) {
-    double magnitude = std::fabs(value);
-    if (magnitude >= 100 || magnitude == 0) return fmt::format("{:.0f}", value);
-    if (magnitude >= 10) return fmt::format("{:.1f}", value);
-    return fmt::format("{:.2f}", value);
-}
-
-}  // namespace
-
-ByteUnit byte_unit_for(double max_abs) {
-    static constexpr const char* kNames[] = {"B", "KB", "MB", "GB", "TB", "PB"};
-    double divisor = 1;
-    int index = 0;
-    // Switch unit at 1000 rather than 1024 so "1010 KB" reads as "0.99 MB".
-    while (max_abs >= 1000 * divisor && index < 5) {
-        divisor *= 1024;
-        ++index;
-    }
-    return {divisor, kNames[index]};
-}
-
-std::string format_bytes(double bytes) {
-    if (!std::isfinite(bytes)) return "n/a";
-    ByteUnit unit = byte_unit_for(std::fabs(bytes));
-    if (std::fabs(bytes) < 0.5) return "0 B";  // no "-0 B" from a rate that is zero but for rounding
-    if (unit.divisor == 1) return fmt::format("{:.0f} B", bytes);
-    return fmt::format("{} {}", three_digits(bytes / unit.divisor), unit.name);
-}
-
 std::string format_rate(double bytes_per_unit, const char* unit) {
     return fmt::format("{}/{}", format_bytes(bytes_per_unit), unit);
 }
@@ -75,6 +43,10 @@ std::string format_count(double count) {
         grouped += digits[i];
     }
     return (count < 0 ? "-" : "") + grouped;
+}
+
+std::string format_count_of(double count, const char* noun) {
+    return fmt::format("{} {}{}", format_count(count), noun, count == 1 ? "" : "s");
 }
 
 }  // namespace leakscope::report

@@ -1,17 +1,21 @@
-// Numbers as a person reads them: bytes in binary units, rates, durations, percentages.
-// Units follow src/diagnosis/units.hpp (binary multiples labelled KB, MB, GB, as top and ps print them),
-// so the diagnosis's summary sentences and the reports' tables agree. The reports keep this formatter
-// of their own for three significant digits (tables and axes span B to GB) and their own duration and
-// count styles; every human report (HTML, Markdown, terminal) goes through it.
+// Numbers as a person reads them: bytes, rates, durations, percentages, counts.
+// Bytes come from the one formatter of the tree (src/diagnosis/units.hpp: decimal, 1 MB = 10^6 B), so
+// the diagnosis's summary sentences and the reports' tables agree. The reports keep their own duration
+// and count styles; every human report (HTML, Markdown, terminal) goes through this header.
 #pragma once
 
 #include <string>
 
+#include "diagnosis/units.hpp"
+
 namespace leakscope::report {
 
-/// "512 B", "3.40 KB", "465 MB", "2.18 GB": three significant digits, binary multiples (1 KB = 1024 B).
-/// Negative values keep their sign.
-std::string format_bytes(double bytes);
+/// "512 B", "3.40 kB", "465 MB", "2.18 GB" (diagnosis::format_bytes: powers of 1000).
+using diagnosis::format_bytes;
+using diagnosis::format_bytes_binary;
+/// A decimal byte unit for an axis whose largest value is `max_abs`: ("MB", 1e6).
+using diagnosis::ByteUnit;
+using diagnosis::byte_unit_for;
 
 /// "1.2 MB/s"-style rate with the given time suffix ("s", "h", "event").
 std::string format_rate(double bytes_per_unit, const char* unit);
@@ -25,11 +29,7 @@ std::string format_percent(double fraction);
 /// A plain count with thousands separators: "1,234,567".
 std::string format_count(double count);
 
-/// A byte unit for an axis whose largest value is `max_abs`: divisor and name ("MB", 1048576).
-struct ByteUnit {
-    double divisor = 1;
-    const char* name = "B";
-};
-ByteUnit byte_unit_for(double max_abs);
+/// A count with its noun: "1 sample", "2,400 samples" (the plural adds an "s").
+std::string format_count_of(double count, const char* noun);
 
 }  // namespace leakscope::report

@@ -1,4 +1,4 @@
-// The machine-readable report: ../shared/report-schema.json ("leakscope.report/1"). Field names and
+// The machine-readable report: docs/report-schema.json ("leakscope.report/1"). Field names and
 // units there are a contract; fields beyond them are additions.
 #pragma once
 

@@ -41,6 +41,20 @@ std::vector<const diagnosis::Diagnosis*> fits_to_draw(const analysis::Analysis& 
     return fits;
 }
 
+/// "steady-state fit of the live heap (95% band)": the legend says which series the dashed line fits.
+std::string fit_legend(const analysis::Analysis& analysis, const std::vector<const diagnosis::Diagnosis*>& fits) {
+    const auto& p = analysis.process;
+    std::string names;
+    for (const auto* fit : fits) {
+        std::string_view name = fit == &p.rss                          ? std::string_view("RSS")
+                                : p.live_heap && fit == &*p.live_heap ? std::string_view("the live heap")
+                                                                       : metric_label(p.metric);
+        if (!names.empty()) names += " and ";
+        names += name;
+    }
+    return fmt::format("steady-state fit{} of {} (95% band)", fits.size() > 1 ? "s" : "", names);
+}
+
 }  // namespace
 
 void write_legend_key(std::ostream& out, const char* css_class, std::string_view name, bool dashed) {
@@ -95,7 +109,7 @@ void write_memory_chart(std::ostream& out, const Recording& recording, const ana
     std::vector<const diagnosis::Diagnosis*> fits;
     for (const auto* d : fits_to_draw(analysis))
         if (d->pattern != diagnosis::Pattern::insufficient_data && t_hi > d->warmup_end_s) fits.push_back(d);
-    if (!fits.empty()) write_legend_key(out, "fit", "steady-state fit (95% band)", true);
+    if (!fits.empty()) write_legend_key(out, "fit", fit_legend(analysis, fits), true);
     bool warmup = verdict.warmup_bytes > 0 && verdict.warmup_end_s > t_lo;
     if (warmup) write_legend_key(out, "warmup-key", "warm-up");
     if (events_axis) write_legend_key(out, "events", "events (right axis)", true);

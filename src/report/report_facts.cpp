@@ -1,7 +1,10 @@
 #include "report/report_facts.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -34,7 +37,8 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
                            format_bytes(*v.settling_toward_bytes));
     switch (v.pattern) {
         case diagnosis::Pattern::insufficient_data:
-            return fmt::format("the run is too short or too sparse to tell ({} samples)", analysis.samples);
+            return fmt::format("the run is too short or too sparse to tell ({})",
+                               format_count_of(static_cast<double>(analysis.samples), "sample"));
         case diagnosis::Pattern::warmup_plateau:
             return fmt::format("{} of one-time warm-up, then the {} stays flat", format_bytes(v.warmup_bytes), metric);
         case diagnosis::Pattern::fragmentation:
@@ -104,6 +108,36 @@ std::string site_location(const analysis::SiteReport& site) {
     return "?";
 }
 
+std::string verdict_line(const analysis::Analysis& analysis) {
+    return fmt::format("{}: {}", verdict_word(analysis.process.verdict), verdict_headline(analysis));
+}
+
+std::vector<const analysis::SiteReport*> leaking_sites(const analysis::Analysis& analysis) {
+    std::vector<const analysis::SiteReport*> sites;
+    for (const auto& site : analysis.sites)
+        if (site.diagnosis.leak) sites.push_back(&site);
+    return sites;
+}
+
+std::string site_finding(const analysis::SiteReport& site) {
+    return fmt::format("{} ({}) grows {}, {} live at the end; leak call {}", site.function, site_location(site),
+                       rate_with_interval(site.diagnosis, 3600, "h"), format_bytes(site.live_bytes),
+                       site_leak_call(site));
+}
+
+std::string path_under_root(const std::string& file, const std::string& root) {
+    if (file.empty() || file.front() != '/' || root.empty()) return file;
+    std::string prefix = root.back() == '/' ? root : root + "/";
+    if (file.compare(0, prefix.size(), prefix) == 0 && file.size() > prefix.size()) return file.substr(prefix.size());
+    return file;
+}
+
+std::string source_root() {
+    if (const char* workspace = std::getenv("GITHUB_WORKSPACE"); workspace && *workspace) return workspace;
+    char buffer[4096];
+    return getcwd(buffer, sizeof buffer) ? std::string(buffer) : std::string();
+}
+
 std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::vector<Fact> facts;
@@ -113,7 +147,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     facts.push_back({"Confidence", format_percent(v.confidence)});
     if (v.pattern == diagnosis::Pattern::insufficient_data) {
         // Rates fitted to a handful of points would be read as findings: state only what was measured.
-        facts.push_back({"Measured", fmt::format("{} samples over {}", format_count(static_cast<double>(analysis.samples)),
+        facts.push_back({"Measured", fmt::format("{} over {}", format_count_of(static_cast<double>(analysis.samples), "sample"),
                                                  format_duration(analysis.duration_s))});
         facts.push_back({"RSS start / peak / end", fmt::format("{} / {} / {}", format_bytes(analysis.start_rss),
                                                                format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss))});
@@ -176,7 +210,7 @@ std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis
                                             format_duration(info.interval_s))});
     std::string tracker = info.tracker_mode;
     if (info.tracker_mode == "sampled" && info.sample_bytes > 0)
-        tracker += " (one sample per " + format_bytes(static_cast<double>(info.sample_bytes)) + " on average)";
+        tracker += " (one sample per " + format_bytes_binary(static_cast<double>(info.sample_bytes)) + " on average)";
     facts.push_back({"Allocation tracker", tracker});
     if (events_known(recording)) {
         std::string events = format_count(static_cast<double>(analysis.events));

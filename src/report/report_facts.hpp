@@ -42,4 +42,22 @@ std::string site_leak_call(const analysis::SiteReport& site);
 /// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown.
 std::string site_location(const analysis::SiteReport& site);
 
+/// "Leak: steady linear growth of the live heap, +102 MB/h": the verdict in one line, for the formats
+/// that carry one message per finding (JUnit, SARIF, GitHub annotations).
+std::string verdict_line(const analysis::Analysis& analysis);
+
+/// The sites the diagnosis calls leaks, most steady growth first (the order of Analysis::sites).
+std::vector<const analysis::SiteReport*> leaking_sites(const analysis::Analysis& analysis);
+
+/// "AuditLog::write (audit.cpp:42) grows +102 MB/h (95% interval ...), 24.1 MB live at the end, leak
+/// call yes (q<0.001)": one leaking site as a sentence.
+std::string site_finding(const analysis::SiteReport& site);
+
+/// `file` relative to `root` when it lies under it ("src/log.cpp"), otherwise unchanged: CI systems
+/// place annotations by paths relative to the checkout. A relative `file` is taken as it is.
+std::string path_under_root(const std::string& file, const std::string& root);
+
+/// Where the source tree is for CI annotations: $GITHUB_WORKSPACE when set, else the current directory.
+std::string source_root();
+
 }  // namespace leakscope::report

@@ -29,7 +29,7 @@ struct Layer {
 };
 
 /// Draws layers bottom-up as stacked areas, with a legend and hover data.
-void write_stacked(std::ostream& out, const char* id, const char* label, const std::vector<double>& t_s,
+void write_stacked(std::ostream& out, const char* id, const char* label, const char* y_label, const std::vector<double>& t_s,
                    const std::vector<Layer>& layers, const std::vector<double>* overlay_line, const char* overlay_name) {
     std::vector<std::vector<double>> values;
     for (const auto& layer : layers) values.push_back(layer.value);
@@ -65,7 +65,7 @@ void write_stacked(std::ostream& out, const char* id, const char* label, const s
     svg::Scale sx{t_lo, t_hi, frame.plot_left(), frame.plot_right()};
     svg::Scale sy{0, y_top > 0 ? y_top : 1, frame.plot_bottom(), frame.plot_top()};
     svg::open_svg(out, frame, id, label);
-    svg::write_axes(out, frame, sx, sy, svg::time_ticks(t_lo, t_hi), ticks, "time since start", "live bytes");
+    svg::write_axes(out, frame, sx, sy, svg::time_ticks(t_lo, t_hi), ticks, "time since start", y_label);
     std::vector<double> zero(grid.t_s.size(), 0.0);
     for (std::size_t k = 0; k < layers.size(); ++k) {
         const auto& lower = k == 0 ? zero : tops[k - 1];
@@ -90,6 +90,24 @@ std::string short_name(const std::string& function) {
     return function.substr(0, kMax - 1) + "\u2026";
 }
 
+/// Several stacks often end in the same function (one function allocating on two lines, or called from
+/// two places): the legend must still tell their colours apart. Names that repeat get their location,
+/// and names that still repeat a number.
+void make_names_distinct(std::vector<Layer>& layers, const std::vector<const analysis::SiteReport*>& sites) {
+    auto count = [&](const std::string& name) {
+        return std::count_if(layers.begin(), layers.end(), [&](const Layer& l) { return l.name == name; });
+    };
+    std::vector<bool> repeated(layers.size());
+    for (std::size_t i = 0; i < sites.size(); ++i) repeated[i] = count(layers[i].name) > 1;
+    for (std::size_t i = 0; i < sites.size(); ++i)
+        if (repeated[i]) layers[i].name = short_name(sites[i]->function) + " (" + site_location(*sites[i]) + ")";
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        int seen = 0;
+        for (std::size_t j = 0; j < i; ++j) seen += layers[j].name == layers[i].name ? 1 : 0;
+        if (seen > 0 && count(layers[i].name) > 1) layers[i].name += fmt::format(" #{}", seen + 1);
+    }
+}
+
 }  // namespace
 
 void write_site_stack_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
@@ -98,6 +116,7 @@ void write_site_stack_chart(std::ostream& out, const Recording& recording, const
 
     std::vector<bool> drawn(grid.sites.size(), false);
     std::vector<Layer> layers;
+    std::vector<const analysis::SiteReport*> layer_sites;
     for (const auto& site : analysis.sites) {
         if (layers.size() == kStackedSites) break;
         if (site.series_index >= grid.sites.size() || drawn[site.series_index]) continue;
@@ -106,7 +125,9 @@ void write_site_stack_chart(std::ostream& out, const Recording& recording, const
         std::vector<double> values(grid.t_s.size(), 0.0);
         for (std::size_t i = 0; i < values.size() && i < live.size(); ++i) values[i] = static_cast<double>(live[i]);
         layers.push_back({short_name(site.function), fmt::format("site{}", layers.size()), std::move(values)});
+        layer_sites.push_back(&site);
     }
+    make_names_distinct(layers, layer_sites);
     std::vector<double> other(grid.t_s.size(), 0.0);
     bool any_other = false;
     for (std::size_t s = 0; s < grid.sites.size(); ++s) {
@@ -118,7 +139,8 @@ void write_site_stack_chart(std::ostream& out, const Recording& recording, const
         }
     }
     if (any_other) layers.push_back({"all other sites", "site-other", std::move(other)});
-    write_stacked(out, "sites-chart", "Live bytes of the top allocation sites over time", grid.t_s, layers, nullptr, "");
+    write_stacked(out, "sites-chart", "Live bytes of the top allocation sites over time", "live bytes", grid.t_s, layers,
+                  nullptr, "");
 }
 
 void write_decomposition_chart(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
@@ -158,7 +180,7 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
     write_stacked(out, "decomposition-chart",
                   kept ? "RSS decomposed into live heap, mmap'ed, the allocator's free-but-kept memory and the rest"
                        : "RSS decomposed into live heap, mmap'ed and allocator-retained memory",
-                  rss->t_s, layers, &rss->value, "RSS");
+                  "resident bytes", rss->t_s, layers, &rss->value, "RSS");
     if (kept && !recording.info.allocator.empty()) {
         fmt::print(out, "<p class=\"note\">Allocator: {} (its own statistics, read inside the target about once a second).</p>\n",
                    escape_markup(recording.info.allocator));
@@ -198,7 +220,8 @@ void write_smaps_chart(std::ostream& out, const Recording& recording) {
         }
     }
     if (t_s.size() < 2) return;
-    write_stacked(out, "smaps-chart", "Resident memory by kind of mapping, from /proc/PID/smaps", t_s, layers, &rss, "RSS");
+    write_stacked(out, "smaps-chart", "Resident memory by kind of mapping, from /proc/PID/smaps", "resident bytes", t_s,
+                  layers, &rss, "RSS");
     out << "<p class=\"note\">Read from <code>/proc/PID/smaps</code> every few seconds (not every sample: it walks the "
            "page tables); thread stacks are the mappings above a guard page or holding a thread's stack pointer.</p>\n";
 }

@@ -24,7 +24,7 @@ struct Tick {
 /// 1, 2 or 5 times a power of ten, so that about `target` steps cover `span`.
 double nice_step(double span, int target);
 
-/// Ticks in one binary byte unit chosen for the range: "0", "200 MB", "400 MB".
+/// Ticks in one decimal byte unit chosen for the range: "0", "200 MB", "400 MB".
 std::vector<Tick> byte_ticks(double lo, double hi, int target = 5);
 /// The same with a given step in bytes (0: choose one).
 std::vector<Tick> byte_ticks_with_step(double lo, double hi, double step);

@@ -60,8 +60,8 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     fmt::print(out, "  {} {}, severity {}, confidence {}\n", label("pattern"), pattern_label(v.pattern),
                severity_label(v.severity), format_percent(v.confidence));
     if (!v.summary.empty()) fmt::print(out, "  {}\n", v.summary);
-    fmt::print(out, "\n  {} {}, {} samples every {}\n", label("run"), format_duration(analysis.duration_s),
-               format_count(static_cast<double>(analysis.samples)), format_duration(recording.info.interval_s));
+    fmt::print(out, "\n  {} {}, {} every {}\n", label("run"), format_duration(analysis.duration_s),
+               format_count_of(static_cast<double>(analysis.samples), "sample"), format_duration(recording.info.interval_s));
     double growth = analysis.end_rss - analysis.start_rss;
     fmt::print(out, "  {} start {}, peak {}, end {} ({}{})\n", label("RSS"), format_bytes(analysis.start_rss),
                format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss), growth > 0 ? "+" : "", format_bytes(growth));

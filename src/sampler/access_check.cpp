@@ -41,6 +41,12 @@ std::optional<std::string> check_attach_access(ProcFs& fs, int pid) {
 
     // The owner of /proc/PID is the process's effective user (or root for non-dumpable processes).
     const std::string prefix = "cannot read " + dir + ": permission denied ";
+    // Root refused: telling root to run as root helps nobody. What is missing is a capability.
+    if (::geteuid() == 0)
+        return prefix +
+               "(leakscope already runs as root, but lacks the capability to read another process's memory "
+               "here: in a container, grant CAP_SYS_PTRACE, e.g. `docker run --cap-add SYS_PTRACE`; or start the "
+               "process with `leakscope run`)";
     if (info.st_uid != ::geteuid())
         return prefix + "(the process belongs to another user; run leakscope as that user or as root)";
     return prefix +

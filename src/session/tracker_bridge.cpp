@@ -28,7 +28,11 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& prog
                                                          std::vector<std::string>& notes) {
     const auto trackability = collector::check_trackable(program);
     if (!trackability.trackable) {
-        notes.push_back(trackability.reason + "; sampling /proc only");
+        // Some reasons say "sampling /proc only" already: say it once.
+        const std::string suffix = "; sampling /proc only";
+        const bool said = trackability.reason.size() >= suffix.size() &&
+                          trackability.reason.compare(trackability.reason.size() - suffix.size(), suffix.size(), suffix) == 0;
+        notes.push_back(said ? trackability.reason : trackability.reason + suffix);
         return nullptr;
     }
     collector::CollectorOptions collector_options;

@@ -295,6 +295,7 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     }
     const RunEnd end = watch->loop(&target);
     WatchResult result = watch->finish(end);
+    result.recording_path = options.recording_path.string();
     result.exit = target.poll_exit();
     result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
     return result;
@@ -312,7 +313,9 @@ WatchResult attach_and_watch(pid_t pid, WatchOptions options) {
     RunInfo info = make_run_info(command, pid, /*attached=*/true, options);
     Watch watch(options, pid, info, nullptr);
     const RunEnd end = watch.loop(nullptr);
-    return watch.finish(end);
+    WatchResult result = watch.finish(end);
+    result.recording_path = options.recording_path.string();
+    return result;
 }
 
 }  // namespace leakscope::session

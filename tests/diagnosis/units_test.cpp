@@ -7,22 +7,43 @@
 namespace leakscope::diagnosis {
 namespace {
 
-constexpr double kMB = 1024.0 * 1024.0;
-
-TEST(Units, Bytes) {
+TEST(Units, BytesAreDecimalWithThreeDigits) {
     EXPECT_EQ(format_bytes(512), "512 B");
-    EXPECT_EQ(format_bytes(24.1 * kMB), "24.1 MB");
-    EXPECT_EQ(format_bytes(2.2 * 1024 * kMB), "2.2 GB");
-    EXPECT_EQ(format_bytes(1023.99 * 1024), "1.0 MB");  // rounds up into the next unit
-    EXPECT_EQ(format_bytes(-3 * 1024.0), "-3.0 KB");
+    EXPECT_EQ(format_bytes(999), "999 B");
+    EXPECT_EQ(format_bytes(1000), "1.00 kB");
+    EXPECT_EQ(format_bytes(3400), "3.40 kB");
+    EXPECT_EQ(format_bytes(24.1e6), "24.1 MB");
+    EXPECT_EQ(format_bytes(465e6), "465 MB");
+    // The figures: 50,352,128 B was shown as "48.0 MB" (computed in 2^20); it is 50.4 MB.
+    EXPECT_EQ(format_bytes(50352128), "50.4 MB");
+    EXPECT_EQ(format_bytes(25276071936.0), "25.3 GB");
+    EXPECT_EQ(format_bytes(999.7e3), "1.00 MB");  // rounds up into the next unit, never "1000 kB"
+    EXPECT_EQ(format_bytes(-3000), "-3.00 kB");
+    EXPECT_EQ(format_bytes(3000, true), "+3.00 kB");
+    EXPECT_EQ(format_bytes(0.2), "0 B");
+    EXPECT_EQ(format_bytes(-0.2), "0 B");
     EXPECT_EQ(format_bytes(NAN), "n/a");
 }
 
+TEST(Units, BinaryOnlyWhereTheArithmeticIs) {
+    EXPECT_EQ(format_bytes_binary(512 * 1024.0), "512 KiB");  // --sample-bytes 512K
+    EXPECT_EQ(format_bytes_binary(1.5 * 1024 * 1024), "1.50 MiB");
+    EXPECT_EQ(format_bytes_binary(100), "100 B");
+}
+
+TEST(Units, AxisUnitMatchesTheLabels) {
+    EXPECT_STREQ(byte_unit_for(999).name, "B");
+    EXPECT_STREQ(byte_unit_for(1000).name, "kB");
+    EXPECT_DOUBLE_EQ(byte_unit_for(4e8).divisor, 1e6);
+    EXPECT_STREQ(byte_unit_for(4e8).name, "MB");
+    EXPECT_STREQ(byte_unit_for(2.5e9).name, "GB");
+}
+
 TEST(Units, Rates) {
-    EXPECT_EQ(format_rate(31.0 * kMB / 3600.0), "31.0 MB/h");  // the brief's logger leak
-    EXPECT_EQ(format_rate(0.3 * 1024, true), "+0.3 KB/s");     // under 1 MB/h: per second
-    EXPECT_EQ(format_rate(5 * kMB), "5.0 MB/s");
-    EXPECT_EQ(format_rate_per_h(31.0 * kMB / 3600.0 * 72), "2.2 GB/h");
+    EXPECT_EQ(format_rate(31e6 / 3600.0), "31.0 MB/h");  // the brief's logger leak
+    EXPECT_EQ(format_rate(300, true), "+300 B/s");       // under 10 MB/h: per second
+    EXPECT_EQ(format_rate(5e6), "5.00 MB/s");
+    EXPECT_EQ(format_rate_per_h(31e6 / 3600.0 * 72), "2.23 GB/h");
     EXPECT_EQ(format_rate_per_s(-64, true), "-64 B/s");
 }
 

@@ -43,6 +43,9 @@ expect 2 "leakscope: --events-regex: '(' is not a valid regular expression (Mism
 expect 125 "leakscope: cannot write the recording to missing-dir/x.lks: No such file or directory" run -o missing-dir/x.lks -- true
 expect 2 "leakscope: 'abc' is not a process id" attach abc
 expect 125 "leakscope: no process with PID 999999999" attach 999999999
+expect 2 "leakscope: --events-regex: attach cannot read a running process's output (only \`leakscope run\` relays it); count work units with leakscope_event() in the program, or start it under run" attach 1 --events-regex done
+expect 2 "leakscope: -o a.html and --html b.html both name the HTML page; give one of them" report notes.txt -o a.html --html b.html
+expect 2 "leakscope: --baseline notes.txt: not a JSON file (give a report written with --json)" analyze notes.txt --baseline notes.txt
 expect 125 "leakscope: cannot read notes.txt: it is not a leakscope recording" analyze notes.txt
 expect 125 "leakscope: cannot read missing.lks: No such file or directory" analyze missing.lks
 expect 2 "leakscope: A subcommand is required (see 'leakscope --help')" 

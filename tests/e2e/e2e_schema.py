@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The JSON report honours the contract: ../shared/report-schema.json (leakscope.report/1).
+"""The JSON report honours the contract: docs/report-schema.json (leakscope.report/1).
 
 Validates the reports of several kinds of run against the schema: tracked and untracked, a run too
 short to judge, a sawtooth (few teeth: the rate interval must still be numbers), attach, and analyze

@@ -70,9 +70,22 @@ constexpr const char* kInteractionProbe = R"js(<script>
 })();
 </script>)js";
 
+/// Appended to a copy of a report rendered in a narrow (700 px) window: the smallest on-screen height of
+/// a chart's tick label, which shrank to ~6 px when the chart text scaled with the chart.
+constexpr const char* kTickProbe = R"js(<script>
+(function () {
+  var smallest = 1e9;
+  document.querySelectorAll('svg.chart text.tick').forEach(function (t) {
+    var h = t.getBoundingClientRect().height;
+    if (h > 0) smallest = Math.min(smallest, h);
+  });
+  document.body.setAttribute('data-probe-tick-px', smallest.toFixed(1));
+})();
+</script>)js";
+
 struct Rendered {
     Example example;
-    fs::path page, dom, log, screenshot;
+    fs::path page, dom, log, screenshot, narrow_screenshot;
 };
 
 class ReportChromium : public ::testing::Test {
@@ -90,12 +103,14 @@ protected:
         examples.push_back(testing::day_long_example());
         for (auto& example : examples) {
             Rendered r{example, artifacts / ("report-" + example.name + ".html"), work_ / (example.name + ".dom"),
-                       work_ / (example.name + ".log"), artifacts / ("report-" + example.name + ".png")};
+                       work_ / (example.name + ".log"), artifacts / ("report-" + example.name + ".png"),
+                       artifacts / ("report-" + example.name + "-narrow.png")};
             {
                 std::ofstream out(r.page, std::ios::binary);
                 write_html(out, r.example.recording, r.example.analysis);
             }
             fs::remove(r.screenshot);
+            fs::remove(r.narrow_screenshot);
             std::string url = quoted("file://" + fs::absolute(r.page).string());
             std::string dump = chromium(work_ / (example.name + "-dom"), "--enable-logging=stderr --v=0 --dump-dom " + url) +
                                " > " + quoted(r.dom.string()) + " 2> " + quoted(r.log.string());
@@ -106,6 +121,11 @@ protected:
                                "--hide-scrollbars --window-size=1280,2600 --screenshot=" + quoted(r.screenshot.string()) +
                                    " " + url) +
                       " > /dev/null 2>&1 &\n";
+            // The same page in a narrow window (a laptop's half screen), where the charts shrink.
+            if (example.name != "day_long")
+                script += chromium(work_ / (example.name + "-narrow"), "--hide-scrollbars --window-size=700,2600 --screenshot=" +
+                                                                          quoted(r.narrow_screenshot.string()) + " " + url) +
+                          " > /dev/null 2>&1 &\n";
             pages_.push_back(std::move(r));
         }
         // The interaction probe on a copy of the leak's page (tracked: it has sites to expand).
@@ -114,6 +134,12 @@ protected:
         std::ofstream(work_ / "probe.html", std::ios::binary) << leak_html;
         script += chromium(work_ / "probe-dom", "--dump-dom " + quoted("file://" + (work_ / "probe.html").string())) +
                   " > " + quoted((work_ / "probe.dom").string()) + " 2>/dev/null &\n";
+        std::string narrow_html = read_file(page("linear_leak").page);
+        narrow_html.insert(narrow_html.rfind("</body>"), kTickProbe);
+        std::ofstream(work_ / "narrow.html", std::ios::binary) << narrow_html;
+        script += chromium(work_ / "narrow-dom", "--window-size=700,2600 --dump-dom " +
+                                                     quoted("file://" + (work_ / "narrow.html").string())) +
+                  " > " + quoted((work_ / "narrow.dom").string()) + " 2>/dev/null &\n";
         script += "wait\n" + timed;
         fs::path script_path = work_ / "render.sh";
         std::ofstream(script_path) << script;
@@ -216,7 +242,22 @@ TEST_F(ReportChromium, AScreenshotPerExampleIsKept) {
         EXPECT_EQ(png.substr(1, 3), "PNG");
         // A blank 1280x2600 page compresses to a few KB; a page with charts and text does not.
         EXPECT_GT(png.size(), 60'000u) << r.screenshot;
+        if (r.example.name == "day_long") continue;
+        ASSERT_TRUE(fs::exists(r.narrow_screenshot)) << r.narrow_screenshot;
+        EXPECT_GT(read_file(r.narrow_screenshot).size(), 40'000u) << r.narrow_screenshot;
     }
+}
+
+TEST_F(ReportChromium, TickLabelsStayReadableInANarrowWindow) {
+    std::string dom = read_file(work_ / "narrow.dom");
+    std::string key = "data-probe-tick-px=\"";
+    std::size_t at = dom.find(key);
+    ASSERT_NE(at, std::string::npos) << "the probe did not run";
+    double px = std::atof(dom.c_str() + at + key.size());
+    RecordProperty("narrow_tick_px", std::to_string(px));
+    std::printf("smallest chart tick label in a 700 px window: %.1f px high\n", px);
+    // 11 px text has a box about 13 px high; it was ~7 px when the text scaled down with the chart.
+    EXPECT_GE(px, 11.0);
 }
 
 }  // namespace

@@ -12,16 +12,16 @@
 namespace leakscope::report {
 namespace {
 
-constexpr double kMB = 1024.0 * 1024.0;
+constexpr double kMB = 1e6;  // decimal, as every report prints
 
-TEST(ReportUnits, BytesUseBinaryUnitsWithThreeDigits) {
+TEST(ReportUnits, BytesUseDecimalUnitsWithThreeDigits) {
     EXPECT_EQ(format_bytes(0), "0 B");
     EXPECT_EQ(format_bytes(999), "999 B");
-    EXPECT_EQ(format_bytes(1000), "0.98 KB");
-    EXPECT_EQ(format_bytes(1536), "1.50 KB");
+    EXPECT_EQ(format_bytes(1000), "1.00 kB");
+    EXPECT_EQ(format_bytes(1536), "1.54 kB");
     EXPECT_EQ(format_bytes(465 * kMB), "465 MB");
     EXPECT_EQ(format_bytes(12.34 * kMB), "12.3 MB");
-    EXPECT_EQ(format_bytes(8 * 1024 * kMB), "8.00 GB");
+    EXPECT_EQ(format_bytes(8 * 1000 * kMB), "8.00 GB");
     EXPECT_EQ(format_bytes(-3 * kMB), "-3.00 MB");
     EXPECT_EQ(format_bytes(-0.3), "0 B") << "no negative zero";
     EXPECT_EQ(format_bytes(std::numeric_limits<double>::quiet_NaN()), "n/a");
@@ -39,6 +39,8 @@ TEST(ReportUnits, DurationsReadNaturally) {
 
 TEST(ReportUnits, CountsAndPercents) {
     EXPECT_EQ(format_count(1234567), "1,234,567");
+    EXPECT_EQ(format_count_of(1, "sample"), "1 sample");
+    EXPECT_EQ(format_count_of(2400, "sample"), "2,400 samples");
     EXPECT_EQ(format_count(999), "999");
     EXPECT_EQ(format_count(0), "0");
     EXPECT_EQ(format_percent(0.934), "93%");
