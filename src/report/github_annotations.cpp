@@ -36,6 +36,9 @@ std::string github_escape_property(const std::string& text) { return escape(text
 
 void write_github_annotations(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis,
                               const std::string& source_root) {
+    const auto& v = analysis.process.verdict;
+    // As in SARIF: an error where the process leaks, a warning where only the site's own series grows.
+    const char* site_level = v.leak ? "error" : "warning";
     for (const auto* site : leaking_sites(analysis)) {
         std::string properties;
         if (site->file && !site->file->empty()) {
@@ -44,9 +47,8 @@ void write_github_annotations(std::ostream& out, const Recording& recording, con
             properties += ",";
         }
         properties += "title=" + github_escape_property("leakscope: memory leak at " + site->function);
-        fmt::print(out, "::error {}::{}\n", properties, github_escape_message(site_finding(*site)));
+        fmt::print(out, "::{} {}::{}\n", site_level, properties, github_escape_message(site_finding(*site)));
     }
-    const auto& v = analysis.process.verdict;
     const char* level = v.leak ? "error" : v.pattern == diagnosis::Pattern::insufficient_data ? "warning" : "notice";
     std::string command = recording.info.command.empty() ? std::string("(unknown command)") : command_line(recording);
     fmt::print(out, "::{} title={}::{}\n", level, github_escape_property("leakscope: " + command),

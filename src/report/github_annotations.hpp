@@ -14,8 +14,9 @@ namespace leakscope::report {
 /// True when running as a GitHub Actions step (GITHUB_ACTIONS=true, which the runner sets).
 bool in_github_actions();
 
-/// The annotations, one line each: an error per leaking site (with file/line when known), and the
-/// verdict as an error (leak), a warning (too little data to tell) or a notice (no leak).
+/// The annotations, one line each: one per leaking site (with file/line when known; an error when the
+/// process leaks, else a warning), and the verdict as an error (leak), a warning (too little data to
+/// tell) or a notice (no leak).
 /// `source_root`: paths under it are written relative to it, as GitHub expects.
 void write_github_annotations(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis,
                               const std::string& source_root);

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "analysis/site_naming.hpp"
+#include "symbols/user_frame.hpp"
 #include "pprof_profile.pb.h"
 
 namespace leakscope::report {
@@ -38,27 +39,57 @@ public:
         type->set_unit(string(unit));
     }
 
-    /// The location of one return address, with its inlined frames as lines (innermost first).
-    std::uint64_t location(std::uint32_t process, std::uint64_t address) {
-        auto [it, inserted] = locations_.try_emplace({process, address}, profile_.location_size() + 1);
-        if (!inserted) return it->second;
-        auto* location = profile_.add_location();
-        location->set_id(it->second);
-        location->set_address(address);
-        location->set_mapping_id(mapping(process, address));
-        // One address's frames: the symbol table's entry, or the module and offset when unknown.
-        const Stack one{StackId{}, process, {address}};
-        for (const auto& frame : analysis::resolved_stack(recording_, one)) {
-            auto* line = location->add_line();
-            line->set_function_id(function(frame));
-            line->set_line(frame.line);
+    /// The locations of a stack, innermost first, starting at the user's frame as every leakscope report
+    /// names a site (symbols::user_frame_index): the allocator, operator new and std::vector's internals
+    /// below it are left out, so pprof's "flat" column names the line a person fixes.
+    std::vector<std::uint64_t> stack_locations(const Stack& stack) {
+        std::vector<std::vector<ResolvedFrame>> by_address;
+        std::vector<ResolvedFrame> flat;
+        for (std::uint64_t address : stack.frames) {
+            const Stack one{StackId{}, stack.process, {address}};
+            by_address.push_back(analysis::resolved_stack(recording_, one));
+            flat.insert(flat.end(), by_address.back().begin(), by_address.back().end());
         }
-        return it->second;
+        std::size_t skip = symbols::user_frame_index(flat);
+        std::vector<std::uint64_t> ids;
+        for (std::size_t i = 0; i < stack.frames.size(); ++i) {
+            const auto& frames = by_address[i];
+            if (skip >= frames.size()) {
+                skip -= frames.size();
+                continue;
+            }
+            ids.push_back(location(stack.process, stack.frames[i], frames, skip));
+            skip = 0;
+        }
+        return ids;
+    }
+
+    /// The main program's mapping first: pprof names the profile after its first mapping.
+    void map_modules_in_load_order(std::uint32_t process) {
+        for (const auto& module : recording_.modules)
+            if (module.process == process) mapping(process, module.start);
     }
 
     pprof::Profile& profile() { return profile_; }
 
 private:
+    /// One return address with its inlined frames as lines (innermost first), the first `skip` left out.
+    std::uint64_t location(std::uint32_t process, std::uint64_t address, const std::vector<ResolvedFrame>& frames,
+                           std::size_t skip) {
+        auto [it, inserted] = locations_.try_emplace({process, address, skip}, profile_.location_size() + 1);
+        if (!inserted) return it->second;
+        auto* location = profile_.add_location();
+        location->set_id(it->second);
+        location->set_address(address);
+        location->set_mapping_id(mapping(process, address));
+        for (std::size_t k = skip; k < frames.size(); ++k) {
+            auto* line = location->add_line();
+            line->set_function_id(function(frames[k]));
+            line->set_line(frames[k].line);
+        }
+        return it->second;
+    }
+
     std::uint64_t function(const ResolvedFrame& frame) {
         std::string name = frame.function.empty() ? "??" : frame.function;
         if (name == "??" && !frame.module.empty())
@@ -100,7 +131,7 @@ private:
     const Recording& recording_;
     pprof::Profile profile_;
     std::unordered_map<std::string, std::int64_t> strings_;
-    std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint64_t> locations_;
+    std::map<std::tuple<std::uint32_t, std::uint64_t, std::size_t>, std::uint64_t> locations_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> functions_;
     std::map<std::size_t, std::uint64_t> mappings_;
 };
@@ -139,6 +170,7 @@ void write_pprof(std::ostream& out, const Recording& recording, const analysis::
             "leakscope: inuse at t={:.3f} s (the end of the judged run); growth_space = inuse then minus inuse at "
             "t={:.3f} s (steady state began)", grid.t_s[end] - grid.t_s.front(), grid.t_s[steady] - grid.t_s.front())));
         const bool many_processes = recording.processes.size() > 1;
+        builder.map_modules_in_load_order(0);
         for (const auto& site : grid.sites) {
             const auto value_at = [](const std::vector<std::int64_t>& values, std::size_t column) {
                 return column < values.size() ? values[column] : std::int64_t{0};
@@ -149,8 +181,7 @@ void write_pprof(std::ostream& out, const Recording& recording, const analysis::
             const auto stack = recording.stacks.find(site.stack);
             if (stack == recording.stacks.end()) continue;
             auto* sample = profile.add_sample();
-            for (std::uint64_t address : stack->second.frames)
-                sample->add_location_id(builder.location(stack->second.process, address));
+            for (std::uint64_t id : builder.stack_locations(stack->second)) sample->add_location_id(id);
             sample->add_value(static_cast<std::int64_t>(site.total_allocations));
             sample->add_value(static_cast<std::int64_t>(site.total_bytes));
             sample->add_value(value_at(site.live_count, end));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 
 #include <unistd.h>
 
@@ -126,10 +127,21 @@ std::string site_finding(const analysis::SiteReport& site) {
 }
 
 std::string path_under_root(const std::string& file, const std::string& root) {
-    if (file.empty() || file.front() != '/' || root.empty()) return file;
+    if (file.empty() || root.empty()) return file;
     std::string prefix = root.back() == '/' ? root : root + "/";
-    if (file.compare(0, prefix.size(), prefix) == 0 && file.size() > prefix.size()) return file.substr(prefix.size());
-    return file;
+    if (file.front() == '/') {
+        if (file.compare(0, prefix.size(), prefix) == 0 && file.size() > prefix.size()) return file.substr(prefix.size());
+        return file;
+    }
+    // A name relative to the compiler's working directory ("../../src/log.cpp", as ccache's base_dir or a
+    // build in a subdirectory writes it): without its leading ./ and ../ it is relative to the checkout
+    // when such a file is there.
+    std::size_t start = 0;
+    while (file.compare(start, 2, "./") == 0 || file.compare(start, 3, "../") == 0) start += file[start + 1] == '/' ? 2 : 3;
+    if (start == 0) return file;
+    const std::string rest = file.substr(start);
+    std::error_code error;
+    return std::filesystem::is_regular_file(prefix + rest, error) ? rest : file;
 }
 
 std::string source_root() {

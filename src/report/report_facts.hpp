@@ -54,7 +54,8 @@ std::vector<const analysis::SiteReport*> leaking_sites(const analysis::Analysis&
 std::string site_finding(const analysis::SiteReport& site);
 
 /// `file` relative to `root` when it lies under it ("src/log.cpp"), otherwise unchanged: CI systems
-/// place annotations by paths relative to the checkout. A relative `file` is taken as it is.
+/// place annotations by paths relative to the checkout. A relative `file` that starts with ./ or ../
+/// (relative to where the compiler ran) loses those when the rest names a file under `root`.
 std::string path_under_root(const std::string& file, const std::string& root);
 
 /// Where the source tree is for CI annotations: $GITHUB_WORKSPACE when set, else the current directory.

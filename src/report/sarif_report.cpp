@@ -74,10 +74,13 @@ json code_flow(const Recording& recording, const analysis::SiteReport& site, con
     return {{"threadFlows", json::array({{{"locations", steps}}})}};
 }
 
-json site_result(const Recording& recording, const analysis::SiteReport& site, const std::string& root) {
+/// A leaking site is an error when the process leaks too, a warning when the process as a whole does
+/// not (a site that grows while others shrink, or growth the process's verdict calls a warm-up).
+json site_result(const Recording& recording, const analysis::SiteReport& site, const std::string& root,
+                 bool process_leaks) {
     json result = {{"ruleId", kSiteRule},
                    {"ruleIndex", 0},
-                   {"level", "error"},
+                   {"level", process_leaks ? "error" : "warning"},
                    {"message", {{"text", site_finding(site)}}}};
     json location = {{"logicalLocations", json::array({{{"fullyQualifiedName", site.function}, {"kind", "function"}}})}};
     if (site.file && !site.file->empty()) location["physicalLocation"] = physical_location(*site.file, site.line.value_or(0), root);
@@ -98,8 +101,8 @@ json site_result(const Recording& recording, const analysis::SiteReport& site, c
 json make_sarif(const Recording& recording, const analysis::Analysis& analysis, const std::string& source_root) {
     json results = json::array();
     const auto sites = leaking_sites(analysis);
-    for (const auto* site : sites) results.push_back(site_result(recording, *site, source_root));
     const auto& v = analysis.process.verdict;
+    for (const auto* site : sites) results.push_back(site_result(recording, *site, source_root, v.leak));
     if (v.leak && sites.empty()) {
         results.push_back({{"ruleId", kProcessRule},
                            {"ruleIndex", 1},

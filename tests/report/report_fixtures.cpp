@@ -8,8 +8,8 @@ namespace leakscope::report::testing {
 
 namespace {
 
-constexpr double kMB = 1024.0 * 1024.0;
-constexpr double kGB = 1024.0 * kMB;
+constexpr double kMB = 1e6;  // decimal, as the reports print them
+constexpr double kGB = 1000.0 * kMB;
 
 /// Deterministic noise in [-1, 1] (the goldens must not change from run to run or libc to libc).
 class Noise {
@@ -264,7 +264,7 @@ Example linear_leak_example() {
         return d;
     };
     auto verdict = linear(heap_rate, 300 * kMB, 0.96, 1.04);
-    verdict.summary = "Leak: the live heap grows steadily at 98 MB/h (about 242 KB per request) with no warm-up. "
+    verdict.summary = "Leak: the live heap grows steadily at 98 MB/h (about 242 kB per request) with no warm-up. "
                       "At this rate RSS reaches the 8 GB cgroup limit in 3.1 days; restart every 2.5 days until "
                       "JsonLinesLogger::append is fixed.";
     verdict.rate_bytes_per_event = 98 * kMB / 415;
