@@ -57,7 +57,7 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
     }
     if (v.leak) {
         // Per hour is how service leaks are quoted; a leak of megabytes a second reads better per second.
-        bool per_second = std::fabs(v.steady_rate_bytes_per_s) >= 1024.0 * 1024.0;
+        bool per_second = std::fabs(v.steady_rate_bytes_per_s) >= 1e6;
         std::string text = fmt::format("{} of the {}, {}", pattern_label(v.pattern), metric,
                                        per_second ? signed_rate(v.steady_rate_bytes_per_s, "s")
                                                   : signed_rate(v.steady_rate_bytes_per_s * 3600, "h"));

@@ -113,6 +113,11 @@ TEST_F(ApiFakeTracker, ExactRateWarmupAndTopSite) {
     EXPECT_NEAR(top.bytes_per_cycle, 24.0, 1e-9);
     EXPECT_EQ(top.live_bytes, 24.0 * 1000);
     EXPECT_NE(top.location.find("fake_leaky_function"), std::string::npos);
+    // Named by the CLI's libdw symbolizer: the source file and line, not "?? (module+0x...)".
+    EXPECT_NE(top.file.find("api_fake_tracker_test.cpp"), std::string::npos) << top.location;
+    EXPECT_GE(top.line, 40) << top.location;
+    EXPECT_LE(top.line, 43) << top.location;
+    EXPECT_NE(top.location.find("(api_fake_tracker_test.cpp:"), std::string::npos) << top.location;
     EXPECT_NE(leakscope::describe(result).find("Top growing site: fake_leaky_function"), std::string::npos)
         << leakscope::describe(result);
 }

@@ -2,6 +2,8 @@
 // wording of the text, Markdown and HTML.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "compare/comparison.hpp"
 #include "compare/comparison_report.hpp"
 
@@ -178,6 +180,41 @@ TEST(CompareComparison, MarkdownAndHtmlCarryTheTableAndTheChart) {
     EXPECT_EQ(dots, 5u);
     EXPECT_EQ(rings, 15u);
     EXPECT_NE(html.find("/h</text>"), std::string::npos);  // axis in bytes per hour
+}
+
+TEST(CompareComparison, HtmlShowsWhatEachConfigurationSets) {
+    const auto runs = five_configurations();
+    const auto comparison = compare_runs(kNames, runs, "live_heap");
+    ExperimentFacts facts;
+    facts.command = {"./svc"};
+    facts.runs = runs;
+    for (const auto& name : kNames) facts.configurations.push_back({name, {{"MODE", name}}, {"--level=<3>"}});
+    facts.configurations.front() = {kNames[0], {}, {}};
+    const auto html = comparison_html(comparison, facts);
+    EXPECT_NE(html.find("<li><strong>before</strong>: the command as given</li>"), std::string::npos) << html;
+    EXPECT_NE(html.find("<li><strong>after</strong>: <code>MODE=after --level=&lt;3&gt;</code></li>"), std::string::npos);
+}
+
+TEST(CompareComparison, JUnitHasOneCasePerConfigurationFailedWhenWorseOrLeaking) {
+    const auto runs = five_configurations();
+    const auto comparison = compare_runs(kNames, runs, "live_heap");
+    ExperimentFacts facts;
+    facts.command = {"./svc"};
+    facts.runs = runs;
+    for (const auto& name : kNames) facts.configurations.push_back({name, {{"MODE", name}}, {}});
+    std::ostringstream out;
+    write_comparison_junit(out, comparison, facts);
+    const std::string xml = out.str();
+    std::size_t cases = 0, failures = 0;
+    for (auto at = xml.find("<testcase "); at != std::string::npos; at = xml.find("<testcase ", at + 1)) ++cases;
+    for (auto at = xml.find("<failure "); at != std::string::npos; at = xml.find("<failure ", at + 1)) ++failures;
+    EXPECT_EQ(cases, 5u);
+    std::size_t expected = 0;
+    for (const auto& c : comparison.configurations)
+        expected += (c.leak || (c.vs_baseline && c.vs_baseline->direction == Direction::worse)) ? 1 : 0;
+    EXPECT_EQ(failures, expected) << xml;
+    EXPECT_NE(xml.find("failures=\"" + std::to_string(expected) + "\""), std::string::npos);
+    EXPECT_NE(xml.find("name=\"after (MODE=after)\""), std::string::npos) << xml;
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ class RunBasics(Workdir):
         self.assertEqual(self.report()["target"]["end_reason"], "duration")
 
     def test_duration_with_fail_on_leak_still_fails_on_a_leak(self):
-        r = leakscope(["run", "-q", "--fail-on-leak", "--duration", "3s", "-o", self.path("r.lks"),
+        r = leakscope(["run", "-q", "--fail-on-leak", "--duration", "4s", "-o", self.path("r.lks"),
                        "--json", self.path("report.json"), "--", os.path.join(EXAMPLES, "unbounded_cache"), "30"])
         self.assertEqual(self.report()["target"]["end_reason"], "duration")
         self.assertTrue(self.report()["verdict"]["leak"], r.stderr)
