@@ -107,7 +107,7 @@ TEST(ReportCsv, OneRowPerSampleWithEmptyCellsForUnknownGauges) {
     ASSERT_EQ(lines.size(), untracked.recording.samples.size() + 1);
     EXPECT_EQ(lines[0], "t_s,rss,pss,anon,file,swap,live_heap,mapped,events,allocator_footprint,allocator_in_use,"
                         "allocator_free,smaps_brk_heap,smaps_stacks,smaps_anon_other,smaps_file,smaps_other");
-    EXPECT_EQ(lines[1], "0.000,851443712,,,,,,,,,,,,,,,");
+    EXPECT_EQ(lines[1], "0.000,812000000,,,,,,,,,,,,,,,");
 
     Example leak = testing::linear_leak_example();
     std::ostringstream leak_out;
