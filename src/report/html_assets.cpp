@@ -47,7 +47,10 @@ svg.chart, svg.flame { width:100%; height:auto; display:block; overflow:visible;
 /* The charts scale with the page (viewBox 960 wide), and their text with them: in narrow windows the
    text is set larger in chart units so ticks stay about 11 px on screen. */
 @media (max-width: 980px) { svg.chart text { font-size:14px; } }
-@media (max-width: 760px) { svg.chart text { font-size:17px; } }
+@media (max-width: 760px) { svg.chart text { font-size:17px; }
+  /* Ticks this large reach where the rotated axis captions stand; the ticks carry the unit (MB), the
+     section's title says what is drawn. */
+  svg.chart .caption.y, svg.chart .caption.y2 { display:none; } }
 @media (max-width: 560px) { svg.chart text { font-size:22px; } }
 svg text { font-family: system-ui, "DejaVu Sans", sans-serif; font-size:11px; fill:var(--muted); }
 svg .tick.y { text-anchor:end; dominant-baseline:middle; }
