@@ -103,6 +103,26 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);
+        // The allocator's own figures, when every sample of the heap's span has them (glibc or jemalloc).
+        series.allocator_footprint = gauge_series(samples.subspan(first), &SamplePoint::allocator_footprint);
+        series.allocator_free = gauge_series(samples.subspan(first), &SamplePoint::allocator_free);
+        if (!series.allocator_footprint || !series.allocator_free) {
+            series.allocator_footprint.reset();
+            series.allocator_free.reset();
+        }
+    }
+    // smaps is read every few seconds: each category is a sparse series of the samples that have it.
+    for (const auto& [name, field] : {std::pair{"thread stacks", &SamplePoint::smaps_stacks},
+                                      std::pair{"brk heap", &SamplePoint::smaps_brk_heap},
+                                      std::pair{"other anonymous mappings", &SamplePoint::smaps_anon_other},
+                                      std::pair{"file-backed mappings", &SamplePoint::smaps_file}}) {
+        diagnosis::ProcessSeries::MappingSeries mapping{name, {}};
+        for (const auto& s : samples) {
+            if (!known(s.*field)) continue;
+            mapping.series.t_s.push_back(s.t_s);
+            mapping.series.value.push_back(static_cast<double>(s.*field));
+        }
+        if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
     return series;
 }
