@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "analysis/sampled_attribution.hpp"
 #include "analysis/site_naming.hpp"
 
 namespace leakscope::analysis {
@@ -166,6 +167,7 @@ Analysis analyze(const Recording& recording, const Options& options) {
     const std::size_t kept = samples.size() - teardown;
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
+    attribute_sampled_growth(recording, result.process, result.sites);
     return result;
 }
 

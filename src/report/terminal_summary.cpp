@@ -51,6 +51,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     const auto& v = analysis.process.verdict;
     const char* verdict_color = v.pattern == diagnosis::Pattern::insufficient_data ? kYellow
                                 : v.leak                                          ? kRed
+                                : !v.decided                                      ? kYellow
                                 : v.pattern == diagnosis::Pattern::fragmentation  ? kYellow
                                                                                   : kGreen;
     auto label = [&](std::string_view text) { return paint(fmt::format("{:<11}", text), kDim); };
