@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "diagnosis/accuracy.hpp"
+#include "diagnosis_bench/accuracy.hpp"
 
 int main(int argc, char** argv) {
     using namespace leakscope::diagnosis;

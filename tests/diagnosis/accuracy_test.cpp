@@ -1,6 +1,6 @@
 // The accuracy gate: 150 generated series per pattern (fixed seed, a different one from the
 // benchmark's), the thresholds unchanged.
-#include "diagnosis/accuracy.hpp"
+#include "diagnosis_bench/accuracy.hpp"
 
 #include <gtest/gtest.h>
 

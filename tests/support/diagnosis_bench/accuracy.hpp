@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "diagnosis/synthetic.hpp"
+#include "diagnosis_bench/synthetic.hpp"
 
 namespace leakscope::diagnosis {
 

@@ -2,7 +2,7 @@
 // autocorrelation, one-sample outliers, allocator quantisation steps, a GC-like small sawtooth,
 // irregular sampling intervals and missing samples. Warm-ups of many sizes and lengths, leak rates
 // from 0.1% to 50% of the process size per hour, lengths from 30 to 100,000 samples.
-// Used by the accuracy test and benchmark here and by other modules' tests. Deterministic: the same
+// Scaffolding of the diagnosis tests and benchmark, not part of the engine library. Deterministic: the same
 // (pattern, seed) gives the same series on every platform (own RNG and distributions, no <random>).
 #pragma once
 

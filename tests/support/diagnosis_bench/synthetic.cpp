@@ -1,4 +1,4 @@
-#include "diagnosis/synthetic.hpp"
+#include "diagnosis_bench/synthetic.hpp"
 
 #include <algorithm>
 #include <cmath>

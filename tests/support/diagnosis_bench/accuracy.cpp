@@ -1,4 +1,4 @@
-#include "diagnosis/accuracy.hpp"
+#include "diagnosis_bench/accuracy.hpp"
 
 #include <algorithm>
 #include <chrono>
