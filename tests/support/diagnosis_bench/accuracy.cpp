@@ -56,27 +56,53 @@ std::string AccuracyReport::confusion_markdown() const {
     return text;
 }
 
-AccuracyReport evaluate_accuracy(std::size_t per_pattern, std::uint64_t seed, const synthetic::GeneratorOptions& generator) {
+std::string AccuracyReport::classes_markdown() const {
+    std::string text = "| class | series | leak right | pattern right | false leak | missed leak |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const ClassScore& c : classes) {
+        const double n = static_cast<double>(std::max<std::size_t>(c.series, 1));
+        text += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {} | {} |\n", c.name, c.series, 100 * static_cast<double>(c.leak_right) / n,
+                            100 * static_cast<double>(c.pattern_right) / n, c.false_positive, c.false_negative);
+    }
+    return text;
+}
+
+namespace {
+
+void score(AccuracyReport& report, ClassScore& score, const synthetic::LabelledSeries& labelled, std::uint64_t seed) {
+    const Diagnosis verdict = labelled.series.live_heap ? diagnose_process(labelled.series).verdict : diagnose(labelled.series.rss);
+    ++report.series;
+    ++score.series;
+    report.confusion[static_cast<std::size_t>(labelled.pattern)][static_cast<std::size_t>(verdict.pattern)]++;
+    if (labelled.leak && verdict.leak) ++report.true_positive;
+    else if (!labelled.leak && verdict.leak) ++report.false_positive, ++score.false_positive;
+    else if (labelled.leak && !verdict.leak) ++report.false_negative, ++score.false_negative;
+    else ++report.true_negative;
+    score.leak_right += labelled.leak == verdict.leak;
+    score.pattern_right += labelled.pattern == verdict.pattern;
+    if (labelled.leak && labelled.true_rate_bytes_per_s > 0)
+        report.rate_errors.push_back(std::fabs(verdict.steady_rate_bytes_per_s - labelled.true_rate_bytes_per_s) / labelled.true_rate_bytes_per_s);
+    if ((verdict.pattern != labelled.pattern || verdict.leak != labelled.leak) && report.failures.size() < 400) {
+        report.failures.push_back(fmt::format("[{} seed {}] truth {}/{} got {}/{} rate {:.3g}: {}", score.name, seed,
+                                              to_string(labelled.pattern), labelled.leak ? "leak" : "ok",
+                                              to_string(verdict.pattern), verdict.leak ? "leak" : "ok",
+                                              verdict.steady_rate_bytes_per_s, labelled.description));
+    }
+}
+
+}  // namespace
+
+AccuracyReport evaluate_accuracy(std::size_t per_pattern, std::uint64_t seed, const synthetic::GeneratorOptions& generator,
+                                 bool real_program_classes) {
     AccuracyReport report;
     const auto started = std::chrono::steady_clock::now();
     for (Pattern pattern : synthetic::kGeneratedPatterns) {
-        for (std::size_t i = 0; i < per_pattern; ++i) {
-            const synthetic::LabelledSeries labelled = synthetic::generate(pattern, seed + i, generator);
-            const Diagnosis verdict = labelled.series.live_heap ? diagnose_process(labelled.series).verdict : diagnose(labelled.series.rss);
-            ++report.series;
-            report.confusion[static_cast<std::size_t>(labelled.pattern)][static_cast<std::size_t>(verdict.pattern)]++;
-            if (labelled.leak && verdict.leak) ++report.true_positive;
-            else if (!labelled.leak && verdict.leak) ++report.false_positive;
-            else if (labelled.leak && !verdict.leak) ++report.false_negative;
-            else ++report.true_negative;
-            if (labelled.leak && labelled.true_rate_bytes_per_s > 0)
-                report.rate_errors.push_back(std::fabs(verdict.steady_rate_bytes_per_s - labelled.true_rate_bytes_per_s) / labelled.true_rate_bytes_per_s);
-            if ((verdict.pattern != labelled.pattern || verdict.leak != labelled.leak) && report.failures.size() < 400) {
-                report.failures.push_back(fmt::format("[seed {}] truth {}/{} got {}/{} rate {:.3g}: {}", seed + i,
-                                                      to_string(labelled.pattern), labelled.leak ? "leak" : "ok",
-                                                      to_string(verdict.pattern), verdict.leak ? "leak" : "ok",
-                                                      verdict.steady_rate_bytes_per_s, labelled.description));
-            }
+        ClassScore& scores = report.classes.emplace_back(ClassScore{.name = std::string(to_string(pattern))});
+        for (std::size_t i = 0; i < per_pattern; ++i) score(report, scores, synthetic::generate(pattern, seed + i, generator), seed + i);
+    }
+    if (real_program_classes) {
+        for (synthetic::RealProgramClass kind : synthetic::kRealProgramClasses) {
+            ClassScore& scores = report.classes.emplace_back(ClassScore{.name = std::string(to_string(kind))});
+            for (std::size_t i = 0; i < per_pattern; ++i) score(report, scores, synthetic::generate(kind, seed + i, generator), seed + i);
         }
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
