@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
     std::printf("leak confusion: TP %zu FP %zu FN %zu TN %zu\n\n", report.true_positive, report.false_positive,
                 report.false_negative, report.true_negative);
     std::printf("%s\n", report.classes_markdown().c_str());
+    if (!report.violations.empty()) {
+        std::printf("broken invariants (tests/support/diagnosis_bench/report_invariants.hpp), verdicts:");
+        for (const auto& [name, count] : report.violations) std::printf(" %s %zu", name.c_str(), count);
+        std::printf("\n\n");
+    }
     std::printf("%s", report.confusion_markdown().c_str());
     if (verbose)
         for (const std::string& failure : report.failures) std::printf("%s\n", failure.c_str());

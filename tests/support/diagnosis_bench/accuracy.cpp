@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "diagnosis/robust_stats.hpp"
+#include "diagnosis_bench/report_invariants.hpp"
 
 namespace leakscope::diagnosis {
 
@@ -57,11 +58,12 @@ std::string AccuracyReport::confusion_markdown() const {
 }
 
 std::string AccuracyReport::classes_markdown() const {
-    std::string text = "| class | series | leak right | pattern right | false leak | missed leak |\n|---|---:|---:|---:|---:|---:|\n";
+    std::string text = "| class | series | leak right | pattern right | false leak | missed leak | breaks an invariant |\n"
+                       "|---|---:|---:|---:|---:|---:|---:|\n";
     for (const ClassScore& c : classes) {
         const double n = static_cast<double>(std::max<std::size_t>(c.series, 1));
-        text += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {} | {} |\n", c.name, c.series, 100 * static_cast<double>(c.leak_right) / n,
-                            100 * static_cast<double>(c.pattern_right) / n, c.false_positive, c.false_negative);
+        text += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {} | {} | {} |\n", c.name, c.series, 100 * static_cast<double>(c.leak_right) / n,
+                            100 * static_cast<double>(c.pattern_right) / n, c.false_positive, c.false_negative, c.broken);
     }
     return text;
 }
@@ -69,7 +71,18 @@ std::string AccuracyReport::classes_markdown() const {
 namespace {
 
 void score(AccuracyReport& report, ClassScore& score, const synthetic::LabelledSeries& labelled, std::uint64_t seed) {
-    const Diagnosis verdict = labelled.series.live_heap ? diagnose_process(labelled.series).verdict : diagnose(labelled.series.rss);
+    std::vector<invariants::Violation> broken;
+    Diagnosis verdict;
+    if (labelled.series.live_heap) {
+        const ProcessDiagnosis process = diagnose_process(labelled.series);
+        verdict = process.verdict;
+        broken = invariants::check(process);
+    } else {
+        verdict = diagnose(labelled.series.rss);
+        broken = invariants::check(verdict);
+    }
+    score.broken += !broken.empty();
+    for (const invariants::Violation& v : broken) ++report.violations[v.name];
     ++report.series;
     ++score.series;
     report.confusion[static_cast<std::size_t>(labelled.pattern)][static_cast<std::size_t>(verdict.pattern)]++;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct ClassScore {
     std::size_t leak_right = 0;     ///< leak called iff the truth is a leak
     std::size_t pattern_right = 0;
     std::size_t false_positive = 0, false_negative = 0;
+    std::size_t broken = 0;  ///< verdicts that break an invariant of report_invariants.hpp
 };
 
 struct AccuracyReport {
@@ -31,6 +33,7 @@ struct AccuracyReport {
     std::vector<double> rate_errors;  ///< |estimate - truth| / truth over leaking series
     std::vector<std::string> failures;  ///< first few misclassified descriptions, for debugging
     std::vector<ClassScore> classes;  ///< in the order evaluated
+    std::map<std::string, std::size_t> violations;  ///< broken invariant -> verdicts that break it
     double seconds = 0;
 
     double precision() const;
@@ -38,7 +41,7 @@ struct AccuracyReport {
     double macro_f1() const;  ///< over the generated patterns
     double median_rate_error() const;
     std::string confusion_markdown() const;
-    std::string classes_markdown() const;  ///< one row per class: leak right, pattern right, FP, FN
+    std::string classes_markdown() const;  ///< one row per class: leak right, pattern right, FP, FN, broken
 };
 
 /// Generates `per_pattern` series of each generated pattern (seeds seed, seed+1, ...) and diagnoses them;
