@@ -63,6 +63,9 @@ TEST(ReportInvariants, EachContradictionIsCaught) {
     d.summary = "Leak: steady growth.";
     EXPECT_TRUE(has(invariants::check(d), "growth_pattern_without_leak"));
     EXPECT_TRUE(has(invariants::check(d), "summary_contradicts_leak"));
+    d.decided = false;
+    d.watch_more_s = 600;
+    EXPECT_FALSE(has(invariants::check(d), "growth_pattern_without_leak")) << "the shape seen so far";
     d = consistent_leak();
     d.rate_ci_low_bytes_per_s = -1;
     EXPECT_TRUE(has(invariants::check(d), "leak_without_significant_rate"));

@@ -36,7 +36,8 @@ std::vector<Violation> check(const Diagnosis& d, bool limit_applies) {
     const std::string verdict = fmt::format("{}/{}/{}", to_string(d.pattern), d.leak ? "leak" : "no leak", to_string(d.severity));
 
     if (d.leak && is_flat(d.pattern)) fail("leak_with_flat_pattern", verdict);
-    if (!d.leak && is_growth(d.pattern)) fail("growth_pattern_without_leak", verdict + (d.decided ? "" : " (undecided)"));
+    // An undecided verdict may name the shape seen so far (growing, not yet a leak); a decided one may not.
+    if (d.decided && !d.leak && is_growth(d.pattern)) fail("growth_pattern_without_leak", verdict);
     if (d.leak && !(d.rate_ci_low_bytes_per_s > 0))
         fail("leak_without_significant_rate", fmt::format("{} rate {:.4g} B/s, CI low {:.4g}", verdict, d.steady_rate_bytes_per_s,
                                                           d.rate_ci_low_bytes_per_s));

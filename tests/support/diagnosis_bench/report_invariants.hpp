@@ -26,7 +26,8 @@ inline constexpr std::string_view kLeakWord = "leak";
 /// The invariants of one verdict on one series (diagnose(), or a part of diagnose_process()):
 ///   leak_with_flat_pattern        leak while the pattern is stable, warmup_plateau, fragmentation or
 ///                                 insufficient_data (a sawtooth or spikes may carry a leak under them)
-///   growth_pattern_without_leak   linear/staircase/accelerating growth while leak is false
+///   growth_pattern_without_leak   a decided verdict of linear/staircase/accelerating growth without a
+///                                 leak (an undecided one may name the shape seen so far)
 ///   leak_without_significant_rate leak while the rate interval reaches zero (rate_ci_low <= 0)
 ///   severe_without_cause          severity high or critical without a leak and without half of the
 ///                                 samples near the limit
