@@ -20,7 +20,9 @@ double live_at(const SiteSeries& grid, const SiteSeries::Site& site, double t_s)
 void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
                               std::vector<SiteReport>& sites) {
     const auto& verdict = process.verdict;
-    if (recording.info.tracker_mode != "sampled" || !verdict.leak || process.metric != "live_heap") return;
+    const bool sampled = recording.info.tracker_mode == "sampled" && process.metric == "live_heap";
+    const bool in_steps = process.rss_growth == diagnosis::RssGrowth::heap_in_steps;
+    if (!verdict.leak || !(sampled || in_steps)) return;
     if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return;
     const SiteSeries& grid = recording.sites;
     if (grid.t_s.size() < 2) return;
@@ -45,8 +47,10 @@ void attribute_sampled_growth(const Recording& recording, const diagnosis::Proce
         covered += rise;
         auto& d = sites[k].diagnosis;
         d.leak = true;
-        d.summary += " Called a leak from the process's verdict: with sampled tracking this site's own trend rests on few "
-                     "samples, and it carries the largest share of the heap's rise.";
+        d.summary += sampled ? " Called a leak from the process's verdict: with sampled tracking this site's own trend rests on "
+                               "few samples, and it carries the largest share of the heap's rise."
+                             : " Called a leak from the process's verdict: this site grows in steps too few for its own trend "
+                               "(a container doubling its capacity), and it carries the largest share of the heap's rise.";
     }
     std::stable_sort(sites.begin(), sites.end(), [](const SiteReport& a, const SiteReport& b) { return a.diagnosis.leak > b.diagnosis.leak; });
 }

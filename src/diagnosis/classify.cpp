@@ -206,10 +206,10 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             if (middle.slope > recent.slope / 1.35) {
                 Steady last_half = slice(steady, n / 2, n);
                 rate = robust_slope(last_half, options.confidence_level);
-            } else {
+            } else if (recent.ci_low > 0) {
                 growth_shape = Pattern::accelerating_growth;
                 rate = recent;  // the rate that matters for the projection is today's, not the average
-            }
+            }  // else: the last third alone is too short to be sure of its pace; the whole steady part's rate stands
         }
     }
     // Growth that keeps slowing down is a warm-up still settling (a cache filling ever more slowly),
