@@ -74,6 +74,9 @@ int analyze_fleet(const FleetArguments& args, const ReportOptions& reports, cons
         throw CliError("analyze: --prometheus URL and --query PROMQL go together", kExitUsage);
     if (!reports.folded_path.empty() || !reports.csv_path.empty())
         throw CliError("analyze --prometheus writes --json, --html and --markdown (not --folded or --csv)", kExitUsage);
+    if (args.prometheus.rfind("http://", 0) != 0 && args.prometheus.rfind("https://", 0) != 0)
+        throw CliError("--prometheus: '" + args.prometheus + "' is not an http:// or https:// URL (example: http://localhost:9090)",
+                       kExitUsage);
     fleet::FleetOptions options;
     options.url = args.prometheus;
     options.query = args.query;

@@ -27,11 +27,12 @@ struct WatchArguments {
     std::size_t keep_gone = 16;
 };
 
-double duration_option(const std::string& name, const std::string& text, double minimum) {
+/// `minimum_text` says the minimum as the user would write it ("100ms").
+double duration_option(const std::string& name, const std::string& text, double minimum, const char* minimum_text) {
     const auto seconds = parse_duration_s(text);
     if (!seconds || *seconds < minimum)
-        throw CliError(name + ": '" + text + "' is not a duration of at least " + std::to_string(minimum) +
-                           " s (examples: 30s, 1m, 2h)", kExitUsage);
+        throw CliError(name + ": '" + text + "' is not a duration of at least " + minimum_text + " (examples: 30s, 1m, 2h)",
+                       kExitUsage);
     return *seconds;
 }
 
@@ -48,9 +49,9 @@ watch::WatchConfig parse(const WatchArguments& args) {
     }
     config.selection.name_patterns = args.names;
     config.selection.cgroups = args.cgroups;
-    config.every_s = duration_option("--every", args.every, 0.1);
-    config.near_limit_s = duration_option("--near-limit", args.near_limit, 0);
-    if (!args.duration.empty()) config.duration_s = duration_option("--duration", args.duration, 0);
+    config.every_s = duration_option("--every", args.every, 0.1, "100ms");
+    config.near_limit_s = duration_option("--near-limit", args.near_limit, 0, "0s");
+    if (!args.duration.empty()) config.duration_s = duration_option("--duration", args.duration, 0, "0s");
     if (!args.limit.empty()) {
         const auto bytes = parse_bytes(args.limit);
         if (!bytes || *bytes == 0) throw CliError("--limit: '" + args.limit + "' is not a size (examples: 512M, 8G)", kExitUsage);

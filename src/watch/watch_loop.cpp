@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "launch/signal_forwarding.hpp"
 #include "recording/recording_error.hpp"
@@ -63,6 +64,8 @@ class WatchLoop {
 public:
     explicit WatchLoop(const WatchConfig& config)
         : config_(config), selection_(config.selection), hooks_(config.on_leak) {
+        if (selection_.pids_only() && selection_.select(fs_).empty())
+            throw std::runtime_error("none of the processes given with --pid exists");
         ensure_state_dir(config.state_dir);
         health_.start_time_unix_s = unix_now();
         if (config.metrics) server_.emplace(*config.metrics);
