@@ -8,7 +8,9 @@ with promtool, then
       max_over_time((predict_linear(fleet_memory_bytes[1h], 8*3600) > bool fleet_memory_limit_bytes)[7d:5m])
     i.e. the rule `predict_linear(...[1h], 8*3600) > limit` fires at any 5-minute evaluation of the week.
 
-Usage: fleet_accuracy.py BUILD_DIR [SERIES] [SEED]
+Usage: fleet_accuracy.py BUILD_DIR [SERIES] [SEED] [DATA_DIR]
+DATA_DIR keeps the generated TSDB and its truth, and reuses them when they are there (generating and
+backfilling 1,200 series takes minutes).
 """
 import json
 import os
@@ -23,20 +25,32 @@ import fleet_data  # noqa: E402
 BUILD = sys.argv[1]
 SERIES = int(sys.argv[2]) if len(sys.argv) > 2 else 1200
 SEED = int(sys.argv[3]) if len(sys.argv) > 3 else 424242
+DATA = sys.argv[4] if len(sys.argv) > 4 else None
 DAYS, STEP = 7, 60
 
 
 def main():
     leakscope = os.path.join(BUILD, "bin", "leakscope")
-    with tempfile.TemporaryDirectory(prefix="leakscope-fleet-bench-") as tmp:
-        end = int(time.time()) // STEP * STEP - 3600
-        om = os.path.join(tmp, "fleet.om")
-        t0 = time.time()
-        truth = fleet_data.write_openmetrics(om, SERIES, DAYS, STEP, end, seed=SEED)
-        t1 = time.time()
-        fleet_data.backfill(om, os.path.join(tmp, "tsdb"))
-        t2 = time.time()
-        print("generated %d series x %d points in %.0f s, backfilled in %.0f s" % (SERIES, DAYS * 86400 // STEP, t1 - t0, t2 - t1))
+    with tempfile.TemporaryDirectory(prefix="leakscope-fleet-bench-") as scratch:
+        tmp = DATA or scratch
+        os.makedirs(tmp, exist_ok=True)
+        saved = os.path.join(tmp, "truth.json")
+        if os.path.exists(saved):
+            with open(saved) as f:
+                end, truth = json.load(f)
+            print("reusing %d series from %s" % (len(truth), tmp))
+        else:
+            end = int(time.time()) // STEP * STEP - 3600
+            om = os.path.join(tmp, "fleet.om")
+            t0 = time.time()
+            truth = fleet_data.write_openmetrics(om, SERIES, DAYS, STEP, end, seed=SEED)
+            t1 = time.time()
+            fleet_data.backfill(om, os.path.join(tmp, "tsdb"))
+            os.remove(om)
+            with open(saved, "w") as f:
+                json.dump([end, truth], f)
+            print("generated %d series x %d points in %.0f s, backfilled in %.0f s" %
+                  (SERIES, DAYS * 86400 // STEP, t1 - t0, time.time() - t1))
         prom = fleet_data.Prometheus(os.path.join(tmp, "tsdb"))
         try:
             out = os.path.join(tmp, "fleet.json")

@@ -6,11 +6,10 @@
 
 namespace leakscope::watch {
 
-/// SWITCH-OVER POINT: the lead is adding `bool decided` (and `watch_more_s`) to diagnosis::Diagnosis.
-/// Until it lands this derives the answer from what exists: a verdict is decided once the engine has
-/// enough data to name a pattern. When `Diagnosis::decided` exists, return `verdict.decided` here.
+/// The engine's own answer (`Diagnosis::decided`: false while a slow leak cannot yet be told from a
+/// warm-up still settling, or from noise), and never decided without enough data to name a pattern.
 inline bool is_decided(const diagnosis::Diagnosis& verdict) {
-    return verdict.pattern != diagnosis::Pattern::insufficient_data;
+    return verdict.decided && verdict.pattern != diagnosis::Pattern::insufficient_data;
 }
 
 }  // namespace leakscope::watch

@@ -114,6 +114,9 @@ std::string render_metrics(const std::vector<ProcessMetrics>& processes, const W
     per_process(page, {"leakscope_decided", "gauge",
                        "1 when the verdict is settled, 0 while leakscope needs to watch longer."},
                 processes, [](const P& p) -> std::optional<double> { return p.decided ? 1.0 : 0.0; }, verdict_labels);
+    per_process(page, {"leakscope_watch_more_seconds", "gauge",
+                       "While undecided: how much longer leakscope needs to watch for a verdict (absent once decided)."},
+                processes, [](const P& p) { return p.decided ? std::nullopt : p.watch_more_s; });
     per_process(page, {"leakscope_limit_bytes", "gauge", "The memory limit the projection uses, in bytes."}, processes,
                 [](const P& p) { return p.limit_bytes; });
     per_process(page, {"leakscope_time_to_limit_seconds", "gauge",

@@ -24,6 +24,7 @@ struct ProcessMetrics {
     double warmup_bytes = 0;
     bool leak = false;
     bool decided = false;
+    std::optional<double> watch_more_s;        ///< while undecided: how much longer to watch
     std::optional<double> limit_bytes;
     std::optional<double> time_to_limit_s;     ///< absent (no sample) when it never reaches the limit
     std::optional<double> restart_interval_s;

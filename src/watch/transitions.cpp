@@ -76,6 +76,7 @@ std::vector<std::string> hook_environment(const Transition& t) {
     if (f.limit_bytes) env.push_back("LEAKSCOPE_LIMIT_BYTES=" + plain_number(*f.limit_bytes));
     if (f.time_to_limit_s) env.push_back("LEAKSCOPE_TIME_TO_LIMIT_S=" + plain_number(*f.time_to_limit_s));
     if (f.restart_interval_s) env.push_back("LEAKSCOPE_RESTART_INTERVAL_S=" + plain_number(*f.restart_interval_s));
+    if (!f.decided && f.watch_more_s) env.push_back("LEAKSCOPE_WATCH_MORE_S=" + plain_number(*f.watch_more_s));
     return env;
 }
 

@@ -54,6 +54,7 @@ ProcessMetrics metrics_of(const Watched& w, const SamplePoint& sample, const ana
     m.warmup_bytes = v.warmup_bytes;
     m.leak = v.leak;
     m.decided = is_decided(v);
+    m.watch_more_s = v.watch_more_s;
     m.limit_bytes = v.limit_bytes;
     m.time_to_limit_s = v.time_to_limit_s;
     m.restart_interval_s = v.restart_interval_s;

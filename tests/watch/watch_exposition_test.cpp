@@ -57,6 +57,14 @@ TEST(Exposition, AbsentFactsAreAbsentSamplesNotNaN) {
     EXPECT_NE(page.find("pattern=\"linear_growth\",severity=\"high\"} 0\n"), std::string::npos);
 }
 
+TEST(Exposition, WatchMoreOnlyWhileUndecided) {
+    ProcessMetrics m = leaking();
+    m.watch_more_s = 1800;
+    EXPECT_EQ(render_metrics({m}, {}).find("leakscope_watch_more_seconds"), std::string::npos);
+    m.decided = false;
+    EXPECT_NE(render_metrics({m}, {}).find("leakscope_watch_more_seconds{pid=\"4242\""), std::string::npos);
+}
+
 TEST(Exposition, LabelEscapingFollowsTheFormat) {
     EXPECT_EQ(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     EXPECT_EQ(escape_label_value("plain"), "plain");
