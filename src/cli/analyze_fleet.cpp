@@ -1,5 +1,7 @@
 #include "cli/analyze_fleet.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -91,6 +93,9 @@ int analyze_fleet(const FleetArguments& args, const ReportOptions& reports, cons
     options.batch_series = args.batch;
     if (options.step_s > options.range_s) throw CliError("--step is longer than --range", kExitUsage);
 
+    // cpp-httplib writes without MSG_NOSIGNAL: Prometheus closing a connection must be an error
+    // message, not a silent death by SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     fleet::FleetResult result;
     try {
         result = fleet::analyze_fleet(options);

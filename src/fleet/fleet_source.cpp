@@ -172,12 +172,17 @@ StartTimes::StartTimes(PrometheusClient& client, const std::string& query, doubl
 std::vector<double> StartTimes::on_points(const Labels& labels, const std::vector<double>& t_s) const {
     const auto it = changes_.find(identity(labels));
     if (it == changes_.end()) return {};
-    const auto& changes = it->second;
+    // A point belongs to the process with the latest start time at or before it. The start time's
+    // own value says when the process started, exactly; when the series was sampled (minutes later,
+    // at its own step) does not matter: cutting where its sample changed would leave the first
+    // minutes of the new process at the end of the old one, which then looks like a sawtooth.
+    std::vector<double> starts;
+    for (const auto& [t, value] : it->second) starts.push_back(value);
+    std::sort(starts.begin(), starts.end());
     std::vector<double> out(t_s.size(), NAN);
-    std::size_t c = 0;
     for (std::size_t i = 0; i < t_s.size(); ++i) {
-        while (c + 1 < changes.size() && changes[c + 1].first <= t_s[i]) ++c;
-        if (changes[c].first <= t_s[i]) out[i] = changes[c].second;
+        const auto after = std::upper_bound(starts.begin(), starts.end(), t_s[i]);
+        out[i] = after == starts.begin() ? starts.front() : *(after - 1);
     }
     return out;
 }

@@ -60,7 +60,8 @@ class StartTimes {
 public:
     StartTimes() = default;
     StartTimes(PrometheusClient& client, const std::string& query, double start_s, double end_s, double step_s);
-    /// NaN where unknown; empty when no start-time series matches.
+    /// The start time of the process each point belongs to (the latest start at or before it); empty
+    /// when no start-time series matches.
     std::vector<double> on_points(const Labels& labels, const std::vector<double>& t_s) const;
 
 private:

@@ -1,5 +1,6 @@
 #include "watch/hook_runner.hpp"
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,9 +35,19 @@ bool HookRunner::start(const std::vector<std::string>& environment) {
     std::string shell = "/bin/sh", dash_c = "-c", command = command_;
     char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
 
+    // watch ignores SIGPIPE (for its HTTP server); the hook gets the default back, as from a shell.
+    posix_spawnattr_t attributes;
+    ::posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
     ++runs_;
-    if (::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()) != 0) {
+    const int failed = ::posix_spawn(&pid, "/bin/sh", nullptr, &attributes, argv, envp.data());
+    ::posix_spawnattr_destroy(&attributes);
+    if (failed != 0) {
         ++failures_;
         return false;
     }
@@ -55,14 +66,6 @@ void HookRunner::poll() {
         if (done == pid) account(status);
         return done != 0;  // finished, or not ours any more
     });
-}
-
-void HookRunner::wait_all() {
-    for (const pid_t pid : running_) {
-        int status = 0;
-        if (::waitpid(pid, &status, 0) == pid) account(status);
-    }
-    running_.clear();
 }
 
 }  // namespace leakscope::watch

@@ -19,8 +19,6 @@ public:
     bool start(const std::vector<std::string>& environment);
     /// Reaps finished hooks; counts the ones that exited non-zero.
     void poll();
-    /// Waits for the running hooks (at exit).
-    void wait_all();
 
     bool enabled() const { return !command_.empty(); }
     std::uint64_t runs() const { return runs_; }

@@ -1,6 +1,7 @@
 #include "watch/watch_loop.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -78,6 +79,9 @@ public:
 
     void run() {
         launch::install_stop_signal_handlers();
+        // cpp-httplib writes to sockets without MSG_NOSIGNAL: a scraper that hangs up mid-response
+        // must cost that response (EPIPE), not the watch.
+        ::signal(SIGPIPE, SIG_IGN);
         const auto start = std::chrono::steady_clock::now();
         auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
         double next = 0;
@@ -96,7 +100,7 @@ public:
             if (wait_until(next, elapsed)) break;
         }
         for (auto& [pid, w] : watched_) flush(w);
-        hooks_.wait_all();
+        hooks_.poll();  // a hook still running is left to finish on its own: a hung one must not hold up the stop
     }
 
 private:
