@@ -135,24 +135,19 @@ json site_json(const analysis::SiteReport& site) {
 
 }  // namespace
 
-json make_json_report(const Recording& recording, const analysis::Analysis& analysis) {
-    const auto& verdict = analysis.process.verdict;
-    const auto& info = recording.info;
+json verdict_json(const diagnosis::Diagnosis& verdict) {
+    return {{"leak", verdict.leak},
+            {"decided", verdict.decided},
+            {"watch_more_s", optional_number(verdict.watch_more_s)},
+            {"pattern", diagnosis::to_string(verdict.pattern)},
+            {"severity", diagnosis::to_string(verdict.severity)},
+            {"confidence", verdict.confidence},
+            {"summary", verdict.summary}};
+}
 
-    json target = {
-        {"command", info.command},
-        {"pid", info.pid ? json(*info.pid) : json(nullptr)},
-        {"exit_code", recording.end && recording.end->exit_code && !info.attached ? json(*recording.end->exit_code)
-                                                                                   : json(nullptr)},
-        {"duration_s", analysis.duration_s},
-        {"events", analysis.events > 0 ? json(analysis.events) : json(nullptr)},
-        {"attached", info.attached},
-        {"term_signal", recording.end && recording.end->term_signal ? json(*recording.end->term_signal) : json(nullptr)},
-        {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
-    };
-
-    json growth = {
-        {"metric", analysis.process.metric},
+json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source) {
+    return {
+        {"metric", metric},
         {"warmup_bytes", verdict.warmup_bytes},
         {"warmup_end_s", verdict.warmup_end_s},
         {"settling_toward_bytes", optional_number(verdict.settling_toward_bytes)},
@@ -170,24 +165,36 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"change_points_s", verdict.change_points_s},
         {"projection",
          {{"limit_bytes", optional_number(verdict.limit_bytes)},
-          {"limit_source", analysis.limit_source.empty() ? json(nullptr) : json(analysis.limit_source)},
+          {"limit_source", limit_source.empty() ? json(nullptr) : json(limit_source)},
           {"time_to_limit_s", optional_number(verdict.time_to_limit_s)},
           {"restart_interval_s", optional_number(verdict.restart_interval_s)},
           {"fraction_of_samples_near_limit", verdict.fraction_of_samples_near_limit}}},
     };
+}
+
+json make_json_report(const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& verdict = analysis.process.verdict;
+    const auto& info = recording.info;
+
+    json target = {
+        {"command", info.command},
+        {"pid", info.pid ? json(*info.pid) : json(nullptr)},
+        {"exit_code", recording.end && recording.end->exit_code && !info.attached ? json(*recording.end->exit_code)
+                                                                                   : json(nullptr)},
+        {"duration_s", analysis.duration_s},
+        {"events", analysis.events > 0 ? json(analysis.events) : json(nullptr)},
+        {"attached", info.attached},
+        {"term_signal", recording.end && recording.end->term_signal ? json(*recording.end->term_signal) : json(nullptr)},
+        {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
+    };
+
+    const json growth = growth_json(verdict, analysis.process.metric, analysis.limit_source);
 
     json report = {
         {"schema", "leakscope.report/1"},
         {"leakscope_version", kVersion},
         {"target", target},
-        {"verdict",
-         {{"leak", verdict.leak},
-          {"decided", verdict.decided},
-          {"watch_more_s", optional_number(verdict.watch_more_s)},
-          {"pattern", diagnosis::to_string(verdict.pattern)},
-          {"severity", diagnosis::to_string(verdict.severity)},
-          {"confidence", verdict.confidence},
-          {"summary", verdict.summary}}},
+        {"verdict", verdict_json(verdict)},
         {"growth", growth},
         {"memory",
          {{"start_rss_bytes", analysis.start_rss},
