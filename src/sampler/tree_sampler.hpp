@@ -71,6 +71,9 @@ public:
     /// samples where an expensive smaps_rollup round was skipped.
     SamplePoint sample();
 
+    /// The next sample reads smaps whether a round is due or not (e.g. the last sample of a watch).
+    void request_smaps_round() { next_smaps_round_.reset(); }
+
     /// The processes of the last sample, root first.
     const std::vector<ProcessSample>& last_processes() const { return processes_; }
 
