@@ -85,7 +85,10 @@ public:
 
         while (true) {
             const double now = seconds_since_start();
-            if (now >= next_sample) {
+            // The last sample of a --duration watch reads smaps too, so the categories cover the whole watch.
+            const bool duration_reached = options_.duration_s && now >= *options_.duration_s && !stop_requested_at;
+            if (duration_reached) sampler_.request_smaps_round();
+            if (now >= next_sample || duration_reached) {
                 if (!take_sample(now) && !target) break;  // attach: the process is gone
                 next_sample += options_.interval_s;
                 if (next_sample < now) next_sample = now + options_.interval_s;  // we fell behind: skip, don't burst

@@ -10,7 +10,7 @@
 
 namespace leakscope::tracker::wire {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;  // 2: kAllocatorStats
 /// Largest packet either side builds; far below the default unix socket buffer so a send never fails
 /// only because the packet is too big.
 inline constexpr std::size_t kMaxPacket = 32 * 1024;

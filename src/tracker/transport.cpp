@@ -364,8 +364,9 @@ bool send_totals(Connection& c, bool patient, const Totals& t) {
 bool send_allocator_stats(Connection& c, bool patient) {
     const std::uint64_t now = os::monotonic_ns();
     if (!patient && !allocator_stats::due(now)) return true;
-    const wire::AllocatorStatsBody body = allocator_stats::read();
-    allocator_stats::note_read(now, body.read_ns);
+    std::uint64_t cpu_ns = 0;
+    const wire::AllocatorStatsBody body = allocator_stats::read(cpu_ns);
+    allocator_stats::note_read(os::monotonic_ns(), body.read_ns, cpu_ns);
     begin_packet(c, wire::PacketType::kAllocatorStats);
     set_count(c, 1);
     append(c, &body, sizeof(body));
