@@ -20,7 +20,8 @@ def describe(r: CycleResult, max_sites: int = 3, max_types: int = 5) -> str:
     rc = r.reference_cycles
     if rc.objects_per_cycle >= 1:
         kinds = ", ".join(f"{name} {100 * share:.0f}%" for name, share in rc.types[:max_types])
-        lines.append(f"  reference cycles: {rc.objects_per_cycle:.3g} objects ({_bytes(rc.bytes_per_cycle)}) per "
+        size = f" ({_bytes(rc.bytes_per_cycle)})" if rc.bytes_per_cycle > 0 else ""
+        lines.append(f"  reference cycles: {rc.objects_per_cycle:.3g} objects{size} per "
                      f"{r.unit} freed only by the cycle collector" + (f" ({kinds})" if kinds else ""))
     lines.extend(f"  note: {note}" for note in r.notes)
     return "\n".join(lines)
