@@ -1,5 +1,6 @@
 #include "session/tracker_bridge.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "collector/trackability.hpp"
@@ -46,9 +47,13 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& prog
 TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options)
     : program_(std::move(program)), collector_(std::move(options)) {}
 
-std::map<std::string, std::string> TrackerBridge::target_environment() const {
+std::map<std::string, std::string> TrackerBridge::target_environment() {
     std::map<std::string, std::string> environment;
     for (const auto& [name, value] : collector_.environment()) environment[name] = value;
+    if (std::getenv("PYTHONMALLOC") == nullptr) {
+        environment["PYTHONMALLOC"] = "malloc";
+        python_malloc_set_ = true;
+    }
     return environment;
 }
 
@@ -94,6 +99,7 @@ void TrackerBridge::drain() {
 void TrackerBridge::symbolize_into(recording::RecordingWriter& writer, const std::vector<std::string>& debug_dirs) {
     Recording recording = writer.model();
     if (recording.stacks.empty()) return;
+    for (const auto& [key, frame] : python_frames_) recording.symbols[key] = {frame};
     symbols::SymbolizerOptions options;
     if (!debug_dirs.empty()) options.debug_dirs = debug_dirs;
     symbols::Symbolizer symbolizer(options);
@@ -112,6 +118,11 @@ std::vector<std::string> TrackerBridge::notes(double run_seconds, double interva
         notes.push_back((reason.empty() ? std::string("the allocation tracker never reported") : reason) +
                         "; the verdict rests on RSS");
     }
+    if (!python_frames_.empty())
+        notes.push_back(python_malloc_set_
+                            ? "Python target: sites name Python frames; run with PYTHONMALLOC=malloc so that "
+                              "pymalloc's arenas do not hide which code made each object"
+                            : "Python target: sites name Python frames (PYTHONMALLOC as you set it)");
     return notes;
 }
 
@@ -142,6 +153,10 @@ void TrackerBridge::on_stack(const Stack& stack) {
     Stack copy = stack;
     copy.process = writer_process(stack.process);
     writer_->add_stack(copy);
+}
+
+void TrackerBridge::on_python_frame(std::uint32_t process, std::uint64_t address, const ResolvedFrame& frame) {
+    python_frames_[{writer_process(process), address}] = frame;
 }
 
 void TrackerBridge::on_site_update(const collector::SiteUpdate& update) {

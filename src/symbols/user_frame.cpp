@@ -91,9 +91,20 @@ bool is_unnamed_helper(const std::vector<ResolvedFrame>& stack, std::size_t i) {
     return false;
 }
 
+bool is_leakscope_python(const ResolvedFrame& frame) {
+    return frame.file.find("/leakscope/_") != std::string::npos ||
+           frame.file.find("/leakscope/pytest_plugin.py") != std::string::npos;
+}
+
 }  // namespace
 
+bool is_python_frame(const ResolvedFrame& frame) { return !frame.file.empty() && frame.module == frame.file; }
+
 std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
+    // An allocation made on behalf of Python code is that code's: its innermost Python frame.
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+        if (is_python_frame(stack[i]) && !is_leakscope_python(stack[i])) return i;
+    }
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (!is_allocation_plumbing(stack[i]) && !is_unnamed_helper(stack, i)) return i;
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "protocol.hpp"
+#include "python_frames.hpp"
 #include "stack_depot.hpp"
 
 namespace leakscope::tracker {
@@ -32,6 +33,11 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
         ++first;
     }
     int count = n - first;
+    if (python::active()) {  // CPython: the eval loop's frames become the Python frames they ran
+        const std::size_t room = sizeof(raw) / sizeof(raw[0]) - static_cast<std::size_t>(first);
+        count = static_cast<int>(python::splice(reinterpret_cast<std::uint64_t*>(raw + first),
+                                                static_cast<std::size_t>(count), room));
+    }
     if (count > static_cast<int>(wire::kMaxFrames)) count = static_cast<int>(wire::kMaxFrames);
     if (count <= 0) return kUnknownStack;
     return depot.intern(reinterpret_cast<const std::uint64_t*>(raw + first), static_cast<std::size_t>(count));

@@ -128,3 +128,21 @@ TEST(SymbolsUserFrame, LeakscopeOwnLibrariesAreNotTheSite) {
 
 }  // namespace
 }  // namespace leakscope::symbols
+
+namespace leakscope::symbols {
+namespace {
+
+TEST(SymbolsUserFrame, InnermostPythonFrameIsTheSite) {
+    const ResolvedFrame concat{"PyUnicode_Concat", "", 0, "/usr/bin/python3.11", 0x5528ac, false};
+    const ResolvedFrame handle{"handle", "/srv/app/handler.py", 4, "/srv/app/handler.py", 0, false};
+    const ResolvedFrame outer{"<module>", "/srv/app/main.py", 6, "/srv/app/main.py", 0, false};
+    const ResolvedFrame ours{"_measure.<locals>.body", "/usr/lib/python3/dist-packages/leakscope/_measure.py", 60,
+                             "/usr/lib/python3/dist-packages/leakscope/_measure.py", 0, false};
+    EXPECT_TRUE(is_python_frame(handle));
+    EXPECT_FALSE(is_python_frame(concat));
+    EXPECT_EQ(user_frame_index({concat, handle, outer}), 1u);
+    EXPECT_EQ(user_frame_index({concat, ours, handle}), 2u);
+}
+
+}  // namespace
+}  // namespace leakscope::symbols
