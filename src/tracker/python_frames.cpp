@@ -7,6 +7,7 @@
 #include <link.h>
 
 #include "os.hpp"
+#include "spin_lock.hpp"
 
 #if defined(LEAKSCOPE_TRACKER_PYTHON)
 #define PY_SSIZE_T_CLEAN
@@ -44,7 +45,6 @@ using Addr2Line = int (*)(PyCodeObject*, int);
 
 struct Interpreter {
     GetThreadState this_thread = nullptr;  ///< PyGILState_GetThisThreadState
-    GetThreadState gil_holder = nullptr;   ///< _PyThreadState_UncheckedGet
     Addr2Line addr2line = nullptr;         ///< PyCode_Addr2Line
     std::uintptr_t eval_start = 0, eval_end = 0;  ///< _PyEval_EvalFrameDefault
 };
@@ -65,18 +65,21 @@ struct Entry {
 struct Slot {
     std::uint64_t key_code;
     std::uint64_t key_second;  ///< instruction offset (by-offset table) or line (by-line table)
-    std::uint32_t id_plus_one;
+    std::atomic<std::uint32_t> id_plus_one;  ///< stored last (release): the keys are complete when it is set
 };
 
-// Written only by the thread that holds the GIL, so one writer at a time; the transport thread reads
-// entries below `published`, which is stored after the entry is complete.
+// Written under `lock` (a thread need not hold the GIL: numpy lets it go around large callocs); a filled
+// slot never changes, so look-ups read without the lock. The transport thread reads entries below
+// `published`, which is stored after the entry is complete.
 struct Tables {
+    SpinLock lock;
     Slot* by_offset = nullptr;  ///< (code, instruction offset) -> frame id: the per-allocation look-up
     Slot* by_line = nullptr;    ///< (code, line) -> frame id: one id per line
     Entry* entries = nullptr;
     char* names = nullptr;
     std::size_t names_used = 0;
     std::atomic<std::uint32_t> published{0};
+    std::atomic<bool> mapped{false};
     bool failed = false;
 };
 constinit Tables g_tables;
@@ -93,6 +96,7 @@ bool map_tables() {
         return false;
     }
     g_tables.entries = entries;
+    g_tables.mapped.store(true, std::memory_order_release);
     return true;
 }
 
@@ -106,7 +110,7 @@ Slot* find(Slot* table, std::uint64_t a, std::uint64_t b) {
     std::size_t i = slot_of(a, b);
     for (int probe = 0; probe < 64; ++probe, i = (i + 1) & (kSlots - 1)) {
         Slot& s = table[i];
-        if (s.id_plus_one == 0 || (s.key_code == a && s.key_second == b)) return &s;
+        if (s.id_plus_one.load(std::memory_order_acquire) == 0 || (s.key_code == a && s.key_second == b)) return &s;
     }
     return nullptr;
 }
@@ -150,7 +154,7 @@ std::uint32_t intern_line(PyCodeObject* code, int line) {
     const auto code_key = reinterpret_cast<std::uint64_t>(code);
     Slot* slot = find(g_tables.by_line, code_key, static_cast<std::uint64_t>(line));
     if (slot == nullptr) return UINT32_MAX;
-    if (slot->id_plus_one) return slot->id_plus_one - 1;
+    if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
     const std::uint32_t id = g_tables.published.load(std::memory_order_relaxed);
     constexpr std::size_t kMaxName = 1024;
     if (id >= kCapacity || g_tables.names_used + 5 * kMaxName > kNameBytes) return UINT32_MAX;
@@ -161,11 +165,13 @@ std::uint32_t intern_line(PyCodeObject* code, int line) {
     g_tables.names_used += e.function_length;
     e.file_length = copy_text(code->co_filename, 4 * kMaxName);
     g_tables.names_used += e.file_length;
-    // The code object must outlive its id: another one at the same address would take its names.
-    Py_INCREF(reinterpret_cast<PyObject*>(code));
+    // The code object must outlive its id: another one at the same address would take its names. Atomic
+    // because this thread may not hold the GIL; a concurrent plain increment can still lose it, which
+    // at worst lets the code object go and leaves a stale name, never a dangling read (ids keep copies).
+    __atomic_fetch_add(&reinterpret_cast<PyObject*>(code)->ob_refcnt, 1, __ATOMIC_RELAXED);
     slot->key_code = code_key;
     slot->key_second = static_cast<std::uint64_t>(line);
-    slot->id_plus_one = id + 1;
+    slot->id_plus_one.store(id + 1, std::memory_order_release);
     g_tables.published.store(id + 1, std::memory_order_release);
     return id;
 }
@@ -173,28 +179,37 @@ std::uint32_t intern_line(PyCodeObject* code, int line) {
 /// The frame id of the instruction `offset` (in code units) of `code`.
 std::uint32_t frame_id(PyCodeObject* code, std::uint64_t offset) {
     const auto code_key = reinterpret_cast<std::uint64_t>(code);
-    Slot* slot = find(g_tables.by_offset, code_key, offset);
-    if (slot && slot->id_plus_one) return slot->id_plus_one - 1;
+    if (Slot* slot = find(g_tables.by_offset, code_key, offset)) {
+        if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
+    }
+    SpinLockHolder hold(g_tables.lock);
+    Slot* slot = find(g_tables.by_offset, code_key, offset);  // again: another thread may have filled it
+    if (slot) {
+        if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
+    }
     const int line = g_interpreter.addr2line(code, static_cast<int>(offset * sizeof(_Py_CODEUNIT)));
     const std::uint32_t id = intern_line(code, line);
     if (slot && id != UINT32_MAX) {
         slot->key_code = code_key;
         slot->key_second = offset;
-        slot->id_plus_one = id + 1;
+        slot->id_plus_one.store(id + 1, std::memory_order_release);
     }
     return id;
 }
 
 struct PyFrame {
     std::uint64_t address;
-    bool is_entry;
 };
 
-/// This thread's Python frames, innermost first; 0 when it does not hold the GIL.
+/// This thread's Python frames, innermost first. The GIL is not needed: only this thread changes its own
+/// frame chain, and it is inside malloc; the frames keep their code objects alive meanwhile.
 std::size_t read_frames(PyFrame* out, std::size_t capacity) {
     PyThreadState* mine = g_interpreter.this_thread();
-    if (mine == nullptr || mine != g_interpreter.gil_holder()) return 0;
-    if (mine->cframe == nullptr || !map_tables()) return 0;
+    if (mine == nullptr || mine->cframe == nullptr) return 0;
+    if (!g_tables.mapped.load(std::memory_order_acquire)) {
+        SpinLockHolder hold(g_tables.lock);
+        if (!map_tables()) return 0;
+    }
     auto* frame = reinterpret_cast<InterpreterFrame*>(mine->cframe->current_frame);
     std::size_t n = 0;
     for (; frame != nullptr && n < capacity; frame = frame->previous) {
@@ -205,7 +220,7 @@ std::size_t read_frames(PyFrame* out, std::size_t capacity) {
         if (frame->owner != kOwnedByGenerator && frame->prev_instr < first + code->_co_firsttraceable) continue;
         const std::uint32_t id = frame_id(code, static_cast<std::uint64_t>(frame->prev_instr - first));
         if (id == UINT32_MAX) continue;
-        out[n++] = PyFrame{kTag | id, frame->is_entry};
+        out[n++] = PyFrame{kTag | id};
     }
     return n;
 }
@@ -216,10 +231,9 @@ void initialize() {
     const auto* version = static_cast<const unsigned long*>(dlsym(RTLD_DEFAULT, "Py_Version"));
     if (version == nullptr || (*version >> 16) != (PY_VERSION_HEX >> 16)) return;
     g_interpreter.this_thread = reinterpret_cast<GetThreadState>(dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState"));
-    g_interpreter.gil_holder = reinterpret_cast<GetThreadState>(dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet"));
     g_interpreter.addr2line = reinterpret_cast<Addr2Line>(dlsym(RTLD_DEFAULT, "PyCode_Addr2Line"));
     void* eval = dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
-    if (!g_interpreter.this_thread || !g_interpreter.gil_holder || !g_interpreter.addr2line || !eval) return;
+    if (!g_interpreter.this_thread || !g_interpreter.addr2line || !eval) return;
     Dl_info info{};
     ElfW(Sym)* symbol = nullptr;
     if (dladdr1(eval, &info, reinterpret_cast<void**>(&symbol), RTLD_DL_SYMENT) != 0 && symbol != nullptr) {
@@ -231,32 +245,24 @@ void initialize() {
 
 bool active() { return g_active.load(std::memory_order_relaxed); }
 
+bool reaches_eval_loop(const std::uint64_t* frames, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i)
+        if (frames[i] >= g_interpreter.eval_start && frames[i] < g_interpreter.eval_end) return true;
+    return false;
+}
+
 std::size_t splice(std::uint64_t* frames, std::size_t count, std::size_t capacity) {
     PyFrame python[kMaxDepth];
     const std::size_t python_count = read_frames(python, kMaxDepth);
     if (python_count == 0) return count;
-    std::uint64_t native[256];
-    if (count > 256) count = 256;
-    std::memcpy(native, frames, count * sizeof(std::uint64_t));
-    std::size_t out = 0, next_python = 0;
-    auto emit = [&](std::uint64_t address) {
-        if (out < capacity) frames[out++] = address;
-    };
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::uintptr_t ip = native[i];
-        if (ip >= g_interpreter.eval_start && ip < g_interpreter.eval_end && next_python < python_count) {
-            // One run of the eval loop executes Python frames up to the entry frame that started it.
-            while (next_python < python_count) {
-                const PyFrame& f = python[next_python++];
-                emit(f.address);
-                if (f.is_entry) break;
-            }
-            continue;
-        }
-        emit(ip);
-    }
-    // Frames whose eval loop the unwinder did not reach (a truncated native stack) go outermost.
-    while (next_python < python_count) emit(python[next_python++].address);
+    // The native frames inside the innermost eval loop (the C code that allocated: a ufunc, a C
+    // extension, the interpreter's object constructors), then every Python frame. The native frames
+    // beyond that eval loop are the interpreter calling itself, so they are not unwound (that is most of
+    // the cost of a deep Python stack); a C extension that calls back into Python shows its innermost
+    // native part only.
+    std::size_t out = 0;
+    while (out < count && !(frames[out] >= g_interpreter.eval_start && frames[out] < g_interpreter.eval_end)) ++out;
+    for (std::size_t i = 0; i < python_count && out < capacity; ++i) frames[out++] = python[i].address;
     return out;
 }
 
@@ -278,6 +284,7 @@ FrameInfo frame(std::uint32_t id) {
 
 void initialize() {}
 bool active() { return false; }
+bool reaches_eval_loop(const std::uint64_t*, std::size_t) { return false; }
 std::size_t splice(std::uint64_t*, std::size_t count, std::size_t) { return count; }
 std::uint32_t published_count() { return 0; }
 FrameInfo frame(std::uint32_t) { return {}; }

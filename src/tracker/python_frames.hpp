@@ -1,14 +1,15 @@
 // Python frames in allocation stacks, for CPython targets (built against the interpreter's headers; on
 // for the same major.minor at run time, Debian 12's 3.11 being the reference).
 //
-// At a recorded allocation on a thread that holds the GIL, the thread's chain of interpreter frames is
-// read in place (tstate->cframe->current_frame, then ->previous): code object and instruction offset
+// At a recorded allocation on a thread with a Python thread state (holding the GIL or not: numpy lets
+// it go around large callocs), the thread's own chain of interpreter frames is read in place (tstate->cframe->current_frame, then ->previous): code object and instruction offset
 // per frame, the line from PyCode_Addr2Line. Nothing allocates and no Python object is made — the public
 // PyThreadState_GetFrame/PyFrame_GetBack would create frame objects (and may run the cycle collector)
 // inside malloc. Each (code, line) becomes a pseudo return address in the kernel half of the address
 // space (no module ever maps there), interned once with its function and file names, which the
 // transport sends as kPythonFrames; leakscope records them as the symbols of those addresses.
-// Spliced: the interpreter's own eval-loop frames are replaced by the Python frames they ran.
+// Spliced: the native frames up to the innermost eval loop, then the Python frames; the native frames
+// beyond (the interpreter calling itself) are not unwound at all, which is most of the unwinding cost.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +27,12 @@ void initialize();
 /// True when the program is a CPython this tracker can read.
 bool active();
 
+/// True when one of these native frames is the interpreter's eval loop (the unwinding can stop there).
+bool reaches_eval_loop(const std::uint64_t* frames, std::size_t count);
+
 /// Splices the calling thread's Python frames into `frames` (native return addresses, innermost first,
-/// `count` of them, room for `capacity`), when this thread holds the GIL. Returns the new count.
+/// `count` of them, room for `capacity`), when it runs Python: the native frames up to the innermost
+/// eval loop, then the Python frames. Returns the new count.
 std::size_t splice(std::uint64_t* frames, std::size_t count, std::size_t capacity);
 
 /// One interned Python frame, for the transport.
