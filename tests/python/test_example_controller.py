@@ -27,4 +27,4 @@ def test_unbounded_history_is_a_leak_at_the_append():
     done = run("--unbounded")
     assert done.returncode == 1, done.stdout + done.stderr
     first_site = [line for line in done.stdout.splitlines() if "site:" in line][0]
-    assert f"Controller.step (" in first_site and f"controller.py:{APPEND_LINE})" in first_site, done.stdout
+    assert "Controller.step (" in first_site and f"controller.py:{APPEND_LINE})" in first_site, done.stdout

@@ -2,7 +2,6 @@
 a bounded history are not leaks, reference cycles and growing types are told apart."""
 import collections
 import os
-import re
 
 import pytest
 

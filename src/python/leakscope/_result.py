@@ -3,7 +3,7 @@ instance counts grow, memory that only the cycle collector frees)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 
 @dataclass

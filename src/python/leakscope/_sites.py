@@ -1,5 +1,5 @@
-"""Python names for the allocation sites of a cycle test: from `leakscope run`'s tracker (whose stacks
-carry Python frames for CPython targets), or from a short follow-up run under tracemalloc."""
+"""Names for the allocation sites of a cycle test: the tracker's (native) sites under `leakscope run`,
+and Python lines from a short follow-up run under tracemalloc."""
 from __future__ import annotations
 
 import ast
@@ -9,7 +9,6 @@ import os
 import tracemalloc
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _native
 from ._result import Site
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -52,22 +51,11 @@ def enclosing_function(filename: str, line: int) -> str:
 
 
 def sites_from_tracker(raw_sites: List[Dict[str, Any]], limit: int) -> List[Site]:
-    """The C++ API's sites, named by their innermost Python frame when the tracker recorded Python
-    frames (`leakscope run` on CPython), else by their first native frame outside the allocator."""
-    sites = []
-    for raw in raw_sites:
-        frames = _native.frame_names(raw["frames"]) if hasattr(_native, "frame_names") else []
-        python = [f for f in frames if f[3] and not _is_ours(f[1])]
-        stack = [f"{f[0]} ({f[1]}:{f[2]})" if f[1] else f[0] for f in frames]
-        if python:
-            function, file, line, _ = python[0]
-            sites.append(Site(function, file, line, file, raw["bytes_per_cycle"], raw["live_bytes"], stack))
-        elif not python and any(f[3] for f in frames):
-            continue  # only leakscope's own Python frames: the measurement's bookkeeping
-        else:
-            sites.append(Site(raw["function"], "", 0, raw["module"], raw["bytes_per_cycle"], raw["live_bytes"],
-                              stack or [raw["location"]]))
-    return sites[:limit]
+    """The C++ API's sites under `leakscope run`, named by their first native frame outside the allocator
+    (the in-process API does not read the tracker's Python frame names yet: when the verdict is a leak,
+    the tracemalloc follow-up names the Python lines)."""
+    return [Site(raw["function"], "", 0, raw["module"], raw["bytes_per_cycle"], raw["live_bytes"],
+                 [raw["location"]]) for raw in raw_sites[:limit]]
 
 
 def attribute_with_tracemalloc(fn: Callable[[], Any], cycles: int, limit: int) -> List[Site]:
