@@ -1,9 +1,9 @@
 """The pytest plugin, run on generated test files (pytester): a leaking marked test fails with the
 verdict and its Python line in the message; a warm-up and a bounded cache pass."""
-
 pytest_plugins = ["pytester"]
 
 LEAKY = '''
+import pytest
 kept = []
 
 @pytest.mark.leakscope(cycles=200)
@@ -13,6 +13,7 @@ def test_leaks():
 
 WARMUP = '''
 import functools, logging, re
+import pytest
 _compiled = {}
 
 def compile_once(name):
@@ -58,6 +59,7 @@ def test_entry_point_registers_the_plugin(pytester):
 
 def test_positional_arguments_are_a_usage_error(pytester):
     pytester.makepyfile(test_bad='''
+import pytest
 @pytest.mark.leakscope(200)
 def test_x():
     pass
