@@ -23,8 +23,6 @@ public:
     static std::unique_ptr<TrackerBridge> create_for(const std::string& program, const WatchOptions& options,
                                                      std::vector<std::string>& notes);
 
-    /// The tracker's variables, and PYTHONMALLOC=malloc unless the user set PYTHONMALLOC: pymalloc's
-    /// arenas would otherwise hide which Python code made each small object (harmless elsewhere).
     std::map<std::string, std::string> target_environment();
     void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
     /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
@@ -67,7 +65,6 @@ private:
     /// Names of the Python frames' pseudo addresses (CPython targets), by (recording process, address):
     /// they become those addresses' symbols, so the symbolizer leaves them alone.
     std::map<std::pair<std::uint32_t, std::uint64_t>, ResolvedFrame> python_frames_;
-    bool python_malloc_set_ = false;  ///< PYTHONMALLOC=malloc given to the target by us
 };
 
 }  // namespace leakscope::session
