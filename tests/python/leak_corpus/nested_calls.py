@@ -5,9 +5,9 @@ class Point:
         self.y = [x] * 20  # LEAK
 history = []
 def make_point(i):
-    return Point(i)
+    return Point(i)  # LEAK (the Point; its list is made on line 5)
 def track(i):
-    history.append(make_point(i))
+    history.append(make_point(i))  # LEAK (the list that never shrinks)
 def loop(n):
     for i in range(n):
         track(i)
