@@ -4,10 +4,10 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libzstd-dev \
                libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
-               libcpp-httplib-dev
+               libcpp-httplib-dev python3-dev pybind11-dev
 # Only the tests need these: a headless browser to render the HTML reports, real programs to track.
 TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps \
-                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus
+                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest
 # Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).
 BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release

@@ -137,6 +137,22 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             sink.on_stack(stack);
         }
         return body.at_end();
+    case wire::PacketType::kPythonFrames:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            wire::PythonFrameHeader f{};
+            const std::uint8_t* function = nullptr;
+            const std::uint8_t* file = nullptr;
+            if (!body.read(f) || !body.read_bytes(f.function_length, function) || !body.read_bytes(f.file_length, file))
+                return false;
+            ResolvedFrame frame;
+            frame.function.assign(reinterpret_cast<const char*>(function), f.function_length);
+            frame.file.assign(reinterpret_cast<const char*>(file), f.file_length);
+            frame.line = static_cast<int>(f.line);
+            frame.module = frame.file;  // a Python frame's "module" is its .py file
+            if (frame.function.empty()) frame.function = "??";
+            sink.on_python_frame(process_, f.address, frame);
+        }
+        return body.at_end();
     case wire::PacketType::kSites:
         for (std::uint32_t i = 0; i < header.count; ++i) {
             std::uint64_t id = 0, live_bytes = 0, live_count = 0, allocations = 0, bytes = 0;

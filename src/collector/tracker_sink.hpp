@@ -72,6 +72,9 @@ public:
     virtual void on_module_unloaded(const Module& module) = 0;
     /// A new stack; its id is unique across all processes of this collector.
     virtual void on_stack(const Stack& stack) = 0;
+    /// CPython targets: the names of a pseudo address that stacks of this process carry for a Python
+    /// frame (tracker/python_frames.hpp). Arrives before the stacks that use it.
+    virtual void on_python_frame(std::uint32_t /*process*/, std::uint64_t /*address*/, const ResolvedFrame& /*frame*/) {}
     virtual void on_site_update(const SiteUpdate& update) = 0;
     virtual void on_totals(std::uint32_t process, const TrackerTotals& totals) = 0;
     /// The allocator's figures; sinks that do not record them need not override this.

@@ -23,7 +23,7 @@ public:
     static std::unique_ptr<TrackerBridge> create_for(const std::string& program, const WatchOptions& options,
                                                      std::vector<std::string>& notes);
 
-    std::map<std::string, std::string> target_environment() const;
+    std::map<std::string, std::string> target_environment();
     void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
     /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
     /// totals to `sample` (left unknown until the first process has reported).
@@ -44,6 +44,7 @@ private:
     void on_module(const Module& module) override;
     void on_module_unloaded(const Module& module) override;
     void on_stack(const Stack& stack) override;
+    void on_python_frame(std::uint32_t process, std::uint64_t address, const ResolvedFrame& frame) override;
     void on_site_update(const collector::SiteUpdate& update) override;
     void on_totals(std::uint32_t process, const collector::TrackerTotals& totals) override;
     void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) override;
@@ -61,6 +62,9 @@ private:
     std::uint64_t events_of_ended_processes_ = 0;
     std::vector<recording::SiteUpdate> pending_updates_;
     bool recorded_any_ = false;  ///< a sample got the tracker's totals
+    /// Names of the Python frames' pseudo addresses (CPython targets), by (recording process, address):
+    /// they become those addresses' symbols, so the symbolizer leaves them alone.
+    std::map<std::pair<std::uint32_t, std::uint64_t>, ResolvedFrame> python_frames_;
 };
 
 }  // namespace leakscope::session

@@ -25,6 +25,7 @@ enum class PacketType : std::uint32_t {
     kTotals = 6,          ///< TotalsBody
     kGoodbye = 7,         ///< the process is exiting normally; nothing follows
     kAllocatorStats = 8,  ///< AllocatorStatsBody: the allocator's own figures (mallinfo2, jemalloc stats)
+    kPythonFrames = 9,    ///< count × (PythonFrameHeader + function bytes + file bytes): CPython frames
 };
 
 struct PacketHeader {
@@ -56,6 +57,14 @@ struct ModuleBody {
 struct StackHeader {
     std::uint32_t id;
     std::uint32_t frame_count;
+};
+
+/// A Python frame: the pseudo return address stacks carry for it (python_frames.hpp), and its names.
+struct PythonFrameHeader {
+    std::uint64_t address;
+    std::uint32_t line;
+    std::uint16_t function_length;  ///< UTF-8 bytes of the qualified function name
+    std::uint16_t file_length;      ///< UTF-8 bytes of the file name
 };
 
 struct TotalsBody {

@@ -23,6 +23,7 @@
 #include "allocator_stats.hpp"
 #include "os.hpp"
 #include "protocol.hpp"
+#include "python_frames.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
 
@@ -63,6 +64,7 @@ struct Connection {
     bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
     unsigned failed_connects = 0;
     std::uint32_t stacks_sent = 0; ///< ids below this were sent on this connection
+    std::uint32_t python_frames_sent = 0;  ///< likewise for Python frames (python_frames.hpp)
     std::vector<SiteValues> last_sent;
     std::vector<ModuleState> modules;
     std::uint32_t next_module_id = 1;
@@ -280,6 +282,30 @@ bool send_stacks(Connection& c, bool patient) {
     return true;
 }
 
+/// Python frames interned since the last round: the names of the pseudo addresses in the stacks.
+bool send_python_frames(Connection& c, bool patient) {
+    const std::uint32_t published = python::published_count();
+    while (c.python_frames_sent < published) {
+        begin_packet(c, wire::PacketType::kPythonFrames);
+        std::uint32_t count = 0, id = c.python_frames_sent;
+        for (; id < published; ++id) {
+            const python::FrameInfo f = python::frame(id);
+            const std::size_t need = sizeof(wire::PythonFrameHeader) + f.function_length + f.file_length;
+            if (c.packet.size() + need > wire::kMaxPacket) break;
+            const wire::PythonFrameHeader header{f.address, f.line, f.function_length, f.file_length};
+            append(c, &header, sizeof(header));
+            append(c, f.function, f.function_length);
+            append(c, f.file, f.file_length);
+            ++count;
+        }
+        if (count == 0) return true;
+        set_count(c, count);
+        if (!send_packet(c, patient)) return false;
+        c.python_frames_sent = id;
+    }
+    return true;
+}
+
 /// Sends the sites that changed since they were last sent, within the byte budget (token bucket): the
 /// biggest changes in live bytes first, weighted by how long a site has waited, so every site is sent
 /// eventually and a leak's growth is never starved. `patient` (the exit flush) sends everything.
@@ -436,6 +462,7 @@ bool connect_and_greet(Connection& c) {
     }
     // A new stream starts from nothing: everything is (re)sent, with a fresh burst budget.
     c.stacks_sent = 0;
+    c.python_frames_sent = 0;
     c.tokens_refilled_ns = 0;
     c.last_sent.clear();
     for (auto& m : c.modules) m.sent_loaded = m.sent_unloaded = false;
@@ -476,7 +503,7 @@ void flush_locked(bool final) {
     c.tokens_refilled_ns = c.snapshot_ns;
     scan_modules(c);
     // Order matters: a site refers to a stack, whose frames refer to modules.
-    if (!send_modules(c, final) || !send_stacks(c, final)) return;
+    if (!send_modules(c, final) || !send_python_frames(c, final) || !send_stacks(c, final)) return;
     // One consistent read of every thread's counters serves both the sites and the totals.
     std::vector<StackCounters>& counters = c.counters;
     counters.resize(c.stacks_sent);
