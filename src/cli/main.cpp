@@ -71,10 +71,10 @@ int main(int argc, char** argv) {
         try {
             return command.action();
         } catch (const CliError& e) {
-            std::fprintf(stderr, "leakscope: %s\n", util::terminal_text(e.what()).c_str());  // may quote a path or a name
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());  // may quote a path or a name
             return e.exit_code();
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "leakscope: %s\n", util::terminal_text(e.what()).c_str());
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());
             return kExitFailure;
         }
     }

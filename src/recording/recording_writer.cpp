@@ -13,6 +13,7 @@
 #include "recording/chunk_io.hpp"
 #include "recording/chunk_payloads.hpp"
 #include "recording/format.hpp"
+#include "util/output_file.hpp"
 
 namespace leakscope::recording {
 namespace {
@@ -284,19 +285,6 @@ RecordingWriter RecordingWriter::create(const std::string& path, const RunInfo& 
     if (const char* why = check_limits(limits)) throw RecordingError(std::string("invalid recording limits: ") + why);
     remove_stale_compaction_files(path);
     auto impl = std::make_unique<Impl>(path, limits);
-    // O_NONBLOCK: a FIFO without a reader fails at once instead of blocking.
-    impl->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0600);
-    if (impl->fd < 0) throw system_error("cannot create recording", path, errno);
-    struct stat st {};
-    if (::fstat(impl->fd, &st) != 0) throw system_error("cannot create recording", path, errno);
-    // Never chmod or rename over a device or a pipe (think `-o /dev/null` as root): a recording is a
-    // regular file, because compaction replaces it.
-    if (!S_ISREG(st.st_mode)) {
-        throw RecordingError(path, "not a regular file", "cannot create recording " + path + ": not a regular file");
-    }
-    // open() keeps the mode of a file that already exists; a recording holds command lines and
-    // addresses, so it is private whatever was there before.
-    if (::fchmod(impl->fd, 0600) != 0) throw system_error("cannot set mode of recording", path, errno);
     impl->bounded.set_info(info);
     std::vector<std::uint8_t> bytes;
     append_file_header(bytes);
@@ -306,7 +294,17 @@ RecordingWriter RecordingWriter::create(const std::string& path, const RunInfo& 
     payload.clear();
     encode_limits(limits, payload);
     impl->frame_single(ChunkKind::limits, payload, bytes);
-    write_all(impl->fd, bytes, path);
+    // A new private file (0600: it holds command lines and addresses) renamed over the path once its
+    // header is written: no symlink or device at the path is followed (think `-o /dev/null` or a link
+    // planted in /tmp, as root), and a disk that is full at the start leaves no empty recording.
+    try {
+        util::OutputFile file(path);
+        write_all(file.fd(), bytes, path);
+        file.commit(/*keep_open=*/true);
+        impl->fd = file.release();
+    } catch (const util::OutputError& e) {
+        throw RecordingError(path, e.reason(), std::string("cannot create recording ") + e.what());
+    }
     impl->file_bytes = bytes.size();
     return RecordingWriter(std::move(impl));
 }

@@ -73,7 +73,7 @@ TEST(RecordingWriterFile, APathThatIsNotARegularFileIsRefusedUntouched) {
         RecordingWriter::create(fifo, RunInfo{});
         FAIL() << "a FIFO is not a recording file";
     } catch (const RecordingError& e) {
-        EXPECT_EQ(std::string(e.what()), "cannot create recording " + fifo + ": No such device or address");
+        EXPECT_EQ(std::string(e.what()), "cannot create recording " + fifo + ": not a regular file");
     }
     // With a reader on the FIFO the open succeeds, and the writer must still refuse it.
     const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
