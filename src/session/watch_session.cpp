@@ -71,7 +71,10 @@ public:
         } catch (const recording::RecordingError& e) {
             throw std::runtime_error("cannot write the recording to " + e.path() + ": " + e.reason());
         }
-        if (tracker_) tracker_->attach_writer(*writer_);
+        if (tracker_) {
+            tracker_->attach_writer(*writer_);
+            tracker_->accept_only_tree_of(root, adopter);
+        }
     }
 
     /// Samples every interval until `should_stop` says so; `target` (run only) is relayed and reaped.
