@@ -75,6 +75,12 @@ struct RecordingWriter::Impl {
     std::uint64_t compact_above;  ///< file size that triggers the next compaction
     std::uint64_t compactions = 0;
     bool finished = false;
+    /// Disk full (or any write error): the file lacks data the bounded model holds. Sampling goes on in
+    /// memory; every kRetryEveryFlushes flushes the whole model is written anew (temp + rename).
+    bool file_behind = false;
+    std::string write_problem;        ///< the first failure's reason; empty when every write succeeded
+    std::uint64_t flushes_behind = 0;
+    static constexpr std::uint64_t kRetryEveryFlushes = 10;
 
     Impl(std::string p, const RecordingLimits& limits)
         : path(std::move(p)), bounded(limits), compact_above(limits.max_file_bytes) {}
@@ -141,6 +147,13 @@ struct RecordingWriter::Impl {
             frame_single(ChunkKind::run_info, payload, out);
             info_changed = false;
         }
+        if (file_behind) {
+            // The model holds everything pending; only a whole rewrite can put the file right again.
+            pending.clear();
+            info_changed = false;
+            if (with_end || ++flushes_behind % kRetryEveryFlushes == 0) catch_up();
+            return;
+        }
         for (const auto& chunk : pending) frame(chunk, out);
         pending.clear();
         if (with_end && bounded.model().end) {
@@ -151,11 +164,13 @@ struct RecordingWriter::Impl {
         if (!out.empty()) {
             try {
                 write_all(fd, out, path);
-            } catch (const RecordingError&) {
+            } catch (const RecordingError& e) {
                 // Cut off a partly written flush, so later flushes are not stranded behind half a
-                // chunk. Its data stays in the model, and the next compaction writes it.
+                // chunk. Its data stays in the model; the run goes on and the file catches up later.
                 if (::ftruncate(fd, static_cast<off_t>(file_bytes)) == 0) ::lseek(fd, static_cast<off_t>(file_bytes), SEEK_SET);
-                throw;
+                fall_behind(e.reason());
+                if (with_end) catch_up();
+                return;
             }
             file_bytes += out.size();
         }
@@ -225,9 +240,45 @@ struct RecordingWriter::Impl {
         return file;
     }
 
+    void fall_behind(const std::string& reason) {
+        file_behind = true;
+        flushes_behind = 0;
+        if (write_problem.empty()) {
+            write_problem = reason;
+            // In the model (so every report says it); it reaches the file with the rewrite.
+            bounded.add_warning("the recording could not be written (" + reason +
+                                "); leakscope kept sampling in memory and retried every " +
+                                std::to_string(kRetryEveryFlushes) + " s");
+        }
+    }
+
+    /// Tries to write the whole model anew; on success the file is complete again.
+    void catch_up() {
+        std::string error;
+        if (rewrite(error)) {
+            file_behind = false;
+            return;
+        }
+    }
+
     /// Rewrites the file from the bounded model: temp file beside it, fsync, rename over. A crash at
     /// any point leaves either the old file or the new one, both complete up to their last chunk.
     void compact() {
+        std::string error;
+        if (rewrite(error)) return;
+        if (file_behind) return;  // the disk-full path already said so, once
+        // Keep appending to the old, still valid file; try again after it grew by another quarter.
+        const std::string warning = "recording compaction failed: " + error;
+        bounded.add_warning(warning);
+        ListChunk& chunk = pending_chunk(ChunkKind::warnings);
+        PayloadWriter w(chunk.items);
+        encode_warning(warning, w);
+        ++chunk.count;
+        compact_above = file_bytes + bounded.limits().max_file_bytes / 4;
+    }
+
+    /// Writes the whole model to a new file renamed over the old one; false (and why) when it cannot.
+    bool rewrite(std::string& error) {
         const std::vector<std::uint8_t> file = encode_model();
         std::string temp = path + ".compact.XXXXXX";
         const int temp_fd = ::mkostemp(temp.data(), O_CLOEXEC);
@@ -242,15 +293,8 @@ struct RecordingWriter::Impl {
                 ::close(temp_fd);
                 ::unlink(temp.c_str());
             }
-            // Keep appending to the old, still valid file; try again after it grew by another quarter.
-            const std::string warning = std::string("recording compaction failed: ") + e.what();
-            bounded.add_warning(warning);
-            ListChunk& chunk = pending_chunk(ChunkKind::warnings);
-            PayloadWriter w(chunk.items);
-            encode_warning(warning, w);
-            ++chunk.count;
-            compact_above = file_bytes + bounded.limits().max_file_bytes / 4;
-            return;
+            error = e.what();
+            return false;
         }
         // Make the rename itself durable.
         const std::string dir = std::filesystem::path(path).parent_path().string();
@@ -264,6 +308,7 @@ struct RecordingWriter::Impl {
         file_bytes = file.size();
         compact_above = bounded.limits().max_file_bytes;
         ++compactions;
+        return true;
     }
 };
 
@@ -399,7 +444,9 @@ void RecordingWriter::finish(const RunEnd& end) {
         ++chunk.count;
     }
     im.flush(/*with_end=*/true);
-    if (::fsync(im.fd) != 0) throw system_error("cannot sync recording", im.path, errno);
+    // A full disk is not fatal: the model is whole, the reports are written from it, and
+    // write_problem() tells the caller what the file lacks.
+    if (::fsync(im.fd) != 0 && im.write_problem.empty()) im.write_problem = std::strerror(errno);
     ::close(im.fd);
     im.fd = -1;
     im.finished = true;
@@ -413,6 +460,11 @@ const Recording& RecordingWriter::model() const {
 
 const std::string& RecordingWriter::path() const { return impl_->path; }
 std::uint64_t RecordingWriter::file_bytes() const { return impl_->file_bytes; }
+std::optional<std::string> RecordingWriter::unwritten() const {
+    if (!impl_->file_behind && impl_->write_problem.empty()) return std::nullopt;
+    return impl_->file_behind ? "could not be written (" + impl_->write_problem + "); it holds the run up to the disk error only"
+                              : "was written in full after a write error (" + impl_->write_problem + ") was overcome";
+}
 std::uint64_t RecordingWriter::compactions() const { return impl_->compactions; }
 
 }  // namespace leakscope::recording
