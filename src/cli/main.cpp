@@ -7,6 +7,7 @@
 
 #include "cli/cli_error.hpp"
 #include "cli/command.hpp"
+#include "util/terminal_text.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -72,10 +73,10 @@ int main(int argc, char** argv) {
         try {
             return command.action();
         } catch (const CliError& e) {
-            std::fprintf(stderr, "leakscope: %s\n", e.what());
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());  // may quote a path or a name
             return e.exit_code();
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "leakscope: %s\n", e.what());
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());
             return kExitFailure;
         }
     }

@@ -4,8 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <functional>
+#include <iostream>
+#include <sstream>
 
 #include "cli/cli_error.hpp"
 #include "cli/units_parsing.hpp"
@@ -15,15 +16,13 @@
 #include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/terminal_summary.hpp"
+#include "util/output_file.hpp"
 
 namespace leakscope::cli {
 namespace {
 
-std::string write_error(const char* what, const std::string& path) {
-    return std::string("cannot write the ") + what + " to " + path + ": " + std::strerror(errno);
-}
-
-/// Writes one report file; a path that cannot be written is a clear error, not a silent loss.
+/// Writes one report file (util/output_file.hpp: no symlinks followed, replaced whole, mode 0600); a
+/// path that cannot be written is a clear error, not a silent loss.
 void write_file(const std::string& path, const char* what, const std::function<void(std::ostream&)>& write) {
     if (path.empty()) return;
     if (path == "-") {
@@ -31,11 +30,13 @@ void write_file(const std::string& path, const char* what, const std::function<v
         std::cout.flush();
         return;
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw CliError(write_error(what, path));
-    write(out);
-    out.flush();
-    if (!out) throw CliError(write_error(what, path));
+    std::ostringstream text;
+    write(text);
+    try {
+        util::write_output_file(path, text.str());
+    } catch (const util::OutputError& e) {
+        throw CliError(std::string("cannot write the ") + what + " to " + e.path() + ": " + e.reason());
+    }
 }
 
 }  // namespace

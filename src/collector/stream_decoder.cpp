@@ -132,7 +132,8 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             stack.id = StackId{ids_.next_stack++};
             stack.process = process_;
             stack.frames.resize(s.frame_count);
-            std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
+            if (s.frame_count > 0)  // an empty vector's data() may be null, and memcpy's arguments may not be
+                std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
             stacks_[s.id] = stack.id;
             sink.on_stack(stack);
         }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -56,6 +57,8 @@ public:
     const std::string& path() const;
     /// Size of the file after the last flush.
     std::uint64_t file_bytes() const;
+    /// After a write error (disk full): what the file lacks, for a note; nothing when every write worked.
+    std::optional<std::string> unwritten() const;
     /// How many times the file was rewritten from the model.
     std::uint64_t compactions() const;
 

@@ -230,7 +230,8 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
 }
 
 void write_json(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
-    out << make_json_report(recording, analysis).dump(2) << '\n';
+    // Text was made valid where it entered; replacing here too keeps a missed path from aborting the write.
+    out << make_json_report(recording, analysis).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace leakscope::report

@@ -14,6 +14,7 @@
 #include "report/report_labels.hpp"
 #include "report/series_view.hpp"
 #include "report/sparkline.hpp"
+#include "util/terminal_text.hpp"
 
 namespace leakscope::report {
 
@@ -60,7 +61,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                paint(fmt::format("\u2014 {}", verdict_headline(analysis)), kBold));
     fmt::print(out, "  {} {}, severity {}, confidence {}\n", label("pattern"), pattern_label(v.pattern),
                severity_label(v.severity), format_percent(v.confidence));
-    if (!v.summary.empty()) fmt::print(out, "  {}\n", v.summary);
+    if (!v.summary.empty()) fmt::print(out, "  {}\n", util::terminal_text(v.summary));
     fmt::print(out, "\n  {} {}, {} samples every {}\n", label("run"), format_duration(analysis.duration_s),
                format_count(static_cast<double>(analysis.samples)), format_duration(recording.info.interval_s));
     double growth = analysis.end_rss - analysis.start_rss;
@@ -110,13 +111,13 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
             std::string rate = signed_rate(site.diagnosis.steady_rate_bytes_per_s * 3600, "h");
             fmt::print(out, "  {}. {} {} live  {}  {}\n", rank,
                        paint(fmt::format("{:>13}", rate), site.diagnosis.leak ? kRed : kDim),
-                       fmt::format("{:>10}", format_bytes(site.live_bytes)), site.function.empty() ? "??" : site.function,
-                       paint(site_location(site), kDim));
+                       fmt::format("{:>10}", format_bytes(site.live_bytes)), util::terminal_text(site.function.empty() ? "??" : site.function),
+                       paint(util::terminal_text(site_location(site)), kDim));
         }
         if (analysis.sites.size() > kTopSites)
             fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));
     }
-    if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), recording_path);
+    if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);
 }
 

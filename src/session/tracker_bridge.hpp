@@ -25,6 +25,8 @@ public:
 
     std::map<std::string, std::string> target_environment();
     void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
+    /// Streams only from the watched tree (see TrackerCollector::accept_only_tree_of).
+    void accept_only_tree_of(pid_t root, pid_t adopter) { collector_.accept_only_tree_of(root, adopter); }
     /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
     /// totals to `sample` (left unknown until the first process has reported).
     void poll_into(double t_s, SamplePoint& sample);

@@ -39,7 +39,7 @@ expect 2 "leakscope: --interval: 'fast' is not a duration between 1ms and 1h (ex
 expect 2 "leakscope: --interval: '0' is not a duration between 1ms and 1h (examples: 100ms, 1s)" run --interval 0 -- true
 expect 2 "leakscope: --duration: '-5s' is not a positive duration (examples: 30s, 5m, 2h)" run --duration=-5s -- true
 expect 2 "leakscope: --limit: '12 apples' is not a size (examples: 512M, 8G, 2GiB)" run --limit "12 apples" -- true
-expect 2 "leakscope: --events-regex: '(' is not a valid regular expression (Mismatched '(' and ')' in regular expression)" run --events-regex "(" -- true
+expect 2 "leakscope: --events-regex: '(' is not a valid regular expression (missing ): ()" run --events-regex "(" -- true
 expect 125 "leakscope: cannot write the recording to missing-dir/x.lks: No such file or directory" run -o missing-dir/x.lks -- true
 expect 2 "leakscope: 'abc' is not a process id" attach abc
 expect 125 "leakscope: no process with PID 999999999" attach 999999999
