@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -138,6 +140,31 @@ std::pair<std::optional<double>, std::string> choose_limit(const Recording& reco
     return {std::nullopt, ""};
 }
 
+/// The growth view's remainder: every site of the grid not among the reported ones.
+void count_sites_not_shown(const Recording& recording, Analysis& result) {
+    std::set<std::size_t> shown;
+    for (const auto& site : result.sites) shown.insert(site.series_index);
+    const auto& grid = recording.sites.sites;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+        if (shown.count(i) || grid[i].live_bytes.empty() || grid[i].total_allocations == 0) continue;
+        ++result.sites_not_shown;
+        result.live_bytes_not_shown += static_cast<double>(std::max<std::int64_t>(grid[i].live_bytes.back(), 0));
+    }
+}
+
+/// Each reported site's bytes at its process's exit, when that process ended during the run.
+void attach_exit_values(const Recording& recording, std::vector<SiteReport>& sites) {
+    std::set<std::uint32_t> ended;
+    for (const auto& exit : recording.exits) ended.insert(exit.process);
+    std::map<StackId, std::int64_t> at_exit;
+    for (const auto& site : recording.exit_sites) at_exit[site.stack] = site.live_bytes;
+    for (auto& site : sites) {
+        if (!ended.count(site.process)) continue;
+        const auto it = at_exit.find(site.stack);
+        site.live_at_exit_bytes = it == at_exit.end() ? 0.0 : static_cast<double>(it->second);
+    }
+}
+
 }  // namespace
 
 Analysis analyze(const Recording& recording, const Options& options) {
@@ -168,6 +195,9 @@ Analysis analyze(const Recording& recording, const Options& options) {
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     attribute_sampled_growth(recording, result.process, result.sites);
+    count_sites_not_shown(recording, result);
+    result.at_exit = exit_view(recording, options.max_sites);
+    attach_exit_values(recording, result.sites);
     return result;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/exit_view.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "model/recording.hpp"
 
@@ -27,12 +28,19 @@ struct SiteReport {
     std::uint64_t total_bytes = 0;
     diagnosis::Diagnosis diagnosis;     ///< of this site's live bytes over time
     double q_value = 1;                 ///< false-discovery-adjusted trend p-value
+    /// Still allocated when the site's process ended (0 when all was freed); unset while it runs on.
+    std::optional<double> live_at_exit_bytes;
     std::size_t series_index = 0;       ///< into Recording::sites.sites
 };
 
 struct Analysis {
     diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
     std::vector<SiteReport> sites;        ///< most steady growth first
+    /// Sites of the growth view past Options::max_sites or too small to judge (below 1 KiB or a ten
+    /// thousandth of the largest): how many, and what they held at the end of the judged span.
+    std::size_t sites_not_shown = 0;
+    double live_bytes_not_shown = 0;
+    ExitView at_exit;                     ///< what the processes still held when they ended
     double duration_s = 0;
     std::size_t samples = 0;              ///< raw samples the series stands for
     std::uint64_t events = 0;             ///< work units counted over the run

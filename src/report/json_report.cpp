@@ -129,8 +129,38 @@ json site_json(const analysis::SiteReport& site) {
         {"total_bytes", site.total_bytes},
         {"stack_id", site.stack.value},
         {"stack", site.frames},
+        {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
     };
     return j;
+}
+
+/// The LeakSanitizer view: what each site still held when its process ended.
+json exit_site_json(const analysis::ExitSiteReport& site) {
+    return {
+        {"function", site.name.function},
+        {"file", site.name.file ? json(*site.name.file) : json(nullptr)},
+        {"line", site.name.line ? json(*site.name.line) : json(nullptr)},
+        {"module", site.name.module ? json(*site.name.module) : json(nullptr)},
+        {"live_at_exit_bytes", site.live_bytes},
+        {"live_at_exit_allocations", site.live_count},
+        {"total_allocations", site.total_allocations},
+        {"total_bytes", site.total_bytes},
+        {"stack_id", site.stack.value},
+        {"stack", site.name.frames},
+    };
+}
+
+json at_exit_json(const analysis::ExitView& view) {
+    return {
+        {"processes_ended", view.processes},
+        {"processes_without_final_report", view.processes_without_goodbye},
+        {"live_bytes", view.live_bytes},
+        {"live_allocations", view.live_count},
+        {"sites", view.site_count},
+        {"sites_not_shown", view.sites_not_shown},
+        {"bytes_not_shown", view.bytes_not_shown},
+        {"estimated", view.sampled},
+    };
 }
 
 }  // namespace
@@ -219,6 +249,10 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                    {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
     }
     for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
+    report["sites_not_shown"] = {{"sites", analysis.sites_not_shown}, {"live_bytes", analysis.live_bytes_not_shown}};
+    report["at_exit"] = at_exit_json(analysis.at_exit);
+    report["sites_at_exit"] = json::array();
+    for (const auto& site : analysis.at_exit.sites) report["sites_at_exit"].push_back(exit_site_json(site));
     return report;
 }
 

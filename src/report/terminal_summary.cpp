@@ -43,6 +43,29 @@ constexpr const char* kYellow = "1;33";
 constexpr std::size_t kSparkWidth = 60;
 constexpr std::size_t kTopSites = 5;
 
+/// The LeakSanitizer view: what the processes that ended still held, by site.
+void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palette& paint) {
+    if (view.processes == 0) return;
+    const char* estimated = view.sampled ? " (sampled estimates)" : "";
+    fmt::print(out, "\n  {}\n", paint(fmt::format("still allocated at exit{}: {} in {} blocks from {} sites", estimated,
+                                                   format_bytes(static_cast<double>(view.live_bytes)), view.live_count,
+                                                   view.site_count), kBold));
+    std::size_t rank = 0;
+    for (const auto& site : view.sites) {
+        if (rank == kTopSites) break;
+        ++rank;
+        std::string where = site.name.file ? *site.name.file + (site.name.line ? ":" + std::to_string(*site.name.line) : "") : "";
+        fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}\n", rank,
+                   fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
+                   site.name.function, paint(where, kDim));
+    }
+    if (view.site_count > rank)
+        fmt::print(out, "  {}\n", paint(fmt::format("({} more sites in the reports)", view.site_count - rank), kDim));
+    if (view.processes_without_goodbye > 0)
+        fmt::print(out, "  {}\n", paint(fmt::format("({} of {} processes died without a final report: their last state is shown)",
+                                                    view.processes_without_goodbye, view.processes), kDim));
+}
+
 }  // namespace
 
 void print_terminal_summary(std::FILE* out, const Recording& recording, const analysis::Analysis& analysis, bool color,
@@ -115,7 +138,12 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
         }
         if (analysis.sites.size() > kTopSites)
             fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));
+        if (analysis.sites_not_shown > 0)
+            fmt::print(out, "  {}\n", paint(fmt::format("({} sites not shown: too small to judge or past the reports' top {}; "
+                                                        "they held {} at the end)", analysis.sites_not_shown,
+                                                        analysis.sites.size(), format_bytes(analysis.live_bytes_not_shown)), kDim));
     }
+    print_exit_view(out, analysis.at_exit, paint);
     if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), recording_path);
     std::fputc('\n', out);
 }

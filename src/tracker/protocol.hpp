@@ -25,6 +25,9 @@ enum class PacketType : std::uint32_t {
     kTotals = 6,          ///< TotalsBody
     kGoodbye = 7,         ///< the process is exiting normally; nothing follows
     kAllocatorStats = 8,  ///< AllocatorStatsBody: the allocator's own figures (mallinfo2, jemalloc stats)
+    kExec = 9,            ///< (empty) the process is about to exec: the stream ends without a goodbye,
+                          ///< and what came before is the replaced program's last state. Any later packet
+                          ///< means the exec failed and the program goes on.
 };
 
 struct PacketHeader {
