@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "analysis/sampled_attribution.hpp"
+#include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
+#include "symbols/symbolizer.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -140,6 +142,18 @@ std::pair<std::optional<double>, std::string> choose_limit(const Recording& reco
     return {std::nullopt, ""};
 }
 
+/// Sites that would read as the same row get the frame that tells them apart.
+void tell_sites_apart(std::vector<SiteReport>& sites) {
+    std::vector<std::string> labels;
+    std::vector<const std::vector<std::string>*> stacks;
+    for (const auto& site : sites) {
+        labels.push_back(row_label(site.function, site.file, site.line));
+        stacks.push_back(&site.frames);
+    }
+    const auto via = distinguishing_frames(labels, stacks);
+    for (std::size_t i = 0; i < sites.size(); ++i) sites[i].via = via[i];
+}
+
 /// The growth view's remainder: every site of the grid not among the reported ones.
 void count_sites_not_shown(const Recording& recording, Analysis& result) {
     std::set<std::size_t> shown;
@@ -167,7 +181,21 @@ void attach_exit_values(const Recording& recording, std::vector<SiteReport>& sit
 
 }  // namespace
 
-Analysis analyze(const Recording& recording, const Options& options) {
+std::optional<Recording> with_symbols_from_module_map(const Recording& recording, const std::vector<std::string>& debug_dirs) {
+    if (recording.stacks.empty() || !recording.symbols.empty() || recording.modules.empty()) return std::nullopt;
+    Recording copy = recording;
+    symbols::SymbolizerOptions symbolizer_options;
+    if (!debug_dirs.empty()) symbolizer_options.debug_dirs = debug_dirs;
+    symbols::Symbolizer symbolizer(symbolizer_options);
+    symbolizer.add_modules(copy.modules);
+    symbols::symbolize_recording(copy, symbolizer);
+    for (const auto& warning : symbolizer.warnings()) copy.warnings.push_back(warning);
+    return copy;
+}
+
+Analysis analyze(const Recording& given, const Options& options) {
+    const std::optional<Recording> symbolized = with_symbols_from_module_map(given, options.debug_dirs);
+    const Recording& recording = symbolized ? *symbolized : given;
     Analysis result;
     const auto& samples = recording.samples;
     if (!samples.empty()) {
@@ -195,6 +223,7 @@ Analysis analyze(const Recording& recording, const Options& options) {
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     attribute_sampled_growth(recording, result.process, result.sites);
+    tell_sites_apart(result.sites);
     count_sites_not_shown(recording, result);
     result.at_exit = exit_view(recording, options.max_sites);
     attach_exit_values(recording, result.sites);

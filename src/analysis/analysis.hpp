@@ -22,6 +22,9 @@ struct SiteReport {
     std::optional<int> line;
     std::optional<std::string> module;
     std::vector<std::string> frames;    ///< "function (file:line)", innermost first, the whole stack
+    /// When another reported site has the same function, file and line: the frame of this one's stack
+    /// that tells them apart ("" otherwise).
+    std::string via;
     double live_bytes = 0;              ///< live at the end
     double peak_live_bytes = 0;
     std::uint64_t total_allocations = 0;
@@ -56,6 +59,12 @@ struct Options {
     std::vector<std::string> debug_dirs;       ///< --debug-dir, for symbolizing
     std::size_t max_sites = 50;                ///< sites kept in the report
 };
+
+/// A recording whose leakscope was killed before it could symbolize has stacks and the module map
+/// (paths, build-ids, load addresses, recorded as the run went) but no symbols: a copy symbolized now
+/// from the files on disk and `debug_dirs`, as the finished run would have. nullopt when the recording
+/// has its symbols already (or nothing to symbolize).
+std::optional<Recording> with_symbols_from_module_map(const Recording& recording, const std::vector<std::string>& debug_dirs);
 
 /// Diagnoses the recording. Symbolizes stacks from the recording's symbols, or from its module map
 /// when the recording has none (leakscope was killed before it could symbolize).

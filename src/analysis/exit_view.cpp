@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/user_frame.hpp"
@@ -22,6 +23,10 @@ SiteName name_stack(const Recording& recording, StackId stack) {
     if (user.line > 0) name.line = user.line;
     if (!user.module.empty()) name.module = user.module;
     return name;
+}
+
+std::string row_label(const std::string& function, const std::optional<std::string>& file, const std::optional<int>& line) {
+    return function + " " + file.value_or("") + ":" + std::to_string(line.value_or(0));
 }
 
 ExitView exit_view(const Recording& recording, std::size_t max_sites) {
@@ -49,6 +54,14 @@ ExitView exit_view(const Recording& recording, std::size_t max_sites) {
         view.sites.push_back({site.stack, name_stack(recording, site.stack), site.live_bytes, site.live_count,
                               site.total_allocations, site.total_bytes});
     }
+    std::vector<std::string> labels;
+    std::vector<const std::vector<std::string>*> stacks;
+    for (const auto& site : view.sites) {
+        labels.push_back(row_label(site.name.function, site.name.file, site.name.line));
+        stacks.push_back(&site.name.frames);
+    }
+    const auto via = distinguishing_frames(labels, stacks);
+    for (std::size_t i = 0; i < view.sites.size(); ++i) view.sites[i].name.via = via[i];
     return view;
 }
 

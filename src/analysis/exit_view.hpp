@@ -21,7 +21,11 @@ struct SiteName {
     std::optional<int> line;
     std::optional<std::string> module;
     std::vector<std::string> frames;  ///< "function (file:line)", innermost first
+    std::string via;                  ///< the frame telling it from a site of the same name, or 
 };
+
+/// "function file:line", the name a report row shows.
+std::string row_label(const std::string& function, const std::optional<std::string>& file, const std::optional<int>& line);
 
 /// Names the stack from the recording's symbols (or its module map when there are none).
 SiteName name_stack(const Recording& recording, StackId stack);

@@ -130,6 +130,7 @@ json site_json(const analysis::SiteReport& site) {
         {"stack_id", site.stack.value},
         {"stack", site.frames},
         {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
+        {"via", site.via.empty() ? json(nullptr) : json(site.via)},
     };
     return j;
 }
@@ -147,6 +148,7 @@ json exit_site_json(const analysis::ExitSiteReport& site) {
         {"total_bytes", site.total_bytes},
         {"stack_id", site.stack.value},
         {"stack", site.name.frames},
+        {"via", site.name.via.empty() ? json(nullptr) : json(site.name.via)},
     };
 }
 

@@ -55,6 +55,7 @@ void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palet
         if (rank == kTopSites) break;
         ++rank;
         std::string where = site.name.file ? *site.name.file + (site.name.line ? ":" + std::to_string(*site.name.line) : "") : "";
+        if (!site.name.via.empty()) where += " via " + site.name.via;
         fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}\n", rank,
                    fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
                    site.name.function, paint(where, kDim));

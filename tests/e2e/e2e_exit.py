@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 BUILD = os.path.abspath(sys.argv.pop(1))
@@ -85,6 +86,34 @@ class ExitView(unittest.TestCase):
         self.assertIsNotNone(kept)
         # 500 KB held in 100-byte blocks sampled every 4 KiB on average: ~122 samples, so within 40%.
         self.assertLess(abs(kept["live_at_exit_bytes"] - BLOCKS_KEPT * BLOCK_BYTES), 0.4 * BLOCKS_KEPT * BLOCK_BYTES)
+
+
+class NamesAfterACrash(unittest.TestCase):
+    """leakscope killed with SIGKILL before it could symbolize: `analyze` names every frame from the
+    module map recorded as the run went, and two sites of one line read as two rows."""
+
+    def test_killed_leakscope_recording_names_its_frames(self):
+        with tempfile.TemporaryDirectory(prefix="leakscope-crash-") as tmp:
+            recording = os.path.join(tmp, "r.lks")
+            target = os.path.join(BUILD, "bin", "tests", "two_callers")
+            run = subprocess.Popen([LEAKSCOPE, "run", "-q", "-o", recording, "--", target],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            time.sleep(2.5)  # more than two recording flushes
+            run.kill()
+            run.wait()
+            report = os.path.join(tmp, "r.json")
+            r = subprocess.run([LEAKSCOPE, "analyze", recording, "--json", report], capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(report) as f:
+                sites = json.load(f)["sites"]
+            writes = [s for s in sites if s["function"] == "audit_write"]
+            self.assertEqual(len(writes), 2, json.dumps(sites, indent=1)[:3000])
+            self.assertTrue(all(s["file"] and s["file"].endswith("two_callers.c") for s in writes))
+            vias = sorted(s["via"] for s in writes)
+            self.assertTrue(vias[0].startswith("on_login"), vias)
+            self.assertTrue(vias[1].startswith("on_logout"), vias)
+            self.assertTrue(all(not frame.startswith("??") for s in writes for frame in s["stack"][:3]), writes)
 
 
 if __name__ == "__main__":
