@@ -154,6 +154,20 @@ void tell_sites_apart(std::vector<SiteReport>& sites) {
     for (std::size_t i = 0; i < sites.size(); ++i) sites[i].via = via[i];
 }
 
+/// Sampling mode: each site's interval, from its live bytes and blocks at the end of the judged span.
+void attach_sampled_intervals(const Recording& recording, double until_t_s, std::vector<SiteReport>& sites) {
+    if (recording.info.tracker_mode != "sampled" || recording.info.sample_bytes == 0) return;
+    const auto& t = recording.sites.t_s;
+    const std::size_t columns = static_cast<std::size_t>(std::upper_bound(t.begin(), t.end(), until_t_s) - t.begin());
+    if (columns == 0) return;
+    for (auto& site : sites) {
+        const auto& series = recording.sites.sites[site.series_index];
+        if (series.live_count.size() < columns) continue;
+        site.sampled = sampled_live_interval(site.live_bytes, static_cast<double>(series.live_count[columns - 1]),
+                                             static_cast<double>(recording.info.sample_bytes));
+    }
+}
+
 /// The growth view's remainder: every site of the grid not among the reported ones.
 void count_sites_not_shown(const Recording& recording, Analysis& result) {
     std::set<std::size_t> shown;
@@ -224,6 +238,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     attribute_sampled_growth(recording, result.process, result.sites);
     tell_sites_apart(result.sites);
+    attach_sampled_intervals(recording, until_t_s, result.sites);
     count_sites_not_shown(recording, result);
     result.at_exit = exit_view(recording, options.max_sites);
     attach_exit_values(recording, result.sites);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/exit_view.hpp"
+#include "analysis/sampled_interval.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "model/recording.hpp"
 
@@ -25,6 +26,8 @@ struct SiteReport {
     /// When another reported site has the same function, file and line: the frame of this one's stack
     /// that tells them apart ("" otherwise).
     std::string via;
+    /// Sampling mode: the 95% interval of live_bytes and the samples it rests on.
+    std::optional<SampledInterval> sampled;
     double live_bytes = 0;              ///< live at the end
     double peak_live_bytes = 0;
     std::uint64_t total_allocations = 0;

@@ -52,7 +52,10 @@ ExitView exit_view(const Recording& recording, std::size_t max_sites) {
             continue;
         }
         view.sites.push_back({site.stack, name_stack(recording, site.stack), site.live_bytes, site.live_count,
-                              site.total_allocations, site.total_bytes});
+                              site.total_allocations, site.total_bytes, std::nullopt});
+        if (view.sampled)
+            view.sites.back().sampled = sampled_live_interval(static_cast<double>(site.live_bytes), static_cast<double>(site.live_count),
+                                                              static_cast<double>(recording.info.sample_bytes));
     }
     std::vector<std::string> labels;
     std::vector<const std::vector<std::string>*> stacks;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/sampled_interval.hpp"
 #include "model/recording.hpp"
 
 namespace leakscope::analysis {
@@ -37,6 +38,7 @@ struct ExitSiteReport {
     std::int64_t live_count = 0;
     std::uint64_t total_allocations = 0;
     std::uint64_t total_bytes = 0;
+    std::optional<SampledInterval> sampled;  ///< sampling mode: the interval of live_bytes
 };
 
 struct ExitView {

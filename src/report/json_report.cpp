@@ -109,6 +109,14 @@ json series_json(const Recording& recording) {
     return series;
 }
 
+/// Sampling mode's fields of a site: the interval and whether it rests on too few samples.
+void add_sampled_fields(json& j, const std::optional<analysis::SampledInterval>& sampled) {
+    j["live_bytes_ci_low"] = sampled ? json(sampled->low) : json(nullptr);
+    j["live_bytes_ci_high"] = sampled ? json(sampled->high) : json(nullptr);
+    j["samples"] = sampled ? json(sampled->samples) : json(nullptr);
+    j["few_samples"] = sampled && sampled->few_samples;
+}
+
 json site_json(const analysis::SiteReport& site) {
     json j = {
         {"function", site.function},
@@ -132,12 +140,13 @@ json site_json(const analysis::SiteReport& site) {
         {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
         {"via", site.via.empty() ? json(nullptr) : json(site.via)},
     };
+    add_sampled_fields(j, site.sampled);
     return j;
 }
 
 /// The LeakSanitizer view: what each site still held when its process ended.
 json exit_site_json(const analysis::ExitSiteReport& site) {
-    return {
+    json j = {
         {"function", site.name.function},
         {"file", site.name.file ? json(*site.name.file) : json(nullptr)},
         {"line", site.name.line ? json(*site.name.line) : json(nullptr)},
@@ -150,6 +159,8 @@ json exit_site_json(const analysis::ExitSiteReport& site) {
         {"stack", site.name.frames},
         {"via", site.name.via.empty() ? json(nullptr) : json(site.name.via)},
     };
+    add_sampled_fields(j, site.sampled);
+    return j;
 }
 
 json at_exit_json(const analysis::ExitView& view) {

@@ -43,6 +43,14 @@ constexpr const char* kYellow = "1;33";
 constexpr std::size_t kSparkWidth = 60;
 constexpr std::size_t kTopSites = 5;
 
+/// Sampling mode: the estimate's 95% interval, and a warning when it rests on few samples.
+std::string sampled_note(const std::optional<analysis::SampledInterval>& sampled, const Palette& paint) {
+    if (!sampled) return "";
+    std::string note = fmt::format("  (95%: {}–{}", format_bytes(sampled->low), format_bytes(sampled->high));
+    note += sampled->few_samples ? fmt::format(", few samples: ~{:.0f})", sampled->samples) : ")";
+    return paint(note, kDim);
+}
+
 /// The LeakSanitizer view: what the processes that ended still held, by site.
 void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palette& paint) {
     if (view.processes == 0) return;
@@ -56,9 +64,9 @@ void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palet
         ++rank;
         std::string where = site.name.file ? *site.name.file + (site.name.line ? ":" + std::to_string(*site.name.line) : "") : "";
         if (!site.name.via.empty()) where += " via " + site.name.via;
-        fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}\n", rank,
+        fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}{}\n", rank,
                    fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
-                   site.name.function, paint(where, kDim));
+                   site.name.function, paint(where, kDim), sampled_note(site.sampled, paint));
     }
     if (view.site_count > rank)
         fmt::print(out, "  {}\n", paint(fmt::format("({} more sites in the reports)", view.site_count - rank), kDim));
@@ -132,10 +140,10 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
             if (rank == kTopSites) break;
             ++rank;
             std::string rate = signed_rate(site.diagnosis.steady_rate_bytes_per_s * 3600, "h");
-            fmt::print(out, "  {}. {} {} live  {}  {}\n", rank,
+            fmt::print(out, "  {}. {} {} live  {}  {}{}\n", rank,
                        paint(fmt::format("{:>13}", rate), site.diagnosis.leak ? kRed : kDim),
                        fmt::format("{:>10}", format_bytes(site.live_bytes)), site.function.empty() ? "??" : site.function,
-                       paint(site_location(site), kDim));
+                       paint(site_location(site), kDim), sampled_note(site.sampled, paint));
         }
         if (analysis.sites.size() > kTopSites)
             fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));

@@ -86,6 +86,14 @@ class ExitView(unittest.TestCase):
         self.assertIsNotNone(kept)
         # 500 KB held in 100-byte blocks sampled every 4 KiB on average: ~122 samples, so within 40%.
         self.assertLess(abs(kept["live_at_exit_bytes"] - BLOCKS_KEPT * BLOCK_BYTES), 0.4 * BLOCKS_KEPT * BLOCK_BYTES)
+        # Every sampled site carries its interval (coverage is checked in analysis.SampledInterval).
+        for site in report["sites_at_exit"]:
+            self.assertLessEqual(site["live_bytes_ci_low"], site["live_at_exit_bytes"])
+            self.assertGreaterEqual(site["live_bytes_ci_high"], site["live_at_exit_bytes"])
+        self.assertFalse(kept["few_samples"])
+        self.assertGreater(kept["samples"], 60)
+        self.assertLess(kept["live_bytes_ci_low"], BLOCKS_KEPT * BLOCK_BYTES * 1.3)
+        self.assertGreater(kept["live_bytes_ci_high"], BLOCKS_KEPT * BLOCK_BYTES * 0.7)
 
 
 class NamesAfterACrash(unittest.TestCase):
