@@ -73,8 +73,11 @@ void add_report_options(CLI::App& command, ReportOptions& options) {
     command.add_flag("-q,--quiet", options.quiet, "Print no summary at the end")->group("Reports");
 }
 
-analysis::Analysis analyze_and_report(const Recording& recording, const ReportOptions& options,
+analysis::Analysis analyze_and_report(const Recording& given, const ReportOptions& options,
                                       const std::string& recording_path) {
+    // Every report (folded stacks and HTML read the recording's symbols too) sees the symbolized copy.
+    const std::optional<Recording> symbolized = analysis::with_symbols_from_module_map(given, options.debug_dirs);
+    const Recording& recording = symbolized ? *symbolized : given;
     const auto analysis = analysis::analyze(recording, options.analysis_options());
     write_file(options.json_path, "JSON report", [&](std::ostream& out) { report::write_json(out, recording, analysis); });
     write_file(options.html_path, "HTML report", [&](std::ostream& out) { report::write_html(out, recording, analysis); });

@@ -65,6 +65,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
     double t = (static_cast<double>(header.monotonic_ns) - static_cast<double>(origin_ns_)) * 1e-9;
 
     if (!greeted_ && header.type != wire::PacketType::kHello) return false;
+    announced_exec_ = header.type == wire::PacketType::kExec;  // a later packet: that exec failed
     switch (header.type) {
     case wire::PacketType::kHello: {
         wire::HelloBody hello{};
@@ -205,6 +206,8 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
         if (auto it = ids_.latest_by_pid.find(pid_); it != ids_.latest_by_pid.end() && it->second.first == process_)
             it->second.second = true;
         return true;
+    case wire::PacketType::kExec:
+        return body.at_end();
     }
     return false;  // unknown packet type
 }

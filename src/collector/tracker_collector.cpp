@@ -146,6 +146,7 @@ void TrackerCollector::close_stream(int fd, TrackerSink& sink, bool clean) {
     auto it = streams_.find(fd);
     if (it == streams_.end()) return;
     const StreamDecoder& decoder = it->second->decoder;
+    if (decoder.greeted() && decoder.announced_exec() && !decoder.said_goodbye()) sink.on_process_exec(decoder.process());
     if (decoder.greeted()) sink.on_process_end(decoder.process(), clean || decoder.said_goodbye());
     close(fd);
     streams_.erase(it);

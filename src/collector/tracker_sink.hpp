@@ -82,6 +82,9 @@ public:
     /// The stream ended: `clean` when the process said goodbye at exit, false when it crashed, was killed,
     /// or exec'd (the exec'd program, if tracked, arrives as a new process).
     virtual void on_process_end(std::uint32_t process, bool clean) = 0;
+    /// Called just before on_process_end when the process announced an exec as its stream's last word:
+    /// its memory went with the exec, so it has no "still allocated at exit".
+    virtual void on_process_exec(std::uint32_t /*process*/) {}
 };
 
 }  // namespace leakscope::collector

@@ -65,6 +65,7 @@ const char* kind_name(std::uint16_t kind) {
         case ChunkKind::symbols: return "symbols";
         case ChunkKind::run_end: return "run end";
         case ChunkKind::warnings: return "warnings";
+        case ChunkKind::process_exit: return "process exit";
     }
     return nullptr;
 }
@@ -153,6 +154,9 @@ public:
                     budget_.warnings(1, w.size());
                     bounded_->add_warning(std::move(w));
                 }
+                return true;
+            case ChunkKind::process_exit:
+                for (const auto& [exit, sites] : decode_process_exits(payload)) bounded_->add_process_exit(exit, sites);
                 return true;
         }
         return false;

@@ -231,6 +231,11 @@ struct RecordingWriter::Impl {
             encode_site_grid(m.sites, bounded.site_grid().state(), payload);
             frame_single(ChunkKind::site_grid, payload, file);
         }
+        std::map<std::uint32_t, std::vector<ExitSite>> sites_by_process;
+        for (const ExitSite& site : m.exit_sites) sites_by_process[site.process].push_back(site);
+        frame_list(ChunkKind::process_exit, {}, m.exits, [&](const ProcessExit& exit, PayloadWriter& w) {
+            encode_process_exit(exit, sites_by_process[exit.process], w);
+        }, file);
         frame_list(ChunkKind::symbols, {}, m.symbols, [](const auto& entry, PayloadWriter& w) { encode_symbol(entry.first, entry.second, w); }, file);
         if (m.end) {
             payload.clear();
@@ -421,6 +426,15 @@ void RecordingWriter::add_warning(const std::string& warning) {
     ListChunk& chunk = impl_->pending_chunk(ChunkKind::warnings);
     PayloadWriter w(chunk.items);
     encode_warning(warning, w);
+    ++chunk.count;
+}
+
+void RecordingWriter::add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites) {
+    impl_->check_open();
+    if (!impl_->bounded.add_process_exit(exit, sites)) return;
+    ListChunk& chunk = impl_->pending_chunk(ChunkKind::process_exit);
+    PayloadWriter w(chunk.items);
+    encode_process_exit(exit, sites, w);
     ++chunk.count;
 }
 

@@ -109,6 +109,14 @@ json series_json(const Recording& recording) {
     return series;
 }
 
+/// Sampling mode's fields of a site: the interval and whether it rests on too few samples.
+void add_sampled_fields(json& j, const std::optional<analysis::SampledInterval>& sampled) {
+    j["live_bytes_ci_low"] = sampled ? json(sampled->low) : json(nullptr);
+    j["live_bytes_ci_high"] = sampled ? json(sampled->high) : json(nullptr);
+    j["samples"] = sampled ? json(sampled->samples) : json(nullptr);
+    j["few_samples"] = sampled && sampled->few_samples;
+}
+
 json site_json(const analysis::SiteReport& site) {
     json j = {
         {"function", site.function},
@@ -129,8 +137,43 @@ json site_json(const analysis::SiteReport& site) {
         {"total_bytes", site.total_bytes},
         {"stack_id", site.stack.value},
         {"stack", site.frames},
+        {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
+        {"via", site.via.empty() ? json(nullptr) : json(site.via)},
     };
+    add_sampled_fields(j, site.sampled);
     return j;
+}
+
+/// The LeakSanitizer view: what each site still held when its process ended.
+json exit_site_json(const analysis::ExitSiteReport& site) {
+    json j = {
+        {"function", site.name.function},
+        {"file", site.name.file ? json(*site.name.file) : json(nullptr)},
+        {"line", site.name.line ? json(*site.name.line) : json(nullptr)},
+        {"module", site.name.module ? json(*site.name.module) : json(nullptr)},
+        {"live_at_exit_bytes", site.live_bytes},
+        {"live_at_exit_allocations", site.live_count},
+        {"total_allocations", site.total_allocations},
+        {"total_bytes", site.total_bytes},
+        {"stack_id", site.stack.value},
+        {"stack", site.name.frames},
+        {"via", site.name.via.empty() ? json(nullptr) : json(site.name.via)},
+    };
+    add_sampled_fields(j, site.sampled);
+    return j;
+}
+
+json at_exit_json(const analysis::ExitView& view) {
+    return {
+        {"processes_ended", view.processes},
+        {"processes_without_final_report", view.processes_without_goodbye},
+        {"live_bytes", view.live_bytes},
+        {"live_allocations", view.live_count},
+        {"sites", view.site_count},
+        {"sites_not_shown", view.sites_not_shown},
+        {"bytes_not_shown", view.bytes_not_shown},
+        {"estimated", view.sampled},
+    };
 }
 
 }  // namespace
@@ -226,6 +269,10 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                    {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
     }
     for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
+    report["sites_not_shown"] = {{"sites", analysis.sites_not_shown}, {"live_bytes", analysis.live_bytes_not_shown}};
+    report["at_exit"] = at_exit_json(analysis.at_exit);
+    report["sites_at_exit"] = json::array();
+    for (const auto& site : analysis.at_exit.sites) report["sites_at_exit"].push_back(exit_site_json(site));
     return report;
 }
 

@@ -93,6 +93,12 @@ std::string site_leak_call(const analysis::SiteReport& site) {
 }
 
 std::string site_location(const analysis::SiteReport& site) {
+    // Two sites of the same name: the frame that tells this one apart.
+    if (!site.via.empty()) {
+        analysis::SiteReport plain = site;
+        plain.via.clear();
+        return site_location(plain) + " via " + site.via;
+    }
     if (site.file && !site.file->empty()) {
         if (site.line && *site.line > 0) return fmt::format("{}:{}", *site.file, *site.line);
         return *site.file;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,11 @@ private:
     void on_totals(std::uint32_t process, const collector::TrackerTotals& totals) override;
     void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) override;
     void on_process_end(std::uint32_t process, bool clean) override;
+    void on_process_exec(std::uint32_t process) override { exec_announced_.insert(process); }
 
     std::uint32_t writer_process(std::uint32_t collector_process) const;
+    /// The process's exit record and the sites that still held memory, from the latest values received.
+    std::pair<ProcessExit, std::vector<ExitSite>> exit_state(std::uint32_t process, bool clean) const;
 
     std::string program_;
     collector::TrackerCollector collector_;
@@ -67,6 +71,13 @@ private:
     /// Names of the Python frames' pseudo addresses (CPython targets), by (recording process, address):
     /// they become those addresses' symbols, so the symbolizer leaves them alone.
     std::map<std::pair<std::uint32_t, std::uint64_t>, ResolvedFrame> python_frames_;
+    /// Latest values of every site, by collector process: what the exit view is made of.
+    std::map<std::uint32_t, std::map<StackId, collector::SiteUpdate>> latest_sites_;
+    /// Processes whose stream ended without a goodbye: a crash, or an exec whose new program has not
+    /// said hello yet. Written at the end of the drain unless a new program claims them as exec'd.
+    std::map<std::uint32_t, std::pair<ProcessExit, std::vector<ExitSite>>> unclean_ends_;
+    std::size_t exits_recorded_ = 0;
+    std::set<std::uint32_t> exec_announced_;
 };
 
 }  // namespace leakscope::session

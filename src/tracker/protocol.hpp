@@ -26,6 +26,9 @@ enum class PacketType : std::uint32_t {
     kGoodbye = 7,         ///< the process is exiting normally; nothing follows
     kAllocatorStats = 8,  ///< AllocatorStatsBody: the allocator's own figures (mallinfo2, jemalloc stats)
     kPythonFrames = 9,    ///< count × (PythonFrameHeader + function bytes + file bytes): CPython frames
+    kExec = 10,           ///< (empty) the process is about to exec: the stream ends without a goodbye,
+                          ///< and what came before is the replaced program's last state. Any later packet
+                          ///< means the exec failed and the program goes on.
 };
 
 struct PacketHeader {
