@@ -4,22 +4,47 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libzstd-dev \
                libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
-               libprotobuf-dev protobuf-compiler
+               libcpp-httplib-dev python3-dev pybind11-dev libre2-dev libprotobuf-dev protobuf-compiler
 # Only the tests need these: a headless browser to render the HTML reports, real programs to track,
 # `go tool pprof` (golang-go) to open the pprof profiles.
 TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps \
-                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 golang-go
+                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest golang-go
 # Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).
 BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: demo test accuracy build deps test-deps bench-deps clean
+# The sanitizer configuration (clang, ASan+UBSan, libFuzzer): the recording and tracker tests and a
+# time-boxed run of each fuzz target. `make test` runs it when clang is installed (it costs a second
+# build of those targets); `make fuzz FUZZ_SECONDS=3600` fuzzes the whole pipeline for longer.
+SANITIZE_DIR ?= build-sanitize
+FUZZ_SECONDS ?= 600
+SANITIZE_TARGETS = recording_tests tracker_tests pipeline_fuzz recording_fuzz_reader tracker_stream_fuzz
+SANITIZE_TESTS = ^(recording\.|tracker\.|pipeline_fuzz$$|recording_fuzz_reader$$|tracker_stream_fuzz$$)
+
+.PHONY: demo test accuracy build deps test-deps bench-deps clean sanitize sanitize-build fuzz
 
 demo: deps build
 	./scripts/demo.sh $(BUILD_DIR)
 
 test: deps test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@if command -v clang++ >/dev/null 2>&1; then $(MAKE) --no-print-directory sanitize; \
+	else echo "clang not installed: the sanitizer and libFuzzer runs are skipped (the corpus replays ran above)"; fi
+
+sanitize-build:
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	      -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_FUZZ=ON -DLEAKSCOPE_FUZZ_SECONDS=60 -DLEAKSCOPE_BUILD_BENCH=OFF
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target $(SANITIZE_TARGETS)
+
+sanitize: sanitize-build
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_TESTS)'
+
+fuzz: sanitize-build
+	mkdir -p $(SANITIZE_DIR)/fuzz-corpus
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 $(SANITIZE_DIR)/bin/pipeline_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(SANITIZE_DIR)/ \
+	    $(SANITIZE_DIR)/fuzz-corpus tests/fuzz/corpus tests/recording/corpus
 
 # The accuracy corpus (examples/patterns/): every program in three modes, scored against its truth;
 # the scores go to $(BUILD_DIR)/accuracy.json for the README. Takes ~15 minutes on 2 cores.

@@ -5,7 +5,7 @@
 // T worker threads (default 16: glibc gives them up to 8 x cores arenas) first fragment their arena
 // (F blocks of 32..1056 bytes, every other one freed), then churn malloc/free for D seconds. The main
 // thread meanwhile calls mallinfo2() every P ms (0 = never; -1 = the tracker's policy: at most once a
-// second, and 200 x the last call's wall time apart). Printed: churn throughput, mallinfo2's
+// second, at least 1000 x the last call's CPU time and 20 x its wall time apart). Printed: churn throughput, mallinfo2's
 // mean and worst time, the number of arenas (from malloc_info) and of free chunks.
 // Usage: bench_mallinfo [threads=16] [blocks_per_thread=20000] [seconds=3] [period_ms=1000]
 #define _GNU_SOURCE
@@ -99,7 +99,10 @@ int main(int argc, char** argv) {
             total += took;
             worst = took > worst ? took : worst;
             ++calls;
-            next = period_ms > 0 ? next + period_ms / 1000.0 : now_s() + (200 * took > 1 ? 200 * took : 1);
+            double spacing = 1.0, call_cpu = thread_cpu_s() - c0;
+            if (1000 * call_cpu > spacing) spacing = 1000 * call_cpu;
+            if (20 * took > spacing) spacing = 20 * took;
+            next = period_ms > 0 ? next + period_ms / 1000.0 : now_s() + spacing;
         }
         usleep(1000);
     }

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "diagnosis/synthetic.hpp"
+#include "diagnosis_bench/synthetic.hpp"
 #include "diagnosis/units.hpp"
 
 int main(int argc, char** argv) {

@@ -48,7 +48,11 @@ void run_samples(benchmark::State& state, TreeSampler& sampler) {
     state.counters["core_pct_at_10Hz"] = per_sample * 10 * 100;
 }
 
-TreeSamplerOptions with_smaps(bool read_smaps_rollup) { return TreeSamplerOptions{.read_smaps_rollup = read_smaps_rollup}; }
+// The smaps categories (a round every few seconds) have their own benchmark below; here they are off
+// so the figures stay those of the per-sample path.
+TreeSamplerOptions with_smaps(bool read_smaps_rollup) {
+    return TreeSamplerOptions{.read_smaps_rollup = read_smaps_rollup, .read_smaps_categories = false};
+}
 
 void BM_SampleOneProcess(benchmark::State& state) {
     TreeSampler sampler(::getpid(), leakscope::sampler::ProcFs{}, with_smaps(state.range(0) != 0));
@@ -89,39 +93,53 @@ void BM_SampleTwentyProcessTree(benchmark::State& state) {
 }
 BENCHMARK(BM_SampleTwentyProcessTree)->ArgName("smaps_rollup")->Arg(1)->Arg(0);
 
-// A child holding 1 GiB of touched anonymous memory, to show how smaps_rollup scales: in 4 KiB pages
-// (262144 page-table entries to walk, the worst case) or in transparent huge pages where available.
-// Third argument: the smaps_rollup budget (TreeSamplerOptions) on or off, to show the raw cost too.
+// A child holding 1 GiB of touched anonymous memory, in 4 KiB pages (262144 page-table entries to walk,
+// the worst case) or in transparent huge pages where available.
+class OneGiBChild {
+public:
+    explicit OneGiBChild(bool huge_pages) {
+        if (::pipe(ready_) != 0) std::abort();
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            constexpr std::size_t kSize = std::size_t{1} << 30;
+            void* mapped = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            auto* block = mapped == MAP_FAILED ? nullptr : static_cast<char*>(mapped);
+            if (block) {
+                ::madvise(block, kSize, huge_pages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+                std::memset(block, 1, kSize);
+            }
+            char byte = block ? 'y' : 'n';
+            if (::write(ready_[1], &byte, 1) != 1) ::_exit(1);
+            ::pause();
+            ::_exit(0);
+        }
+        char byte = 0;
+        ok_ = ::read(ready_[0], &byte, 1) == 1 && byte == 'y';
+    }
+    ~OneGiBChild() {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        ::close(ready_[0]);
+        ::close(ready_[1]);
+    }
+    pid_t pid() const { return pid_; }
+    bool ok() const { return ok_; }
+
+private:
+    int ready_[2] = {-1, -1};
+    pid_t pid_ = 0;
+    bool ok_ = false;
+};
+
+// How smaps_rollup scales with the 1 GiB child. Third argument: the smaps_rollup budget
+// (TreeSamplerOptions) on or off, to show the raw cost too.
 void BM_SampleOneGiBProcess(benchmark::State& state) {
-    const bool huge_pages = state.range(1) != 0;
     TreeSamplerOptions options = with_smaps(state.range(0) != 0);
     if (state.range(2) == 0) options.smaps_rollup_budget = {};
-    int ready[2];
-    if (::pipe(ready) != 0) std::abort();
-    const pid_t child = ::fork();
-    if (child == 0) {
-        constexpr std::size_t kSize = std::size_t{1} << 30;
-        void* mapped = ::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        auto* block = mapped == MAP_FAILED ? nullptr : static_cast<char*>(mapped);
-        if (block) {
-            ::madvise(block, kSize, huge_pages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-            std::memset(block, 1, kSize);
-        }
-        char byte = block ? 'y' : 'n';
-        if (::write(ready[1], &byte, 1) != 1) ::_exit(1);
-        ::pause();
-        ::_exit(0);
-    }
-    char byte = 0;
-    if (::read(ready[0], &byte, 1) != 1 || byte != 'y') state.SkipWithError("the child could not allocate 1 GiB");
-    {
-        TreeSampler sampler(child, leakscope::sampler::ProcFs{}, options);
-        run_samples(state, sampler);
-    }
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    ::close(ready[0]);
-    ::close(ready[1]);
+    OneGiBChild child(state.range(1) != 0);
+    if (!child.ok()) state.SkipWithError("the child could not allocate 1 GiB");
+    TreeSampler sampler(child.pid(), leakscope::sampler::ProcFs{}, options);
+    run_samples(state, sampler);
 }
 BENCHMARK(BM_SampleOneGiBProcess)
     ->ArgNames({"smaps_rollup", "huge_pages", "budget"})
@@ -130,6 +148,26 @@ BENCHMARK(BM_SampleOneGiBProcess)
     ->Args({0, 0, 1})
     ->Args({1, 1, 1})
     ->Args({1, 1, 0});
+
+// One round of the smaps categories (read /proc/PID/smaps and classify every mapping) of the 1 GiB
+// child, forced on every sample; the sampler does one every 5 s at most, and at least 100 x its time apart.
+void BM_SmapsCategoriesOneGiBProcess(benchmark::State& state) {
+    OneGiBChild child(state.range(0) != 0);
+    if (!child.ok()) state.SkipWithError("the child could not allocate 1 GiB");
+    TreeSamplerOptions options = with_smaps(false);
+    options.read_smaps_categories = true;
+    TreeSampler sampler(child.pid(), leakscope::sampler::ProcFs{}, options);
+    const double cpu_start = thread_cpu_seconds();
+    const auto wall_start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        sampler.request_smaps_round();
+        benchmark::DoNotOptimize(sampler.sample());
+    }
+    const double n = static_cast<double>(state.iterations());
+    state.counters["cpu_ms_per_round"] = (thread_cpu_seconds() - cpu_start) / n * 1e3;
+    state.counters["wall_ms_per_round"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() / n * 1e3;
+}
+BENCHMARK(BM_SmapsCategoriesOneGiBProcess)->ArgName("huge_pages")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 std::string captured(const char* relative) {
     std::ifstream in(std::string(SAMPLER_TEST_DATA_DIR) + "/captured/" + relative);

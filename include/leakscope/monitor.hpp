@@ -110,10 +110,17 @@ struct MonitorOptions {
     double rapid_min_growth_fraction = 0.05;
     double high_usage_fraction = 0.8;       ///< "80% of samples above the threshold"
     double high_usage_window_s = 3600;      ///< ... among the samples of the last hour
-    /// Steady growth slower than both is not reported as gradual growth (the diagnosis engine's
-    /// practical floors). The fraction is of the gauge's size per hour; lower than the engine's default
-    /// (0.001) because a monitor watches for weeks: 0.0001/h is still 1% every four days.
-    double practical_floor_bytes_per_s = 64;
+    /// Practical significance, relative to the gauge: steady growth is reported as gradual growth once,
+    /// over the time the gauge was watched in steady state, it has added this fraction of the gauge's
+    /// level and this many times its noise (so a 465 MB RSS leaking 500 B/s is found after ~2.6 h, and
+    /// a gauge of 100 sessions leaking one a minute within minutes). The severity grows with how far
+    /// past that the growth is, so a slightly faster leak is never suddenly critical.
+    double practical_growth_fraction = 0.01;
+    double practical_growth_noise_multiple = 3;
+    /// And it must be faster than both of these: an absolute floor (off by default: bytes/s mean
+    /// nothing to a gauge of entries) and a fraction of the gauge's size per hour (lower than the
+    /// engine's default of 0.001 because a monitor watches for weeks: 0.0001/h is still 1% every four days).
+    double practical_floor_bytes_per_s = 0;
     double practical_floor_fraction_per_hour = 0.0001;
 
     /// Monotonic seconds. Empty: steady_clock, 0 when the monitor is made.

@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <vector>
 
+#include "analysis/sampled_attribution.hpp"
+#include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
+#include "symbols/symbolizer.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -103,6 +108,26 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);
+        // The allocator's own figures, when every sample of the heap's span has them (glibc or jemalloc).
+        series.allocator_footprint = gauge_series(samples.subspan(first), &SamplePoint::allocator_footprint);
+        series.allocator_free = gauge_series(samples.subspan(first), &SamplePoint::allocator_free);
+        if (!series.allocator_footprint || !series.allocator_free) {
+            series.allocator_footprint.reset();
+            series.allocator_free.reset();
+        }
+    }
+    // smaps is read every few seconds: each category is a sparse series of the samples that have it.
+    for (const auto& [name, field] : {std::pair{"thread stacks", &SamplePoint::smaps_stacks},
+                                      std::pair{"brk heap", &SamplePoint::smaps_brk_heap},
+                                      std::pair{"other anonymous mappings", &SamplePoint::smaps_anon_other},
+                                      std::pair{"file-backed mappings", &SamplePoint::smaps_file}}) {
+        diagnosis::ProcessSeries::MappingSeries mapping{name, {}};
+        for (const auto& s : samples) {
+            if (!known(s.*field)) continue;
+            mapping.series.t_s.push_back(s.t_s);
+            mapping.series.value.push_back(static_cast<double>(s.*field));
+        }
+        if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
     return series;
 }
@@ -117,9 +142,74 @@ std::pair<std::optional<double>, std::string> choose_limit(const Recording& reco
     return {std::nullopt, ""};
 }
 
+/// Sites that would read as the same row get the frame that tells them apart.
+void tell_sites_apart(std::vector<SiteReport>& sites) {
+    std::vector<std::string> labels;
+    std::vector<const std::vector<std::string>*> stacks;
+    for (const auto& site : sites) {
+        labels.push_back(row_label(site.function, site.file, site.line));
+        stacks.push_back(&site.frames);
+    }
+    const auto via = distinguishing_frames(labels, stacks);
+    for (std::size_t i = 0; i < sites.size(); ++i) sites[i].via = via[i];
+}
+
+/// Sampling mode: each site's interval, from its live bytes and blocks at the end of the judged span.
+void attach_sampled_intervals(const Recording& recording, double until_t_s, std::vector<SiteReport>& sites) {
+    if (recording.info.tracker_mode != "sampled" || recording.info.sample_bytes == 0) return;
+    const auto& t = recording.sites.t_s;
+    const std::size_t columns = static_cast<std::size_t>(std::upper_bound(t.begin(), t.end(), until_t_s) - t.begin());
+    if (columns == 0) return;
+    for (auto& site : sites) {
+        const auto& series = recording.sites.sites[site.series_index];
+        if (series.live_count.size() < columns) continue;
+        site.sampled = sampled_live_interval(site.live_bytes, static_cast<double>(series.live_count[columns - 1]),
+                                             static_cast<double>(recording.info.sample_bytes));
+    }
+}
+
+/// The growth view's remainder: every site of the grid not among the reported ones.
+void count_sites_not_shown(const Recording& recording, Analysis& result) {
+    std::set<std::size_t> shown;
+    for (const auto& site : result.sites) shown.insert(site.series_index);
+    const auto& grid = recording.sites.sites;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+        if (shown.count(i) || grid[i].live_bytes.empty() || grid[i].total_allocations == 0) continue;
+        ++result.sites_not_shown;
+        result.live_bytes_not_shown += static_cast<double>(std::max<std::int64_t>(grid[i].live_bytes.back(), 0));
+    }
+}
+
+/// Each reported site's bytes at its process's exit, when that process ended during the run.
+void attach_exit_values(const Recording& recording, std::vector<SiteReport>& sites) {
+    std::set<std::uint32_t> ended;
+    for (const auto& exit : recording.exits) ended.insert(exit.process);
+    std::map<StackId, std::int64_t> at_exit;
+    for (const auto& site : recording.exit_sites) at_exit[site.stack] = site.live_bytes;
+    for (auto& site : sites) {
+        if (!ended.count(site.process)) continue;
+        const auto it = at_exit.find(site.stack);
+        site.live_at_exit_bytes = it == at_exit.end() ? 0.0 : static_cast<double>(it->second);
+    }
+}
+
 }  // namespace
 
-Analysis analyze(const Recording& recording, const Options& options) {
+std::optional<Recording> with_symbols_from_module_map(const Recording& recording, const std::vector<std::string>& debug_dirs) {
+    if (recording.stacks.empty() || !recording.symbols.empty() || recording.modules.empty()) return std::nullopt;
+    Recording copy = recording;
+    symbols::SymbolizerOptions symbolizer_options;
+    if (!debug_dirs.empty()) symbolizer_options.debug_dirs = debug_dirs;
+    symbols::Symbolizer symbolizer(symbolizer_options);
+    symbolizer.add_modules(copy.modules);
+    symbols::symbolize_recording(copy, symbolizer);
+    for (const auto& warning : symbolizer.warnings()) copy.warnings.push_back(warning);
+    return copy;
+}
+
+Analysis analyze(const Recording& given, const Options& options) {
+    const std::optional<Recording> symbolized = with_symbols_from_module_map(given, options.debug_dirs);
+    const Recording& recording = symbolized ? *symbolized : given;
     Analysis result;
     const auto& samples = recording.samples;
     if (!samples.empty()) {
@@ -147,6 +237,12 @@ Analysis analyze(const Recording& recording, const Options& options) {
     const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     result.judged_until_s = until_t_s;
+    attribute_sampled_growth(recording, result.process, result.sites);
+    tell_sites_apart(result.sites);
+    attach_sampled_intervals(recording, until_t_s, result.sites);
+    count_sites_not_shown(recording, result);
+    result.at_exit = exit_view(recording, options.max_sites);
+    attach_exit_values(recording, result.sites);
     return result;
 }
 

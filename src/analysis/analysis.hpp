@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/exit_view.hpp"
+#include "analysis/sampled_interval.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "model/recording.hpp"
 
@@ -22,18 +24,30 @@ struct SiteReport {
     std::optional<int> line;
     std::optional<std::string> module;
     std::vector<std::string> frames;    ///< "function (file:line)", innermost first, the whole stack
+    /// When another reported site has the same function, file and line: the frame of this one's stack
+    /// that tells them apart ("" otherwise).
+    std::string via;
+    /// Sampling mode: the 95% interval of live_bytes and the samples it rests on.
+    std::optional<SampledInterval> sampled;
     double live_bytes = 0;              ///< live at the end
     double peak_live_bytes = 0;
     std::uint64_t total_allocations = 0;
     std::uint64_t total_bytes = 0;
     diagnosis::Diagnosis diagnosis;     ///< of this site's live bytes over time
     double q_value = 1;                 ///< false-discovery-adjusted trend p-value
+    /// Still allocated when the site's process ended (0 when all was freed); unset while it runs on.
+    std::optional<double> live_at_exit_bytes;
     std::size_t series_index = 0;       ///< into Recording::sites.sites
 };
 
 struct Analysis {
     diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
     std::vector<SiteReport> sites;        ///< most steady growth first
+    /// Sites of the growth view past Options::max_sites or too small to judge (below 1 KiB or a ten
+    /// thousandth of the largest): how many, and what they held at the end of the judged span.
+    std::size_t sites_not_shown = 0;
+    double live_bytes_not_shown = 0;
+    ExitView at_exit;                     ///< what the processes still held when they ended
     double duration_s = 0;
     std::size_t samples = 0;              ///< raw samples the series stands for
     std::uint64_t events = 0;             ///< work units counted over the run
@@ -51,6 +65,12 @@ struct Options {
     std::vector<std::string> debug_dirs;       ///< --debug-dir, for symbolizing
     std::size_t max_sites = 50;                ///< sites kept in the report
 };
+
+/// A recording whose leakscope was killed before it could symbolize has stacks and the module map
+/// (paths, build-ids, load addresses, recorded as the run went) but no symbols: a copy symbolized now
+/// from the files on disk and `debug_dirs`, as the finished run would have. nullopt when the recording
+/// has its symbols already (or nothing to symbolize).
+std::optional<Recording> with_symbols_from_module_map(const Recording& recording, const std::vector<std::string>& debug_dirs);
 
 /// Diagnoses the recording. Symbolizes stacks from the recording's symbols, or from its module map
 /// when the recording has none (leakscope was killed before it could symbolize).

@@ -4,8 +4,7 @@
 #include <functional>
 #include <cstdio>
 
-#include "symbols/frame_format.hpp"
-#include "symbols/user_frame.hpp"
+#include "analysis/exit_view.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -127,20 +126,13 @@ std::vector<SiteReport> diagnose_and_name_sites(const Recording& recording, cons
         report.live_bytes = series.live_bytes.empty() ? 0 : static_cast<double>(series.live_bytes[columns - 1]);
         report.peak_live_bytes = std::max(0.0, static_cast<double>(peak_over_run[verdict.index]));
 
-        const auto stack_it = recording.stacks.find(series.stack);
-        if (stack_it != recording.stacks.end()) {
-            report.process = stack_it->second.process;
-            const auto frames = resolved_stack(recording, stack_it->second);
-            for (const auto& frame : frames) report.frames.push_back(symbols::format_frame(frame));
-            if (!frames.empty()) {
-                const auto& user = frames[symbols::user_frame_index(frames)];
-                report.function = user.function;
-                if (!user.file.empty()) report.file = user.file;
-                if (user.line > 0) report.line = user.line;
-                if (!user.module.empty()) report.module = user.module;
-            }
-        }
-        if (report.function.empty()) report.function = "??";
+        SiteName name = name_stack(recording, series.stack);
+        report.process = name.process;
+        report.function = std::move(name.function);
+        report.file = std::move(name.file);
+        report.line = name.line;
+        report.module = std::move(name.module);
+        report.frames = std::move(name.frames);
         reports.push_back(std::move(report));
     }
     return reports;

@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "api/cycle_engine.hpp"
 #include "api/cycle_summary.hpp"
 #include "api/heap_probe.hpp"
 #include "api/site_growth.hpp"
@@ -54,16 +55,7 @@ void add_first_cycle_warmup(CycleResult& result, const diagnosis::Diagnosis& d) 
 }
 
 void diagnose_series(CycleResult& result, const MeasureOptions& options) {
-    diagnosis::Series series;
-    series.t_s = result.series_cycle;  // "time" is the cycle number, so rates are per cycle
-    series.value = result.series_bytes;
-    series.events = result.series_cycle;
-    diagnosis::Options engine;
-    engine.confidence_level = options.confidence_level;
-    engine.practical_floor_bytes_per_s = options.min_bytes_per_cycle;
-    // A fraction of the heap "per hour" means nothing per cycle; the absolute floor is the rule.
-    engine.practical_floor_fraction_per_hour = 0;
-    const diagnosis::Diagnosis d = diagnosis::diagnose(series, engine);
+    const diagnosis::Diagnosis d = diagnosis::diagnose(cycle_series(result), cycle_engine_options(options));
 
     result.pattern = public_pattern(d.pattern);
     result.severity = public_severity(d.severity);
@@ -78,6 +70,23 @@ void diagnose_series(CycleResult& result, const MeasureOptions& options) {
 }
 
 }  // namespace
+
+diagnosis::Series cycle_series(const CycleResult& result) {
+    diagnosis::Series series;
+    series.t_s = result.series_cycle;  // "time" is the cycle number, so rates are per cycle
+    series.value = result.series_bytes;
+    series.events = result.series_cycle;
+    return series;
+}
+
+diagnosis::Options cycle_engine_options(const MeasureOptions& options) {
+    diagnosis::Options engine;
+    engine.confidence_level = options.confidence_level;
+    engine.practical_floor_bytes_per_s = options.min_bytes_per_cycle;
+    // A fraction of the heap "per hour" means nothing per cycle; the absolute floor is the rule.
+    engine.practical_floor_fraction_per_hour = 0;
+    return engine;
+}
 
 CycleResult measure(std::size_t cycles, BodyRef body, const MeasureOptions& options, const char* unit) {
     CycleResult result;

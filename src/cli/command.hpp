@@ -31,5 +31,6 @@ Command add_analyze_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
 Command add_compare_command(CLI::App& parent);
 Command add_diff_command(CLI::App& parent);
+Command add_watch_command(CLI::App& parent);
 
 }  // namespace leakscope::cli

@@ -147,7 +147,7 @@ int compare_command(CLI::App& app, const CompareArguments& args) {
         std::fputs(compare::comparison_text(comparison, facts).c_str(), stdout);
         std::fflush(stdout);
     }
-    compare::write_text_file(args.json_path, "JSON comparison", compare::comparison_json(comparison, facts).dump(2) + "\n");
+    compare::write_text_file(args.json_path, "JSON comparison", compare::comparison_json(comparison, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     compare::write_text_file(args.markdown_path, "Markdown comparison", compare::comparison_markdown(comparison, facts));
     compare::write_text_file(args.html_path, "HTML comparison", compare::comparison_html(comparison, facts));
     if (!args.junit_path.empty()) {

@@ -45,7 +45,7 @@ int diff_command(const DiffArguments& args) {
     diff.after_path = args.after_path;
     std::fputs(compare::diff_text(diff, args.max_sites).c_str(), stdout);
     std::fflush(stdout);
-    compare::write_text_file(args.json_path, "JSON diff", compare::diff_json(diff).dump(2) + "\n");
+    compare::write_text_file(args.json_path, "JSON diff", compare::diff_json(diff).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     return args.fail_if_worse && diff.significantly_worse() ? kExitWorse : 0;
 }
 

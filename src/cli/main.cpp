@@ -7,6 +7,7 @@
 
 #include "cli/cli_error.hpp"
 #include "cli/command.hpp"
+#include "util/terminal_text.hpp"
 #include "util/version.hpp"
 
 namespace {
@@ -20,6 +21,7 @@ constexpr const char* kDescription =
     "  leakscope report RECORDING -o report.html  write the HTML report of a recording\n"
     "  leakscope compare -c A -c B:X=1 -- CMD    rank configurations by memory growth\n"
     "  leakscope diff BEFORE.lks AFTER.lks        growth per call site: what appeared, what disappeared\n"
+    "  leakscope watch --name REGEX [options]     watch processes forever, serve Prometheus metrics\n"
     "\n"
     "Example: leakscope run --json report.json -- ./my-service --port 8080";
 
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
     }
 
     std::vector<Command> commands = {add_run_command(app), add_attach_command(app), add_analyze_command(app),
-                                     add_report_command(app), add_compare_command(app), add_diff_command(app)};
+                                     add_report_command(app), add_compare_command(app), add_diff_command(app),
+                                     add_watch_command(app)};
     try {
         app.parse(own_argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -70,10 +73,10 @@ int main(int argc, char** argv) {
         try {
             return command.action();
         } catch (const CliError& e) {
-            std::fprintf(stderr, "leakscope: %s\n", e.what());
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());  // may quote a path or a name
             return e.exit_code();
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "leakscope: %s\n", e.what());
+            std::fprintf(stderr, "leakscope: %s\n", leakscope::util::terminal_text(e.what()).c_str());
             return kExitFailure;
         }
     }

@@ -5,8 +5,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
+#include <iostream>
+#include <sstream>
 
 #include "cli/cli_error.hpp"
 #include "cli/units_parsing.hpp"
@@ -21,15 +22,13 @@
 #include "report/html_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/terminal_summary.hpp"
+#include "util/output_file.hpp"
 
 namespace leakscope::cli {
 namespace {
 
-std::string write_error(const char* what, const std::string& path) {
-    return std::string("cannot write the ") + what + " to " + path + ": " + std::strerror(errno);
-}
-
-/// Writes one report file; a path that cannot be written is a clear error, not a silent loss.
+/// Writes one report file (util/output_file.hpp: no symlinks followed, replaced whole, mode 0600); a
+/// path that cannot be written is a clear error, not a silent loss.
 void write_file(const std::string& path, const char* what, const std::function<void(std::ostream&)>& write) {
     if (path.empty()) return;
     if (path == "-") {
@@ -37,11 +36,13 @@ void write_file(const std::string& path, const char* what, const std::function<v
         std::cout.flush();
         return;
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw CliError(write_error(what, path));
-    write(out);
-    out.flush();
-    if (!out) throw CliError(write_error(what, path));
+    std::ostringstream text;
+    write(text);
+    try {
+        util::write_output_file(path, text.str());
+    } catch (const util::OutputError& e) {
+        throw CliError(std::string("cannot write the ") + what + " to " + e.path() + ": " + e.reason());
+    }
 }
 
 /// Under GitHub Actions: annotations on stdout (the runner reads workflow commands there), and the
@@ -114,8 +115,11 @@ void add_report_options(CLI::App& command, ReportOptions& options) {
     command.add_flag("-q,--quiet", options.quiet, "Print no summary at the end")->group("Reports");
 }
 
-analysis::Analysis analyze_and_report(const Recording& recording, const ReportOptions& options,
+analysis::Analysis analyze_and_report(const Recording& given, const ReportOptions& options,
                                       const std::string& recording_path) {
+    // Every report (folded stacks and HTML read the recording's symbols too) sees the symbolized copy.
+    const std::optional<Recording> symbolized = analysis::with_symbols_from_module_map(given, options.debug_dirs);
+    const Recording& recording = symbolized ? *symbolized : given;
     const auto analysis = analysis::analyze(recording, options.analysis_options());
     write_file(options.json_path, "JSON report", [&](std::ostream& out) { report::write_json(out, recording, analysis); });
     write_file(options.html_path, "HTML report", [&](std::ostream& out) { report::write_html(out, recording, analysis); });

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <regex>
 
 #include "cli/cli_error.hpp"
 #include "cli/units_parsing.hpp"
+#include "launch/output_relay.hpp"
 
 namespace leakscope::cli {
 
@@ -19,7 +19,7 @@ void add_watch_options(CLI::App& command, WatchOptionsText& text, bool with_trac
                                      : "Stop watching after this long, e.g. 30s, 2h (the process keeps running)")
         ->option_text("DURATION");
     command.add_option("--events-regex", text.events_regex,
-                       "Count the target's output lines matching this regex as work units (requests, cycles), "
+                       "Count the target's output lines matching this regex (RE2 syntax) as work units (requests, cycles), "
                        "to give rates per event; the output still passes through unchanged")
         ->option_text("REGEX");
     if (with_tracking) {
@@ -47,12 +47,9 @@ session::WatchOptions parse_watch_options(const WatchOptionsText& text, const st
         options.duration_s = *duration;
     }
     if (!text.events_regex.empty()) {
-        try {
-            std::regex check(text.events_regex, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            throw CliError("--events-regex: '" + text.events_regex + "' is not a valid regular expression (" + e.what() + ")",
+        if (const auto error = launch::events_regex_error(text.events_regex))
+            throw CliError("--events-regex: '" + text.events_regex + "' is not a valid regular expression (" + *error + ")",
                            kExitUsage);
-        }
         options.events_regex = text.events_regex;
     }
     options.track = !text.no_track;

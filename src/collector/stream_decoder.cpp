@@ -65,6 +65,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
     double t = (static_cast<double>(header.monotonic_ns) - static_cast<double>(origin_ns_)) * 1e-9;
 
     if (!greeted_ && header.type != wire::PacketType::kHello) return false;
+    announced_exec_ = header.type == wire::PacketType::kExec;  // a later packet: that exec failed
     switch (header.type) {
     case wire::PacketType::kHello: {
         wire::HelloBody hello{};
@@ -132,9 +133,26 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             stack.id = StackId{ids_.next_stack++};
             stack.process = process_;
             stack.frames.resize(s.frame_count);
-            std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
+            if (s.frame_count > 0)  // an empty vector's data() may be null, and memcpy's arguments may not be
+                std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
             stacks_[s.id] = stack.id;
             sink.on_stack(stack);
+        }
+        return body.at_end();
+    case wire::PacketType::kPythonFrames:
+        for (std::uint32_t i = 0; i < header.count; ++i) {
+            wire::PythonFrameHeader f{};
+            const std::uint8_t* function = nullptr;
+            const std::uint8_t* file = nullptr;
+            if (!body.read(f) || !body.read_bytes(f.function_length, function) || !body.read_bytes(f.file_length, file))
+                return false;
+            ResolvedFrame frame;
+            frame.function.assign(reinterpret_cast<const char*>(function), f.function_length);
+            frame.file.assign(reinterpret_cast<const char*>(file), f.file_length);
+            frame.line = static_cast<int>(f.line);
+            frame.module = frame.file;  // a Python frame's "module" is its .py file
+            if (frame.function.empty()) frame.function = "??";
+            sink.on_python_frame(process_, f.address, frame);
         }
         return body.at_end();
     case wire::PacketType::kSites:
@@ -188,6 +206,8 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
         if (auto it = ids_.latest_by_pid.find(pid_); it != ids_.latest_by_pid.end() && it->second.first == process_)
             it->second.second = true;
         return true;
+    case wire::PacketType::kExec:
+        return body.at_end();
     }
     return false;  // unknown packet type
 }

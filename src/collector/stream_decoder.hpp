@@ -31,6 +31,8 @@ public:
 
     bool greeted() const { return greeted_; }
     bool said_goodbye() const { return said_goodbye_; }
+    /// The last packet announced an exec: the stream ends because the program was replaced.
+    bool announced_exec() const { return announced_exec_; }
     std::uint32_t process() const { return process_; }
     const std::string& error() const { return error_; }
 
@@ -39,6 +41,7 @@ private:
     std::uint64_t origin_ns_;
     bool greeted_ = false;
     bool said_goodbye_ = false;
+    bool announced_exec_ = false;
     std::uint32_t process_ = 0;
     std::int64_t pid_ = 0;
     std::unordered_map<std::uint32_t, Module> modules_;   // local module id -> module

@@ -53,6 +53,8 @@ Trackability check_trackable(const std::string& program) {
     if (path.empty()) return {false, "allocation tracking off: '" + program + "' was not found in PATH"};
     struct stat info{};
     if (stat(path.c_str(), &info) != 0) return {false, "allocation tracking off: cannot read '" + path + "'"};
+    // Never open a FIFO or a device to look for an ELF header: open() would wait for a writer.
+    if (!S_ISREG(info.st_mode)) return {false, "allocation tracking off: '" + path + "' is not a regular file"};
     if (info.st_mode & (S_ISUID | S_ISGID))
         return {false, "allocation tracking off: '" + path + "' is setuid/setgid, and the loader ignores LD_PRELOAD for it; sampling /proc only"};
     switch (classify_elf(path)) {

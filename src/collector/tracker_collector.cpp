@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -26,6 +28,28 @@ std::uint64_t monotonic_now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+/// The parent of `pid` from /proc/PID/stat (the field after the parenthesised command, which may
+/// itself hold ") "), or 0.
+pid_t parent_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 4 > stat.size()) return 0;
+    return static_cast<pid_t>(std::atol(stat.c_str() + close + 4));  // ") S PPID"
+}
+
+/// `pid` is `root` or descends from it, or was adopted by `adopter` (then its ancestry up to the adopter
+/// went through the tree, which the adopter only collects from while it watches).
+bool in_tree(pid_t pid, pid_t root, pid_t adopter) {
+    for (int depth = 0; pid > 1 && depth < 4096; ++depth) {
+        if (pid == root) return true;
+        const pid_t parent = parent_of(pid);
+        if (adopter > 0 && parent == adopter) return true;
+        pid = parent;
+    }
+    return false;
 }
 
 }  // namespace
@@ -69,6 +93,7 @@ TrackerCollector::TrackerCollector(CollectorOptions options) : options_(std::mov
         std::filesystem::remove_all(directory_, ec);
         throw std::runtime_error("cannot listen on the tracker socket " + socket_path_.string() + ": " + why);
     }
+    janitor_ = std::make_unique<SocketJanitor>(directory_.string(), socket_path_.string());
     buffer_.resize(wire::kMaxPacket + 1);
 }
 
@@ -94,16 +119,34 @@ void TrackerCollector::accept_all() {
     for (;;) {
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) return;
+        if (!peer_allowed(fd)) {
+            close(fd);
+            continue;
+        }
         auto stream = std::make_unique<Stream>(ids_, origin_ns_);
         stream->fd = fd;
         streams_[fd] = std::move(stream);
     }
 }
 
+bool TrackerCollector::peer_allowed(int fd) {
+    if (tree_root_ <= 0) return true;
+    ucred peer{};
+    socklen_t size = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 && in_tree(peer.pid, tree_root_, tree_adopter_))
+        return true;
+    // Its module paths would be opened when symbolizing: a stranger must not name files for us.
+    if (refused_peers_++ < 5)
+        warnings_.push_back("refused a tracker connection from process " + std::to_string(peer.pid) +
+                            ", which is not in the watched process tree");
+    return false;
+}
+
 void TrackerCollector::close_stream(int fd, TrackerSink& sink, bool clean) {
     auto it = streams_.find(fd);
     if (it == streams_.end()) return;
     const StreamDecoder& decoder = it->second->decoder;
+    if (decoder.greeted() && decoder.announced_exec() && !decoder.said_goodbye()) sink.on_process_exec(decoder.process());
     if (decoder.greeted()) sink.on_process_end(decoder.process(), clean || decoder.said_goodbye());
     close(fd);
     streams_.erase(it);

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include <sys/types.h>
+
+#include "collector/socket_janitor.hpp"
 #include "collector/stream_decoder.hpp"
 #include "collector/tracker_sink.hpp"
 
@@ -43,6 +46,14 @@ public:
     /// input. Never blocks longer. Returns the number of packets delivered.
     std::size_t poll(TrackerSink& sink, int timeout_ms);
 
+    /// Only the target's own processes may stream (SO_PEERCRED): `root`, its descendants, and orphans
+    /// that `adopter` (leakscope as the tree's subreaper; 0: none) took over. Any other process that
+    /// connects is refused with a warning. Until this is called every peer is accepted.
+    void accept_only_tree_of(pid_t root, pid_t adopter = 0) {
+        tree_root_ = root;
+        tree_adopter_ = adopter;
+    }
+
     bool ever_connected() const { return ids_.next_process > 0; }
     std::size_t open_streams() const { return streams_.size(); }
     /// Problems with streams (malformed packets, version mismatch), for the recording's warnings.
@@ -56,6 +67,8 @@ private:
     void accept_all();
     void close_stream(int fd, TrackerSink& sink, bool clean);
 
+    bool peer_allowed(int fd);
+
     CollectorOptions options_;
     std::filesystem::path directory_;
     std::filesystem::path socket_path_;
@@ -66,6 +79,9 @@ private:
     std::vector<std::string> warnings_;
     std::vector<std::uint8_t> buffer_;
     std::uint64_t bytes_received_ = 0;
+    pid_t tree_root_ = 0, tree_adopter_ = 0;
+    std::uint64_t refused_peers_ = 0;
+    std::unique_ptr<SocketJanitor> janitor_;  ///< removes the directory even if leakscope is SIGKILLed
 };
 
 }  // namespace leakscope::collector

@@ -72,6 +72,9 @@ public:
     virtual void on_module_unloaded(const Module& module) = 0;
     /// A new stack; its id is unique across all processes of this collector.
     virtual void on_stack(const Stack& stack) = 0;
+    /// CPython targets: the names of a pseudo address that stacks of this process carry for a Python
+    /// frame (tracker/python_frames.hpp). Arrives before the stacks that use it.
+    virtual void on_python_frame(std::uint32_t /*process*/, std::uint64_t /*address*/, const ResolvedFrame& /*frame*/) {}
     virtual void on_site_update(const SiteUpdate& update) = 0;
     virtual void on_totals(std::uint32_t process, const TrackerTotals& totals) = 0;
     /// The allocator's figures; sinks that do not record them need not override this.
@@ -79,6 +82,9 @@ public:
     /// The stream ended: `clean` when the process said goodbye at exit, false when it crashed, was killed,
     /// or exec'd (the exec'd program, if tracked, arrives as a new process).
     virtual void on_process_end(std::uint32_t process, bool clean) = 0;
+    /// Called just before on_process_end when the process announced an exec as its stream's last word:
+    /// its memory went with the exec, so it has no "still allocated at exit".
+    virtual void on_process_exec(std::uint32_t /*process*/) {}
 };
 
 }  // namespace leakscope::collector

@@ -3,9 +3,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <stdexcept>
+
+#include "util/output_file.hpp"
 
 namespace leakscope::compare {
 
@@ -16,10 +17,11 @@ void write_text_file(const std::string& path, const std::string& what, const std
         std::cout.flush();
         return;
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (out) out << text;
-    if (out) out.flush();
-    if (!out) throw std::runtime_error("cannot write the " + what + " to " + path + ": " + std::strerror(errno));
+    try {
+        util::write_output_file(path, text);  // no symlinks followed, replaced whole, mode 0600
+    } catch (const util::OutputError& e) {
+        throw std::runtime_error("cannot write the " + what + " to " + e.path() + ": " + e.reason());
+    }
 }
 
 std::optional<double> parse_fraction(const std::string& text) {

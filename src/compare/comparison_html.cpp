@@ -118,6 +118,8 @@ std::string comparison_html(const Comparison& comparison, const ExperimentFacts&
     std::ostringstream out;
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        // No script at all on this page, and nothing loaded from anywhere.
+        << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         << "<title>leakscope compare</title>\n<style>" << report::html::kPageStyle << kCompareStyle << "</style>\n"
         << "</head>\n<body>\n<main>\n";
     std::string command;

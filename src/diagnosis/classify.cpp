@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::size_t kMinSamples = 10;
 constexpr double kMinDurationS = 2.0;
+// Growth over the whole steady state smaller than this many noise sigmas is not worth calling.
+constexpr double kNoiseBandsToMatter = 2.0;
 
 // Replaces isolated upward outliers (a single bin more than 5 sigma above the median of it and its
 // two neighbours) by that median: a one-sample transient allocation must not start a segment, pass
@@ -204,10 +206,10 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             if (middle.slope > recent.slope / 1.35) {
                 Steady last_half = slice(steady, n / 2, n);
                 rate = robust_slope(last_half, options.confidence_level);
-            } else {
+            } else if (recent.ci_low > 0) {
                 growth_shape = Pattern::accelerating_growth;
                 rate = recent;  // the rate that matters for the projection is today's, not the average
-            }
+            }  // else: the last third alone is too short to be sure of its pace; the whole steady part's rate stands
         }
     }
     // Growth that keeps slowing down is a warm-up still settling (a cache filling ever more slowly),
@@ -227,10 +229,12 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
         }
     }
-    facts.above_practical_floor = rate.slope >= practical_floor;
+    // Practically significant: above the relative floor, and the growth over the steady state stands out
+    // of the series' own noise (with many sites tested, a slope well inside the noise band is chance).
+    const double steady_span_s = steady.x.empty() ? 0 : steady.x.back() - d.onset_s.value_or(steady.x.front());
+    facts.above_practical_floor = rate.slope >= practical_floor && rate.slope * steady_span_s >= kNoiseBandsToMatter * sigma;
     const bool significant_growth = !settling && facts.significant && rate.slope > 0 && facts.above_practical_floor;
     // Significant growth still too small to tell from a warm-up's tail or from noise: undecided.
-    const double steady_span_s = steady.x.empty() ? 0 : steady.x.back() - d.onset_s.value_or(steady.x.front());
     if (significant_growth)
         d.watch_more_s = watch_more_before_deciding({.rate = rate, .span_s = steady_span_s, .level_bytes = steady_level,
                                                      .warmup_bytes = d.warmup_bytes, .warmup_duration_s = d.warmup_end_s - clean.t.front()});

@@ -53,6 +53,12 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     if (!drops.empty() && drops.back().bottom + 2 >= n && drops.back().peak + 3 >= n) drops.pop_back();
     analysis.drops = drops.size();
     if (drops.size() < 2) return analysis;
+    // Every tooth climbs back before it drops: falls in the middle of a long decline (memory being
+    // released over a minute, in bursts) are no cycle.
+    std::size_t climbing = 0;
+    for (std::size_t k = 1; k < drops.size(); ++k)
+        climbing += values[drops[k].peak] - values[drops[k - 1].bottom] >= 0.5 * drops[k].size;
+    if (static_cast<double>(climbing) < 0.7 * static_cast<double>(drops.size() - 1)) return analysis;
     // Two drops are one interval: a cycle only when the climb before the first one was a whole tooth
     // too (a one-off load released once, then a second release, is not a repeating pattern).
     if (drops.size() == 2 && static_cast<double>(drops[0].peak) < 0.6 * static_cast<double>(drops[1].peak - drops[0].peak))

@@ -39,11 +39,12 @@ struct Series {
 struct Options {
     std::optional<double> limit_bytes;  ///< where the process fails (cgroup, --limit, MemTotal)
     double confidence_level = 0.95;     ///< of the rate interval
-    /// Growth below this fraction of the process's size per hour is "not practically a leak"
-    /// even when statistically significant (allocator noise, counters).
+    /// Growth below this fraction of the series' own level per hour is "not practically a leak" even
+    /// when statistically significant (allocator noise, counters). Relative, so a small gauge (entries,
+    /// sessions) leaking one unit a minute counts as much as megabytes on a big process.
     double practical_floor_fraction_per_hour = 0.001;
-    /// And below this absolute rate.
-    double practical_floor_bytes_per_s = 64.0;
+    /// An absolute floor on top, for callers that want one (a byte count per cycle, say); none by default.
+    double practical_floor_bytes_per_s = 0.0;
     /// Long series are aggregated to at most this many time bins (block median/min/max) first; the
     /// trend statistics cost O(points^2). 2000 keeps a diagnosis well under 100 ms of CPU; per-site
     /// diagnosis of hundreds of sites may use fewer.
@@ -108,6 +109,13 @@ struct ProcessSeries {
     std::optional<Series> threads;    ///< thread count across the tree (same t_s as rss)
     std::optional<Series> anon_rss;   ///< anonymous resident bytes (same t_s as rss)
     std::optional<Series> file_rss;   ///< file-backed resident bytes (same t_s as rss)
+    /// Resident bytes by kind of mapping (/proc/PID/smaps, read every few seconds: own t_s), e.g.
+    /// "thread stacks", "other anonymous mappings": where RSS growth outside the heap lives.
+    struct MappingSeries {
+        std::string name;
+        Series series;
+    };
+    std::vector<MappingSeries> rss_by_mapping;
 };
 
 /// What RSS growth that the verdict had to explain turned out to be.

@@ -40,10 +40,9 @@ void project_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, 
 }
 
 // Fragmentation is the allocator's doing, not the program's: it can hurt (the projection stays), but
-// it is never graded as a leak would be.
+// it is never graded as a leak would be; high only under sustained use near the limit.
 Severity fragmentation_severity(const Diagnosis& d) {
     if (d.fraction_of_samples_near_limit >= 0.8) return Severity::high;
-    if (d.time_to_limit_s && *d.time_to_limit_s < 86400.0) return Severity::high;
     if (d.time_to_limit_s && *d.time_to_limit_s < 7 * 86400.0) return Severity::medium;
     return Severity::low;
 }
@@ -95,10 +94,12 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
 
     Diagnosis verdict = heap.diagnosis;
     result.metric = "live_heap";
-    // A heap series that began after RSS (the tracker's first report came late) misses the start of
-    // the warm-up: RSS saw it whole.
+    // The warm-up a person sees is the process's: a heap series that began after RSS (the tracker's
+    // first report came late) misses its start, and a JIT's code and a runtime's own arenas are not
+    // malloc'd blocks. When neither grows, the larger one-time growth of RSS is the warm-up.
     const bool heap_started_late = front_or(series.live_heap->t_s, 0) > front_or(series.rss.t_s, 0) + 0.5;
-    if (heap_started_late && !heap.growing && rss.diagnosis.warmup_bytes > verdict.warmup_bytes && !rss.growing) {
+    const bool rss_warmup_larger = rss.diagnosis.warmup_bytes > (heap_started_late ? 1.0 : 1.5) * verdict.warmup_bytes;
+    if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau) {
         verdict.warmup_bytes = rss.diagnosis.warmup_bytes;
         verdict.warmup_end_s = std::max(verdict.warmup_end_s, rss.diagnosis.warmup_end_s);
         if (verdict.pattern == Pattern::stable) verdict.pattern = Pattern::warmup_plateau;

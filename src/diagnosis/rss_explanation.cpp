@@ -73,11 +73,18 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         if (after >= before + 2 && after >= 1.2 * before)
             parts.push_back(fmt::format("threads {:.0f} → {:.0f} (stacks of threads never joined?)", before, after));
     }
-    if (series.anon_rss) {
+    for (const auto& mapping : series.rss_by_mapping) {
+        if (mapping.series.t_s.size() < 2) continue;
+        const double grew = gain(mapping.series, from_s, to_s);
+        if (grew >= 0.25 * e.rss_gain) parts.push_back(fmt::format("{} +{}", mapping.name, format_bytes(grew)));
+    }
+    if (!series.rss_by_mapping.empty() && !parts.empty()) {
+        // The mappings already say it more precisely than anonymous/file-backed.
+    } else if (series.anon_rss) {
         const double anon = gain(*series.anon_rss, from_s, to_s);
         if (anon >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("anonymous memory +{}", format_bytes(anon)));
     }
-    if (series.file_rss) {
+    if (series.file_rss && series.rss_by_mapping.empty()) {
         const double file = gain(*series.file_rss, from_s, to_s);
         if (file >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("file-backed memory +{}", format_bytes(file)));
     }

@@ -2,13 +2,21 @@
 
 #include <unistd.h>
 
+#include <re2/re2.h>
+
 #include <cerrno>
 
 namespace leakscope::launch {
 namespace {
 
 // A line longer than this is matched on its first part: a runaway line must not grow our memory.
-constexpr std::size_t kMaxLine = 64 * 1024;
+constexpr std::size_t kMaxLine = OutputRelay::kMaxMatchedLine;
+
+RE2::Options regex_options() {
+    RE2::Options options;
+    options.set_log_errors(false);  // errors are reported once, as one line, by the CLI
+    return options;
+}
 
 void write_all(int fd, const char* data, std::size_t size) {
     while (size > 0) {
@@ -24,9 +32,19 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-OutputRelay::OutputRelay(const std::string& pattern) {
-    if (!pattern.empty()) regex_.emplace(pattern, std::regex::ECMAScript | std::regex::optimize);
+std::optional<std::string> events_regex_error(const std::string& pattern) {
+    const RE2 regex(pattern, regex_options());
+    if (regex.ok()) return std::nullopt;
+    return regex.error();
 }
+
+OutputRelay::OutputRelay(const std::string& pattern) {
+    if (!pattern.empty()) regex_ = std::make_unique<RE2>(pattern, regex_options());
+    if (regex_ && !regex_->ok()) regex_.reset();  // the CLI refused it already; count nothing
+}
+OutputRelay::~OutputRelay() = default;
+OutputRelay::OutputRelay(OutputRelay&&) noexcept = default;
+OutputRelay& OutputRelay::operator=(OutputRelay&&) noexcept = default;
 
 bool OutputRelay::relay(int from, int to) {
     char buffer[16384];
@@ -59,7 +77,7 @@ void OutputRelay::consume(const char* data, std::size_t size, std::string& pendi
 }
 
 void OutputRelay::count_line(const std::string& line) {
-    if (regex_ && std::regex_search(line, *regex_)) ++events_;
+    if (regex_ && RE2::PartialMatch(line, *regex_)) ++events_;
 }
 
 void OutputRelay::finish() {

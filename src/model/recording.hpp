@@ -86,6 +86,31 @@ struct SiteSeries {
     std::vector<Site> sites;
 };
 
+/// One call site's state when its process ended: what was still allocated (the LeakSanitizer view,
+/// reachable or not). In sampling mode the values are the sampler's unbiased estimates.
+struct ExitSite {
+    StackId stack;
+    std::uint32_t process = 0;
+    std::int64_t live_bytes = 0;
+    std::int64_t live_count = 0;
+    std::uint64_t total_allocations = 0;
+    std::uint64_t total_bytes = 0;
+};
+
+/// How a tracked process ended and the tracker's last totals for it.
+struct ProcessExit {
+    std::uint32_t process = 0;
+    double t_s = 0;
+    /// The tracker said goodbye at exit (exit, return from main, _exit): the state is final. False when
+    /// the process died without one (a fatal signal, SIGKILL): the state is the last one received.
+    bool clean = true;
+    std::int64_t live_heap_bytes = 0;
+    std::int64_t live_allocations = 0;
+    std::int64_t mapped_bytes = 0;
+    std::uint64_t allocations = 0;
+    std::uint64_t frees = 0;
+};
+
 struct Recording {
     RunInfo info;
     std::vector<SamplePoint> samples;  ///< oldest first; older points may be merged buckets
@@ -97,6 +122,10 @@ struct Recording {
     /// before it could symbolize (then `analyze` symbolizes from the module map if the files exist).
     std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<ResolvedFrame>> symbols;
     std::optional<RunEnd> end;
+    /// Tracked processes that ended during the run (not those that exec'd another program), with the
+    /// sites that still held memory then; sites of every process in one list (stack ids are unique).
+    std::vector<ProcessExit> exits;
+    std::vector<ExitSite> exit_sites;
     std::vector<std::string> warnings;  ///< e.g. "recording truncated at byte 12345"
 };
 

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <span>
 #include <string>
 
 #include "api/byte_text.hpp"
 #include "api/verdict_mapping.hpp"
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/robust_stats.hpp"
 
 namespace leakscope {
 
@@ -91,6 +93,36 @@ std::string percent(double fraction) {
 }
 
 Severity at_least(Severity a, Severity b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+Severity at_most(Severity a, Severity b) { return static_cast<int>(a) <= static_cast<int>(b) ? a : b; }
+
+/// Practical significance relative to the gauge (issue 11): steady growth matters once it has added,
+/// over the time it was watched, a share of the gauge's own level and several times its noise. A fixed
+/// bytes/s floor cannot serve a 465 MB RSS and a gauge of 100 sessions alike, and a leak too slow to
+/// matter over an hour does matter over a week. Returns that growth for the points from `first` on.
+double growth_that_matters(const diagnosis::Series& series, std::size_t first, const MonitorOptions& options) {
+    const std::span<const double> values(series.value.data() + first, series.value.size() - first);
+    std::vector<double> magnitude(values.begin(), values.end());
+    for (double& v : magnitude) v = std::fabs(v);
+    const double level = diagnosis::detail::median(magnitude);
+    const double noise = diagnosis::detail::noise_sigma_from_differences(values);
+    return std::max(options.practical_growth_fraction * level, options.practical_growth_noise_multiple * noise);
+}
+
+/// The engine's practical floor (bytes/s) for growth judged over [t_s[first], end].
+double practical_floor(const diagnosis::Series& series, std::size_t first, const MonitorOptions& options) {
+    const double watched = std::max(series.t_s.back() - series.t_s[first], 1e-9);
+    return std::max(options.practical_floor_bytes_per_s, growth_that_matters(series, first, options) / watched);
+}
+
+/// Severity by evidence: just past the growth that matters a leak is certain but not yet urgent, so the
+/// severity a rate earns is capped by how far past it the watched growth is (under 2x: low, 4x:
+/// medium, 8x: high). A slightly faster leak is then at most one step worse, never stable -> critical.
+Severity evidence_cap(double growth_over_needed) {
+    if (growth_over_needed < 2) return Severity::low;
+    if (growth_over_needed < 4) return Severity::medium;
+    if (growth_over_needed < 8) return Severity::high;
+    return Severity::critical;
+}
 
 /// The limit advice shared by the growth rules.
 std::string limit_advice(const diagnosis::Diagnosis& d) {
@@ -139,9 +171,19 @@ GaugeAnalysis analyze_gauge(std::string_view name, const Points& points, const M
     }
     diagnosis::Options engine;
     engine.limit_bytes = gauge.limit_bytes;
-    engine.practical_floor_bytes_per_s = options.practical_floor_bytes_per_s;
+    engine.practical_floor_bytes_per_s = practical_floor(series, 0, options);
     engine.practical_floor_fraction_per_hour = options.practical_floor_fraction_per_hour;
-    const diagnosis::Diagnosis d = diagnosis::diagnose(series, engine);
+    diagnosis::Diagnosis d = diagnosis::diagnose(series, engine);
+    // The growth that counts is the steady state's: after a warm-up, judge it over that stretch only.
+    const auto steady_first = static_cast<std::size_t>(
+        std::lower_bound(series.t_s.begin(), series.t_s.end(), d.warmup_end_s) - series.t_s.begin());
+    if (d.leak && steady_first > 0 && steady_first + 3 <= series.t_s.size()) {
+        const double steady_floor = practical_floor(series, steady_first, options);
+        if (steady_floor > engine.practical_floor_bytes_per_s) {
+            engine.practical_floor_bytes_per_s = steady_floor;
+            d = diagnosis::diagnose(series, engine);
+        }
+    }
     analysis.pattern = public_pattern(d.pattern);
     analysis.leak = d.leak;
     analysis.steady_rate_bytes_per_s = d.steady_rate_bytes_per_s;
@@ -166,6 +208,13 @@ GaugeAnalysis analyze_gauge(std::string_view name, const Points& points, const M
         f.kind = FindingKind::gradual_growth;
         const double growth = (f.current_bytes - f.baseline_bytes) / baseline;
         f.severity = at_least(public_severity(d.severity), Severity::low);
+        // A limit within a day is urgent however little evidence there is; otherwise grade by evidence.
+        if (!(d.time_to_limit_s && *d.time_to_limit_s < 86400)) {
+            const std::size_t first = std::min(steady_first, series.t_s.size() - 1);
+            const double needed = growth_that_matters(series, first, options);
+            const double watched_growth = d.steady_rate_bytes_per_s * (series.t_s.back() - series.t_s[first]);
+            f.severity = at_most(f.severity, evidence_cap(needed > 0 ? watched_growth / needed : INFINITY));
+        }
         if (growth > 0.25) f.severity = at_least(f.severity, Severity::medium);
         if (growth > 1.0) f.severity = at_least(f.severity, Severity::high);
         f.summary = f.gauge + " grows " + per_hour(d.steady_rate_bytes_per_s) + " in steady state (" +

@@ -43,4 +43,14 @@ void BoundedRecording::add_stack(Stack stack) {
     model_.stacks.insert_or_assign(id, std::move(stack));
 }
 
+bool BoundedRecording::add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites) {
+    if (model_.exits.size() >= kMaxProcessExits) return false;
+    model_.exits.push_back(exit);
+    for (ExitSite site : sites) {
+        site.process = exit.process;
+        model_.exit_sites.push_back(site);
+    }
+    return true;
+}
+
 }  // namespace leakscope::recording

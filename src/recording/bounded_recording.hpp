@@ -52,6 +52,10 @@ public:
         model_.symbols[key] = std::move(frames);
     }
     void set_end(const RunEnd& end) { model_.end = end; }
+    /// A tracked process ended. Beyond kMaxProcessExits processes (a shell loop running short tracked
+    /// programs for days) further exits are not kept: returns false then.
+    bool add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites);
+    static constexpr std::size_t kMaxProcessExits = 4096;
     void add_warning(std::string warning) { model_.warnings.push_back(std::move(warning)); }
     /// Brings the open site-grid column's means up to date (call before reading the model).
     void refresh() { grid_.refresh(model_.sites); }

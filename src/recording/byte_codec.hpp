@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "util/utf8_text.hpp"
+
 namespace leakscope::recording {
 
 /// Thrown by PayloadReader on malformed bytes; the recording reader turns it into a warning.
@@ -84,10 +86,12 @@ public:
         if (b > 1) throw PayloadError("boolean byte is neither 0 nor 1");
         return b == 1;
     }
+    /// Text, made valid UTF-8 as it is read (a recording may carry any bytes; every report needs UTF-8).
     std::string string() {
         const std::uint64_t n = varint();
         need(n);
-        std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<std::size_t>(n));
+        std::string s = util::valid_utf8(
+            std::string_view(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<std::size_t>(n)));
         pos_ += static_cast<std::size_t>(n);
         return s;
     }

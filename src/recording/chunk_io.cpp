@@ -1,8 +1,11 @@
 #include "recording/chunk_io.hpp"
 
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "recording/byte_codec.hpp"
 #include "recording/crc32.hpp"
@@ -69,25 +72,48 @@ struct ChunkScanner::State {
 };
 
 ChunkScanner::ChunkScanner(std::span<const std::uint8_t> file, std::size_t start, bool verify_crc)
-    : file_(file), pos_(start), verify_crc_(verify_crc), state_(std::make_unique<State>()) {}
+    : file_(file), size_(file.size()), pos_(start), verify_crc_(verify_crc), state_(std::make_unique<State>()) {}
+ChunkScanner::ChunkScanner(int fd, std::uint64_t size, std::size_t start)
+    : fd_(fd), size_(size), pos_(start), verify_crc_(true), state_(std::make_unique<State>()) {}
 ChunkScanner::~ChunkScanner() = default;
 
 bool ChunkScanner::fail(std::uint64_t offset, std::string why) {
     damage_offset_ = offset;
     damage_ = std::move(why);
-    pos_ = file_.size();
+    pos_ = size_;
     return false;
 }
 
+const std::uint8_t* ChunkScanner::view(std::uint64_t offset, std::size_t n) {
+    static constexpr std::uint8_t kNothing = 0;
+    if (offset > size_ || n > size_ - offset) return nullptr;
+    if (n == 0) return &kNothing;
+    if (fd_ < 0) return file_.data() + offset;
+    scratch_.resize(n);
+    for (std::size_t done = 0; done < n;) {
+        const ssize_t got = ::pread(fd_, scratch_.data() + done, n - done, static_cast<off_t>(offset + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return nullptr;  // the file shrank under us, or cannot be read: treated as its end
+        done += static_cast<std::size_t>(got);
+    }
+    return scratch_.data();
+}
+
 std::optional<Chunk> ChunkScanner::next() {
-    if (pos_ >= file_.size()) return std::nullopt;
+    if (pos_ >= size_) return std::nullopt;
     const std::uint64_t at = pos_;
-    const std::size_t left = file_.size() - pos_;
+    const std::uint64_t left = size_ - pos_;
     if (left < kChunkHeaderBytes) {
         fail(at, "truncated chunk header");
         return std::nullopt;
     }
-    const std::uint8_t* h = file_.data() + pos_;
+    std::uint8_t h[kChunkHeaderBytes];
+    const std::uint8_t* header = view(at, kChunkHeaderBytes);
+    if (header == nullptr) {
+        fail(at, "truncated chunk header");
+        return std::nullopt;
+    }
+    std::memcpy(h, header, kChunkHeaderBytes);
     Chunk chunk;
     chunk.kind = read_le16(h);
     chunk.flags = read_le16(h + 2);
@@ -110,7 +136,11 @@ std::optional<Chunk> ChunkScanner::next() {
         fail(at, "truncated chunk");
         return std::nullopt;
     }
-    const std::uint8_t* stored = h + kChunkHeaderBytes;
+    const std::uint8_t* stored = view(at + kChunkHeaderBytes, stored_len);
+    if (stored == nullptr) {
+        fail(at, "truncated chunk");
+        return std::nullopt;
+    }
     if (verify_crc_) {
         std::uint32_t actual = crc32(h, 12);
         actual = crc32(stored, stored_len, actual);

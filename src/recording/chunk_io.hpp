@@ -47,6 +47,9 @@ class ChunkScanner {
 public:
     /// `verify_crc = false` only for fuzzing, so random bytes reach the payload parsers.
     ChunkScanner(std::span<const std::uint8_t> file, std::size_t start, bool verify_crc = true);
+    /// Streams the chunks of an open file of `size` bytes, one chunk in memory at a time (pread): a
+    /// huge or sparse file costs no more memory than its largest chunk.
+    ChunkScanner(int fd, std::uint64_t size, std::size_t start);
     ~ChunkScanner();
     ChunkScanner(const ChunkScanner&) = delete;
     ChunkScanner& operator=(const ChunkScanner&) = delete;
@@ -59,8 +62,13 @@ public:
 
 private:
     bool fail(std::uint64_t offset, std::string why);
+    /// `n` bytes at `offset` (from the span, or read into scratch_), or nullptr when the file ends first.
+    const std::uint8_t* view(std::uint64_t offset, std::size_t n);
     std::span<const std::uint8_t> file_;
-    std::size_t pos_;
+    int fd_ = -1;
+    std::uint64_t size_;
+    std::uint64_t pos_;
+    std::vector<std::uint8_t> scratch_;
     bool verify_crc_;
     std::string damage_;
     std::uint64_t damage_offset_ = 0;

@@ -341,13 +341,7 @@ void encode_stack(const Stack& stack, PayloadWriter& w) {
 void encode_site_snapshot(double t_s, std::span<const SiteUpdate> updates, PayloadWriter& w) {
     w.f64(t_s);
     w.varint(updates.size());
-    for (const auto& u : updates) {
-        w.varint(u.stack.value);
-        w.svarint(u.live_bytes);
-        w.svarint(u.live_count);
-        w.varint(u.total_allocations);
-        w.varint(u.total_bytes);
-    }
+    for (const auto& u : updates) encode_site_values(u, w);
 }
 
 void encode_symbol(const SymbolKey& key, const std::vector<ResolvedFrame>& frames, PayloadWriter& w) {
@@ -456,13 +450,7 @@ std::vector<SiteSnapshot> decode_site_snapshots(std::span<const std::uint8_t> pa
     for (auto& snap : out) {
         snap.t_s = r.f64();
         snap.updates.resize(r.count(5));
-        for (auto& u : snap.updates) {
-            u.stack = StackId{r.varint32()};
-            u.live_bytes = r.svarint();
-            u.live_count = r.svarint();
-            u.total_allocations = r.varint();
-            u.total_bytes = r.varint();
-        }
+        for (auto& u : snap.updates) decode_site_values(r, u);
     }
     return out;
 }

@@ -29,6 +29,24 @@ RecordingLimits decode_limits(std::span<const std::uint8_t> payload);
 void encode_site_grid(const SiteSeries& series, const SiteGridState& state, std::vector<std::uint8_t>& out);
 std::pair<SiteSeries, SiteGridState> decode_site_grid(std::span<const std::uint8_t> payload);
 
+/// One site's values, as site snapshots and process exits store them (SiteUpdate, ExitSite).
+template <typename Site>
+void encode_site_values(const Site& s, PayloadWriter& w) {
+    w.varint(s.stack.value);
+    w.svarint(s.live_bytes);
+    w.svarint(s.live_count);
+    w.varint(s.total_allocations);
+    w.varint(s.total_bytes);
+}
+template <typename Site>
+void decode_site_values(PayloadReader& r, Site& s) {
+    s.stack = StackId{r.varint32()};
+    s.live_bytes = r.svarint();
+    s.live_count = r.svarint();
+    s.total_allocations = r.varint();
+    s.total_bytes = r.varint();
+}
+
 // Items of list chunks. Samples are delta-coded against the previous sample of the same chunk.
 enum class SampleTier : std::uint8_t { recent = 0, older = 1 };
 void encode_samples_prefix(SampleTier tier, std::uint32_t width, PayloadWriter& w);
@@ -65,5 +83,13 @@ struct SiteSnapshot {
 std::vector<SiteSnapshot> decode_site_snapshots(std::span<const std::uint8_t> payload);
 std::vector<std::pair<SymbolKey, std::vector<ResolvedFrame>>> decode_symbols(std::span<const std::uint8_t> payload);
 std::vector<std::string> decode_warnings(std::span<const std::uint8_t> payload);
+
+// Process exits (exit_payloads.cpp): one item per ended process, its sites embedded.
+void encode_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites, PayloadWriter& w);
+struct ProcessExitRecord {
+    ProcessExit exit;
+    std::vector<ExitSite> sites;
+};
+std::vector<ProcessExitRecord> decode_process_exits(std::span<const std::uint8_t> payload);
 
 }  // namespace leakscope::recording

@@ -15,6 +15,7 @@
 #include "recording/chunk_io.hpp"
 #include "recording/chunk_payloads.hpp"
 #include "recording/format.hpp"
+#include "recording/read_budget.hpp"
 
 namespace leakscope::recording {
 namespace {
@@ -64,13 +65,15 @@ const char* kind_name(std::uint16_t kind) {
         case ChunkKind::symbols: return "symbols";
         case ChunkKind::run_end: return "run end";
         case ChunkKind::warnings: return "warnings";
+        case ChunkKind::process_exit: return "process exit";
     }
     return nullptr;
 }
 
 class ChunkApplier {
 public:
-    ChunkApplier() : bounded_(std::make_unique<BoundedRecording>(RecordingLimits{})) {}
+    explicit ChunkApplier(const std::string& name)
+        : bounded_(std::make_unique<BoundedRecording>(RecordingLimits{})), budget_(name) {}
 
     /// Applies one chunk to the model; throws PayloadError when its payload is malformed.
     /// Returns false for a kind this version does not know.
@@ -107,16 +110,25 @@ public:
                 });
                 return true;
             case ChunkKind::process:
-                for (auto& [index, label] : decode_processes(payload)) bounded_->set_process(index, std::move(label));
+                for (auto& [index, label] : decode_processes(payload)) {
+                    budget_.processes(1, label.size());
+                    bounded_->set_process(index, std::move(label));
+                }
                 return true;
             case ChunkKind::module_load:
-                for (auto& m : decode_modules(payload)) bounded_->add_module(std::move(m));
+                for (auto& m : decode_modules(payload)) {
+                    budget_.modules(1, m.path.size() + m.build_id.size());
+                    bounded_->add_module(std::move(m));
+                }
                 return true;
             case ChunkKind::module_unload:
                 for (const auto& u : decode_module_unloads(payload)) bounded_->unload_module(u.process, u.start, u.t_s);
                 return true;
             case ChunkKind::stack:
-                for (auto& s : decode_stacks(payload)) bounded_->add_stack(std::move(s));
+                for (auto& s : decode_stacks(payload)) {
+                    budget_.stacks(1, s.frames.size());
+                    bounded_->add_stack(std::move(s));
+                }
                 return true;
             case ChunkKind::site_snapshot:
                 for (const auto& snap : decode_site_snapshots(payload)) bounded_->add_site_snapshot(snap.t_s, snap.updates);
@@ -127,13 +139,24 @@ public:
                 return true;
             }
             case ChunkKind::symbols:
-                for (auto& [key, frames] : decode_symbols(payload)) bounded_->add_symbol(key, std::move(frames));
+                for (auto& [key, frames] : decode_symbols(payload)) {
+                    std::uint64_t text = 0;
+                    for (const auto& f : frames) text += f.function.size() + f.file.size() + f.module.size();
+                    budget_.symbols(frames.size(), text);
+                    bounded_->add_symbol(key, std::move(frames));
+                }
                 return true;
             case ChunkKind::run_end:
                 bounded_->set_end(decode_run_end(payload));
                 return true;
             case ChunkKind::warnings:
-                for (auto& w : decode_warnings(payload)) bounded_->add_warning(std::move(w));
+                for (auto& w : decode_warnings(payload)) {
+                    budget_.warnings(1, w.size());
+                    bounded_->add_warning(std::move(w));
+                }
+                return true;
+            case ChunkKind::process_exit:
+                for (const auto& [exit, sites] : decode_process_exits(payload)) bounded_->add_process_exit(exit, sites);
                 return true;
         }
         return false;
@@ -144,16 +167,14 @@ public:
 
 private:
     std::unique_ptr<BoundedRecording> bounded_;
+    ReadBudget budget_;
     bool seen_data_ = false;
     std::uint64_t samples_read_ = 0;
 };
 
-}  // namespace
-
-Recording read_recording_bytes(std::span<const std::uint8_t> bytes, const std::string& name, const ReadOptions& options) {
-    check_header(bytes, name);
-    ChunkApplier applier;
-    ChunkScanner scanner(bytes, kFileHeaderBytes, options.verify_checksums);
+/// Reads every chunk the scanner yields into the model; damage ends the read with a warning.
+Recording read_chunks(ChunkScanner& scanner, const std::string& name) {
+    ChunkApplier applier(name);
     std::string damage;
     std::uint64_t damage_at = 0;
     std::uint64_t unknown_chunks = 0;
@@ -185,6 +206,14 @@ Recording read_recording_bytes(std::span<const std::uint8_t> bytes, const std::s
     return bounded.take_model();
 }
 
+}  // namespace
+
+Recording read_recording_bytes(std::span<const std::uint8_t> bytes, const std::string& name, const ReadOptions& options) {
+    check_header(bytes, name);
+    ChunkScanner scanner(bytes, kFileHeaderBytes, options.verify_checksums);
+    return read_chunks(scanner, name);
+}
+
 Recording read_recording(const std::string& path) {
     // O_NONBLOCK: opening a FIFO by mistake must not hang waiting for a writer.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -197,20 +226,20 @@ Recording read_recording(const std::string& path) {
     if (::fstat(fd, &st) != 0) system_failure("cannot stat recording", path, errno);
     if (S_ISDIR(st.st_mode)) refuse(path, "is a directory, not a leakscope recording");
     if (!S_ISREG(st.st_mode)) refuse(path, "is not a regular file, not a leakscope recording");
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(st.st_size));
-    std::size_t done = 0;
-    // Read what is there now; a writer may still be appending, which only adds chunks after these.
-    while (done < bytes.size()) {
-        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            system_failure("cannot read recording", path, errno);
-        }
+    // The header first, then one chunk at a time: a huge or sparse file is refused or read without
+    // holding it whole. What is there now is read; a writer may still be appending after it.
+    std::uint8_t header[kFileHeaderBytes];
+    std::size_t got = 0;
+    while (got < sizeof header) {
+        const ssize_t n = ::pread(fd, header + got, sizeof header - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) system_failure("cannot read recording", path, errno);
         if (n == 0) break;
-        done += static_cast<std::size_t>(n);
+        got += static_cast<std::size_t>(n);
     }
-    bytes.resize(done);
-    return read_recording_bytes(bytes, path, {});
+    check_header(std::span<const std::uint8_t>(header, got), path);
+    ChunkScanner scanner(fd, static_cast<std::uint64_t>(st.st_size), kFileHeaderBytes);
+    return read_chunks(scanner, path);
 }
 
 }  // namespace leakscope::recording

@@ -13,6 +13,7 @@
 #include "recording/chunk_io.hpp"
 #include "recording/chunk_payloads.hpp"
 #include "recording/format.hpp"
+#include "util/output_file.hpp"
 
 namespace leakscope::recording {
 namespace {
@@ -74,6 +75,12 @@ struct RecordingWriter::Impl {
     std::uint64_t compact_above;  ///< file size that triggers the next compaction
     std::uint64_t compactions = 0;
     bool finished = false;
+    /// Disk full (or any write error): the file lacks data the bounded model holds. Sampling goes on in
+    /// memory; every kRetryEveryFlushes flushes the whole model is written anew (temp + rename).
+    bool file_behind = false;
+    std::string write_problem;        ///< the first failure's reason; empty when every write succeeded
+    std::uint64_t flushes_behind = 0;
+    static constexpr std::uint64_t kRetryEveryFlushes = 10;
 
     Impl(std::string p, const RecordingLimits& limits)
         : path(std::move(p)), bounded(limits), compact_above(limits.max_file_bytes) {}
@@ -140,6 +147,13 @@ struct RecordingWriter::Impl {
             frame_single(ChunkKind::run_info, payload, out);
             info_changed = false;
         }
+        if (file_behind) {
+            // The model holds everything pending; only a whole rewrite can put the file right again.
+            pending.clear();
+            info_changed = false;
+            if (with_end || ++flushes_behind % kRetryEveryFlushes == 0) catch_up();
+            return;
+        }
         for (const auto& chunk : pending) frame(chunk, out);
         pending.clear();
         if (with_end && bounded.model().end) {
@@ -150,11 +164,13 @@ struct RecordingWriter::Impl {
         if (!out.empty()) {
             try {
                 write_all(fd, out, path);
-            } catch (const RecordingError&) {
+            } catch (const RecordingError& e) {
                 // Cut off a partly written flush, so later flushes are not stranded behind half a
-                // chunk. Its data stays in the model, and the next compaction writes it.
+                // chunk. Its data stays in the model; the run goes on and the file catches up later.
                 if (::ftruncate(fd, static_cast<off_t>(file_bytes)) == 0) ::lseek(fd, static_cast<off_t>(file_bytes), SEEK_SET);
-                throw;
+                fall_behind(e.reason());
+                if (with_end) catch_up();
+                return;
             }
             file_bytes += out.size();
         }
@@ -215,6 +231,11 @@ struct RecordingWriter::Impl {
             encode_site_grid(m.sites, bounded.site_grid().state(), payload);
             frame_single(ChunkKind::site_grid, payload, file);
         }
+        std::map<std::uint32_t, std::vector<ExitSite>> sites_by_process;
+        for (const ExitSite& site : m.exit_sites) sites_by_process[site.process].push_back(site);
+        frame_list(ChunkKind::process_exit, {}, m.exits, [&](const ProcessExit& exit, PayloadWriter& w) {
+            encode_process_exit(exit, sites_by_process[exit.process], w);
+        }, file);
         frame_list(ChunkKind::symbols, {}, m.symbols, [](const auto& entry, PayloadWriter& w) { encode_symbol(entry.first, entry.second, w); }, file);
         if (m.end) {
             payload.clear();
@@ -224,9 +245,45 @@ struct RecordingWriter::Impl {
         return file;
     }
 
+    void fall_behind(const std::string& reason) {
+        file_behind = true;
+        flushes_behind = 0;
+        if (write_problem.empty()) {
+            write_problem = reason;
+            // In the model (so every report says it); it reaches the file with the rewrite.
+            bounded.add_warning("the recording could not be written (" + reason +
+                                "); leakscope kept sampling in memory and retried every " +
+                                std::to_string(kRetryEveryFlushes) + " s");
+        }
+    }
+
+    /// Tries to write the whole model anew; on success the file is complete again.
+    void catch_up() {
+        std::string error;
+        if (rewrite(error)) {
+            file_behind = false;
+            return;
+        }
+    }
+
     /// Rewrites the file from the bounded model: temp file beside it, fsync, rename over. A crash at
     /// any point leaves either the old file or the new one, both complete up to their last chunk.
     void compact() {
+        std::string error;
+        if (rewrite(error)) return;
+        if (file_behind) return;  // the disk-full path already said so, once
+        // Keep appending to the old, still valid file; try again after it grew by another quarter.
+        const std::string warning = "recording compaction failed: " + error;
+        bounded.add_warning(warning);
+        ListChunk& chunk = pending_chunk(ChunkKind::warnings);
+        PayloadWriter w(chunk.items);
+        encode_warning(warning, w);
+        ++chunk.count;
+        compact_above = file_bytes + bounded.limits().max_file_bytes / 4;
+    }
+
+    /// Writes the whole model to a new file renamed over the old one; false (and why) when it cannot.
+    bool rewrite(std::string& error) {
         const std::vector<std::uint8_t> file = encode_model();
         std::string temp = path + ".compact.XXXXXX";
         const int temp_fd = ::mkostemp(temp.data(), O_CLOEXEC);
@@ -241,15 +298,8 @@ struct RecordingWriter::Impl {
                 ::close(temp_fd);
                 ::unlink(temp.c_str());
             }
-            // Keep appending to the old, still valid file; try again after it grew by another quarter.
-            const std::string warning = std::string("recording compaction failed: ") + e.what();
-            bounded.add_warning(warning);
-            ListChunk& chunk = pending_chunk(ChunkKind::warnings);
-            PayloadWriter w(chunk.items);
-            encode_warning(warning, w);
-            ++chunk.count;
-            compact_above = file_bytes + bounded.limits().max_file_bytes / 4;
-            return;
+            error = e.what();
+            return false;
         }
         // Make the rename itself durable.
         const std::string dir = std::filesystem::path(path).parent_path().string();
@@ -263,6 +313,7 @@ struct RecordingWriter::Impl {
         file_bytes = file.size();
         compact_above = bounded.limits().max_file_bytes;
         ++compactions;
+        return true;
     }
 };
 
@@ -284,19 +335,6 @@ RecordingWriter RecordingWriter::create(const std::string& path, const RunInfo& 
     if (const char* why = check_limits(limits)) throw RecordingError(std::string("invalid recording limits: ") + why);
     remove_stale_compaction_files(path);
     auto impl = std::make_unique<Impl>(path, limits);
-    // O_NONBLOCK: a FIFO without a reader fails at once instead of blocking.
-    impl->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0600);
-    if (impl->fd < 0) throw system_error("cannot create recording", path, errno);
-    struct stat st {};
-    if (::fstat(impl->fd, &st) != 0) throw system_error("cannot create recording", path, errno);
-    // Never chmod or rename over a device or a pipe (think `-o /dev/null` as root): a recording is a
-    // regular file, because compaction replaces it.
-    if (!S_ISREG(st.st_mode)) {
-        throw RecordingError(path, "not a regular file", "cannot create recording " + path + ": not a regular file");
-    }
-    // open() keeps the mode of a file that already exists; a recording holds command lines and
-    // addresses, so it is private whatever was there before.
-    if (::fchmod(impl->fd, 0600) != 0) throw system_error("cannot set mode of recording", path, errno);
     impl->bounded.set_info(info);
     std::vector<std::uint8_t> bytes;
     append_file_header(bytes);
@@ -306,7 +344,17 @@ RecordingWriter RecordingWriter::create(const std::string& path, const RunInfo& 
     payload.clear();
     encode_limits(limits, payload);
     impl->frame_single(ChunkKind::limits, payload, bytes);
-    write_all(impl->fd, bytes, path);
+    // A new private file (0600: it holds command lines and addresses) renamed over the path once its
+    // header is written: no symlink or device at the path is followed (think `-o /dev/null` or a link
+    // planted in /tmp, as root), and a disk that is full at the start leaves no empty recording.
+    try {
+        util::OutputFile file(path);
+        write_all(file.fd(), bytes, path);
+        file.commit(/*keep_open=*/true);
+        impl->fd = file.release();
+    } catch (const util::OutputError& e) {
+        throw RecordingError(path, e.reason(), std::string("cannot create recording ") + e.what());
+    }
     impl->file_bytes = bytes.size();
     return RecordingWriter(std::move(impl));
 }
@@ -381,6 +429,15 @@ void RecordingWriter::add_warning(const std::string& warning) {
     ++chunk.count;
 }
 
+void RecordingWriter::add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites) {
+    impl_->check_open();
+    if (!impl_->bounded.add_process_exit(exit, sites)) return;
+    ListChunk& chunk = impl_->pending_chunk(ChunkKind::process_exit);
+    PayloadWriter w(chunk.items);
+    encode_process_exit(exit, sites, w);
+    ++chunk.count;
+}
+
 void RecordingWriter::update_info(const RunInfo& info) {
     impl_->check_open();
     impl_->bounded.set_info(info);
@@ -401,7 +458,9 @@ void RecordingWriter::finish(const RunEnd& end) {
         ++chunk.count;
     }
     im.flush(/*with_end=*/true);
-    if (::fsync(im.fd) != 0) throw system_error("cannot sync recording", im.path, errno);
+    // A full disk is not fatal: the model is whole, the reports are written from it, and
+    // write_problem() tells the caller what the file lacks.
+    if (::fsync(im.fd) != 0 && im.write_problem.empty()) im.write_problem = std::strerror(errno);
     ::close(im.fd);
     im.fd = -1;
     im.finished = true;
@@ -415,6 +474,11 @@ const Recording& RecordingWriter::model() const {
 
 const std::string& RecordingWriter::path() const { return impl_->path; }
 std::uint64_t RecordingWriter::file_bytes() const { return impl_->file_bytes; }
+std::optional<std::string> RecordingWriter::unwritten() const {
+    if (!impl_->file_behind && impl_->write_problem.empty()) return std::nullopt;
+    return impl_->file_behind ? "could not be written (" + impl_->write_problem + "); it holds the run up to the disk error only"
+                              : "was written in full after a write error (" + impl_->write_problem + ") was overcome";
+}
 std::uint64_t RecordingWriter::compactions() const { return impl_->compactions; }
 
 }  // namespace leakscope::recording

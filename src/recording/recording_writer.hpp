@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ public:
     /// Symbols are written by finish() (and kept by compaction once set).
     void set_symbols(std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<ResolvedFrame>> symbols);
     void add_warning(const std::string& warning);
+    /// A tracked process ended, with the sites that still held memory (written with the next flush).
+    void add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites);
     /// Replaces the run info (e.g. once the first sample fixes start_unix_s).
     void update_info(const RunInfo& info);
 
@@ -56,6 +59,8 @@ public:
     const std::string& path() const;
     /// Size of the file after the last flush.
     std::uint64_t file_bytes() const;
+    /// After a write error (disk full): what the file lacks, for a note; nothing when every write worked.
+    std::optional<std::string> unwritten() const;
     /// How many times the file was rewritten from the model.
     std::uint64_t compactions() const;
 

@@ -62,7 +62,7 @@ void draw(Layout& layout, const Node& node, double x, double w, std::size_t dept
                svg::coord(std::max(w - 0.6, 0.4)), svg::coord(kRowHeight - 1), fill_for(node));
     auto fits = static_cast<std::size_t>(std::max(0.0, (w - 8) / kCharWidth));
     if (fits >= 3) {
-        std::string label = node.name.size() <= fits ? node.name : node.name.substr(0, fits - 1) + "\u2026";
+        const std::string label = util::truncate_utf8(node.name, fits);
         fmt::print(layout.out, "<text x=\"{}\" y=\"{}\">{}</text>", svg::coord(x + 4), svg::coord(y + 13),
                    escape_markup(label));
     }

@@ -32,7 +32,7 @@ void write_hover_data(std::ostream& out, std::string_view chart_id, const std::v
         list.push_back(std::move(entry));
     }
     out << "<script type=\"application/json\" class=\"chart-data\" data-for=\"" << escape_markup(chart_id) << "\">"
-        << escape_script_json(data.dump()) << "</script>\n";
+        << escape_script_json(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) << "</script>\n";
 }
 
 }  // namespace leakscope::report

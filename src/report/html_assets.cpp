@@ -156,14 +156,21 @@ const char* const kPageScript = R"js(
       if (px < x.px0 || px > x.px1) { tip.hidden = true; if (cursor) cursor.setAttribute('visibility', 'hidden'); return; }
       var t = x.t0 + (px - x.px0) / (x.px1 - x.px0) * (x.t1 - x.t0);
       var i = nearest(data.t, t);
-      var rows = ['<b>' + fmtTime(data.t[i]) + '</b>'];
+      // Built from nodes, names set as text: a site's name is the program's text, never markup.
+      tip.replaceChildren();
+      var when = document.createElement('b');
+      when.textContent = fmtTime(data.t[i]);
+      tip.appendChild(when);
       data.series.forEach(function (s) {
         var v = s.v[i];
         if (v === null) return;
-        rows.push('<span class="' + s.cls + '"><i class="swatch"></i></span>' + s.name + ': ' +
-                  (s.bytes ? fmtBytes(v) : fmtCount(v)));
+        tip.appendChild(document.createElement('br'));
+        var key = document.createElement('span');
+        key.className = String(s.cls);
+        key.appendChild(document.createElement('i')).className = 'swatch';
+        tip.appendChild(key);
+        tip.appendChild(document.createTextNode(s.name + ': ' + (s.bytes ? fmtBytes(v) : fmtCount(v))));
       });
-      tip.innerHTML = rows.join('<br>');
       tip.hidden = false;
       tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + 'px';
       tip.style.top = (ev.clientY + 14) + 'px';

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "report/content_security.hpp"
 #include "report/html_assets.hpp"
 #include "report/html_report.hpp"
 #include "report/html_sections.hpp"
@@ -112,9 +113,9 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
     std::string command = recording.info.command.empty() ? std::string("(unknown command)") : command_line(recording);
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           // No network: the page may only use what it carries inline.
-           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-           "script-src 'unsafe-inline'; img-src data:\">\n";
+           "<meta name=\"referrer\" content=\"no-referrer\">\n";
+    // No network, and only the page's own script runs (see content_security.hpp).
+    out << content_security_meta(html::kPageScript);
     fmt::print(out, "<title>{}: {} \u2014 leakscope</title>\n", escape_markup(verdict_word(v)), escape_markup(command));
     out << "<style>" << html::kPageStyle << "</style>\n</head>\n<body data-ready=\"0\">\n<main>\n";
     fmt::print(out, "<h1>leakscope report for <code>{}</code></h1>\n", escape_markup(command));

@@ -109,6 +109,14 @@ json series_json(const Recording& recording) {
     return series;
 }
 
+/// Sampling mode's fields of a site: the interval and whether it rests on too few samples.
+void add_sampled_fields(json& j, const std::optional<analysis::SampledInterval>& sampled) {
+    j["live_bytes_ci_low"] = sampled ? json(sampled->low) : json(nullptr);
+    j["live_bytes_ci_high"] = sampled ? json(sampled->high) : json(nullptr);
+    j["samples"] = sampled ? json(sampled->samples) : json(nullptr);
+    j["few_samples"] = sampled && sampled->few_samples;
+}
+
 json site_json(const analysis::SiteReport& site) {
     json j = {
         {"function", site.function},
@@ -129,30 +137,60 @@ json site_json(const analysis::SiteReport& site) {
         {"total_bytes", site.total_bytes},
         {"stack_id", site.stack.value},
         {"stack", site.frames},
+        {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
+        {"via", site.via.empty() ? json(nullptr) : json(site.via)},
     };
+    add_sampled_fields(j, site.sampled);
     return j;
+}
+
+/// The LeakSanitizer view: what each site still held when its process ended.
+json exit_site_json(const analysis::ExitSiteReport& site) {
+    json j = {
+        {"function", site.name.function},
+        {"file", site.name.file ? json(*site.name.file) : json(nullptr)},
+        {"line", site.name.line ? json(*site.name.line) : json(nullptr)},
+        {"module", site.name.module ? json(*site.name.module) : json(nullptr)},
+        {"live_at_exit_bytes", site.live_bytes},
+        {"live_at_exit_allocations", site.live_count},
+        {"total_allocations", site.total_allocations},
+        {"total_bytes", site.total_bytes},
+        {"stack_id", site.stack.value},
+        {"stack", site.name.frames},
+        {"via", site.name.via.empty() ? json(nullptr) : json(site.name.via)},
+    };
+    add_sampled_fields(j, site.sampled);
+    return j;
+}
+
+json at_exit_json(const analysis::ExitView& view) {
+    return {
+        {"processes_ended", view.processes},
+        {"processes_without_final_report", view.processes_without_goodbye},
+        {"live_bytes", view.live_bytes},
+        {"live_allocations", view.live_count},
+        {"sites", view.site_count},
+        {"sites_not_shown", view.sites_not_shown},
+        {"bytes_not_shown", view.bytes_not_shown},
+        {"estimated", view.sampled},
+    };
 }
 
 }  // namespace
 
-json make_json_report(const Recording& recording, const analysis::Analysis& analysis) {
-    const auto& verdict = analysis.process.verdict;
-    const auto& info = recording.info;
+json verdict_json(const diagnosis::Diagnosis& verdict) {
+    return {{"leak", verdict.leak},
+            {"decided", verdict.decided},
+            {"watch_more_s", optional_number(verdict.watch_more_s)},
+            {"pattern", diagnosis::to_string(verdict.pattern)},
+            {"severity", diagnosis::to_string(verdict.severity)},
+            {"confidence", verdict.confidence},
+            {"summary", verdict.summary}};
+}
 
-    json target = {
-        {"command", info.command},
-        {"pid", info.pid ? json(*info.pid) : json(nullptr)},
-        {"exit_code", recording.end && recording.end->exit_code && !info.attached ? json(*recording.end->exit_code)
-                                                                                   : json(nullptr)},
-        {"duration_s", analysis.duration_s},
-        {"events", analysis.events > 0 ? json(analysis.events) : json(nullptr)},
-        {"attached", info.attached},
-        {"term_signal", recording.end && recording.end->term_signal ? json(*recording.end->term_signal) : json(nullptr)},
-        {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
-    };
-
-    json growth = {
-        {"metric", analysis.process.metric},
+json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source) {
+    return {
+        {"metric", metric},
         {"warmup_bytes", verdict.warmup_bytes},
         {"warmup_end_s", verdict.warmup_end_s},
         {"settling_toward_bytes", optional_number(verdict.settling_toward_bytes)},
@@ -170,24 +208,36 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"change_points_s", verdict.change_points_s},
         {"projection",
          {{"limit_bytes", optional_number(verdict.limit_bytes)},
-          {"limit_source", analysis.limit_source.empty() ? json(nullptr) : json(analysis.limit_source)},
+          {"limit_source", limit_source.empty() ? json(nullptr) : json(limit_source)},
           {"time_to_limit_s", optional_number(verdict.time_to_limit_s)},
           {"restart_interval_s", optional_number(verdict.restart_interval_s)},
           {"fraction_of_samples_near_limit", verdict.fraction_of_samples_near_limit}}},
     };
+}
+
+json make_json_report(const Recording& recording, const analysis::Analysis& analysis) {
+    const auto& verdict = analysis.process.verdict;
+    const auto& info = recording.info;
+
+    json target = {
+        {"command", info.command},
+        {"pid", info.pid ? json(*info.pid) : json(nullptr)},
+        {"exit_code", recording.end && recording.end->exit_code && !info.attached ? json(*recording.end->exit_code)
+                                                                                   : json(nullptr)},
+        {"duration_s", analysis.duration_s},
+        {"events", analysis.events > 0 ? json(analysis.events) : json(nullptr)},
+        {"attached", info.attached},
+        {"term_signal", recording.end && recording.end->term_signal ? json(*recording.end->term_signal) : json(nullptr)},
+        {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
+    };
+
+    const json growth = growth_json(verdict, analysis.process.metric, analysis.limit_source);
 
     json report = {
         {"schema", "leakscope.report/1"},
         {"leakscope_version", kVersion},
         {"target", target},
-        {"verdict",
-         {{"leak", verdict.leak},
-          {"decided", verdict.decided},
-          {"watch_more_s", optional_number(verdict.watch_more_s)},
-          {"pattern", diagnosis::to_string(verdict.pattern)},
-          {"severity", diagnosis::to_string(verdict.severity)},
-          {"confidence", verdict.confidence},
-          {"summary", verdict.summary}}},
+        {"verdict", verdict_json(verdict)},
         {"growth", growth},
         {"memory",
          {{"start_rss_bytes", analysis.start_rss},
@@ -219,11 +269,16 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                    {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
     }
     for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
+    report["sites_not_shown"] = {{"sites", analysis.sites_not_shown}, {"live_bytes", analysis.live_bytes_not_shown}};
+    report["at_exit"] = at_exit_json(analysis.at_exit);
+    report["sites_at_exit"] = json::array();
+    for (const auto& site : analysis.at_exit.sites) report["sites_at_exit"].push_back(exit_site_json(site));
     return report;
 }
 
 void write_json(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
-    out << make_json_report(recording, analysis).dump(2) << '\n';
+    // Text was made valid where it entered; replacing here too keeps a missed path from aborting the write.
+    out << make_json_report(recording, analysis).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace leakscope::report

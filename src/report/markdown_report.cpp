@@ -1,6 +1,7 @@
 #include "report/markdown_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,26 +12,59 @@
 #include "report/report_labels.hpp"
 #include "report/series_view.hpp"
 #include "report/sparkline.hpp"
+#include "util/utf8_text.hpp"
 
 namespace leakscope::report {
 
 namespace {
 
-/// Table cells may not hold '|' or line breaks.
+/// Program text (names, paths, argv, warnings) as plain Markdown: every character that could start
+/// markup (emphasis, links, code, raw HTML, entities, table cells) is backslash-escaped, control
+/// characters and line breaks become spaces, and invalid UTF-8 becomes U+FFFD.
 std::string cell(std::string_view text) {
+    const std::string valid = util::valid_utf8(text);
+    const auto word = [&](std::size_t i) { return i < valid.size() && std::isalnum(static_cast<unsigned char>(valid[i])); };
     std::string out;
-    for (char c : text) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n' || c == '\r') out += ' ';
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+        const char c = valid[i];
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += ' ';
+        else if (c == '_' && i > 0 && word(i - 1) && word(i + 1)) out += c;  // intraword: never emphasis
+        else if (std::string_view("\\`*_[]<>|~&!#").find(c) != std::string_view::npos) (out += '\\') += c;
         else out += c;
     }
     return out;
 }
 
-/// `text` as inline code, unless it holds a backtick (then plain, escaped).
+/// One line of a fenced block: valid UTF-8, no line breaks or control characters.
+std::string code_line(std::string_view text) {
+    std::string line;
+    for (char c : util::valid_utf8(text)) line += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c;
+    return line;
+}
+
+/// Longest run of backticks in `text`: a code span or fence needs a longer one around it.
+std::size_t longest_backtick_run(std::string_view text) {
+    std::size_t longest = 0, run = 0;
+    for (char c : text) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    return longest;
+}
+
+/// `text` as inline code: inside a code span nothing is markup, so only the span's own delimiter
+/// (longer than any backtick run inside), the table's '|' and line breaks need care.
 std::string code(std::string_view text) {
-    if (text.find('`') != std::string_view::npos) return cell(text);
-    return fmt::format("`{}`", cell(text));
+    std::string inner;
+    for (char c : util::valid_utf8(text)) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) inner += ' ';
+        else if (c == '|') inner += "\\|";
+        else inner += c;
+    }
+    const std::string fence(longest_backtick_run(inner) + 1, '`');
+    // A space on each side (dropped when rendered) keeps a backtick at either end off the delimiter.
+    const bool pad = !inner.empty() && (inner.front() == '`' || inner.back() == '`');
+    return pad ? fence + " " + inner + " " + fence : fence + inner + fence;
 }
 
 void facts_table(std::ostream& out, const std::vector<Fact>& facts) {
@@ -44,10 +78,10 @@ constexpr std::size_t kStacksShown = 5;
 
 void write_markdown(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
-    fmt::print(out, "## leakscope: {} \u2014 {}\n\n", verdict_word(v), verdict_headline(analysis));
+    fmt::print(out, "## leakscope: {} \u2014 {}\n\n", verdict_word(v), cell(verdict_headline(analysis)));
     fmt::print(out, "**{}** (severity {}, confidence {}).", verdict_word(v), severity_label(v.severity),
                format_percent(v.confidence));
-    if (!v.summary.empty()) out << ' ' << v.summary;
+    if (!v.summary.empty()) out << ' ' << cell(v.summary);
     out << "\n\n";
     fmt::print(out, "Command: {}\n\n", recording.info.command.empty() ? std::string("(unknown)") : code(command_line(recording)));
 
@@ -113,11 +147,15 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
         for (const auto& site : analysis.sites) {
             if (rank == kStacksShown) break;
             ++rank;
-            fmt::print(out, "{}. {} at {}\n\n```\n", rank, code(site.function.empty() ? "??" : site.function),
-                       code(site_location(site)));
-            for (const auto& frame : site.frames) out << frame << '\n';
+            // The fence is longer than any backtick run in the frames, so no frame can close it.
+            std::size_t run = 0;
+            for (const auto& frame : site.frames) run = std::max(run, longest_backtick_run(frame));
+            const std::string fence(std::max<std::size_t>(3, run + 1), '`');
+            fmt::print(out, "{}. {} at {}\n\n{}\n", rank, code(site.function.empty() ? "??" : site.function),
+                       code(site_location(site)), fence);
+            for (const auto& frame : site.frames) out << code_line(frame) << '\n';
             if (site.frames.empty()) out << "(no symbolized frames)\n";
-            out << "```\n\n";
+            out << fence << "\n\n";
         }
         out << "</details>\n";
     }
@@ -126,7 +164,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
     facts_table(out, run_facts(recording, analysis));
     if (!recording.warnings.empty()) {
         out << "\nWarnings:\n\n";
-        for (const auto& warning : recording.warnings) out << "- " << warning << '\n';
+        for (const auto& warning : recording.warnings) out << "- " << cell(warning) << '\n';
     }
 }
 

@@ -4,13 +4,17 @@
 #include <string>
 #include <string_view>
 
+#include "util/utf8_text.hpp"
+
 namespace leakscope::report {
 
-/// & < > " ' escaped: safe in element text and in double- or single-quoted attributes.
+/// & < > " ' escaped: safe in element text and in double- or single-quoted attributes. Invalid UTF-8
+/// becomes U+FFFD and control characters (which XML forbids in SVG) become spaces.
 inline std::string escape_markup(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (char c : text) {
+    for (char c : util::valid_utf8(text)) {
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7F) c = ' ';
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;

@@ -98,6 +98,12 @@ std::string site_leak_call(const analysis::SiteReport& site) {
 }
 
 std::string site_location(const analysis::SiteReport& site) {
+    // Two sites of the same name: the frame that tells this one apart.
+    if (!site.via.empty()) {
+        analysis::SiteReport plain = site;
+        plain.via.clear();
+        return site_location(plain) + " via " + site.via;
+    }
     if (site.file && !site.file->empty()) {
         if (site.line && *site.line > 0) return fmt::format("{}:{}", *site.file, *site.line);
         return *site.file;
@@ -209,13 +215,15 @@ std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis
     std::vector<Fact> facts;
     facts.push_back({"Command", info.command.empty() ? std::string("(unknown)") : command_line(recording)});
     if (info.pid) facts.push_back({info.attached ? "Attached to pid" : "Pid", std::to_string(*info.pid)});
-    if (info.start_unix_s > 0) {
-        std::time_t start = static_cast<std::time_t>(info.start_unix_s);
-        std::tm utc{};
-        gmtime_r(&start, &utc);
+    // Before the year 10000: a start time read from a damaged or crafted recording may be any double,
+    // and converting one beyond time_t's range is undefined.
+    constexpr double kLastRepresentableStart = 253402300799.0;
+    std::tm utc{};
+    if (info.start_unix_s > 0 && info.start_unix_s <= kLastRepresentableStart) {
+        const auto start = static_cast<std::time_t>(info.start_unix_s);
         char text[32];
-        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-        facts.push_back({"Started", text});
+        if (gmtime_r(&start, &utc) && std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc) > 0)
+            facts.push_back({"Started", text});
     }
     facts.push_back({"Duration", format_duration(analysis.duration_s)});
     facts.push_back({"Samples", fmt::format("{} (every {})", format_count(static_cast<double>(analysis.samples)),

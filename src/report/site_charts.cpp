@@ -85,9 +85,8 @@ void write_stacked(std::ostream& out, const char* id, const char* label, const c
 }
 
 std::string short_name(const std::string& function) {
-    constexpr std::size_t kMax = 48;
-    if (function.size() <= kMax) return function;
-    return function.substr(0, kMax - 1) + "\u2026";
+    constexpr std::size_t kMaxCharacters = 48;
+    return util::truncate_utf8(function, kMaxCharacters);
 }
 
 /// Several stacks often end in the same function (one function allocating on two lines, or called from

@@ -14,6 +14,7 @@
 #include "report/report_labels.hpp"
 #include "report/series_view.hpp"
 #include "report/sparkline.hpp"
+#include "util/terminal_text.hpp"
 
 namespace leakscope::report {
 
@@ -43,6 +44,38 @@ constexpr const char* kYellow = "1;33";
 constexpr std::size_t kSparkWidth = 60;
 constexpr std::size_t kTopSites = 5;
 
+/// Sampling mode: the estimate's 95% interval, and a warning when it rests on few samples.
+std::string sampled_note(const std::optional<analysis::SampledInterval>& sampled, const Palette& paint) {
+    if (!sampled) return "";
+    std::string note = fmt::format("  (95%: {}–{}", format_bytes(sampled->low), format_bytes(sampled->high));
+    note += sampled->few_samples ? fmt::format(", few samples: ~{:.0f})", sampled->samples) : ")";
+    return paint(note, kDim);
+}
+
+/// The LeakSanitizer view: what the processes that ended still held, by site.
+void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palette& paint) {
+    if (view.processes == 0) return;
+    const char* estimated = view.sampled ? " (sampled estimates)" : "";
+    fmt::print(out, "\n  {}\n", paint(fmt::format("still allocated at exit{}: {} in {} blocks from {} sites", estimated,
+                                                   format_bytes(static_cast<double>(view.live_bytes)), view.live_count,
+                                                   view.site_count), kBold));
+    std::size_t rank = 0;
+    for (const auto& site : view.sites) {
+        if (rank == kTopSites) break;
+        ++rank;
+        std::string where = site.name.file ? *site.name.file + (site.name.line ? ":" + std::to_string(*site.name.line) : "") : "";
+        if (!site.name.via.empty()) where += " via " + site.name.via;
+        fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}{}\n", rank,
+                   fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
+                   site.name.function, paint(where, kDim), sampled_note(site.sampled, paint));
+    }
+    if (view.site_count > rank)
+        fmt::print(out, "  {}\n", paint(fmt::format("({} more sites in the reports)", view.site_count - rank), kDim));
+    if (view.processes_without_goodbye > 0)
+        fmt::print(out, "  {}\n", paint(fmt::format("({} of {} processes died without a final report: their last state is shown)",
+                                                    view.processes_without_goodbye, view.processes), kDim));
+}
+
 }  // namespace
 
 void print_terminal_summary(std::FILE* out, const Recording& recording, const analysis::Analysis& analysis, bool color,
@@ -51,6 +84,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     const auto& v = analysis.process.verdict;
     const char* verdict_color = v.pattern == diagnosis::Pattern::insufficient_data ? kYellow
                                 : v.leak                                          ? kRed
+                                : !v.decided                                      ? kYellow
                                 : v.pattern == diagnosis::Pattern::fragmentation  ? kYellow
                                                                                   : kGreen;
     auto label = [&](std::string_view text) { return paint(fmt::format("{:<11}", text), kDim); };
@@ -59,7 +93,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                paint(fmt::format("\u2014 {}", verdict_headline(analysis)), kBold));
     fmt::print(out, "  {} {}, severity {}, confidence {}\n", label("pattern"), pattern_label(v.pattern),
                severity_label(v.severity), format_percent(v.confidence));
-    if (!v.summary.empty()) fmt::print(out, "  {}\n", v.summary);
+    if (!v.summary.empty()) fmt::print(out, "  {}\n", util::terminal_text(v.summary));
     fmt::print(out, "\n  {} {}, {} every {}\n", label("run"), format_duration(analysis.duration_s),
                format_count_of(static_cast<double>(analysis.samples), "sample"), format_duration(recording.info.interval_s));
     double growth = analysis.end_rss - analysis.start_rss;
@@ -107,15 +141,20 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
             if (rank == kTopSites) break;
             ++rank;
             std::string rate = signed_rate(site.diagnosis.steady_rate_bytes_per_s * 3600, "h");
-            fmt::print(out, "  {}. {} {} live  {}  {}\n", rank,
+            fmt::print(out, "  {}. {} {} live  {}  {}{}\n", rank,
                        paint(fmt::format("{:>13}", rate), site.diagnosis.leak ? kRed : kDim),
-                       fmt::format("{:>10}", format_bytes(site.live_bytes)), site.function.empty() ? "??" : site.function,
-                       paint(site_location(site), kDim));
+                       fmt::format("{:>10}", format_bytes(site.live_bytes)), util::terminal_text(site.function.empty() ? "??" : site.function),
+                       paint(util::terminal_text(site_location(site)), kDim), sampled_note(site.sampled, paint));
         }
         if (analysis.sites.size() > kTopSites)
             fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));
+        if (analysis.sites_not_shown > 0)
+            fmt::print(out, "  {}\n", paint(fmt::format("({} sites not shown: too small to judge or past the reports' top {}; "
+                                                        "they held {} at the end)", analysis.sites_not_shown,
+                                                        analysis.sites.size(), format_bytes(analysis.live_bytes_not_shown)), kDim));
     }
-    if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), recording_path);
+    print_exit_view(out, analysis.at_exit, paint);
+    if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);
 }
 

@@ -45,7 +45,8 @@ struct TreeSamplerOptions {
     /// Read /proc/PID/smaps for where RSS lives (SamplePoint::smaps_*): at the first sample, then at
     /// most every smaps_period, and further apart when a round is slow, so that the rounds take at
     /// most 1% of the time (smaps walks every mapping's page tables under the target's mmap lock:
-    /// measured 24 ms of CPU, 80-95 ms wall on a loaded machine, for 1 GiB resident in 4 KiB pages).
+    /// 26 ms of CPU, ~120 ms wall on the loaded build machine, for 1 GiB resident in 4 KiB pages;
+    /// 0.3 ms in huge pages: bench/sampler BM_SmapsCategoriesOneGiBProcess).
     /// The samples in between have the smaps fields unknown.
     bool read_smaps_categories = true;
     std::chrono::milliseconds smaps_period = std::chrono::seconds(5);
@@ -70,6 +71,9 @@ public:
     /// pss, within the budget above. pss is unknown for the tree if any process lacked it, and on the
     /// samples where an expensive smaps_rollup round was skipped.
     SamplePoint sample();
+
+    /// The next sample reads smaps whether a round is due or not (e.g. the last sample of a watch).
+    void request_smaps_round() { next_smaps_round_.reset(); }
 
     /// The processes of the last sample, root first.
     const std::vector<ProcessSample>& last_processes() const { return processes_; }

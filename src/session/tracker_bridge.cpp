@@ -1,5 +1,7 @@
 #include "session/tracker_bridge.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "collector/trackability.hpp"
@@ -50,7 +52,7 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& prog
 TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options)
     : program_(std::move(program)), collector_(std::move(options)) {}
 
-std::map<std::string, std::string> TrackerBridge::target_environment() const {
+std::map<std::string, std::string> TrackerBridge::target_environment() {
     std::map<std::string, std::string> environment;
     for (const auto& [name, value] : collector_.environment()) environment[name] = value;
     return environment;
@@ -91,13 +93,23 @@ void TrackerBridge::drain() {
     // is read so the streams close cleanly, but not recorded, so an unbounded cache destroyed at
     // shutdown still shows what it held while the program ran.
     // The streams close when the processes' last bytes are in; a crashed process's closes at once.
+    // Their final state (what was still allocated at exit) is recorded apart, as each process ends.
+    // A program that ran only a few milliseconds may have connected and said everything since the
+    // last poll: its connection still waits in the backlog, so read once before counting open streams.
+    collector_.poll(*this, 0);
     for (int round = 0; round < 20 && collector_.open_streams() > 0; ++round) collector_.poll(*this, 50);
     pending_updates_.clear();
+    if (writer_) {
+        for (const auto& [process, state] : unclean_ends_) writer_->add_process_exit(state.first, state.second);
+        exits_recorded_ += unclean_ends_.size();
+    }
+    unclean_ends_.clear();
 }
 
 void TrackerBridge::symbolize_into(recording::RecordingWriter& writer, const std::vector<std::string>& debug_dirs) {
     Recording recording = writer.model();
     if (recording.stacks.empty()) return;
+    for (const auto& [key, frame] : python_frames_) recording.symbols[key] = {frame};
     symbols::SymbolizerOptions options;
     if (!debug_dirs.empty()) options.debug_dirs = debug_dirs;
     symbols::Symbolizer symbolizer(options);
@@ -109,17 +121,30 @@ void TrackerBridge::symbolize_into(recording::RecordingWriter& writer, const std
 
 std::vector<std::string> TrackerBridge::notes(double run_seconds, double interval_s) const {
     std::vector<std::string> notes;
-    if (!recorded_any_ && run_seconds < 3 * interval_s) {
+    if (!recorded_any_ && exits_recorded_ > 0) {
+        notes.push_back("the target ended before the allocation tracker's first report: the verdict rests on RSS; "
+                        "what was still allocated at exit is listed by site");
+    } else if (!recorded_any_ && run_seconds < 3 * interval_s) {
         notes.push_back("the target ended before the allocation tracker's first report; the verdict rests on RSS");
     } else if (!collector_.ever_connected()) {
         const auto reason = collector::explain_never_connected(program_);
         notes.push_back((reason.empty() ? std::string("the allocation tracker never reported") : reason) +
                         "; the verdict rests on RSS");
     }
+    if (!python_frames_.empty()) {
+        const char* allocator = std::getenv("PYTHONMALLOC");
+        notes.push_back(allocator != nullptr && std::string(allocator) == "malloc"
+                            ? "Python target: sites name Python frames; PYTHONMALLOC=malloc: every object counted"
+                            : "Python target: sites name Python frames; small objects are counted by pymalloc's "
+                              "1 MiB arenas, each charged to the code that needed it (PYTHONMALLOC=malloc counts "
+                              "every object, at ~1.4x the interpreter's time)");
+    }
     return notes;
 }
 
 void TrackerBridge::on_process(const collector::TrackedProcess& process) {
+    // The stream that ended without a goodbye was this program's predecessor: an exec, not a crash.
+    if (process.exec_of) unclean_ends_.erase(*process.exec_of);
     if (!writer_) return;
     process_index_[process.process] =
         writer_->add_process(std::to_string(process.pid) + ":" + (process.comm.empty() ? process.exe : process.comm));
@@ -148,10 +173,15 @@ void TrackerBridge::on_stack(const Stack& stack) {
     writer_->add_stack(copy);
 }
 
+void TrackerBridge::on_python_frame(std::uint32_t process, std::uint64_t address, const ResolvedFrame& frame) {
+    python_frames_[{writer_process(process), address}] = frame;
+}
+
 void TrackerBridge::on_site_update(const collector::SiteUpdate& update) {
     // Stack ids are unique across processes, so one snapshot holds every process's sites.
     pending_updates_.push_back({update.stack, update.live_bytes, update.live_count, update.total_allocations,
                                 update.total_bytes});
+    latest_sites_[update.process][update.stack] = update;
 }
 
 void TrackerBridge::on_totals(std::uint32_t process, const collector::TrackerTotals& totals) {
@@ -169,7 +199,41 @@ void TrackerBridge::on_allocator_stats(std::uint32_t process, const collector::A
     writer_->update_info(info);
 }
 
-void TrackerBridge::on_process_end(std::uint32_t process, bool) {
+std::pair<ProcessExit, std::vector<ExitSite>> TrackerBridge::exit_state(std::uint32_t process, bool clean) const {
+    ProcessExit exit;
+    exit.process = writer_process(process);
+    exit.clean = clean;
+    if (const auto it = totals_.find(process); it != totals_.end()) {
+        const auto& t = it->second;
+        exit.t_s = t.t_s;
+        exit.live_heap_bytes = t.live_heap_bytes;
+        exit.live_allocations = t.live_allocations;
+        exit.mapped_bytes = t.mapped_bytes;
+        exit.allocations = t.allocations;
+        exit.frees = t.frees;
+    }
+    std::vector<ExitSite> sites;
+    if (const auto it = latest_sites_.find(process); it != latest_sites_.end()) {
+        for (const auto& [stack, u] : it->second) {
+            exit.t_s = std::max(exit.t_s, u.t_s);
+            if (u.live_bytes == 0 && u.live_count == 0) continue;
+            sites.push_back({stack, exit.process, u.live_bytes, u.live_count, u.total_allocations, u.total_bytes});
+        }
+    }
+    return {exit, std::move(sites)};
+}
+
+void TrackerBridge::on_process_end(std::uint32_t process, bool clean) {
+    if (writer_ && !exec_announced_.count(process)) {
+        auto state = exit_state(process, clean);
+        if (clean) {
+            writer_->add_process_exit(state.first, state.second);
+            ++exits_recorded_;
+        } else {
+            unclean_ends_[process] = std::move(state);
+        }
+    }
+    latest_sites_.erase(process);
     allocator_.erase(process);
     // A process that ended holds no memory any more; its work units still count.
     const auto it = totals_.find(process);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ public:
     static std::unique_ptr<TrackerBridge> create_for(const std::string& program, const WatchOptions& options,
                                                      std::vector<std::string>& notes);
 
-    std::map<std::string, std::string> target_environment() const;
+    std::map<std::string, std::string> target_environment();
     void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
+    /// Streams only from the watched tree (see TrackerCollector::accept_only_tree_of).
+    void accept_only_tree_of(pid_t root, pid_t adopter) { collector_.accept_only_tree_of(root, adopter); }
     /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
     /// totals to `sample` (left unknown until the first process has reported).
     void poll_into(double t_s, SamplePoint& sample);
@@ -44,12 +47,16 @@ private:
     void on_module(const Module& module) override;
     void on_module_unloaded(const Module& module) override;
     void on_stack(const Stack& stack) override;
+    void on_python_frame(std::uint32_t process, std::uint64_t address, const ResolvedFrame& frame) override;
     void on_site_update(const collector::SiteUpdate& update) override;
     void on_totals(std::uint32_t process, const collector::TrackerTotals& totals) override;
     void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) override;
     void on_process_end(std::uint32_t process, bool clean) override;
+    void on_process_exec(std::uint32_t process) override { exec_announced_.insert(process); }
 
     std::uint32_t writer_process(std::uint32_t collector_process) const;
+    /// The process's exit record and the sites that still held memory, from the latest values received.
+    std::pair<ProcessExit, std::vector<ExitSite>> exit_state(std::uint32_t process, bool clean) const;
 
     std::string program_;
     collector::TrackerCollector collector_;
@@ -61,6 +68,16 @@ private:
     std::uint64_t events_of_ended_processes_ = 0;
     std::vector<recording::SiteUpdate> pending_updates_;
     bool recorded_any_ = false;  ///< a sample got the tracker's totals
+    /// Names of the Python frames' pseudo addresses (CPython targets), by (recording process, address):
+    /// they become those addresses' symbols, so the symbolizer leaves them alone.
+    std::map<std::pair<std::uint32_t, std::uint64_t>, ResolvedFrame> python_frames_;
+    /// Latest values of every site, by collector process: what the exit view is made of.
+    std::map<std::uint32_t, std::map<StackId, collector::SiteUpdate>> latest_sites_;
+    /// Processes whose stream ended without a goodbye: a crash, or an exec whose new program has not
+    /// said hello yet. Written at the end of the drain unless a new program claims them as exec'd.
+    std::map<std::uint32_t, std::pair<ProcessExit, std::vector<ExitSite>>> unclean_ends_;
+    std::size_t exits_recorded_ = 0;
+    std::set<std::uint32_t> exec_announced_;
 };
 
 }  // namespace leakscope::session

@@ -71,7 +71,10 @@ public:
         } catch (const recording::RecordingError& e) {
             throw std::runtime_error("cannot write the recording to " + e.path() + ": " + e.reason());
         }
-        if (tracker_) tracker_->attach_writer(*writer_);
+        if (tracker_) {
+            tracker_->attach_writer(*writer_);
+            tracker_->accept_only_tree_of(root, adopter);
+        }
     }
 
     /// Samples every interval until `should_stop` says so; `target` (run only) is relayed and reaped.
@@ -85,7 +88,10 @@ public:
 
         while (true) {
             const double now = seconds_since_start();
-            if (now >= next_sample) {
+            // The last sample of a --duration watch reads smaps too, so the categories cover the whole watch.
+            const bool duration_reached = options_.duration_s && now >= *options_.duration_s && !stop_requested_at;
+            if (duration_reached) sampler_.request_smaps_round();
+            if (now >= next_sample || duration_reached) {
                 if (!take_sample(now) && !target) break;  // attach: the process is gone
                 next_sample += options_.interval_s;
                 if (next_sample < now) next_sample = now + options_.interval_s;  // we fell behind: skip, don't burst
@@ -132,6 +138,7 @@ public:
             const auto status = *target->poll_exit();
             end.exit_code = status.exit_code;
             end.term_signal = status.term_signal;
+            if (end.reason == "exited" && status.term_signal) end.reason = "killed-by-signal";
         }
         return end;
     }
@@ -144,6 +151,8 @@ public:
         writer_->finish(end);
         WatchResult result;
         result.recording = writer_->model();
+        if (const auto lacking = writer_->unwritten())  // disk full: the reports still cover the whole run
+            result.notes.push_back("the recording " + writer_->path() + " " + *lacking);
         if (tracker_) {
             for (auto& note : tracker_->notes(end.duration_s, options_.interval_s)) result.notes.push_back(note);
         }
@@ -159,8 +168,9 @@ private:
     bool take_sample(double t) {
         SamplePoint sample = sampler_.sample();
         reap_adopted_orphans();
-        // A root that ended (a zombie until we reap it) holds no memory: that is not a sample of it.
-        if (sample.processes == 0 || !sampler_.root_alive()) return false;
+        // A root that ended (a zombie until we reap it) holds no memory: that is not a sample of it. RSS 0
+        // is the same, caught between its exit and our reading of its state.
+        if (sample.processes == 0 || !sampler_.root_alive() || sample.rss == 0) return false;
         sample.t_s = t;
         sample.events = relay_.events();
         if (tracker_) tracker_->poll_into(t, sample);
@@ -249,7 +259,12 @@ std::string default_recording_path(const std::string& program, long pid) {
 
 WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions options) {
     if (!options.recording_path.empty()) check_recording_path_writable(options.recording_path);
-    else check_recording_path_writable("./leakscope.lks");
+    else {
+        // Named as it will be (the pid is not known yet), with the directory it goes to.
+        std::string name = default_recording_path(command.front(), 0);
+        name.replace(name.size() - 6, 6, ".<pid>.lks");
+        check_recording_path_writable(std::filesystem::current_path() / name);
+    }
 
     std::vector<std::string> notes;
     std::unique_ptr<TrackerBridge> tracker;

@@ -12,6 +12,7 @@
 #include <span>
 
 #include "symbols/elf_notes.hpp"
+#include "symbols/regular_file.hpp"
 
 namespace leakscope::symbols {
 namespace {
@@ -21,7 +22,7 @@ class ElfFile {
 public:
     explicit ElfFile(const std::string& path) {
         elf_version(EV_CURRENT);
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        fd_ = open_regular_file(path);
         if (fd_ >= 0) elf_ = elf_begin(fd_, ELF_C_READ_MMAP, nullptr);
     }
     ~ElfFile() {
@@ -114,7 +115,7 @@ std::uint32_t crc32_update(std::uint32_t crc, const unsigned char* data, std::si
 }
 
 std::optional<std::uint32_t> file_crc32(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = open_regular_file(path);
     if (fd < 0) return std::nullopt;
     std::array<unsigned char, 64 * 1024> buffer;
     std::uint32_t crc = 0;

@@ -12,6 +12,7 @@
 
 #include "symbols/demangle.hpp"
 #include "symbols/elf_notes.hpp"
+#include "symbols/regular_file.hpp"
 
 namespace leakscope::symbols {
 namespace {
@@ -119,7 +120,7 @@ int ElfModule::find_debuginfo(Dwfl_Module*, void** userdata, const char*, std::u
         found = self->finder_->find_by_debuglink(file_name, debuglink_file, debuglink_crc, self->build_id_);
     }
     if (!found) return -1;
-    const int fd = ::open(found->c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = open_regular_file(*found);
     if (fd < 0) return -1;
     self->debug_file_ = *found;
     *debuginfo_file_name = ::strdup(found->c_str());  // libdwfl owns and frees it
@@ -155,9 +156,17 @@ std::unique_ptr<ElfModule> ElfModule::open(const std::string& path, const std::s
     }
     dwfl_report_begin(module->dwfl_);
     // Base 0 with add_p_vaddr: module addresses are the ELF virtual addresses, whatever the load bias was.
-    module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), elf_path.c_str(), -1, 0, true);
+    // Our descriptor (a regular file, checked), not the path: libdwfl would open() a FIFO and wait.
+    // libdwfl owns the descriptor once the report succeeds.
+    const int fd = open_regular_file(elf_path);
+    if (fd < 0) {
+        problem = "cannot open " + elf_path + ": not a readable regular file";
+        return nullptr;
+    }
+    module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), elf_path.c_str(), fd, 0, true);
     dwfl_report_end(module->dwfl_, nullptr, nullptr);
     if (module->module_ == nullptr) {
+        ::close(fd);
         problem = "cannot open " + elf_path + ": " + dwfl_errmsg(-1);
         return nullptr;
     }

@@ -34,7 +34,10 @@ std::map<StackId, double> first_seen_times(const SiteSeries& series) {
 
 }  // namespace
 
-Symbolizer::Symbolizer(SymbolizerOptions options) : finder_(std::move(options.debug_dirs)) {}
+Symbolizer::Symbolizer(SymbolizerOptions options)
+    : finder_(std::move(options.debug_dirs)),
+      deadline_(std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(options.time_budget_s))) {}
 Symbolizer::~Symbolizer() = default;
 
 void Symbolizer::add_modules(const std::vector<Module>& modules) {
@@ -88,6 +91,11 @@ ElfModule* Symbolizer::open_module(const Module& module) {
     key += module.build_id;
     auto found = elf_modules_.find(key);
     if (found != elf_modules_.end()) return found->second.get();
+    if (std::chrono::steady_clock::now() > deadline_) {
+        if (modules_skipped_++ == 0)
+            warnings_.push_back("symbolization took longer than its time budget; objects not yet opened show module+offset only");
+        return elf_modules_.emplace(std::move(key), nullptr).first->second.get();
+    }
     std::string problem;
     auto opened = ElfModule::open(module.path, module.build_id, finder_, problem);
     if (opened) {

@@ -4,6 +4,7 @@
 // Not thread-safe: use one Symbolizer per thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,6 +28,9 @@ enum class AddressKind { return_address, exact_pc };
 struct SymbolizerOptions {
     /// Where separate debug files live (--debug-dir); searched in order.
     std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
+    /// No object is opened after this long (a hung network file system, thousands of objects): the
+    /// rest keep module+offset, and a warning says so. The run's end must not wait without bound.
+    double time_budget_s = 120;
 };
 
 struct SymbolizerStats {
@@ -91,6 +95,8 @@ private:
     std::unordered_map<CacheKey, std::vector<ResolvedFrame>, CacheKeyHash> frames_cache_;
     SymbolizerStats stats_;
     std::vector<std::string> warnings_;
+    std::chrono::steady_clock::time_point deadline_;
+    std::uint64_t modules_skipped_ = 0;  ///< not opened: the time budget was spent
 };
 
 /// Adds `recording.modules` to `symbolizer`, then fills `recording.symbols` for every address of every

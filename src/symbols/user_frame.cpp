@@ -16,6 +16,27 @@ bool is_tracker(const ResolvedFrame& frame) {
     return short_file_name(frame.module).find("leakscope_tracker") != std::string::npos;
 }
 
+// leakscope's own libraries in the target: libleakscope.so (the API's start-up allocations) and the
+// Python package's extension module.
+bool is_leakscope_library(const ResolvedFrame& frame) {
+    const std::string_view file = short_file_name(frame.module);
+    return starts_with(file, "libleakscope") ||
+           (starts_with(file, "_native.") && frame.module.find("/leakscope/_native.") != std::string::npos);
+}
+
+// The interpreter's and numpy's allocation helpers: they allocate on behalf of whoever created the
+// object (CPython's object and raw allocators, pymalloc's arenas, the GC header, numpy's data memory).
+bool is_interpreter_allocator(std::string_view name) {
+    for (std::string_view helper :
+         {"PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc", "_PyObject_Malloc", "_PyObject_Calloc",
+          "_PyObject_Realloc", "_PyObject_ArenaMmap", "_PyObject_ArenaMalloc", "pymalloc_", "PyMem_", "_PyMem_",
+          "_PyObject_GC_", "PyObject_GC_", "_PyObject_New", "PyType_GenericAlloc", "PyDataMem_", "default_malloc",
+          "default_calloc", "default_realloc"}) {
+        if (starts_with(name, helper)) return true;
+    }
+    return false;
+}
+
 // Entry points that allocate on the caller's behalf, by their qualified name.
 bool is_allocator_entry(std::string_view name) {
     static constexpr std::array<std::string_view, 22> names = {
@@ -45,9 +66,9 @@ bool is_runtime_library(const ResolvedFrame& frame) {
 }  // namespace
 
 bool is_allocation_plumbing(const ResolvedFrame& frame) {
-    if (is_tracker(frame) || is_runtime_library(frame)) return true;
+    if (is_tracker(frame) || is_leakscope_library(frame) || is_runtime_library(frame)) return true;
     const std::string name = function_scope_name(frame.function);
-    if (is_allocator_entry(name)) return true;
+    if (is_allocator_entry(name) || is_interpreter_allocator(name)) return true;
     // Statically linked or inlined library code: the containers, allocators, shared_ptr control blocks,
     // string construction and the ABI runtime all live in these namespaces.
     for (std::string_view scope : {"std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "__gnu_debug::"}) {
@@ -56,9 +77,36 @@ bool is_allocation_plumbing(const ResolvedFrame& frame) {
     return false;
 }
 
+namespace {
+
+/// A frame no symbol names (a static function of a stripped binary, only .dynsym left) that an outer
+/// frame of the same module with a name reaches first: it is that named function's helper (pymalloc's
+/// arena code under PyUnicode_New, say), so the named frame is the one a person can look up.
+bool is_unnamed_helper(const std::vector<ResolvedFrame>& stack, std::size_t i) {
+    if (stack[i].function != "??" || stack[i].module.empty()) return false;
+    for (std::size_t j = i + 1; j < stack.size(); ++j) {
+        if (stack[j].module != stack[i].module) return false;
+        if (stack[j].function != "??") return true;
+    }
+    return false;
+}
+
+bool is_leakscope_python(const ResolvedFrame& frame) {
+    return frame.file.find("/leakscope/_") != std::string::npos ||
+           frame.file.find("/leakscope/pytest_plugin.py") != std::string::npos;
+}
+
+}  // namespace
+
+bool is_python_frame(const ResolvedFrame& frame) { return !frame.file.empty() && frame.module == frame.file; }
+
 std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
+    // An allocation made on behalf of Python code is that code's: its innermost Python frame.
     for (std::size_t i = 0; i < stack.size(); ++i) {
-        if (!is_allocation_plumbing(stack[i])) return i;
+        if (is_python_frame(stack[i]) && !is_leakscope_python(stack[i])) return i;
+    }
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+        if (!is_allocation_plumbing(stack[i]) && !is_unnamed_helper(stack, i)) return i;
     }
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (!is_tracker(stack[i]) && !is_allocator_entry(function_scope_name(stack[i].function))) return i;

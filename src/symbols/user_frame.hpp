@@ -10,11 +10,18 @@
 
 namespace leakscope::symbols {
 
-/// True for frames that only pass an allocation on: the tracker, malloc/new and friends, std:: and
-/// __gnu_cxx:: internals, and everything in libc, libstdc++, libgcc and the dynamic loader.
+/// True for frames that only pass an allocation on: the tracker and leakscope's own libraries, malloc/new
+/// and friends, the Python interpreter's and numpy's allocation helpers (PyObject_Malloc, PyMem_*,
+/// _PyObject_ArenaMmap, PyDataMem_*), std:: and __gnu_cxx:: internals, and everything in libc,
+/// libstdc++, libgcc and the dynamic loader.
 bool is_allocation_plumbing(const ResolvedFrame& frame);
 
-/// Index of the innermost frame that is the user's code. When every frame is plumbing (an allocation
+/// A Python frame of a CPython target (the tracker's pseudo frames): its module is its .py file.
+bool is_python_frame(const ResolvedFrame& frame);
+
+/// Index of the innermost frame that is the user's code: the innermost Python frame when there is one
+/// (leakscope's own package excluded); unnamed frames (stripped statics) are passed
+/// over when a named frame of the same module follows them. When every frame is plumbing (an allocation
 /// made by libc itself), the innermost frame that is neither the tracker nor an allocator entry point
 /// (e.g. fopen rather than malloc); 0 for an empty stack or when nothing else qualifies.
 std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack);

@@ -73,6 +73,7 @@ namespace {
 // Runs after libc (a dependency) is initialized. It only sets flags; the transport thread starts on the
 // first tracked allocation after this.
 __attribute__((constructor)) void on_library_loaded() {
+    resolve_process_end_functions();  // also when tracking is off: the exec hooks forward regardless
     if (current_state() == InitState::kActive) transport::allow_start();
 }
 

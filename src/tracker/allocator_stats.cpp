@@ -26,7 +26,8 @@ constinit Resolved g_resolved{};
 constinit std::uint64_t g_next_read_ns = 0;
 
 constexpr std::uint64_t kMinSpacingNs = 1000000000ull;  // at most one read per second
-constexpr std::uint64_t kLockShare = 200;               // spacing >= 200 × the last read's wall time
+constexpr std::uint64_t kCpuFactor = 1000;              // spacing >= 1000 × the last read's CPU time
+constexpr std::uint64_t kWallFactor = 20;               // spacing >= 20 × its wall time
 
 /// True when both addresses lie in the same loaded object: the real malloc is then that object's.
 bool same_object(const void* a, const void* b) {
@@ -88,25 +89,26 @@ wire::AllocatorStatsBody read_glibc() {
 
 }  // namespace
 
-wire::AllocatorStatsBody read() {
+wire::AllocatorStatsBody read(std::uint64_t& cpu_ns) {
     if (!g_resolved.done) resolve();
-    // Wall time, not CPU time: mallinfo2 holds one arena lock at a time, so the call's wall time bounds
-    // how long the program's threads may have waited for us, including while this thread was
-    // descheduled holding a lock on a busy machine (bench/allocator_stats/ measured seconds with 16
-    // busy arenas on 2 cores).
-    const std::uint64_t start = os::monotonic_ns();
+    // Both clocks: the CPU time is what the walk costs; the wall time bounds how long an arena may have
+    // been locked by us, including while this thread was descheduled holding the lock on a busy machine
+    // (bench/allocator_stats/ measured seconds of wall time with 16 busy arenas on 2 cores, mostly
+    // waiting for the locks).
+    const std::uint64_t start = os::monotonic_ns(), cpu_start = os::thread_cpu_ns();
     wire::AllocatorStatsBody body{wire::AllocatorKind::kUnknown, 0, wire::kUnknownFigure, wire::kUnknownFigure,
                                   wire::kUnknownFigure, wire::kUnknownFigure, 0};
     if (g_resolved.kind == wire::AllocatorKind::kJemalloc) body = read_jemalloc();
     if (g_resolved.kind == wire::AllocatorKind::kGlibc) body = read_glibc();
     body.read_ns = os::monotonic_ns() - start;
+    cpu_ns = os::thread_cpu_ns() - cpu_start;
     return body;
 }
 
 bool due(std::uint64_t now_ns) { return now_ns >= g_next_read_ns; }
 
-void note_read(std::uint64_t now_ns, std::uint64_t took_ns) {
-    g_next_read_ns = now_ns + std::max(kMinSpacingNs, took_ns * kLockShare);
+void note_read(std::uint64_t now_ns, std::uint64_t wall_ns, std::uint64_t cpu_ns) {
+    g_next_read_ns = now_ns + std::max({kMinSpacingNs, cpu_ns * kCpuFactor, wall_ns * kWallFactor});
 }
 
 }  // namespace leakscope::tracker::allocator_stats

@@ -10,14 +10,15 @@ namespace leakscope::tracker::allocator_stats {
 
 /// Reads the figures of the allocator behind the real malloc. Resolves the functions on first use
 /// (dlsym, under the caller's re-entrancy guard). kind == kUnknown when the allocator is neither glibc's
-/// nor jemalloc, or does not give statistics.
-wire::AllocatorStatsBody read();
+/// nor jemalloc, or does not give statistics. `cpu_ns` gets the CPU time the read took.
+wire::AllocatorStatsBody read(std::uint64_t& cpu_ns);
 
-/// Rate limit: true when a read is due at `now_ns`. Reads are at most one per second and, when a read
-/// is slow (mallinfo2 walks every free chunk of every arena under that arena's lock), spaced so the
-/// reads take at most 0.5% of the wall time (an arena is locked by us for at most that share).
+/// Rate limit: true when a read is due at `now_ns`. Reads are at most one per second and, when one is
+/// slow (mallinfo2 walks every free chunk of every arena, under that arena's lock), spaced so that they
+/// take at most 0.1% of a core and 5% of the wall time (the part spent waiting for or holding an
+/// arena lock, one at a time; on a busy machine that is mostly waiting for the lock or for a core).
 bool due(std::uint64_t now_ns);
-/// Records that a read took `took_ns`, finishing at `now_ns`.
-void note_read(std::uint64_t now_ns, std::uint64_t took_ns);
+/// Records that a read finished at `now_ns` after `wall_ns` of wall time and `cpu_ns` of CPU time.
+void note_read(std::uint64_t now_ns, std::uint64_t wall_ns, std::uint64_t cpu_ns);
 
 }  // namespace leakscope::tracker::allocator_stats

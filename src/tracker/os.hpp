@@ -11,6 +11,8 @@ namespace leakscope::tracker::os {
 void* map_pages(std::size_t bytes);
 void unmap_pages(void* address, std::size_t bytes);
 std::uint64_t monotonic_ns();
+/// CPU time of the calling thread (vDSO).
+std::uint64_t thread_cpu_ns();
 /// Sleeps; returns early on a signal (the caller loops on its own clock).
 void sleep_ns(std::uint64_t ns);
 int current_pid();

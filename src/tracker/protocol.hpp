@@ -10,7 +10,7 @@
 
 namespace leakscope::tracker::wire {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;  // 2: kAllocatorStats
 /// Largest packet either side builds; far below the default unix socket buffer so a send never fails
 /// only because the packet is too big.
 inline constexpr std::size_t kMaxPacket = 32 * 1024;
@@ -25,6 +25,10 @@ enum class PacketType : std::uint32_t {
     kTotals = 6,          ///< TotalsBody
     kGoodbye = 7,         ///< the process is exiting normally; nothing follows
     kAllocatorStats = 8,  ///< AllocatorStatsBody: the allocator's own figures (mallinfo2, jemalloc stats)
+    kPythonFrames = 9,    ///< count × (PythonFrameHeader + function bytes + file bytes): CPython frames
+    kExec = 10,           ///< (empty) the process is about to exec: the stream ends without a goodbye,
+                          ///< and what came before is the replaced program's last state. Any later packet
+                          ///< means the exec failed and the program goes on.
 };
 
 struct PacketHeader {
@@ -56,6 +60,14 @@ struct ModuleBody {
 struct StackHeader {
     std::uint32_t id;
     std::uint32_t frame_count;
+};
+
+/// A Python frame: the pseudo return address stacks carry for it (python_frames.hpp), and its names.
+struct PythonFrameHeader {
+    std::uint64_t address;
+    std::uint32_t line;
+    std::uint16_t function_length;  ///< UTF-8 bytes of the qualified function name
+    std::uint16_t file_length;      ///< UTF-8 bytes of the file name
 };
 
 struct TotalsBody {

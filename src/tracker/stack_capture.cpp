@@ -33,6 +33,7 @@ void initialize_stack_capture() {
     // The default global cache takes a lock on every unwind; a per-thread cache does not.
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     dl_iterate_phdr(find_self, nullptr);
+    python::initialize();
 }
 
 }  // namespace leakscope::tracker

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "protocol.hpp"
+#include "python_frames.hpp"
 #include "stack_depot.hpp"
 
 namespace leakscope::tracker {
@@ -24,7 +25,15 @@ extern std::uintptr_t g_self_end;
 __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& depot) {
     constexpr int kSelfFramesAllowance = 8;
     void* raw[wire::kMaxFrames + kSelfFramesAllowance];
-    int n = unw_backtrace(raw, static_cast<int>(sizeof(raw) / sizeof(raw[0])));
+    constexpr int kRaw = static_cast<int>(sizeof(raw) / sizeof(raw[0]));
+    // CPython: the native part of a stack ends at the interpreter's eval loop, usually within a few
+    // frames; only when it is deeper than that first try is the whole native stack unwound.
+    constexpr int kPythonFirstTry = 24;
+    const bool python = python::active();
+    int n = unw_backtrace(raw, python ? kPythonFirstTry : kRaw);
+    if (python && n == kPythonFirstTry && !python::reaches_eval_loop(reinterpret_cast<const std::uint64_t*>(raw),
+                                                                        static_cast<std::size_t>(n)))
+        n = unw_backtrace(raw, kRaw);
     int first = 0;
     while (first < n) {
         auto ip = reinterpret_cast<std::uintptr_t>(raw[first]);
@@ -32,6 +41,11 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
         ++first;
     }
     int count = n - first;
+    if (python) {  // CPython: the frames beyond the eval loop become the Python frames it ran
+        const std::size_t room = sizeof(raw) / sizeof(raw[0]) - static_cast<std::size_t>(first);
+        count = static_cast<int>(python::splice(reinterpret_cast<std::uint64_t*>(raw + first),
+                                                static_cast<std::size_t>(count), room));
+    }
     if (count > static_cast<int>(wire::kMaxFrames)) count = static_cast<int>(wire::kMaxFrames);
     if (count <= 0) return kUnknownStack;
     return depot.intern(reinterpret_cast<const std::uint64_t*>(raw + first), static_cast<std::size_t>(count));

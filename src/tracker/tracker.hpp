@@ -60,6 +60,8 @@ extern Tracker g_tracker;
 
 /// Initializes on the first call (from any hook or the library constructor) and returns the state.
 InitState initialize();
+/// Looks up the real _exit/_Exit/exec* behind the hooks in exit_hooks.cpp (from the library constructor).
+void resolve_process_end_functions();
 
 inline InitState current_state() {
     auto s = static_cast<InitState>(g_tracker.state.load(std::memory_order_acquire));

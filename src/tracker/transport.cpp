@@ -23,6 +23,7 @@
 #include "allocator_stats.hpp"
 #include "os.hpp"
 #include "protocol.hpp"
+#include "python_frames.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
 
@@ -63,6 +64,7 @@ struct Connection {
     bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
     unsigned failed_connects = 0;
     std::uint32_t stacks_sent = 0; ///< ids below this were sent on this connection
+    std::uint32_t python_frames_sent = 0;  ///< likewise for Python frames (python_frames.hpp)
     std::vector<SiteValues> last_sent;
     std::vector<ModuleState> modules;
     std::uint32_t next_module_id = 1;
@@ -81,6 +83,7 @@ pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;  // serializes flushes (thr
 Connection* g_connection = nullptr;
 std::atomic<bool> g_start_allowed{false};
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_thread_pid{0};  // the process whose thread runs: a vfork child shares our memory, not our stream
 constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor
 constexpr unsigned kMaxFailedConnects = 50;
 constexpr std::uint64_t kPatienceNs = 1000000000;  // longest a final flush may wait for a slow leakscope
@@ -280,6 +283,30 @@ bool send_stacks(Connection& c, bool patient) {
     return true;
 }
 
+/// Python frames interned since the last round: the names of the pseudo addresses in the stacks.
+bool send_python_frames(Connection& c, bool patient) {
+    const std::uint32_t published = python::published_count();
+    while (c.python_frames_sent < published) {
+        begin_packet(c, wire::PacketType::kPythonFrames);
+        std::uint32_t count = 0, id = c.python_frames_sent;
+        for (; id < published; ++id) {
+            const python::FrameInfo f = python::frame(id);
+            const std::size_t need = sizeof(wire::PythonFrameHeader) + f.function_length + f.file_length;
+            if (c.packet.size() + need > wire::kMaxPacket) break;
+            const wire::PythonFrameHeader header{f.address, f.line, f.function_length, f.file_length};
+            append(c, &header, sizeof(header));
+            append(c, f.function, f.function_length);
+            append(c, f.file, f.file_length);
+            ++count;
+        }
+        if (count == 0) return true;
+        set_count(c, count);
+        if (!send_packet(c, patient)) return false;
+        c.python_frames_sent = id;
+    }
+    return true;
+}
+
 /// Sends the sites that changed since they were last sent, within the byte budget (token bucket): the
 /// biggest changes in live bytes first, weighted by how long a site has waited, so every site is sent
 /// eventually and a leak's growth is never starved. `patient` (the exit flush) sends everything.
@@ -364,8 +391,9 @@ bool send_totals(Connection& c, bool patient, const Totals& t) {
 bool send_allocator_stats(Connection& c, bool patient) {
     const std::uint64_t now = os::monotonic_ns();
     if (!patient && !allocator_stats::due(now)) return true;
-    const wire::AllocatorStatsBody body = allocator_stats::read();
-    allocator_stats::note_read(now, body.read_ns);
+    std::uint64_t cpu_ns = 0;
+    const wire::AllocatorStatsBody body = allocator_stats::read(cpu_ns);
+    allocator_stats::note_read(os::monotonic_ns(), body.read_ns, cpu_ns);
     begin_packet(c, wire::PacketType::kAllocatorStats);
     set_count(c, 1);
     append(c, &body, sizeof(body));
@@ -435,14 +463,16 @@ bool connect_and_greet(Connection& c) {
     }
     // A new stream starts from nothing: everything is (re)sent, with a fresh burst budget.
     c.stacks_sent = 0;
+    c.python_frames_sent = 0;
     c.tokens_refilled_ns = 0;
     c.last_sent.clear();
     for (auto& m : c.modules) m.sent_loaded = m.sent_unloaded = false;
     return true;
 }
 
-/// One round. Caller holds g_mutex and the re-entrancy guard.
-void flush_locked(bool final) {
+/// One round. Caller holds g_mutex and the re-entrancy guard. `patient` (exit, exec) sends everything,
+/// waiting up to the patience deadline for a slow leakscope; `goodbye` then says the process is exiting.
+void flush_locked(bool patient, bool goodbye) {
     if (!g_connection) g_connection = new Connection();
     Connection& c = *g_connection;
     if (c.peer_gone) return;
@@ -475,16 +505,16 @@ void flush_locked(bool final) {
     c.tokens_refilled_ns = c.snapshot_ns;
     scan_modules(c);
     // Order matters: a site refers to a stack, whose frames refer to modules.
-    if (!send_modules(c, final) || !send_stacks(c, final)) return;
+    if (!send_modules(c, patient) || !send_python_frames(c, patient) || !send_stacks(c, patient)) return;
     // One consistent read of every thread's counters serves both the sites and the totals.
     std::vector<StackCounters>& counters = c.counters;
     counters.resize(c.stacks_sent);
     TotalsCounters totals;
     read_counters(counters.data(), c.stacks_sent, totals);
-    if (!send_sites(c, final, counters) || !send_totals(c, final, totals_from(totals)) ||
-        !send_allocator_stats(c, final))
+    if (!send_sites(c, patient, counters) || !send_totals(c, patient, totals_from(totals)) ||
+        !send_allocator_stats(c, patient))
         return;
-    if (final) {
+    if (goodbye) {
         begin_packet(c, wire::PacketType::kGoodbye);
         send_packet(c, true);
     }
@@ -504,7 +534,7 @@ void* transport_thread(void*) {
         next += interval_ns;
         if (next < now) next = now + interval_ns;  // fell behind (suspended): do not burst
         pthread_mutex_lock(&g_mutex);
-        if (!g_stop.load(std::memory_order_acquire)) flush_locked(false);  // after the exit flush: stay quiet
+        if (!g_stop.load(std::memory_order_acquire)) flush_locked(false, false);  // after the exit flush: stay quiet
         bool gone = g_connection && g_connection->peer_gone;
         pthread_mutex_unlock(&g_mutex);
         if (gone) break;
@@ -524,6 +554,7 @@ void allow_start() {
 void start_thread_once() {
     if (g_thread_started.load(std::memory_order_relaxed) || !g_start_allowed.load(std::memory_order_acquire)) return;
     if (g_thread_started.exchange(true, std::memory_order_acq_rel)) return;
+    g_thread_pid.store(os::current_pid(), std::memory_order_release);
     ReentrancyGuard guard;
     int saved_errno = errno;
     // The thread starts with every signal blocked: the program's signals must go to the program's threads.
@@ -542,13 +573,41 @@ void start_thread_once() {
     errno = saved_errno;
 }
 
+namespace {
+
+/// True in the process whose transport runs. Checked before anything is touched: a vfork child
+/// (calling _exit or exec) shares our memory, and stopping "its" transport would stop the parent's.
+bool transport_is_ours() {
+    return g_thread_started.load(std::memory_order_acquire) && g_thread_pid.load(std::memory_order_acquire) == os::current_pid();
+}
+
+}  // namespace
+
 void final_flush() {
-    if (!g_thread_started.load(std::memory_order_acquire)) return;  // never tracked an allocation: stay silent
+    if (!transport_is_ours()) return;  // never tracked an allocation (or a vfork child): stay silent
     ReentrancyGuard guard;
     int saved_errno = errno;
-    g_stop.store(true, std::memory_order_release);
+    // Once: a process can pass two exit paths (exit() from an atexit handler, _exit in a destructor).
+    if (g_stop.exchange(true, std::memory_order_acq_rel)) {
+        errno = saved_errno;
+        return;
+    }
     pthread_mutex_lock(&g_mutex);
-    flush_locked(true);
+    flush_locked(true, true);
+    pthread_mutex_unlock(&g_mutex);
+    errno = saved_errno;
+}
+
+void flush_before_exec() {
+    if (!transport_is_ours() || g_stop.load(std::memory_order_acquire)) return;
+    ReentrancyGuard guard;
+    int saved_errno = errno;
+    pthread_mutex_lock(&g_mutex);
+    flush_locked(true, false);  // no goodbye: the stream ends with the exec, and resumes if it fails
+    if (g_connection && g_connection->fd >= 0 && !g_connection->peer_gone) {
+        begin_packet(*g_connection, wire::PacketType::kExec);
+        send_packet(*g_connection, true);
+    }
     pthread_mutex_unlock(&g_mutex);
     errno = saved_errno;
 }
@@ -566,6 +625,7 @@ void reset_in_child() {
     }
     g_stop.store(false, std::memory_order_relaxed);
     g_thread_started.store(false, std::memory_order_relaxed);  // the parent's thread does not exist here
+    g_thread_pid.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace leakscope::tracker::transport

@@ -19,8 +19,12 @@ void start_thread_once();
 inline void maybe_start() {
     if (!g_thread_started.load(std::memory_order_relaxed)) start_thread_once();
 }
-/// At exit: one last snapshot, sent synchronously (bounded wait), then a goodbye.
+/// At exit (the library destructor, _exit): one last snapshot, sent synchronously (bounded wait), then a
+/// goodbye. Runs once; does nothing in a process whose transport never started or is not its own.
 void final_flush();
+/// Before exec: the last snapshot of this program, without a goodbye (the exec ends the stream; if the
+/// exec fails, the stream simply goes on).
+void flush_before_exec();
 
 void lock_for_fork();
 void unlock_after_fork_in_parent();

@@ -209,12 +209,11 @@ TEST(Diagnose, DegenerateSeriesDoNotCrash) {
     const Diagnosis first_use = diagnose(make_series(500, 1.0, [](double t) { return t < 20 ? 0.0 : 1e6; }, 0));
     EXPECT_EQ(first_use.pattern, Pattern::warmup_plateau);
     EXPECT_NEAR(first_use.warmup_bytes, 1e6, 1e3);
-    // A cache gaining an entry a minute, for ever. Entries are not bytes: the caller drops the
-    // absolute floor (64 B/s), and the relative one still applies.
+    // A cache gaining an entry a minute, for ever: the floor is relative to the series' own level, so a
+    // small gauge leaking one unit a minute is a leak; an absolute floor a caller sets still applies.
     const Series entry_series = make_series(300, 30.0, [](double t) { return std::floor(t / 60.0); }, 0);
-    EXPECT_FALSE(diagnose(entry_series).leak);
-    const Diagnosis entries = diagnose(entry_series, {.practical_floor_bytes_per_s = 0});
-    EXPECT_TRUE(entries.leak);
+    EXPECT_TRUE(diagnose(entry_series).leak);
+    EXPECT_FALSE(diagnose(entry_series, {.practical_floor_bytes_per_s = 64}).leak);
     const Diagnosis huge = diagnose(make_series(300, 1.0, [](double t) { return 1e15 + 1e9 * t; }, 1e8));
     EXPECT_TRUE(huge.leak);
     EXPECT_NEAR(huge.steady_rate_bytes_per_s, 1e9, 1e7);

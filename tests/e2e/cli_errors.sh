@@ -39,13 +39,22 @@ expect 2 "leakscope: --interval: 'fast' is not a duration between 1ms and 1h (ex
 expect 2 "leakscope: --interval: '0' is not a duration between 1ms and 1h (examples: 100ms, 1s)" run --interval 0 -- true
 expect 2 "leakscope: --duration: '-5s' is not a positive duration (examples: 30s, 5m, 2h)" run --duration=-5s -- true
 expect 2 "leakscope: --limit: '12 apples' is not a size (examples: 512M, 8G, 2GiB)" run --limit "12 apples" -- true
-expect 2 "leakscope: --events-regex: '(' is not a valid regular expression (Mismatched '(' and ')' in regular expression)" run --events-regex "(" -- true
+expect 2 "leakscope: --events-regex: '(' is not a valid regular expression (missing ): ()" run --events-regex "(" -- true
 expect 125 "leakscope: cannot write the recording to missing-dir/x.lks: No such file or directory" run -o missing-dir/x.lks -- true
 expect 2 "leakscope: 'abc' is not a process id" attach abc
 expect 125 "leakscope: no process with PID 999999999" attach 999999999
 expect 2 "leakscope: --events-regex: attach cannot read a running process's output (only \`leakscope run\` relays it); count work units with leakscope_event() in the program, or start it under run" attach 1 --events-regex done
 expect 2 "leakscope: -o a.html and --html b.html both name the HTML page; give one of them" report notes.txt -o a.html --html b.html
 expect 2 "leakscope: --baseline notes.txt: not a JSON file (give a report written with --json)" analyze notes.txt --baseline notes.txt
+expect 2 "leakscope: watch: say what to watch with --pid, --name or --cgroup" watch
+expect 2 "leakscope: --name: '(' is not a valid regular expression: Mismatched '(' and ')' in regular expression" watch --name "("
+expect 2 "leakscope: --every: '0' is not a duration of at least 100ms (examples: 30s, 1m, 2h)" watch --pid 1 --every 0
+expect 2 "leakscope: --metrics: 'nope' is not [HOST:]PORT (example: 127.0.0.1:9464)" watch --pid 1 --metrics nope
+expect 125 "leakscope: none of the processes given with --pid exists" watch --pid 999999999 --no-metrics --state-dir "$work/state"
+expect 2 "leakscope: analyze: a RECORDING is required (or --prometheus URL --query PROMQL)" analyze
+expect 2 "leakscope: analyze: --prometheus URL and --query PROMQL go together" analyze --query up
+expect 2 "leakscope: --prometheus: 'ftp://x' is not an http:// or https:// URL (example: http://localhost:9090)" analyze --prometheus ftp://x --query up
+expect 2 "leakscope: --range: 'soon' is not a duration (examples: 7d, 12h, 1m)" analyze --prometheus http://127.0.0.1:9 --query up --range soon
 expect 125 "leakscope: cannot read notes.txt: it is not a leakscope recording" analyze notes.txt
 expect 125 "leakscope: cannot read missing.lks: No such file or directory" analyze missing.lks
 expect 2 "leakscope: A subcommand is required (see 'leakscope --help')" 

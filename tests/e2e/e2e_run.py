@@ -157,6 +157,21 @@ class ProcessTrees(Workdir):
         self.assertGreaterEqual(report["memory"]["max_threads"], 5)
         self.assertGreater(report["memory"]["peak_rss_bytes"], 4 * (16 << 20))
 
+    def test_eight_threads_flat_out_match_the_programs_own_counts(self):
+        # Full tracking under load (issue 16): every allocation of 8 threads allocating flat out is
+        # counted, to the allocation and the byte, at the program's one call site.
+        r = leakscope(["run", "-q", "--no-status", "-o", self.path("r.lks"), "--json", self.path("report.json"), "--",
+                       os.path.join(TESTBIN, "load_allocator"), "8", "8"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        allocations, total_bytes, live, live_bytes = (int(x) for x in r.stdout.split())
+        self.assertGreater(allocations, 1_000_000)
+        sites = [s for s in self.report()["sites"] if "load_site_allocate" in s["function"] or
+                 any("load_site_allocate" in f for f in s.get("stack", []))]
+        self.assertTrue(sites, [s["function"] for s in self.report()["sites"]])
+        self.assertEqual(sum(s["total_allocations"] for s in sites), allocations)
+        self.assertEqual(sum(s["total_bytes"] for s in sites), total_bytes)
+        self.assertEqual(sum(s["live_bytes"] for s in sites), live_bytes)
+
 
 class Robustness(Workdir):
     def test_target_sigkilled_mid_run_leaves_a_readable_recording(self):

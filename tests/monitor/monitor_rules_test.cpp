@@ -8,22 +8,10 @@
 #include <vector>
 
 #include "leakscope/monitor.hpp"
+#include "simulated_gauges.hpp"
 
+namespace leakscope::monitor_test {
 namespace {
-
-using leakscope::Finding;
-using leakscope::FindingKind;
-using leakscope::Severity;
-
-constexpr double kMiB = 1024.0 * 1024.0;
-constexpr double kHour = 3600;
-constexpr double kStep = 30;  // the brief's caches report every 30 s
-
-leakscope::MonitorOptions quiet_options() {
-    leakscope::MonitorOptions options;
-    options.watch_rss = false;  // only the simulated gauges
-    return options;
-}
 
 /// Noise of a real cache: +-0.2% of 50 MiB, reproducible.
 struct Noise {
@@ -236,3 +224,4 @@ TEST(MonitorRules, TooFewPointsSayNothing) {
 }
 
 }  // namespace
+}  // namespace leakscope::monitor_test

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "report/content_security.hpp"
 #include "report/html_report.hpp"
 #include "report_fixtures.hpp"
 
@@ -83,6 +84,78 @@ constexpr const char* kTickProbe = R"js(<script>
 })();
 </script>)js";
 
+/// Markup that changes document.title if it ever runs, in each place a program's text can land:
+/// element text, an attribute, inside the hover data's <script>, and past a closing tag.
+const std::vector<std::string>& hostile_names() {
+    static const std::vector<std::string> names = {
+        "<img src=x onerror=\"document.title='pwned-img'\">",
+        "\"><svg onload=\"document.title='pwned-svg'\"></svg>",
+        "</script><script>document.title='pwned-script'</script>",
+        "'><iframe srcdoc=\"<script>parent.document.title='pwned-frame'</script>\"></iframe>",
+        "<img src=data:, onerror=document.title='pwned'>",  // short: the chart shows 47 characters; fifth: the top layer
+        "</title><script>document.title='pwned-title'</script>",
+    };
+    return names;
+}
+
+/// The leak's page with every program-controlled string (function names, files, frames, modules,
+/// argv, comm, warnings, the events regex) replaced by the payloads above.
+Example hostile_example() {
+    Example e = testing::linear_leak_example();
+    e.name = "hostile";
+    const auto& names = hostile_names();
+    auto name = [&](std::size_t i) { return names[i % names.size()]; };
+    e.recording.info.command = {name(0), name(1), name(2)};
+    e.recording.info.events_regex = name(3);
+    e.recording.processes = {"4242:" + name(4)};
+    e.recording.warnings = {name(0), name(2)};
+    for (std::size_t i = 0; i < e.analysis.sites.size(); ++i) {
+        auto& site = e.analysis.sites[i];
+        site.function = name(i);
+        site.file = name(i + 1);
+        site.module = name(i + 2);
+        for (auto& frame : site.frames) frame = name(i + 3);
+    }
+    for (auto& [key, frames] : e.recording.symbols)
+        for (auto& frame : frames) frame.function = name(key.second);
+    return e;
+}
+
+/// Moves the mouse over the memory chart and the sites chart (their tooltips carry the site names),
+/// expands every stack row, and records what the tooltip showed as text.
+constexpr const char* kHostileProbe = R"js(<script>
+(function () {
+  var texts = [];
+  ['memory-chart', 'decomposition-chart', 'sites-chart'].forEach(function (id) {
+    var chart = document.getElementById(id);
+    if (!chart) return;
+    var box = chart.getBoundingClientRect();
+    for (var f = 0.1; f < 1; f += 0.2) {
+      chart.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + box.width * f, clientY: box.top + box.height / 2, bubbles: true}));
+      texts.push(document.getElementById('tooltip').textContent);
+    }
+  });
+  document.querySelectorAll('button.expand').forEach(function (b) { b.click(); });
+  document.body.setAttribute('data-probe-tips', texts.join(' | '));
+  // A payload's handler (an image's onerror) would run after this; the DOM is dumped after the timer.
+  setTimeout(function () {
+    document.body.setAttribute('data-probe-title', document.title);
+    document.body.setAttribute('data-probe-done', '1');
+  }, 300);
+})();
+</script>)js";
+
+/// Appends `probe` to a page and lets it run under the page's own policy: a policy that allows scripts
+/// by hash gets the probe's hash added; one that allows any inline script needs nothing.
+std::string with_probe(std::string html, const std::string& probe) {
+    const std::string body = probe.substr(std::string("<script>").size(), probe.size() - std::string("<script></script>").size());
+    const std::size_t policy = html.find("script-src ");
+    if (policy != std::string::npos && html.compare(policy, 26, "script-src 'unsafe-inline'") != 0)
+        html.insert(policy + std::string("script-src ").size(), csp_script_hash(body) + " ");
+    html.insert(html.rfind("</body>"), probe);
+    return html;
+}
+
 struct Rendered {
     Example example;
     fs::path page, dom, log, screenshot, narrow_screenshot;
@@ -130,8 +203,17 @@ protected:
         }
         // The interaction probe on a copy of the leak's page (tracked: it has sites to expand).
         std::string leak_html = read_file(page("linear_leak").page);
-        leak_html.insert(leak_html.rfind("</body>"), kInteractionProbe);
-        std::ofstream(work_ / "probe.html", std::ios::binary) << leak_html;
+        std::ofstream(work_ / "probe.html", std::ios::binary) << with_probe(leak_html, kInteractionProbe);
+        // The hostile page, probed the same way (hover over every chart, expand every stack).
+        {
+            std::ostringstream hostile;
+            const Example e = hostile_example();
+            write_html(hostile, e.recording, e.analysis);
+            std::ofstream(work_ / "hostile.html", std::ios::binary) << with_probe(hostile.str(), kHostileProbe);
+        }
+        script += chromium(work_ / "hostile-dom", "--enable-logging=stderr --v=0 --virtual-time-budget=3000 --dump-dom " +
+                                                      quoted("file://" + (work_ / "hostile.html").string())) +
+                  " > " + quoted((work_ / "hostile.dom").string()) + " 2> " + quoted((work_ / "hostile.log").string()) + " &\n";
         script += chromium(work_ / "probe-dom", "--dump-dom " + quoted("file://" + (work_ / "probe.html").string())) +
                   " > " + quoted((work_ / "probe.dom").string()) + " 2>/dev/null &\n";
         std::string narrow_html = read_file(page("linear_leak").page);
@@ -147,7 +229,7 @@ protected:
     }
 
     static void TearDownTestSuite() {
-        if (!work_.empty()) fs::remove_all(work_);
+        if (!work_.empty() && !std::getenv("LEAKSCOPE_KEEP_RENDERS")) fs::remove_all(work_);
     }
 
     void SetUp() override {
@@ -220,6 +302,39 @@ TEST_F(ReportChromium, HoverShowsValuesAndRowsExpandToTheirStack) {
     EXPECT_NE(text.find("live heap: "), std::string::npos) << text;
     EXPECT_NE(text.find(" MB"), std::string::npos) << text;
     EXPECT_NE(text.find(" min"), std::string::npos) << "the time under the mouse: " << text;
+}
+
+TEST_F(ReportChromium, ProgramTextNeverRunsAsScript) {
+    const std::string dom = read_file(work_ / "hostile.dom");
+    ASSERT_NE(dom.find("data-probe-done=\"1\""), std::string::npos) << "the probe did not run:\n" << read_file(work_ / "hostile.log");
+    EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos) << "the page's own script did not run";
+    const std::size_t title = dom.find("<title>");
+    ASSERT_NE(title, std::string::npos);
+    const std::string title_text = dom.substr(title, dom.find("</title>", title) - title);
+    // The page's own title quotes the payloads (the command is one); a payload that ran replaced it.
+    EXPECT_EQ(title_text.rfind("<title>pwned", 0), std::string::npos) << "a payload ran: " << title_text;
+    EXPECT_NE(title_text.find("leakscope"), std::string::npos) << title_text;
+    const std::size_t probed = dom.find("data-probe-title=\"");
+    ASSERT_NE(probed, std::string::npos);
+    EXPECT_NE(dom.compare(probed + 18, 5, "pwned"), 0)
+        << "a payload set the title: " << dom.substr(probed, 60);
+    // No element made from a payload: they are all text.
+    EXPECT_EQ(dom.find("<img"), std::string::npos);
+    EXPECT_EQ(dom.find("<iframe"), std::string::npos);
+    EXPECT_EQ(dom.find("<svg onload"), std::string::npos);
+    // The names did arrive, as text, in the tooltips.
+    const std::size_t tips = dom.find("data-probe-tips=\"");
+    ASSERT_NE(tips, std::string::npos);
+    const std::string tip_text = dom.substr(tips + 17, dom.find('"', tips + 17) - tips - 17);
+    EXPECT_NE(tip_text.find("&lt;img src=x onerror="), std::string::npos) << "the tooltip shows the name as text: " << tip_text;
+}
+
+TEST_F(ReportChromium, ThePagePolicyAllowsOnlyItsOwnScript) {
+    const std::string html = read_file(page("linear_leak").page);
+    EXPECT_EQ(html.find("'unsafe-inline'; img-src"), std::string::npos);
+    EXPECT_EQ(html.find("script-src 'unsafe-inline'"), std::string::npos);
+    EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
+    EXPECT_NE(html.find("script-src 'sha256-"), std::string::npos);
 }
 
 TEST_F(ReportChromium, ADayLongRecordingsPageIsReadyInAboutASecond) {

@@ -9,6 +9,7 @@
 
 #include "golden_file.hpp"
 #include "html_outline.hpp"
+#include "report/content_security.hpp"
 #include "report/html_report.hpp"
 #include "report_fixtures.hpp"
 
@@ -59,6 +60,15 @@ TEST_P(ReportHtmlGolden, TagsAreBalanced) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, ReportHtmlGolden, ::testing::ValuesIn(testing::all_examples()),
                          [](const auto& info) { return info.param.name; });
+
+TEST(ReportHtml, ScriptHashIsSha256InBase64) {
+    // FIPS 180-4's examples, and the CSP form of the empty script.
+    EXPECT_EQ(csp_script_hash("abc"), "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
+    EXPECT_EQ(csp_script_hash("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              "'sha256-JI1qYdIGOLjlwCaTDD5gOaM85Flk/yFn9uzt1BnbBsE='");
+    EXPECT_EQ(csp_script_hash(""), "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+    EXPECT_EQ(csp_script_hash(std::string(1000, 'a')).size(), 53u);
+}
 
 TEST(ReportHtml, VerdictComesFirstInPlainWords) {
     std::string leak = render(testing::linear_leak_example());

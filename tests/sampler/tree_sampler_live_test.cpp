@@ -20,6 +20,25 @@ namespace {
 
 constexpr std::uint64_t MiB = 1024 * 1024;
 
+TEST(SamplerLive, SmapsCategoriesAreReadAtTheFirstSampleThenOnlyNowAndThen) {
+    TreeSampler sampler(::getpid());
+    const SamplePoint first = sampler.sample();
+    ASSERT_TRUE(known(first.smaps_file));
+    // The categories account for the resident memory (read a moment after status).
+    const std::uint64_t total = first.smaps_brk_heap + first.smaps_stacks + first.smaps_anon_other + first.smaps_file + first.smaps_other;
+    EXPECT_NEAR(static_cast<double>(total), static_cast<double>(first.rss), 0.1 * static_cast<double>(first.rss));
+    EXPECT_GT(first.smaps_file, 0u) << "the test binary's own code is file-backed";
+    EXPECT_GT(first.smaps_stacks, 0u) << "the main thread's [stack]";
+    const SamplePoint second = sampler.sample();
+    EXPECT_FALSE(known(second.smaps_file)) << "not due again within the period";
+    sampler.request_smaps_round();
+    EXPECT_TRUE(known(sampler.sample().smaps_file));
+    TreeSamplerOptions off;
+    off.read_smaps_categories = false;
+    TreeSampler without(::getpid(), ProcFs{}, off);
+    EXPECT_FALSE(known(without.sample().smaps_file));
+}
+
 TEST(SamplerLive, ThisProcess) {
     TreeSampler sampler(::getpid());
     const SamplePoint point = sampler.sample();

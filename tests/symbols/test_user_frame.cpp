@@ -87,3 +87,62 @@ TEST(SymbolsUserFrame, LibraryNamesAreMatchedExactly) {
 
 }  // namespace
 }  // namespace leakscope::symbols
+
+namespace leakscope::symbols {
+namespace {
+
+ResolvedFrame in(const char* module, const char* function) { return ResolvedFrame{function, "", 0, module, 0x10, false}; }
+
+TEST(SymbolsUserFrame, InterpreterAllocationHelpersAreNotTheSite) {
+    const char* python = "/usr/bin/python3.11";
+    // Debian's python3.11 is stripped: .dynsym names the exported functions, statics stay unnamed.
+    const std::vector<ResolvedFrame> stack = {in("/usr/lib/libleakscope_tracker.so", "malloc"),
+                                              in(python, "??"),  // pymalloc's arena code (static)
+                                              in(python, "_PyObject_ArenaMmap"),
+                                              in(python, "PyObject_Malloc"),
+                                              in(python, "??"),
+                                              in(python, "PyUnicode_Concat"),
+                                              in(python, "_PyEval_EvalFrameDefault")};
+    EXPECT_EQ(user_frame_index(stack), 5u);
+    for (const char* helper : {"PyMem_RawMalloc", "_PyMem_RawMalloc", "_PyObject_GC_New", "PyType_GenericAlloc",
+                               "PyDataMem_UserNEW", "PyObject_Realloc"})
+        EXPECT_TRUE(is_allocation_plumbing(in(python, helper))) << helper;
+    EXPECT_FALSE(is_allocation_plumbing(in(python, "PyUnicode_Concat")));
+}
+
+TEST(SymbolsUserFrame, UnnamedFramesStayWhenNothingNamedFollowsInTheirModule) {
+    // A stripped program's static function: nothing better to show than its address.
+    const std::vector<ResolvedFrame> stack = {in("/lib/x86_64-linux-gnu/libc.so.6", "malloc"), in("/opt/app", "??"),
+                                              in("/lib/x86_64-linux-gnu/libc.so.6", "__libc_start_main")};
+    EXPECT_EQ(user_frame_index(stack), 1u);
+}
+
+TEST(SymbolsUserFrame, LeakscopeOwnLibrariesAreNotTheSite) {
+    const std::vector<ResolvedFrame> stack = {
+        in("/lib/x86_64-linux-gnu/libstdc++.so.6", "operator new(unsigned long)"),
+        in("/usr/local/lib/libleakscope.so.0.1", "leakscope::detail::measure"),
+        in("/x/build/python/leakscope/_native.cpython-311-x86_64-linux-gnu.so", "leakscope::python::measure"),
+        in("/opt/app/bin/tests", "main")};
+    EXPECT_EQ(user_frame_index(stack), 3u);
+}
+
+}  // namespace
+}  // namespace leakscope::symbols
+
+namespace leakscope::symbols {
+namespace {
+
+TEST(SymbolsUserFrame, InnermostPythonFrameIsTheSite) {
+    const ResolvedFrame concat{"PyUnicode_Concat", "", 0, "/usr/bin/python3.11", 0x5528ac, false};
+    const ResolvedFrame handle{"handle", "/srv/app/handler.py", 4, "/srv/app/handler.py", 0, false};
+    const ResolvedFrame outer{"<module>", "/srv/app/main.py", 6, "/srv/app/main.py", 0, false};
+    const ResolvedFrame ours{"_measure.<locals>.body", "/usr/lib/python3/dist-packages/leakscope/_measure.py", 60,
+                             "/usr/lib/python3/dist-packages/leakscope/_measure.py", 0, false};
+    EXPECT_TRUE(is_python_frame(handle));
+    EXPECT_FALSE(is_python_frame(concat));
+    EXPECT_EQ(user_frame_index({concat, handle, outer}), 1u);
+    EXPECT_EQ(user_frame_index({concat, ours, handle}), 2u);
+}
+
+}  // namespace
+}  // namespace leakscope::symbols

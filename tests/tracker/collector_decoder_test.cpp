@@ -52,6 +52,33 @@ std::vector<std::uint8_t> one_site(std::uint32_t id, std::int64_t live_bytes, st
         .bytes;
 }
 
+TEST(CollectorDecoder, AllocatorStatisticsAreDeliveredAndATruncatedBodyIsRejected) {
+    struct StatsSink : RecordingSink {
+        void on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& s) override {
+            seen.emplace_back(process, s);
+        }
+        std::vector<std::pair<std::uint32_t, collector::AllocatorStats>> seen;
+    } sink;
+    collector::DecoderIds ids;
+    collector::StreamDecoder decoder(ids, 0);
+    auto h = hello(7);
+    ASSERT_TRUE(decoder.decode(h.data(), h.size(), sink));
+    wire::AllocatorStatsBody body{wire::AllocatorKind::kJemalloc, 0, 3000, 2000, 1000, wire::kUnknownFigure, 12345};
+    auto packet = PacketBuilder(wire::PacketType::kAllocatorStats, 1).add(&body, sizeof(body)).bytes;
+    ASSERT_TRUE(decoder.decode(packet.data(), packet.size(), sink));
+    ASSERT_EQ(sink.seen.size(), 1u);
+    const auto& s = sink.seen[0].second;
+    EXPECT_EQ(s.kind, collector::AllocatorStats::Kind::jemalloc);
+    EXPECT_EQ(s.footprint_bytes, 3000u);
+    EXPECT_EQ(s.in_use_bytes, 2000u);
+    EXPECT_EQ(s.free_kept_bytes, 1000u);
+    EXPECT_EQ(s.releasable_bytes, kUnknownBytes);
+    EXPECT_EQ(s.read_ns, 12345u);
+    EXPECT_STREQ(collector::allocator_kind_name(s.kind), "jemalloc");
+    packet.pop_back();
+    EXPECT_FALSE(decoder.decode(packet.data(), packet.size(), sink));
+}
+
 TEST(CollectorDecoder, VarintsRoundTrip) {
     for (std::int64_t v : std::initializer_list<std::int64_t>{0, 1, -1, 63, -64, 1ll << 40, -(1ll << 62), INT64_MAX, INT64_MIN}) {
         std::uint8_t buf[10];

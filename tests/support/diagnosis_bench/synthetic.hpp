@@ -2,13 +2,14 @@
 // autocorrelation, one-sample outliers, allocator quantisation steps, a GC-like small sawtooth,
 // irregular sampling intervals and missing samples. Warm-ups of many sizes and lengths, leak rates
 // from 0.1% to 50% of the process size per hour, lengths from 30 to 100,000 samples.
-// Used by the accuracy test and benchmark here and by other modules' tests. Deterministic: the same
+// Scaffolding of the diagnosis tests and benchmark, not part of the engine library. Deterministic: the same
 // (pattern, seed) gives the same series on every platform (own RNG and distributions, no <random>).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "diagnosis/diagnosis.hpp"
 
@@ -51,5 +52,25 @@ inline constexpr Pattern kGeneratedPatterns[] = {
 
 /// Throws std::invalid_argument for insufficient_data.
 LabelledSeries generate(Pattern pattern, std::uint64_t seed, const GeneratorOptions& options = {});
+
+/// Failure classes seen on real programs (issue 11) that the pattern generators above do not draw.
+/// Each is labelled with the Pattern a person would give it; the seeds are independent of the
+/// patterns' (the pattern generators draw exactly what they drew before these were added).
+enum class RealProgramClass {
+    late_onset,         ///< flat, then a linear leak from an onset at 20-70% of the run; RSS and heap
+    capacity_doubling,  ///< a journal in one std::vector: the heap doubles at geometrically spaced times
+                        ///< while RSS rises linearly as pages are touched; leak, staircase_growth
+    page_creep,         ///< a flat program whose RSS creeps a few 4 KiB pages per second after its warm-up,
+                        ///< levelling off (allocator pages touched for the first time); RSS only; not a leak
+    saturating_warmup,  ///< from t=0, a cache whose fill rate halves every 1-3 s; half without noise; not a leak
+    teardown,           ///< any pattern whose last 1-3 samples fall 30-90% (the process exiting):
+                        ///< labelled with the pattern before the teardown
+};
+inline constexpr RealProgramClass kRealProgramClasses[] = {
+    RealProgramClass::late_onset, RealProgramClass::capacity_doubling, RealProgramClass::page_creep,
+    RealProgramClass::saturating_warmup, RealProgramClass::teardown,
+};
+std::string_view to_string(RealProgramClass kind);
+LabelledSeries generate(RealProgramClass kind, std::uint64_t seed, const GeneratorOptions& options = {});
 
 }  // namespace leakscope::diagnosis::synthetic

@@ -1,0 +1,58 @@
+#include "analysis/sampled_attribution.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace leakscope::analysis {
+namespace {
+
+// The named sites together cover this share of the rise the site estimates show.
+constexpr double kCoveredShare = 0.6;
+
+double live_at(const SiteSeries& grid, const SiteSeries::Site& site, double t_s) {
+    std::size_t i = 0;
+    while (i + 1 < grid.t_s.size() && grid.t_s[i + 1] <= t_s) ++i;
+    return i < site.live_bytes.size() ? static_cast<double>(site.live_bytes[i]) : 0.0;
+}
+
+}  // namespace
+
+void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+                              std::vector<SiteReport>& sites) {
+    const auto& verdict = process.verdict;
+    const bool sampled = recording.info.tracker_mode == "sampled" && process.metric == "live_heap";
+    const bool in_steps = process.rss_growth == diagnosis::RssGrowth::heap_in_steps;
+    if (!verdict.leak || !(sampled || in_steps)) return;
+    if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return;
+    const SiteSeries& grid = recording.sites;
+    if (grid.t_s.size() < 2) return;
+    const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
+    const double to_s = grid.t_s.back();
+    std::vector<std::pair<double, std::size_t>> rises;
+    double total = 0;
+    for (std::size_t k = 0; k < sites.size(); ++k) {
+        if (sites[k].series_index >= grid.sites.size()) continue;
+        const auto& site = grid.sites[sites[k].series_index];
+        const double rise = live_at(grid, site, to_s) - live_at(grid, site, from_s);
+        if (rise > 0) {
+            rises.emplace_back(rise, k);
+            total += rise;
+        }
+    }
+    if (!(total > 0)) return;
+    std::sort(rises.begin(), rises.end(), std::greater<>());
+    double covered = 0;
+    for (const auto& [rise, k] : rises) {
+        if (covered >= kCoveredShare * total) break;
+        covered += rise;
+        auto& d = sites[k].diagnosis;
+        d.leak = true;
+        d.summary += sampled ? " Called a leak from the process's verdict: with sampled tracking this site's own trend rests on "
+                               "few samples, and it carries the largest share of the heap's rise."
+                             : " Called a leak from the process's verdict: this site grows in steps too few for its own trend "
+                               "(a container doubling its capacity), and it carries the largest share of the heap's rise.";
+    }
+    std::stable_sort(sites.begin(), sites.end(), [](const SiteReport& a, const SiteReport& b) { return a.diagnosis.leak > b.diagnosis.leak; });
+}
+
+}  // namespace leakscope::analysis

@@ -1,0 +1,21 @@
+// With sampled tracking, each site's live bytes are an estimate that moves in steps of one sample
+// (hundreds of kilobytes), so a site's own trend test rarely reaches significance after the
+// correction for testing many sites, while the heap as a whole (every allocation counted) plainly
+// grows. The same holds for a site that grows in a few large steps (a vector doubling its capacity).
+// A leak verdict must still say where: the sites whose live bytes rose the most over the leak's steady
+// state, until they cover most of the heap's rise, are named as its sites.
+#pragma once
+
+#include <vector>
+
+#include "analysis/analysis.hpp"
+
+namespace leakscope::analysis {
+
+/// Marks as leaking the sites that carry the rise of a leaking heap when none was called so. Does
+/// nothing unless the verdict is a leak that rests on the sampled live heap or on a heap that grew in
+/// steps, and no site is a leak already. Keeps the order leaks first.
+void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+                              std::vector<SiteReport>& sites);
+
+}  // namespace leakscope::analysis

@@ -1,0 +1,146 @@
+// Hooks on the ways a process ends without running library destructors, so the tracker's last state
+// still reaches leakscope: _exit/_Exit (fork children, programs that skip their teardown on purpose) send
+// the final snapshot and the goodbye; exec* sends the last snapshot of the program being replaced.
+// glibc's exec family calls its internal __execve, not the exported one, so every exported variant is
+// hooked. The real functions are looked up in the library constructor; if one is missing the raw
+// system call stands in for it.
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+
+#include "thread_state.hpp"
+#include "tracker.hpp"
+#include "transport.hpp"
+
+#define LEAKSCOPE_HOOK extern "C" __attribute__((visibility("default")))
+
+namespace leakscope::tracker {
+namespace {
+
+using ExitFunction = void (*)(int);
+using ExecveFunction = int (*)(const char*, char* const[], char* const[]);
+using ExecvpeFunction = int (*)(const char*, char* const[], char* const[]);
+using FexecveFunction = int (*)(int, char* const[], char* const[]);
+
+struct RealProcessEndFunctions {
+    ExitFunction exit_ = nullptr;
+    ExitFunction Exit = nullptr;
+    ExecveFunction execve = nullptr;
+    ExecvpeFunction execvpe = nullptr;
+    FexecveFunction fexecve = nullptr;
+};
+constinit RealProcessEndFunctions g_end{};
+
+template <typename F>
+F look_up(const char* name) {
+    return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+}
+
+/// The tracker is running in this process (not while it resolves itself, not when it is off).
+bool tracking() { return g_tracker.state.load(std::memory_order_acquire) == static_cast<int>(InitState::kActive); }
+
+/// The real functions; looked up here too when a hook runs before our constructor (another
+/// library's constructor calling exec).
+const RealProcessEndFunctions& real() {
+    if (!g_end.execve) resolve_process_end_functions();
+    return g_end;
+}
+
+[[noreturn]] void exit_now(ExitFunction real, int status) {
+    if (tracking()) transport::final_flush();
+    if (real) real(status);
+    for (;;) syscall(SYS_exit_group, status);
+}
+
+void before_exec() {
+    if (tracking()) transport::flush_before_exec();
+}
+
+}  // namespace
+
+void resolve_process_end_functions() {
+    ReentrancyGuard guard;  // dlsym may allocate
+    if (g_end.execve) return;
+    g_end.exit_ = look_up<ExitFunction>("_exit");
+    g_end.Exit = look_up<ExitFunction>("_Exit");
+    g_end.execve = look_up<ExecveFunction>("execve");
+    g_end.execvpe = look_up<ExecvpeFunction>("execvpe");
+    g_end.fexecve = look_up<FexecveFunction>("fexecve");
+}
+
+}  // namespace leakscope::tracker
+
+using namespace leakscope::tracker;
+
+LEAKSCOPE_HOOK void _exit(int status) { exit_now(real().exit_, status); }
+LEAKSCOPE_HOOK void _Exit(int status) { exit_now(real().Exit ? g_end.Exit : g_end.exit_, status); }
+
+LEAKSCOPE_HOOK int execve(const char* path, char* const argv[], char* const envp[]) {
+    before_exec();
+    if (real().execve) return g_end.execve(path, argv, envp);
+    return static_cast<int>(syscall(SYS_execve, path, argv, envp));
+}
+
+LEAKSCOPE_HOOK int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
+
+LEAKSCOPE_HOOK int execvpe(const char* file, char* const argv[], char* const envp[]) {
+    before_exec();
+    if (real().execvpe) return g_end.execvpe(file, argv, envp);
+    errno = ENOSYS;
+    return -1;
+}
+
+LEAKSCOPE_HOOK int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }
+
+LEAKSCOPE_HOOK int fexecve(int fd, char* const argv[], char* const envp[]) {
+    before_exec();
+    if (real().fexecve) return g_end.fexecve(fd, argv, envp);
+    errno = ENOSYS;
+    return -1;
+}
+
+namespace {
+
+/// Arguments of an execl-style call after `first`, up to (not counting) the terminating null pointer.
+std::size_t count_arguments(va_list va) {
+    std::size_t n = 1;
+    while (va_arg(va, char*)) ++n;
+    return n;
+}
+
+}  // namespace
+
+// The execl family builds argv on the stack (a variable-length array, as glibc's own versions do)
+// and goes through the hooked vector forms. execle's environment pointer follows the null.
+#define LEAKSCOPE_EXECL_ARGV(arg)                           \
+    va_list va, counting;                                   \
+    va_start(va, arg);                                      \
+    va_copy(counting, va);                                  \
+    const std::size_t argc = count_arguments(counting);     \
+    va_end(counting);                                       \
+    char* argv[argc + 1];                                   \
+    argv[0] = const_cast<char*>(arg);                       \
+    for (std::size_t i = 1; i <= argc; ++i) argv[i] = va_arg(va, char*);
+
+LEAKSCOPE_HOOK int execl(const char* path, const char* arg, ...) {
+    LEAKSCOPE_EXECL_ARGV(arg)
+    va_end(va);
+    return execve(path, argv, environ);
+}
+
+LEAKSCOPE_HOOK int execlp(const char* file, const char* arg, ...) {
+    LEAKSCOPE_EXECL_ARGV(arg)
+    va_end(va);
+    return execvpe(file, argv, environ);
+}
+
+LEAKSCOPE_HOOK int execle(const char* path, const char* arg, ...) {
+    LEAKSCOPE_EXECL_ARGV(arg)
+    char* const* envp = va_arg(va, char* const*);
+    va_end(va);
+    return execve(path, argv, envp);
+}

@@ -1,0 +1,53 @@
+// Python frames in allocation stacks, for CPython targets (built against the interpreter's headers; on
+// for the same major.minor at run time, Debian 12's 3.11 being the reference).
+//
+// At a recorded allocation on a thread with a Python thread state (holding the GIL or not: numpy lets
+// it go around large callocs), the thread's own chain of interpreter frames is read in place (tstate->cframe->current_frame, then ->previous): code object and instruction offset
+// per frame, the line from PyCode_Addr2Line. Nothing allocates and no Python object is made — the public
+// PyThreadState_GetFrame/PyFrame_GetBack would create frame objects (and may run the cycle collector)
+// inside malloc. Each (code, line) becomes a pseudo return address in the kernel half of the address
+// space (no module ever maps there), interned once with its function and file names, which the
+// transport sends as kPythonFrames; leakscope records them as the symbols of those addresses.
+// Spliced: the native frames up to the innermost eval loop, then the Python frames; the native frames
+// beyond (the interpreter calling itself) are not unwound at all, which is most of the unwinding cost.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace leakscope::tracker::python {
+
+/// Pseudo addresses: kTag | frame id. Above any user-space address on x86-64 and aarch64.
+inline constexpr std::uint64_t kTag = 0xffff800000000000ull;
+
+/// Looks up the interpreter's functions (dlsym on the running program) once, during the tracker's
+/// initialization. A program that is not a matching CPython leaves this off: capture costs one branch.
+void initialize();
+
+/// True when the program is a CPython this tracker can read.
+bool active();
+
+/// True when one of these native frames is the interpreter's eval loop (the unwinding can stop there).
+bool reaches_eval_loop(const std::uint64_t* frames, std::size_t count);
+
+/// Splices the calling thread's Python frames into `frames` (native return addresses, innermost first,
+/// `count` of them, room for `capacity`), when it runs Python: the native frames up to the innermost
+/// eval loop, then the Python frames. Returns the new count.
+std::size_t splice(std::uint64_t* frames, std::size_t count, std::size_t capacity);
+
+/// One interned Python frame, for the transport.
+struct FrameInfo {
+    std::uint64_t address = 0;   ///< kTag | id
+    std::uint32_t line = 0;
+    const char* function = nullptr;  ///< UTF-8, function_length bytes (co_qualname)
+    std::uint16_t function_length = 0;
+    const char* file = nullptr;      ///< UTF-8 (co_filename)
+    std::uint16_t file_length = 0;
+};
+
+/// Frames interned so far (ids 0..published-1 are complete and readable from any thread).
+std::uint32_t published_count();
+/// The frame with this id (< published_count()).
+FrameInfo frame(std::uint32_t id);
+
+}  // namespace leakscope::tracker::python

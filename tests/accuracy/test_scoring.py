@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Unit tests of the accuracy scorer and the report invariants, on hand-made reports: each invariant
+catches the contradiction it names and passes a consistent report; "undecided" is right only where
+the truth allows it; acceptable and RSS-only shapes count."""
+import copy
+import unittest
+
+import invariants
+import scoring
+
+CONSISTENT_LEAK = {
+    "verdict": {"leak": True, "pattern": "linear_growth", "severity": "critical", "confidence": 0.99,
+                "summary": "Leak: steady growth of 1.8 GB/h.", "decided": True, "watch_more_s": None},
+    "growth": {"metric": "live_heap", "warmup_bytes": 0.0, "warmup_end_s": 0.0,
+               "steady_rate_bytes_per_s": 500000.0, "rate_ci_low_bytes_per_s": 490000.0,
+               "rate_ci_high_bytes_per_s": 510000.0,
+               "projection": {"limit_bytes": 1e9, "time_to_limit_s": 2000.0, "fraction_of_samples_near_limit": 0.0}},
+    "series": {"t_s": [0.1 * i for i in range(100)], "rss_bytes": [1e6 + 5e4 * i for i in range(100)],
+               "live_heap_bytes": [5e4 * i for i in range(100)]},
+    "sites": [{"function": "Registry::add", "live_bytes": 5e6, "steady_rate_bytes_per_s": 5e5, "leak": True,
+               "pattern": "linear_growth", "stack": []}],
+}
+
+
+def altered(**changes):
+    report = copy.deepcopy(CONSISTENT_LEAK)
+    for path, value in changes.items():
+        section, field = path.split("__")
+        report[section][field] = value
+    return report
+
+
+class Invariants(unittest.TestCase):
+    def test_a_consistent_report_passes(self):
+        self.assertEqual(invariants.check(CONSISTENT_LEAK), [])
+
+    def test_leak_with_a_bounded_pattern(self):
+        self.assertIn("leak=true with pattern fragmentation",
+                      invariants.check(altered(verdict__pattern="fragmentation")))
+
+    def test_critical_without_leak_or_pressure(self):
+        report = altered(verdict__leak=False, verdict__pattern="fragmentation", verdict__summary="Fragmentation.")
+        self.assertTrue(any("severity critical" in p for p in invariants.check(report)))
+        report["growth"]["projection"]["fraction_of_samples_near_limit"] = 0.9
+        self.assertFalse(any("severity critical" in p for p in invariants.check(report)))
+
+    def test_leak_with_a_limit_needs_a_time_to_limit(self):
+        report = copy.deepcopy(CONSISTENT_LEAK)
+        report["growth"]["projection"]["time_to_limit_s"] = None
+        self.assertIn("leak with a known limit but no time to limit", invariants.check(report))
+
+    def test_leak_on_a_growing_heap_needs_a_leaking_site(self):
+        report = copy.deepcopy(CONSISTENT_LEAK)
+        report["sites"][0]["leak"] = False
+        self.assertTrue(any("no site is a leak" in p for p in invariants.check(report)))
+
+    def test_summary_and_leak_agree(self):
+        self.assertTrue(any("summary says otherwise" in p for p in
+                            invariants.check(altered(verdict__summary="No heap leak: fragmentation."))))
+        report = altered(verdict__leak=False, verdict__pattern="stable", verdict__severity="none",
+                         verdict__summary="Leak: steady growth.")
+        report["sites"][0]["leak"] = False
+        self.assertTrue(any("summary says leak" in p for p in invariants.check(report)))
+
+    def test_rate_inside_its_interval(self):
+        self.assertTrue(any("outside its interval" in p for p in
+                            invariants.check(altered(growth__rate_ci_high_bytes_per_s=400000.0))))
+
+    def test_undecided_is_not_a_leak_and_says_how_long(self):
+        problems = invariants.check(altered(verdict__decided=False, verdict__watch_more_s=None))
+        self.assertIn("decided=false with leak=true", problems)
+        self.assertTrue(any("watch_more_s" in p for p in problems))
+
+
+class Judging(unittest.TestCase):
+    LEAK_CASE = {"name": "x", "pattern": "linear_growth", "leak": True, "rate_bytes_per_s": 400000}
+    FLAT_CASE = {"name": "y", "pattern": "warmup_plateau", "leak": False, "acceptable_patterns": ["stable"]}
+
+    def flat_report(self, pattern, decided=True):
+        return altered(verdict__leak=False, verdict__pattern=pattern, verdict__severity="none",
+                       verdict__summary="No leak.", verdict__decided=decided, verdict__watch_more_s=None if decided else 60.0)
+
+    def test_right_leak_and_rate_error(self):
+        r = scoring.judge(self.LEAK_CASE, CONSISTENT_LEAK, "tracked")
+        self.assertTrue(r["leak_ok"] and r["pattern_ok"])
+        self.assertAlmostEqual(r["rate_error"], 0.25)
+
+    def test_acceptable_patterns_and_rss_only_patterns(self):
+        self.assertTrue(scoring.judge(self.FLAT_CASE, self.flat_report("stable"), "tracked")["pattern_ok"])
+        case = dict(self.FLAT_CASE, rss_patterns=["bounded_sawtooth"])
+        self.assertFalse(scoring.judge(case, self.flat_report("bounded_sawtooth"), "tracked")["pattern_ok"])
+        self.assertTrue(scoring.judge(case, self.flat_report("bounded_sawtooth"), "rss")["pattern_ok"])
+
+    def test_undecided_right_only_where_allowed(self):
+        undecided = self.flat_report("warmup_plateau", decided=False)
+        r = scoring.judge(self.FLAT_CASE, undecided, "tracked")
+        self.assertEqual(r["said"], scoring.UNDECIDED)
+        self.assertFalse(r["leak_ok"] or r["pattern_ok"])
+        r = scoring.judge(dict(self.FLAT_CASE, acceptable_undecided=True), undecided, "tracked")
+        self.assertTrue(r["leak_ok"] and r["pattern_ok"])
+        self.assertFalse(scoring.judge(self.LEAK_CASE, undecided, "tracked")["leak_ok"])
+
+    def test_failed_run_is_wrong(self):
+        r = scoring.judge(self.LEAK_CASE, None, "tracked")
+        self.assertFalse(r["leak_ok"] or r["pattern_ok"])
+
+    def test_confusion_matrix_counts_rows_by_truth(self):
+        results = [scoring.judge(self.LEAK_CASE, CONSISTENT_LEAK, "tracked"),
+                   scoring.judge(self.FLAT_CASE, self.flat_report("stable"), "tracked")]
+        stats = scoring.score([self.LEAK_CASE, self.FLAT_CASE], results)
+        self.assertEqual(stats["confusion"], {"linear_growth": {"linear_growth": 1}, "warmup_plateau": {"stable": 1}})
+        self.assertEqual((stats["leak_right"], stats["pattern_right"]), (2, 2))
+
+
+if __name__ == "__main__":
+    unittest.main()
