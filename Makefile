@@ -14,8 +14,9 @@ BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
 # The sanitizer configuration (clang, ASan+UBSan, libFuzzer): the recording and tracker tests and a
-# time-boxed run of each fuzz target. `make test` runs it when clang is installed (it costs a second
-# build of those targets); `make fuzz FUZZ_SECONDS=3600` fuzzes the whole pipeline for longer.
+# time-boxed run of each fuzz target: `make sanitize` (needs clang; not yet part of `make test`: its
+# second build has not been brought to completion on the 2-core machine). `make fuzz FUZZ_SECONDS=3600`
+# fuzzes the whole pipeline for longer.
 SANITIZE_DIR ?= build-sanitize
 FUZZ_SECONDS ?= 600
 SANITIZE_TARGETS = recording_tests tracker_tests pipeline_fuzz recording_fuzz_reader tracker_stream_fuzz
@@ -28,8 +29,6 @@ demo: deps build
 
 test: deps test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
-	@if command -v clang++ >/dev/null 2>&1; then $(MAKE) --no-print-directory sanitize; \
-	else echo "clang not installed: the sanitizer and libFuzzer runs are skipped (the corpus replays ran above)"; fi
 
 sanitize-build:
 	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -81,6 +81,11 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
                            format_rate(d.steady_rate_bytes_per_s, true), projection_sentence(d));
     switch (d.pattern) {
         case Pattern::insufficient_data:
+            // One sample spans no time: say so rather than "1 samples over 0 ms".
+            if (facts.samples < 2)
+                return fmt::format("{}: not enough data to tell growth from noise (need at least 10 samples over 2 s "
+                                   "or more).",
+                                   facts.samples == 1 ? "Only one usable sample" : "No usable samples");
             return fmt::format("Only {} usable samples over {}: not enough data to tell growth from noise "
                                "(need at least 10 samples over 2 s or more).",
                                facts.samples, format_duration(facts.duration_s));
