@@ -19,7 +19,7 @@ def test_bounded_history_after_jit_warmup_is_not_a_leak():
     done = run()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No growth per step" in done.stdout
-    warmup_mib = float(done.stdout.split("one-time warm-up of ")[1].split(" MiB")[0])
+    warmup_mib = float(done.stdout.split("one-time warm-up of ")[1].split(" MB")[0])
     assert 10 < warmup_mib < 60, done.stdout
 
 
