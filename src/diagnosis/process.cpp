@@ -113,8 +113,13 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     const bool heap_explains = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * parts.rss_rate;
     if (rss.growing && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
-        const double from_s = std::max(rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s),
-                                       heap.diagnosis.warmup_bytes > 0 ? heap.diagnosis.warmup_end_s : -INFINITY);
+        // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling
+        // its capacity rises in steps whose last one always falls in the second half of any run, and RSS
+        // fills each new buffer page by page in the meantime.
+        const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
+        const double rss_window_s = series.rss.t_s.back() - rss_from_s;
+        const bool heap_warmup_early = heap.diagnosis.warmup_bytes > 0 && heap.diagnosis.warmup_end_s <= rss_from_s + rss_window_s / 3;
+        const double from_s = std::max(rss_from_s, heap_warmup_early ? heap.diagnosis.warmup_end_s : -INFINITY);
         const detail::RssExplanation why = detail::explain_rss_growth(series, from_s, series.rss.t_s.back());
         result.rss_growth = why.growth;
         result.rss_growth_where = why.where;

@@ -56,6 +56,10 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     const double resolution = 1e-3 * std::fabs(line.intercept + line.slope * grid.t[m - 1]);
     std::size_t end = last_high + 1;
     while (end < m && deficit[end] > 2 * std::max({noise_sigma, scatter, resolution})) ++end;
+    // A tail that creeps on for most of the run (a few pages a second after a large warm-up, arenas
+    // settling) is not part of the one-time growth: the warm-up ends at its knee, and the steady part
+    // after it carries the creep, where the settling fit and the undecided rule judge it.
+    if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) end = last_high + 1;
     if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) return warmup;  // not over: not a plateau
     // The one-time growth: how far the first sample sits below the steady line (a warm-up is often
     // half done by the second sample, so no averaging over the first few).
