@@ -4,17 +4,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "diagnosis_bench/synthetic.hpp"
 #include "diagnosis/units.hpp"
 
 int main(int argc, char** argv) {
     using namespace leakscope::diagnosis;
-    if (argc < 3 || !pattern_from_string(argv[1])) {
-        std::fprintf(stderr, "usage: %s PATTERN SEED [csv]\n", argv[0]);
+    // A real-program class (late_onset, capacity_doubling, ...) is generated as the accuracy gate does,
+    // with runs of at most 20,000 samples.
+    std::optional<synthetic::RealProgramClass> real_class;
+    for (synthetic::RealProgramClass kind : synthetic::kRealProgramClasses)
+        if (argc > 1 && synthetic::to_string(kind) == argv[1]) real_class = kind;
+    if (argc < 3 || (!pattern_from_string(argv[1]) && !real_class)) {
+        std::fprintf(stderr, "usage: %s PATTERN|REAL_PROGRAM_CLASS SEED [csv]\n", argv[0]);
         return 2;
     }
-    const auto labelled = synthetic::generate(*pattern_from_string(argv[1]), std::strtoull(argv[2], nullptr, 10));
+    const std::uint64_t seed = std::strtoull(argv[2], nullptr, 10);
+    const auto labelled = real_class ? synthetic::generate(*real_class, seed, {.max_samples = 20'000})
+                                     : synthetic::generate(*pattern_from_string(argv[1]), seed);
     const ProcessDiagnosis result = diagnose_process(labelled.series);
     const Diagnosis& d = result.verdict;
     std::printf("truth: %s leak=%d rate=%s warmup=%s end=%.1f s\n%s\n", std::string(to_string(labelled.pattern)).c_str(),

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "diagnosis/cycles.hpp"
 #include "diagnosis/grid.hpp"
@@ -183,13 +184,22 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
 
     // 5. The shape of the growth, when there is growth to shape.
     Pattern growth_shape = Pattern::linear_growth;
+    // A leak that starts late in a long flat run: most pairs of points lie in the flat part, so the
+    // slope over the whole steady part (a median of pairwise slopes) is diluted below significance.
+    // The hinge fit asks for far better than a line's fit and a significant climb after its break.
+    std::optional<Onset> late_onset;
+    if (!facts.significant && cycles.kind == CycleKind::none)
+        if (const Onset onset = find_onset(steady.x, steady.y, options.confidence_level); onset.detected) {
+            late_onset = onset;
+            facts.significant = true;
+        }
     if (facts.significant && cycles.kind == CycleKind::none) {
         const Staircase staircase = find_staircase(segments, grid.t, begin, std::max(5 * floor_sigma, 0.01 * std::fabs(level)));
         SlopeEstimate recent;
         if (staircase.detected) {
             growth_shape = Pattern::staircase_growth;
             facts.steps = staircase.steps;
-        } else if (const Onset onset = find_onset(steady.x, steady.y, options.confidence_level); onset.detected) {
+        } else if (const Onset onset = late_onset.value_or(find_onset(steady.x, steady.y, options.confidence_level)); onset.detected) {
             // Flat, then a steady climb: a leak that started late, measured from where it started
             // (a line through the flat part would halve its rate).
             Steady climb = slice(steady, onset.index, steady.x.size());

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 
+#include "allocator_module.hpp"
 #include "real_functions.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
@@ -261,27 +262,30 @@ LEAKSCOPE_HOOK void* pvalloc(std::size_t size) {
 
 namespace {
 
-void* map_hook(void* address, std::size_t length, int protection, int flags, int fd, off_t offset) {
+/// `caller`: the hook's return address. The allocator's own mappings are the blocks it serves, counted already.
+void* map_hook(void* address, std::size_t length, int protection, int flags, int fd, off_t offset, const void* caller) {
     if (current_state() == InitState::kResolving)  // the real mmap is not known yet: ask the kernel
         return reinterpret_cast<void*>(syscall(SYS_mmap, address, length, protection, flags, fd, offset));
     void* p = g_real.mmap(address, length, protection, flags, fd, offset);
-    if (p != MAP_FAILED && should_track()) record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0, (flags & MAP_FIXED) != 0);
+    if (p != MAP_FAILED && should_track() && !called_by_the_allocator(caller))
+        record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0, (flags & MAP_FIXED) != 0);
     return p;
 }
 
 }  // namespace
 
 LEAKSCOPE_HOOK void* mmap(void* address, std::size_t length, int protection, int flags, int fd, off_t offset) {
-    return map_hook(address, length, protection, flags, fd, offset);
+    return map_hook(address, length, protection, flags, fd, offset, __builtin_return_address(0));
 }
 
 LEAKSCOPE_HOOK void* mmap64(void* address, std::size_t length, int protection, int flags, int fd, off_t offset) {
-    return map_hook(address, length, protection, flags, fd, offset);
+    return map_hook(address, length, protection, flags, fd, offset, __builtin_return_address(0));
 }
 
 LEAKSCOPE_HOOK int munmap(void* address, std::size_t length) {
     if (current_state() == InitState::kResolving) return static_cast<int>(syscall(SYS_munmap, address, length));
-    if (should_track()) record_unmapping(address, length);  // before: the range may be reused at once
+    // Before: the range may be reused at once.
+    if (should_track() && !called_by_the_allocator(__builtin_return_address(0))) record_unmapping(address, length);
     return g_real.munmap(address, length);
 }
 
@@ -296,7 +300,8 @@ LEAKSCOPE_HOOK void* mremap(void* old_address, std::size_t old_length, std::size
     if (current_state() == InitState::kResolving)
         return reinterpret_cast<void*>(syscall(SYS_mremap, old_address, old_length, new_length, flags, new_address));
     void* p = g_real.mremap(old_address, old_length, new_length, flags, new_address);
-    if (p != MAP_FAILED && should_track()) record_remapping(old_address, old_length, p, new_length);
+    if (p != MAP_FAILED && should_track() && !called_by_the_allocator(__builtin_return_address(0)))
+        record_remapping(old_address, old_length, p, new_length);
     return p;
 }
 

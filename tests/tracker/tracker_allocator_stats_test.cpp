@@ -101,5 +101,21 @@ TEST(TrackerAllocatorStats, JemallocIsRecognizedAndRead) {
     EXPECT_GT(kept, 0.25 * 2000 * 4096);  // dirty pages decay over seconds: most of the freed memory is still resident
 }
 
+// jemalloc takes its extents from the OS with mmap through the PLT, so the tracker's mmap hook sees them.
+// They are the blocks it serves, already counted in the live heap: counted as mapped memory too, a
+// jemalloc program's heap grew at twice its true rate.
+TEST(TrackerAllocatorStats, JemallocsOwnMappingsAreNotCountedTwice) {
+    if (access(kJemalloc, R_OK) != 0) GTEST_SKIP() << kJemalloc << " is not installed (Debian package libjemalloc2)";
+    RunResult r = run_free_pattern({{"LD_PRELOAD", tracker_library_path() + ":" + kJemalloc}});
+    ASSERT_EQ(r.sink.processes.size(), 1u);
+    const ProcessState& p = r.sink.processes[0];
+    const Phases phases = phases_of(p);
+    ASSERT_NE(phases.allocated, nullptr);
+    const auto& live = p.totals_at_allocator_stats[phases.allocated_index];
+    EXPECT_GE(live.live_heap_bytes, 4000 * 4000);
+    // The program maps nothing itself; jemalloc mapped at least the 16 MB it serves.
+    for (const auto& totals : p.totals_at_allocator_stats) EXPECT_LT(totals.mapped_bytes, 1'000'000) << "jemalloc's extents counted as mappings";
+}
+
 }  // namespace
 }  // namespace leakscope::tracker_test

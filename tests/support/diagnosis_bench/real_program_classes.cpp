@@ -71,6 +71,7 @@ LabelledSeries capacity_doubling(Rng& rng, Setting s, const GeneratorOptions& op
     rss_noise.outlier_rate = 0;
     out.series.rss = Series{t, add_noise(rng, rss_noise, t, rss, 0.5), {}, {}};
     out.pattern = Pattern::staircase_growth;
+    out.also_right = Pattern::linear_growth;
     out.leak = true;
     out.true_rate_bytes_per_s = rate;
     out.size_bytes = base;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ namespace leakscope::diagnosis::synthetic {
 
 struct LabelledSeries {
     Pattern pattern = Pattern::stable;  ///< ground truth
+    /// Another name that is as right as `pattern` (scored as it): a container doubling its capacity
+    /// is a staircase in the live heap and a line in RSS, which fills each new buffer page by page —
+    /// the accuracy corpus's vector_journal accepts both for the same reason.
+    std::optional<Pattern> also_right;
     bool leak = false;                  ///< ground truth: growth that continues in steady state
     /// The steady-state growth of the floor (RSS for fragmentation), bytes/s; for accelerating growth
     /// the mean rate over the last third (what the diagnosis reports). 0 when not growing.
