@@ -38,8 +38,12 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
     if (series.live_heap) e.heap_gain = gain(*series.live_heap, from_s, to_s);
     const bool allocator_known = series.allocator_free && series.allocator_footprint && !series.allocator_free->t_s.empty();
     if (allocator_known) {
-        e.allocator_free_gain = gain(*series.allocator_free, from_s, to_s);
         e.allocator_footprint_gain = gain(*series.allocator_footprint, from_s, to_s);
+        // What the allocator keeps beyond the live blocks: its own free figure, or its footprint's gain
+        // less the live heap's. The allocator reads once a second, and its in-use figure swings with a
+        // program's churn (a cache swept every few hundred ms); the tracker's heap is exact.
+        e.allocator_free_gain = std::max(gain(*series.allocator_free, from_s, to_s),
+                                         series.live_heap ? e.allocator_footprint_gain - e.heap_gain : -INFINITY);
     }
     if (!(e.rss_gain > 0)) {
         e.growth = RssGrowth::none;

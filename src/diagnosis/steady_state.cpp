@@ -42,9 +42,13 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     const SlopeEstimate line = theil_sen(tail.x, tail.y, {.max_pairs = 20'000});
     std::vector<double> deficit(m);
     for (std::size_t i = 0; i < m; ++i) deficit[i] = line.intercept + line.slope * grid.t[i] - floor[i];
+    // The warm-up is the run of points well below the line that the series starts with (gaps of a
+    // sample or two are noise). A dip later on, or a last sample caught in the exit, is no part of it.
     std::size_t last_high = m;
-    for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t i = 0; i < m; ++i) {
         if (deficit[i] > threshold) last_high = i;
+        else if (last_high != m && i > last_high + 2) break;
+    }
     if (last_high == m) return warmup;
     // The knee is where the deficit drops under the threshold; the curve's last bit, still clearly
     // (2 sigma) below the line, belongs to the warm-up too, or it would tilt the steady slope.
