@@ -77,7 +77,13 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
         return median(std::span<const double>(floor.begin() + static_cast<std::ptrdiff_t>(from), to - from));
     };
     const std::size_t tenth = std::max<std::size_t>(1, (m - end) / 10);
-    const double before = (level(end, end + tenth) - level(0, head)) / std::max(grid.t[end] - grid.t[0], 1e-9);
+    // Where the climb started: the median of the first few samples, or the first sample alone when the
+    // warm-up is its jump to the second (a process caught as it exec'd, a runtime mapped at once): that
+    // jump is several times any step after it, and all the climb after it is small beside it.
+    const bool first_apart = m > 3 && floor[1] - floor[0] > 4 * std::max({floor[2] - floor[1], floor[3] - floor[2], 0.0});
+    const bool warmup_is_the_jump = first_apart && level(end, end + tenth) - floor[1] < 0.25 * (floor[1] - floor[0]);
+    const double start_level = warmup_is_the_jump ? floor[0] : level(0, head);
+    const double before = (level(end, end + tenth) - start_level) / std::max(grid.t[end] - grid.t[0], 1e-9);
     const double after = (level(m - tenth, m) - level(end, end + tenth)) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
     if (!(before > 8 * std::max(after, 0.0))) return warmup;
     warmup.end_index = end;
