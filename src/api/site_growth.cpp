@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <string>
 #include <unordered_map>
 
+#include "api/tracker_link.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 #include "symbols/user_frame.hpp"
@@ -101,16 +104,49 @@ int add_module(dl_phdr_info* info, std::size_t, void* data) {
 
 }  // namespace
 
-void name_sites(std::vector<Site>& sites) {
-    if (sites.empty()) return;
-    // The CLI's symbolizer (libdw: file:line, inlined functions, separate debug files), run here in the
-    // measuring process, after the measurement: it allocates, so never between measured cycles.
+namespace {
+
+/// The symbolizer over this process's loaded objects (libdw: file:line, inlined functions, separate
+/// debug files). It allocates: only after the measurement, never between measured cycles.
+std::unique_ptr<symbols::Symbolizer> process_symbolizer() {
     std::vector<Module> modules;
     dl_iterate_phdr(add_module, &modules);
-    symbols::Symbolizer symbolizer;
-    symbolizer.add_modules(modules);
+    auto symbolizer = std::make_unique<symbols::Symbolizer>();
+    symbolizer->add_modules(modules);
+    return symbolizer;
+}
+
+/// A site's frames, innermost first: Python frames (the tracker's pseudo addresses, CPython targets)
+/// by the names the tracker interned, the rest by the symbolizer.
+std::vector<ResolvedFrame> resolve_frames(symbols::Symbolizer& symbolizer, const std::vector<std::uint64_t>& addresses) {
+    const auto python_frame = tracker_link().python_frame;
+    std::vector<ResolvedFrame> frames;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        leakscope_tracker_python_names names{};
+        names.struct_size = sizeof names;
+        if (addresses[i] >= LEAKSCOPE_TRACKER_PYTHON_TAG && python_frame && python_frame(addresses[i], &names) == 0) {
+            ResolvedFrame frame;
+            frame.function.assign(names.function, names.function_length);
+            frame.file.assign(names.file, names.file_length);
+            frame.line = static_cast<int>(names.line);
+            frame.module = frame.file;  // as the collector names them: a Python frame's module is its .py file
+            if (frame.function.empty()) frame.function = "??";
+            frames.push_back(std::move(frame));
+            continue;
+        }
+        auto resolved = symbolizer.symbolize(0, addresses[i], symbols::AddressKind::return_address);
+        frames.insert(frames.end(), std::make_move_iterator(resolved.begin()), std::make_move_iterator(resolved.end()));
+    }
+    return frames;
+}
+
+}  // namespace
+
+void name_sites(std::vector<Site>& sites) {
+    if (sites.empty()) return;
+    const auto symbolizer = process_symbolizer();
     for (Site& site : sites) {
-        const auto frames = symbolizer.symbolize_stack(0, site.frames);
+        const auto frames = resolve_frames(*symbolizer, site.frames);
         if (frames.empty()) {
             site.function = "??";
             site.location = "??";
@@ -124,6 +160,18 @@ void name_sites(std::vector<Site>& sites) {
         site.line = frame.line;
         site.location = symbols::format_frame(frame);
     }
+}
+
+std::vector<std::vector<std::string>> describe_stacks(const std::vector<Site>& sites) {
+    std::vector<std::vector<std::string>> stacks;
+    if (sites.empty()) return stacks;
+    const auto symbolizer = process_symbolizer();
+    for (const Site& site : sites) {
+        std::vector<std::string> stack;
+        for (const auto& frame : resolve_frames(*symbolizer, site.frames)) stack.push_back(symbols::format_frame(frame));
+        stacks.push_back(std::move(stack));
+    }
+    return stacks;
 }
 
 }  // namespace leakscope::detail

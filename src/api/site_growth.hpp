@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "tracker/tracker_abi.h"
@@ -40,6 +41,10 @@ private:
 /// Fills function, file, line, module, offset and location of each site from its frames with the CLI's
 /// libdw symbolizer; the frame named is the innermost user frame (symbols::user_frame_index), past
 /// operator new, std::vector growth and leakscope itself: the one a person fixes.
+/// Python frames (the tracker's pseudo addresses, CPython targets) are named by the tracker.
 void name_sites(std::vector<Site>& sites);
+
+/// Each site's frames as "function (file:line)", innermost first (symbolized again: call after measuring).
+std::vector<std::vector<std::string>> describe_stacks(const std::vector<Site>& sites);
 
 }  // namespace leakscope::detail

@@ -17,6 +17,7 @@ TrackerLink resolve() {
     link.query = lookup<leakscope_tracker_query_fn>("leakscope_tracker_query");
     link.add_events = lookup<leakscope_tracker_add_events_fn>("leakscope_tracker_add_events");
     link.sites = lookup<leakscope_tracker_sites_fn>("leakscope_tracker_sites");
+    link.python_frame = lookup<leakscope_tracker_python_frame_fn>("leakscope_tracker_python_frame");
     return link;
 }
 

@@ -10,6 +10,7 @@ struct TrackerLink {
     leakscope_tracker_query_fn query = nullptr;
     leakscope_tracker_add_events_fn add_events = nullptr;
     leakscope_tracker_sites_fn sites = nullptr;  ///< see tracker/tracker_abi.h
+    leakscope_tracker_python_frame_fn python_frame = nullptr;  ///< names of a Python frame's pseudo address
 
     bool present() const { return query != nullptr; }
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "os.hpp"
+#include "python_frames.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -66,6 +67,22 @@ extern "C" __attribute__((visibility("default"))) long leakscope_tracker_sites(s
     }
     os::unmap_pages(scratch, scratch_bytes);
     return static_cast<long>(n);
+}
+
+extern "C" __attribute__((visibility("default"))) int leakscope_tracker_python_frame(
+    std::uint64_t address, struct leakscope_tracker_python_names* out) {
+    if (!out || out->struct_size < sizeof(std::uint32_t) * 2) return -1;
+    python::FrameInfo frame;
+    if (!python::frame_at(address, frame)) return -1;
+    leakscope_tracker_python_names full{};
+    full.struct_size = std::min<std::uint32_t>(out->struct_size, sizeof(full));
+    full.line = frame.line;
+    full.function = frame.function;
+    full.function_length = frame.function_length;
+    full.file = frame.file;
+    full.file_length = frame.file_length;
+    std::memcpy(out, &full, full.struct_size);  // an older, smaller struct gets the fields it knows
+    return 0;
 }
 
 namespace {

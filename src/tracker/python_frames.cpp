@@ -280,6 +280,14 @@ FrameInfo frame(std::uint32_t id) {
     return info;
 }
 
+bool frame_at(std::uint64_t address, FrameInfo& out) {
+    if ((address & kTag) != kTag) return false;
+    const std::uint64_t id = address & ~kTag;
+    if (id >= published_count()) return false;
+    out = frame(static_cast<std::uint32_t>(id));
+    return true;
+}
+
 #else  // not built against a CPython 3.11: Python frames are off
 
 void initialize() {}
@@ -288,6 +296,7 @@ bool reaches_eval_loop(const std::uint64_t*, std::size_t) { return false; }
 std::size_t splice(std::uint64_t*, std::size_t count, std::size_t) { return count; }
 std::uint32_t published_count() { return 0; }
 FrameInfo frame(std::uint32_t) { return {}; }
+bool frame_at(std::uint64_t, FrameInfo&) { return false; }
 
 #endif
 

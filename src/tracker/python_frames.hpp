@@ -15,10 +15,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tracker_abi.h"
+
 namespace leakscope::tracker::python {
 
 /// Pseudo addresses: kTag | frame id. Above any user-space address on x86-64 and aarch64.
 inline constexpr std::uint64_t kTag = 0xffff800000000000ull;
+static_assert(kTag == LEAKSCOPE_TRACKER_PYTHON_TAG, "the exported C ABI names the same tag");
 
 /// Looks up the interpreter's functions (dlsym on the running program) once, during the tracker's
 /// initialization. A program that is not a matching CPython leaves this off: capture costs one branch.
@@ -49,5 +52,7 @@ struct FrameInfo {
 std::uint32_t published_count();
 /// The frame with this id (< published_count()).
 FrameInfo frame(std::uint32_t id);
+/// The frame behind a pseudo address, when it is one of ours (already published); else false.
+bool frame_at(std::uint64_t address, FrameInfo& out);
 
 }  // namespace leakscope::tracker::python

@@ -48,6 +48,24 @@ struct leakscope_tracker_site {
 typedef long (*leakscope_tracker_sites_fn)(struct leakscope_tracker_site* out, unsigned long capacity,
                                            uint32_t site_size);
 
+/* Python targets (CPython 3.11): a frames[] entry at or above LEAKSCOPE_TRACKER_PYTHON_TAG is not a
+ * return address but a Python frame, (code, line), interned by the tracker. Its names: */
+#define LEAKSCOPE_TRACKER_PYTHON_TAG 0xffff800000000000ull
+
+struct leakscope_tracker_python_names {
+    uint32_t struct_size;       /* caller sets sizeof(struct leakscope_tracker_python_names) */
+    uint32_t line;              /* 0 when unknown */
+    const char* function;       /* UTF-8, not NUL-terminated: function_length bytes (co_qualname) */
+    const char* file;           /* UTF-8, file_length bytes (co_filename) */
+    uint32_t function_length;
+    uint32_t file_length;
+};
+
+/* Fills *out with the names of the Python frame `address` (they stay valid for the process's life);
+ * returns 0, or -1 when the address is not a Python frame the tracker interned. Allocates nothing.
+ * Symbol name: "leakscope_tracker_python_frame". */
+typedef int (*leakscope_tracker_python_frame_fn)(uint64_t address, struct leakscope_tracker_python_names* out);
+
 #ifdef __cplusplus
 }
 #endif

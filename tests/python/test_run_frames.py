@@ -45,3 +45,24 @@ def test_top_site_is_the_python_line(tmp_path, options):
         json.dumps(top, indent=1) + done.stdout
     assert any("sites name Python frames" in note for note in report.get("notes", [])) or \
         "sites name Python frames" in done.stdout + done.stderr
+
+
+# measure_cycles inside a program under `leakscope run`: the sites come from the tracker (source
+# "tracker"), named by the tracker's Python frames, with no tracemalloc follow-up.
+MEASURING_PROGRAM = textwrap.dedent("""\
+    import json, leakscope
+    held = []
+    def body():
+        held.append(bytearray(3000))
+    r = leakscope.measure_cycles(body, cycles=300)
+    print("RESULT " + json.dumps({"leak": r.leak, "sites": [s.__dict__ for s in r.sites]}))
+    """)
+
+
+def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
+    program, _, done = run_leakscope(tmp_path, MEASURING_PROGRAM)
+    result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
+    assert result["leak"], result
+    top = result["sites"][0]
+    assert (top["function"], top["line"], top["file"], top["source"]) == ("body", 4, program, "tracker"), result
+    assert "body (app.py:4)" in top["stack"], top["stack"]

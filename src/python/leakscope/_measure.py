@@ -88,7 +88,7 @@ def _measure(fn: Callable[[], Any], cycles: int, warmup: Optional[int], unit: st
         objects_pc, bytes_pc = garbage.per_cycle(steady_from, cycles)
         result.reference_cycles = ReferenceCycles(objects_pc, bytes_pc, garbage.types(5))
     result.sites = sites_from_tracker(raw["sites"], max_sites)
-    if result.leak and attribute and not any(s.file for s in result.sites):
+    if result.leak and attribute and not any(s.file and s.file == s.module for s in result.sites):
         follow_up = min(cycles, 200)
         result.sites = attribute_with_tracemalloc(fn, follow_up, max_sites) or result.sites
         result.notes.append(f"Python sites from {follow_up} more {unit}s under tracemalloc "

@@ -51,11 +51,11 @@ def enclosing_function(filename: str, line: int) -> str:
 
 
 def sites_from_tracker(raw_sites: List[Dict[str, Any]], limit: int) -> List[Site]:
-    """The C++ API's sites under `leakscope run`, named by their first native frame outside the allocator
-    (the in-process API does not read the tracker's Python frame names yet: when the verdict is a leak,
-    the tracemalloc follow-up names the Python lines)."""
-    return [Site(raw["function"], "", 0, raw["module"], raw["bytes_per_cycle"], raw["live_bytes"],
-                 [raw["location"]]) for raw in raw_sites[:limit]]
+    """The C++ API's sites under `leakscope run`: the innermost Python frame (the tracker's own names for
+    them, CPython 3.11) or, for memory no Python code asked for, the first native frame outside the
+    allocator."""
+    return [Site(raw["function"], raw["file"], raw["line"], raw["module"], raw["bytes_per_cycle"],
+                 raw["live_bytes"], list(raw["stack"]) or [raw["location"]]) for raw in raw_sites[:limit]]
 
 
 def attribute_with_tracemalloc(fn: Callable[[], Any], cycles: int, limit: int) -> List[Site]:

@@ -11,6 +11,7 @@
 #include "api/byte_text.hpp"
 #include "api/cycle_engine.hpp"
 #include "api/heap_probe.hpp"
+#include "api/site_growth.hpp"
 #include "api/tracker_link.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "leakscope/cycles.hpp"
@@ -36,9 +37,12 @@ diagnosis::Diagnosis engine_view(const CycleResult& result, const MeasureOptions
     return diagnosis::diagnose(detail::cycle_series(result), detail::cycle_engine_options(options));
 }
 
-py::dict site_dict(const Site& site) {
+py::dict site_dict(const Site& site, const std::vector<std::string>& stack) {
     py::dict out;
     out["function"] = site.function;
+    out["file"] = site.file;
+    out["line"] = site.line;
+    out["stack"] = stack;
     out["module"] = site.module;
     out["module_offset"] = site.module_offset;
     out["location"] = site.location;
@@ -62,7 +66,8 @@ py::dict result_dict(const CycleResult& r, bool decided) {
     out["ci_low"] = r.ci_low;
     out["ci_high"] = r.ci_high;
     py::list sites;
-    for (const Site& site : r.sites) sites.append(site_dict(site));
+    const auto stacks = detail::describe_stacks(r.sites);
+    for (std::size_t i = 0; i < r.sites.size(); ++i) sites.append(site_dict(r.sites[i], stacks[i]));
     out["sites"] = sites;
     out["unit"] = r.unit;
     out["source"] = r.source;
