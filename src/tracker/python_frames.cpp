@@ -280,6 +280,11 @@ FrameInfo frame(std::uint32_t id) {
     return info;
 }
 
+// Interning runs on threads without the GIL too (numpy's large callocs, ctypes), so another thread's
+// fork can come while the lock is held; the child would then spin on it at its first new frame.
+void lock_for_fork() { g_tables.lock.lock(); }
+void unlock_after_fork() { g_tables.lock.unlock(); }
+
 bool frame_at(std::uint64_t address, FrameInfo& out) {
     if ((address & kTag) != kTag) return false;
     const std::uint64_t id = address & ~kTag;
@@ -297,6 +302,8 @@ std::size_t splice(std::uint64_t*, std::size_t count, std::size_t) { return coun
 std::uint32_t published_count() { return 0; }
 FrameInfo frame(std::uint32_t) { return {}; }
 bool frame_at(std::uint64_t, FrameInfo&) { return false; }
+void lock_for_fork() {}
+void unlock_after_fork() {}
 
 #endif
 

@@ -52,6 +52,11 @@ struct FrameInfo {
 std::uint32_t published_count();
 /// The frame with this id (< published_count()).
 FrameInfo frame(std::uint32_t id);
+/// fork(): the table lock is taken before and released after, in parent and child, so a child never
+/// inherits it held by a thread that does not exist there (pthread_atfork, with the tracker's tables).
+void lock_for_fork();
+void unlock_after_fork();
+
 /// The frame behind a pseudo address, when it is one of ours (already published); else false.
 bool frame_at(std::uint64_t address, FrameInfo& out);
 

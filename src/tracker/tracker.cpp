@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 
+#include "python_frames.hpp"
 #include "real_functions.hpp"
 #include "stack_capture.hpp"
 #include "thread_counters.hpp"
@@ -239,9 +240,11 @@ void before_fork() {
     g_tracker.mapped.lock();
     g_tracker.stacks.lock_all();
     g_tracker.live.lock_all();
+    python::lock_for_fork();
 }
 
 void unlock_tables() {
+    python::unlock_after_fork();
     g_tracker.live.unlock_all();
     g_tracker.stacks.unlock_all();
     g_tracker.mapped.unlock();

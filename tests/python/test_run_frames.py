@@ -66,3 +66,12 @@ def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
     top = result["sites"][0]
     assert (top["function"], top["line"], top["file"], top["source"]) == ("body", 4, program, "tracker"), result
     assert "body (app.py:4)" in top["stack"], top["stack"]
+
+
+def test_fork_while_another_thread_interns_a_frame(tmp_path):
+    """fork() while the tracker's Python frame-table lock is held by another thread (allocating without
+    the GIL): the child must not inherit the lock held (it hung at its first new frame before the fork
+    handlers took that lock too). fork_during_intern.py widens the window so that every round hits it."""
+    source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fork_during_intern.py")).read()
+    _, _, done = run_leakscope(tmp_path, source)
+    assert "forks 3 hung 0" in done.stdout, done.stdout + done.stderr
