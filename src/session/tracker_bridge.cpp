@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "collector/trackability.hpp"
+#include "session/python_target.hpp"
 #include "symbols/symbolizer.hpp"
 
 namespace leakscope::session {
@@ -130,6 +131,10 @@ std::vector<std::string> TrackerBridge::notes(double run_seconds, double interva
         const auto reason = collector::explain_never_connected(program_);
         notes.push_back((reason.empty() ? std::string("the allocation tracker never reported") : reason) +
                         "; the verdict rests on RSS");
+    }
+    if (python_frames_.empty() && writer_) {
+        const std::string version = cpython_version(writer_->model().modules);
+        if (!version.empty()) notes.push_back(missing_python_frames_note(version, LEAKSCOPE_TRACKER_PYTHON_FRAMES_VERSION));
     }
     if (!python_frames_.empty()) {
         const char* allocator = std::getenv("PYTHONMALLOC");

@@ -75,3 +75,28 @@ def test_fork_while_another_thread_interns_a_frame(tmp_path):
     source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fork_during_intern.py")).read()
     _, _, done = run_leakscope(tmp_path, source)
     assert "forks 3 hung 0" in done.stdout, done.stdout + done.stderr
+
+
+def other_cpython():
+    """An installed CPython whose frame layout the tracker does not read (3.12+), or None."""
+    import glob
+    for pattern in ("/usr/bin/python3.1[2-9]", os.path.expanduser("~/.pyenv/versions/3.1[2-9].*/bin/python3.1[2-9]")):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+@pytest.mark.skipif(other_cpython() is None, reason="no CPython 3.12 or later installed (/usr/bin, pyenv)")
+def test_a_version_without_frame_support_gets_one_clear_note(tmp_path):
+    interpreter = other_cpython()
+    version = ".".join(subprocess.run([interpreter, "-c", "import sys; print(*sys.version_info[:2])"],
+                                      capture_output=True, text=True).stdout.split())
+    program = tmp_path / "app.py"
+    program.write_text(LEAKING_PROGRAM)
+    done = subprocess.run([LEAKSCOPE, "run", "--no-status", "-o", str(tmp_path / "run.lks"), "--", interpreter,
+                           str(program)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith(f"leakscope: Python {version} target")]
+    assert len(notes) == 1 and "reads the frames of CPython 3.11 only" in notes[0], done.stderr
+    assert "sites name Python frames" not in done.stderr
