@@ -13,8 +13,8 @@ namespace leakscope::session {
 /// libpython3.12.so.1.0), or "" when none does.
 std::string cpython_version(const std::vector<Module>& modules);
 
-/// Why a CPython `version` target has no Python frames, when the tracker reads `built_in` ("3.11"; "" when
-/// leakscope was built without Python frames).
+/// Why a CPython `version` target has no Python frames, when the tracker reads the versions `built_in`
+/// ("3.11 3.12"; "" when leakscope was built without Python frames).
 std::string missing_python_frames_note(const std::string& version, const std::string& built_in);
 
 }  // namespace leakscope::session

@@ -1,12 +1,14 @@
 #include "python_frames.hpp"
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 
 #include <dlfcn.h>
 #include <link.h>
 
 #include "os.hpp"
+#include "python_layout.hpp"
 #include "spin_lock.hpp"
 
 #if defined(LEAKSCOPE_TRACKER_PYTHON)
@@ -23,22 +25,43 @@ namespace leakscope::tracker::python {
 #if defined(LEAKSCOPE_PYTHON_FRAMES)
 namespace {
 
-// CPython 3.11's _PyInterpreterFrame (Include/internal/pycore_frame.h), which is not installed as a
-// public header: the fields up to `owner`, in order.
-struct InterpreterFrame {
+// CPython 3.11's _PyInterpreterFrame (Include/internal/pycore_frame.h) up to `owner`, to check the
+// 3.11 table of python_layout.hpp against the headers this is built with; frames are read by offsets.
+struct InterpreterFrame311 {
     PyObject* f_func;
     PyObject* f_globals;
     PyObject* f_builtins;
     PyObject* f_locals;
     PyCodeObject* f_code;
     PyObject* frame_obj;
-    InterpreterFrame* previous;
+    InterpreterFrame311* previous;
     _Py_CODEUNIT* prev_instr;
     int stacktop;
     bool is_entry;
     char owner;
 };
-constexpr char kOwnedByGenerator = 1;
+static_assert(offsetof(PyThreadState, cframe) == kCPython311.tstate_cframe);
+static_assert(offsetof(_PyCFrame, current_frame) == kCPython311.cframe_current_frame);
+static_assert(offsetof(InterpreterFrame311, f_code) == kCPython311.frame_code);
+static_assert(offsetof(InterpreterFrame311, previous) == kCPython311.frame_previous);
+static_assert(offsetof(InterpreterFrame311, prev_instr) == kCPython311.frame_prev_instr);
+static_assert(offsetof(InterpreterFrame311, owner) == kCPython311.frame_owner);
+static_assert(offsetof(PyCodeObject, co_qualname) == kCPython311.code_qualname);
+static_assert(offsetof(PyCodeObject, co_filename) == kCPython311.code_filename);
+static_assert(offsetof(PyCodeObject, _co_firsttraceable) == kCPython311.code_firsttraceable);
+static_assert(offsetof(PyCodeObject, co_code_adaptive) == kCPython311.code_instructions);
+static_assert(offsetof(PyASCIIObject, length) == kCPython311.str_length);
+static_assert(offsetof(PyASCIIObject, state) == kCPython311.str_state);
+static_assert(sizeof(PyASCIIObject) == kCPython311.ascii_data && sizeof(PyCompactUnicodeObject) == kCPython311.compact_data);
+static_assert(sizeof(_Py_CODEUNIT) == 2);
+
+/// A field of an interpreter structure, at `offset` bytes into it.
+template <typename T>
+T read_at(const void* base, std::size_t offset) {
+    T value;
+    std::memcpy(&value, static_cast<const char*>(base) + offset, sizeof value);
+    return value;
+}
 
 using GetThreadState = PyThreadState* (*)();
 using Addr2Line = int (*)(PyCodeObject*, int);
@@ -49,6 +72,7 @@ struct Interpreter {
     std::uintptr_t eval_start = 0, eval_end = 0;  ///< _PyEval_EvalFrameDefault
 };
 constinit Interpreter g_interpreter;
+constinit const Layout* g_layout = nullptr;  ///< the running interpreter's (set before g_active)
 constinit std::atomic<bool> g_active{false};
 
 constexpr std::size_t kMaxDepth = 48;
@@ -115,16 +139,20 @@ Slot* find(Slot* table, std::uint64_t a, std::uint64_t b) {
     return nullptr;
 }
 
-/// Copies a str object's text as UTF-8 into the arena; no Python call (the str is read in place).
+/// Copies a str object's text as UTF-8 into the arena; no Python call (the str is read in place). Names
+/// of code objects are compact strings; any other kind is left out.
 std::uint16_t copy_text(PyObject* text, std::size_t limit) {
-    if (text == nullptr || !PyUnicode_Check(text) || !PyUnicode_IS_READY(text)) return 0;
-    const int kind = PyUnicode_KIND(text);
-    const void* data = PyUnicode_DATA(text);
-    const Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (text == nullptr || !PyUnicode_Check(text)) return 0;
+    const auto state = read_at<std::uint32_t>(text, g_layout->str_state);
+    const unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+    if (!compact || (kind != 1 && kind != 2 && kind != 4)) return 0;
+    const char* data = reinterpret_cast<const char*>(text) + (ascii ? g_layout->ascii_data : g_layout->compact_data);
+    const auto length = read_at<Py_ssize_t>(text, g_layout->str_length);
     char* out = g_tables.names + g_tables.names_used;
     std::size_t n = 0;
     for (Py_ssize_t i = 0; i < length; ++i) {
-        const Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        const Py_UCS4 c = kind == 1 ? read_at<std::uint8_t>(data, i)
+                          : kind == 2 ? read_at<std::uint16_t>(data, 2 * i) : read_at<std::uint32_t>(data, 4 * i);
         char utf8[4];
         std::size_t bytes = 0;
         if (c < 0x80) {
@@ -161,14 +189,17 @@ std::uint32_t intern_line(PyCodeObject* code, int line) {
     Entry& e = g_tables.entries[id];
     e.line = static_cast<std::uint32_t>(line > 0 ? line : 0);
     e.name_offset = static_cast<std::uint32_t>(g_tables.names_used);
-    e.function_length = copy_text(code->co_qualname, kMaxName);
+    e.function_length = copy_text(read_at<PyObject*>(code, g_layout->code_qualname), kMaxName);
     g_tables.names_used += e.function_length;
-    e.file_length = copy_text(code->co_filename, 4 * kMaxName);
+    e.file_length = copy_text(read_at<PyObject*>(code, g_layout->code_filename), 4 * kMaxName);
     g_tables.names_used += e.file_length;
     // The code object must outlive its id: another one at the same address would take its names. Atomic
     // because this thread may not hold the GIL; a concurrent plain increment can still lose it, which
     // at worst lets the code object go and leaves a stale name, never a dangling read (ids keep copies).
-    __atomic_fetch_add(&reinterpret_cast<PyObject*>(code)->ob_refcnt, 1, __ATOMIC_RELAXED);
+    // 3.12's immortal objects (a deep-frozen module's code) keep their count as it is.
+    Py_ssize_t* refcount = &reinterpret_cast<PyObject*>(code)->ob_refcnt;
+    if (!(g_layout->immortal_refcounts && static_cast<std::int32_t>(__atomic_load_n(refcount, __ATOMIC_RELAXED)) < 0))
+        __atomic_fetch_add(refcount, 1, __ATOMIC_RELAXED);
     slot->key_code = code_key;
     slot->key_second = static_cast<std::uint64_t>(line);
     slot->id_plus_one.store(id + 1, std::memory_order_release);
@@ -187,7 +218,7 @@ std::uint32_t frame_id(PyCodeObject* code, std::uint64_t offset) {
     if (slot) {
         if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
     }
-    const int line = g_interpreter.addr2line(code, static_cast<int>(offset * sizeof(_Py_CODEUNIT)));
+    const int line = g_interpreter.addr2line(code, static_cast<int>(offset * 2));  // bytes: 2 per code unit
     const std::uint32_t id = intern_line(code, line);
     if (slot && id != UINT32_MAX) {
         slot->key_code = code_key;
@@ -205,20 +236,27 @@ struct PyFrame {
 /// frame chain, and it is inside malloc; the frames keep their code objects alive meanwhile.
 std::size_t read_frames(PyFrame* out, std::size_t capacity) {
     PyThreadState* mine = g_interpreter.this_thread();
-    if (mine == nullptr || mine->cframe == nullptr) return 0;
+    if (mine == nullptr) return 0;
+    const Layout& layout = *g_layout;
+    const auto* cframe = read_at<const char*>(mine, layout.tstate_cframe);
+    if (cframe == nullptr) return 0;
     if (!g_tables.mapped.load(std::memory_order_acquire)) {
         SpinLockHolder hold(g_tables.lock);
         if (!map_tables()) return 0;
     }
-    auto* frame = reinterpret_cast<InterpreterFrame*>(mine->cframe->current_frame);
     std::size_t n = 0;
-    for (; frame != nullptr && n < capacity; frame = frame->previous) {
-        PyCodeObject* code = frame->f_code;
+    for (auto* frame = read_at<const char*>(cframe, layout.cframe_current_frame); frame != nullptr && n < capacity;
+         frame = read_at<const char*>(frame, layout.frame_previous)) {
+        const char owner = read_at<char>(frame, layout.frame_owner);
+        if (owner == layout.owned_by_c_stack) continue;  // 3.12's entry shim, not Python code
+        auto* code = read_at<PyCodeObject*>(frame, layout.frame_code);
         if (code == nullptr) break;
-        _Py_CODEUNIT* first = _PyCode_CODE(code);
+        const auto* first = reinterpret_cast<const std::uint16_t*>(reinterpret_cast<const char*>(code) + layout.code_instructions);
+        const auto* instruction = read_at<const std::uint16_t*>(frame, layout.frame_prev_instr);
         // A frame still being set up (before its first traceable instruction) is not shown, as CPython does.
-        if (frame->owner != kOwnedByGenerator && frame->prev_instr < first + code->_co_firsttraceable) continue;
-        const std::uint32_t id = frame_id(code, static_cast<std::uint64_t>(frame->prev_instr - first));
+        if (owner != layout.owned_by_generator && instruction < first + read_at<int>(code, layout.code_firsttraceable))
+            continue;
+        const std::uint32_t id = frame_id(code, static_cast<std::uint64_t>(instruction - first));
         if (id == UINT32_MAX) continue;
         out[n++] = PyFrame{kTag | id};
     }
@@ -229,7 +267,9 @@ std::size_t read_frames(PyFrame* out, std::size_t capacity) {
 
 void initialize() {
     const auto* version = static_cast<const unsigned long*>(dlsym(RTLD_DEFAULT, "Py_Version"));
-    if (version == nullptr || (*version >> 16) != (PY_VERSION_HEX >> 16)) return;
+    if (version == nullptr) return;
+    g_layout = layout_for(static_cast<unsigned>(*version >> 24), static_cast<unsigned>((*version >> 16) & 0xff));
+    if (g_layout == nullptr) return;  // a version whose frames we cannot read: native frames only
     g_interpreter.this_thread = reinterpret_cast<GetThreadState>(dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState"));
     g_interpreter.addr2line = reinterpret_cast<Addr2Line>(dlsym(RTLD_DEFAULT, "PyCode_Addr2Line"));
     void* eval = dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");

@@ -1,5 +1,5 @@
-// Python frames in allocation stacks, for CPython targets (built against the interpreter's headers; on
-// for the same major.minor at run time, Debian 12's 3.11 being the reference).
+// Python frames in allocation stacks, for CPython targets (built against 3.11's headers, Debian 12's
+// python3 being the reference; on at run time for the versions python_layout.hpp knows: 3.11, 3.12).
 //
 // At a recorded allocation on a thread with a Python thread state (holding the GIL or not: numpy lets
 // it go around large callocs), the thread's own chain of interpreter frames is read in place (tstate->cframe->current_frame, then ->previous): code object and instruction offset

@@ -16,9 +16,9 @@ string(REGEX REPLACE "^[^=]*=" "" frames "${frames}")
 execute_process(COMMAND ${PYTHON} -c "import sys; print('%d.%d' % sys.version_info[:2])"
                 OUTPUT_VARIABLE PYTHON_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(PYTHON_VERSION VERSION_GREATER_EQUAL 3.11 AND PYTHON_VERSION VERSION_LESS 3.12)
-  set(expected "CPython 3.11")
+  set(expected "3.11 3.12")  # built with 3.11's headers, python_layout.hpp knows 3.11 and 3.12
 else()
-  set(expected OFF)  # python_frames.cpp knows 3.11's layout only
+  set(expected OFF)  # python_frames.cpp is built with 3.11's headers only
 endif()
 if(NOT frames STREQUAL expected)
   message(FATAL_ERROR "a fresh configure gives the tracker Python frames '${frames}', expected '${expected}' "

@@ -77,26 +77,43 @@ def test_fork_while_another_thread_interns_a_frame(tmp_path):
     assert "forks 3 hung 0" in done.stdout, done.stdout + done.stderr
 
 
-def other_cpython():
-    """An installed CPython whose frame layout the tracker does not read (3.12+), or None."""
+def installed_cpython(versions):
+    """An installed CPython 3.<minor> for a minor in `versions` (/usr/bin, pyenv), or None."""
     import glob
-    for pattern in ("/usr/bin/python3.1[2-9]", os.path.expanduser("~/.pyenv/versions/3.1[2-9].*/bin/python3.1[2-9]")):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return found[0]
+    for minor in versions:
+        for pattern in (f"/usr/bin/python3.{minor}", os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python3.{minor}")):
+            found = sorted(glob.glob(pattern))
+            if found:
+                return found[0]
     return None
 
 
-@pytest.mark.skipif(other_cpython() is None, reason="no CPython 3.12 or later installed (/usr/bin, pyenv)")
+CPYTHON_312 = installed_cpython([12])
+UNREAD_CPYTHON = installed_cpython(range(13, 20))  # a version whose frames the tracker does not read
+
+
+@pytest.mark.skipif(CPYTHON_312 is None, reason="no CPython 3.12 installed (/usr/bin, pyenv)")
+@pytest.mark.parametrize("options", [[], ["--sample-bytes", "64K"]], ids=["full", "sampled"])
+def test_cpython_312_frames(tmp_path, options):
+    program = tmp_path / "app.py"
+    program.write_text(LEAKING_PROGRAM)
+    report = tmp_path / "report.json"
+    done = subprocess.run([LEAKSCOPE, "run", "--no-status", "-o", str(tmp_path / "run.lks"), "--json", str(report),
+                           *options, "--", CPYTHON_312, str(program)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    top = json.loads(report.read_text())["sites"][0]
+    assert (top["function"], top.get("line"), top.get("module")) == ("grow", LEAKING_LINE, str(program)), top
+
+
+@pytest.mark.skipif(UNREAD_CPYTHON is None, reason="no CPython 3.13 or later installed (/usr/bin, pyenv)")
 def test_a_version_without_frame_support_gets_one_clear_note(tmp_path):
-    interpreter = other_cpython()
-    version = ".".join(subprocess.run([interpreter, "-c", "import sys; print(*sys.version_info[:2])"],
+    version = ".".join(subprocess.run([UNREAD_CPYTHON, "-c", "import sys; print(*sys.version_info[:2])"],
                                       capture_output=True, text=True).stdout.split())
     program = tmp_path / "app.py"
     program.write_text(LEAKING_PROGRAM)
-    done = subprocess.run([LEAKSCOPE, "run", "--no-status", "-o", str(tmp_path / "run.lks"), "--", interpreter,
+    done = subprocess.run([LEAKSCOPE, "run", "--no-status", "-o", str(tmp_path / "run.lks"), "--", UNREAD_CPYTHON,
                            str(program)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith(f"leakscope: Python {version} target")]
-    assert len(notes) == 1 and "reads the frames of CPython 3.11 only" in notes[0], done.stderr
+    assert len(notes) == 1 and "reads the frames of CPython 3.11 and 3.12 only" in notes[0], done.stderr
     assert "sites name Python frames" not in done.stderr

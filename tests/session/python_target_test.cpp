@@ -30,12 +30,14 @@ TEST(PythonTarget, OtherProgramsAreNotPython) {
     EXPECT_EQ(cpython_version(modules({"/usr/bin/python3-config-helper"})), "");
 }
 
-TEST(PythonTarget, TheNoteSaysWhichVersionIsReadAndWhy) {
-    EXPECT_EQ(missing_python_frames_note("3.12", "3.11"),
-              "Python 3.12 target: leakscope reads the frames of CPython 3.11 only (each version lays them out "
-              "differently): sites show the interpreter's native frames");
+TEST(PythonTarget, TheNoteSaysWhichVersionsAreReadAndWhy) {
+    EXPECT_EQ(missing_python_frames_note("3.13", "3.11 3.12"),
+              "Python 3.13 target: leakscope reads the frames of CPython 3.11 and 3.12 only (each version lays them "
+              "out differently): sites show the interpreter's native frames");
+    EXPECT_NE(missing_python_frames_note("3.10", "3.11 3.12 3.13").find("CPython 3.11, 3.12 and 3.13 only"),
+              std::string::npos);
     EXPECT_NE(missing_python_frames_note("3.11", "").find("built without Python frames"), std::string::npos);
-    EXPECT_NE(missing_python_frames_note("3.11", "3.11").find("no Python frames arrived"), std::string::npos);
+    EXPECT_NE(missing_python_frames_note("3.12", "3.11 3.12").find("no Python frames arrived"), std::string::npos);
 }
 
 }  // namespace
