@@ -70,7 +70,39 @@ void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) 
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
 }
 
+/// Everything tracking needs before the first hooked call is counted.
+void prepare_tables() {
+    initialize_stack_capture();
+    initialize_thread_counters();
+    initialize_usable_size();
+    if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    install_fork_handlers();
+}
+
+void publish_state(InitState state) {
+    g_tracker.state.store(static_cast<int>(state), std::memory_order_release);
+    if (state == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
+}
+
 }  // namespace
+
+AttachStatus activate_in_running_program(const Config& config) {
+    ReentrancyGuard guard;
+    // The library constructor ran initialize() at dlopen and found no socket in the environment.
+    if (current_state() == InitState::kActive) return AttachStatus::kAlreadyTracking;
+    if (!config.active) return AttachStatus::kBadSettings;
+    if (!resolve_real_functions(RealLookup::kProgramGlobalScope)) return AttachStatus::kMissingFunctions;
+    g_tracker.config = config;
+    g_tracker.config.attached = true;
+    prepare_tables();
+    publish_state(InitState::kActive);
+    return AttachStatus::kAttached;
+}
+
+void deactivate() {
+    g_tracker.sampling_active.store(false, std::memory_order_release);
+    g_tracker.state.store(static_cast<int>(InitState::kPassThrough), std::memory_order_release);
+}
 
 InitState initialize() {
     int expected = static_cast<int>(InitState::kNotStarted);
@@ -81,17 +113,12 @@ InitState initialize() {
         if (resolve_real_functions()) {
             g_tracker.config = read_config();
             if (g_tracker.config.active) {
-                initialize_stack_capture();
-                initialize_thread_counters();
-                initialize_usable_size();
-                if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
-                install_fork_handlers();
+                prepare_tables();
                 result = InitState::kActive;
             }
         }
         errno = saved_errno;
-        g_tracker.state.store(static_cast<int>(result), std::memory_order_release);
-        if (result == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
+        publish_state(result);
         return result;
     }
     if (expected == static_cast<int>(InitState::kResolving)) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "allocator_stats.hpp"
+#include "got_patch.hpp"
 #include "os.hpp"
 #include "protocol.hpp"
 #include "python_frames.hpp"
@@ -520,25 +521,60 @@ void flush_locked(bool patient, bool goodbye) {
     }
 }
 
+// ---- attached to a running program (`leakscope attach --track`) ----
+
+/// Waits up to `ns` on the stream; true when leakscope ended it (shut its side, or died): time to detach.
+bool wait_for_detach_request(std::uint64_t ns) {
+    int fd = g_connection ? g_connection->fd : -1;
+    if (fd < 0) {
+        os::sleep_ns(ns);
+        return g_connection && g_connection->peer_gone;
+    }
+    pollfd entry{fd, POLLIN | POLLRDHUP, 0};
+    if (poll(&entry, 1, static_cast<int>(ns / 1000000) + 1) <= 0) return false;
+    if (entry.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+    char byte;
+    return recv(fd, &byte, 1, MSG_DONTWAIT) == 0;  // leakscope sends nothing else: end of stream
+}
+
+/// Puts the program's GOT slots back, sends the state tracked until now and a goodbye, and turns the
+/// hooks into plain forwarders. The library stays loaded (calls may still be inside a hook).
+void detach_from_program() {
+    got::restore_slots();
+    os::sleep_ns(10 * 1000000ull);  // calls that entered a hook before the restore finish (microseconds)
+    pthread_mutex_lock(&g_mutex);
+    if (!g_stop.exchange(true, std::memory_order_acq_rel)) flush_locked(true, true);
+    if (g_connection && g_connection->fd >= 0) close_connection(*g_connection);
+    pthread_mutex_unlock(&g_mutex);
+    deactivate();
+}
+
 void* transport_thread(void*) {
     g_thread_state.inside_tracker = true;  // for the thread's whole life: its allocations are not the program's
     prctl(PR_SET_NAME, "leakscope-trk", 0, 0, 0);
+    const bool attached = g_tracker.config.attached;
     const std::uint64_t interval_ns = static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull;
-    std::uint64_t next = os::monotonic_ns() + interval_ns;
+    // Attached, the first round runs at once: leakscope waits for the hello to know the injection worked.
+    std::uint64_t next = os::monotonic_ns() + (attached ? 0 : interval_ns);
+    bool detach = false;
     while (!g_stop.load(std::memory_order_acquire)) {
         std::uint64_t now = os::monotonic_ns();
         if (now < next) {
-            os::sleep_ns(next - now);
+            if (!attached) os::sleep_ns(next - now);
+            else if ((detach = wait_for_detach_request(next - now))) break;
             continue;
         }
         next += interval_ns;
         if (next < now) next = now + interval_ns;  // fell behind (suspended): do not burst
+        if (attached && got::modules_added_since_install()) got::install_hooks();  // a dlopen since the last round
         pthread_mutex_lock(&g_mutex);
         if (!g_stop.load(std::memory_order_acquire)) flush_locked(false, false);  // after the exit flush: stay quiet
-        bool gone = g_connection && g_connection->peer_gone;
+        // Attached, a stream that could not be opened ends the attachment too: no hook stays without a reader.
+        bool gone = g_connection && (g_connection->peer_gone || (attached && g_connection->fd < 0));
         pthread_mutex_unlock(&g_mutex);
-        if (gone) break;
+        if ((detach = gone)) break;
     }
+    if (attached && detach) detach_from_program();
     return nullptr;
 }
 
@@ -546,8 +582,8 @@ void* transport_thread(void*) {
 
 std::atomic<bool> g_thread_started{false};
 
-void allow_start() {
-    grow_descriptor_table();
+void allow_start(bool grow_table) {
+    if (grow_table) grow_descriptor_table();
     g_start_allowed.store(true, std::memory_order_release);
 }
 

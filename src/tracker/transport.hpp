@@ -13,7 +13,9 @@ extern std::atomic<bool> g_thread_started;
 
 /// Called by the library constructor: from now on the first tracked allocation starts the thread
 /// (not earlier, and not from the constructor itself, so a process that never allocates never connects).
-void allow_start();
+/// `grow_table` false: attached to a running program, where growing the descriptor table from the
+/// stopped thread would wait for an RCU grace period; the transport thread grows it when it connects.
+void allow_start(bool grow_table = true);
 void start_thread_once();
 /// Cheap check on the allocation path; starts the background thread once.
 inline void maybe_start() {
