@@ -1,9 +1,12 @@
 // attach --track target: a single-threaded C++ service that leaks in one known place. Serves requests
 // for the given number of milliseconds, then prints what it did and exits with code 7, so the test can
 // check that the attached tracker left its output and exit code alone.
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <list>
 #include <string>
 #include <thread>
@@ -24,6 +27,15 @@ __attribute__((noinline)) long handle_request(long id) {
     return scratch.back();
 }
 
+/// Which module the program's own GOT slot for malloc points into: libc's, or the tracker's while attached.
+__attribute__((noinline)) const char* malloc_binding() {
+    void* (*volatile bound)(std::size_t) = &std::malloc;
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(bound), &info) || !info.dli_fname) return "?";
+    const char* slash = std::strrchr(info.dli_fname, '/');
+    return slash ? slash + 1 : info.dli_fname;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,5 +47,6 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     std::printf("leaky_service served %ld requests, %zu audit entries, checksum %ld\n", requests, g_audit->size(), checksum & 0xffff);
+    std::printf("malloc bound to %s\n", malloc_binding());
     return 7;
 }
