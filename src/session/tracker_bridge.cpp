@@ -225,7 +225,7 @@ std::pair<ProcessExit, std::vector<ExitSite>> TrackerBridge::exit_state(std::uin
     if (const auto it = latest_sites_.find(process); it != latest_sites_.end()) {
         for (const auto& [stack, u] : it->second) {
             exit.t_s = std::max(exit.t_s, u.t_s);
-            if (u.live_bytes == 0 && u.live_count == 0) continue;
+            // Sites that hold nothing at exit are kept too: their final totals complete the growth view's.
             sites.push_back({stack, exit.process, u.live_bytes, u.live_count, u.total_allocations, u.total_bytes});
         }
     }
