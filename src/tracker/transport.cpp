@@ -85,6 +85,10 @@ Connection* g_connection = nullptr;
 std::atomic<bool> g_start_allowed{false};
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_thread_pid{0};  // the process whose thread runs: a vfork child shares our memory, not our stream
+std::atomic<int> g_thread_tid{0};  // the transport thread itself: it cannot wait for its own flush
+/// A fatal signal's last flush, done by the transport thread: 0 none, 1 asked (the word the thread sleeps
+/// on between rounds, so the request wakes it), 2 done.
+std::atomic<int> g_crash_flush{0};
 constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor
 constexpr unsigned kMaxFailedConnects = 50;
 constexpr std::uint64_t kPatienceNs = 1000000000;  // longest a final flush may wait for a slow leakscope
@@ -549,8 +553,22 @@ void detach_from_program() {
     deactivate();
 }
 
+/// The fatal-signal flush, on the transport thread. The crashed thread may hold our mutex (it crashed
+/// inside a flush): try for most of the second the handler waits, then give up.
+void serve_crash_flush() {
+    bool locked = false;
+    for (int tries = 0; tries < 900 && !(locked = pthread_mutex_trylock(&g_mutex) == 0); ++tries) os::sleep_ns(1000000);
+    if (locked) {
+        if (!g_stop.exchange(true, std::memory_order_acq_rel)) flush_locked(true, true);
+        pthread_mutex_unlock(&g_mutex);
+    }
+    g_crash_flush.store(2, std::memory_order_release);
+    os::futex_wake(&g_crash_flush);
+}
+
 void* transport_thread(void*) {
     g_thread_state.inside_tracker = true;  // for the thread's whole life: its allocations are not the program's
+    g_thread_tid.store(os::current_tid(), std::memory_order_release);
     prctl(PR_SET_NAME, "leakscope-trk", 0, 0, 0);
     const bool attached = g_tracker.config.attached;
     const std::uint64_t interval_ns = static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull;
@@ -558,9 +576,13 @@ void* transport_thread(void*) {
     std::uint64_t next = os::monotonic_ns() + (attached ? 0 : interval_ns);
     bool detach = false;
     while (!g_stop.load(std::memory_order_acquire)) {
+        if (g_crash_flush.load(std::memory_order_acquire) == 1) {
+            serve_crash_flush();
+            break;
+        }
         std::uint64_t now = os::monotonic_ns();
         if (now < next) {
-            if (!attached) os::sleep_ns(next - now);
+            if (!attached) os::futex_wait(&g_crash_flush, 0, next - now);
             else if ((detach = wait_for_detach_request(next - now))) break;
             continue;
         }
@@ -634,6 +656,18 @@ void final_flush() {
     errno = saved_errno;
 }
 
+void flush_for_fatal_signal(std::uint64_t timeout_ns) {
+    if (!transport_is_ours() || g_stop.load(std::memory_order_acquire)) return;
+    if (g_thread_tid.load(std::memory_order_acquire) == os::current_tid()) return;  // the crash is ours
+    int idle = 0;
+    if (!g_crash_flush.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) return;  // another thread asked
+    os::futex_wake(&g_crash_flush);
+    const std::uint64_t deadline = os::monotonic_ns() + timeout_ns;
+    for (std::uint64_t now = os::monotonic_ns(); g_crash_flush.load(std::memory_order_acquire) != 2 && now < deadline;
+         now = os::monotonic_ns())
+        os::futex_wait(&g_crash_flush, 1, deadline - now);
+}
+
 void flush_before_exec() {
     if (!transport_is_ours() || g_stop.load(std::memory_order_acquire)) return;
     ReentrancyGuard guard;
@@ -662,6 +696,8 @@ void reset_in_child() {
     g_stop.store(false, std::memory_order_relaxed);
     g_thread_started.store(false, std::memory_order_relaxed);  // the parent's thread does not exist here
     g_thread_pid.store(0, std::memory_order_relaxed);
+    g_thread_tid.store(0, std::memory_order_relaxed);
+    g_crash_flush.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace leakscope::tracker::transport

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace leakscope::tracker::transport {
 
@@ -24,6 +25,9 @@ inline void maybe_start() {
 /// At exit (the library destructor, _exit): one last snapshot, sent synchronously (bounded wait), then a
 /// goodbye. Runs once; does nothing in a process whose transport never started or is not its own.
 void final_flush();
+/// From a fatal signal's handler (async-signal-safe): asks the transport thread for the final flush with a
+/// goodbye and waits for it, at most `timeout_ns`. Does nothing on the transport thread itself.
+void flush_for_fatal_signal(std::uint64_t timeout_ns);
 /// Before exec: the last snapshot of this program, without a goodbye (the exec ends the stream; if the
 /// exec fails, the stream simply goes on).
 void flush_before_exec();
