@@ -31,11 +31,13 @@ bool allocator_system_call(long number) {
 bool inside(const std::optional<MappedModule>& module, std::uint64_t pc) { return module && pc >= module->base && pc < module->end; }
 
 /// A stop where calling dlopen cannot deadlock on a lock this very thread holds: blocked in a system call
-/// that is not the allocator's, or running the program's own code (not libc's, not the loader's).
+/// that is not the allocator's (nor the loader's own, made while it loads a library), or running the
+/// program's own code (not libc's, not the loader's).
 bool safe_point(const RemoteThread& thread, const ProcessFacts& facts) {
     const long call = thread.stopped_system_call();
+    if (inside(facts.loader, thread.stopped_pc())) return false;
     if (call >= 0) return !allocator_system_call(call);
-    return !inside(facts.libc, thread.stopped_pc()) && !inside(facts.loader, thread.stopped_pc());
+    return !inside(facts.libc, thread.stopped_pc());
 }
 
 /// Threads blocked in a harmless system call first (a stop there costs nothing), the main thread first

@@ -21,6 +21,8 @@ LEAKSCOPE = os.path.join(BUILD, "bin", "leakscope")
 TESTS = os.path.join(BUILD, "bin", "tests")
 LIBRARY = os.path.join(BUILD, "lib", "libleakscope_tracker.so")
 MAX_STOPPED_MS = 100.0
+# Debian's interpreter when there is one (a version manager's shim would start shell scripts first).
+PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 
 
 def thread_names(pid):
@@ -116,7 +118,7 @@ class Attach(AttachCase):
         self.assert_detached_and_finishes(pid, 3, r"threaded_service done: some requests")
 
     def test_python3_service(self):
-        pid = self.start([sys.executable, os.path.join(HERE, "leaky_service.py"), "6000"], settle_s=0.8)
+        pid = self.start([PYTHON, os.path.join(HERE, "leaky_service.py"), "6000"], settle_s=0.8)
         r, report = self.attach(pid, "--duration", "2s")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertLessEqual(self.stopped_ms(r.stderr), MAX_STOPPED_MS)
@@ -137,6 +139,22 @@ class Attach(AttachCase):
         with open(report) as f:
             self.assertTrue(json.load(f)["sites"][0]["function"].endswith("audit_request"))
         self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
+
+    def test_leakscope_killed_the_tracker_detaches_by_itself(self):
+        # leakscope dies without a word (SIGKILL): the stream's end is the tracker's signal to unhook.
+        pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "6000"])
+        watcher = subprocess.Popen([LEAKSCOPE, "attach", str(pid), "--track", "-o", os.path.join(self.tmp.name, "r.lks")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(100):
+            if "leakscope-trk" in thread_names(pid):
+                break
+            time.sleep(0.05)
+        self.assertIn("leakscope-trk", thread_names(pid), "the tracker never started")
+        watcher.kill()
+        watcher.wait(timeout=10)
+        time.sleep(0.5)
+        out = self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
+        self.assertIn("malloc bound to libc.so", out)
 
     def test_target_exits_while_attached(self):
         pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "2000"])
