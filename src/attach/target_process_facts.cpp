@@ -61,7 +61,13 @@ ProcessFacts read_process_facts(pid_t pid) {
         facts.same_mount_namespace = ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
     if (DIR* tasks = ::opendir(proc_path(pid, "task").c_str())) {
         while (const dirent* entry = ::readdir(tasks)) {
-            if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') facts.threads.push_back(std::atoi(entry->d_name));
+            if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+            // A thread that has exited (a main thread that called pthread_exit) never stops for ptrace.
+            std::ifstream stat(proc_path(pid, "task/" + std::string(entry->d_name) + "/stat"));
+            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+            const auto close = text.rfind(')');
+            const char state = close != std::string::npos && close + 2 < text.size() ? text[close + 2] : '?';
+            if (state != 'Z' && state != 'X') facts.threads.push_back(std::atoi(entry->d_name));
         }
         ::closedir(tasks);
     }

@@ -87,7 +87,7 @@ std::string explain_status(int status, pid_t pid) {
 
 /// Stops threads one at a time until one is at a safe point. Throws InjectionError.
 std::unique_ptr<RemoteThread> borrow_thread(const ProcessFacts& facts, const InjectorFacts& injector, Injection& result) {
-    while (result.stops < kMaxStops) {
+    for (int round = 0; round < kMaxStops && result.stops < kMaxStops; ++round) {
         for (pid_t tid : candidate_order(facts)) {
             std::unique_ptr<RemoteThread> thread;
             try {

@@ -117,6 +117,16 @@ class Attach(AttachCase):
         self.assertLessEqual(sum(s["live_at_exit_allocations"] for s in ring), 4 * 64)
         self.assert_detached_and_finishes(pid, 3, r"threaded_service done: some requests")
 
+    def test_sampled_under_load(self):
+        pid = self.start([os.path.join(TESTS, "attach_threaded_service"), "6000"])
+        r, report = self.attach(pid, "--duration", "2s", "--sample-bytes", "64K")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLessEqual(self.stopped_ms(r.stderr), MAX_STOPPED_MS)
+        top = report["sites"][0]
+        self.assertTrue(top["function"].endswith("remember_session"), top)
+        self.assertLessEqual(top["live_bytes_ci_low"], top["live_bytes"])  # sampled: an estimate with its interval
+        self.assert_detached_and_finishes(pid, 3, r"threaded_service done: some requests")
+
     def test_python3_service(self):
         pid = self.start([PYTHON, os.path.join(HERE, "leaky_service.py"), "6000"], settle_s=0.8)
         r, report = self.attach(pid, "--duration", "2s")
