@@ -49,9 +49,8 @@ std::optional<std::string> injection_refusal(const ProcessFacts& target, const I
     if (!target.libc || !target.loader)
         return who + " is statically linked (no dynamic loader in its memory): the tracker cannot be loaded into it; "
                      "`leakscope attach` without --track samples its memory from /proc";
-    if (target.tracker_loaded)
-        return who + " has the allocation tracker already (it runs under `leakscope run`, or was attached before: "
-                     "attaching a second time is not supported yet)";
+    if (target.tracker_loaded && target.tracker_preloaded)
+        return who + " has the allocation tracker already: it runs under `leakscope run`";
     if (target.uid != injector.effective_uid && !injector.cap_sys_ptrace)
         return who + " belongs to uid " + std::to_string(target.uid) +
                ": attaching the tracker needs that user or CAP_SYS_PTRACE (e.g. sudo)";

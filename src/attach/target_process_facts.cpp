@@ -56,6 +56,9 @@ ProcessFacts read_process_facts(pid_t pid) {
         if (line.rfind("Uid:", 0) == 0) facts.uid = static_cast<uid_t>(std::stoul(line.substr(4)));
     }
     read_maps(pid, facts);
+    std::ifstream environ(proc_path(pid, "environ"));
+    const std::string environment((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    facts.tracker_preloaded = environment.find("LEAKSCOPE_TRACKER_SOCKET=") != std::string::npos;
     struct stat ours{}, theirs{};
     if (::stat("/proc/self/ns/mnt", &ours) == 0 && ::stat(proc_path(pid, "ns/mnt").c_str(), &theirs) == 0)
         facts.same_mount_namespace = ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;

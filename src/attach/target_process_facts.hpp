@@ -24,6 +24,7 @@ struct ProcessFacts {
     std::optional<MappedModule> libc;           ///< libc.so.6
     std::optional<MappedModule> loader;         ///< ld-linux*.so: absent in a static binary
     bool tracker_loaded = false;                ///< libleakscope_tracker.so is mapped already
+    bool tracker_preloaded = false;             ///< started under `leakscope run` (its environment says so)
     bool same_mount_namespace = true;
     std::vector<pid_t> threads;                 ///< /proc/PID/task, the main thread first
     bool our_descendant = false;                ///< leakscope is among its ancestors (ptrace_scope 1 allows that)

@@ -75,7 +75,8 @@ std::string read_remote_string(const RemoteThread& thread, std::uint64_t address
 std::string explain_status(int status, pid_t pid) {
     using tracker::AttachStatus;
     switch (static_cast<AttachStatus>(status)) {
-        case AttachStatus::kAlreadyTracking: return "process " + std::to_string(pid) + " has the allocation tracker already";
+        case AttachStatus::kAlreadyTracking:
+            return "process " + std::to_string(pid) + " is being tracked already (another `leakscope attach --track`?)";
         case AttachStatus::kBadSettings: return "the tracker did not accept leakscope's settings (a different leakscope version?)";
         case AttachStatus::kMissingFunctions: return "process " + std::to_string(pid) + " lacks one of malloc, free, mmap... in its global scope";
         case AttachStatus::kNothingToHook:

@@ -133,6 +133,19 @@ std::size_t LiveTable::footprint_bytes() const {
     return total;
 }
 
+void LiveTable::clear() {
+    for (auto& shard : shards_) {
+        SpinLockHolder hold(shard.lock);
+        for (std::uint32_t i = 0; i < shard.capacity; ++i) shard.slots[i].address = kEmpty;
+        shard.used = 0;
+    }
+    for (std::size_t slot = 0; slot < kFilterSize; ++slot) {
+        SpinLockHolder hold(filter_locks_[slot % kFilterLocks]);
+        filter_counts_[slot] = 0;
+    }
+    for (auto& bits : filter_bits_) bits.store(0, std::memory_order_release);
+}
+
 void LiveTable::lock_all() {
     for (auto& shard : shards_) shard.lock.lock();
 }

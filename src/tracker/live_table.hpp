@@ -40,6 +40,9 @@ public:
 
     void lock_all();
     void unlock_all();
+    /// Forgets every block (attach --track again: the blocks of an earlier attachment are baseline now,
+    /// their frees must be ignored like those of any block allocated before the attachment).
+    void clear();
 
 private:
     struct alignas(64) Shard {

@@ -70,8 +70,12 @@ void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) 
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
 }
 
-/// Everything tracking needs before the first hooked call is counted.
+/// Everything tracking needs before the first hooked call is counted. Once per process: attached a
+/// second time, the fork handlers must not be registered twice.
 void prepare_tables() {
+    static bool prepared = false;
+    if (prepared) return;
+    prepared = true;
     initialize_stack_capture();
     initialize_thread_counters();
     initialize_usable_size();
@@ -92,9 +96,17 @@ AttachStatus activate_in_running_program(const Config& config) {
     if (current_state() == InitState::kActive) return AttachStatus::kAlreadyTracking;
     if (!config.active) return AttachStatus::kBadSettings;
     if (!resolve_real_functions(RealLookup::kProgramGlobalScope)) return AttachStatus::kMissingFunctions;
+    const bool again = g_tracker.config.attached;  // an earlier attachment ended (detached, inert since)
     g_tracker.config = config;
     g_tracker.config.attached = true;
     prepare_tables();
+    if (again) {
+        // Everything counted during the earlier attachment is baseline now, like anything allocated
+        // before it: the tables forget its blocks, the transport subtracts its counters.
+        g_tracker.live.clear();
+        g_tracker.mapped.clear();
+        transport::prepare_next_attachment();
+    }
     publish_state(InitState::kActive);
     return AttachStatus::kAttached;
 }

@@ -78,6 +78,9 @@ struct Connection {
     std::uint64_t tokens_refilled_ns = 0;
     std::uint64_t snapshot_ns = 0;
     std::uint64_t patience_deadline_ns = 0;  ///< patient sends give up at this CLOCK_MONOTONIC time
+    /// Attached a second time: the counters at that moment, subtracted from everything sent since.
+    std::vector<StackCounters> baseline;
+    TotalsCounters baseline_totals;
 };
 
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;  // serializes flushes (thread, exit, fork)
@@ -475,6 +478,20 @@ bool connect_and_greet(Connection& c) {
     return true;
 }
 
+void subtract_baseline(const Connection& c, std::vector<StackCounters>& counters, TotalsCounters& totals) {
+    for (std::size_t id = 0; id < c.baseline.size() && id < counters.size(); ++id) {
+        counters[id].allocated_count -= c.baseline[id].allocated_count;
+        counters[id].allocated_bytes -= c.baseline[id].allocated_bytes;
+        counters[id].freed_count -= c.baseline[id].freed_count;
+        counters[id].freed_bytes -= c.baseline[id].freed_bytes;
+    }
+    totals.live_heap_bytes -= c.baseline_totals.live_heap_bytes;
+    totals.live_allocations -= c.baseline_totals.live_allocations;
+    totals.allocations -= c.baseline_totals.allocations;
+    totals.frees -= c.baseline_totals.frees;
+    totals.events -= c.baseline_totals.events;
+}
+
 /// One round. Caller holds g_mutex and the re-entrancy guard. `patient` (exit, exec) sends everything,
 /// waiting up to the patience deadline for a slow leakscope; `goodbye` then says the process is exiting.
 void flush_locked(bool patient, bool goodbye) {
@@ -516,6 +533,7 @@ void flush_locked(bool patient, bool goodbye) {
     counters.resize(c.stacks_sent);
     TotalsCounters totals;
     read_counters(counters.data(), c.stacks_sent, totals);
+    subtract_baseline(c, counters, totals);
     if (!send_sites(c, patient, counters) || !send_totals(c, patient, totals_from(totals)) ||
         !send_allocator_stats(c, patient))
         return;
@@ -654,6 +672,21 @@ void final_flush() {
     flush_locked(true, true);
     pthread_mutex_unlock(&g_mutex);
     errno = saved_errno;
+}
+
+void prepare_next_attachment() {
+    ReentrancyGuard guard;
+    pthread_mutex_lock(&g_mutex);
+    if (!g_connection) g_connection = new Connection();
+    Connection& c = *g_connection;
+    c.peer_gone = false;
+    c.failed_connects = 0;
+    c.baseline.resize(g_tracker.stacks.published_count());
+    read_counters(c.baseline.data(), static_cast<std::uint32_t>(c.baseline.size()), c.baseline_totals);
+    g_stop.store(false, std::memory_order_release);
+    g_crash_flush.store(0, std::memory_order_release);
+    g_thread_started.store(false, std::memory_order_release);  // the earlier attachment's thread has exited
+    pthread_mutex_unlock(&g_mutex);
 }
 
 void flush_for_fatal_signal(std::uint64_t timeout_ns) {

@@ -34,6 +34,9 @@ void flush_before_exec();
 
 void lock_for_fork();
 void unlock_after_fork_in_parent();
+/// attach --track a second time into a process whose earlier attachment ended: the stream starts over
+/// with what was counted so far as its baseline (subtracted from every value sent).
+void prepare_next_attachment();
 /// In a forked child: forget the parent's connection and thread; the child reconnects as a new stream.
 void reset_in_child();
 

@@ -180,6 +180,21 @@ class Attach(AttachCase):
         out = self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
         self.assertIn("malloc bound to libc.so", out)
 
+    def test_second_attach_counts_only_since_itself(self):
+        pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "9000"])
+        r, first = self.attach(pid, "--duration", "3s")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r, second = self.attach(pid, "--duration", "1s")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a1 = self.site(first, "audit_request")
+        a2 = self.site(second, "audit_request")
+        # The second attachment's counts start at its own attach: fewer than the 3 s before, none freed.
+        self.assertGreater(a2["total_allocations"], 0)
+        self.assertLess(a2["total_allocations"], a1["total_allocations"])
+        self.assertEqual(a2["live_at_exit_allocations"], a2["total_allocations"])
+        out = self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
+        self.assertIn("malloc bound to libc.so", out)
+
     def test_target_exits_while_attached(self):
         pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "2000"])
         r, report = self.attach(pid, "--duration", "30s")
@@ -226,11 +241,19 @@ class Refusals(AttachCase):
         self.start(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], settle_s=0.6)
         self.refused(self.target.pid, r"another mount namespace .* not visible")
 
-    def test_second_attach(self):
-        pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "20000"])
-        r, _ = self.attach(pid, "--duration", "1s")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.refused(pid, r"has the allocation tracker already")
+    def test_under_leakscope_run(self):
+        run = subprocess.Popen([LEAKSCOPE, "run", "-q", "-o", os.path.join(self.tmp.name, "run.lks"), "--",
+                                os.path.join(TESTS, "attach_leaky_service"), "20000"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.0)
+            children = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()
+            self.assertTrue(children)
+            self.target = run
+            self.refused(int(children[0]), r"under `leakscope run`")
+        finally:
+            run.terminate()
+            run.wait(timeout=30)
 
 
 if __name__ == "__main__":
