@@ -180,16 +180,21 @@ void count_sites_not_shown(const Recording& recording, Analysis& result) {
     }
 }
 
-/// Each reported site's bytes at its process's exit, when that process ended during the run.
+/// Each reported site's bytes at its process's exit, when that process ended during the run, and its
+/// allocation totals up to that exit: the last snapshot may be an interval older, and a program that
+/// exits right after a burst of allocations would lose the burst's counts.
 void attach_exit_values(const Recording& recording, std::vector<SiteReport>& sites) {
     std::set<std::uint32_t> ended;
     for (const auto& exit : recording.exits) ended.insert(exit.process);
-    std::map<StackId, std::int64_t> at_exit;
-    for (const auto& site : recording.exit_sites) at_exit[site.stack] = site.live_bytes;
+    std::map<StackId, const ExitSite*> at_exit;
+    for (const auto& site : recording.exit_sites) at_exit[site.stack] = &site;
     for (auto& site : sites) {
         if (!ended.count(site.process)) continue;
         const auto it = at_exit.find(site.stack);
-        site.live_at_exit_bytes = it == at_exit.end() ? 0.0 : static_cast<double>(it->second);
+        site.live_at_exit_bytes = it == at_exit.end() ? 0.0 : static_cast<double>(it->second->live_bytes);
+        if (it == at_exit.end()) continue;
+        site.total_allocations = std::max(site.total_allocations, it->second->total_allocations);
+        site.total_bytes = std::max(site.total_bytes, it->second->total_bytes);
     }
 }
 

@@ -1,5 +1,6 @@
-// `leakscope attach PID`: watch a running process and its children until it exits, Ctrl-C, or
-// --duration. The process is never stopped or changed: attach samples /proc only.
+// `leakscope attach PID [--track]`: watch a running process and its children until it exits, Ctrl-C, or
+// --duration. Without --track the process is never stopped or changed (/proc only); with it the tracker
+// is injected (src/attach/) and removes its hooks again when the watch ends.
 #include <memory>
 
 #include "cli/cli_error.hpp"
@@ -17,6 +18,7 @@ struct AttachArguments {
     WatchOptionsText watch;
     ReportOptions reports;
     VerdictGate gate;
+    bool track = false;
 };
 
 int attach(const AttachArguments& args) {
@@ -31,7 +33,8 @@ int attach(const AttachArguments& args) {
     auto options = parse_watch_options(args.watch, args.reports.limit_text);
     args.reports.analysis_options();
     const auto baseline = args.reports.baseline();
-    options.track = false;
+    options.track = args.track;
+    if (!args.watch.sample_bytes.empty() && !args.track) throw CliError("--sample-bytes needs --track", kExitUsage);
 
     auto result = session::attach_and_watch(static_cast<pid_t>(pid), options);
     for (const auto& note : result.notes) std::fprintf(stderr, "leakscope: %s\n", note.c_str());
@@ -50,17 +53,25 @@ Command add_attach_command(CLI::App& parent) {
     auto* app = parent.add_subcommand("attach", "Watch the memory of a running process (and its children)");
     app->footer(
         "Samples /proc until the process exits, Ctrl-C, or --duration; then diagnoses and reports.\n"
-        "Allocation call sites are not tracked when attaching (use `leakscope run` for that).\n"
+        "With --track, allocation call sites are tracked from the moment of attaching (earlier blocks are the\n"
+        "baseline); the process is stopped only for the injection (a few ms, reported), and runs on unchanged after.\n"
         "Exit code: 0; with --fail-on-leak, 100 when the verdict is a leak; with --baseline, 101 when the steady\n"
         "rate is significantly worse than the baseline's; with --fail-on-undecided, 102 when the run could not\n"
         "decide yet; 2 bad options; 125 failure (no such process, /proc not readable).\n"
         "\n"
         "Examples:\n"
         "  leakscope attach 4242 --duration 30m --json report.json\n"
-        "  leakscope attach $(pidof my-service) --interval 1s --limit 8G");
+        "  leakscope attach $(pidof my-service) --interval 1s --limit 8G\n"
+        "  leakscope attach 4242 --track --duration 10m");
     app->add_option("pid", args->pid_text, "Process id to watch")->required()->option_text("PID");
     add_watch_options(*app, args->watch, /*with_tracking=*/false);
     app->get_option("--events-regex")->group("");  // kept only to say why it cannot work here
+    app->add_flag("--track", args->track,
+                  "Also track allocation call sites: inject the tracker (ptrace; x86-64, dynamically linked "
+                  "processes); it unhooks itself when leakscope stops watching");
+    app->add_option("--sample-bytes", args->watch.sample_bytes,
+                    "With --track: a Poisson sample of allocations, one per SIZE bytes on average (e.g. 512K)")
+        ->option_text("SIZE");
     add_report_options(*app, args->reports);
     add_verdict_gate(*app, args->gate);
     return {app, [args] { return attach(*args); }};

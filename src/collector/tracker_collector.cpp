@@ -115,6 +115,25 @@ std::vector<std::pair<std::string, std::string>> TrackerCollector::environment()
     };
 }
 
+std::string TrackerCollector::settings_block() const {
+    std::string block;
+    for (const auto& [name, value] : environment()) {
+        if (name.rfind("LEAKSCOPE_TRACKER_", 0) == 0) block += name + "=" + value + '\0';
+    }
+    return block;
+}
+
+void TrackerCollector::allow_peer_user(uid_t uid) {
+    if (uid == ::geteuid()) return;
+    // The directory stays mode 0700, now the target user's: still no third user can connect.
+    if (::chown(directory_.c_str(), uid, static_cast<gid_t>(-1)) != 0 || ::chown(socket_path_.c_str(), uid, static_cast<gid_t>(-1)) != 0)
+        throw std::runtime_error("cannot let uid " + std::to_string(uid) + " reach the tracker socket: " + std::strerror(errno));
+}
+
+void TrackerCollector::end_streams() {
+    for (const auto& [fd, stream] : streams_) ::shutdown(fd, SHUT_WR);
+}
+
 void TrackerCollector::accept_all() {
     for (;;) {
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);

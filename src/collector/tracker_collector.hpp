@@ -39,6 +39,16 @@ public:
 
     /// Variables to add to the target's environment (LD_PRELOAD keeps an existing value after ours).
     std::vector<std::pair<std::string, std::string>> environment() const;
+    /// The tracker's own settings (LEAKSCOPE_TRACKER_*), NUL-separated as in /proc/PID/environ: what
+    /// attach --track hands the injected library, which has no environment of ours to read.
+    std::string settings_block() const;
+    const std::filesystem::path& tracker_library() const { return options_.tracker_library; }
+    const std::filesystem::path& socket_directory() const { return directory_; }
+    /// attach --track of another user's process (as root): that user may connect to the socket.
+    void allow_peer_user(uid_t uid);
+    /// Ends every open stream from our side (shutdown for writing). An attached tracker answers by
+    /// detaching: it restores the program's GOT, sends its last state and a goodbye, and closes.
+    void end_streams();
     /// Times reported to the sink are seconds since this CLOCK_MONOTONIC instant (default: construction).
     void set_time_origin_ns(std::uint64_t monotonic_ns) { origin_ns_ = monotonic_ns; }
 

@@ -53,10 +53,12 @@ std::string sampled_note(const std::optional<analysis::SampledInterval>& sampled
 }
 
 /// The LeakSanitizer view: what the processes that ended still held, by site.
-void print_exit_view(std::FILE* out, const analysis::ExitView& view, const Palette& paint) {
+/// attach --track: tracking ended at the detach (or the exit), and only blocks made after the attach count.
+void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attached, const Palette& paint) {
     if (view.processes == 0) return;
     const char* estimated = view.sampled ? " (sampled estimates)" : "";
-    fmt::print(out, "\n  {}\n", paint(fmt::format("still allocated at exit{}: {} in {} blocks from {} sites", estimated,
+    const char* when = attached ? "when tracking ended (blocks allocated since the attach)" : "at exit";
+    fmt::print(out, "\n  {}\n", paint(fmt::format("still allocated {}{}: {} in {} blocks from {} sites", when, estimated,
                                                    format_bytes(static_cast<double>(view.live_bytes)), view.live_count,
                                                    view.site_count), kBold));
     std::size_t rank = 0;
@@ -153,7 +155,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                                                         "they held {} at the end)", analysis.sites_not_shown,
                                                         analysis.sites.size(), format_bytes(analysis.live_bytes_not_shown)), kDim));
     }
-    print_exit_view(out, analysis.at_exit, paint);
+    print_exit_view(out, analysis.at_exit, recording.info.attached, paint);
     if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);
 }

@@ -38,16 +38,20 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for(const std::string& prog
         notes.push_back(said ? trackability.reason : trackability.reason + suffix);
         return nullptr;
     }
-    collector::CollectorOptions collector_options;
-    collector_options.interval_ms = static_cast<std::uint32_t>(options.interval_s * 1000.0 + 0.5);
-    if (collector_options.interval_ms == 0) collector_options.interval_ms = 1;
-    collector_options.sample_bytes = options.sample_bytes;
     try {
-        return std::make_unique<TrackerBridge>(program, collector_options);
+        return create_for_running(program, options);
     } catch (const std::runtime_error& e) {
         notes.push_back(std::string("cannot track allocations (") + e.what() + "); sampling /proc only");
         return nullptr;
     }
+}
+
+std::unique_ptr<TrackerBridge> TrackerBridge::create_for_running(const std::string& program, const WatchOptions& options) {
+    collector::CollectorOptions collector_options;
+    collector_options.interval_ms = static_cast<std::uint32_t>(options.interval_s * 1000.0 + 0.5);
+    if (collector_options.interval_ms == 0) collector_options.interval_ms = 1;
+    collector_options.sample_bytes = options.sample_bytes;
+    return std::make_unique<TrackerBridge>(program, collector_options);
 }
 
 TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options)
@@ -87,6 +91,11 @@ std::uint64_t TrackerBridge::events() const {
     std::uint64_t events = events_of_ended_processes_;
     for (const auto& [process, totals] : totals_) events += totals.events;
     return events;
+}
+
+bool TrackerBridge::wait_for_first_stream(int timeout_ms) {
+    for (int waited = 0; !collector_.ever_connected() && waited < timeout_ms; waited += 20) collector_.poll(*this, 20);
+    return collector_.ever_connected();
 }
 
 void TrackerBridge::drain() {
@@ -221,7 +230,7 @@ std::pair<ProcessExit, std::vector<ExitSite>> TrackerBridge::exit_state(std::uin
     if (const auto it = latest_sites_.find(process); it != latest_sites_.end()) {
         for (const auto& [stack, u] : it->second) {
             exit.t_s = std::max(exit.t_s, u.t_s);
-            if (u.live_bytes == 0 && u.live_count == 0) continue;
+            // Sites that hold nothing at exit are kept too: their final totals complete the growth view's.
             sites.push_back({stack, exit.process, u.live_bytes, u.live_count, u.total_allocations, u.total_bytes});
         }
     }

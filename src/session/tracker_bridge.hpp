@@ -24,13 +24,21 @@ public:
     static std::unique_ptr<TrackerBridge> create_for(const std::string& program, const WatchOptions& options,
                                                      std::vector<std::string>& notes);
 
+    /// attach --track: a bridge for a process that is running already (the injection checks the process
+    /// itself, not a program file). Throws std::runtime_error when the collector cannot be set up.
+    static std::unique_ptr<TrackerBridge> create_for_running(const std::string& program, const WatchOptions& options);
+
     std::map<std::string, std::string> target_environment();
+    /// The receiving side, for attach --track (settings to inject, ending the streams to detach).
+    collector::TrackerCollector& collector() { return collector_; }
     void attach_writer(recording::RecordingWriter& writer) { writer_ = &writer; }
     /// Streams only from the watched tree (see TrackerCollector::accept_only_tree_of).
     void accept_only_tree_of(pid_t root, pid_t adopter) { collector_.accept_only_tree_of(root, adopter); }
     /// Reads whatever the tracked processes sent, records the site snapshot, and adds the tracker's
     /// totals to `sample` (left unknown until the first process has reported).
     void poll_into(double t_s, SamplePoint& sample);
+    /// attach --track: reads the streams until the first process has said hello, at most `timeout_ms`.
+    bool wait_for_first_stream(int timeout_ms);
     /// The last reads after the target ended (not recorded: see the definition).
     void drain();
     /// Symbolizes every stack seen (in our process, with libdw) and hands the symbols to the writer.

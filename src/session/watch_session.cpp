@@ -22,6 +22,7 @@
 #include "recording/recording_writer.hpp"
 #include "sampler/access_check.hpp"
 #include "sampler/tree_sampler.hpp"
+#include "session/attached_tracker.hpp"
 #include "session/run_info.hpp"
 #include "session/status_line.hpp"
 #include "session/tracker_bridge.hpp"
@@ -324,12 +325,23 @@ WatchResult attach_and_watch(pid_t pid, WatchOptions options) {
     if (options.recording_path.empty()) {
         options.recording_path = default_recording_path(command.empty() ? "process" : command.front(), pid);
     }
+    std::unique_ptr<TrackerBridge> tracker;
+    if (options.track) {
+        tracker = TrackerBridge::create_for_running(command.empty() ? "" : command.front(), options);
+        check_attachable(pid, *tracker);  // before the recording exists: a refusal leaves nothing behind
+    }
+    TrackerBridge* bridge = tracker.get();
     launch::install_stop_signal_handlers();
     RunInfo info = make_run_info(command, pid, /*attached=*/true, options);
-    Watch watch(options, pid, info, nullptr);
+    Watch watch(options, pid, info, std::move(tracker));
+    std::vector<std::string> notes;
+    if (bridge) notes.push_back(start_attached_tracker(pid, *bridge));
     const RunEnd end = watch.loop(nullptr);
+    // Detach before the last reads: each tracker restores the program's GOT, sends its state, says goodbye.
+    if (bridge) bridge->collector().end_streams();
     WatchResult result = watch.finish(end);
     result.recording_path = options.recording_path.string();
+    result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
     return result;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fatal_signals.hpp"
 #include "os.hpp"
 #include "python_frames.hpp"
 #include "thread_counters.hpp"
@@ -91,7 +92,10 @@ namespace {
 // first tracked allocation after this.
 __attribute__((constructor)) void on_library_loaded() {
     resolve_process_end_functions();  // also when tracking is off: the exec hooks forward regardless
-    if (current_state() == InitState::kActive) transport::allow_start();
+    if (current_state() == InitState::kActive) {
+        transport::allow_start();
+        fatal_signals::install();
+    }
 }
 
 __attribute__((destructor)) void on_library_unloading() {

@@ -15,6 +15,9 @@ struct Config {
     /// totals (~2.6 MB/h at 100 ms) the default keeps the stream under ~17 MB/h at any allocation rate and
     /// any number of sites; sites that do not fit go out in later intervals, biggest changes first.
     std::uint64_t site_bytes_per_s = 4096;
+    /// Injected into a running program (`leakscope attach --track`), not preloaded: the hooks are GOT
+    /// slots to put back when leakscope ends the stream.
+    bool attached = false;
 };
 
 inline constexpr const char* kSocketVariable = "LEAKSCOPE_TRACKER_SOCKET";

@@ -6,7 +6,6 @@ namespace leakscope::tracker {
 namespace {
 
 constexpr std::uint64_t kEmpty = 0;
-constexpr std::uint64_t kDeleted = 1;
 constexpr std::uint32_t kMinCapacity = 256;
 
 }  // namespace
@@ -41,7 +40,7 @@ bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {
     if (!fresh) return false;
     for (std::uint32_t i = 0; i < shard.capacity; ++i) {
         const LiveEntry& e = shard.slots[i];
-        if (e.address == kEmpty || e.address == kDeleted) continue;
+        if (e.address == kEmpty) continue;
         std::uint32_t j = static_cast<std::uint32_t>(mix(e.address)) & (new_capacity - 1);
         while (fresh[j].address != kEmpty) j = (j + 1) & (new_capacity - 1);
         fresh[j] = e;
@@ -49,8 +48,23 @@ bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {
     os::unmap_pages(shard.slots, shard.capacity * sizeof(LiveEntry));
     shard.slots = fresh;
     shard.capacity = new_capacity;
-    shard.deleted = 0;
     return true;
+}
+
+void LiveTable::close_gap(Shard& shard, std::uint32_t hole) {
+    // Backward-shift deletion: entries after the hole that would be found by a probe starting at or
+    // before it move into it, so no tombstone is left and chains stay as short as the load allows
+    // (tombstones made every free of a churning program probe longer, and swept the table often).
+    const std::uint32_t mask = shard.capacity - 1;
+    for (std::uint32_t j = (hole + 1) & mask; shard.slots[j].address != kEmpty; j = (j + 1) & mask) {
+        const std::uint32_t home = static_cast<std::uint32_t>(mix(shard.slots[j].address)) & mask;
+        // The entry stays when its home lies cyclically in (hole, j].
+        const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays) continue;
+        shard.slots[hole] = shard.slots[j];
+        hole = j;
+    }
+    shard.slots[hole].address = kEmpty;
 }
 
 bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced) {
@@ -58,15 +72,13 @@ bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry*
     Shard& shard = shards_[shard_of(address, h)];
     {
         SpinLockHolder hold(shard.lock);
-        if ((shard.used + shard.deleted + 1) * 4 > shard.capacity * 3) {
-            // Grow when live entries fill half the table; otherwise just sweep the tombstones out.
-            std::uint32_t target = shard.capacity < kMinCapacity ? kMinCapacity : shard.capacity;
-            if ((shard.used + 1) * 2 > target) target *= 2;
+        if ((shard.used + 1) * 2 > shard.capacity) {  // at most half full: linear probes stay short
+            std::uint32_t target = shard.capacity < kMinCapacity ? kMinCapacity : shard.capacity * 2;
             if (!rehash(shard, target)) return false;
         }
         std::uint32_t mask = shard.capacity - 1;
         std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
-        while (shard.slots[i].address != kEmpty && shard.slots[i].address != kDeleted) {
+        while (shard.slots[i].address != kEmpty) {
             if (shard.slots[i].address == address) {  // a pointer we missed the free of: replace it
                 if (replaced) *replaced = shard.slots[i];
                 shard.slots[i] = entry;
@@ -75,7 +87,6 @@ bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry*
             }
             i = (i + 1) & mask;
         }
-        if (shard.slots[i].address == kDeleted) --shard.deleted;
         shard.slots[i] = entry;
         shard.slots[i].address = address;
         ++shard.used;
@@ -98,10 +109,7 @@ bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
             if (a == kEmpty) return false;
             if (a != address) continue;
             out = shard.slots[i];
-            // A tombstone, unless the next slot is empty: then the probe chain ends here anyway.
-            bool chain_ends = shard.slots[(i + 1) & mask].address == kEmpty;
-            shard.slots[i].address = chain_ends ? kEmpty : kDeleted;
-            if (!chain_ends) ++shard.deleted;
+            close_gap(shard, i);
             --shard.used;
             // Shrink when mostly empty so the footprint follows the live set down again.
             if (shard.capacity > kMinCapacity && shard.used * 8 < shard.capacity) rehash(shard, shard.capacity / 2);
@@ -123,6 +131,19 @@ std::size_t LiveTable::footprint_bytes() const {
     std::size_t total = 0;
     for (const auto& shard : shards_) total += os::round_up_to_pages(shard.capacity * sizeof(LiveEntry));
     return total;
+}
+
+void LiveTable::clear() {
+    for (auto& shard : shards_) {
+        SpinLockHolder hold(shard.lock);
+        for (std::uint32_t i = 0; i < shard.capacity; ++i) shard.slots[i].address = kEmpty;
+        shard.used = 0;
+    }
+    for (std::size_t slot = 0; slot < kFilterSize; ++slot) {
+        SpinLockHolder hold(filter_locks_[slot % kFilterLocks]);
+        filter_counts_[slot] = 0;
+    }
+    for (auto& bits : filter_bits_) bits.store(0, std::memory_order_release);
 }
 
 void LiveTable::lock_all() {

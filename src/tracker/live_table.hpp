@@ -13,7 +13,7 @@
 namespace leakscope::tracker {
 
 struct LiveEntry {
-    std::uint64_t address;  ///< 0 = empty, 1 = deleted
+    std::uint64_t address;  ///< 0 = empty
     std::uint64_t bytes;    ///< requested size; in sampling mode the weighted byte estimate
     LocalStackId stack;
     std::uint32_t count_weight;  ///< 1; in sampling mode the weighted count estimate
@@ -40,6 +40,9 @@ public:
 
     void lock_all();
     void unlock_all();
+    /// Forgets every block (attach --track again: the blocks of an earlier attachment are baseline now,
+    /// their frees must be ignored like those of any block allocated before the attachment).
+    void clear();
 
 private:
     struct alignas(64) Shard {
@@ -47,9 +50,10 @@ private:
         LiveEntry* slots = nullptr;
         std::uint32_t capacity = 0;  // power of two
         std::uint32_t used = 0;      // live entries
-        std::uint32_t deleted = 0;   // tombstones
     };
     bool rehash(Shard& shard, std::uint32_t new_capacity);
+    /// Empties slot `hole` of a linear-probing table without a tombstone.
+    static void close_gap(Shard& shard, std::uint32_t hole);
     static std::uint64_t mix(std::uint64_t address) {
         std::uint64_t h = address * 0x9e3779b97f4a7c15ull;
         return h ^ (h >> 29);

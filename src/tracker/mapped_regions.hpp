@@ -33,6 +33,12 @@ public:
 
     void lock() { lock_.lock(); }
     void unlock() { lock_.unlock(); }
+    /// Forgets every region (attach --track again: what was mapped before is the new baseline).
+    void clear() {
+        SpinLockHolder hold(lock_);
+        count_ = 0;
+        mapped_bytes_ = 0;
+    }
 
 private:
     bool reserve(std::size_t needed);

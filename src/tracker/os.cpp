@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,6 +41,17 @@ void sleep_ns(std::uint64_t ns) {
 }
 
 int current_pid() { return static_cast<int>(syscall(SYS_getpid)); }
+int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
+
+void futex_wait(std::atomic<int>* word, int expected, std::uint64_t ns) {
+    static_assert(sizeof(std::atomic<int>) == sizeof(int));
+    timespec timeout{static_cast<time_t>(ns / 1000000000ull), static_cast<long>(ns % 1000000000ull)};
+    syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, &timeout, nullptr, 0);
+}
+
+void futex_wake(std::atomic<int>* word) {
+    syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAKE_PRIVATE, 1 << 30, nullptr, nullptr, 0);
+}
 int parent_pid() { return static_cast<int>(syscall(SYS_getppid)); }
 
 long read_small_file(const char* path, char* out, std::size_t capacity) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 
 namespace leakscope::tracker::os {
@@ -16,6 +17,10 @@ std::uint64_t thread_cpu_ns();
 /// Sleeps; returns early on a signal (the caller loops on its own clock).
 void sleep_ns(std::uint64_t ns);
 int current_pid();
+int current_tid();
+/// Sleeps while *word == expected, at most `ns` (FUTEX_WAIT): async-signal-safe, woken by futex_wake.
+void futex_wait(std::atomic<int>* word, int expected, std::uint64_t ns);
+void futex_wake(std::atomic<int>* word);
 int parent_pid();
 /// Reads up to capacity-1 bytes of a small file (/proc/self/comm), NUL-terminated; returns the length or -1.
 long read_small_file(const char* path, char* out, std::size_t capacity);

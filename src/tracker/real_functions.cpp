@@ -19,10 +19,13 @@ std::atomic<std::size_t> g_bootstrap_used{0};
 // generous. The pool is never reused: what is freed here stays allocated.
 alignas(64) unsigned char g_bootstrap_pool[kBootstrapBytes];
 
-bool resolve_real_functions() {
+bool resolve_real_functions(RealLookup where) {
+    // Injected with dlopen, this library is not in the global scope, so RTLD_DEFAULT finds what the
+    // program itself calls (a preloaded jemalloc, say), never our own hooks.
+    void* handle = where == RealLookup::kProgramGlobalScope ? RTLD_DEFAULT : RTLD_NEXT;
     RealFunctions found{};
 #define LEAKSCOPE_REAL(name, ret, params) \
-    found.name = reinterpret_cast<ret(*) params>(dlsym(RTLD_NEXT, #name)); \
+    found.name = reinterpret_cast<ret(*) params>(dlsym(handle, #name)); \
     if (!found.name) return false;
 #include "real_function_list.inc"
 #undef LEAKSCOPE_REAL

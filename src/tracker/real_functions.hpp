@@ -17,8 +17,12 @@ struct RealFunctions {
 
 extern RealFunctions g_real;
 
+/// Where the real functions are looked up: after this library (preloaded: the next definition), or in
+/// the program's global scope (injected into a running program, which resolved its allocator already).
+enum class RealLookup { kNextAfterThisLibrary, kProgramGlobalScope };
+
 /// Looks every function up; returns false when one is missing (then the tracker stays off).
-bool resolve_real_functions();
+bool resolve_real_functions(RealLookup where = RealLookup::kNextAfterThisLibrary);
 
 /// Zeroed memory from a small static pool, for allocations made before the real functions are known.
 void* bootstrap_allocate(std::size_t size, std::size_t alignment);

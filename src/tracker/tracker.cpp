@@ -71,7 +71,51 @@ void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) 
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
 }
 
+/// Everything tracking needs before the first hooked call is counted. Once per process: attached a
+/// second time, the fork handlers must not be registered twice.
+void prepare_tables() {
+    static bool prepared = false;
+    if (prepared) return;
+    prepared = true;
+    initialize_stack_capture();
+    initialize_thread_counters();
+    initialize_usable_size();
+    if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    install_fork_handlers();
+}
+
+void publish_state(InitState state) {
+    g_tracker.state.store(static_cast<int>(state), std::memory_order_release);
+    if (state == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
+}
+
 }  // namespace
+
+AttachStatus activate_in_running_program(const Config& config) {
+    ReentrancyGuard guard;
+    // The library constructor ran initialize() at dlopen and found no socket in the environment.
+    if (current_state() == InitState::kActive) return AttachStatus::kAlreadyTracking;
+    if (!config.active) return AttachStatus::kBadSettings;
+    if (!resolve_real_functions(RealLookup::kProgramGlobalScope)) return AttachStatus::kMissingFunctions;
+    const bool again = g_tracker.config.attached;  // an earlier attachment ended (detached, inert since)
+    g_tracker.config = config;
+    g_tracker.config.attached = true;
+    prepare_tables();
+    if (again) {
+        // Everything counted during the earlier attachment is baseline now, like anything allocated
+        // before it: the tables forget its blocks, the transport subtracts its counters.
+        g_tracker.live.clear();
+        g_tracker.mapped.clear();
+        transport::prepare_next_attachment();
+    }
+    publish_state(InitState::kActive);
+    return AttachStatus::kAttached;
+}
+
+void deactivate() {
+    g_tracker.sampling_active.store(false, std::memory_order_release);
+    g_tracker.state.store(static_cast<int>(InitState::kPassThrough), std::memory_order_release);
+}
 
 InitState initialize() {
     int expected = static_cast<int>(InitState::kNotStarted);
@@ -82,17 +126,12 @@ InitState initialize() {
         if (resolve_real_functions()) {
             g_tracker.config = read_config();
             if (g_tracker.config.active) {
-                initialize_stack_capture();
-                initialize_thread_counters();
-                initialize_usable_size();
-                if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
-                install_fork_handlers();
+                prepare_tables();
                 result = InitState::kActive;
             }
         }
         errno = saved_errno;
-        g_tracker.state.store(static_cast<int>(result), std::memory_order_release);
-        if (result == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
+        publish_state(result);
         return result;
     }
     if (expected == static_cast<int>(InitState::kResolving)) {

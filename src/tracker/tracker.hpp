@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "attach_abi.h"
 #include "config.hpp"
 #include "live_table.hpp"
 #include "mapped_regions.hpp"
@@ -60,6 +61,11 @@ extern Tracker g_tracker;
 
 /// Initializes on the first call (from any hook or the library constructor) and returns the state.
 InitState initialize();
+/// `leakscope attach --track`: turns tracking on in a running program with `config` (read from the
+/// settings leakscope passed, not the environment); the real functions are the program's own.
+AttachStatus activate_in_running_program(const Config& config);
+/// Detached: every hook only forwards from now on (calls already past the check finish normally).
+void deactivate();
 /// Looks up the real _exit/_Exit/exec* behind the hooks in exit_hooks.cpp (from the library constructor).
 void resolve_process_end_functions();
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "allocator_stats.hpp"
+#include "got_patch.hpp"
 #include "os.hpp"
 #include "protocol.hpp"
 #include "python_frames.hpp"
@@ -77,6 +78,9 @@ struct Connection {
     std::uint64_t tokens_refilled_ns = 0;
     std::uint64_t snapshot_ns = 0;
     std::uint64_t patience_deadline_ns = 0;  ///< patient sends give up at this CLOCK_MONOTONIC time
+    /// Attached a second time: the counters at that moment, subtracted from everything sent since.
+    std::vector<StackCounters> baseline;
+    TotalsCounters baseline_totals;
 };
 
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;  // serializes flushes (thread, exit, fork)
@@ -84,6 +88,10 @@ Connection* g_connection = nullptr;
 std::atomic<bool> g_start_allowed{false};
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_thread_pid{0};  // the process whose thread runs: a vfork child shares our memory, not our stream
+std::atomic<int> g_thread_tid{0};  // the transport thread itself: it cannot wait for its own flush
+/// A fatal signal's last flush, done by the transport thread: 0 none, 1 asked (the word the thread sleeps
+/// on between rounds, so the request wakes it), 2 done.
+std::atomic<int> g_crash_flush{0};
 constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor
 constexpr unsigned kMaxFailedConnects = 50;
 constexpr std::uint64_t kPatienceNs = 1000000000;  // longest a final flush may wait for a slow leakscope
@@ -470,6 +478,20 @@ bool connect_and_greet(Connection& c) {
     return true;
 }
 
+void subtract_baseline(const Connection& c, std::vector<StackCounters>& counters, TotalsCounters& totals) {
+    for (std::size_t id = 0; id < c.baseline.size() && id < counters.size(); ++id) {
+        counters[id].allocated_count -= c.baseline[id].allocated_count;
+        counters[id].allocated_bytes -= c.baseline[id].allocated_bytes;
+        counters[id].freed_count -= c.baseline[id].freed_count;
+        counters[id].freed_bytes -= c.baseline[id].freed_bytes;
+    }
+    totals.live_heap_bytes -= c.baseline_totals.live_heap_bytes;
+    totals.live_allocations -= c.baseline_totals.live_allocations;
+    totals.allocations -= c.baseline_totals.allocations;
+    totals.frees -= c.baseline_totals.frees;
+    totals.events -= c.baseline_totals.events;
+}
+
 /// One round. Caller holds g_mutex and the re-entrancy guard. `patient` (exit, exec) sends everything,
 /// waiting up to the patience deadline for a slow leakscope; `goodbye` then says the process is exiting.
 void flush_locked(bool patient, bool goodbye) {
@@ -511,6 +533,7 @@ void flush_locked(bool patient, bool goodbye) {
     counters.resize(c.stacks_sent);
     TotalsCounters totals;
     read_counters(counters.data(), c.stacks_sent, totals);
+    subtract_baseline(c, counters, totals);
     if (!send_sites(c, patient, counters) || !send_totals(c, patient, totals_from(totals)) ||
         !send_allocator_stats(c, patient))
         return;
@@ -520,25 +543,78 @@ void flush_locked(bool patient, bool goodbye) {
     }
 }
 
+// ---- attached to a running program (`leakscope attach --track`) ----
+
+/// Waits up to `ns` on the stream; true when leakscope ended it (shut its side, or died): time to detach.
+bool wait_for_detach_request(std::uint64_t ns) {
+    int fd = g_connection ? g_connection->fd : -1;
+    if (fd < 0) {
+        os::sleep_ns(ns);
+        return g_connection && g_connection->peer_gone;
+    }
+    pollfd entry{fd, POLLIN | POLLRDHUP, 0};
+    if (poll(&entry, 1, static_cast<int>(ns / 1000000) + 1) <= 0) return false;
+    if (entry.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+    char byte;
+    return recv(fd, &byte, 1, MSG_DONTWAIT) == 0;  // leakscope sends nothing else: end of stream
+}
+
+/// Puts the program's GOT slots back, sends the state tracked until now and a goodbye, and turns the
+/// hooks into plain forwarders. The library stays loaded (calls may still be inside a hook).
+void detach_from_program() {
+    got::restore_slots();
+    os::sleep_ns(10 * 1000000ull);  // calls that entered a hook before the restore finish (microseconds)
+    pthread_mutex_lock(&g_mutex);
+    if (!g_stop.exchange(true, std::memory_order_acq_rel)) flush_locked(true, true);
+    if (g_connection && g_connection->fd >= 0) close_connection(*g_connection);
+    pthread_mutex_unlock(&g_mutex);
+    deactivate();
+}
+
+/// The fatal-signal flush, on the transport thread. The crashed thread may hold our mutex (it crashed
+/// inside a flush): try for most of the second the handler waits, then give up.
+void serve_crash_flush() {
+    bool locked = false;
+    for (int tries = 0; tries < 900 && !(locked = pthread_mutex_trylock(&g_mutex) == 0); ++tries) os::sleep_ns(1000000);
+    if (locked) {
+        if (!g_stop.exchange(true, std::memory_order_acq_rel)) flush_locked(true, true);
+        pthread_mutex_unlock(&g_mutex);
+    }
+    g_crash_flush.store(2, std::memory_order_release);
+    os::futex_wake(&g_crash_flush);
+}
+
 void* transport_thread(void*) {
     g_thread_state.inside_tracker = true;  // for the thread's whole life: its allocations are not the program's
+    g_thread_tid.store(os::current_tid(), std::memory_order_release);
     prctl(PR_SET_NAME, "leakscope-trk", 0, 0, 0);
+    const bool attached = g_tracker.config.attached;
     const std::uint64_t interval_ns = static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull;
-    std::uint64_t next = os::monotonic_ns() + interval_ns;
+    // Attached, the first round runs at once: leakscope waits for the hello to know the injection worked.
+    std::uint64_t next = os::monotonic_ns() + (attached ? 0 : interval_ns);
+    bool detach = false;
     while (!g_stop.load(std::memory_order_acquire)) {
+        if (g_crash_flush.load(std::memory_order_acquire) == 1) {
+            serve_crash_flush();
+            break;
+        }
         std::uint64_t now = os::monotonic_ns();
         if (now < next) {
-            os::sleep_ns(next - now);
+            if (!attached) os::futex_wait(&g_crash_flush, 0, next - now);
+            else if ((detach = wait_for_detach_request(next - now))) break;
             continue;
         }
         next += interval_ns;
         if (next < now) next = now + interval_ns;  // fell behind (suspended): do not burst
+        if (attached && got::modules_added_since_install()) got::install_hooks();  // a dlopen since the last round
         pthread_mutex_lock(&g_mutex);
         if (!g_stop.load(std::memory_order_acquire)) flush_locked(false, false);  // after the exit flush: stay quiet
-        bool gone = g_connection && g_connection->peer_gone;
+        // Attached, a stream that could not be opened ends the attachment too: no hook stays without a reader.
+        bool gone = g_connection && (g_connection->peer_gone || (attached && g_connection->fd < 0));
         pthread_mutex_unlock(&g_mutex);
-        if (gone) break;
+        if ((detach = gone)) break;
     }
+    if (attached && detach) detach_from_program();
     return nullptr;
 }
 
@@ -546,8 +622,8 @@ void* transport_thread(void*) {
 
 std::atomic<bool> g_thread_started{false};
 
-void allow_start() {
-    grow_descriptor_table();
+void allow_start(bool grow_table) {
+    if (grow_table) grow_descriptor_table();
     g_start_allowed.store(true, std::memory_order_release);
 }
 
@@ -598,6 +674,33 @@ void final_flush() {
     errno = saved_errno;
 }
 
+void prepare_next_attachment() {
+    ReentrancyGuard guard;
+    pthread_mutex_lock(&g_mutex);
+    if (!g_connection) g_connection = new Connection();
+    Connection& c = *g_connection;
+    c.peer_gone = false;
+    c.failed_connects = 0;
+    c.baseline.resize(g_tracker.stacks.published_count());
+    read_counters(c.baseline.data(), static_cast<std::uint32_t>(c.baseline.size()), c.baseline_totals);
+    g_stop.store(false, std::memory_order_release);
+    g_crash_flush.store(0, std::memory_order_release);
+    g_thread_started.store(false, std::memory_order_release);  // the earlier attachment's thread has exited
+    pthread_mutex_unlock(&g_mutex);
+}
+
+void flush_for_fatal_signal(std::uint64_t timeout_ns) {
+    if (!transport_is_ours() || g_stop.load(std::memory_order_acquire)) return;
+    if (g_thread_tid.load(std::memory_order_acquire) == os::current_tid()) return;  // the crash is ours
+    int idle = 0;
+    if (!g_crash_flush.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) return;  // another thread asked
+    os::futex_wake(&g_crash_flush);
+    const std::uint64_t deadline = os::monotonic_ns() + timeout_ns;
+    for (std::uint64_t now = os::monotonic_ns(); g_crash_flush.load(std::memory_order_acquire) != 2 && now < deadline;
+         now = os::monotonic_ns())
+        os::futex_wait(&g_crash_flush, 1, deadline - now);
+}
+
 void flush_before_exec() {
     if (!transport_is_ours() || g_stop.load(std::memory_order_acquire)) return;
     ReentrancyGuard guard;
@@ -626,6 +729,8 @@ void reset_in_child() {
     g_stop.store(false, std::memory_order_relaxed);
     g_thread_started.store(false, std::memory_order_relaxed);  // the parent's thread does not exist here
     g_thread_pid.store(0, std::memory_order_relaxed);
+    g_thread_tid.store(0, std::memory_order_relaxed);
+    g_crash_flush.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace leakscope::tracker::transport

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace leakscope::tracker::transport {
 
@@ -13,7 +14,9 @@ extern std::atomic<bool> g_thread_started;
 
 /// Called by the library constructor: from now on the first tracked allocation starts the thread
 /// (not earlier, and not from the constructor itself, so a process that never allocates never connects).
-void allow_start();
+/// `grow_table` false: attached to a running program, where growing the descriptor table from the
+/// stopped thread would wait for an RCU grace period; the transport thread grows it when it connects.
+void allow_start(bool grow_table = true);
 void start_thread_once();
 /// Cheap check on the allocation path; starts the background thread once.
 inline void maybe_start() {
@@ -22,12 +25,18 @@ inline void maybe_start() {
 /// At exit (the library destructor, _exit): one last snapshot, sent synchronously (bounded wait), then a
 /// goodbye. Runs once; does nothing in a process whose transport never started or is not its own.
 void final_flush();
+/// From a fatal signal's handler (async-signal-safe): asks the transport thread for the final flush with a
+/// goodbye and waits for it, at most `timeout_ns`. Does nothing on the transport thread itself.
+void flush_for_fatal_signal(std::uint64_t timeout_ns);
 /// Before exec: the last snapshot of this program, without a goodbye (the exec ends the stream; if the
 /// exec fails, the stream simply goes on).
 void flush_before_exec();
 
 void lock_for_fork();
 void unlock_after_fork_in_parent();
+/// attach --track a second time into a process whose earlier attachment ended: the stream starts over
+/// with what was counted so far as its baseline (subtracted from every value sent).
+void prepare_next_attachment();
 /// In a forked child: forget the parent's connection and thread; the child reconnects as a new stream.
 void reset_in_child();
 

@@ -65,6 +65,35 @@ class ExitView(unittest.TestCase):
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assert_exact_exit_view(report)
 
+    def test_abort_delivers_the_final_state(self):
+        r, report = self.run_target("abort")
+        self.assertEqual(r.returncode, 128 + 6, r.stderr)  # still dies of its own signal
+        self.assert_exact_exit_view(report)
+
+    def test_segv_delivers_the_final_state(self):
+        r, report = self.run_target("segv")
+        self.assertEqual(r.returncode, 128 + 11, r.stderr)
+        self.assert_exact_exit_view(report)
+
+    def test_counts_complete_when_exiting_right_after_a_burst(self):
+        # 8 threads allocating flat out, then exit at once: the growth view's totals are the program's own
+        # to the allocation, though the last snapshot is up to an interval older than the exit.
+        self.tmp = tempfile.TemporaryDirectory(prefix="leakscope-exit-")
+        report_path = os.path.join(self.tmp.name, "r.json")
+        r = subprocess.run([LEAKSCOPE, "run", "-q", "--no-status", "-o", os.path.join(self.tmp.name, "r.lks"), "--json",
+                            report_path, "--", os.path.join(BUILD, "bin", "tests", "load_allocator"), "8", "1.5", "0"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        allocations, total_bytes, live, live_bytes = (int(x) for x in r.stdout.split())
+        with open(report_path) as f:
+            report = json.load(f)
+        sites = [s for s in report["sites"] if any("load_site_allocate" in f for f in [s["function"], *s.get("stack", [])])]
+        self.assertEqual(sum(s["total_allocations"] for s in sites), allocations)
+        self.assertEqual(sum(s["total_bytes"] for s in sites), total_bytes)
+        at_exit = [s for s in report["sites_at_exit"] if any("load_site_allocate" in f for f in [s["function"], *s.get("stack", [])])]
+        self.assertEqual(sum(s["live_at_exit_bytes"] for s in at_exit), live_bytes)
+        self.assertEqual(sum(s["live_at_exit_allocations"] for s in at_exit), live)
+
     def test_exec_is_not_an_exit(self):
         r, report = self.run_target("exec")
         self.assertEqual(r.returncode, 4, r.stderr)

@@ -1,7 +1,9 @@
 /* A short program for the "everything up to exit" tests: it keeps 5,000 of 10,000 small blocks, keeps
  * one 48-byte block at a site of its own, frees two large blocks just before it ends, and ends by the
- * way argv[1] names: "return" (from main), "_exit", "exec" (/bin/sh -c 'exit 0'), or "late" (sleeps
- * 1.5 s before its first allocation, then returns). The exact live bytes at exit are known. */
+ * way argv[1] names: "return" (from main), "_exit", "exec" (/bin/sh -c 'exit 0'), "late" (sleeps
+ * 1.5 s before its first allocation, then returns), "abort" or "segv" (dies of SIGABRT / SIGSEGV).
+ * The exact live bytes at exit are known. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
     printf("exit_paths %s done\n", mode);
     fflush(stdout);
     if (strcmp(mode, "_exit") == 0) _exit(3);
+    if (strcmp(mode, "abort") == 0) abort();
+    if (strcmp(mode, "segv") == 0) *(volatile int*)(uintptr_t)argc = 0; /* a fault at a small address */
     if (strcmp(mode, "exec") == 0) {
         execl("/bin/sh", "sh", "-c", "exit 4", (char*)NULL);
         return 99;

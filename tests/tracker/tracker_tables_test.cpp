@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -35,6 +36,34 @@ TEST(TrackerTables, LiveTableFollowsTheLiveSetUpAndDown) {
     EXPECT_EQ(table.size(), 0u);
     EXPECT_LT(table.footprint_bytes(), full_footprint / 8) << "shrinks back when the blocks are freed";
     EXPECT_GE(table.footprint_bytes(), empty_footprint);
+}
+
+TEST(TrackerTables, LiveTableMatchesAReferenceUnderChurn) {
+    // A churning live set (removals in random order, so entries move back into every kind of gap,
+    // including across the end of a shard's slot array) against std::map.
+    static LiveTable table;
+    std::map<std::uint64_t, std::uint64_t> reference;
+    std::uint64_t x = 88172645463325252ull;
+    auto next = [&x] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+    LiveEntry out{};
+    for (int step = 0; step < 400000; ++step) {
+        const std::uint64_t address = 0x7f0000000000ull + (next() % 6000) * 16;  // one 64 MiB region: 8 shards
+        if (reference.count(address)) {
+            ASSERT_TRUE(table.remove(address, out)) << step;
+            ASSERT_EQ(out.bytes, reference[address]) << step;
+            reference.erase(address);
+        } else {
+            ASSERT_FALSE(table.remove(address, out)) << step;
+            ASSERT_TRUE(table.insert(address, LiveEntry{0, static_cast<std::uint64_t>(step), 1, 1}));
+            reference[address] = static_cast<std::uint64_t>(step);
+        }
+    }
+    EXPECT_EQ(table.size(), reference.size());
+    for (const auto& [address, bytes] : reference) {
+        ASSERT_TRUE(table.remove(address, out));
+        EXPECT_EQ(out.bytes, bytes);
+    }
+    EXPECT_EQ(table.size(), 0u);
 }
 
 TEST(TrackerTables, LiveTableReplacesAMissedFree) {
