@@ -112,6 +112,76 @@ TEST(FleetDiagnosis, ALeakRestartedEvery72hIsStillALeakAndAWarmupIsNot) {
     EXPECT_EQ(warm.sparkline.size(), kSparklinePoints);
 }
 
+/// Lives of 72 h, 72 h and `latest_h` (1-minute step, start times given): 300 MB, a 150 MB warm-up
+/// (time constant `tau_h`) in every life, then `rate_per_h` in the first two lives and `latest_rate_per_h`
+/// in the latest.
+struct Lives {
+    RangeSeries series;
+    std::vector<double> starts;
+    RangeSeries latest_alone;
+};
+Lives three_lives(double rate_per_h, double latest_h, double latest_rate_per_h, unsigned seed, double tau_h = 4) {
+    Lives l;
+    l.series.labels = l.latest_alone.labels = {{"__name__", "m"}, {"pod", "p"}};
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, 1e6);
+    const double lives[] = {72, 72, latest_h};
+    double life_start = 0;
+    for (int k = 0; k < 3; ++k) {
+        const double rate = k < 2 ? rate_per_h : latest_rate_per_h;
+        for (double age = 0; age < lives[k] * 3600; age += 60) {
+            const double v = 300e6 + 150e6 * (1 - std::exp(-age / (tau_h * 3600))) + rate * age / 3600 + noise(rng);
+            l.series.t_s.push_back(1.7e9 + life_start + age);
+            l.series.value.push_back(v);
+            l.starts.push_back(1.7e9 + life_start);
+            if (k == 2) {
+                l.latest_alone.t_s.push_back(1.7e9 + life_start + age);
+                l.latest_alone.value.push_back(v);
+            }
+        }
+        life_start += lives[k] * 3600;
+    }
+    return l;
+}
+
+// The latest life, 20 h old, cannot tell its 2 MB/h from the tail of its 150 MB warm-up alone; the
+// two lives before it, the same program, leaked 2 MB/h each: it inherits their verdict.
+TEST(LifePooling, AShortLatestLifeInheritsTheLeakOfTheEarlierOnes) {
+    const auto l = three_lives(2e6, 20, 2e6, 3);
+    const auto alone = diagnose_series(l.latest_alone, {}, {});
+    ASSERT_FALSE(alone.verdict.leak && alone.verdict.decided) << "the case this handles: " << alone.verdict.summary;
+    SeriesOptions options;
+    options.limit_bytes = 1e9;
+    const auto e = diagnose_series(l.series, l.starts, options);
+    EXPECT_EQ(e.restarts, 2u);
+    EXPECT_EQ(e.lives, 3u);
+    EXPECT_TRUE(e.verdict.leak && e.verdict.decided) << e.verdict.summary;
+    EXPECT_NEAR(e.verdict.steady_rate_bytes_per_s * 3600, 2e6, 0.3e6);
+    EXPECT_LT(e.verdict.rate_ci_low_bytes_per_s, e.verdict.steady_rate_bytes_per_s);
+    EXPECT_DOUBLE_EQ(e.segment_start_unix_s, l.latest_alone.t_s.front());  // the projection is from the latest life
+    ASSERT_TRUE(e.verdict.time_to_limit_s);
+    EXPECT_NEAR(*e.verdict.time_to_limit_s, (1e9 - l.latest_alone.value.back()) / (2e6 / 3600), 40 * 3600);
+    EXPECT_NE(e.verdict.summary.find("earlier lives"), std::string::npos) << e.verdict.summary;
+}
+
+// A fix deployed with the last restart: the latest life is flat past the warm-up, clearly slower than
+// the earlier lives' leak, so it keeps its own verdict.
+TEST(LifePooling, ALatestLifeThatStoppedGrowingKeepsItsOwnVerdict) {
+    const auto l = three_lives(2e6, 40, 0, 4);
+    const auto e = diagnose_series(l.series, l.starts, {});
+    EXPECT_FALSE(e.verdict.leak) << e.verdict.summary;
+    EXPECT_EQ(e.lives, 1u);
+}
+
+// Earlier lives that did not leak give nothing to inherit (a warm-up that settles within the 20 h
+// latest life: with a 4 h time constant the engine alone calls its tail a leak).
+TEST(LifePooling, WarmupsInEveryLifeAreNotALeak) {
+    const auto l = three_lives(0, 20, 0, 5, 2.5);
+    const auto e = diagnose_series(l.series, l.starts, {});
+    EXPECT_FALSE(e.verdict.leak) << e.verdict.summary;
+    EXPECT_EQ(e.lives, 1u);
+}
+
 TEST(Selectors, ValuesAreEscapedForPromQL) {
     EXPECT_EQ(exact_selector({{"__name__", "m"}, {"pod", "a\"b\\c"}}), "{__name__=\"m\",pod=\"a\\\"b\\\\c\"}");
     // The regex escapes its metacharacters, then the string escapes the backslashes.
