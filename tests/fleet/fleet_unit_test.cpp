@@ -4,10 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "fleet/fleet_diagnosis.hpp"
 #include "fleet/fleet_reports.hpp"
 #include "fleet/fleet_source.hpp"
+#include "fleet/matrix_stream.hpp"
 #include "fleet/range_split.hpp"
 #include "fleet/restart_cut.hpp"
 
@@ -180,6 +182,54 @@ TEST(LifePooling, WarmupsInEveryLifeAreNotALeak) {
     const auto e = diagnose_series(l.series, l.starts, {});
     EXPECT_FALSE(e.verdict.leak) << e.verdict.summary;
     EXPECT_EQ(e.lives, 1u);
+}
+
+// The answer arrives in chunks cut anywhere (here: every 7 bytes, from another thread); the parser
+// builds the series as they come, drops non-finite values, and keeps Prometheus' error.
+TEST(MatrixStream, ChunksCutAnywhereGiveTheSeries) {
+    const std::string body =
+        R"({"status":"success","data":{"resultType":"matrix","result":[)"
+        R"({"metric":{"__name__":"m","pod":"a\"b"},"values":[[1700000000,"1.5e6"],[1700000060,"NaN"],[1700000120.5,"+Inf"],[1700000180,"2"]]},)"
+        R"({"metric":{},"values":[]}]},"warnings":["x"]})";
+    ChunkStream chunks;
+    std::thread feeder([&] {
+        for (std::size_t i = 0; i < body.size(); i += 7) {
+            if (!chunks.push(body.data() + i, std::min<std::size_t>(7, body.size() - i))) break;
+        }
+        chunks.close();
+    });
+    std::istream in(&chunks);
+    const auto answer = parse_matrix(in);
+    feeder.join();
+    EXPECT_EQ(answer.status, "success");
+    EXPECT_EQ(answer.result_type, "matrix");
+    ASSERT_EQ(answer.series.size(), 2u);
+    EXPECT_EQ(answer.series[0].labels, (Labels{{"__name__", "m"}, {"pod", "a\"b"}}));
+    EXPECT_EQ(answer.series[0].t_s, (std::vector<double>{1700000000, 1700000180}));
+    EXPECT_EQ(answer.series[0].value, (std::vector<double>{1.5e6, 2}));
+    EXPECT_TRUE(answer.series[1].labels.empty() && answer.series[1].value.empty());
+
+    std::istringstream error(R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})");
+    const auto failed = parse_matrix(error);
+    EXPECT_EQ(failed.status, "error");
+    EXPECT_EQ(failed.error_type, "bad_data");
+    EXPECT_EQ(failed.error, "parse error at char 3");
+}
+
+// A parser that gives up (not JSON, a proxy's HTML page) cancels the transfer instead of leaving
+// the receiving thread blocked on a full queue.
+TEST(MatrixStream, NotJsonThrowsAndReleasesTheSender) {
+    ChunkStream chunks;
+    std::thread parser([&] {
+        std::istream in(&chunks);
+        EXPECT_THROW(parse_matrix(in), std::runtime_error);
+        chunks.abandon();
+    });
+    bool accepted = true;
+    const std::string page = "<html>502 Bad Gateway</html>";
+    for (int i = 0; i < 10000 && accepted; ++i) accepted = chunks.push(page.data(), page.size());
+    EXPECT_FALSE(accepted);
+    parser.join();
 }
 
 TEST(Selectors, ValuesAreEscapedForPromQL) {
