@@ -90,7 +90,7 @@ Command add_watch_command(CLI::App& parent) {
     app->add_option("--pid", args->pids, "Watch this process (repeatable)")->option_text("PID")->group("What to watch");
     app->add_option("--name", args->names, "Watch every process whose name (comm) matches REGEX; new ones are picked up (repeatable)")
         ->option_text("REGEX")->group("What to watch");
-    app->add_option("--cgroup", args->cgroups, "Watch the processes of this cgroup, e.g. system.slice/my.service (repeatable)")
+    app->add_option("--cgroup", args->cgroups, "Watch the processes of this cgroup and of its child cgroups, e.g. system.slice/my.service (repeatable)")
         ->option_text("PATH")->group("What to watch");
     app->add_option("--every", args->every, "Sample and re-diagnose every D (default 1m)")->option_text("D");
     app->add_option("--metrics", args->metrics, "Serve /metrics on [HOST:]PORT (default 127.0.0.1:9464; port 0 picks one)")
