@@ -1,0 +1,80 @@
+#include "watch/tracked_heaps.hpp"
+
+#include <stdexcept>
+#include <system_error>
+
+namespace leakscope::watch {
+namespace {
+
+collector::CollectorOptions collector_options() {
+    collector::CollectorOptions options;
+    options.interval_ms = kTrackerIntervalMs;
+    options.sample_bytes = kTrackerSampleBytes;
+    return options;
+}
+
+}  // namespace
+
+TrackedHeaps::TrackedHeaps(std::filesystem::path link) : link_(std::move(link)), collector_(collector_options()) {
+    // The collector's socket lives in a private directory whose name changes with every start; the
+    // link in the state directory is the stable address a service's unit can name.
+    std::error_code error;
+    std::filesystem::remove(link_, error);
+    std::filesystem::create_symlink(collector_.socket_path(), link_, error);
+    if (error) throw std::runtime_error("cannot create " + link_.string() + ": " + error.message());
+}
+
+TrackedHeaps::~TrackedHeaps() {
+    std::error_code error;
+    if (std::filesystem::read_symlink(link_, error) == collector_.socket_path()) std::filesystem::remove(link_, error);
+}
+
+std::vector<std::pair<std::string, std::string>> TrackedHeaps::environment() const {
+    auto environment = collector_.environment();
+    for (auto& [name, value] : environment) {
+        if (name == "LEAKSCOPE_TRACKER_SOCKET") value = link_.string();
+    }
+    return environment;
+}
+
+void TrackedHeaps::poll() { collector_.poll(*this, 0); }
+
+void TrackedHeaps::fill(const std::vector<int>& pids, SamplePoint& sample) const {
+    bool any = false;
+    std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0;
+    for (const int pid : pids) {
+        const auto it = totals_.find(pid);
+        if (it == totals_.end()) continue;
+        any = true;
+        heap += static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->second.live_heap_bytes));
+        mapped += static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->second.mapped_bytes));
+        allocations += it->second.allocations;
+        frees += it->second.frees;
+    }
+    if (!any) return;
+    sample.live_heap = sample.live_heap_min = sample.live_heap_max = heap;
+    sample.mapped = mapped;
+    sample.allocations = allocations;
+    sample.frees = frees;
+}
+
+void TrackedHeaps::on_process(const collector::TrackedProcess& process) {
+    // An exec'd program keeps its pid: the new stream replaces the old one's totals.
+    pid_of_[process.process] = process.pid;
+}
+
+void TrackedHeaps::on_totals(std::uint32_t process, const collector::TrackerTotals& totals) {
+    if (const auto it = pid_of_.find(process); it != pid_of_.end()) totals_[it->second] = totals;
+}
+
+void TrackedHeaps::on_process_end(std::uint32_t process, bool) {
+    const auto it = pid_of_.find(process);
+    if (it == pid_of_.end()) return;
+    // Only when no newer stream (an exec'd program) has taken the pid over.
+    bool newer = false;
+    for (const auto& [index, pid] : pid_of_) newer = newer || (index > process && pid == it->second);
+    if (!newer) totals_.erase(it->second);
+    pid_of_.erase(it);
+}
+
+}  // namespace leakscope::watch
