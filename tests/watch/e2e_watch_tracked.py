@@ -37,6 +37,13 @@ def metrics(port):
     return values
 
 
+def kill_all(processes):
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="leakscope-watch-track-") as tmp:
         # Distinct names (comm is the name the program was started by) so --name selects only these.
@@ -92,10 +99,7 @@ def main():
             growth = json.loads(r.stdout)["growth"]
             assert growth["metric"] == "live_heap", (growth, r.stderr)
         finally:
-            for p in [watch] + programs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            kill_all([watch] + programs)
     print("OK")
     return 0
 
