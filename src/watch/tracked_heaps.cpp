@@ -1,21 +1,46 @@
 #include "watch/tracked_heaps.hpp"
 
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace leakscope::watch {
 namespace {
 
-collector::CollectorOptions collector_options() {
+/// The collector makes its private socket directory under $TMPDIR. watch wants it in the state
+/// directory, beside the link: /tmp may be private to watch's own service (systemd's PrivateTmp=),
+/// where no other service could reach it. Called while watch has no other thread that reads the
+/// environment.
+class ScopedTmpdir {
+public:
+    explicit ScopedTmpdir(const std::filesystem::path& dir) {
+        if (const char* old = std::getenv("TMPDIR")) saved_ = old;
+        ::setenv("TMPDIR", dir.c_str(), 1);
+    }
+    ~ScopedTmpdir() {
+        if (saved_) ::setenv("TMPDIR", saved_->c_str(), 1);
+        else ::unsetenv("TMPDIR");
+    }
+    ScopedTmpdir(const ScopedTmpdir&) = delete;
+    ScopedTmpdir& operator=(const ScopedTmpdir&) = delete;
+
+private:
+    std::optional<std::string> saved_;
+};
+
+collector::TrackerCollector collector_in(const std::filesystem::path& dir) {
     collector::CollectorOptions options;
     options.interval_ms = kTrackerIntervalMs;
     options.sample_bytes = kTrackerSampleBytes;
-    return options;
+    const ScopedTmpdir in_state_dir(dir);
+    return collector::TrackerCollector(options);
 }
 
 }  // namespace
 
-TrackedHeaps::TrackedHeaps(std::filesystem::path link) : link_(std::move(link)), collector_(collector_options()) {
+TrackedHeaps::TrackedHeaps(std::filesystem::path link) : link_(std::move(link)), collector_(collector_in(link_.parent_path())) {
     // The collector's socket lives in a private directory whose name changes with every start; the
     // link in the state directory is the stable address a service's unit can name.
     std::error_code error;

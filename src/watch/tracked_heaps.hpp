@@ -6,8 +6,8 @@
 // Limits (the tracker's, src/tracker/transport.cpp): it connects on its first allocations and gives up
 // after 50 failed attempts (~5 s), and does not reconnect once the stream ends. So only processes started
 // while watch runs are tracked, and until they restart after a restart of watch they fall back to RSS.
-// The socket sits in the collector's private 0700 directory (src/collector/): only processes of
-// watch's own user can connect.
+// The socket sits in the collector's private 0700 directory (src/collector/), made in the state
+// directory: only processes of watch's own user can connect.
 #pragma once
 
 #include <cstdint>

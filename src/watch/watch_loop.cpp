@@ -71,13 +71,14 @@ public:
             throw std::runtime_error("none of the processes given with --pid exists");
         ensure_state_dir(config.state_dir);
         health_.start_time_unix_s = unix_now();
+        // The tracker socket first: it is made while no other thread runs (tracked_heaps.cpp).
+        if (config.track) heaps_.emplace(config.state_dir / "tracker.sock");
         if (config.metrics) server_.emplace(*config.metrics);
         std::string where = server_ ? "metrics on http://" + config.metrics->host + ":" + std::to_string(server_->port()) + "/metrics"
                                     : "no metrics endpoint";
         log_line("watch: " + where + ", state in " + config.state_dir.string() + ", every " +
                  report::format_duration(config.every_s));
-        if (config.track) {
-            heaps_.emplace(config.state_dir / "tracker.sock");
+        if (heaps_) {
             std::string environment;
             for (const auto& [name, value] : heaps_->environment()) environment += " " + name + "=" + value;
             log_line("watch: processes started with" + environment + " are tracked (live heap)");
