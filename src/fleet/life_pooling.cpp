@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 
 #include "diagnosis/effective_sample_size.hpp"
@@ -145,7 +146,7 @@ std::optional<diagnosis::Diagnosis> inherit_from_earlier_lives(const RangeSeries
     d.summary = "Leaking " + rate_text(d) + " in each of its " + std::to_string(earlier.size()) + " earlier " +
                 (earlier.size() == 1 ? "life" : "lives") + " (pooled); the latest life, " + report::format_duration(age_s) +
                 (comparison == Comparison::same_path ? " old, grows no slower, so it inherits their verdict."
-                     : " old, is still in the warm-up they went through, so it inherits their verdict.");
+                     : " old, is too young to compare with them, so it inherits their verdict.");
     return d;
 }
 
