@@ -1,5 +1,7 @@
 #include "watch/tracked_heaps.hpp"
 
+#include <sys/un.h>
+
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -31,6 +33,12 @@ private:
 };
 
 collector::TrackerCollector collector_in(const std::filesystem::path& dir) {
+    // The collector's own message for a long path names TMPDIR, which watch sets itself.
+    const std::size_t length = (dir / "leakscope-XXXXXX" / "tracker.sock").string().size();
+    if (length >= sizeof(sockaddr_un{}.sun_path))
+        throw std::runtime_error("--track: the tracker socket under " + dir.string() + " would be a path of " + std::to_string(length) +
+                                 " bytes, over the " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                                 " a UNIX socket allows: use a shorter --state-dir");
     collector::CollectorOptions options;
     options.interval_ms = kTrackerIntervalMs;
     options.sample_bytes = kTrackerSampleBytes;

@@ -51,6 +51,11 @@ def main():
         os.symlink(sys.executable, tracked_exe)
         os.symlink(sys.executable, plain_exe)
         state = os.path.join(tmp, "state")
+        # A state directory too deep for a UNIX socket path: one line, exit 125, never a hang.
+        deep = os.path.join(tmp, "d" * 100)
+        r = subprocess.run([LEAKSCOPE, "watch", "--track", "--name", "^none$", "--no-metrics", "--state-dir", deep],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 125 and r.stderr.count("\n") == 1 and "use a shorter --state-dir" in r.stderr, r.stderr
         watch = subprocess.Popen([LEAKSCOPE, "watch", "--track", "--name", "^lsk_(tracked|plain)$", "--every", "500ms",
                                   "--metrics", "127.0.0.1:0", "--state-dir", state, "--limit", "8G"],
                                  stderr=subprocess.PIPE, text=True)
