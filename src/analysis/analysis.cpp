@@ -60,14 +60,14 @@ std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> sampl
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
 /// report comes about one interval after the target starts (later for an interpreter that loads a lot
 /// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
-/// first report is still seen. For `attach` (never tracked), or a tracker that reported only late or
-/// stopped, RSS alone.
+/// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
+/// or a tracker that reported only late or stopped, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
     const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
     std::size_t first = 0;
     while (first < samples.size() && !known(samples[first].live_heap)) ++first;
-    bool heap_known = first < samples.size() && !recording.info.attached;
+    bool heap_known = first < samples.size() && (!recording.info.attached || recording.info.tracker_mode != "off");
     for (std::size_t i = first; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
     // A tracker whose first report came after a third of the run watched too little of it.
     if (heap_known && samples[first].t_s - samples.front().t_s > std::max(2.0, 0.33 * (samples.back().t_s - samples.front().t_s)))

@@ -25,6 +25,7 @@ struct WatchArguments {
     std::string near_limit = "24h";
     std::string duration;
     std::size_t keep_gone = 16;
+    bool track = false;
 };
 
 /// `minimum_text` says the minimum as the user would write it ("100ms").
@@ -66,6 +67,7 @@ watch::WatchConfig parse(const WatchArguments& args) {
     config.on_leak = args.on_leak;
     config.state_dir = args.state_dir.empty() ? watch::default_state_dir() : std::filesystem::path(args.state_dir);
     config.keep_gone = args.keep_gone;
+    config.track = args.track;
     return config;
 }
 
@@ -81,6 +83,9 @@ Command add_watch_command(CLI::App& parent) {
         "A process that becomes a leak, recovers, or nears its limit gets one log line and runs --on-leak\n"
         "with the facts in LEAKSCOPE_* environment variables. Stops on SIGINT/SIGTERM, after --duration,\n"
         "or when every --pid is gone (with only --pid given).\n"
+        "With --track, processes started with the tracker pointed at watch's socket (the variables are\n"
+        "logged at start; only processes started while watch runs connect) also get their live heap,\n"
+        "leakscope_live_heap_bytes, and the verdict rests on it.\n"
         "Exit code: 0; 2 bad options; 125 failure (state dir not writable, address in use).\n"
         "\n"
         "Examples:\n"
@@ -90,8 +95,12 @@ Command add_watch_command(CLI::App& parent) {
     app->add_option("--pid", args->pids, "Watch this process (repeatable)")->option_text("PID")->group("What to watch");
     app->add_option("--name", args->names, "Watch every process whose name (comm) matches REGEX; new ones are picked up (repeatable)")
         ->option_text("REGEX")->group("What to watch");
-    app->add_option("--cgroup", args->cgroups, "Watch the processes of this cgroup, e.g. system.slice/my.service (repeatable)")
+    app->add_option("--cgroup", args->cgroups, "Watch the processes of this cgroup and of its child cgroups, e.g. system.slice/my.service (repeatable)")
         ->option_text("PATH")->group("What to watch");
+    app->add_flag("--track", args->track,
+                  "Track the live heap of processes started with the tracker: watch logs the LD_PRELOAD and "
+                  "LEAKSCOPE_TRACKER_SOCKET (<state-dir>/tracker.sock) to start them with")
+        ->group("What to watch");
     app->add_option("--every", args->every, "Sample and re-diagnose every D (default 1m)")->option_text("D");
     app->add_option("--metrics", args->metrics, "Serve /metrics on [HOST:]PORT (default 127.0.0.1:9464; port 0 picks one)")
         ->option_text("ADDR");

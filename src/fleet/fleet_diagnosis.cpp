@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fleet/life_pooling.hpp"
+
 namespace leakscope::fleet {
 namespace {
 
@@ -56,15 +58,31 @@ FleetEntry diagnose_series(const RangeSeries& s, const std::vector<double>& star
     for (const auto& seg : segments) longest = std::max(longest, s.t_s[seg.end - 1] - s.t_s[seg.begin]);
     // The latest life long enough to judge carries the verdict: after a fix is deployed (a restart)
     // the fleet report must say so, and the minutes after a restart are too short to judge.
-    Segment chosen = segments.back();
-    for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
-        const double span = s.t_s[it->end - 1] - s.t_s[it->begin];
-        if (it->end - it->begin >= kMinSegmentPoints && span >= kEligibleShareOfLongest * longest) {
-            chosen = *it;
-            break;
+    auto judged = [&](const Segment& seg) {
+        return seg.end - seg.begin >= kMinSegmentPoints && s.t_s[seg.end - 1] - s.t_s[seg.begin] >= kEligibleShareOfLongest * longest;
+    };
+    auto chosen_it = std::find_if(segments.rbegin(), segments.rend(), judged);
+    const Segment chosen = chosen_it == segments.rend() ? segments.back() : *chosen_it;
+    entry.verdict = diagnose_segment(s, chosen, options);
+    entry.lives = 1;
+    // When each life's process started: its start time, else its first point (a drop cut it), except
+    // for the first life, which may have started long before the range.
+    auto started = [&](const Segment& seg) {
+        if (seg.begin < start_times.size() && std::isfinite(start_times[seg.begin])) return start_times[seg.begin];
+        return seg.begin == 0 ? NAN : s.t_s[seg.begin];
+    };
+    if (!entry.verdict.leak && chosen_it != segments.rend()) {
+        // The earlier lives of the same program: their evidence carries over to a latest life that
+        // cannot decide alone (life_pooling.hpp).
+        std::vector<Life> earlier;
+        for (auto it = segments.begin(); it != chosen_it.base() - 1; ++it) {
+            if (judged(*it)) earlier.push_back({*it, started(*it), diagnose_segment(s, *it, options)});
+        }
+        if (auto inherited = inherit_from_earlier_lives(s, earlier, {chosen, started(chosen), entry.verdict}, options.limit_bytes)) {
+            entry.verdict = std::move(*inherited);
+            entry.lives = earlier.size() + 1;
         }
     }
-    entry.verdict = diagnose_segment(s, chosen, options);
     entry.segment_start_unix_s = s.t_s[chosen.begin];
     entry.segment_end_unix_s = s.t_s[chosen.end - 1];
     return entry;

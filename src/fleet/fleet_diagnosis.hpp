@@ -20,6 +20,7 @@ struct FleetEntry {
     diagnosis::Diagnosis verdict;
     std::size_t points = 0;          ///< points fetched
     std::size_t restarts = 0;        ///< restarts found in the range
+    std::size_t lives = 1;           ///< lives the verdict rests on: > 1 when the latest inherited the earlier ones' (life_pooling.hpp)
     double segment_start_unix_s = 0; ///< start of the life the verdict rests on (its times count from here)
     double segment_end_unix_s = 0;
     double last_value = 0;

@@ -28,6 +28,7 @@ void write_fleet_json(std::ostream& out, const FleetRun& run, const std::vector<
             {"verdict", report::verdict_json(e.verdict)},
             {"growth", report::growth_json(e.verdict, "rss", e.limit_source)},
             {"restarts", e.restarts},
+            {"lives_judged", e.lives},
             {"points", e.points},
             {"segment_start_unix_s", e.segment_start_unix_s},
             {"segment_end_unix_s", e.segment_end_unix_s},

@@ -2,9 +2,14 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <future>
 #include <nlohmann/json.hpp>
+
+#include "fleet/matrix_stream.hpp"
 
 namespace leakscope::fleet {
 namespace {
@@ -30,6 +35,26 @@ bool parse_value(const json& text, double& out) {
     char* end = nullptr;
     out = std::strtod(s.c_str(), &end);
     return end != s.c_str() && std::isfinite(out);
+}
+
+/// application/x-www-form-urlencoded: every byte but the unreserved ones percent-encoded.
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& form) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string body;
+    for (const auto& [key, value] : form) {
+        if (!body.empty()) body += '&';
+        body += key + '=';
+        for (const unsigned char c : value) {
+            if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+                body += static_cast<char>(c);
+            } else {
+                body += '%';
+                body += hex[c >> 4];
+                body += hex[c & 15];
+            }
+        }
+    }
+    return body;
 }
 
 }  // namespace
@@ -81,37 +106,48 @@ std::string PrometheusClient::post(const std::string& endpoint, const std::vecto
 }
 
 std::vector<RangeSeries> PrometheusClient::query_range(const std::string& query, double start_s, double end_s, double step_s) {
-    const std::string body = post("/api/v1/query_range", {{"query", query},
-                                                          {"start", format_time(start_s)},
-                                                          {"end", format_time(end_s)},
-                                                          {"step", format_time(step_s)}});
-    std::vector<RangeSeries> series;
-    try {
-        const json response = json::parse(body);
-        if (response.value("status", "") != "success")
-            throw FleetError("Prometheus at " + url_ + ": " + response.value("error", std::string("query failed")));
-        const auto& data = response.at("data");
-        if (data.value("resultType", "") != "matrix")
-            throw FleetError("Prometheus at " + url_ + ": the query gives a " + data.value("resultType", std::string("?")) +
-                             ", not a range of series");
-        for (const auto& item : data.at("result")) {
-            RangeSeries s;
-            s.labels = labels_of(item.at("metric"));
-            const auto& values = item.at("values");
-            s.t_s.reserve(values.size());
-            s.value.reserve(values.size());
-            for (const auto& point : values) {
-                double v = 0;
-                if (!parse_value(point.at(1), v)) continue;
-                s.t_s.push_back(point.at(0).get<double>());
-                s.value.push_back(v);
-            }
-            series.push_back(std::move(s));
+    httplib::Request request;
+    request.method = "POST";
+    request.path = impl_->prefix + "/api/v1/query_range";
+    request.set_header("Content-Type", "application/x-www-form-urlencoded");
+    request.body = form_body({{"query", query}, {"start", format_time(start_s)}, {"end", format_time(end_s)}, {"step", format_time(step_s)}});
+    // The answer is parsed while it arrives (matrix_stream.hpp): the parser runs on its own thread and
+    // pulls what the client pushes.
+    ChunkStream chunks;
+    auto parsed = std::async(std::launch::async, [&chunks] {
+        std::istream in(&chunks);
+        try {
+            return parse_matrix(in);
+        } catch (...) {
+            chunks.abandon();
+            throw;
         }
-    } catch (const json::exception& e) {
-        throw FleetError("Prometheus at " + url_ + ": unexpected answer to query_range (" + e.what() + ")");
+    });
+    request.content_receiver = [&chunks](const char* data, std::size_t size, std::uint64_t, std::uint64_t) { return chunks.push(data, size); };
+    httplib::Response response;
+    httplib::Error error = httplib::Error::Success;
+    const bool sent = impl_->client.send(request, response, error);
+    chunks.close();
+    MatrixAnswer answer;
+    std::string unreadable;
+    try {
+        answer = parsed.get();
+    } catch (const std::exception& e) {
+        unreadable = e.what();
     }
-    return series;
+    if (!sent && error != httplib::Error::Canceled) throw FleetError("Prometheus at " + url_ + ": " + httplib::to_string(error));
+    if (response.status != 200) {
+        // The API explains itself in JSON for 400 (bad query) and 422 (cannot execute).
+        std::string why = "HTTP " + std::to_string(response.status);
+        if (!answer.error.empty()) why += ": " + (answer.error_type.empty() ? std::string("error") : answer.error_type) + ": " + answer.error;
+        throw FleetError("Prometheus at " + url_ + ": " + why);
+    }
+    if (!unreadable.empty()) throw FleetError("Prometheus at " + url_ + ": unexpected answer to query_range (" + unreadable + ")");
+    if (answer.status != "success") throw FleetError("Prometheus at " + url_ + ": " + (answer.error.empty() ? "query failed" : answer.error));
+    if (answer.result_type != "matrix")
+        throw FleetError("Prometheus at " + url_ + ": the query gives a " + (answer.result_type.empty() ? "?" : answer.result_type) +
+                         ", not a range of series");
+    return std::move(answer.series);
 }
 
 std::vector<InstantSample> PrometheusClient::query(const std::string& query, double time_s) {

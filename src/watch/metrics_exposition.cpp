@@ -152,6 +152,10 @@ std::string render_metrics(const std::vector<ProcessMetrics>& processes, const W
     page.family({"leakscope_watch_hook_failures_total", "counter",
                  "--on-leak commands that failed to start or exited non-zero."});
     page.sample("leakscope_watch_hook_failures_total", "", static_cast<double>(health.hook_failures));
+    if (health.tracked_processes) {
+        page.family({"leakscope_watch_tracked_processes", "gauge", "Processes streaming allocation totals to watch (--track)."});
+        page.sample("leakscope_watch_tracked_processes", "", static_cast<double>(*health.tracked_processes));
+    }
     return page.take();
 }
 

@@ -42,6 +42,7 @@ struct WatchHealth {
     std::map<std::string, std::uint64_t> transitions;  ///< by kind: "leak", "recovered", "near_limit"
     std::uint64_t hook_runs = 0;
     std::uint64_t hook_failures = 0;
+    std::optional<std::size_t> tracked_processes;  ///< with --track: processes streaming to watch's tracker socket
 };
 
 /// The whole /metrics page. Per-process gauges carry `pid` and `comm`; `leakscope_leak` and

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,6 +50,24 @@ std::vector<int> parse_pid_lines(std::string_view text) {
     return pids;
 }
 
+/// `cgroup` and every cgroup below it, as paths relative to the cgroup root: a service's processes often
+/// sit in child cgroups (systemd's delegated subtrees, a container runtime's per-container groups), and
+/// a cgroup's cgroup.procs lists only its own. Symbolic links are not followed; unreadable parts skipped.
+std::vector<std::string> cgroup_and_descendants(const std::string& root, const std::string& cgroup) {
+    namespace fs = std::filesystem;
+    std::string relative = cgroup;
+    while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
+    while (!relative.empty() && relative.back() == '/') relative.pop_back();
+    std::vector<std::string> out{relative};
+    std::error_code error;
+    const fs::path top = fs::path(root) / relative;
+    fs::recursive_directory_iterator it(top, fs::directory_options::skip_permission_denied, error), end;
+    for (; !error && it != end; it.increment(error)) {
+        if (it->is_directory(error) && !it->is_symlink(error)) out.push_back(fs::path(relative) / it->path().lexically_relative(top));
+    }
+    return out;
+}
+
 }  // namespace
 
 ProcessSelection::ProcessSelection(SelectionCriteria criteria) : criteria_(std::move(criteria)) {
@@ -85,10 +104,10 @@ std::vector<Candidate> ProcessSelection::select(sampler::ProcFs& fs) {
         }
     }
     for (const auto& cgroup : criteria_.cgroups) {
-        std::string relative = cgroup;
-        while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
-        if (auto procs = fs.read_cgroup_file(relative + (relative.empty() ? "" : "/") + "cgroup.procs"); procs.ok()) {
-            for (const int pid : parse_pid_lines(*procs)) consider(pid);
+        for (const auto& relative : cgroup_and_descendants(fs.cgroup_root(), cgroup)) {
+            if (auto procs = fs.read_cgroup_file(relative + (relative.empty() ? "" : "/") + "cgroup.procs"); procs.ok()) {
+                for (const int pid : parse_pid_lines(*procs)) consider(pid);
+            }
         }
     }
 

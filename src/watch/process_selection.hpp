@@ -15,7 +15,7 @@ namespace leakscope::watch {
 struct SelectionCriteria {
     std::vector<int> pids;
     std::vector<std::string> name_patterns;  ///< ECMAScript regex, searched in the process name (comm)
-    std::vector<std::string> cgroups;        ///< paths under the cgroup root ("system.slice/my.service")
+    std::vector<std::string> cgroups;        ///< paths under the cgroup root ("system.slice/my.service"), child cgroups included
 };
 
 /// One process chosen, identified by pid and start time (a reused pid is another process).

@@ -21,6 +21,7 @@
 #include "watch/metrics_exposition.hpp"
 #include "watch/process_history.hpp"
 #include "watch/state_dir.hpp"
+#include "watch/tracked_heaps.hpp"
 #include "watch/transitions.hpp"
 
 namespace leakscope::watch {
@@ -70,11 +71,18 @@ public:
             throw std::runtime_error("none of the processes given with --pid exists");
         ensure_state_dir(config.state_dir);
         health_.start_time_unix_s = unix_now();
+        // The tracker socket first: it is made while no other thread runs (tracked_heaps.cpp).
+        if (config.track) heaps_.emplace(config.state_dir / "tracker.sock");
         if (config.metrics) server_.emplace(*config.metrics);
         std::string where = server_ ? "metrics on http://" + config.metrics->host + ":" + std::to_string(server_->port()) + "/metrics"
                                     : "no metrics endpoint";
         log_line("watch: " + where + ", state in " + config.state_dir.string() + ", every " +
                  report::format_duration(config.every_s));
+        if (heaps_) {
+            std::string environment;
+            for (const auto& [name, value] : heaps_->environment()) environment += " " + name + "=" + value;
+            log_line("watch: processes started with" + environment + " are tracked (live heap)");
+        }
     }
 
     void run() {
@@ -123,11 +131,17 @@ private:
             if (!watched_.count(c.pid)) add(c);
         }
         std::set<int> gone;
+        if (heaps_) heaps_->poll();
         for (auto& [pid, w] : watched_) {
             SamplePoint sample = w.sampler.sample();
             if (sample.processes == 0 || !w.sampler.root_alive()) {
                 gone.insert(pid);
                 continue;
+            }
+            if (heaps_) {
+                std::vector<int> tree;
+                for (const auto& p : w.sampler.last_processes()) tree.push_back(p.pid);
+                heaps_->fill(tree, sample);
             }
             w.history.add(sample, now);
             const auto analysis = w.history.diagnose(analysis_options());
@@ -164,7 +178,10 @@ private:
         const auto file = state_file(config_.state_dir, c);
         session::WatchOptions options;
         options.interval_s = config_.every_s;
-        options.track = false;
+        // With --track the process may stream to us (it was started with the tracker, or will say so
+        // with its first allocations); samples without its totals leave the heap unknown.
+        options.track = heaps_.has_value();
+        options.sample_bytes = heaps_ ? kTrackerSampleBytes : 0;
         if (config_.limit_bytes) options.limit_bytes = static_cast<std::uint64_t>(*config_.limit_bytes);
         RunInfo info = session::make_run_info(session::read_command_line(c.pid), c.pid, /*attached=*/true, options);
         try {
@@ -227,6 +244,7 @@ private:
         health_.state_bytes = static_cast<double>(directory_bytes(config_.state_dir));
         if (auto self = fs_.read_status(static_cast<int>(::getpid())); self.ok() && self->vm_rss)
             health_.resident_bytes = static_cast<double>(*self->vm_rss);
+        if (heaps_) health_.tracked_processes = heaps_->tracked_processes();
         server_->publish(render_metrics(processes, health_));
     }
 
@@ -248,6 +266,7 @@ private:
     HookRunner hooks_;
     sampler::ProcFs fs_;
     std::optional<MetricsServer> server_;
+    std::optional<TrackedHeaps> heaps_;
     std::map<int, Watched> watched_;
     WatchHealth health_;
 };

@@ -22,6 +22,7 @@ struct WatchConfig {
     double near_limit_s = 24 * 3600;       ///< "approaching its limit" below this time to limit
     std::optional<double> duration_s;      ///< stop after this long (tests, trials); none = forever
     std::size_t keep_gone = 16;            ///< histories of exited processes kept in --state-dir
+    bool track = false;                    ///< --track: be the collector of processes started with the tracker (tracked_heaps.hpp)
 };
 
 /// Runs until SIGINT/SIGTERM/SIGHUP, --duration, or (when only --pid was given) every process is gone.

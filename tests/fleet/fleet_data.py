@@ -69,9 +69,22 @@ def series_values(kind, n, step_s, rng):
     return values, started, base + warm
 
 
+def generate(count, days, step_s, seed):
+    """Yields (name, kind, values, started, limit) of each series in order: `started` holds, per point,
+    the seconds from the first point at which its process started. The same seed gives the same fleet
+    whether it is written as OpenMetrics or fed to the engine directly (bench/fleet/fleet_tuning.py)."""
+    rng = random.Random(seed)
+    n = int(days * 86400 / step_s)
+    for i, kind in enumerate(kind_list(count, rng)):
+        values, started, settled = series_values(kind, n, step_s, rng)
+        # The limit: 1.5-3x the settled footprint, and above what the range reached (a process over
+        # its limit would have been killed): a leak may or may not come near it within the range.
+        limit = max(settled * rng.uniform(1.5, 3.0), max(values) * rng.uniform(1.05, 1.5))
+        yield "s%05d" % i, kind, values, started, limit
+
+
 def write_openmetrics(path, count, days, step_s, end_s, seed, limit_step_s=300):
     """Writes the fleet; returns {series name: truth kind}."""
-    rng = random.Random(seed)
     n = int(days * 86400 / step_s)
     start = end_s - (n - 1) * step_s
     truth = {}
@@ -80,13 +93,9 @@ def write_openmetrics(path, count, days, step_s, end_s, seed, limit_step_s=300):
     with open(path, "w") as out:
         out.write("# HELP fleet_memory_bytes Memory of one process (generated, known truth).\n")
         out.write("# TYPE fleet_memory_bytes gauge\n")
-        for i, kind in enumerate(kind_list(count, rng)):
-            name = "s%05d" % i
-            values, started, settled = series_values(kind, n, step_s, rng)
+        for i, (name, kind, values, started, limit) in enumerate(generate(count, days, step_s, seed)):
             truth[name] = kind
-            # The limit: 1.5-3x the settled footprint, and above what the range reached (a process over
-            # its limit would have been killed): a leak may or may not come near it within the range.
-            limits[name] = max(settled * rng.uniform(1.5, 3.0), max(values) * rng.uniform(1.05, 1.5))
+            limits[name] = limit
             starts[name] = [(start + k * step_s, start + started[k]) for k in range(0, n, max(1, limit_step_s // step_s))]
             labels = 'series="%s",host="host-%d"' % (name, i % 50)
             lines = ["fleet_memory_bytes{%s} %.0f %d\n" % (labels, v, start + k * step_s) for k, v in enumerate(values)]

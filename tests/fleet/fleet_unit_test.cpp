@@ -4,10 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "fleet/fleet_diagnosis.hpp"
 #include "fleet/fleet_reports.hpp"
 #include "fleet/fleet_source.hpp"
+#include "fleet/matrix_stream.hpp"
 #include "fleet/range_split.hpp"
 #include "fleet/restart_cut.hpp"
 
@@ -110,6 +112,124 @@ TEST(FleetDiagnosis, ALeakRestartedEvery72hIsStillALeakAndAWarmupIsNot) {
     const auto warm = diagnose_series(synthetic(0, true, 2), {}, {});
     EXPECT_FALSE(warm.verdict.leak) << warm.verdict.summary;
     EXPECT_EQ(warm.sparkline.size(), kSparklinePoints);
+}
+
+/// Lives of 72 h, 72 h and `latest_h` (1-minute step, start times given): 300 MB, a 150 MB warm-up
+/// (time constant `tau_h`) in every life, then `rate_per_h` in the first two lives and `latest_rate_per_h`
+/// in the latest.
+struct Lives {
+    RangeSeries series;
+    std::vector<double> starts;
+    RangeSeries latest_alone;
+};
+Lives three_lives(double rate_per_h, double latest_h, double latest_rate_per_h, unsigned seed, double tau_h = 4) {
+    Lives l;
+    l.series.labels = l.latest_alone.labels = {{"__name__", "m"}, {"pod", "p"}};
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, 1e6);
+    const double lives[] = {72, 72, latest_h};
+    double life_start = 0;
+    for (int k = 0; k < 3; ++k) {
+        const double rate = k < 2 ? rate_per_h : latest_rate_per_h;
+        for (double age = 0; age < lives[k] * 3600; age += 60) {
+            const double v = 300e6 + 150e6 * (1 - std::exp(-age / (tau_h * 3600))) + rate * age / 3600 + noise(rng);
+            l.series.t_s.push_back(1.7e9 + life_start + age);
+            l.series.value.push_back(v);
+            l.starts.push_back(1.7e9 + life_start);
+            if (k == 2) {
+                l.latest_alone.t_s.push_back(1.7e9 + life_start + age);
+                l.latest_alone.value.push_back(v);
+            }
+        }
+        life_start += lives[k] * 3600;
+    }
+    return l;
+}
+
+// The latest life, 20 h old, cannot tell its 2 MB/h from the tail of its 150 MB warm-up alone; the
+// two lives before it, the same program, leaked 2 MB/h each: it inherits their verdict.
+TEST(LifePooling, AShortLatestLifeInheritsTheLeakOfTheEarlierOnes) {
+    const auto l = three_lives(2e6, 20, 2e6, 3);
+    const auto alone = diagnose_series(l.latest_alone, {}, {});
+    ASSERT_FALSE(alone.verdict.leak && alone.verdict.decided) << "the case this handles: " << alone.verdict.summary;
+    SeriesOptions options;
+    options.limit_bytes = 1e9;
+    const auto e = diagnose_series(l.series, l.starts, options);
+    EXPECT_EQ(e.restarts, 2u);
+    EXPECT_EQ(e.lives, 3u);
+    EXPECT_TRUE(e.verdict.leak && e.verdict.decided) << e.verdict.summary;
+    EXPECT_NEAR(e.verdict.steady_rate_bytes_per_s * 3600, 2e6, 0.3e6);
+    EXPECT_LT(e.verdict.rate_ci_low_bytes_per_s, e.verdict.steady_rate_bytes_per_s);
+    EXPECT_DOUBLE_EQ(e.segment_start_unix_s, l.latest_alone.t_s.front());  // the projection is from the latest life
+    ASSERT_TRUE(e.verdict.time_to_limit_s);
+    EXPECT_NEAR(*e.verdict.time_to_limit_s, (1e9 - l.latest_alone.value.back()) / (2e6 / 3600), 40 * 3600);
+    EXPECT_NE(e.verdict.summary.find("earlier lives"), std::string::npos) << e.verdict.summary;
+}
+
+// A fix deployed with the last restart: the latest life is flat past the warm-up, clearly slower than
+// the earlier lives' leak, so it keeps its own verdict.
+TEST(LifePooling, ALatestLifeThatStoppedGrowingKeepsItsOwnVerdict) {
+    const auto l = three_lives(2e6, 40, 0, 4);
+    const auto e = diagnose_series(l.series, l.starts, {});
+    EXPECT_FALSE(e.verdict.leak) << e.verdict.summary;
+    EXPECT_EQ(e.lives, 1u);
+}
+
+// Earlier lives that did not leak give nothing to inherit (a warm-up that settles within the 20 h
+// latest life: with a 4 h time constant the engine alone calls its tail a leak).
+TEST(LifePooling, WarmupsInEveryLifeAreNotALeak) {
+    const auto l = three_lives(0, 20, 0, 5, 2.5);
+    const auto e = diagnose_series(l.series, l.starts, {});
+    EXPECT_FALSE(e.verdict.leak) << e.verdict.summary;
+    EXPECT_EQ(e.lives, 1u);
+}
+
+// The answer arrives in chunks cut anywhere (here: every 7 bytes, from another thread); the parser
+// builds the series as they come, drops non-finite values, and keeps Prometheus' error.
+TEST(MatrixStream, ChunksCutAnywhereGiveTheSeries) {
+    const std::string body =
+        R"({"status":"success","data":{"resultType":"matrix","result":[)"
+        R"({"metric":{"__name__":"m","pod":"a\"b"},"values":[[1700000000,"1.5e6"],[1700000060,"NaN"],[1700000120.5,"+Inf"],[1700000180,"2"]]},)"
+        R"({"metric":{},"values":[]}]},"warnings":["x"]})";
+    ChunkStream chunks;
+    std::thread feeder([&] {
+        for (std::size_t i = 0; i < body.size(); i += 7) {
+            if (!chunks.push(body.data() + i, std::min<std::size_t>(7, body.size() - i))) break;
+        }
+        chunks.close();
+    });
+    std::istream in(&chunks);
+    const auto answer = parse_matrix(in);
+    feeder.join();
+    EXPECT_EQ(answer.status, "success");
+    EXPECT_EQ(answer.result_type, "matrix");
+    ASSERT_EQ(answer.series.size(), 2u);
+    EXPECT_EQ(answer.series[0].labels, (Labels{{"__name__", "m"}, {"pod", "a\"b"}}));
+    EXPECT_EQ(answer.series[0].t_s, (std::vector<double>{1700000000, 1700000180}));
+    EXPECT_EQ(answer.series[0].value, (std::vector<double>{1.5e6, 2}));
+    EXPECT_TRUE(answer.series[1].labels.empty() && answer.series[1].value.empty());
+
+    std::istringstream error(R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})");
+    const auto failed = parse_matrix(error);
+    EXPECT_EQ(failed.status, "error");
+    EXPECT_EQ(failed.error_type, "bad_data");
+    EXPECT_EQ(failed.error, "parse error at char 3");
+}
+
+// A parser that gives up (not JSON, a proxy's HTML page) cancels the transfer instead of leaving
+// the receiving thread blocked on a full queue.
+TEST(MatrixStream, NotJsonThrowsAndReleasesTheSender) {
+    ChunkStream chunks;
+    std::thread parser([&] {
+        std::istream in(&chunks);
+        EXPECT_THROW(parse_matrix(in), std::runtime_error);
+        chunks.abandon();
+    });
+    bool accepted = true;
+    const std::string page = "<html>502 Bad Gateway</html>";
+    for (int i = 0; i < 10000 && accepted; ++i) accepted = chunks.push(page.data(), page.size());
+    EXPECT_FALSE(accepted);
+    parser.join();
 }
 
 TEST(Selectors, ValuesAreEscapedForPromQL) {
