@@ -46,10 +46,12 @@ std::size_t teardown_samples(const Recording& recording) {
     return drop;
 }
 
-/// A gauge of the sample points as a series, or nullopt when any of them lacks it.
-std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> samples, std::uint64_t SamplePoint::*field) {
+/// A gauge of the sample points at `at` as a series, or nullopt when any of them lacks it.
+std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> samples, std::span<const std::size_t> at,
+                                              std::uint64_t SamplePoint::*field) {
     diagnosis::Series series;
-    for (const auto& s : samples) {
+    for (const std::size_t i : at) {
+        const auto& s = samples[i];
         if (!known(s.*field)) return std::nullopt;
         series.t_s.push_back(s.t_s);
         series.value.push_back(static_cast<double>(s.*field));
@@ -57,27 +59,47 @@ std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> sampl
     return series;
 }
 
+std::vector<std::size_t> all_indices(std::size_t count) {
+    std::vector<std::size_t> at(count);
+    for (std::size_t i = 0; i < count; ++i) at[i] = i;
+    return at;
+}
+
+/// The samples the heap series is made of, or none when the heap cannot carry the verdict. The heap
+/// is unknown for a moment when a tracked program exec's another (until the new one reports): those
+/// few samples are left out. It is unknown from a lost stream on (Recording::tracking_lost): that
+/// process still held memory nobody counted, so the heap is not judged at all, and RSS carries the
+/// verdict. Likewise when it is unknown for long (a tracker that stopped reporting).
+std::vector<std::size_t> heap_samples(const Recording& recording, std::span<const SamplePoint> samples) {
+    if ((recording.info.attached && recording.info.tracker_mode == "off") || !recording.tracking_lost.empty()) return {};
+    std::size_t first = 0;
+    while (first < samples.size() && !known(samples[first].live_heap)) ++first;
+    if (first == samples.size()) return {};
+    // A tracker whose first report came after a third of the run watched too little of it.
+    if (samples[first].t_s - samples.front().t_s > std::max(2.0, 0.33 * (samples.back().t_s - samples.front().t_s))) return {};
+    std::vector<std::size_t> at;
+    for (std::size_t i = first; i < samples.size(); ++i)
+        if (known(samples[i].live_heap)) at.push_back(i);
+    const std::size_t unknown = samples.size() - first - at.size();
+    if (unknown * 10 > samples.size() - first) return {};
+    return at;
+}
+
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
 /// report comes about one interval after the target starts (later for an interpreter that loads a lot
 /// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
 /// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
-/// or a tracker that reported only late or stopped, RSS alone.
+/// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
     const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
-    std::size_t first = 0;
-    while (first < samples.size() && !known(samples[first].live_heap)) ++first;
-    bool heap_known = first < samples.size() && (!recording.info.attached || recording.info.tracker_mode != "off");
-    for (std::size_t i = first; i < samples.size(); ++i) heap_known = heap_known && known(samples[i].live_heap);
-    // A tracker whose first report came after a third of the run watched too little of it.
-    if (heap_known && samples[first].t_s - samples.front().t_s > std::max(2.0, 0.33 * (samples.back().t_s - samples.front().t_s)))
-        heap_known = false;
+    const std::vector<std::size_t> heap_at = heap_samples(recording, samples);
+    const bool heap_known = !heap_at.empty();
 
     diagnosis::ProcessSeries series;
     diagnosis::Series heap, mapped, threads;
     bool any_events = false;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-        const auto& s = samples[i];
+    for (const auto& s : samples) {
         series.rss.t_s.push_back(s.t_s);
         series.rss.value.push_back(static_cast<double>(s.rss));
         series.rss.value_max.push_back(static_cast<double>(s.rss_max));
@@ -85,32 +107,34 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         threads.t_s.push_back(s.t_s);
         threads.value.push_back(static_cast<double>(s.threads));
         any_events = any_events || s.events > 0;
-        if (heap_known && i >= first) {
-            heap.t_s.push_back(s.t_s);
-            // Tracked memory: the heap plus anonymous mappings (a leak through mmap is a leak too).
-            const double mapped_bytes = known(s.mapped) ? static_cast<double>(s.mapped) : 0.0;
-            const double heap_bytes = static_cast<double>(s.live_heap);
-            const double heap_peak = known(s.live_heap_max) ? static_cast<double>(s.live_heap_max) : heap_bytes;
-            heap.value.push_back(heap_bytes + mapped_bytes);
-            heap.value_max.push_back(heap_peak + mapped_bytes);
-            heap.events.push_back(static_cast<double>(s.events));
-            mapped.t_s.push_back(s.t_s);
-            mapped.value.push_back(mapped_bytes);
-        }
+    }
+    for (const std::size_t i : heap_at) {
+        const auto& s = samples[i];
+        heap.t_s.push_back(s.t_s);
+        // Tracked memory: the heap plus anonymous mappings (a leak through mmap is a leak too).
+        const double mapped_bytes = known(s.mapped) ? static_cast<double>(s.mapped) : 0.0;
+        const double heap_bytes = static_cast<double>(s.live_heap);
+        const double heap_peak = known(s.live_heap_max) ? static_cast<double>(s.live_heap_max) : heap_bytes;
+        heap.value.push_back(heap_bytes + mapped_bytes);
+        heap.value_max.push_back(heap_peak + mapped_bytes);
+        heap.events.push_back(static_cast<double>(s.events));
+        mapped.t_s.push_back(s.t_s);
+        mapped.value.push_back(mapped_bytes);
     }
     if (!any_events) {
         series.rss.events.clear();
         heap.events.clear();
     }
     series.threads = std::move(threads);
-    series.anon_rss = gauge_series(samples, &SamplePoint::anon);
-    series.file_rss = gauge_series(samples, &SamplePoint::file);
+    const std::vector<std::size_t> every = all_indices(samples.size());
+    series.anon_rss = gauge_series(samples, every, &SamplePoint::anon);
+    series.file_rss = gauge_series(samples, every, &SamplePoint::file);
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);
         // The allocator's own figures, when every sample of the heap's span has them (glibc or jemalloc).
-        series.allocator_footprint = gauge_series(samples.subspan(first), &SamplePoint::allocator_footprint);
-        series.allocator_free = gauge_series(samples.subspan(first), &SamplePoint::allocator_free);
+        series.allocator_footprint = gauge_series(samples, heap_at, &SamplePoint::allocator_footprint);
+        series.allocator_free = gauge_series(samples, heap_at, &SamplePoint::allocator_free);
         if (!series.allocator_footprint || !series.allocator_free) {
             series.allocator_footprint.reset();
             series.allocator_free.reset();
@@ -239,7 +263,13 @@ Analysis analyze(const Recording& given, const Options& options) {
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);
     const std::size_t kept = samples.size() - teardown;
-    const double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
+    double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
+    // Past a lost stream the sites of that process stand still at their last values: a flat tail the
+    // sites never had. They are judged up to the loss.
+    if (!recording.tracking_lost.empty()) {
+        result.tracking_lost = recording.tracking_lost.front();
+        until_t_s = std::min(until_t_s, result.tracking_lost->t_s);
+    }
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     result.judged_until_s = until_t_s;
     attribute_sampled_growth(recording, result.process, result.sites);

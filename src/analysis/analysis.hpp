@@ -56,8 +56,12 @@ struct Analysis {
     std::uint32_t max_threads = 0;
     std::optional<double> limit_bytes;    ///< the limit the projection used
     std::string limit_source;             ///< "cgroup", "--limit", "machine memory"
-    /// End of the judged span: the target's teardown is left out (infinity: everything is judged).
+    /// End of the judged span: the target's teardown is left out (infinity: everything is judged). The
+    /// sites are judged up to a lost tracking stream too.
     double judged_until_s = std::numeric_limits<double>::infinity();
+    /// The first tracking stream lost while its process ran on: the heap is unknown from then, the
+    /// verdict rests on RSS (the recording's warnings say so too).
+    std::optional<TrackingLoss> tracking_lost;
 };
 
 struct Options {

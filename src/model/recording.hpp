@@ -111,6 +111,15 @@ struct ProcessExit {
     std::uint64_t frees = 0;
 };
 
+/// A tracked process's stream ended while the process ran on (it closed or corrupted the tracker's
+/// socket, or exec'd a program that never reported): its heap is unknown from `t_s`, so the recording's
+/// heap totals are unknown too while it lives. Not an exit: its memory was not freed.
+struct TrackingLoss {
+    std::uint32_t process = 0;  ///< index into Recording::processes
+    double t_s = 0;             ///< the first sample whose heap is unknown because of it
+    std::string reason;         ///< one line, e.g. "its stream ended while it still ran"
+};
+
 struct Recording {
     RunInfo info;
     std::vector<SamplePoint> samples;  ///< oldest first; older points may be merged buckets
@@ -126,6 +135,8 @@ struct Recording {
     /// sites that still held memory then; sites of every process in one list (stack ids are unique).
     std::vector<ProcessExit> exits;
     std::vector<ExitSite> exit_sites;
+    /// Streams lost while their process ran, oldest first: the heap is not known past the first.
+    std::vector<TrackingLoss> tracking_lost;
     std::vector<std::string> warnings;  ///< e.g. "recording truncated at byte 12345"
 };
 

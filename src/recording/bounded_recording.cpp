@@ -53,4 +53,10 @@ bool BoundedRecording::add_process_exit(const ProcessExit& exit, std::span<const
     return true;
 }
 
+bool BoundedRecording::add_tracking_loss(TrackingLoss loss) {
+    if (model_.tracking_lost.size() >= kMaxTrackingLosses) return false;
+    model_.tracking_lost.push_back(std::move(loss));
+    return true;
+}
+
 }  // namespace leakscope::recording

@@ -56,6 +56,10 @@ public:
     /// programs for days) further exits are not kept: returns false then.
     bool add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites);
     static constexpr std::size_t kMaxProcessExits = 4096;
+    /// A stream was lost while its process ran. Only the first kMaxTrackingLosses are kept: the heap is
+    /// unknown from the first one on, the rest only name more processes. Returns false when not kept.
+    bool add_tracking_loss(TrackingLoss loss);
+    static constexpr std::size_t kMaxTrackingLosses = 64;
     void add_warning(std::string warning) { model_.warnings.push_back(std::move(warning)); }
     /// Brings the open site-grid column's means up to date (call before reading the model).
     void refresh() { grid_.refresh(model_.sites); }

@@ -91,5 +91,8 @@ struct ProcessExitRecord {
     std::vector<ExitSite> sites;
 };
 std::vector<ProcessExitRecord> decode_process_exits(std::span<const std::uint8_t> payload);
+// Streams lost while their process ran (exit_payloads.cpp, beside the exits they are not).
+void encode_tracking_loss(const TrackingLoss& loss, PayloadWriter& w);
+std::vector<TrackingLoss> decode_tracking_losses(std::span<const std::uint8_t> payload);
 
 }  // namespace leakscope::recording

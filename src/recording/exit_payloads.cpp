@@ -1,5 +1,6 @@
-// Encoding of the process-exit chunk (kind 13, format 1.1): how a tracked process ended and the call
-// sites that still held memory then. Kept apart from chunk_payloads.cpp, which holds the 1.0 kinds.
+// Encoding of the process-exit chunk (kind 14, format 2.1): how a tracked process ended and the call
+// sites that still held memory then; and of the tracking-lost chunk (kind 15, format 2.2): a stream
+// that ended while its process ran on. Kept apart from chunk_payloads.cpp, which holds the 2.0 kinds.
 #include "recording/chunk_payloads.hpp"
 
 namespace leakscope::recording {
@@ -34,6 +35,23 @@ std::vector<ProcessExitRecord> decode_process_exits(std::span<const std::uint8_t
             decode_site_values(r, s);
             s.process = exit.process;
         }
+    }
+    return out;
+}
+
+void encode_tracking_loss(const TrackingLoss& loss, PayloadWriter& w) {
+    w.varint(loss.process);
+    w.f64(loss.t_s);
+    w.string(loss.reason);
+}
+
+std::vector<TrackingLoss> decode_tracking_losses(std::span<const std::uint8_t> payload) {
+    PayloadReader r(payload);
+    std::vector<TrackingLoss> out(r.count(10));
+    for (auto& loss : out) {
+        loss.process = r.varint32();
+        loss.t_s = r.f64();
+        loss.reason = r.string();
     }
     return out;
 }

@@ -15,7 +15,7 @@ inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'L', 'K', 'S', '\r'
 /// A newer major version changes the meaning of existing chunks: readers refuse it. A newer minor
 /// version only adds chunk kinds or trailing payload fields: readers skip what they do not know.
 inline constexpr std::uint16_t kFormatMajor = 2;
-inline constexpr std::uint16_t kFormatMinor = 1;  ///< 2.1 added process_exit
+inline constexpr std::uint16_t kFormatMinor = 2;  ///< 2.1 added process_exit, 2.2 tracking_lost
 
 /// File header: magic (8), major (u16 LE), minor (u16 LE), reserved (u32 LE, zero).
 inline constexpr std::size_t kFileHeaderBytes = 16;
@@ -65,13 +65,14 @@ enum class ChunkKind : std::uint16_t {
     warnings = 12,      ///< warnings the collector recorded during the run
     samples = 13,       ///< a batch of SamplePoints (recent/raw or older/merged tier), its field count stated
     process_exit = 14,  ///< (2.1) a tracked process ended: its last totals and the sites still holding memory
+    tracking_lost = 15, ///< (2.2) a tracked process's stream ended while it ran on: its heap is unknown from then
 };
 
 /// The largest raw payload a reader accepts for `kind`; 0 for kinds this version does not know (their
 /// payload is skipped unread).
 constexpr std::uint32_t max_payload_bytes(std::uint16_t kind) {
     if (kind == static_cast<std::uint16_t>(ChunkKind::site_grid)) return kMaxChunkPayloadBytes;
-    if (kind >= static_cast<std::uint16_t>(ChunkKind::run_info) && kind <= static_cast<std::uint16_t>(ChunkKind::process_exit)) {
+    if (kind >= static_cast<std::uint16_t>(ChunkKind::run_info) && kind <= static_cast<std::uint16_t>(ChunkKind::tracking_lost)) {
         return kMaxListChunkBytes;
     }
     return 0;

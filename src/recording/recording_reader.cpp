@@ -66,6 +66,7 @@ const char* kind_name(std::uint16_t kind) {
         case ChunkKind::run_end: return "run end";
         case ChunkKind::warnings: return "warnings";
         case ChunkKind::process_exit: return "process exit";
+        case ChunkKind::tracking_lost: return "tracking lost";
     }
     return nullptr;
 }
@@ -157,6 +158,12 @@ public:
                 return true;
             case ChunkKind::process_exit:
                 for (const auto& [exit, sites] : decode_process_exits(payload)) bounded_->add_process_exit(exit, sites);
+                return true;
+            case ChunkKind::tracking_lost:
+                for (auto& loss : decode_tracking_losses(payload)) {
+                    budget_.warnings(1, loss.reason.size());
+                    bounded_->add_tracking_loss(std::move(loss));
+                }
                 return true;
         }
         return false;

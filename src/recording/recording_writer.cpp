@@ -236,6 +236,9 @@ struct RecordingWriter::Impl {
         frame_list(ChunkKind::process_exit, {}, m.exits, [&](const ProcessExit& exit, PayloadWriter& w) {
             encode_process_exit(exit, sites_by_process[exit.process], w);
         }, file);
+        frame_list(ChunkKind::tracking_lost, {}, m.tracking_lost, [](const TrackingLoss& loss, PayloadWriter& w) {
+            encode_tracking_loss(loss, w);
+        }, file);
         frame_list(ChunkKind::symbols, {}, m.symbols, [](const auto& entry, PayloadWriter& w) { encode_symbol(entry.first, entry.second, w); }, file);
         if (m.end) {
             payload.clear();
@@ -435,6 +438,15 @@ void RecordingWriter::add_process_exit(const ProcessExit& exit, std::span<const 
     ListChunk& chunk = impl_->pending_chunk(ChunkKind::process_exit);
     PayloadWriter w(chunk.items);
     encode_process_exit(exit, sites, w);
+    ++chunk.count;
+}
+
+void RecordingWriter::add_tracking_loss(const TrackingLoss& loss) {
+    impl_->check_open();
+    if (!impl_->bounded.add_tracking_loss(loss)) return;
+    ListChunk& chunk = impl_->pending_chunk(ChunkKind::tracking_lost);
+    PayloadWriter w(chunk.items);
+    encode_tracking_loss(loss, w);
     ++chunk.count;
 }
 

@@ -45,6 +45,8 @@ public:
     void add_warning(const std::string& warning);
     /// A tracked process ended, with the sites that still held memory (written with the next flush).
     void add_process_exit(const ProcessExit& exit, std::span<const ExitSite> sites);
+    /// A tracked process's stream was lost while the process ran on (written with the next flush).
+    void add_tracking_loss(const TrackingLoss& loss);
     /// Replaces the run info (e.g. once the first sample fixes start_unix_s).
     void update_info(const RunInfo& info);
 

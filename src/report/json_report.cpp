@@ -269,6 +269,12 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                    {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
     }
     for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
+    // Streams lost while their process ran: the heap is unknown from the first (the warnings say so too).
+    report["tracking_lost"] = json::array();
+    for (const auto& loss : recording.tracking_lost)
+        report["tracking_lost"].push_back({{"process", loss.process < recording.processes.size() ? recording.processes[loss.process] : std::to_string(loss.process)},
+                                           {"t_s", loss.t_s},
+                                           {"reason", loss.reason}});
     report["sites_not_shown"] = {{"sites", analysis.sites_not_shown}, {"live_bytes", analysis.live_bytes_not_shown}};
     report["at_exit"] = at_exit_json(analysis.at_exit);
     report["sites_at_exit"] = json::array();

@@ -101,6 +101,14 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     double growth = analysis.end_rss - analysis.start_rss;
     fmt::print(out, "  {} start {}, peak {}, end {} ({}{})\n", label("RSS"), format_bytes(analysis.start_rss),
                format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss), growth > 0 ? "+" : "", format_bytes(growth));
+    if (const auto& lost = analysis.tracking_lost) {
+        const auto& labels = recording.processes;
+        const std::string who = lost->process < labels.size() ? labels[lost->process] : std::to_string(lost->process);
+        fmt::print(out, "  {} {}\n", label("tracking"),
+                   paint(util::terminal_text(fmt::format("lost at {} (process {}): the heap is unknown from then, "
+                                                         "the verdict rests on RSS", format_duration(lost->t_s), who)),
+                         kYellow));
+    }
     bool judged = v.pattern != diagnosis::Pattern::insufficient_data;
     if (judged) {
         fmt::print(out, "  {} {} on the {}\n", label("steady"), rate_with_interval(v, 3600, "h"),

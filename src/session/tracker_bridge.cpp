@@ -1,6 +1,7 @@
 #include "session/tracker_bridge.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -54,8 +55,8 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for_running(const std::stri
     return std::make_unique<TrackerBridge>(program, collector_options);
 }
 
-TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options)
-    : program_(std::move(program)), collector_(std::move(options)) {}
+TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options, StreamLosses::Probe running_since)
+    : program_(std::move(program)), collector_(std::move(options)), losses_(std::move(running_since)) {}
 
 std::map<std::string, std::string> TrackerBridge::target_environment() {
     std::map<std::string, std::string> environment;
@@ -71,6 +72,13 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     if (writer_) writer_->add_site_snapshot(t_s, pending_updates_);
     pending_updates_.clear();
     recorded_any_ = true;
+    record_losses(t_s);
+    if (losses_.heap_unknown()) {
+        // A process whose stream was lost still holds what it held: the totals are unknown, not smaller.
+        for (const auto& [process, totals] : totals_) sample.events += totals.events;
+        sample.events += events_of_ended_processes_;
+        return;
+    }
     std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0, events = events_of_ended_processes_;
     for (const auto& [process, totals] : totals_) {
         heap += static_cast<std::uint64_t>(std::max<std::int64_t>(totals.live_heap_bytes, 0));
@@ -156,9 +164,28 @@ std::vector<std::string> TrackerBridge::notes(double run_seconds, double interva
     return notes;
 }
 
+void TrackerBridge::record_losses(double t_s) {
+    for (const auto& loss : losses_.update(t_s)) {
+        ++losses_recorded_;
+        if (!writer_) continue;
+        const std::uint32_t process = writer_process(loss.process);
+        writer_->add_tracking_loss({process, loss.t_s, loss.reason});
+        const auto& labels = writer_->model().processes;
+        const std::string label = process < labels.size() ? labels[process] : std::to_string(process);
+        char when[32];
+        std::snprintf(when, sizeof when, "%.1f s", loss.t_s);
+        writer_->add_warning("allocation tracking lost at " + std::string(when) + ": process " + label + ": " + loss.reason +
+                             "; its heap is unknown from then, and the verdict rests on RSS");
+    }
+}
+
 void TrackerBridge::on_process(const collector::TrackedProcess& process) {
+    pids_[process.process] = process.pid;
     // The stream that ended without a goodbye was this program's predecessor: an exec, not a crash.
-    if (process.exec_of) unclean_ends_.erase(*process.exec_of);
+    if (process.exec_of) {
+        unclean_ends_.erase(*process.exec_of);
+        losses_.exec_claimed(*process.exec_of);
+    }
     if (!writer_) return;
     process_index_[process.process] =
         writer_->add_process(std::to_string(process.pid) + ":" + (process.comm.empty() ? process.exe : process.comm));
@@ -238,7 +265,10 @@ std::pair<ProcessExit, std::vector<ExitSite>> TrackerBridge::exit_state(std::uin
 }
 
 void TrackerBridge::on_process_end(std::uint32_t process, bool clean) {
-    if (writer_ && !exec_announced_.count(process)) {
+    // Lost while the process runs on: not an exit, nothing was freed (the totals go unknown instead).
+    const auto pid = pids_.find(process);
+    const bool lost = !clean && pid != pids_.end() && losses_.stream_ended(process, pid->second, exec_announced_.count(process) > 0);
+    if (writer_ && !lost && !exec_announced_.count(process)) {
         auto state = exit_state(process, clean);
         if (clean) {
             writer_->add_process_exit(state.first, state.second);
@@ -247,6 +277,7 @@ void TrackerBridge::on_process_end(std::uint32_t process, bool clean) {
             unclean_ends_[process] = std::move(state);
         }
     }
+    pids_.erase(process);
     latest_sites_.erase(process);
     allocator_.erase(process);
     // A process that ended holds no memory any more; its work units still count.

@@ -13,6 +13,7 @@
 #include "collector/tracker_sink.hpp"
 #include "model/sample_point.hpp"
 #include "recording/recording_writer.hpp"
+#include "session/stream_loss.hpp"
 #include "session/watch_options.hpp"
 
 namespace leakscope::session {
@@ -48,7 +49,8 @@ public:
     /// One-line remarks for the user, e.g. that the target never called malloc.
     std::vector<std::string> notes(double run_seconds, double interval_s) const;
 
-    TrackerBridge(std::string program, collector::CollectorOptions options);
+    TrackerBridge(std::string program, collector::CollectorOptions options,
+                  StreamLosses::Probe running_since = StreamLosses::running_since);
 
 private:
     void on_process(const collector::TrackedProcess& process) override;
@@ -86,6 +88,12 @@ private:
     std::map<std::uint32_t, std::pair<ProcessExit, std::vector<ExitSite>>> unclean_ends_;
     std::size_t exits_recorded_ = 0;
     std::set<std::uint32_t> exec_announced_;
+    /// Streams that ended while their process ran on; pids by collector process to tell.
+    StreamLosses losses_;
+    std::map<std::uint32_t, std::int64_t> pids_;
+    std::size_t losses_recorded_ = 0;
+    /// Records the streams found lost at this sample (recording chunk and warning).
+    void record_losses(double t_s);
 };
 
 }  // namespace leakscope::session

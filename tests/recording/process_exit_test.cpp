@@ -77,16 +77,7 @@ TEST(ProcessExitChunk, CompactionKeepsTheExits) {
     writer.add_process("100:t");
     writer.add_process_exit(exit_of(0, true), sites_of(0));
     writer.flush();
-    // Pseudo-random filler, which zstd cannot shrink below the bound: 4000 x 64 bytes.
-    std::uint64_t x = 88172645463325252ull;
-    for (int i = 0; i < 4000; ++i) {
-        std::string filler;
-        for (int j = 0; j < 8; ++j) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            filler += std::to_string(x % 100000000u);
-        }
-        writer.add_warning(filler);
-    }
+    testing::add_incompressible_warnings(writer, 4000);
     writer.flush();
     ASSERT_GE(writer.compactions(), 1u);
     expect_exits(read_recording(path), 1);

@@ -101,6 +101,7 @@ Recording write_full_recording(const std::string& path, int flushes, bool finish
         writer.add_site_snapshot(1.0 * (f + 1), updates);
         if (f == 1) writer.module_unloaded(p1, plugin.start, 1.75);
         if (f == 1) writer.add_warning("tracker dropped 3 events");
+        if (f == 1) writer.add_tracking_loss({p1, 1.5, "its stream ended while it still ran"});
         writer.flush();
     }
     RunInfo updated = full_run_info();
@@ -117,6 +118,18 @@ Recording write_full_recording(const std::string& path, int flushes, bool finish
         writer.flush();
     }
     return writer.model();
+}
+
+void add_incompressible_warnings(RecordingWriter& writer, int count) {
+    std::uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < count; ++i) {
+        std::string filler;
+        for (int j = 0; j < 8; ++j) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            filler += std::to_string(x % 100000000u);
+        }
+        writer.add_warning(filler);
+    }
 }
 
 namespace {
@@ -236,6 +249,12 @@ void expect_same_recording(const Recording& e, const Recording& a) {
         EXPECT_EQ(e.end->term_signal, a.end->term_signal);
         EXPECT_TRUE(same_double(e.end->duration_s, a.end->duration_s));
         EXPECT_EQ(e.end->reason, a.end->reason);
+    }
+    ASSERT_EQ(e.tracking_lost.size(), a.tracking_lost.size());
+    for (std::size_t i = 0; i < e.tracking_lost.size(); ++i) {
+        EXPECT_EQ(e.tracking_lost[i].process, a.tracking_lost[i].process);
+        EXPECT_TRUE(same_double(e.tracking_lost[i].t_s, a.tracking_lost[i].t_s));
+        EXPECT_EQ(e.tracking_lost[i].reason, a.tracking_lost[i].reason);
     }
     EXPECT_EQ(e.warnings, a.warnings);
 }

@@ -40,6 +40,10 @@ SamplePoint full_sample(int i);
 /// `flushes` flushes; finishes it when `finish` is set. Returns the writer's final model.
 Recording write_full_recording(const std::string& path, int flushes = 3, bool finish = true);
 
+/// Adds `count` warnings of 64 pseudo-random digits, which zstd cannot shrink: filler that makes a
+/// writer outgrow a small file bound and compact.
+void add_incompressible_warnings(RecordingWriter& writer, int count);
+
 /// Expects the two models to be equal in every field (doubles compared bit for bit).
 void expect_same_recording(const Recording& expected, const Recording& actual);
 

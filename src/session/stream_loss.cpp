@@ -1,0 +1,74 @@
+#include "session/stream_loss.hpp"
+
+#include <time.h>
+
+#include "sampler/proc_fs.hpp"
+
+namespace leakscope::session {
+
+namespace {
+
+void sleep_ms(int ms) {
+    timespec ts{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> StreamLosses::running_since(std::int64_t pid) {
+    if (pid <= 0) return std::nullopt;
+    sampler::ProcFs fs;
+    const auto stat = fs.read_stat(static_cast<int>(pid));
+    if (!stat || stat->state == 'Z' || stat->state == 'X' || stat->state == 'x') return std::nullopt;
+    return stat->start_time.value_or(0);
+}
+
+StreamLosses::StreamLosses(Probe probe) : StreamLosses(std::move(probe), Settings{}) {}
+
+StreamLosses::StreamLosses(Probe probe, Settings settings) : probe_(std::move(probe)), settings_(settings) {}
+
+bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool exec_announced) {
+    std::optional<std::uint64_t> start = probe_(pid);
+    // A dying process closes its descriptors first and becomes a zombie a moment later. An exec'd one
+    // is not dying: the pid runs the new program at once.
+    for (int waited = 0; start && !exec_announced && waited < settings_.dying_wait_ms; waited += 5) {
+        sleep_ms(5);
+        start = probe_(pid);
+    }
+    if (!start) return false;
+    pending_[process] = {pid, *start, exec_announced, std::nullopt};
+    return true;
+}
+
+void StreamLosses::exec_claimed(std::uint32_t process) {
+    pending_.erase(process);
+    lost_.erase(process);
+}
+
+std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {
+    const auto still_runs = [&](const Pending& p) { return probe_(p.pid) == std::optional<std::uint64_t>(p.start_time); };
+    for (auto it = lost_.begin(); it != lost_.end();) it = still_runs(it->second) ? std::next(it) : lost_.erase(it);
+
+    std::vector<Loss> losses;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        Pending& p = it->second;
+        if (!p.since_t_s) p.since_t_s = t_s;
+        if (!still_runs(p)) {  // it ended after all (an exec'd program that exited before reporting)
+            it = pending_.erase(it);
+            continue;
+        }
+        if (p.exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
+            ++it;
+            continue;
+        }
+        losses.push_back({it->first, *p.since_t_s,
+                          p.exec ? "it exec'd a program that never reported to the tracker (a static binary?)"
+                                 : "its stream ended while it still ran (it closed or corrupted the tracker's socket)"});
+        lost_[it->first] = p;
+        it = pending_.erase(it);
+    }
+    return losses;
+}
+
+}  // namespace leakscope::session

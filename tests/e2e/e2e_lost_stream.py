@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A tracking stream lost while the target runs on (it closes or corrupts the tracker's socket, or exec's
+a static binary) is recorded as unknown from then, never as a heap of 0: the reports say so, and the
+verdict rests on RSS, which saw the leak go on.
+
+Usage: e2e_lost_stream.py BUILD_DIR [TestCase.test_name ...]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BUILD = os.path.abspath(sys.argv.pop(1))
+LEAKSCOPE = os.path.join(BUILD, "bin", "leakscope")
+TARGET = os.path.join(BUILD, "bin", "tests", "lost_stream")
+STATIC = os.path.join(BUILD, "bin", "tests", "lost_stream_static")
+
+
+class LostStream(unittest.TestCase):
+    def run_target(self, *args):
+        self.tmp = tempfile.TemporaryDirectory(prefix="leakscope-lost-")
+        report = os.path.join(self.tmp.name, "r.json")
+        lks = os.path.join(self.tmp.name, "r.lks")
+        r = subprocess.run([LEAKSCOPE, "run", "-o", lks, "--json", report, "--", TARGET, *args],
+                           capture_output=True, text=True, timeout=90)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(report) as f:
+            report_json = json.load(f)
+        # The recording says it too: `analyze` of it tells the same story.
+        again = subprocess.run([LEAKSCOPE, "analyze", lks, "--json", report + ".again"], capture_output=True,
+                               text=True, timeout=60)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        with open(report + ".again") as f:
+            self.assertEqual(json.load(f)["tracking_lost"], report_json["tracking_lost"])
+        return r, report_json
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def assert_lost_not_freed(self, r, report, reason, rss_saw_one_leak=True):
+        lost = report["tracking_lost"]
+        self.assertEqual(len(lost), 1, json.dumps(report["warnings"]))
+        self.assertIn(reason, lost[0]["reason"])
+        # The loss comes after the 3 s the tracker watched (allow for a loaded machine's start-up).
+        loss_t = lost[0]["t_s"]
+        self.assertGreater(loss_t, 2.0)
+        self.assertTrue(any("allocation tracking lost" in w for w in report["warnings"]), report["warnings"])
+        # The heap was known before the loss and is unknown (null) after it: never 0.
+        series = report["series"]
+        before = [h for t, h in zip(series["t_s"], series["live_heap_bytes"]) if t < loss_t - 0.5]
+        after = [h for t, h in zip(series["t_s"], series["live_heap_bytes"]) if t > loss_t + 0.5]
+        self.assertTrue(before and all(h is not None and h > 1e6 for h in before[len(before) // 2:]), before)
+        self.assertTrue(after and all(h is None for h in after), after)
+        # The verdict rests on RSS, which saw the leak go on (an exec starts RSS anew: no single growth
+        # there); the summary says why in one line.
+        self.assertEqual(report["growth"]["metric"], "rss")
+        if rss_saw_one_leak:
+            self.assertTrue(report["verdict"]["leak"], report["verdict"])
+        self.assertIn("lost at", r.stderr)
+        self.assertIn("the verdict rests on RSS", r.stderr)
+
+    def test_target_closes_every_descriptor(self):
+        r, report = self.run_target("close-all")
+        self.assertIn("lost_stream close-all done", r.stdout)
+        self.assert_lost_not_freed(r, report, "ended while it still ran")
+
+    def test_target_writes_into_the_trackers_socket(self):
+        r, report = self.run_target("corrupt")
+        self.assertIn("lost_stream corrupt done", r.stdout)
+        self.assert_lost_not_freed(r, report, "ended while it still ran")
+
+    def test_target_execs_a_static_binary(self):
+        r, report = self.run_target("exec-static", STATIC)
+        self.assert_lost_not_freed(r, report, "exec'd a program that never reported", rss_saw_one_leak=False)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]] + sys.argv[1:], verbosity=2)

@@ -1,0 +1,116 @@
+// A stream that ends without a goodbye: an exit when the process is gone (or dies a moment later), a
+// loss when it runs on, a wait for the new program after an exec, and the end of the loss when the
+// process finally ends.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <map>
+
+#include "session/stream_loss.hpp"
+
+namespace leakscope::session {
+namespace {
+
+/// Processes by pid: start time while running; absent once gone.
+struct FakeProcesses {
+    std::map<std::int64_t, std::uint64_t> running;
+    int probes = 0;
+    StreamLosses::Probe probe() {
+        return [this](std::int64_t pid) -> std::optional<std::uint64_t> {
+            ++probes;
+            const auto it = running.find(pid);
+            if (it == running.end()) return std::nullopt;
+            return it->second;
+        };
+    }
+};
+
+StreamLosses::Settings quick() {
+    StreamLosses::Settings settings;
+    settings.dying_wait_ms = 20;
+    settings.exec_grace_s = 2.0;
+    return settings;
+}
+
+TEST(StreamLosses, AStreamOfAProcessThatIsGoneIsAnExit) {
+    FakeProcesses os;
+    StreamLosses losses(os.probe(), quick());
+    EXPECT_FALSE(losses.stream_ended(0, 100, false));
+    EXPECT_TRUE(losses.update(1.0).empty());
+    EXPECT_FALSE(losses.heap_unknown());
+}
+
+TEST(StreamLosses, AStreamOfAProcessThatRunsOnIsLostAndTheHeapUnknownUntilItEnds) {
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses losses(os.probe(), quick());
+    EXPECT_TRUE(losses.stream_ended(0, 100, false));
+    EXPECT_TRUE(losses.heap_unknown());  // at once: the sample being taken must not drop its heap
+    const auto found = losses.update(3.5);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].process, 0u);
+    EXPECT_EQ(found[0].t_s, 3.5);
+    EXPECT_NE(found[0].reason.find("still ran"), std::string::npos);
+    EXPECT_TRUE(losses.update(4.0).empty());  // recorded once
+    EXPECT_TRUE(losses.heap_unknown());
+    os.running.erase(100);  // it ends: its memory went with it, the others' heap is known again
+    losses.update(5.0);
+    EXPECT_FALSE(losses.heap_unknown());
+}
+
+TEST(StreamLosses, AReusedPidIsNotTheLostProcess) {
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses losses(os.probe(), quick());
+    ASSERT_TRUE(losses.stream_ended(0, 100, false));
+    losses.update(1.0);
+    os.running[100] = 999;  // another process got the pid
+    losses.update(2.0);
+    EXPECT_FALSE(losses.heap_unknown());
+}
+
+TEST(StreamLosses, AnExecWaitsForTheNewProgramThenCountsAsLost) {
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses losses(os.probe(), quick());
+    ASSERT_TRUE(losses.stream_ended(0, 100, true));
+    EXPECT_TRUE(losses.heap_unknown());
+    EXPECT_TRUE(losses.update(1.0).empty());  // the grace starts
+    EXPECT_TRUE(losses.update(2.5).empty());
+    const auto found = losses.update(3.0);  // no report within 2 s: a static binary, say
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].t_s, 1.0);  // from the first sample it was unknown
+    EXPECT_NE(found[0].reason.find("exec"), std::string::npos);
+}
+
+TEST(StreamLosses, AnExecWhoseProgramReportsLosesNothing) {
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses losses(os.probe(), quick());
+    ASSERT_TRUE(losses.stream_ended(0, 100, true));
+    losses.update(1.0);
+    losses.exec_claimed(0);
+    EXPECT_FALSE(losses.heap_unknown());
+    EXPECT_TRUE(losses.update(5.0).empty());
+}
+
+TEST(StreamLosses, ADyingProcessGetsAMomentToBecomeAZombie) {
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses::Probe dies_on_third_look = [&](std::int64_t pid) -> std::optional<std::uint64_t> {
+        if (++os.probes >= 3) return std::nullopt;
+        return os.running.at(pid);
+    };
+    StreamLosses losses(dies_on_third_look, quick());
+    EXPECT_FALSE(losses.stream_ended(0, 100, false));
+    EXPECT_FALSE(losses.heap_unknown());
+}
+
+TEST(StreamLosses, TheRealProbeSeesThisProcessRunning) {
+    EXPECT_TRUE(StreamLosses::running_since(static_cast<std::int64_t>(getpid())).has_value());
+    EXPECT_FALSE(StreamLosses::running_since(0).has_value());
+}
+
+}  // namespace
+}  // namespace leakscope::session
