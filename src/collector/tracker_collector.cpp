@@ -58,6 +58,7 @@ struct TrackerCollector::Stream {
     Stream(DecoderIds& ids, std::uint64_t origin_ns) : decoder(ids, origin_ns) {}
     int fd = -1;
     StreamDecoder decoder;
+    std::optional<uid_t> peer_uid;  ///< SO_PEERCRED at accept
 };
 
 std::filesystem::path default_tracker_library() {
@@ -144,6 +145,9 @@ void TrackerCollector::accept_all() {
         }
         auto stream = std::make_unique<Stream>(ids_, origin_ns_);
         stream->fd = fd;
+        ucred peer{};
+        socklen_t size = sizeof peer;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0) stream->peer_uid = peer.uid;
         streams_[fd] = std::move(stream);
     }
 }
@@ -210,6 +214,7 @@ std::size_t TrackerCollector::poll(TrackerSink& sink, int timeout_ms) {
             }
             ++delivered;
             bytes_received_ += static_cast<std::uint64_t>(n);
+            if (decoder.greeted() && it->second->peer_uid) peer_uids_.emplace(decoder.process(), *it->second->peer_uid);
         }
     }
     return delivered;

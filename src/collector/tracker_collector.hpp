@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,6 +70,11 @@ public:
     /// Problems with streams (malformed packets, version mismatch), for the recording's warnings.
     const std::vector<std::string>& warnings() const { return warnings_; }
     const std::filesystem::path& socket_path() const { return socket_path_; }
+    /// The user a tracked process ran as when it connected (SO_PEERCRED), nullopt when unknown.
+    std::optional<uid_t> peer_uid(std::uint32_t process) const {
+        const auto it = peer_uids_.find(process);
+        return it == peer_uids_.end() ? std::nullopt : std::optional<uid_t>(it->second);
+    }
     /// Bytes of tracker packets received so far (the stream's size, for the bounded-recording check).
     std::uint64_t bytes_received() const { return bytes_received_; }
 
@@ -91,6 +97,7 @@ private:
     std::uint64_t bytes_received_ = 0;
     pid_t tree_root_ = 0, tree_adopter_ = 0;
     std::uint64_t refused_peers_ = 0;
+    std::map<std::uint32_t, uid_t> peer_uids_;  ///< by process, from each stream's SO_PEERCRED
     std::unique_ptr<SocketJanitor> janitor_;  ///< removes the directory even if leakscope is SIGKILLed
 };
 

@@ -1,5 +1,7 @@
 #include "session/tracker_bridge.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -130,11 +132,29 @@ void TrackerBridge::symbolize_into(recording::RecordingWriter& writer, const std
     for (const auto& [key, frame] : python_frames_) recording.symbols[key] = {frame};
     symbols::SymbolizerOptions options;
     if (!debug_dirs.empty()) options.debug_dirs = debug_dirs;
+    options.module_source = [this](const Module& module) { return module_source(module); };
     symbols::Symbolizer symbolizer(options);
     symbolizer.add_modules(recording.modules);
     symbols::symbolize_recording(recording, symbolizer);
     writer.set_symbols(std::move(recording.symbols));
     for (const auto& warning : symbolizer.warnings()) writer.add_warning(warning);
+}
+
+std::optional<std::string> TrackerBridge::module_source(const Module& module) const {
+    switch (module_files_.state(module)) {
+        case symbols::TargetModuleFiles::State::verified: return module_files_.view(module);
+        case symbols::TargetModuleFiles::State::refused: return std::nullopt;
+        case symbols::TargetModuleFiles::State::gone:
+        case symbols::TargetModuleFiles::State::unknown: break;
+    }
+    // The process ended before its view could be checked: its path is opened only when that gains no
+    // privilege, i.e. the process ran as the user leakscope runs as.
+    for (const auto& [collector_process, recording_process] : process_index_) {
+        if (recording_process != module.process) continue;
+        const auto uid = collector_.peer_uid(collector_process);
+        if (uid && *uid == ::geteuid()) return module.path;
+    }
+    return std::nullopt;
 }
 
 std::vector<std::string> TrackerBridge::notes(double run_seconds, double interval_s) const {
@@ -197,10 +217,11 @@ std::uint32_t TrackerBridge::writer_process(std::uint32_t collector_process) con
 }
 
 void TrackerBridge::on_module(const Module& module) {
-    if (!writer_) return;
     Module copy = module;
     copy.process = writer_process(module.process);
-    writer_->add_module(copy);
+    // Now, while the process most likely runs: at the end it may be gone, and its view with it.
+    if (const auto pid = pids_.find(module.process); pid != pids_.end()) module_files_.capture(pid->second, copy);
+    if (writer_) writer_->add_module(copy);
 }
 
 void TrackerBridge::on_module_unloaded(const Module& module) {

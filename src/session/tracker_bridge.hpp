@@ -14,6 +14,7 @@
 #include "model/sample_point.hpp"
 #include "recording/recording_writer.hpp"
 #include "session/stream_loss.hpp"
+#include "symbols/target_view.hpp"
 #include "session/watch_options.hpp"
 
 namespace leakscope::session {
@@ -92,6 +93,10 @@ private:
     StreamLosses losses_;
     std::map<std::uint32_t, std::int64_t> pids_;
     std::size_t losses_recorded_ = 0;
+    /// Module files opened through each process's own view while it ran (symbolizing reads only these).
+    symbols::TargetModuleFiles module_files_;
+    /// Where the symbolizer may read `module` from (see symbolize_into).
+    std::optional<std::string> module_source(const Module& module) const;
     /// Records the streams found lost at this sample (recording chunk and warning).
     void record_losses(double t_s);
 };

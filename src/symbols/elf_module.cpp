@@ -128,11 +128,12 @@ int ElfModule::find_debuginfo(Dwfl_Module*, void** userdata, const char*, std::u
 }
 
 std::unique_ptr<ElfModule> ElfModule::open(const std::string& path, const std::string& build_id,
-                                           const DebugFileFinder& finder, std::string& problem) {
+                                           const DebugFileFinder& finder, std::string& problem,
+                                           const std::string& read_from) {
     const auto recorded_id = normalize_build_id(build_id);
-    const ElfIdentity file = identify_elf(path);
+    const ElfIdentity file = identify_elf(read_from);
     const bool rebuilt = file.is_elf && recorded_id && !file.build_id.empty() && file.build_id != *recorded_id;
-    std::string elf_path = path;
+    std::string elf_path = read_from;
     if (!file.is_elf || rebuilt) {
         // The object is gone, unreadable or rebuilt since the run: only its own debug file can say
         // what the recorded addresses meant.
@@ -147,7 +148,7 @@ std::unique_ptr<ElfModule> ElfModule::open(const std::string& path, const std::s
     }
 
     std::unique_ptr<ElfModule> module(new ElfModule(recorded_id ? *recorded_id : file.build_id, finder));
-    if (elf_path != path) module->debug_file_ = elf_path;
+    if (elf_path != read_from) module->debug_file_ = elf_path;
     static const Dwfl_Callbacks callbacks = make_callbacks(&ElfModule::find_debuginfo);
     module->dwfl_ = dwfl_begin(&callbacks);
     if (module->dwfl_ == nullptr) {
@@ -160,14 +161,16 @@ std::unique_ptr<ElfModule> ElfModule::open(const std::string& path, const std::s
     // libdwfl owns the descriptor once the report succeeds.
     const int fd = open_regular_file(elf_path);
     if (fd < 0) {
-        problem = "cannot open " + elf_path + ": not a readable regular file";
+        problem = "cannot open " + (elf_path == read_from ? path : elf_path) + ": not a readable regular file";
         return nullptr;
     }
-    module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), elf_path.c_str(), fd, 0, true);
+    // The object's own path names it (its .gnu_debuglink is looked for beside it), not the descriptor's.
+    const std::string& file_name = elf_path == read_from ? path : elf_path;
+    module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), file_name.c_str(), fd, 0, true);
     dwfl_report_end(module->dwfl_, nullptr, nullptr);
     if (module->module_ == nullptr) {
         ::close(fd);
-        problem = "cannot open " + elf_path + ": " + dwfl_errmsg(-1);
+        problem = "cannot open " + (elf_path == read_from ? path : elf_path) + ": " + dwfl_errmsg(-1);
         return nullptr;
     }
     void** userdata = nullptr;

@@ -23,9 +23,16 @@ class ElfModule {
 public:
     /// Opens the object at `path`. When that file is gone, or is another build than `build_id` (the one
     /// the process had loaded), the debug file found by `build_id` stands in for it. Returns nullptr
-    /// and sets `problem` when neither can be used.
+    /// and sets `problem` when neither can be used. `read_from` reads the object from elsewhere than its
+    /// path (a descriptor of the tracked process's own view of it, "/proc/self/fd/N"); `path` still
+    /// names it and places its .gnu_debuglink file.
     static std::unique_ptr<ElfModule> open(const std::string& path, const std::string& build_id,
-                                           const DebugFileFinder& finder, std::string& problem);
+                                           const DebugFileFinder& finder, std::string& problem,
+                                           const std::string& read_from);
+    static std::unique_ptr<ElfModule> open(const std::string& path, const std::string& build_id,
+                                           const DebugFileFinder& finder, std::string& problem) {
+        return open(path, build_id, finder, problem, path);
+    }
     ~ElfModule();
     ElfModule(const ElfModule&) = delete;
     ElfModule& operator=(const ElfModule&) = delete;

@@ -36,6 +36,7 @@ std::map<StackId, double> first_seen_times(const SiteSeries& series) {
 
 Symbolizer::Symbolizer(SymbolizerOptions options)
     : finder_(std::move(options.debug_dirs)),
+      module_source_(std::move(options.module_source)),
       deadline_(std::chrono::steady_clock::now() +
                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(options.time_budget_s))) {}
 Symbolizer::~Symbolizer() = default;
@@ -86,7 +87,15 @@ const Module* Symbolizer::find_module(std::uint32_t process, std::uint64_t addre
 }
 
 ElfModule* Symbolizer::open_module(const Module& module) {
-    std::string key = module.path;
+    const std::optional<std::string> source = module_source_ ? module_source_(module) : module.path;
+    if (!source) {
+        // Never opened, by any name: the process had no such file mapped there (or was not looked at).
+        if (stats_.modules_refused++ == 0)
+            warnings_.push_back("module files not opened: the tracked process had no such file mapped there, or ended "
+                                "before it could be checked (first: " + module.path + "); their frames show module+offset only");
+        return nullptr;
+    }
+    std::string key = *source;
     key.push_back('\0');
     key += module.build_id;
     auto found = elf_modules_.find(key);
@@ -97,7 +106,7 @@ ElfModule* Symbolizer::open_module(const Module& module) {
         return elf_modules_.emplace(std::move(key), nullptr).first->second.get();
     }
     std::string problem;
-    auto opened = ElfModule::open(module.path, module.build_id, finder_, problem);
+    auto opened = ElfModule::open(module.path, module.build_id, finder_, problem, *source);
     if (opened) {
         ++stats_.modules_opened;
     } else {

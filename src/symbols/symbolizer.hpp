@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,9 @@ struct SymbolizerOptions {
     /// No object is opened after this long (a hung network file system, thousands of objects): the
     /// rest keep module+offset, and a warning says so. The run's end must not wait without bound.
     double time_budget_s = 120;
+    /// Where a module's file is read from (target_view.hpp: the process's own view of it); nullopt: it
+    /// is not opened at all and its frames keep module+offset. Unset: the path the module map names.
+    std::function<std::optional<std::string>(const Module&)> module_source;
 };
 
 struct SymbolizerStats {
@@ -38,6 +42,7 @@ struct SymbolizerStats {
     std::uint64_t cache_hits = 0;       ///< answered from the per-address cache
     std::uint64_t modules_opened = 0;   ///< ELF objects opened with libdw
     std::uint64_t modules_failed = 0;   ///< objects that could not be used (gone, rebuilt): module+offset only
+    std::uint64_t modules_refused = 0;  ///< objects not opened: the process had no such file mapped
     std::uint64_t unmapped = 0;         ///< addresses outside every known module
 };
 
@@ -90,6 +95,7 @@ private:
     };
 
     DebugFileFinder finder_;
+    std::function<std::optional<std::string>(const Module&)> module_source_;
     std::map<std::uint32_t, std::vector<Module>> modules_by_process_;  ///< each sorted by start
     std::map<std::string, std::unique_ptr<ElfModule>> elf_modules_;    ///< by path + build-id; null = unusable
     std::unordered_map<CacheKey, std::vector<ResolvedFrame>, CacheKeyHash> frames_cache_;

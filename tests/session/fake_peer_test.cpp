@@ -1,0 +1,133 @@
+// A fake peer on the tracker's socket names a file its process never mapped as a module (the shadow
+// password file, here a file watched with inotify): symbolizing never opens it. A module the process
+// does map is read through its own view and still gives names.
+#include <gtest/gtest.h>
+#include <link.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "protocol.hpp"
+#include "recording/recording_writer.hpp"
+#include "session/tracker_bridge.hpp"
+
+namespace leakscope::session {
+namespace {
+
+namespace wire = leakscope::tracker::wire;
+
+/// A function of this test binary, whose address names a mapping of it.
+__attribute__((noinline)) int mapped_function(int x) { return x * 3 + 1; }
+
+std::vector<std::uint8_t> packet(wire::PacketType type, std::uint32_t count, const std::vector<std::uint8_t>& body) {
+    wire::PacketHeader h{type, count, 1'000'000'000};
+    std::vector<std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(&h), reinterpret_cast<const std::uint8_t*>(&h) + sizeof h);
+    bytes.insert(bytes.end(), body.begin(), body.end());
+    return bytes;
+}
+
+template <typename T>
+void append(std::vector<std::uint8_t>& out, const T& value) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+    out.insert(out.end(), p, p + sizeof value);
+}
+
+void append(std::vector<std::uint8_t>& out, const std::string& text) { out.insert(out.end(), text.begin(), text.end()); }
+
+/// The main program's load bias (dlpi_addr): module addresses are ELF addresses plus it.
+std::uint64_t main_load_bias() {
+    std::uint64_t bias = 0;
+    dl_iterate_phdr([](dl_phdr_info* info, std::size_t, void* out) {
+        *static_cast<std::uint64_t*>(out) = info->dlpi_addr;
+        return 1;  // the first object is the main program
+    }, &bias);
+    return bias;
+}
+
+std::vector<std::uint8_t> module(std::uint32_t id, const std::string& path, std::uint64_t start, std::uint64_t end) {
+    std::vector<std::uint8_t> body;
+    append(body, wire::ModuleBody{id, static_cast<std::uint16_t>(path.size()), 0, start, end, main_load_bias()});
+    append(body, path);
+    return body;
+}
+
+struct Scratch {
+    std::filesystem::path dir;
+    Scratch() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "leakscope-fake-peer-XXXXXX").string();
+        dir = ::mkdtemp(pattern.data());
+    }
+    ~Scratch() { std::filesystem::remove_all(dir); }
+};
+
+TEST(FakePeer, AModuleFileTheProcessNeverMappedIsNeverOpened) {
+    Scratch scratch;
+    const std::string secret = (scratch.dir / "shadow").string();
+    std::ofstream(secret) << "root:$6$not-for-leakscope:19000:0:99999:7:::\n";
+    const int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    ASSERT_GE(watch, 0);
+    ASSERT_GE(inotify_add_watch(watch, secret.c_str(), IN_OPEN | IN_ACCESS), 0);
+
+    collector::CollectorOptions options;
+    options.tracker_library = "/proc/self/exe";  // any regular file: nothing is preloaded here
+    TrackerBridge bridge("fake", options);
+    auto writer = recording::RecordingWriter::create((scratch.dir / "r.lks").string(), RunInfo{});
+    bridge.attach_writer(writer);
+
+    // The fake peer is this process: it names the secret file at an address where it maps its own
+    // binary, and its own binary (by the path it has) at another.
+    const std::string socket_path = bridge.target_environment().at("LEAKSCOPE_TRACKER_SOCKET");
+    const int peer = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(::connect(peer, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+    const auto code = reinterpret_cast<std::uint64_t>(&mapped_function);
+    const auto data = reinterpret_cast<std::uint64_t>(&typeid(Scratch));  // also this binary, far from the code
+    std::vector<std::uint8_t> hello;
+    append(hello, wire::HelloBody{wire::kProtocolVersion, static_cast<std::int32_t>(::getpid()), 1, 100, 0,
+                                  static_cast<std::uint16_t>(exe.size()), 4, 0});
+    append(hello, exe);
+    append(hello, std::string("fake"));
+    std::vector<std::uint8_t> modules = module(1, exe, code & ~0xfffull, (code & ~0xfffull) + 0x1000);
+    const auto secret_module = module(2, secret, data & ~0xfffull, (data & ~0xfffull) + 0x100);
+    modules.insert(modules.end(), secret_module.begin(), secret_module.end());
+    std::vector<std::uint8_t> stacks;
+    append(stacks, wire::StackHeader{1, 2});
+    append(stacks, code + 1);  // a return address just inside mapped_function
+    append(stacks, (data & ~0xfffull) + 0x10);
+    for (const auto& p : {packet(wire::PacketType::kHello, 1, hello), packet(wire::PacketType::kModulesLoaded, 2, modules),
+                          packet(wire::PacketType::kStacks, 1, stacks)})
+        ASSERT_EQ(::send(peer, p.data(), p.size(), 0), static_cast<ssize_t>(p.size()));
+
+    SamplePoint sample;
+    bridge.poll_into(0.1, sample);
+    ASSERT_EQ(writer.model().modules.size(), 2u);
+    bridge.symbolize_into(writer, {});
+    ::close(peer);
+
+    inotify_event event{};
+    EXPECT_EQ(::read(watch, &event, sizeof event), -1) << "the secret file was opened or read";
+    ::close(watch);
+    const auto& symbols = writer.model().symbols;
+    const auto named = symbols.find({0, code + 1});
+    ASSERT_NE(named, symbols.end());
+    EXPECT_NE(named->second.back().function.find("mapped_function"), std::string::npos) << named->second.back().function;
+    const auto refused = symbols.find({0, (data & ~0xfffull) + 0x10});
+    ASSERT_NE(refused, symbols.end());
+    EXPECT_EQ(refused->second.back().function, "??");
+    bool warned = false;
+    for (const auto& w : writer.model().warnings) warned = warned || w.find("module files not opened") != std::string::npos;
+    EXPECT_TRUE(warned);
+}
+
+}  // namespace
+}  // namespace leakscope::session
