@@ -8,42 +8,56 @@ DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libz
 # Only the tests need these: a headless browser to render the HTML reports, real programs to track,
 # `go tool pprof` (golang-go) to open the pprof profiles.
 TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps \
-                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest golang-go
+                python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest golang-go \
+                clang
 # Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).
 BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-# The sanitizer configuration (clang, ASan+UBSan, libFuzzer): the recording and tracker tests and a
-# time-boxed run of each fuzz target: `make sanitize` (needs clang; not yet part of `make test`: its
-# second build has not been brought to completion on the 2-core machine). `make fuzz FUZZ_SECONDS=3600`
-# fuzzes the whole pipeline for longer.
+# The sanitizer configuration (clang, ASan+UBSan, -DLEAKSCOPE_SANITIZE=ON): `make test` runs the
+# recording, tracker and session tests under it (sanitize-tests, a second build in build-sanitize/ of
+# only what they need); `make sanitize` (in build-sanitize-fuzz/, libFuzzer too) adds the fuzz targets
+# and a time-boxed libFuzzer run of each; `make fuzz FUZZ_SECONDS=3600` fuzzes the pipeline for longer.
 SANITIZE_DIR ?= build-sanitize
+FUZZ_DIR ?= build-sanitize-fuzz
 FUZZ_SECONDS ?= 600
-SANITIZE_TARGETS = recording_tests tracker_tests pipeline_fuzz recording_fuzz_reader tracker_stream_fuzz
-SANITIZE_TESTS = ^(recording\.|tracker\.|pipeline_fuzz$$|recording_fuzz_reader$$|tracker_stream_fuzz$$)
+SANITIZE_CMAKE = cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+                 -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_BUILD_BENCH=OFF -S .
+SANITIZE_UNIT_TARGETS = recording_tests tracker_tests session_tests
+SANITIZE_UNIT_TESTS = ^(recording|tracker|session)\.
+SANITIZE_TARGETS = $(SANITIZE_UNIT_TARGETS) pipeline_fuzz recording_fuzz_reader tracker_stream_fuzz
+SANITIZE_TESTS = ^(recording\.|tracker\.|session\.|pipeline_fuzz$$|recording_fuzz_reader$$|tracker_stream_fuzz$$)
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: demo test accuracy build deps test-deps bench-deps clean sanitize sanitize-build fuzz
+.PHONY: demo test accuracy build deps test-deps bench-deps clean sanitize sanitize-build sanitize-tests fuzz
 
 demo: deps build
 	./scripts/demo.sh $(BUILD_DIR)
 
+# The suite, then the recording, tracker and session tests under ASan+UBSan (both run even when the
+# first fails; `make test` fails if either did).
 test: deps test-deps build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	status=0; (cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600) || status=1; \
+	$(MAKE) --no-print-directory sanitize-tests || status=1; exit $$status
+
+# Only the three test programs (and what they link) are built: ~5 minutes on 2 cores (README "Tests").
+sanitize-tests:
+	$(SANITIZE_CMAKE) -B $(SANITIZE_DIR) -DLEAKSCOPE_FUZZ=OFF
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target $(SANITIZE_UNIT_TARGETS)
+	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_UNIT_TESTS)'
 
 sanitize-build:
-	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-	      -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_FUZZ=ON -DLEAKSCOPE_FUZZ_SECONDS=60 -DLEAKSCOPE_BUILD_BENCH=OFF
-	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target $(SANITIZE_TARGETS)
+	$(SANITIZE_CMAKE) -B $(FUZZ_DIR) -DLEAKSCOPE_FUZZ=ON -DLEAKSCOPE_FUZZ_SECONDS=60
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(SANITIZE_TARGETS)
 
 sanitize: sanitize-build
-	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_TESTS)'
+	cd $(FUZZ_DIR) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_TESTS)'
 
 fuzz: sanitize-build
-	mkdir -p $(SANITIZE_DIR)/fuzz-corpus
-	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 $(SANITIZE_DIR)/bin/pipeline_fuzz -max_total_time=$(FUZZ_SECONDS) \
-	    -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(SANITIZE_DIR)/ \
-	    $(SANITIZE_DIR)/fuzz-corpus tests/fuzz/corpus tests/recording/corpus
+	mkdir -p $(FUZZ_DIR)/fuzz-corpus
+	$(SANITIZE_ENV) $(FUZZ_DIR)/bin/pipeline_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+	    $(FUZZ_DIR)/fuzz-corpus tests/fuzz/corpus tests/recording/corpus
 
 # The accuracy corpus (examples/patterns/): every program in three modes, scored against its truth;
 # the scores go to $(BUILD_DIR)/accuracy.json for the README. Takes ~15 minutes on 2 cores.
@@ -64,4 +78,4 @@ bench-deps:
 	@./scripts/install-deps.sh $(BENCH_PACKAGES)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
