@@ -39,6 +39,7 @@ std::optional<std::vector<TargetModuleFiles::Mapping>> TargetModuleFiles::read_m
         if (const auto slash = line.find('/'); slash != std::string::npos) m.path = line.substr(slash);
         maps.push_back(m);
     }
+    if (maps.empty()) return std::nullopt;  // a zombie's maps are empty: it has ended
     return maps;
 }
 
@@ -68,23 +69,33 @@ int TargetModuleFiles::open_verified(std::int64_t pid, const Module& module, con
     return fd;
 }
 
+int TargetModuleFiles::open_in(std::int64_t pid, const Module& module, const std::vector<Mapping>& maps) const {
+    for (const auto& m : maps) {
+        if (m.low <= module.start && module.start < m.high)
+            return names_the_mapping(pid, module, m) ? open_verified(pid, module, m) : -1;
+    }
+    return -1;
+}
+
 void TargetModuleFiles::capture(std::int64_t pid, const Module& module) {
     const Key key{module.process, module.start};
     if (modules_.count(key) || module.path.empty() || module.path.front() != '/') return;
-    const auto maps = read_maps(pid);
-    if (!maps) {
-        modules_[key] = {State::gone, -1};
-        return;
+    int fd = cached_pid_ == pid ? open_in(pid, module, cached_maps_) : -1;
+    if (fd < 0) {  // not in the maps read for an earlier module (loaded since, or another process): read anew
+        auto maps = read_maps(pid);
+        if (!maps) {
+            modules_[key] = {State::gone, -1};
+            return;
+        }
+        cached_pid_ = pid;
+        cached_maps_ = std::move(*maps);
+        fd = open_in(pid, module, cached_maps_);
     }
-    const Mapping* mapping = nullptr;
-    for (const auto& m : *maps) {
-        if (m.low <= module.start && module.start < m.high) mapping = &m;
-    }
-    int fd = mapping && names_the_mapping(pid, module, *mapping) ? open_verified(pid, module, *mapping) : -1;
     if (fd < 0) {
-        // Gone since the maps were read, or nothing of that file is mapped there.
-        modules_[key] = {read_maps(pid) ? State::refused : State::gone, -1};
-        refused_ += modules_[key].first == State::refused;
+        // Nothing of that file is mapped there, unless the process went in between.
+        const bool gone = !read_maps(pid);
+        modules_[key] = {gone ? State::gone : State::refused, -1};
+        refused_ += !gone;
         return;
     }
     struct stat st {};

@@ -58,6 +58,11 @@ private:
     std::map<Key, std::pair<State, int>> modules_;        ///< state and descriptor (verified only)
     std::map<std::pair<dev_t, ino_t>, int> files_;        ///< one descriptor per distinct file
     std::size_t refused_ = 0;
+    /// The last maps read: a process reports its modules together, so one read serves them all.
+    std::int64_t cached_pid_ = 0;
+    std::vector<Mapping> cached_maps_;
+    /// The descriptor for `module` in `maps`, or -1.
+    int open_in(std::int64_t pid, const Module& module, const std::vector<Mapping>& maps) const;
 };
 
 }  // namespace leakscope::symbols
