@@ -58,7 +58,7 @@ struct TrackerCollector::Stream {
     Stream(DecoderIds& ids, std::uint64_t origin_ns) : decoder(ids, origin_ns) {}
     int fd = -1;
     StreamDecoder decoder;
-    std::optional<uid_t> peer_uid;  ///< SO_PEERCRED at accept
+    std::optional<ucred> peer;  ///< SO_PEERCRED at accept
 };
 
 std::filesystem::path default_tracker_library() {
@@ -147,7 +147,7 @@ void TrackerCollector::accept_all() {
         stream->fd = fd;
         ucred peer{};
         socklen_t size = sizeof peer;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0) stream->peer_uid = peer.uid;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0) stream->peer = peer;
         streams_[fd] = std::move(stream);
     }
 }
@@ -203,6 +203,9 @@ std::size_t TrackerCollector::poll(TrackerSink& sink, int timeout_ms) {
                 break;
             }
             StreamDecoder& decoder = it->second->decoder;
+            // A hello makes the stream the next process: its peer is known before the sink hears of it.
+            if (!decoder.greeted() && it->second->peer)
+                peers_[ids_.next_process] = {it->second->peer->pid, it->second->peer->uid};
             if ((message.msg_flags & MSG_TRUNC) || static_cast<std::size_t>(n) > wire::kMaxPacket ||
                 !decoder.decode(buffer_.data(), static_cast<std::size_t>(n), sink)) {
                 warnings_.push_back(decoder.error().empty()
@@ -214,7 +217,6 @@ std::size_t TrackerCollector::poll(TrackerSink& sink, int timeout_ms) {
             }
             ++delivered;
             bytes_received_ += static_cast<std::uint64_t>(n);
-            if (decoder.greeted() && it->second->peer_uid) peer_uids_.emplace(decoder.process(), *it->second->peer_uid);
         }
     }
     return delivered;

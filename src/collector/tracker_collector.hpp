@@ -70,10 +70,16 @@ public:
     /// Problems with streams (malformed packets, version mismatch), for the recording's warnings.
     const std::vector<std::string>& warnings() const { return warnings_; }
     const std::filesystem::path& socket_path() const { return socket_path_; }
-    /// The user a tracked process ran as when it connected (SO_PEERCRED), nullopt when unknown.
+    /// The process and user at the other end of a tracked process's stream, from the kernel (SO_PEERCRED,
+    /// in our pid namespace), not from what the stream says; nullopt when unknown. Known from the moment
+    /// the sink hears of the process.
+    std::optional<pid_t> peer_pid(std::uint32_t process) const {
+        const auto it = peers_.find(process);
+        return it == peers_.end() ? std::nullopt : std::optional<pid_t>(it->second.pid);
+    }
     std::optional<uid_t> peer_uid(std::uint32_t process) const {
-        const auto it = peer_uids_.find(process);
-        return it == peer_uids_.end() ? std::nullopt : std::optional<uid_t>(it->second);
+        const auto it = peers_.find(process);
+        return it == peers_.end() ? std::nullopt : std::optional<uid_t>(it->second.uid);
     }
     /// Bytes of tracker packets received so far (the stream's size, for the bounded-recording check).
     std::uint64_t bytes_received() const { return bytes_received_; }
@@ -97,7 +103,11 @@ private:
     std::uint64_t bytes_received_ = 0;
     pid_t tree_root_ = 0, tree_adopter_ = 0;
     std::uint64_t refused_peers_ = 0;
-    std::map<std::uint32_t, uid_t> peer_uids_;  ///< by process, from each stream's SO_PEERCRED
+    struct Peer {
+        pid_t pid = 0;
+        uid_t uid = 0;
+    };
+    std::map<std::uint32_t, Peer> peers_;  ///< by process, from each stream's SO_PEERCRED
     std::unique_ptr<SocketJanitor> janitor_;  ///< removes the directory even if leakscope is SIGKILLed
 };
 

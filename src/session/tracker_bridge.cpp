@@ -200,11 +200,15 @@ void TrackerBridge::record_losses(double t_s) {
 }
 
 void TrackerBridge::on_process(const collector::TrackedProcess& process) {
-    pids_[process.process] = process.pid;
+    // The kernel's word for the pid (SO_PEERCRED), not the stream's: a peer cannot pose as another process.
+    const auto peer = collector_.peer_pid(process.process);
+    pids_[process.process] = peer ? *peer : process.pid;
+    const auto predecessor = process.exec_of ? pids_.find(*process.exec_of) : pids_.end();
     // The stream that ended without a goodbye was this program's predecessor: an exec, not a crash.
-    if (process.exec_of) {
+    if (process.exec_of && (!peer || (predecessor != pids_.end() && predecessor->second == *peer))) {
         unclean_ends_.erase(*process.exec_of);
         losses_.exec_claimed(*process.exec_of);
+        pids_.erase(*process.exec_of);
     }
     if (!writer_) return;
     process_index_[process.process] =
@@ -298,7 +302,7 @@ void TrackerBridge::on_process_end(std::uint32_t process, bool clean) {
             unclean_ends_[process] = std::move(state);
         }
     }
-    pids_.erase(process);
+    if (!lost) pids_.erase(process);  // a lost one's pid tells the program it exec'd from an impostor
     latest_sites_.erase(process);
     allocator_.erase(process);
     // A process that ended holds no memory any more; its work units still count.

@@ -3,9 +3,11 @@
 // does map is read through its own view and still gives names.
 #include <gtest/gtest.h>
 #include <link.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -58,6 +60,26 @@ std::vector<std::uint8_t> module(std::uint32_t id, const std::string& path, std:
     return body;
 }
 
+int connect_to(const std::string& socket_path) {
+    const int peer = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    return ::connect(peer, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 ? peer : -1;
+}
+
+std::vector<std::uint8_t> hello_from(std::int32_t pid, const std::string& exe) {
+    std::vector<std::uint8_t> body;
+    append(body, wire::HelloBody{wire::kProtocolVersion, pid, 1, 100, 0, static_cast<std::uint16_t>(exe.size()), 4, 0});
+    append(body, exe);
+    append(body, std::string("fake"));
+    return packet(wire::PacketType::kHello, 1, body);
+}
+
+void send_all(int fd, const std::vector<std::vector<std::uint8_t>>& packets) {
+    for (const auto& p : packets) ASSERT_EQ(::send(fd, p.data(), p.size(), 0), static_cast<ssize_t>(p.size()));
+}
+
 struct Scratch {
     std::filesystem::path dir;
     Scratch() {
@@ -84,19 +106,11 @@ TEST(FakePeer, AModuleFileTheProcessNeverMappedIsNeverOpened) {
     // The fake peer is this process: it names the secret file at an address where it maps its own
     // binary, and its own binary (by the path it has) at another.
     const std::string socket_path = bridge.target_environment().at("LEAKSCOPE_TRACKER_SOCKET");
-    const int peer = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
-    ASSERT_EQ(::connect(peer, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int peer = connect_to(socket_path);
+    ASSERT_GE(peer, 0);
     const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
     const auto code = reinterpret_cast<std::uint64_t>(&mapped_function);
     const auto data = reinterpret_cast<std::uint64_t>(&typeid(Scratch));  // also this binary, far from the code
-    std::vector<std::uint8_t> hello;
-    append(hello, wire::HelloBody{wire::kProtocolVersion, static_cast<std::int32_t>(::getpid()), 1, 100, 0,
-                                  static_cast<std::uint16_t>(exe.size()), 4, 0});
-    append(hello, exe);
-    append(hello, std::string("fake"));
     std::vector<std::uint8_t> modules = module(1, exe, code & ~0xfffull, (code & ~0xfffull) + 0x1000);
     const auto secret_module = module(2, secret, data & ~0xfffull, (data & ~0xfffull) + 0x100);
     modules.insert(modules.end(), secret_module.begin(), secret_module.end());
@@ -104,9 +118,8 @@ TEST(FakePeer, AModuleFileTheProcessNeverMappedIsNeverOpened) {
     append(stacks, wire::StackHeader{1, 2});
     append(stacks, code + 1);  // a return address just inside mapped_function
     append(stacks, (data & ~0xfffull) + 0x10);
-    for (const auto& p : {packet(wire::PacketType::kHello, 1, hello), packet(wire::PacketType::kModulesLoaded, 2, modules),
-                          packet(wire::PacketType::kStacks, 1, stacks)})
-        ASSERT_EQ(::send(peer, p.data(), p.size(), 0), static_cast<ssize_t>(p.size()));
+    send_all(peer, {hello_from(::getpid(), exe), packet(wire::PacketType::kModulesLoaded, 2, modules),
+                    packet(wire::PacketType::kStacks, 1, stacks)});
 
     SamplePoint sample;
     bridge.poll_into(0.1, sample);
@@ -127,6 +140,47 @@ TEST(FakePeer, AModuleFileTheProcessNeverMappedIsNeverOpened) {
     bool warned = false;
     for (const auto& w : writer.model().warnings) warned = warned || w.find("module files not opened") != std::string::npos;
     EXPECT_TRUE(warned);
+}
+
+TEST(FakePeer, AnotherProcessCannotPassForTheProgramALostStreamExecd) {
+    Scratch scratch;
+    collector::CollectorOptions options;
+    options.tracker_library = "/proc/self/exe";
+    TrackerBridge bridge("fake", options);
+    auto writer = recording::RecordingWriter::create((scratch.dir / "r.lks").string(), RunInfo{});
+    bridge.attach_writer(writer);
+    const std::string socket_path = bridge.target_environment().at("LEAKSCOPE_TRACKER_SOCKET");
+
+    // This process announces an exec and its stream ends; it runs on (no new program reports).
+    const int stream = connect_to(socket_path);
+    ASSERT_GE(stream, 0);
+    send_all(stream, {hello_from(::getpid(), "/bin/old"), packet(wire::PacketType::kExec, 0, {})});
+    ::close(stream);
+    SamplePoint first;
+    bridge.poll_into(0.1, first);
+    EXPECT_FALSE(known(first.live_heap)) << "waiting for the exec'd program: unknown, not 0";
+
+    // A child says hello in this process's name, as if it were the program exec'd.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int impostor = connect_to(socket_path);
+        const auto hello = hello_from(::getppid(), "/bin/new");
+        const bool sent = impostor >= 0 && ::send(impostor, hello.data(), hello.size(), 0) == static_cast<ssize_t>(hello.size());
+        ::pause();  // stays connected until killed
+        ::_exit(sent ? 0 : 1);
+    }
+    SamplePoint second, third;
+    for (int i = 0; i < 50 && writer.model().processes.size() < 2; ++i) {
+        ::usleep(20000);
+        bridge.poll_into(0.2, second);
+    }
+    EXPECT_EQ(writer.model().processes.size(), 2u) << "the child's stream was read";
+    bridge.poll_into(5.0, third);  // past the 2 s an exec'd program gets to report
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    EXPECT_FALSE(known(third.live_heap));
+    ASSERT_EQ(writer.model().tracking_lost.size(), 1u) << "the impostor did not reclaim the lost stream";
+    EXPECT_NE(writer.model().tracking_lost[0].reason.find("exec"), std::string::npos);
 }
 
 }  // namespace
