@@ -17,7 +17,7 @@ double live_at(const SiteSeries& grid, const SiteSeries::Site& site, double t_s)
 
 }  // namespace
 
-void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process, double until_t_s,
                               std::vector<SiteReport>& sites) {
     const auto& verdict = process.verdict;
     const bool sampled = recording.info.tracker_mode == "sampled" && process.metric == "live_heap";
@@ -27,7 +27,10 @@ void attribute_sampled_growth(const Recording& recording, const diagnosis::Proce
     const SiteSeries& grid = recording.sites;
     if (grid.t_s.size() < 2) return;
     const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
-    const double to_s = grid.t_s.back();
+    // The rise up to the end of the judged span and of the process's samples: the sites' last snapshot
+    // is the exit flush, often taken after the program's destructors freed what it held.
+    double to_s = std::min(grid.t_s.back(), until_t_s);
+    if (!recording.samples.empty()) to_s = std::min(to_s, recording.samples.back().t_s);
     std::vector<std::pair<double, std::size_t>> rises;
     double total = 0;
     for (std::size_t k = 0; k < sites.size(); ++k) {

@@ -14,8 +14,9 @@ namespace leakscope::analysis {
 
 /// Marks as leaking the sites that carry the rise of a leaking heap when none was called so. Does
 /// nothing unless the verdict is a leak that rests on the sampled live heap or on a heap that grew in
-/// steps, and no site is a leak already. Keeps the order leaks first.
-void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+/// steps, and no site is a leak already. Keeps the order leaks first. `until_t_s`: the end of the span
+/// the process was judged on (before a teardown or a lost stream).
+void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process, double until_t_s,
                               std::vector<SiteReport>& sites);
 
 }  // namespace leakscope::analysis
