@@ -199,7 +199,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         if (staircase.detected) {
             growth_shape = Pattern::staircase_growth;
             facts.steps = staircase.steps;
-        } else if (const Onset onset = late_onset.value_or(find_onset(steady.x, steady.y, options.confidence_level)); onset.detected) {
+        } else if (const Onset onset = late_onset ? *late_onset : find_onset(steady.x, steady.y, options.confidence_level); onset.detected) {
             // Flat, then a steady climb: a leak that started late, measured from where it started
             // (a line through the flat part would halve its rate).
             Steady climb = slice(steady, onset.index, steady.x.size());
