@@ -35,7 +35,7 @@ int find_object(dl_phdr_info* info, std::size_t, void* data) {
 
 }  // namespace
 
-bool called_by_the_allocator(const void* code_address) {
+bool in_the_allocators_object(const void* code_address) {
     if (!g_found.load(std::memory_order_acquire)) {
         if (!g_real.malloc) return false;
         dl_iterate_phdr(find_object, reinterpret_cast<void*>(g_real.malloc));

@@ -7,8 +7,9 @@
 
 namespace leakscope::tracker {
 
-/// True when `code_address` (a hook's return address) lies in the object that holds the real malloc:
-/// the mapping is the allocator's own, already counted as the blocks it serves.
-bool called_by_the_allocator(const void* code_address);
+/// True when `code_address` lies in the loaded object that holds the real malloc: a hook's return
+/// address there means the mapping is the allocator's own, already counted as the blocks it serves; a
+/// function found there (mallctl, mallinfo2) is that allocator's.
+bool in_the_allocators_object(const void* code_address);
 
 }  // namespace leakscope::tracker

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "allocator_module.hpp"
 #include "os.hpp"
 #include "real_functions.hpp"
 
@@ -29,24 +30,16 @@ constexpr std::uint64_t kMinSpacingNs = 1000000000ull;  // at most one read per 
 constexpr std::uint64_t kCpuFactor = 1000;              // spacing >= 1000 × the last read's CPU time
 constexpr std::uint64_t kWallFactor = 20;               // spacing >= 20 × its wall time
 
-/// True when both addresses lie in the same loaded object: the real malloc is then that object's.
-bool same_object(const void* a, const void* b) {
-    Dl_info ia{}, ib{};
-    if (!a || !b || dladdr(a, &ia) == 0 || dladdr(b, &ib) == 0) return false;
-    return ia.dli_fbase == ib.dli_fbase;
-}
-
 void resolve() {
     g_resolved.done = true;
-    const void* real_malloc = reinterpret_cast<const void*>(g_real.malloc);
     // jemalloc (e.g. LD_PRELOAD of libjemalloc.so.2) exports mallctl beside its malloc.
-    if (void* mallctl = dlsym(RTLD_DEFAULT, "mallctl"); mallctl && same_object(mallctl, real_malloc)) {
+    if (void* mallctl = dlsym(RTLD_DEFAULT, "mallctl"); mallctl && in_the_allocators_object(mallctl)) {
         g_resolved.mallctl = reinterpret_cast<MallctlFunction>(mallctl);
         g_resolved.kind = wire::AllocatorKind::kJemalloc;
         return;
     }
     // glibc ≥ 2.33; an older glibc has only mallinfo, whose int fields wrap at 2 GiB: not used.
-    if (void* mallinfo2 = dlsym(RTLD_DEFAULT, "mallinfo2"); mallinfo2 && same_object(mallinfo2, real_malloc)) {
+    if (void* mallinfo2 = dlsym(RTLD_DEFAULT, "mallinfo2"); mallinfo2 && in_the_allocators_object(mallinfo2)) {
         g_resolved.mallinfo2 = reinterpret_cast<Mallinfo2Function>(mallinfo2);
         g_resolved.kind = wire::AllocatorKind::kGlibc;
     }

@@ -267,7 +267,7 @@ void* map_hook(void* address, std::size_t length, int protection, int flags, int
     if (current_state() == InitState::kResolving)  // the real mmap is not known yet: ask the kernel
         return reinterpret_cast<void*>(syscall(SYS_mmap, address, length, protection, flags, fd, offset));
     void* p = g_real.mmap(address, length, protection, flags, fd, offset);
-    if (p != MAP_FAILED && should_track() && !called_by_the_allocator(caller))
+    if (p != MAP_FAILED && should_track() && !in_the_allocators_object(caller))
         record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0, (flags & MAP_FIXED) != 0);
     return p;
 }
@@ -285,7 +285,7 @@ LEAKSCOPE_HOOK void* mmap64(void* address, std::size_t length, int protection, i
 LEAKSCOPE_HOOK int munmap(void* address, std::size_t length) {
     if (current_state() == InitState::kResolving) return static_cast<int>(syscall(SYS_munmap, address, length));
     // Before: the range may be reused at once.
-    if (should_track() && !called_by_the_allocator(__builtin_return_address(0))) record_unmapping(address, length);
+    if (should_track() && !in_the_allocators_object(__builtin_return_address(0))) record_unmapping(address, length);
     return g_real.munmap(address, length);
 }
 
@@ -300,7 +300,7 @@ LEAKSCOPE_HOOK void* mremap(void* old_address, std::size_t old_length, std::size
     if (current_state() == InitState::kResolving)
         return reinterpret_cast<void*>(syscall(SYS_mremap, old_address, old_length, new_length, flags, new_address));
     void* p = g_real.mremap(old_address, old_length, new_length, flags, new_address);
-    if (p != MAP_FAILED && should_track() && !called_by_the_allocator(__builtin_return_address(0)))
+    if (p != MAP_FAILED && should_track() && !in_the_allocators_object(__builtin_return_address(0)))
         record_remapping(old_address, old_length, p, new_length);
     return p;
 }
