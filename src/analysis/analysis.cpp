@@ -272,7 +272,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     }
     result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
     result.judged_until_s = until_t_s;
-    attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
+    result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);
     count_sites_not_shown(recording, result);

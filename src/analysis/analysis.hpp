@@ -40,6 +40,13 @@ struct SiteReport {
     std::size_t series_index = 0;       ///< into Recording::sites.sites
 };
 
+/// Sampled tracking saw a leaking heap rise but caught none of its allocations: no site can be named.
+struct UnsampledGrowth {
+    double rise_bytes = 0;        ///< the live heap's rise over the leak's steady state
+    double sample_bytes = 0;      ///< the sampling period in bytes (--sample-bytes)
+    double expected_samples = 0;  ///< rise / period: how many samples the rise should have drawn
+};
+
 struct Analysis {
     diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
     std::vector<SiteReport> sites;        ///< most steady growth first
@@ -62,6 +69,8 @@ struct Analysis {
     /// The first tracking stream lost while its process ran on: the heap is unknown from then, the
     /// verdict rests on RSS (the recording's warnings say so too).
     std::optional<TrackingLoss> tracking_lost;
+    /// Set when the verdict is a leak of the sampled heap and no sample fell in its rise.
+    std::optional<UnsampledGrowth> unsampled_growth;
 };
 
 struct Options {

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "diagnosis/units.hpp"
+
 namespace leakscope::analysis {
 namespace {
 
@@ -17,15 +21,15 @@ double live_at(const SiteSeries& grid, const SiteSeries::Site& site, double t_s)
 
 }  // namespace
 
-void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process, double until_t_s,
-                              std::vector<SiteReport>& sites) {
+std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+                                                        double until_t_s, std::vector<SiteReport>& sites) {
     const auto& verdict = process.verdict;
     const bool sampled = recording.info.tracker_mode == "sampled" && process.metric == "live_heap";
     const bool in_steps = process.rss_growth == diagnosis::RssGrowth::heap_in_steps;
-    if (!verdict.leak || !(sampled || in_steps)) return;
-    if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return;
+    if (!verdict.leak || !(sampled || in_steps)) return std::nullopt;
+    if (std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return std::nullopt;
     const SiteSeries& grid = recording.sites;
-    if (grid.t_s.size() < 2) return;
+    if (grid.t_s.size() < 2) return std::nullopt;
     const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
     // The rise up to the end of the judged span and of the process's samples: the sites' last snapshot
     // is the exit flush, often taken after the program's destructors freed what it held.
@@ -42,7 +46,14 @@ void attribute_sampled_growth(const Recording& recording, const diagnosis::Proce
             total += rise;
         }
     }
-    if (!(total > 0)) return;
+    if (!(total > 0)) {
+        if (!sampled || recording.info.sample_bytes == 0) return std::nullopt;
+        UnsampledGrowth missed;
+        missed.rise_bytes = std::max(0.0, verdict.steady_rate_bytes_per_s * (to_s - from_s));
+        missed.sample_bytes = static_cast<double>(recording.info.sample_bytes);
+        missed.expected_samples = missed.rise_bytes / missed.sample_bytes;
+        return missed;
+    }
     std::sort(rises.begin(), rises.end(), std::greater<>());
     double covered = 0;
     for (const auto& [rise, k] : rises) {
@@ -56,6 +67,18 @@ void attribute_sampled_growth(const Recording& recording, const diagnosis::Proce
                                "(a container doubling its capacity), and it carries the largest share of the heap's rise.";
     }
     std::stable_sort(sites.begin(), sites.end(), [](const SiteReport& a, const SiteReport& b) { return a.diagnosis.leak > b.diagnosis.leak; });
+    return std::nullopt;
+}
+
+std::string unsampled_growth_sentence(const UnsampledGrowth& growth) {
+    // A smaller period by a power of two that draws about ten samples from the same rise.
+    double suggested = growth.sample_bytes;
+    while (suggested > 4096 && growth.rise_bytes / suggested < 10) suggested /= 2;
+    const std::string option = suggested >= 1024 ? fmt::format("{:.0f}K", suggested / 1024) : fmt::format("{:.0f}", suggested);
+    return fmt::format("No sampled allocation fell in the heap's rise of {} ({:.1f} samples expected at one per {}), so no "
+                       "site can be named from this run: run again with --sample-bytes {} or with full tracking.",
+                       diagnosis::format_bytes(growth.rise_bytes), growth.expected_samples,
+                       diagnosis::format_bytes_binary(growth.sample_bytes), option);
 }
 
 }  // namespace leakscope::analysis

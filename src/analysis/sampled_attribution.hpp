@@ -6,6 +6,8 @@
 // state, until they cover most of the heap's rise, are named as its sites.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "analysis/analysis.hpp"
@@ -16,7 +18,13 @@ namespace leakscope::analysis {
 /// nothing unless the verdict is a leak that rests on the sampled live heap or on a heap that grew in
 /// steps, and no site is a leak already. Keeps the order leaks first. `until_t_s`: the end of the span
 /// the process was judged on (before a teardown or a lost stream).
-void attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process, double until_t_s,
-                              std::vector<SiteReport>& sites);
+/// Returns the growth no sample fell in, when the samples point to no site at all (a small leak at a
+/// coarse sampling period: 0.8 MB at one sample per 512 KiB is missed about one run in five). The
+/// report then says so, and how to name the site, instead of showing none without a word.
+std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
+                                                        double until_t_s, std::vector<SiteReport>& sites);
+
+/// The sentence every report prints for growth no sample fell in.
+std::string unsampled_growth_sentence(const UnsampledGrowth& growth);
 
 }  // namespace leakscope::analysis

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "analysis/sampled_attribution.hpp"
 #include "report/content_security.hpp"
 #include "report/html_assets.hpp"
 #include "report/html_report.hpp"
@@ -141,8 +142,13 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         out << "</section>\n";
     }
 
-    if (!analysis.sites.empty()) {
+    if (!analysis.sites.empty() || analysis.unsampled_growth) {
         out << "<section id=\"sites\">\n<h2>Allocation sites</h2>\n";
+        if (const auto& missed = analysis.unsampled_growth)
+            fmt::print(out, "<p class=\"verdict warn\" id=\"unsampled-growth\">{}</p>\n",
+                       escape_markup(analysis::unsampled_growth_sentence(*missed)));
+    }
+    if (!analysis.sites.empty()) {
         if (!recording.sites.sites.empty()) {
             out << "<h3>Live bytes of the top sites over time</h3>\n";
             html::write_site_stack_chart(out, recording, analysis);
@@ -153,8 +159,8 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         out << "<h3>Live bytes by stack</h3>\n<p class=\"note\">Width: bytes live at the end of the run. Red: frames "
                "leading to leaking sites (darker = more of the frame's bytes are in leaking sites). Hover for numbers.</p>\n";
         html::write_flame_graph(out, analysis);
-        out << "</section>\n";
     }
+    if (!analysis.sites.empty() || analysis.unsampled_growth) out << "</section>\n";
 
     out << "<section id=\"details\">\n<h2>The verdict in detail</h2>\n";
     write_facts_table(out, "verdict-facts", verdict_facts(recording, analysis));

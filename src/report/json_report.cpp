@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/sampled_attribution.hpp"
 #include "util/version.hpp"
 
 namespace leakscope::report {
@@ -276,6 +277,11 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                            {"t_s", loss.t_s},
                                            {"reason", loss.reason}});
     report["sites_not_shown"] = {{"sites", analysis.sites_not_shown}, {"live_bytes", analysis.live_bytes_not_shown}};
+    if (const auto& missed = analysis.unsampled_growth)
+        report["unsampled_growth"] = {{"rise_bytes", missed->rise_bytes},
+                                      {"sample_bytes", missed->sample_bytes},
+                                      {"expected_samples", missed->expected_samples},
+                                      {"summary", analysis::unsampled_growth_sentence(*missed)}};
     report["at_exit"] = at_exit_json(analysis.at_exit);
     report["sites_at_exit"] = json::array();
     for (const auto& site : analysis.at_exit.sites) report["sites_at_exit"].push_back(exit_site_json(site));

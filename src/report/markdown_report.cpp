@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/report_facts.hpp"
 #include "report/report_labels.hpp"
@@ -160,6 +161,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
         out << "</details>\n";
     }
 
+    if (const auto& missed = analysis.unsampled_growth)
+        out << "\n**Sites:** " << cell(analysis::unsampled_growth_sentence(*missed)) << '\n';
     out << "\n### Run\n\n";
     facts_table(out, run_facts(recording, analysis));
     if (!recording.warnings.empty()) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/report_facts.hpp"
 #include "report/report_labels.hpp"
@@ -163,6 +164,8 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                                                         "they held {} at the end)", analysis.sites_not_shown,
                                                         analysis.sites.size(), format_bytes(analysis.live_bytes_not_shown)), kDim));
     }
+    if (const auto& missed = analysis.unsampled_growth)
+        fmt::print(out, "\n  {}\n", paint(analysis::unsampled_growth_sentence(*missed), kYellow));
     print_exit_view(out, analysis.at_exit, recording.info.attached, paint);
     if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);

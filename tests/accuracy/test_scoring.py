@@ -54,6 +54,14 @@ class Invariants(unittest.TestCase):
         report["sites"][0]["leak"] = False
         self.assertTrue(any("no site is a leak" in p for p in invariants.check(report)))
 
+    def test_a_growth_no_sample_fell_in_is_said_instead(self):
+        report = copy.deepcopy(CONSISTENT_LEAK)
+        report["sites"][0]["leak"] = False
+        report["unsampled_growth"] = {"rise_bytes": 8e5, "sample_bytes": 524288, "expected_samples": 1.5, "summary": ""}
+        self.assertTrue(any("no site is a leak" in p for p in invariants.check(report)))
+        report["unsampled_growth"]["summary"] = "No sampled allocation fell in the heap's rise of 800 kB."
+        self.assertEqual(invariants.check(report), [])
+
     def test_summary_and_leak_agree(self):
         self.assertTrue(any("summary says otherwise" in p for p in
                             invariants.check(altered(verdict__summary="No heap leak: fragmentation."))))

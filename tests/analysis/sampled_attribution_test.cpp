@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "analysis/analysis.hpp"
+#include "analysis/sampled_attribution.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -65,6 +66,63 @@ TEST(SampledAttribution, TheSiteHoldingADoublingContainerIsTheLeak) {
     ASSERT_EQ(a.process.rss_growth, diagnosis::RssGrowth::heap_in_steps) << a.process.verdict.summary;
     ASSERT_FALSE(a.sites.empty());
     EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
+}
+
+/// Sampled tracking at one sample per 512 KiB of a heap that leaks 0.8 MB: the heap's totals count every
+/// byte and rise in a straight line, while the one sampled site holds nothing (no sample fell in the rise).
+Recording sampled_run_with_no_sample_in_the_rise() {
+    Recording r;
+    r.info.tracker_mode = "sampled";
+    r.info.sample_bytes = 524288;
+    r.info.interval_s = 0.1;
+    r.processes = {"100:bash"};
+    Stack stack;
+    stack.id = StackId{1};
+    stack.frames = {0x401000};
+    r.stacks.emplace(StackId{1}, stack);
+    SiteSeries::Site site;
+    site.stack = StackId{1};
+    for (int i = 0; i < 140; ++i) {
+        SamplePoint s;
+        s.t_s = 0.1 * i + 0.1;
+        s.processes = 1;
+        s.threads = 1;
+        const auto held = static_cast<std::uint64_t>(60000 * s.t_s);
+        s.rss = s.rss_min = s.rss_max = 3'000'000 + (held / 4096) * 4096;
+        s.live_heap = s.live_heap_min = s.live_heap_max = 160'000 + held;
+        r.samples.push_back(s);
+        r.sites.t_s.push_back(s.t_s);
+        site.live_bytes.push_back(0);
+        site.live_count.push_back(0);
+    }
+    site.total_allocations = 3;
+    site.total_bytes = 3 * 524288;
+    r.sites.sites.push_back(site);
+    RunEnd end;
+    end.reason = "exited";
+    end.duration_s = 14.0;
+    r.end = end;
+    return r;
+}
+
+TEST(SampledAttribution, AGrowthNoSampleFellInIsSaidAndNotPinnedOnASite) {
+    const Analysis a = analyze(sampled_run_with_no_sample_in_the_rise());
+    ASSERT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
+    ASSERT_EQ(a.process.metric, "live_heap");
+    for (const auto& site : a.sites) EXPECT_FALSE(site.diagnosis.leak) << "a site with no sampled bytes was called the leak";
+    ASSERT_TRUE(a.unsampled_growth.has_value());
+    EXPECT_NEAR(a.unsampled_growth->rise_bytes, 60000 * 13.9, 60000 * 2.0);
+    EXPECT_NEAR(a.unsampled_growth->expected_samples, a.unsampled_growth->rise_bytes / 524288, 1e-9);
+    const std::string sentence = unsampled_growth_sentence(*a.unsampled_growth);
+    EXPECT_NE(sentence.find("512 KiB"), std::string::npos) << sentence;
+    EXPECT_NE(sentence.find("--sample-bytes 64K"), std::string::npos) << sentence;
+}
+
+TEST(SampledAttribution, FullTrackingNeverClaimsAGrowthWentUnsampled) {
+    Recording r = sampled_run_with_no_sample_in_the_rise();
+    r.info.tracker_mode = "full";
+    r.info.sample_bytes = 0;
+    EXPECT_FALSE(analyze(r).unsampled_growth.has_value());
 }
 
 }  // namespace
