@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "analysis/analysis.hpp"
 #include "analysis/sampled_attribution.hpp"
@@ -21,15 +22,21 @@ std::int64_t capacity_at(double t_s) {
     return static_cast<std::int64_t>(capacity);
 }
 
-Recording journal_run() {
+/// A run of one process sampled every 100 ms, with one allocation stack; the caller adds the samples.
+Recording one_stack_run(const std::string& tracker_mode, const std::string& process) {
     Recording r;
-    r.info.tracker_mode = "full";
+    r.info.tracker_mode = tracker_mode;
     r.info.interval_s = 0.1;
-    r.processes = {"100:journal"};
+    r.processes = {process};
     Stack stack;
     stack.id = StackId{1};
     stack.frames = {0x401000};
     r.stacks.emplace(StackId{1}, stack);
+    return r;
+}
+
+Recording journal_run() {
+    Recording r = one_stack_run("full", "100:journal");
     SiteSeries::Site site;
     site.stack = StackId{1};
     for (int i = 0; i < 160; ++i) {
@@ -71,15 +78,8 @@ TEST(SampledAttribution, TheSiteHoldingADoublingContainerIsTheLeak) {
 /// Sampled tracking at one sample per 512 KiB of a heap that leaks 0.8 MB: the heap's totals count every
 /// byte and rise in a straight line, while the one sampled site holds nothing (no sample fell in the rise).
 Recording sampled_run_with_no_sample_in_the_rise() {
-    Recording r;
-    r.info.tracker_mode = "sampled";
+    Recording r = one_stack_run("sampled", "100:bash");
     r.info.sample_bytes = 524288;
-    r.info.interval_s = 0.1;
-    r.processes = {"100:bash"};
-    Stack stack;
-    stack.id = StackId{1};
-    stack.frames = {0x401000};
-    r.stacks.emplace(StackId{1}, stack);
     SiteSeries::Site site;
     site.stack = StackId{1};
     for (int i = 0; i < 140; ++i) {
