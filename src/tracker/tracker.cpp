@@ -209,12 +209,12 @@ void restore_released(void* pointer, const Released& released) {
     errno = saved_errno;
 }
 
-void record_mapping(void* address, std::size_t length, bool anonymous, bool fixed) {
+void record_mapping(void* address, std::size_t length, bool holds_memory, bool fixed) {
     ReentrancyGuard guard;
     int saved_errno = errno;
     auto start = reinterpret_cast<std::uint64_t>(address);
     if (fixed) g_tracker.mapped.remove(start, length, release_mapped);  // MAP_FIXED replaced what was there
-    if (anonymous) {
+    if (holds_memory) {
         std::size_t bytes = os::round_up_to_pages(length);
         LocalStackId stack = capture_stack(g_tracker.stacks);
         if (g_tracker.mapped.add(start, bytes, stack)) count_allocation(stack, 1, bytes);

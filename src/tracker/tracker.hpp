@@ -110,7 +110,9 @@ void untrack_before_free(void* pointer);
 /// A realloc failed: the block stays; put its entry back.
 void restore_released(void* pointer, const Released& released);
 
-void record_mapping(void* address, std::size_t length, bool anonymous, bool fixed);
+/// A mapping was made. `holds_memory`: anonymous and accessible (not a PROT_NONE reservation), so it
+/// counts; `fixed`: MAP_FIXED, so it replaced whatever was mapped there, which stops counting.
+void record_mapping(void* address, std::size_t length, bool holds_memory, bool fixed);
 void record_unmapping(void* address, std::size_t length);
 void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length);
 

@@ -94,6 +94,12 @@ TEST_F(TrackerHooks, AnonymousMappings) {
     EXPECT_GE(run_->sink.processes[0].totals->mapped_bytes, 3 * 65536 + 16 * 4096);
 }
 
+TEST_F(TrackerHooks, AReservationHoldsNoMemoryUntilCommitted) {
+    auto r = site("reserve_and_commit");
+    EXPECT_EQ(r.live_bytes, 12 * 4096) << "a PROT_NONE reservation of 64 MiB was counted as memory";
+    EXPECT_EQ(r.live_count, 1);
+}
+
 TEST_F(TrackerHooks, TotalsAddUp) {
     const auto& p = run_->sink.processes[0];
     ASSERT_TRUE(p.totals);

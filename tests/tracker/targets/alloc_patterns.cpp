@@ -143,6 +143,21 @@ PATTERN void leak_mmap() {
     munmap(s, 5 * 4096);
 }
 
+// A JVM-style heap: 64 MiB of address space reserved PROT_NONE, 16 pages of it committed by mapping
+// them again, readable and writable, with MAP_FIXED; then 4 of those given back the same way (PROT_NONE
+// over them). Only the 12 committed pages hold memory.
+PATTERN void reserve_and_commit() {
+    constexpr std::size_t kReserved = 64u << 20;
+    auto* base = static_cast<char*>(mmap(nullptr, kReserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+    check(base != MAP_FAILED, "reserve");
+    check(mmap(base, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == base, "commit");
+    base[0] = 1;
+    check(mmap(base + 12 * 4096, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
+              base + 12 * 4096,
+          "uncommit");
+    g_sink = base;
+}
+
 static void scenario_hooks() {
     leak_malloc();
     leak_calloc();
@@ -159,6 +174,7 @@ static void scenario_hooks() {
     leak_new_aligned();
     freed_new();
     leak_mmap();
+    reserve_and_commit();
 }
 
 // ---- threads freeing each other's memory ----
