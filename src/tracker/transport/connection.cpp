@@ -1,0 +1,132 @@
+#include "transport/connection.hpp"
+
+#include <poll.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "os.hpp"
+#include "tracker.hpp"
+
+namespace leakscope::tracker::transport {
+
+void begin_packet(Connection& c, wire::PacketType type) {
+    c.packet.resize(sizeof(wire::PacketHeader));
+    wire::PacketHeader header{type, 0, c.snapshot_ns};
+    std::memcpy(c.packet.data(), &header, sizeof(header));
+}
+
+void set_count(Connection& c, std::uint32_t count) {
+    std::memcpy(c.packet.data() + offsetof(wire::PacketHeader, count), &count, sizeof(count));
+}
+
+void append(Connection& c, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    c.packet.insert(c.packet.end(), bytes, bytes + size);
+}
+
+bool still_ours(const Connection& c) {
+    struct stat info{};
+    return c.fd >= 0 && fstat(c.fd, &info) == 0 && info.st_dev == c.socket_device && info.st_ino == c.socket_inode;
+}
+
+void close_connection(Connection& c) {
+    if (still_ours(c)) close(c.fd);
+    c.fd = -1;
+}
+
+bool send_packet(Connection& c, bool patient) {
+    for (;;) {
+        ssize_t n = send(c.fd, c.packet.data(), c.packet.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == static_cast<ssize_t>(c.packet.size())) return true;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            std::uint64_t now = os::monotonic_ns();
+            if (!patient || now >= c.patience_deadline_ns) return false;  // a slow reader: next round
+            pollfd pfd{c.fd, POLLOUT, 0};
+            poll(&pfd, 1, static_cast<int>(std::min<std::uint64_t>(50, (c.patience_deadline_ns - now) / 1000000 + 1)));
+            continue;
+        }
+        close_connection(c);  // EPIPE, ECONNRESET...: leakscope is gone; the program carries on
+        c.peer_gone = true;
+        return false;
+    }
+}
+
+/// The stream's socket moves up to kStreamDescriptorFloor, which grows the process's descriptor table;
+/// the kernel waits for an RCU grace period when it grows the table of a process whose table is shared,
+/// as it is once there is a second thread (ours). Measured here: 10 ms per tracked process, every exec'd
+/// program included. Grown from the library constructor instead, where the process has normally one
+/// thread, it costs microseconds; the table never shrinks, so the later move needs no growth.
+void grow_descriptor_table() {
+    int source = open("/", O_PATH | O_CLOEXEC);
+    if (source < 0) return;
+    int high = fcntl(source, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
+    if (high >= 0) close(high);
+    close(source);
+}
+
+bool connect_and_greet(Connection& c) {
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return false;
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        close(fd);
+        return false;
+    }
+    int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
+    // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N").
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    struct stat info{};
+    if (fstat(fd, &info) != 0) {
+        close(fd);
+        return false;
+    }
+    c.fd = fd;
+    c.owner_pid = os::current_pid();
+    c.socket_device = info.st_dev;
+    c.socket_inode = info.st_ino;
+
+    char exe[4096] = {}, comm[64] = {};
+    long exe_length = os::read_link("/proc/self/exe", exe, sizeof(exe));
+    long comm_length = os::read_small_file("/proc/self/comm", comm, sizeof(comm));
+    if (exe_length < 0) exe_length = 0;
+    if (comm_length < 0) comm_length = 0;
+    while (comm_length > 0 && comm[comm_length - 1] == '\n') --comm_length;
+    wire::HelloBody hello{wire::kProtocolVersion, os::current_pid(), os::parent_pid(), g_tracker.config.interval_ms,
+                          g_tracker.config.sample_bytes, static_cast<std::uint16_t>(exe_length),
+                          static_cast<std::uint16_t>(comm_length), 0};
+    begin_packet(c, wire::PacketType::kHello);
+    set_count(c, 1);
+    append(c, &hello, sizeof(hello));
+    append(c, exe, static_cast<std::size_t>(exe_length));
+    append(c, comm, static_cast<std::size_t>(comm_length));
+    // The hello must arrive first; wait for buffer space if need be (a fresh socket always has it).
+    c.patience_deadline_ns = os::monotonic_ns() + kPatienceNs;
+    if (!send_packet(c, true)) {
+        close_connection(c);
+        return false;
+    }
+    // A new stream starts from nothing: everything is (re)sent, with a fresh burst budget.
+    c.stacks_sent = 0;
+    c.python_frames_sent = 0;
+    c.tokens_refilled_ns = 0;
+    c.last_sent.clear();
+    for (auto& m : c.module_map.modules) m.sent_loaded = m.sent_unloaded = false;
+    return true;
+}
+
+}  // namespace leakscope::tracker::transport

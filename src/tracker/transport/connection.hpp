@@ -1,0 +1,78 @@
+// The stream to leakscope: the connection's state, packet building, and the one send function that
+// never blocks (but for the patient sends, up to a deadline) and never raises SIGPIPE.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "protocol.hpp"
+#include "thread_counters.hpp"
+#include "transport/module_map.hpp"
+
+namespace leakscope::tracker::transport {
+
+struct SiteValues {
+    std::int64_t live_bytes = 0;
+    std::int64_t live_count = 0;
+    std::uint64_t total_allocations = 0;
+    std::uint64_t total_bytes = 0;
+    bool operator==(const SiteValues&) const = default;
+};
+
+struct SiteCandidate {
+    std::uint32_t id;
+    double score;
+    SiteValues values;
+};
+
+/// State of the sending side. Heap-allocated on first use by the background thread (under the guard,
+/// so its own allocations are untracked): a global with std::vector members would need a static constructor.
+struct Connection {
+    int fd = -1;
+    int owner_pid = 0;             ///< the process that connected; another pid here means a raw clone()/vfork child
+    dev_t socket_device = 0;       ///< identity of our socket, to notice the program reusing the fd number
+    ino_t socket_inode = 0;
+    bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
+    unsigned failed_connects = 0;
+    std::uint32_t stacks_sent = 0; ///< ids below this were sent on this connection
+    std::uint32_t python_frames_sent = 0;  ///< likewise for Python frames (python_frames.hpp)
+    std::vector<SiteValues> last_sent;
+    ModuleMap module_map;
+    std::vector<std::uint8_t> packet;
+    std::vector<StackCounters> counters;
+    std::vector<std::uint32_t> waited;  ///< intervals each site's change has waited for budget
+    std::vector<SiteCandidate> candidates;
+    std::size_t site_tokens = 0;        ///< token bucket for site updates, in bytes
+    std::uint64_t tokens_refilled_ns = 0;
+    std::uint64_t snapshot_ns = 0;
+    std::uint64_t patience_deadline_ns = 0;  ///< patient sends give up at this CLOCK_MONOTONIC time
+    /// Attached a second time: the counters at that moment, subtracted from everything sent since.
+    std::vector<StackCounters> baseline;
+    TotalsCounters baseline_totals;
+};
+
+constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor
+constexpr std::uint64_t kPatienceNs = 1000000000;  // longest a final flush may wait for a slow leakscope
+
+void begin_packet(Connection& c, wire::PacketType type);
+void set_count(Connection& c, std::uint32_t count);
+void append(Connection& c, const void* data, std::size_t size);
+
+/// True while c.fd is still our socket. A program may close every descriptor (daemons do) and reuse
+/// the number for a file of its own: then we must neither write to it nor close it.
+bool still_ours(const Connection& c);
+void close_connection(Connection& c);
+
+/// Sends the packet whole or not at all. `patient` (the hello, the exit flush) waits for buffer space,
+/// but only until the connection's patience deadline: a stuck leakscope delays the exit by at most that.
+bool send_packet(Connection& c, bool patient);
+
+/// Grows the descriptor table up to kStreamDescriptorFloor (see the definition for why, and when).
+void grow_descriptor_table();
+/// Connects to leakscope's socket and sends the hello; the new stream starts from nothing.
+bool connect_and_greet(Connection& c);
+
+}  // namespace leakscope::tracker::transport

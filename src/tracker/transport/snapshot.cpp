@@ -1,0 +1,231 @@
+// One snapshot round: what changed since the last round goes out in dependency order (modules, Python
+// frames, stacks, then the sites that refer to them, the totals and the allocator's figures).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "allocator_stats.hpp"
+#include "os.hpp"
+#include "protocol.hpp"
+#include "python_frames.hpp"
+#include "thread_counters.hpp"
+#include "tracker.hpp"
+#include "transport/state.hpp"
+
+namespace leakscope::tracker::transport {
+
+pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
+Connection* g_connection = nullptr;
+
+namespace {
+
+constexpr unsigned kMaxFailedConnects = 50;
+constexpr std::size_t kSiteBurstBytes = 64 * 1024;  // a start-up burst; the sustained rate is the config's
+
+bool send_stacks(Connection& c, bool patient) {
+    std::uint32_t published = g_tracker.stacks.published_count();
+    while (c.stacks_sent < published) {
+        begin_packet(c, wire::PacketType::kStacks);
+        std::uint32_t count = 0, id = c.stacks_sent;
+        for (; id < published; ++id) {
+            const StackRecord* rec = g_tracker.stacks.ready_record(id);
+            if (!rec) break;  // still being filled in by its thread: next round
+            std::size_t need = sizeof(wire::StackHeader) + rec->frame_count * sizeof(std::uint64_t);
+            if (c.packet.size() + need > wire::kMaxPacket) break;
+            wire::StackHeader header{id, rec->frame_count};
+            append(c, &header, sizeof(header));
+            append(c, rec->frames, rec->frame_count * sizeof(std::uint64_t));
+            ++count;
+        }
+        if (count == 0) return true;
+        set_count(c, count);
+        if (!send_packet(c, patient)) return false;
+        c.stacks_sent = id;
+    }
+    return true;
+}
+
+/// Python frames interned since the last round: the names of the pseudo addresses in the stacks.
+bool send_python_frames(Connection& c, bool patient) {
+    const std::uint32_t published = python::published_count();
+    while (c.python_frames_sent < published) {
+        begin_packet(c, wire::PacketType::kPythonFrames);
+        std::uint32_t count = 0, id = c.python_frames_sent;
+        for (; id < published; ++id) {
+            const python::FrameInfo f = python::frame(id);
+            const std::size_t need = sizeof(wire::PythonFrameHeader) + f.function_length + f.file_length;
+            if (c.packet.size() + need > wire::kMaxPacket) break;
+            const wire::PythonFrameHeader header{f.address, f.line, f.function_length, f.file_length};
+            append(c, &header, sizeof(header));
+            append(c, f.function, f.function_length);
+            append(c, f.file, f.file_length);
+            ++count;
+        }
+        if (count == 0) return true;
+        set_count(c, count);
+        if (!send_packet(c, patient)) return false;
+        c.python_frames_sent = id;
+    }
+    return true;
+}
+
+/// Sends the sites that changed since they were last sent, within the byte budget (token bucket): the
+/// biggest changes in live bytes first, weighted by how long a site has waited, so every site is sent
+/// eventually and a leak's growth is never starved. `patient` (the exit flush) sends everything.
+bool send_sites(Connection& c, bool patient, const std::vector<StackCounters>& counters) {
+    if (c.last_sent.size() < c.stacks_sent) {
+        c.last_sent.resize(c.stacks_sent);
+        c.waited.resize(c.stacks_sent, 0);
+    }
+    std::vector<SiteCandidate>& changed = c.candidates;
+    changed.clear();
+    for (std::uint32_t id = 0; id < c.stacks_sent && id < counters.size(); ++id) {
+        const StackCounters& k = counters[id];
+        SiteValues now{static_cast<std::int64_t>(k.allocated_bytes - k.freed_bytes),
+                       static_cast<std::int64_t>(k.allocated_count - k.freed_count), k.allocated_count, k.allocated_bytes};
+        if (now == c.last_sent[id]) continue;
+        auto delta = now.live_bytes - c.last_sent[id].live_bytes;
+        double magnitude = static_cast<double>(delta < 0 ? -delta : delta) + 1.0;
+        changed.push_back({id, magnitude * (1.0 + c.waited[id]), now});
+    }
+    if (changed.empty()) return true;
+
+    std::size_t budget = SIZE_MAX;
+    if (!patient) {
+        budget = c.site_tokens;
+        // Only sort when the budget does not cover everything.
+        if (changed.size() * wire::kMaxSiteRecord > budget)
+            std::sort(changed.begin(), changed.end(), [](const SiteCandidate& a, const SiteCandidate& b) { return a.score > b.score; });
+    }
+
+    std::vector<std::size_t> in_packet;  // indices into `changed`
+    std::size_t spent = 0;
+    auto flush = [&]() {
+        if (in_packet.empty()) return true;
+        set_count(c, static_cast<std::uint32_t>(in_packet.size()));
+        if (!send_packet(c, patient)) return false;
+        for (std::size_t i : in_packet) {
+            c.last_sent[changed[i].id] = changed[i].values;
+            c.waited[changed[i].id] = 0;
+        }
+        spent += c.packet.size();
+        in_packet.clear();
+        return true;
+    };
+    begin_packet(c, wire::PacketType::kSites);
+    std::size_t used = 0;
+    bool ok = true;
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+        std::uint8_t record[wire::kMaxSiteRecord];
+        const SiteValues& now = changed[i].values;
+        std::size_t n = wire::put_varint(record, changed[i].id);
+        n += wire::put_varint(record + n, wire::zigzag(now.live_bytes));
+        n += wire::put_varint(record + n, wire::zigzag(now.live_count));
+        n += wire::put_varint(record + n, now.total_allocations);
+        n += wire::put_varint(record + n, now.total_bytes);
+        if (used + n > budget) {
+            for (std::size_t j = i; j < changed.size(); ++j) ++c.waited[changed[j].id];
+            break;
+        }
+        if (c.packet.size() + n > wire::kMaxPacket) {
+            if (!(ok = flush())) break;
+            begin_packet(c, wire::PacketType::kSites);
+        }
+        append(c, record, n);
+        in_packet.push_back(i);
+        used += n;
+    }
+    if (ok) ok = flush();
+    c.site_tokens -= std::min(c.site_tokens, spent);
+    return ok;
+}
+
+bool send_totals(Connection& c, bool patient, const Totals& t) {
+    wire::TotalsBody body{t.live_heap_bytes, t.live_allocations, t.mapped_bytes, t.allocations, t.frees, t.events, t.tracker_bytes};
+    begin_packet(c, wire::PacketType::kTotals);
+    set_count(c, 1);
+    append(c, &body, sizeof(body));
+    return send_packet(c, patient);
+}
+
+/// The allocator's own figures, at most once a second (allocator_stats::due): the read takes the
+/// allocator's locks, which is why it happens here and never in a hook.
+bool send_allocator_stats(Connection& c, bool patient) {
+    const std::uint64_t now = os::monotonic_ns();
+    if (!patient && !allocator_stats::due(now)) return true;
+    std::uint64_t cpu_ns = 0;
+    const wire::AllocatorStatsBody body = allocator_stats::read(cpu_ns);
+    allocator_stats::note_read(os::monotonic_ns(), body.read_ns, cpu_ns);
+    begin_packet(c, wire::PacketType::kAllocatorStats);
+    set_count(c, 1);
+    append(c, &body, sizeof(body));
+    return send_packet(c, patient);
+}
+
+void subtract_baseline(const Connection& c, std::vector<StackCounters>& counters, TotalsCounters& totals) {
+    for (std::size_t id = 0; id < c.baseline.size() && id < counters.size(); ++id) {
+        counters[id].allocated_count -= c.baseline[id].allocated_count;
+        counters[id].allocated_bytes -= c.baseline[id].allocated_bytes;
+        counters[id].freed_count -= c.baseline[id].freed_count;
+        counters[id].freed_bytes -= c.baseline[id].freed_bytes;
+    }
+    totals.live_heap_bytes -= c.baseline_totals.live_heap_bytes;
+    totals.live_allocations -= c.baseline_totals.live_allocations;
+    totals.allocations -= c.baseline_totals.allocations;
+    totals.frees -= c.baseline_totals.frees;
+    totals.events -= c.baseline_totals.events;
+}
+
+}  // namespace
+
+void flush_locked(bool patient, bool goodbye) {
+    if (!g_connection) g_connection = new Connection();
+    Connection& c = *g_connection;
+    if (c.peer_gone) return;
+    // A child made without fork() (raw clone, or a vfork child that calls exit) never ran our fork
+    // handler: it must not write into its parent's stream, nor touch state a vfork child shares.
+    if (c.fd >= 0 && c.owner_pid != os::current_pid()) return;
+    if (c.fd >= 0 && !still_ours(c)) {
+        // The program closed our socket (and may have reused its number): leave the number alone and
+        // stop; leakscope sees the stream end and keeps what it received.
+        c.fd = -1;
+        c.peer_gone = true;
+        return;
+    }
+    if (c.fd < 0) {
+        if (c.failed_connects >= kMaxFailedConnects) return;
+        if (!connect_and_greet(c)) {
+            ++c.failed_connects;
+            return;
+        }
+    }
+    c.snapshot_ns = os::monotonic_ns();
+    c.patience_deadline_ns = c.snapshot_ns + kPatienceNs;
+    if (c.tokens_refilled_ns == 0) {
+        c.site_tokens = kSiteBurstBytes;
+    } else {
+        double earned = static_cast<double>(c.snapshot_ns - c.tokens_refilled_ns) * 1e-9 *
+                        static_cast<double>(g_tracker.config.site_bytes_per_s);
+        c.site_tokens = std::min<std::size_t>(kSiteBurstBytes, c.site_tokens + static_cast<std::size_t>(earned));
+    }
+    c.tokens_refilled_ns = c.snapshot_ns;
+    scan_modules(c.module_map);
+    // Order matters: a site refers to a stack, whose frames refer to modules.
+    if (!send_modules(c, patient) || !send_python_frames(c, patient) || !send_stacks(c, patient)) return;
+    // One consistent read of every thread's counters serves both the sites and the totals.
+    std::vector<StackCounters>& counters = c.counters;
+    counters.resize(c.stacks_sent);
+    TotalsCounters totals;
+    read_counters(counters.data(), c.stacks_sent, totals);
+    subtract_baseline(c, counters, totals);
+    if (!send_sites(c, patient, counters) || !send_totals(c, patient, totals_from(totals)) ||
+        !send_allocator_stats(c, patient))
+        return;
+    if (goodbye) {
+        begin_packet(c, wire::PacketType::kGoodbye);
+        send_packet(c, true);
+    }
+}
+
+}  // namespace leakscope::tracker::transport
