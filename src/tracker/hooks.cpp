@@ -264,14 +264,13 @@ namespace {
 
 /// `caller`: the hook's return address. The allocator's own mappings are the blocks it serves, counted already.
 /// A PROT_NONE mapping is a reservation of address space (a JVM reserves its whole maximum heap, V8 its
-/// cage): no page of it can be touched, so it holds no memory and is not counted; what is later mapped
-/// over it with MAP_FIXED is.
+/// cage): no page of it can be touched, so it holds no memory (record_mapping says what else follows).
 void* map_hook(void* address, std::size_t length, int protection, int flags, int fd, off_t offset, const void* caller) {
     if (current_state() == InitState::kResolving)  // the real mmap is not known yet: ask the kernel
         return reinterpret_cast<void*>(syscall(SYS_mmap, address, length, protection, flags, fd, offset));
     void* p = g_real.mmap(address, length, protection, flags, fd, offset);
     if (p != MAP_FAILED && should_track() && !in_the_allocators_object(caller))
-        record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0 && protection != PROT_NONE, (flags & MAP_FIXED) != 0);
+        record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0, protection == PROT_NONE, (flags & MAP_FIXED) != 0);
     return p;
 }
 

@@ -71,6 +71,9 @@ void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) 
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
 }
 
+/// Reservations were never counted: nothing to give back.
+void forget_reserved(LocalStackId, std::int64_t, std::int64_t) {}
+
 /// Everything tracking needs before the first hooked call is counted. Once per process: attached a
 /// second time, the fork handlers must not be registered twice.
 void prepare_tables() {
@@ -106,6 +109,7 @@ AttachStatus activate_in_running_program(const Config& config) {
         // before it: the tables forget its blocks, the transport subtracts its counters.
         g_tracker.live.clear();
         g_tracker.mapped.clear();
+        g_tracker.reserved.clear();
         transport::prepare_next_attachment();
     }
     publish_state(InitState::kActive);
@@ -209,15 +213,21 @@ void restore_released(void* pointer, const Released& released) {
     errno = saved_errno;
 }
 
-void record_mapping(void* address, std::size_t length, bool holds_memory, bool fixed) {
+void record_mapping(void* address, std::size_t length, bool anonymous, bool reservation, bool fixed) {
     ReentrancyGuard guard;
     int saved_errno = errno;
     auto start = reinterpret_cast<std::uint64_t>(address);
     if (fixed) g_tracker.mapped.remove(start, length, release_mapped);  // MAP_FIXED replaced what was there
-    if (holds_memory) {
+    if (anonymous) {
         std::size_t bytes = os::round_up_to_pages(length);
-        LocalStackId stack = capture_stack(g_tracker.stacks);
-        if (g_tracker.mapped.add(start, bytes, stack)) count_allocation(stack, 1, bytes);
+        MappedRegion reserved{};
+        if (reservation) {
+            g_tracker.reserved.remove(start, bytes, forget_reserved);
+            g_tracker.reserved.add(start, bytes, LocalStackId{});
+        } else if (!(fixed && g_tracker.reserved.find(start, reserved) && reserved.end >= start + bytes)) {
+            LocalStackId stack = capture_stack(g_tracker.stacks);
+            if (g_tracker.mapped.add(start, bytes, stack)) count_allocation(stack, 1, bytes);
+        }
         transport::maybe_start();
     }
     errno = saved_errno;
@@ -227,6 +237,7 @@ void record_unmapping(void* address, std::size_t length) {
     ReentrancyGuard guard;
     int saved_errno = errno;
     g_tracker.mapped.remove(reinterpret_cast<std::uint64_t>(address), os::round_up_to_pages(length), release_mapped);
+    g_tracker.reserved.remove(reinterpret_cast<std::uint64_t>(address), os::round_up_to_pages(length), forget_reserved);
     errno = saved_errno;
 }
 
@@ -255,7 +266,7 @@ Totals totals_from(const TotalsCounters& counters) {
     t.frees = counters.frees;
     t.events = counters.events;
     t.mapped_bytes = g_tracker.mapped.mapped_bytes();
-    t.tracker_bytes = g_tracker.live.footprint_bytes() + g_tracker.stacks.footprint_bytes() + g_tracker.mapped.footprint_bytes() +
+    t.tracker_bytes = g_tracker.live.footprint_bytes() + g_tracker.stacks.footprint_bytes() + g_tracker.mapped.footprint_bytes() + g_tracker.reserved.footprint_bytes() +
                       thread_counters_footprint();
     return t;
 }
@@ -277,6 +288,7 @@ void before_fork() {
     transport::lock_for_fork();
     lock_counter_readers();
     g_tracker.mapped.lock();
+    g_tracker.reserved.lock();
     g_tracker.stacks.lock_all();
     g_tracker.live.lock_all();
     python::lock_for_fork();
@@ -286,6 +298,7 @@ void unlock_tables() {
     python::unlock_after_fork();
     g_tracker.live.unlock_all();
     g_tracker.stacks.unlock_all();
+    g_tracker.reserved.unlock();
     g_tracker.mapped.unlock();
     unlock_counter_readers();
 }

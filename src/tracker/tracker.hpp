@@ -53,6 +53,9 @@ struct Tracker {
     StackDepot stacks;
     LiveTable live;
     MappedRegions mapped;
+    /// PROT_NONE reservations of address space (a JVM's maximum heap, V8's cage): never counted, and what
+    /// the program maps into them with MAP_FIXED is its runtime committing its own heap, not counted either.
+    MappedRegions reserved;
     /// Totals of threads that have no counter slot of their own (see thread_counters.hpp).
     TotalsShard shared_totals;
 };
@@ -110,9 +113,12 @@ void untrack_before_free(void* pointer);
 /// A realloc failed: the block stays; put its entry back.
 void restore_released(void* pointer, const Released& released);
 
-/// A mapping was made. `holds_memory`: anonymous and accessible (not a PROT_NONE reservation), so it
-/// counts; `fixed`: MAP_FIXED, so it replaced whatever was mapped there, which stops counting.
-void record_mapping(void* address, std::size_t length, bool holds_memory, bool fixed);
+/// A mapping was made. `anonymous`: not backed by a file; `reservation`: PROT_NONE, address space only;
+/// `fixed`: MAP_FIXED, so it replaced whatever was mapped there, which stops counting. An anonymous
+/// mapping counts unless it is a reservation or is mapped into one (a garbage-collected runtime growing
+/// its heap inside the range it reserved: its allocator's footprint, as glibc's arenas are, and out of
+/// sight like V8's, which commits with mprotect).
+void record_mapping(void* address, std::size_t length, bool anonymous, bool reservation, bool fixed);
 void record_unmapping(void* address, std::size_t length);
 void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length);
 

@@ -60,7 +60,10 @@ TEST(TrackerAllocatorStats, GlibcFiguresFollowAKnownMallocFreePattern) {
     for (const Stats& s : p.allocator_stats) {
         EXPECT_EQ(s.kind, Stats::Kind::glibc);
         EXPECT_EQ(s.footprint_bytes, s.in_use_bytes + s.free_kept_bytes);  // arena + hblkhd
-        EXPECT_LT(s.read_ns, 20'000'000u);
+        // Measured and bounded: a read stuck behind a lock would take seconds. Its wall time on a loaded
+        // machine varies (30 ms seen on two busy cores); speed is for the benchmarks, not this test.
+        EXPECT_GT(s.read_ns, 0u);
+        EXPECT_LT(s.read_ns, 1'000'000'000u);
     }
     // All 4000 big blocks live: the allocator's in-use count is the tracker's live heap plus chunk
     // headers and the tracker's own small tables, well under 1 MB more.

@@ -94,10 +94,12 @@ TEST_F(TrackerHooks, AnonymousMappings) {
     EXPECT_GE(run_->sink.processes[0].totals->mapped_bytes, 3 * 65536 + 16 * 4096);
 }
 
-TEST_F(TrackerHooks, AReservationHoldsNoMemoryUntilCommitted) {
+TEST_F(TrackerHooks, AReservationAndWhatIsCommittedInItAreTheRuntimesOwn) {
     auto r = site("reserve_and_commit");
-    EXPECT_EQ(r.live_bytes, 12 * 4096) << "a PROT_NONE reservation of 64 MiB was counted as memory";
-    EXPECT_EQ(r.live_count, 1);
+    EXPECT_EQ(r.live_bytes, 0) << "a PROT_NONE reservation (64 MiB) or the pages committed in it were counted";
+    auto f = site("remap_fixed");
+    EXPECT_EQ(f.live_bytes, 8 * 4096) << "a MAP_FIXED mapping over an ordinary one must still count";
+    EXPECT_EQ(f.live_count, 2);
 }
 
 TEST_F(TrackerHooks, TotalsAddUp) {

@@ -144,8 +144,8 @@ PATTERN void leak_mmap() {
 }
 
 // A JVM-style heap: 64 MiB of address space reserved PROT_NONE, 16 pages of it committed by mapping
-// them again, readable and writable, with MAP_FIXED; then 4 of those given back the same way (PROT_NONE
-// over them). Only the 12 committed pages hold memory.
+// them again, readable and writable, with MAP_FIXED, then 4 of those given back the same way (PROT_NONE
+// over them). The runtime's own heap space: none of it is counted.
 PATTERN void reserve_and_commit() {
     constexpr std::size_t kReserved = 64u << 20;
     auto* base = static_cast<char*>(mmap(nullptr, kReserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
@@ -155,6 +155,17 @@ PATTERN void reserve_and_commit() {
     check(mmap(base + 12 * 4096, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
               base + 12 * 4096,
           "uncommit");
+    g_sink = base;
+}
+
+// A mapping made over part of an ordinary readable one (MAP_FIXED, not into a reservation) replaces
+// those pages and counts: 8 pages, 2 of them mapped again, stay 8 pages in 2 mappings.
+PATTERN void remap_fixed() {
+    auto* base = static_cast<char*>(mmap(nullptr, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    check(base != MAP_FAILED, "map");
+    check(mmap(base + 2 * 4096, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+              base + 2 * 4096,
+          "map again");
     g_sink = base;
 }
 
@@ -175,6 +186,7 @@ static void scenario_hooks() {
     freed_new();
     leak_mmap();
     reserve_and_commit();
+    remap_fixed();
 }
 
 // ---- threads freeing each other's memory ----
