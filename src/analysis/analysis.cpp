@@ -59,6 +59,25 @@ std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> sampl
     return series;
 }
 
+/// The allocator's figures on the heap's grid. They are read about once a second, so the heap's first
+/// report often comes before the first reading: those leading samples take the first reading (no gain
+/// is invented), rather than the whole run losing the allocator's evidence. A gap later on is a
+/// recording without them (another allocator, an old tracker): none at all.
+std::optional<diagnosis::Series> allocator_series(std::span<const SamplePoint> samples, std::span<const std::size_t> at,
+                                                  std::uint64_t SamplePoint::*field) {
+    std::size_t leading = 0;
+    while (leading < at.size() && !known(samples[at[leading]].*field)) ++leading;
+    if (leading == at.size()) return std::nullopt;
+    std::optional<diagnosis::Series> series = gauge_series(samples, at.subspan(leading), field);
+    if (!series) return std::nullopt;
+    const double first = series->value.front();
+    for (std::size_t k = leading; k-- > 0;) {
+        series->t_s.insert(series->t_s.begin(), samples[at[k]].t_s);
+        series->value.insert(series->value.begin(), first);
+    }
+    return series;
+}
+
 std::vector<std::size_t> all_indices(std::size_t count) {
     std::vector<std::size_t> at(count);
     for (std::size_t i = 0; i < count; ++i) at[i] = i;
@@ -132,9 +151,9 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);
-        // The allocator's own figures, when every sample of the heap's span has them (glibc or jemalloc).
-        series.allocator_footprint = gauge_series(samples, heap_at, &SamplePoint::allocator_footprint);
-        series.allocator_free = gauge_series(samples, heap_at, &SamplePoint::allocator_free);
+        // The allocator's own figures (glibc or jemalloc), when the heap's span has them.
+        series.allocator_footprint = allocator_series(samples, heap_at, &SamplePoint::allocator_footprint);
+        series.allocator_free = allocator_series(samples, heap_at, &SamplePoint::allocator_free);
         if (!series.allocator_footprint || !series.allocator_free) {
             series.allocator_footprint.reset();
             series.allocator_free.reset();

@@ -123,7 +123,7 @@ enum class RssGrowth {
     none,               ///< RSS does not grow (or the heap's own growth is the verdict)
     heap_in_steps,      ///< the live heap gained as much, in steps too coarse for its own trend
     allocator_retains,  ///< the allocator's free-but-kept bytes grow: fragmentation
-    within_allocator,   ///< RSS fills memory the allocator already held: bounded by its footprint
+    within_allocator,   ///< RSS fills memory already held (free, or allocated and first written now): bounded by it
     outside_heap,       ///< neither the heap nor the allocator: thread stacks, mappings, a JIT's or GC's heap
 };
 std::string_view to_string(RssGrowth growth);

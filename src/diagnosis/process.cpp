@@ -148,8 +148,9 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
                 break;
             }
             case RssGrowth::within_allocator:
-                verdict.summary += fmt::format(" RSS rose {} into memory the allocator already held free (its footprint did not "
-                                               "grow): bounded by it.",
+                verdict.summary += fmt::format(" RSS rose {} into memory the program already held (the allocator's free space, or "
+                                               "blocks allocated earlier and written only now; its footprint did not grow): "
+                                               "bounded by it.",
                                                gain_text(why.rss_gain));
                 break;
             case RssGrowth::outside_heap:

@@ -19,6 +19,14 @@ double gain(const Series& series, double from_s, double to_s) {
     return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
 }
 
+/// RSS gained in thread stacks (the smaps view says so): growth outside what the allocator holds.
+bool grows_in_thread_stacks(const ProcessSeries& series, double from_s, double to_s, double rss_gain) {
+    for (const auto& mapping : series.rss_by_mapping)
+        if (mapping.name == "thread stacks" && mapping.series.t_s.size() >= 2 && gain(mapping.series, from_s, to_s) >= 0.25 * rss_gain)
+            return true;
+    return false;
+}
+
 }  // namespace
 
 double level_near(const Series& series, double t_s, double half_width_s) {
@@ -60,11 +68,21 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         e.growth = RssGrowth::heap_in_steps;
         return e;
     }
-    if (allocator_known) {
-        // RSS can rise without the allocator taking more from the OS: pages of its free space touched for
-        // the first time. That is bounded by what it held free when the window began.
-        const double free_at_start = level_near(*series.allocator_free, from_s, 0.05 * (to_s - from_s));
-        if (e.allocator_footprint_gain < 0.25 * e.rss_gain && e.rss_gain <= free_at_start) {
+    if (allocator_known && e.allocator_footprint_gain < 0.25 * e.rss_gain && !grows_in_thread_stacks(series, from_s, to_s, e.rss_gain)) {
+        // RSS can rise without the allocator taking more from the OS: pages it already holds, written for
+        // the first time — its free space, or blocks allocated and not yet filled (a ring calloc'ed at
+        // start). That is bounded by what it held free when the window began, or by what it and the
+        // program's mappings held beyond everything anonymous that was resident then (all of which is
+        // taken to be theirs, so the bound errs low).
+        const double half_width_s = 0.05 * (to_s - from_s);
+        const double free_at_start = level_near(*series.allocator_free, from_s, half_width_s);
+        double unwritten_at_start = 0;
+        if (series.anon_rss && !(series.mapped && gain(*series.mapped, from_s, to_s) >= 0.25 * e.rss_gain)) {
+            const double held = level_near(*series.allocator_footprint, from_s, half_width_s) +
+                                (series.mapped ? level_near(*series.mapped, from_s, half_width_s) : 0.0);
+            unwritten_at_start = held - level_near(*series.anon_rss, from_s, half_width_s);
+        }
+        if (e.rss_gain <= std::max(free_at_start, unwritten_at_start)) {
             e.growth = RssGrowth::within_allocator;
             return e;
         }

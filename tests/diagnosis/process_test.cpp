@@ -68,6 +68,45 @@ TEST(DiagnoseProcess, RssFillingTheAllocatorsFreeMemoryIsBounded) {
     EXPECT_EQ(d.verdict.severity, Severity::none);
 }
 
+/// A telemetry agent calloc'ed a 4 MB ring at start (the allocator mmapped it, untouched) and writes
+/// 128 kB of records a second into it: RSS climbs while the heap, the allocator's footprint and its free
+/// space stay flat. `anon_start`: anonymous resident bytes at the start.
+ProcessSeries ring_filled_after_start(double anon_start) {
+    ProcessSeries series;
+    series.live_heap = make_series(140, 0.1, [](double) { return 4.3 * kMB; }, 1e3, 11);
+    series.allocator_footprint = make_series(140, 0.1, [](double) { return 4.5 * kMB; }, 1e3, 12);
+    series.allocator_free = make_series(140, 0.1, [](double) { return 0.2 * kMB; }, 1e3, 13);
+    series.mapped = make_series(140, 0.1, [](double) { return 0.0; }, 0, 14);
+    series.anon_rss = make_series(140, 0.1, [=](double t) { return anon_start + 128e3 * t; }, 2e3, 15);
+    series.rss = make_series(140, 0.1, [=](double t) { return anon_start + 3.9 * kMB + 128e3 * t; }, 2e3, 16);
+    return series;
+}
+
+TEST(DiagnoseProcess, RssWritingBlocksAllocatedEarlierIsBounded) {
+    const ProcessDiagnosis d = diagnose_process(ring_filled_after_start(1.0 * kMB));
+    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_EQ(d.rss_growth, RssGrowth::within_allocator) << d.verdict.summary;
+    EXPECT_EQ(d.metric, "live_heap");
+    EXPECT_NE(d.verdict.summary.find("written only now"), std::string::npos) << d.verdict.summary;
+}
+
+TEST(DiagnoseProcess, RssBeyondWhatTheAllocatorHoldsIsStillOutsideTheHeap) {
+    // The same climb in a process whose anonymous memory already exceeds all the allocator holds: the
+    // growth cannot be its unwritten blocks.
+    const ProcessDiagnosis d = diagnose_process(ring_filled_after_start(30.0 * kMB));
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_EQ(d.rss_growth, RssGrowth::outside_heap) << d.verdict.summary;
+}
+
+TEST(DiagnoseProcess, ThreadStacksGrowingAreOutsideTheHeapWhateverTheAllocatorHolds) {
+    ProcessSeries series = ring_filled_after_start(1.0 * kMB);
+    ProcessSeries::MappingSeries stacks{"thread stacks", make_series(5, 3.0, [](double t) { return 0.2 * kMB + 128e3 * t; }, 0, 17)};
+    series.rss_by_mapping.push_back(stacks);
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_EQ(d.rss_growth, RssGrowth::outside_heap) << d.verdict.summary;
+}
+
 TEST(DiagnoseProcess, HeapGainedInStepsExplainsRssGrowth) {
     // A journal in one vector: capacity doublings put the heap up in three steps, RSS climbs as the
     // pages are written.
