@@ -11,7 +11,6 @@
 #include "diagnosis/classify.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/severity_projection.hpp"
-#include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis {
@@ -56,13 +55,6 @@ constexpr double kHeapShareOfRssGrowth = 0.25;
 std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
     if (!heap.growing) return "";
     return fmt::format(" The live heap itself grows too, far slower ({}): look at its sites.", format_rate(heap.diagnosis.steady_rate_bytes_per_s, true));
-}
-
-/// RSS growth in steady state below which it tells nothing yet: the decisive amount of undecided.hpp
-/// (a tenth of RSS's warm-up or 2% of its level, whichever is less).
-double decisive_rss_gain(const detail::DetailedDiagnosis& rss) {
-    const double of_warmup = rss.diagnosis.warmup_bytes > 0 ? detail::kDecisiveShareOfWarmup * rss.diagnosis.warmup_bytes : INFINITY;
-    return std::min(of_warmup, detail::kDecisiveShareOfLevel * std::fabs(rss.facts.level_bytes));
 }
 
 }  // namespace
@@ -131,7 +123,6 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         const detail::RssExplanation why = detail::explain_rss_growth(series, from_s, series.rss.t_s.back());
         result.rss_growth = why.growth;
         result.rss_growth_where = why.where;
-        bool keep_heap_verdict = false;  // the heap's verdict stands, with a word on RSS
         switch (why.growth) {
             case RssGrowth::none:
                 break;
@@ -143,15 +134,6 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
                 verdict.summary += fmt::format(" The live heap holds it: {} over the same time, in steps.", gain_text(why.heap_gain));
                 break;
             case RssGrowth::allocator_retains: {
-                if (why.rss_gain < decisive_rss_gain(rss)) {
-                    // A few pages of creep after the warm-up (a churning heap's allocator settling at its
-                    // high-water mark) are no evidence of fragmentation yet: the heap's verdict stands.
-                    verdict.summary += fmt::format(" RSS rose {} after its warm-up, kept by the allocator (free-but-kept {}): "
-                                                   "too little yet to call fragmentation.",
-                                                   gain_text(why.rss_gain), gain_text(why.allocator_free_gain));
-                    keep_heap_verdict = true;
-                    break;
-                }
                 verdict = rss.diagnosis;
                 verdict.pattern = Pattern::fragmentation;
                 verdict.leak = false;
@@ -166,7 +148,6 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
                 break;
             }
             case RssGrowth::within_allocator:
-                keep_heap_verdict = true;
                 verdict.summary += fmt::format(" RSS rose {} into memory the program already held (the allocator's free space, or "
                                                "blocks allocated earlier and written only now; its footprint did not grow): "
                                                "bounded by it.",
@@ -180,7 +161,7 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
                                                why.where.empty() ? "" : " — " + why.where);
                 break;
         }
-        if (!keep_heap_verdict) {
+        if (why.growth != RssGrowth::within_allocator) {
             result.verdict = verdict;
             return result;
         }

@@ -39,20 +39,6 @@ TEST(DiagnoseProcess, FragmentationNeedsTheAllocatorsFreeBytesToGrow) {
     EXPECT_NE(d.verdict.summary.find("free-but-kept"), std::string::npos);
 }
 
-TEST(DiagnoseProcess, AFewPagesOfCreepAfterTheWarmupAreNotFragmentationYet) {
-    // A two-thread churn: after a 6 MB warm-up RSS creeps 5 kB/s (60 kB over the run, 0.6% of its
-    // 10 MB) and the allocator's free-but-kept memory by as much: the heap's verdict stands.
-    ProcessSeries series;
-    series.live_heap = make_series(140, 0.1, [](double) { return 3.3 * kMB; }, 30e3, 21);
-    series.rss = make_series(140, 0.1, [](double t) { return t < 2 ? 4 * kMB + 3 * kMB * t : 10 * kMB + 5e3 * (t - 2); }, 2e3, 22);
-    series.allocator_footprint = make_series(140, 0.1, [](double t) { return 4.8 * kMB + 5e3 * t; }, 1e3, 23);
-    series.allocator_free = make_series(140, 0.1, [](double t) { return 1.0 * kMB + 5e3 * t; }, 1e3, 24);
-    const ProcessDiagnosis d = diagnose_process(series);
-    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
-    EXPECT_NE(d.verdict.pattern, Pattern::fragmentation) << d.verdict.summary;
-    EXPECT_EQ(d.metric, "live_heap");
-}
-
 TEST(DiagnoseProcess, RssGrowthNoPartExplainsIsALeakOutsideTheHeap) {
     // Without the allocator's figures there is no evidence of fragmentation: RSS decides, and the
     // tracker's flat heap only says where the growth is not.
