@@ -37,6 +37,14 @@ struct Connection {
     ino_t socket_inode = 0;
     bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
     unsigned failed_connects = 0;
+    std::uint64_t stream_id = 0;   ///< this connection's id, in its hello (random)
+    /// A forked child's first stream refers to the stream its parent had open at the fork: leakscope has
+    /// the parent's stacks and Python frames below these counts, so the child does not send them again.
+    struct Inheritance {
+        std::uint64_t stream_id = 0;  ///< 0: nothing inherited
+        std::uint32_t stacks = 0;
+        std::uint32_t python_frames = 0;
+    } inherited;
     std::uint32_t stacks_sent = 0; ///< ids below this were sent on this connection
     std::uint32_t python_frames_sent = 0;  ///< likewise for Python frames (python_frames.hpp)
     std::vector<SiteValues> last_sent;
@@ -49,7 +57,8 @@ struct Connection {
     std::uint64_t tokens_refilled_ns = 0;
     std::uint64_t snapshot_ns = 0;
     std::uint64_t patience_deadline_ns = 0;  ///< patient sends give up at this CLOCK_MONOTONIC time
-    /// Attached a second time: the counters at that moment, subtracted from everything sent since.
+    /// Attached a second time, or a forked child: the counters at that moment, subtracted from everything
+    /// sent since (a child's inherited blocks are its parent's, counted by the parent's stream).
     std::vector<StackCounters> baseline;
     TotalsCounters baseline_totals;
 };
