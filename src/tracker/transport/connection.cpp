@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "os.hpp"
@@ -91,10 +93,21 @@ bool connect_and_greet(Connection& c) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
+    char listener[PATH_MAX];  // which leakscope listens there (see Connection::listener_path)
+    if (!realpath(address.sun_path, listener)) listener[0] = '\0';
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
         close(fd);
         return false;
     }
+    if (c.ended_by_listener && listener[0] && c.listener_path == listener) {
+        // The leakscope that ended our last stream is still there: it does not want it (a malformed
+        // packet, a refused peer). Leave without a word and stop; only another leakscope gets a stream.
+        close(fd);
+        c.given_up = true;
+        return false;
+    }
+    c.ended_by_listener = false;
+    c.listener_path = listener;
     int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
     // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N").

@@ -36,10 +36,11 @@ void reset_in_child() {
     // sending the whole depot again (which cost ~100 ms per fork of a python3 with numpy loaded). A
     // parent that had not connected yet passes on what it inherited itself, if anything.
     if (c.fd >= 0 && !c.peer_gone && c.stream_id != 0) c.inherited = {c.stream_id, c.stacks_sent, c.python_frames_sent};
-    else if (c.fd >= 0 || c.peer_gone) c.inherited = {};
+    else if (c.fd >= 0 || c.peer_gone || c.given_up) c.inherited = {};
     close_connection(c);
-    c.peer_gone = false;
+    c.peer_gone = c.given_up = c.ended_by_listener = false;
     c.failed_connects = 0;
+    c.next_connect_ns = 0;
     // The blocks the child inherited are the parent's, counted by the parent's stream (the tracker's
     // fork handler has cleared them from the child's tables): the child's counters start from here.
     c.baseline.resize(g_tracker.stacks.published_count());

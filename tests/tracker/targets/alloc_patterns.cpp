@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <new>
 #include <string>
 #include <thread>
@@ -319,6 +320,19 @@ static void scenario_fork_worker() {
     check(big != nullptr, "big block");
 }
 
+// ---- a service that leaks steadily (for leakscope going away and coming back) ----
+PATTERN void leak_step() { g_sink = malloc(1000); }
+
+static void scenario_leak_steadily(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    long steps = 0;
+    for (; std::chrono::steady_clock::now() < end; ++steps) {
+        leak_step();
+        usleep(5 * 1000);
+    }
+    printf("leaked %ld\n", steps);
+}
+
 // A child made by the raw clone system call: no fork handlers run in it. It must stay out of the
 // parent's stream (it may simply go untracked).
 PATTERN void raw_clone_child_allocates() { for (int i = 0; i < 5; ++i) g_sink = malloc(555); }
@@ -507,6 +521,8 @@ int main(int argc, char** argv) {
         scenario_raw_clone();
     } else if (scenario == "fork") {
         scenario_fork(argv[0], false);
+    } else if (scenario == "leak-steadily" && argc > 2) {
+        scenario_leak_steadily(atof(argv[2]));
     } else if (scenario == "fork-worker") {
         scenario_fork_worker();
     } else if (scenario == "fork-exec") {
