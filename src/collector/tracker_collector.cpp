@@ -59,6 +59,7 @@ struct TrackerCollector::Stream {
     int fd = -1;
     StreamDecoder decoder;
     std::optional<ucred> peer;  ///< SO_PEERCRED at accept
+    bool being_read = false;    ///< its hello waits while the other streams are read (read_stream)
 };
 
 std::filesystem::path default_tracker_library() {
@@ -195,19 +196,22 @@ std::size_t TrackerCollector::read_stream(int fd, TrackerSink& sink, int depth) 
         }
         StreamDecoder& decoder = it->second->decoder;
         if (!decoder.greeted()) {
-            // A hello makes the stream the next process: its peer is known before the sink hears of it.
-            if (it->second->peer) peers_[ids_.next_process] = {it->second->peer->pid, it->second->peer->uid};
             // A forked child refers to what its parent's stream sent before the fork, which is already in
             // that stream's queue (hello included, if the collector has not read it yet): read the other
             // streams first. Bounded depth: each level is a child's hello.
             if (StreamDecoder::forked_from(buffer_.data(), static_cast<std::size_t>(n)) != 0 && depth < 8) {
                 const std::vector<std::uint8_t> held(buffer_.begin(), buffer_.begin() + n);  // the reads reuse buffer_
+                // Not the streams being read further up (this one included): their next packet waits.
+                it->second->being_read = true;
                 std::vector<int> others;
                 for (const auto& [other, stream] : streams_)
-                    if (other != fd) others.push_back(other);
+                    if (!stream->being_read) others.push_back(other);
                 for (int other : others) delivered += read_stream(other, sink, depth + 1);
+                it->second->being_read = false;
                 std::copy(held.begin(), held.end(), buffer_.begin());
             }
+            // A hello makes the stream the next process: its peer is known before the sink hears of it.
+            if (it->second->peer) peers_[ids_.next_process] = {it->second->peer->pid, it->second->peer->uid};
         }
         if ((message.msg_flags & MSG_TRUNC) || static_cast<std::size_t>(n) > wire::kMaxPacket ||
             !decoder.decode(buffer_.data(), static_cast<std::size_t>(n), sink)) {

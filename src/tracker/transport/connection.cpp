@@ -106,6 +106,9 @@ bool connect_and_greet(Connection& c) {
         c.given_up = true;
         return false;
     }
+    // A forked child refers to its parent's stream only where that stream went (the path here is the
+    // parent's at the fork): another leakscope (watch restarted meanwhile) must get every stack.
+    if (c.inherited.stream_id != 0 && c.listener_path != listener) c.inherited = {};
     c.ended_by_listener = false;
     c.listener_path = listener;
     int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
