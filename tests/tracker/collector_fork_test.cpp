@@ -147,5 +147,29 @@ TEST(CollectorFork, TheChildsHelloIsReadAfterWhatItsParentHadQueued) {
     close(parent);
 }
 
+// Two children read before their parent: the second child's hello reads the other streams too, but not
+// the first child's, whose own hello is still waiting (its next packet must not come before it).
+TEST(CollectorFork, ChildrenWhoseHellosWaitDoNotReadEachOther) {
+    collector::CollectorOptions options;
+    options.tracker_library = tracker_library_path();
+    collector::TrackerCollector collector(options);
+    RecordingSink sink;
+    int fds[3];
+    for (int i = 0; i < 3; ++i) {
+        fds[i] = connect_to(collector);
+        while (collector.open_streams() < static_cast<std::size_t>(i + 1)) collector.poll(sink, 10);
+    }
+    const int first = fds[0], second = fds[1], parent = fds[2];
+    send_all(parent, {hello(10, 111), one_stack(0, {0x1000, 0x2000})});
+    send_all(first, {hello(11, 222, {111, 1, 0}), one_site(0, 1000, 1)});
+    send_all(second, {hello(12, 333, {111, 1, 0}), one_site(0, 2000, 2)});
+    for (int i = 0; i < 20 && (sink.processes.size() < 3 || sink.processes[2].sites.empty()); ++i) collector.poll(sink, 10);
+    ASSERT_EQ(sink.processes.size(), 3u);
+    EXPECT_EQ(collector.open_streams(), 3u) << "no stream was dropped";
+    for (std::uint32_t p = 1; p < 3; ++p) EXPECT_EQ(sink.processes[p].sites.size(), 1u) << "process " << p;
+    EXPECT_TRUE(collector.warnings().empty()) << collector.warnings().front();
+    for (int fd : fds) close(fd);
+}
+
 }  // namespace
 }  // namespace leakscope::tracker_test
