@@ -88,6 +88,7 @@ void StreamDecoder::start_table(const wire::HelloBody& hello, TrackerSink& sink)
 
 const StackId* StreamDecoder::site_stack(std::uint32_t local_id, TrackerSink& sink) {
     if (const StackId* known = table_->stack_id(local_id)) return known;
+    if (!sink.keeps_stacks()) return nullptr;  // no frames were kept
     const std::vector<std::uint64_t>* frames = table_->inherited_frames(local_id);
     if (!frames) return nullptr;
     // The parent's stack, first used by the child: the same frames, delivered as the child's.
@@ -179,7 +180,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             stack.frames.resize(s.frame_count);
             if (s.frame_count > 0)  // an empty vector's data() may be null, and memcpy's arguments may not be
                 std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
-            table_->add_stack(s.id, stack.id, stack.frames);
+            table_->add_stack(s.id, stack.id, sink.keeps_stacks() ? stack.frames : std::vector<std::uint64_t>{});
             sink.on_stack(stack);
         }
         return body.at_end();
@@ -197,7 +198,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             frame.module = frame.file;  // a Python frame's "module" is its .py file
             if (frame.function.empty()) frame.function = "??";
             sink.on_python_frame(process_, f.address, frame);
-            table_->add_python_frame(f.address, std::move(frame));
+            if (sink.keeps_stacks()) table_->add_python_frame(f.address, std::move(frame));
         }
         return body.at_end();
     case wire::PacketType::kSites:
@@ -208,7 +209,9 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
                 return false;
             const StackId* stack = site_stack(static_cast<std::uint32_t>(id), sink);
             if (!stack && table_->inherits(static_cast<std::uint32_t>(id))) {
-                ++unresolved_sites_;  // the parent's stack, from a stream this collector does not have
+                // The parent's stack, from a stream this collector does not have (or kept no frames of,
+                // for a sink that ignores sites anyway).
+                if (sink.keeps_stacks()) ++unresolved_sites_;
                 continue;
             }
             if (!stack) return false;  // the tracker sends stacks before their sites

@@ -48,6 +48,7 @@ public:
     std::size_t tracked_processes() const { return totals_.size(); }
 
 private:
+    bool keeps_stacks() const override { return false; }  // totals only: the collector keeps no frames
     void on_process(const collector::TrackedProcess& process) override;
     void on_module(const Module&) override {}
     void on_module_unloaded(const Module&) override {}

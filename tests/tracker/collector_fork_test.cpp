@@ -110,6 +110,24 @@ TEST(CollectorFork, AChildOfAStreamNeverReceivedLosesOnlyItsInheritedSitesAndSay
         << ids.notes[0];
 }
 
+// watch reads totals only: the collector keeps no frames for its streams' children, and their sites on
+// inherited stacks are passed over without a word.
+TEST(CollectorFork, ASinkWithoutStacksCostsNoFramesAndNoWarnings) {
+    struct TotalsOnly : RecordingSink {
+        bool keeps_stacks() const override { return false; }
+    } sink;
+    collector::DecoderIds ids;
+    {
+        collector::StreamDecoder parent(ids, 0), child(ids, 0);
+        parent_sends(parent, sink);
+        decode(child, hello(11, 222, {111, 2, 2}), sink);
+        decode(child, one_site(1, 1000, 1), sink);
+        EXPECT_EQ(sink.stacks.size(), 2u) << "only the parent's own, as sent";
+        EXPECT_TRUE(sink.processes[1].sites.empty());
+    }
+    EXPECT_TRUE(ids.notes.empty()) << ids.notes.front();
+}
+
 int connect_to(const collector::TrackerCollector& collector) {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
