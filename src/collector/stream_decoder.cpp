@@ -57,6 +57,50 @@ const char* allocator_kind_name(AllocatorStats::Kind kind) {
     return "unknown";
 }
 
+StreamDecoder::~StreamDecoder() {
+    if (stream_id_ != 0) ids_.tables.ended(stream_id_);
+    if (unresolved_sites_ > 0)
+        ids_.notes.push_back("process " + std::to_string(process_) + " (pid " + std::to_string(pid_) + "), a forked child: " +
+                             std::to_string(unresolved_sites_) + " updates of its sites on stacks inherited from its " +
+                             "parent are left out (the parent's stream was not received, or ended long before)");
+}
+
+std::uint64_t StreamDecoder::forked_from(const std::uint8_t* data, std::size_t size) {
+    wire::PacketHeader header{};
+    wire::HelloBody hello{};
+    if (size < sizeof(header) + sizeof(hello)) return 0;
+    std::memcpy(&header, data, sizeof(header));
+    std::memcpy(&hello, data + sizeof(header), sizeof(hello));
+    return header.type == wire::PacketType::kHello && hello.version == wire::kProtocolVersion ? hello.forked_from : 0;
+}
+
+void StreamDecoder::start_table(const wire::HelloBody& hello, TrackerSink& sink) {
+    if (hello.forked_from == 0) {
+        table_ = std::make_shared<StreamTable>();
+    } else {
+        table_ = std::make_shared<StreamTable>(ids_.tables.find(hello.forked_from), hello.inherited_stacks,
+                                               hello.inherited_python_frames);
+        // The child's stacks may name the parent's Python frames: they are this process's too.
+        for (const auto& [address, frame] : table_->inherited_python_frames()) sink.on_python_frame(process_, address, *frame);
+    }
+    if (ids_.tables.open(hello.stream_id, table_)) stream_id_ = hello.stream_id;
+}
+
+const StackId* StreamDecoder::site_stack(std::uint32_t local_id, TrackerSink& sink) {
+    if (const StackId* known = table_->stack_id(local_id)) return known;
+    if (!sink.keeps_stacks()) return nullptr;  // no frames were kept
+    const std::vector<std::uint64_t>* frames = table_->inherited_frames(local_id);
+    if (!frames) return nullptr;
+    // The parent's stack, first used by the child: the same frames, delivered as the child's.
+    Stack stack;
+    stack.id = StackId{ids_.next_stack++};
+    stack.process = process_;
+    stack.frames = *frames;
+    table_->add_inherited(local_id, stack.id);
+    sink.on_stack(stack);
+    return table_->stack_id(local_id);
+}
+
 bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSink& sink) {
     wire::PacketHeader header{};
     if (size < sizeof(header)) return false;
@@ -91,6 +135,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             p.exec_of = it->second.first;
         ids_.latest_by_pid[p.pid] = {process_, false};
         sink.on_process(p);
+        start_table(hello, sink);
         return true;
     }
     case wire::PacketType::kModulesLoaded:
@@ -128,14 +173,14 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             if (!body.read(s) || s.frame_count > wire::kMaxFrames ||
                 !body.read_bytes(s.frame_count * sizeof(std::uint64_t), frames))
                 return false;
-            if (stacks_.count(s.id)) continue;
+            if (table_->stack_id(s.id)) continue;  // a resend
             Stack stack;
             stack.id = StackId{ids_.next_stack++};
             stack.process = process_;
             stack.frames.resize(s.frame_count);
             if (s.frame_count > 0)  // an empty vector's data() may be null, and memcpy's arguments may not be
                 std::memcpy(stack.frames.data(), frames, s.frame_count * sizeof(std::uint64_t));
-            stacks_[s.id] = stack.id;
+            table_->add_stack(s.id, stack.id, sink.keeps_stacks() ? stack.frames : std::vector<std::uint64_t>{});
             sink.on_stack(stack);
         }
         return body.at_end();
@@ -153,6 +198,7 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             frame.module = frame.file;  // a Python frame's "module" is its .py file
             if (frame.function.empty()) frame.function = "??";
             sink.on_python_frame(process_, f.address, frame);
+            if (sink.keeps_stacks()) table_->add_python_frame(f.address, std::move(frame));
         }
         return body.at_end();
     case wire::PacketType::kSites:
@@ -161,12 +207,18 @@ bool StreamDecoder::decode(const std::uint8_t* data, std::size_t size, TrackerSi
             if (!body.read_varint(id) || !body.read_varint(live_bytes) || !body.read_varint(live_count) ||
                 !body.read_varint(allocations) || !body.read_varint(bytes))
                 return false;
-            auto it = stacks_.find(static_cast<std::uint32_t>(id));
-            if (it == stacks_.end()) return false;  // the tracker sends stacks before their sites
+            const StackId* stack = site_stack(static_cast<std::uint32_t>(id), sink);
+            if (!stack && table_->inherits(static_cast<std::uint32_t>(id))) {
+                // The parent's stack, from a stream this collector does not have (or kept no frames of,
+                // for a sink that ignores sites anyway).
+                if (sink.keeps_stacks()) ++unresolved_sites_;
+                continue;
+            }
+            if (!stack) return false;  // the tracker sends stacks before their sites
             SiteUpdate u;
             u.t_s = t;
             u.process = process_;
-            u.stack = it->second;
+            u.stack = *stack;
             u.live_bytes = wire::unzigzag(live_bytes);
             u.live_count = wire::unzigzag(live_count);
             u.total_allocations = allocations;

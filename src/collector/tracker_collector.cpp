@@ -59,6 +59,7 @@ struct TrackerCollector::Stream {
     int fd = -1;
     StreamDecoder decoder;
     std::optional<ucred> peer;  ///< SO_PEERCRED at accept
+    bool being_read = false;    ///< its hello waits while the other streams are read (read_stream)
 };
 
 std::filesystem::path default_tracker_library() {
@@ -175,6 +176,60 @@ void TrackerCollector::close_stream(int fd, TrackerSink& sink, bool clean) {
     streams_.erase(it);
 }
 
+std::size_t TrackerCollector::read_stream(int fd, TrackerSink& sink, int depth) {
+    // Drain the stream; a stream that sent a lot cannot starve the others for long because the
+    // tracker sends at most a few packets per interval.
+    std::size_t delivered = 0;
+    for (;;) {
+        auto it = streams_.find(fd);
+        if (it == streams_.end()) break;
+        iovec iov{buffer_.data(), buffer_.size()};
+        msghdr message{};
+        message.msg_iov = &iov;
+        message.msg_iovlen = 1;
+        ssize_t n = recvmsg(fd, &message, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) {  // 0: the process closed its end (exit, exec, crash, kill)
+            close_stream(fd, sink, false);
+            break;
+        }
+        StreamDecoder& decoder = it->second->decoder;
+        if (!decoder.greeted()) {
+            // A forked child refers to what its parent's stream sent before the fork, which is already in
+            // that stream's queue (hello included, if the collector has not read it yet): read the other
+            // streams first. Bounded depth: each level is a child's hello.
+            if (StreamDecoder::forked_from(buffer_.data(), static_cast<std::size_t>(n)) != 0 && depth < 8) {
+                const std::vector<std::uint8_t> held(buffer_.begin(), buffer_.begin() + n);  // the reads reuse buffer_
+                // Not the streams being read further up (this one included): their next packet waits.
+                it->second->being_read = true;
+                std::vector<int> others;
+                for (const auto& [other, stream] : streams_)
+                    if (!stream->being_read) others.push_back(other);
+                for (int other : others) delivered += read_stream(other, sink, depth + 1);
+                it->second->being_read = false;
+                std::copy(held.begin(), held.end(), buffer_.begin());
+            }
+            // A hello makes the stream the next process: its peer is known before the sink hears of it.
+            if (it->second->peer) peers_[ids_.next_process] = {it->second->peer->pid, it->second->peer->uid};
+        }
+        if ((message.msg_flags & MSG_TRUNC) || static_cast<std::size_t>(n) > wire::kMaxPacket ||
+            !decoder.decode(buffer_.data(), static_cast<std::size_t>(n), sink)) {
+            warnings_.push_back(decoder.error().empty()
+                                    ? "a tracker stream (process " + std::to_string(decoder.process()) +
+                                          ") sent a malformed packet; the stream was dropped"
+                                    : decoder.error());
+            close_stream(fd, sink, false);
+            break;
+        }
+        ++delivered;
+        bytes_received_ += static_cast<std::uint64_t>(n);
+    }
+    for (auto& note : ids_.notes) warnings_.push_back(std::move(note));
+    ids_.notes.clear();
+    return delivered;
+}
+
 std::size_t TrackerCollector::poll(TrackerSink& sink, int timeout_ms) {
     std::vector<pollfd> fds;
     fds.push_back({listen_fd_, POLLIN, 0});
@@ -185,40 +240,7 @@ std::size_t TrackerCollector::poll(TrackerSink& sink, int timeout_ms) {
     std::size_t delivered = 0;
     std::vector<int> ready;
     for (const auto& [fd, stream] : streams_) ready.push_back(fd);
-    for (int fd : ready) {
-        // Drain each stream; a stream that sent a lot cannot starve the others for long because the
-        // tracker sends at most a few packets per interval.
-        for (;;) {
-            auto it = streams_.find(fd);
-            if (it == streams_.end()) break;
-            iovec iov{buffer_.data(), buffer_.size()};
-            msghdr message{};
-            message.msg_iov = &iov;
-            message.msg_iovlen = 1;
-            ssize_t n = recvmsg(fd, &message, MSG_DONTWAIT);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-            if (n <= 0) {  // 0: the process closed its end (exit, exec, crash, kill)
-                close_stream(fd, sink, false);
-                break;
-            }
-            StreamDecoder& decoder = it->second->decoder;
-            // A hello makes the stream the next process: its peer is known before the sink hears of it.
-            if (!decoder.greeted() && it->second->peer)
-                peers_[ids_.next_process] = {it->second->peer->pid, it->second->peer->uid};
-            if ((message.msg_flags & MSG_TRUNC) || static_cast<std::size_t>(n) > wire::kMaxPacket ||
-                !decoder.decode(buffer_.data(), static_cast<std::size_t>(n), sink)) {
-                warnings_.push_back(decoder.error().empty()
-                                        ? "a tracker stream (process " + std::to_string(decoder.process()) +
-                                              ") sent a malformed packet; the stream was dropped"
-                                        : decoder.error());
-                close_stream(fd, sink, false);
-                break;
-            }
-            ++delivered;
-            bytes_received_ += static_cast<std::uint64_t>(n);
-        }
-    }
+    for (int fd : ready) delivered += read_stream(fd, sink);
     return delivered;
 }
 

@@ -88,6 +88,8 @@ private:
     struct Stream;
     void accept_all();
     void close_stream(int fd, TrackerSink& sink, bool clean);
+    /// Reads and decodes everything available on one stream; returns the packets delivered.
+    std::size_t read_stream(int fd, TrackerSink& sink, int depth = 0);
 
     bool peer_allowed(int fd);
 

@@ -65,6 +65,9 @@ struct SiteUpdate {
 class TrackerSink {
 public:
     virtual ~TrackerSink() = default;
+    /// False for a sink that ignores stacks and sites (watch reads the totals): the collector then keeps
+    /// no frames for forked children to refer to (stream_tables.hpp), which would cost it memory for nothing.
+    virtual bool keeps_stacks() const { return true; }
     virtual void on_process(const TrackedProcess& process) = 0;
     /// A module was loaded (or was already loaded when the stream began).
     virtual void on_module(const Module& module) = 0;

@@ -10,7 +10,7 @@
 
 namespace leakscope::tracker::wire {
 
-inline constexpr std::uint32_t kProtocolVersion = 2;  // 2: kAllocatorStats
+inline constexpr std::uint32_t kProtocolVersion = 3;  // 2: kAllocatorStats; 3: stream ids, forked children inherit
 /// Largest packet either side builds; far below the default unix socket buffer so a send never fails
 /// only because the packet is too big.
 inline constexpr std::size_t kMaxPacket = 32 * 1024;
@@ -46,6 +46,14 @@ struct HelloBody {
     std::uint16_t exe_length;
     std::uint16_t comm_length;
     std::uint32_t reserved;
+    /// This stream's id, random: a forked child names its parent's stream by it.
+    std::uint64_t stream_id;
+    /// A forked child whose parent's stream had sent its stacks: that stream's id (0: none). Stack ids
+    /// below inherited_stacks and Python frames below inherited_python_frames are the parent's, already
+    /// sent on that stream; the child sends only what is new, and its counters start from zero at the fork.
+    std::uint64_t forked_from;
+    std::uint32_t inherited_stacks;
+    std::uint32_t inherited_python_frames;
 };
 
 struct ModuleBody {

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <new>
 
 #include "python_frames.hpp"
 #include "real_functions.hpp"
@@ -312,6 +313,12 @@ void after_fork_in_parent() {
 void after_fork_in_child() {
     unlock_tables();
     release_other_threads_slots();
+    // The inherited blocks are the parent's: a free of one in the child is not the child's to count.
+    // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
+    // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
+    new (&g_tracker.live) LiveTable();
+    if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    g_tracker.mapped.clear();
     transport::reset_in_child();
     // An unseeded sampler sends the next allocation down the slow path, which starts the child's own
     // transport; the fresh seed keeps parent and child from sampling the very same allocations.

@@ -3,10 +3,10 @@
 // their systemd unit) stream their totals to watch, which is then their collector; each watched
 // process's samples carry the live heap of its tracked processes, and the verdict rests on it.
 //
-// Limits (the tracker's, src/tracker/transport.cpp): it connects on its first allocations, gives up
-// after 50 failed attempts (one per snapshot interval), and does not reconnect once the stream ends.
-// So only processes started while watch runs are tracked; after a restart of watch they fall back to
-// RSS until they restart too.
+// The tracker (src/tracker/transport/) connects on its first allocations, tries once per snapshot
+// interval for 50 attempts, then once a minute for ever, and connects again when its stream ends
+// because watch went away: a service started before watch, or running across a restart of watch, is
+// tracked once watch listens, with its whole live state.
 // The socket sits in the collector's private 0700 directory (src/collector/), made in the state
 // directory: only processes of watch's own user can connect.
 #pragma once
@@ -48,6 +48,7 @@ public:
     std::size_t tracked_processes() const { return totals_.size(); }
 
 private:
+    bool keeps_stacks() const override { return false; }  // totals only: the collector keeps no frames
     void on_process(const collector::TrackedProcess& process) override;
     void on_module(const Module&) override {}
     void on_module_unloaded(const Module&) override {}

@@ -165,7 +165,8 @@ class Attach(AttachCase):
         self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
 
     def test_leakscope_killed_the_tracker_detaches_by_itself(self):
-        # leakscope dies without a word (SIGKILL): the stream's end is the tracker's signal to unhook.
+        # leakscope dies without a word (SIGKILL): the stream's end is the tracker's signal to unhook; a new
+        # leakscope may attach again.
         pid = self.start([os.path.join(TESTS, "attach_leaky_service"), "6000"])
         watcher = subprocess.Popen([LEAKSCOPE, "attach", str(pid), "--track", "-o", os.path.join(self.tmp.name, "r.lks")],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -177,6 +178,10 @@ class Attach(AttachCase):
         watcher.kill()
         watcher.wait(timeout=10)
         time.sleep(0.5)
+        # A new leakscope attaches again (the user's next try after the crash): a stream of its own.
+        r, again = self.attach(pid, "--duration", "1s")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(self.site(again, "audit_request")["total_allocations"], 0)
         out = self.assert_detached_and_finishes(pid, 7, r"leaky_service served \d+ requests")
         self.assertIn("malloc bound to libc.so", out)
 

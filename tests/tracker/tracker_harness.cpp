@@ -111,26 +111,52 @@ std::string tracker_library_path() {
 
 std::string target_path(const std::string& name) { return self_dir() + "/" + name; }
 
+namespace {
+
+collector::CollectorOptions collector_options(const RunOptions& options) {
+    collector::CollectorOptions co;
+    co.tracker_library = tracker_library_path();
+    co.interval_ms = options.interval_ms;
+    co.sample_bytes = options.sample_bytes;
+    return co;
+}
+
+std::string make_temp_dir() {
+    char path[] = "/tmp/leakscope-test-link-XXXXXX";
+    if (!mkdtemp(path)) throw std::runtime_error("mkdtemp failed");
+    return path;
+}
+
+}  // namespace
+
 RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
     RunResult result;
     std::optional<collector::TrackerCollector> collector;
-    if (options.track) {
-        collector::CollectorOptions co;
-        co.tracker_library = tracker_library_path();
-        co.interval_ms = options.interval_ms;
-        co.sample_bytes = options.sample_bytes;
-        collector.emplace(co);
-    }
+    if (options.track) collector.emplace(collector_options(options));
     char out_template[] = "/tmp/leakscope-test-out-XXXXXX";
     char err_template[] = "/tmp/leakscope-test-err-XXXXXX";
     int out_fd = mkstemp(out_template);
     int err_fd = mkstemp(err_template);
     if (out_fd < 0 || err_fd < 0) throw std::runtime_error("mkstemp failed");
 
+    // A leakscope that comes back is found where the program was told: a link, re-pointed.
+    const bool returns = options.collector_returns_after_s > 0;
+    const std::string link_dir = returns ? make_temp_dir() : std::string();
+    const std::string link = link_dir + "/tracker.sock";
+    std::vector<std::pair<std::string, std::string>> environment;
+    if (collector) environment = collector->environment();
+    if (returns) {
+        std::filesystem::create_symlink(collector->socket_path(), link);
+        for (auto& [k, v] : environment)
+            if (k == "LEAKSCOPE_TRACKER_SOCKET") v = link;
+    }
+    if (returns && options.collector_absent_at_start) collector.reset();
+    std::optional<collector::TrackerCollector> returned;
+    double died_at = returns && options.collector_absent_at_start ? now_s() : 0;
+
     pid_t pid = fork();
     if (pid == 0) {
-        if (collector)
-            for (const auto& [k, v] : collector->environment()) setenv(k.c_str(), v.c_str(), 1);
+        for (const auto& [k, v] : environment) setenv(k.c_str(), v.c_str(), 1);
         for (const auto& [k, v] : options.extra_environment) setenv(k.c_str(), v.c_str(), 1);
         int in_fd = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
         if (in_fd < 0) _exit(126);
@@ -156,8 +182,15 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
             result.ever_connected = collector->ever_connected();
             result.collector_died_while_running = !exited;
             collector.reset();  // leakscope is gone: every socket closed
+            died_at = now_s();
+        }
+        if (returns && died_at > 0 && !returned && now_s() - died_at > options.collector_returns_after_s) {
+            returned.emplace(collector_options(options));
+            std::filesystem::remove(link);
+            std::filesystem::create_symlink(returned->socket_path(), link);
         }
         if (collector && !options.collector_never_reads) collector->poll(result.sink, 10);
+        else if (returned) returned->poll(result.returned_sink, 10);
         else usleep(10000);
         if (!exited) {
             pid_t r = waitpid(pid, &status, WNOHANG);
@@ -174,10 +207,18 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
             }
         }
         // After the exit, drain until every stream (children and exec'd programs too) is closed.
-        if (exited && (!collector || options.collector_never_reads || collector->open_streams() == 0 || now_s() - exited_at > 5))
+        const auto* reading = collector ? &*collector : returned ? &*returned : nullptr;
+        if (exited && (!reading || options.collector_never_reads || reading->open_streams() == 0 || now_s() - exited_at > 5))
             break;
     }
     result.duration_s = exited_at - start;
+    if (returned) {
+        while (returned->poll(result.returned_sink, 0) > 0) {
+        }
+        result.warnings = returned->warnings();
+        returned.reset();
+    }
+    if (returns) std::filesystem::remove_all(link_dir);
     if (collector) {
         if (!options.collector_never_reads)
             while (collector->poll(result.sink, 0) > 0) {

@@ -59,6 +59,13 @@ struct RunOptions {
     /// after the first process connected.
     bool collector_never_reads = false;
     double collector_dies_after_s = 0;
+    /// leakscope comes back this long after it went away, at the same address: the program was given a
+    /// symbolic link to the socket (as `watch` gives services), re-pointed at the new one. What the new
+    /// leakscope receives is in RunResult::returned_sink.
+    double collector_returns_after_s = 0;
+    /// The program starts before leakscope (a service started before `watch`): leakscope comes only
+    /// after collector_returns_after_s.
+    bool collector_absent_at_start = false;
 };
 
 struct RunResult {
@@ -73,6 +80,7 @@ struct RunResult {
     std::uint64_t stream_bytes = 0;
     double duration_s = 0;  ///< from start to the program's exit
     bool collector_died_while_running = false;
+    RecordingSink returned_sink;  ///< what the leakscope that came back received
 };
 
 std::string tracker_library_path();

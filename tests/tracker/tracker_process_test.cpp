@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <tuple>
+
 #include "tracker_harness.hpp"
 
 namespace leakscope::tracker_test {
@@ -60,28 +62,76 @@ TEST(TrackerProcess, CountsStayExactThroughCounterCacheEvictions) {
     EXPECT_GE(churn.total_allocations, 120000u);
 }
 
+/// A parent and the child it forked, told apart by the child's ppid; their sites by function.
+struct Family {
+    explicit Family(const RunResult& run)
+        : sink(run.sink),
+          child(run.sink.processes[0].info.ppid == run.sink.processes[1].info.pid ? run.sink.processes[0] : run.sink.processes[1]),
+          parent(&child == &run.sink.processes[0] ? run.sink.processes[1] : run.sink.processes[0]) {}
+    SiteTotals in_child(const char* f) const { return sites_in_function(sink, child.info.process, target_path(kPatterns), f); }
+    SiteTotals in_parent(const char* f) const { return sites_in_function(sink, parent.info.process, target_path(kPatterns), f); }
+    const RecordingSink& sink;
+    const ProcessState& child;
+    const ProcessState& parent;
+};
+
 TEST(TrackerProcess, ForkWithoutExecGivesTheChildItsOwnStream) {
     RunResult run = run_program({target_path(kPatterns), "fork"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, "fork done, 0 failures\n") << "the child's exit must not flush the parent's stdout twice";
     ASSERT_EQ(run.sink.processes.size(), 2u);
-    // Which stream is whose: the child's ppid is the parent's pid.
-    const auto& a = run.sink.processes[0];
-    const auto& b = run.sink.processes[1];
-    const auto& parent = a.info.ppid == b.info.pid ? b : a;
-    const auto& child = a.info.ppid == b.info.pid ? a : b;
+    const Family family(run);
+    const auto& [parent, child] = std::tie(family.parent, family.child);
     ASSERT_EQ(child.info.ppid, parent.info.pid);
-    auto in_child = [&](const char* f) { return sites_in_function(run.sink, child.info.process, target_path(kPatterns), f); };
-    auto in_parent = [&](const char* f) { return sites_in_function(run.sink, parent.info.process, target_path(kPatterns), f); };
-    EXPECT_EQ(in_child("child_after_fork").live_bytes, 3 * 222);
-    EXPECT_EQ(in_parent("child_after_fork").stacks, 0u) << "the parent never saw the child's allocations";
-    EXPECT_EQ(in_parent("parent_after_fork").live_bytes, 444);
-    EXPECT_EQ(in_child("parent_after_fork").stacks, 0u);
-    // The child's tables start as a copy of the parent's live set, which is right for a fork.
-    EXPECT_EQ(in_child("parent_before_fork").live_bytes, 111);
-    EXPECT_EQ(in_parent("parent_before_fork").live_bytes, 111);
+    EXPECT_EQ(family.in_child("child_after_fork").live_bytes, 3 * 222);
+    EXPECT_EQ(family.in_parent("child_after_fork").stacks, 0u) << "the parent never saw the child's allocations";
+    EXPECT_EQ(family.in_parent("parent_after_fork").live_bytes, 444);
+    EXPECT_EQ(family.in_child("parent_after_fork").stacks, 0u);
+    // The block the child inherited is the parent's, counted once: by the parent's stream.
+    EXPECT_EQ(family.in_child("parent_before_fork").live_bytes, 0);
+    EXPECT_EQ(family.in_parent("parent_before_fork").live_bytes, 111);
     EXPECT_TRUE(parent.clean && child.clean);
     EXPECT_TRUE(run.sink.errors.empty());
+}
+
+/// Stacks delivered for `process`: what its stream cost leakscope (and the process) to send.
+std::size_t stacks_of(const RecordingSink& sink, std::uint32_t process) {
+    std::size_t n = 0;
+    for (const auto& [id, stack] : sink.stacks) n += stack.process == process;
+    return n;
+}
+
+// A forked worker starts from the parent's tables. What it inherited is the parent's memory, counted by
+// the parent's stream: the child counts only what it does itself (a free of an inherited block is not
+// its to subtract), and the parent's stacks, which leakscope already has, are not sent again.
+TEST(TrackerProcess, ForkedWorkerCountsOnlyItsOwnAndInheritsStacksByReference) {
+    RunResult run = run_program({target_path(kPatterns), "fork-worker"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 2u);
+    const Family family(run);
+    const auto& [parent, child] = std::tie(family.parent, family.child);
+    ASSERT_EQ(child.info.ppid, parent.info.pid);
+    EXPECT_EQ(family.in_parent("parent_big_block").live_bytes, 1000000);
+    EXPECT_EQ(family.in_parent("shared_site").live_bytes, 4000);
+    EXPECT_EQ(family.in_parent("varied_leaf_a").stacks + family.in_parent("varied_leaf_b").stacks, 120u);
+    // The child's own, on a stack the parent made (sent by reference) and on one of its own.
+    EXPECT_EQ(family.in_child("shared_site").live_bytes, 1000) << "the parent's 4000 bytes are the parent's";
+    EXPECT_EQ(family.in_child("shared_site").total_allocations, 1u);
+    EXPECT_EQ(family.in_child("worker_own").live_bytes, 3 * 222);
+    EXPECT_EQ(family.in_child("parent_big_block").live_bytes, 0) << "inherited, not the child's";
+    const auto leaf_a = family.in_child("varied_leaf_a");
+    EXPECT_EQ(leaf_a.live_bytes, 0) << "the child freed an inherited block: not a negative for the child";
+    EXPECT_EQ(leaf_a.live_count, 0);
+    ASSERT_TRUE(child.totals);
+    EXPECT_GE(child.totals->live_heap_bytes, 1000 + 3 * 222);
+    EXPECT_LT(child.totals->live_heap_bytes, 1000 + 3 * 222 + 4096) << "the parent's megabyte counted again in the child";
+    EXPECT_LT(child.totals->allocations, 20u) << "allocations since the fork only";
+    // Sent by reference: the child's stream carries the few stacks it used, not the parent's depot.
+    EXPECT_GE(stacks_of(run.sink, parent.info.process), 120u);
+    EXPECT_LE(stacks_of(run.sink, child.info.process), 10u);
+    EXPECT_TRUE(parent.clean && child.clean);
+    EXPECT_TRUE(run.sink.errors.empty()) << run.sink.errors.front();
+    EXPECT_TRUE(run.warnings.empty()) << run.warnings.front();
 }
 
 TEST(TrackerProcess, RawCloneChildNeverWritesIntoTheParentsStream) {

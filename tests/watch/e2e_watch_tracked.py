@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`leakscope watch --track`: a program started with the tracker pointed at watch's socket (the
-variables watch logs at start) gets leakscope_live_heap_bytes and its verdict; a program started
-without it gets RSS only. Both leak 1 MB/s of malloc'd buffers.
+variables watch logs at start) gets leakscope_live_heap_bytes and its verdict, and again after watch
+restarts; a program started without it gets RSS only. Both leak 1 MB/s of malloc'd buffers.
 
 Usage: e2e_watch_tracked.py LEAKSCOPE
 """
@@ -103,6 +103,20 @@ def main():
                                capture_output=True, text=True, timeout=60)
             growth = json.loads(r.stdout)["growth"]
             assert growth["metric"] == "live_heap", (growth, r.stderr)
+
+            # watch restarts (an upgrade, systemd's Restart=): the tracked program connects again through
+            # the link and sends its whole live state, so the heap goes on from where it was, not from 0.
+            watch = subprocess.Popen([LEAKSCOPE, "watch", "--track", "--name", "^lsk_(tracked|plain)$", "--every", "500ms",
+                                      "--metrics", "127.0.0.1:0", "--state-dir", state, "--limit", "8G"],
+                                     stderr=subprocess.PIPE, text=True)
+            port = int(re.search(r"http://127\.0\.0\.1:(\d+)/metrics", watch.stderr.readline()).group(1))
+            deadline = time.time() + 30
+            again = None
+            while time.time() < deadline and again is None:
+                time.sleep(1)
+                again = metrics(port).get(("leakscope_live_heap_bytes", tracked.pid))
+            assert again is not None, "the tracked program did not connect to the restarted watch"
+            assert again > heap, (again, heap)  # everything it holds, the blocks from before the restart too
         finally:
             kill_all([watch] + programs)
     print("OK")

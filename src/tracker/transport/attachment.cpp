@@ -16,7 +16,7 @@ bool wait_for_detach_request(std::uint64_t ns) {
     int fd = g_connection ? g_connection->fd : -1;
     if (fd < 0) {
         os::sleep_ns(ns);
-        return g_connection && g_connection->peer_gone;
+        return g_connection && (g_connection->peer_gone || g_connection->given_up);
     }
     pollfd entry{fd, POLLIN | POLLRDHUP, 0};
     if (poll(&entry, 1, static_cast<int>(ns / 1000000) + 1) <= 0) return false;
@@ -40,8 +40,10 @@ void prepare_next_attachment() {
     pthread_mutex_lock(&g_mutex);
     if (!g_connection) g_connection = new Connection();
     Connection& c = *g_connection;
-    c.peer_gone = false;
+    c.peer_gone = c.given_up = c.ended_by_listener = false;
     c.failed_connects = 0;
+    c.next_connect_ns = 0;
+    c.inherited = {};  // a new leakscope knows no stream of ours
     c.baseline.resize(g_tracker.stacks.published_count());
     read_counters(c.baseline.data(), static_cast<std::uint32_t>(c.baseline.size()), c.baseline_totals);
     g_stop.store(false, std::memory_order_release);

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "os.hpp"
@@ -72,16 +75,42 @@ void grow_descriptor_table() {
     close(source);
 }
 
+namespace {
+
+/// Random, so that only a process that inherited the id (a forked child) can name this stream.
+std::uint64_t new_stream_id() {
+    std::uint64_t id = 0;
+    if (getrandom(&id, sizeof id, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof id))
+        id = os::monotonic_ns() ^ (static_cast<std::uint64_t>(os::current_pid()) << 40);
+    return id ? id : 1;  // 0 means "no stream"
+}
+
+}  // namespace
+
 bool connect_and_greet(Connection& c) {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return false;
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
+    char listener[PATH_MAX];  // which leakscope listens there (see Connection::listener_path)
+    if (!realpath(address.sun_path, listener)) listener[0] = '\0';
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
         close(fd);
         return false;
     }
+    if (c.ended_by_listener && listener[0] && c.listener_path == listener) {
+        // The leakscope that ended our last stream is still there: it does not want it (a malformed
+        // packet, a refused peer). Leave without a word and stop; only another leakscope gets a stream.
+        close(fd);
+        c.given_up = true;
+        return false;
+    }
+    // A forked child refers to its parent's stream only where that stream went (the path here is the
+    // parent's at the fork): another leakscope (watch restarted meanwhile) must get every stack.
+    if (c.inherited.stream_id != 0 && c.listener_path != listener) c.inherited = {};
+    c.ended_by_listener = false;
+    c.listener_path = listener;
     int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
     // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N").
@@ -106,9 +135,11 @@ bool connect_and_greet(Connection& c) {
     if (exe_length < 0) exe_length = 0;
     if (comm_length < 0) comm_length = 0;
     while (comm_length > 0 && comm[comm_length - 1] == '\n') --comm_length;
+    const std::uint64_t stream_id = new_stream_id();
     wire::HelloBody hello{wire::kProtocolVersion, os::current_pid(), os::parent_pid(), g_tracker.config.interval_ms,
                           g_tracker.config.sample_bytes, static_cast<std::uint16_t>(exe_length),
-                          static_cast<std::uint16_t>(comm_length), 0};
+                          static_cast<std::uint16_t>(comm_length), 0, stream_id, c.inherited.stream_id,
+                          c.inherited.stacks, c.inherited.python_frames};
     begin_packet(c, wire::PacketType::kHello);
     set_count(c, 1);
     append(c, &hello, sizeof(hello));
@@ -120,9 +151,12 @@ bool connect_and_greet(Connection& c) {
         close_connection(c);
         return false;
     }
-    // A new stream starts from nothing: everything is (re)sent, with a fresh burst budget.
-    c.stacks_sent = 0;
-    c.python_frames_sent = 0;
+    // A new stream starts from nothing: everything is (re)sent, with a fresh burst budget; but for what a
+    // forked child's parent already sent, which leakscope has (once: a later stream may reach another).
+    c.stream_id = stream_id;
+    c.stacks_sent = c.inherited.stacks;
+    c.python_frames_sent = c.inherited.python_frames;
+    c.inherited = {};
     c.tokens_refilled_ns = 0;
     c.last_sent.clear();
     for (auto& m : c.module_map.modules) m.sent_loaded = m.sent_unloaded = false;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "protocol.hpp"
@@ -35,8 +36,26 @@ struct Connection {
     int owner_pid = 0;             ///< the process that connected; another pid here means a raw clone()/vfork child
     dev_t socket_device = 0;       ///< identity of our socket, to notice the program reusing the fd number
     ino_t socket_inode = 0;
-    bool peer_gone = false;        ///< leakscope closed the socket or died: stop trying
-    unsigned failed_connects = 0;
+    bool peer_gone = false;        ///< leakscope closed the socket or died (attached: detach; else connect again)
+    /// Stop for good: the program closed our socket (or reuses its number), or the leakscope listening
+    /// at the address ended our stream and is still there (it dropped a malformed stream, refused us).
+    bool given_up = false;
+    bool ended_by_listener = false;  ///< the last stream ended from leakscope's side (preloaded: we try again)
+    /// Where the leakscope the last stream went to listens, links resolved: each makes its socket in a
+    /// fresh random directory (a restarted `watch` too, behind the same link), so the same path there
+    /// means the same leakscope (an inode number would not: the file system reuses them).
+    std::string listener_path;
+    unsigned failed_connects = 0;  ///< in a row
+    std::uint64_t next_connect_ns = 0;  ///< no connect attempt before this CLOCK_MONOTONIC time (patient flushes aside)
+    std::uint64_t connected_ns = 0;     ///< when the current (or last) stream was opened
+    std::uint64_t stream_id = 0;   ///< this connection's id, in its hello (random)
+    /// A forked child's first stream refers to the stream its parent had open at the fork: leakscope has
+    /// the parent's stacks and Python frames below these counts, so the child does not send them again.
+    struct Inheritance {
+        std::uint64_t stream_id = 0;  ///< 0: nothing inherited
+        std::uint32_t stacks = 0;
+        std::uint32_t python_frames = 0;
+    } inherited;
     std::uint32_t stacks_sent = 0; ///< ids below this were sent on this connection
     std::uint32_t python_frames_sent = 0;  ///< likewise for Python frames (python_frames.hpp)
     std::vector<SiteValues> last_sent;
@@ -49,7 +68,8 @@ struct Connection {
     std::uint64_t tokens_refilled_ns = 0;
     std::uint64_t snapshot_ns = 0;
     std::uint64_t patience_deadline_ns = 0;  ///< patient sends give up at this CLOCK_MONOTONIC time
-    /// Attached a second time: the counters at that moment, subtracted from everything sent since.
+    /// Attached a second time, or a forked child: the counters at that moment, subtracted from everything
+    /// sent since (a child's inherited blocks are its parent's, counted by the parent's stream).
     std::vector<StackCounters> baseline;
     TotalsCounters baseline_totals;
 };

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "thread_counters.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
 #include "transport/state.hpp"
@@ -29,11 +30,21 @@ void unlock_after_fork_in_parent() { pthread_mutex_unlock(&g_mutex); }
 void reset_in_child() {
     // The mutex was held by the forking thread, which is this one in the child: release it.
     pthread_mutex_unlock(&g_mutex);
-    if (g_connection) {
-        close_connection(*g_connection);
-        g_connection->peer_gone = false;
-        g_connection->failed_connects = 0;
-    }
+    if (!g_connection) g_connection = new Connection();  // the caller's guard keeps this untracked
+    Connection& c = *g_connection;
+    // What the parent's open stream sent, leakscope has: the child's stream refers to it instead of
+    // sending the whole depot again (which cost ~100 ms per fork of a python3 with numpy loaded). A
+    // parent that had not connected yet passes on what it inherited itself, if anything.
+    if (c.fd >= 0 && !c.peer_gone && c.stream_id != 0) c.inherited = {c.stream_id, c.stacks_sent, c.python_frames_sent};
+    else if (c.fd >= 0 || c.peer_gone || c.given_up) c.inherited = {};
+    close_connection(c);
+    c.peer_gone = c.given_up = c.ended_by_listener = false;
+    c.failed_connects = 0;
+    c.next_connect_ns = 0;
+    // The blocks the child inherited are the parent's, counted by the parent's stream (the tracker's
+    // fork handler has cleared them from the child's tables): the child's counters start from here.
+    c.baseline.resize(g_tracker.stacks.published_count());
+    read_counters(c.baseline.data(), static_cast<std::uint32_t>(c.baseline.size()), c.baseline_totals);
     g_stop.store(false, std::memory_order_relaxed);
     g_thread_started.store(false, std::memory_order_relaxed);  // the parent's thread does not exist here
     g_thread_pid.store(0, std::memory_order_relaxed);

@@ -20,7 +20,9 @@ Connection* g_connection = nullptr;
 
 namespace {
 
-constexpr unsigned kMaxFailedConnects = 50;
+constexpr unsigned kQuickConnects = 50;  // attempts one per round; then every kSlowConnectRounds rounds
+constexpr std::uint64_t kSlowConnectRounds = 100;
+constexpr std::uint64_t kSlowConnectMaxNs = 60'000'000'000;  // ...but at least once a minute
 constexpr std::size_t kSiteBurstBytes = 64 * 1024;  // a start-up burst; the sustained rate is the config's
 
 bool send_stacks(Connection& c, bool patient) {
@@ -177,12 +179,34 @@ void subtract_baseline(const Connection& c, std::vector<StackCounters>& counters
     totals.events -= c.baseline_totals.events;
 }
 
+std::uint64_t slow_connect_ns() {
+    return std::min<std::uint64_t>(kSlowConnectMaxNs, kSlowConnectRounds * g_tracker.config.interval_ms * 1000000ull);
+}
+
+/// One attempt per round at first, then rarely but for ever: a process started before its leakscope,
+/// or outliving one, is tracked as soon as one listens there. An attempt on a missing socket costs
+/// microseconds.
+void note_failed_connect(Connection& c, std::uint64_t now) {
+    if (++c.failed_connects >= kQuickConnects) c.next_connect_ns = now + slow_connect_ns();
+}
+
 }  // namespace
 
 void flush_locked(bool patient, bool goodbye) {
     if (!g_connection) g_connection = new Connection();
     Connection& c = *g_connection;
-    if (c.peer_gone) return;
+    if (c.given_up) return;
+    if (c.peer_gone) {
+        if (g_tracker.config.attached) return;  // the transport thread detaches
+        // Preloaded, the program runs on without a leakscope; one may come back at the same address (a
+        // restart of `watch`, whose services name its socket through a stable link): connect again. A
+        // stream cut short counts as a failed attempt, so a flapping peer is not retried every round.
+        c.peer_gone = false;
+        c.ended_by_listener = true;  // the same leakscope, still there, is not asked again
+        const std::uint64_t now = os::monotonic_ns();
+        if (now - c.connected_ns >= slow_connect_ns()) c.failed_connects = 0;
+        else note_failed_connect(c, now);
+    }
     // A child made without fork() (raw clone, or a vfork child that calls exit) never ran our fork
     // handler: it must not write into its parent's stream, nor touch state a vfork child shares.
     if (c.fd >= 0 && c.owner_pid != os::current_pid()) return;
@@ -190,15 +214,17 @@ void flush_locked(bool patient, bool goodbye) {
         // The program closed our socket (and may have reused its number): leave the number alone and
         // stop; leakscope sees the stream end and keeps what it received.
         c.fd = -1;
-        c.peer_gone = true;
+        c.given_up = true;
         return;
     }
     if (c.fd < 0) {
-        if (c.failed_connects >= kMaxFailedConnects) return;
+        const std::uint64_t now = os::monotonic_ns();
+        if (!patient && now < c.next_connect_ns) return;
         if (!connect_and_greet(c)) {
-            ++c.failed_connects;
+            note_failed_connect(c, now);
             return;
         }
+        c.connected_ns = now;
     }
     c.snapshot_ns = os::monotonic_ns();
     c.patience_deadline_ns = c.snapshot_ns + kPatienceNs;

@@ -61,8 +61,10 @@ void* transport_thread(void*) {
         if (attached && got::modules_added_since_install()) got::install_hooks();  // a dlopen since the last round
         pthread_mutex_lock(&g_mutex);
         if (!g_stop.load(std::memory_order_acquire)) flush_locked(false, false);  // after the exit flush: stay quiet
-        // Attached, a stream that could not be opened ends the attachment too: no hook stays without a reader.
-        bool gone = g_connection && (g_connection->peer_gone || (attached && g_connection->fd < 0));
+        // Attached, a stream that ended or could not be opened ends the attachment: no hook stays without a
+        // reader. Preloaded, only a program that took our socket ends the thread (leakscope may come back).
+        const Connection* c = g_connection;
+        bool gone = c && (c->given_up || (attached && (c->peer_gone || c->fd < 0)));
         pthread_mutex_unlock(&g_mutex);
         if ((detach = gone)) break;
     }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <new>
 #include <string>
 #include <thread>
@@ -277,6 +278,61 @@ static void scenario_fork(const char* self_path, bool with_exec) {
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
 }
 
+// ---- a forked worker: what it inherits is the parent's, counted once ----
+// 120 distinct stacks (two leaves at 60 depths), so a child that re-sent the parent's depot would show.
+PATTERN void varied_leaf_a(int) { g_sink = malloc(100); }
+PATTERN void varied_leaf_b(int) { g_sink = malloc(100); }
+PATTERN void varied_stack(int depth, bool b, void** keep) {
+    if (depth > 0) {
+        varied_stack(depth - 1, b, keep);
+        g_sink = *keep;  // work after the call: no tail call, one frame per level
+        return;
+    }
+    b ? varied_leaf_b(0) : varied_leaf_a(0);
+    *keep = g_sink;
+}
+PATTERN void shared_site(size_t size) { g_sink = malloc(size); }
+PATTERN void parent_big_block(void** keep) { *keep = malloc(1000000); }
+PATTERN void worker_own() { for (int i = 0; i < 3; ++i) g_sink = malloc(222); }
+
+static void scenario_fork_worker() {
+    static void* kept[120];
+    for (int i = 0; i < 120; ++i) varied_stack(i % 60, i >= 60, &kept[i]);
+    void* big = nullptr;
+    parent_big_block(&big);
+    pid_t child = -1;
+    for (int pass = 0; pass < 2; ++pass) {
+        shared_site(pass == 0 ? 4000 : 1000);  // one call site: the child's pass 1 uses the parent's stack
+        if (pass == 1) break;
+        let_snapshot_go();  // the parent's stream has sent its stacks before the fork
+        fflush(stdout);
+        if ((child = fork()) != 0) break;
+    }
+    if (child == 0) {
+        free(kept[0]);  // a block the parent allocated: not the child's to subtract
+        worker_own();
+        let_snapshot_go();
+        exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
+    check(big != nullptr, "big block");
+}
+
+// ---- a service that leaks steadily (for leakscope going away and coming back) ----
+PATTERN void leak_step() { g_sink = malloc(1000); }
+
+static void scenario_leak_steadily(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    long steps = 0;
+    for (; std::chrono::steady_clock::now() < end; ++steps) {
+        leak_step();
+        usleep(5 * 1000);
+    }
+    printf("leaked %ld\n", steps);
+}
+
 // A child made by the raw clone system call: no fork handlers run in it. It must stay out of the
 // parent's stream (it may simply go untracked).
 PATTERN void raw_clone_child_allocates() { for (int i = 0; i < 5; ++i) g_sink = malloc(555); }
@@ -465,6 +521,10 @@ int main(int argc, char** argv) {
         scenario_raw_clone();
     } else if (scenario == "fork") {
         scenario_fork(argv[0], false);
+    } else if (scenario == "leak-steadily" && argc > 2) {
+        scenario_leak_steadily(atof(argv[2]));
+    } else if (scenario == "fork-worker") {
+        scenario_fork_worker();
     } else if (scenario == "fork-exec") {
         scenario_fork(argv[0], true);
     } else if (scenario == "exec-child") {
