@@ -14,6 +14,17 @@ void sleep_ms(int ms) {
     }
 }
 
+const char* reason(StreamLosses::Why why) {
+    switch (why) {
+        case StreamLosses::Why::exec: return "it exec'd a program that never reported to the tracker (a static binary?)";
+        case StreamLosses::Why::silent:
+            return "its tracker stopped reporting while it ran (the stream stayed open: the tracker's thread stuck, "
+                   "or its socket taken over)";
+        case StreamLosses::Why::ended: break;
+    }
+    return "its stream ended while it still ran (it closed or corrupted the tracker's socket)";
+}
+
 }  // namespace
 
 std::optional<std::uint64_t> StreamLosses::running_since(std::int64_t pid) {
@@ -30,6 +41,8 @@ StreamLosses::StreamLosses(Probe probe, Settings settings) : probe_(std::move(pr
 
 bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool exec_announced) {
     std::optional<std::uint64_t> start = probe_(pid);
+    // Lost already (it went silent, then its stream ended): one loss, which stands while it runs.
+    if (lost_.count(process) || pending_.count(process)) return start.has_value();
     // A dying process closes its descriptors first and becomes a zombie a moment later. An exec'd one
     // is not dying: the pid runs the new program at once.
     for (int waited = 0; start && !exec_announced && waited < settings_.dying_wait_ms; waited += 5) {
@@ -37,8 +50,14 @@ bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool ex
         start = probe_(pid);
     }
     if (!start) return false;
-    pending_[process] = {pid, *start, exec_announced, std::nullopt};
+    pending_[process] = {pid, *start, exec_announced ? Why::exec : Why::ended, std::nullopt};
     return true;
+}
+
+void StreamLosses::stream_silent(std::uint32_t process, std::int64_t pid, double last_report_t_s) {
+    const std::optional<std::uint64_t> start = probe_(pid);
+    if (!start || lost_.count(process) || pending_.count(process)) return;
+    pending_[process] = {pid, *start, Why::silent, last_report_t_s};
 }
 
 void StreamLosses::exec_claimed(std::uint32_t process) {
@@ -58,13 +77,11 @@ std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {
             it = pending_.erase(it);
             continue;
         }
-        if (p.exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
+        if (p.why == Why::exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
             ++it;
             continue;
         }
-        losses.push_back({it->first, *p.since_t_s,
-                          p.exec ? "it exec'd a program that never reported to the tracker (a static binary?)"
-                                 : "its stream ended while it still ran (it closed or corrupted the tracker's socket)"});
+        losses.push_back({it->first, *p.since_t_s, reason(p.why)});
         lost_[it->first] = p;
         it = pending_.erase(it);
     }
