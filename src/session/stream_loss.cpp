@@ -41,8 +41,6 @@ StreamLosses::StreamLosses(Probe probe, Settings settings) : probe_(std::move(pr
 
 bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool exec_announced) {
     std::optional<std::uint64_t> start = probe_(pid);
-    // Lost already (it went silent, then its stream ended): one loss, which stands while it runs.
-    if (lost_.count(process) || pending_.count(process)) return start.has_value();
     // A dying process closes its descriptors first and becomes a zombie a moment later. An exec'd one
     // is not dying: the pid runs the new program at once.
     for (int waited = 0; start && !exec_announced && waited < settings_.dying_wait_ms; waited += 5) {
@@ -50,6 +48,8 @@ bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool ex
         start = probe_(pid);
     }
     if (!start) return false;
+    // Lost already (it went silent, then its stream ended): one loss, which stands while it runs.
+    if (lost_.count(process) || pending_.count(process)) return true;
     pending_[process] = {pid, *start, exec_announced ? Why::exec : Why::ended, std::nullopt};
     return true;
 }

@@ -73,7 +73,8 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     poll_t_s_ = t_s;
     collector_.poll(*this, 0);
     if (!collector_.ever_connected()) return;
-    for (const auto& silence : silent_.update(t_s)) losses_.stream_silent(silence.process, silence.pid, silence.last_report_t_s);
+    for (const auto& silence : silent_.update(t_s))
+        losses_.stream_silent(silence.process, silence.pid, silence.last_report_t_s);
     // A snapshot every interval, changed sites or not: the site grid keeps time with the samples, so
     // a site that stopped changing (a warm-up that ended) still has its flat tail to be judged on.
     if (writer_) writer_->add_site_snapshot(t_s, pending_updates_);
