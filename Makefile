@@ -14,18 +14,18 @@ TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite
 BENCH_PACKAGES = time heaptrack libjemalloc2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-# The sanitizer configuration (clang, ASan+UBSan, -DLEAKSCOPE_SANITIZE=ON): `make test` runs the
-# recording, tracker and session tests under it (sanitize-tests, a second build in build-sanitize/ of
-# only what they need); `make sanitize` (in build-sanitize-fuzz/, libFuzzer too) adds the fuzz targets
-# and a time-boxed libFuzzer run of each; `make fuzz FUZZ_SECONDS=3600` fuzzes the pipeline for longer.
+# The sanitizer configuration (clang, ASan+UBSan, -DLEAKSCOPE_SANITIZE=ON, libFuzzer's -DLEAKSCOPE_FUZZ=ON),
+# one build in build-sanitize/: `make test` runs the recording, tracker and session tests under it plus
+# 60 s of libFuzzer on the whole pipeline (sanitize-tests: only what those need is built); `make sanitize`
+# adds the other fuzz targets, 60 s each; `make fuzz FUZZ_SECONDS=3600` fuzzes the pipeline for longer.
 SANITIZE_DIR ?= build-sanitize
-FUZZ_DIR ?= build-sanitize-fuzz
+FUZZ_DIR ?= $(SANITIZE_DIR)
 FUZZ_SECONDS ?= 600
 SANITIZE_CMAKE = cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-                 -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_BUILD_BENCH=OFF -S .
-SANITIZE_UNIT_TARGETS = recording_tests tracker_tests session_tests
-SANITIZE_UNIT_TESTS = ^(recording|tracker|session)\.
-SANITIZE_TARGETS = $(SANITIZE_UNIT_TARGETS) pipeline_fuzz recording_fuzz_reader tracker_stream_fuzz
+                 -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_FUZZ=ON -DLEAKSCOPE_FUZZ_SECONDS=60 -DLEAKSCOPE_BUILD_BENCH=OFF -S .
+SANITIZE_TEST_TARGETS = recording_tests tracker_tests session_tests pipeline_fuzz
+SANITIZE_TEST_TESTS = ^(recording\.|tracker\.|session\.|pipeline_fuzz$$)
+SANITIZE_TARGETS = $(SANITIZE_TEST_TARGETS) recording_fuzz_reader tracker_stream_fuzz
 SANITIZE_TESTS = ^(recording\.|tracker\.|session\.|pipeline_fuzz$$|recording_fuzz_reader$$|tracker_stream_fuzz$$)
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
@@ -34,21 +34,21 @@ SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_s
 demo: deps build
 	./scripts/demo.sh $(BUILD_DIR)
 
-# The suite, then the recording, tracker and session tests under ASan+UBSan (both run even when the
-# first fails; `make test` fails if either did).
+# The suite, then the recording, tracker and session tests under ASan+UBSan and a 60 s libFuzzer run of
+# the pipeline (both run even when the first fails; `make test` fails if either did, or on any finding).
 test: deps test-deps build
 	status=0; (cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600) || status=1; \
 	$(MAKE) --no-print-directory sanitize-tests || status=1; exit $$status
 
-# Only the three test programs (and what they link) are built: 9 min 18 s from scratch, build and run, on
-# the shared and loaded 2-core machine (257 s of CPU; README "Tests").
+# Only the three test programs, the pipeline's fuzz target and what they link are built (README "Tests"
+# has the time, from scratch).
 sanitize-tests:
-	$(SANITIZE_CMAKE) -B $(SANITIZE_DIR) -DLEAKSCOPE_FUZZ=OFF
-	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target $(SANITIZE_UNIT_TARGETS)
-	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_UNIT_TESTS)'
+	$(SANITIZE_CMAKE) -B $(SANITIZE_DIR)
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target $(SANITIZE_TEST_TARGETS)
+	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(SANITIZE_TEST_TESTS)'
 
 sanitize-build:
-	$(SANITIZE_CMAKE) -B $(FUZZ_DIR) -DLEAKSCOPE_FUZZ=ON -DLEAKSCOPE_FUZZ_SECONDS=60
+	$(SANITIZE_CMAKE) -B $(FUZZ_DIR)
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(SANITIZE_TARGETS)
 
 sanitize: sanitize-build
@@ -79,4 +79,4 @@ bench-deps:
 	@./scripts/install-deps.sh $(BENCH_PACKAGES)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR) build-sanitize-fuzz

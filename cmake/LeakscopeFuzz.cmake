@@ -16,11 +16,13 @@ function(leakscope_add_fuzz_target name source)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(${name} PRIVATE ${F_LIBS})
-    # New inputs go to a scratch directory (listed first), never into the source tree's seed corpus.
+    # New inputs go to a scratch directory (listed first), never into the source tree's seed corpus. It
+    # starts empty each run: what earlier runs found would otherwise be replayed first, and a slow target
+    # (the pipeline: ~20 inputs/s) could spend the whole time box replaying it.
     set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}.corpus)
     add_test(NAME ${name}
              COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-                     sh -c "mkdir -p '${work}' && exec \"$0\" \"$@\"" $<TARGET_FILE:${name}>
+                     sh -c "rm -rf '${work}' && mkdir -p '${work}' && exec \"$0\" \"$@\"" $<TARGET_FILE:${name}>
                      -max_total_time=${LEAKSCOPE_FUZZ_SECONDS} -timeout=20 -rss_limit_mb=2048
                      -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/${name}- ${work} ${F_CORPUS})
     math(EXPR limit "${LEAKSCOPE_FUZZ_SECONDS} + 120")

@@ -112,11 +112,12 @@ struct ProcessExit {
 };
 
 /// A tracked process's stream ended while the process ran on (it closed or corrupted the tracker's
-/// socket, or exec'd a program that never reported): its heap is unknown from `t_s`, so the recording's
-/// heap totals are unknown too while it lives. Not an exit: its memory was not freed.
+/// socket, or exec'd a program that never reported), or stayed open but fell silent: its heap is
+/// unknown from `t_s`, so the recording's heap totals are unknown too while it lives. Not an exit: its
+/// memory was not freed.
 struct TrackingLoss {
     std::uint32_t process = 0;  ///< index into Recording::processes
-    double t_s = 0;             ///< the first sample whose heap is unknown because of it
+    double t_s = 0;             ///< the first sample whose heap is unknown because of it (silent: its last report)
     std::string reason;         ///< one line, e.g. "its stream ended while it still ran"
 };
 

@@ -9,11 +9,6 @@ BoundedRecording::BoundedRecording(const RecordingLimits& limits)
       samples_(limits.recent_samples, limits.older_buckets),
       grid_(limits.site_grid_cells, limits.site_min_columns, limits.site_max_columns) {}
 
-Recording BoundedRecording::take_model() {
-    refresh();
-    return std::move(model_);
-}
-
 std::uint32_t BoundedRecording::add_process(std::string label) {
     model_.processes.push_back(std::move(label));
     return static_cast<std::uint32_t>(model_.processes.size() - 1);
@@ -55,8 +50,26 @@ bool BoundedRecording::add_process_exit(const ProcessExit& exit, std::span<const
 
 bool BoundedRecording::add_tracking_loss(TrackingLoss loss) {
     if (model_.tracking_lost.size() >= kMaxTrackingLosses) return false;
+    forget_stale_heap(model_.samples, loss.t_s);
     model_.tracking_lost.push_back(std::move(loss));
     return true;
+}
+
+Recording BoundedRecording::take_model() {
+    refresh();
+    // Again at the end: a reader may meet the loss before the samples it makes stale.
+    for (const auto& loss : model_.tracking_lost) forget_stale_heap(model_.samples, loss.t_s);
+    return std::move(model_);
+}
+
+void forget_stale_heap(std::vector<SamplePoint>& samples, double loss_t_s) {
+    for (auto& s : samples) {
+        if (s.t_s < loss_t_s) continue;
+        if (!known(s.live_heap)) break;
+        if (s.t_s == loss_t_s) continue;  // a silent stream's last report: still true
+        s.live_heap = s.live_heap_min = s.live_heap_max = s.mapped = s.allocations = s.frees = kUnknownBytes;
+        s.allocator_footprint = s.allocator_in_use = s.allocator_free = kUnknownBytes;
+    }
 }
 
 }  // namespace leakscope::recording

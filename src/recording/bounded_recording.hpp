@@ -58,6 +58,7 @@ public:
     static constexpr std::size_t kMaxProcessExits = 4096;
     /// A stream was lost while its process ran. Only the first kMaxTrackingLosses are kept: the heap is
     /// unknown from the first one on, the rest only name more processes. Returns false when not kept.
+    /// The samples it made stale are forgotten (forget_stale_heap).
     bool add_tracking_loss(TrackingLoss loss);
     static constexpr std::size_t kMaxTrackingLosses = 64;
     void add_warning(std::string warning) { model_.warnings.push_back(std::move(warning)); }
@@ -70,5 +71,11 @@ private:
     SampleTiers samples_;
     SiteGrid grid_;
 };
+
+/// A stream that went silent is found lost only a while after its last report (TrackingLoss::t_s):
+/// the samples in between carry its last totals as if current. Their heap fields become unknown, from
+/// the first sample after `loss_t_s` up to the first one already unknown (the one where the loss was
+/// found; for a stream that ended, that is the sample at `loss_t_s` itself, so nothing changes).
+void forget_stale_heap(std::vector<SamplePoint>& samples, double loss_t_s);
 
 }  // namespace leakscope::recording

@@ -14,6 +14,17 @@ void sleep_ms(int ms) {
     }
 }
 
+const char* reason(StreamLosses::Why why) {
+    switch (why) {
+        case StreamLosses::Why::exec: return "it exec'd a program that never reported to the tracker (a static binary?)";
+        case StreamLosses::Why::silent:
+            return "its tracker stopped reporting while it ran (the stream stayed open: the tracker's thread stuck, "
+                   "or its socket taken over)";
+        case StreamLosses::Why::ended: break;
+    }
+    return "its stream ended while it still ran (it closed or corrupted the tracker's socket)";
+}
+
 }  // namespace
 
 std::optional<std::uint64_t> StreamLosses::running_since(std::int64_t pid) {
@@ -37,8 +48,16 @@ bool StreamLosses::stream_ended(std::uint32_t process, std::int64_t pid, bool ex
         start = probe_(pid);
     }
     if (!start) return false;
-    pending_[process] = {pid, *start, exec_announced, std::nullopt};
+    // Lost already (it went silent, then its stream ended): one loss, which stands while it runs.
+    if (lost_.count(process) || pending_.count(process)) return true;
+    pending_[process] = {pid, *start, exec_announced ? Why::exec : Why::ended, std::nullopt};
     return true;
+}
+
+void StreamLosses::stream_silent(std::uint32_t process, std::int64_t pid, double last_report_t_s) {
+    const std::optional<std::uint64_t> start = probe_(pid);
+    if (!start || lost_.count(process) || pending_.count(process)) return;
+    pending_[process] = {pid, *start, Why::silent, last_report_t_s};
 }
 
 void StreamLosses::exec_claimed(std::uint32_t process) {
@@ -58,13 +77,11 @@ std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {
             it = pending_.erase(it);
             continue;
         }
-        if (p.exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
+        if (p.why == Why::exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
             ++it;
             continue;
         }
-        losses.push_back({it->first, *p.since_t_s,
-                          p.exec ? "it exec'd a program that never reported to the tracker (a static binary?)"
-                                 : "its stream ended while it still ran (it closed or corrupted the tracker's socket)"});
+        losses.push_back({it->first, *p.since_t_s, reason(p.why)});
         lost_[it->first] = p;
         it = pending_.erase(it);
     }

@@ -1,6 +1,7 @@
 // Tells a tracker stream that ended because its process ended from one that was lost while the
 // process ran on: the program closed every descriptor (the tracker's socket with them), wrote into it,
-// or exec'd a program the tracker is not in (a static binary). An exit frees the process's memory; a
+// or exec'd a program the tracker is not in (a static binary); or the stream stayed open but went
+// silent (SilentStreams). An exit frees the process's memory; a
 // lost stream frees nothing, so the heap totals are unknown while that process lives, never 0.
 #pragma once
 
@@ -37,6 +38,9 @@ public:
     bool stream_ended(std::uint32_t process, std::int64_t pid, bool exec_announced);
     /// The program `process` exec'd reported as a new stream: nothing was lost.
     void exec_claimed(std::uint32_t process);
+    /// The stream stays connected but its process, running, stopped reporting (SilentStreams): lost
+    /// from its last report at `last_report_t_s`, recorded at the next update. Ignored once the process is gone.
+    void stream_silent(std::uint32_t process, std::int64_t pid, double last_report_t_s);
 
     struct Loss {
         std::uint32_t process = 0;
@@ -49,12 +53,15 @@ public:
     /// The heap totals miss a process that runs on: leave them unknown.
     bool heap_unknown() const { return !pending_.empty() || !lost_.empty(); }
 
+    /// Why a stream counts as lost: it ended, its exec'd program never reported, or it went silent.
+    enum class Why { ended, exec, silent };
+
 private:
     struct Pending {
         std::int64_t pid = 0;
         std::uint64_t start_time = 0;
-        bool exec = false;
-        std::optional<double> since_t_s;  ///< set at the first sample after the end
+        Why why = Why::ended;
+        std::optional<double> since_t_s;  ///< set at the first sample after the end (silent: its last report)
     };
     Probe probe_;
     Settings settings_;

@@ -58,7 +58,10 @@ std::unique_ptr<TrackerBridge> TrackerBridge::create_for_running(const std::stri
 }
 
 TrackerBridge::TrackerBridge(std::string program, collector::CollectorOptions options, StreamLosses::Probe running_since)
-    : program_(std::move(program)), collector_(std::move(options)), losses_(std::move(running_since)) {}
+    : program_(std::move(program)),
+      silent_(options.interval_ms / 1000.0),
+      collector_(std::move(options)),
+      losses_(std::move(running_since)) {}
 
 std::map<std::string, std::string> TrackerBridge::target_environment() {
     std::map<std::string, std::string> environment;
@@ -67,8 +70,11 @@ std::map<std::string, std::string> TrackerBridge::target_environment() {
 }
 
 void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
+    poll_t_s_ = t_s;
     collector_.poll(*this, 0);
     if (!collector_.ever_connected()) return;
+    for (const auto& silence : silent_.update(t_s))
+        losses_.stream_silent(silence.process, silence.pid, silence.last_report_t_s);
     // A snapshot every interval, changed sites or not: the site grid keeps time with the samples, so
     // a site that stopped changing (a warm-up that ended) still has its flat tail to be judged on.
     if (writer_) writer_->add_site_snapshot(t_s, pending_updates_);
@@ -203,6 +209,7 @@ void TrackerBridge::on_process(const collector::TrackedProcess& process) {
     // The kernel's word for the pid (SO_PEERCRED), not the stream's: a peer cannot pose as another process.
     const auto peer = collector_.peer_pid(process.process);
     pids_[process.process] = peer ? *peer : process.pid;
+    silent_.heard(process.process, pids_[process.process], poll_t_s_);
     const auto predecessor = process.exec_of ? pids_.find(*process.exec_of) : pids_.end();
     // The stream that ended without a goodbye was this program's predecessor: an exec, not a crash.
     if (process.exec_of && (!peer || (predecessor != pids_.end() && predecessor->second == *peer))) {
@@ -221,6 +228,7 @@ std::uint32_t TrackerBridge::writer_process(std::uint32_t collector_process) con
 }
 
 void TrackerBridge::on_module(const Module& module) {
+    heard_from(module.process);
     Module copy = module;
     copy.process = writer_process(module.process);
     // Now, while the process most likely runs: at the end it may be gone, and its view with it.
@@ -229,10 +237,12 @@ void TrackerBridge::on_module(const Module& module) {
 }
 
 void TrackerBridge::on_module_unloaded(const Module& module) {
+    heard_from(module.process);
     if (writer_) writer_->module_unloaded(writer_process(module.process), module.start, module.unloaded_t_s.value_or(0));
 }
 
 void TrackerBridge::on_stack(const Stack& stack) {
+    heard_from(stack.process);
     if (!writer_) return;
     Stack copy = stack;
     copy.process = writer_process(stack.process);
@@ -240,10 +250,12 @@ void TrackerBridge::on_stack(const Stack& stack) {
 }
 
 void TrackerBridge::on_python_frame(std::uint32_t process, std::uint64_t address, const ResolvedFrame& frame) {
+    heard_from(process);
     python_frames_[{writer_process(process), address}] = frame;
 }
 
 void TrackerBridge::on_site_update(const collector::SiteUpdate& update) {
+    heard_from(update.process);
     // Stack ids are unique across processes, so one snapshot holds every process's sites.
     pending_updates_.push_back({update.stack, update.live_bytes, update.live_count, update.total_allocations,
                                 update.total_bytes});
@@ -252,9 +264,15 @@ void TrackerBridge::on_site_update(const collector::SiteUpdate& update) {
 
 void TrackerBridge::on_totals(std::uint32_t process, const collector::TrackerTotals& totals) {
     totals_[process] = totals;
+    heard_from(process);
+}
+
+void TrackerBridge::heard_from(std::uint32_t process) {
+    if (const auto pid = pids_.find(process); pid != pids_.end()) silent_.heard(process, pid->second, poll_t_s_);
 }
 
 void TrackerBridge::on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) {
+    heard_from(process);
     allocator_[process] = stats;
     if (stats.kind == collector::AllocatorStats::Kind::unknown || !writer_) return;
     const std::string kind = collector::allocator_kind_name(stats.kind);
@@ -291,6 +309,7 @@ std::pair<ProcessExit, std::vector<ExitSite>> TrackerBridge::exit_state(std::uin
 
 void TrackerBridge::on_process_end(std::uint32_t process, bool clean) {
     // Lost while the process runs on: not an exit, nothing was freed (the totals go unknown instead).
+    silent_.ended(process);
     const auto pid = pids_.find(process);
     const bool lost = !clean && pid != pids_.end() && losses_.stream_ended(process, pid->second, exec_announced_.count(process) > 0);
     if (writer_ && !lost && !exec_announced_.count(process)) {

@@ -13,6 +13,7 @@
 #include "collector/tracker_sink.hpp"
 #include "model/sample_point.hpp"
 #include "recording/recording_writer.hpp"
+#include "session/silent_streams.hpp"
 #include "session/stream_loss.hpp"
 #include "symbols/target_view.hpp"
 #include "session/watch_options.hpp"
@@ -65,11 +66,16 @@ private:
     void on_process_end(std::uint32_t process, bool clean) override;
     void on_process_exec(std::uint32_t process) override { exec_announced_.insert(process); }
 
+    /// Any packet of `process` arrived: it is not silent (SilentStreams).
+    void heard_from(std::uint32_t process);
     std::uint32_t writer_process(std::uint32_t collector_process) const;
     /// The process's exit record and the sites that still held memory, from the latest values received.
     std::pair<ProcessExit, std::vector<ExitSite>> exit_state(std::uint32_t process, bool clean) const;
 
     std::string program_;
+    /// Streams that stay open but stopped reporting (made before collector_, which takes the options).
+    SilentStreams silent_;
+    double poll_t_s_ = 0;  ///< the sample time of the poll being read: when a report was heard
     collector::TrackerCollector collector_;
     recording::RecordingWriter* writer_ = nullptr;
     std::map<std::uint32_t, std::uint32_t> process_index_;          ///< collector's index -> recording's

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""A tracking stream lost while the target runs on (it closes or corrupts the tracker's socket, or exec's
-a static binary) is recorded as unknown from then, never as a heap of 0: the reports say so, and the
-verdict rests on RSS, which saw the leak go on.
+"""A tracking stream lost while the target runs on (it closes or corrupts the tracker's socket, exec's
+a static binary, or keeps the socket open but silent) is recorded as unknown from then, never as a heap
+of 0 or as its last totals repeated: the reports say so, and the verdict rests on RSS, which saw the
+leak go on. A stopped target (SIGSTOP) is not lost.
 
 Usage: e2e_lost_stream.py BUILD_DIR [TestCase.test_name ...]
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 BUILD = os.path.abspath(sys.argv.pop(1))
@@ -19,12 +22,16 @@ STATIC = os.path.join(BUILD, "bin", "tests", "lost_stream_static")
 
 
 class LostStream(unittest.TestCase):
-    def run_target(self, *args):
+    def run_target(self, *args, while_running=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="leakscope-lost-")
         report = os.path.join(self.tmp.name, "r.json")
         lks = os.path.join(self.tmp.name, "r.lks")
-        r = subprocess.run([LEAKSCOPE, "run", "-o", lks, "--json", report, "--", TARGET, *args],
-                           capture_output=True, text=True, timeout=90)
+        with subprocess.Popen([LEAKSCOPE, "run", "-o", lks, "--json", report, "--", TARGET, *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+            if while_running:
+                while_running(run.stdout)
+            out, err = run.communicate(timeout=90)
+        r = subprocess.CompletedProcess(run.args, run.returncode, out, err)
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(report) as f:
             report_json = json.load(f)
@@ -70,6 +77,38 @@ class LostStream(unittest.TestCase):
         r, report = self.run_target("corrupt")
         self.assertIn("lost_stream corrupt done", r.stdout)
         self.assert_lost_not_freed(r, report, "ended while it still ran")
+
+    def test_target_keeps_the_trackers_socket_open_but_silent(self):
+        # The stream never ends: only its silence (5 s here) tells that the totals went stale. The
+        # samples between its last report and then are unknown too, not the last totals repeated.
+        r, report = self.run_target("silence")
+        self.assertIn("lost_stream silence done", r.stdout)
+        self.assert_lost_not_freed(r, report, "stopped reporting while it ran")
+        self.assertLess(report["tracking_lost"][0]["t_s"], 4.0, "lost from its last report, not when found")
+
+    def test_a_stopped_target_is_not_lost(self):
+        # SIGSTOP'd for 7 s (longer than the silence that counts as lost): it allocates nothing then,
+        # so its last totals hold, and the heap carries on when it continues.
+        def stop_for_7s(stdout):
+            pid = int(stdout.readline().split()[1])
+            for _ in range(300):
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                        break
+                time.sleep(0.05)
+            else:
+                self.fail("the target never stopped")
+            time.sleep(7)
+            os.kill(pid, signal.SIGCONT)
+
+        r, report = self.run_target("stop", while_running=stop_for_7s)
+        self.assertIn("lost_stream stop done", r.stdout)
+        self.assertEqual(report["tracking_lost"], [], report["warnings"])
+        self.assertFalse(any("allocation tracking lost" in w for w in report["warnings"]), report["warnings"])
+        heap = report["series"]["live_heap_bytes"]
+        first = next(i for i, h in enumerate(heap) if h is not None)
+        self.assertTrue(all(h is not None for h in heap[first:]), heap)
+        self.assertGreater(max(h for h in heap if h is not None), 8e6)  # 6 s of 2 MB/s, counted through the stop
 
     def test_target_execs_a_static_binary(self):
         r, report = self.run_target("exec-static", STATIC)

@@ -3,10 +3,15 @@
  *   close-all    closes every descriptor above stderr (daemons do), the tracker's socket with them
  *   corrupt      writes bytes of its own into the tracker's socket (found in /proc/self/fd)
  *   exec-static  exec's the static build of itself (argv[2]), which the tracker cannot enter
+ *   silence      takes the tracker's socket over but keeps it open (a dup), /dev/null in its place:
+ *                the tracker stops sending and the stream stays connected but silent; leaks for 8 s
+ *   stop         prints its pid, then stops itself (SIGSTOP) until the test continues it; leaks 3 s more
  *   leak         (the static build's mode) only leaks
  * Each block is touched, so RSS grows with the leak. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +34,37 @@ static void close_all(void) {
     for (int fd = 3; fd < top; ++fd) close(fd);
 }
 
-static void corrupt_tracker_socket(void) {
+/* The tracker's socket: the only socket this program has (-1 if none). */
+static int tracker_socket(void) {
     DIR* dir = opendir("/proc/self/fd");
-    if (!dir) return;
+    if (!dir) return -1;
     char link[64], target[128];
-    for (struct dirent* entry; (entry = readdir(dir)) != NULL;) {
+    int found = -1;
+    for (struct dirent* entry; found < 0 && (entry = readdir(dir)) != NULL;) {
         int fd = atoi(entry->d_name);
         if (fd <= 2 || fd == dirfd(dir)) continue;
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(link, target, sizeof target - 1);
         if (n <= 0) continue;
         target[n] = '\0';
-        if (strncmp(target, "socket:", 7) == 0 && write(fd, "not a tracker packet", 20) < 0) perror("write");
+        if (strncmp(target, "socket:", 7) == 0) found = fd;
     }
     closedir(dir);
+    return found;
+}
+
+static void corrupt_tracker_socket(void) {
+    int fd = tracker_socket();
+    if (fd >= 0 && write(fd, "not a tracker packet", 20) < 0) perror("write");
+}
+
+/* The stream stays open through a copy kept here; the tracker finds another file under its number and
+ * stops sending (it never writes to a descriptor the program reused). */
+static void silence_tracker_socket(void) {
+    int fd = tracker_socket();
+    int null = open("/dev/null", O_WRONLY);
+    if (fd < 0 || null < 0 || dup(fd) < 0 || dup2(null, fd) < 0) perror("silence");
+    close(null);
 }
 
 int main(int argc, char** argv) {
@@ -51,15 +73,29 @@ int main(int argc, char** argv) {
         leak_for(4.0);
         return 0;
     }
+    if (strcmp(mode, "stop") == 0) {
+        printf("pid %d\n", (int)getpid());
+        fflush(stdout);
+        leak_for(3.0);
+        raise(SIGSTOP);
+        leak_for(3.0);
+        printf("lost_stream stop done\n");
+        return 0;
+    }
     leak_for(3.0);
-    if (strcmp(mode, "close-all") == 0) close_all();
-    else if (strcmp(mode, "corrupt") == 0) corrupt_tracker_socket();
-    else if (strcmp(mode, "exec-static") == 0 && argc > 2) {
+    if (strcmp(mode, "close-all") == 0) {
+        close_all();
+    } else if (strcmp(mode, "silence") == 0) {
+        silence_tracker_socket();
+        leak_for(4.0);  /* with the 4 s after the switch below: 8 s, past the 5 s silence and its check */
+    } else if (strcmp(mode, "corrupt") == 0) {
+        corrupt_tracker_socket();
+    } else if (strcmp(mode, "exec-static") == 0 && argc > 2) {
         execl(argv[2], argv[2], "leak", (char*)NULL);
         perror("exec");
         return 1;
     } else {
-        fprintf(stderr, "usage: lost_stream close-all|corrupt|exec-static STATIC|leak\n");
+        fprintf(stderr, "usage: lost_stream close-all|corrupt|silence|stop|exec-static STATIC|leak\n");
         return 2;
     }
     leak_for(4.0);

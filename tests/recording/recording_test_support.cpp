@@ -101,9 +101,11 @@ Recording write_full_recording(const std::string& path, int flushes, bool finish
         writer.add_site_snapshot(1.0 * (f + 1), updates);
         if (f == 1) writer.module_unloaded(p1, plugin.start, 1.75);
         if (f == 1) writer.add_warning("tracker dropped 3 events");
-        if (f == 1) writer.add_tracking_loss({p1, 1.5, "its stream ended while it still ran"});
         writer.flush();
     }
+    // After the samples, as in a run: the sample where a loss is found has no heap, and known ones after
+    // a loss would be a silent stream's stale ones (forget_stale_heap).
+    if (flushes > 1) writer.add_tracking_loss({p1, 0.1 * sample, "its stream ended while it still ran"});
     RunInfo updated = full_run_info();
     updated.start_unix_s += 0.5;
     writer.update_info(updated);
