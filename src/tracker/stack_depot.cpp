@@ -151,6 +151,17 @@ LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count) 
     return id;
 }
 
+LocalStackId StackMemo::remember(LocalStackId interned, const std::uint64_t* stack, std::size_t stack_count) {
+    if (interned == kUnknownStack || stack_count > kFrames) {
+        count = 0;  // nothing to reuse: the next capture asks the depot again
+        return interned;
+    }
+    std::memcpy(frames, stack, stack_count * sizeof(std::uint64_t));
+    count = static_cast<std::uint32_t>(stack_count);
+    id = interned;
+    return interned;
+}
+
 void StackDepot::lock_all() {
     chunk_lock_.lock();
     for (auto& shard : shards_) shard.lock.lock();

@@ -34,6 +34,7 @@ struct alignas(64) ThreadSlot {
     std::atomic<std::uint64_t> frees{0};
     std::atomic<std::uint64_t> events{0};
     CacheEntry entries[kCacheEntries];
+    StackMemo stack_memo;  ///< the owning thread's last stack (the transport never reads it)
 };
 
 
