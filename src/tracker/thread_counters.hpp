@@ -83,20 +83,24 @@ inline CacheEntry& entry_for(ThreadSlot& slot, LocalStackId stack) {
     return refill_entry(slot, stack);
 }
 
-inline void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+/// This thread's cache entry for `stack`, or null when the thread has no slot yet.
+inline CacheEntry* claimed_entry(LocalStackId stack) {
     ThreadSlot* slot = claimed_slot();
-    if (__builtin_expect(!slot, 0)) return count_allocation_slow(stack, count, bytes);
-    CacheEntry& entry = entry_for(*slot, stack);
-    bump(entry.allocated_count, count);
-    bump(entry.allocated_bytes, bytes);
+    return __builtin_expect(slot != nullptr, 1) ? &entry_for(*slot, stack) : nullptr;
+}
+
+inline void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+    CacheEntry* entry = claimed_entry(stack);
+    if (!entry) return count_allocation_slow(stack, count, bytes);
+    bump(entry->allocated_count, count);
+    bump(entry->allocated_bytes, bytes);
 }
 
 inline void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
-    ThreadSlot* slot = claimed_slot();
-    if (__builtin_expect(!slot, 0)) return count_free_slow(stack, count, bytes);
-    CacheEntry& entry = entry_for(*slot, stack);
-    bump(entry.freed_count, count);
-    bump(entry.freed_bytes, bytes);
+    CacheEntry* entry = claimed_entry(stack);
+    if (!entry) return count_free_slow(stack, count, bytes);
+    bump(entry->freed_count, count);
+    bump(entry->freed_bytes, bytes);
 }
 
 /// Totals: live heap bytes (a signed delta) and the cumulative counters. Live allocations are not a
