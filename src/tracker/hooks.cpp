@@ -47,11 +47,11 @@ inline ThreadSlot* fast_path_slot() {
     return g_thread_state.sampler_seeded ? claimed_slot() : nullptr;
 }
 
-/// Sampling mode, the block the sampler picked (or a thread's first): into the core, stack and all; the
-/// core may move a sampled block (sampled_placement.hpp). Its frame and the hook's are both skipped by
-/// the stack capture.
-__attribute__((noinline)) void* record_in_core(void* p, std::size_t size, BlockContent content) {
-    return p ? record_allocation(p, size, content) : p;
+/// Sampling mode, the block the sampler picked (or a thread's first): into the core, stack and all.
+/// Its frame and the hook's are both skipped by the stack capture.
+__attribute__((noinline)) void* record_in_core(void* p, std::size_t size) {
+    if (p) record_allocation(p, size);
+    return p;
 }
 
 /// The totals of an unsampled block, in this thread's own slot: all the fast paths write.
@@ -72,11 +72,11 @@ __attribute__((noinline)) void* count_allocation_other_allocator(void* p, Thread
 }
 
 /// Counts a block just allocated if the sampler passes over it; otherwise hands it to the core.
-inline void* count_in_sampling_mode(void* p, std::size_t size, BlockContent content) {
+inline void* count_in_sampling_mode(void* p, std::size_t size) {
     ThreadState& ts = g_thread_state;
     ThreadSlot* slot = fast_path_slot();
     std::int64_t left = ts.bytes_until_sample - static_cast<std::int64_t>(size);
-    if (__builtin_expect(!p || !slot || left <= 0, 0)) return record_in_core(p, size, content);  // sampled, failed, or unset
+    if (__builtin_expect(!p || !slot || left <= 0, 0)) return record_in_core(p, size);  // sampled, failed, or unset
     ts.bytes_until_sample = left;
     if (__builtin_expect(!g_glibc_chunk_headers, 0)) return count_allocation_other_allocator(p, slot);
     count_unsampled_allocation(slot, glibc_usable_size(p));
@@ -89,11 +89,13 @@ __attribute__((noinline)) void free_other_allocator(void* p, ThreadSlot* slot) {
     g_real.free(p);
 }
 
-/// The slot to count the free of `p` in when the program's thread may take the fast path. Null: take the
-/// general path (null pointer, bootstrap block, thread not set up).
-inline ThreadSlot* release_fast_path_slot(void* p) {
+/// The slot to count the free of `p` in when the live table certainly does not hold `p`. Null: take the
+/// general path (null pointer, bootstrap block, thread not set up, or maybe a sampled block).
+inline ThreadSlot* unsampled_release_slot(void* p) {
     ThreadSlot* slot = fast_path_slot();
-    return !p || is_bootstrap_pointer(p) ? nullptr : slot;
+    if (!p || is_bootstrap_pointer(p) || !slot || g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)))
+        return nullptr;
+    return slot;
 }
 
 // ---- the general paths: initialization, bootstrap, re-entry, full tracking ----
@@ -102,20 +104,18 @@ inline ThreadSlot* release_fast_path_slot(void* p) {
 /// the call may be served from the bootstrap pool while the real functions are being resolved.
 /// Hooks reach it by a tail call (see allocate_general), so a captured stack starts in this frame.
 template <typename RealCall>
-__attribute__((always_inline)) inline void* allocate(std::size_t size, std::size_t bootstrap_alignment, BlockContent content,
-                                                     RealCall real_call) {
+__attribute__((always_inline)) inline void* allocate(std::size_t size, std::size_t bootstrap_alignment, RealCall real_call) {
     InitState state = current_state();
     if (__builtin_expect(state == InitState::kResolving, 0))
         return bootstrap_allocate(size, bootstrap_alignment);  // static pool: zeroed, good for calloc too
     void* p = real_call();
-    if (p && state == InitState::kActive && !g_thread_state.inside_tracker) p = record_allocation(p, size, content);
+    if (p && state == InitState::kActive && !g_thread_state.inside_tracker) record_allocation(p, size);
     return p;
 }
 
 template <typename RealCall>
-__attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t bootstrap_alignment, BlockContent content,
-                                                 RealCall real_call) {
-    return allocate(size, bootstrap_alignment, content, real_call);
+__attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t bootstrap_alignment, RealCall real_call) {
+    return allocate(size, bootstrap_alignment, real_call);
 }
 
 /// Untracks `pointer`, then runs `real_release`. Bootstrap pointers are never given to the real allocator.
@@ -144,17 +144,17 @@ void* reallocate(void* old, std::size_t size) {
     }
     if (is_bootstrap_pointer(old)) {
         // Moving out of the pool: the old block's size is unknown, so copy what the pool holds after it.
-        void* fresh = allocate(size, 0, BlockContent::kUninitialized, [&] { return g_real.malloc(size); });
+        void* fresh = allocate(size, 0, [&] { return g_real.malloc(size); });
         if (fresh) std::memcpy(fresh, old, std::min(size, bootstrap_bytes_after(old)));
         return fresh;
     }
-    if (!old) return allocate(size, 0, BlockContent::kUninitialized, [&] { return g_real.realloc(nullptr, size); });
+    if (!old) return allocate(size, 0, [&] { return g_real.realloc(nullptr, size); });
     if (state != InitState::kActive || g_thread_state.inside_tracker) return g_real.realloc(old, size);
     Released released = take_released(old);
     void* p = g_real.realloc(old, size);
     if (p || size == 0) {  // glibc's realloc(p, 0) frees p and returns null
         account_released(released);
-        if (p) p = record_allocation(p, size, BlockContent::kKept);
+        if (p) record_allocation(p, size);
     } else {
         restore_released(old, released);  // failed: the old block is still valid and still tracked
     }
@@ -167,8 +167,8 @@ void* reallocate(void* old, std::size_t size) {
 __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignment, bool throwing) {
     for (;;) {
         void* p = alignment <= alignof(std::max_align_t)
-                      ? allocate(size, 0, BlockContent::kUninitialized, [size] { return g_real.malloc(size ? size : 1); })
-                      : allocate(size, 0, BlockContent::kUninitialized, [size, alignment] { return g_real.memalign(alignment, size ? size : 1); });
+                      ? allocate(size, 0, [size] { return g_real.malloc(size ? size : 1); })
+                      : allocate(size, 0, [size, alignment] { return g_real.memalign(alignment, size ? size : 1); });
         if (p || !throwing) return p;
         std::new_handler handler = std::get_new_handler();
         if (!handler) throw std::bad_alloc();
@@ -178,26 +178,19 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
 
 inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
     if (alignment <= alignof(std::max_align_t) && sampling_fast_path_open()) {
-        if (void* p = count_in_sampling_mode(g_real.malloc(size ? size : 1), size, BlockContent::kUninitialized)) return p;
+        if (void* p = count_in_sampling_mode(g_real.malloc(size ? size : 1), size)) return p;
     }
     return new_general(size, alignment, throwing);  // also the retry of a failed fast-path allocation
 }
 
 inline void delete_block(void* p) {
     if (sampling_fast_path_open()) {
-        if (ThreadSlot* slot = release_fast_path_slot(p)) {
-            if (__builtin_expect(g_glibc_chunk_headers, 1)) {
-                // The one memory read: the block's header, which the real free reads right after.
-                const std::size_t header = glibc_chunk_header(p);
-                if (__builtin_expect(!may_hold_sampled_block(p, header), 1)) {
-                    // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
-                    // reused address), so that the free itself is a tail call.
-                    count_unsampled_free(slot, glibc_usable_size_from(header));
-                    return g_real.free(p);
-                }
-            } else if (!g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
-                return free_other_allocator(p, slot);
-            }
+        if (ThreadSlot* slot = unsampled_release_slot(p)) {
+            if (__builtin_expect(!g_glibc_chunk_headers, 0)) return free_other_allocator(p, slot);
+            // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
+            // reused address), so that the free itself is a tail call.
+            count_unsampled_free(slot, glibc_usable_size(p));
+            return g_real.free(p);
         }
     }
     release_general(p, [p] { g_real.free(p); });
@@ -211,8 +204,8 @@ using namespace leakscope::tracker;
 // ---- C allocation functions ----
 
 LEAKSCOPE_HOOK void* malloc(std::size_t size) {
-    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.malloc(size), size, BlockContent::kUninitialized);
-    return allocate_general(size, alignof(std::max_align_t), BlockContent::kUninitialized, [size] { return g_real.malloc(size); });
+    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.malloc(size), size);
+    return allocate_general(size, alignof(std::max_align_t), [size] { return g_real.malloc(size); });
 }
 
 LEAKSCOPE_HOOK void free(void* p) { delete_block(p); }
@@ -223,8 +216,8 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
         errno = ENOMEM;  // same as glibc: null, nothing allocated, nothing tracked
         return nullptr;
     }
-    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.calloc(count, size), bytes, BlockContent::kZeroed);
-    return allocate_general(bytes, alignof(std::max_align_t), BlockContent::kZeroed, [count, size] { return g_real.calloc(count, size); });
+    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.calloc(count, size), bytes);
+    return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
 }
 
 LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return reallocate(p, size); }
@@ -240,7 +233,7 @@ LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) 
 
 LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
     int result = 0;
-    void* p = allocate_general(size, alignment, BlockContent::kUninitialized, [&]() -> void* {
+    void* p = allocate_general(size, alignment, [&]() -> void* {
         void* q = nullptr;
         result = g_real.posix_memalign(&q, alignment, size);
         return result == 0 ? q : nullptr;
@@ -253,20 +246,20 @@ LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t
 }
 
 LEAKSCOPE_HOOK void* aligned_alloc(std::size_t alignment, std::size_t size) {
-    return allocate_general(size, alignment, BlockContent::kUninitialized, [alignment, size] { return g_real.aligned_alloc(alignment, size); });
+    return allocate_general(size, alignment, [alignment, size] { return g_real.aligned_alloc(alignment, size); });
 }
 
 LEAKSCOPE_HOOK void* memalign(std::size_t alignment, std::size_t size) {
-    return allocate_general(size, alignment, BlockContent::kUninitialized, [alignment, size] { return g_real.memalign(alignment, size); });
+    return allocate_general(size, alignment, [alignment, size] { return g_real.memalign(alignment, size); });
 }
 
 LEAKSCOPE_HOOK void* valloc(std::size_t size) {
-    return allocate_general(size, 4096, BlockContent::kUninitialized, [size] { return g_real.valloc(size); });
+    return allocate_general(size, 4096, [size] { return g_real.valloc(size); });
 }
 
 LEAKSCOPE_HOOK void* pvalloc(std::size_t size) {
     std::size_t rounded = (size + 4095) & ~static_cast<std::size_t>(4095);
-    return allocate_general(rounded ? rounded : 4096, 4096, BlockContent::kUninitialized, [size] { return g_real.pvalloc(size); });
+    return allocate_general(rounded ? rounded : 4096, 4096, [size] { return g_real.pvalloc(size); });
 }
 
 // ---- anonymous mappings ----

@@ -146,13 +146,16 @@ InitState initialize() {
     return static_cast<InitState>(g_tracker.state.load(std::memory_order_acquire));
 }
 
-bool begin_allocation(void*& pointer, std::size_t size, BlockContent content, LiveEntry& entry) {
+bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     transport::maybe_start();
     if (g_tracker.config.sample_bytes == 0) {
         count_totals(static_cast<std::int64_t>(size), 1, 0, 0);
         entry = LiveEntry{0, size, kUnknownStack, 1};
         return true;
     }
+    // Every allocation counts in the totals (by usable size, which free can find again without a table
+    // entry); only sampled ones get a stack and an entry.
+    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 0, 0);
     std::uint64_t byte_weight = 0;
     std::uint32_t count_weight = 0;
     bool sampled = sample_allocation(size, byte_weight, count_weight);
@@ -160,14 +163,6 @@ bool begin_allocation(void*& pointer, std::size_t size, BlockContent content, Li
     // keep this thread coming here so that the first allocation after start-up is allowed starts it.
     // (Drawing a fresh gap each time is exact: exponential gaps are memoryless.)
     if (!transport::g_thread_started.load(std::memory_order_relaxed)) g_thread_state.sampler_seeded = false;
-    if (sampled && g_glibc_chunk_headers) {
-        void* placed = place_sampled_block(pointer, size, content);
-        if (placed) pointer = placed;
-        sampled = placed != nullptr;  // could not move it: it stays unsampled, where free will not look
-    }
-    // Every allocation counts in the totals (by usable size, which free can find again without a table
-    // entry); only sampled ones get a stack and an entry.
-    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 0, 0);
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
@@ -192,7 +187,7 @@ Released take_released(void* pointer) {
         released.in_table = g_tracker.live.remove(address, released.entry);
     } else {
         released.usable_bytes = usable_size(pointer);
-        if (may_be_sampled(pointer)) released.in_table = g_tracker.live.remove(address, released.entry);
+        if (g_tracker.live.maybe_contains(address)) released.in_table = g_tracker.live.remove(address, released.entry);
     }
     errno = saved_errno;
     return released;

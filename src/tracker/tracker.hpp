@@ -13,11 +13,9 @@
 #include "config.hpp"
 #include "live_table.hpp"
 #include "mapped_regions.hpp"
-#include "sampled_placement.hpp"
 #include "stack_capture.hpp"
 #include "stack_depot.hpp"
 #include "thread_state.hpp"
-#include "usable_size.hpp"
 
 namespace leakscope::tracker {
 
@@ -64,13 +62,6 @@ struct Tracker {
 
 extern Tracker g_tracker;
 
-/// Sampling mode: false when the block at `pointer` is certainly not in the live table. With glibc it
-/// reads only the block's own header (sampled_placement.hpp), and the presence filter when in doubt.
-inline bool may_be_sampled(const void* pointer) {
-    if (g_glibc_chunk_headers && !may_hold_sampled_block(pointer, glibc_chunk_header(pointer))) return false;
-    return g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(pointer));
-}
-
 /// Initializes on the first call (from any hook or the library constructor) and returns the state.
 InitState initialize();
 /// `leakscope attach --track`: turns tracking on in a running program with `config` (read from the
@@ -99,25 +90,22 @@ struct Released {
 };
 
 /// First half of tracking a new heap block: counts the totals; true when the block needs a stack (always
-/// in full mode, when sampled in sampling mode), with the entry's weights filled in. A sampled block may
-/// be moved (sampled_placement.hpp): `pointer` is then the new block, holding `content`.
-bool begin_allocation(void*& pointer, std::size_t size, BlockContent content, LiveEntry& entry);
+/// in full mode, when sampled in sampling mode), with the entry's weights filled in.
+bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry);
 /// Second half: stores the block with the stack the caller captured.
 void finish_allocation(void* pointer, LocalStackId stack, const LiveEntry& entry);
 
-/// A new heap block of `size` requested bytes at `pointer` (non-null); returns where the program gets it
-/// (sampling mode may move a sampled block, see sampled_placement.hpp). Inlined into each hook so the
+/// A new heap block of `size` requested bytes at `pointer` (non-null). Inlined into each hook so the
 /// unwinder starts in the hook itself: one frame of ours to skip instead of three.
-__attribute__((always_inline)) inline void* record_allocation(void* pointer, std::size_t size, BlockContent content) {
+__attribute__((always_inline)) inline void record_allocation(void* pointer, std::size_t size) {
     ReentrancyGuard guard;
     int saved_errno = errno;
     LiveEntry entry;
-    if (begin_allocation(pointer, size, content, entry)) {
+    if (begin_allocation(pointer, size, entry)) {
         g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));  // arrives while the stack is unwound
         finish_allocation(pointer, capture_stack(g_tracker.stacks), entry);
     }
     errno = saved_errno;
-    return pointer;
 }
 /// Call before the real free/realloc: takes the pointer out of the live table.
 Released take_released(void* pointer);

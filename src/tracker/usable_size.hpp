@@ -17,17 +17,12 @@ extern bool g_glibc_chunk_headers;
 /// Decides once (inside initialization) whether the header shortcut is valid for this process.
 void initialize_usable_size();
 
-/// The size field of the block's glibc chunk; meaningful only when g_glibc_chunk_headers.
-inline std::size_t glibc_chunk_header(const void* pointer) { return static_cast<const std::size_t*>(pointer)[-1]; }
-
-/// The usable size a glibc chunk header gives.
-inline std::size_t glibc_usable_size_from(std::size_t header) {
+/// The usable size read from the block's glibc chunk header; valid only when g_glibc_chunk_headers.
+inline std::size_t glibc_usable_size(const void* pointer) {
+    std::size_t header = static_cast<const std::size_t*>(pointer)[-1];
     std::size_t chunk = header & ~static_cast<std::size_t>(7);
     return (header & 2) ? chunk - 2 * sizeof(std::size_t) : chunk - sizeof(std::size_t);  // bit 1: IS_MMAPPED
 }
-
-/// The usable size read from the block's glibc chunk header; valid only when g_glibc_chunk_headers.
-inline std::size_t glibc_usable_size(const void* pointer) { return glibc_usable_size_from(glibc_chunk_header(pointer)); }
 
 inline std::size_t usable_size(void* pointer) {
     return g_glibc_chunk_headers ? glibc_usable_size(pointer) : g_real.malloc_usable_size(pointer);

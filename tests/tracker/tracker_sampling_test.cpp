@@ -60,8 +60,8 @@ TEST_F(TrackerSampling, FreedAllocationsCancelExactly) {
 }
 
 TEST_F(TrackerSampling, SampledBlocksOfEveryFormAreFoundAtTheirFree) {
-    // calloc, realloc, new[] and aligned_alloc blocks, sampled and moved where the free hook looks
-    // (sampled_placement.hpp): 20000 x ~5 KB at a 16 KiB mean is thousands of samples, all freed.
+    // calloc, realloc, new[] and aligned_alloc blocks, each free found by the presence filter and the
+    // table: 20000 x ~5 KB at a 16 KiB mean is thousands of samples, all freed.
     auto s = site("sampled_freed_forms");
     EXPECT_GT(s.total_allocations, 1000u);
     EXPECT_EQ(s.live_bytes, 0) << "a sampled block's free went past the table";

@@ -356,8 +356,7 @@ PATTERN void sampled_freed() {
         free(p);
     }
 }
-// Sampled blocks of every form are moved where the free hook looks for them (sampled_placement.hpp):
-// the program still sees its contents, and each free still finds its entry.
+// Sampled blocks of every form: the program sees its contents, and each free finds its entry.
 PATTERN void sampled_freed_forms() {
     for (int i = 0; i < 20000; ++i) {
         auto* zeroed = static_cast<unsigned char*>(calloc(1, 1000));
