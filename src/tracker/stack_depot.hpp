@@ -81,9 +81,9 @@ private:
 
 /// One thread's last interned stack. Consecutive allocations from one place (a loop, a container that
 /// grows) have the same frames, and comparing them with the thread's own copy costs a few instructions
-/// where the depot's look-up misses the cache on its table, the record and the record's frames (a
-/// sixth of full tracking's time on ../shared/bench/churn.cpp). Exact: an id is reused only for the
-/// very same frames. Written and read by its owning thread only (it lives in the thread's counter slot).
+/// where the depot's look-up misses the cache on its table, the record and the record's frames (8% of
+/// perf's samples under full tracking of ../shared/bench/churn.cpp). Exact: an id is reused only for
+/// the very same frames. Written and read by its owning thread only (it lives in the thread's counter slot).
 struct StackMemo {
     static constexpr std::size_t kFrames = 64;  ///< wire::kMaxFrames: every stack the capture makes fits
     std::uint32_t count = 0;
