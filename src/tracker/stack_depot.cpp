@@ -151,13 +151,12 @@ LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count) 
     return id;
 }
 
-LocalStackId StackMemo::remember(LocalStackId interned, const std::uint64_t* stack, std::size_t stack_count) {
-    if (interned == kUnknownStack || stack_count > kFrames) {
-        count = 0;  // nothing to reuse: the next capture asks the depot again
-        return interned;
-    }
-    std::memcpy(frames, stack, stack_count * sizeof(std::uint64_t));
-    count = static_cast<std::uint32_t>(stack_count);
+LocalStackId StackMemo::remember(StackDepot& depot, LocalStackId interned) {
+    count = 0;  // unknown: nothing to reuse, the next capture asks the depot again
+    if (interned == kUnknownStack) return interned;
+    const StackRecord& rec = depot.record(interned);  // made ready by this thread or seen ready by it
+    frames = rec.frames;
+    count = rec.frame_count;
     id = interned;
     return interned;
 }

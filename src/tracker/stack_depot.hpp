@@ -80,15 +80,15 @@ private:
 };
 
 /// One thread's last interned stack. Consecutive allocations from one place (a loop, a container that
-/// grows) have the same frames, and comparing them with the thread's own copy costs a few instructions
-/// where the depot's look-up misses the cache on its table, the record and the record's frames (8% of
-/// perf's samples under full tracking of ../shared/bench/churn.cpp). Exact: an id is reused only for
-/// the very same frames. Written and read by its owning thread only (it lives in the thread's counter slot).
+/// grows) have the same frames, and comparing them with the frames the depot stored for the last id
+/// (lines this thread has just read) skips the depot's hash table, which misses the cache (8% of perf's
+/// samples under full tracking of ../shared/bench/churn.cpp). Exact: an id is reused only for the very
+/// same frames. A change of stack costs three stores, no copy (programs whose stacks change on nearly
+/// every allocation, bash, pay that). Used by its owning thread only (it lives in its counter slot).
 struct StackMemo {
-    static constexpr std::size_t kFrames = 64;  ///< wire::kMaxFrames: every stack the capture makes fits
+    const std::uint64_t* frames = nullptr;  ///< the depot's copy: records never move nor change
     std::uint32_t count = 0;
     LocalStackId id = kUnknownStack;
-    std::uint64_t frames[kFrames];
 
     LocalStackId intern(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count) {
         if (stack_count == count && stack_count != 0) {
@@ -96,11 +96,11 @@ struct StackMemo {
             while (i < stack_count && frames[i] == stack[i]) ++i;
             if (i == stack_count) return id;
         }
-        return remember(depot.intern(stack, stack_count), stack, stack_count);
+        return remember(depot, depot.intern(stack, stack_count));
     }
 
 private:
-    LocalStackId remember(LocalStackId interned, const std::uint64_t* stack, std::size_t stack_count);
+    LocalStackId remember(StackDepot& depot, LocalStackId interned);
 };
 
 }  // namespace leakscope::tracker

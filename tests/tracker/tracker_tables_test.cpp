@@ -139,9 +139,12 @@ TEST(TrackerTables, StackMemoAnswersAsTheDepotDoes) {
     std::set<LocalStackId> ids;
     for (const auto& [frames, id] : expected) ids.insert(id);
     EXPECT_EQ(ids.size(), expected.size()) << "different stacks, different ids";
-    std::uint64_t too_deep[StackMemo::kFrames + 1] = {};
-    for (std::size_t i = 0; i < StackMemo::kFrames + 1; ++i) too_deep[i] = 0x500000 + i;
-    EXPECT_EQ(memo.intern(depot, too_deep, StackMemo::kFrames + 1), depot.intern(too_deep, StackMemo::kFrames + 1));
+    std::uint64_t deep[64] = {};
+    for (std::size_t i = 0; i < 64; ++i) deep[i] = 0x500000 + i;
+    EXPECT_EQ(memo.intern(depot, deep, 64), depot.intern(deep, 64));
+    deep[63] += 1;  // differs in the outermost frame only
+    EXPECT_EQ(memo.intern(depot, deep, 64), depot.intern(deep, 64));
+    EXPECT_NE(memo.intern(depot, deep, 64), memo.intern(depot, deep, 63));
     EXPECT_EQ(memo.intern(depot, nullptr, 0), kUnknownStack);
 }
 
