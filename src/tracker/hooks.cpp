@@ -125,6 +125,10 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
     InitState state = current_state();
     if (state == InitState::kResolving) return;  // the real free is not known yet: leak these few bytes
     if (state == InitState::kActive && !g_thread_state.inside_tracker) {
+        // Both cache misses of a free at once: the table entry (waited for under the shard's lock) and
+        // the block's header (read by the real free), instead of one after the other.
+        g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));
+        __builtin_prefetch(static_cast<const char*>(pointer) - sizeof(std::size_t));
         // Untrack before the memory is really freed: another thread may get the same address right after.
         untrack_before_free(pointer);
     }

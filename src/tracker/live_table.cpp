@@ -26,15 +26,6 @@ void LiveTable::filter_remove(std::uint64_t hash) {
     if (--count == 0) filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
 }
 
-std::size_t LiveTable::shard_of(std::uint64_t address, std::uint64_t hash) {
-    // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc, usually mapped next
-    // to each other), so the shard group comes from the address's 64 MiB region number: neighbouring
-    // heaps land in different groups and each thread keeps to its own shards and cache lines. The
-    // hash's top bits spread one thread's blocks over the 8 shards of its group.
-    std::uint64_t group = (address >> 26) & 7;
-    return (group << 3 | (hash >> 61)) & (kShards - 1);
-}
-
 bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {
     auto* fresh = static_cast<LiveEntry*>(os::map_pages(new_capacity * sizeof(LiveEntry)));
     if (!fresh) return false;

@@ -33,6 +33,17 @@ public:
         return (filter_bits_[slot >> 6].load(std::memory_order_relaxed) >> (slot & 63)) & 1;
     }
     void enable_presence_filter() { use_filter_ = true; }
+    /// Starts loading the line where `address`'s entry is probed first, so that this cache miss overlaps
+    /// other work (the stack capture, the block's header) instead of stalling under the shard's lock.
+    /// Reads the shard without its lock: a stale or torn view only prefetches a useless line (a
+    /// prefetch never faults).
+    void prefetch(std::uint64_t address) const {
+        const std::uint64_t h = mix(address);
+        const Shard& shard = shards_[shard_of(address, h)];
+        const LiveEntry* slots = __atomic_load_n(&shard.slots, __ATOMIC_RELAXED);
+        const std::uint32_t capacity = __atomic_load_n(&shard.capacity, __ATOMIC_RELAXED);
+        __builtin_prefetch(slots + (static_cast<std::uint32_t>(h) & (capacity - 1)), 1);
+    }
 
     std::size_t size() const;
     /// Bytes of table memory currently mapped (for the tracker's own footprint).
@@ -60,7 +71,14 @@ private:
     }
     void filter_add(std::uint64_t hash);
     void filter_remove(std::uint64_t hash);
-    static std::size_t shard_of(std::uint64_t address, std::uint64_t hash);
+    static std::size_t shard_of(std::uint64_t address, std::uint64_t hash) {
+        // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc, usually mapped
+        // next to each other), so the shard group comes from the address's 64 MiB region number:
+        // neighbouring heaps land in different groups and each thread keeps to its own shards and cache
+        // lines. The hash's top bits spread one thread's blocks over the 8 shards of its group.
+        std::uint64_t group = (address >> 26) & 7;
+        return (group << 3 | (hash >> 61)) & (kShards - 1);
+    }
 
     static constexpr std::size_t kShards = 64;
     static constexpr std::size_t kFilterSize = 1 << 14;

@@ -10,6 +10,7 @@
 #include "protocol.hpp"
 #include "python_frames.hpp"
 #include "stack_depot.hpp"
+#include "thread_counters.hpp"
 
 namespace leakscope::tracker {
 
@@ -48,7 +49,9 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     }
     if (count > static_cast<int>(wire::kMaxFrames)) count = static_cast<int>(wire::kMaxFrames);
     if (count <= 0) return kUnknownStack;
-    return depot.intern(reinterpret_cast<const std::uint64_t*>(raw + first), static_cast<std::size_t>(count));
+    const auto* frames = reinterpret_cast<const std::uint64_t*>(raw + first);
+    if (ThreadSlot* slot = claimed_slot()) return slot->stack_memo.intern(depot, frames, static_cast<std::size_t>(count));
+    return depot.intern(frames, static_cast<std::size_t>(count));
 }
 
 }  // namespace leakscope::tracker

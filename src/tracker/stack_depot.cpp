@@ -151,6 +151,16 @@ LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count) 
     return id;
 }
 
+LocalStackId StackMemo::remember(StackDepot& depot, LocalStackId interned) {
+    count = 0;  // unknown: nothing to reuse, the next capture asks the depot again
+    if (interned == kUnknownStack) return interned;
+    const StackRecord& rec = depot.record(interned);  // made ready by this thread or seen ready by it
+    frames = rec.frames;
+    count = rec.frame_count;
+    id = interned;
+    return interned;
+}
+
 void StackDepot::lock_all() {
     chunk_lock_.lock();
     for (auto& shard : shards_) shard.lock.lock();

@@ -77,10 +77,12 @@ void fold_entry(ThreadSlot& slot, CacheEntry& entry) {
     (void)slot;
 }
 
-/// The owning thread's cache entry for `stack`, folding out whatever stack held it before.
-inline CacheEntry& entry_for(ThreadSlot& slot, LocalStackId stack) {
+}  // namespace
+
+void initialize_thread_counters() { pthread_key_create(&g_exit_key, release_slot_at_thread_exit); }
+
+CacheEntry& refill_entry(ThreadSlot& slot, LocalStackId stack) {
     CacheEntry& entry = slot.entries[stack & (kCacheEntries - 1)];
-    if (__builtin_expect(entry.stack_plus_one.load(std::memory_order_relaxed) == stack + 1, 1)) return entry;
     bump(slot.version, 1);  // odd: a reader that overlaps this must read again
     std::atomic_thread_fence(std::memory_order_release);
     fold_entry(slot, entry);
@@ -94,11 +96,7 @@ inline CacheEntry& entry_for(ThreadSlot& slot, LocalStackId stack) {
     return entry;
 }
 
-}  // namespace
-
-void initialize_thread_counters() { pthread_key_create(&g_exit_key, release_slot_at_thread_exit); }
-
-void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+void count_allocation_slow(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
     if (ThreadSlot* slot = my_slot()) {
         CacheEntry& entry = entry_for(*slot, stack);
         bump(entry.allocated_count, count);
@@ -110,7 +108,7 @@ void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t byt
     rec.allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+void count_free_slow(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
     if (ThreadSlot* slot = my_slot()) {
         CacheEntry& entry = entry_for(*slot, stack);
         bump(entry.freed_count, count);
@@ -122,7 +120,7 @@ void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
     rec.freed_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-void count_totals(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events) {
+void count_totals_slow(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events) {
     if (ThreadSlot* slot = my_slot()) {
         bump(slot->live_heap_bytes, live_bytes_delta);
         if (allocations) bump(slot->allocations, allocations);

@@ -34,6 +34,7 @@ struct alignas(64) ThreadSlot {
     std::atomic<std::uint64_t> frees{0};
     std::atomic<std::uint64_t> events{0};
     CacheEntry entries[kCacheEntries];
+    StackMemo stack_memo;  ///< the owning thread's last stack (the transport never reads it)
 };
 
 
@@ -64,11 +65,54 @@ struct TotalsCounters {
 /// Called once during initialization (creates the thread-exit key).
 void initialize_thread_counters();
 
-void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
-void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
+// The counting functions below are inline for a thread that has its slot and finds its stack's cache
+// entry (full tracking calls three of them per allocation and free: out of line, their calls and
+// general-case branches cost 30 to 40 instructions each); everything else is out of line.
+
+/// Out of line: the same, for a thread without a slot yet (claims one, or counts in the shared atomics).
+void count_allocation_slow(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
+void count_free_slow(LocalStackId stack, std::uint64_t count, std::uint64_t bytes);
+void count_totals_slow(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events);
+/// Out of line: the slot's cache entry for `stack` after folding out the stack that held it.
+CacheEntry& refill_entry(ThreadSlot& slot, LocalStackId stack);
+
+/// The owning thread's cache entry for `stack`.
+inline CacheEntry& entry_for(ThreadSlot& slot, LocalStackId stack) {
+    CacheEntry& entry = slot.entries[stack & (kCacheEntries - 1)];
+    if (__builtin_expect(entry.stack_plus_one.load(std::memory_order_relaxed) == stack + 1, 1)) return entry;
+    return refill_entry(slot, stack);
+}
+
+/// This thread's cache entry for `stack`, or null when the thread has no slot yet.
+inline CacheEntry* claimed_entry(LocalStackId stack) {
+    ThreadSlot* slot = claimed_slot();
+    return __builtin_expect(slot != nullptr, 1) ? &entry_for(*slot, stack) : nullptr;
+}
+
+inline void count_allocation(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+    CacheEntry* entry = claimed_entry(stack);
+    if (!entry) return count_allocation_slow(stack, count, bytes);
+    bump(entry->allocated_count, count);
+    bump(entry->allocated_bytes, bytes);
+}
+
+inline void count_free(LocalStackId stack, std::uint64_t count, std::uint64_t bytes) {
+    CacheEntry* entry = claimed_entry(stack);
+    if (!entry) return count_free_slow(stack, count, bytes);
+    bump(entry->freed_count, count);
+    bump(entry->freed_bytes, bytes);
+}
+
 /// Totals: live heap bytes (a signed delta) and the cumulative counters. Live allocations are not a
 /// counter of their own: the reader takes allocations - frees, one store less on every hot path.
-void count_totals(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events);
+inline void count_totals(std::int64_t live_bytes_delta, std::uint64_t allocations, std::uint64_t frees, std::uint64_t events) {
+    ThreadSlot* slot = claimed_slot();
+    if (__builtin_expect(!slot, 0)) return count_totals_slow(live_bytes_delta, allocations, frees, events);
+    bump(slot->live_heap_bytes, live_bytes_delta);
+    if (allocations) bump(slot->allocations, allocations);
+    if (frees) bump(slot->frees, frees);
+    if (events) bump(slot->events, events);
+}
 
 /// Sums of all threads (the transport thread's view). `per_stack` has room for `stack_count` ids and
 /// receives everything counted for each, shared records included. Retries while a fold races with it.

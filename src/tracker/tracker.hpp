@@ -101,7 +101,10 @@ __attribute__((always_inline)) inline void record_allocation(void* pointer, std:
     ReentrancyGuard guard;
     int saved_errno = errno;
     LiveEntry entry;
-    if (begin_allocation(pointer, size, entry)) finish_allocation(pointer, capture_stack(g_tracker.stacks), entry);
+    if (begin_allocation(pointer, size, entry)) {
+        g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));  // arrives while the stack is unwound
+        finish_allocation(pointer, capture_stack(g_tracker.stacks), entry);
+    }
     errno = saved_errno;
 }
 /// Call before the real free/realloc: takes the pointer out of the live table.

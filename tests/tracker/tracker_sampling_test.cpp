@@ -59,6 +59,15 @@ TEST_F(TrackerSampling, FreedAllocationsCancelExactly) {
     EXPECT_NEAR(static_cast<double>(s.total_allocations), 100000.0, 0.07 * 100000);
 }
 
+TEST_F(TrackerSampling, SampledBlocksOfEveryFormAreFoundAtTheirFree) {
+    // calloc, realloc, new[] and aligned_alloc blocks, each free found by the presence filter and the
+    // table: 20000 x ~5 KB at a 16 KiB mean is thousands of samples, all freed.
+    auto s = site("sampled_freed_forms");
+    EXPECT_GT(s.total_allocations, 1000u);
+    EXPECT_EQ(s.live_bytes, 0) << "a sampled block's free went past the table";
+    EXPECT_EQ(s.live_count, 0);
+}
+
 TEST_F(TrackerSampling, TotalsCountEveryAllocation) {
     const auto& p = run_->sink.processes[0];
     ASSERT_TRUE(p.totals);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -114,6 +115,37 @@ TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
     EXPECT_EQ(rec->frame_count, 1u + 7 % 3);
     EXPECT_EQ(rec->frames[0], 0x400007u);
     EXPECT_EQ(depot.intern(nullptr, 0), kUnknownStack);
+}
+
+TEST(TrackerTables, StackMemoAnswersAsTheDepotDoes) {
+    // A thread's memo of its last stack may only shortcut the depot for the very same frames: stacks that
+    // differ in the last frame, in one middle frame, or only in length get their own ids.
+    static StackDepot depot;
+    static StackMemo memo;
+    std::mt19937 random(3);
+    const std::uint64_t base[5] = {0x401000, 0x402000, 0x403000, 0x404000, 0x405000};
+    std::map<std::vector<std::uint64_t>, LocalStackId> expected;
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::uint64_t> frames(base, base + 1 + random() % 5);
+        if (random() % 3 == 0) frames[random() % frames.size()] += 1 + random() % 2;
+        const int repeats = 1 + static_cast<int>(random() % 3);  // runs of one stack, as in a loop
+        for (int r = 0; r < repeats; ++r) {
+            LocalStackId id = memo.intern(depot, frames.data(), frames.size());
+            ASSERT_EQ(id, depot.intern(frames.data(), frames.size())) << "memo and depot disagree at " << i;
+            auto [it, fresh] = expected.emplace(frames, id);
+            ASSERT_EQ(it->second, id) << "one stack, one id";
+        }
+    }
+    std::set<LocalStackId> ids;
+    for (const auto& [frames, id] : expected) ids.insert(id);
+    EXPECT_EQ(ids.size(), expected.size()) << "different stacks, different ids";
+    std::uint64_t deep[64] = {};
+    for (std::size_t i = 0; i < 64; ++i) deep[i] = 0x500000 + i;
+    EXPECT_EQ(memo.intern(depot, deep, 64), depot.intern(deep, 64));
+    deep[63] += 1;  // differs in the outermost frame only
+    EXPECT_EQ(memo.intern(depot, deep, 64), depot.intern(deep, 64));
+    EXPECT_NE(memo.intern(depot, deep, 64), memo.intern(depot, deep, 63));
+    EXPECT_EQ(memo.intern(depot, nullptr, 0), kUnknownStack);
 }
 
 std::vector<std::pair<LocalStackId, std::int64_t>> g_released;

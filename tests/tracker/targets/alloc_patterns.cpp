@@ -412,6 +412,27 @@ PATTERN void sampled_freed() {
         free(p);
     }
 }
+// Sampled blocks of every form: the program sees its contents, and each free finds its entry.
+PATTERN void sampled_freed_forms() {
+    for (int i = 0; i < 20000; ++i) {
+        auto* zeroed = static_cast<unsigned char*>(calloc(1, 1000));
+        check(zeroed[0] == 0 && zeroed[500] == 0 && zeroed[999] == 0, "sampled calloc is zeroed");
+        auto* grown = static_cast<unsigned char*>(malloc(100));
+        memset(grown, 7, 100);
+        grown = static_cast<unsigned char*>(realloc(grown, 3000));
+        check(grown[0] == 7 && grown[99] == 7, "sampled realloc keeps the contents");
+        g_sink = grown;
+        free(grown);
+        free(zeroed);
+        char* array = new char[500];
+        g_sink = array;
+        delete[] array;
+        void* aligned = aligned_alloc(64, 640);
+        check((reinterpret_cast<uintptr_t>(aligned) & 63) == 0, "sampled aligned_alloc stays aligned");
+        g_sink = aligned;
+        free(aligned);
+    }
+}
 
 // ---- a program that closes every descriptor and reuses the numbers (daemons do) ----
 static int find_socket_descriptor() {
@@ -535,6 +556,7 @@ int main(int argc, char** argv) {
         sampled_small_many();
         sampled_large_few();
         sampled_freed();
+        sampled_freed_forms();
     } else if (scenario == "abi") {
         scenario_abi();
     } else if (scenario == "close-fds") {
