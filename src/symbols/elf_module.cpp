@@ -191,6 +191,12 @@ bool ElfModule::has_dwarf() {
 std::vector<ResolvedFrame> ElfModule::lookup(std::uint64_t pc) { return lookup(pc, false); }
 std::vector<ResolvedFrame> ElfModule::lookup_reference(std::uint64_t pc) { return lookup(pc, true); }
 
+ResolvedFrame ElfModule::lookup_symbol(std::uint64_t pc) {
+    if (!symbols_) symbols_ = SymbolTable::read(module_);
+    const SymbolTable::Symbol* symbol = symbols_->find(pc);
+    return {symbol != nullptr ? demangle(symbol->name) : "??", {}, 0, {}, 0, false};
+}
+
 std::vector<ResolvedFrame> ElfModule::lookup(std::uint64_t pc, bool use_dwarf_getscopes) {
     if (!symbols_) symbols_ = SymbolTable::read(module_);
     const SymbolTable::Symbol* symbol = symbols_->find(pc);

@@ -44,6 +44,9 @@ public:
     /// The same answer found with libdw's own dwarf_getscopes walk instead of the scope index:
     /// slower, kept so tests can check the index against it.
     std::vector<ResolvedFrame> lookup_reference(std::uint64_t pc);
+    /// The function at `pc` by the ELF symbol table alone (the debug file's .symtab when there is one),
+    /// "??" when no symbol covers it: no file, no line, no inlined frames, and the DWARF is not loaded.
+    ResolvedFrame lookup_symbol(std::uint64_t pc);
 
     /// True when line information (DWARF, in the object or its debug file) was found.
     bool has_dwarf();

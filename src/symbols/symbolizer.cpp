@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "symbols/elf_module.hpp"
+#include "symbols/user_frame.hpp"
 
 namespace leakscope::symbols {
 namespace {
@@ -117,7 +118,7 @@ ElfModule* Symbolizer::open_module(const Module& module) {
 }
 
 std::vector<ResolvedFrame> Symbolizer::symbolize(std::uint32_t process, std::uint64_t address, AddressKind kind,
-                                                 std::optional<double> when_s) {
+                                                 std::optional<double> when_s, Detail detail) {
     ++stats_.lookups;
     const Module* module = find_module(process, address, when_s);
     if (module == nullptr) {
@@ -130,10 +131,11 @@ std::vector<ResolvedFrame> Symbolizer::symbolize(std::uint32_t process, std::uin
 
     // Offset 0 cannot follow a call; do not wrap around when asked for the byte before it.
     const std::uint64_t pc = kind == AddressKind::return_address && offset > 0 ? offset - 1 : offset;
-    const CacheKey key{elf, pc};
+    const bool name_only = detail == Detail::plumbing_names_only && is_plumbing_module(module->path);
+    const CacheKey key{elf, pc, name_only};
     auto cached = frames_cache_.find(key);
     if (cached == frames_cache_.end()) {
-        cached = frames_cache_.emplace(key, elf->lookup(pc)).first;
+        cached = frames_cache_.emplace(key, name_only ? std::vector<ResolvedFrame>{elf->lookup_symbol(pc)} : elf->lookup(pc)).first;
     } else {
         ++stats_.cache_hits;
     }
@@ -158,15 +160,46 @@ std::vector<ResolvedFrame> Symbolizer::symbolize_stack(std::uint32_t process, co
 void symbolize_recording(Recording& recording, Symbolizer& symbolizer, AddressKind innermost) {
     symbolizer.add_modules(recording.modules);
     const auto first_seen = first_seen_times(recording.sites);
+    const auto kind_at = [&](std::size_t i) { return i == 0 ? innermost : AddressKind::return_address; };
+    // Addresses answered by name only, with what they were looked up with: the time of the first stack
+    // they were met in, and whether they were that stack's innermost.
+    std::map<std::pair<std::uint32_t, std::uint64_t>, std::pair<std::optional<double>, AddressKind>> names_only;
     for (const auto& [id, stack] : recording.stacks) {
         std::optional<double> when_s;
         if (auto found = first_seen.find(id); found != first_seen.end()) when_s = found->second;
         for (std::size_t i = 0; i < stack.frames.size(); ++i) {
             const auto key = std::make_pair(stack.process, stack.frames[i]);
             if (recording.symbols.contains(key)) continue;
-            recording.symbols.emplace(
-                key, symbolizer.symbolize(stack.process, stack.frames[i], i == 0 ? innermost : AddressKind::return_address,
-                                          when_s));
+            const Module* module = symbolizer.find_module(stack.process, stack.frames[i], when_s);
+            if (module != nullptr && is_plumbing_module(module->path)) names_only.emplace(key, std::make_pair(when_s, kind_at(i)));
+            recording.symbols.emplace(key, symbolizer.symbolize(stack.process, stack.frames[i], kind_at(i), when_s,
+                                                                Detail::plumbing_names_only));
+        }
+    }
+    if (names_only.empty()) return;
+    // A stack without user code is named after one of its plumbing frames (user_frame_index's last
+    // resort: the innermost that is not an allocator entry point, which depends on their names). Look up
+    // in full the frames up to the one chosen, until the chosen one is a full answer: the frames it was
+    // chosen over are then all full too, so the choice is the one a full lookup of the stack makes.
+    for (const auto& [id, stack] : recording.stacks) {
+        for (;;) {
+            std::vector<ResolvedFrame> frames;
+            std::vector<std::size_t> address_of;  // frames[i] is an answer for stack.frames[address_of[i]]
+            for (std::size_t a = 0; a < stack.frames.size(); ++a) {
+                const auto& resolved = recording.symbols.at({stack.process, stack.frames[a]});
+                frames.insert(frames.end(), resolved.begin(), resolved.end());
+                address_of.insert(address_of.end(), resolved.size(), a);
+            }
+            if (frames.empty() || user_code_index(frames)) break;
+            const std::size_t chosen = address_of[user_frame_index(frames)];
+            if (!names_only.contains({stack.process, stack.frames[chosen]})) break;
+            for (std::size_t a = 0; a <= chosen; ++a) {
+                const auto found = names_only.find({stack.process, stack.frames[a]});
+                if (found == names_only.end()) continue;
+                const auto& [when_s, kind] = found->second;
+                recording.symbols[found->first] = symbolizer.symbolize(stack.process, stack.frames[a], kind, when_s, Detail::full);
+                names_only.erase(found);
+            }
         }
     }
 }

@@ -26,6 +26,16 @@ class ElfModule;
 /// it is looked up one byte earlier.
 enum class AddressKind { return_address, exact_pc };
 
+/// How much to say about a frame.
+enum class Detail {
+    full,  ///< function, the inlined frames at the address, file and line (DWARF)
+    /// In objects whose frames are all allocation plumbing (is_plumbing_module: libc, the loader, the
+    /// tracker, libstdc++...), the function's ELF symbol only: no file, line or inlined frames, and the
+    /// object's DWARF is not loaded (libdw inflates all of libc6-dbg's compressed DWARF, ~40 ms, to
+    /// name the few libc frames of a run's stacks). Elsewhere as full.
+    plumbing_names_only,
+};
+
 struct SymbolizerOptions {
     /// Where separate debug files live (--debug-dir); searched in order.
     std::vector<std::string> debug_dirs = {"/usr/lib/debug"};
@@ -65,7 +75,7 @@ public:
     /// began, e.g. when the stack was first seen) picks between modules that shared an address range.
     std::vector<ResolvedFrame> symbolize(std::uint32_t process, std::uint64_t address,
                                          AddressKind kind = AddressKind::return_address,
-                                         std::optional<double> when_s = std::nullopt);
+                                         std::optional<double> when_s = std::nullopt, Detail detail = Detail::full);
 
     /// A whole stack (innermost first), flattened: every raw address gives one or more frames.
     /// `innermost` tells whether the first address is a return address or the exact pc.
@@ -86,11 +96,13 @@ private:
     struct CacheKey {
         const ElfModule* module;
         std::uint64_t pc;
+        bool name_only;
         bool operator==(const CacheKey&) const = default;
     };
     struct CacheKeyHash {
         std::size_t operator()(const CacheKey& key) const {
-            return std::hash<const void*>()(key.module) ^ (std::hash<std::uint64_t>()(key.pc) * 0x9e3779b97f4a7c15ull);
+            return std::hash<const void*>()(key.module) ^ (std::hash<std::uint64_t>()(key.pc) * 0x9e3779b97f4a7c15ull) ^
+                   static_cast<std::size_t>(key.name_only);
         }
     };
 
@@ -108,6 +120,11 @@ private:
 /// Adds `recording.modules` to `symbolizer`, then fills `recording.symbols` for every address of every
 /// stack (skipping ones already there). Each stack is symbolized at the time its site first held
 /// memory, so a library that was dlclose'd and replaced still names the frames of the allocations it made.
+/// Frames in plumbing objects (libc, the loader...) get their function's name only (Detail::
+/// plumbing_names_only), except in the stacks that have no frame of the user's code: there the site is
+/// named after a frame of libc's or the loader's own (user_frame_index), which gets its file and line.
+/// So every site keeps the name a full lookup gives it: which user-code frame names a site does not
+/// depend on the plumbing frames' names (user_code_index).
 void symbolize_recording(Recording& recording, Symbolizer& symbolizer,
                          AddressKind innermost = AddressKind::return_address);
 

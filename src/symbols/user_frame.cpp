@@ -12,16 +12,15 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-bool is_tracker(const ResolvedFrame& frame) {
-    return short_file_name(frame.module).find("leakscope_tracker") != std::string::npos;
-}
+bool is_tracker_module(std::string_view module) { return short_file_name(module).find("leakscope_tracker") != std::string::npos; }
+bool is_tracker(const ResolvedFrame& frame) { return is_tracker_module(frame.module); }
 
 // leakscope's own libraries in the target: libleakscope.so (the API's start-up allocations) and the
 // Python package's extension module.
-bool is_leakscope_library(const ResolvedFrame& frame) {
-    const std::string_view file = short_file_name(frame.module);
+bool is_leakscope_library(std::string_view module) {
+    const std::string_view file = short_file_name(module);
     return starts_with(file, "libleakscope") ||
-           (starts_with(file, "_native.") && frame.module.find("/leakscope/_native.") != std::string::npos);
+           (starts_with(file, "_native.") && module.find("/leakscope/_native.") != std::string_view::npos);
 }
 
 // The interpreter's and numpy's allocation helpers: they allocate on behalf of whoever created the
@@ -55,8 +54,8 @@ std::string_view library_stem(std::string_view file) {
     return so == std::string_view::npos ? file : file.substr(0, so);
 }
 
-bool is_runtime_library(const ResolvedFrame& frame) {
-    const std::string_view stem = library_stem(short_file_name(frame.module));
+bool is_runtime_library(std::string_view module) {
+    const std::string_view stem = library_stem(short_file_name(module));
     for (std::string_view library : {"libc", "libstdc++", "libgcc_s", "libm", "libpthread", "libdl"}) {
         if (stem == library) return true;
     }
@@ -65,8 +64,12 @@ bool is_runtime_library(const ResolvedFrame& frame) {
 
 }  // namespace
 
+bool is_plumbing_module(std::string_view module) {
+    return is_tracker_module(module) || is_leakscope_library(module) || is_runtime_library(module);
+}
+
 bool is_allocation_plumbing(const ResolvedFrame& frame) {
-    if (is_tracker(frame) || is_leakscope_library(frame) || is_runtime_library(frame)) return true;
+    if (is_plumbing_module(frame.module)) return true;
     const std::string name = function_scope_name(frame.function);
     if (is_allocator_entry(name) || is_interpreter_allocator(name)) return true;
     // Statically linked or inlined library code: the containers, allocators, shared_ptr control blocks,
@@ -100,7 +103,7 @@ bool is_leakscope_python(const ResolvedFrame& frame) {
 
 bool is_python_frame(const ResolvedFrame& frame) { return !frame.file.empty() && frame.module == frame.file; }
 
-std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
+std::optional<std::size_t> user_code_index(const std::vector<ResolvedFrame>& stack) {
     // An allocation made on behalf of Python code is that code's: its innermost Python frame.
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (is_python_frame(stack[i]) && !is_leakscope_python(stack[i])) return i;
@@ -108,6 +111,11 @@ std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (!is_allocation_plumbing(stack[i]) && !is_unnamed_helper(stack, i)) return i;
     }
+    return std::nullopt;
+}
+
+std::size_t user_frame_index(const std::vector<ResolvedFrame>& stack) {
+    if (const auto user = user_code_index(stack)) return *user;
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (!is_tracker(stack[i]) && !is_allocator_entry(function_scope_name(stack[i].function))) return i;
     }
