@@ -3,7 +3,9 @@
 (the anchor Python users know), `leakscope run` with full tracking, and with --sample-bytes 512K.
 Each configuration runs `--repeat` times interleaved; a ratio is the median over rounds of (time /
 plain time of the same round). Wall time is what the user waits; CPU time (user+sys of the target and,
-for leakscope, of leakscope itself) is steadier on a shared machine. For leakscope the CPU is also split:
+for leakscope, of leakscope itself) is steadier on a shared machine. "best" is the ratio of the smallest
+CPU times over the rounds: other jobs on the machine only ever add time (contention, a colder cache),
+so on a loaded machine the best round is the one least disturbed. For leakscope the CPU is also split:
 the target's own (the tracker inside it; each interpreter writes its CPU at exit, see cpu_probe/) and
 leakscope's (sampling /proc, the collector, and at the end symbolizing and the reports: mostly a fixed
 cost per run, which weighs more the shorter the workload).
@@ -56,7 +58,7 @@ def main():
                                                 "--sample-bytes", "512K", "--", *cmd],
     }
     print(f"{'workload':26} {'configuration':24} {'wall s':>7} {'wall x':>7} {'cpu x':>7} {'target x':>9} "
-          f"{'leakscope s':>12}")
+          f"{'leakscope s':>12} {'best cpu x':>11} {'best target x':>14}")
     for workload, (script, n) in WORKLOADS.items():
         base = [args.python, os.path.join(HERE, script), str(int(int(n) * args.scale))]
         rows = {name: [] for name in configs}
@@ -71,8 +73,10 @@ def main():
             target_x = statistics.median(t / p[2] for (_, _, t), p in zip(runs, plain))
             own = statistics.median(c - t for (_, c, t) in runs)
             own_text = f"{own:12.3f}" if name.startswith("leakscope") else f"{'':12}"
+            best_cpu_x = min(c for _, c, _ in runs) / min(c for _, c, _ in plain)
+            best_target_x = min(t for _, _, t in runs) / min(t for _, _, t in plain)
             print(f"{workload:26} {name:24} {statistics.median(w for w, _, _ in runs):7.2f} {wall_x:7.2f} "
-                  f"{cpu_x:7.2f} {target_x:9.2f} {own_text}")
+                  f"{cpu_x:7.2f} {target_x:9.2f} {own_text} {best_cpu_x:11.2f} {best_target_x:14.2f}")
     return 0
 
 
