@@ -6,6 +6,9 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analysis/sampled_attribution.hpp"
@@ -160,11 +163,12 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         }
     }
     // smaps is read every few seconds: each category is a sparse series of the samples that have it.
-    for (const auto& [name, field] : {std::pair{"thread stacks", &SamplePoint::smaps_stacks},
-                                      std::pair{"brk heap", &SamplePoint::smaps_brk_heap},
-                                      std::pair{"other anonymous mappings", &SamplePoint::smaps_anon_other},
-                                      std::pair{"file-backed mappings", &SamplePoint::smaps_file}}) {
-        diagnosis::ProcessSeries::MappingSeries mapping{name, {}};
+    using Category = std::pair<std::string_view, std::uint64_t SamplePoint::*>;
+    for (const auto& [name, field] : {Category{diagnosis::ProcessSeries::kThreadStacks, &SamplePoint::smaps_stacks},
+                                      Category{"brk heap", &SamplePoint::smaps_brk_heap},
+                                      Category{"other anonymous mappings", &SamplePoint::smaps_anon_other},
+                                      Category{"file-backed mappings", &SamplePoint::smaps_file}}) {
+        diagnosis::ProcessSeries::MappingSeries mapping{std::string(name), {}};
         for (const auto& s : samples) {
             if (!known(s.*field)) continue;
             mapping.series.t_s.push_back(s.t_s);

@@ -115,6 +115,8 @@ struct ProcessSeries {
         std::string name;
         Series series;
     };
+    /// The name of the thread stacks' series: growth there is never memory the allocator already held.
+    static constexpr std::string_view kThreadStacks = "thread stacks";
     std::vector<MappingSeries> rss_by_mapping;
 };
 

@@ -11,8 +11,10 @@
 namespace leakscope::diagnosis::detail {
 namespace {
 
-// A part explains RSS growth when it gained at least this share of what RSS gained.
+// A part explains RSS growth when it gained at least this share of what RSS gained...
 constexpr double kExplainsShare = 0.5;
+// ...and it took part in it (grew) from this share on.
+constexpr double kPartShare = 0.25;
 
 double gain(const Series& series, double from_s, double to_s) {
     const double half_width_s = 0.05 * std::max(to_s - from_s, 0.0);
@@ -22,7 +24,8 @@ double gain(const Series& series, double from_s, double to_s) {
 /// RSS gained in thread stacks (the smaps view says so): growth outside what the allocator holds.
 bool grows_in_thread_stacks(const ProcessSeries& series, double from_s, double to_s, double rss_gain) {
     for (const auto& mapping : series.rss_by_mapping)
-        if (mapping.name == "thread stacks" && mapping.series.t_s.size() >= 2 && gain(mapping.series, from_s, to_s) >= 0.25 * rss_gain)
+        if (mapping.name == ProcessSeries::kThreadStacks && mapping.series.t_s.size() >= 2 &&
+            gain(mapping.series, from_s, to_s) >= kPartShare * rss_gain)
             return true;
     return false;
 }
@@ -68,7 +71,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         e.growth = RssGrowth::heap_in_steps;
         return e;
     }
-    if (allocator_known && e.allocator_footprint_gain < 0.25 * e.rss_gain && !grows_in_thread_stacks(series, from_s, to_s, e.rss_gain)) {
+    if (allocator_known && e.allocator_footprint_gain < kPartShare * e.rss_gain && !grows_in_thread_stacks(series, from_s, to_s, e.rss_gain)) {
         // RSS can rise without the allocator taking more from the OS: pages it already holds, written for
         // the first time — its free space, or blocks allocated and not yet filled (a ring calloc'ed at
         // start). That is bounded by what it held free when the window began, or by what it and the
@@ -77,7 +80,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         const double half_width_s = 0.05 * (to_s - from_s);
         const double free_at_start = level_near(*series.allocator_free, from_s, half_width_s);
         double unwritten_at_start = 0;
-        if (series.anon_rss && !(series.mapped && gain(*series.mapped, from_s, to_s) >= 0.25 * e.rss_gain)) {
+        if (series.anon_rss && !(series.mapped && gain(*series.mapped, from_s, to_s) >= kPartShare * e.rss_gain)) {
             const double held = level_near(*series.allocator_footprint, from_s, half_width_s) +
                                 (series.mapped ? level_near(*series.mapped, from_s, half_width_s) : 0.0);
             unwritten_at_start = held - level_near(*series.anon_rss, from_s, half_width_s);
@@ -98,7 +101,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
     for (const auto& mapping : series.rss_by_mapping) {
         if (mapping.series.t_s.size() < 2) continue;
         const double grew = gain(mapping.series, from_s, to_s);
-        if (grew >= 0.25 * e.rss_gain) parts.push_back(fmt::format("{} +{}", mapping.name, format_bytes(grew)));
+        if (grew >= kPartShare * e.rss_gain) parts.push_back(fmt::format("{} +{}", mapping.name, format_bytes(grew)));
     }
     if (!series.rss_by_mapping.empty() && !parts.empty()) {
         // The mappings already say it more precisely than anonymous/file-backed.

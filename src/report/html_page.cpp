@@ -142,7 +142,9 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         out << "</section>\n";
     }
 
-    if (!analysis.sites.empty() || analysis.unsampled_growth) {
+    // The sites' section: their charts and table, or the word that no sample fell in the heap's rise.
+    const bool sites_section = !analysis.sites.empty() || analysis.unsampled_growth;
+    if (sites_section) {
         out << "<section id=\"sites\">\n<h2>Allocation sites</h2>\n";
         if (const auto& missed = analysis.unsampled_growth)
             fmt::print(out, "<p class=\"verdict warn\" id=\"unsampled-growth\">{}</p>\n",
@@ -160,7 +162,7 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
                "leading to leaking sites (darker = more of the frame's bytes are in leaking sites). Hover for numbers.</p>\n";
         html::write_flame_graph(out, analysis);
     }
-    if (!analysis.sites.empty() || analysis.unsampled_growth) out << "</section>\n";
+    if (sites_section) out << "</section>\n";
 
     out << "<section id=\"details\">\n<h2>The verdict in detail</h2>\n";
     write_facts_table(out, "verdict-facts", verdict_facts(recording, analysis));
