@@ -107,14 +107,29 @@ std::vector<std::size_t> heap_samples(const Recording& recording, std::span<cons
     return at;
 }
 
+/// The samples as the program's own memory: the tracker's tables live in the target, so its RSS and
+/// anonymous memory count them, and they grow with every block the program keeps (48–96 bytes per live
+/// allocation, plus the stacks). Left in, they make a leak of small blocks look as though RSS outgrew
+/// the heap. Taken out of rss, its extremes, anon and the anonymous-mappings category of smaps.
+std::vector<SamplePoint> without_tracker_tables(std::span<const SamplePoint> samples) {
+    std::vector<SamplePoint> program(samples.begin(), samples.end());
+    for (auto& s : program) {
+        if (!known(s.tracker_bytes)) continue;
+        for (const auto field : {&SamplePoint::rss, &SamplePoint::rss_min, &SamplePoint::rss_max, &SamplePoint::anon,
+                                 &SamplePoint::smaps_anon_other})
+            if (known(s.*field)) s.*field -= std::min(s.*field, s.tracker_bytes);
+    }
+    return program;
+}
+
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
 /// report comes about one interval after the target starts (later for an interpreter that loads a lot
 /// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
 /// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
 /// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
-    const auto& all_samples = recording.samples;
-    const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
+    const std::vector<SamplePoint> program = without_tracker_tables(recording.samples);
+    const std::span<const SamplePoint> samples(program.data(), program.size() - teardown);
     const std::vector<std::size_t> heap_at = heap_samples(recording, samples);
     const bool heap_known = !heap_at.empty();
 
@@ -177,6 +192,21 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
     return series;
+}
+
+/// Whether the target runs V8 (node), whose collector gives memory back at each full collection: its
+/// RSS climbs ahead of the collections and falls at them, so growth is judged across the falls. Told
+/// by the command, or by a tracked process's modules (libnode for an embedding).
+bool runs_releasing_collector(const Recording& recording) {
+    const auto base_name = [](const std::string& path) { return path.substr(path.rfind('/') + 1); };
+    if (!recording.info.command.empty()) {
+        const std::string program = base_name(recording.info.command.front());
+        if (program == "node" || program == "nodejs") return true;
+    }
+    return std::any_of(recording.modules.begin(), recording.modules.end(), [&](const Module& m) {
+        const std::string name = base_name(m.path);
+        return name == "node" || name == "nodejs" || name.rfind("libnode.so", 0) == 0;
+    });
 }
 
 /// The limit the projection runs against: --limit, then the cgroup's, then the machine's memory.
@@ -282,6 +312,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     diagnosis::Options diagnosis_options;
     std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);
     diagnosis_options.limit_bytes = result.limit_bytes;
+    diagnosis_options.releases_by_collector = runs_releasing_collector(recording);
     // The process and the sites are judged over the same span: without the teardown at the end.
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);
@@ -293,7 +324,9 @@ Analysis analyze(const Recording& given, const Options& options) {
         result.tracking_lost = recording.tracking_lost.front();
         until_t_s = std::min(until_t_s, result.tracking_lost->t_s);
     }
-    result.sites = diagnose_and_name_sites(recording, diagnosis_options, options, until_t_s);
+    diagnosis::Options site_options = diagnosis_options;
+    site_options.releases_by_collector = false;  // sites are malloc'd blocks, not the collector's heap
+    result.sites = diagnose_and_name_sites(recording, site_options, options, until_t_s);
     result.judged_until_s = until_t_s;
     result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
     tell_sites_apart(result.sites);

@@ -8,6 +8,12 @@
 namespace leakscope::diagnosis::detail {
 namespace {
 
+// How long after the last drop the run may stay quiet, in periods, before the drops are not a cycle
+// it keeps going through (plus a couple of bins for a drop that straddles bins).
+constexpr double kQuietPeriodsAfterDrops = 2.0;
+constexpr double kQuietPeriodsAfterTwoDrops = 1.5;
+constexpr double kQuietSlackBins = 2.0;
+
 struct Drop {
     std::size_t peak = 0;    // last bin before the fall
     std::size_t bottom = 0;  // first bin at the low level
@@ -43,6 +49,16 @@ std::vector<Drop> find_drops(std::span<const double> values, double threshold) {
     return drops;
 }
 
+// A sawtooth repeats to the end of the run: a long quiet stretch after the last drop says the drops
+// were a few events (a runtime's collections while it warmed up, bursts of noise), not a cycle the
+// process keeps going through. Two drops are one interval, the weakest evidence of a period, so they
+// get the shorter allowance. (Spikes are not held to it: a sampled run catches only some batches.)
+bool repeats_to_the_end(const std::vector<Drop>& drops, std::size_t n, double period_bins) {
+    const double quiet_bins = static_cast<double>(n - 1 - drops.back().peak);
+    const double allowed_periods = drops.size() == 2 ? kQuietPeriodsAfterTwoDrops : kQuietPeriodsAfterDrops;
+    return quiet_bins <= allowed_periods * period_bins + kQuietSlackBins;
+}
+
 }  // namespace
 
 CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
@@ -52,6 +68,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     // A drop in the last bins is the run ending (a teardown the caller did not cut), not a cycle.
     if (!drops.empty() && drops.back().bottom + 2 >= n && drops.back().peak + 3 >= n) drops.pop_back();
     analysis.drops = drops.size();
+    for (const Drop& drop : drops) analysis.falls.emplace_back(drop.peak, drop.size);
     if (drops.size() < 2) return analysis;
     // Every tooth climbs back before it drops: falls in the middle of a long decline (memory being
     // released over a minute, in bursts) are no cycle.
@@ -124,7 +141,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             const std::size_t to = std::min(n - 1, drop.bottom);
             for (std::size_t i = from; i <= to; ++i) analysis.excursion[i] = 1;
         }
-    } else if (analysis.duty >= 0.4 || analysis.rise >= 0.2) {
+    } else if ((analysis.duty >= 0.4 || analysis.rise >= 0.2) && repeats_to_the_end(drops, n, analysis.period_bins)) {
         analysis.kind = CycleKind::sawtooth;
         // One floor sample per tooth: the lowest point between a drop and the next peak (the last
         // tooth only when at least half a cycle of it was seen).

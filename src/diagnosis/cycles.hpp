@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace leakscope::diagnosis::detail {
@@ -20,6 +21,8 @@ struct CycleAnalysis {
     double rise = 0;              ///< median share of a cycle the climb from 1/4 to 3/4 of the tooth takes
     std::vector<char> excursion;  ///< bins inside a spike (spikes only): excluded from the baseline
     std::vector<std::size_t> troughs;  ///< sawtooth only: the lowest bin of each cycle after a drop
+    /// Every sharp fall found, cycle or not (the bin before it and its size): a release of memory.
+    std::vector<std::pair<std::size_t, double>> falls;
 };
 
 /// values: uniformly spaced. threshold: the smallest drop that counts (well above the noise).

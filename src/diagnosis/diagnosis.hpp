@@ -49,6 +49,10 @@ struct Options {
     /// trend statistics cost O(points^2). 2000 keeps a diagnosis well under 100 ms of CPU; per-site
     /// diagnosis of hundreds of sites may use fewer.
     std::size_t max_points = 2000;
+    /// The series is the memory of a runtime whose collector gives memory back (V8): its heap grows
+    /// ahead of the collections and drops at each full one, so growth is judged across the releases
+    /// (the lows between them must rise), and with fewer than three the verdict is undecided.
+    bool releases_by_collector = false;
 };
 
 struct Diagnosis {

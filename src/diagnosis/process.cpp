@@ -75,6 +75,7 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     // The heap has no limit of its own: the limit applies to RSS, so the projection comes from RSS.
     Options heap_options = options;
     heap_options.limit_bytes.reset();
+    heap_options.releases_by_collector = false;  // the collector's heap is not malloc'd
     const detail::DetailedDiagnosis heap = detail::diagnose_detailed(*series.live_heap, heap_options);
     result.live_heap = heap.diagnosis;
     if (heap.diagnosis.pattern == Pattern::insufficient_data) return result;
@@ -91,6 +92,14 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         parts.allocator_retained_rate = parts.rss_rate - parts.live_heap_rate - parts.mapped_rate;
     }
     result.decomposition = parts;
+
+    // RSS grows between a collector's releases, too few of them yet to compare the lows, and the heap
+    // explains none of it: the runtime's own heap, undecided until more collections are seen.
+    if (rss.facts.releases_undecided && !heap.growing) {
+        result.verdict = rss.diagnosis;
+        result.verdict.summary += " The live heap does not grow: the growth is in the runtime's own heap.";
+        return result;
+    }
 
     Diagnosis verdict = heap.diagnosis;
     result.metric = "live_heap";

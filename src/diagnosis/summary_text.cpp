@@ -56,6 +56,15 @@ std::string watch_more(const Diagnosis& d) {
 
 // Significant growth that is still too small to decide on (see undecided.hpp).
 std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
+    if (facts.releases_undecided)
+        return fmt::format("Growing {}{}: a leak shows as lows that rise from one release of memory to the next, "
+                           "and this run saw {}: {}.",
+                           format_rate(d.steady_rate_bytes_per_s),
+                           facts.collected_heap ? ", but a garbage-collected heap grows ahead of its collections" : " under a sawtooth",
+                           facts.releases == 0 ? std::string("none")
+                           : facts.releases == 1 ? std::string("one, too few to compare")
+                                                 : fmt::format("{}, too few to show a trend", facts.releases),
+                           watch_more(d));
     if (d.warmup_bytes > 0)
         return fmt::format("Growing {} after a one-time warm-up of {}; too early to tell a slow leak from a warm-up "
                            "still settling: {}.",

@@ -51,6 +51,10 @@ struct SamplePoint {
     std::uint64_t smaps_file = kUnknownBytes;        ///< file-backed mappings (code, data, mapped files)
     std::uint64_t smaps_other = kUnknownBytes;       ///< the rest: shared anonymous, [vdso], [vvar], ...
 
+    /// The tracker's own tables inside the tracked processes (counted in their rss and anon, not the
+    /// program's): the analysis leaves them out. kUnknownBytes when the tracker is off.
+    std::uint64_t tracker_bytes = kUnknownBytes;
+
     std::uint64_t events = 0;  ///< cumulative work units (--events-regex, leakscope_event())
 };
 

@@ -95,6 +95,7 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
     m.live_heap_min = gauge_min(lo(a, a.live_heap, a.live_heap_min), lo(b, b.live_heap, b.live_heap_min));
     m.live_heap_max = gauge_max(hi(a, a.live_heap, a.live_heap_max), hi(b, b.live_heap, b.live_heap_max));
     m.mapped = gauge_mean(a.mapped, wa, b.mapped, wb);
+    m.tracker_bytes = gauge_mean(a.tracker_bytes, wa, b.tracker_bytes, wb);
     // Cumulative counters: the mean matches the bucket's mean time, so rates stay unbiased.
     m.allocations = gauge_mean(a.allocations, wa, b.allocations, wb);
     m.frees = gauge_mean(a.frees, wa, b.frees, wb);

@@ -13,7 +13,7 @@ namespace {
 // prefix says how many fields its items carry, so a later version can append fields that this one
 // reads past (every delta is a self-delimiting svarint).
 constexpr int kFormat1Fields = 17;
-constexpr int kIntegerFields = 25;
+constexpr int kIntegerFields = 26;
 constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
@@ -42,7 +42,8 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 21: return p.smaps_stacks;
         case 22: return p.smaps_anon_other;
         case 23: return p.smaps_file;
-        default: return p.smaps_other;
+        case 24: return p.smaps_other;
+        default: return p.tracker_bytes;
     }
 }
 
@@ -73,7 +74,8 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 21: p.smaps_stacks = v; break;
         case 22: p.smaps_anon_other = v; break;
         case 23: p.smaps_file = v; break;
-        default: p.smaps_other = v; break;
+        case 24: p.smaps_other = v; break;
+        default: p.tracker_bytes = v; break;
     }
 }
 

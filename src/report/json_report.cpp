@@ -73,7 +73,9 @@ json series_json(const Recording& recording) {
     const std::pair<const char*, std::uint64_t SamplePoint::*> allocator_fields[] = {
         {"allocator_footprint_bytes", &SamplePoint::allocator_footprint},
         {"allocator_in_use_bytes", &SamplePoint::allocator_in_use},
-        {"allocator_free_bytes", &SamplePoint::allocator_free}};
+        {"allocator_free_bytes", &SamplePoint::allocator_free},
+        // Counted in rss_bytes and anon_bytes (the tables live in the target); the diagnosis leaves them out.
+        {"tracker_bytes", &SamplePoint::tracker_bytes}};
     const std::pair<const char*, std::uint64_t SamplePoint::*> smaps_fields[] = {
         {"smaps_brk_heap_bytes", &SamplePoint::smaps_brk_heap},
         {"smaps_stacks_bytes", &SamplePoint::smaps_stacks},

@@ -30,7 +30,7 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
     if (v.pattern != diagnosis::Pattern::insufficient_data && !v.decided)
-        return fmt::format("the {} grows {}, too little yet to call: watch {} more", metric,
+        return fmt::format("the {} grows {}, too early to call: watch {} more", metric,
                            signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
                            v.watch_more_s ? format_duration(*v.watch_more_s) : std::string("longer"));
     if (v.settling_toward_bytes && v.pattern == diagnosis::Pattern::warmup_plateau)

@@ -87,18 +87,20 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
         sample.events += events_of_ended_processes_;
         return;
     }
-    std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0, events = events_of_ended_processes_;
+    std::uint64_t heap = 0, mapped = 0, allocations = 0, frees = 0, own = 0, events = events_of_ended_processes_;
     for (const auto& [process, totals] : totals_) {
         heap += static_cast<std::uint64_t>(std::max<std::int64_t>(totals.live_heap_bytes, 0));
         mapped += static_cast<std::uint64_t>(std::max<std::int64_t>(totals.mapped_bytes, 0));
         allocations += totals.allocations;
         frees += totals.frees;
+        own += totals.tracker_bytes;
         events += totals.events;
     }
     sample.live_heap = sample.live_heap_min = sample.live_heap_max = heap;
     sample.mapped = mapped;
     sample.allocations = allocations;
     sample.frees = frees;
+    sample.tracker_bytes = own;
     sample.events += events;
     add_allocator_stats(allocator_, sample);
 }

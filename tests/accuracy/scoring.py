@@ -3,7 +3,9 @@ warm-up, top site) and per mode (confusion matrix, accuracies, rate errors).
 
 "Undecided" (verdict.decided == false, when the field exists) is a third outcome: it is right only
 on cases whose truth allows it (acceptable_undecided); anywhere else it is a miss, for leak-or-not
-and for the pattern alike (the user was told to wait where the answer was there to be given)."""
+and for the pattern alike (the user was told to wait where the answer was there to be given). A leak
+may allow it only where the run cannot tell it from a bounded program, shown by measurement in its
+header (a V8 heap growing ahead of its collections for 16 s looks the same leaking or not)."""
 import statistics
 
 import corpus
@@ -22,7 +24,7 @@ def judge(case, report, mode):
     undecided = verdict.get("decided") is False
     allowed_undecided = bool(case.get("acceptable_undecided"))
     if undecided:
-        leak_ok = pattern_ok = allowed_undecided and not case["leak"]
+        leak_ok = pattern_ok = allowed_undecided
     else:
         leak_ok = verdict["leak"] == case["leak"]
         pattern_ok = verdict["pattern"] in corpus.acceptable_patterns(case, mode)

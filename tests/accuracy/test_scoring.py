@@ -107,6 +107,10 @@ class Judging(unittest.TestCase):
         r = scoring.judge(dict(self.FLAT_CASE, acceptable_undecided=True), undecided, "tracked")
         self.assertTrue(r["leak_ok"] and r["pattern_ok"])
         self.assertFalse(scoring.judge(self.LEAK_CASE, undecided, "tracked")["leak_ok"])
+        # A leak whose run is too short to tell it from its bounded twin (V8's heap ahead of its
+        # collections) may be left undecided where the manifest says so; it is still no leak found.
+        r = scoring.judge(dict(self.LEAK_CASE, acceptable_undecided=True), undecided, "tracked")
+        self.assertTrue(r["leak_ok"] and r["pattern_ok"])
 
     def test_failed_run_is_wrong(self):
         r = scoring.judge(self.LEAK_CASE, None, "tracked")
