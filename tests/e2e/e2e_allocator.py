@@ -71,6 +71,12 @@ class Allocator(Workdir):
             again = json.load(f)
         self.assertEqual(again["run"]["allocator"], "glibc")
         self.assertEqual(again["series"]["allocator_free_bytes"], series["allocator_free_bytes"])
+        # The tracker's own tables in the target: recorded beside RSS (which counts them), never above it.
+        tables = self.known(series["tracker_bytes"])
+        self.assertGreater(len(tables), 10)
+        self.assertTrue(all(0 < t < r for t, r in zip(series["tracker_bytes"], series["rss_bytes"]) if t is not None))
+        self.assertTrue(any(row["tracker_bytes"] for row in rows))
+        self.assertEqual(again["series"]["tracker_bytes"], series["tracker_bytes"])
 
     def test_jemalloc_preloaded_is_named_and_read(self):
         if not os.access(JEMALLOC, os.R_OK):
@@ -87,6 +93,7 @@ class Allocator(Workdir):
         report = self.run_leakscope([os.path.join(TESTBIN, "e2e_free_pattern")], extra=["--no-track"])
         self.assertIsNone(report["run"]["allocator"])
         self.assertEqual(self.known(report["series"]["allocator_free_bytes"]), [])
+        self.assertEqual(self.known(report["series"]["tracker_bytes"]), [])
 
 
 

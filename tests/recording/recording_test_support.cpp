@@ -79,6 +79,7 @@ SamplePoint full_sample(int i) {
     p.smaps_anon_other = smaps ? 12'000'000 : kUnknownBytes;
     p.smaps_file = smaps ? 30'000'000 : kUnknownBytes;
     p.smaps_other = smaps ? 8192 : kUnknownBytes;
+    p.tracker_bytes = 2'000'000 + 72ull * static_cast<std::uint64_t>(i);
     return p;
 }
 
@@ -167,6 +168,7 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.smaps_anon_other, b.smaps_anon_other);
     EXPECT_EQ(a.smaps_file, b.smaps_file);
     EXPECT_EQ(a.smaps_other, b.smaps_other);
+    EXPECT_EQ(a.tracker_bytes, b.tracker_bytes);
 }
 
 }  // namespace

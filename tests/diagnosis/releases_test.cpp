@@ -1,0 +1,84 @@
+// Growth interrupted by releases of memory: a sawtooth must repeat to the end of the run, a collected
+// heap (V8) is judged across its full collections, and lows that climb on too few teeth decide nothing.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "diagnosis/diagnosis.hpp"
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::kMB;
+using testing::make_series;
+
+// A 16 s run of a heap growing 1 MB/s on 40 MB that a full collection cuts by 6 MB at t = 9 s.
+Series one_release_run() {
+    return make_series(160, 0.1, [](double t) { return 40 * kMB + t * kMB - (t >= 9 ? 6 * kMB : 0.0); }, 0.02 * kMB);
+}
+
+TEST(Releases, TwoDropsFollowedByALongQuietStretchAreNoSawtooth) {
+    // Two collections while a runtime warmed up, then flat for three times as long as they were apart.
+    const Series s = make_series(200, 0.1, [](double t) {
+        if (t < 2) return 20 * kMB + 2 * t * kMB;
+        if (t < 2.1) return 20 * kMB;
+        if (t < 4) return 20 * kMB + 2 * (t - 2.1) * kMB;
+        return 20 * kMB;
+    }, 0.01 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_NE(d.pattern, Pattern::bounded_sawtooth) << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+}
+
+TEST(Releases, ASawtoothThatRepeatsToTheEndStaysOne) {
+    const Series s = make_series(300, 0.1, [](double t) { return 30 * kMB + 4 * kMB * std::fmod(t, 3.0) / 3.0; }, 0.01 * kMB);
+    EXPECT_EQ(diagnose(s).pattern, Pattern::bounded_sawtooth);
+}
+
+TEST(Releases, ACollectedHeapWithOneReleaseIsUndecidedAndSaysHowLongToWatch) {
+    const Series s = one_release_run();
+    Options collected;
+    collected.releases_by_collector = true;
+    const Diagnosis d = diagnose(s, collected);
+    EXPECT_FALSE(d.decided) << d.summary;
+    EXPECT_FALSE(d.leak);
+    ASSERT_TRUE(d.watch_more_s);
+    EXPECT_GE(*d.watch_more_s, 60.0);
+    EXPECT_NE(d.summary.find("garbage-collected heap"), std::string::npos) << d.summary;
+    // The same series from a program without a collector: growth the trend looks through the fall of.
+    EXPECT_TRUE(diagnose(s).leak) << diagnose(s).summary;
+}
+
+TEST(Releases, ACollectedHeapWhoseLowsRiseAcrossCollectionsIsALeak) {
+    // Ten collections over 200 s, each giving back 8 MB of a heap that keeps 0.5 MB/s.
+    const Series s = make_series(2000, 0.1, [](double t) { return 40 * kMB + 0.5 * t * kMB + 8 * kMB * std::fmod(t, 20.0) / 20.0; },
+                                 0.02 * kMB);
+    Options collected;
+    collected.releases_by_collector = true;
+    const Diagnosis d = diagnose(s, collected);
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_TRUE(d.leak) << d.summary;
+}
+
+TEST(Releases, ACollectedHeapWhoseLowsStayFlatIsNoLeak) {
+    const Series s = make_series(2000, 0.1, [](double t) { return 40 * kMB + 8 * kMB * std::fmod(t, 20.0) / 20.0; }, 0.02 * kMB);
+    Options collected;
+    collected.releases_by_collector = true;
+    const Diagnosis d = diagnose(s, collected);
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+}
+
+TEST(Releases, FourRisingTroughsAreTooFewToCallTheFloorFlat) {
+    // A tooth of 8 MB every 30 s over a floor rising 0.2 MB/s: four troughs in 130 s, rising 24 MB.
+    const Series s = make_series(1300, 0.1, [](double t) { return 40 * kMB + 0.2 * t * kMB + 8 * kMB * std::fmod(t, 30.0) / 30.0; },
+                                 0.02 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_FALSE(d.leak && !d.decided);
+    // Either the floor's climb is proven, or the verdict waits: never "bounded, no leak".
+    EXPECT_TRUE(d.leak || !d.decided) << d.summary;
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
