@@ -52,6 +52,8 @@ Config parse_config(const char* block, std::size_t length) {
             if (parse_unsigned(v, number)) config.sample_bytes = number;
         } else if (const char* v = value_of(entry, kSiteBudgetVariable)) {
             if (parse_unsigned(v, number) && number >= 64) config.site_bytes_per_s = number;
+        } else if (const char* v = value_of(entry, kCheckUnwindVariable)) {
+            config.check_unwind = parse_unsigned(v, number) && number == 1;
         }
         pos += entry_length + 1;
     }
@@ -86,6 +88,7 @@ Config read_config() {
         if (part.interval_ms != Config{}.interval_ms) config.interval_ms = part.interval_ms;
         if (part.sample_bytes) config.sample_bytes = part.sample_bytes;
         if (part.site_bytes_per_s != Config{}.site_bytes_per_s) config.site_bytes_per_s = part.site_bytes_per_s;
+        if (part.check_unwind) config.check_unwind = true;
         kept = filled - last_nul;
         std::memmove(buffer, buffer + last_nul, kept);
     }

@@ -18,12 +18,15 @@ struct Config {
     /// Injected into a running program (`leakscope attach --track`), not preloaded: the hooks are GOT
     /// slots to put back when leakscope ends the stream.
     bool attached = false;
+    /// LEAKSCOPE_TRACKER_CHECK_UNWIND=1: compare every captured stack with libunwind's (tests only).
+    bool check_unwind = false;
 };
 
 inline constexpr const char* kSocketVariable = "LEAKSCOPE_TRACKER_SOCKET";
 inline constexpr const char* kIntervalVariable = "LEAKSCOPE_TRACKER_INTERVAL_MS";
 inline constexpr const char* kSampleBytesVariable = "LEAKSCOPE_TRACKER_SAMPLE_BYTES";
 inline constexpr const char* kSiteBudgetVariable = "LEAKSCOPE_TRACKER_SITE_BYTES_PER_S";
+inline constexpr const char* kCheckUnwindVariable = "LEAKSCOPE_TRACKER_CHECK_UNWIND";
 
 /// Parses a NUL-separated environment block (the format of /proc/PID/environ).
 Config parse_config(const char* environ_block, std::size_t length);

@@ -1,12 +1,11 @@
-// Captures the call stack of an allocation with libunwind's DWARF-based local unwinder (correct for code
-// built without frame pointers, the Debian default), drops the tracker's own frames, and interns it.
+// Captures the call stack of an allocation as libunwind's DWARF-based local unwinder gives it (correct for
+// code built without frame pointers, the Debian default) through the tracker's cache of unwind rules
+// (frame_walk.hpp), drops the tracker's own frames, and interns it.
 #pragma once
-
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 
 #include <cstdint>
 
+#include "frame_walk.hpp"
 #include "protocol.hpp"
 #include "python_frames.hpp"
 #include "stack_depot.hpp"
@@ -14,7 +13,8 @@
 
 namespace leakscope::tracker {
 
-/// One-time set-up (per-thread unwind caches, the address range of this library). Runs inside init.
+/// One-time set-up (the unwind rule table, libunwind's per-thread caches for the stacks it still walks,
+/// the address range of this library). Runs inside init.
 void initialize_stack_capture();
 
 /// Address range of the tracker library: frames in it belong to the hooks, not to the program.
@@ -31,10 +31,11 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     // frames; only when it is deeper than that first try is the whole native stack unwound.
     constexpr int kPythonFirstTry = 24;
     const bool python = python::active();
-    int n = unw_backtrace(raw, python ? kPythonFirstTry : kRaw);
+    int (*const walk)(void**, int) = g_check_frame_walk ? walk_frames_checked : walk_frames;
+    int n = walk(raw, python ? kPythonFirstTry : kRaw);
     if (python && n == kPythonFirstTry && !python::reaches_eval_loop(reinterpret_cast<const std::uint64_t*>(raw),
                                                                         static_cast<std::size_t>(n)))
-        n = unw_backtrace(raw, kRaw);
+        n = walk(raw, kRaw);
     int first = 0;
     while (first < n) {
         auto ip = reinterpret_cast<std::uintptr_t>(raw[first]);

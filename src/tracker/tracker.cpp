@@ -82,6 +82,7 @@ void prepare_tables() {
     if (prepared) return;
     prepared = true;
     initialize_stack_capture();
+    g_check_frame_walk = g_tracker.config.check_unwind;
     initialize_thread_counters();
     initialize_usable_size();
     if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();

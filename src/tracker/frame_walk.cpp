@@ -1,0 +1,97 @@
+#include "frame_walk.hpp"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <atomic>
+#include <bit>
+#include <cstring>
+
+#include "frame_rules.hpp"
+#include "os.hpp"
+
+namespace leakscope::tracker {
+namespace {
+
+// Key 0 = empty; a key with kPending set is being filled (readers treat it as another address).
+struct Slot {
+    std::atomic<std::uint64_t> key;
+    std::atomic<std::uint64_t> rule;
+};
+constexpr unsigned kSlotBits = 15;  // 32768 addresses, 512 KiB of pages touched only as they fill
+constexpr std::uint64_t kSlotMask = (1u << kSlotBits) - 1;
+constexpr int kProbes = 16;
+constexpr std::uint64_t kPending = 1ull << 63;  // user-space addresses stay below 2^47
+
+constinit std::atomic<Slot*> g_slots{nullptr};
+constinit std::atomic<std::uint64_t> g_fallbacks{0};
+
+std::uint64_t pack(FrameRule rule) { return std::bit_cast<std::uint64_t>(rule); }
+FrameRule unpack(std::uint64_t word) { return std::bit_cast<FrameRule>(word); }
+
+FrameRule rule_for(std::uintptr_t pc) {
+    Slot* slots = g_slots.load(std::memory_order_acquire);
+    if (!slots) return frame_rule_at(pc);
+    const std::uint64_t first = (pc * 0x9e3779b97f4a7c15ull) >> (64 - kSlotBits);
+    for (int i = 0; i < kProbes; ++i) {
+        Slot& slot = slots[(first + static_cast<std::uint64_t>(i)) & kSlotMask];
+        std::uint64_t key = slot.key.load(std::memory_order_acquire);
+        if (key == pc) return unpack(slot.rule.load(std::memory_order_relaxed));
+        if (key != 0) continue;
+        // Read the rule first (a signal handler may interrupt this and walk too: it then just finds
+        // the slot pending and reads the rule itself), then publish it: rule before key.
+        const FrameRule rule = frame_rule_at(pc);
+        if (slot.key.compare_exchange_strong(key, pc | kPending, std::memory_order_acq_rel)) {
+            slot.rule.store(pack(rule), std::memory_order_relaxed);
+            slot.key.store(pc, std::memory_order_release);
+        }
+        return rule;
+    }
+    return frame_rule_at(pc);  // a crowded neighbourhood: correct, only slower
+}
+
+}  // namespace
+
+void initialize_frame_walk() {
+    if (g_slots.load(std::memory_order_acquire)) return;
+    auto* slots = static_cast<Slot*>(os::map_pages(sizeof(Slot) << kSlotBits));
+    Slot* expected = nullptr;
+    if (slots && !g_slots.compare_exchange_strong(expected, slots)) os::unmap_pages(slots, sizeof(Slot) << kSlotBits);
+}
+
+std::uint64_t frame_walk_fallbacks() { return g_fallbacks.load(std::memory_order_relaxed); }
+
+__attribute__((noinline)) int walk_frames(void** out, int max) {
+    constexpr int kCapacity = 128;
+    if (max > kCapacity) max = kCapacity;
+    std::uintptr_t ip, sp, bp;
+    // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
+    // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
+    asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
+    int depth = 0;
+    std::uintptr_t pc = ip;  // this frame: its own address; the callers': return address - 1, as libunwind
+    while (depth < max) {
+        const FrameRule rule = rule_for(pc);
+        if (rule.kind == FrameRule::kOutermost) return depth;
+        if (rule.kind != FrameRule::kStandard) break;
+        const std::uintptr_t cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
+        const std::uintptr_t ret = *reinterpret_cast<const std::uintptr_t*>(cfa - 8);
+        if (rule.rbp_offset != FrameRule::kRbpUnchanged)
+            bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
+        sp = cfa;
+        if (ret < 0x4000) return depth;  // where libunwind's walk stops too (nothing sensible beyond)
+        out[depth++] = reinterpret_cast<void*>(ret);
+        pc = ret - 1;
+    }
+    if (depth == max) return depth;
+    // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
+    // address is inside this function, one more than this function's own output.
+    g_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    void* raw[kCapacity + 1];
+    const int n = unw_backtrace(raw, max + 1);
+    if (n <= 1) return 0;
+    std::memcpy(out, raw + 1, static_cast<std::size_t>(n - 1) * sizeof(void*));
+    return n - 1;
+}
+
+}  // namespace leakscope::tracker

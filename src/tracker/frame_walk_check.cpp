@@ -1,0 +1,90 @@
+// The check mode of the frame walk: both unwinders on every captured stack, differences reported. Raw
+// write(2) on fd 2, no stdio, no allocation: this runs inside allocation hooks.
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "frame_walk.hpp"
+
+namespace leakscope::tracker {
+
+bool g_check_frame_walk = false;
+
+namespace {
+
+constinit std::atomic<std::uint64_t> g_compared{0};
+constinit std::atomic<std::uint64_t> g_differed{0};
+
+struct Line {
+    char text[256];
+    std::size_t length = 0;
+    void add(const char* s) {
+        while (*s && length < sizeof(text) - 1) text[length++] = *s++;
+    }
+    void add(std::uint64_t value, unsigned base = 10) {
+        char digits[24];
+        int n = 0;
+        do digits[n++] = "0123456789abcdef"[value % base], value /= base;
+        while (value && n < 24);
+        if (base == 16) add("0x");
+        while (n > 0 && length < sizeof(text) - 1) text[length++] = digits[--n];
+    }
+    void write_out() {
+        text[length++] = '\n';
+        [[maybe_unused]] ssize_t ignored = write(2, text, length);
+    }
+};
+
+}  // namespace
+
+__attribute__((noinline)) int walk_frames_checked(void** out, int max) {
+    constexpr int kCapacity = 128;
+    if (max > kCapacity) max = kCapacity;
+    const int n = walk_frames(out, max);
+    void* expected[kCapacity];
+    const int m = unw_backtrace(expected, max);
+    g_compared.fetch_add(1, std::memory_order_relaxed);
+    // The first address of each is its own call's return address in this function; the rest must agree.
+    int first_difference = n == m ? -1 : (n < m ? n : m);
+    for (int i = 1; i < n && i < m; ++i) {
+        if (out[i] != expected[i]) {
+            first_difference = i;
+            break;
+        }
+    }
+    if (first_difference >= 0) {
+        g_differed.fetch_add(1, std::memory_order_relaxed);
+        Line line;
+        line.add("leakscope-tracker: unwind check: frame walk gave ");
+        line.add(static_cast<std::uint64_t>(n));
+        line.add(" frames, libunwind ");
+        line.add(static_cast<std::uint64_t>(m));
+        line.add("; first difference at ");
+        line.add(static_cast<std::uint64_t>(first_difference));
+        line.add(": ");
+        line.add(first_difference < n ? reinterpret_cast<std::uint64_t>(out[first_difference]) : 0, 16);
+        line.add(" vs ");
+        line.add(first_difference < m ? reinterpret_cast<std::uint64_t>(expected[first_difference]) : 0, 16);
+        line.write_out();
+    }
+    return n;
+}
+
+void report_frame_walk_check() {
+    if (!g_check_frame_walk) return;
+    Line line;
+    line.add("leakscope-tracker: unwind check: ");
+    line.add(g_compared.load());
+    line.add(" stacks compared, ");
+    line.add(g_differed.load());
+    line.add(" differed, ");
+    line.add(frame_walk_fallbacks());
+    line.add(" handed to libunwind");
+    line.write_out();
+}
+
+}  // namespace leakscope::tracker
