@@ -50,6 +50,21 @@ FrameRule rule_for(std::uintptr_t pc) {
     return frame_rule_at(pc);  // a crowded neighbourhood: correct, only slower
 }
 
+/// The rule at `pc` for the frame at `depth`, from the thread's memo when it holds that address.
+inline FrameRule rule_at_depth(std::uintptr_t pc, int depth, FrameMemo* memo) {
+    if (!memo || depth >= FrameMemo::kDepth) return rule_for(pc);
+    FrameMemo::Entry& entry = memo->entries[depth];
+    if (entry.pc == pc) return entry.rule;
+    const FrameRule rule = rule_for(pc);
+    // A signal handler on this thread that walks between these stores finds pc 0: no match.
+    entry.pc = 0;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    entry.rule = rule;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    entry.pc = pc;
+    return rule;
+}
+
 }  // namespace
 
 void initialize_frame_walk() {
@@ -61,7 +76,7 @@ void initialize_frame_walk() {
 
 std::uint64_t frame_walk_fallbacks() { return g_fallbacks.load(std::memory_order_relaxed); }
 
-__attribute__((noinline)) int walk_frames(void** out, int max) {
+__attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) {
     constexpr int kCapacity = 128;
     if (max > kCapacity) max = kCapacity;
     std::uintptr_t ip, sp, bp;
@@ -71,7 +86,7 @@ __attribute__((noinline)) int walk_frames(void** out, int max) {
     int depth = 0;
     std::uintptr_t pc = ip;  // this frame: its own address; the callers': return address - 1, as libunwind
     while (depth < max) {
-        const FrameRule rule = rule_for(pc);
+        const FrameRule rule = rule_at_depth(pc, depth, memo);
         if (rule.kind == FrameRule::kOutermost) return depth;
         if (rule.kind != FrameRule::kStandard) break;
         const std::uintptr_t cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);

@@ -10,14 +10,29 @@
 
 #include <cstdint>
 
+#include "frame_rules.hpp"
+
 namespace leakscope::tracker {
+
+/// One thread's rules of its last stack, by depth: consecutive stacks share most frames, and these few
+/// lines stay in the thread's cache where the shared table's slots (one line per frame) do not. Exact:
+/// a rule depends on its address alone. Written by its thread only, never by the transport.
+struct FrameMemo {
+    static constexpr int kDepth = 16;
+    struct Entry {
+        std::uintptr_t pc = 0;  ///< 0 = none
+        FrameRule rule;
+    };
+    Entry entries[kDepth];
+};
 
 /// Maps the rule table (once, from the tracker's init; without it every rule is read anew).
 void initialize_frame_walk();
 
 /// Up to `max` return addresses of the caller's stack, outermost last: the first is the return address
-/// into the caller of `walk_frames`, as `unw_backtrace` called in its place would give them.
-int walk_frames(void** out, int max);
+/// into the caller of `walk_frames`, as `unw_backtrace` called in its place would give them. `memo`: the
+/// calling thread's own, or nullptr.
+int walk_frames(void** out, int max, FrameMemo* memo = nullptr);
 
 /// Stacks handed to libunwind so far (for tests and the benchmark: the fast path must be the common one).
 std::uint64_t frame_walk_fallbacks();
@@ -28,7 +43,7 @@ std::uint64_t frame_walk_fallbacks();
 extern bool g_check_frame_walk;
 /// `walk_frames` and `unw_backtrace` both, called from here; returns the walk's result (whose first
 /// address is inside this function, a tracker frame like the rest the capture drops).
-int walk_frames_checked(void** out, int max);
+int walk_frames_checked(void** out, int max, FrameMemo* memo = nullptr);
 /// One line on stderr: stacks compared, how many differed, how many were handed to libunwind.
 void report_frame_walk_check();
 

@@ -41,10 +41,10 @@ struct Line {
 
 }  // namespace
 
-__attribute__((noinline)) int walk_frames_checked(void** out, int max) {
+__attribute__((noinline)) int walk_frames_checked(void** out, int max, FrameMemo* memo) {
     constexpr int kCapacity = 128;
     if (max > kCapacity) max = kCapacity;
-    const int n = walk_frames(out, max);
+    const int n = walk_frames(out, max, memo);
     void* expected[kCapacity];
     const int m = unw_backtrace(expected, max);
     g_compared.fetch_add(1, std::memory_order_relaxed);

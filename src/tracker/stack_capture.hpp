@@ -31,11 +31,13 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     // frames; only when it is deeper than that first try is the whole native stack unwound.
     constexpr int kPythonFirstTry = 24;
     const bool python = python::active();
-    int (*const walk)(void**, int) = g_check_frame_walk ? walk_frames_checked : walk_frames;
-    int n = walk(raw, python ? kPythonFirstTry : kRaw);
+    ThreadSlot* const slot = claimed_slot();
+    FrameMemo* const memo = slot ? &slot->frame_memo : nullptr;
+    int (*const walk)(void**, int, FrameMemo*) = g_check_frame_walk ? walk_frames_checked : walk_frames;
+    int n = walk(raw, python ? kPythonFirstTry : kRaw, memo);
     if (python && n == kPythonFirstTry && !python::reaches_eval_loop(reinterpret_cast<const std::uint64_t*>(raw),
                                                                         static_cast<std::size_t>(n)))
-        n = walk(raw, kRaw);
+        n = walk(raw, kRaw, memo);
     int first = 0;
     while (first < n) {
         auto ip = reinterpret_cast<std::uintptr_t>(raw[first]);
@@ -51,7 +53,7 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     if (count > static_cast<int>(wire::kMaxFrames)) count = static_cast<int>(wire::kMaxFrames);
     if (count <= 0) return kUnknownStack;
     const auto* frames = reinterpret_cast<const std::uint64_t*>(raw + first);
-    if (ThreadSlot* slot = claimed_slot()) return slot->stack_memo.intern(depot, frames, static_cast<std::size_t>(count));
+    if (slot) return slot->stack_memo.intern(depot, frames, static_cast<std::size_t>(count));
     return depot.intern(frames, static_cast<std::size_t>(count));
 }
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "frame_walk.hpp"
 #include "stack_depot.hpp"
 #include "thread_state.hpp"
 
@@ -35,6 +36,7 @@ struct alignas(64) ThreadSlot {
     std::atomic<std::uint64_t> events{0};
     CacheEntry entries[kCacheEntries];
     StackMemo stack_memo;  ///< the owning thread's last stack (the transport never reads it)
+    FrameMemo frame_memo;  ///< the unwind rules of that stack's frames (frame_walk.hpp)
 };
 
 
