@@ -1,0 +1,280 @@
+// The frame walk against libunwind: on every stack the tracker's walk (cached unwind rules, libunwind for
+// anything else) must give exactly what unw_backtrace gives, and the plain stacks must not need libunwind.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "frame_rules.hpp"
+#include "frame_walk.hpp"
+#include "frame_walk_frames.hpp"
+
+namespace leakscope::tracker_test {
+namespace {
+
+using tracker::FrameMemo;
+using tracker::FrameRule;
+
+struct Comparison {
+    int walked = 0;
+    int expected = 0;
+    int first_difference = -1;  ///< -1: the same stack
+};
+
+std::string describe(const Comparison& c) {
+    return "walk " + std::to_string(c.walked) + " frames, libunwind " + std::to_string(c.expected) +
+           ", first difference at " + std::to_string(c.first_difference);
+}
+
+// Both unwinders called from this one function: the first address of each is its own call's return
+// address here; from the second on they must be the same.
+__attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
+    void* walked[128];
+    void* expected[128];
+    Comparison c;
+    c.walked = tracker::walk_frames(walked, 100, memo);
+    c.expected = unw_backtrace(expected, 100);
+    if (c.walked != c.expected) c.first_difference = std::min(c.walked, c.expected);
+    for (int i = 1; i < c.walked && i < c.expected; ++i) {
+        if (walked[i] != expected[i]) {
+            c.first_difference = i;
+            break;
+        }
+    }
+    asm volatile("" ::: "memory");
+    return c;
+}
+
+struct Tally {
+    std::atomic<int> compared{0};
+    std::atomic<int> differed{0};
+    std::atomic<int> shallow{0};  // fewer than 3 frames: the walk stopped early (must not happen here)
+    void check(FrameMemo* memo = nullptr) {
+        const Comparison c = compare_here(memo);
+        ++compared;
+        if (c.first_difference >= 0) {
+            ++differed;
+            ADD_FAILURE() << describe(c);
+        }
+        if (c.walked < 3) ++shallow;
+    }
+};
+
+__attribute__((noinline)) int recurse(int depth, Tally& tally, FrameMemo* memo) {
+    if (depth == 0) {
+        tally.check(memo);
+        return 0;
+    }
+    const int below = recurse(depth - 1, tally, memo);
+    asm volatile("" ::: "memory");
+    return below + 1;
+}
+
+class FrameWalk : public ::testing::Test {
+protected:
+    void SetUp() override {
+        tracker::initialize_frame_walk();
+        fallbacks_before_ = tracker::frame_walk_fallbacks();
+    }
+    std::uint64_t fallbacks() const { return tracker::frame_walk_fallbacks() - fallbacks_before_; }
+    std::uint64_t fallbacks_before_ = 0;
+};
+
+TEST_F(FrameWalk, PlainFramesAreWalkedWithoutLibunwind) {
+    Tally tally;
+    FrameMemo memo;
+    for (int depth = 0; depth < 60; ++depth) recurse(depth, tally, nullptr);
+    for (int depth = 0; depth < 60; ++depth) recurse(depth % 7, tally, &memo);  // the memo, stacks changing
+    EXPECT_EQ(tally.compared.load(), 120);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u) << "plain stacks went to libunwind";
+}
+
+TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
+    Tally tally;
+    recurse(150, tally, nullptr);  // deeper than the 100 frames both are asked for
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+TEST_F(FrameWalk, FramePointerFrames) {
+    Tally tally;
+    FrameMemo memo;
+    for (int depth = 0; depth < 20; ++depth) with_frame_pointer(depth, [&] { tally.check(&memo); });
+    EXPECT_EQ(tally.compared.load(), 20);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+TEST_F(FrameWalk, AllocaFrames) {
+    Tally tally;
+    for (int bytes : {16, 100, 4000, 70000}) with_alloca(bytes, [&] { tally.check(); });
+    EXPECT_EQ(tally.compared.load(), 4);
+    EXPECT_EQ(tally.differed.load(), 0);
+}
+
+TEST_F(FrameWalk, RealignedFrames) {
+    Tally tally;
+    for (int bytes : {16, 5000}) with_realigned_stack(bytes, [&] { tally.check(); });
+    EXPECT_EQ(tally.compared.load(), 2);
+    EXPECT_EQ(tally.differed.load(), 0);
+#if defined(__GNUC__) && !defined(__clang__)
+    EXPECT_EQ(fallbacks(), 2u) << "gcc's realigned frame has a CFA expression: libunwind's case";
+#endif
+}
+
+TEST_F(FrameWalk, ReturnAddressAfterANoreturnCall) {
+    Tally tally;
+    for (int value : {1, 2, 3}) {
+        try {
+            with_noreturn_call_last(value, [&] { tally.check(); });
+        } catch (int) {
+        }
+    }
+    EXPECT_EQ(tally.compared.load(), 3);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0);
+    // Looked up at the return address itself, the frame finds the next function's rule or none at all
+    // (then libunwind would mend the stack): it must be the call's own.
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+Tally* g_signal_tally = nullptr;
+void on_signal(int) {
+    g_signal_tally->check();
+    recurse(3, *g_signal_tally, nullptr);
+}
+
+TEST_F(FrameWalk, SignalFramesGoToLibunwind) {
+    Tally tally;
+    g_signal_tally = &tally;
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    struct sigaction old {};
+    ASSERT_EQ(sigaction(SIGUSR1, &action, &old), 0);
+    for (int i = 0; i < 3; ++i) raise(SIGUSR1);
+    sigaction(SIGUSR1, &old, nullptr);
+    EXPECT_EQ(tally.compared.load(), 6);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0) << "the walk must go on past the signal frame (libunwind does)";
+    EXPECT_EQ(fallbacks(), 6u) << "a signal frame is never walked with the plain rules";
+}
+
+Tally* g_sort_tally = nullptr;
+int compare_ints(const void* a, const void* b) {
+    g_sort_tally->check();
+    return *static_cast<const int*>(a) - *static_cast<const int*>(b);
+}
+
+TEST_F(FrameWalk, CallbacksFromLibcAndLibstdcxx) {
+    Tally tally;
+    g_sort_tally = &tally;
+    std::vector<int> values{9, 3, 7, 1, 8, 2, 6, 4, 5, 0};
+    std::qsort(values.data(), values.size(), sizeof(int), compare_ints);
+    std::vector<int> more{9, 3, 7, 1, 8, 2, 6, 4, 5, 0};
+    std::stable_sort(more.begin(), more.end(), [&](int a, int b) {
+        tally.check();
+        return a < b;
+    });
+    EXPECT_GT(tally.compared.load(), 20);
+    EXPECT_EQ(tally.differed.load(), 0);
+}
+
+TEST_F(FrameWalk, ThreadsShareTheRuleTable) {
+    Tally tally;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&tally, t] {
+            FrameMemo memo;  // each thread its own, as in the tracker's counter slots
+            for (int i = 0; i < 500; ++i) recurse((i * (t + 3)) % 23, tally, (i & 1) ? &memo : nullptr);
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(tally.compared.load(), 2000);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+// CFI programs written by hand: a CIE's usual start (CFA = rsp + 8, return address at CFA - 8), code
+// alignment 1, data alignment -8.
+const std::uint8_t kCie[] = {0x0c, 0x07, 0x08, 0x90, 0x01};
+
+FrameRule rule_at(const std::vector<std::uint8_t>& fde, std::uintptr_t offset) {
+    constexpr std::uintptr_t kStart = 0x1000;
+    return tracker::cfi::run(kCie, kCie + sizeof kCie, fde.data(), fde.data() + fde.size(), kStart, kStart + offset, 1, -8);
+}
+
+TEST(FrameRules, PushRbpThenFramePointer) {
+    // push %rbp; mov %rsp,%rbp: advance 1, CFA offset 16, rbp at CFA-16, advance 3, CFA register rbp.
+    const std::vector<std::uint8_t> fde{0x41, 0x0e, 0x10, 0x86, 0x02, 0x43, 0x0d, 0x06};
+    FrameRule entry = rule_at(fde, 0);
+    EXPECT_EQ(entry.kind, FrameRule::kStandard);
+    EXPECT_TRUE(entry.cfa_from_rsp);
+    EXPECT_EQ(entry.cfa_offset, 8);
+    EXPECT_EQ(entry.rbp_offset, FrameRule::kRbpUnchanged);
+    FrameRule pushed = rule_at(fde, 1);  // the row that starts exactly at the address applies
+    EXPECT_TRUE(pushed.cfa_from_rsp);
+    EXPECT_EQ(pushed.cfa_offset, 16);
+    EXPECT_EQ(pushed.rbp_offset, -16);
+    EXPECT_EQ(rule_at(fde, 3).cfa_offset, 16);
+    FrameRule framed = rule_at(fde, 4);
+    EXPECT_FALSE(framed.cfa_from_rsp);
+    EXPECT_EQ(framed.cfa_offset, 16);
+    EXPECT_EQ(framed.rbp_offset, -16);
+}
+
+TEST(FrameRules, RememberAndRestoreState) {
+    // CFA offset 16; remember; offset 8 (an early return's epilogue); restore: 16 again.
+    const std::vector<std::uint8_t> fde{0x41, 0x0e, 0x10, 0x0a, 0x41, 0x0e, 0x08, 0x41, 0x0b};
+    EXPECT_EQ(rule_at(fde, 1).cfa_offset, 16);
+    EXPECT_EQ(rule_at(fde, 2).cfa_offset, 8);
+    EXPECT_EQ(rule_at(fde, 3).cfa_offset, 16);
+    EXPECT_EQ(rule_at(fde, 3).kind, FrameRule::kStandard);
+    const std::vector<std::uint8_t> unbalanced{0x41, 0x0b};
+    EXPECT_EQ(rule_at(unbalanced, 1).kind, FrameRule::kOther);
+}
+
+TEST(FrameRules, WhatTheWalkCannotApplyIsOther) {
+    // DRAP: CFA = *(rbp - 16), an expression.
+    EXPECT_EQ(rule_at({0x41, 0x0f, 0x03, 0x76, 0x70, 0x06}, 1).kind, FrameRule::kOther);
+    EXPECT_EQ(rule_at({0x41, 0x0f, 0x03, 0x76, 0x70, 0x06}, 0).kind, FrameRule::kStandard);  // not yet
+    // CFA in another register (r10).
+    EXPECT_EQ(rule_at({0x0c, 0x0a, 0x00}, 0).kind, FrameRule::kOther);
+    // rbp given by an expression; rsp given a rule; the return address elsewhere than CFA - 8.
+    EXPECT_EQ(rule_at({0x10, 0x06, 0x02, 0x76, 0x00}, 0).kind, FrameRule::kOther);
+    EXPECT_EQ(rule_at({0x87, 0x02}, 0).kind, FrameRule::kOther);
+    EXPECT_EQ(rule_at({0x90, 0x02}, 0).kind, FrameRule::kOther);
+    // An unknown opcode.
+    EXPECT_EQ(rule_at({0x3f}, 0).kind, FrameRule::kOther);
+    // A truncated instruction.
+    EXPECT_EQ(rule_at({0x0c, 0x07}, 0).kind, FrameRule::kOther);
+}
+
+TEST(FrameRules, UndefinedReturnAddressOrRbpIsTheOutermostFrame) {
+    EXPECT_EQ(rule_at({0x07, 0x10}, 0).kind, FrameRule::kOutermost);
+    EXPECT_EQ(rule_at({0x07, 0x06}, 0).kind, FrameRule::kOutermost);
+}
+
+TEST(FrameRules, AddressesOfThisProgram) {
+    // Looked up through glibc's object table and the .eh_frame_hdr search table: this test's own code
+    // has unwind info (kStandard at its entry: CFA = rsp + 8); no module at address 0x1000.
+    const auto entry = reinterpret_cast<std::uintptr_t>(&compare_ints);
+    FrameRule rule = tracker::frame_rule_at(entry);
+    EXPECT_EQ(rule.kind, FrameRule::kStandard);
+    EXPECT_TRUE(rule.cfa_from_rsp);
+    EXPECT_EQ(rule.cfa_offset, 8);
+    EXPECT_EQ(tracker::frame_rule_at(0x1000).kind, FrameRule::kOther);
+}
+
+}  // namespace
+}  // namespace leakscope::tracker_test
