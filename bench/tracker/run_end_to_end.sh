@@ -9,7 +9,9 @@
 # Each variant runs right after a bare run and its ratio is taken to that neighbour; medians of the
 # paired ratios over REPEATS. Wall time and CPU time (user+system of everything started, leakscope and
 # heaptrack's own processes included). The machine is shared: note its load beside the numbers.
-# Usage: bench/tracker/run_end_to_end.sh [BUILD_DIR] [REPEATS] [CHURN_SOURCE]
+# BASELINE_BUILD=DIR adds a column "base full": full tracking with DIR's leakscope and tracker (e.g. a
+# build of main), so a change is measured against what it replaces in the same run.
+# Usage: [BASELINE_BUILD=DIR] bench/tracker/run_end_to_end.sh [BUILD_DIR] [REPEATS] [CHURN_SOURCE]
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
@@ -44,11 +46,16 @@ measure() {
 }
 median() { awk -v c="${1:-1}" '{print $c}' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-variants=(full sampled)
+BASELINE=${BASELINE_BUILD:+$(cd "$BASELINE_BUILD" && pwd)/bin/leakscope}
+[[ -z $BASELINE || -x $BASELINE ]] || { echo "missing $BASELINE (BASELINE_BUILD)" >&2; exit 2; }
+variants=(full)
+[[ -n $BASELINE ]] && variants+=(base-full)
+variants+=(sampled)
 [[ -n $HEAPTRACK ]] && variants+=(heaptrack)
 command_of() {  # variant workload-command
   case $1 in
     full) echo "$LEAKSCOPE run -q --no-status -o $WORK/r.lks -- $2" ;;
+    base-full) echo "$BASELINE run -q --no-status -o $WORK/r.lks -- $2" ;;
     sampled) echo "$LEAKSCOPE run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
     heaptrack) echo "$HEAPTRACK -o $WORK/ht $2; rm -f $WORK/ht*" ;;
   esac

@@ -50,11 +50,12 @@ FrameRule rule_for(std::uintptr_t pc) {
     return frame_rule_at(pc);  // a crowded neighbourhood: correct, only slower
 }
 
-/// The rule at `pc` for the frame at `depth`, from the thread's memo when it holds that address.
-inline FrameRule rule_at_depth(std::uintptr_t pc, int depth, FrameMemo* memo) {
-    if (!memo || depth >= FrameMemo::kDepth) return rule_for(pc);
-    FrameMemo::Entry& entry = memo->entries[depth];
-    if (entry.pc == pc) return entry.rule;
+/// The memo's entry for `pc`, filled from the shared table when it held another address. The index is
+/// a shift and an xor, not a multiply: the look-up is on the walk's critical path (address -> rule ->
+/// CFA -> next address), whose latency is most of a deep stack's cost.
+inline const FrameMemo::Entry& entry_of(std::uintptr_t pc, FrameMemo& memo) {
+    FrameMemo::Entry& entry = memo.entries[(pc ^ (pc >> FrameMemo::kBits)) & ((1u << FrameMemo::kBits) - 1)];
+    if (__builtin_expect(entry.pc == pc, 1)) return entry;
     const FrameRule rule = rule_for(pc);
     // A signal handler on this thread that walks between these stores finds pc 0: no match.
     entry.pc = 0;
@@ -62,7 +63,29 @@ inline FrameRule rule_at_depth(std::uintptr_t pc, int depth, FrameMemo* memo) {
     entry.rule = rule;
     std::atomic_signal_fence(std::memory_order_seq_cst);
     entry.pc = pc;
-    return rule;
+    return entry;
+}
+
+/// The walk with the plain rules from `pc` (this frame's own address) and its sp and bp; -1 at a frame
+/// the plain rules do not cover.
+template <typename RuleOf>
+__attribute__((always_inline)) inline int walk_plain(void** out, int max, std::uintptr_t pc, std::uintptr_t sp,
+                                                     std::uintptr_t bp, RuleOf rule_of) {
+    int depth = 0;
+    while (depth < max) {
+        decltype(auto) rule = rule_of(pc);
+        if (rule.kind == FrameRule::kOutermost) return depth;
+        if (rule.kind != FrameRule::kStandard) return -1;
+        const std::uintptr_t cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
+        const std::uintptr_t ret = *reinterpret_cast<const std::uintptr_t*>(cfa - 8);
+        if (rule.rbp_offset != FrameRule::kRbpUnchanged)
+            bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
+        sp = cfa;
+        if (ret < 0x4000) return depth;  // where libunwind's walk stops too (nothing sensible beyond)
+        out[depth++] = reinterpret_cast<void*>(ret);
+        pc = ret - 1;  // a caller's row is looked up at its call instruction, as libunwind does
+    }
+    return depth;
 }
 
 }  // namespace
@@ -83,22 +106,11 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
-    int depth = 0;
-    std::uintptr_t pc = ip;  // this frame: its own address; the callers': return address - 1, as libunwind
-    while (depth < max) {
-        const FrameRule rule = rule_at_depth(pc, depth, memo);
-        if (rule.kind == FrameRule::kOutermost) return depth;
-        if (rule.kind != FrameRule::kStandard) break;
-        const std::uintptr_t cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
-        const std::uintptr_t ret = *reinterpret_cast<const std::uintptr_t*>(cfa - 8);
-        if (rule.rbp_offset != FrameRule::kRbpUnchanged)
-            bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
-        sp = cfa;
-        if (ret < 0x4000) return depth;  // where libunwind's walk stops too (nothing sensible beyond)
-        out[depth++] = reinterpret_cast<void*>(ret);
-        pc = ret - 1;
-    }
-    if (depth == max) return depth;
+    const int depth = memo ? walk_plain(out, max, ip, sp, bp, [memo](std::uintptr_t pc) -> const FrameRule& {
+        return entry_of(pc, *memo).rule;
+    })
+                           : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
+    if (depth >= 0) return depth;
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
     // address is inside this function, one more than this function's own output.
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);

@@ -14,16 +14,17 @@
 
 namespace leakscope::tracker {
 
-/// One thread's rules of its last stack, by depth: consecutive stacks share most frames, and these few
-/// lines stay in the thread's cache where the shared table's slots (one line per frame) do not. Exact:
-/// a rule depends on its address alone. Written by its thread only, never by the transport.
+/// One thread's own small cache of unwind rules, direct-mapped by address: the shared table has one
+/// address per cache line and programs with many distinct stacks (bash: 20% of the run in its look-ups)
+/// miss on every frame; these 4 KiB stay in the thread's cache. Exact: a rule depends on its address
+/// alone. Written and read by its thread only (it lives in the thread's counter slot).
 struct FrameMemo {
-    static constexpr int kDepth = 16;
+    static constexpr unsigned kBits = 8;
     struct Entry {
         std::uintptr_t pc = 0;  ///< 0 = none
         FrameRule rule;
     };
-    Entry entries[kDepth];
+    Entry entries[1u << kBits];
 };
 
 /// Maps the rule table (once, from the tracker's init; without it every rule is read anew).
