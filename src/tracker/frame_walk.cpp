@@ -88,6 +88,107 @@ __attribute__((always_inline)) inline int walk_plain(void** out, int max, std::u
     return depth;
 }
 
+/// Which of the steps before `end` have rests that depend on bp: a CFA taken from rbp, or an rbp passed
+/// on unchanged to a step that needs it. `later`: whether the step at `end` needs it.
+void mark_needs_bp(FrameMemo::Walk& walk, int end, bool later) {
+    for (int i = end - 1; i >= 0; --i) {
+        FrameMemo::Step& step = walk.steps[i];
+        step.needs_bp = step.needs_bp || (step.rbp_offset == FrameRule::kRbpUnchanged && later);
+        later = step.needs_bp;
+    }
+}
+
+/// Resumes the last walk from its state `from`, reached by this walk at `depth` (its steps before that are
+/// in `next`): every word the last walk read from there on is read again and must be unchanged. The
+/// result becomes the memo's last walk. Returns the frames, or -1.
+int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
+    FrameMemo::Walk& last = memo.walks[memo.last];
+    FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
+    const int reads = last.count + (last.end == FrameMemo::kLowReturn ? 1 : 0);
+    bool same = true;
+    for (int i = from; i < reads; ++i) {  // independent loads: no chain
+        const FrameMemo::Step& step = last.steps[i];
+        same &= *reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) == step.ret;
+        // The saved rbp matters only where the rest reads it (a CFA from rbp further out); elsewhere
+        // it is a register the program uses for data, different at every call.
+        if (step.rbp_offset != FrameRule::kRbpUnchanged && i + 1 < reads && last.steps[i + 1].needs_bp)
+            same &= *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) == step.saved_bp;
+    }
+    if (!same) return -1;
+    int total = depth + last.count - from;
+    if (last.end == FrameMemo::kLimit && total < max) return -1;  // the last walk stopped short of this one
+    FrameMemo::End end = last.end;
+    if (total >= max) total = max, end = FrameMemo::kLimit;
+    FrameMemo::Walk* result = &last;
+    if (depth == from) {  // the common case, a repeated stack: the last walk's steps stay where they are
+        for (int i = 0; i < depth; ++i) last.steps[i] = next.steps[i];
+    } else {
+        const int copied = total - depth + (end == FrameMemo::kLowReturn ? 1 : 0);
+        for (int i = 0; i < copied; ++i) next.steps[depth + i] = last.steps[from + i];
+        result = &next;
+        memo.last ^= 1;
+    }
+    result->count = total;
+    result->end = end;
+    for (int i = depth; i < total; ++i) out[i] = reinterpret_cast<void*>(result->steps[i].ret);
+    mark_needs_bp(*result, depth, total > depth && result->steps[depth].needs_bp);
+    ++memo.resumed;
+    return total;
+}
+
+/// The walk with the plain rules, this thread's memo and its last walk; -1 at a frame the plain rules do
+/// not cover.
+int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
+    const FrameMemo::Walk& last = memo.walks[memo.last];
+    FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
+    int depth = 0;
+    int candidate = 0;  // the last walk's first state whose sp is not below this one's (sps grow outward)
+    bool may_resume = last.count > 0;
+    for (;;) {
+        if (depth == max) {
+            next.count = depth, next.end = FrameMemo::kLimit;
+            break;
+        }
+        if (may_resume) {
+            while (candidate < last.count && last.steps[candidate].sp < sp) ++candidate;
+            const FrameMemo::Step& state = last.steps[candidate];
+            if (candidate < last.count && state.sp == sp && state.pc == pc && (!state.needs_bp || state.bp == bp)) {
+                const int total = resume(out, depth, max, memo, candidate);
+                if (total >= 0) return total;
+                may_resume = false;  // once: a stack that changed under the state is walked
+            }
+        }
+        const FrameRule& rule = entry_of(pc, memo).rule;
+        if (rule.kind == FrameRule::kOutermost) {
+            next.count = depth, next.end = FrameMemo::kOutermost;
+            break;
+        }
+        if (rule.kind != FrameRule::kStandard) {
+            memo.walks[0].count = memo.walks[1].count = 0;
+            return -1;
+        }
+        FrameMemo::Step& step = next.steps[depth];
+        step.pc = pc, step.sp = sp, step.bp = bp;
+        step.cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
+        step.ret = *reinterpret_cast<const std::uintptr_t*>(step.cfa - 8);
+        step.rbp_offset = rule.rbp_offset;
+        step.needs_bp = !rule.cfa_from_rsp;
+        if (rule.rbp_offset != FrameRule::kRbpUnchanged)
+            step.saved_bp = *reinterpret_cast<const std::uintptr_t*>(step.cfa + static_cast<std::intptr_t>(rule.rbp_offset));
+        if (step.ret < 0x4000) {  // where libunwind's walk stops too
+            next.count = depth, next.end = FrameMemo::kLowReturn;
+            break;
+        }
+        out[depth++] = reinterpret_cast<void*>(step.ret);
+        if (rule.rbp_offset != FrameRule::kRbpUnchanged) bp = step.saved_bp;
+        sp = step.cfa;
+        pc = step.ret - 1;
+    }
+    mark_needs_bp(next, next.count + (next.end == FrameMemo::kLowReturn ? 1 : 0), false);
+    memo.last ^= 1;
+    return depth;
+}
+
 }  // namespace
 
 void initialize_frame_walk() {
@@ -106,10 +207,9 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
-    const int depth = memo ? walk_plain(out, max, ip, sp, bp, [memo](std::uintptr_t pc) -> const FrameRule& {
-        return entry_of(pc, *memo).rule;
-    })
-                           : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
+    const int depth = memo && max <= FrameMemo::kSteps
+                          ? walk_remembering(out, max, ip, sp, bp, *memo)
+                          : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
     if (depth >= 0) return depth;
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
     // address is inside this function, one more than this function's own output.

@@ -14,10 +14,17 @@
 
 namespace leakscope::tracker {
 
-/// One thread's own small cache of unwind rules, direct-mapped by address: the shared table has one
-/// address per cache line and programs with many distinct stacks (bash: 20% of the run in its look-ups)
-/// miss on every frame; these 4 KiB stay in the thread's cache. Exact: a rule depends on its address
-/// alone. Written and read by its thread only (it lives in the thread's counter slot).
+/// What one thread remembers between its walks (it lives in the thread's counter slot; only that
+/// thread reads or writes it). Both parts are exact:
+/// - a direct-mapped cache of unwind rules by address: the shared table has one address per cache line,
+///   and programs with many distinct stacks (bash: 20% of the run in its look-ups) missed on every
+///   frame. A rule depends on its address alone.
+/// - the last walk, step by step, with every word it read from the stack. A walk is a function of its
+///   registers and of those words alone, so a later walk that reaches one of its states (same address,
+///   stack pointer, and frame pointer where the rest depends on it) and finds every word the last walk
+///   read from there on unchanged has the same rest: those re-reads are independent loads, where walking
+///   is a chain (address -> rule -> CFA -> next address) of ~15 cycles a frame. Deep stacks whose
+///   outer part repeats (bash's interpreter loop) pay for their changing inner frames only.
 struct FrameMemo {
     static constexpr unsigned kBits = 8;
     struct Entry {
@@ -25,6 +32,25 @@ struct FrameMemo {
         FrameRule rule;
     };
     Entry entries[1u << kBits];
+
+    static constexpr int kSteps = 80;
+    struct Step {
+        std::uintptr_t pc = 0, sp = 0, bp = 0;  ///< the state before the step
+        std::uintptr_t cfa = 0;
+        std::uintptr_t ret = 0;       ///< the word at cfa - 8: the step's return address
+        std::uintptr_t saved_bp = 0;  ///< the word at cfa + rbp_offset, when the rule reads one
+        std::int16_t rbp_offset = FrameRule::kRbpUnchanged;
+        bool needs_bp = false;  ///< the walk from this state on depends on bp
+    };
+    enum End : std::uint8_t { kOutermost, kLowReturn, kLimit };
+    struct Walk {
+        int count = 0;  ///< steps that gave a frame; 0 = nothing to resume from
+        End end = kLimit;  ///< kLowReturn: steps[count] is the step that read the end (verified too)
+        Step steps[kSteps + 1];
+    };
+    Walk walks[2];
+    int last = 0;  ///< walks[last] is the last walk; the next one is written into the other
+    std::uint64_t resumed = 0;  ///< walks that resumed the last one (for the tests)
 };
 
 /// Maps the rule table (once, from the tracker's init; without it every rule is read anew).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -40,8 +41,11 @@ __attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
     void* walked[128];
     void* expected[128];
     Comparison c;
-    c.walked = tracker::walk_frames(walked, 100, memo);
-    c.expected = unw_backtrace(expected, 100);
+    // The tracker's depth (wire::kMaxFrames + 8): within what a thread's memo remembers of a walk.
+    constexpr int kDepth = 72;
+    static_assert(kDepth <= FrameMemo::kSteps);
+    c.walked = tracker::walk_frames(walked, kDepth, memo);
+    c.expected = unw_backtrace(expected, kDepth);
     if (c.walked != c.expected) c.first_difference = std::min(c.walked, c.expected);
     for (int i = 1; i < c.walked && i < c.expected; ++i) {
         if (walked[i] != expected[i]) {
@@ -90,35 +94,74 @@ protected:
 
 TEST_F(FrameWalk, PlainFramesAreWalkedWithoutLibunwind) {
     Tally tally;
-    FrameMemo memo;
+    auto memo = std::make_unique<FrameMemo>();
     for (int depth = 0; depth < 60; ++depth) recurse(depth, tally, nullptr);
-    for (int depth = 0; depth < 60; ++depth) recurse(depth % 7, tally, &memo);  // the memo, stacks changing
+    for (int depth = 0; depth < 60; ++depth) recurse(depth % 7, tally, memo.get());  // the memo, stacks changing
     EXPECT_EQ(tally.compared.load(), 120);
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_EQ(tally.shallow.load(), 0);
     EXPECT_EQ(fallbacks(), 0u) << "plain stacks went to libunwind";
 }
 
+// Two callers with frames of one size: below them the callee chain has the same addresses and stack
+// pointers whichever called it, and only the return address in the chain's outermost frame (a word the
+// walk reads) tells them apart.
+__attribute__((noinline)) void first_caller(Tally& tally, FrameMemo* memo) {
+    volatile char pad[48];
+    pad[0] = 1;
+    recurse(4, tally, memo);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+__attribute__((noinline)) void second_caller(Tally& tally, FrameMemo* memo) {
+    volatile char pad[48];
+    pad[0] = 2;
+    recurse(4, tally, memo);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+
+TEST_F(FrameWalk, RepeatedStacksResumeTheLastWalkAndOnlyWhenTheirWordsAreUnchanged) {
+    Tally tally;
+    auto memo = std::make_unique<FrameMemo>();
+    for (int i = 0; i < 20; ++i) {
+        first_caller(tally, memo.get());
+        first_caller(tally, memo.get());   // resumes the walk before
+        second_caller(tally, memo.get());  // same states up to the caller's frame, whose word differs
+        recurse(i % 5, tally, memo.get());  // shallower and deeper stacks in between
+    }
+    EXPECT_EQ(tally.compared.load(), 80);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0);
+    EXPECT_GE(memo->resumed, 20u) << "repeated stacks were walked again instead of confirmed";
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
 TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     Tally tally;
-    recurse(150, tally, nullptr);  // deeper than the 100 frames both are asked for
+    auto memo = std::make_unique<FrameMemo>();
+    recurse(150, tally, nullptr);  // deeper than the 72 frames both are asked for
+    recurse(150, tally, memo.get());
+    recurse(150, tally, memo.get());  // resumed, and cut at the same depth
+    recurse(30, tally, memo.get());   // a shorter stack after a walk cut short: walked again
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_EQ(fallbacks(), 0u);
 }
 
 TEST_F(FrameWalk, FramePointerFrames) {
     Tally tally;
-    FrameMemo memo;
-    for (int depth = 0; depth < 20; ++depth) with_frame_pointer(depth, [&] { tally.check(&memo); });
-    EXPECT_EQ(tally.compared.load(), 20);
+    auto memo = std::make_unique<FrameMemo>();
+    for (int depth = 0; depth < 20; ++depth) with_frame_pointer(depth, [&] { tally.check(memo.get()); });
+    for (int depth = 0; depth < 20; ++depth) with_frame_pointer(depth % 3, [&] { tally.check(memo.get()); });
+    EXPECT_EQ(tally.compared.load(), 40);
     EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_GT(memo->resumed, 10u);
     EXPECT_EQ(fallbacks(), 0u);
 }
 
 TEST_F(FrameWalk, AllocaFrames) {
     Tally tally;
-    for (int bytes : {16, 100, 4000, 70000}) with_alloca(bytes, [&] { tally.check(); });
-    EXPECT_EQ(tally.compared.load(), 4);
+    auto memo = std::make_unique<FrameMemo>();
+    for (int bytes : {16, 100, 4000, 70000, 100, 16}) with_alloca(bytes, [&] { tally.check(memo.get()); });
+    EXPECT_EQ(tally.compared.load(), 6);
     EXPECT_EQ(tally.differed.load(), 0);
 }
 
@@ -194,8 +237,8 @@ TEST_F(FrameWalk, ThreadsShareTheRuleTable) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&tally, t] {
-            FrameMemo memo;  // each thread its own, as in the tracker's counter slots
-            for (int i = 0; i < 500; ++i) recurse((i * (t + 3)) % 23, tally, (i & 1) ? &memo : nullptr);
+            auto memo = std::make_unique<FrameMemo>();  // each thread its own, as in the counter slots
+            for (int i = 0; i < 500; ++i) recurse((i * (t + 3)) % 23, tally, (i & 1) ? memo.get() : nullptr);
         });
     }
     for (auto& thread : threads) thread.join();
