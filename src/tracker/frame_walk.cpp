@@ -105,16 +105,19 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
     FrameMemo::Walk& last = memo.walks[memo.last];
     FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
     const int reads = last.count + (last.end == FrameMemo::kLowReturn ? 1 : 0);
-    bool same = true;
-    for (int i = from; i < reads; ++i) {  // independent loads: no chain
+    // In order, stopping at the first difference: each word read is one this walk would read itself
+    // (all before it being equal, it reaches the same state), so none lies beyond its own stack even
+    // where another stack of another size once was (a thread's reused slot, coroutines). The loads
+    // do not depend on each other, so they still overlap.
+    for (int i = from; i < reads; ++i) {
         const FrameMemo::Step& step = last.steps[i];
-        same &= *reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) == step.ret;
+        if (*reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) != step.ret) return -1;
         // The saved rbp matters only where the rest reads it (a CFA from rbp further out); elsewhere
         // it is a register the program uses for data, different at every call.
-        if (step.rbp_offset != FrameRule::kRbpUnchanged && i + 1 < reads && last.steps[i + 1].needs_bp)
-            same &= *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) == step.saved_bp;
+        if (step.rbp_offset != FrameRule::kRbpUnchanged && i + 1 < reads && last.steps[i + 1].needs_bp &&
+            *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) != step.saved_bp)
+            return -1;
     }
-    if (!same) return -1;
     int total = depth + last.count - from;
     if (last.end == FrameMemo::kLimit && total < max) return -1;  // the last walk stopped short of this one
     FrameMemo::End end = last.end;
