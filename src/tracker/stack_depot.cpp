@@ -14,7 +14,9 @@ inline std::uint64_t mix_in(std::uint64_t h, std::uint64_t frame) {
     return h ^ (h >> 32);
 }
 
-std::uint32_t hash_frames(const std::uint64_t* frames, std::size_t count) {
+}  // namespace
+
+std::uint32_t StackDepot::hash(const std::uint64_t* frames, std::size_t count) {
     // Four independent lanes (frame i goes to lane i % 4): one chain of multiplies over all frames made
     // hashing a deep stack latency-bound (bash's ~25 frames: 8% of a fully tracked run).
     std::uint64_t lanes[4] = {0x9e3779b97f4a7c15ull ^ count, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
@@ -31,6 +33,8 @@ std::uint32_t hash_frames(const std::uint64_t* frames, std::size_t count) {
     auto result = static_cast<std::uint32_t>(h ^ (h >> 29));
     return result ? result : 1;  // 0 marks an empty slot
 }
+
+namespace {
 
 constexpr std::uint32_t kInitialSlots = 256;
 constexpr std::size_t kArenaWords = 2 * 1024;  // 16 KiB of frames per arena block and shard
@@ -132,9 +136,8 @@ StackRecord* StackDepot::allocate_record(LocalStackId id) {
     return &chunk[id & (kChunkSize - 1)];
 }
 
-LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count) {
+LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count, std::uint32_t hash) {
     if (count == 0) return kUnknownStack;
-    std::uint32_t hash = hash_frames(frames, count);
     Shard& shard = shards_[hash >> 26];  // top bits pick the shard, low bits the slot
     if (LocalStackId found = find(shard, hash, frames, count)) return found;
 
@@ -164,14 +167,21 @@ LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count) 
     return id;
 }
 
-LocalStackId StackMemo::remember(StackDepot& depot, LocalStackId interned) {
-    count = 0;  // unknown: nothing to reuse, the next capture asks the depot again
-    if (interned == kUnknownStack) return interned;
-    const StackRecord& rec = depot.record(interned);  // made ready by this thread or seen ready by it
-    frames = rec.frames;
-    count = rec.frame_count;
-    id = interned;
-    return interned;
+LocalStackId StackMemo::intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count) {
+    count = 0;  // unknown until found: nothing to reuse, the next capture asks again
+    if (stack_count == 0) return kUnknownStack;
+    const std::uint32_t hash = StackDepot::hash(stack, stack_count);
+    Recent& recent = recent_[hash & ((1u << kRecentBits) - 1)];
+    if (recent.count != stack_count || !same(recent.frames, stack, stack_count)) {
+        const LocalStackId interned = depot.intern(stack, stack_count, hash);
+        if (interned == kUnknownStack) return interned;
+        const StackRecord& rec = depot.record(interned);  // made ready by this thread or seen ready by it
+        recent = Recent{rec.frames, rec.frame_count, interned};
+    }
+    frames = recent.frames;
+    count = recent.count;
+    id = recent.id;
+    return id;
 }
 
 void StackDepot::lock_all() {

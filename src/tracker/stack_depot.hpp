@@ -33,7 +33,11 @@ struct alignas(64) StackRecord {
 class StackDepot {
 public:
     /// Id of the stack with these frames, inserting it when new. Never allocates through malloc.
-    LocalStackId intern(const std::uint64_t* frames, std::size_t count);
+    LocalStackId intern(const std::uint64_t* frames, std::size_t count) { return intern(frames, count, hash(frames, count)); }
+    /// The same with the frames' hash() already at hand.
+    LocalStackId intern(const std::uint64_t* frames, std::size_t count, std::uint32_t hash);
+    /// The depot's hash of a stack (never 0).
+    static std::uint32_t hash(const std::uint64_t* frames, std::size_t count);
     /// Record of an id below published_count(); the unknown stack (0) always exists.
     StackRecord& record(LocalStackId id);
     /// Like record(), but nullptr for an id whose record could not be allocated or is not filled yet.
@@ -79,28 +83,39 @@ private:
     StackRecord unknown_;
 };
 
-/// One thread's last interned stack. Consecutive allocations from one place (a loop, a container that
-/// grows) have the same frames, and comparing them with the frames the depot stored for the last id
-/// (lines this thread has just read) skips the depot's hash table, which misses the cache (8% of perf's
-/// samples under full tracking of ../shared/bench/churn.cpp). Exact: an id is reused only for the very
-/// same frames. A change of stack costs three stores, no copy (programs whose stacks change on nearly
-/// every allocation, bash, pay that). Used by its owning thread only (it lives in its counter slot).
+/// One thread's last interned stack, and a small cache of its recent ones. Consecutive allocations from
+/// one place (a loop, a container that grows) have the same frames, and comparing them with the frames
+/// the depot stored for the last id (lines this thread has just read) skips the depot's hash table,
+/// which misses the cache (8% of perf's samples under full tracking of ../shared/bench/churn.cpp).
+/// Programs whose stacks change on nearly every allocation but keep coming back to a few dozen (bash's
+/// interpreter loop: 12% of the run in the depot's look-ups) find them by hash among the thread's recent
+/// stacks, again compared frame by frame with the depot's copy. Exact: an id is reused only for the very
+/// same frames. Used by its owning thread only (it lives in its counter slot).
 struct StackMemo {
     const std::uint64_t* frames = nullptr;  ///< the depot's copy: records never move nor change
     std::uint32_t count = 0;
     LocalStackId id = kUnknownStack;
 
     LocalStackId intern(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count) {
-        if (stack_count == count && stack_count != 0) {
-            std::size_t i = 0;
-            while (i < stack_count && frames[i] == stack[i]) ++i;
-            if (i == stack_count) return id;
-        }
-        return remember(depot, depot.intern(stack, stack_count));
+        if (stack_count == count && stack_count != 0 && same(frames, stack, stack_count)) return id;
+        return intern_changed(depot, stack, stack_count);
     }
 
 private:
-    LocalStackId remember(StackDepot& depot, LocalStackId interned);
+    static bool same(const std::uint64_t* a, const std::uint64_t* b, std::size_t n) {
+        std::size_t i = 0;
+        while (i < n && a[i] == b[i]) ++i;
+        return i == n;
+    }
+    LocalStackId intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count);
+
+    struct Recent {
+        const std::uint64_t* frames = nullptr;
+        std::uint32_t count = 0;
+        LocalStackId id = kUnknownStack;
+    };
+    static constexpr unsigned kRecentBits = 8;
+    Recent recent_[1u << kRecentBits];
 };
 
 }  // namespace leakscope::tracker
