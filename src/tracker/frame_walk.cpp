@@ -93,7 +93,9 @@ __attribute__((always_inline)) inline int walk_plain(void** out, int max, std::u
 void mark_needs_bp(FrameMemo::Walk& walk, int end, bool later) {
     for (int i = end - 1; i >= 0; --i) {
         FrameMemo::Step& step = walk.steps[i];
-        step.needs_bp = step.needs_bp || (step.rbp_offset == FrameRule::kRbpUnchanged && later);
+        const bool reads_bp = step.rbp_offset != FrameRule::kRbpUnchanged;
+        step.check_bp = reads_bp && later;
+        step.needs_bp = step.needs_bp || (!reads_bp && later);
         later = step.needs_bp;
     }
 }
@@ -114,8 +116,7 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
         if (*reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) != step.ret) return -1;
         // The saved rbp matters only where the rest reads it (a CFA from rbp further out); elsewhere
         // it is a register the program uses for data, different at every call.
-        if (step.rbp_offset != FrameRule::kRbpUnchanged && i + 1 < reads && last.steps[i + 1].needs_bp &&
-            *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) != step.saved_bp)
+        if (step.check_bp && *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) != step.saved_bp)
             return -1;
     }
     int total = depth + last.count - from;

@@ -41,6 +41,7 @@ struct FrameMemo {
         std::uintptr_t saved_bp = 0;  ///< the word at cfa + rbp_offset, when the rule reads one
         std::int16_t rbp_offset = FrameRule::kRbpUnchanged;
         bool needs_bp = false;  ///< the walk from this state on depends on bp
+        bool check_bp = false;  ///< the rest depends on the word at cfa + rbp_offset (a later CFA uses it)
     };
     enum End : std::uint8_t { kOutermost, kLowReturn, kLimit };
     struct Walk {
