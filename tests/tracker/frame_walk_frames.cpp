@@ -61,3 +61,33 @@ __attribute__((noinline)) int with_noreturn_call_last(int value, const std::func
 }
 
 }  // namespace leakscope::tracker_test
+
+namespace leakscope::tracker_test {
+
+__attribute__((noinline)) void alloca_callee(const std::function<void()>& at_the_bottom) {
+    at_the_bottom();
+    asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void alloca_middle(int bytes, const std::function<void()>& at_the_bottom) {
+    char* buffer = static_cast<char*>(alloca(static_cast<std::size_t>(bytes)));  // left untouched
+    asm volatile("" ::"r"(buffer) : "memory");
+    alloca_callee(at_the_bottom);
+    asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void alloca_outer_first(int outer_bytes, int middle_bytes, const std::function<void()>& at_the_bottom) {
+    char* buffer = static_cast<char*>(alloca(static_cast<std::size_t>(outer_bytes)));  // left untouched
+    asm volatile("" ::"r"(buffer) : "memory");
+    alloca_middle(middle_bytes, at_the_bottom);
+    asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void alloca_outer_second(int outer_bytes, int middle_bytes, const std::function<void()>& at_the_bottom) {
+    char* buffer = static_cast<char*>(alloca(static_cast<std::size_t>(outer_bytes)));  // left untouched
+    asm volatile("nop" ::"r"(buffer) : "memory");  // not folded into the first by identical-code folding
+    alloca_middle(middle_bytes, at_the_bottom);
+    asm volatile("" ::: "memory");
+}
+
+}  // namespace leakscope::tracker_test

@@ -10,6 +10,13 @@ int with_frame_pointer(int depth, const std::function<void()>& at_the_bottom);
 void with_alloca(int bytes, const std::function<void()>& at_the_bottom);
 /// A frame that realigns the stack (over-aligned local plus alloca).
 void with_realigned_stack(int bytes, const std::function<void()>& at_the_bottom);
+/// outer (alloca of `outer_bytes`, untouched) -> middle (alloca of `middle_bytes`, untouched) -> callee ->
+/// `at_the_bottom`, all with frame pointers. Two outers of one shape: called alternately through one
+/// pointer with the sizes swapped, the callee's frame sits at the same address with the same return
+/// address while the middle frame moved, and the words where the middle frame was still hold its old
+/// return address (into the other outer).
+void alloca_outer_first(int outer_bytes, int middle_bytes, const std::function<void()>& at_the_bottom);
+void alloca_outer_second(int outer_bytes, int middle_bytes, const std::function<void()>& at_the_bottom);
 /// Calls `at_the_bottom` through a noreturn function it calls last, which then throws an int.
 int with_noreturn_call_last(int value, const std::function<void()>& at_the_bottom);
 

@@ -157,6 +157,22 @@ TEST_F(FrameWalk, FramePointerFrames) {
     EXPECT_EQ(fallbacks(), 0u);
 }
 
+TEST_F(FrameWalk, AResumedWalkRereadsTheSavedFramePointerWhereALaterFrameUsesIt) {
+    // The stale words pass every return-address check; only the callee's saved rbp (the middle frame's
+    // CFA, which moved) tells the stacks apart. A (return address, stack pointer) cache fails here.
+    Tally tally;
+    auto memo = std::make_unique<FrameMemo>();
+    using Outer = void (*)(int, int, const std::function<void()>&);
+    Outer volatile outers[2] = {alloca_outer_first, alloca_outer_second};
+    for (int i = 0; i < 8; ++i) {
+        const Outer outer = outers[i & 1];
+        outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, [&] { tally.check(memo.get()); });
+    }
+    EXPECT_EQ(tally.compared.load(), 8);
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
 TEST_F(FrameWalk, AllocaFrames) {
     Tally tally;
     auto memo = std::make_unique<FrameMemo>();
