@@ -4,7 +4,8 @@
 // all have one of the plain x86-64 rules is walked with them (two loads per frame), any other stack —
 // a signal frame, a realigned or alloca frame whose CFA is an expression, code without unwind info —
 // is handed whole to `unw_backtrace`. Exact where a (return address, stack pointer) cache is not: the rule
-// of an address is what libunwind would apply there, so only the rule, never the stack, is remembered.
+// of an address is what libunwind would apply there, and a thread's last walk (FrameMemo) is reused only
+// after every stack word it depends on has been read again and found unchanged.
 // No allocation, no lock: usable in allocation hooks, signal handlers and forked children.
 #pragma once
 
