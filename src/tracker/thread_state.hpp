@@ -3,23 +3,41 @@
 // thread-key destructors and from signal handlers.
 #pragma once
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 
 namespace leakscope::tracker {
 
 struct ThreadState {
     bool inside_tracker;            ///< re-entrancy guard: allocations made by the tracker itself pass through
-    bool sampler_seeded;
+    /// Sampling mode: this thread may count without the core. Set by the core only when the sampler is
+    /// seeded, the thread has its counter slot and the transport runs; cleared after a fork and when the
+    /// slot is given back at thread exit. Next to `inside_tracker`, so the hooks test both in one compare.
+    bool fast_path_ready;
     std::uint16_t counter_slot;     ///< which shard of the global totals this thread adds to (+1; 0 = unset)
     std::int64_t bytes_until_sample;  ///< sampling mode: bytes left before the next sampled allocation
     void* counter_slot_pointer;     ///< this thread's ThreadSlot once claimed (thread_counters.hpp), else null
-    std::uint64_t random_state;
+    std::uint64_t random_state;     ///< the sampler's xorshift state; 0 = not seeded yet
 };
 
 // `constinit` here, not only at the definition: it tells every file that includes this that no dynamic
 // initializer exists, so the compiler reads the variable directly instead of calling the TLS wrapper
 // function through the PLT on each access (that was two calls per malloc on the hot path).
 extern constinit thread_local ThreadState g_thread_state __attribute__((tls_model("initial-exec")));
+
+/// Sampling mode's per-thread test: the caller is the program (not the tracker) and the thread is ready
+/// for the fast paths. One 16-bit load and compare of the first two bytes instead of two tests.
+inline bool thread_fast_path_open() {
+    struct Gate {
+        bool inside_tracker;
+        bool fast_path_ready;
+    };
+    static_assert(offsetof(ThreadState, inside_tracker) == 0 && offsetof(ThreadState, fast_path_ready) == 1);
+    std::uint16_t both;
+    __builtin_memcpy(&both, &g_thread_state, sizeof both);
+    return both == std::bit_cast<std::uint16_t>(Gate{false, true});
+}
 
 /// RAII re-entrancy guard. Everything the tracker does on an allocation path, on its own thread and
 /// around fork runs inside one; an allocation made while it is held is not tracked.

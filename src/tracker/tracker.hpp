@@ -26,6 +26,13 @@ enum class InitState : int {
     kPassThrough = 3, ///< not under leakscope (no socket configured) or set-up failed: hooks only forward
 };
 
+/// Sampling mode's fast paths, decided once: the hooks test this one byte before anything else.
+enum class FastPaths : std::uint8_t {
+    kNone = 0,            ///< full tracking, not active yet, or detached: the general paths
+    kGlibc = 1,           ///< sampling, glibc's allocator: usable sizes from the chunk header (usable_size.hpp)
+    kOtherAllocator = 2,  ///< sampling, another allocator (jemalloc...): usable sizes cost a call
+};
+
 struct alignas(64) TotalsShard {
     std::atomic<std::int64_t> live_heap_bytes{0};
     std::atomic<std::uint64_t> allocations{0};
@@ -46,9 +53,9 @@ struct Totals {
 /// All tracker state. Constant-initialized (no static constructor runs), lives for the whole process.
 struct Tracker {
     std::atomic<int> state{static_cast<int>(InitState::kNotStarted)};
-    /// Tracking is active in sampling mode: the one flag the hooks' fast paths test (beside `state`, on
-    /// the same cache line), set once after `state` becomes kActive.
-    std::atomic<bool> sampling_active{false};
+    /// Which fast paths the hooks take (beside `state`, on the same cache line): set once after `state`
+    /// becomes kActive, back to kNone when an attached tracker detaches.
+    std::atomic<FastPaths> fast_paths{FastPaths::kNone};
     Config config;
     StackDepot stacks;
     LiveTable live;

@@ -111,5 +111,19 @@ TEST(TrackerSamplingNothingSampled, ForkedChildGetsItsOwnStream) {
     EXPECT_TRUE(a.clean && b.clean);
 }
 
+// The totals stay exact whichever path each call takes: the fast paths (nothing sampled at a 1 TiB
+// mean), or a mix with the general path (sampled blocks at 16 KiB), with mmapped blocks, realloc,
+// operator new and free(nullptr) (which the fast path of free leaves to the general one through the
+// presence filter's pinned bit). The program checks the differences itself (targets/sampled_totals.cpp).
+TEST(TrackerSamplingTotals, ExactOnEveryPath) {
+    for (std::uint64_t mean : {std::uint64_t{1} << 40, kMean, std::uint64_t{64}}) {
+        RunOptions options;
+        options.sample_bytes = mean;
+        RunResult run = run_program({target_path("tracker_sampled_totals")}, options);
+        EXPECT_EQ(run.exit_code, 0) << "mean " << mean << ": " << run.out << run.err;
+        EXPECT_EQ(run.out, "sampling 1, 0 failures\n") << "mean " << mean;
+    }
+}
+
 }  // namespace
 }  // namespace leakscope::tracker_test
