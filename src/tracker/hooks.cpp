@@ -41,7 +41,7 @@ namespace {
 
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() {
-    return g_tracker.fast_paths.load(std::memory_order_acquire) == FastPaths::kGlibc && thread_fast_path_open();
+    return g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kGlibc && thread_fast_path_open();
 }
 
 /// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled.
@@ -62,7 +62,7 @@ inline void count_unsampled_allocation(std::size_t usable_bytes) {
 
 inline void count_unsampled_free(std::size_t usable_bytes) {
     ThreadSlot* slot = claimed_slot();
-    bump(slot->live_heap_bytes, -static_cast<std::int64_t>(usable_bytes));
+    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
     bump(slot->frees, 1);
 }
 

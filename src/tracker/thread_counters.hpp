@@ -54,6 +54,18 @@ inline void bump(std::atomic<T>& counter, D delta) {
     counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(delta), std::memory_order_relaxed);
 }
 
+/// The same, subtracting (one `sub` to memory, where bump of a negated value would negate first).
+template <typename T, typename D>
+inline void bump_down(std::atomic<T>& counter, D delta) {
+#if defined(__x86_64__)
+    if constexpr (sizeof(T) == 8 && std::atomic<T>::is_always_lock_free) {
+        asm volatile("subq %1, %0" : "+m"(*reinterpret_cast<T*>(&counter)) : "er"(static_cast<T>(delta)));
+        return;
+    }
+#endif
+    counter.store(counter.load(std::memory_order_relaxed) - static_cast<T>(delta), std::memory_order_relaxed);
+}
+
 /// This thread's slot if it already has one (the fast paths use it; claiming one is the slow path's job).
 inline ThreadSlot* claimed_slot() { return static_cast<ThreadSlot*>(g_thread_state.counter_slot_pointer); }
 

@@ -67,7 +67,9 @@ struct Tracker {
     TotalsShard shared_totals;
 };
 
-extern Tracker g_tracker;
+// Hidden on the declaration too (the library is built -fvisibility=hidden, but that covers definitions):
+// the hooks then address it directly, `cmpb $1, g_tracker+4(%rip)`, not through a GOT load.
+extern Tracker g_tracker __attribute__((visibility("hidden")));
 
 /// Initializes on the first call (from any hook or the library constructor) and returns the state.
 InitState initialize();
