@@ -33,16 +33,14 @@ namespace {
 // the general path inlines the stack capture (a 600-byte buffer and six saved registers), and while it
 // shared the hook's frame that prologue ran on every call. Anything rare (another allocator than
 // glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
-// of a frame. What they run, in order: one global byte (FastPaths::kGlibc), one 16-bit compare of two
-// thread-local flags, the sampler's gap (malloc) or the presence filter's bit (free), glibc's chunk
-// header (just written or about to be read by the allocator), two adds to this thread's counter slot.
-// Every test that can be resolved once (sampling mode, which allocator, the thread's slot and seed, the
-// transport started) is folded into those two flags. Measured on the churn benchmark (bench/tracker).
+// of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
+// this thread takes, and the re-entrancy guard), the sampler's gap (malloc) or the presence filter's bit
+// (free), glibc's chunk header, two adds to this thread's counter slot. Every test that can be resolved
+// once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
+// into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
 
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
-inline bool glibc_fast_path_open() {
-    return g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kGlibc && thread_fast_path_open();
-}
+inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
 
 /// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled.
 /// Unsigned compare: the gap is always positive, and a huge size cannot overflow it.
@@ -86,8 +84,7 @@ inline void* count_glibc_allocation(void* p) {
 /// allocator (a call). Null when the fast path does not apply or the call failed: go on to the general path.
 template <typename RealCall>
 inline void* other_allocator_fast_path(std::size_t size, RealCall real_call) {
-    if (g_tracker.fast_paths.load(std::memory_order_acquire) != FastPaths::kOtherAllocator || !thread_fast_path_open() ||
-        !passes_sampler(size))
+    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_sampler(size))
         return nullptr;
     void* p = real_call();
     if (p) count_unsampled_allocation(g_real.malloc_usable_size(p));
@@ -124,8 +121,7 @@ __attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t b
 /// Untracks `pointer`, then runs `real_release`. Bootstrap pointers are never given to the real allocator.
 template <typename RealRelease>
 __attribute__((noinline)) void release_general(void* pointer, RealRelease real_release) {
-    if (g_tracker.fast_paths.load(std::memory_order_acquire) == FastPaths::kOtherAllocator && thread_fast_path_open() &&
-        certainly_unsampled(pointer)) {
+    if (thread_fast_path_open(FastPaths::kOtherAllocator) && certainly_unsampled(pointer)) {
         count_unsampled_free(g_real.malloc_usable_size(pointer));  // before the free: the size is read from the block
         return real_release();
     }

@@ -9,11 +9,19 @@
 
 namespace leakscope::tracker {
 
+/// Sampling mode's fast paths, decided once per process (Tracker::fast_paths) and copied into each thread.
+enum class FastPaths : std::uint8_t {
+    kNone = 0,            ///< full tracking, not active yet, or detached: the general paths
+    kGlibc = 1,           ///< sampling, glibc's allocator: usable sizes from the chunk header (usable_size.hpp)
+    kOtherAllocator = 2,  ///< sampling, another allocator (jemalloc...): usable sizes cost a call
+};
+
 struct ThreadState {
-    /// Sampling mode: this thread may count without the core. Set by the core only when the sampler is
-    /// seeded, the thread has its counter slot and the transport runs; cleared after a fork and when the
-    /// slot is given back at thread exit. Next to `inside_tracker`, so the hooks test both in one compare.
-    bool fast_path_ready;
+    /// Sampling mode: which fast paths this thread may take, counting without the core. The core copies
+    /// Tracker::fast_paths here only when the sampler is seeded, the thread has its counter slot and the
+    /// transport runs; back to kNone after a fork and when the slot is given back at thread exit. Next to
+    /// `inside_tracker`, so the hooks test both in one compare, and nothing global.
+    FastPaths fast_paths;
     bool inside_tracker;            ///< re-entrancy guard: allocations made by the tracker itself pass through
     std::uint16_t counter_slot;     ///< which shard of the global totals this thread adds to (+1; 0 = unset)
     std::int64_t bytes_until_sample;  ///< sampling mode: bytes left before the next sampled allocation
@@ -26,19 +34,19 @@ struct ThreadState {
 // function through the PLT on each access (that was two calls per malloc on the hot path).
 extern constinit thread_local ThreadState g_thread_state __attribute__((tls_model("initial-exec")));
 
-/// Sampling mode's per-thread test: the caller is the program (not the tracker) and the thread is ready
-/// for the fast paths. One 16-bit load and compare of the first two bytes instead of two tests. In this
-/// order the open value is 1, an 8-bit immediate: `cmpw $0x100` (16-bit immediate) stalls the decoder
+/// Sampling mode's per-thread test: the caller is the program (not the tracker) and the thread takes
+/// `kind`'s fast paths. One 16-bit load and compare of the first two bytes instead of two tests. In this
+/// order the open value fits an 8-bit immediate: `cmpw $0x100` (16-bit immediate) stalls the decoder
 /// (a length-changing prefix; 22% of the free hook's samples in a bash loop sat right after it).
-inline bool thread_fast_path_open() {
+inline bool thread_fast_path_open(FastPaths kind) {
     struct Gate {
-        bool fast_path_ready;
+        FastPaths fast_paths;
         bool inside_tracker;
     };
-    static_assert(offsetof(ThreadState, fast_path_ready) == 0 && offsetof(ThreadState, inside_tracker) == 1);
+    static_assert(offsetof(ThreadState, fast_paths) == 0 && offsetof(ThreadState, inside_tracker) == 1);
     std::uint16_t both;
     __builtin_memcpy(&both, &g_thread_state, sizeof both);
-    return both == std::bit_cast<std::uint16_t>(Gate{true, false});
+    return both == std::bit_cast<std::uint16_t>(Gate{kind, false});
 }
 
 /// RAII re-entrancy guard. Everything the tracker does on an allocation path, on its own thread and

@@ -163,7 +163,9 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
     // counter slot of its own (they write only that), and the transport running (until it does, this
     // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
-    g_thread_state.fast_path_ready = claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed);
+    g_thread_state.fast_paths = claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
+                                    ? g_tracker.fast_paths.load(std::memory_order_relaxed)
+                                    : FastPaths::kNone;
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
@@ -322,7 +324,7 @@ void after_fork_in_child() {
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed
     // keeps parent and child from sampling the very same allocations.
-    g_thread_state.fast_path_ready = false;
+    g_thread_state.fast_paths = FastPaths::kNone;
     g_thread_state.random_state = 0;
     g_thread_state.inside_tracker = t_inside_before_fork;
 }

@@ -26,13 +26,6 @@ enum class InitState : int {
     kPassThrough = 3, ///< not under leakscope (no socket configured) or set-up failed: hooks only forward
 };
 
-/// Sampling mode's fast paths, decided once: the hooks test this one byte before anything else.
-enum class FastPaths : std::uint8_t {
-    kNone = 0,            ///< full tracking, not active yet, or detached: the general paths
-    kGlibc = 1,           ///< sampling, glibc's allocator: usable sizes from the chunk header (usable_size.hpp)
-    kOtherAllocator = 2,  ///< sampling, another allocator (jemalloc...): usable sizes cost a call
-};
-
 struct alignas(64) TotalsShard {
     std::atomic<std::int64_t> live_heap_bytes{0};
     std::atomic<std::uint64_t> allocations{0};
@@ -53,8 +46,8 @@ struct Totals {
 /// All tracker state. Constant-initialized (no static constructor runs), lives for the whole process.
 struct Tracker {
     std::atomic<int> state{static_cast<int>(InitState::kNotStarted)};
-    /// Which fast paths the hooks take (beside `state`, on the same cache line): set once after `state`
-    /// becomes kActive, back to kNone when an attached tracker detaches.
+    /// Which fast paths the threads may take (thread_state.hpp): set once after `state` becomes kActive,
+    /// back to kNone when an attached tracker detaches. The hooks read each thread's copy, not this.
     std::atomic<FastPaths> fast_paths{FastPaths::kNone};
     Config config;
     StackDepot stacks;
