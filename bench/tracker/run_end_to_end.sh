@@ -70,7 +70,7 @@ command_of() {  # variant workload-command
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $REPEATS paired repeats"
 printf '%-9s %9s' workload "bare s"
-for v in "${variants[@]}"; do printf ' %20s' "$v wall / cpu"; done
+for v in "${variants[@]}"; do printf ' %22s' "$v wall / cpu"; done
 echo
 for name in "${ORDER[@]}"; do
   : > "$WORK/bare"
