@@ -11,8 +11,8 @@
 # heaptrack's own processes included). The machine is shared: note its load beside the numbers.
 # "floor" is forward_only.c preloaded alone (hooks that only jump to glibc's allocator, no leakscope):
 # what interposing costs by itself, the floor under any LD_PRELOAD tracker.
-# BASELINE_BUILD=DIR adds "sampled-base": the same sampled run with DIR's bin/leakscope and
-# lib/libleakscope_tracker.so, for a before/after in one run.
+# BASELINE_BUILD=DIR adds the columns "base-full" and "base-sampled": the same runs with DIR's leakscope
+# and tracker (e.g. a build of main), so a change is measured against what it replaces in the same run.
 # Usage: [BASELINE_BUILD=DIR] bench/tracker/run_end_to_end.sh [BUILD_DIR] [REPEATS] [CHURN_SOURCE]
 set -euo pipefail
 
@@ -32,11 +32,6 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 g++ -O2 -pthread -o "$WORK/churn" "$CHURN_SOURCE"
 gcc -O2 -shared -fPIC -o "$WORK/forward_only.so" "$HERE/forward_only.c"
-BASELINE=${BASELINE_BUILD:+$(cd "$BASELINE_BUILD" && pwd)}
-if [[ -n $BASELINE ]]; then
-  [[ -x $BASELINE/bin/leakscope && -e $BASELINE/lib/libleakscope_tracker.so ]] ||
-    { echo "BASELINE_BUILD=$BASELINE_BUILD has no bin/leakscope and lib/libleakscope_tracker.so" >&2; exit 2; }
-fi
 
 declare -A WORKLOAD=(
   [churn]="$WORK/churn 10000000 2"
@@ -54,15 +49,20 @@ measure() {
 }
 median() { awk -v c="${1:-1}" '{print $c}' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-variants=(full sampled)
-[[ -n $BASELINE ]] && variants+=(sampled-base)
+BASELINE=${BASELINE_BUILD:+$(cd "$BASELINE_BUILD" && pwd)/bin/leakscope}
+[[ -z $BASELINE || -x $BASELINE ]] || { echo "missing $BASELINE (BASELINE_BUILD)" >&2; exit 2; }
+variants=(full)
+[[ -n $BASELINE ]] && variants+=(base-full)
+variants+=(sampled)
+[[ -n $BASELINE ]] && variants+=(base-sampled)
 variants+=(floor)
 [[ -n $HEAPTRACK ]] && variants+=(heaptrack)
 command_of() {  # variant workload-command
   case $1 in
     full) echo "$LEAKSCOPE run -q --no-status -o $WORK/r.lks -- $2" ;;
+    base-full) echo "$BASELINE run -q --no-status -o $WORK/r.lks -- $2" ;;
     sampled) echo "$LEAKSCOPE run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
-    sampled-base) echo "$BASELINE/bin/leakscope run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
+    base-sampled) echo "$BASELINE run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
     floor) echo "LD_PRELOAD=$WORK/forward_only.so $2" ;;
     heaptrack) echo "$HEAPTRACK -o $WORK/ht $2; rm -f $WORK/ht*" ;;
   esac

@@ -51,7 +51,7 @@ inline bool passes_sampler(std::size_t size) {
     return true;
 }
 
-/// The totals of an unsampled block, in this thread's own slot (claimed: the ready flag says so).
+/// The totals of an unsampled block, in this thread's own slot (claimed: its fast_paths byte says so).
 inline void count_unsampled_allocation(std::size_t usable_bytes) {
     ThreadSlot* slot = claimed_slot();
     bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
@@ -84,8 +84,7 @@ inline void* count_glibc_allocation(void* p) {
 /// allocator (a call). Null when the fast path does not apply or the call failed: go on to the general path.
 template <typename RealCall>
 inline void* other_allocator_fast_path(std::size_t size, RealCall real_call) {
-    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_sampler(size))
-        return nullptr;
+    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_sampler(size)) return nullptr;
     void* p = real_call();
     if (p) count_unsampled_allocation(g_real.malloc_usable_size(p));
     return p;
