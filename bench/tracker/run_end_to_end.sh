@@ -9,8 +9,10 @@
 # Each variant runs right after a bare run and its ratio is taken to that neighbour; medians of the
 # paired ratios over REPEATS. Wall time and CPU time (user+system of everything started, leakscope and
 # heaptrack's own processes included). The machine is shared: note its load beside the numbers.
-# BASELINE_BUILD=DIR adds a column "base full": full tracking with DIR's leakscope and tracker (e.g. a
-# build of main), so a change is measured against what it replaces in the same run.
+# "floor" is forward_only.c preloaded alone (hooks that only jump to glibc's allocator, no leakscope):
+# what interposing costs by itself, the floor under any LD_PRELOAD tracker.
+# BASELINE_BUILD=DIR adds the columns "base-full" and "base-sampled": the same runs with DIR's leakscope
+# and tracker (e.g. a build of main), so a change is measured against what it replaces in the same run.
 # Usage: [BASELINE_BUILD=DIR] bench/tracker/run_end_to_end.sh [BUILD_DIR] [REPEATS] [CHURN_SOURCE]
 set -euo pipefail
 
@@ -29,6 +31,7 @@ PYTHON=/usr/bin/python3  # Debian's interpreter, not a version manager's shim (w
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 g++ -O2 -pthread -o "$WORK/churn" "$CHURN_SOURCE"
+gcc -O2 -shared -fPIC -o "$WORK/forward_only.so" "$HERE/forward_only.c"
 
 declare -A WORKLOAD=(
   [churn]="$WORK/churn 10000000 2"
@@ -51,19 +54,23 @@ BASELINE=${BASELINE_BUILD:+$(cd "$BASELINE_BUILD" && pwd)/bin/leakscope}
 variants=(full)
 [[ -n $BASELINE ]] && variants+=(base-full)
 variants+=(sampled)
+[[ -n $BASELINE ]] && variants+=(base-sampled)
+variants+=(floor)
 [[ -n $HEAPTRACK ]] && variants+=(heaptrack)
 command_of() {  # variant workload-command
   case $1 in
     full) echo "$LEAKSCOPE run -q --no-status -o $WORK/r.lks -- $2" ;;
     base-full) echo "$BASELINE run -q --no-status -o $WORK/r.lks -- $2" ;;
     sampled) echo "$LEAKSCOPE run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
+    base-sampled) echo "$BASELINE run -q --no-status --sample-bytes 512K -o $WORK/r.lks -- $2" ;;
+    floor) echo "LD_PRELOAD=$WORK/forward_only.so $2" ;;
     heaptrack) echo "$HEAPTRACK -o $WORK/ht $2; rm -f $WORK/ht*" ;;
   esac
 }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $REPEATS paired repeats"
 printf '%-9s %9s' workload "bare s"
-for v in "${variants[@]}"; do printf ' %20s' "$v wall / cpu"; done
+for v in "${variants[@]}"; do printf ' %22s' "$v wall / cpu"; done
 echo
 for name in "${ORDER[@]}"; do
   : > "$WORK/bare"

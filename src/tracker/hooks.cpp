@@ -31,71 +31,69 @@ namespace {
 // this thread's own counters (no call into the core, no lock, no table), and each hook tests for them
 // before anything else and otherwise tail-calls its general path (below), which is kept out of line:
 // the general path inlines the stack capture (a 600-byte buffer and six saved registers), and while it
-// shared the hook's frame that prologue ran on every call. Anything rare on a fast path (another
-// allocator than glibc's, a sampled block) is a tail call too, so the fast paths need no frame of
-// their own. Measured on the churn benchmark (bench/tracker): sampling cost 1.12x the untracked time
-// before this layout.
+// shared the hook's frame that prologue ran on every call. Anything rare (another allocator than
+// glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
+// of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
+// this thread takes, and the re-entrancy guard), the sampler's gap (malloc) or the presence filter's bit
+// (free), glibc's chunk header, two adds to this thread's counter slot. Every test that can be resolved
+// once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
+// into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
 
-/// Sampling is on, tracking is active, and the caller is the program, not the tracker itself.
-inline bool sampling_fast_path_open() {
-    return g_tracker.sampling_active.load(std::memory_order_acquire) && !g_thread_state.inside_tracker;
+/// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
+inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
+
+/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled.
+/// Unsigned compare: the gap is always positive, and a huge size cannot overflow it.
+inline bool passes_sampler(std::size_t size) {
+    auto until = static_cast<std::uint64_t>(g_thread_state.bytes_until_sample);
+    if (__builtin_expect(size >= until, 0)) return false;
+    g_thread_state.bytes_until_sample = static_cast<std::int64_t>(until - size);
+    return true;
 }
 
-/// This thread may count without the core: it has its counter slot and a seeded sampler (the core
-/// unseeds it after a fork and until the transport runs, to be called again).
-inline ThreadSlot* fast_path_slot() {
-    return g_thread_state.sampler_seeded ? claimed_slot() : nullptr;
-}
-
-/// Sampling mode, the block the sampler picked (or a thread's first): into the core, stack and all.
-/// Its frame and the hook's are both skipped by the stack capture.
-__attribute__((noinline)) void* record_in_core(void* p, std::size_t size) {
-    if (p) record_allocation(p, size);
-    return p;
-}
-
-/// The totals of an unsampled block, in this thread's own slot: all the fast paths write.
-inline void count_unsampled_allocation(ThreadSlot* slot, std::size_t usable_bytes) {
+/// The totals of an unsampled block, in this thread's own slot (claimed: its fast_paths byte says so).
+inline void count_unsampled_allocation(std::size_t usable_bytes) {
+    ThreadSlot* slot = claimed_slot();
     bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
     bump(slot->allocations, 1);
 }
 
-inline void count_unsampled_free(ThreadSlot* slot, std::size_t usable_bytes) {
-    bump(slot->live_heap_bytes, -static_cast<std::int64_t>(usable_bytes));
+inline void count_unsampled_free(std::size_t usable_bytes) {
+    ThreadSlot* slot = claimed_slot();
+    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
     bump(slot->frees, 1);
 }
 
-/// An unsampled block when the allocator is not glibc's (its usable size costs a call).
-__attribute__((noinline)) void* count_allocation_other_allocator(void* p, ThreadSlot* slot) {
-    count_unsampled_allocation(slot, usable_size(p));
+/// A block glibc served by mmap (large): its usable size has the other formula, out of the fast path.
+__attribute__((noinline)) void* count_mmapped_allocation(void* p) {
+    count_unsampled_allocation(glibc_usable_size(p));
     return p;
 }
 
-/// Counts a block just allocated if the sampler passes over it; otherwise hands it to the core.
-inline void* count_in_sampling_mode(void* p, std::size_t size) {
-    ThreadState& ts = g_thread_state;
-    ThreadSlot* slot = fast_path_slot();
-    std::int64_t left = ts.bytes_until_sample - static_cast<std::int64_t>(size);
-    if (__builtin_expect(!p || !slot || left <= 0, 0)) return record_in_core(p, size);  // sampled, failed, or unset
-    ts.bytes_until_sample = left;
-    if (__builtin_expect(!g_glibc_chunk_headers, 0)) return count_allocation_other_allocator(p, slot);
-    count_unsampled_allocation(slot, glibc_usable_size(p));
+/// After the real call of a glibc fast path: counts the block (a failed call counts nothing; the bytes
+/// it took off the gap change no block's chance of being sampled: the gaps are memoryless).
+inline void* count_glibc_allocation(void* p) {
+    if (__builtin_expect(p == nullptr, 0)) return p;
+    std::size_t header = glibc_chunk_header(p);
+    if (__builtin_expect(header & kGlibcIsMmapped, 0)) return count_mmapped_allocation(p);
+    count_unsampled_allocation(glibc_heap_usable_size(header));
     return p;
 }
 
-/// The free of an unsampled block when the allocator is not glibc's.
-__attribute__((noinline)) void free_other_allocator(void* p, ThreadSlot* slot) {
-    count_unsampled_free(slot, usable_size(p));
-    g_real.free(p);
+/// Sampling mode with another allocator (jemalloc...): the same work, the usable size from the
+/// allocator (a call). Null when the fast path does not apply or the call failed: go on to the general path.
+template <typename RealCall>
+inline void* other_allocator_fast_path(std::size_t size, RealCall real_call) {
+    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_sampler(size)) return nullptr;
+    void* p = real_call();
+    if (p) count_unsampled_allocation(g_real.malloc_usable_size(p));
+    return p;
 }
 
-/// The slot to count the free of `p` in when the live table certainly does not hold `p`. Null: take the
-/// general path (null pointer, bootstrap block, thread not set up, or maybe a sampled block).
-inline ThreadSlot* unsampled_release_slot(void* p) {
-    ThreadSlot* slot = fast_path_slot();
-    if (!p || is_bootstrap_pointer(p) || !slot || g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)))
-        return nullptr;
-    return slot;
+/// True when the live table certainly does not hold `p`, a block the fast path may free (not null, not
+/// from the bootstrap pool, and the presence filter's bit clear).
+inline bool certainly_unsampled(void* p) {
+    return p && !is_bootstrap_pointer(p) && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p));
 }
 
 // ---- the general paths: initialization, bootstrap, re-entry, full tracking ----
@@ -115,12 +113,17 @@ __attribute__((always_inline)) inline void* allocate(std::size_t size, std::size
 
 template <typename RealCall>
 __attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t bootstrap_alignment, RealCall real_call) {
+    if (void* p = other_allocator_fast_path(size, real_call)) return p;
     return allocate(size, bootstrap_alignment, real_call);
 }
 
 /// Untracks `pointer`, then runs `real_release`. Bootstrap pointers are never given to the real allocator.
 template <typename RealRelease>
 __attribute__((noinline)) void release_general(void* pointer, RealRelease real_release) {
+    if (thread_fast_path_open(FastPaths::kOtherAllocator) && certainly_unsampled(pointer)) {
+        count_unsampled_free(g_real.malloc_usable_size(pointer));  // before the free: the size is read from the block
+        return real_release();
+    }
     if (!pointer || is_bootstrap_pointer(pointer)) return;
     InitState state = current_state();
     if (state == InitState::kResolving) return;  // the real free is not known yet: leak these few bytes
@@ -165,6 +168,9 @@ void* reallocate(void* old, std::size_t size) {
 
 /// The general path of operator new, out of line like allocate_general so the stack starts here.
 __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignment, bool throwing) {
+    if (alignment <= alignof(std::max_align_t)) {
+        if (void* p = other_allocator_fast_path(size, [size] { return g_real.malloc(size ? size : 1); })) return p;
+    }
     for (;;) {
         void* p = alignment <= alignof(std::max_align_t)
                       ? allocate(size, 0, [size] { return g_real.malloc(size ? size : 1); })
@@ -177,19 +183,21 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
 }
 
 inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
-    if (alignment <= alignof(std::max_align_t) && sampling_fast_path_open()) {
-        if (void* p = count_in_sampling_mode(g_real.malloc(size ? size : 1), size)) return p;
+    if (alignment <= alignof(std::max_align_t) && glibc_fast_path_open() && passes_sampler(size)) {
+        if (void* p = count_glibc_allocation(g_real.malloc(size ? size : 1))) return p;
     }
     return new_general(size, alignment, throwing);  // also the retry of a failed fast-path allocation
 }
 
 inline void delete_block(void* p) {
-    if (sampling_fast_path_open()) {
-        if (ThreadSlot* slot = unsampled_release_slot(p)) {
-            if (__builtin_expect(!g_glibc_chunk_headers, 0)) return free_other_allocator(p, slot);
+    // No test for null or the bootstrap pool here: the presence filter's bit for null is always set,
+    // and bootstrap blocks carry IS_MMAPPED in their header, so both go on to the general path.
+    if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
+        std::size_t header = glibc_chunk_header(p);
+        if (__builtin_expect(!(header & kGlibcIsMmapped), 1)) {
             // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
             // reused address), so that the free itself is a tail call.
-            count_unsampled_free(slot, glibc_usable_size(p));
+            count_unsampled_free(glibc_heap_usable_size(header));
             return g_real.free(p);
         }
     }
@@ -204,7 +212,7 @@ using namespace leakscope::tracker;
 // ---- C allocation functions ----
 
 LEAKSCOPE_HOOK void* malloc(std::size_t size) {
-    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.malloc(size), size);
+    if (glibc_fast_path_open() && passes_sampler(size)) return count_glibc_allocation(g_real.malloc(size));
     return allocate_general(size, alignof(std::max_align_t), [size] { return g_real.malloc(size); });
 }
 
@@ -216,7 +224,7 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
         errno = ENOMEM;  // same as glibc: null, nothing allocated, nothing tracked
         return nullptr;
     }
-    if (sampling_fast_path_open()) return count_in_sampling_mode(g_real.calloc(count, size), bytes);
+    if (glibc_fast_path_open() && passes_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
     return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
 }
 

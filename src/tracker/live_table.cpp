@@ -10,16 +10,23 @@ constexpr std::uint32_t kMinCapacity = 256;
 
 }  // namespace
 
-void LiveTable::filter_add(std::uint64_t hash) {
-    const std::size_t slot = hash & (kFilterSize - 1);
+void LiveTable::pin_null_in_filter() {
+    const std::size_t slot = filter_slot(0);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    filter_counts_[slot] = 255;  // sticks (see filter_add)
+    filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
+}
+
+void LiveTable::filter_add(std::uint64_t address) {
+    const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
     std::uint8_t& count = filter_counts_[slot];
     if (count == 255) return;
     if (count++ == 0) filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
 }
 
-void LiveTable::filter_remove(std::uint64_t hash) {
-    const std::size_t slot = hash & (kFilterSize - 1);
+void LiveTable::filter_remove(std::uint64_t address) {
+    const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
     std::uint8_t& count = filter_counts_[slot];
     if (count == 255 || count == 0) return;
@@ -82,7 +89,7 @@ bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry*
         shard.slots[i].address = address;
         ++shard.used;
     }
-    if (use_filter_) filter_add(h);
+    if (use_filter_) filter_add(address);
     return true;
 }
 
@@ -108,7 +115,7 @@ bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
         }
         if (out.address != address) return false;
     }
-    if (use_filter_) filter_remove(h);
+    if (use_filter_) filter_remove(address);
     return true;
 }
 
@@ -135,6 +142,7 @@ void LiveTable::clear() {
         filter_counts_[slot] = 0;
     }
     for (auto& bits : filter_bits_) bits.store(0, std::memory_order_release);
+    if (use_filter_) pin_null_in_filter();
 }
 
 void LiveTable::lock_all() {

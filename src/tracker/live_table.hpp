@@ -29,10 +29,15 @@ public:
     /// Sampling mode: cheap lock-free pre-check, false means certainly absent. One bit per filter
     /// slot (2 KiB in all), read on every free, so it stays in cache under the program's own data.
     bool maybe_contains(std::uint64_t address) const {
-        const std::size_t slot = mix(address) & (kFilterSize - 1);
+        const std::size_t slot = filter_slot(address);
         return (filter_bits_[slot >> 6].load(std::memory_order_relaxed) >> (slot & 63)) & 1;
     }
-    void enable_presence_filter() { use_filter_ = true; }
+    /// Sampling mode. The null pointer's filter bit is set for good, so that the fast path of free sends
+    /// free(nullptr) to the general path without a test of its own.
+    void enable_presence_filter() {
+        use_filter_ = true;
+        pin_null_in_filter();
+    }
     /// Starts loading the line where `address`'s entry is probed first, so that this cache miss overlaps
     /// other work (the stack capture, the block's header) instead of stalling under the shard's lock.
     /// Reads the shard without its lock: a stale or torn view only prefetches a useless line (a
@@ -69,8 +74,13 @@ private:
         std::uint64_t h = address * 0x9e3779b97f4a7c15ull;
         return h ^ (h >> 29);
     }
-    void filter_add(std::uint64_t hash);
-    void filter_remove(std::uint64_t hash);
+    /// The filter's slot is the top bits of a multiplicative hash (Fibonacci hashing), without `mix`'s
+    /// shift and xor: read on every free of sampling mode, so every instruction counts.
+    static std::uint64_t filter_hash(std::uint64_t address) { return address * 0x9e3779b97f4a7c15ull; }
+    static std::size_t filter_slot(std::uint64_t address) { return filter_hash(address) >> (64 - kFilterBits); }
+    void pin_null_in_filter();
+    void filter_add(std::uint64_t address);
+    void filter_remove(std::uint64_t address);
     static std::size_t shard_of(std::uint64_t address, std::uint64_t hash) {
         // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc, usually mapped
         // next to each other), so the shard group comes from the address's 64 MiB region number:
@@ -81,7 +91,8 @@ private:
     }
 
     static constexpr std::size_t kShards = 64;
-    static constexpr std::size_t kFilterSize = 1 << 14;
+    static constexpr int kFilterBits = 14;
+    static constexpr std::size_t kFilterSize = std::size_t{1} << kFilterBits;
     static constexpr std::size_t kFilterLocks = 64;
     Shard shards_[kShards];
     bool use_filter_ = false;

@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+
+#include "usable_size.hpp"
 
 namespace leakscope::tracker {
 
@@ -37,10 +40,15 @@ void* bootstrap_allocate(std::size_t size, std::size_t alignment) {
     if (alignment < alignof(std::max_align_t)) alignment = alignof(std::max_align_t);
     std::size_t used = g_bootstrap_used.load(std::memory_order_relaxed);
     for (;;) {
-        std::size_t start = (used + alignment - 1) & ~(alignment - 1);
+        // Room for a header word before each block, as glibc's chunks have (see usable_size.hpp).
+        std::size_t start = (used + sizeof(std::size_t) + alignment - 1) & ~(alignment - 1);
         if (start + size > kBootstrapBytes || start + size < start) return nullptr;
-        if (g_bootstrap_used.compare_exchange_weak(used, start + size, std::memory_order_relaxed))
+        if (g_bootstrap_used.compare_exchange_weak(used, start + size, std::memory_order_relaxed)) {
+            // IS_MMAPPED: the sampling fast path of free sends the block to the general path, which knows it.
+            std::size_t header = kGlibcIsMmapped;
+            std::memcpy(g_bootstrap_pool + start - sizeof header, &header, sizeof header);
             return g_bootstrap_pool + start;
+        }
     }
 }
 

@@ -15,7 +15,7 @@ struct RealFunctions {
 #undef LEAKSCOPE_REAL
 };
 
-extern RealFunctions g_real;
+extern RealFunctions g_real __attribute__((visibility("hidden")));  // addressed directly (see g_tracker)
 
 /// Where the real functions are looked up: after this library (preloaded: the next definition), or in
 /// the program's global scope (injected into a running program, which resolved its allocator already).
@@ -27,7 +27,7 @@ bool resolve_real_functions(RealLookup where = RealLookup::kNextAfterThisLibrary
 /// Zeroed memory from a small static pool, for allocations made before the real functions are known.
 void* bootstrap_allocate(std::size_t size, std::size_t alignment);
 inline constexpr std::size_t kBootstrapBytes = 64 * 1024;
-extern unsigned char g_bootstrap_pool[kBootstrapBytes];
+extern unsigned char g_bootstrap_pool[kBootstrapBytes] __attribute__((visibility("hidden")));
 
 /// True for pointers bootstrap_allocate returned: free() must not hand them to the real allocator.
 inline bool is_bootstrap_pointer(const void* pointer) {

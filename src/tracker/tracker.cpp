@@ -52,9 +52,8 @@ std::uint64_t stochastic_round(double x) {
 /// the per-site sums unbiased (divided by the inclusion probability 1 - exp(-size/mean)).
 bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32_t& count_weight) {
     ThreadState& ts = g_thread_state;
-    if (!ts.sampler_seeded) {
+    if (ts.random_state == 0) {
         ts.random_state = reinterpret_cast<std::uintptr_t>(&ts) ^ (os::monotonic_ns() * 0x9e3779b97f4a7c15ull) ^ 1;
-        ts.sampler_seeded = true;
         ts.bytes_until_sample = draw_sample_gap();
     }
     ts.bytes_until_sample -= static_cast<std::int64_t>(size);
@@ -91,7 +90,8 @@ void prepare_tables() {
 
 void publish_state(InitState state) {
     g_tracker.state.store(static_cast<int>(state), std::memory_order_release);
-    if (state == InitState::kActive && g_tracker.config.sample_bytes) g_tracker.sampling_active.store(true, std::memory_order_release);
+    if (state == InitState::kActive && g_tracker.config.sample_bytes)
+        g_tracker.fast_paths.store(g_glibc_chunk_headers ? FastPaths::kGlibc : FastPaths::kOtherAllocator, std::memory_order_release);
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ AttachStatus activate_in_running_program(const Config& config) {
 }
 
 void deactivate() {
-    g_tracker.sampling_active.store(false, std::memory_order_release);
+    g_tracker.fast_paths.store(FastPaths::kNone, std::memory_order_release);
     g_tracker.state.store(static_cast<int>(InitState::kPassThrough), std::memory_order_release);
 }
 
@@ -161,10 +161,12 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     std::uint64_t byte_weight = 0;
     std::uint32_t count_weight = 0;
     bool sampled = sample_allocation(size, byte_weight, count_weight);
-    // The hooks' fast path skips this function while the sampler is seeded; until the transport runs,
-    // keep this thread coming here so that the first allocation after start-up is allowed starts it.
-    // (Drawing a fresh gap each time is exact: exponential gaps are memoryless.)
-    if (!transport::g_thread_started.load(std::memory_order_relaxed)) g_thread_state.sampler_seeded = false;
+    // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
+    // counter slot of its own (they write only that), and the transport running (until it does, this
+    // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
+    g_thread_state.fast_paths = claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
+                                    ? g_tracker.fast_paths.load(std::memory_order_relaxed)
+                                    : FastPaths::kNone;
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
@@ -321,9 +323,10 @@ void after_fork_in_child() {
     if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
     g_tracker.mapped.clear();
     transport::reset_in_child();
-    // An unseeded sampler sends the next allocation down the slow path, which starts the child's own
-    // transport; the fresh seed keeps parent and child from sampling the very same allocations.
-    g_thread_state.sampler_seeded = false;
+    // The next allocation takes the slow path, which starts the child's own transport; the fresh seed
+    // keeps parent and child from sampling the very same allocations.
+    g_thread_state.fast_paths = FastPaths::kNone;
+    g_thread_state.random_state = 0;
     g_thread_state.inside_tracker = t_inside_before_fork;
 }
 

@@ -46,9 +46,9 @@ struct Totals {
 /// All tracker state. Constant-initialized (no static constructor runs), lives for the whole process.
 struct Tracker {
     std::atomic<int> state{static_cast<int>(InitState::kNotStarted)};
-    /// Tracking is active in sampling mode: the one flag the hooks' fast paths test (beside `state`, on
-    /// the same cache line), set once after `state` becomes kActive.
-    std::atomic<bool> sampling_active{false};
+    /// Which fast paths the threads may take (thread_state.hpp): set once after `state` becomes kActive,
+    /// back to kNone when an attached tracker detaches. The hooks read each thread's copy, not this.
+    std::atomic<FastPaths> fast_paths{FastPaths::kNone};
     Config config;
     StackDepot stacks;
     LiveTable live;
@@ -60,7 +60,9 @@ struct Tracker {
     TotalsShard shared_totals;
 };
 
-extern Tracker g_tracker;
+// Hidden on the declaration too (the library is built -fvisibility=hidden, but that covers definitions):
+// the hooks then address it directly, `cmpb $1, g_tracker+4(%rip)`, not through a GOT load.
+extern Tracker g_tracker __attribute__((visibility("hidden")));
 
 /// Initializes on the first call (from any hook or the library constructor) and returns the state.
 InitState initialize();

@@ -17,11 +17,18 @@ extern bool g_glibc_chunk_headers;
 /// Decides once (inside initialization) whether the header shortcut is valid for this process.
 void initialize_usable_size();
 
+/// glibc's chunk header: the word before the block, its size with three flag bits.
+inline std::size_t glibc_chunk_header(const void* pointer) { return static_cast<const std::size_t*>(pointer)[-1]; }
+/// The header's IS_MMAPPED bit. The bootstrap pool (real_functions.hpp) writes it before its blocks too,
+/// so that a fast path that sends every chunk with this bit to the general path never frees one of them.
+inline constexpr std::size_t kGlibcIsMmapped = 2;
+/// The usable size of a chunk whose header has IS_MMAPPED clear.
+inline std::size_t glibc_heap_usable_size(std::size_t header) { return (header & ~static_cast<std::size_t>(7)) - sizeof(std::size_t); }
+
 /// The usable size read from the block's glibc chunk header; valid only when g_glibc_chunk_headers.
 inline std::size_t glibc_usable_size(const void* pointer) {
-    std::size_t header = static_cast<const std::size_t*>(pointer)[-1];
-    std::size_t chunk = header & ~static_cast<std::size_t>(7);
-    return (header & 2) ? chunk - 2 * sizeof(std::size_t) : chunk - sizeof(std::size_t);  // bit 1: IS_MMAPPED
+    std::size_t header = glibc_chunk_header(pointer);
+    return (header & kGlibcIsMmapped) ? glibc_heap_usable_size(header) - sizeof(std::size_t) : glibc_heap_usable_size(header);
 }
 
 inline std::size_t usable_size(void* pointer) {

@@ -2,6 +2,8 @@
 // totals, and the per-site estimates are unbiased (weighted by the inverse inclusion probability).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "tracker_harness.hpp"
@@ -109,6 +111,30 @@ TEST(TrackerSamplingNothingSampled, ForkedChildGetsItsOwnStream) {
     ASSERT_TRUE(child.totals) << "the child's transport never started";
     EXPECT_GE(child.totals->allocations, 3u) << "the child's own three allocations (what it inherited is the parent's)";
     EXPECT_TRUE(a.clean && b.clean);
+}
+
+// The totals stay exact whichever path each call takes: the fast paths (nothing sampled at a 1 TiB
+// mean), or a mix with the general path (sampled blocks at 16 KiB), with mmapped blocks, realloc,
+// operator new and free(nullptr) (which the fast path of free leaves to the general one through the
+// presence filter's pinned bit). The program checks the differences itself (targets/sampled_totals.cpp).
+void expect_exact_totals(const std::vector<std::pair<std::string, std::string>>& environment) {
+    for (std::uint64_t mean : {std::uint64_t{1} << 40, kMean, std::uint64_t{64}}) {
+        RunOptions options;
+        options.sample_bytes = mean;
+        options.extra_environment = environment;
+        RunResult run = run_program({target_path("tracker_sampled_totals")}, options);
+        EXPECT_EQ(run.exit_code, 0) << "mean " << mean << ": " << run.out << run.err;
+        EXPECT_EQ(run.out, "sampling 1, 0 failures\n") << "mean " << mean;
+    }
+}
+
+TEST(TrackerSamplingTotals, ExactOnEveryPath) { expect_exact_totals({}); }
+
+// Another allocator preloaded after the tracker: its own fast paths (usable sizes asked of jemalloc).
+TEST(TrackerSamplingTotals, ExactWithJemalloc) {
+    constexpr char kJemalloc[] = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    if (access(kJemalloc, R_OK) != 0) GTEST_SKIP() << kJemalloc << " is not installed (Debian package libjemalloc2)";
+    expect_exact_totals({{"LD_PRELOAD", tracker_library_path() + ":" + kJemalloc}});
 }
 
 }  // namespace
