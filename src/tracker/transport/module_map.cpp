@@ -9,6 +9,7 @@
 #include "os.hpp"
 #include "protocol.hpp"
 #include "transport/connection.hpp"
+#include "util/elf_load_span.hpp"
 
 namespace leakscope::tracker::transport {
 namespace {
@@ -45,17 +46,11 @@ int collect_module(dl_phdr_info* info, std::size_t size, void* data) {
         ctx->adds = info->dlpi_adds;
         ctx->subs = info->dlpi_subs;
     }
+    const LoadSpan span = load_span(*info);
+    if (span.end == 0) return 0;
     ModuleState m;
-    std::uint64_t low = ~0ull, high = 0;
-    for (int i = 0; i < info->dlpi_phnum; ++i) {
-        const auto& ph = info->dlpi_phdr[i];
-        if (ph.p_type != PT_LOAD) continue;
-        low = std::min<std::uint64_t>(low, info->dlpi_addr + ph.p_vaddr);
-        high = std::max<std::uint64_t>(high, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
-    }
-    if (high == 0) return 0;
-    m.start = low;
-    m.end = high;
+    m.start = span.start;
+    m.end = span.end;
     m.load_bias = info->dlpi_addr;
     if (info->dlpi_name && info->dlpi_name[0]) {
         m.path = info->dlpi_name;

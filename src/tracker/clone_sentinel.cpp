@@ -1,0 +1,30 @@
+#include "clone_sentinel.hpp"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "os.hpp"
+
+namespace leakscope::tracker {
+
+constinit std::atomic<int>* g_clone_sentinel = nullptr;
+
+void arm_clone_sentinel() {
+    if (g_clone_sentinel) return;
+    void* page = os::map_pages(os::kPageSize);
+    if (!page) return;
+    if (syscall(SYS_madvise, page, os::kPageSize, MADV_WIPEONFORK) != 0) {
+        os::unmap_pages(page, os::kPageSize);  // an old kernel: no way to tell, track as before
+        return;
+    }
+    auto* sentinel = static_cast<std::atomic<int>*>(page);
+    sentinel->store(1, std::memory_order_relaxed);
+    g_clone_sentinel = sentinel;
+}
+
+void rearm_clone_sentinel_after_fork() {
+    if (g_clone_sentinel) g_clone_sentinel->store(1, std::memory_order_relaxed);
+}
+
+}  // namespace leakscope::tracker
