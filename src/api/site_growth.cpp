@@ -14,6 +14,7 @@
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 #include "symbols/user_frame.hpp"
+#include "util/elf_load_span.hpp"
 
 namespace leakscope::detail {
 
@@ -78,17 +79,11 @@ namespace {
 /// The objects loaded in this process, as the symbolizer wants them (what the tracker sends the CLI).
 int add_module(dl_phdr_info* info, std::size_t, void* data) {
     auto* modules = static_cast<std::vector<Module>*>(data);
-    std::uint64_t low = ~0ull, high = 0;
-    for (int i = 0; i < info->dlpi_phnum; ++i) {
-        const auto& header = info->dlpi_phdr[i];
-        if (header.p_type != PT_LOAD) continue;
-        low = std::min<std::uint64_t>(low, info->dlpi_addr + header.p_vaddr);
-        high = std::max<std::uint64_t>(high, info->dlpi_addr + header.p_vaddr + header.p_memsz);
-    }
-    if (high == 0) return 0;
+    const LoadSpan span = load_span(*info);
+    if (span.end == 0) return 0;
     Module module;
-    module.start = low;
-    module.end = high;
+    module.start = span.start;
+    module.end = span.end;
     module.load_bias = info->dlpi_addr;
     if (info->dlpi_name && info->dlpi_name[0]) {
         module.path = info->dlpi_name;
