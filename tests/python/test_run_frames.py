@@ -59,12 +59,19 @@ MEASURING_PROGRAM = textwrap.dedent("""\
     """)
 
 
-def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
-    program, _, done = run_leakscope(tmp_path, MEASURING_PROGRAM)
+def measured_top_site(tmp_path, source):
+    """Runs a program that prints measure_cycles' result; its top site, after checking that it is the
+    leak at body() (line 4), named from the tracker."""
+    program, _, done = run_leakscope(tmp_path, source)
     result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
     assert result["leak"], result
     top = result["sites"][0]
     assert (top["function"], top["line"], top["file"], top["source"]) == ("body", 4, program, "tracker"), result
+    return top
+
+
+def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
+    top = measured_top_site(tmp_path, MEASURING_PROGRAM)
     assert "body (app.py:4)" in top["stack"], top["stack"]
 
 
@@ -82,12 +89,7 @@ LIBC_ALLOCATING_PROGRAM = textwrap.dedent("""\
 
 
 def test_measure_cycles_names_libc_frames_from_the_symbol_table(tmp_path):
-    program, _, done = run_leakscope(tmp_path, LIBC_ALLOCATING_PROGRAM)
-    result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
-    assert result["leak"], result
-    top = result["sites"][0]
-    assert (top["function"], top["line"], top["file"], top["source"]) == ("body", 4, program, "tracker"), result
-    stack = top["stack"]
+    stack = measured_top_site(tmp_path, LIBC_ALLOCATING_PROGRAM)["stack"]
     python_line = stack.index("body (app.py:4)")
     libc_frames = [frame for frame in stack[:python_line] if "libc.so" in frame]
     assert libc_frames and not any(frame.startswith("??") for frame in libc_frames), stack
