@@ -8,10 +8,14 @@
 
 namespace leakscope::tracker {
 
-constinit std::atomic<int>* g_clone_sentinel = nullptr;
+namespace {
+constinit std::atomic<int> g_never_wiped{1};
+}  // namespace
+
+constinit std::atomic<int>* g_clone_sentinel = &g_never_wiped;
 
 void arm_clone_sentinel() {
-    if (g_clone_sentinel) return;
+    if (g_clone_sentinel != &g_never_wiped) return;
     void* page = os::map_pages(os::kPageSize);
     if (!page) return;
     if (syscall(SYS_madvise, page, os::kPageSize, MADV_WIPEONFORK) != 0) {
@@ -23,8 +27,6 @@ void arm_clone_sentinel() {
     g_clone_sentinel = sentinel;
 }
 
-void rearm_clone_sentinel_after_fork() {
-    if (g_clone_sentinel) g_clone_sentinel->store(1, std::memory_order_relaxed);
-}
+void rearm_clone_sentinel_after_fork() { g_clone_sentinel->store(1, std::memory_order_relaxed); }
 
 }  // namespace leakscope::tracker

@@ -13,8 +13,9 @@
 
 namespace leakscope::tracker {
 
-/// The armed sentinel; null before arming or when the kernel lacks MADV_WIPEONFORK (before 4.14:
-/// the raw-clone child then tracks as it always did).
+/// The armed sentinel; before arming, or when the kernel lacks MADV_WIPEONFORK (before 4.14: a raw
+/// clone child then tracks as it always did), a word that is never wiped. Never null: one load less
+/// on every tracked allocation and free.
 extern constinit std::atomic<int>* g_clone_sentinel;
 
 /// Maps and arms the sentinel (once per process, when the tables are prepared).
@@ -23,9 +24,6 @@ void arm_clone_sentinel();
 void rearm_clone_sentinel_after_fork();
 
 /// True in a copy of the tracked process that no fork handler ran in (a raw clone child).
-inline bool in_raw_clone_child() {
-    std::atomic<int>* sentinel = g_clone_sentinel;
-    return sentinel && sentinel->load(std::memory_order_relaxed) == 0;
-}
+inline bool in_raw_clone_child() { return g_clone_sentinel->load(std::memory_order_relaxed) == 0; }
 
 }  // namespace leakscope::tracker

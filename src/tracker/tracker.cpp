@@ -209,7 +209,9 @@ Released take_released(void* pointer) {
 void account_released(const Released& released) {
     ReentrancyGuard guard;
     bool sampling = g_tracker.config.sample_bytes != 0;
-    if ((!sampling && !released.in_table) || !stays_tracked()) return;  // never tracked (allocated before tracking or by the tracker)
+    // Full tracking: a raw clone child's take_released found nothing (in_table false), so it stops here.
+    if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
+    if (sampling && !stays_tracked()) return;
     count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), 0, 1, 0);
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
