@@ -299,8 +299,13 @@ void add_events(std::uint64_t n) {
 namespace {
 
 thread_local bool t_inside_before_fork __attribute__((tls_model("initial-exec"))) = false;
+/// This fork is made by a raw clone child (clone_sentinel.hpp): the locks below may be held for ever by
+/// its parent's transport thread, and the child tracks nothing, so none is taken and nothing is reset.
+thread_local bool t_untracked_fork __attribute__((tls_model("initial-exec"))) = false;
 
 void before_fork() {
+    t_untracked_fork = !stays_tracked();
+    if (t_untracked_fork) return;
     t_inside_before_fork = g_thread_state.inside_tracker;
     g_thread_state.inside_tracker = true;  // allocations by other fork handlers are not ours to track
     transport::lock_for_fork();
@@ -322,12 +327,14 @@ void unlock_tables() {
 }
 
 void after_fork_in_parent() {
+    if (t_untracked_fork) return;
     unlock_tables();
     transport::unlock_after_fork_in_parent();
     g_thread_state.inside_tracker = t_inside_before_fork;
 }
 
 void after_fork_in_child() {
+    if (t_untracked_fork) return;  // the raw clone child's child: untracked as well
     rearm_clone_sentinel_after_fork();  // fork() ran our handlers: this child is tracked
     unlock_tables();
     release_other_threads_slots();

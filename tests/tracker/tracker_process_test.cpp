@@ -148,7 +148,8 @@ TEST(TrackerProcess, RawCloneChildNeverWritesIntoTheParentsStream) {
 
 // The hang of the test above (about 1 run in 250): the child was cloned while the transport thread was
 // inside dl_iterate_phdr (its module scan) and waited for the loader's lock for ever, in the unwinder of
-// its first malloc. Hundreds of clones against a round every millisecond make that instant likely.
+// its first malloc. Hundreds of clones against a round every millisecond make that instant likely; every
+// other child also forks, whose handlers took the transport's lock, held by a snapshot at the clone.
 TEST(TrackerProcess, RawCloneChildrenAtEveryPhaseOfTheRoundsNeverHang) {
     RunOptions options;
     options.interval_ms = 1;

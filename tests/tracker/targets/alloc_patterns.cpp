@@ -353,8 +353,21 @@ static void scenario_raw_clone() {
 }
 
 // Raw clones at every phase of the transport's rounds (the test asks for a round every millisecond): a
-// child cloned while the transport thread held a lock (the loader's, during its module scan) must not
-// wait for it for ever. A child not done within 10 s is reported and killed rather than hanging the test.
+// child cloned while the transport thread held a lock (the loader's during its module scan, the
+// transport's own during a snapshot) must not wait for it for ever, neither when it allocates nor when it
+// forks (the fork handlers take the tracker's locks). A child not done within 10 s is reported and killed
+// rather than hanging the test.
+static void raw_clone_child_forks() {
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+        raw_clone_child_allocates();
+        _exit(0);
+    }
+    int status = 0;
+    if (grandchild < 0 || waitpid(grandchild, &status, 0) != grandchild || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        _exit(3);
+}
+
 static void scenario_raw_clone_many(int clones) {
     parent_before_fork();
     let_snapshot_go();
@@ -364,6 +377,7 @@ static void scenario_raw_clone_many(int clones) {
         long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
         if (child == 0) {
             raw_clone_child_allocates();
+            if (i % 2) raw_clone_child_forks();
             exit(0);
         }
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
