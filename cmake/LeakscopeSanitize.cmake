@@ -8,6 +8,10 @@ option(LEAKSCOPE_SANITIZE "Build with ASan+UBSan (tests of the tracker and recor
 if(LEAKSCOPE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
+  # Line tables are all a sanitizer report needs (file:line:column, inlined frames included); full -g
+  # (types, variables) cost 8% more CPU for `make sanitize-tests` from scratch and 1.7x the build
+  # directory (README "Tests"). Comes after the build type's -g, so it wins; clang only.
+  add_compile_options($<$<OR:$<COMPILE_LANG_AND_ID:CXX,Clang>,$<COMPILE_LANG_AND_ID:C,Clang>>:-gline-tables-only>)
 endif()
 function(leakscope_no_sanitize)
   if(NOT LEAKSCOPE_SANITIZE)

@@ -14,6 +14,7 @@
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 #include "symbols/user_frame.hpp"
+#include "util/elf_load_span.hpp"
 
 namespace leakscope::detail {
 
@@ -78,17 +79,11 @@ namespace {
 /// The objects loaded in this process, as the symbolizer wants them (what the tracker sends the CLI).
 int add_module(dl_phdr_info* info, std::size_t, void* data) {
     auto* modules = static_cast<std::vector<Module>*>(data);
-    std::uint64_t low = ~0ull, high = 0;
-    for (int i = 0; i < info->dlpi_phnum; ++i) {
-        const auto& header = info->dlpi_phdr[i];
-        if (header.p_type != PT_LOAD) continue;
-        low = std::min<std::uint64_t>(low, info->dlpi_addr + header.p_vaddr);
-        high = std::max<std::uint64_t>(high, info->dlpi_addr + header.p_vaddr + header.p_memsz);
-    }
-    if (high == 0) return 0;
+    const LoadSpan span = load_span(*info);
+    if (span.end == 0) return 0;
     Module module;
-    module.start = low;
-    module.end = high;
+    module.start = span.start;
+    module.end = span.end;
     module.load_bias = info->dlpi_addr;
     if (info->dlpi_name && info->dlpi_name[0]) {
         module.path = info->dlpi_name;
@@ -116,9 +111,10 @@ std::unique_ptr<symbols::Symbolizer> process_symbolizer() {
     return symbolizer;
 }
 
-/// A site's frames, innermost first: Python frames (the tracker's pseudo addresses, CPython targets)
-/// by the names the tracker interned, the rest by the symbolizer.
-std::vector<ResolvedFrame> resolve_frames(symbols::Symbolizer& symbolizer, const std::vector<std::uint64_t>& addresses) {
+/// A site's frames, innermost first, at `detail`: Python frames (the tracker's pseudo addresses,
+/// CPython targets) by the names the tracker interned, the rest by the symbolizer.
+std::vector<ResolvedFrame> resolve_frames_at(symbols::Symbolizer& symbolizer, const std::vector<std::uint64_t>& addresses,
+                                             symbols::Detail detail) {
     const auto python_frame = tracker_link().python_frame;
     std::vector<ResolvedFrame> frames;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
@@ -134,9 +130,19 @@ std::vector<ResolvedFrame> resolve_frames(symbols::Symbolizer& symbolizer, const
             frames.push_back(std::move(frame));
             continue;
         }
-        auto resolved = symbolizer.symbolize(0, addresses[i], symbols::AddressKind::return_address);
+        auto resolved = symbolizer.symbolize(0, addresses[i], symbols::AddressKind::return_address, std::nullopt, detail);
         frames.insert(frames.end(), std::make_move_iterator(resolved.begin()), std::make_move_iterator(resolved.end()));
     }
+    return frames;
+}
+
+/// As the CLI names a recording's stacks (symbolize_recording): frames in libc, the loader, libstdc++...
+/// by their ELF symbol only, so those objects' DWARF (all of libc6-dbg's, inflated) is never loaded.
+/// Which frame names a site does not depend on those names, except in a stack with no user code, which
+/// is named after one of them: such a stack is looked up in full, as before.
+std::vector<ResolvedFrame> resolve_frames(symbols::Symbolizer& symbolizer, const std::vector<std::uint64_t>& addresses) {
+    auto frames = resolve_frames_at(symbolizer, addresses, symbols::Detail::plumbing_names_only);
+    if (!frames.empty() && !symbols::user_code_index(frames)) frames = resolve_frames_at(symbolizer, addresses, symbols::Detail::full);
     return frames;
 }
 

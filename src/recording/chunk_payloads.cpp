@@ -398,19 +398,14 @@ void decode_samples(std::span<const std::uint8_t> payload, SampleLayout layout, 
 }
 
 std::vector<std::pair<std::uint32_t, std::string>> decode_processes(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<std::pair<std::uint32_t, std::string>> out(r.count(2));
-    for (auto& [index, label] : out) {
-        index = r.varint32();
-        label = r.string();
-    }
-    return out;
+    return decode_list<std::pair<std::uint32_t, std::string>>(payload, 2, [](PayloadReader& r, auto& process) {
+        process.first = r.varint32();
+        process.second = r.string();
+    });
 }
 
 std::vector<Module> decode_modules(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<Module> out(r.count(15));
-    for (auto& m : out) {
+    return decode_list<Module>(payload, 15, [](PayloadReader& r, Module& m) {
         m.process = r.varint32();
         m.start = r.varint();
         m.end = r.varint();
@@ -419,48 +414,37 @@ std::vector<Module> decode_modules(std::span<const std::uint8_t> payload) {
         m.build_id = r.string();
         m.loaded_t_s = r.f64();
         if (r.boolean()) m.unloaded_t_s = r.f64();
-    }
-    return out;
+    });
 }
 
 std::vector<ModuleUnload> decode_module_unloads(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<ModuleUnload> out(r.count(10));
-    for (auto& u : out) {
+    return decode_list<ModuleUnload>(payload, 10, [](PayloadReader& r, ModuleUnload& u) {
         u.process = r.varint32();
         u.start = r.varint();
         u.t_s = r.f64();
-    }
-    return out;
+    });
 }
 
 std::vector<Stack> decode_stacks(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<Stack> out(r.count(3));
-    for (auto& s : out) {
+    return decode_list<Stack>(payload, 3, [](PayloadReader& r, Stack& s) {
         s.id = StackId{r.varint32()};
         s.process = r.varint32();
         s.frames.resize(r.count(1));
         for (auto& f : s.frames) f = r.varint();
-    }
-    return out;
+    });
 }
 
 std::vector<SiteSnapshot> decode_site_snapshots(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<SiteSnapshot> out(r.count(9));
-    for (auto& snap : out) {
+    return decode_list<SiteSnapshot>(payload, 9, [](PayloadReader& r, SiteSnapshot& snap) {
         snap.t_s = r.f64();
         snap.updates.resize(r.count(5));
         for (auto& u : snap.updates) decode_site_values(r, u);
-    }
-    return out;
+    });
 }
 
 std::vector<std::pair<SymbolKey, std::vector<ResolvedFrame>>> decode_symbols(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<std::pair<SymbolKey, std::vector<ResolvedFrame>>> out(r.count(3));
-    for (auto& [key, frames] : out) {
+    return decode_list<std::pair<SymbolKey, std::vector<ResolvedFrame>>>(payload, 3, [](PayloadReader& r, auto& symbol) {
+        auto& [key, frames] = symbol;
         key.first = r.varint32();
         key.second = r.varint();
         frames.resize(r.count(6));
@@ -472,15 +456,11 @@ std::vector<std::pair<SymbolKey, std::vector<ResolvedFrame>>> decode_symbols(std
             f.module_offset = r.varint();
             f.inlined = r.boolean();
         }
-    }
-    return out;
+    });
 }
 
 std::vector<std::string> decode_warnings(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<std::string> out(r.count(1));
-    for (auto& s : out) s = r.string();
-    return out;
+    return decode_list<std::string>(payload, 1, [](PayloadReader& r, std::string& s) { s = r.string(); });
 }
 
 }  // namespace leakscope::recording

@@ -29,6 +29,16 @@ RecordingLimits decode_limits(std::span<const std::uint8_t> payload);
 void encode_site_grid(const SiteSeries& series, const SiteGridState& state, std::vector<std::uint8_t>& out);
 std::pair<SiteSeries, SiteGridState> decode_site_grid(std::span<const std::uint8_t> payload);
 
+/// A list chunk without a prefix: the count (each item takes at least `min_item_bytes`, so a corrupt
+/// count fails before anything is reserved), then `read_item(reader, item)` for each item in order.
+template <typename Item, typename ReadItem>
+std::vector<Item> decode_list(std::span<const std::uint8_t> payload, std::size_t min_item_bytes, ReadItem&& read_item) {
+    PayloadReader r(payload);
+    std::vector<Item> out(r.count(min_item_bytes));
+    for (Item& item : out) read_item(r, item);
+    return out;
+}
+
 /// One site's values, as site snapshots and process exits store them (SiteUpdate, ExitSite).
 template <typename Site>
 void encode_site_values(const Site& s, PayloadWriter& w) {

@@ -19,9 +19,8 @@ void encode_process_exit(const ProcessExit& exit, std::span<const ExitSite> site
 }
 
 std::vector<ProcessExitRecord> decode_process_exits(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<ProcessExitRecord> out(r.count(15));
-    for (auto& [exit, sites] : out) {
+    return decode_list<ProcessExitRecord>(payload, 15, [](PayloadReader& r, ProcessExitRecord& record) {
+        auto& [exit, sites] = record;
         exit.process = r.varint32();
         exit.t_s = r.f64();
         exit.clean = r.boolean();
@@ -35,8 +34,7 @@ std::vector<ProcessExitRecord> decode_process_exits(std::span<const std::uint8_t
             decode_site_values(r, s);
             s.process = exit.process;
         }
-    }
-    return out;
+    });
 }
 
 void encode_tracking_loss(const TrackingLoss& loss, PayloadWriter& w) {
@@ -46,14 +44,11 @@ void encode_tracking_loss(const TrackingLoss& loss, PayloadWriter& w) {
 }
 
 std::vector<TrackingLoss> decode_tracking_losses(std::span<const std::uint8_t> payload) {
-    PayloadReader r(payload);
-    std::vector<TrackingLoss> out(r.count(10));
-    for (auto& loss : out) {
+    return decode_list<TrackingLoss>(payload, 10, [](PayloadReader& r, TrackingLoss& loss) {
         loss.process = r.varint32();
         loss.t_s = r.f64();
         loss.reason = r.string();
-    }
-    return out;
+    });
 }
 
 }  // namespace leakscope::recording

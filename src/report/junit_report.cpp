@@ -52,7 +52,10 @@ JunitCase junit_case(const Recording& recording, const analysis::Analysis& analy
 
     c.message = verdict_line(analysis);
     std::string details = v.summary;
-    for (const auto* site : leaking_sites(analysis)) details += "\n" + site_finding(*site);
+    for (const auto* site : leaking_sites(analysis)) {
+        details += '\n';
+        details += site_finding(*site);
+    }
     c.details = details;
     if (v.pattern == diagnosis::Pattern::insufficient_data) c.skipped = true;
     else if (v.leak) c.failure_type = std::string(pattern_id(v.pattern));

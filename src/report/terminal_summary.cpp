@@ -66,7 +66,8 @@ void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attach
     for (const auto& site : view.sites) {
         if (rank == kTopSites) break;
         ++rank;
-        std::string where = site.name.file ? *site.name.file + (site.name.line ? ":" + std::to_string(*site.name.line) : "") : "";
+        std::string where;
+        if (site.name.file) where = site.name.line ? fmt::format("{}:{}", *site.name.file, *site.name.line) : *site.name.file;
         if (!site.name.via.empty()) where += " via " + site.name.via;
         fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}{}\n", rank,
                    fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,

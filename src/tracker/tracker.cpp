@@ -6,6 +6,7 @@
 #include <cmath>
 #include <new>
 
+#include "clone_sentinel.hpp"
 #include "python_frames.hpp"
 #include "real_functions.hpp"
 #include "stack_capture.hpp"
@@ -85,7 +86,16 @@ void prepare_tables() {
     initialize_thread_counters();
     initialize_usable_size();
     if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    arm_clone_sentinel();
     install_fork_handlers();
+}
+
+/// False in a raw clone child (clone_sentinel.hpp), which stops tracking at its first tracked call,
+/// before any of the tracker's or the loader's locks that another thread may have held at the clone.
+bool stays_tracked() {
+    if (__builtin_expect(!in_raw_clone_child(), 1)) return true;
+    deactivate();  // the child's own copy of the state: a child sharing our memory keeps the sentinel set
+    return false;
 }
 
 void publish_state(InitState state) {
@@ -149,6 +159,7 @@ InitState initialize() {
 }
 
 bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
+    if (!stays_tracked()) return false;
     transport::maybe_start();
     if (g_tracker.config.sample_bytes == 0) {
         count_totals(static_cast<std::int64_t>(size), 1, 0, 0);
@@ -186,6 +197,7 @@ Released take_released(void* pointer) {
     ReentrancyGuard guard;
     int saved_errno = errno;
     Released released;
+    if (!stays_tracked()) return released;
     auto address = reinterpret_cast<std::uint64_t>(pointer);
     if (g_tracker.config.sample_bytes == 0) {
         released.in_table = g_tracker.live.remove(address, released.entry);
@@ -200,7 +212,9 @@ Released take_released(void* pointer) {
 void account_released(const Released& released) {
     ReentrancyGuard guard;
     bool sampling = g_tracker.config.sample_bytes != 0;
+    // Full tracking: a raw clone child's take_released found nothing (in_table false), so it stops here.
     if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
+    if (sampling && !stays_tracked()) return;
     count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), 0, 1, 0);
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
@@ -218,6 +232,7 @@ void restore_released(void* pointer, const Released& released) {
 }
 
 void record_mapping(void* address, std::size_t length, bool anonymous, bool reservation, bool fixed) {
+    if (!stays_tracked()) return;
     ReentrancyGuard guard;
     int saved_errno = errno;
     auto start = reinterpret_cast<std::uint64_t>(address);
@@ -238,6 +253,7 @@ void record_mapping(void* address, std::size_t length, bool anonymous, bool rese
 }
 
 void record_unmapping(void* address, std::size_t length) {
+    if (!stays_tracked()) return;
     ReentrancyGuard guard;
     int saved_errno = errno;
     g_tracker.mapped.remove(reinterpret_cast<std::uint64_t>(address), os::round_up_to_pages(length), release_mapped);
@@ -246,6 +262,7 @@ void record_unmapping(void* address, std::size_t length) {
 }
 
 void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length) {
+    if (!stays_tracked()) return;
     ReentrancyGuard guard;
     int saved_errno = errno;
     MappedRegion region{};
@@ -285,8 +302,13 @@ void add_events(std::uint64_t n) {
 namespace {
 
 thread_local bool t_inside_before_fork __attribute__((tls_model("initial-exec"))) = false;
+/// This fork is made by a raw clone child (clone_sentinel.hpp): the locks below may be held for ever by
+/// its parent's transport thread, and the child tracks nothing, so none is taken and nothing is reset.
+thread_local bool t_untracked_fork __attribute__((tls_model("initial-exec"))) = false;
 
 void before_fork() {
+    t_untracked_fork = !stays_tracked();
+    if (t_untracked_fork) return;
     t_inside_before_fork = g_thread_state.inside_tracker;
     g_thread_state.inside_tracker = true;  // allocations by other fork handlers are not ours to track
     transport::lock_for_fork();
@@ -308,12 +330,15 @@ void unlock_tables() {
 }
 
 void after_fork_in_parent() {
+    if (t_untracked_fork) return;
     unlock_tables();
     transport::unlock_after_fork_in_parent();
     g_thread_state.inside_tracker = t_inside_before_fork;
 }
 
 void after_fork_in_child() {
+    if (t_untracked_fork) return;  // the raw clone child's child: untracked as well
+    rearm_clone_sentinel_after_fork();  // fork() ran our handlers: this child is tracked
     unlock_tables();
     release_other_threads_slots();
     // The inherited blocks are the parent's: a free of one in the child is not the child's to count.

@@ -59,13 +59,40 @@ MEASURING_PROGRAM = textwrap.dedent("""\
     """)
 
 
-def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
-    program, _, done = run_leakscope(tmp_path, MEASURING_PROGRAM)
+def measured_top_site(tmp_path, source):
+    """Runs a program that prints measure_cycles' result; its top site, after checking that it is the
+    leak at body() (line 4), named from the tracker."""
+    program, _, done = run_leakscope(tmp_path, source)
     result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
     assert result["leak"], result
     top = result["sites"][0]
     assert (top["function"], top["line"], top["file"], top["source"]) == ("body", 4, program, "tracker"), result
+    return top
+
+
+def test_measure_cycles_under_run_names_python_lines_from_the_tracker(tmp_path):
+    top = measured_top_site(tmp_path, MEASURING_PROGRAM)
     assert "body (app.py:4)" in top["stack"], top["stack"]
+
+
+# A block allocated inside libc (opendir's buffer) under a Python line: the site is the Python line; the
+# libc frames are named from libc's symbol table only, as the CLI names them (libc's DWARF, ~40-90 ms
+# to inflate from libc6-dbg on every measure_cycles call, is not loaded for frames that cannot name a site).
+LIBC_ALLOCATING_PROGRAM = textwrap.dedent("""\
+    import json, os, leakscope
+    held = []
+    def body():
+        held.append(os.scandir("/"))
+    r = leakscope.measure_cycles(body, cycles=200)
+    print("RESULT " + json.dumps({"leak": r.leak, "sites": [s.__dict__ for s in r.sites]}))
+    """)
+
+
+def test_measure_cycles_names_libc_frames_from_the_symbol_table(tmp_path):
+    stack = measured_top_site(tmp_path, LIBC_ALLOCATING_PROGRAM)["stack"]
+    python_line = stack.index("body (app.py:4)")
+    libc_frames = [frame for frame in stack[:python_line] if "libc.so" in frame]
+    assert libc_frames and not any(frame.startswith("??") for frame in libc_frames), stack
 
 
 def test_fork_while_another_thread_interns_a_frame(tmp_path):

@@ -9,6 +9,7 @@
 #include "os.hpp"
 #include "protocol.hpp"
 #include "transport/connection.hpp"
+#include "util/elf_load_span.hpp"
 
 namespace leakscope::tracker::transport {
 namespace {
@@ -36,7 +37,9 @@ std::string read_build_id(const dl_phdr_info* info) {
 
 struct ScanContext {
     std::vector<ModuleState>* found;
+    const ModuleMap* map;
     unsigned long long adds = 0, subs = 0;
+    bool unchanged = false;
 };
 
 int collect_module(dl_phdr_info* info, std::size_t size, void* data) {
@@ -44,18 +47,19 @@ int collect_module(dl_phdr_info* info, std::size_t size, void* data) {
     if (size >= offsetof(dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
         ctx->adds = info->dlpi_adds;
         ctx->subs = info->dlpi_subs;
+        // Every call carries the same counts: when nothing was loaded or unloaded since the last scan,
+        // stop at the first object. The round then holds the loader's lock for one call and allocates
+        // nothing (a raw clone child copies whatever lock this thread holds at that instant, for ever).
+        if (ctx->adds == ctx->map->seen_adds && ctx->subs == ctx->map->seen_subs) {
+            ctx->unchanged = true;
+            return 1;
+        }
     }
+    const LoadSpan span = load_span(*info);
+    if (span.end == 0) return 0;
     ModuleState m;
-    std::uint64_t low = ~0ull, high = 0;
-    for (int i = 0; i < info->dlpi_phnum; ++i) {
-        const auto& ph = info->dlpi_phdr[i];
-        if (ph.p_type != PT_LOAD) continue;
-        low = std::min<std::uint64_t>(low, info->dlpi_addr + ph.p_vaddr);
-        high = std::max<std::uint64_t>(high, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
-    }
-    if (high == 0) return 0;
-    m.start = low;
-    m.end = high;
+    m.start = span.start;
+    m.end = span.end;
     m.load_bias = info->dlpi_addr;
     if (info->dlpi_name && info->dlpi_name[0]) {
         m.path = info->dlpi_name;
@@ -72,9 +76,9 @@ int collect_module(dl_phdr_info* info, std::size_t size, void* data) {
 
 void scan_modules(ModuleMap& map) {
     std::vector<ModuleState> found;
-    ScanContext ctx{&found};
+    ScanContext ctx{&found, &map};
     dl_iterate_phdr(collect_module, &ctx);
-    if (ctx.adds == map.seen_adds && ctx.subs == map.seen_subs) return;  // nothing loaded or unloaded since
+    if (ctx.unchanged || (ctx.adds == map.seen_adds && ctx.subs == map.seen_subs)) return;  // nothing loaded or unloaded since
     map.seen_adds = ctx.adds;
     map.seen_subs = ctx.subs;
     for (auto& known : map.modules) {

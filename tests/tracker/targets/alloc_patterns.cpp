@@ -352,6 +352,53 @@ static void scenario_raw_clone() {
     parent_after_fork();
 }
 
+// Raw clones at every phase of the transport's rounds (the test asks for a round every millisecond): a
+// child cloned while the transport thread held a lock (the loader's during its module scan, the
+// transport's own during a snapshot) must not wait for it for ever, neither when it allocates nor when it
+// forks (the fork handlers take the tracker's locks). A child not done within 10 s is reported and killed
+// rather than hanging the test.
+static void raw_clone_child_forks() {
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+        raw_clone_child_allocates();
+        _exit(0);
+    }
+    int status = 0;
+    if (grandchild < 0 || waitpid(grandchild, &status, 0) != grandchild || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        _exit(3);
+}
+
+static void scenario_raw_clone_many(int clones) {
+    parent_before_fork();
+    let_snapshot_go();
+    fflush(stdout);
+    int stuck = 0;
+    for (int i = 0; i < clones && stuck == 0; ++i) {
+        long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (child == 0) {
+            raw_clone_child_allocates();
+            if (i % 2) raw_clone_child_forks();
+            exit(0);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        int status = 0;
+        pid_t done = 0;
+        while ((done = waitpid(static_cast<pid_t>(child), &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+            usleep(1000);
+        if (done == 0) {
+            fprintf(stderr, "raw clone child %d of %d stuck for 10 s\n", i + 1, clones);
+            ++stuck;
+            kill(static_cast<pid_t>(child), SIGKILL);
+            waitpid(static_cast<pid_t>(child), &status, 0);
+            continue;
+        }
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "raw clone child exited 0");
+        usleep(static_cast<useconds_t>(i % 7) * 150);  // shift the next clone against the rounds
+    }
+    check(stuck == 0, "no raw clone child stuck");
+    parent_after_fork();
+}
+
 // ---- dlopen/dlclose of a library that allocates ----
 static void scenario_dlopen(const char* plugin_path) {
     for (int round = 0; round < 2; ++round) {
@@ -540,6 +587,8 @@ int main(int argc, char** argv) {
         scenario_many_threads();
     } else if (scenario == "raw-clone") {
         scenario_raw_clone();
+    } else if (scenario == "raw-clone-many" && argc > 2) {
+        scenario_raw_clone_many(atoi(argv[2]));
     } else if (scenario == "fork") {
         scenario_fork(argv[0], false);
     } else if (scenario == "leak-steadily" && argc > 2) {
