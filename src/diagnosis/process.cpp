@@ -47,7 +47,10 @@ Severity fragmentation_severity(const Diagnosis& d) {
     return Severity::low;
 }
 
-std::string gain_text(double bytes) { return (bytes >= 0 ? "+" : "") + format_bytes(bytes); }
+std::string gain_text(double bytes) {
+    std::string text = bytes >= 0 ? "+" : "";
+    return text += format_bytes(bytes);
+}
 
 // A heap that grows at under this share of RSS's pace does not explain RSS's growth.
 constexpr double kHeapShareOfRssGrowth = 0.25;
