@@ -1,0 +1,56 @@
+// Samples that catch the target's exit are not steady state: a heap falling off a cliff as destructors
+// run, or threads ending (their stacks and arena pages leave RSS while the heap stays). Either is cut
+// from the end of the run before the verdict.
+#include <gtest/gtest.h>
+
+#include "analysis/analysis.hpp"
+
+namespace leakscope::analysis {
+namespace {
+
+// A two-thread service, flat, whose last sample may land while its workers exit.
+Recording flat_service(bool last_sample_in_thread_exit) {
+    Recording r;
+    r.info.tracker_mode = "full";
+    r.info.interval_s = 0.1;
+    r.processes = {"100:service"};
+    for (int i = 0; i < 140; ++i) {
+        SamplePoint s;
+        s.t_s = 0.1 * i + 0.1;
+        s.processes = 1;
+        s.threads = 3;
+        s.anon = 7'000'000 + (i % 3) * 4'096;
+        s.file = 3'200'000;
+        s.live_heap = s.live_heap_min = s.live_heap_max = 3'300'000 + (i % 2) * 2'000;
+        s.mapped = 0;
+        s.allocator_footprint = 4'800'000;
+        s.allocator_free = 1'000'000;
+        if (last_sample_in_thread_exit && i == 139) {
+            s.threads = 1;
+            s.anon -= 700'000;
+        }
+        s.rss = s.rss_min = s.rss_max = s.anon + s.file;
+        r.samples.push_back(s);
+    }
+    RunEnd end;
+    end.reason = "exited";
+    end.duration_s = 14.0;
+    r.end = end;
+    return r;
+}
+
+TEST(Teardown, ASampleWhileThreadsExitIsCutFromTheRun) {
+    const Recording recording = flat_service(true);
+    const Analysis a = analyze(recording);
+    EXPECT_DOUBLE_EQ(a.judged_until_s, recording.samples[138].t_s);
+    EXPECT_FALSE(a.process.verdict.leak) << a.process.verdict.summary;
+    EXPECT_NE(a.process.verdict.pattern, diagnosis::Pattern::fragmentation) << a.process.verdict.summary;
+}
+
+TEST(Teardown, AllThreadsToTheEndKeepEverySample) {
+    const Analysis a = analyze(flat_service(false));
+    EXPECT_FALSE(a.judged_until_s < 14.0) << a.judged_until_s;
+}
+
+}  // namespace
+}  // namespace leakscope::analysis
