@@ -14,6 +14,7 @@
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
+#include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 
 namespace leakscope::analysis {
@@ -22,44 +23,57 @@ namespace {
 /// Samples at the very end that caught the target tearing down: a program that ends frees its caches
 /// in destructors as main returns (or the interpreter frees everything at exit), and samples in that
 /// instant show memory falling off a cliff that steady state never had. The trailing run of samples
-/// more than a quarter below the level just before it, for a target that ended (by itself or stopped
-/// by leakscope), at most a tenth of the run and never more than 20 samples.
+/// more than a quarter below the level just before it, then those in which its threads were ending, for a
+/// target that ended (by itself or stopped by leakscope), at most a tenth of the run and never more
+/// than 20 samples.
 std::size_t teardown_samples(const Recording& recording) {
     const auto& samples = recording.samples;
     if (!recording.end || recording.info.attached || samples.size() < 12) return 0;
     const std::string& reason = recording.end->reason;
     if (reason != "exited" && reason != "duration" && reason != "interrupted") return 0;
+    const std::size_t most = std::min<std::size_t>(20, samples.size() / 10);
+    // Extends the trailing run of `drop` samples while the one before it, `end`, still `belongs`
+    // (judged against the five samples before it). Only a run that reaches the end: a dip followed by a
+    // recovery is behaviour, not teardown.
+    const auto extend = [&](std::size_t drop, auto belongs) {
+        while (drop < most) {
+            const std::size_t end = samples.size() - drop - 1;
+            if (end < 5 || !belongs(end)) break;
+            ++drop;
+        }
+        return drop;
+    };
     auto gauge = [](const SamplePoint& s) {
         return static_cast<double>(known(s.live_heap) ? s.live_heap + (known(s.mapped) ? s.mapped : 0) : s.rss);
     };
-    const std::size_t most = std::min<std::size_t>(20, samples.size() / 10);
-    std::size_t drop = 0;
-    while (drop < most) {
-        // The level before the candidate run: the median of the five samples just before it.
-        const std::size_t end = samples.size() - drop - 1;
-        if (end < 5) break;
+    // Memory falling off a cliff: more than a quarter below the median of the five samples before.
+    std::size_t drop = extend(0, [&](std::size_t end) {
         std::vector<double> before;
         for (std::size_t i = end - 5; i < end; ++i) before.push_back(gauge(samples[i]));
         std::nth_element(before.begin(), before.begin() + 2, before.end());
-        if (!(gauge(samples[end]) < 0.75 * before[2])) break;
-        ++drop;
-    }
-    // Only a fall that reaches the end: a dip followed by a recovery is behaviour, not teardown. And
-    // the fall must end the run: the last sample is the lowest of the run's tail.
-    //
+        return gauge(samples[end]) < 0.75 * before[2];
+    });
     // Threads ending as the program ends are teardown too, whatever the heap does: their stacks and
     // arena pages leave RSS (0.5-0.8 MB of a 10 MB two-thread service, its heap unchanged), which a
-    // last sample would read as RSS falling against a flat heap. The trailing samples with fewer
-    // threads than the five before them.
-    while (drop < most) {
-        const std::size_t end = samples.size() - drop - 1;
-        if (end < 5) break;
+    // last sample would read as RSS falling against a flat heap. Fewer threads than all five before.
+    drop = extend(drop, [&](std::size_t end) {
         std::uint32_t fewest_before = UINT32_MAX;
         for (std::size_t i = end - 5; i < end; ++i) fewest_before = std::min(fewest_before, samples[i].threads);
-        if (!(samples[end].threads < fewest_before)) break;
-        ++drop;
-    }
+        return samples[end].threads < fewest_before;
+    });
     return drop;
+}
+
+/// A known gauge as the program's own memory: the tracker's tables live in the target, so its RSS,
+/// anonymous memory and smaps' anonymous mappings count them, and they grow with every block the
+/// program keeps (48–96 bytes per live allocation, plus the stacks). Left in, they make a leak of small
+/// blocks look as though RSS outgrew the heap; those gauges have them taken out.
+double program_bytes(const SamplePoint& s, std::uint64_t SamplePoint::*field) {
+    const std::uint64_t value = s.*field;
+    const bool counts_tracker_tables = field == &SamplePoint::rss || field == &SamplePoint::rss_max ||
+                                       field == &SamplePoint::anon || field == &SamplePoint::smaps_anon_other;
+    if (!counts_tracker_tables || !known(s.tracker_bytes)) return static_cast<double>(value);
+    return static_cast<double>(value - std::min(value, s.tracker_bytes));
 }
 
 /// A gauge of the sample points at `at` as a series, or nullopt when any of them lacks it.
@@ -70,7 +84,7 @@ std::optional<diagnosis::Series> gauge_series(std::span<const SamplePoint> sampl
         const auto& s = samples[i];
         if (!known(s.*field)) return std::nullopt;
         series.t_s.push_back(s.t_s);
-        series.value.push_back(static_cast<double>(s.*field));
+        series.value.push_back(program_bytes(s, field));
     }
     return series;
 }
@@ -120,29 +134,14 @@ std::vector<std::size_t> heap_samples(const Recording& recording, std::span<cons
     return at;
 }
 
-/// The samples as the program's own memory: the tracker's tables live in the target, so its RSS and
-/// anonymous memory count them, and they grow with every block the program keeps (48–96 bytes per live
-/// allocation, plus the stacks). Left in, they make a leak of small blocks look as though RSS outgrew
-/// the heap. Taken out of rss, its extremes, anon and the anonymous-mappings category of smaps.
-std::vector<SamplePoint> without_tracker_tables(std::span<const SamplePoint> samples) {
-    std::vector<SamplePoint> program(samples.begin(), samples.end());
-    for (auto& s : program) {
-        if (!known(s.tracker_bytes)) continue;
-        for (const auto field : {&SamplePoint::rss, &SamplePoint::rss_min, &SamplePoint::rss_max, &SamplePoint::anon,
-                                 &SamplePoint::smaps_anon_other})
-            if (known(s.*field)) s.*field -= std::min(s.*field, s.tracker_bytes);
-    }
-    return program;
-}
-
 /// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
 /// report comes about one interval after the target starts (later for an interpreter that loads a lot
 /// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
 /// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
 /// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
-    const std::vector<SamplePoint> program = without_tracker_tables(recording.samples);
-    const std::span<const SamplePoint> samples(program.data(), program.size() - teardown);
+    const auto& all_samples = recording.samples;
+    const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
     const std::vector<std::size_t> heap_at = heap_samples(recording, samples);
     const bool heap_known = !heap_at.empty();
 
@@ -151,8 +150,8 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     bool any_events = false;
     for (const auto& s : samples) {
         series.rss.t_s.push_back(s.t_s);
-        series.rss.value.push_back(static_cast<double>(s.rss));
-        series.rss.value_max.push_back(static_cast<double>(s.rss_max));
+        series.rss.value.push_back(program_bytes(s, &SamplePoint::rss));
+        series.rss.value_max.push_back(program_bytes(s, &SamplePoint::rss_max));
         series.rss.events.push_back(static_cast<double>(s.events));
         threads.t_s.push_back(s.t_s);
         threads.value.push_back(static_cast<double>(s.threads));
@@ -200,7 +199,7 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         for (const auto& s : samples) {
             if (!known(s.*field)) continue;
             mapping.series.t_s.push_back(s.t_s);
-            mapping.series.value.push_back(static_cast<double>(s.*field));
+            mapping.series.value.push_back(program_bytes(s, field));
         }
         if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
@@ -211,14 +210,11 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
 /// RSS climbs ahead of the collections and falls at them, so growth is judged across the falls. Told
 /// by the command, or by a tracked process's modules (libnode for an embedding).
 bool runs_releasing_collector(const Recording& recording) {
-    const auto base_name = [](const std::string& path) { return path.substr(path.rfind('/') + 1); };
-    if (!recording.info.command.empty()) {
-        const std::string program = base_name(recording.info.command.front());
-        if (program == "node" || program == "nodejs") return true;
-    }
+    const auto is_node = [](std::string_view name) { return name == "node" || name == "nodejs"; };
+    if (!recording.info.command.empty() && is_node(symbols::short_file_name(recording.info.command.front()))) return true;
     return std::any_of(recording.modules.begin(), recording.modules.end(), [&](const Module& m) {
-        const std::string name = base_name(m.path);
-        return name == "node" || name == "nodejs" || name.rfind("libnode.so", 0) == 0;
+        const std::string_view name = symbols::short_file_name(m.path);
+        return is_node(name) || name.starts_with("libnode.so");
     });
 }
 

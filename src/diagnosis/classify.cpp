@@ -39,38 +39,6 @@ std::vector<double> remove_isolated_outliers(std::span<const double> values, dou
     return out;
 }
 
-// A leak under releases of memory (a collector's, a cache's flushes) shows as lows that rise from one
-// release to the next; it takes this many lows to compare, as it takes three points to see a trend.
-constexpr std::size_t kTroughsToJudgeAcrossReleases = 3;
-// Six troughs that all rise are significant at 5% (Mann–Kendall); fewer cannot show a trend at all.
-constexpr std::size_t kTroughsForAFlatFloor = 6;
-// A fall counts as a release that breaks the growth when it gives back this share of what the steady
-// part grew (smaller falls are the noise of a climb).
-constexpr double kReleaseShareOfGrowth = 0.25;
-
-/// Growth that memory releases interrupt, with too few of them to compare the lows in between: how
-/// many releases the steady part had (nullopt when the growth can be judged). A sawtooth is judged on
-/// its troughs, from three on. Outside a cycle, for a runtime whose collector gives memory back, growth
-/// with fewer than three large falls (full collections) is the heap growing ahead of its collections
-/// as much as it is a leak: V8 running a bounded cache grew its RSS from 10 to 47 MB over 45 s without
-/// one (examples/patterns/node/request_cache_flat.js). Elsewhere a fall mid-growth is a program's own
-/// (a cache flushed while something else leaks), which the trend already looks through.
-std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
-                                                     bool releases_by_collector) {
-    if (cycles.kind == CycleKind::spikes) return std::nullopt;
-    if (cycles.kind == CycleKind::sawtooth) {
-        const auto judged = std::count_if(cycles.troughs.begin(), cycles.troughs.end(), [&](std::size_t i) { return i >= steady_begin; });
-        if (static_cast<std::size_t>(judged) >= kTroughsToJudgeAcrossReleases) return std::nullopt;
-        return std::max<std::size_t>(1, static_cast<std::size_t>(judged));
-    }
-    if (!releases_by_collector) return std::nullopt;
-    std::size_t releases = 0;
-    for (const auto& [at, size] : cycles.falls)
-        releases += at >= steady_begin && size >= kReleaseShareOfGrowth * grown;
-    if (releases >= kTroughsToJudgeAcrossReleases) return std::nullopt;
-    return releases;
-}
-
 double confidence_of(const Diagnosis& d, bool growing, bool flat_for_sure, std::size_t steady_points) {
     // More data, more trust: below ~50 points in steady state the shape itself is uncertain.
     const double data = std::min(1.0, 0.5 + static_cast<double>(steady_points) / 100.0);
@@ -284,26 +252,26 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // as much as a warm-up: it is judged across the releases too.
     const double run_s = clean.t.back() - clean.t.front();
     const bool collector_warmup_late = options.releases_by_collector && d.warmup_end_s - clean.t.front() > run_s / 3;
-    // Lows of a sawtooth that climb by half a tooth or more over the run, on too few teeth for the
-    // trend test (four rising troughs cannot reach 5%), are no evidence of a flat floor either.
-    const bool troughs_climb_unproven = !significant_growth && cycles.kind == CycleKind::sawtooth && rate.slope > 0 &&
-                                        steady.x.size() < kTroughsForAFlatFloor && rate.slope * steady_span_s >= 0.5 * cycles.amplitude;
-    if (troughs_climb_unproven && !d.watch_more_s) {
+    const auto wait_for_releases = [&](std::size_t seen, double more_s) {
         facts.releases_undecided = true;
         facts.collected_heap = options.releases_by_collector;
-        facts.releases = steady.x.size();
-        d.watch_more_s = std::ceil(std::max(60.0, d.period_s.value_or(0) * static_cast<double>(kTroughsForAFlatFloor - steady.x.size())) / 60.0) * 60.0;
-    }
+        facts.releases = seen;
+        d.watch_more_s = whole_minutes(more_s);
+    };
+    // Lows of a sawtooth that climb by half a tooth or more over the run, on too few teeth for the
+    // trend test (four rising troughs cannot reach 5%), are no evidence of a flat floor either.
+    const std::size_t troughs = troughs_from(cycles, begin);
+    const bool troughs_climb_unproven = !significant_growth && cycles.kind == CycleKind::sawtooth && rate.slope > 0 &&
+                                        troughs >= kTroughsToJudgeAcrossReleases && troughs < kTroughsForAFlatFloor &&
+                                        rate.slope * steady_span_s >= 0.5 * cycles.amplitude;
+    if (troughs_climb_unproven && !d.watch_more_s)
+        wait_for_releases(troughs, d.period_s.value_or(0) * static_cast<double>(kTroughsForAFlatFloor - troughs));
     if ((significant_growth || collector_warmup_late) && !d.watch_more_s)
         if (const auto releases = significant_growth
                                       ? releases_too_few_to_judge(cycles, begin, rate.slope * steady_span_s, options.releases_by_collector)
-                                      : releases_too_few_to_judge(cycles, 0, d.warmup_bytes, true)) {
-            facts.releases_undecided = true;
-            facts.collected_heap = options.releases_by_collector;
-            facts.releases = *releases;
-            const double cycles_more_s = d.period_s.value_or(0) * static_cast<double>(kTroughsToJudgeAcrossReleases);
-            d.watch_more_s = std::ceil(std::max({60.0, 2 * std::max(steady_span_s, run_s / 2), cycles_more_s}) / 60.0) * 60.0;
-        }
+                                      : releases_too_few_to_judge(cycles, 0, d.warmup_bytes, options.releases_by_collector))
+            wait_for_releases(*releases, std::max(2 * std::max(steady_span_s, run_s / 2),
+                                                  d.period_s.value_or(0) * static_cast<double>(kTroughsToJudgeAcrossReleases)));
     d.decided = !d.watch_more_s;
     const bool growing = significant_growth && d.decided;
     facts.settling = settling;

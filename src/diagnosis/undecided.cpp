@@ -19,8 +19,30 @@ std::optional<double> watch_more_before_deciding(const GrowthSoFar& g) {
     const double pace = std::max(g.rate.ci_low, 0.25 * g.rate.slope);
     const double until_decisive = (decisive - grown) / pace;
     const double until_outlasted = std::max(outlasting_s - g.span_s, std::max(negligible - grown, 0.0) / pace);
-    const double more = std::max(1.0, std::min(until_decisive, until_outlasted));
-    return std::ceil(more / 60.0) * 60.0;
+    return whole_minutes(std::min(until_decisive, until_outlasted));
+}
+
+double whole_minutes(double seconds) { return std::ceil(std::max(1.0, seconds) / 60.0) * 60.0; }
+
+std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin) {
+    return static_cast<std::size_t>(
+        std::count_if(cycles.troughs.begin(), cycles.troughs.end(), [&](std::size_t i) { return i >= steady_begin; }));
+}
+
+std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
+                                                     bool releases_by_collector) {
+    if (cycles.kind == CycleKind::spikes) return std::nullopt;
+    if (cycles.kind == CycleKind::sawtooth) {
+        const std::size_t judged = troughs_from(cycles, steady_begin);
+        if (judged >= kTroughsToJudgeAcrossReleases) return std::nullopt;
+        return std::max<std::size_t>(1, judged);
+    }
+    if (!releases_by_collector) return std::nullopt;
+    std::size_t releases = 0;
+    for (const auto& [at, size] : cycles.falls)
+        releases += at >= steady_begin && size >= kReleaseShareOfGrowth * grown;
+    if (releases >= kTroughsToJudgeAcrossReleases) return std::nullopt;
+    return releases;
 }
 
 }  // namespace leakscope::diagnosis::detail

@@ -4,7 +4,10 @@
 // large enough, or has lasted long enough, to rule out the warm-up's tail.
 #pragma once
 
+#include <cstddef>
 #include <optional>
+
+#include "diagnosis/cycles.hpp"
 
 #include "diagnosis/theil_sen.hpp"
 
@@ -30,5 +33,30 @@ struct GrowthSoFar {
 /// For significant growth: nullopt when it is enough to decide, else the seconds to keep watching
 /// until it would be (at the pessimistic end of the rate's interval), rounded up to a minute.
 std::optional<double> watch_more_before_deciding(const GrowthSoFar& growth);
+
+/// How long to keep watching as it is said: rounded up to whole minutes, at least one.
+double whole_minutes(double seconds);
+
+// Growth broken by releases of memory (a collector's, a cache's flushes): a leak under them shows as
+// lows that rise from one release to the next; it takes three lows to compare, as it takes three
+// points to see a trend, and six rising ones to prove it (Mann–Kendall at 5%: fewer cannot).
+inline constexpr std::size_t kTroughsToJudgeAcrossReleases = 3;
+inline constexpr std::size_t kTroughsForAFlatFloor = 6;
+/// A fall counts as a release that breaks the growth when it gives back this share of what the steady
+/// part grew (smaller falls are the noise of a climb).
+inline constexpr double kReleaseShareOfGrowth = 0.25;
+
+/// A sawtooth's troughs from the start of steady state on (each one low between two releases).
+std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin);
+
+/// Growth that memory releases interrupt, with too few of them to compare the lows in between: how
+/// many releases the steady part had (nullopt when the growth can be judged). A sawtooth is judged on
+/// its troughs, from three on. Outside a cycle, for a runtime whose collector gives memory back, growth
+/// with fewer than three large falls (full collections) is the heap growing ahead of its collections
+/// as much as it is a leak: V8 running a bounded cache grew its RSS from 10 to 47 MB over 45 s without
+/// one (examples/patterns/node/request_cache_flat.js). Elsewhere a fall mid-growth is a program's own
+/// (a cache flushed while something else leaks), which the trend already looks through.
+std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
+                                                     bool releases_by_collector);
 
 }  // namespace leakscope::diagnosis::detail

@@ -6,15 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "analysis/analysis.hpp"
+#include "recording_builders.hpp"
 
 namespace leakscope::analysis {
 namespace {
 
 Recording ring_written_after_start(std::size_t samples_before_first_reading) {
-    Recording r;
-    r.info.tracker_mode = "full";
-    r.info.interval_s = 0.1;
-    r.processes = {"100:agent"};
+    Recording r = testing::tracked_recording("100:agent");
     for (int i = 0; i < 140; ++i) {
         SamplePoint s;
         s.t_s = 0.1 * i + 0.1;
@@ -30,10 +28,7 @@ Recording ring_written_after_start(std::size_t samples_before_first_reading) {
         }
         r.samples.push_back(s);
     }
-    RunEnd end;
-    end.reason = "exited";
-    end.duration_s = 14.0;
-    r.end = end;
+    testing::end_run(r, "exited", 14.0);
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/analysis.hpp"
+#include "recording_builders.hpp"
 #include "analysis/sampled_attribution.hpp"
 
 namespace leakscope::analysis {
@@ -24,10 +25,7 @@ std::int64_t capacity_at(double t_s) {
 
 /// A run of one process sampled every 100 ms, with one allocation stack; the caller adds the samples.
 Recording one_stack_run(const std::string& tracker_mode, const std::string& process) {
-    Recording r;
-    r.info.tracker_mode = tracker_mode;
-    r.info.interval_s = 0.1;
-    r.processes = {process};
+    Recording r = testing::tracked_recording(process, tracker_mode);
     Stack stack;
     stack.id = StackId{1};
     stack.frames = {0x401000};
@@ -60,10 +58,7 @@ Recording journal_run() {
     site.total_allocations = 9;
     site.total_bytes = static_cast<std::uint64_t>(2 * capacity_at(16.0));
     r.sites.sites.push_back(site);
-    RunEnd end;
-    end.reason = "exited";
-    end.duration_s = 16.1;
-    r.end = end;
+    testing::end_run(r, "exited", 16.1);
     return r;
 }
 
@@ -98,10 +93,7 @@ Recording sampled_run_with_no_sample_in_the_rise() {
     site.total_allocations = 3;
     site.total_bytes = 3 * 524288;
     r.sites.sites.push_back(site);
-    RunEnd end;
-    end.reason = "exited";
-    end.duration_s = 14.0;
-    r.end = end;
+    testing::end_run(r, "exited", 14.0);
     return r;
 }
 

@@ -4,16 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "analysis/analysis.hpp"
+#include "recording_builders.hpp"
 
 namespace leakscope::analysis {
 namespace {
 
 // A two-thread service, flat, whose last sample may land while its workers exit.
 Recording flat_service(bool last_sample_in_thread_exit) {
-    Recording r;
-    r.info.tracker_mode = "full";
-    r.info.interval_s = 0.1;
-    r.processes = {"100:service"};
+    Recording r = testing::tracked_recording("100:service");
     for (int i = 0; i < 140; ++i) {
         SamplePoint s;
         s.t_s = 0.1 * i + 0.1;
@@ -32,10 +30,7 @@ Recording flat_service(bool last_sample_in_thread_exit) {
         s.rss = s.rss_min = s.rss_max = s.anon + s.file;
         r.samples.push_back(s);
     }
-    RunEnd end;
-    end.reason = "exited";
-    end.duration_s = 14.0;
-    r.end = end;
+    testing::end_run(r, "exited", 14.0);
     return r;
 }
 

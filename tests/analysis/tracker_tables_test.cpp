@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "analysis/analysis.hpp"
+#include "recording_builders.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -12,10 +13,7 @@ namespace {
 // A config reloader leaking 64 kB/s in 16-byte strings on a 40 MB heap, 4,000 a second: the tracker's
 // tables grow 72 bytes for each, 288 kB/s, on top.
 Recording small_block_leak(bool tables_recorded) {
-    Recording r;
-    r.info.tracker_mode = "full";
-    r.info.interval_s = 0.1;
-    r.processes = {"100:reloader"};
+    Recording r = testing::tracked_recording("100:reloader");
     for (int i = 0; i < 140; ++i) {
         SamplePoint s;
         s.t_s = 0.1 * i + 0.1;
@@ -33,10 +31,7 @@ Recording small_block_leak(bool tables_recorded) {
         if (tables_recorded) s.tracker_bytes = static_cast<std::uint64_t>(tables);
         r.samples.push_back(s);
     }
-    RunEnd end;
-    end.reason = "exited";
-    end.duration_s = 14.0;
-    r.end = end;
+    testing::end_run(r, "exited", 14.0);
     return r;
 }
 

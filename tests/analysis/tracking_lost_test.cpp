@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "analysis/analysis.hpp"
+#include "recording_builders.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -14,10 +15,7 @@ constexpr std::uint64_t kMB = 1000000;
 
 /// 60 s at 2 Hz of a steady leak of 1 MB/s, seen by RSS and (until `heap_until_s`) the tracker.
 Recording leaking_run(std::optional<double> heap_until_s, std::optional<std::pair<double, double>> heap_gap = std::nullopt) {
-    Recording r;
-    r.info.tracker_mode = "full";
-    r.info.interval_s = 0.5;
-    r.processes = {"100:leaky"};
+    Recording r = testing::tracked_recording("100:leaky", "full", 0.5);
     for (int i = 0; i < 120; ++i) {
         SamplePoint s;
         s.t_s = 0.5 * i;
@@ -31,10 +29,7 @@ Recording leaking_run(std::optional<double> heap_until_s, std::optional<std::pai
         }
         r.samples.push_back(s);
     }
-    RunEnd end;
-    end.reason = "duration";
-    end.duration_s = 60;
-    r.end = end;
+    testing::end_run(r, "duration", 60);
     return r;
 }
 

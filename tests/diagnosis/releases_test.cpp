@@ -13,6 +13,13 @@ namespace {
 using testing::kMB;
 using testing::make_series;
 
+// The series as node's RSS: its collector gives memory back at each full collection.
+Diagnosis diagnose_collected(const Series& series) {
+    Options collected;
+    collected.releases_by_collector = true;
+    return diagnose(series, collected);
+}
+
 // A 16 s run of a heap growing 1 MB/s on 40 MB that a full collection cuts by 6 MB at t = 9 s.
 Series one_release_run() {
     return make_series(160, 0.1, [](double t) { return 40 * kMB + t * kMB - (t >= 9 ? 6 * kMB : 0.0); }, 0.02 * kMB);
@@ -38,9 +45,7 @@ TEST(Releases, ASawtoothThatRepeatsToTheEndStaysOne) {
 
 TEST(Releases, ACollectedHeapWithOneReleaseIsUndecidedAndSaysHowLongToWatch) {
     const Series s = one_release_run();
-    Options collected;
-    collected.releases_by_collector = true;
-    const Diagnosis d = diagnose(s, collected);
+    const Diagnosis d = diagnose_collected(s);
     EXPECT_FALSE(d.decided) << d.summary;
     EXPECT_FALSE(d.leak);
     ASSERT_TRUE(d.watch_more_s);
@@ -54,18 +59,14 @@ TEST(Releases, ACollectedHeapWhoseLowsRiseAcrossCollectionsIsALeak) {
     // Ten collections over 200 s, each giving back 8 MB of a heap that keeps 0.5 MB/s.
     const Series s = make_series(2000, 0.1, [](double t) { return 40 * kMB + 0.5 * t * kMB + 8 * kMB * std::fmod(t, 20.0) / 20.0; },
                                  0.02 * kMB);
-    Options collected;
-    collected.releases_by_collector = true;
-    const Diagnosis d = diagnose(s, collected);
+    const Diagnosis d = diagnose_collected(s);
     EXPECT_TRUE(d.decided) << d.summary;
     EXPECT_TRUE(d.leak) << d.summary;
 }
 
 TEST(Releases, ACollectedHeapWhoseLowsStayFlatIsNoLeak) {
     const Series s = make_series(2000, 0.1, [](double t) { return 40 * kMB + 8 * kMB * std::fmod(t, 20.0) / 20.0; }, 0.02 * kMB);
-    Options collected;
-    collected.releases_by_collector = true;
-    const Diagnosis d = diagnose(s, collected);
+    const Diagnosis d = diagnose_collected(s);
     EXPECT_TRUE(d.decided) << d.summary;
     EXPECT_FALSE(d.leak) << d.summary;
 }

@@ -1,0 +1,27 @@
+// Hand-built recordings for the analysis tests: the run's frame, the samples left to each test.
+#pragma once
+
+#include <string>
+
+#include "model/recording.hpp"
+
+namespace leakscope::analysis::testing {
+
+/// A run of one tracked process ("PID:name") sampled every `interval_s`, with no samples yet.
+inline Recording tracked_recording(std::string process, std::string tracker_mode = "full", double interval_s = 0.1) {
+    Recording r;
+    r.info.tracker_mode = std::move(tracker_mode);
+    r.info.interval_s = interval_s;
+    r.processes = {std::move(process)};
+    return r;
+}
+
+/// Ends the run as leakscope records it: `reason` ("exited", "duration"...) after `duration_s`.
+inline void end_run(Recording& r, std::string reason, double duration_s) {
+    RunEnd end;
+    end.reason = std::move(reason);
+    end.duration_s = duration_s;
+    r.end = end;
+}
+
+}  // namespace leakscope::analysis::testing
