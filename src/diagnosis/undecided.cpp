@@ -31,13 +31,14 @@ std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin) 
 
 std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
                                                      bool releases_by_collector) {
-    if (cycles.kind == CycleKind::spikes) return std::nullopt;
+    // Only a collector's heap: elsewhere a sawtooth of two teeth whose floor climbs is judged on that
+    // floor, as before (a fragmenting arena's RSS, released once, still reads as the growth it is).
+    if (cycles.kind == CycleKind::spikes || !releases_by_collector) return std::nullopt;
     if (cycles.kind == CycleKind::sawtooth) {
         const std::size_t judged = troughs_from(cycles, steady_begin);
         if (judged >= kTroughsToJudgeAcrossReleases) return std::nullopt;
         return std::max<std::size_t>(1, judged);
     }
-    if (!releases_by_collector) return std::nullopt;
     std::size_t releases = 0;
     for (const auto& [at, size] : cycles.falls)
         releases += at >= steady_begin && size >= kReleaseShareOfGrowth * grown;

@@ -49,13 +49,14 @@ inline constexpr double kReleaseShareOfGrowth = 0.25;
 /// A sawtooth's troughs from the start of steady state on (each one low between two releases).
 std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin);
 
-/// Growth that memory releases interrupt, with too few of them to compare the lows in between: how
-/// many releases the steady part had (nullopt when the growth can be judged). A sawtooth is judged on
-/// its troughs, from three on. Outside a cycle, for a runtime whose collector gives memory back, growth
-/// with fewer than three large falls (full collections) is the heap growing ahead of its collections
-/// as much as it is a leak: V8 running a bounded cache grew its RSS from 10 to 47 MB over 45 s without
-/// one (examples/patterns/node/request_cache_flat.js). Elsewhere a fall mid-growth is a program's own
-/// (a cache flushed while something else leaks), which the trend already looks through.
+/// For a runtime whose collector gives memory back: growth that its releases interrupt, with too few of
+/// them to compare the lows in between: how many releases the steady part had (nullopt when the growth
+/// can be judged). A sawtooth is judged on its troughs, from three on; outside a cycle, growth with
+/// fewer than three large falls (full collections) is the heap growing ahead of its collections as much
+/// as it is a leak: V8 running a bounded cache grew its RSS from 10 to 47 MB over 45 s without one
+/// (examples/patterns/node/request_cache_flat.js). Elsewhere (nullopt) a fall mid-growth is a program's
+/// own (a cache flushed while something else leaks, a fragmenting arena's RSS released once), which the
+/// trend already looks through.
 std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
                                                      bool releases_by_collector);
 

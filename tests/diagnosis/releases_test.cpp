@@ -55,6 +55,16 @@ TEST(Releases, ACollectedHeapWithOneReleaseIsUndecidedAndSaysHowLongToWatch) {
     EXPECT_TRUE(diagnose(s).leak) << diagnose(s).summary;
 }
 
+TEST(Releases, TwoTeethOverAClimbingFloorAreJudgedOnTheFloorOutsideACollector) {
+    // A fragmenting arena's RSS: 3 MB/s, given back by 6 MB twice. Only a collector's heap waits.
+    const Series s = make_series(140, 0.1, [](double t) { return 10 * kMB + 3 * t * kMB - 6 * kMB * std::floor(t / 5.0); },
+                                 0.02 * kMB);
+    const Diagnosis plain = diagnose(s);
+    EXPECT_TRUE(plain.decided) << plain.summary;
+    EXPECT_TRUE(plain.leak) << plain.summary;
+    EXPECT_FALSE(diagnose_collected(s).decided) << diagnose_collected(s).summary;
+}
+
 TEST(Releases, ACollectedHeapWhoseLowsRiseAcrossCollectionsIsALeak) {
     // Ten collections over 200 s, each giving back 8 MB of a heap that keeps 0.5 MB/s.
     const Series s = make_series(2000, 0.1, [](double t) { return 40 * kMB + 0.5 * t * kMB + 8 * kMB * std::fmod(t, 20.0) / 20.0; },
