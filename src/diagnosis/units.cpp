@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 namespace leakscope::diagnosis {
 namespace {
 
@@ -59,12 +61,22 @@ std::string format_rate(double bytes_per_s, bool show_sign) {
 
 std::string format_duration(double seconds) {
     if (!std::isfinite(seconds)) return "n/a";
-    const double magnitude = std::fabs(seconds);
-    if (magnitude < 1.0) return printf_string("%.0f %s", seconds * 1000.0, "ms");
-    if (magnitude < 60.0) return printf_string("%.1f %s", seconds, "s");
-    if (magnitude < 3600.0) return printf_string("%.1f %s", seconds / 60.0, "min");
-    if (magnitude < 48.0 * 3600.0) return printf_string("%.1f %s", seconds / 3600.0, "h");
-    return printf_string("%.1f %s", seconds / 86400.0, "days");
+    if (seconds < 0) return fmt::format("-{}", format_duration(-seconds));
+    if (seconds < 1.0) return fmt::format("{:.0f} ms", seconds * 1000.0);
+    if (seconds < 60.0) return fmt::format("{:.1f} s", seconds);
+    // Minutes and hours in whole units with their remainder ("12 min 30 s", "5 h 20 min"): a person
+    // reads "watch at least 2 min more" at once, "2.0 min" or "0.3 h" only after a moment.
+    const auto whole_seconds = static_cast<long long>(std::llround(seconds));
+    if (seconds < 3600.0) {
+        const long long minutes = whole_seconds / 60, rest = whole_seconds % 60;
+        return rest ? fmt::format("{} min {} s", minutes, rest) : fmt::format("{} min", minutes);
+    }
+    if (seconds < 48.0 * 3600.0) {
+        const long long total_minutes = (whole_seconds + 30) / 60;
+        const long long hours = total_minutes / 60, minutes = total_minutes % 60;
+        return minutes ? fmt::format("{} h {} min", hours, minutes) : fmt::format("{} h", hours);
+    }
+    return fmt::format("{:.1f} days", seconds / 86400.0);
 }
 
 ByteUnit byte_unit_for(double max_abs) {

@@ -21,7 +21,7 @@ std::string format_rate_per_h(double bytes_per_s, bool show_sign = false);
 /// Picks the unit a person reads most easily: per hour when the hourly figure is at least 10 MB and
 /// the per-second figure under 1 MB/s (leaks of services), per second otherwise.
 std::string format_rate(double bytes_per_s, bool show_sign = false);
-/// "850 ms", "1.8 s", "12.5 min", "3.5 h", "9.8 days".
+/// "850 ms", "1.8 s", "12 min 30 s", "3 h 30 min", "9.8 days": the one duration style of every report.
 std::string format_duration(double seconds);
 
 /// The decimal unit for an axis or a column whose largest value is `max_abs`: ("MB", 1e6).

@@ -1,7 +1,7 @@
 // Numbers as a person reads them: bytes, rates, durations, percentages, counts.
 // Bytes come from the one formatter of the tree (src/diagnosis/units.hpp: decimal, 1 MB = 10^6 B), so
-// the diagnosis's summary sentences and the reports' tables agree. The reports keep their own duration
-// and count styles; every human report (HTML, Markdown, terminal) goes through this header.
+// the diagnosis's summary sentences and the reports' tables agree. Durations too; the reports keep their own count
+// style; every human report (HTML, Markdown, terminal) goes through this header.
 #pragma once
 
 #include <string>
@@ -20,8 +20,8 @@ using diagnosis::byte_unit_for;
 /// "1.2 MB/s"-style rate with the given time suffix ("s", "h", "event").
 std::string format_rate(double bytes_per_unit, const char* unit);
 
-/// "850 ms", "42.0 s", "12 min 30 s", "5 h 20 min", "3.2 days".
-std::string format_duration(double seconds);
+/// "850 ms", "42.0 s", "12 min 30 s", "5 h 20 min", "3.2 days" (diagnosis::format_duration).
+using diagnosis::format_duration;
 
 /// "93%" from 0.93.
 std::string format_percent(double fraction);

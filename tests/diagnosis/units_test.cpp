@@ -50,9 +50,10 @@ TEST(Units, Rates) {
 TEST(Units, Durations) {
     EXPECT_EQ(format_duration(0.85), "850 ms");
     EXPECT_EQ(format_duration(1.8), "1.8 s");
-    EXPECT_EQ(format_duration(750), "12.5 min");
+    EXPECT_EQ(format_duration(750), "12 min 30 s");
+    EXPECT_EQ(format_duration(120), "2 min");
     EXPECT_EQ(format_duration(72 * 3600.0), "3.0 days");
-    EXPECT_EQ(format_duration(3.5 * 3600), "3.5 h");
+    EXPECT_EQ(format_duration(3.5 * 3600), "3 h 30 min");
 }
 
 }  // namespace
