@@ -20,6 +20,9 @@
 namespace leakscope::diagnosis::detail {
 namespace {
 
+// How many teeth tall a warm-up must be before it, not the sawtooth, names the pattern.
+constexpr double kWarmupTeethForAPlateau = 5.0;
+
 constexpr std::size_t kMinSamples = 10;
 constexpr double kMinDurationS = 2.0;
 // Growth over the whole steady state smaller than this many noise sigmas is not worth calling.
@@ -277,7 +280,15 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     facts.settling = settling;
 
     // 6. The pattern.
-    if (cycles.kind == CycleKind::sawtooth) {
+    // A warm-up many teeth tall is the story of a bounded sawtooth's run (a cache filling to its size,
+    // then swept every 250 ms): the teeth are a detail on its plateau. Under a history list truncated
+    // at its cap the warm-up is about one tooth, and the sawtooth is the story.
+    const bool warmup_dwarfs_teeth = cycles.kind == CycleKind::sawtooth && !growing && d.decided &&
+                                     d.warmup_bytes >= kWarmupTeethForAPlateau * cycles.amplitude;
+    facts.teeth_on_plateau = warmup_dwarfs_teeth;
+    if (warmup_dwarfs_teeth) {
+        d.pattern = Pattern::warmup_plateau;
+    } else if (cycles.kind == CycleKind::sawtooth) {
         d.pattern = Pattern::bounded_sawtooth;
     } else if (cycles.kind == CycleKind::spikes) {
         d.pattern = Pattern::periodic_spikes;

@@ -102,8 +102,12 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
                                projection_sentence(d));
         case Pattern::warmup_plateau:
-            return fmt::format("One-time warm-up of {} in the first {}, then flat {}: no leak.{}", format_bytes(d.warmup_bytes),
-                               format_duration(d.warmup_end_s - facts.start_t_s), flat_qualifier(d, facts), projection_sentence(d));
+            return fmt::format("One-time warm-up of {} in the first {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
+                               format_duration(d.warmup_end_s - facts.start_t_s), flat_qualifier(d, facts),
+                               facts.teeth_on_plateau ? fmt::format(", with a sawtooth of {}{} on top",
+                                                                    format_bytes(facts.cycle_amplitude), every(d))
+                                                      : std::string{},
+                               projection_sentence(d));
         case Pattern::bounded_sawtooth: {
             const std::string cycle = fmt::format("a sawtooth of {}{}", format_bytes(facts.cycle_amplitude), every(d));
             if (d.leak) return fmt::format("Leak under {}: the floor rises {}.{}", cycle, rate_with_interval(d), projection_sentence(d));

@@ -24,6 +24,7 @@ struct SummaryFacts {
     bool releases_undecided = false;  ///< undecided: too few releases of memory to compare the lows between
     std::size_t releases = 0;         ///< how many the run saw
     bool collected_heap = false;      ///< the releases are a garbage collector's (V8)
+    bool teeth_on_plateau = false;    ///< a warm-up plateau with a sawtooth (cycle_amplitude, period) on top
 };
 
 std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);

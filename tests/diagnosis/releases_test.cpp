@@ -43,6 +43,28 @@ TEST(Releases, ASawtoothThatRepeatsToTheEndStaysOne) {
     EXPECT_EQ(diagnose(s).pattern, Pattern::bounded_sawtooth);
 }
 
+TEST(Releases, ACacheFilledThenSweptIsAWarmupWithTeethOnTop) {
+    // A TTL cache fills 20 MB in 2 s, then a sweeper drops 800 kB of expired entries every second.
+    const Series s = make_series(160, 0.1, [](double t) {
+        if (t < 2) return 5 * kMB + 10 * t * kMB;
+        return 25 * kMB + 0.8 * kMB * std::fmod(t - 2, 1.0);
+    }, 0.005 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_EQ(d.pattern, Pattern::warmup_plateau) << d.summary;
+    EXPECT_FALSE(d.leak);
+    EXPECT_NEAR(d.warmup_bytes, 20 * kMB, 3 * kMB) << d.summary;
+    EXPECT_NE(d.summary.find("with a sawtooth of"), std::string::npos) << d.summary;
+}
+
+TEST(Releases, AHistoryListWhoseWarmupIsOneToothIsASawtooth) {
+    // Filled to 1000 entries, truncated to 500: the floor's warm-up is one tooth.
+    const Series s = make_series(200, 0.1, [](double t) {
+        if (t < 2) return 10 * kMB + 2 * t * kMB;
+        return 12 * kMB + 2 * kMB * std::fmod(t - 2, 2.0) / 2.0;
+    }, 0.005 * kMB);
+    EXPECT_EQ(diagnose(s).pattern, Pattern::bounded_sawtooth) << diagnose(s).summary;
+}
+
 TEST(Releases, ACollectedHeapWithOneReleaseIsUndecidedAndSaysHowLongToWatch) {
     const Series s = one_release_run();
     const Diagnosis d = diagnose_collected(s);
