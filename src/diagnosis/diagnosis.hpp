@@ -122,6 +122,17 @@ struct ProcessSeries {
     /// The name of the thread stacks' series: growth there is never memory the allocator already held.
     static constexpr std::string_view kThreadStacks = "thread stacks";
     std::vector<MappingSeries> rss_by_mapping;
+    /// A managed runtime's own heap, from its own counters (the JVM's hsperfdata; own t_s): bytes in use
+    /// across its generations, the cumulative counts of its collections at each sample (all kinds, and
+    /// full ones), and the most it may grow to (-Xmx) when known.
+    struct RuntimeHeap {
+        std::string runtime = "JVM";
+        Series used;
+        std::vector<double> collections;
+        std::vector<double> full_collections;
+        std::optional<double> max_bytes;
+    };
+    std::optional<RuntimeHeap> runtime_heap;
 };
 
 /// What RSS growth that the verdict had to explain turned out to be.

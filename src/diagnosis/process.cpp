@@ -2,7 +2,8 @@
 // own figures. The tracker's evidence may only add to what RSS says: the heap's verdict leads when
 // the heap grows or RSS does not, and RSS growth the heap does not explain is explained from the
 // allocator's figures when there are any (fragmentation, or pages of memory the allocator already
-// held), and otherwise judged from RSS as growth outside the malloc heap — never "not a leak".
+// held), and otherwise judged from RSS as growth outside the malloc heap — never "not a leak". A managed
+// runtime's own heap figures (the JVM's) add a leak RSS cannot show yet (runtime_heap.hpp).
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -10,7 +11,9 @@
 
 #include "diagnosis/classify.hpp"
 #include "diagnosis/rss_explanation.hpp"
+#include "diagnosis/runtime_heap.hpp"
 #include "diagnosis/severity_projection.hpp"
+#include "diagnosis/summary_text.hpp"
 #include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis {
@@ -60,9 +63,8 @@ std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
     return fmt::format(" The live heap itself grows too, far slower ({}): look at its sites.", format_rate(heap.diagnosis.steady_rate_bytes_per_s, true));
 }
 
-}  // namespace
-
-ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
+// RSS, the live heap and the allocator's figures (the runtime heap's evidence is added after).
+ProcessDiagnosis diagnose_native(const ProcessSeries& series, const Options& options) {
     ProcessDiagnosis result;
     const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
     result.rss = rss.diagnosis;
@@ -186,6 +188,26 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         verdict.severity = rss.diagnosis.severity;
     if (heap.growing && verdict.time_to_limit_s && !heap.diagnosis.time_to_limit_s) verdict.summary = detail::summarize(verdict, heap.facts);
     result.verdict = verdict;
+    return result;
+}
+
+}  // namespace
+
+ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
+    ProcessDiagnosis result = diagnose_native(series, options);
+    // A managed runtime's heap (the JVM's) is outside malloc: RSS sees it only as its pages are first
+    // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
+    // that what is live grows, that is the leak, whatever RSS's trend could show so far.
+    if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2 || result.verdict.leak) return result;
+    std::optional<Diagnosis> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
+    if (!runtime) return result;
+    if (!runtime->time_to_limit_s) {
+        const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
+        project_from_rss(*runtime, rss, series.rss, true);
+        runtime->summary += detail::projection_sentence(*runtime);
+    }
+    result.verdict = *runtime;
+    result.metric = "rss";
     return result;
 }
 

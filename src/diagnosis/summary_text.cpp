@@ -7,15 +7,6 @@
 #include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis::detail {
-namespace {
-
-// "(+0.3 KB/s, not significant)" — why a small rate is not called a leak.
-std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
-    const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
-    if (!facts.significant) return fmt::format("({}, not significant)", rate);
-    if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
-    return fmt::format("({})", rate);
-}
 
 std::string rate_with_interval(const Diagnosis& d) {
     std::string text = format_rate(d.steady_rate_bytes_per_s);
@@ -27,12 +18,6 @@ std::string rate_with_interval(const Diagnosis& d) {
     }
     if (d.rate_bytes_per_event) text += fmt::format(", {} per event", format_bytes(*d.rate_bytes_per_event));
     return text;
-}
-
-std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
-    if (d.warmup_bytes <= 0) return "";
-    return fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
-                       format_duration(d.warmup_end_s - facts.start_t_s));
 }
 
 std::string projection_sentence(const Diagnosis& d) {
@@ -48,6 +33,22 @@ std::string projection_sentence(const Diagnosis& d) {
         return fmt::format(" {:.0f}% of samples are above 80% of the {} limit.", 100 * d.fraction_of_samples_near_limit,
                            format_bytes(*d.limit_bytes));
     return "";
+}
+
+namespace {
+
+// "(+0.3 KB/s, not significant)" — why a small rate is not called a leak.
+std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
+    const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
+    if (!facts.significant) return fmt::format("({}, not significant)", rate);
+    if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
+    return fmt::format("({})", rate);
+}
+
+std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
+    if (d.warmup_bytes <= 0) return "";
+    return fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
+                       format_duration(d.warmup_end_s - facts.start_t_s));
 }
 
 std::string watch_more(const Diagnosis& d) {

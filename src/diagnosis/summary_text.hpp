@@ -29,4 +29,9 @@ struct SummaryFacts {
 
 std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);
 
+/// "1.00 MB/s (95% CI 0.90 MB/s to 1.10 MB/s)", per event too when known.
+std::string rate_with_interval(const Diagnosis& diagnosis);
+/// " At this rate the 8.00 GB limit is reached in 3 h 20 min; restarting every …" (empty without a limit).
+std::string projection_sentence(const Diagnosis& diagnosis);
+
 }  // namespace leakscope::diagnosis::detail

@@ -1,0 +1,137 @@
+// A JVM's heap judged by what survives its collections: a full collection that leaves more in use than
+// an earlier collection did proves that what is live grew; two full collections that leave the same
+// prove it did not, however the young collections' levels climb between them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "diagnosis/runtime_heap.hpp"
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::kMB;
+using testing::make_series;
+
+// A serial collector's heap sampled every 0.1 s: the program allocates `allocate` bytes/s into eden, of
+// which `retained` stays live for good and `promoted` lives long enough to reach the old generation
+// and die there (sessions evicted from a pool); the rest dies young. A young collection runs when eden
+// holds `eden` bytes, a full one when the old generation outgrows `old_capacity` (then 1.6x as large).
+struct HeapModel {
+    double seconds = 20, base = 5.5 * kMB, allocate = 1.05 * kMB, retained = 1.0 * kMB, promoted = 0;
+    double eden = 5 * kMB, old_capacity = 12 * kMB;
+};
+
+ProcessSeries::RuntimeHeap simulate(const HeapModel& m) {
+    ProcessSeries::RuntimeHeap heap;
+    double eden = 0, old_live = m.base, old_dead = 0, capacity = m.old_capacity, young = 0, full = 0, since_young = 0;
+    for (double t = 0; t <= m.seconds + 1e-9; t += 0.1) {
+        eden += m.allocate * 0.1;
+        since_young += 0.1;
+        if (eden >= m.eden) {
+            old_live += m.retained * since_young;
+            old_dead += m.promoted * since_young;
+            eden = 0;
+            since_young = 0;
+            ++young;
+            if (old_live + old_dead > capacity) {
+                old_dead = 0;
+                capacity *= 1.6;
+                ++full;
+            }
+        }
+        heap.used.t_s.push_back(t);
+        heap.used.value.push_back(old_live + old_dead + eden);
+        heap.collections.push_back(young);
+        heap.full_collections.push_back(full);
+    }
+    return heap;
+}
+
+// The registry leaking 1 MB/s (examples/patterns/java/SubscriptionRegistry.java): little garbage, one
+// full collection in 20 s.
+HeapModel leaking_registry() { return {}; }
+
+// The bounded session pool (SessionPoolFlat.java): 4 MB/s of garbage, 0.8 MB/s of sessions promoted
+// and dying in the old generation, nothing retained after the pool's fill.
+HeapModel bounded_pool() {
+    HeapModel m;
+    m.base = 9.5 * kMB;
+    m.allocate = 4.8 * kMB;
+    m.retained = 0;
+    m.promoted = 0.8 * kMB;
+    m.eden = 4 * kMB;
+    return m;
+}
+
+TEST(RuntimeHeap, LevelsAreTakenOnlyAfterCollections) {
+    const auto levels = detail::levels_after_collections(simulate(leaking_registry()));
+    ASSERT_GE(levels.size(), 3u);
+    EXPECT_GE(std::count_if(levels.begin(), levels.end(), [](const auto& l) { return l.full; }), 1);
+    for (std::size_t i = 1; i < levels.size(); ++i) EXPECT_GT(levels[i].used_bytes, levels[i - 1].used_bytes);
+}
+
+TEST(RuntimeHeap, AFullCollectionThatKeepsTheGrowthProvesALeak) {
+    const auto verdict = detail::runtime_heap_leak(simulate(leaking_registry()), 1.5, {});
+    ASSERT_TRUE(verdict);
+    EXPECT_TRUE(verdict->leak);
+    EXPECT_EQ(verdict->pattern, Pattern::linear_growth);
+    EXPECT_NEAR(verdict->steady_rate_bytes_per_s, 1.0 * kMB, 0.25 * kMB) << verdict->summary;
+    EXPECT_LE(verdict->rate_ci_low_bytes_per_s, verdict->steady_rate_bytes_per_s);
+    EXPECT_GE(verdict->rate_ci_high_bytes_per_s, verdict->steady_rate_bytes_per_s);
+    EXPECT_NE(verdict->summary.find("JVM's heap"), std::string::npos) << verdict->summary;
+}
+
+TEST(RuntimeHeap, TwoFullCollectionsLeavingTheSameProveNoGrowth) {
+    const ProcessSeries::RuntimeHeap heap = simulate(bounded_pool());
+    const auto levels = detail::levels_after_collections(heap);
+    ASSERT_GE(std::count_if(levels.begin(), levels.end(), [](const auto& l) { return l.full; }), 2);
+    // The young collections' levels climb between the full ones: promotions, not a leak.
+    EXPECT_FALSE(detail::runtime_heap_leak(heap, 1.5, {})) << detail::runtime_heap_leak(heap, 1.5, {})->summary;
+}
+
+TEST(RuntimeHeap, WithoutAFullCollectionNothingIsProven) {
+    HeapModel m = leaking_registry();
+    m.old_capacity = 1e12;  // the old generation never fills in the run
+    EXPECT_FALSE(detail::runtime_heap_leak(simulate(m), 1.5, {}));
+}
+
+TEST(RuntimeHeap, GrowthBeforeSteadyStateIsTheWarmupsNotALeak) {
+    // A cache filled in the first 8 s and then flat: the full collection at 8 s proves growth only
+    // against levels of the warm-up.
+    HeapModel m = bounded_pool();
+    m.old_capacity = 10.5 * kMB;
+    ProcessSeries::RuntimeHeap heap = simulate(m);
+    for (std::size_t i = 0; i < heap.used.t_s.size(); ++i) heap.used.value[i] += 4 * kMB * std::min(1.0, heap.used.t_s[i] / 8);
+    EXPECT_FALSE(detail::runtime_heap_leak(heap, 8.5, {}));
+}
+
+TEST(RuntimeHeap, CountsThatDoNotMatchTheSamplesGiveNoLevels) {
+    ProcessSeries::RuntimeHeap heap = simulate(leaking_registry());
+    heap.collections.pop_back();
+    EXPECT_TRUE(detail::levels_after_collections(heap).empty());
+    EXPECT_FALSE(detail::runtime_heap_leak(heap, 0, {}));
+}
+
+TEST(RuntimeHeap, AddsTheLeakThatRssCannotShowYetAndProjectsToTheMaximumHeap) {
+    // RSS as a JVM's under a slow tracker: a warm-up to 120 MB, then flat, as committed pages are reused.
+    ProcessSeries series;
+    series.rss = make_series(200, 0.1, [](double t) { return t < 1.5 ? 80 * t * kMB : 120 * kMB; }, 0.05 * kMB);
+    ProcessSeries::RuntimeHeap heap = simulate(leaking_registry());
+    heap.used.t_s.resize(200), heap.used.value.resize(200), heap.collections.resize(200), heap.full_collections.resize(200);
+    heap.max_bytes = 256 * kMB;
+    EXPECT_FALSE(diagnose_process(series).verdict.leak);
+    series.runtime_heap = heap;
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_EQ(d.metric, "rss");
+    ASSERT_TRUE(d.verdict.time_to_limit_s) << d.verdict.summary;
+    // From about 24 MB in use at 20 s to 256 MB at ~1 MB/s: a few minutes, not RSS's machine-sized limit.
+    EXPECT_GT(*d.verdict.time_to_limit_s, 120.0);
+    EXPECT_LT(*d.verdict.time_to_limit_s, 600.0);
+    EXPECT_NE(d.verdict.summary.find("maximum heap"), std::string::npos) << d.verdict.summary;
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
