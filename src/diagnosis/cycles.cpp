@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "diagnosis/robust_stats.hpp"
+#include "diagnosis/undecided.hpp"
 
 namespace leakscope::diagnosis::detail {
 namespace {
@@ -13,6 +14,8 @@ namespace {
 constexpr double kQuietPeriodsAfterDrops = 2.0;
 constexpr double kQuietPeriodsAfterTwoDrops = 1.5;
 constexpr double kQuietSlackBins = 2.0;
+// Troughs that climb this many teeth over the run are growth with releases, not a sawtooth.
+constexpr double kTeethOfClimbForGrowth = 3.0;
 
 struct Drop {
     std::size_t peak = 0;    // last bin before the fall
@@ -153,6 +156,14 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             for (std::size_t i = from; i < to; ++i)
                 if (values[i] < values[lowest]) lowest = i;
             analysis.troughs.push_back(lowest);
+        }
+        // Lows that climb many teeth over a few troughs are growth that a few releases interrupt (a
+        // fragmenting arena's RSS as threads end), not a bounded sawtooth: the trend of the whole floor
+        // judges it, as it would without the dips. Only a few: from six troughs on their own trend can.
+        if (analysis.troughs.size() >= 2 && analysis.troughs.size() < kTroughsForAFlatFloor &&
+            values[analysis.troughs.back()] - values[analysis.troughs.front()] >= kTeethOfClimbForGrowth * analysis.amplitude) {
+            analysis.kind = CycleKind::none;
+            analysis.troughs.clear();
         }
     }
     return analysis;

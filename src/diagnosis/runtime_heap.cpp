@@ -53,7 +53,13 @@ std::vector<AfterCollection> levels_after_collections(const ProcessSeries::Runti
     if (heap.used.value.size() != n || heap.collections.size() != n || heap.full_collections.size() != n) return levels;
     for (std::size_t i = 1; i < n; ++i) {
         const bool full = heap.full_collections[i] > heap.full_collections[i - 1];
-        if (full || heap.collections[i] > heap.collections[i - 1]) levels.push_back({heap.used.t_s[i], heap.used.value[i], full});
+        if (!full && !(heap.collections[i] > heap.collections[i - 1])) continue;
+        // The lowest level until the next collection: the first sample after the count rose may fall
+        // inside the pause, before the runtime updated the sizes.
+        AfterCollection level{heap.used.t_s[i], heap.used.value[i], full};
+        for (std::size_t j = i + 1; j < n && heap.collections[j] == heap.collections[i] && heap.full_collections[j] == heap.full_collections[i]; ++j)
+            if (heap.used.value[j] < level.used_bytes) level = {heap.used.t_s[j], heap.used.value[j], full};
+        levels.push_back(level);
     }
     return levels;
 }

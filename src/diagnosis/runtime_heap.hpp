@@ -28,8 +28,8 @@ struct AfterCollection {
     bool full = false;  ///< a full (old-generation) collection happened since the previous sample
 };
 
-/// The samples at which a collection had happened since the previous one (its count rose); empty when
-/// the counts do not match the samples.
+/// After each collection (a count rose since the sample before), the lowest level until the next one;
+/// empty when the counts do not match the samples.
 std::vector<AfterCollection> levels_after_collections(const ProcessSeries::RuntimeHeap& heap);
 
 /// A leak verdict from the runtime heap (rate: the trend of the levels after collections in steady

@@ -43,6 +43,18 @@ TEST(Releases, ASawtoothThatRepeatsToTheEndStaysOne) {
     EXPECT_EQ(diagnose(s).pattern, Pattern::bounded_sawtooth);
 }
 
+TEST(Releases, AClimbOfManyTeethOverAFewDipsIsGrowthNotAnUndecidedSawtooth) {
+    // A fragmenting arena's RSS (examples/patterns/fragmentation.cpp, a 12 s run): 4 MB/s, with 2 MB given
+    // back three times late in the run as workers end. The lows climb ten teeth: no sawtooth to wait on.
+    const Series s = make_series(120, 0.1, [](double t) {
+        return 4 * kMB + 4 * t * kMB - 2 * kMB * ((t >= 6.5) + (t >= 8.5) + (t >= 10.5));
+    }, 0.02 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_NE(d.pattern, Pattern::bounded_sawtooth) << d.summary;
+}
+
 TEST(Releases, ACacheFilledThenSweptIsAWarmupWithTeethOnTop) {
     // A TTL cache fills 20 MB in 2 s, then a sweeper drops 800 kB of expired entries every second.
     const Series s = make_series(160, 0.1, [](double t) {
