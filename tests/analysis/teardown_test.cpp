@@ -3,6 +3,8 @@
 // from the end of the run before the verdict.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "analysis/analysis.hpp"
 #include "recording_builders.hpp"
 
@@ -45,6 +47,35 @@ TEST(Teardown, ASampleWhileThreadsExitIsCutFromTheRun) {
 TEST(Teardown, AllThreadsToTheEndKeepEverySample) {
     const Analysis a = analyze(flat_service(false));
     EXPECT_FALSE(a.judged_until_s < 14.0) << a.judged_until_s;
+}
+
+// A Python list growing 2 MB/s (examples/patterns/python/teardown_list.py) whose interpreter frees it
+// over three samples at exit and then idles at the bottom for six more before it is gone.
+Recording list_freed_slowly_at_exit() {
+    Recording r = testing::tracked_recording("100:python3");
+    for (int i = 0; i < 210; ++i) {
+        SamplePoint s;
+        s.t_s = 0.1 * i + 0.1;
+        s.processes = 1;
+        s.threads = 1;
+        double heap = 2'000'000 + 200'000.0 * i;  // 2 MB/s
+        if (i >= 201) heap = std::max(1'000'000.0, 40'000'000.0 - 12'000'000.0 * (i - 200));
+        s.live_heap = s.live_heap_min = s.live_heap_max = static_cast<std::uint64_t>(heap);
+        s.mapped = 0;
+        s.anon = static_cast<std::uint64_t>(6'000'000 + std::min(heap, 2'000'000 + 200'000.0 * 200));
+        s.file = 5'000'000;
+        s.rss = s.rss_min = s.rss_max = s.anon + s.file;
+        r.samples.push_back(s);
+    }
+    testing::end_run(r, "exited", 21.0);
+    return r;
+}
+
+TEST(Teardown, AHeapFreedOverSeveralSamplesThenIdleAtTheBottomIsCutWhole) {
+    const Recording recording = list_freed_slowly_at_exit();
+    const Analysis a = analyze(recording);
+    EXPECT_DOUBLE_EQ(a.judged_until_s, recording.samples[200].t_s);
+    EXPECT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
 }
 
 }  // namespace
