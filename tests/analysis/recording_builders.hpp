@@ -1,6 +1,7 @@
 // Hand-built recordings for the analysis tests: the run's frame, the samples left to each test.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "model/recording.hpp"
@@ -22,6 +23,18 @@ inline void end_run(Recording& r, std::string reason, double duration_s) {
     end.reason = std::move(reason);
     end.duration_s = duration_s;
     r.end = end;
+}
+
+/// The i-th sample of a run sampled every 0.1 s from t = 0.1 s, with its live heap (min and max alike),
+/// no mappings, and the given process and thread counts; the test fills the rest.
+inline SamplePoint heap_sample(int i, double live_heap, std::uint32_t threads = 1) {
+    SamplePoint s;
+    s.t_s = 0.1 * i + 0.1;
+    s.processes = 1;
+    s.threads = threads;
+    s.live_heap = s.live_heap_min = s.live_heap_max = static_cast<std::uint64_t>(live_heap);
+    s.mapped = 0;
+    return s;
 }
 
 }  // namespace leakscope::analysis::testing

@@ -15,14 +15,9 @@ namespace {
 Recording flat_service(bool last_sample_in_thread_exit) {
     Recording r = testing::tracked_recording("100:service");
     for (int i = 0; i < 140; ++i) {
-        SamplePoint s;
-        s.t_s = 0.1 * i + 0.1;
-        s.processes = 1;
-        s.threads = 3;
+        SamplePoint s = testing::heap_sample(i, 3'300'000 + (i % 2) * 2'000, 3);
         s.anon = 7'000'000 + (i % 3) * 4'096;
         s.file = 3'200'000;
-        s.live_heap = s.live_heap_min = s.live_heap_max = 3'300'000 + (i % 2) * 2'000;
-        s.mapped = 0;
         s.allocator_footprint = 4'800'000;
         s.allocator_free = 1'000'000;
         if (last_sample_in_thread_exit && i == 139) {
@@ -54,14 +49,9 @@ TEST(Teardown, AllThreadsToTheEndKeepEverySample) {
 Recording list_freed_slowly_at_exit() {
     Recording r = testing::tracked_recording("100:python3");
     for (int i = 0; i < 210; ++i) {
-        SamplePoint s;
-        s.t_s = 0.1 * i + 0.1;
-        s.processes = 1;
-        s.threads = 1;
         double heap = 2'000'000 + 200'000.0 * i;  // 2 MB/s
         if (i >= 201) heap = std::max(1'000'000.0, 40'000'000.0 - 12'000'000.0 * (i - 200));
-        s.live_heap = s.live_heap_min = s.live_heap_max = static_cast<std::uint64_t>(heap);
-        s.mapped = 0;
+        SamplePoint s = testing::heap_sample(i, heap);
         s.anon = static_cast<std::uint64_t>(6'000'000 + std::min(heap, 2'000'000 + 200'000.0 * 200));
         s.file = 5'000'000;
         s.rss = s.rss_min = s.rss_max = s.anon + s.file;

@@ -15,14 +15,10 @@ namespace {
 Recording small_block_leak(bool tables_recorded) {
     Recording r = testing::tracked_recording("100:reloader");
     for (int i = 0; i < 140; ++i) {
-        SamplePoint s;
-        s.t_s = 0.1 * i + 0.1;
-        s.processes = 1;
-        s.threads = 1;
-        const double heap = 40'000'000 + 64'000 * s.t_s;
-        const double tables = 1'000'000 + 288'000 * s.t_s;
-        s.live_heap = s.live_heap_min = s.live_heap_max = static_cast<std::uint64_t>(heap);
-        s.mapped = 0;
+        const double t_s = 0.1 * i + 0.1;
+        const double heap = 40'000'000 + 64'000 * t_s;
+        const double tables = 1'000'000 + 288'000 * t_s;
+        SamplePoint s = testing::heap_sample(i, heap);
         s.allocator_footprint = static_cast<std::uint64_t>(heap + 300'000);
         s.allocator_free = 300'000;
         s.anon = static_cast<std::uint64_t>(heap + 400'000 + tables);
