@@ -55,6 +55,18 @@ struct SamplePoint {
     /// program's): the analysis leaves them out. kUnknownBytes when the tracker is off.
     std::uint64_t tracker_bytes = kUnknownBytes;
 
+    // A managed runtime's own heap, summed over the tree's JVMs: HotSpot's performance counters
+    // (/tmp/hsperfdata_USER/PID, what jstat reads), read every sample without the tracker. kUnknownBytes
+    // when no process of the tree is a JVM whose counters could be read (see sampler/jvm_perfdata_reader.hpp).
+    std::uint64_t runtime_heap_used = kUnknownBytes;       ///< bytes in use in the JVM's heap (all generations)
+    std::uint64_t runtime_heap_committed = kUnknownBytes;  ///< bytes the heap has committed (its capacity)
+    std::uint64_t runtime_heap_max = kUnknownBytes;        ///< the most it may commit (-Xmx)
+    std::uint64_t runtime_old_gen_used = kUnknownBytes;    ///< the old generation's used bytes
+    std::uint64_t runtime_metaspace_used = kUnknownBytes;  ///< class metadata (HotSpot updates it at collections)
+    std::uint64_t runtime_young_gcs = kUnknownBytes;       ///< cumulative young (G1: young and mixed) collections
+    std::uint64_t runtime_full_gcs = kUnknownBytes;        ///< cumulative full collections
+    std::uint64_t runtime_concurrent_gcs = kUnknownBytes;  ///< cumulative concurrent-cycle pauses (G1, ZGC)
+
     std::uint64_t events = 0;  ///< cumulative work units (--events-regex, leakscope_event())
 };
 

@@ -107,6 +107,13 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
                              &SamplePoint::smaps_brk_heap, &SamplePoint::smaps_stacks, &SamplePoint::smaps_anon_other,
                              &SamplePoint::smaps_file, &SamplePoint::smaps_other})
         m.*field = gauge_mean(a.*field, wa, b.*field, wb);
+    // The JVM's heap: gauges and cumulative collection counts alike take the mean (counts, like
+    // allocations above, so that rates stay unbiased); an unknown side takes the other's value.
+    for (const auto field : {&SamplePoint::runtime_heap_used, &SamplePoint::runtime_heap_committed,
+                             &SamplePoint::runtime_heap_max, &SamplePoint::runtime_old_gen_used,
+                             &SamplePoint::runtime_metaspace_used, &SamplePoint::runtime_young_gcs,
+                             &SamplePoint::runtime_full_gcs, &SamplePoint::runtime_concurrent_gcs})
+        m.*field = gauge_mean(a.*field, wa, b.*field, wb);
     return m;
 }
 

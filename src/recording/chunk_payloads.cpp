@@ -13,7 +13,7 @@ namespace {
 // prefix says how many fields its items carry, so a later version can append fields that this one
 // reads past (every delta is a self-delimiting svarint).
 constexpr int kFormat1Fields = 17;
-constexpr int kIntegerFields = 26;
+constexpr int kIntegerFields = 34;
 constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
@@ -43,7 +43,15 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 22: return p.smaps_anon_other;
         case 23: return p.smaps_file;
         case 24: return p.smaps_other;
-        default: return p.tracker_bytes;
+        case 25: return p.tracker_bytes;
+        case 26: return p.runtime_heap_used;
+        case 27: return p.runtime_heap_committed;
+        case 28: return p.runtime_heap_max;
+        case 29: return p.runtime_old_gen_used;
+        case 30: return p.runtime_metaspace_used;
+        case 31: return p.runtime_young_gcs;
+        case 32: return p.runtime_full_gcs;
+        default: return p.runtime_concurrent_gcs;
     }
 }
 
@@ -75,7 +83,15 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 22: p.smaps_anon_other = v; break;
         case 23: p.smaps_file = v; break;
         case 24: p.smaps_other = v; break;
-        default: p.tracker_bytes = v; break;
+        case 25: p.tracker_bytes = v; break;
+        case 26: p.runtime_heap_used = v; break;
+        case 27: p.runtime_heap_committed = v; break;
+        case 28: p.runtime_heap_max = v; break;
+        case 29: p.runtime_old_gen_used = v; break;
+        case 30: p.runtime_metaspace_used = v; break;
+        case 31: p.runtime_young_gcs = v; break;
+        case 32: p.runtime_full_gcs = v; break;
+        default: p.runtime_concurrent_gcs = v; break;
     }
 }
 

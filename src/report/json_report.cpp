@@ -82,9 +82,27 @@ json series_json(const Recording& recording) {
         {"smaps_anon_other_bytes", &SamplePoint::smaps_anon_other},
         {"smaps_file_bytes", &SamplePoint::smaps_file},
         {"smaps_other_bytes", &SamplePoint::smaps_other}};
+    // The JVM's own heap (hsperfdata), null where no JVM's counters were read; the collection counts are
+    // cumulative, the last value of each bucket.
+    const std::pair<const char*, std::uint64_t SamplePoint::*> runtime_gauges[] = {
+        {"runtime_heap_used_bytes", &SamplePoint::runtime_heap_used},
+        {"runtime_heap_committed_bytes", &SamplePoint::runtime_heap_committed},
+        {"runtime_heap_max_bytes", &SamplePoint::runtime_heap_max},
+        {"runtime_old_gen_used_bytes", &SamplePoint::runtime_old_gen_used},
+        {"runtime_metaspace_used_bytes", &SamplePoint::runtime_metaspace_used}};
+    const std::pair<const char*, std::uint64_t SamplePoint::*> runtime_counts[] = {
+        {"runtime_young_gcs", &SamplePoint::runtime_young_gcs},
+        {"runtime_full_gcs", &SamplePoint::runtime_full_gcs},
+        {"runtime_concurrent_gcs", &SamplePoint::runtime_concurrent_gcs}};
+    const auto last = [&](std::size_t end, auto field) -> json {
+        const std::uint64_t v = samples[end - 1].*field;
+        return known(v) ? json(v) : json(nullptr);
+    };
     json extra = json::object();
     for (const auto& [name, field] : allocator_fields) extra[name] = json::array();
     for (const auto& [name, field] : smaps_fields) extra[name] = json::array();
+    for (const auto& [name, field] : runtime_gauges) extra[name] = json::array();
+    for (const auto& [name, field] : runtime_counts) extra[name] = json::array();
     for (const auto& [begin, end] : report_buckets(samples.size())) {
         double t_sum = 0, peak = 0;
         for (std::size_t i = begin; i < end; ++i) {
@@ -103,6 +121,8 @@ json series_json(const Recording& recording) {
         events.push_back(samples[end - 1].events);
         for (const auto& [name, field] : allocator_fields) extra[name].push_back(mean(begin, end, field));
         for (const auto& [name, field] : smaps_fields) extra[name].push_back(sparse_mean(begin, end, field));
+        for (const auto& [name, field] : runtime_gauges) extra[name].push_back(mean(begin, end, field));
+        for (const auto& [name, field] : runtime_counts) extra[name].push_back(last(end, field));
     }
     json series = {{"t_s", t},           {"rss_bytes", rss},   {"rss_max_bytes", rss_max},
                    {"pss_bytes", pss},   {"live_heap_bytes", heap}, {"mapped_bytes", mapped},

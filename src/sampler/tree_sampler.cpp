@@ -102,6 +102,7 @@ SamplePoint TreeSampler::sample() {
     processes_.resize(count);
     point.rss_min = point.rss_max = point.rss;
     if (options_.read_smaps_categories) read_smaps_round(point);
+    if (options_.read_jvm_heap) read_jvm_heaps(point);
 
     if (read_pss) {
         // Skipping floor(took / budget) samples makes the rounds average at most the budget per sample.
@@ -152,6 +153,43 @@ void TreeSampler::read_smaps_round(SamplePoint& point) {
     point.smaps_anon_other = sum.anon_other;
     point.smaps_file = sum.file;
     point.smaps_other = sum.other;
+}
+
+void TreeSampler::read_jvm_heaps(SamplePoint& point) {
+    alive_pids_.clear();
+    for (const ProcessSample& process : processes_)
+        if (process.has_memory) alive_pids_.push_back(process.pid);
+    std::sort(alive_pids_.begin(), alive_pids_.end());
+    jvm_.forget_except(alive_pids_);
+    const auto now = JvmPerfDataReader::Clock::now();
+    std::size_t read = 0;
+    std::uint64_t used = 0, committed = 0, max = 0, old_gen = 0, metaspace = 0, young = 0, full = 0, concurrent = 0;
+    bool metaspace_known = true;
+    for (const ProcessSample& process : processes_) {
+        if (!process.has_memory) continue;
+        const auto heap = jvm_.read(fs_, process.pid, process.comm, now);
+        if (!heap) continue;
+        ++read;
+        used += heap->heap_used;
+        committed += heap->heap_committed;
+        max += heap->heap_max;
+        old_gen += heap->old_gen_used;
+        metaspace_known &= heap->metaspace_used.has_value();
+        metaspace += heap->metaspace_used.value_or(0);
+        young += heap->young_gcs;
+        full += heap->full_gcs;
+        concurrent += heap->concurrent_gcs;
+    }
+    // A JVM whose counters could not be read this time leaves the tree's sum unknown, not short.
+    if (read == 0 || read != jvm_.jvms()) return;
+    point.runtime_heap_used = used;
+    point.runtime_heap_committed = committed;
+    point.runtime_heap_max = max;
+    point.runtime_old_gen_used = old_gen;
+    point.runtime_metaspace_used = metaspace_known ? metaspace : kUnknownBytes;
+    point.runtime_young_gcs = young;
+    point.runtime_full_gcs = full;
+    point.runtime_concurrent_gcs = concurrent;
 }
 
 bool TreeSampler::root_alive() {

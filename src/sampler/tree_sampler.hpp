@@ -13,6 +13,7 @@
 
 #include "model/sample_point.hpp"
 #include "sampler/cgroup_limit.hpp"
+#include "sampler/jvm_perfdata_reader.hpp"
 #include "sampler/proc_fs.hpp"
 #include "sampler/process_tree.hpp"
 
@@ -50,6 +51,10 @@ struct TreeSamplerOptions {
     /// The samples in between have the smaps fields unknown.
     bool read_smaps_categories = true;
     std::chrono::milliseconds smaps_period = std::chrono::seconds(5);
+    /// Read the heap figures of the tree's JVMs from their performance counters (SamplePoint::runtime_*)
+    /// every sample: one pread of ~32 KiB per JVM, and now and then a look for new JVMs
+    /// (jvm_perfdata_reader.hpp).
+    bool read_jvm_heap = true;
     /// > 0: the children of this process (other than the root) and their descendants belong to the
     /// tree too. `run` passes its own pid, being the target's subreaper (see ProcessTree::discover).
     int adopter_pid = 0;
@@ -75,6 +80,9 @@ public:
     /// The next sample reads smaps whether a round is due or not (e.g. the last sample of a watch).
     void request_smaps_round() { next_smaps_round_.reset(); }
 
+    /// The JVM counter reader, for its errors (JvmPerfDataReader::last_error).
+    const JvmPerfDataReader& jvm_reader() const { return jvm_; }
+
     /// The processes of the last sample, root first.
     const std::vector<ProcessSample>& last_processes() const { return processes_; }
 
@@ -96,6 +104,8 @@ private:
     bool sample_process(int pid, bool read_pss, ProcessSample& out);
     // Adds the smaps categories of every process of the sample to `point` when a round is due.
     void read_smaps_round(SamplePoint& point);
+    // Adds the heap figures of the sample's JVMs to `point` (unknown unless every JVM's were read).
+    void read_jvm_heaps(SamplePoint& point);
 
     int root_pid_;
     ProcFs fs_;
@@ -111,6 +121,8 @@ private:
     std::optional<std::chrono::steady_clock::time_point> next_smaps_round_;  // unset: the first sample reads
     std::vector<int> tids_;
     std::vector<std::uint64_t> stack_pointers_;
+    JvmPerfDataReader jvm_;
+    std::vector<int> alive_pids_;
 };
 
 }  // namespace leakscope::sampler

@@ -1,0 +1,84 @@
+// Finds the JVMs of a watched tree and reads their heap figures from HotSpot's performance-counter file
+// every sample (src/runtime/ parses it). The file is /tmp/hsperfdata_<user>/<pid> as the JVM sees it:
+// read through /proc/PID/root, with the pid the JVM has in its own namespace (the last NSpid), so a
+// JVM in a container is found from the host.
+//
+// Cost: a process is probed (its /tmp listed) when first seen, again after 1, 2, 4 ... up to 30 s while
+// it is not a JVM, and at once when its name changes (an exec). A JVM's file, once found and confirmed
+// in its /proc/PID/maps (the JVM maps it; a stale file of a dead JVM with a reused pid is not mapped),
+// stays open and is read with one pread per sample (32 KiB by default; pread, not mmap: the watched
+// process owns the file and could truncate it under a mapping, which would fault leakscope).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/jvm_heap.hpp"
+#include "sampler/proc_fs.hpp"
+
+namespace leakscope::sampler {
+
+/// The largest counter file read (HotSpot's default -XX:PerfDataMemorySize is 32 KiB).
+inline constexpr std::size_t kMaxPerfDataBytes = 8u << 20;
+
+class JvmPerfDataReader {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    /// The heap figures of process `pid` (named `comm` in this sample), or nullopt when it is not a JVM
+    /// (or not yet known to be one), its counters are not ready, or they could not be read or parsed
+    /// (last_error() says why).
+    std::optional<runtime::JvmHeap> read(ProcFs& fs, int pid, const std::string& comm, Clock::time_point now);
+
+    /// Forgets the processes not in `alive` (sorted), closing their files.
+    void forget_except(std::span<const int> alive);
+
+    /// Why the last read of `pid` gave nothing, when it found a JVM's file but could not use it; empty otherwise.
+    std::string last_error(int pid) const;
+    /// How many processes are known to be JVMs (their file open).
+    std::size_t jvms() const;
+
+private:
+    // A descriptor closed with its owner; moves (a sampler moves with its watched process), never copies.
+    class OwnedFd {
+    public:
+        OwnedFd() = default;
+        explicit OwnedFd(int fd) : fd_(fd) {}
+        OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+        OwnedFd& operator=(OwnedFd&& other) noexcept;
+        ~OwnedFd();
+        int get() const { return fd_; }
+        bool open() const { return fd_ >= 0; }
+        void reset(int fd = -1);
+
+    private:
+        int fd_ = -1;
+    };
+    struct Process {
+        int pid = 0;
+        std::string comm;
+        OwnedFd fd;                     // the open counter file, closed while not (yet) a JVM
+        std::size_t file_bytes = 0;     // its size when opened (the JVM never resizes it)
+        Clock::time_point next_probe{};
+        Clock::duration backoff{};
+        std::string error;
+    };
+    Process& process(int pid);
+    // Looks for the process's counter file; opens and keeps it when found and confirmed.
+    void probe(ProcFs& fs, Process& p);
+
+    std::vector<Process> processes_;  // sorted by pid
+    std::vector<std::uint8_t> buffer_;
+    std::vector<runtime::PerfCounter> counters_;
+};
+
+/// The pid a process has in the innermost pid namespace it belongs to: the last number of status's
+/// "NSpid:" line (Linux >= 4.1); nullopt when the text has no such line.
+std::optional<int> parse_innermost_nspid(std::string_view status_text);
+
+}  // namespace leakscope::sampler
