@@ -80,6 +80,15 @@ SamplePoint full_sample(int i) {
     p.smaps_file = smaps ? 30'000'000 : kUnknownBytes;
     p.smaps_other = smaps ? 8192 : kUnknownBytes;
     p.tracker_bytes = 2'000'000 + 72ull * static_cast<std::uint64_t>(i);
+    // The JVM's heap (format 2.4): a gauge that grows, counts that step.
+    p.runtime_heap_used = 30'000'000 + 65'536ull * static_cast<std::uint64_t>(i);
+    p.runtime_heap_committed = 64'000'000;
+    p.runtime_heap_max = 512ull << 20;
+    p.runtime_old_gen_used = 20'000'000 + 4096ull * static_cast<std::uint64_t>(i);
+    p.runtime_metaspace_used = i < 3 ? kUnknownBytes : 9'000'000;
+    p.runtime_young_gcs = static_cast<std::uint64_t>(i / 3);
+    p.runtime_full_gcs = static_cast<std::uint64_t>(i / 7);
+    p.runtime_concurrent_gcs = 0;
     return p;
 }
 
@@ -169,6 +178,14 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.smaps_file, b.smaps_file);
     EXPECT_EQ(a.smaps_other, b.smaps_other);
     EXPECT_EQ(a.tracker_bytes, b.tracker_bytes);
+    EXPECT_EQ(a.runtime_heap_used, b.runtime_heap_used);
+    EXPECT_EQ(a.runtime_heap_committed, b.runtime_heap_committed);
+    EXPECT_EQ(a.runtime_heap_max, b.runtime_heap_max);
+    EXPECT_EQ(a.runtime_old_gen_used, b.runtime_old_gen_used);
+    EXPECT_EQ(a.runtime_metaspace_used, b.runtime_metaspace_used);
+    EXPECT_EQ(a.runtime_young_gcs, b.runtime_young_gcs);
+    EXPECT_EQ(a.runtime_full_gcs, b.runtime_full_gcs);
+    EXPECT_EQ(a.runtime_concurrent_gcs, b.runtime_concurrent_gcs);
 }
 
 }  // namespace

@@ -140,6 +140,9 @@ Recording as_format1(Recording r) {
         p.allocator_footprint = p.allocator_in_use = p.allocator_free = kUnknownBytes;
         p.smaps_brk_heap = p.smaps_stacks = p.smaps_anon_other = p.smaps_file = p.smaps_other = kUnknownBytes;
         p.tracker_bytes = kUnknownBytes;  // format 2, field 25
+        p.runtime_heap_used = p.runtime_heap_committed = p.runtime_heap_max = p.runtime_old_gen_used =
+            p.runtime_metaspace_used = p.runtime_young_gcs = p.runtime_full_gcs = p.runtime_concurrent_gcs =
+                kUnknownBytes;  // format 2.4, fields 26..33
     }
     return r;
 }
@@ -160,26 +163,26 @@ TEST(RecordingRoundTrip, Format1RecordingsStillReadFieldForField) {
 }
 
 TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
-    // A sample chunk from a future writer with 28 fields: this reader keeps its 26 and skips the others.
+    // A sample chunk from a future writer with 36 fields: this reader keeps its 34 and skips the others.
     SamplePoint first = testing::full_sample(1), second = testing::full_sample(2);
     std::vector<std::uint8_t> payload;
     PayloadWriter w(payload);
     w.u8(0);
     w.varint(1);
-    w.varint(28);
+    w.varint(36);
     w.varint(2);
     for (const SamplePoint* p : {&first, &second}) {
         std::vector<std::uint8_t> item;
         PayloadWriter iw(item);
         encode_sample(p == &first ? SamplePoint{} : first, *p, iw);
-        // encode_sample wrote t_s, a mask and the deltas of fields 0..25; set bits 27 and 28 (fields 26
-        // and 27) and append their deltas.
+        // encode_sample wrote t_s, a mask and the deltas of fields 0..33; set bits 35 and 36 (fields 34
+        // and 35) and append their deltas.
         PayloadReader r(std::span<const std::uint8_t>(item).subspan(8));
         const std::uint64_t mask = r.varint();
         const std::size_t mask_end = 8 + (item.size() - 8 - r.remaining());
         std::vector<std::uint8_t> rebuilt(item.begin(), item.begin() + 8);
         PayloadWriter rw(rebuilt);
-        rw.varint(mask | (std::uint64_t{3} << 27));
+        rw.varint(mask | (std::uint64_t{3} << 35));
         rebuilt.insert(rebuilt.end(), item.begin() + static_cast<std::ptrdiff_t>(mask_end), item.end());
         rw.svarint(-123456789);
         rw.svarint(42);
@@ -196,6 +199,8 @@ TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
     EXPECT_EQ(r.samples[1].allocator_free, second.allocator_free);
     EXPECT_EQ(r.samples[1].rss, second.rss);
     EXPECT_EQ(r.samples[1].tracker_bytes, second.tracker_bytes);
+    EXPECT_EQ(r.samples[1].runtime_concurrent_gcs, second.runtime_concurrent_gcs);
+    EXPECT_EQ(r.samples[1].runtime_old_gen_used, second.runtime_old_gen_used);
 }
 
 TEST(RecordingRoundTrip, SmallPayloadsStayUncompressedAndLargeOnesAreCompressed) {

@@ -1,0 +1,62 @@
+#include "analysis/runtime_heap.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "diagnosis/units.hpp"
+
+namespace leakscope::analysis {
+namespace {
+
+double value_or_nan(std::uint64_t v) { return known(v) ? static_cast<double>(v) : std::numeric_limits<double>::quiet_NaN(); }
+
+std::uint64_t count_of(const RuntimeHeapSeries& s, std::size_t i, Collections kind) {
+    return kind == Collections::full ? s.full_gcs[i] : s.young_gcs[i] + s.full_gcs[i] + s.concurrent_gcs[i];
+}
+
+}  // namespace
+
+std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording) {
+    RuntimeHeapSeries s;
+    for (const SamplePoint& p : recording.samples) {
+        // The sampler sets all of them or none; a merged bucket keeps whichever side knew them.
+        if (!known(p.runtime_heap_used) || !known(p.runtime_heap_committed) || !known(p.runtime_heap_max) ||
+            !known(p.runtime_old_gen_used) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
+            !known(p.runtime_concurrent_gcs))
+            continue;
+        s.t_s.push_back(p.t_s);
+        s.heap_used.push_back(static_cast<double>(p.runtime_heap_used));
+        s.heap_committed.push_back(static_cast<double>(p.runtime_heap_committed));
+        s.heap_max.push_back(static_cast<double>(p.runtime_heap_max));
+        s.old_gen_used.push_back(static_cast<double>(p.runtime_old_gen_used));
+        s.metaspace_used.push_back(value_or_nan(p.runtime_metaspace_used));
+        s.young_gcs.push_back(p.runtime_young_gcs);
+        s.full_gcs.push_back(p.runtime_full_gcs);
+        s.concurrent_gcs.push_back(p.runtime_concurrent_gcs);
+    }
+    if (s.size() == 0) return std::nullopt;
+    return s;
+}
+
+std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& s, Collections kind) {
+    std::vector<AfterCollection> out;
+    for (std::size_t i = 1; i < s.size(); ++i) {
+        if (count_of(s, i, kind) <= count_of(s, i - 1, kind)) continue;
+        out.push_back({s.t_s[i], s.heap_used[i], s.old_gen_used[i], s.full_gcs[i]});
+    }
+    return out;
+}
+
+std::string runtime_heap_sentence(const RuntimeHeapSeries& s) {
+    using diagnosis::format_bytes;
+    const std::size_t last = s.size() - 1;
+    std::string text = "The JVM's heap: used " + format_bytes(s.heap_used[last]) + " of " +
+                       format_bytes(s.heap_committed[last]) + " committed (max " + format_bytes(s.heap_max[last]) +
+                       "); old generation " + format_bytes(s.old_gen_used[last]);
+    if (std::isfinite(s.metaspace_used[last])) text += ", metaspace " + format_bytes(s.metaspace_used[last]);
+    text += "; " + std::to_string(s.young_gcs[last]) + " young, " + std::to_string(s.full_gcs[last]) + " full collections";
+    if (s.concurrent_gcs[last] > 0) text += ", " + std::to_string(s.concurrent_gcs[last]) + " concurrent-cycle pauses";
+    return text + ".";
+}
+
+}  // namespace leakscope::analysis

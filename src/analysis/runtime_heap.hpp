@@ -1,0 +1,48 @@
+// The JVM's own heap as series for the diagnosis and the reports: heap used, committed and max, the old
+// generation, metaspace, and the collections (SamplePoint::runtime_*, from HotSpot's hsperfdata). A
+// collector's heap grows ahead of its collections and shrinks at them, so what is still reachable shows
+// in the old generation right after a collection: after_collections() picks those points out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/recording.hpp"
+
+namespace leakscope::analysis {
+
+/// One value per sample of the recording that carries the JVM's heap (the others are left out).
+struct RuntimeHeapSeries {
+    std::vector<double> t_s;
+    std::vector<double> heap_used;       ///< runtime_heap_used
+    std::vector<double> heap_committed;  ///< runtime_heap_committed
+    std::vector<double> heap_max;        ///< runtime_heap_max
+    std::vector<double> old_gen_used;    ///< runtime_old_gen_used
+    std::vector<double> metaspace_used;  ///< NaN where unknown (HotSpot fills it at its first collection)
+    std::vector<std::uint64_t> young_gcs, full_gcs, concurrent_gcs;  ///< cumulative
+    std::size_t size() const { return t_s.size(); }
+};
+
+/// The series, or nullopt when no sample carries the JVM's heap (no JVM in the tree, or a recording
+/// older than format 2.4).
+std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording);
+
+enum class Collections { full, any };
+
+/// The heap right after a collection: the first sample whose count of `kind` (full ones, or any: young,
+/// full or concurrent) is above the sample before it.
+struct AfterCollection {
+    double t_s = 0;
+    double heap_used = 0;
+    double old_gen_used = 0;
+    std::uint64_t full_gcs = 0;  ///< the full collections counted so far at that sample
+};
+std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& series, Collections kind);
+
+/// "The JVM's heap: used 49.1 MB of 184 MB committed (max 537 MB); old generation 49.1 MB, metaspace
+/// 9.70 MB; 8 young, 3 full collections." — the last sample's figures, for the reports' RSS decomposition.
+std::string runtime_heap_sentence(const RuntimeHeapSeries& series);
+
+}  // namespace leakscope::analysis

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""End-to-end: the JVM's own heap figures (hsperfdata), from `leakscope run` and `leakscope attach`
+to the JSON and CSV series, the recording read back, and the reports' RSS decomposition.
+
+jvm/GrowThenRelease.java keeps 40 MiB in 64 KiB arrays between two full collections and releases them
+before a third: the old generation's used bytes after each full collection must be base,
+base + 40 MiB, base (within 10%).
+
+Usage: e2e_jvm.py BUILD_DIR [TestCase.test_name ...]   (CTest registers one test per case; exit 77
+when there is no `java`)
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BUILD = os.path.abspath(sys.argv.pop(1))
+LEAKSCOPE = os.path.join(BUILD, "bin", "leakscope")
+PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvm", "GrowThenRelease.java")
+KEPT = 640 * 64 * 1024  # what the program keeps between its second and third full collection
+RUNTIME_SERIES = ["runtime_heap_used_bytes", "runtime_heap_committed_bytes", "runtime_heap_max_bytes",
+                  "runtime_old_gen_used_bytes", "runtime_metaspace_used_bytes", "runtime_young_gcs",
+                  "runtime_full_gcs", "runtime_concurrent_gcs"]
+JAVA_OPTIONS = ["-Xmx512m", "-XX:+UseG1GC"]
+
+
+class Jvm(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="leakscope-e2e-jvm-")
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def outputs(self):
+        return ["-o", self.path("r.lks"), "--json", self.path("report.json"), "--csv", self.path("series.csv"),
+                "--html", self.path("report.html"), "--markdown", self.path("report.md")]
+
+    def old_gen_after_each_full_gc(self, series):
+        """The old generation's used bytes at the first sample after each full collection."""
+        after, seen = [], None
+        for full, old in zip(series["runtime_full_gcs"], series["runtime_old_gen_used_bytes"]):
+            if full is None or old is None:
+                continue
+            if seen is not None and full > seen:
+                after.append(old)
+            seen = full
+        return after
+
+    def check_series(self, report, full_gcs_seen):
+        series = report["series"]
+        for name in RUNTIME_SERIES:
+            self.assertIn(name, series)
+            self.assertEqual(len(series[name]), len(series["t_s"]), name)
+        used = [v for v in series["runtime_heap_used_bytes"] if v is not None]
+        self.assertGreater(len(used), 20, "the JVM's heap was read in too few samples")
+        committed = [v for v in series["runtime_heap_committed_bytes"] if v is not None]
+        maximum = [v for v in series["runtime_heap_max_bytes"] if v is not None]
+        self.assertTrue(all(c <= m for c, m in zip(committed, maximum)))
+        self.assertEqual(max(maximum), 512 * 2**20, "-Xmx512m is the heap's maximum")
+        self.assertTrue(all(0 < v <= 512 * 2**20 for v in series["runtime_metaspace_used_bytes"] if v is not None))
+        after = self.old_gen_after_each_full_gc(series)
+        self.assertGreaterEqual(len(after), full_gcs_seen, f"full collections seen: {after}")
+        base, grown, released = after[-3], after[-2], after[-1]
+        self.assertAlmostEqual(grown - base, KEPT, delta=0.1 * KEPT, msg=f"old generation after full GCs: {after}")
+        self.assertAlmostEqual(grown - released, KEPT, delta=0.1 * KEPT, msg=f"old generation after full GCs: {after}")
+        # Heap used follows: it held at least the kept bytes at its peak and fell back at the end.
+        self.assertGreater(max(used) - used[-1], 0.9 * KEPT)
+
+    def check_recording_and_reports(self, report):
+        with open(self.path("series.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertTrue(any(row["runtime_heap_used"] for row in rows))
+        self.assertTrue(any(row["runtime_full_gcs"] for row in rows))
+        r = subprocess.run([LEAKSCOPE, "analyze", self.path("r.lks"), "--json", self.path("again.json")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertIn(r.returncode, (0, 100), r.stderr)
+        with open(self.path("again.json")) as f:
+            again = json.load(f)
+        for name in RUNTIME_SERIES:
+            self.assertEqual(again["series"][name], report["series"][name], name)
+        with open(self.path("report.html")) as f:
+            html = f.read()
+        self.assertIn('id="runtime-heap"', html)
+        self.assertIn("The JVM&#39;s heap", html)
+        with open(self.path("report.md")) as f:
+            markdown = f.read()
+        self.assertIn("The JVM's heap: used", markdown)
+
+    def test_run_series_track_what_the_program_kept(self):
+        r = subprocess.run([LEAKSCOPE, "run", "-q", "--no-track", *self.outputs(), "--",
+                            "java", *JAVA_OPTIONS, PROGRAM],
+                           capture_output=True, text=True, timeout=150)
+        self.assertIn(r.returncode, (0,), r.stderr)
+        self.assertIn("The JVM's heap: used", r.stderr + r.stdout)
+        with open(self.path("report.json")) as f:
+            report = json.load(f)
+        self.check_series(report, 3)
+        self.check_recording_and_reports(report)
+
+    def test_attach_sees_the_same_without_the_tracker(self):
+        # The program waits 2 s before its first full collection, so attach is watching by then.
+        java = subprocess.Popen(["java", *JAVA_OPTIONS, PROGRAM, "2000"], stdout=subprocess.DEVNULL)
+        try:
+            time.sleep(0.3)
+            r = subprocess.run([LEAKSCOPE, "attach", str(java.pid), "-q", "--duration", "60s", *self.outputs()],
+                               capture_output=True, text=True, timeout=150)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            java.kill()
+            java.wait()
+        with open(self.path("report.json")) as f:
+            report = json.load(f)
+        self.check_series(report, 3)
+        self.check_recording_and_reports(report)
+
+
+if __name__ == "__main__":
+    if shutil.which("java") is None:
+        print("skipped: no `java` on PATH (Debian: default-jre-headless)")
+        sys.exit(77)
+    unittest.main()
