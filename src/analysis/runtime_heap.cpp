@@ -1,5 +1,6 @@
 #include "analysis/runtime_heap.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -25,6 +26,7 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
             !known(p.runtime_concurrent_gcs))
             continue;
         s.t_s.push_back(p.t_s);
+        s.rss.push_back(static_cast<double>(p.rss));
         s.heap_used.push_back(static_cast<double>(p.runtime_heap_used));
         s.heap_committed.push_back(static_cast<double>(p.runtime_heap_committed));
         s.heap_max.push_back(static_cast<double>(p.runtime_heap_max));
@@ -42,7 +44,16 @@ std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& s, Colle
     std::vector<AfterCollection> out;
     for (std::size_t i = 1; i < s.size(); ++i) {
         if (count_of(s, i, kind) <= count_of(s, i - 1, kind)) continue;
-        out.push_back({s.t_s[i], s.heap_used[i], s.old_gen_used[i], s.full_gcs[i]});
+        // HotSpot counts a collection when it begins and updates the sizes when it ends: a sample taken
+        // during the pause has the new count and the old sizes. The last sample before the next
+        // collection of any kind has the settled ones (nothing but G1's humongous allocations moves the
+        // old generation between collections).
+        // The heap used is lowest right after the collection, and grows with allocation until the next.
+        std::size_t settled = i;
+        double lowest_used = s.heap_used[i];
+        while (settled + 1 < s.size() && count_of(s, settled + 1, Collections::any) == count_of(s, i, Collections::any))
+            lowest_used = std::min(lowest_used, s.heap_used[++settled]);
+        out.push_back({s.t_s[settled], lowest_used, s.old_gen_used[settled], s.full_gcs[settled]});
     }
     return out;
 }

@@ -16,6 +16,7 @@ namespace leakscope::analysis {
 /// One value per sample of the recording that carries the JVM's heap (the others are left out).
 struct RuntimeHeapSeries {
     std::vector<double> t_s;
+    std::vector<double> rss;             ///< the tree's RSS at the same samples, which holds the heap
     std::vector<double> heap_used;       ///< runtime_heap_used
     std::vector<double> heap_committed;  ///< runtime_heap_committed
     std::vector<double> heap_max;        ///< runtime_heap_max
@@ -31,12 +32,13 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
 
 enum class Collections { full, any };
 
-/// The heap right after a collection: the first sample whose count of `kind` (full ones, or any: young,
-/// full or concurrent) is above the sample before it.
+/// The heap right after a collection: for each sample whose count of `kind` (full ones, or any: young,
+/// full or concurrent) is above the sample before it, the last sample before the next collection of any
+/// kind (the first may fall inside the pause, before HotSpot updated the sizes).
 struct AfterCollection {
-    double t_s = 0;
-    double heap_used = 0;
-    double old_gen_used = 0;
+    double t_s = 0;           ///< of the settled sample
+    double heap_used = 0;     ///< the lowest from the collection to the next one
+    double old_gen_used = 0;  ///< at the settled sample
     std::uint64_t full_gcs = 0;  ///< the full collections counted so far at that sample
 };
 std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& series, Collections kind);

@@ -142,6 +142,12 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         out << "</section>\n";
     }
 
+    if (const auto jvm = analysis::runtime_heap_series(recording)) {
+        out << "<section id=\"runtime-heap\">\n<h2>The JVM&#39;s heap</h2>\n";
+        html::write_runtime_heap_chart(out, *jvm);
+        out << "</section>\n";
+    }
+
     // The sites' section: their charts and table, or the word that no sample fell in the heap's rise.
     const bool sites_section = !analysis.sites.empty() || analysis.unsampled_growth;
     if (sites_section) {

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "analysis/analysis.hpp"
+#include "analysis/runtime_heap.hpp"
 #include "model/recording.hpp"
 
 namespace leakscope::report::html {
@@ -21,6 +22,9 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
 /// Resident memory by kind of mapping (smaps: brk heap, thread stacks, other anonymous, file-backed,
 /// other) at the samples where it was read; nothing when it never was.
 void write_smaps_chart(std::ostream& out, const Recording& recording);
+/// The JVM's heap (hsperfdata) stacked as old generation, young generation and committed-but-free, under
+/// RSS, with the sentence of its last figures.
+void write_runtime_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series);
 
 /// Icicle graph of live bytes by stack, colored by steady growth (flame_graph.cpp).
 void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis);

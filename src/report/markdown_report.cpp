@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "analysis/runtime_heap.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/report_facts.hpp"
@@ -94,7 +95,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
         Gauge gauge;
         const char* name;
     } kGauges[] = {{Gauge::rss, "RSS"}, {Gauge::pss, "PSS"}, {Gauge::live_heap, "live heap"}, {Gauge::mapped, "mmap'ed"},
-                   {Gauge::swap, "swap"}};
+                   {Gauge::swap, "swap"}, {Gauge::runtime_heap_used, "JVM heap used"},
+                   {Gauge::runtime_heap_committed, "JVM heap committed"}, {Gauge::runtime_old_gen_used, "JVM old generation"}};
     for (const auto& g : kGauges) {
         auto series = gauge_series(recording, g.gauge);
         if (!series) continue;
@@ -116,6 +118,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
     for (const auto& s : recording.samples) rss.push_back(static_cast<double>(s.rss));
     std::string line = sparkline(rss, 60);
     if (!line.empty()) fmt::print(out, "\nRSS over {}: `{}`\n", format_duration(analysis.duration_s), line);
+
+    if (const auto jvm = analysis::runtime_heap_series(recording)) fmt::print(out, "\n{}\n", analysis::runtime_heap_sentence(*jvm));
 
     if (const auto& d = analysis.process.decomposition) {
         out << "\n### Where the RSS growth went (steady state)\n\n| part | rate |\n|---|--:|\n";

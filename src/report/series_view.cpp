@@ -46,6 +46,9 @@ Extract extract(const SamplePoint& s, Gauge gauge) {
         case Gauge::smaps_anon_other: { double v = as_double(s.smaps_anon_other); return {v, v, v}; }
         case Gauge::smaps_file: { double v = as_double(s.smaps_file); return {v, v, v}; }
         case Gauge::smaps_other: { double v = as_double(s.smaps_other); return {v, v, v}; }
+        case Gauge::runtime_heap_used: { double v = as_double(s.runtime_heap_used); return {v, v, v}; }
+        case Gauge::runtime_heap_committed: { double v = as_double(s.runtime_heap_committed); return {v, v, v}; }
+        case Gauge::runtime_old_gen_used: { double v = as_double(s.runtime_old_gen_used); return {v, v, v}; }
     }
     return {kNaN, kNaN, kNaN};
 }
@@ -70,6 +73,9 @@ std::string_view gauge_name(Gauge gauge) {
         case Gauge::smaps_anon_other: return "smaps_anon_other";
         case Gauge::smaps_file: return "smaps_file";
         case Gauge::smaps_other: return "smaps_other";
+        case Gauge::runtime_heap_used: return "runtime_heap_used";
+        case Gauge::runtime_heap_committed: return "runtime_heap_committed";
+        case Gauge::runtime_old_gen_used: return "runtime_old_gen_used";
     }
     return "?";
 }

@@ -14,7 +14,8 @@ namespace leakscope::report {
 enum class Gauge {
     rss, pss, anon, file, swap, live_heap, mapped, events,
     allocator_footprint, allocator_in_use, allocator_free,
-    smaps_brk_heap, smaps_stacks, smaps_anon_other, smaps_file, smaps_other
+    smaps_brk_heap, smaps_stacks, smaps_anon_other, smaps_file, smaps_other,
+    runtime_heap_used, runtime_heap_committed, runtime_old_gen_used
 };
 
 /// Column name used by the CSV and the chart data: "rss", "live_heap", ...

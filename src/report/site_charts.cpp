@@ -225,4 +225,25 @@ void write_smaps_chart(std::ostream& out, const Recording& recording) {
            "page tables); thread stacks are the mappings above a guard page or holding a thread's stack pointer.</p>\n";
 }
 
+void write_runtime_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series) {
+    // used <= committed by HotSpot's accounting; clamp anyway so a layer is never negative.
+    std::vector<double> old_gen, young, free;
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const double used = series.heap_used[i];
+        old_gen.push_back(std::min(series.old_gen_used[i], used));
+        young.push_back(std::max(0.0, used - series.old_gen_used[i]));
+        free.push_back(std::max(0.0, series.heap_committed[i] - used));
+    }
+    const std::vector<Layer> layers{{"old generation", "heap", old_gen},
+                                    {"young generation (eden, survivors)", "mapped", young},
+                                    {"committed, not in use", "kept", free}};
+    write_stacked(out, "runtime-heap-chart", "The JVM's heap: used by generation and committed, under RSS",
+                  "bytes", series.t_s, layers, &series.rss, "RSS");
+    fmt::print(out,
+               "<p class=\"note\">{} From the JVM's own performance counters (<code>/tmp/hsperfdata_USER/PID</code>, "
+               "what jstat reads), every sample. The heap's committed memory lives in RSS's other anonymous mappings "
+               "once touched; the rest of RSS is the JVM itself (code, metaspace, threads, the JIT's code cache).</p>\n",
+               escape_markup(analysis::runtime_heap_sentence(series)));
+}
+
 }  // namespace leakscope::report::html

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/runtime_heap.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/report_facts.hpp"
@@ -145,6 +146,8 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
         std::string heap_line = sparkline(heap->value, kSparkWidth);
         if (!heap_line.empty()) fmt::print(out, "  {} {} live heap\n", label(""), paint(heap_line, v.leak ? kRed : kGreen));
     }
+    if (const auto jvm = analysis::runtime_heap_series(recording))
+        fmt::print(out, "  {} {}\n", label("jvm"), analysis::runtime_heap_sentence(*jvm));
 
     if (!analysis.sites.empty()) {
         fmt::print(out, "\n  {}\n", paint("top sites (most steady growth first)", kBold));

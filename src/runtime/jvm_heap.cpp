@@ -33,6 +33,7 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
     std::array<Generation, kMaxGenerations> generations{};
     std::array<std::uint64_t, kMaxCollectors> invocations{};
     JvmHeap heap;
+    std::optional<std::uint64_t> metaspace_used, metaspace_capacity;
     for (const PerfCounter& c : counters) {
         if (c.name == "sun.gc.policy.name" && c.text) heap.policy = *c.text;
         if (!c.number) continue;
@@ -40,7 +41,9 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
         const auto value = static_cast<std::uint64_t>(*c.number);
         std::string_view rest = c.name;
         if (rest == "sun.gc.metaspace.used") {
-            heap.metaspace_used = value;
+            metaspace_used = value;
+        } else if (rest == "sun.gc.metaspace.capacity") {
+            metaspace_capacity = value;
         } else if (rest.starts_with("sun.gc.collector.")) {
             rest.remove_prefix(17);
             const auto index = take_index(rest);
@@ -64,18 +67,21 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
         }
     }
     bool any = false;
-    std::uint64_t max_sum = 0, max_largest = 0;
+    std::uint64_t max_sum = 0, max_smallest = 0;
     for (const Generation& g : generations) {
         any |= g.has_used;
         if (!add(heap.heap_used, g.used) || !add(heap.heap_committed, g.capacity) || !add(max_sum, g.max_capacity))
             return {std::nullopt, "hsperfdata: the heap's sizes overflow 64 bits"};
-        max_largest = std::max(max_largest, g.max_capacity);
+        if (g.max_capacity > 0) max_smallest = max_smallest == 0 ? g.max_capacity : std::min(max_smallest, g.max_capacity);
     }
     if (!any) return {std::nullopt, "hsperfdata: no sun.gc.generation.*.space.*.used counters (a JVM without GC counters?)"};
     // G1's generations are regions of one heap, each of which may grow to all of it: each states the
-    // whole heap's maximum. The other collectors split the heap between them: their maxima add up.
-    heap.heap_max = heap.policy == "GarbageFirst" ? max_largest : max_sum;
+    // whole heap's maximum (plus 8 bytes per space: G1 pads every figure so that jstat never divides by
+    // zero, hence the smallest). The other collectors split the heap between them: their maxima add up.
+    heap.heap_max = heap.policy == "GarbageFirst" ? max_smallest : max_sum;
     heap.old_gen_used = generations[1].used;
+    // HotSpot fills the metaspace counters at its first collection: until then both read 0, not known.
+    if (metaspace_capacity.value_or(0) > 0) heap.metaspace_used = metaspace_used;
     heap.young_gcs = invocations[0];
     heap.full_gcs = invocations[1];
     heap.concurrent_gcs = invocations[2];

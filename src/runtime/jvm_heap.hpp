@@ -16,9 +16,9 @@ namespace leakscope::runtime {
 struct JvmHeap {
     std::uint64_t heap_used = 0;       ///< bytes in use in every space of every generation (eden, survivors, old)
     std::uint64_t heap_committed = 0;  ///< the generations' capacities: memory the heap has committed
-    std::uint64_t heap_max = 0;        ///< the most the heap may commit (-Xmx)
+    std::uint64_t heap_max = 0;        ///< the most the heap may commit (-Xmx; G1 states it 8 bytes over)
     std::uint64_t old_gen_used = 0;    ///< generation 1's spaces: the old generation (the whole heap for ZGC, Shenandoah)
-    std::optional<std::uint64_t> metaspace_used;  ///< class metadata; HotSpot updates it at collections only
+    std::optional<std::uint64_t> metaspace_used;  ///< class metadata; HotSpot updates it at collections only (unset before the first)
     std::uint64_t young_gcs = 0;       ///< collector 0's invocations
     std::uint64_t full_gcs = 0;        ///< collector 1's invocations
     std::uint64_t concurrent_gcs = 0;  ///< collector 2's invocations (G1: concurrent cycles' pauses)

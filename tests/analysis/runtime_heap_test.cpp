@@ -67,6 +67,18 @@ TEST(RuntimeHeap, PicksTheHeapRightAfterEachCollection) {
     EXPECT_EQ(any[2].heap_used, 40 * MB);
 }
 
+TEST(RuntimeHeap, ASampleInsideThePauseIsPassedOverForTheSettledOne) {
+    // The count rises when the full collection begins; the sizes change when it ends.
+    Recording r;
+    const std::uint64_t MB = 1'000'000;
+    r.samples = {jvm_sample(0, 60 * MB, 50 * MB, 3, 1), jvm_sample(1, 60 * MB, 50 * MB, 3, 2),
+                 jvm_sample(2, 8 * MB, 8 * MB, 3, 2), jvm_sample(3, 8 * MB, 8 * MB, 3, 2), jvm_sample(4, 20 * MB, 9 * MB, 4, 2)};
+    const auto full = after_collections(*runtime_heap_series(r), Collections::full);
+    ASSERT_EQ(full.size(), 1u);
+    EXPECT_EQ(full[0].t_s, 3);
+    EXPECT_EQ(full[0].old_gen_used, 8 * MB);
+}
+
 TEST(RuntimeHeap, SentenceStatesTheLastFiguresInDecimalUnits) {
     Recording r;
     r.samples = {jvm_sample(0, 49'100'000, 49'100'000, 8, 3)};

@@ -90,7 +90,8 @@ inline PerfFileBuilder g1_counters(std::int64_t eden_used, std::int64_t old_used
         .number("sun.gc.generation.1.capacity", 300 << 20)
         .number("sun.gc.generation.1.maxCapacity", 1LL << 30)
         .number("sun.gc.generation.1.space.0.used", old_used)
-        .number("sun.gc.metaspace.used", 5 << 20);
+        .number("sun.gc.metaspace.used", 5 << 20)
+        .number("sun.gc.metaspace.capacity", 6 << 20);
     return b;
 }
 

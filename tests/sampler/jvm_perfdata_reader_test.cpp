@@ -91,7 +91,7 @@ TEST_F(FakeJvm, AFileThatGoesBadGivesNothingAndSaysWhy) {
     ASSERT_TRUE(read());
     fs::resize_file(tmp() / "hsperfdata_app" / "7", 40);  // truncated under us: pread, so no fault
     EXPECT_FALSE(read());
-    EXPECT_EQ(reader_.last_error(4242), "hsperfdata: claims 864 bytes used of the 40 read");
+    EXPECT_EQ(reader_.last_error(4242), "hsperfdata: claims 920 bytes used of the 40 read");
     write_counters(runtime::testing::g1_counters(1, 2).build(4096));
     EXPECT_TRUE(read());
     EXPECT_EQ(reader_.last_error(4242), "");
