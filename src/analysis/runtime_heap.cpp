@@ -40,6 +40,22 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
     return s;
 }
 
+std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(std::span<const SamplePoint> samples) {
+    diagnosis::ProcessSeries::RuntimeHeap heap;
+    for (const SamplePoint& p : samples) {
+        if (!known(p.runtime_heap_used) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
+            !known(p.runtime_concurrent_gcs))
+            continue;
+        heap.used.t_s.push_back(p.t_s);
+        heap.used.value.push_back(static_cast<double>(p.runtime_heap_used));
+        heap.collections.push_back(static_cast<double>(p.runtime_young_gcs + p.runtime_full_gcs + p.runtime_concurrent_gcs));
+        heap.full_collections.push_back(static_cast<double>(p.runtime_full_gcs));
+        if (known(p.runtime_heap_max)) heap.max_bytes = static_cast<double>(p.runtime_heap_max);
+    }
+    if (heap.used.t_s.empty()) return std::nullopt;
+    return heap;
+}
+
 std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& s, Collections kind) {
     std::vector<AfterCollection> out;
     for (std::size_t i = 1; i < s.size(); ++i) {

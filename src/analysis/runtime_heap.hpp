@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <span>
+
+#include "diagnosis/diagnosis.hpp"
 #include "model/recording.hpp"
 
 namespace leakscope::analysis {
@@ -42,6 +45,12 @@ struct AfterCollection {
     std::uint64_t full_gcs = 0;  ///< the full collections counted so far at that sample
 };
 std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& series, Collections kind);
+
+/// The JVM's heap as the diagnosis takes it (ProcessSeries::runtime_heap): bytes in use, the cumulative
+/// count of collections of every kind and of full ones, and the maximum (-Xmx) at the last sample; from
+/// the samples that carry it (the sampler leaves out those read inside a collection's pause, so a
+/// sample whose count rose has the sizes that collection left). nullopt when none does.
+std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(std::span<const SamplePoint> samples);
 
 /// "The JVM's heap: used 49.1 MB of 184 MB committed (max 537 MB); old generation 49.1 MB, metaspace
 /// 9.70 MB; 8 young, 3 full collections." — the last sample's figures, for the reports' RSS decomposition.

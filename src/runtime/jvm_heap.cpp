@@ -31,7 +31,7 @@ bool add(std::uint64_t& sum, std::uint64_t value) { return !__builtin_add_overfl
 
 JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
     std::array<Generation, kMaxGenerations> generations{};
-    std::array<std::uint64_t, kMaxCollectors> invocations{};
+    std::array<std::uint64_t, kMaxCollectors> invocations{}, entered{}, exited{};
     JvmHeap heap;
     std::optional<std::uint64_t> metaspace_used, metaspace_capacity;
     for (const PerfCounter& c : counters) {
@@ -47,7 +47,10 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
         } else if (rest.starts_with("sun.gc.collector.")) {
             rest.remove_prefix(17);
             const auto index = take_index(rest);
-            if (index && *index < kMaxCollectors && rest == "invocations") invocations[*index] = value;
+            if (!index || *index >= kMaxCollectors) continue;
+            if (rest == "invocations") invocations[*index] = value;
+            if (rest == "lastEntryTime") entered[*index] = value;
+            if (rest == "lastExitTime") exited[*index] = value;
         } else if (rest.starts_with("sun.gc.generation.")) {
             rest.remove_prefix(18);
             const auto index = take_index(rest);
@@ -85,6 +88,8 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
     heap.young_gcs = invocations[0];
     heap.full_gcs = invocations[1];
     heap.concurrent_gcs = invocations[2];
+    // A collector stamps its entry when a pause begins and its exit when it ends.
+    for (std::size_t i = 0; i < kMaxCollectors; ++i) heap.in_collection |= entered[i] > exited[i];
     return {heap, {}};
 }
 

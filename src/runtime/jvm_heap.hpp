@@ -22,6 +22,9 @@ struct JvmHeap {
     std::uint64_t young_gcs = 0;       ///< collector 0's invocations
     std::uint64_t full_gcs = 0;        ///< collector 1's invocations
     std::uint64_t concurrent_gcs = 0;  ///< collector 2's invocations (G1: concurrent cycles' pauses)
+    /// A collection's pause was under way (a collector's lastEntryTime after its lastExitTime): its count
+    /// has risen already, the sizes are not yet updated.
+    bool in_collection = false;
     std::string_view policy;           ///< sun.gc.policy.name ("GarbageFirst", "Copy:MSC", ...), empty when absent
 };
 

@@ -171,6 +171,9 @@ std::optional<runtime::JvmHeap> JvmPerfDataReader::read(ProcFs& fs, int pid, con
         return std::nullopt;
     }
     p.error.clear();
+    // HotSpot counts a collection when its pause begins and updates the sizes when it ends: figures read
+    // in between would pair the new count with the old sizes. Not an error; the next sample has them.
+    if (heap.heap->in_collection) return std::nullopt;
     return heap.heap;
 }
 

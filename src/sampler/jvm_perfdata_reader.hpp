@@ -31,8 +31,8 @@ public:
     using Clock = std::chrono::steady_clock;
 
     /// The heap figures of process `pid` (named `comm` in this sample), or nullopt when it is not a JVM
-    /// (or not yet known to be one), its counters are not ready, or they could not be read or parsed
-    /// (last_error() says why).
+    /// (or not yet known to be one), its counters are not ready, a collection's pause is under way (its
+    /// figures are not settled), or they could not be read or parsed (last_error() says why).
     std::optional<runtime::JvmHeap> read(ProcFs& fs, int pid, const std::string& comm, Clock::time_point now);
 
     /// Forgets the processes not in `alive` (sorted), closing their files.

@@ -79,6 +79,20 @@ TEST(RuntimeHeap, ASampleInsideThePauseIsPassedOverForTheSettledOne) {
     EXPECT_EQ(full[0].old_gen_used, 8 * MB);
 }
 
+TEST(RuntimeHeap, TheDiagnosisGetsUsedBytesCollectionCountsAndTheMaximum) {
+    Recording r;
+    r.samples = {SamplePoint{}, jvm_sample(1, 30, 10, 2, 0), jvm_sample(2, 12, 11, 3, 1)};
+    r.samples[2].runtime_concurrent_gcs = 4;
+    EXPECT_FALSE(runtime_heap_for_diagnosis(std::span(r.samples).first(1)));
+    const auto heap = runtime_heap_for_diagnosis(r.samples);
+    ASSERT_TRUE(heap);
+    EXPECT_EQ(heap->used.t_s, (std::vector<double>{1, 2}));
+    EXPECT_EQ(heap->used.value, (std::vector<double>{30, 12}));
+    EXPECT_EQ(heap->collections, (std::vector<double>{2, 8}));  // young + full + concurrent
+    EXPECT_EQ(heap->full_collections, (std::vector<double>{0, 1}));
+    EXPECT_EQ(heap->max_bytes, 536'870'912);
+}
+
 TEST(RuntimeHeap, SentenceStatesTheLastFiguresInDecimalUnits) {
     Recording r;
     r.samples = {jvm_sample(0, 49'100'000, 49'100'000, 8, 3)};

@@ -59,6 +59,21 @@ TEST(JvmHeap, CapturedG1AndSerialFilesGiveWhatJstatShows) {
     EXPECT_EQ(serial.heap->heap_max, 2106916864ull + 4213899264ull);  // the generations split the heap
 }
 
+TEST(JvmHeap, APauseUnderWayIsToldByTheCollectorsTimeStamps) {
+    auto during = heap_of(testing::g1_counters(1, 2)
+                              .number("sun.gc.collector.1.lastEntryTime", 5000)
+                              .number("sun.gc.collector.1.lastExitTime", 4000)
+                              .build());
+    ASSERT_TRUE(during.heap);
+    EXPECT_TRUE(during.heap->in_collection);
+    auto after = heap_of(testing::g1_counters(1, 2)
+                             .number("sun.gc.collector.1.lastEntryTime", 5000)
+                             .number("sun.gc.collector.1.lastExitTime", 5100)
+                             .build());
+    EXPECT_FALSE(after.heap->in_collection);
+    EXPECT_FALSE(heap_of(testing::g1_counters(1, 2).build()).heap->in_collection);
+}
+
 TEST(JvmHeap, AFileWithoutHeapCountersIsAnError) {
     const auto result = heap_of(testing::PerfFileBuilder().number("sun.rt.createVmBeginTime", 1).build());
     EXPECT_FALSE(result.heap);

@@ -85,6 +85,19 @@ TEST_F(FakeJvm, LinksAndFifosPlantedInItsTmpAreNotFollowed) {
     EXPECT_EQ(reader_.jvms(), 0u);
 }
 
+TEST_F(FakeJvm, FiguresReadDuringACollectionsPauseAreLeftOut) {
+    procfs_ = ProcFs(root_.string());
+    write_counters(runtime::testing::g1_counters(1, 2).number("sun.gc.collector.0.lastEntryTime", 10).build(4096));
+    EXPECT_FALSE(read());
+    EXPECT_EQ(reader_.jvms(), 1u);
+    EXPECT_EQ(reader_.last_error(4242), "");
+    write_counters(runtime::testing::g1_counters(1, 2)
+                       .number("sun.gc.collector.0.lastEntryTime", 10)
+                       .number("sun.gc.collector.0.lastExitTime", 12)
+                       .build(4096));
+    EXPECT_TRUE(read());
+}
+
 TEST_F(FakeJvm, AFileThatGoesBadGivesNothingAndSaysWhy) {
     procfs_ = ProcFs(root_.string());
     write_counters(runtime::testing::g1_counters(1, 2).build(4096));
