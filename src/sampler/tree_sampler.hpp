@@ -65,7 +65,8 @@ public:
     explicit TreeSampler(int root_pid, ProcFs fs = ProcFs{}, TreeSamplerOptions options = {});
 
     /// Sums the memory of the root and all its descendants. Fills processes, threads,
-    /// rss = rss_min = rss_max, pss, anon, file, swap, and now and then the smaps_* fields; leaves t_s (the caller's clock), the tracker
+    /// rss = rss_min = rss_max, pss, anon, file, swap, the runtime_* fields when the tree has JVMs, and
+    /// now and then the smaps_* fields; leaves t_s (the caller's clock), the tracker
     /// fields (unknown) and events (0) alone. Never fails: a process that exits during the sample is
     /// skipped, zombies and kernel threads count zero; a gone root gives processes == 0, and so does
     /// a root whose pid was reused by another process (told apart by its start time).
