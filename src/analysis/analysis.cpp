@@ -1,4 +1,5 @@
 #include "analysis/analysis.hpp"
+#include "analysis/runtime_heap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -211,6 +212,8 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         }
         if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
+    // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
+    series.runtime_heap = runtime_heap_for_diagnosis(samples);
     return series;
 }
 

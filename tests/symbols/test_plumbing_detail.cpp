@@ -82,7 +82,9 @@ TEST_F(SymbolsPlumbingDetail, LibcFramesUnderUserCodeAreNamedWithoutLines) {
     const auto full = full_stack_of(StackId{1});
     EXPECT_EQ(format_frame(frames[user_frame_index(frames)]), format_frame(full[user_frame_index(full)]));
     EXPECT_EQ(frames[user_frame_index(frames)].function, "fixture_ns::direct_caller()");
-    if (libc_has_debug_file()) EXPECT_NE(full.front().file, "") << "libc6-dbg gives libc's frames their lines";
+    if (libc_has_debug_file()) {
+        EXPECT_NE(full.front().file, "") << "libc6-dbg gives libc's frames their lines";
+    }
 }
 
 TEST_F(SymbolsPlumbingDetail, ASiteNamedAfterLibcItselfReadsAsAFullLookup) {
