@@ -103,7 +103,7 @@ void mark_needs_bp(FrameMemo::Walk& walk, int end, bool later) {
 /// Resumes the last walk from its state `from`, reached by this walk at `depth` (its steps before that are
 /// in `next`): every word the last walk read from there on is read again and must be unchanged. The
 /// result becomes the memo's last walk. Returns the frames, or -1.
-int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
+int resume(void** out, int depth, int max, FrameMemo& memo, int from, std::uint32_t repeat_tag) {
     FrameMemo::Walk& last = memo.walks[memo.last];
     FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
     const int reads = last.count + (last.end == FrameMemo::kLowReturn ? 1 : 0);
@@ -123,6 +123,13 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
     if (last.end == FrameMemo::kLimit && total < max) return -1;  // the last walk stopped short of this one
     FrameMemo::End end = last.end;
     if (total >= max) total = max, end = FrameMemo::kLimit;
+    if (repeat_tag != 0 && depth == 0 && from == 0 && total == last.count && end == last.end) {
+        // The last walk's frames exactly, and the caller remembers what it made of them: the memo stays
+        // as it is (the branch below would change nothing either) and no frame is copied out.
+        memo.repeat_tag = repeat_tag;
+        ++memo.resumed;
+        return kRepeatedWalk;
+    }
     FrameMemo::Walk* result = &last;
     if (depth == from) {  // the common case, a repeated stack: the last walk's steps stay where they are
         for (int i = 0; i < depth; ++i) last.steps[i] = next.steps[i];
@@ -145,6 +152,8 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
     const FrameMemo::Walk& last = memo.walks[memo.last];
     FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
+    const std::uint32_t repeat_tag = memo.repeat_tag;
+    memo.repeat_tag = 0;  // set again only when this walk repeats the last one
     int depth = 0;
     int candidate = 0;  // the last walk's first state whose sp is not below this one's (sps grow outward)
     bool may_resume = last.count > 0;
@@ -157,8 +166,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             while (candidate < last.count && last.steps[candidate].sp < sp) ++candidate;
             const FrameMemo::Step& state = last.steps[candidate];
             if (candidate < last.count && state.sp == sp && state.pc == pc && (!state.needs_bp || state.bp == bp)) {
-                const int total = resume(out, depth, max, memo, candidate);
-                if (total >= 0) return total;
+                const int total = resume(out, depth, max, memo, candidate, repeat_tag);
+                if (total != -1) return total;
                 may_resume = false;  // once: a stack that changed under the state is walked
             }
         }
@@ -211,10 +220,11 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
+    if (memo && max > FrameMemo::kSteps) memo->repeat_tag = 0;  // this walk does not become the memo's last
     const int depth = memo && max <= FrameMemo::kSteps
                           ? walk_remembering(out, max, ip, sp, bp, *memo)
                           : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
-    if (depth >= 0) return depth;
+    if (depth != -1) return depth;
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
     // address is inside this function, one more than this function's own output.
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);

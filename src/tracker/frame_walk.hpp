@@ -53,14 +53,23 @@ struct FrameMemo {
     Walk walks[2];
     int last = 0;  ///< walks[last] is the last walk; the next one is written into the other
     std::uint64_t resumed = 0;  ///< walks that resumed the last one (for the tests)
+    /// What the caller made of the last walk's frames (the stack capture: their stack id), 0 = nothing.
+    /// While it is set, a walk that gives exactly the last walk's frames (it resumed the last walk at its
+    /// first state, every word read back unchanged) returns kRepeatedWalk and writes no frames: a loop
+    /// that allocates from one place pays for the check of its stack only. Any other walk clears it.
+    std::uint32_t repeat_tag = 0;
 };
+
+/// walk_frames' result when the frames are the last walk's and `memo->repeat_tag` is set.
+inline constexpr int kRepeatedWalk = -2;
 
 /// Maps the rule table (once, from the tracker's init; without it every rule is read anew).
 void initialize_frame_walk();
 
 /// Up to `max` return addresses of the caller's stack, outermost last: the first is the return address
 /// into the caller of `walk_frames`, as `unw_backtrace` called in its place would give them. `memo`: the
-/// calling thread's own, or nullptr.
+/// calling thread's own, or nullptr. kRepeatedWalk, with nothing written, when `memo->repeat_tag` is set
+/// and the frames are the same as the last walk's (see FrameMemo::repeat_tag).
 int walk_frames(void** out, int max, FrameMemo* memo = nullptr);
 
 /// Stacks handed to libunwind so far (for tests and the benchmark: the fast path must be the common one).
@@ -71,9 +80,14 @@ std::uint64_t frame_walk_fallbacks();
 /// For the tests that run real programs under the tracker; never on by default.
 extern bool g_check_frame_walk;
 /// `walk_frames` and `unw_backtrace` both, called from here; returns the walk's result (whose first
-/// address is inside this function, a tracker frame like the rest the capture drops).
+/// address is inside this function, a tracker frame like the rest the capture drops), the frames of a
+/// repeat included: it never returns kRepeatedWalk.
 int walk_frames_checked(void** out, int max, FrameMemo* memo = nullptr);
-/// One line on stderr: stacks compared, how many differed, how many were handed to libunwind.
+/// Check mode: a walk answered as a repeat of the stack `repeated` had frames the capture made `captured`
+/// of; they must be the same (a difference is written and counted with the others).
+void check_repeated_stack(std::uint32_t repeated, std::uint32_t captured);
+/// One line on stderr: stacks compared, how many differed, how many were handed to libunwind, how many
+/// were repeats.
 void report_frame_walk_check();
 
 }  // namespace leakscope::tracker

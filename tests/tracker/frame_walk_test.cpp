@@ -135,6 +135,95 @@ TEST_F(FrameWalk, RepeatedStacksResumeTheLastWalkAndOnlyWhenTheirWordsAreUnchang
     EXPECT_EQ(fallbacks(), 0u);
 }
 
+// What the stack capture does with the memo's repeat tag: after each walk that gave frames it sets the
+// tag (there, the stack id it made of them); a walk that answers kRepeatedWalk must have had exactly the
+// frames of the last walk that gave some, which libunwind, asked at the same place, confirms.
+struct TaggedWalks {
+    int walked = 0, repeated = 0, wrong = 0;
+    std::uint32_t next_tag = 100;
+    std::vector<void*> last;
+
+    __attribute__((noinline)) void walk(FrameMemo* memo, bool tag) {
+        void* out[128];
+        void* expected[128];
+        const std::uint32_t tag_before = memo->repeat_tag;
+        const int n = walk_from_frame_pointer_frame(out, 72, memo);
+        const int e = unw_backtrace(expected, 72);
+        std::vector<void*> frames;
+        if (n == tracker::kRepeatedWalk) {
+            ++repeated;
+            if (tag_before == 0 || memo->repeat_tag != tag_before) ++wrong;  // answered without a tag, or lost it
+            frames = last;
+        } else {
+            ++walked;
+            if (n < 0 || memo->repeat_tag != 0) ++wrong;  // a walk that gave frames clears the tag
+            frames.assign(out, out + std::max(n, 0));
+            last = frames;
+            if (tag) memo->repeat_tag = next_tag++;
+        }
+        // The walk's first two frames are in the helper and at its call here, libunwind's first is its own
+        // call here: from there on they must be the same.
+        if (static_cast<int>(frames.size()) != e + 1 || !std::equal(frames.begin() + 2, frames.end(), expected + 1)) ++wrong;
+        asm volatile("" ::: "memory");
+    }
+};
+
+__attribute__((noinline)) int tagged_recurse(int depth, TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    if (depth == 0) {
+        walks.walk(memo, tag);
+        return 0;
+    }
+    const int below = tagged_recurse(depth - 1, walks, memo, tag);
+    asm volatile("" ::: "memory");
+    return below + 1;
+}
+// Two callers with frames of one size (see first_caller), and a shallower stack.
+__attribute__((noinline)) void tagged_first_caller(TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    volatile char pad[48];
+    pad[0] = 1;
+    tagged_recurse(3, walks, memo, tag);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+__attribute__((noinline)) void tagged_second_caller(TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    volatile char pad[48];
+    pad[0] = 2;
+    tagged_recurse(3, walks, memo, tag);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+__attribute__((noinline)) void tagged_shallow(TaggedWalks& walks, FrameMemo* memo, bool tag) { tagged_recurse(1, walks, memo, tag); }
+
+TEST_F(FrameWalk, ARepeatIsAnsweredOnlyForTheVeryFramesOfTheLastWalk) {
+    using Caller = void (*)(TaggedWalks&, FrameMemo*, bool);
+    struct Step {
+        Caller caller;
+        bool forget;  ///< the caller forgets what it made of the last frames (clears the tag) first
+        bool tag;     ///< and tags this walk's frames
+    };
+    const Step steps[] = {
+        {tagged_first_caller, false, true},   // walked
+        {tagged_first_caller, false, true},   // the same frames: a repeat
+        {tagged_first_caller, false, true},   // and again
+        {tagged_second_caller, false, true},  // same states down to the caller, whose return address differs
+        {tagged_second_caller, false, true},  // a repeat of that one
+        {tagged_first_caller, false, true},   // back to the first: walked (the memo holds the second's)
+        {tagged_shallow, false, true},        // the same inner frames at other stack pointers: walked
+        {tagged_shallow, false, true},        // a repeat
+        {tagged_shallow, true, false},        // no tag: the same frames are walked and given
+        {tagged_shallow, false, true},        // still no tag: walked, and tagged again
+        {tagged_shallow, false, true},        // a repeat
+    };
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    for (const Step& step : steps) {  // every walk from this one call site
+        if (step.forget) memo->repeat_tag = 0;
+        step.caller(walks, memo.get(), step.tag);
+    }
+    EXPECT_EQ(walks.wrong, 0);
+    EXPECT_EQ(walks.repeated, 5);
+    EXPECT_EQ(walks.walked, 6);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
 TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     Tally tally;
     auto memo = std::make_unique<FrameMemo>();
