@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "frame_rules.hpp"
+#include "stack_hash.hpp"
 
 namespace leakscope::tracker {
 
@@ -40,6 +41,7 @@ struct FrameMemo {
         std::uintptr_t cfa = 0;
         std::uintptr_t ret = 0;       ///< the word at cfa - 8: the step's return address
         std::uintptr_t saved_bp = 0;  ///< the word at cfa + rbp_offset, when the rule reads one
+        std::uint64_t chain = 0;      ///< stack_hash chain of the frames from this step's on, to the walk's end
         std::int16_t rbp_offset = FrameRule::kRbpUnchanged;
         bool needs_bp = false;  ///< the walk from this state on depends on bp
         bool check_bp = false;  ///< the rest depends on the word at cfa + rbp_offset (a later CFA uses it)
@@ -53,6 +55,9 @@ struct FrameMemo {
     Walk walks[2];
     int last = 0;  ///< walks[last] is the last walk; the next one is written into the other
     std::uint64_t resumed = 0;  ///< walks that resumed the last one (for the tests)
+    /// walks[last] is the walk that gave the frames of the last call (its steps' chains hold their hash):
+    /// false after a walk that did not go through the memo.
+    bool chains_valid = false;
     /// What the caller made of the last walk's frames (the stack capture: their stack id), 0 = nothing.
     /// While it is set, a walk that gives exactly the last walk's frames (it resumed the last walk at its
     /// first state, every word read back unchanged) returns kRepeatedWalk and writes no frames: a loop
@@ -62,6 +67,14 @@ struct FrameMemo {
 
 /// walk_frames' result when the frames are the last walk's and `memo->repeat_tag` is set.
 inline constexpr int kRepeatedWalk = -2;
+
+/// StackDepot::hash of frames [first, n) of the last walk, which gave n frames, from the memo's chains;
+/// 0 when the memo does not hold that walk.
+inline std::uint32_t hash_of_last_walk(const FrameMemo& memo, int first, int n) {
+    const FrameMemo::Walk& walk = memo.walks[memo.last];
+    if (!memo.chains_valid || walk.count != n || first < 0 || first >= n) return 0;
+    return stack_hash::finish(walk.steps[first].chain, static_cast<std::size_t>(n - first));
+}
 
 /// Maps the rule table (once, from the tracker's init; without it every rule is read anew).
 void initialize_frame_walk();

@@ -17,6 +17,7 @@
 #include "frame_rules.hpp"
 #include "frame_walk.hpp"
 #include "frame_walk_frames.hpp"
+#include "stack_depot.hpp"
 
 namespace leakscope::tracker_test {
 namespace {
@@ -28,6 +29,8 @@ struct Comparison {
     int walked = 0;
     int expected = 0;
     int first_difference = -1;  ///< -1: the same stack
+    int hashes_checked = 0;     ///< suffixes whose hash the memo gave (each must be the depot's)
+    int hashes_wrong = 0;
 };
 
 std::string describe(const Comparison& c) {
@@ -46,6 +49,15 @@ __attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
     static_assert(kDepth <= FrameMemo::kSteps);
     c.walked = tracker::walk_frames(walked, kDepth, memo);
     c.expected = unw_backtrace(expected, kDepth);
+    // The memo's hash of every suffix of the walk (the capture uses the one past the tracker's frames)
+    // is the depot's hash of those frames, whether the walk resumed, was cut at the limit or walked anew.
+    for (int first = 0; memo && first < c.walked; ++first) {
+        const std::uint32_t hash = tracker::hash_of_last_walk(*memo, first, c.walked);
+        if (hash == 0) continue;
+        ++c.hashes_checked;
+        const auto* frames = reinterpret_cast<const std::uint64_t*>(walked + first);
+        if (hash != tracker::StackDepot::hash(frames, static_cast<std::size_t>(c.walked - first))) ++c.hashes_wrong;
+    }
     if (c.walked != c.expected) c.first_difference = std::min(c.walked, c.expected);
     for (int i = 1; i < c.walked && i < c.expected; ++i) {
         if (walked[i] != expected[i]) {
@@ -60,6 +72,7 @@ __attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
 struct Tally {
     std::atomic<int> compared{0};
     std::atomic<int> differed{0};
+    std::atomic<int> hashes_checked{0};
     std::atomic<int> shallow{0};  // fewer than 3 frames: the walk stopped early (must not happen here)
     void check(FrameMemo* memo = nullptr) {
         const Comparison c = compare_here(memo);
@@ -68,6 +81,8 @@ struct Tally {
             ++differed;
             ADD_FAILURE() << describe(c);
         }
+        hashes_checked += c.hashes_checked;
+        if (c.hashes_wrong) ADD_FAILURE() << c.hashes_wrong << " of " << c.hashes_checked << " hashes from the memo are not the depot's";
         if (c.walked < 3) ++shallow;
     }
 };
@@ -98,6 +113,7 @@ TEST_F(FrameWalk, PlainFramesAreWalkedWithoutLibunwind) {
     for (int depth = 0; depth < 60; ++depth) recurse(depth, tally, nullptr);
     for (int depth = 0; depth < 60; ++depth) recurse(depth % 7, tally, memo.get());  // the memo, stacks changing
     EXPECT_EQ(tally.compared.load(), 120);
+    EXPECT_GT(tally.hashes_checked.load(), 60 * 10) << "the memo gave no hashes";
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_EQ(tally.shallow.load(), 0);
     EXPECT_EQ(fallbacks(), 0u) << "plain stacks went to libunwind";
@@ -231,7 +247,14 @@ TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     recurse(150, tally, memo.get());
     recurse(150, tally, memo.get());  // resumed, and cut at the same depth
     recurse(30, tally, memo.get());   // a shorter stack after a walk cut short: walked again
+    // From one call site, so that the outer frames are the same: 70 resumes the 30-deep walk 40 levels
+    // in and is cut at the limit (every chain made anew); 29 resumes the 30-deep walk near its start (the
+    // chains kept run to the same end).
+    const std::uint64_t resumed_before = memo->resumed;
+    for (int depth : {30, 70, 30, 29}) recurse(depth, tally, memo.get());
+    EXPECT_GE(memo->resumed - resumed_before, 2u);
     EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_GT(tally.hashes_checked.load(), 5 * 30);
     EXPECT_EQ(fallbacks(), 0u);
 }
 
