@@ -99,6 +99,8 @@ int walk_frames_checked(void** out, int max, FrameMemo* memo = nullptr);
 /// Check mode: a walk answered as a repeat of the stack `repeated` had frames the capture made `captured`
 /// of; they must be the same (a difference is written and counted with the others).
 void check_repeated_stack(std::uint32_t repeated, std::uint32_t captured);
+/// Check mode: the hash the memo's chains gave a stack must be the depot's hash of its frames.
+void check_stack_hash(std::uint32_t from_memo, std::uint32_t from_frames);
 /// One line on stderr: stacks compared, how many differed, how many were handed to libunwind, how many
 /// were repeats.
 void report_frame_walk_check();

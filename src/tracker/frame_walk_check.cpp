@@ -94,6 +94,17 @@ void check_repeated_stack(std::uint32_t repeated, std::uint32_t captured) {
     line.write_out();
 }
 
+void check_stack_hash(std::uint32_t from_memo, std::uint32_t from_frames) {
+    if (from_memo == from_frames) return;
+    g_differed.fetch_add(1, std::memory_order_relaxed);
+    Line line;
+    line.add("leakscope-tracker: unwind check: the walk's memo hashed a stack ");
+    line.add(from_memo, 16);
+    line.add(", its frames hash ");
+    line.add(from_frames, 16);
+    line.write_out();
+}
+
 void report_frame_walk_check() {
     if (!g_check_frame_walk) return;
     Line line;

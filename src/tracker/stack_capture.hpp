@@ -62,6 +62,7 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     // The hash from the walk's memo, which hashed only the frames it did not resume, when the frames are
     // the walk's own from `first` to its end (not cut at kMaxFrames).
     const std::uint32_t hash = count == n - first ? hash_of_last_walk(*memo, first, n) : 0;
+    if (g_check_frame_walk && hash) check_stack_hash(hash, StackDepot::hash(frames, static_cast<std::size_t>(count)));
     const LocalStackId id = slot->stack_memo.intern(depot, frames, static_cast<std::size_t>(count), hash);
     if (g_check_frame_walk && memo->repeat_tag) check_repeated_stack(memo->repeat_tag, id);
     memo->repeat_tag = id;
