@@ -100,10 +100,16 @@ void mark_needs_bp(FrameMemo::Walk& walk, int end, bool later) {
     }
 }
 
+/// The chains of steps [0, end) of `walk`, from the chain of step `end` (or of nothing, at the walk's end).
+void chain_steps(FrameMemo::Walk& walk, int end) {
+    std::uint64_t chain = end < walk.count ? walk.steps[end].chain : stack_hash::kEmpty;
+    for (int i = end - 1; i >= 0; --i) walk.steps[i].chain = chain = stack_hash::step(chain, walk.steps[i].ret);
+}
+
 /// Resumes the last walk from its state `from`, reached by this walk at `depth` (its steps before that are
 /// in `next`): every word the last walk read from there on is read again and must be unchanged. The
 /// result becomes the memo's last walk. Returns the frames, or -1.
-int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
+int resume(void** out, int depth, int max, FrameMemo& memo, int from, std::uint32_t repeat_tag) {
     FrameMemo::Walk& last = memo.walks[memo.last];
     FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
     const int reads = last.count + (last.end == FrameMemo::kLowReturn ? 1 : 0);
@@ -123,6 +129,15 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
     if (last.end == FrameMemo::kLimit && total < max) return -1;  // the last walk stopped short of this one
     FrameMemo::End end = last.end;
     if (total >= max) total = max, end = FrameMemo::kLimit;
+    if (repeat_tag != 0 && depth == 0 && from == 0 && total == last.count && end == last.end) {
+        // The last walk's frames exactly, and the caller remembers what it made of them: the memo stays
+        // as it is (the branch below would change nothing either) and no frame is copied out.
+        memo.repeat_tag = repeat_tag;
+        ++memo.resumed;
+        return kRepeatedWalk;
+    }
+    // The reused steps' chains run to the last walk's end: still this walk's unless it was cut shorter.
+    const bool same_end = total == depth + last.count - from;
     FrameMemo::Walk* result = &last;
     if (depth == from) {  // the common case, a repeated stack: the last walk's steps stay where they are
         for (int i = 0; i < depth; ++i) last.steps[i] = next.steps[i];
@@ -136,6 +151,8 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
     result->end = end;
     for (int i = depth; i < total; ++i) out[i] = reinterpret_cast<void*>(result->steps[i].ret);
     mark_needs_bp(*result, depth, total > depth && result->steps[depth].needs_bp);
+    chain_steps(*result, same_end ? depth : total);
+    memo.chains_valid = true;
     ++memo.resumed;
     return total;
 }
@@ -145,6 +162,8 @@ int resume(void** out, int depth, int max, FrameMemo& memo, int from) {
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
     const FrameMemo::Walk& last = memo.walks[memo.last];
     FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
+    const std::uint32_t repeat_tag = memo.repeat_tag;
+    memo.repeat_tag = 0;  // set again only when this walk repeats the last one
     int depth = 0;
     int candidate = 0;  // the last walk's first state whose sp is not below this one's (sps grow outward)
     bool may_resume = last.count > 0;
@@ -157,8 +176,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             while (candidate < last.count && last.steps[candidate].sp < sp) ++candidate;
             const FrameMemo::Step& state = last.steps[candidate];
             if (candidate < last.count && state.sp == sp && state.pc == pc && (!state.needs_bp || state.bp == bp)) {
-                const int total = resume(out, depth, max, memo, candidate);
-                if (total >= 0) return total;
+                const int total = resume(out, depth, max, memo, candidate, repeat_tag);
+                if (total != -1) return total;
                 may_resume = false;  // once: a stack that changed under the state is walked
             }
         }
@@ -169,6 +188,7 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
         }
         if (rule.kind != FrameRule::kStandard) {
             memo.walks[0].count = memo.walks[1].count = 0;
+            memo.chains_valid = false;
             return -1;
         }
         FrameMemo::Step& step = next.steps[depth];
@@ -189,6 +209,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
         pc = step.ret - 1;
     }
     mark_needs_bp(next, next.count + (next.end == FrameMemo::kLowReturn ? 1 : 0), false);
+    chain_steps(next, next.count);
+    memo.chains_valid = true;
     memo.last ^= 1;
     return depth;
 }
@@ -211,10 +233,14 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
+    if (memo && max > FrameMemo::kSteps) {  // this walk does not become the memo's last
+        memo->repeat_tag = 0;
+        memo->chains_valid = false;
+    }
     const int depth = memo && max <= FrameMemo::kSteps
                           ? walk_remembering(out, max, ip, sp, bp, *memo)
                           : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
-    if (depth >= 0) return depth;
+    if (depth != -1) return depth;
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
     // address is inside this function, one more than this function's own output.
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);

@@ -18,6 +18,7 @@ namespace {
 
 constinit std::atomic<std::uint64_t> g_compared{0};
 constinit std::atomic<std::uint64_t> g_differed{0};
+constinit std::atomic<std::uint64_t> g_repeats{0};
 
 struct Line {
     char text[256];
@@ -44,7 +45,15 @@ struct Line {
 __attribute__((noinline)) int walk_frames_checked(void** out, int max, FrameMemo* memo) {
     constexpr int kCapacity = 128;
     if (max > kCapacity) max = kCapacity;
-    const int n = walk_frames(out, max, memo);
+    int n = walk_frames(out, max, memo);
+    if (n == kRepeatedWalk) {
+        // A repeat is checked like any walk: its frames are the memo's last walk's (they were walked from
+        // this same place), compared below; the capture then checks it made the same stack of them.
+        g_repeats.fetch_add(1, std::memory_order_relaxed);
+        const FrameMemo::Walk& last = memo->walks[memo->last];
+        n = last.count < max ? last.count : max;
+        for (int i = 0; i < n; ++i) out[i] = reinterpret_cast<void*>(last.steps[i].ret);
+    }
     void* expected[kCapacity];
     const int m = unw_backtrace(expected, max);
     g_compared.fetch_add(1, std::memory_order_relaxed);
@@ -74,6 +83,28 @@ __attribute__((noinline)) int walk_frames_checked(void** out, int max, FrameMemo
     return n;
 }
 
+void check_repeated_stack(std::uint32_t repeated, std::uint32_t captured) {
+    if (repeated == captured) return;
+    g_differed.fetch_add(1, std::memory_order_relaxed);
+    Line line;
+    line.add("leakscope-tracker: unwind check: a repeated walk would have given stack ");
+    line.add(repeated);
+    line.add(", its frames are stack ");
+    line.add(captured);
+    line.write_out();
+}
+
+void check_stack_hash(std::uint32_t from_memo, std::uint32_t from_frames) {
+    if (from_memo == from_frames) return;
+    g_differed.fetch_add(1, std::memory_order_relaxed);
+    Line line;
+    line.add("leakscope-tracker: unwind check: the walk's memo hashed a stack ");
+    line.add(from_memo, 16);
+    line.add(", its frames hash ");
+    line.add(from_frames, 16);
+    line.write_out();
+}
+
 void report_frame_walk_check() {
     if (!g_check_frame_walk) return;
     Line line;
@@ -83,7 +114,9 @@ void report_frame_walk_check() {
     line.add(g_differed.load());
     line.add(" differed, ");
     line.add(frame_walk_fallbacks());
-    line.add(" handed to libunwind");
+    line.add(" handed to libunwind, ");
+    line.add(g_repeats.load());
+    line.add(" repeats");
     line.write_out();
 }
 

@@ -1,12 +1,120 @@
 #include "live_table.hpp"
 
+#include <type_traits>
+
 #include "os.hpp"
 
 namespace leakscope::tracker {
 namespace {
 
 constexpr std::uint64_t kEmpty = 0;
-constexpr std::uint32_t kMinCapacity = 256;
+
+// One page each to start with (256 packed or 128 wide entries), never smaller.
+template <typename Entry>
+constexpr std::uint32_t kMinCapacity = 4096 / sizeof(Entry) >= 256 ? 256 : 128;
+
+template <typename Entry>
+std::uint32_t home_of(const ProbeArray<Entry>& table, std::uint64_t address) {
+    return static_cast<std::uint32_t>(LiveTable::mix(address)) & (table.capacity - 1);
+}
+
+template <typename Entry>
+bool rehash(ProbeArray<Entry>& table, std::uint32_t new_capacity) {
+    auto* fresh = static_cast<Entry*>(os::map_pages(new_capacity * sizeof(Entry)));
+    if (!fresh) return false;
+    for (std::uint32_t i = 0; i < table.capacity; ++i) {
+        const Entry& e = table.slots[i];
+        if (e.address == kEmpty) continue;
+        std::uint32_t j = static_cast<std::uint32_t>(LiveTable::mix(e.address)) & (new_capacity - 1);
+        while (fresh[j].address != kEmpty) j = (j + 1) & (new_capacity - 1);
+        fresh[j] = e;
+    }
+    if (table.slots) os::unmap_pages(table.slots, table.capacity * sizeof(Entry));
+    table.slots = fresh;
+    table.capacity = new_capacity;
+    return true;
+}
+
+/// Room for one more entry: at most half full, so linear probes stay short (three quarters made the
+/// churn benchmark's tracking 18% slower: longer probes, and longer runs to shift back on removal).
+template <typename Entry>
+bool make_room(ProbeArray<Entry>& table) {
+    if ((table.used + 1) * 2 <= table.capacity) return true;
+    return rehash(table, table.capacity < kMinCapacity<Entry> ? kMinCapacity<Entry> : table.capacity * 2);
+}
+
+/// The slot holding `address`, or null.
+template <typename Entry>
+__attribute__((always_inline)) inline Entry* find(ProbeArray<Entry>& table, std::uint64_t address, std::uint64_t h) {
+    if (table.used == 0) return nullptr;
+    const std::uint32_t mask = table.capacity - 1;
+    std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
+    for (std::uint32_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+        const std::uint64_t a = table.slots[i].address;
+        if (a == address) return &table.slots[i];
+        if (a == kEmpty) return nullptr;
+    }
+    return nullptr;
+}
+
+/// Empties `slot` without a tombstone. Backward-shift deletion: entries after the hole that would be
+/// found by a probe starting at or before it move into it, so chains stay as short as the load allows
+/// (tombstones made every free of a churning program probe longer, and swept the table often).
+/// Shrinks the table when it is mostly empty, so the footprint follows the live set down again.
+template <typename Entry>
+__attribute__((always_inline)) inline void erase(ProbeArray<Entry>& table, Entry* slot) {
+    const std::uint32_t mask = table.capacity - 1;
+    auto hole = static_cast<std::uint32_t>(slot - table.slots);
+    for (std::uint32_t j = (hole + 1) & mask; table.slots[j].address != kEmpty; j = (j + 1) & mask) {
+        const std::uint32_t home = home_of(table, table.slots[j].address);
+        // The entry stays when its home lies cyclically in (hole, j].
+        const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays) continue;
+        table.slots[hole] = table.slots[j];
+        hole = j;
+    }
+    table.slots[hole].address = kEmpty;
+    --table.used;
+    if (table.capacity > kMinCapacity<Entry> && table.used * 8 < table.capacity) rehash(table, table.capacity / 2);
+}
+
+/// Puts `entry` at `address` (room was made): into the slot the address already holds (true: it held
+/// an entry whose free was missed, copied to `replaced` first) or into the first empty one.
+template <typename Entry>
+__attribute__((always_inline)) inline bool put(ProbeArray<Entry>& table, std::uint64_t address, std::uint64_t h, const Entry& entry, Entry& replaced) {
+    const std::uint32_t mask = table.capacity - 1;
+    std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
+    for (; table.slots[i].address != kEmpty; i = (i + 1) & mask) {
+        if (table.slots[i].address == address) {
+            replaced = table.slots[i];
+            table.slots[i] = entry;
+            return true;
+        }
+    }
+    table.slots[i] = entry;
+    ++table.used;
+    return false;
+}
+
+PackedEntry pack(std::uint64_t address, const LiveEntry& entry) {
+    return PackedEntry{address, entry.stack, static_cast<std::uint32_t>(entry.bytes)};
+}
+
+LiveEntry unpack(const PackedEntry& packed) { return LiveEntry{packed.address, packed.bytes, packed.stack, 1}; }
+
+/// Takes `address` out of `table` into `out`; false when it is not there.
+template <typename Entry>
+__attribute__((always_inline)) inline bool take(ProbeArray<Entry>& table, std::uint64_t address, std::uint64_t h, LiveEntry& out) {
+    Entry* slot = find(table, address, h);
+    if (!slot) return false;
+    if constexpr (std::is_same_v<Entry, PackedEntry>) {
+        out = unpack(*slot);
+    } else {
+        out = *slot;
+    }
+    erase(table, slot);
+    return true;
+}
 
 }  // namespace
 
@@ -33,87 +141,42 @@ void LiveTable::filter_remove(std::uint64_t address) {
     if (--count == 0) filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
 }
 
-bool LiveTable::rehash(Shard& shard, std::uint32_t new_capacity) {
-    auto* fresh = static_cast<LiveEntry*>(os::map_pages(new_capacity * sizeof(LiveEntry)));
-    if (!fresh) return false;
-    for (std::uint32_t i = 0; i < shard.capacity; ++i) {
-        const LiveEntry& e = shard.slots[i];
-        if (e.address == kEmpty) continue;
-        std::uint32_t j = static_cast<std::uint32_t>(mix(e.address)) & (new_capacity - 1);
-        while (fresh[j].address != kEmpty) j = (j + 1) & (new_capacity - 1);
-        fresh[j] = e;
-    }
-    os::unmap_pages(shard.slots, shard.capacity * sizeof(LiveEntry));
-    shard.slots = fresh;
-    shard.capacity = new_capacity;
-    return true;
-}
-
-void LiveTable::close_gap(Shard& shard, std::uint32_t hole) {
-    // Backward-shift deletion: entries after the hole that would be found by a probe starting at or
-    // before it move into it, so no tombstone is left and chains stay as short as the load allows
-    // (tombstones made every free of a churning program probe longer, and swept the table often).
-    const std::uint32_t mask = shard.capacity - 1;
-    for (std::uint32_t j = (hole + 1) & mask; shard.slots[j].address != kEmpty; j = (j + 1) & mask) {
-        const std::uint32_t home = static_cast<std::uint32_t>(mix(shard.slots[j].address)) & mask;
-        // The entry stays when its home lies cyclically in (hole, j].
-        const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (stays) continue;
-        shard.slots[hole] = shard.slots[j];
-        hole = j;
-    }
-    shard.slots[hole].address = kEmpty;
-}
-
 bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced) {
-    std::uint64_t h = mix(address);
+    const std::uint64_t h = mix(address);
     Shard& shard = shards_[shard_of(address, h)];
+    LiveEntry old{};  // stays empty unless the address was still in the table (its free went past us)
     {
         SpinLockHolder hold(shard.lock);
-        if ((shard.used + 1) * 2 > shard.capacity) {  // at most half full: linear probes stay short
-            std::uint32_t target = shard.capacity < kMinCapacity ? kMinCapacity : shard.capacity * 2;
-            if (!rehash(shard, target)) return false;
-        }
-        std::uint32_t mask = shard.capacity - 1;
-        std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
-        while (shard.slots[i].address != kEmpty) {
-            if (shard.slots[i].address == address) {  // a pointer we missed the free of: replace it
-                if (replaced) *replaced = shard.slots[i];
-                shard.slots[i] = entry;
-                shard.slots[i].address = address;
-                return true;
+        if (PackedEntry::fits(entry)) {
+            if (!make_room(shard.packed)) return false;
+            PackedEntry previous{};
+            if (put(shard.packed, address, h, pack(address, entry), previous)) {
+                old = unpack(previous);
+            } else if (shard.wide.used) {
+                take(shard.wide, address, h, old);
             }
-            i = (i + 1) & mask;
+        } else {
+            if (!make_room(shard.wide)) return false;
+            LiveEntry stored = entry;
+            stored.address = address;
+            if (!put(shard.wide, address, h, stored, old)) take(shard.packed, address, h, old);
         }
-        shard.slots[i] = entry;
-        shard.slots[i].address = address;
-        ++shard.used;
     }
-    if (use_filter_) filter_add(address);
+    if (old.address == kEmpty) {
+        if (use_filter_) filter_add(address);
+    } else if (replaced) {
+        *replaced = old;
+    }
     return true;
 }
 
 bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
     out.address = kEmpty;
-    std::uint64_t h = mix(address);
+    const std::uint64_t h = mix(address);
     Shard& shard = shards_[shard_of(address, h)];
     {
         SpinLockHolder hold(shard.lock);
-        if (shard.used == 0) return false;
-        std::uint32_t mask = shard.capacity - 1;
-        std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
-        for (std::uint32_t probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
-            std::uint64_t a = shard.slots[i].address;
-            if (a == kEmpty) return false;
-            if (a != address) continue;
-            out = shard.slots[i];
-            close_gap(shard, i);
-            --shard.used;
-            // Shrink when mostly empty so the footprint follows the live set down again.
-            if (shard.capacity > kMinCapacity && shard.used * 8 < shard.capacity) rehash(shard, shard.capacity / 2);
-            break;
-        }
-        if (out.address != address) return false;
+        if (!take(shard.packed, address, h, out) && !(shard.wide.used && take(shard.wide, address, h, out))) return false;
     }
     if (use_filter_) filter_remove(address);
     return true;
@@ -121,21 +184,33 @@ bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
 
 std::size_t LiveTable::size() const {
     std::size_t total = 0;
-    for (const auto& shard : shards_) total += shard.used;
+    for (const auto& shard : shards_) total += shard.packed.used + shard.wide.used;
     return total;
 }
 
 std::size_t LiveTable::footprint_bytes() const {
     std::size_t total = 0;
-    for (const auto& shard : shards_) total += os::round_up_to_pages(shard.capacity * sizeof(LiveEntry));
+    for (const auto& shard : shards_)
+        total += os::round_up_to_pages(shard.packed.capacity * sizeof(PackedEntry)) +
+                 os::round_up_to_pages(shard.wide.capacity * sizeof(LiveEntry));
     return total;
 }
+
+namespace {
+
+template <typename Entry>
+void empty(ProbeArray<Entry>& table) {
+    for (std::uint32_t i = 0; i < table.capacity; ++i) table.slots[i].address = kEmpty;
+    table.used = 0;
+}
+
+}  // namespace
 
 void LiveTable::clear() {
     for (auto& shard : shards_) {
         SpinLockHolder hold(shard.lock);
-        for (std::uint32_t i = 0; i < shard.capacity; ++i) shard.slots[i].address = kEmpty;
-        shard.used = 0;
+        empty(shard.packed);
+        empty(shard.wide);
     }
     for (std::size_t slot = 0; slot < kFilterSize; ++slot) {
         SpinLockHolder hold(filter_locks_[slot % kFilterLocks]);

@@ -1,6 +1,6 @@
-// The live allocations of the target: address -> (stack, size, count weight). 64 shards, each an
-// open-addressing table behind its own spin lock, in pages from mmap: it grows and shrinks with the
-// number of live entries (memory stays proportional to the live set) and never calls malloc.
+// The live allocations of the target: address -> (stack, size, count weight). 64 shards, each a pair of
+// open-addressing tables behind its own spin lock, in pages from mmap: they grow and shrink with the
+// number of live entries (memory stays proportional to the live set) and never call malloc.
 #pragma once
 
 #include <atomic>
@@ -17,6 +17,28 @@ struct LiveEntry {
     std::uint64_t bytes;    ///< requested size; in sampling mode the weighted byte estimate
     LocalStackId stack;
     std::uint32_t count_weight;  ///< 1; in sampling mode the weighted count estimate
+};
+
+/// How nearly every entry is kept: 16 bytes, four to a cache line and never across two (a 24-byte
+/// LiveEntry straddles a line at 2 of its 8 offsets), so the table is a third smaller and a probe reads
+/// one line. Full tracking's entries all fit (count weight 1, under 4 GiB); entries that do not (sampling
+/// mode's weights, a block of 4 GiB or more) go to the shard's table of whole LiveEntry instead.
+struct PackedEntry {
+    std::uint64_t address;  ///< 0 = empty
+    LocalStackId stack;
+    std::uint32_t bytes;
+
+    static bool fits(const LiveEntry& entry) { return entry.count_weight == 1 && entry.bytes <= UINT32_MAX; }
+};
+static_assert(sizeof(PackedEntry) == 16, "four entries to a cache line, none across two");
+
+/// One open-addressing table of a shard (linear probing, backward-shift deletion, between a quarter and
+/// half full). The operations are in live_table.cpp.
+template <typename Entry>
+struct ProbeArray {
+    Entry* slots = nullptr;
+    std::uint32_t capacity = 0;  // power of two
+    std::uint32_t used = 0;      // live entries
 };
 
 class LiveTable {
@@ -45,9 +67,15 @@ public:
     void prefetch(std::uint64_t address) const {
         const std::uint64_t h = mix(address);
         const Shard& shard = shards_[shard_of(address, h)];
-        const LiveEntry* slots = __atomic_load_n(&shard.slots, __ATOMIC_RELAXED);
-        const std::uint32_t capacity = __atomic_load_n(&shard.capacity, __ATOMIC_RELAXED);
+        const PackedEntry* slots = __atomic_load_n(&shard.packed.slots, __ATOMIC_RELAXED);
+        const std::uint32_t capacity = __atomic_load_n(&shard.packed.capacity, __ATOMIC_RELAXED);
         __builtin_prefetch(slots + (static_cast<std::uint32_t>(h) & (capacity - 1)), 1);
+    }
+
+    /// The hash of an address: its low bits pick the slot, its top bits the shard within a group.
+    static std::uint64_t mix(std::uint64_t address) {
+        std::uint64_t h = address * 0x9e3779b97f4a7c15ull;
+        return h ^ (h >> 29);
     }
 
     std::size_t size() const;
@@ -63,17 +91,9 @@ public:
 private:
     struct alignas(64) Shard {
         SpinLock lock;
-        LiveEntry* slots = nullptr;
-        std::uint32_t capacity = 0;  // power of two
-        std::uint32_t used = 0;      // live entries
+        ProbeArray<PackedEntry> packed;
+        ProbeArray<LiveEntry> wide;  ///< entries that do not fit a PackedEntry; usually empty
     };
-    bool rehash(Shard& shard, std::uint32_t new_capacity);
-    /// Empties slot `hole` of a linear-probing table without a tombstone.
-    static void close_gap(Shard& shard, std::uint32_t hole);
-    static std::uint64_t mix(std::uint64_t address) {
-        std::uint64_t h = address * 0x9e3779b97f4a7c15ull;
-        return h ^ (h >> 29);
-    }
     /// The filter's slot is the top bits of a multiplicative hash (Fibonacci hashing), without `mix`'s
     /// shift and xor: read on every free of sampling mode, so every instruction counts.
     static std::uint64_t filter_hash(std::uint64_t address) { return address * 0x9e3779b97f4a7c15ull; }

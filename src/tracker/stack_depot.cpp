@@ -4,34 +4,16 @@
 #include <new>
 
 #include "os.hpp"
+#include "stack_hash.hpp"
 
 namespace leakscope::tracker {
-namespace {
-
-inline std::uint64_t mix_in(std::uint64_t h, std::uint64_t frame) {
-    h ^= frame;
-    h *= 0xff51afd7ed558ccdull;
-    return h ^ (h >> 32);
-}
-
-}  // namespace
-
 std::uint32_t StackDepot::hash(const std::uint64_t* frames, std::size_t count) {
-    // Four independent lanes (frame i goes to lane i % 4): one chain of multiplies over all frames made
-    // hashing a deep stack latency-bound (bash's ~25 frames: 8% of a fully tracked run).
-    std::uint64_t lanes[4] = {0x9e3779b97f4a7c15ull ^ count, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
-                              0x27d4eb2f165667c5ull};
-    std::size_t i = 0;
-    for (; i + 4 <= count; i += 4) {
-        lanes[0] = mix_in(lanes[0], frames[i]);
-        lanes[1] = mix_in(lanes[1], frames[i + 1]);
-        lanes[2] = mix_in(lanes[2], frames[i + 2]);
-        lanes[3] = mix_in(lanes[3], frames[i + 3]);
-    }
-    for (; i < count; ++i) lanes[i & 3] = mix_in(lanes[i & 3], frames[i]);
-    std::uint64_t h = mix_in(mix_in(mix_in(lanes[0], lanes[1]), lanes[2]), lanes[3]);
-    auto result = static_cast<std::uint32_t>(h ^ (h >> 29));
-    return result ? result : 1;  // 0 marks an empty slot
+    // Chained from the outermost frame in (stack_hash.hpp), so that the frame walk's memo can give the
+    // hash of a stack whose outer part it resumed without hashing that part again. One chain of
+    // multiplies is latency-bound on a deep stack; the walk's stacks seldom come here whole.
+    std::uint64_t chain = stack_hash::kEmpty;
+    for (std::size_t i = count; i-- > 0;) chain = stack_hash::step(chain, frames[i]);
+    return stack_hash::finish(chain, count);
 }
 
 namespace {
@@ -167,10 +149,11 @@ LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count, 
     return id;
 }
 
-LocalStackId StackMemo::intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count) {
+LocalStackId StackMemo::intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count,
+                                       std::uint32_t known_hash) {
     count = 0;  // unknown until found: nothing to reuse, the next capture asks again
     if (stack_count == 0) return kUnknownStack;
-    const std::uint32_t hash = StackDepot::hash(stack, stack_count);
+    const std::uint32_t hash = known_hash ? known_hash : StackDepot::hash(stack, stack_count);
     Recent& recent = recent_[hash & ((1u << kRecentBits) - 1)];
     if (recent.count != stack_count || !same(recent.frames, stack, stack_count)) {
         const LocalStackId interned = depot.intern(stack, stack_count, hash);

@@ -96,9 +96,10 @@ struct StackMemo {
     std::uint32_t count = 0;
     LocalStackId id = kUnknownStack;
 
-    LocalStackId intern(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count) {
+    /// `known_hash`: StackDepot::hash of the stack when the caller has it (the frame walk's memo), else 0.
+    LocalStackId intern(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count, std::uint32_t known_hash = 0) {
         if (stack_count == count && stack_count != 0 && same(frames, stack, stack_count)) return id;
-        return intern_changed(depot, stack, stack_count);
+        return intern_changed(depot, stack, stack_count, known_hash);
     }
 
 private:
@@ -107,7 +108,7 @@ private:
         while (i < n && a[i] == b[i]) ++i;
         return i == n;
     }
-    LocalStackId intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count);
+    LocalStackId intern_changed(StackDepot& depot, const std::uint64_t* stack, std::size_t stack_count, std::uint32_t known_hash);
 
     struct Recent {
         const std::uint64_t* frames = nullptr;

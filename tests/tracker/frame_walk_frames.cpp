@@ -18,6 +18,12 @@ __attribute__((noinline)) int with_frame_pointer(int depth, const std::function<
     return below + 1;
 }
 
+__attribute__((noinline)) int walk_from_frame_pointer_frame(void** out, int max, tracker::FrameMemo* memo) {
+    const int n = tracker::walk_frames(out, max, memo);
+    asm volatile("" ::: "memory");  // no tail call: the walk starts in this frame
+    return n;
+}
+
 __attribute__((noinline)) void with_alloca(int bytes, const std::function<void()>& at_the_bottom) {
     char* buffer = static_cast<char*>(alloca(static_cast<std::size_t>(bytes)));
     std::memset(buffer, 1, static_cast<std::size_t>(bytes));

@@ -2,10 +2,16 @@
 
 #include <functional>
 
+#include "frame_walk.hpp"
+
 namespace leakscope::tracker_test {
 
 /// `depth` nested frames with rbp-based CFAs, then `at_the_bottom`.
 int with_frame_pointer(int depth, const std::function<void()>& at_the_bottom);
+/// walk_frames called from a frame with a frame pointer: rbp holds that frame's address when the walk
+/// starts, the same on every call from the same stack (elsewhere rbp may hold any data), so a repeated
+/// walk can be resumed from its very first state.
+int walk_from_frame_pointer_frame(void** out, int max, tracker::FrameMemo* memo);
 /// A frame with an alloca of `bytes`.
 void with_alloca(int bytes, const std::function<void()>& at_the_bottom);
 /// A frame that realigns the stack (over-aligned local plus alloca).

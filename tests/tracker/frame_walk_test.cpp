@@ -17,6 +17,7 @@
 #include "frame_rules.hpp"
 #include "frame_walk.hpp"
 #include "frame_walk_frames.hpp"
+#include "stack_depot.hpp"
 
 namespace leakscope::tracker_test {
 namespace {
@@ -28,6 +29,8 @@ struct Comparison {
     int walked = 0;
     int expected = 0;
     int first_difference = -1;  ///< -1: the same stack
+    int hashes_checked = 0;     ///< suffixes whose hash the memo gave (each must be the depot's)
+    int hashes_wrong = 0;
 };
 
 std::string describe(const Comparison& c) {
@@ -46,6 +49,15 @@ __attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
     static_assert(kDepth <= FrameMemo::kSteps);
     c.walked = tracker::walk_frames(walked, kDepth, memo);
     c.expected = unw_backtrace(expected, kDepth);
+    // The memo's hash of every suffix of the walk (the capture uses the one past the tracker's frames)
+    // is the depot's hash of those frames, whether the walk resumed, was cut at the limit or walked anew.
+    for (int first = 0; memo && first < c.walked; ++first) {
+        const std::uint32_t hash = tracker::hash_of_last_walk(*memo, first, c.walked);
+        if (hash == 0) continue;
+        ++c.hashes_checked;
+        const auto* frames = reinterpret_cast<const std::uint64_t*>(walked + first);
+        if (hash != tracker::StackDepot::hash(frames, static_cast<std::size_t>(c.walked - first))) ++c.hashes_wrong;
+    }
     if (c.walked != c.expected) c.first_difference = std::min(c.walked, c.expected);
     for (int i = 1; i < c.walked && i < c.expected; ++i) {
         if (walked[i] != expected[i]) {
@@ -60,6 +72,7 @@ __attribute__((noinline)) Comparison compare_here(FrameMemo* memo) {
 struct Tally {
     std::atomic<int> compared{0};
     std::atomic<int> differed{0};
+    std::atomic<int> hashes_checked{0};
     std::atomic<int> shallow{0};  // fewer than 3 frames: the walk stopped early (must not happen here)
     void check(FrameMemo* memo = nullptr) {
         const Comparison c = compare_here(memo);
@@ -68,6 +81,8 @@ struct Tally {
             ++differed;
             ADD_FAILURE() << describe(c);
         }
+        hashes_checked += c.hashes_checked;
+        if (c.hashes_wrong) ADD_FAILURE() << c.hashes_wrong << " of " << c.hashes_checked << " hashes from the memo are not the depot's";
         if (c.walked < 3) ++shallow;
     }
 };
@@ -98,6 +113,7 @@ TEST_F(FrameWalk, PlainFramesAreWalkedWithoutLibunwind) {
     for (int depth = 0; depth < 60; ++depth) recurse(depth, tally, nullptr);
     for (int depth = 0; depth < 60; ++depth) recurse(depth % 7, tally, memo.get());  // the memo, stacks changing
     EXPECT_EQ(tally.compared.load(), 120);
+    EXPECT_GT(tally.hashes_checked.load(), 60 * 10) << "the memo gave no hashes";
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_EQ(tally.shallow.load(), 0);
     EXPECT_EQ(fallbacks(), 0u) << "plain stacks went to libunwind";
@@ -135,6 +151,95 @@ TEST_F(FrameWalk, RepeatedStacksResumeTheLastWalkAndOnlyWhenTheirWordsAreUnchang
     EXPECT_EQ(fallbacks(), 0u);
 }
 
+// What the stack capture does with the memo's repeat tag: after each walk that gave frames it sets the
+// tag (there, the stack id it made of them); a walk that answers kRepeatedWalk must have had exactly the
+// frames of the last walk that gave some, which libunwind, asked at the same place, confirms.
+struct TaggedWalks {
+    int walked = 0, repeated = 0, wrong = 0;
+    std::uint32_t next_tag = 100;
+    std::vector<void*> last;
+
+    __attribute__((noinline)) void walk(FrameMemo* memo, bool tag) {
+        void* out[128];
+        void* expected[128];
+        const std::uint32_t tag_before = memo->repeat_tag;
+        const int n = walk_from_frame_pointer_frame(out, 72, memo);
+        const int e = unw_backtrace(expected, 72);
+        std::vector<void*> frames;
+        if (n == tracker::kRepeatedWalk) {
+            ++repeated;
+            if (tag_before == 0 || memo->repeat_tag != tag_before) ++wrong;  // answered without a tag, or lost it
+            frames = last;
+        } else {
+            ++walked;
+            if (n < 0 || memo->repeat_tag != 0) ++wrong;  // a walk that gave frames clears the tag
+            frames.assign(out, out + std::max(n, 0));
+            last = frames;
+            if (tag) memo->repeat_tag = next_tag++;
+        }
+        // The walk's first two frames are in the helper and at its call here, libunwind's first is its own
+        // call here: from there on they must be the same.
+        if (static_cast<int>(frames.size()) != e + 1 || !std::equal(frames.begin() + 2, frames.end(), expected + 1)) ++wrong;
+        asm volatile("" ::: "memory");
+    }
+};
+
+__attribute__((noinline)) int tagged_recurse(int depth, TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    if (depth == 0) {
+        walks.walk(memo, tag);
+        return 0;
+    }
+    const int below = tagged_recurse(depth - 1, walks, memo, tag);
+    asm volatile("" ::: "memory");
+    return below + 1;
+}
+// Two callers with frames of one size (see first_caller), and a shallower stack.
+__attribute__((noinline)) void tagged_first_caller(TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    volatile char pad[48];
+    pad[0] = 1;
+    tagged_recurse(3, walks, memo, tag);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+__attribute__((noinline)) void tagged_second_caller(TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    volatile char pad[48];
+    pad[0] = 2;
+    tagged_recurse(3, walks, memo, tag);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+__attribute__((noinline)) void tagged_shallow(TaggedWalks& walks, FrameMemo* memo, bool tag) { tagged_recurse(1, walks, memo, tag); }
+
+TEST_F(FrameWalk, ARepeatIsAnsweredOnlyForTheVeryFramesOfTheLastWalk) {
+    using Caller = void (*)(TaggedWalks&, FrameMemo*, bool);
+    struct Step {
+        Caller caller;
+        bool forget;  ///< the caller forgets what it made of the last frames (clears the tag) first
+        bool tag;     ///< and tags this walk's frames
+    };
+    const Step steps[] = {
+        {tagged_first_caller, false, true},   // walked
+        {tagged_first_caller, false, true},   // the same frames: a repeat
+        {tagged_first_caller, false, true},   // and again
+        {tagged_second_caller, false, true},  // same states down to the caller, whose return address differs
+        {tagged_second_caller, false, true},  // a repeat of that one
+        {tagged_first_caller, false, true},   // back to the first: walked (the memo holds the second's)
+        {tagged_shallow, false, true},        // the same inner frames at other stack pointers: walked
+        {tagged_shallow, false, true},        // a repeat
+        {tagged_shallow, true, false},        // no tag: the same frames are walked and given
+        {tagged_shallow, false, true},        // still no tag: walked, and tagged again
+        {tagged_shallow, false, true},        // a repeat
+    };
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    for (const Step& step : steps) {  // every walk from this one call site
+        if (step.forget) memo->repeat_tag = 0;
+        step.caller(walks, memo.get(), step.tag);
+    }
+    EXPECT_EQ(walks.wrong, 0);
+    EXPECT_EQ(walks.repeated, 5);
+    EXPECT_EQ(walks.walked, 6);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
 TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     Tally tally;
     auto memo = std::make_unique<FrameMemo>();
@@ -142,7 +247,14 @@ TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     recurse(150, tally, memo.get());
     recurse(150, tally, memo.get());  // resumed, and cut at the same depth
     recurse(30, tally, memo.get());   // a shorter stack after a walk cut short: walked again
+    // From one call site, so that the outer frames are the same: 70 resumes the 30-deep walk 40 levels
+    // in and is cut at the limit (every chain made anew); 29 resumes the 30-deep walk near its start (the
+    // chains kept run to the same end).
+    const std::uint64_t resumed_before = memo->resumed;
+    for (int depth : {30, 70, 30, 29}) recurse(depth, tally, memo.get());
+    EXPECT_GE(memo->resumed - resumed_before, 2u);
     EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_GT(tally.hashes_checked.load(), 5 * 30);
     EXPECT_EQ(fallbacks(), 0u);
 }
 

@@ -77,6 +77,140 @@ TEST(TrackerTables, LiveTableReplacesAMissedFree) {
     EXPECT_EQ(table.size(), 1u);
 }
 
+TEST(TrackerTables, LiveTableKeepsEntriesThatDoNotPackWhole) {
+    // Sampling mode's weights and blocks of 4 GiB or more do not fit a 16-byte entry: they live in the
+    // shard's table of whole entries, next to packed ones of the same shard, and a missed free is found
+    // whichever table holds the address.
+    static LiveTable table;
+    const std::uint64_t base = 0x7f0000000000ull;
+    ASSERT_TRUE(table.insert(base, LiveEntry{0, 100, 5, 1}));                         // packed
+    ASSERT_TRUE(table.insert(base + 16, LiveEntry{0, 5ull << 32, 6, 1}));             // 20 GiB
+    ASSERT_TRUE(table.insert(base + 32, LiveEntry{0, 524288, 7, 3}));                 // a sampling weight
+    ASSERT_TRUE(table.insert(base + 48, LiveEntry{0, UINT32_MAX, 8, 1}));             // the largest packed size
+    EXPECT_EQ(table.size(), 4u);
+    LiveEntry out{};
+    ASSERT_TRUE(table.remove(base + 16, out));
+    EXPECT_EQ(out.address, base + 16);
+    EXPECT_EQ(out.bytes, 5ull << 32);
+    EXPECT_EQ(out.stack, 6u);
+    EXPECT_EQ(out.count_weight, 1u);
+    ASSERT_TRUE(table.remove(base + 32, out));
+    EXPECT_EQ(out.bytes, 524288u);
+    EXPECT_EQ(out.count_weight, 3u);
+    ASSERT_TRUE(table.remove(base + 48, out));
+    EXPECT_EQ(out.bytes, UINT32_MAX);
+
+    LiveEntry replaced{};
+    ASSERT_TRUE(table.insert(base, LiveEntry{0, 7, 9, 2}, &replaced)) << "a wide entry over a packed one";
+    EXPECT_EQ(replaced.address, base);
+    EXPECT_EQ(replaced.bytes, 100u);
+    EXPECT_EQ(replaced.stack, 5u);
+    EXPECT_EQ(table.size(), 1u);
+    replaced = LiveEntry{};
+    ASSERT_TRUE(table.insert(base, LiveEntry{0, 8, 10, 1}, &replaced)) << "a packed entry over a wide one";
+    EXPECT_EQ(replaced.bytes, 7u);
+    EXPECT_EQ(replaced.count_weight, 2u);
+    EXPECT_EQ(table.size(), 1u);
+    ASSERT_TRUE(table.remove(base, out));
+    EXPECT_EQ(out.bytes, 8u);
+    EXPECT_EQ(out.stack, 10u);
+    EXPECT_FALSE(table.remove(base, out));
+    EXPECT_EQ(out.address, 0u) << "nothing found, nothing returned";
+    EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(TrackerTables, LiveTableMatchesAReferenceUnderChurnOfBothKinds) {
+    // Packed and whole entries mixed in the same shards, against std::map: frees of unknown addresses,
+    // missed frees (an address inserted again), growth and shrinking of both tables.
+    static LiveTable table;
+    std::map<std::uint64_t, LiveEntry> reference;
+    std::mt19937_64 random(7);
+    LiveEntry out{};
+    for (int step = 0; step < 300000; ++step) {
+        const std::uint64_t address = 0x7f0000000000ull + (random() % 5000) * 16;
+        const std::uint64_t roll = random() % 10;
+        if (roll < 4) {
+            const bool known = reference.count(address) != 0;
+            ASSERT_EQ(table.remove(address, out), known) << step;
+            if (known) {
+                const LiveEntry& expected = reference[address];
+                ASSERT_EQ(out.bytes, expected.bytes) << step;
+                ASSERT_EQ(out.stack, expected.stack) << step;
+                ASSERT_EQ(out.count_weight, expected.count_weight) << step;
+                reference.erase(address);
+            }
+        } else {
+            const bool wide = roll == 9;
+            const LiveEntry entry{0, wide && step % 2 ? (std::uint64_t{1} << 33) + static_cast<std::uint64_t>(step) : static_cast<std::uint64_t>(step),
+                                  static_cast<LocalStackId>(step % 1000), wide && step % 2 == 0 ? 4u : 1u};
+            LiveEntry replaced{};
+            ASSERT_TRUE(table.insert(address, entry, &replaced));
+            auto it = reference.find(address);
+            if (it != reference.end()) {
+                ASSERT_EQ(replaced.address, address) << step;
+                ASSERT_EQ(replaced.bytes, it->second.bytes) << step;
+                ASSERT_EQ(replaced.count_weight, it->second.count_weight) << step;
+            } else {
+                ASSERT_EQ(replaced.address, 0u) << step;
+            }
+            reference[address] = entry;
+        }
+        if (step % 50000 == 0) {
+            ASSERT_EQ(table.size(), reference.size()) << step;
+        }
+    }
+    for (const auto& [address, entry] : reference) {
+        ASSERT_TRUE(table.remove(address, out));
+        EXPECT_EQ(out.bytes, entry.bytes);
+    }
+    EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(TrackerTables, LiveTableUnderConcurrentInsertsAndRemoves) {
+    // Four threads churn blocks at the same time, two of them in the same 64 MiB region (the same
+    // shards and locks), each also freeing addresses it never inserted; every entry comes back intact.
+    static LiveTable table;
+    constexpr int kThreads = 4, kSlots = 3000, kSteps = 200000;
+    std::atomic<int> ready{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            // Threads 0 and 1 interleave in one region (even and odd 16-byte slots); 2 and 3 have their own.
+            const std::uint64_t region = 0x7f0000000000ull + (t < 2 ? 0 : static_cast<std::uint64_t>(t) << 26);
+            auto address_of = [&](int slot) {
+                return t < 2 ? region + (static_cast<std::uint64_t>(slot) * 2 + static_cast<std::uint64_t>(t)) * 16
+                             : region + static_cast<std::uint64_t>(slot) * 16;
+            };
+            std::vector<std::uint64_t> held(kSlots, 0);  // bytes + 1 of the slot's block, 0 = none
+            std::mt19937_64 random(static_cast<std::uint64_t>(t) + 1);
+            ready.fetch_add(1);
+            while (ready.load() < kThreads) {
+            }
+            LiveEntry out{};
+            for (int step = 0; step < kSteps; ++step) {
+                const int slot = static_cast<int>(random() % kSlots);
+                const std::uint64_t address = address_of(slot);
+                if (held[slot]) {
+                    if (!table.remove(address, out) || out.bytes + 1 != held[slot] || out.stack != static_cast<LocalStackId>(slot))
+                        failures.fetch_add(1);
+                    held[slot] = 0;
+                } else {
+                    if (table.remove(address, out)) failures.fetch_add(1);  // never inserted: unknown
+                    const std::uint64_t bytes = step % 7 == 0 ? (std::uint64_t{1} << 32) + static_cast<std::uint64_t>(step)
+                                                              : static_cast<std::uint64_t>(step);
+                    if (!table.insert(address, LiveEntry{0, bytes, static_cast<LocalStackId>(slot), 1})) failures.fetch_add(1);
+                    held[slot] = bytes + 1;
+                }
+            }
+            for (int slot = 0; slot < kSlots; ++slot)
+                if (held[slot] && (!table.remove(address_of(slot), out) || out.bytes + 1 != held[slot])) failures.fetch_add(1);
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(table.size(), 0u);
+}
+
 TEST(TrackerTables, PresenceFilterNeverSaysAbsentForAPresentBlock) {
     static LiveTable table;
     table.enable_presence_filter();
