@@ -42,41 +42,47 @@ namespace {
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
 
-/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled.
-/// Unsigned compare: the gap is always positive, and a huge size cannot overflow it.
+/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled
+/// (size >= gap: the gap is always positive, and the unsigned compare lets no huge size overflow it).
+/// On x86-64 one subtraction from memory and a branch on its flags; the rare sampled case puts the
+/// bytes back. A signal handler that allocates between the two sees a gap that wrapped around and does
+/// not sample, which only moves the next sample (the gaps are memoryless).
 inline bool passes_sampler(std::size_t size) {
+#if defined(__x86_64__)
+    // The gap is an input memory operand written under the "memory" clobber: GCC 12 drops what follows
+    // the jump to the label when the gap is an asm goto output ("+m").
+    asm goto("subq %1, %0\n\tjbe %l[sampled]" : : "m"(g_thread_state.bytes_until_sample), "r"(size) : "cc", "memory" : sampled);
+    return true;
+sampled:
+    g_thread_state.bytes_until_sample += static_cast<std::int64_t>(size);
+    return false;
+#else
     auto until = static_cast<std::uint64_t>(g_thread_state.bytes_until_sample);
     if (__builtin_expect(size >= until, 0)) return false;
     g_thread_state.bytes_until_sample = static_cast<std::int64_t>(until - size);
     return true;
+#endif
 }
 
 /// The totals of an unsampled block, in this thread's own slot (claimed: its fast_paths byte says so).
-inline void count_unsampled_allocation(std::size_t usable_bytes) {
+inline void count_unsampled_allocation(std::size_t bytes) {
     ThreadSlot* slot = claimed_slot();
-    bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
+    bump(slot->live_heap_bytes, static_cast<std::int64_t>(bytes));
     bump(slot->allocations, 1);
 }
 
-inline void count_unsampled_free(std::size_t usable_bytes) {
+inline void count_unsampled_free(std::size_t bytes) {
     ThreadSlot* slot = claimed_slot();
-    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
+    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(bytes));
     bump(slot->frees, 1);
 }
 
-/// A block glibc served by mmap (large): its usable size has the other formula, out of the fast path.
-__attribute__((noinline)) void* count_mmapped_allocation(void* p) {
-    count_unsampled_allocation(glibc_usable_size(p));
-    return p;
-}
-
-/// After the real call of a glibc fast path: counts the block (a failed call counts nothing; the bytes
-/// it took off the gap change no block's chance of being sampled: the gaps are memoryless).
+/// After the real call of a glibc fast path: counts the block by its chunk size, mmapped or not (a
+/// failed call counts nothing; the bytes it took off the gap change no block's chance of being sampled:
+/// the gaps are memoryless).
 inline void* count_glibc_allocation(void* p) {
     if (__builtin_expect(p == nullptr, 0)) return p;
-    std::size_t header = glibc_chunk_header(p);
-    if (__builtin_expect(header & kGlibcIsMmapped, 0)) return count_mmapped_allocation(p);
-    count_unsampled_allocation(glibc_heap_usable_size(header));
+    count_unsampled_allocation(glibc_chunk_bytes(glibc_chunk_header(p)));
     return p;
 }
 
@@ -197,7 +203,7 @@ inline void delete_block(void* p) {
         if (__builtin_expect(!(header & kGlibcIsMmapped), 1)) {
             // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
             // reused address), so that the free itself is a tail call.
-            count_unsampled_free(glibc_heap_usable_size(header));
+            count_unsampled_free(glibc_chunk_bytes(header));
             return g_real.free(p);
         }
     }
