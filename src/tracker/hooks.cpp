@@ -27,15 +27,17 @@ namespace leakscope::tracker {
 namespace {
 
 // ---- sampling mode's fast paths ----
-// With --sample-bytes nearly every call is an unsampled allocation or the free of one. Those only touch
+// With --sample-bytes nearly every call is an unsampled allocation, the free of one, or a realloc from
+// one into another. Those only touch
 // this thread's own counters (no call into the core, no lock, no table), and each hook tests for them
 // before anything else and otherwise tail-calls its general path (below), which is kept out of line:
 // the general path inlines the stack capture (a 600-byte buffer and six saved registers), and while it
 // shared the hook's frame that prologue ran on every call. Anything rare (another allocator than
 // glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
 // of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
-// this thread takes, and the re-entrancy guard), the sampler's gap (malloc) or the presence filter's bit
-// (free), glibc's chunk header, two adds to this thread's counter slot. Every test that can be resolved
+// this thread takes, and the re-entrancy guard), the sampler's gap (malloc: one subtraction from
+// memory) or the presence filter's bit (free; realloc both), glibc's chunk header (the chunk's size is
+// what the totals count: usable_size.hpp), two adds to this thread's counter slot. Every test that can be resolved
 // once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
 // into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
 
@@ -84,6 +86,14 @@ inline void* count_glibc_allocation(void* p) {
     if (__builtin_expect(p == nullptr, 0)) return p;
     count_unsampled_allocation(glibc_chunk_bytes(glibc_chunk_header(p)));
     return p;
+}
+
+/// A realloc's totals, both halves at once: the old chunk freed, the new one allocated.
+inline void count_unsampled_resize(std::size_t old_bytes, std::size_t new_bytes) {
+    ThreadSlot* slot = claimed_slot();
+    bump(slot->live_heap_bytes, static_cast<std::int64_t>(new_bytes) - static_cast<std::int64_t>(old_bytes));
+    bump(slot->allocations, 1);
+    bump(slot->frees, 1);
 }
 
 /// Sampling mode with another allocator (jemalloc...): the same work, the usable size from the
@@ -144,7 +154,7 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
     real_release();
 }
 
-void* reallocate(void* old, std::size_t size) {
+__attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
     InitState state = current_state();
     if (state == InitState::kResolving) {
         void* fresh = bootstrap_allocate(size, 0);
@@ -210,6 +220,22 @@ inline void delete_block(void* p) {
     release_general(p, [p] { g_real.free(p); });
 }
 
+/// glibc's realloc of an unsampled block into an unsampled one: counted like a free and an allocation,
+/// without the general path's table work (bash and python3 resize strings and lists often). Null (its
+/// filter bit is pinned), size 0 (a free), a sampled block on either side, a chunk with IS_MMAPPED (the
+/// bootstrap pool's among them) go to the general path. A failed call leaves the block and counts nothing.
+inline void* resize_block(void* p, std::size_t size) {
+    if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
+        std::size_t old_header = glibc_chunk_header(p);
+        if (!(old_header & kGlibcIsMmapped) && passes_sampler(size)) {
+            void* fresh = g_real.realloc(p, size);
+            if (fresh) count_unsampled_resize(glibc_chunk_bytes(old_header), glibc_chunk_bytes(glibc_chunk_header(fresh)));
+            return fresh;
+        }
+    }
+    return reallocate(p, size);
+}
+
 }  // namespace
 }  // namespace leakscope::tracker
 
@@ -234,7 +260,7 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
     return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
 }
 
-LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return reallocate(p, size); }
+LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return resize_block(p, size); }
 
 LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) {
     std::size_t bytes = 0;
@@ -242,7 +268,7 @@ LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) 
         errno = ENOMEM;
         return nullptr;
     }
-    return reallocate(p, bytes);
+    return resize_block(p, bytes);
 }
 
 LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
