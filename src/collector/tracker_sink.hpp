@@ -26,7 +26,7 @@ struct TrackedProcess {
 /// Latest totals of one process.
 struct TrackerTotals {
     double t_s = 0;                    ///< seconds since the collector's time origin
-    std::int64_t live_heap_bytes = 0;  ///< sampling mode: usable bytes
+    std::int64_t live_heap_bytes = 0;  ///< sampling mode: the allocator's bytes (glibc chunk sizes: tracker/usable_size.hpp)
     std::int64_t live_allocations = 0;
     std::int64_t mapped_bytes = 0;     ///< anonymous mmap
     std::uint64_t allocations = 0;     ///< heap allocations ever (mmap not included)

@@ -27,57 +27,73 @@ namespace leakscope::tracker {
 namespace {
 
 // ---- sampling mode's fast paths ----
-// With --sample-bytes nearly every call is an unsampled allocation or the free of one. Those only touch
+// With --sample-bytes nearly every call is an unsampled allocation, the free of one, or a realloc from
+// one into another. Those only touch
 // this thread's own counters (no call into the core, no lock, no table), and each hook tests for them
 // before anything else and otherwise tail-calls its general path (below), which is kept out of line:
 // the general path inlines the stack capture (a 600-byte buffer and six saved registers), and while it
 // shared the hook's frame that prologue ran on every call. Anything rare (another allocator than
 // glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
 // of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
-// this thread takes, and the re-entrancy guard), the sampler's gap (malloc) or the presence filter's bit
-// (free), glibc's chunk header, two adds to this thread's counter slot. Every test that can be resolved
+// this thread takes, and the re-entrancy guard), the sampler's gap (malloc: one subtraction from
+// memory) or the presence filter's bit (free; realloc both), glibc's chunk header (the chunk's size is
+// what the totals count: usable_size.hpp), two adds to this thread's counter slot. Every test that can be resolved
 // once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
 // into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
 
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
 
-/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled.
-/// Unsigned compare: the gap is always positive, and a huge size cannot overflow it.
+/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled
+/// (size >= gap: the gap is always positive, and the unsigned compare lets no huge size overflow it).
+/// On x86-64 one subtraction from memory and a branch on its flags; the rare sampled case puts the
+/// bytes back. A signal handler that allocates between the two sees a gap that wrapped around and does
+/// not sample, which only moves the next sample (the gaps are memoryless).
 inline bool passes_sampler(std::size_t size) {
+#if defined(__x86_64__)
+    // The gap is an input memory operand written under the "memory" clobber: GCC 12 drops what follows
+    // the jump to the label when the gap is an asm goto output ("+m").
+    asm goto("subq %1, %0\n\tjbe %l[sampled]" : : "m"(g_thread_state.bytes_until_sample), "r"(size) : "cc", "memory" : sampled);
+    return true;
+sampled:
+    g_thread_state.bytes_until_sample += static_cast<std::int64_t>(size);
+    return false;
+#else
     auto until = static_cast<std::uint64_t>(g_thread_state.bytes_until_sample);
     if (__builtin_expect(size >= until, 0)) return false;
     g_thread_state.bytes_until_sample = static_cast<std::int64_t>(until - size);
     return true;
+#endif
 }
 
 /// The totals of an unsampled block, in this thread's own slot (claimed: its fast_paths byte says so).
-inline void count_unsampled_allocation(std::size_t usable_bytes) {
+inline void count_unsampled_allocation(std::size_t bytes) {
     ThreadSlot* slot = claimed_slot();
-    bump(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
+    bump(slot->live_heap_bytes, static_cast<std::int64_t>(bytes));
     bump(slot->allocations, 1);
 }
 
-inline void count_unsampled_free(std::size_t usable_bytes) {
+inline void count_unsampled_free(std::size_t bytes) {
     ThreadSlot* slot = claimed_slot();
-    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(usable_bytes));
+    bump_down(slot->live_heap_bytes, static_cast<std::int64_t>(bytes));
     bump(slot->frees, 1);
 }
 
-/// A block glibc served by mmap (large): its usable size has the other formula, out of the fast path.
-__attribute__((noinline)) void* count_mmapped_allocation(void* p) {
-    count_unsampled_allocation(glibc_usable_size(p));
+/// After the real call of a glibc fast path: counts the block by its chunk size, mmapped or not (a
+/// failed call counts nothing; the bytes it took off the gap change no block's chance of being sampled:
+/// the gaps are memoryless).
+inline void* count_glibc_allocation(void* p) {
+    if (__builtin_expect(p == nullptr, 0)) return p;
+    count_unsampled_allocation(glibc_chunk_bytes(glibc_chunk_header(p)));
     return p;
 }
 
-/// After the real call of a glibc fast path: counts the block (a failed call counts nothing; the bytes
-/// it took off the gap change no block's chance of being sampled: the gaps are memoryless).
-inline void* count_glibc_allocation(void* p) {
-    if (__builtin_expect(p == nullptr, 0)) return p;
-    std::size_t header = glibc_chunk_header(p);
-    if (__builtin_expect(header & kGlibcIsMmapped, 0)) return count_mmapped_allocation(p);
-    count_unsampled_allocation(glibc_heap_usable_size(header));
-    return p;
+/// A realloc's totals, both halves at once: the old chunk freed, the new one allocated.
+inline void count_unsampled_resize(std::size_t old_bytes, std::size_t new_bytes) {
+    ThreadSlot* slot = claimed_slot();
+    bump(slot->live_heap_bytes, static_cast<std::int64_t>(new_bytes) - static_cast<std::int64_t>(old_bytes));
+    bump(slot->allocations, 1);
+    bump(slot->frees, 1);
 }
 
 /// Sampling mode with another allocator (jemalloc...): the same work, the usable size from the
@@ -138,7 +154,7 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
     real_release();
 }
 
-void* reallocate(void* old, std::size_t size) {
+__attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
     InitState state = current_state();
     if (state == InitState::kResolving) {
         void* fresh = bootstrap_allocate(size, 0);
@@ -197,11 +213,27 @@ inline void delete_block(void* p) {
         if (__builtin_expect(!(header & kGlibcIsMmapped), 1)) {
             // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
             // reused address), so that the free itself is a tail call.
-            count_unsampled_free(glibc_heap_usable_size(header));
+            count_unsampled_free(glibc_chunk_bytes(header));
             return g_real.free(p);
         }
     }
     release_general(p, [p] { g_real.free(p); });
+}
+
+/// glibc's realloc of an unsampled block into an unsampled one: counted like a free and an allocation,
+/// without the general path's table work (bash and python3 resize strings and lists often). Null (its
+/// filter bit is pinned), size 0 (a free), a sampled block on either side, a chunk with IS_MMAPPED (the
+/// bootstrap pool's among them) go to the general path. A failed call leaves the block and counts nothing.
+inline void* resize_block(void* p, std::size_t size) {
+    if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
+        std::size_t old_header = glibc_chunk_header(p);
+        if (!(old_header & kGlibcIsMmapped) && passes_sampler(size)) {
+            void* fresh = g_real.realloc(p, size);
+            if (fresh) count_unsampled_resize(glibc_chunk_bytes(old_header), glibc_chunk_bytes(glibc_chunk_header(fresh)));
+            return fresh;
+        }
+    }
+    return reallocate(p, size);
 }
 
 }  // namespace
@@ -228,7 +260,7 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
     return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
 }
 
-LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return reallocate(p, size); }
+LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return resize_block(p, size); }
 
 LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) {
     std::size_t bytes = 0;
@@ -236,7 +268,7 @@ LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) 
         errno = ENOMEM;
         return nullptr;
     }
-    return reallocate(p, bytes);
+    return resize_block(p, bytes);
 }
 
 LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {

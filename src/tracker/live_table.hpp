@@ -51,8 +51,15 @@ public:
     /// Sampling mode: cheap lock-free pre-check, false means certainly absent. One bit per filter
     /// slot (2 KiB in all), read on every free, so it stays in cache under the program's own data.
     bool maybe_contains(std::uint64_t address) const {
-        const std::size_t slot = filter_slot(address);
-        return (filter_bits_[slot >> 6].load(std::memory_order_relaxed) >> (slot & 63)) & 1;
+        const std::uint32_t hash = filter_hash(address);
+        // The word from the hash's top 8 bits, the bit from the next 6 (the slot's low bits, as
+        // filter_slot has them): one shift each, and the shift count is taken mod 64 for free.
+        // The array's address goes through an empty asm so that it is one `lea`: GCC otherwise adds the
+        // array's offset inside the Tracker to the index, an instruction more on every free.
+        const std::atomic<std::uint64_t>* bits = filter_bits_;
+        asm("" : "+r"(bits));
+        const std::uint64_t word = bits[hash >> (32 - kFilterBits + 6)].load(std::memory_order_relaxed);
+        return (word >> ((hash >> (32 - kFilterBits)) & 63)) & 1;
     }
     /// Sampling mode. The null pointer's filter bit is set for good, so that the fast path of free sends
     /// free(nullptr) to the general path without a test of its own.
@@ -94,10 +101,12 @@ private:
         ProbeArray<PackedEntry> packed;
         ProbeArray<LiveEntry> wide;  ///< entries that do not fit a PackedEntry; usually empty
     };
-    /// The filter's slot is the top bits of a multiplicative hash (Fibonacci hashing), without `mix`'s
-    /// shift and xor: read on every free of sampling mode, so every instruction counts.
-    static std::uint64_t filter_hash(std::uint64_t address) { return address * 0x9e3779b97f4a7c15ull; }
-    static std::size_t filter_slot(std::uint64_t address) { return filter_hash(address) >> (64 - kFilterBits); }
+    /// The filter's slot is the top bits of a 32-bit multiplicative hash (Fibonacci hashing) of the
+    /// address's low 32 bits, without `mix`'s shift and xor: read on every free of sampling mode, so
+    /// every instruction counts (a 32-bit immediate multiply needs no 64-bit constant loaded first).
+    /// Blocks 4 GiB apart share a slot: a rare false "maybe", never a miss.
+    static std::uint32_t filter_hash(std::uint64_t address) { return static_cast<std::uint32_t>(address) * 0x9e3779b1u; }
+    static std::size_t filter_slot(std::uint64_t address) { return filter_hash(address) >> (32 - kFilterBits); }
     void pin_null_in_filter();
     void filter_add(std::uint64_t address);
     void filter_remove(std::uint64_t address);

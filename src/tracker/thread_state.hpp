@@ -12,7 +12,7 @@ namespace leakscope::tracker {
 /// Sampling mode's fast paths, decided once per process (Tracker::fast_paths) and copied into each thread.
 enum class FastPaths : std::uint8_t {
     kNone = 0,            ///< full tracking, not active yet, or detached: the general paths
-    kGlibc = 1,           ///< sampling, glibc's allocator: usable sizes from the chunk header (usable_size.hpp)
+    kGlibc = 1,           ///< sampling, glibc's allocator: chunk sizes from the chunk header (usable_size.hpp)
     kOtherAllocator = 2,  ///< sampling, another allocator (jemalloc...): usable sizes cost a call
 };
 

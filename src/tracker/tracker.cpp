@@ -166,9 +166,9 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
         entry = LiveEntry{0, size, kUnknownStack, 1};
         return true;
     }
-    // Every allocation counts in the totals (by usable size, which free can find again without a table
+    // Every allocation counts in the totals (by its chunk size, which free can find again without a table
     // entry); only sampled ones get a stack and an entry.
-    count_totals(static_cast<std::int64_t>(usable_size(pointer)), 1, 0, 0);
+    count_totals(static_cast<std::int64_t>(counted_bytes(pointer)), 1, 0, 0);
     std::uint64_t byte_weight = 0;
     std::uint32_t count_weight = 0;
     bool sampled = sample_allocation(size, byte_weight, count_weight);
@@ -202,7 +202,7 @@ Released take_released(void* pointer) {
     if (g_tracker.config.sample_bytes == 0) {
         released.in_table = g_tracker.live.remove(address, released.entry);
     } else {
-        released.usable_bytes = usable_size(pointer);
+        released.counted_bytes = counted_bytes(pointer);
         if (g_tracker.live.maybe_contains(address)) released.in_table = g_tracker.live.remove(address, released.entry);
     }
     errno = saved_errno;
@@ -215,7 +215,7 @@ void account_released(const Released& released) {
     // Full tracking: a raw clone child's take_released found nothing (in_table false), so it stops here.
     if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
     if (sampling && !stays_tracked()) return;
-    count_totals(-static_cast<std::int64_t>(sampling ? released.usable_bytes : released.entry.bytes), 0, 1, 0);
+    count_totals(-static_cast<std::int64_t>(sampling ? released.counted_bytes : released.entry.bytes), 0, 1, 0);
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 

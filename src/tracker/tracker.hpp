@@ -88,7 +88,7 @@ inline bool should_track() {
 struct Released {
     bool in_table = false;     ///< had an entry in the live table (always, in full mode, if tracked)
     LiveEntry entry{};
-    std::size_t usable_bytes = 0;  ///< sampling mode: malloc_usable_size, what the totals count
+    std::size_t counted_bytes = 0;  ///< sampling mode: what the totals count for the block (usable_size.hpp)
 };
 
 /// First half of tracking a new heap block: counts the totals; true when the block needs a stack (always

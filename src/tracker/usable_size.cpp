@@ -18,10 +18,10 @@ void initialize_usable_size() {
     for (std::size_t size : {1ul, 24ul, 100ul, 1000ul, 5000ul, 70000ul, 300000ul, 2000000ul}) {
         void* p = g_real.malloc(size);
         if (!p) return;
-        g_glibc_chunk_headers = true;
-        std::size_t ours = usable_size(p);
-        g_glibc_chunk_headers = false;
-        matches &= ours == g_real.malloc_usable_size(p) && ours >= size;
+        std::size_t ours = glibc_usable_size(p);
+        // The chunk is the usable bytes and one header word (two for an mmapped chunk).
+        std::size_t overhead = (glibc_chunk_header(p) & kGlibcIsMmapped) ? 2 * sizeof(std::size_t) : sizeof(std::size_t);
+        matches &= ours == g_real.malloc_usable_size(p) && ours >= size && glibc_chunk_bytes(glibc_chunk_header(p)) == ours + overhead;
         g_real.free(p);
     }
     g_glibc_chunk_headers = matches;
