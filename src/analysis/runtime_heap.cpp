@@ -11,10 +11,6 @@ namespace {
 
 double value_or_nan(std::uint64_t v) { return known(v) ? static_cast<double>(v) : std::numeric_limits<double>::quiet_NaN(); }
 
-std::uint64_t count_of(const RuntimeHeapSeries& s, std::size_t i, Collections kind) {
-    return kind == Collections::full ? s.full_gcs[i] : s.young_gcs[i] + s.full_gcs[i] + s.concurrent_gcs[i];
-}
-
 }  // namespace
 
 std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording) {
@@ -54,24 +50,6 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
     }
     if (heap.used.t_s.empty()) return std::nullopt;
     return heap;
-}
-
-std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& s, Collections kind) {
-    std::vector<AfterCollection> out;
-    for (std::size_t i = 1; i < s.size(); ++i) {
-        if (count_of(s, i, kind) <= count_of(s, i - 1, kind)) continue;
-        // HotSpot counts a collection when it begins and updates the sizes when it ends: a sample taken
-        // during the pause has the new count and the old sizes. The last sample before the next
-        // collection of any kind has the settled ones (nothing but G1's humongous allocations moves the
-        // old generation between collections).
-        // The heap used is lowest right after the collection, and grows with allocation until the next.
-        std::size_t settled = i;
-        double lowest_used = s.heap_used[i];
-        while (settled + 1 < s.size() && count_of(s, settled + 1, Collections::any) == count_of(s, i, Collections::any))
-            lowest_used = std::min(lowest_used, s.heap_used[++settled]);
-        out.push_back({s.t_s[settled], lowest_used, s.old_gen_used[settled], s.full_gcs[settled]});
-    }
-    return out;
 }
 
 std::string runtime_heap_sentence(const RuntimeHeapSeries& s) {

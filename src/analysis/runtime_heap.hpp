@@ -1,7 +1,7 @@
 // The JVM's own heap as series for the diagnosis and the reports: heap used, committed and max, the old
 // generation, metaspace, and the collections (SamplePoint::runtime_*, from HotSpot's hsperfdata). A
 // collector's heap grows ahead of its collections and shrinks at them, so what is still reachable shows
-// in the old generation right after a collection: after_collections() picks those points out.
+// right after a collection: the diagnosis picks those points out (diagnosis/runtime_heap.hpp).
 #pragma once
 
 #include <cstdint>
@@ -32,19 +32,6 @@ struct RuntimeHeapSeries {
 /// The series, or nullopt when no sample carries the JVM's heap (no JVM in the tree, or a recording
 /// older than format 2.4).
 std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording);
-
-enum class Collections { full, any };
-
-/// The heap right after a collection: for each sample whose count of `kind` (full ones, or any: young,
-/// full or concurrent) is above the sample before it, the last sample before the next collection of any
-/// kind (the first may fall inside the pause, before HotSpot updated the sizes).
-struct AfterCollection {
-    double t_s = 0;           ///< of the settled sample
-    double heap_used = 0;     ///< the lowest from the collection to the next one
-    double old_gen_used = 0;  ///< at the settled sample
-    std::uint64_t full_gcs = 0;  ///< the full collections counted so far at that sample
-};
-std::vector<AfterCollection> after_collections(const RuntimeHeapSeries& series, Collections kind);
 
 /// The JVM's heap as the diagnosis takes it (ProcessSeries::runtime_heap): bytes in use, the cumulative
 /// count of collections of every kind and of full ones, and the maximum (-Xmx) at the last sample; from

@@ -45,40 +45,6 @@ TEST(RuntimeHeap, KeepsTheSamplesThatCarryTheHeap) {
     EXPECT_EQ(s->young_gcs[1], 1u);
 }
 
-TEST(RuntimeHeap, PicksTheHeapRightAfterEachCollection) {
-    // Eden fills and empties at young collections; the old generation after the full ones climbs.
-    Recording r;
-    const std::uint64_t MB = 1'000'000;
-    r.samples = {jvm_sample(0, 30 * MB, 10 * MB, 0, 0), jvm_sample(1, 60 * MB, 10 * MB, 0, 0),
-                 jvm_sample(2, 15 * MB, 12 * MB, 1, 0), jvm_sample(3, 50 * MB, 12 * MB, 1, 0),
-                 jvm_sample(4, 14 * MB, 14 * MB, 1, 1), jvm_sample(5, 40 * MB, 14 * MB, 2, 1),
-                 jvm_sample(6, 18 * MB, 18 * MB, 2, 2)};
-    const auto s = runtime_heap_series(r);
-    ASSERT_TRUE(s);
-    const auto full = after_collections(*s, Collections::full);
-    ASSERT_EQ(full.size(), 2u);
-    EXPECT_EQ(full[0].t_s, 4);
-    EXPECT_EQ(full[0].old_gen_used, 14 * MB);
-    EXPECT_EQ(full[1].old_gen_used, 18 * MB);
-    EXPECT_EQ(full[1].full_gcs, 2u);
-    const auto any = after_collections(*s, Collections::any);
-    ASSERT_EQ(any.size(), 4u);
-    EXPECT_EQ(any[0].heap_used, 15 * MB);
-    EXPECT_EQ(any[2].heap_used, 40 * MB);
-}
-
-TEST(RuntimeHeap, ASampleInsideThePauseIsPassedOverForTheSettledOne) {
-    // The count rises when the full collection begins; the sizes change when it ends.
-    Recording r;
-    const std::uint64_t MB = 1'000'000;
-    r.samples = {jvm_sample(0, 60 * MB, 50 * MB, 3, 1), jvm_sample(1, 60 * MB, 50 * MB, 3, 2),
-                 jvm_sample(2, 8 * MB, 8 * MB, 3, 2), jvm_sample(3, 8 * MB, 8 * MB, 3, 2), jvm_sample(4, 20 * MB, 9 * MB, 4, 2)};
-    const auto full = after_collections(*runtime_heap_series(r), Collections::full);
-    ASSERT_EQ(full.size(), 1u);
-    EXPECT_EQ(full[0].t_s, 3);
-    EXPECT_EQ(full[0].old_gen_used, 8 * MB);
-}
-
 TEST(RuntimeHeap, TheDiagnosisGetsUsedBytesCollectionCountsAndTheMaximum) {
     Recording r;
     r.samples = {SamplePoint{}, jvm_sample(1, 30, 10, 2, 0), jvm_sample(2, 12, 11, 3, 1)};

@@ -72,6 +72,22 @@ TEST(RuntimeHeap, LevelsAreTakenOnlyAfterCollections) {
     for (std::size_t i = 1; i < levels.size(); ++i) EXPECT_GT(levels[i].used_bytes, levels[i - 1].used_bytes);
 }
 
+TEST(RuntimeHeap, TheLevelIsTheLowestUntilTheNextCollection) {
+    // A sample whose count rose while the pause was still under way (sizes not yet updated), then the
+    // settled one, then eden filling again.
+    ProcessSeries::RuntimeHeap heap;
+    heap.used = {.t_s = {0, 1, 2, 3, 4}, .value = {60, 60, 8, 20, 9}};
+    heap.collections = {3, 4, 4, 4, 5};
+    heap.full_collections = {1, 2, 2, 2, 2};
+    const auto levels = detail::levels_after_collections(heap);
+    ASSERT_EQ(levels.size(), 2u);
+    EXPECT_EQ(levels[0].t_s, 2);
+    EXPECT_EQ(levels[0].used_bytes, 8);
+    EXPECT_TRUE(levels[0].full);
+    EXPECT_EQ(levels[1].used_bytes, 9);
+    EXPECT_FALSE(levels[1].full);
+}
+
 TEST(RuntimeHeap, AFullCollectionThatKeepsTheGrowthProvesALeak) {
     const auto verdict = detail::runtime_heap_leak(simulate(leaking_registry()), 1.5, {});
     ASSERT_TRUE(verdict);
