@@ -336,6 +336,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     // The process and the sites are judged over the same span: without the teardown at the end.
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);
+    if (!result.process.limit_source.empty()) result.limit_source = result.process.limit_source;
     const std::size_t kept = samples.size() - teardown;
     double until_t_s = kept > 0 && kept < samples.size() ? samples[kept - 1].t_s : INFINITY;
     // Past a lost stream the sites of that process stand still at their last values: a flat tail the

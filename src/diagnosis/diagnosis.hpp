@@ -147,7 +147,10 @@ std::string_view to_string(RssGrowth growth);
 
 struct ProcessDiagnosis {
     Diagnosis verdict;      ///< the one the report leads with
-    std::string metric;     ///< "live_heap" or "rss" (or "pss"): the series the verdict rests on
+    /// The series the verdict rests on: "live_heap", "rss" (or "pss"), or "jvm_heap" (the JVM's own heap
+    /// figures; a report whose schema knows only the first three writes "rss", where that heap lives).
+    std::string metric;
+    std::string limit_source;  ///< set when the verdict's limit is not RSS's: "JVM maximum heap"
     Diagnosis rss;          ///< RSS on its own
     std::optional<Diagnosis> live_heap;
     /// RSS growth explained by its parts over the steady state (bytes/s), when the heap is known.

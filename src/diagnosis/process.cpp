@@ -207,7 +207,8 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         runtime->summary += detail::projection_sentence(*runtime);
     }
     result.verdict = *runtime;
-    result.metric = "rss";
+    result.metric = "jvm_heap";
+    if (series.runtime_heap->max_bytes) result.limit_source = "JVM maximum heap";
     return result;
 }
 

@@ -69,7 +69,8 @@ std::optional<Diagnosis> runtime_heap_leak(const ProcessSeries::RuntimeHeap& hea
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
     if (full_collections_show_no_growth(levels)) return std::nullopt;
     const std::optional<ProvenGrowth> proof = prove_growth(levels);
-    if (!proof) return std::nullopt;
+    // Three levels at least from the proof's earlier one on: two give a pace but no spread around it.
+    if (!proof || levels.size() - proof->earlier < kLevelsForAPace) return std::nullopt;
 
     // The pace: the trend of every level from the earlier one of the proof on. Levels after young
     // collections overstate what is live by what waits for a full one, so the proven average pace

@@ -10,6 +10,7 @@
 // before it. Otherwise the heap decides nothing, and the verdict stays with RSS: its evidence only adds.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <vector>
 
@@ -20,6 +21,9 @@ namespace leakscope::diagnosis::detail {
 /// The live growth a full collection proves must reach this share of the earlier level to be a leak
 /// worth calling (a few objects more is noise of the sampling instant).
 inline constexpr double kProvenGrowthShareOfLevel = 0.10;
+/// Levels after collections, from the proof's earlier one to the end, needed to state a pace with a
+/// spread (a 12 s run with two gave "2.06 GB/h, 95% CI 2.06 GB/h to 2.06 GB/h").
+inline constexpr std::size_t kLevelsForAPace = 3;
 
 /// The level in use right after a collection.
 struct AfterCollection {

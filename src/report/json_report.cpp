@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "analysis/sampled_attribution.hpp"
+#include "report/report_labels.hpp"
 #include "util/version.hpp"
 
 namespace leakscope::report {
@@ -213,7 +214,7 @@ json verdict_json(const diagnosis::Diagnosis& verdict) {
 
 json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source) {
     return {
-        {"metric", metric},
+        {"metric", schema_metric(metric)},
         {"warmup_bytes", verdict.warmup_bytes},
         {"warmup_end_s", verdict.warmup_end_s},
         {"settling_toward_bytes", optional_number(verdict.settling_toward_bytes)},

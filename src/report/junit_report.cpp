@@ -37,7 +37,7 @@ JunitCase junit_case(const Recording& recording, const analysis::Analysis& analy
         {"leak", v.leak ? "true" : "false"},
         {"severity", std::string(severity_label(v.severity))},
         {"confidence", number(v.confidence)},
-        {"metric", analysis.process.metric.empty() ? "rss" : analysis.process.metric},
+        {"metric", std::string(analysis.process.metric.empty() ? std::string_view("rss") : schema_metric(analysis.process.metric))},
         {"steady_rate_bytes_per_s", number(v.steady_rate_bytes_per_s)},
         {"rate_ci_low_bytes_per_s", number(v.rate_ci_low_bytes_per_s)},
         {"rate_ci_high_bytes_per_s", number(v.rate_ci_high_bytes_per_s)},

@@ -175,8 +175,12 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     facts.push_back({"Steady rate per hour", rate_with_interval(v, 3600, "h")});
     facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
     bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
-    facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g})",
-                                          significant ? "significant" : "not significant", v.trend_p_value)});
+    if (analysis.process.metric == "jvm_heap")
+        facts.push_back({"Trend", fmt::format("proven by a full collection (Mann-Kendall p = {:.2g} on the levels after collections)",
+                                              v.trend_p_value)});
+    else
+        facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g})",
+                                              significant ? "significant" : "not significant", v.trend_p_value)});
     if (v.rate_bytes_per_event) {
         std::string per_event = signed_rate(*v.rate_bytes_per_event, "event");
         if (v.rate_per_event_ci_low && v.rate_per_event_ci_high)

@@ -28,8 +28,11 @@ std::string_view metric_label(std::string_view metric) {
     if (metric == "live_heap") return "live heap";
     if (metric == "rss") return "RSS";
     if (metric == "pss") return "PSS";
+    if (metric == "jvm_heap") return "JVM heap";
     return metric;
 }
+
+std::string_view schema_metric(std::string_view metric) { return metric == "jvm_heap" ? "rss" : metric; }
 
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict) {
     if (verdict.pattern == Pattern::insufficient_data) return "Not enough data";

@@ -17,8 +17,10 @@ std::string_view pattern_id(diagnosis::Pattern pattern);
 /// "none", "low", "medium", "high", "critical".
 std::string_view severity_label(diagnosis::Severity severity);
 
-/// "live heap", "RSS", "PSS" from the ProcessDiagnosis::metric spelling.
+/// "live heap", "RSS", "PSS", "JVM heap" from the ProcessDiagnosis::metric spelling.
 std::string_view metric_label(std::string_view metric);
+/// The metric as report-schema.json spells it: "live_heap", "rss" or "pss" (the JVM's heap lives in RSS).
+std::string_view schema_metric(std::string_view metric);
 
 /// The first words of the verdict: "Leak", "No leak", "No heap leak" (fragmentation), "Not enough data".
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict);

@@ -123,6 +123,16 @@ TEST(RuntimeHeap, GrowthBeforeSteadyStateIsTheWarmupsNotALeak) {
     EXPECT_FALSE(detail::runtime_heap_leak(heap, 8.5, {}));
 }
 
+TEST(RuntimeHeap, TwoLevelsProveGrowthButGiveNoPace) {
+    // A 12 s run: one young collection, then the full one that kept the growth, and nothing after.
+    ProcessSeries::RuntimeHeap heap;
+    heap.used = {.t_s = {0, 4, 5, 9, 10, 12}, .value = {6e6, 10.6e6, 11e6, 14.6e6, 13.2e6, 15e6}};
+    heap.collections = {5, 6, 6, 6, 7, 7};
+    heap.full_collections = {0, 0, 0, 0, 1, 1};
+    ASSERT_EQ(detail::levels_after_collections(heap).size(), 2u);
+    EXPECT_FALSE(detail::runtime_heap_leak(heap, 1.5, {}));
+}
+
 TEST(RuntimeHeap, CountsThatDoNotMatchTheSamplesGiveNoLevels) {
     ProcessSeries::RuntimeHeap heap = simulate(leaking_registry());
     heap.collections.pop_back();
@@ -141,7 +151,8 @@ TEST(RuntimeHeap, AddsTheLeakThatRssCannotShowYetAndProjectsToTheMaximumHeap) {
     series.runtime_heap = heap;
     const ProcessDiagnosis d = diagnose_process(series);
     EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
-    EXPECT_EQ(d.metric, "rss");
+    EXPECT_EQ(d.metric, "jvm_heap");
+    EXPECT_EQ(d.limit_source, "JVM maximum heap");
     ASSERT_TRUE(d.verdict.time_to_limit_s) << d.verdict.summary;
     // From about 24 MB in use at 20 s to 256 MB at ~1 MB/s: a few minutes, not RSS's machine-sized limit.
     EXPECT_GT(*d.verdict.time_to_limit_s, 120.0);
