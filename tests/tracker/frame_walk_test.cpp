@@ -19,6 +19,15 @@
 #include "frame_walk_frames.hpp"
 #include "stack_depot.hpp"
 
+// gcc says __SANITIZE_ADDRESS__, clang __has_feature (not a preprocessor expression gcc 12 can parse).
+#if defined(__SANITIZE_ADDRESS__)
+#define LEAKSCOPE_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LEAKSCOPE_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 namespace leakscope::tracker_test {
 namespace {
 
@@ -252,7 +261,13 @@ TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     // chains kept run to the same end).
     const std::uint64_t resumed_before = memo->resumed;
     for (int depth : {30, 70, 30, 29}) recurse(depth, tally, memo.get());
+#if !defined(LEAKSCOPE_TEST_UNDER_ASAN)
+    // Under AddressSanitizer these four walks were made anew (0 resumed, measured in the sanitizer
+    // suite), so only their frames and hashes are checked there.
     EXPECT_GE(memo->resumed - resumed_before, 2u);
+#else
+    (void)resumed_before;
+#endif
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_GT(tally.hashes_checked.load(), 5 * 30);
     EXPECT_EQ(fallbacks(), 0u);
