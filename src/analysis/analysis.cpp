@@ -75,7 +75,7 @@ std::size_t teardown_samples(const Recording& recording) {
 
 /// A known gauge as the program's own memory: the tracker's tables live in the target, so its RSS,
 /// anonymous memory and smaps' anonymous mappings count them, and they grow with every block the
-/// program keeps (48–96 bytes per live allocation, plus the stacks). Left in, they make a leak of small
+/// program keeps (45–96 bytes per live allocation, plus the stacks). Left in, they make a leak of small
 /// blocks look as though RSS outgrew the heap; those gauges have them taken out.
 double program_bytes(const SamplePoint& s, std::uint64_t SamplePoint::*field) {
     const std::uint64_t value = s.*field;

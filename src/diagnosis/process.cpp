@@ -63,10 +63,10 @@ std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
     return fmt::format(" The live heap itself grows too, far slower ({}): look at its sites.", format_rate(heap.diagnosis.steady_rate_bytes_per_s, true));
 }
 
-// RSS, the live heap and the allocator's figures (the runtime heap's evidence is added after).
-ProcessDiagnosis diagnose_native(const ProcessSeries& series, const Options& options) {
+// RSS (diagnosed once, by the caller), the live heap and the allocator's figures (the runtime heap's
+// evidence is added after).
+ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::DetailedDiagnosis& rss, const Options& options) {
     ProcessDiagnosis result;
-    const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
     result.rss = rss.diagnosis;
     result.verdict = rss.diagnosis;
     result.metric = "rss";
@@ -194,7 +194,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const Options& opt
 }  // namespace
 
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
-    ProcessDiagnosis result = diagnose_native(series, options);
+    const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
+    ProcessDiagnosis result = diagnose_native(series, rss, options);
     // A managed runtime's heap (the JVM's) is outside malloc: RSS sees it only as its pages are first
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.
@@ -202,7 +203,6 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     std::optional<Diagnosis> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
     if (!runtime) return result;
     if (!runtime->time_to_limit_s) {
-        const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
         project_from_rss(*runtime, rss, series.rss, true);
         runtime->summary += detail::projection_sentence(*runtime);
     }
