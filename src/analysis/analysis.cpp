@@ -80,7 +80,8 @@ std::size_t teardown_samples(const Recording& recording) {
 double program_bytes(const SamplePoint& s, std::uint64_t SamplePoint::*field) {
     const std::uint64_t value = s.*field;
     const bool counts_tracker_tables = field == &SamplePoint::rss || field == &SamplePoint::rss_max ||
-                                       field == &SamplePoint::anon || field == &SamplePoint::smaps_anon_other;
+                                       field == &SamplePoint::anon || field == &SamplePoint::smaps_anon_other ||
+                                       field == &SamplePoint::vm_data;
     if (!counts_tracker_tables || !known(s.tracker_bytes)) return static_cast<double>(value);
     return static_cast<double>(value - std::min(value, s.tracker_bytes));
 }
@@ -187,6 +188,7 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     const std::vector<std::size_t> every = all_indices(samples.size());
     series.anon_rss = gauge_series(samples, every, &SamplePoint::anon);
     series.file_rss = gauge_series(samples, every, &SamplePoint::file);
+    series.vm_data = gauge_series(samples, every, &SamplePoint::vm_data);
     if (heap_known) {
         series.live_heap = std::move(heap);
         series.mapped = std::move(mapped);

@@ -113,6 +113,7 @@ struct ProcessSeries {
     std::optional<Series> threads;    ///< thread count across the tree (same t_s as rss)
     std::optional<Series> anon_rss;   ///< anonymous resident bytes (same t_s as rss)
     std::optional<Series> file_rss;   ///< file-backed resident bytes (same t_s as rss)
+    std::optional<Series> vm_data;    ///< private writable mappings' size, resident or not (same t_s as rss)
     /// Resident bytes by kind of mapping (/proc/PID/smaps, read every few seconds: own t_s), e.g.
     /// "thread stacks", "other anonymous mappings": where RSS growth outside the heap lives.
     struct MappingSeries {
@@ -142,6 +143,7 @@ enum class RssGrowth {
     allocator_retains,  ///< the allocator's free-but-kept bytes grow: fragmentation
     within_allocator,   ///< RSS fills memory already held (free, or allocated and first written now): bounded by it
     outside_heap,       ///< neither the heap nor the allocator: thread stacks, mappings, a JIT's or GC's heap
+    into_mapped,        ///< RSS fills memory mapped earlier (its mappings do not grow): bounded by them
 };
 std::string_view to_string(RssGrowth growth);
 

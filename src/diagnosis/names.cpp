@@ -53,6 +53,7 @@ std::string_view to_string(RssGrowth growth) {
         case RssGrowth::allocator_retains: return "allocator_retains";
         case RssGrowth::within_allocator: return "within_allocator";
         case RssGrowth::outside_heap: return "outside_heap";
+        case RssGrowth::into_mapped: return "into_mapped";
     }
     return "none";
 }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "diagnosis/classify.hpp"
+#include "diagnosis/mapped_ceiling.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/runtime_heap.hpp"
 #include "diagnosis/severity_projection.hpp"
@@ -74,8 +75,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     if (series.mapped) require_same_grid(*series.mapped, *series.live_heap, "mapped", "live_heap");
     if (series.allocator_footprint) require_same_grid(*series.allocator_footprint, *series.live_heap, "allocator_footprint", "live_heap");
     if (series.allocator_free) require_same_grid(*series.allocator_free, *series.live_heap, "allocator_free", "live_heap");
-    for (const auto* part : {&series.threads, &series.anon_rss, &series.file_rss})
-        if (*part) require_same_grid(**part, series.rss, "threads/anon_rss/file_rss", "rss");
+    for (const auto* part : {&series.threads, &series.anon_rss, &series.file_rss, &series.vm_data})
+        if (*part) require_same_grid(**part, series.rss, "threads/anon_rss/file_rss/vm_data", "rss");
 
     // The heap has no limit of its own: the limit applies to RSS, so the projection comes from RSS.
     Options heap_options = options;
@@ -139,6 +140,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         result.rss_growth_where = why.where;
         switch (why.growth) {
             case RssGrowth::none:
+            case RssGrowth::into_mapped:  // decided from VmData by diagnose_process, never explained here
                 break;
             case RssGrowth::heap_in_steps:
                 // The heap holds the growth but in steps too coarse for its own trend (a container
@@ -196,6 +198,15 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
     const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
     ProcessDiagnosis result = diagnose_native(series, rss, options);
+    // RSS growth that no heap figure holds, into memory the process mapped earlier: bounded by it.
+    const bool judged_from_rss = !series.live_heap || result.rss_growth == RssGrowth::outside_heap;
+    if (result.verdict.leak && result.metric == "rss" && rss.growing && judged_from_rss) {
+        const double from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
+        if (auto ceiling = detail::growth_into_mapped_memory(series, from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) {
+            result.verdict = detail::filling_mapped_memory(rss, *ceiling);
+            result.rss_growth = RssGrowth::into_mapped;
+        }
+    }
     // A managed runtime's heap (the JVM's) is outside malloc: RSS sees it only as its pages are first
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.

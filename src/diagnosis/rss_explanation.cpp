@@ -16,11 +16,6 @@ constexpr double kExplainsShare = 0.5;
 // ...and it took part in it (grew) from this share on.
 constexpr double kPartShare = 0.25;
 
-double gain(const Series& series, double from_s, double to_s) {
-    const double half_width_s = 0.05 * std::max(to_s - from_s, 0.0);
-    return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
-}
-
 /// RSS gained in thread stacks (the smaps view says so): growth outside what the allocator holds.
 bool grows_in_thread_stacks(const ProcessSeries& series, double from_s, double to_s, double rss_gain) {
     for (const auto& mapping : series.rss_by_mapping)
@@ -41,6 +36,11 @@ double level_near(const Series& series, double t_s, double half_width_s) {
     }
     if (!window.empty()) return median(window);
     return series.value.empty() ? 0.0 : series.value[nearest];
+}
+
+double gain(const Series& series, double from_s, double to_s) {
+    const double half_width_s = 0.05 * std::max(to_s - from_s, 0.0);
+    return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
 }
 
 RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s) {

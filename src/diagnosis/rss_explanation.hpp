@@ -23,6 +23,10 @@ struct RssExplanation {
 /// `from_s`..`to_s`: where RSS grew in steady state (its warm-up end or onset to the last sample).
 RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s);
 
+/// What a series gained from `from_s` to `to_s`: the difference of its levels over the window's first
+/// and last twentieth (medians, so one sample's noise does not count).
+double gain(const Series& series, double from_s, double to_s);
+
 /// Level of a series near time t: the median of its points within `half_width_s` (nearest point if none).
 double level_near(const Series& series, double t_s, double half_width_s);
 

@@ -27,6 +27,10 @@ struct SamplePoint {
     std::uint64_t anon = kUnknownBytes;  ///< anonymous resident memory
     std::uint64_t file = kUnknownBytes;  ///< file-backed resident memory
     std::uint64_t swap = kUnknownBytes;  ///< swapped-out anonymous memory
+    /// VmData: the size of the private writable mappings (brk heap, malloc arenas, anonymous mmaps,
+    /// thread stacks), resident or not. RSS that grows while this stays flat is filling memory mapped
+    /// earlier, bounded by it; a leak has to map more. Format 2.5 (kUnknownBytes in older recordings).
+    std::uint64_t vm_data = kUnknownBytes;
 
     // From the allocation tracker; kUnknownBytes when it is off.
     std::uint64_t live_heap = kUnknownBytes;  ///< bytes in live malloc/new allocations

@@ -13,7 +13,7 @@ namespace {
 // prefix says how many fields its items carry, so a later version can append fields that this one
 // reads past (every delta is a self-delimiting svarint).
 constexpr int kFormat1Fields = 17;
-constexpr int kIntegerFields = 34;
+constexpr int kIntegerFields = 35;
 constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
@@ -51,7 +51,8 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 30: return p.runtime_metaspace_used;
         case 31: return p.runtime_young_gcs;
         case 32: return p.runtime_full_gcs;
-        default: return p.runtime_concurrent_gcs;
+        case 33: return p.runtime_concurrent_gcs;
+        default: return p.vm_data;
     }
 }
 
@@ -91,7 +92,8 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 30: p.runtime_metaspace_used = v; break;
         case 31: p.runtime_young_gcs = v; break;
         case 32: p.runtime_full_gcs = v; break;
-        default: p.runtime_concurrent_gcs = v; break;
+        case 33: p.runtime_concurrent_gcs = v; break;
+        default: p.vm_data = v; break;
     }
 }
 

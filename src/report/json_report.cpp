@@ -49,7 +49,7 @@ json series_json(const Recording& recording) {
     const auto& samples = recording.samples;
     json t = json::array(), rss = json::array(), rss_max = json::array(), pss = json::array(),
          heap = json::array(), mapped = json::array(), anon = json::array(), file = json::array(),
-         swap = json::array(), events = json::array();
+         swap = json::array(), vm_data = json::array(), events = json::array();
     // The mean of a gauge over a bucket, or null when any point of it was not measured.
     auto mean = [&](std::size_t begin, std::size_t end, auto field) -> json {
         double sum = 0;
@@ -119,6 +119,7 @@ json series_json(const Recording& recording) {
         anon.push_back(mean(begin, end, &SamplePoint::anon));
         file.push_back(mean(begin, end, &SamplePoint::file));
         swap.push_back(mean(begin, end, &SamplePoint::swap));
+        vm_data.push_back(mean(begin, end, &SamplePoint::vm_data));
         events.push_back(samples[end - 1].events);
         for (const auto& [name, field] : allocator_fields) extra[name].push_back(mean(begin, end, field));
         for (const auto& [name, field] : smaps_fields) extra[name].push_back(sparse_mean(begin, end, field));
@@ -128,7 +129,7 @@ json series_json(const Recording& recording) {
     json series = {{"t_s", t},           {"rss_bytes", rss},   {"rss_max_bytes", rss_max},
                    {"pss_bytes", pss},   {"live_heap_bytes", heap}, {"mapped_bytes", mapped},
                    {"anon_bytes", anon}, {"file_bytes", file}, {"swap_bytes", swap},
-                   {"events", events}};
+                   {"vm_data_bytes", vm_data}, {"events", events}};
     series.update(extra);
     return series;
 }

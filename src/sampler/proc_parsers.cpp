@@ -117,6 +117,8 @@ Expected<ProcStatus> parse_status(std::string_view text) {
             read_kib_field(key, value, status.rss_shmem, bad);
         } else if (key == "VmSwap") {
             read_kib_field(key, value, status.vm_swap, bad);
+        } else if (key == "VmData") {
+            read_kib_field(key, value, status.vm_data, bad);
         }
     });
     if (!bad.empty()) return malformed("status: " + bad);

@@ -25,6 +25,7 @@ struct ProcStatus {
     std::optional<std::uint64_t> rss_file;   ///< Linux >= 4.5
     std::optional<std::uint64_t> rss_shmem;  ///< Linux >= 4.5
     std::optional<std::uint64_t> vm_swap;
+    std::optional<std::uint64_t> vm_data;  ///< private writable mappings, resident or not
 };
 Expected<ProcStatus> parse_status(std::string_view text);
 

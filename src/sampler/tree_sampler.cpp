@@ -27,7 +27,7 @@ bool TreeSampler::sample_process(int pid, bool read_pss, ProcessSample& out) {
     out.threads = status->threads;
     out.has_memory = status->vm_rss.has_value() && out.state != 'Z' && out.state != 'X';
     if (!out.has_memory) {
-        out.rss = out.pss = out.anon = out.file = out.swap = 0;
+        out.rss = out.pss = out.anon = out.file = out.swap = out.vm_data = 0;
         return true;
     }
 
@@ -42,6 +42,7 @@ bool TreeSampler::sample_process(int pid, bool read_pss, ProcessSample& out) {
         out.anon = statm->resident >= statm->shared ? statm->resident - statm->shared : 0;
     }
     out.swap = status->vm_swap.value_or(kUnknownBytes);
+    out.vm_data = status->vm_data.value_or(kUnknownBytes);
 
     out.pss = kUnknownBytes;
     if (read_pss) {
@@ -81,7 +82,7 @@ SamplePoint TreeSampler::sample() {
     smaps_rollup_time_ = {};
 
     SamplePoint point;
-    point.pss = point.anon = point.file = point.swap = 0;
+    point.pss = point.anon = point.file = point.swap = point.vm_data = 0;
     for (const int pid : pids_) {
         ProcessSample& process = processes_[count];
         if (!sample_process(pid, read_pss, process)) continue;
@@ -98,6 +99,7 @@ SamplePoint TreeSampler::sample() {
         add(point.anon, process.anon);
         add(point.file, process.file);
         add(point.swap, process.swap);
+        add(point.vm_data, process.vm_data);
     }
     processes_.resize(count);
     point.rss_min = point.rss_max = point.rss;

@@ -31,6 +31,7 @@ struct ProcessSample {
     std::uint64_t anon = kUnknownBytes;
     std::uint64_t file = kUnknownBytes;
     std::uint64_t swap = kUnknownBytes;
+    std::uint64_t vm_data = kUnknownBytes;
     bool has_memory = false;  ///< false for zombies and kernel threads: they count as zero
 };
 

@@ -89,6 +89,7 @@ SamplePoint full_sample(int i) {
     p.runtime_young_gcs = static_cast<std::uint64_t>(i / 3);
     p.runtime_full_gcs = static_cast<std::uint64_t>(i / 7);
     p.runtime_concurrent_gcs = 0;
+    p.vm_data = 90'000'000 + 8192ull * static_cast<std::uint64_t>(i);  // format 2.5
     return p;
 }
 
@@ -186,6 +187,7 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.runtime_young_gcs, b.runtime_young_gcs);
     EXPECT_EQ(a.runtime_full_gcs, b.runtime_full_gcs);
     EXPECT_EQ(a.runtime_concurrent_gcs, b.runtime_concurrent_gcs);
+    EXPECT_EQ(a.vm_data, b.vm_data);
 }
 
 }  // namespace

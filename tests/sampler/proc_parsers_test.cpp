@@ -23,6 +23,7 @@ TEST(SamplerStatusParser, NormalProcess) {
     EXPECT_EQ(status->rss_file, 1732 * KiB);
     EXPECT_EQ(status->rss_shmem, 0u);
     EXPECT_EQ(status->vm_swap, 0u);
+    EXPECT_EQ(status->vm_data, 224 * KiB);
 }
 
 TEST(SamplerStatusParser, MultithreadedProcess) {
@@ -42,6 +43,7 @@ TEST(SamplerStatusParser, KernelThreadHasNoMemoryLines) {
     EXPECT_FALSE(status->vm_rss);
     EXPECT_FALSE(status->rss_anon);
     EXPECT_FALSE(status->vm_swap);
+    EXPECT_FALSE(status->vm_data);
 }
 
 TEST(SamplerStatusParser, ZombieHasNoMemoryLines) {

@@ -94,6 +94,7 @@ TEST(SamplerTreeSampler, WithoutSmapsRollupUsesStatusCounters) {
     const SamplePoint point = sampler.sample();
     EXPECT_EQ(point.rss, (1000 + 2000 + 3000 + 500) * KiB);
     EXPECT_EQ(point.file, (600 + 800 + 500 + 200) * KiB);  // RssFile + RssShmem
+    EXPECT_EQ(point.vm_data, 3 * (400 + 1200 + 2500 + 300) * KiB) << "VmData summed; the zombie counts zero";
     EXPECT_FALSE(known(point.pss));
     EXPECT_FALSE(known(sampler.sample().pss));
 }
@@ -111,6 +112,7 @@ TEST(SamplerTreeSampler, OldKernelStatusFallsBackToStatm) {
     EXPECT_EQ(point.file, 50 * page);
     EXPECT_EQ(point.anon, (125 - 50) * page);
     EXPECT_EQ(point.swap, 5 * KiB);
+    EXPECT_FALSE(known(point.vm_data)) << "no VmData line";
 }
 
 TEST(SamplerTreeSampler, ProcessGoneBetweenSamples) {

@@ -26,6 +26,7 @@ proc() {
                 $((rss * 2)) $((rss * 2)) "$rss" "$rss"
             printf 'RssAnon:\t%8d kB\nRssFile:\t%8d kB\nRssShmem:\t%8d kB\nVmSwap:\t%8d kB\n' \
                 "$anon" "$file" "$shmem" "$swap"
+            printf 'VmData:\t%8d kB\n' $((anon * 3))
         fi
         printf 'Threads:\t%s\nSigQ:\t0/96365\n' "$threads"
     } > "$d/status"

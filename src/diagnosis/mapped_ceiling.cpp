@@ -1,0 +1,71 @@
+#include "diagnosis/mapped_ceiling.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "diagnosis/rss_explanation.hpp"
+#include "diagnosis/severity_projection.hpp"
+#include "diagnosis/units.hpp"
+
+namespace leakscope::diagnosis::detail {
+namespace {
+
+// RSS's growth is anonymous memory when anonymous RSS gained at least this share of it (file-backed
+// pages, a mapped file being read, are not in VmData)...
+constexpr double kAnonymousShare = 0.5;
+// ...and the mappings did not grow with it when VmData gained under this share of the anonymous gain.
+// Leaks measured on the corpus gain 0.8 to 1.6 times as much VmData; filling ones gain none.
+constexpr double kMappedShare = 0.25;
+// Enough samples that the two ends of the window are levels, not single readings.
+constexpr std::size_t kMinSamples = 20;
+
+}  // namespace
+
+std::optional<MappedCeiling> growth_into_mapped_memory(const ProcessSeries& series, double from_s, double to_s,
+                                                       std::optional<double> limit_bytes) {
+    if (!series.vm_data || !series.anon_rss || series.vm_data->t_s.size() < kMinSamples || !(to_s > from_s)) return std::nullopt;
+    std::size_t in_window = 0;
+    for (const double t : series.vm_data->t_s) in_window += t >= from_s && t <= to_s;
+    if (in_window < kMinSamples) return std::nullopt;
+
+    MappedCeiling c;
+    const double rss_gain = gain(series.rss, from_s, to_s);
+    c.anon_gain = gain(*series.anon_rss, from_s, to_s);
+    if (!(rss_gain > 0) || c.anon_gain < kAnonymousShare * rss_gain) return std::nullopt;
+    c.vm_data_gain = gain(*series.vm_data, from_s, to_s);
+    if (c.vm_data_gain >= kMappedShare * c.anon_gain) return std::nullopt;
+
+    const double half_width_s = 0.05 * (to_s - from_s);
+    c.vm_data = level_near(*series.vm_data, to_s - half_width_s, half_width_s);
+    // Anonymous RSS also counts the main thread's stack and shared anonymous pages, which VmData does
+    // not: the headroom errs low, never high.
+    c.headroom = std::max(0.0, c.vm_data - level_near(*series.anon_rss, to_s - half_width_s, half_width_s));
+    c.ceiling = level_near(series.rss, to_s - half_width_s, half_width_s) + c.headroom;
+    // A bound above the limit does not keep the process from reaching it.
+    if (limit_bytes && c.ceiling >= *limit_bytes) return std::nullopt;
+    return c;
+}
+
+Diagnosis filling_mapped_memory(const DetailedDiagnosis& rss, const MappedCeiling& ceiling) {
+    Diagnosis d = rss.diagnosis;
+    d.pattern = Pattern::warmup_plateau;
+    d.leak = false;
+    d.decided = true;
+    d.watch_more_s.reset();
+    d.time_to_limit_s.reset();
+    d.restart_interval_s.reset();
+    d.settling_toward_bytes = ceiling.ceiling;
+    // The one-time growth so far: the warm-up RSS saw, and the filling after it.
+    d.warmup_bytes = rss.diagnosis.warmup_bytes + std::max(0.0, rss.diagnosis.final_bytes - rss.diagnosis.baseline_bytes);
+    d.severity = d.fraction_of_samples_near_limit >= kNearLimitFraction ? Severity::high : Severity::none;
+    d.summary = fmt::format(
+        "RSS grows {}, but only into memory the process mapped earlier: its private writable mappings stay at {} "
+        "({} while anonymous memory gained {}), so RSS levels off by {} at most, {} above now. A buffer, pool or "
+        "cache being filled, not a leak; a leak would have to map more memory.",
+        format_rate(rss.diagnosis.steady_rate_bytes_per_s), format_bytes(ceiling.vm_data),
+        format_bytes(ceiling.vm_data_gain, true), format_bytes(ceiling.anon_gain, true), format_bytes(ceiling.ceiling),
+        format_bytes(ceiling.headroom));
+    return d;
+}
+
+}  // namespace leakscope::diagnosis::detail

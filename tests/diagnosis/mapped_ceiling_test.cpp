@@ -1,0 +1,87 @@
+// RSS growth into memory mapped earlier (VmData flat) is bounded by it; growth that maps more is not.
+// The series are shaped after /proc/PID/status read once a second from two corpus programs under load:
+// c_ring_buffer_flat (a 4 MB ring calloc'ed at start and written 124 kB/s: RssAnon 0.33 -> 2.0 MB,
+// VmData 4.59 MB throughout) and late_leak (RssAnon +2.46 MB, VmData +2.48 MB over the same time).
+#include "diagnosis/diagnosis.hpp"
+
+#include <gtest/gtest.h>
+
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::make_series;
+constexpr double kKiB = 1024.0;
+
+/// RSS only (what `attach` and --no-track see): anonymous memory climbing 124 kB/s on 1.5 MB of
+/// file-backed pages for 14 s, sampled at 10 Hz; `vm_data` the private writable mappings' size.
+ProcessSeries rss_only(const std::function<double(double)>& vm_data) {
+    ProcessSeries series;
+    const auto anon = [](double t) { return 328 * kKiB + 124 * kKiB * t; };
+    series.anon_rss = make_series(140, 0.1, anon, 2 * kKiB, 21);
+    series.rss = make_series(140, 0.1, [&](double t) { return anon(t) + 1500 * kKiB; }, 2 * kKiB, 22);
+    series.file_rss = make_series(140, 0.1, [](double) { return 1500 * kKiB; }, 0, 23);
+    series.vm_data = make_series(140, 0.1, vm_data, 0, 24);
+    return series;
+}
+
+TEST(MappedCeiling, RssFillingARingMappedAtStartIsNoLeak) {
+    const ProcessDiagnosis d = diagnose_process(rss_only([](double) { return 4588 * kKiB; }), {.limit_bytes = 8e9});
+    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+    EXPECT_EQ(d.rss_growth, RssGrowth::into_mapped);
+    EXPECT_EQ(d.verdict.pattern, Pattern::warmup_plateau);
+    EXPECT_EQ(d.verdict.severity, Severity::none);
+    EXPECT_FALSE(d.verdict.time_to_limit_s.has_value());
+    // The ceiling: RSS now (~3.56 MB) plus what is mapped but not resident (4.59 - ~2.0 MB).
+    ASSERT_TRUE(d.verdict.settling_toward_bytes.has_value());
+    EXPECT_NEAR(*d.verdict.settling_toward_bytes, (4588 + 1500) * kKiB, 150 * kKiB);
+    EXPECT_NE(d.verdict.summary.find("mapped earlier"), std::string::npos) << d.verdict.summary;
+    EXPECT_EQ(d.rss.leak, true) << "RSS's own diagnosis still shows the climb";
+}
+
+TEST(MappedCeiling, GrowthThatMapsMoreStaysALeak) {
+    // A leak through malloc: the brk heap (VmData) grows with the anonymous memory it holds.
+    const ProcessDiagnosis d = diagnose_process(rss_only([](double t) { return 400 * kKiB + 124 * kKiB * t; }),
+                                                {.limit_bytes = 8e9});
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_NE(d.rss_growth, RssGrowth::into_mapped);
+    // Mappings growing at a third of the pace are not "flat" either.
+    const ProcessDiagnosis third = diagnose_process(rss_only([](double t) { return 4588 * kKiB + 42 * kKiB * t; }),
+                                                    {.limit_bytes = 8e9});
+    EXPECT_TRUE(third.verdict.leak) << third.verdict.summary;
+}
+
+TEST(MappedCeiling, ABoundAboveTheLimitDoesNotHelp) {
+    // 5 GB mapped up front (a JVM run with -Xms equal to -Xmx): filling it reaches a 4 GB limit anyway.
+    const ProcessDiagnosis d = diagnose_process(rss_only([](double) { return 5e9; }), {.limit_bytes = 4e9});
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.time_to_limit_s.has_value());
+}
+
+TEST(MappedCeiling, WithoutVmDataRssDecidesAlone) {
+    // A recording older than format 2.5: no VmData, no bound.
+    ProcessSeries series = rss_only([](double) { return 4588 * kKiB; });
+    series.vm_data.reset();
+    EXPECT_TRUE(diagnose_process(series, {.limit_bytes = 8e9}).verdict.leak);
+}
+
+TEST(MappedCeiling, FileBackedGrowthIsNotBoundedByTheDataMappings) {
+    // RSS climbs in file-backed pages (a mapped file being read): VmData says nothing about those.
+    ProcessSeries series = rss_only([](double) { return 4588 * kKiB; });
+    series.anon_rss = make_series(140, 0.1, [](double) { return 328 * kKiB; }, 2 * kKiB, 25);
+    EXPECT_NE(diagnose_process(series, {.limit_bytes = 8e9}).rss_growth, RssGrowth::into_mapped);
+}
+
+TEST(MappedCeiling, TheTrackedHeapsOwnGrowthIsNeverBoundedAway) {
+    // The tracker sees the live heap grow as fast as RSS: that is the verdict, whatever VmData does.
+    ProcessSeries series = rss_only([](double) { return 4588 * kKiB; });
+    series.live_heap = make_series(140, 0.1, [](double t) { return 200 * kKiB + 124 * kKiB * t; }, 1 * kKiB, 26);
+    const ProcessDiagnosis d = diagnose_process(series, {.limit_bytes = 8e9});
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_EQ(d.metric, "live_heap");
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
