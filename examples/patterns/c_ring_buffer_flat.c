@@ -4,7 +4,8 @@
  * report's 200 ms, then falls: periodic spikes over a flat base. The ring comes from calloc, so its
  * pages become resident only as records are first written: RSS rises ~128 kB/s for the ring's first
  * 33 s although nothing is allocated after the start (measured: tests/accuracy/measure.py).
- * Truth: no leak; a flat heap (the ring, 4 MB, allocated at start) with the reports' spikes.
+ * Truth: no leak; a flat heap (the ring, 4 MB, allocated at start) with the reports' spikes. With RSS
+ * alone the ring filling is what shows: a warm-up toward the ring's size (manifest rss_patterns).
  * Usage: c_ring_buffer_flat SECONDS */
 #include <stdio.h>
 #include <stdlib.h>
