@@ -77,6 +77,21 @@ void per_process(Page& page, const Family& f, const std::vector<ProcessMetrics>&
     }
 }
 
+/// One counter family, a sample per JVM and kind of collection.
+void jvm_collections(Page& page, const std::vector<ProcessMetrics>& processes) {
+    const char* name = "leakscope_jvm_collections_total";
+    bool header = false;
+    for (const auto& p : processes) {
+        if (!p.jvm) continue;
+        if (!header) page.family({name, "counter", "Collections of the JVM's heap, by kind (young includes G1's mixed)."});
+        header = true;
+        using Count = std::pair<const char*, double>;
+        for (const auto& [kind, count] : {Count{"young", p.jvm->young_collections}, Count{"full", p.jvm->full_collections},
+                                          Count{"concurrent", p.jvm->concurrent_collections}})
+            page.sample(name, process_labels(p) + "," + label("kind", kind), count);
+    }
+}
+
 }  // namespace
 
 std::string escape_label_value(const std::string& value) {
@@ -125,6 +140,19 @@ std::string render_metrics(const std::vector<ProcessMetrics>& processes, const W
     per_process(page, {"leakscope_restart_interval_seconds", "gauge",
                        "Restart interval that keeps the peaks under the limit (absent: none needed)."},
                 processes, [](const P& p) { return p.restart_interval_s; });
+
+    per_process(page, {"leakscope_data_mappings_bytes", "gauge",
+                       "Size of the private writable mappings (VmData), resident or not, in bytes: RSS growing while "
+                       "this stays flat fills memory mapped earlier."},
+                processes, [](const P& p) { return p.data_mappings_bytes; });
+    per_process(page, {"leakscope_jvm_heap_used_bytes", "gauge",
+                       "Bytes in use in the JVM's heap, all generations (its hsperfdata counters)."},
+                processes, [](const P& p) { return p.jvm ? std::optional(p.jvm->used_bytes) : std::nullopt; });
+    per_process(page, {"leakscope_jvm_heap_committed_bytes", "gauge", "Bytes the JVM's heap has committed."}, processes,
+                [](const P& p) { return p.jvm ? std::optional(p.jvm->committed_bytes) : std::nullopt; });
+    per_process(page, {"leakscope_jvm_heap_max_bytes", "gauge", "The most the JVM's heap may commit (-Xmx)."}, processes,
+                [](const P& p) { return p.jvm ? p.jvm->max_bytes : std::nullopt; });
+    jvm_collections(page, processes);
 
     page.family({"leakscope_watch_processes", "gauge", "Processes being watched."});
     page.sample("leakscope_watch_processes", "", static_cast<double>(health.processes));

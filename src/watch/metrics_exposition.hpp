@@ -28,6 +28,17 @@ struct ProcessMetrics {
     std::optional<double> limit_bytes;
     std::optional<double> time_to_limit_s;     ///< absent (no sample) when it never reaches the limit
     std::optional<double> restart_interval_s;
+    /// The private writable mappings' size (VmData), resident or not: RSS that grows while this stays
+    /// flat fills memory mapped earlier.
+    std::optional<double> data_mappings_bytes;
+    /// A JVM's own heap (its hsperfdata counters), when the process is or runs one.
+    struct JvmHeap {
+        double used_bytes = 0;
+        double committed_bytes = 0;
+        std::optional<double> max_bytes;
+        double young_collections = 0, full_collections = 0, concurrent_collections = 0;  ///< cumulative
+    };
+    std::optional<JvmHeap> jvm;
 };
 
 /// leakscope's own health.

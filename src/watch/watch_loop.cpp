@@ -50,6 +50,18 @@ ProcessMetrics metrics_of(const Watched& w, const SamplePoint& sample, const ana
     m.severity = std::string(diagnosis::to_string(v.severity));
     m.rss_bytes = static_cast<double>(sample.rss);
     if (known(sample.live_heap)) m.live_heap_bytes = static_cast<double>(sample.live_heap);
+    if (known(sample.vm_data)) m.data_mappings_bytes = static_cast<double>(sample.vm_data);
+    if (known(sample.runtime_heap_used) && known(sample.runtime_heap_committed)) {
+        const auto count = [](std::uint64_t v) { return known(v) ? static_cast<double>(v) : 0.0; };
+        m.jvm = ProcessMetrics::JvmHeap{.used_bytes = static_cast<double>(sample.runtime_heap_used),
+                                        .committed_bytes = static_cast<double>(sample.runtime_heap_committed),
+                                        .max_bytes = known(sample.runtime_heap_max)
+                                                         ? std::optional(static_cast<double>(sample.runtime_heap_max))
+                                                         : std::nullopt,
+                                        .young_collections = count(sample.runtime_young_gcs),
+                                        .full_collections = count(sample.runtime_full_gcs),
+                                        .concurrent_collections = count(sample.runtime_concurrent_gcs)};
+    }
     m.steady_rate_bytes_per_s = v.steady_rate_bytes_per_s;
     m.rate_ci_low_bytes_per_s = v.rate_ci_low_bytes_per_s;
     m.rate_ci_high_bytes_per_s = v.rate_ci_high_bytes_per_s;

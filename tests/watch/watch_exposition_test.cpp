@@ -57,6 +57,26 @@ TEST(Exposition, AbsentFactsAreAbsentSamplesNotNaN) {
     EXPECT_NE(page.find("pattern=\"linear_growth\",severity=\"high\"} 0\n"), std::string::npos);
 }
 
+TEST(Exposition, DataMappingsAndTheJvmsHeapWhenKnown) {
+    ProcessMetrics m = leaking();
+    EXPECT_EQ(render_metrics({m}, {}).find("leakscope_jvm_"), std::string::npos) << "no JVM, no JVM family";
+    m.data_mappings_bytes = 512e6;
+    m.jvm = ProcessMetrics::JvmHeap{.used_bytes = 300e6, .committed_bytes = 400e6, .max_bytes = 1e9,
+                                    .young_collections = 41, .full_collections = 2, .concurrent_collections = 0};
+    ProcessMetrics plain = leaking();
+    plain.pid = 7;
+    const std::string page = render_metrics({m, plain}, {});
+    const std::string labels = "pid=\"4242\",comm=\"cache \\\"svc\\\"\\\\1\"";
+    EXPECT_NE(page.find("leakscope_data_mappings_bytes{" + labels + "} 512000000\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("leakscope_jvm_heap_used_bytes{" + labels + "} 300000000\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("leakscope_jvm_heap_max_bytes{" + labels + "} 1000000000\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("leakscope_jvm_collections_total{" + labels + ",kind=\"full\"} 2\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("# TYPE leakscope_jvm_collections_total counter\n"), std::string::npos);
+    // One HELP and TYPE per family, and none of the JVM's samples for the process without one.
+    EXPECT_EQ(page.find("# HELP leakscope_jvm_collections_total"), page.rfind("# HELP leakscope_jvm_collections_total"));
+    EXPECT_EQ(page.find("leakscope_jvm_heap_used_bytes{pid=\"7\""), std::string::npos);
+}
+
 TEST(Exposition, WatchMoreOnlyWhileUndecided) {
     ProcessMetrics m = leaking();
     m.watch_more_s = 1800;
