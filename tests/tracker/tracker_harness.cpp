@@ -197,7 +197,7 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
             if (r == pid) {
                 exited = true;
                 exited_at = now_s();
-            } else if (!killed && options.signal_when && options.signal_when(result.sink)) {
+            } else if (!killed && options.signal_when && options.signal_when(result.sink, read_file(out_template))) {
                 kill(pid, options.signal_number);
                 killed = true;
             } else if (now_s() - start > options.timeout_s) {

@@ -52,8 +52,9 @@ struct RunOptions {
     std::string working_directory;
     std::vector<std::pair<std::string, std::string>> extra_environment;
     double timeout_s = 30;
-    /// Called every poll while the program runs; once it returns true the program gets `signal_number`.
-    std::function<bool(const RecordingSink&)> signal_when;
+    /// Called every poll while the program runs, with what was received and the program's standard output
+    /// so far; once it returns true the program gets `signal_number`.
+    std::function<bool(const RecordingSink&, const std::string& out)> signal_when;
     int signal_number = 9;  // SIGKILL
     /// A leakscope that misbehaves: never reads its socket, or goes away (closes everything) this long
     /// after the first process connected.
