@@ -71,7 +71,7 @@ RunResult run_free_pattern(std::vector<std::pair<std::string, std::string>> envi
     // After a read that took the tracker t of wall time (descheduled on a loaded machine) the next comes
     // 20 t later; the test bounds t by 1 s, so a phase may last ~21 s.
     options.timeout_s = 90;
-    RunResult r = run_program({target_path("tracker_free_pattern")}, options);
+    RunResult r = run_program({target_path("tracker_free_pattern"), "--on-signal"}, options);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "done\n");
     return r;
