@@ -69,7 +69,13 @@ wire::AllocatorStatsBody read_jemalloc() {
     const bool have_resident = jemalloc_size("stats.resident", resident);
     if (have_allocated) body.in_use_bytes = allocated;
     if (have_resident) body.footprint_bytes = resident;
-    if (have_allocated && have_resident) body.free_kept_bytes = resident > allocated ? resident - allocated : 0;
+    // The epoch merges each arena's counters while the program's threads allocate on: a refresh in the
+    // middle of an allocation burst gave resident 15.2 MB under allocated 16.9 MB. What is allocated is
+    // held, so the footprint is at least that, and footprint = in use + free kept stays true.
+    if (have_allocated && have_resident) {
+        body.footprint_bytes = std::max(resident, allocated);
+        body.free_kept_bytes = body.footprint_bytes - allocated;
+    }
     if (jemalloc_size("stats.retained", retained)) body.releasable_bytes = retained;
     return body;
 }

@@ -174,6 +174,7 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
     double start = now_s();
     int status = 0;
     bool exited = false, killed = false;
+    std::size_t next_signal = 0;
     double exited_at = 0;
     double first_hello = 0;
     for (;;) {
@@ -197,9 +198,9 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
             if (r == pid) {
                 exited = true;
                 exited_at = now_s();
-            } else if (!killed && options.signal_when && options.signal_when(result.sink)) {
-                kill(pid, options.signal_number);
-                killed = true;
+            } else if (!killed && next_signal < options.signals.size() &&
+                       options.signals[next_signal].when(result.sink, read_file(out_template))) {
+                kill(pid, options.signals[next_signal++].number);
             } else if (now_s() - start > options.timeout_s) {
                 kill(pid, SIGKILL);
                 killed = true;

@@ -52,9 +52,14 @@ struct RunOptions {
     std::string working_directory;
     std::vector<std::pair<std::string, std::string>> extra_environment;
     double timeout_s = 30;
-    /// Called every poll while the program runs; once it returns true the program gets `signal_number`.
-    std::function<bool(const RecordingSink&)> signal_when;
-    int signal_number = 9;  // SIGKILL
+    /// Signals for the program, sent in order while it runs, each once its condition holds (checked every
+    /// poll with what was received and the program's standard output so far): a test waits for what it
+    /// needs to have seen instead of guessing how long that takes on a loaded machine.
+    struct Signal {
+        std::function<bool(const RecordingSink&, const std::string& out)> when;
+        int number = 9;  // SIGKILL
+    };
+    std::vector<Signal> signals;
     /// A leakscope that misbehaves: never reads its socket, or goes away (closes everything) this long
     /// after the first process connected.
     bool collector_never_reads = false;

@@ -1,26 +1,60 @@
-// A known malloc/free pattern for the allocator-statistics test: 4000 blocks of 4000 bytes, each
+// A known malloc/free pattern for the allocator-statistics tests: 4000 blocks of 4000 bytes, each
 // followed by a small block that stays, so that freeing every other big block leaves 2000 free chunks
 // that cannot merge with each other or with the top of the heap (the allocator must keep them).
-// Phases are separated by sleeps well longer than the tracker's statistics interval (1 s, more when a
-// read is slow: allocator_stats.cpp).
+// With --on-signal (the tracker test, whose harness can signal) each phase (before, all allocated, half
+// freed) lasts until the test has received a reading of the allocator's figures taken in it and says
+// so with SIGUSR1: the tracker reads them at most once a second, and less often after a slow read
+// (allocator_stats.cpp), so on a loaded machine a fixed sleep could end a phase before any reading.
+// Without it (the e2e test, under `leakscope run`), the phases are 2.5 s sleeps.
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { kBlocks = 4000, kBlockBytes = 4000 };
 
-int main(void) {
+static int g_on_signal = 0;
+static sigset_t g_go;
+
+/// Waits for the test's SIGUSR1 (blocked since the start, so none is lost); a minute without one is a
+/// broken test, not a slow machine: exit 3 rather than wait for its timeout.
+static void next_phase(void) {
+    if (!g_on_signal) {
+        usleep(2500 * 1000);
+        return;
+    }
+    const struct timespec limit = {60, 0};
+    if (sigtimedwait(&g_go, NULL, &limit) != SIGUSR1) {
+        fprintf(stderr, "free_pattern: no SIGUSR1 from the test within 60 s\n");
+        exit(3);
+    }
+}
+
+int main(int argc, char** argv) {
+    g_on_signal = argc > 1 && strcmp(argv[1], "--on-signal") == 0;
+    sigemptyset(&g_go);
+    sigaddset(&g_go, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &g_go, NULL);
     static void* big[kBlocks];
     static void* small[kBlocks];
+    if (g_on_signal) {
+        // The tracker's thread starts at the first allocation; once a first reading is taken, the next
+        // is a second away, clear of the allocations below.
+        void* volatile first = malloc(1);
+        free(first);
+        next_phase();
+    }
     for (int i = 0; i < kBlocks; ++i) {
         big[i] = malloc(kBlockBytes);
         small[i] = malloc(24);
         if (!big[i] || !small[i]) return 1;
         ((volatile char*)big[i])[0] = 1;  // touch it
     }
-    usleep(2500 * 1000);
+    next_phase();
     for (int i = 0; i < kBlocks; i += 2) free(big[i]);
-    usleep(2500 * 1000);
+    next_phase();
     printf("done\n");
     return 0;
 }
