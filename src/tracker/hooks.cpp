@@ -206,32 +206,28 @@ inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
 }
 
 inline void delete_block(void* p) {
-    // No test for null or the bootstrap pool here: the presence filter's bit for null is always set,
-    // and bootstrap blocks carry IS_MMAPPED in their header, so both go on to the general path.
+    // No test for null or the bootstrap pool here: their presence filter bits are pinned, so both go on
+    // to the general path.
     if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
-        std::size_t header = glibc_chunk_header(p);
-        if (__builtin_expect(!(header & kGlibcIsMmapped), 1)) {
-            // Counted before the real free (the totals run a few nanoseconds ahead, never behind a
-            // reused address), so that the free itself is a tail call.
-            count_unsampled_free(glibc_chunk_bytes(header));
-            return g_real.free(p);
-        }
+        // Counted before the real free (the totals run a few nanoseconds ahead, never behind a reused
+        // address), so that the free itself is a tail call.
+        count_unsampled_free(glibc_chunk_bytes(glibc_chunk_header(p)));
+        return g_real.free(p);
     }
     release_general(p, [p] { g_real.free(p); });
 }
 
 /// glibc's realloc of an unsampled block into an unsampled one: counted like a free and an allocation,
-/// without the general path's table work (bash and python3 resize strings and lists often). Null (its
-/// filter bit is pinned), size 0 (a free), a sampled block on either side, a chunk with IS_MMAPPED (the
-/// bootstrap pool's among them) go to the general path. A failed call leaves the block and counts nothing.
+/// without the general path's table work (bash and python3 resize strings and lists often). Null and the
+/// bootstrap pool's blocks (their filter bits are pinned), size 0 (a free), a sampled block on either side
+/// go to the general path. A failed call leaves the block and counts nothing.
 inline void* resize_block(void* p, std::size_t size) {
-    if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
-        std::size_t old_header = glibc_chunk_header(p);
-        if (!(old_header & kGlibcIsMmapped) && passes_sampler(size)) {
-            void* fresh = g_real.realloc(p, size);
-            if (fresh) count_unsampled_resize(glibc_chunk_bytes(old_header), glibc_chunk_bytes(glibc_chunk_header(fresh)));
-            return fresh;
-        }
+    if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
+        passes_sampler(size)) {
+        const std::size_t old_bytes = glibc_chunk_bytes(glibc_chunk_header(p));  // before: realloc may free it
+        void* fresh = g_real.realloc(p, size);
+        if (fresh) count_unsampled_resize(old_bytes, glibc_chunk_bytes(glibc_chunk_header(fresh)));
+        return fresh;
     }
     return reallocate(p, size);
 }

@@ -118,11 +118,16 @@ __attribute__((always_inline)) inline bool take(ProbeArray<Entry>& table, std::u
 
 }  // namespace
 
-void LiveTable::pin_null_in_filter() {
-    const std::size_t slot = filter_slot(0);
+void LiveTable::pin_slot(std::uint64_t address) {
+    const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
     filter_counts_[slot] = 255;  // sticks (see filter_add)
     filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
+}
+
+void LiveTable::pin_in_filter() {
+    pin_slot(0);
+    for (std::uint64_t offset = 0; offset < pinned_bytes_; offset += 16) pin_slot(pinned_start_ + offset);
 }
 
 void LiveTable::filter_add(std::uint64_t address) {
@@ -212,12 +217,15 @@ void LiveTable::clear() {
         empty(shard.packed);
         empty(shard.wide);
     }
+    // Pinned slots (count 255: null, the bootstrap pool, and counts that stuck) keep their bits all along:
+    // cleared and set again, a free(nullptr) in between would take the fast path and read below null.
     for (std::size_t slot = 0; slot < kFilterSize; ++slot) {
         SpinLockHolder hold(filter_locks_[slot % kFilterLocks]);
+        if (filter_counts_[slot] == 255) continue;
         filter_counts_[slot] = 0;
+        filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
     }
-    for (auto& bits : filter_bits_) bits.store(0, std::memory_order_release);
-    if (use_filter_) pin_null_in_filter();
+    if (use_filter_) pin_in_filter();
 }
 
 void LiveTable::lock_all() {

@@ -61,11 +61,14 @@ public:
         const std::uint64_t word = bits[hash >> (32 - kFilterBits + 6)].load(std::memory_order_relaxed);
         return (word >> ((hash >> (32 - kFilterBits)) & 63)) & 1;
     }
-    /// Sampling mode. The null pointer's filter bit is set for good, so that the fast path of free sends
-    /// free(nullptr) to the general path without a test of its own.
-    void enable_presence_filter() {
+    /// Sampling mode. The filter bits of the null pointer and of every 16-byte step of [pinned_start,
+    /// pinned_start + pinned_bytes) (the bootstrap pool's blocks: real_functions.hpp) are set for good,
+    /// so that the fast paths of free and realloc send them to the general path without a test of their own.
+    void enable_presence_filter(std::uint64_t pinned_start = 0, std::size_t pinned_bytes = 0) {
         use_filter_ = true;
-        pin_null_in_filter();
+        pinned_start_ = pinned_start;
+        pinned_bytes_ = pinned_bytes;
+        pin_in_filter();
     }
     /// Starts loading the line where `address`'s entry is probed first, so that this cache miss overlaps
     /// other work (the stack capture, the block's header) instead of stalling under the shard's lock.
@@ -107,7 +110,8 @@ private:
     /// Blocks 4 GiB apart share a slot: a rare false "maybe", never a miss.
     static std::uint32_t filter_hash(std::uint64_t address) { return static_cast<std::uint32_t>(address) * 0x9e3779b1u; }
     static std::size_t filter_slot(std::uint64_t address) { return filter_hash(address) >> (32 - kFilterBits); }
-    void pin_null_in_filter();
+    void pin_in_filter();
+    void pin_slot(std::uint64_t address);
     void filter_add(std::uint64_t address);
     void filter_remove(std::uint64_t address);
     static std::size_t shard_of(std::uint64_t address, std::uint64_t hash) {
@@ -125,6 +129,8 @@ private:
     static constexpr std::size_t kFilterLocks = 64;
     Shard shards_[kShards];
     bool use_filter_ = false;
+    std::uint64_t pinned_start_ = 0;  ///< enable_presence_filter's range, pinned again by clear()
+    std::size_t pinned_bytes_ = 0;
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
     // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
     // The counts change only when a sampled block comes or goes (rare), under a lock per group of

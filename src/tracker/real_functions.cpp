@@ -4,9 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 
-#include "usable_size.hpp"
 
 namespace leakscope::tracker {
 
@@ -40,17 +38,15 @@ void* bootstrap_allocate(std::size_t size, std::size_t alignment) {
     if (alignment < alignof(std::max_align_t)) alignment = alignof(std::max_align_t);
     std::size_t used = g_bootstrap_used.load(std::memory_order_relaxed);
     for (;;) {
-        // Room for a header word before each block, as glibc's chunks have (see usable_size.hpp).
-        std::size_t start = (used + sizeof(std::size_t) + alignment - 1) & ~(alignment - 1);
+        // Every block starts at a multiple of 16 from the pool's start: the presence filter pins each
+        // such address that was handed out (bootstrap_bytes_used), so no fast path ever frees one.
+        std::size_t start = (used + alignment - 1) & ~(alignment - 1);
         if (start + size > kBootstrapBytes || start + size < start) return nullptr;
-        if (g_bootstrap_used.compare_exchange_weak(used, start + size, std::memory_order_relaxed)) {
-            // IS_MMAPPED: the sampling fast path of free sends the block to the general path, which knows it.
-            std::size_t header = kGlibcIsMmapped;
-            std::memcpy(g_bootstrap_pool + start - sizeof header, &header, sizeof header);
-            return g_bootstrap_pool + start;
-        }
+        if (g_bootstrap_used.compare_exchange_weak(used, start + size, std::memory_order_relaxed)) return g_bootstrap_pool + start;
     }
 }
+
+std::size_t bootstrap_bytes_used() { return g_bootstrap_used.load(std::memory_order_relaxed); }
 
 std::size_t bootstrap_bytes_after(const void* pointer) {
     auto p = reinterpret_cast<std::uintptr_t>(pointer);

@@ -37,5 +37,8 @@ inline bool is_bootstrap_pointer(const void* pointer) {
 }
 /// Bytes of the pool from `pointer` to its end (an upper bound for the block's size).
 std::size_t bootstrap_bytes_after(const void* pointer);
+/// Bytes of the pool handed out so far (from its start; blocks start at multiples of 16 in it). Only the
+/// thread resolving the real functions allocates here, before the tracker's tables are prepared.
+std::size_t bootstrap_bytes_used();
 
 }  // namespace leakscope::tracker

@@ -75,6 +75,12 @@ void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) 
 /// Reservations were never counted: nothing to give back.
 void forget_reserved(LocalStackId, std::int64_t, std::int64_t) {}
 
+/// Sampling mode's presence filter, with the bootstrap pool's blocks pinned in it (they are no glibc
+/// chunks: the fast paths of free and realloc must never reach them).
+void enable_presence_filter() {
+    g_tracker.live.enable_presence_filter(reinterpret_cast<std::uint64_t>(g_bootstrap_pool), bootstrap_bytes_used());
+}
+
 /// Everything tracking needs before the first hooked call is counted. Once per process: attached a
 /// second time, the fork handlers must not be registered twice.
 void prepare_tables() {
@@ -85,7 +91,7 @@ void prepare_tables() {
     g_check_frame_walk = g_tracker.config.check_unwind;
     initialize_thread_counters();
     initialize_usable_size();
-    if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    if (g_tracker.config.sample_bytes) enable_presence_filter();
     arm_clone_sentinel();
     install_fork_handlers();
 }
@@ -358,7 +364,7 @@ void after_fork_in_child() {
     // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
     new (&g_tracker.live) LiveTable();
-    if (g_tracker.config.sample_bytes) g_tracker.live.enable_presence_filter();
+    if (g_tracker.config.sample_bytes) enable_presence_filter();
     g_tracker.mapped.clear();
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed

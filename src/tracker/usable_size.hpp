@@ -21,8 +21,7 @@ void initialize_usable_size();
 
 /// glibc's chunk header: the word before the block, its size with three flag bits.
 inline std::size_t glibc_chunk_header(const void* pointer) { return static_cast<const std::size_t*>(pointer)[-1]; }
-/// The header's IS_MMAPPED bit. The bootstrap pool (real_functions.hpp) writes it before its blocks too,
-/// so that a fast path that sends every chunk with this bit to the general path never frees one of them.
+/// The header's IS_MMAPPED bit (a block glibc served by mmap).
 inline constexpr std::size_t kGlibcIsMmapped = 2;
 /// The usable size of a chunk whose header has IS_MMAPPED clear.
 inline std::size_t glibc_heap_usable_size(std::size_t header) { return (header & ~static_cast<std::size_t>(7)) - sizeof(std::size_t); }

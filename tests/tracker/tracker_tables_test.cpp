@@ -223,6 +223,34 @@ TEST(TrackerTables, PresenceFilterNeverSaysAbsentForAPresentBlock) {
     EXPECT_EQ(maybe, 0) << "counters go back to zero";
 }
 
+// The fast paths of free and realloc have no test for null or the bootstrap pool's blocks: their filter
+// bits are pinned, and must stay so through clear() (attach --track again) and entries coming and going
+// in the same slots. A clear bit there would send free(nullptr) to read below address 0.
+TEST(TrackerTables, PresenceFilterKeepsPinnedAddressesThroughClear) {
+    static LiveTable table;
+    alignas(64) static unsigned char pool[4096];
+    const auto start = reinterpret_cast<std::uint64_t>(pool);
+    table.enable_presence_filter(start, 200);
+    auto all_pinned = [&] {
+        bool pinned = table.maybe_contains(0);
+        for (std::uint64_t offset = 0; offset < 200; offset += 16) pinned = pinned && table.maybe_contains(start + offset);
+        return pinned;
+    };
+    EXPECT_TRUE(all_pinned());
+    LiveEntry out{};
+    for (std::uint64_t offset = 0; offset < 200; offset += 16) {
+        table.insert(start + offset, LiveEntry{0, 1, 0, 1});
+        table.remove(start + offset, out);
+    }
+    EXPECT_TRUE(all_pinned()) << "a removed entry cleared a pinned bit";
+    for (std::uint64_t i = 0; i < 1000; ++i) table.insert(0x7000000 + i * 4096, LiveEntry{0, 1, 0, 1});
+    table.clear();
+    EXPECT_TRUE(all_pinned()) << "clear() dropped a pinned bit";
+    int maybe = 0;
+    for (std::uint64_t i = 0; i < 1000; ++i) maybe += table.maybe_contains(0x7000000 + i * 4096);
+    EXPECT_LT(maybe, 30) << "clear() must forget the entries themselves (a few share a pinned slot)";
+}
+
 TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
     static StackDepot depot;
     constexpr int kStacks = 3000, kThreads = 4;
