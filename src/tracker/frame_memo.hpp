@@ -60,9 +60,9 @@ struct FrameMemo {
         };
     };
     static_assert(sizeof(Step) == 64, "one cache line a step");
-    static constexpr unsigned kNodeBits = 10;
+    static constexpr unsigned kNodeBits = 9;
     static constexpr unsigned kNodes = 1u << kNodeBits;
-    static constexpr unsigned kIndexBits = 11;
+    static constexpr unsigned kIndexBits = 10;
     Step nodes[kNodes];
     /// stack_hash chain of each step's frame and the linked ones after it (Step::kChainValid); apart from
     /// the steps, which a walk that follows links reads without it.
