@@ -16,7 +16,7 @@ namespace leakscope::tracker {
 /// - a direct-mapped cache of unwind rules by address: the shared table has one address per cache line,
 ///   and programs with many distinct stacks (bash: 20% of the run in its look-ups) missed on every
 ///   frame. A rule depends on its address alone.
-/// - the steps of its recent walks (1024 of them, the least recently taken reused first), each with the state before it (address, stack
+/// - the steps of its recent walks (512 of them, the least recently taken reused first), each with the state before it (address, stack
 ///   pointer, frame pointer), the words it read from the stack and a link to the step that followed it,
 ///   found again by (address, stack pointer). A walk is a function of its registers and of those words
 ///   alone, so a walk that reaches a remembered state (same address, stack pointer, and frame pointer
