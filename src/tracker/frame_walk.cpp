@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 
+#include "frame_memo.hpp"
 #include "frame_rules.hpp"
 #include "os.hpp"
 
@@ -88,130 +89,237 @@ __attribute__((always_inline)) inline int walk_plain(void** out, int max, std::u
     return depth;
 }
 
-/// Which of the steps before `end` have rests that depend on bp: a CFA taken from rbp, or an rbp passed
-/// on unchanged to a step that needs it. `later`: whether the step at `end` needs it.
-void mark_needs_bp(FrameMemo::Walk& walk, int end, bool later) {
-    for (int i = end - 1; i >= 0; --i) {
-        FrameMemo::Step& step = walk.steps[i];
-        const bool reads_bp = step.rbp_offset != FrameRule::kRbpUnchanged;
-        step.check_bp = reads_bp && later;
-        step.needs_bp = step.needs_bp || (!reads_bp && later);
-        later = step.needs_bp;
-    }
+using namespace frame_memo;
+
+inline bool linked_to(const FrameMemo& memo, const Step& step, unsigned node) {
+    return step.next == node + 1 && memo.nodes[node].stamp == step.next_stamp;
 }
 
-/// The chains of steps [0, end) of `walk`, from the chain of step `end` (or of nothing, at the walk's end).
-void chain_steps(FrameMemo::Walk& walk, int end) {
-    std::uint64_t chain = end < walk.count ? walk.steps[end].chain : stack_hash::kEmpty;
-    for (int i = end - 1; i >= 0; --i) walk.steps[i].chain = chain = stack_hash::step(chain, walk.steps[i].ret);
+/// After a walk through the memo (true when every node of it links to the next, to a natural end): the new nodes link to the ones after them in the walk and get their bp
+/// flags and chains (from the outermost in), and `chains_from` says from which frame on the nodes' chains
+/// are this walk's (linked to the end, a natural end, each chain valid). `tail`: from there on the walk's
+/// nodes are remembered ones, each reached by the link of the one before it (their flags stay as they
+/// are, and their chains are valid all or none).
+bool commit(FrameMemo& memo, int nodes_in_path, FrameMemo::End end, const std::uint64_t* is_new, int tail) {
+    bool all_linked = end != FrameMemo::kLimit;
+    const Step* after = tail < nodes_in_path ? &memo.nodes[memo.path[tail]] : nullptr;
+    bool chain_ok = end != FrameMemo::kLimit && (!after || (after->flags & Step::kChainValid));
+    bool later_needs_bp = after && (after->flags & Step::kNeedsBp);
+    std::uint64_t chain = after ? memo.chains[memo.path[tail]] : stack_hash::kEmpty;
+    memo.chains_from = chain_ok ? tail : nodes_in_path;
+    for (int i = tail - 1; i >= 0; --i) {
+        const unsigned node = memo.path[i];
+        Step& step = memo.nodes[node];
+        const bool last = i + 1 == nodes_in_path;
+        if ((is_new[i >> 6] >> (i & 63)) & 1) {
+            if (!last) {
+                step.next = static_cast<std::uint16_t>(memo.path[i + 1] + 1);
+                step.next_stamp = memo.nodes[memo.path[i + 1]].stamp;
+            } else if (end == FrameMemo::kOutermost) {
+                step.flags |= Step::kLastFrame;
+            }
+            const bool reads_bp = step.rbp_offset != FrameRule::kRbpUnchanged;
+            if (later_needs_bp) step.flags |= reads_bp ? Step::kCheckBp : Step::kNeedsBp;
+            if (!(step.flags & Step::kLowReturn)) chain = stack_hash::step(chain, step.ret);
+            memo.chains[node] = chain;
+            if (chain_ok) step.flags |= Step::kChainValid;
+        } else {
+            const bool linked = last ? (end == FrameMemo::kLowReturn || (step.flags & Step::kLastFrame))
+                                     : linked_to(memo, step, memo.path[i + 1]);
+            all_linked = all_linked && linked;
+            chain_ok = chain_ok && linked && (step.flags & Step::kChainValid);
+            chain = memo.chains[node];
+        }
+        later_needs_bp = step.flags & Step::kNeedsBp;
+        if (chain_ok) memo.chains_from = i;
+    }
+    return all_linked;
 }
 
-/// Resumes the last walk from its state `from`, reached by this walk at `depth` (its steps before that are
-/// in `next`): every word the last walk read from there on is read again and must be unchanged. The
-/// result becomes the memo's last walk. Returns the frames, or -1.
-int resume(void** out, int depth, int max, FrameMemo& memo, int from, std::uint32_t repeat_tag) {
-    FrameMemo::Walk& last = memo.walks[memo.last];
-    FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
-    const int reads = last.count + (last.end == FrameMemo::kLowReturn ? 1 : 0);
-    // In order, stopping at the first difference: each word read is one this walk would read itself
-    // (all before it being equal, it reaches the same state), so none lies beyond its own stack even
-    // where another stack of another size once was (a thread's reused slot, coroutines). The loads
-    // do not depend on each other, so they still overlap.
-    for (int i = from; i < reads; ++i) {
-        const FrameMemo::Step& step = last.steps[i];
-        if (*reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) != step.ret) return -1;
-        // The saved rbp matters only where the rest reads it (a CFA from rbp further out); elsewhere
-        // it is a register the program uses for data, different at every call.
-        if (step.check_bp && *reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset) != step.saved_bp)
-            return -1;
-    }
-    int total = depth + last.count - from;
-    if (last.end == FrameMemo::kLimit && total < max) return -1;  // the last walk stopped short of this one
-    FrameMemo::End end = last.end;
-    if (total >= max) total = max, end = FrameMemo::kLimit;
-    if (repeat_tag != 0 && depth == 0 && from == 0 && total == last.count && end == last.end) {
-        // The last walk's frames exactly, and the caller remembers what it made of them: the memo stays
-        // as it is (the branch below would change nothing either) and no frame is copied out.
-        memo.repeat_tag = repeat_tag;
-        ++memo.resumed;
-        return kRepeatedWalk;
-    }
-    // The reused steps' chains run to the last walk's end: still this walk's unless it was cut shorter.
-    const bool same_end = total == depth + last.count - from;
-    FrameMemo::Walk* result = &last;
-    if (depth == from) {  // the common case, a repeated stack: the last walk's steps stay where they are
-        for (int i = 0; i < depth; ++i) last.steps[i] = next.steps[i];
-    } else {
-        const int copied = total - depth + (end == FrameMemo::kLowReturn ? 1 : 0);
-        for (int i = 0; i < copied; ++i) next.steps[depth + i] = last.steps[from + i];
-        result = &next;
-        memo.last ^= 1;
-    }
-    result->count = total;
-    result->end = end;
-    for (int i = depth; i < total; ++i) out[i] = reinterpret_cast<void*>(result->steps[i].ret);
-    mark_needs_bp(*result, depth, total > depth && result->steps[depth].needs_bp);
-    chain_steps(*result, same_end ? depth : total);
-    memo.chains_valid = true;
-    ++memo.resumed;
-    return total;
-}
-
-/// The walk with the plain rules, this thread's memo and its last walk; -1 at a frame the plain rules do
-/// not cover.
+/// The walk with the plain rules and this thread's memo; -1 at a frame the plain rules do not cover. From
+/// each state it takes the remembered step when its words read back unchanged, else it steps with the rule.
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
-    const FrameMemo::Walk& last = memo.walks[memo.last];
-    FrameMemo::Walk& next = memo.walks[memo.last ^ 1];
-    const std::uint32_t repeat_tag = memo.repeat_tag;
-    memo.repeat_tag = 0;  // set again only when this walk repeats the last one
+    const int last_count = memo.path_count;
+    const bool last_linked = memo.path_linked && last_count < max;
+    memo.repeated_tag = 0;
+    memo.path_count = 0;
+    memo.path_linked = false;
+    const std::uint16_t walk = ++memo.walks;
+    const std::uintptr_t pc0 = pc, sp0 = sp, bp0 = bp;
+    std::uint64_t is_new[2] = {0, 0};  // which of the path's nodes this walk made
+    std::uint16_t* const path = memo.path;
+    Step* const nodes = memo.nodes;
+    // bp as the walk goes, read lazily: a remembered step whose rest does not depend on the saved rbp does
+    // not read it; bp is then the word at `bp_at`, read when a later state needs it.
+    const std::uintptr_t* bp_at = nullptr;
     int depth = 0;
-    int candidate = 0;  // the last walk's first state whose sp is not below this one's (sps grow outward)
-    bool may_resume = last.count > 0;
+    int tail = 0;  // from path[tail] on, each node was reached by the link of a remembered one before it
+    int nodes_made = 0;
+    int retried = -1;  // the depth whose state's other remembered step was tried (after a changed word)
+    bool only_links = true;   // every step so far was the first state's remembered one or linked from it
+    FrameMemo::End end;
+    int candidate = find_state(memo, pc, sp, bp);
+    if (last_linked && candidate == path[0]) {
+        // From the last walk's first state: its path, linked end to end and unchanged since (only walks
+        // change nodes), read again in order: independent loads, no link to follow.
+        const int last_nodes = memo.path_nodes;
+        int i = 0;
+        for (; i < last_nodes; ++i) {
+            Step& step = nodes[path[i]];
+            const std::uintptr_t cfa = step.cfa, ret = step.ret;
+            if (*reinterpret_cast<const std::uintptr_t*>(cfa - 8) != ret ||
+                ((step.flags & Step::kCheckBp) && *reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset) != step.saved_bp))
+                break;
+            step.used = walk;
+            out[i] = reinterpret_cast<void*>(ret);  // the low return's too: below max, ignored
+        }
+        if (i == last_nodes) {
+            memo.path_count = last_count;
+            memo.path_nodes = last_nodes;
+            memo.path_linked = true;
+            ++memo.resumed;
+            const FrameMemo::Tag& tag = memo.tags[path[0]];
+            if (tag.stamp == nodes[path[0]].stamp && tag.epoch == memo.tag_epoch) memo.repeated_tag = tag.id;
+            return last_count;
+        }
+        // A word changed at step i: every word before it read back unchanged, so its state is this walk's
+        // (bp: the last saved rbp on the way, or the walk's own); the walk goes on from there.
+        depth = i;
+        candidate = path[i];
+        for (int j = i - 1; j >= 0; --j) {
+            const Step& step = nodes[path[j]];
+            if (step.rbp_offset == FrameRule::kRbpUnchanged) continue;
+            bp_at = reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset);
+            break;
+        }
+    }
     for (;;) {
         if (depth == max) {
-            next.count = depth, next.end = FrameMemo::kLimit;
+            end = FrameMemo::kLimit;
             break;
         }
-        if (may_resume) {
-            while (candidate < last.count && last.steps[candidate].sp < sp) ++candidate;
-            const FrameMemo::Step& state = last.steps[candidate];
-            if (candidate < last.count && state.sp == sp && state.pc == pc && (!state.needs_bp || state.bp == bp)) {
-                const int total = resume(out, depth, max, memo, candidate, repeat_tag);
-                if (total != -1) return total;
-                may_resume = false;  // once: a stack that changed under the state is walked
+        if (candidate >= 0) {
+            // Remembered steps along their links, for as long as their words read back unchanged: the
+            // walk's state is each one's (sp and pc are set again where the loop leaves).
+            unsigned node = static_cast<unsigned>(candidate);
+            bool looked_up = false;  // left at a step with no link: `candidate` is the next state's
+            for (;;) {
+                Step& step = nodes[node];
+                const std::uintptr_t cfa = step.cfa, ret = step.ret;
+                const std::uint8_t flags = step.flags;
+                if (__builtin_expect(*reinterpret_cast<const std::uintptr_t*>(cfa - 8) != ret, 0) ||
+                    ((flags & Step::kCheckBp) && *reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset) != step.saved_bp))
+                    break;
+                step.used = walk;
+                path[depth] = static_cast<std::uint16_t>(node);
+                if (__builtin_expect(flags & (Step::kLowReturn | Step::kLastFrame | Step::kCheckBp), 0)) {
+                    if (flags & Step::kLowReturn) {
+                        end = FrameMemo::kLowReturn;
+                        goto done;
+                    }
+                    if (flags & Step::kCheckBp) bp = step.saved_bp, bp_at = nullptr;
+                    if (flags & Step::kLastFrame) {
+                        out[depth++] = reinterpret_cast<void*>(ret);
+                        end = FrameMemo::kOutermost;
+                        goto done;
+                    }
+                } else if (step.rbp_offset != FrameRule::kRbpUnchanged) {
+                    bp_at = reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset);
+                }
+                out[depth++] = reinterpret_cast<void*>(ret);
+                const unsigned next = step.next;
+                if (__builtin_expect(next != 0 && nodes[next - 1].stamp == step.next_stamp && depth != max, 1)) {
+                    node = next - 1;
+                    continue;
+                }
+                sp = cfa;
+                pc = ret - 1;
+                if (depth == max) {
+                    end = FrameMemo::kLimit;
+                    goto done;
+                }
+                only_links = false;  // nothing linked: the next state is looked up (or walked)
+                tail = depth;
+                if (bp_at) bp = *bp_at, bp_at = nullptr;
+                candidate = find_state(memo, pc, sp, bp);
+                if (candidate >= 0) relink(memo, step, candidate);
+                looked_up = true;
+                break;
             }
+            if (looked_up) continue;
+            // A word changed: this state is right (every word before it read back unchanged). Another
+            // step remembered from it (another caller), else the step is taken anew. bp is this state's.
+            sp = nodes[node].sp;
+            pc = nodes[node].pc;
+            only_links = false;
+            tail = depth + 1;
+            if (bp_at) bp = *bp_at, bp_at = nullptr;
+            // Once per state: two remembered steps that both differ would send each to the other.
+            const int other = retried == depth ? -1 : find_state(memo, pc, sp, bp, static_cast<int>(node));
+            retried = depth;
+            if (other >= 0) {
+                candidate = other;
+                continue;
+            }
+            candidate = -1;
         }
+        only_links = false;
         const FrameRule& rule = entry_of(pc, memo).rule;
         if (rule.kind == FrameRule::kOutermost) {
-            next.count = depth, next.end = FrameMemo::kOutermost;
+            end = FrameMemo::kOutermost;
             break;
         }
-        if (rule.kind != FrameRule::kStandard) {
-            memo.walks[0].count = memo.walks[1].count = 0;
-            memo.chains_valid = false;
-            return -1;
+        if (rule.kind != FrameRule::kStandard) return -1;  // the nodes taken stay single steps, each exact
+        const int taken = take_node(memo);
+        if (taken < 0) {  // no node to spare: this walk is not remembered
+            memo.path_count = 0;
+            return walk_plain(out, max, pc0, sp0, bp0, [&memo](std::uintptr_t at) { return entry_of(at, memo).rule; });
         }
-        FrameMemo::Step& step = next.steps[depth];
+        Step& step = nodes[taken];
+        ++nodes_made;
+        ++memo.stepped;
         step.pc = pc, step.sp = sp, step.bp = bp;
-        step.cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
-        step.ret = *reinterpret_cast<const std::uintptr_t*>(step.cfa - 8);
+        const std::uintptr_t cfa = (rule.cfa_from_rsp ? sp : bp) + static_cast<std::intptr_t>(rule.cfa_offset);
+        step.cfa = cfa;
         step.rbp_offset = rule.rbp_offset;
-        step.needs_bp = !rule.cfa_from_rsp;
+        step.flags = rule.cfa_from_rsp ? 0 : Step::kCfaFromBp | Step::kNeedsBp;
+        step.ret = *reinterpret_cast<const std::uintptr_t*>(cfa - 8);
         if (rule.rbp_offset != FrameRule::kRbpUnchanged)
-            step.saved_bp = *reinterpret_cast<const std::uintptr_t*>(step.cfa + static_cast<std::intptr_t>(rule.rbp_offset));
+            step.saved_bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
+        step.next = 0;
+        ++step.stamp;
+        step.used = walk;
+        index_node(memo, static_cast<unsigned>(taken));
+        path[depth] = static_cast<std::uint16_t>(taken);
+        tail = depth + 1;
+        is_new[depth >> 6] |= std::uint64_t{1} << (depth & 63);
         if (step.ret < 0x4000) {  // where libunwind's walk stops too
-            next.count = depth, next.end = FrameMemo::kLowReturn;
+            step.flags |= Step::kLowReturn;
+            end = FrameMemo::kLowReturn;
             break;
         }
         out[depth++] = reinterpret_cast<void*>(step.ret);
         if (rule.rbp_offset != FrameRule::kRbpUnchanged) bp = step.saved_bp;
-        sp = step.cfa;
+        sp = cfa;
         pc = step.ret - 1;
+        candidate = find_state(memo, pc, sp, bp);
     }
-    mark_needs_bp(next, next.count + (next.end == FrameMemo::kLowReturn ? 1 : 0), false);
-    chain_steps(next, next.count);
-    memo.chains_valid = true;
-    memo.last ^= 1;
+done:
+    memo.path_count = depth;
+    memo.path_nodes = depth + (end == FrameMemo::kLowReturn ? 1 : 0);
+    if (nodes_made < depth + (end == FrameMemo::kLowReturn ? 1 : 0)) ++memo.resumed;
+    const int nodes_in_path = depth + (end == FrameMemo::kLowReturn ? 1 : 0);
+    if (only_links && end != FrameMemo::kLimit) {
+        // Every step the remembered one, from the first state along the links to a natural end: the frames
+        // of the walk that made the first node, whose chains are all valid or none of them.
+        const Step& first = nodes[path[0]];
+        memo.chains_from = first.flags & Step::kChainValid ? 0 : nodes_in_path;
+        const FrameMemo::Tag& tag = memo.tags[path[0]];
+        if (tag.stamp == first.stamp && tag.epoch == memo.tag_epoch) memo.repeated_tag = tag.id;
+        memo.path_linked = true;
+        return depth;
+    }
+    memo.path_linked = commit(memo, nodes_in_path, end, is_new, tail < nodes_in_path ? tail : nodes_in_path);
     return depth;
 }
 
@@ -234,8 +342,9 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
     if (memo && max > FrameMemo::kSteps) {  // this walk does not become the memo's last
-        memo->repeat_tag = 0;
-        memo->chains_valid = false;
+        memo->repeated_tag = 0;
+        memo->path_count = 0;
+        memo->path_linked = false;
     }
     const int depth = memo && max <= FrameMemo::kSteps
                           ? walk_remembering(out, max, ip, sp, bp, *memo)

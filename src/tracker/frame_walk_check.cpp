@@ -45,15 +45,10 @@ struct Line {
 __attribute__((noinline)) int walk_frames_checked(void** out, int max, FrameMemo* memo) {
     constexpr int kCapacity = 128;
     if (max > kCapacity) max = kCapacity;
-    int n = walk_frames(out, max, memo);
-    if (n == kRepeatedWalk) {
-        // A repeat is checked like any walk: its frames are the memo's last walk's (they were walked from
-        // this same place), compared below; the capture then checks it made the same stack of them.
-        g_repeats.fetch_add(1, std::memory_order_relaxed);
-        const FrameMemo::Walk& last = memo->walks[memo->last];
-        n = last.count < max ? last.count : max;
-        for (int i = 0; i < n; ++i) out[i] = reinterpret_cast<void*>(last.steps[i].ret);
-    }
+    const int n = walk_frames(out, max, memo);
+    // A repeat is checked like any walk (its frames are written too); the capture then checks it made
+    // the same stack of them.
+    if (memo && memo->repeated_tag) g_repeats.fetch_add(1, std::memory_order_relaxed);
     void* expected[kCapacity];
     const int m = unw_backtrace(expected, max);
     g_compared.fetch_add(1, std::memory_order_relaxed);

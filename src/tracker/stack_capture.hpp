@@ -34,11 +34,11 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     ThreadSlot* const slot = claimed_slot();
     FrameMemo* const memo = slot ? &slot->frame_memo : nullptr;
     int (*const walk)(void**, int, FrameMemo*) = g_check_frame_walk ? walk_frames_checked : walk_frames;
-    // The Python frames spliced in change under the same native frames: no repeat for CPython targets.
-    if (python && memo) memo->repeat_tag = 0;
     int n = walk(raw, python ? kPythonFirstTry : kRaw, memo);
-    if (n == kRepeatedWalk) return memo->repeat_tag;  // the frames of the last capture, so its id
-    // (In check mode the walk gives a repeat's frames as well, and the tag stays set: compared below.)
+    // The frames of a walk this thread made before, whose stack id it tagged them with (never for CPython
+    // targets, whose spliced Python frames change under the same native frames). In check mode the frames
+    // are interned all the same and the id compared below.
+    if (memo && memo->repeated_tag && !python && !g_check_frame_walk) return memo->repeated_tag;
     if (python && n == kPythonFirstTry && !python::reaches_eval_loop(reinterpret_cast<const std::uint64_t*>(raw),
                                                                         static_cast<std::size_t>(n)))
         n = walk(raw, kRaw, memo);
@@ -64,8 +64,8 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     const std::uint32_t hash = count == n - first ? hash_of_last_walk(*memo, first, n) : 0;
     if (g_check_frame_walk && hash) check_stack_hash(hash, StackDepot::hash(frames, static_cast<std::size_t>(count)));
     const LocalStackId id = slot->stack_memo.intern(depot, frames, static_cast<std::size_t>(count), hash);
-    if (g_check_frame_walk && memo->repeat_tag) check_repeated_stack(memo->repeat_tag, id);
-    memo->repeat_tag = id;
+    if (g_check_frame_walk && memo->repeated_tag) check_repeated_stack(memo->repeated_tag, id);
+    if (id != kUnknownStack) tag_last_walk(*memo, id);
     return id;
 }
 

@@ -52,7 +52,9 @@ ThreadSlot* claim_slot() {
         ts.counter_slot = kNoSlot;
         return nullptr;  // the index stays empty; readers skip null slots
     }
-    auto* slot = new (pages) ThreadSlot();
+    // Default-initialized, not value-initialized: the pages are zero already, and the frame walk's steps
+    // (most of the slot) are touched only as the thread's walks take them.
+    auto* slot = new (pages) ThreadSlot;
     slot->owned.store(1, std::memory_order_relaxed);
     g_slots[index].store(slot, std::memory_order_release);
     ts.counter_slot = static_cast<std::uint16_t>(index + 1);

@@ -1,0 +1,72 @@
+// The bookkeeping of a thread's remembered steps (frame_memo.hpp).
+#include "frame_memo.hpp"
+
+namespace leakscope::tracker {
+namespace frame_memo {
+
+/// A node to reuse: the least recently taken of the next kLook after the cursor (a step in use is kept
+/// however old it is), never one of this walk's (their `used` is this walk), so no node of this walk's
+/// path is overwritten before it ends. -1 when all of them are this walk's (then it is not remembered).
+int take_node(FrameMemo& memo) {
+    constexpr unsigned kLook = 8;
+    int best = -1;
+    std::uint16_t best_age = 0;
+    for (unsigned i = 0; i < kLook; ++i) {
+        const unsigned node = (memo.cursor + i) & kNodeMask;
+        const auto age = static_cast<std::uint16_t>(memo.walks - memo.nodes[node].used);
+        if (age > best_age) best = static_cast<int>(node), best_age = age;
+    }
+    memo.cursor = static_cast<std::uint16_t>((memo.cursor + 1) & kNodeMask);
+    return best;
+}
+
+/// Puts `node` into the index for its state: into the way that holds no step of this state or the one
+/// least recently taken.
+void index_node(FrameMemo& memo, unsigned node) {
+    const Step& step = memo.nodes[node];
+    const unsigned slot = index_slot(step.pc, step.sp);
+    std::uint16_t& first = memo.index[slot];
+    std::uint16_t& second = memo.index[slot ^ 1];
+    const auto age = [&](std::uint16_t plus_one) {
+        return plus_one == 0 ? 0xffff : static_cast<std::uint16_t>(memo.walks - memo.nodes[plus_one - 1].used);
+    };
+    (age(first) >= age(second) ? first : second) = static_cast<std::uint16_t>(node + 1);
+}
+
+/// `step` lost its link (the node after it was reused) and `next` is remembered from its successor state:
+/// links them. When the step's bp flags and chain come out as they were, the steps linked to it stay
+/// right as they are (their flags and chains depend on those alone) and only the tags are voided;
+/// otherwise the step becomes a new node (its stamp bumped: whatever linked to it no longer does).
+void relink(FrameMemo& memo, Step& step, int next) {
+    const Step& after = memo.nodes[next];
+    std::uint8_t flags = step.flags & Step::kCfaFromBp ? (Step::kCfaFromBp | Step::kNeedsBp) : 0;
+    if (after.flags & Step::kNeedsBp) flags |= step.rbp_offset != FrameRule::kRbpUnchanged ? Step::kCheckBp : Step::kNeedsBp;
+    if (after.flags & Step::kChainValid) flags |= Step::kChainValid;
+    const std::uint64_t chain = stack_hash::step(memo.chains[next], step.ret);
+    const unsigned node = static_cast<unsigned>(&step - memo.nodes);
+    step.next = static_cast<std::uint16_t>(next + 1);
+    step.next_stamp = after.stamp;
+    if (flags == step.flags && (!(flags & Step::kChainValid) || chain == memo.chains[node])) {
+        ++memo.tag_epoch;
+        return;
+    }
+    step.flags = flags;
+    memo.chains[node] = chain;
+    ++step.stamp;
+}
+
+}  // namespace frame_memo
+
+void tag_last_walk(FrameMemo& memo, std::uint32_t tag) {
+    // Linked end to end from the first node with valid chains: the first node's links give these frames.
+    if (memo.path_count == 0 || memo.chains_from != 0) return;
+    const unsigned node = memo.path[0];
+    memo.tags[node] = FrameMemo::Tag{tag, memo.nodes[node].stamp, memo.tag_epoch};
+}
+
+std::uint32_t hash_of_last_walk(const FrameMemo& memo, int first, int n) {
+    if (n != memo.path_count || first < memo.chains_from || first < 0 || first >= n) return 0;
+    return stack_hash::finish(memo.chains[memo.path[first]], static_cast<std::size_t>(n - first));
+}
+
+}  // namespace leakscope::tracker
