@@ -64,7 +64,8 @@ RuntimeHeapFinding full_collection_finding(const ProcessSeries::RuntimeHeap& hea
     if (from_proof.size() < kLevelsForAPace) {
         // Proven, but two levels give a pace without a spread: wait for the collections that measure it.
         const double interval_s = (levels.back().t_s - levels.front().t_s) / static_cast<double>(std::max<std::size_t>(1, levels.size() - 1));
-        Diagnosis d = undecided_growth(heap, from_proof, static_cast<double>(kLevelsForAPace - from_proof.size()) * interval_s, steady_from_s);
+        Diagnosis d = undecided_growth(heap, from_proof, static_cast<double>(kLevelsForAPace - from_proof.size()) * interval_s,
+                                       steady_from_s, proof.bytes / (full.t_s - earlier.t_s));
         d.summary = fmt::format("Growing in the {}'s heap. {}, but {} levels after collections are too few for a pace: "
                                 "watch at least {} more.",
                                 heap.runtime, proven, from_proof.size(), format_duration(*d.watch_more_s));
@@ -154,7 +155,7 @@ std::string maximum_heap_note(const ProcessSeries::RuntimeHeap& heap, const Diag
 }
 
 Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points, double watch_s,
-                           double steady_from_s) {
+                           double steady_from_s, double floor_rate) {
     Diagnosis d;
     d.pattern = Pattern::linear_growth;  // the shape seen so far
     d.leak = false;
@@ -164,8 +165,15 @@ Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::ve
     const AfterCollection& first = points.front();
     const AfterCollection& last = points.back();
     d.steady_rate_bytes_per_s = last.t_s > first.t_s ? (last.used_bytes - first.used_bytes) / (last.t_s - first.t_s) : 0;
-    // No interval from so few levels: the one pace seen, stated as such.
-    d.rate_ci_low_bytes_per_s = d.rate_ci_high_bytes_per_s = d.steady_rate_bytes_per_s;
+    // Levels after collections bound what is live from above: what is live grew at most as fast as the
+    // steepest pair of them, and at least as fast as a full collection proves (else not at all, yet).
+    d.rate_ci_low_bytes_per_s = floor_rate;
+    d.rate_ci_high_bytes_per_s = d.steady_rate_bytes_per_s;
+    for (std::size_t a = 0; a < points.size(); ++a)
+        for (std::size_t b = a + 1; b < points.size(); ++b)
+            if (points[b].t_s > points[a].t_s)
+                d.rate_ci_high_bytes_per_s = std::max(d.rate_ci_high_bytes_per_s, (points[b].used_bytes - points[a].used_bytes) / (points[b].t_s - points[a].t_s));
+    d.limit_bytes = heap.max_bytes;  // what it would run into; no projection from an undecided pace
     d.trend_p_value = trend_p_value(points);
     d.warmup_end_s = steady_from_s;
     d.fit_intercept_bytes = d.baseline_bytes = first.used_bytes;

@@ -13,9 +13,9 @@
 //   concurrently once it fills to a share of the heap, then reclaims it in mixed collections. Until its
 //   first reclamation nothing tells a leak from objects promoted and dead since (an LRU cache's evicted
 //   entries): both climb after every young collection (runtime_heap_lows.cpp). After reclamations the
-//   lows they leave are the measure: measured with tests/e2e/jvm/HeapService.java under -Xmx128m, an
-//   LRU cache's lows stayed at 52-56 MB over four marking cycles while its young levels climbed 4 MB/s
-//   between them.
+//   lows they leave are the measure: measured with tests/e2e/jvm/HeapService.java under -Xmx64m, an LRU
+//   cache's lows stayed at 50.0-52.6 MB over ~30 marking cycles while its young levels climbed 4 MB/s
+//   between them; a session leak's climbed 32.0, 40.8, 49.8 MB at 2 MB/s.
 //
 // Otherwise the heap decides nothing, and the verdict stays with RSS: its evidence only adds. Growth
 // the heap sees without enough collections to measure it (a proof with two levels, lows that climb
@@ -93,8 +93,10 @@ double trend_p_value(const std::vector<AfterCollection>& levels);
 /// " The limit is the JVM's maximum heap: ..." when the leak is projected to it; empty otherwise.
 std::string maximum_heap_note(const ProcessSeries::RuntimeHeap& heap, const Diagnosis& d);
 
-/// Growth seen but not measurable yet: leak = false, decided = false, `watch_s` rounded up to minutes.
+/// Growth seen but not measurable yet: leak = false, decided = false, `watch_s` rounded up to minutes; the
+/// rate from the first to the last of `points`, its interval from `floor_rate` (a proven pace, or 0) to
+/// the steepest pair of them.
 Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
-                           double watch_s, double steady_from_s);
+                           double watch_s, double steady_from_s, double floor_rate = 0);
 
 }  // namespace leakscope::diagnosis::detail

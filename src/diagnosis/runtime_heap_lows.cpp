@@ -8,8 +8,8 @@
 // climbed 11.8 -> 30.5 MB, an LRU cache evicting 4 MB/s of promoted entries 12.4 -> 149 MB, and neither
 // was marked before 45 s. Once G1 has marked the old generation it reclaims it in mixed collections:
 // their lows hold what was live at the marking plus what was promoted since. A leak's lows climb from
-// one reclamation to the next; a bounded program's return to the same band (the cache under -Xmx128m:
-// 51.8-55.5 MB over four cycles).
+// one reclamation to the next (32.0, 40.8, 49.8 MB at 2 MB/s); a bounded program's return to the same
+// band (the cache: 55.5, 55.9, 54.9 MB once full; under -Xmx64m 50.0-52.6 MB over ~30 cycles).
 #include <algorithm>
 #include <cmath>
 
