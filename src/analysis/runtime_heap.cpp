@@ -46,7 +46,9 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
         heap.used.value.push_back(static_cast<double>(p.runtime_heap_used));
         heap.collections.push_back(static_cast<double>(p.runtime_young_gcs + p.runtime_full_gcs + p.runtime_concurrent_gcs));
         heap.full_collections.push_back(static_cast<double>(p.runtime_full_gcs));
+        heap.marking_pauses.push_back(static_cast<double>(p.runtime_concurrent_gcs));
         if (known(p.runtime_heap_max)) heap.max_bytes = static_cast<double>(p.runtime_heap_max);
+        if (known(p.runtime_heap_committed)) heap.committed_bytes = static_cast<double>(p.runtime_heap_committed);
     }
     if (heap.used.t_s.empty()) return std::nullopt;
     return heap;

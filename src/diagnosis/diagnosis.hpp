@@ -131,7 +131,10 @@ struct ProcessSeries {
         Series used;
         std::vector<double> collections;
         std::vector<double> full_collections;
+        /// Pauses of concurrent marking cycles (G1's remark and cleanup), cumulative; empty when unknown.
+        std::vector<double> marking_pauses;
         std::optional<double> max_bytes;
+        std::optional<double> committed_bytes;  ///< what it had committed at the last sample (G1 marks at a share of it)
     };
     std::optional<RuntimeHeap> runtime_heap;
 };
@@ -153,6 +156,9 @@ struct ProcessDiagnosis {
     /// figures; a report whose schema knows only the first three writes "rss", where that heap lives).
     std::string metric;
     std::string limit_source;  ///< set when the verdict's limit is not RSS's: "JVM maximum heap"
+    /// For metric "jvm_heap": how the runtime heap's trend is known ("proven by a full collection", "the
+    /// lows after 3 reclamations of the old generation climb", ...), for the report's Trend row.
+    std::string trend_evidence;
     Diagnosis rss;          ///< RSS on its own
     std::optional<Diagnosis> live_heap;
     /// RSS growth explained by its parts over the steady state (bytes/s), when the heap is known.

@@ -211,14 +211,17 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.
     if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2 || result.verdict.leak) return result;
-    std::optional<Diagnosis> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
-    if (!runtime) return result;
-    if (!runtime->time_to_limit_s) {
-        project_from_rss(*runtime, rss, series.rss, true);
-        runtime->summary += detail::projection_sentence(*runtime);
+    std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
+    // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.
+    if (!runtime || (!runtime->diagnosis.decided && !result.verdict.decided)) return result;
+    Diagnosis& verdict = runtime->diagnosis;
+    if (verdict.leak && !verdict.time_to_limit_s) {
+        project_from_rss(verdict, rss, series.rss, true);
+        verdict.summary += detail::projection_sentence(verdict);
     }
-    result.verdict = *runtime;
+    result.verdict = verdict;
     result.metric = "jvm_heap";
+    result.trend_evidence = runtime->evidence;
     if (series.runtime_heap->max_bytes) result.limit_source = "JVM maximum heap";
     return result;
 }

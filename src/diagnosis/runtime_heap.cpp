@@ -10,6 +10,7 @@
 #include "diagnosis/severity_projection.hpp"
 #include "diagnosis/summary_text.hpp"
 #include "diagnosis/theil_sen.hpp"
+#include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis::detail {
@@ -37,12 +38,45 @@ std::optional<ProvenGrowth> prove_growth(const std::vector<AfterCollection>& lev
 }
 
 // Two full collections measure what is live twice: when the later one left about as much in use as the
-// first, the live set did not grow between them, whatever the young collections' levels did.
-bool full_collections_show_no_growth(const std::vector<AfterCollection>& levels) {
+// first, the live set did not grow between them, whatever the young collections' levels did. Unless a
+// full collection proves growth at a pace that would add no more than that between them: a leak that
+// fills its heap has two full collections a second apart at the end (G1, -Xmx64m, 2 MB/s: 61.5 and
+// 64.1 MB 1.3 s apart, after 26 s of climbing from 15 MB).
+bool full_collections_show_no_growth(const std::vector<AfterCollection>& levels, const std::optional<ProvenGrowth>& proof) {
     const auto first = std::find_if(levels.begin(), levels.end(), [](const AfterCollection& l) { return l.full; });
     const auto last = std::find_if(levels.rbegin(), levels.rend(), [](const AfterCollection& l) { return l.full; });
     if (first == levels.end() || &*first == &*last) return false;
-    return last->used_bytes - first->used_bytes < kProvenGrowthShareOfLevel * first->used_bytes;
+    const double grown = last->used_bytes - first->used_bytes;
+    if (grown >= kProvenGrowthShareOfLevel * first->used_bytes) return false;
+    if (!proof) return true;
+    const double proven_pace = proof->bytes / (levels[proof->full].t_s - levels[proof->earlier].t_s);
+    return grown < 0.5 * proven_pace * (last->t_s - first->t_s);
+}
+
+RuntimeHeapFinding full_collection_finding(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& levels,
+                                           const ProvenGrowth& proof, double steady_from_s, const Options& options) {
+    const AfterCollection& full = levels[proof.full];
+    const AfterCollection& earlier = levels[proof.earlier];
+    const std::vector<AfterCollection> from_proof(levels.begin() + static_cast<std::ptrdiff_t>(proof.earlier), levels.end());
+    const std::string proven = fmt::format("Its full collection at {} left {} in use, {} more than a collection {} earlier: what is live grew",
+                                           format_duration(full.t_s - heap.used.t_s.front()), format_bytes(full.used_bytes),
+                                           format_bytes(proof.bytes), format_duration(full.t_s - earlier.t_s));
+    if (from_proof.size() < kLevelsForAPace) {
+        // Proven, but two levels give a pace without a spread: wait for the collections that measure it.
+        const double interval_s = (levels.back().t_s - levels.front().t_s) / static_cast<double>(std::max<std::size_t>(1, levels.size() - 1));
+        Diagnosis d = undecided_growth(heap, from_proof, static_cast<double>(kLevelsForAPace - from_proof.size()) * interval_s,
+                                       steady_from_s, proof.bytes / (full.t_s - earlier.t_s));
+        d.summary = fmt::format("Growing in the {}'s heap. {}, but {} levels after collections are too few for a pace: "
+                                "watch at least {} more.",
+                                heap.runtime, proven, from_proof.size(), format_duration(*d.watch_more_s));
+        return {d, "proven by a full collection, too few collections for a pace"};
+    }
+    // Levels after young collections overstate what is live by what waits for a full one, so the proven
+    // average pace between the two collections of the proof is the floor of the interval.
+    Diagnosis d = leak_from_levels(heap, from_proof, from_proof, proof.bytes / (full.t_s - earlier.t_s), steady_from_s, options);
+    d.summary = fmt::format("Leak in the {0}'s heap: what survives its collections grows {1}. {2}.{3}{4}", heap.runtime,
+                            rate_with_interval(d), proven, projection_sentence(d), maximum_heap_note(heap, d));
+    return {d, "proven by a full collection"};
 }
 
 }  // namespace
@@ -51,36 +85,39 @@ std::vector<AfterCollection> levels_after_collections(const ProcessSeries::Runti
     const std::size_t n = heap.used.t_s.size();
     std::vector<AfterCollection> levels;
     if (heap.used.value.size() != n || heap.collections.size() != n || heap.full_collections.size() != n) return levels;
+    const bool markings_known = heap.marking_pauses.size() == n;
     for (std::size_t i = 1; i < n; ++i) {
         const bool full = heap.full_collections[i] > heap.full_collections[i - 1];
         if (!full && !(heap.collections[i] > heap.collections[i - 1])) continue;
+        const bool marking = markings_known && heap.marking_pauses[i] > heap.marking_pauses[i - 1];
         // The lowest level until the next collection: the first sample after the count rose may fall
         // inside the pause, before the runtime updated the sizes.
-        AfterCollection level{heap.used.t_s[i], heap.used.value[i], full};
+        AfterCollection level{heap.used.t_s[i], heap.used.value[i], full, marking};
         for (std::size_t j = i + 1; j < n && heap.collections[j] == heap.collections[i] && heap.full_collections[j] == heap.full_collections[i]; ++j)
-            if (heap.used.value[j] < level.used_bytes) level = {heap.used.t_s[j], heap.used.value[j], full};
+            if (heap.used.value[j] < level.used_bytes) level = {heap.used.t_s[j], heap.used.value[j], full, marking};
         levels.push_back(level);
     }
     return levels;
 }
 
-std::optional<Diagnosis> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options) {
-    std::vector<AfterCollection> levels = levels_after_collections(heap);
-    std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
-    if (full_collections_show_no_growth(levels)) return std::nullopt;
-    const std::optional<ProvenGrowth> proof = prove_growth(levels);
-    // Three levels at least from the proof's earlier one on: two give a pace but no spread around it.
-    if (!proof || levels.size() - proof->earlier < kLevelsForAPace) return std::nullopt;
-
-    // The pace: the trend of every level from the earlier one of the proof on. Levels after young
-    // collections overstate what is live by what waits for a full one, so the proven average pace
-    // between the two collections of the proof is the floor of the interval.
+double trend_p_value(const std::vector<AfterCollection>& levels) {
+    if (levels.size() < 3) return 1.0;
     std::vector<double> x, y;
-    for (std::size_t i = proof->earlier; i < levels.size(); ++i) {
-        x.push_back(levels[i].t_s);
-        y.push_back(levels[i].used_bytes);
+    for (const AfterCollection& l : levels) {
+        x.push_back(l.t_s);
+        y.push_back(l.used_bytes);
     }
-    const double proven_rate = proof->bytes / (levels[proof->full].t_s - levels[proof->earlier].t_s);
+    return mann_kendall(x, y).p_value;
+}
+
+Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
+                           const std::vector<AfterCollection>& trend_levels, double floor_rate, double steady_from_s,
+                           const Options& options) {
+    std::vector<double> x, y;
+    for (const AfterCollection& p : points) {
+        x.push_back(p.t_s);
+        y.push_back(p.used_bytes);
+    }
     const SlopeEstimate trend = theil_sen(x, y, {.confidence_level = options.confidence_level});
     std::vector<double> pairwise;
     for (std::size_t a = 0; a < x.size(); ++a)
@@ -91,15 +128,15 @@ std::optional<Diagnosis> runtime_heap_leak(const ProcessSeries::RuntimeHeap& hea
     d.leak = true;
     d.decided = true;
     d.confidence = 0.9;
-    d.steady_rate_bytes_per_s = std::max(trend.slope, proven_rate);
+    d.steady_rate_bytes_per_s = std::max(trend.slope, floor_rate);
     // Too few collections for Sen's interval (five levels at least): the range of the pairwise paces.
     d.rate_ci_low_bytes_per_s = std::isfinite(trend.ci_low) ? trend.ci_low : *std::min_element(pairwise.begin(), pairwise.end());
     d.rate_ci_high_bytes_per_s = std::isfinite(trend.ci_high) ? trend.ci_high : *std::max_element(pairwise.begin(), pairwise.end());
-    d.rate_ci_low_bytes_per_s = std::clamp(d.rate_ci_low_bytes_per_s, proven_rate, d.steady_rate_bytes_per_s);
+    d.rate_ci_low_bytes_per_s = std::clamp(d.rate_ci_low_bytes_per_s, floor_rate, d.steady_rate_bytes_per_s);
     d.rate_ci_high_bytes_per_s = std::max(d.rate_ci_high_bytes_per_s, d.steady_rate_bytes_per_s);
-    d.trend_p_value = x.size() >= 3 ? mann_kendall(x, y).p_value : 1.0;
+    d.trend_p_value = trend_p_value(trend_levels);
     d.warmup_end_s = steady_from_s;
-    d.fit_intercept_bytes = d.baseline_bytes = levels[proof->earlier].used_bytes;
+    d.fit_intercept_bytes = d.baseline_bytes = y.front();
     d.peak_bytes = *std::max_element(heap.used.value.begin(), heap.used.value.end());
     d.final_bytes = heap.used.value.back();
     if (heap.max_bytes) {
@@ -109,16 +146,50 @@ std::optional<Diagnosis> runtime_heap_leak(const ProcessSeries::RuntimeHeap& hea
         project(d, true, peaks, heap.used.t_s.front(), heap.used.value, heap.max_bytes);
     }
     d.severity = grade(d, true, median(y));
-    const AfterCollection& full = levels[proof->full];
-    const AfterCollection& earlier = levels[proof->earlier];
-    d.summary = fmt::format(
-        "Leak in the {0}'s heap: what survives its collections grows {1}. Its full collection at {2} left {3} in use, "
-        "{4} more than a collection {5} earlier: what is live grew.{6}{7}",
-        heap.runtime, rate_with_interval(d), format_duration(full.t_s - heap.used.t_s.front()), format_bytes(full.used_bytes),
-        format_bytes(proof->bytes), format_duration(full.t_s - earlier.t_s), projection_sentence(d),
-        heap.max_bytes && d.time_to_limit_s ? fmt::format(" The limit is the {}'s maximum heap: past it, it runs out of memory.", heap.runtime)
-                                            : std::string{});
     return d;
+}
+
+std::string maximum_heap_note(const ProcessSeries::RuntimeHeap& heap, const Diagnosis& d) {
+    if (!heap.max_bytes || !d.time_to_limit_s) return "";
+    return fmt::format(" The limit is the {}'s maximum heap: past it, it runs out of memory.", heap.runtime);
+}
+
+Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points, double watch_s,
+                           double steady_from_s, double floor_rate) {
+    Diagnosis d;
+    d.pattern = Pattern::linear_growth;  // the shape seen so far
+    d.leak = false;
+    d.decided = false;
+    d.watch_more_s = whole_minutes(watch_s);
+    d.confidence = 0.5;
+    const AfterCollection& first = points.front();
+    const AfterCollection& last = points.back();
+    d.steady_rate_bytes_per_s = last.t_s > first.t_s ? (last.used_bytes - first.used_bytes) / (last.t_s - first.t_s) : 0;
+    // Levels after collections bound what is live from above: what is live grew at most as fast as the
+    // steepest pair of them, and at least as fast as a full collection proves (else not at all, yet).
+    d.rate_ci_low_bytes_per_s = floor_rate;
+    d.rate_ci_high_bytes_per_s = d.steady_rate_bytes_per_s;
+    for (std::size_t a = 0; a < points.size(); ++a)
+        for (std::size_t b = a + 1; b < points.size(); ++b)
+            if (points[b].t_s > points[a].t_s)
+                d.rate_ci_high_bytes_per_s = std::max(d.rate_ci_high_bytes_per_s, (points[b].used_bytes - points[a].used_bytes) / (points[b].t_s - points[a].t_s));
+    d.limit_bytes = heap.max_bytes;  // what it would run into; no projection from an undecided pace
+    d.trend_p_value = trend_p_value(points);
+    d.warmup_end_s = steady_from_s;
+    d.fit_intercept_bytes = d.baseline_bytes = first.used_bytes;
+    d.peak_bytes = *std::max_element(heap.used.value.begin(), heap.used.value.end());
+    d.final_bytes = heap.used.value.back();
+    d.severity = Severity::none;
+    return d;
+}
+
+std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options) {
+    std::vector<AfterCollection> levels = levels_after_collections(heap);
+    std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
+    const std::optional<ProvenGrowth> proof = prove_growth(levels);
+    if (full_collections_show_no_growth(levels, proof)) return std::nullopt;
+    if (proof) return full_collection_finding(heap, levels, *proof, steady_from_s, options);
+    return judge_reclamation_lows(heap, levels, steady_from_s, options);
 }
 
 }  // namespace leakscope::diagnosis::detail

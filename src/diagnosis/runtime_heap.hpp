@@ -1,17 +1,30 @@
 // A managed runtime's own heap (the JVM's, from its hsperfdata counters), judged by what survives its
 // collections. The bytes in use rise between collections in any program that allocates, and a young
-// collection leaves medium-lived objects in the old generation until a full one: the level right after
-// a young collection is only an upper bound of what is live, and only a full collection measures it.
-// So the heap proves growth of what is live when a full collection leaves more in use than an earlier
-// collection in steady state did: live then <= that earlier level < live now. Measured on
-// examples/patterns/java: a bounded session pool's two full collections left 7.7 MB each time, while
-// the levels after its young collections climbed 0.8 MB/s between them (promotions); a registry leaking
-// 1 MB/s had its one full collection in 20 s leave 13.0 MB, 2.5 MB above the young collection 4.5 s
-// before it. Otherwise the heap decides nothing, and the verdict stays with RSS: its evidence only adds.
+// collection leaves medium-lived objects in the old generation until the collector reclaims it: the
+// level right after a young collection is only an upper bound of what is live. Two kinds of evidence:
+//
+// - A full collection measures what is live. So the heap proves growth of what is live when a full
+//   collection leaves more in use than an earlier collection in steady state did: live then <= that
+//   earlier level < live now. Measured on examples/patterns/java (serial collector): a bounded session
+//   pool's two full collections left 7.7 MB each time, while the levels after its young collections
+//   climbed 0.8 MB/s between them (promotions); a registry leaking 1 MB/s had its one full collection
+//   in 20 s leave 13.0 MB, 2.5 MB above the young collection 4.5 s before it.
+// - G1 (the JVM's default collector) rarely runs a full collection: it marks the old generation
+//   concurrently once it fills to a share of the heap, then reclaims it in mixed collections. Until its
+//   first reclamation nothing tells a leak from objects promoted and dead since (an LRU cache's evicted
+//   entries): both climb after every young collection (runtime_heap_lows.cpp). After reclamations the
+//   lows they leave are the measure: measured with tests/e2e/jvm/HeapService.java under -Xmx64m, an LRU
+//   cache's lows stayed at 50.0-52.6 MB over ~30 marking cycles while its young levels climbed 4 MB/s
+//   between them; a session leak's climbed 32.0, 40.8, 49.8 MB at 2 MB/s.
+//
+// Otherwise the heap decides nothing, and the verdict stays with RSS: its evidence only adds. Growth
+// the heap sees without enough collections to measure it (a proof with two levels, lows that climb
+// over two reclamations, a climb no reclamation has tested yet) is "undecided: watch N more".
 #pragma once
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "diagnosis/diagnosis.hpp"
@@ -19,26 +32,71 @@
 namespace leakscope::diagnosis::detail {
 
 /// The live growth a full collection proves must reach this share of the earlier level to be a leak
-/// worth calling (a few objects more is noise of the sampling instant).
+/// worth calling (a few objects more is noise of the sampling instant); lows after reclamations must
+/// climb as much to count as growth, and levels within it of each other are one band.
 inline constexpr double kProvenGrowthShareOfLevel = 0.10;
 /// Levels after collections, from the proof's earlier one to the end, needed to state a pace with a
-/// spread (a 12 s run with two gave "2.06 GB/h, 95% CI 2.06 GB/h to 2.06 GB/h").
+/// spread (a 12 s run with two gave "2.06 GB/h, 95% CI 2.06 GB/h to 2.06 GB/h"); as many lows after
+/// reclamations.
 inline constexpr std::size_t kLevelsForAPace = 3;
+/// A level below the one before by this share of it is a reclamation of the old generation (a mixed
+/// collection after G1's marking, a full collection): smaller falls are survivors dying young.
+inline constexpr double kReclaimedShareOfLevel = 0.10;
+/// G1 starts marking its old generation when the heap holds this share of what it has committed
+/// (-XX:InitiatingHeapOccupancyPercent's default; adaptive later, so only an estimate of the wait).
+inline constexpr double kG1MarkingShareOfCommitted = 0.45;
 
 /// The level in use right after a collection.
 struct AfterCollection {
     double t_s = 0;
     double used_bytes = 0;
     bool full = false;  ///< a full (old-generation) collection happened since the previous sample
+    bool marking = false;  ///< a pause of a concurrent marking cycle (G1's remark or cleanup) did
 };
 
 /// After each collection (a count rose since the sample before), the lowest level until the next one;
 /// empty when the counts do not match the samples.
 std::vector<AfterCollection> levels_after_collections(const ProcessSeries::RuntimeHeap& heap);
 
-/// A leak verdict from the runtime heap (rate: the trend of the levels after collections in steady
-/// state, never below the growth the full collection proves), or nothing when it proves no growth.
+/// What the runtime heap says beyond RSS: a leak, or growth it cannot measure yet (decided = false with
+/// watch_more_s), with how it knows.
+struct RuntimeHeapFinding {
+    Diagnosis diagnosis;
+    /// For the report's Trend row: "proven by a full collection", "the lows after G1's reclamations
+    /// climb", "no reclamation of the old generation yet", ...
+    std::string evidence;
+};
+
+/// The finding from the runtime heap, or nothing when it proves no growth or cannot tell anything.
 /// `steady_from_s`: where the process's warm-up ended (growth before it is the warm-up's).
-std::optional<Diagnosis> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options);
+std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s,
+                                                    const Options& options);
+
+// The parts, shared by the rules (runtime_heap.cpp, runtime_heap_lows.cpp).
+
+/// Judged from the lows after reclamations when no full collection decides (G1): a leak when three or
+/// more lows climb, undecided when two do or when the levels climb ahead of any reclamation.
+std::optional<RuntimeHeapFinding> judge_reclamation_lows(const ProcessSeries::RuntimeHeap& heap,
+                                                         const std::vector<AfterCollection>& levels, double steady_from_s,
+                                                         const Options& options);
+
+/// A leak at the pace of `points` (levels after collections; the trend with the range of the pairwise
+/// paces when too few for Sen's interval), never below `floor_rate`; projected to the maximum heap. Its
+/// Mann-Kendall p-value is that of `trend_levels` (every level after a collection the pace spans).
+Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
+                           const std::vector<AfterCollection>& trend_levels, double floor_rate, double steady_from_s,
+                           const Options& options);
+
+/// Mann-Kendall's p-value of the levels' trend (1 with fewer than three).
+double trend_p_value(const std::vector<AfterCollection>& levels);
+
+/// " The limit is the JVM's maximum heap: ..." when the leak is projected to it; empty otherwise.
+std::string maximum_heap_note(const ProcessSeries::RuntimeHeap& heap, const Diagnosis& d);
+
+/// Growth seen but not measurable yet: leak = false, decided = false, `watch_s` rounded up to minutes; the
+/// rate from the first to the last of `points`, its interval from `floor_rate` (a proven pace, or 0) to
+/// the steepest pair of them.
+Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
+                           double watch_s, double steady_from_s, double floor_rate = 0);
 
 }  // namespace leakscope::diagnosis::detail

@@ -176,8 +176,8 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
     bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
     if (analysis.process.metric == "jvm_heap")
-        facts.push_back({"Trend", fmt::format("proven by a full collection (Mann-Kendall p = {:.2g} on the levels after collections)",
-                                              v.trend_p_value)});
+        facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g} on the levels after collections)",
+                                              analysis.process.trend_evidence, v.trend_p_value)});
     else
         facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g})",
                                               significant ? "significant" : "not significant", v.trend_p_value)});

@@ -1,6 +1,7 @@
 // A JVM's heap judged by what survives its collections: a full collection that leaves more in use than
 // an earlier collection did proves that what is live grew; two full collections that leave the same
-// prove it did not, however the young collections' levels climb between them.
+// prove it did not, however the young collections' levels climb between them. (Measured G1, serial and
+// parallel series: runtime_heap_measured_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -89,14 +90,16 @@ TEST(RuntimeHeap, TheLevelIsTheLowestUntilTheNextCollection) {
 }
 
 TEST(RuntimeHeap, AFullCollectionThatKeepsTheGrowthProvesALeak) {
-    const auto verdict = detail::runtime_heap_leak(simulate(leaking_registry()), 1.5, {});
-    ASSERT_TRUE(verdict);
-    EXPECT_TRUE(verdict->leak);
-    EXPECT_EQ(verdict->pattern, Pattern::linear_growth);
-    EXPECT_NEAR(verdict->steady_rate_bytes_per_s, 1.0 * kMB, 0.25 * kMB) << verdict->summary;
-    EXPECT_LE(verdict->rate_ci_low_bytes_per_s, verdict->steady_rate_bytes_per_s);
-    EXPECT_GE(verdict->rate_ci_high_bytes_per_s, verdict->steady_rate_bytes_per_s);
-    EXPECT_NE(verdict->summary.find("JVM's heap"), std::string::npos) << verdict->summary;
+    const auto finding = detail::runtime_heap_leak(simulate(leaking_registry()), 1.5, {});
+    ASSERT_TRUE(finding);
+    const Diagnosis& verdict = finding->diagnosis;
+    EXPECT_TRUE(verdict.leak);
+    EXPECT_EQ(verdict.pattern, Pattern::linear_growth);
+    EXPECT_NEAR(verdict.steady_rate_bytes_per_s, 1.0 * kMB, 0.25 * kMB) << verdict.summary;
+    EXPECT_LE(verdict.rate_ci_low_bytes_per_s, verdict.steady_rate_bytes_per_s);
+    EXPECT_GE(verdict.rate_ci_high_bytes_per_s, verdict.steady_rate_bytes_per_s);
+    EXPECT_NE(verdict.summary.find("JVM's heap"), std::string::npos) << verdict.summary;
+    EXPECT_EQ(finding->evidence, "proven by a full collection");
 }
 
 TEST(RuntimeHeap, TwoFullCollectionsLeavingTheSameProveNoGrowth) {
@@ -104,33 +107,59 @@ TEST(RuntimeHeap, TwoFullCollectionsLeavingTheSameProveNoGrowth) {
     const auto levels = detail::levels_after_collections(heap);
     ASSERT_GE(std::count_if(levels.begin(), levels.end(), [](const auto& l) { return l.full; }), 2);
     // The young collections' levels climb between the full ones: promotions, not a leak.
-    EXPECT_FALSE(detail::runtime_heap_leak(heap, 1.5, {})) << detail::runtime_heap_leak(heap, 1.5, {})->summary;
+    const auto finding = detail::runtime_heap_leak(heap, 1.5, {});
+    EXPECT_FALSE(finding) << finding->diagnosis.summary;
 }
 
-TEST(RuntimeHeap, WithoutAFullCollectionNothingIsProven) {
+TEST(RuntimeHeap, AClimbNoCollectionOfTheOldGenerationHasTestedIsUndecided) {
     HeapModel m = leaking_registry();
-    m.old_capacity = 1e12;  // the old generation never fills in the run
-    EXPECT_FALSE(detail::runtime_heap_leak(simulate(m), 1.5, {}));
+    m.old_capacity = 1e12;  // the old generation is never collected in the run
+    const auto finding = detail::runtime_heap_leak(simulate(m), 1.5, {});
+    ASSERT_TRUE(finding);
+    EXPECT_FALSE(finding->diagnosis.leak);
+    EXPECT_FALSE(finding->diagnosis.decided);
+    ASSERT_TRUE(finding->diagnosis.watch_more_s);
+    EXPECT_GE(*finding->diagnosis.watch_more_s, 60.0);
 }
 
 TEST(RuntimeHeap, GrowthBeforeSteadyStateIsTheWarmupsNotALeak) {
     // A cache filled in the first 8 s and then flat: the full collection at 8 s proves growth only
-    // against levels of the warm-up.
+    // against levels of the warm-up. Its one full collection in steady state (11.6 s) leaves the
+    // promotions after it unmeasured (14.2 -> 21.0 MB by 19.7 s): not a leak, and not "no growth" either.
     HeapModel m = bounded_pool();
     m.old_capacity = 10.5 * kMB;
     ProcessSeries::RuntimeHeap heap = simulate(m);
     for (std::size_t i = 0; i < heap.used.t_s.size(); ++i) heap.used.value[i] += 4 * kMB * std::min(1.0, heap.used.t_s[i] / 8);
-    EXPECT_FALSE(detail::runtime_heap_leak(heap, 8.5, {}));
+    const auto finding = detail::runtime_heap_leak(heap, 8.5, {});
+    ASSERT_TRUE(finding);
+    EXPECT_FALSE(finding->diagnosis.leak) << finding->diagnosis.summary;
+    EXPECT_FALSE(finding->diagnosis.decided);
+    // Watched on past its next full collection (the old generation fills again by ~25 s), the two full
+    // collections left the same: no growth.
+    m.seconds = 40;
+    heap = simulate(m);
+    for (std::size_t i = 0; i < heap.used.t_s.size(); ++i) heap.used.value[i] += 4 * kMB * std::min(1.0, heap.used.t_s[i] / 8);
+    const auto longer = detail::runtime_heap_leak(heap, 8.5, {});
+    EXPECT_FALSE(longer) << longer->diagnosis.summary;
 }
 
-TEST(RuntimeHeap, TwoLevelsProveGrowthButGiveNoPace) {
-    // A 12 s run: one young collection, then the full one that kept the growth, and nothing after.
+TEST(RuntimeHeap, TwoLevelsProveGrowthButGiveNoPaceSoItIsUndecided) {
+    // A 12 s run: one young collection, then the full one that kept the growth, and nothing after. The
+    // proof exists: "no leak" would be wrong, and a pace from two levels has no spread.
     ProcessSeries::RuntimeHeap heap;
     heap.used = {.t_s = {0, 4, 5, 9, 10, 12}, .value = {6e6, 10.6e6, 11e6, 14.6e6, 13.2e6, 15e6}};
     heap.collections = {5, 6, 6, 6, 7, 7};
     heap.full_collections = {0, 0, 0, 0, 1, 1};
     ASSERT_EQ(detail::levels_after_collections(heap).size(), 2u);
-    EXPECT_FALSE(detail::runtime_heap_leak(heap, 1.5, {}));
+    const auto finding = detail::runtime_heap_leak(heap, 1.5, {});
+    ASSERT_TRUE(finding);
+    const Diagnosis& d = finding->diagnosis;
+    EXPECT_FALSE(d.leak);
+    EXPECT_FALSE(d.decided);
+    ASSERT_TRUE(d.watch_more_s);
+    EXPECT_EQ(*d.watch_more_s, 60.0);  // one more collection, 6 s apart: rounded up to a minute
+    EXPECT_NE(d.summary.find("too few for a pace"), std::string::npos) << d.summary;
+    EXPECT_NE(d.summary.find("watch at least 1 min more"), std::string::npos) << d.summary;
 }
 
 TEST(RuntimeHeap, CountsThatDoNotMatchTheSamplesGiveNoLevels) {
@@ -158,6 +187,26 @@ TEST(RuntimeHeap, AddsTheLeakThatRssCannotShowYetAndProjectsToTheMaximumHeap) {
     EXPECT_GT(*d.verdict.time_to_limit_s, 120.0);
     EXPECT_LT(*d.verdict.time_to_limit_s, 600.0);
     EXPECT_NE(d.verdict.summary.find("maximum heap"), std::string::npos) << d.verdict.summary;
+    EXPECT_EQ(d.trend_evidence, "proven by a full collection");
+}
+
+TEST(RuntimeHeap, AProofTooShortForAPaceTurnsNoLeakIntoUndecided) {
+    // RSS flat (a JVM's committed heap already resident), the heap's full collection proves growth with
+    // only two levels: the verdict waits instead of saying "no leak".
+    ProcessSeries series;
+    series.rss = make_series(120, 0.1, [](double) { return 120 * kMB; }, 0.05 * kMB);
+    ProcessSeries::RuntimeHeap heap;
+    heap.used = {.t_s = {0, 4, 5, 9, 10, 12}, .value = {6e6, 10.6e6, 11e6, 14.6e6, 13.2e6, 15e6}};
+    heap.collections = {5, 6, 6, 6, 7, 7};
+    heap.full_collections = {0, 0, 0, 0, 1, 1};
+    ASSERT_TRUE(diagnose_process(series).verdict.decided);
+    series.runtime_heap = heap;
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_FALSE(d.verdict.leak);
+    EXPECT_FALSE(d.verdict.decided) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.watch_more_s);
+    EXPECT_EQ(d.metric, "jvm_heap");
+    EXPECT_FALSE(d.verdict.time_to_limit_s);
 }
 
 }  // namespace
