@@ -15,10 +15,8 @@
 // arenas take their share too). The entries are allocated in PeerStats::record.
 // Usage: peer_stats_leak SECONDS
 #include <array>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <mutex>
 #include <random>
 #include <string>
@@ -27,6 +25,7 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
@@ -84,38 +83,6 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
-class AcceptQueue {
-public:
-    void push(const Connection& c) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(c);
-        }
-        ready_.notify_one();
-    }
-    bool pop(Connection& out) {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-        if (queue_.empty()) return false;
-        out = queue_.front();
-        queue_.pop_front();
-        return true;
-    }
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Connection> queue_;
-    bool closed_ = false;
-};
-
 const std::array<const char*, 6> kAgents = {
     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
     "okhttp/4.12.0 (android 14; Pixel 8)",
@@ -145,7 +112,7 @@ int main(int argc, char** argv) {
     const double seconds = pattern::run_seconds(argc, argv, 16);
     const ReputationTable reputation;
     PeerStats stats;
-    AcceptQueue accepted;
+    pattern::WorkQueue<Connection> accepted;
     std::vector<std::thread> workers;
     for (int w = 0; w < 4; ++w) {
         workers.emplace_back([&] {

@@ -15,10 +15,8 @@
 // run, ~0.6% of the level a second and slowing, so an honest "undecided" is accepted.
 // Usage: template_cache_settling SECONDS
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
@@ -113,44 +112,12 @@ __attribute__((noinline)) std::size_t render(const CompiledTemplate& t, long req
     return page.size();
 }
 
-class RequestQueue {
-public:
-    void push(int id) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(id);
-        }
-        ready_.notify_one();
-    }
-    bool pop(int& out) {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-        if (queue_.empty()) return false;
-        out = queue_.front();
-        queue_.pop_front();
-        return true;
-    }
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<int> queue_;
-    bool closed_ = false;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
     const double seconds = pattern::run_seconds(argc, argv, 16);
     TemplateCache cache;
-    RequestQueue requests;
+    pattern::WorkQueue<int> requests;
     std::vector<std::thread> workers;
     std::vector<std::size_t> bytes(3);
     for (int w = 0; w < 3; ++w) {

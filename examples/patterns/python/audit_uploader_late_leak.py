@@ -1,20 +1,21 @@
 """A leak that starts mid-run because a background thread died (written in session 8 as a held-out
-check, never tuned on): a web service handles 200 requests a second on a pool of 3 worker threads,
-and each request puts an audit event (a dict: who, what, when, status, timings, a digest of the
-body) on an unbounded queue. An uploader thread takes everything queued every 0.5 s and posts it as
+check, never tuned on): a web service handles 200 requests a second on a ThreadPoolExecutor of 3
+worker threads, and each request puts an audit event (a dict: who, what, when, status, timings, a
+digest of the body) on an unbounded queue. An uploader thread takes everything queued every 0.5 s and posts it as
 one JSON batch to the audit collector. At 6 s the collector goes into maintenance and answers
 {"error": "maintenance"}; the uploader reads reply["accepted"], the KeyError ends its thread (the
 traceback goes to stderr, as threading's default hook prints it) and nothing restarts it. The
 service keeps serving and keeps queueing events that nobody takes any more.
 Truth: flat for the first 6 s (the queue holds at most half a second of events: a small sawtooth
 of ~100 events), then a leak, linear, from 6 s: 200 events a second, each a dict of 9 entries and
-its strings, ~0.8 kB. Measured under leakscope run: RSS is flat over 2-6 s (24.08 -> 24.11 MB,
-7 kB/s), then grows 123 kB/s over 6.5-11 s, 160 kB/s over 11-16 s and 156 kB/s over 7-16 s (25.68
-MB at 16 s); the interpreter's pymalloc arenas (the "mapped" series, in 1 MiB steps) grow 169 kB/s
-over 7-16 s. ~1.6 MB over the last 10 s on a ~24 MB interpreter (about 6%). The events are created
+its strings, ~0.8 kB. Measured under leakscope run: RSS is flat over 2-6 s (26.27 -> 26.31 MB,
+10 kB/s), then grows 117 kB/s over 6.5-11 s, 161 kB/s over 11-16 s and 155 kB/s over 7-16 s (27.87
+MB at 16 s); the interpreter's pymalloc arenas (the "mapped" series, in 1 MiB steps) grow 168 kB/s
+over 7-16 s. ~1.6 MB over the last 10 s on a ~26 MB interpreter (about 6%). The events are created
 in handle_request.
 Usage: audit_uploader_late_leak.py SECONDS
 """
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -28,7 +29,6 @@ import pacing  # noqa: E402
 
 MAINTENANCE_AT = 6.0
 audit_events = queue.SimpleQueue()  # unbounded: the uploader was supposed to keep it short
-requests = queue.Queue(maxsize=1000)
 served = [0, 0, 0]
 uploaded = [0]
 
@@ -73,28 +73,16 @@ def handle_request(worker, n):
     served[worker] += len(body)
 
 
-def worker_main(worker):
-    while True:
-        n = requests.get()
-        if n is None:
-            return
-        handle_request(worker, n)
-
-
-workers = [threading.Thread(target=worker_main, args=(w,)) for w in range(3)]
-for t in workers:
-    t.start()
+pool = concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix="worker")
 threading.Thread(target=uploader_main, daemon=True).start()
 
 
 def tick(i, _t):
     for k in range(4):  # 50 ticks a second, 4 requests each
-        requests.put(i * 4 + k)
+        n = i * 4 + k
+        pool.submit(handle_request, n % 3, n)
 
 
 pacing.every(0.02, pacing.run_seconds(16), tick)
-for _ in workers:
-    requests.put(None)
-for t in workers:
-    t.join()
+pool.shutdown(wait=True)
 print(f"{sum(served)} body bytes served, {uploaded[0]} events uploaded, {audit_events.qsize()} still queued")
