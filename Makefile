@@ -61,7 +61,7 @@ fuzz: sanitize-build
 	    $(FUZZ_DIR)/fuzz-corpus tests/fuzz/corpus tests/recording/corpus
 
 # The accuracy corpus (examples/patterns/): every program in three modes, scored against its truth;
-# the scores go to $(BUILD_DIR)/accuracy.json for the README. Takes ~15 minutes on 2 cores.
+# the scores go to $(BUILD_DIR)/accuracy.json for the README. Takes ~30 minutes on 2 busy cores.
 accuracy: deps test-deps build
 	python3 tests/accuracy/run_accuracy.py $(BUILD_DIR) --json $(BUILD_DIR)/accuracy.json
 
