@@ -198,9 +198,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
     const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
     ProcessDiagnosis result = diagnose_native(series, rss, options);
-    // RSS growth that no heap figure holds, into memory the process mapped earlier: bounded by it.
+    // RSS growth that no heap figure holds, into memory the process mapped earlier: bounded by it. Not
+    // for a managed runtime: a JVM commits its heap up front (-Xms, often all of -Xmx) and a leak grows
+    // inside it without mapping more; its own heap figures judge it below.
     const bool judged_from_rss = !series.live_heap || result.rss_growth == RssGrowth::outside_heap;
-    if (result.verdict.leak && result.metric == "rss" && rss.growing && judged_from_rss) {
+    if (result.verdict.leak && result.metric == "rss" && rss.growing && judged_from_rss && !series.runtime_heap) {
         const double from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         if (auto ceiling = detail::growth_into_mapped_memory(series, from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) {
             result.verdict = detail::filling_mapped_memory(rss, *ceiling);

@@ -60,6 +60,17 @@ TEST(MappedCeiling, ABoundAboveTheLimitDoesNotHelp) {
     EXPECT_TRUE(d.verdict.time_to_limit_s.has_value());
 }
 
+TEST(MappedCeiling, AManagedHeapCommittedUpFrontIsNotABound) {
+    // A JVM commits its heap at start (-Xms): a leak inside it fills committed memory without mapping
+    // more. Its own heap figures judge it, not the mappings.
+    ProcessSeries series = rss_only([](double) { return 4588 * kKiB; });
+    series.runtime_heap = ProcessSeries::RuntimeHeap{};
+    series.runtime_heap->used = make_series(140, 0.1, [](double t) { return 1e6 + 100 * kKiB * t; }, 0, 27);
+    series.runtime_heap->collections.assign(140, 0.0);
+    series.runtime_heap->full_collections.assign(140, 0.0);
+    EXPECT_NE(diagnose_process(series, {.limit_bytes = 8e9}).rss_growth, RssGrowth::into_mapped);
+}
+
 TEST(MappedCeiling, WithoutVmDataRssDecidesAlone) {
     // A recording older than format 2.5: no VmData, no bound.
     ProcessSeries series = rss_only([](double) { return 4588 * kKiB; });
