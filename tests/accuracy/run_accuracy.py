@@ -118,7 +118,7 @@ def run_all(args, cases, modes):
     return reports
 
 
-def print_mode(mode, cases, results, stats):
+def print_mode(mode, cases, results, stats, show_holdout=False):
     print(f"\n== {mode}: {MODE_TITLES[mode]} -- {stats['cases']} cases")
     print(f"leak-or-not right {stats['leak_right']}/{stats['cases']} ({stats['leak_accuracy']:.1%}); "
           f"pattern right {stats['pattern_right']}/{stats['cases']} ({stats['pattern_accuracy']:.1%}); "
@@ -127,7 +127,13 @@ def print_mode(mode, cases, results, stats):
           f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
     print(scoring.format_confusion(stats["confusion"]))
     print(f"{'case':24s} {'truth':18s} {'said':18s} {'leak':5s} ok  {'rate (err)':>18s} {'warm-up (err)':>18s}  site")
+    hidden = 0
     for case, r in zip(cases, results):
+        # Held-out cases are scored only in aggregate: whoever tunes the engine must not see their rows
+        # (--show-holdout is for the corpus's own engineer, checking the programs' truth).
+        if case.get("holdout") and not show_holdout:
+            hidden += 1
+            continue
         truth = ("LEAK " if case["leak"] else "") + scoring.short(case["pattern"])
         if r["said"] == scoring.ERROR:
             print(f"{case['name']:24s} {truth:18s} {'(run failed)':18s}")
@@ -145,6 +151,8 @@ def print_mode(mode, cases, results, stats):
             print(f"    invariant: {v}")
         if not (r["leak_ok"] and r["pattern_ok"]):
             print(f"    said: {r['summary']}")
+    if hidden:
+        print(f"({hidden} held-out cases not listed: aggregate only, or --show-holdout)")
 
 
 def failures(modes, cases, judged, scores):
@@ -184,6 +192,8 @@ def main():
     holdout = parser.add_mutually_exclusive_group()
     holdout.add_argument("--holdout-only", action="store_true", help="only the held-out cases")
     holdout.add_argument("--no-holdout", action="store_true", help="leave out the held-out cases (for tuning)")
+    parser.add_argument("--show-holdout", action="store_true",
+                        help="list the held-out cases' rows too (for the corpus engineer, never while tuning)")
     parser.add_argument("--jobs", type=int, default=3, help="runs at once (default 3; CPU-heavy cases run alone)")
     parser.add_argument("--json", help="write the scores here (for the README)")
     parser.add_argument("--markdown", help="write the scores and the wrong cases (held-out ones only in aggregate) here")
@@ -224,7 +234,7 @@ def main():
     judged = {m: [scoring.judge(c, reports[(c["name"], m)], m) for c in cases] for m in modes}
     scores = {m: scoring.score(cases, judged[m]) for m in modes}
     for mode in modes:
-        print_mode(mode, cases, judged[mode], scores[mode])
+        print_mode(mode, cases, judged[mode], scores[mode], args.show_holdout)
 
     held = [i for i, c in enumerate(cases) if c.get("holdout")]
     holdout_scores = {m: scoring.score([cases[i] for i in held], [judged[m][i] for i in held]) for m in modes}
