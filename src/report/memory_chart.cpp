@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -9,6 +11,7 @@
 #include "report/hover_data.hpp"
 #include "report/html_sections.hpp"
 #include "report/human_units.hpp"
+#include "report/fit_line.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_labels.hpp"
 #include "report/series_view.hpp"
@@ -159,9 +162,21 @@ void write_memory_chart(std::ostream& out, const Recording& recording, const ana
     if (has_envelope)
         fmt::print(out, "<path class=\"envelope rss\" d=\"{}\"/>\n", svg::area_path(rss.t_s, rss.low, rss.high, sx, sy));
 
-    for (const auto* fit : fits) {
-        double t0 = std::max(fit->warmup_end_s, t_lo);
-        double y0 = fit->fit_intercept_bytes;
+    // The series each fit was made of, to place its line on (the JVM heap's verdict is not drawn here).
+    const auto fitted_series = [&](const diagnosis::Diagnosis* fit) -> const GaugeSeries* {
+        const auto& p = analysis.process;
+        std::optional<Gauge> gauge;
+        if (fit == &p.rss) gauge = Gauge::rss;
+        else if (p.live_heap && fit == &*p.live_heap) gauge = Gauge::live_heap;
+        for (const auto& d : drawn)
+            if (gauge && d.gauge == *gauge) return &d.full;
+        return nullptr;
+    };
+    std::vector<FitLine> placed;
+    for (const auto* fit : fits) placed.push_back(place_fit(*fit, fitted_series(fit), t_lo));
+    for (std::size_t k = 0; k < fits.size(); ++k) {
+        const auto* fit = fits[k];
+        const double t0 = placed[k].t0_s, y0 = placed[k].y0_bytes;
         std::vector<double> xs{t0, t_hi};
         auto at = [&](double rate) { return std::vector<double>{y0, y0 + rate * (t_hi - t0)}; };
         // The band fans out from the fitted level: the rate interval, projected over the steady part.
@@ -176,10 +191,10 @@ void write_memory_chart(std::ostream& out, const Recording& recording, const ana
     for (const auto& d : drawn)
         fmt::print(out, "<path class=\"line {}\" data-series=\"{}\" d=\"{}\"/>\n", d.css_class, gauge_name(d.gauge),
                    svg::line_path(d.reduced.t_s, d.reduced.value, sx, sy));
-    for (const auto* fit : fits) {
-        double t0 = std::max(fit->warmup_end_s, t_lo);
+    for (std::size_t k = 0; k < fits.size(); ++k) {
+        const double t0 = placed[k].t0_s, y0 = placed[k].y0_bytes;
         std::vector<double> xs{t0, t_hi};
-        std::vector<double> ys{fit->fit_intercept_bytes, fit->fit_intercept_bytes + fit->steady_rate_bytes_per_s * (t_hi - t0)};
+        std::vector<double> ys{y0, y0 + fits[k]->steady_rate_bytes_per_s * (t_hi - t0)};
         fmt::print(out, "<path class=\"fit-line\" d=\"{}\"/>\n", svg::line_path(xs, ys, sx, sy));
     }
     if (limit_on_chart) {
