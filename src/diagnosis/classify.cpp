@@ -242,6 +242,17 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
         }
     }
+    // Growth that slows down clearly but has not levelled off enough to prove it: a warm-up's tail and a
+    // slow leak after one cannot be told apart yet (undecided below), and its pace today is the last third's.
+    Slowing slowing;
+    if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
+        slowing = find_slowing(steady.x, steady.y, options.confidence_level);
+        if (slowing.detected) {
+            const std::size_t n = steady.x.size();
+            Steady last_third = slice(steady, n - n / 3, n);
+            rate = robust_slope(last_third, options.confidence_level);
+        }
+    }
     // Practically significant: above the relative floor, and the growth over the steady state stands out
     // of the series' own noise (with many sites tested, a slope well inside the noise band is chance).
     const double steady_span_s = steady.x.empty() ? 0 : steady.x.back() - d.onset_s.value_or(steady.x.front());
@@ -251,6 +262,13 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     if (significant_growth)
         d.watch_more_s = watch_more_before_deciding({.rate = rate, .span_s = steady_span_s, .level_bytes = steady_level,
                                                      .warmup_bytes = d.warmup_bytes, .warmup_duration_s = d.warmup_end_s - clean.t.front()});
+    // Slowing down: watch until a curve levelling off could be proven (the pace falling to a third,
+    // 1.65 e-folding times of the steady part) or as long again, whichever is longer.
+    if (significant_growth && slowing.detected) {
+        facts.slowing_from_rate = slowing.first_slope;
+        const double more_s = std::max(steady_span_s, 1.65 * slowing.tau_s - steady_span_s);
+        d.watch_more_s = whole_minutes(std::max(more_s, d.watch_more_s.value_or(0)));
+    }
     // A collected heap's "warm-up" that lasts a third of the run is its growth ahead of the collections
     // as much as a warm-up: it is judged across the releases too.
     const double run_s = clean.t.back() - clean.t.front();

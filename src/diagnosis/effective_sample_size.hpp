@@ -3,11 +3,15 @@
 // lags does not make it erratic. Used to widen the Theil–Sen interval for autocorrelated residuals.
 #pragma once
 
+#include <cstddef>
 #include <span>
 
 namespace leakscope::diagnosis {
 
-/// In [2, n] for n >= 2 (n itself for shorter input).
+/// Below this many residuals no autocorrelation is estimated (n is returned).
+inline constexpr std::size_t kFewestForAutocorrelation = 8;
+
+/// In [2, n] for n >= kFewestForAutocorrelation (n itself for shorter input).
 double effective_sample_size(std::span<const double> residuals);
 
 }  // namespace leakscope::diagnosis

@@ -21,6 +21,18 @@ struct Saturation {
 /// x, y: the floor of the growth (warm-up and steady part), oldest first.
 Saturation fit_saturation(std::span<const double> x, std::span<const double> y, double confidence);
 
+/// Growth that slows down within the steady part, clearly but not yet enough to prove a curve that
+/// levels off (fit_saturation): the tail of a warm-up and a slow leak after one cannot be told apart yet.
+struct Slowing {
+    bool detected = false;
+    double first_slope = 0;  ///< bytes/s over the first third
+    double last_slope = 0;   ///< bytes/s over the last third
+    double tau_s = 0;        ///< the e-folding time of the pace, were it exponential
+};
+
+/// x, y: the steady part, oldest first. Needs at least 15 points.
+Slowing find_slowing(std::span<const double> x, std::span<const double> y, double confidence);
+
 /// Growth that began at `index`: before it the series is flat, after it a steady line.
 struct Onset {
     bool detected = false;

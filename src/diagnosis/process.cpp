@@ -126,7 +126,10 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // RSS growth the heap does not explain: it does not grow, or it grows at a fraction of RSS's pace
     // (a few pinned objects while the arenas swell by megabytes).
     const bool heap_explains = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * parts.rss_rate;
-    if (rss.growing && !heap_explains) {
+    // RSS growth that slows down (undecided between a settling warm-up and a slow leak) is growth all the
+    // same: where it goes is explained as for any other, and the allocator keeping it decides it.
+    const bool rss_grows = rss.growing || rss.facts.slowing_from_rate.has_value();
+    if (rss_grows && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling
         // its capacity rises in steps whose last one always falls in the second half of any run, and RSS
@@ -153,6 +156,9 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 verdict = rss.diagnosis;
                 verdict.pattern = Pattern::fragmentation;
                 verdict.leak = false;
+                // The allocator's figures decide it, slowing or not: no leak to wait for.
+                verdict.decided = true;
+                verdict.watch_more_s.reset();
                 verdict.severity = fragmentation_severity(verdict);
                 detail::SummaryFacts facts = rss.facts;
                 facts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;

@@ -66,6 +66,12 @@ std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
                            : facts.releases == 1 ? std::string("one, too few to compare")
                                                  : fmt::format("{}, too few to show a trend", facts.releases),
                            watch_more(d));
+    if (facts.slowing_from_rate)
+        return fmt::format("Growing {} and slowing down (from {}){}: a warm-up still settling or a slow leak, too early "
+                           "to tell: {}.",
+                           format_rate(d.steady_rate_bytes_per_s), format_rate(*facts.slowing_from_rate),
+                           d.warmup_bytes > 0 ? fmt::format(" after a one-time warm-up of {}", format_bytes(d.warmup_bytes)) : "",
+                           watch_more(d));
     if (d.warmup_bytes > 0)
         return fmt::format("Growing {} after a one-time warm-up of {}; too early to tell a slow leak from a warm-up "
                            "still settling: {}.",

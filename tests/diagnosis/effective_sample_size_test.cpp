@@ -38,6 +38,8 @@ TEST(EffectiveSampleSize, Ar1MatchesTheory) {
 
 TEST(EffectiveSampleSize, BoundedForShortAndConstantInput) {
     EXPECT_EQ(effective_sample_size(std::vector<double>{1, 2}), 2.0);
+    // Seven residuals with a lag-1 correlation: too few to estimate it, all are kept.
+    EXPECT_EQ(effective_sample_size(std::vector<double>{-2, -1, 0, 1, 2, 1, 0}), 7.0);
     EXPECT_EQ(effective_sample_size(std::vector<double>(50, 3.0)), 50.0);
 }
 

@@ -11,6 +11,7 @@ namespace leakscope::diagnosis {
 namespace {
 
 using testing::kMB;
+using testing::load_live_heap;
 using testing::make_series;
 
 // The series as node's RSS: its collector gives memory back at each full collection.
@@ -123,6 +124,24 @@ TEST(Releases, FourRisingTroughsAreTooFewToCallTheFloorFlat) {
     EXPECT_FALSE(d.leak && !d.decided);
     // Either the floor's climb is proven, or the verdict waits: never "bounded, no leak".
     EXPECT_TRUE(d.leak || !d.decided) << d.summary;
+}
+
+TEST(Releases, FiveTroughsClimbingUnderTallTeethAreALeak) {
+    // The corpus' chat service (examples/patterns/chat_history_index_leak.cpp), its live heap as
+    // measured: a history truncated every 2 s (teeth of 1.8 MB) and an index never pruned, 48 kB/s. After
+    // its warm-up five troughs, 2.43, 2.54, 2.63, 2.71, 2.84 MB, each above the one before: far less
+    // than half a tooth over the run, but a climb (S = 10 of 10 pairs) that 95% proves exactly.
+    const Series measured = load_live_heap("chat_history_index_leak.csv");
+    const Diagnosis d = diagnose(measured);
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 48e3, 15e3) << d.summary;
+    // The same teeth over a floor that stays put are bounded.
+    Series flat = measured;
+    for (std::size_t i = 0; i < flat.t_s.size(); ++i)
+        if (flat.t_s[i] > 4) flat.value[i] -= 48e3 * (flat.t_s[i] - 4);
+    const Diagnosis bounded = diagnose(flat);
+    EXPECT_FALSE(bounded.leak) << bounded.summary;
+    EXPECT_EQ(bounded.pattern, Pattern::bounded_sawtooth) << bounded.summary;
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
-// Constructed memory series for the diagnosis tests: a shape plus deterministic noise.
+// Memory series for the diagnosis tests: constructed (a shape plus deterministic noise) or measured
+// (tests/data/live_heap/).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <sstream>
+#include <string>
 
 #include "diagnosis/diagnosis.hpp"
 
@@ -28,5 +32,26 @@ inline Series make_series(std::size_t n, double dt, const std::function<double(d
     }
     return series;
 }
+
+#ifdef LIVE_HEAP_TEST_DATA_DIR
+/// A live heap measured under `leakscope run`: tests/data/live_heap/NAME holds a line saying what it
+/// is, the column names, then "t_s,bytes" rows.
+inline Series load_live_heap(const std::string& name) {
+    std::ifstream in(std::string(LIVE_HEAP_TEST_DATA_DIR) + "/" + name);
+    Series s;
+    std::string line;
+    std::getline(in, line);
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::istringstream row(line);
+        double t = 0, bytes = 0;
+        char comma = 0;
+        row >> t >> comma >> bytes;
+        s.t_s.push_back(t);
+        s.value.push_back(bytes);
+    }
+    return s;
+}
+#endif
 
 }  // namespace leakscope::diagnosis::testing

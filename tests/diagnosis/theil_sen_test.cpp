@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -34,6 +35,30 @@ TEST(TheilSen, ReferenceSeriesWithSensInterval) {
     EXPECT_NEAR(estimate.ci_high, 0.866667, 1e-6);
     // Median of y_i - b*i with i counted from 0 is 12.7667 (x starts at 1 here, so subtract one slope).
     EXPECT_NEAR(estimate.intercept + estimate.slope, 12.766667, 1e-5);
+}
+
+TEST(TheilSen, SmallSamplesUseKendallsExactDistribution) {
+    // Five points each above the one before: S = 10 of 10 pairs, P(S = 10) = 1/120 under no trend, so
+    // 95% excludes every slope below the smallest pairwise one (rank 1). The normal approximation put
+    // that rank at 0.999 and left the interval open below.
+    const std::vector<double> rising{2.43, 2.54, 2.63, 2.71, 2.84};
+    const SlopeEstimate five = theil_sen(indices(5), rising);
+    EXPECT_NEAR(five.ci_low, 0.08, 1e-9);   // (2.71 - 2.63) / 1, the smallest of the ten slopes
+    EXPECT_NEAR(five.ci_high, 0.13, 1e-9);  // (2.84 - 2.71) / 1, the largest
+    // Four cannot reach 95% (P(S = 6) = 1/24 > 2.5%): open on both sides.
+    const SlopeEstimate four = theil_sen(indices(4), std::vector<double>{2.43, 2.54, 2.63, 2.71});
+    EXPECT_TRUE(std::isinf(four.ci_low) && four.ci_low < 0);
+    EXPECT_TRUE(std::isinf(four.ci_high) && four.ci_high > 0);
+    // Seven points: P(discordant <= 3) = 1 + 6 + 20 + 49 = 76 of 5040 = 1.5%, and <= 4 would be 174 of
+    // 5040 = 3.5%, past 2.5%: the bounds are the 4th smallest and the 4th largest of the 21 slopes.
+    const std::vector<double> y7{1, 3, 2, 5, 4, 7, 6};
+    const SlopeEstimate seven = theil_sen(indices(7), y7);
+    std::vector<double> slopes;
+    for (std::size_t i = 0; i < 7; ++i)
+        for (std::size_t j = i + 1; j < 7; ++j) slopes.push_back((y7[j] - y7[i]) / static_cast<double>(j - i));
+    std::sort(slopes.begin(), slopes.end());
+    EXPECT_DOUBLE_EQ(seven.ci_low, slopes[3]);
+    EXPECT_DOUBLE_EQ(seven.ci_high, slopes[17]);
 }
 
 TEST(TheilSen, IgnoresOutliersThatMoveLeastSquares) {

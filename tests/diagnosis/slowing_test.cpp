@@ -1,0 +1,43 @@
+// Growth that slows down after a warm-up but has not levelled off enough to prove it: undecided, with
+// how long to watch, never a leak; a slow leak after a warm-up keeps its pace and stays a leak.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "diagnosis/diagnosis.hpp"
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::kMB;
+using testing::make_series;
+
+// The measured live heap of examples/patterns/template_cache_settling.cpp (3,000 templates compiled on
+// first use, Zipf-like popularity): 16.7 MB in 5 s, 19.0 at 8 s, 20.1 at 12 s, 20.6 at 16 s.
+Series template_cache() { return testing::load_live_heap("template_cache_settling.csv"); }
+
+TEST(Slowing, ACacheFillingEverMoreSlowlyIsUndecidedNotALeak) {
+    // A straight line through its tail read 628 MB/h, "Leak, critical".
+    const Diagnosis d = diagnose(template_cache());
+    EXPECT_FALSE(d.leak) << d.summary;
+    EXPECT_FALSE(d.decided) << d.summary;
+    ASSERT_TRUE(d.watch_more_s) << d.summary;
+    EXPECT_GE(*d.watch_more_s, 60.0);
+    EXPECT_NE(d.summary.find("slowing down"), std::string::npos) << d.summary;
+    // Today's pace is the last third's (~0.1 MB/s), not the average since the warm-up.
+    EXPECT_LT(d.steady_rate_bytes_per_s, 0.16e6) << d.summary;
+}
+
+TEST(Slowing, ASlowLeakAfterAWarmupKeepsItsPaceAndStaysALeak) {
+    // A 20 MB warm-up in the first 3 s, then 100 kB/s for good, over 16 s at 10 Hz.
+    const Series s = make_series(160, 0.1, [](double t) { return 8 * kMB + 20 * kMB * (1 - std::exp(-t / 0.8)) + 0.1e6 * t; }, 0.02 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 0.1e6, 0.02e6) << d.summary;
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
