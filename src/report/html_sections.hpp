@@ -32,6 +32,10 @@ void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis);
 /// Table of sites whose rows expand to the full stack (site_table.cpp).
 void write_site_table(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);
 
+/// The LeakSanitizer view beside the growth view: what the processes that ended still held, by site
+/// (site_table.cpp). Nothing when no tracked process ended during the run (attach, --duration).
+void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool attached);
+
 /// A legend entry: a colored swatch with the series' class and its name.
 void write_legend_key(std::ostream& out, const char* css_class, std::string_view name, bool dashed = false);
 

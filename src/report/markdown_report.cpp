@@ -76,6 +76,27 @@ void facts_table(std::ostream& out, const std::vector<Fact>& facts) {
 
 constexpr std::size_t kStacksShown = 5;
 
+/// The LeakSanitizer view: what the processes that ended still held, by site, next to the growth view.
+void exit_view_section(std::ostream& out, const analysis::ExitView& view, bool attached) {
+    if (view.processes == 0) return;
+    out << "\n### Still allocated " << (attached ? "when tracking ended" : "at exit") << "\n\n";
+    std::string heading = exit_view_heading(view, attached);
+    heading.front() = 'S';
+    out << cell(heading) << ".\n";
+    if (!view.sites.empty()) {
+        out << "\n| # | function | file:line | live | blocks |\n|--:|---|---|--:|--:|\n";
+        std::size_t rank = 0;
+        for (const auto& site : view.sites)
+            fmt::print(out, "| {} | {} | {} | {} | {} |\n", ++rank, code(site.name.function), code(exit_site_location(site.name)),
+                       format_bytes(static_cast<double>(site.live_bytes)), site.live_count);
+    }
+    if (view.sites_not_shown > 0)
+        fmt::print(out, "\n{} more sites ({}) are not shown.\n", view.sites_not_shown, format_bytes(static_cast<double>(view.bytes_not_shown)));
+    if (view.processes_without_goodbye > 0)
+        fmt::print(out, "\n{} of {} processes died without a final report: their last state is shown.\n", view.processes_without_goodbye,
+                   view.processes);
+}
+
 }  // namespace
 
 void write_markdown(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis) {
@@ -167,6 +188,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
 
     if (const auto& missed = analysis.unsampled_growth)
         out << "\n**Sites:** " << cell(analysis::unsampled_growth_sentence(*missed)) << '\n';
+    exit_view_section(out, analysis.at_exit, recording.info.attached);
     out << "\n### Run\n\n";
     facts_table(out, run_facts(recording, analysis));
     if (!recording.warnings.empty()) {

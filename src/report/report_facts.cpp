@@ -97,6 +97,22 @@ std::string site_leak_call(const analysis::SiteReport& site) {
     return fmt::format("yes (q={:.2g})", site.q_value);
 }
 
+std::string exit_site_location(const analysis::SiteName& name) {
+    analysis::SiteReport site;
+    site.file = name.file;
+    site.line = name.line;
+    site.module = name.module;
+    site.via = name.via;
+    return site_location(site);
+}
+
+std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
+    return fmt::format("still allocated {}{}: {} in {} blocks from {} sites",
+                       attached ? "when tracking ended (blocks allocated since the attach)" : "at exit",
+                       view.sampled ? " (sampled estimates)" : "", format_bytes(static_cast<double>(view.live_bytes)),
+                       view.live_count, view.site_count);
+}
+
 std::string site_location(const analysis::SiteReport& site) {
     // Two sites of the same name: the frame that tells this one apart.
     if (!site.via.empty()) {

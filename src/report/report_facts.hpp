@@ -42,6 +42,14 @@ std::string site_leak_call(const analysis::SiteReport& site);
 /// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown.
 std::string site_location(const analysis::SiteReport& site);
 
+/// Where a site of the exit view is: as site_location, from its name (file:line, the module's file name
+/// when the source is unknown, "?" when neither is), with the frame that tells it from a namesake.
+std::string exit_site_location(const analysis::SiteName& name);
+
+/// "still allocated at exit: 76.8 kB in 2 blocks from 2 sites" (attach --track: "when tracking ended
+/// (blocks allocated since the attach)"; sampling mode: "(sampled estimates)").
+std::string exit_view_heading(const analysis::ExitView& view, bool attached);
+
 /// "Leak: steady linear growth of the live heap, +102 MB/h": the verdict in one line, for the formats
 /// that carry one message per finding (JUnit, SARIF, GitHub annotations).
 std::string verdict_line(const analysis::Analysis& analysis);

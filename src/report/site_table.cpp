@@ -55,4 +55,32 @@ void write_site_table(std::ostream& out, const Recording& recording, const analy
     out << "</tbody></table>\n";
 }
 
+void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool attached) {
+    if (view.processes == 0) return;
+    fmt::print(out, "<section id=\"at-exit\">\n<h2>Still allocated {}</h2>\n", attached ? "when tracking ended" : "at exit");
+    std::string heading = exit_view_heading(view, attached);
+    heading.front() = 'S';
+    fmt::print(out, "<p class=\"note\">{}. What a leak checker at exit (LeakSanitizer) would list; the growth "
+               "view above says what kept growing while the program ran.</p>\n",
+               escape_markup(heading));
+    if (!view.sites.empty()) {
+        out << "<table id=\"exit-table\" class=\"sites\">\n<thead><tr><th>#</th><th class=\"fn\">function, file:line</th>"
+               "<th class=\"num\">live at exit</th><th class=\"num\">blocks</th></tr></thead>\n<tbody>\n";
+        std::size_t rank = 0;
+        for (const auto& site : view.sites)
+            fmt::print(out, "<tr><td class=\"num\">{}</td><td><code>{}</code><span class=\"loc\">{}</span></td><td class=\"num\">{}</td>"
+                       "<td class=\"num\">{}</td></tr>\n",
+                       ++rank, escape_markup(site.name.function), escape_markup(exit_site_location(site.name)),
+                       escape_markup(format_bytes(static_cast<double>(site.live_bytes))), site.live_count);
+        out << "</tbody>\n</table>\n";
+    }
+    if (view.sites_not_shown > 0)
+        fmt::print(out, "<p class=\"note\">{} more sites ({}) are not shown.</p>\n", view.sites_not_shown,
+                   escape_markup(format_bytes(static_cast<double>(view.bytes_not_shown))));
+    if (view.processes_without_goodbye > 0)
+        fmt::print(out, "<p class=\"note\">{} of {} processes died without a final report: their last state is shown.</p>\n",
+                   view.processes_without_goodbye, view.processes);
+    out << "</section>\n";
+}
+
 }  // namespace leakscope::report::html

@@ -58,21 +58,16 @@ std::string sampled_note(const std::optional<analysis::SampledInterval>& sampled
 /// attach --track: tracking ended at the detach (or the exit), and only blocks made after the attach count.
 void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attached, const Palette& paint) {
     if (view.processes == 0) return;
-    const char* estimated = view.sampled ? " (sampled estimates)" : "";
-    const char* when = attached ? "when tracking ended (blocks allocated since the attach)" : "at exit";
-    fmt::print(out, "\n  {}\n", paint(fmt::format("still allocated {}{}: {} in {} blocks from {} sites", when, estimated,
-                                                   format_bytes(static_cast<double>(view.live_bytes)), view.live_count,
-                                                   view.site_count), kBold));
+    fmt::print(out, "\n  {}\n", paint(exit_view_heading(view, attached), kBold));
     std::size_t rank = 0;
     for (const auto& site : view.sites) {
         if (rank == kTopSites) break;
         ++rank;
-        std::string where;
-        if (site.name.file) where = site.name.line ? fmt::format("{}:{}", *site.name.file, *site.name.line) : *site.name.file;
-        if (!site.name.via.empty()) where += " via " + site.name.via;
+        // Names come from the target's binaries: printed as text, never as terminal escapes.
         fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}{}\n", rank,
                    fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
-                   site.name.function, paint(where, kDim), sampled_note(site.sampled, paint));
+                   util::terminal_text(site.name.function), paint(util::terminal_text(exit_site_location(site.name)), kDim),
+                   sampled_note(site.sampled, paint));
     }
     if (view.site_count > rank)
         fmt::print(out, "  {}\n", paint(fmt::format("({} more sites in the reports)", view.site_count - rank), kDim));
