@@ -1,0 +1,172 @@
+// Thread stacks that come and go, bounded (written in session 9 as a held-out check, never tuned on):
+// a thumbnail service runs an elastic worker pool. Two core workers are always there; when the queue
+// backs up, the pool starts more threads, up to 14, and a thread beyond the core two exits after
+// 400 ms without work (the supervisor joins it). Uploads arrive in batches: every 3 s a batch of
+// 1,800 images over 0.6 s. Each job decodes its image rows in a 192 KiB scratch area on the worker's
+// stack, allocates a 64 KiB input and a 16 KiB thumbnail, waits 6 ms for the store's acknowledgement
+// and frees everything. So each batch starts ~12 threads whose stacks' touched pages (192 KiB each),
+// and their glibc arenas, are resident while they work; when they exit, glibc keeps their stacks in
+// its stack cache but gives the pages back (madvise), and the next batch reuses the same stacks.
+// Truth: not a leak: outside the malloc heap, RSS rises by a few MB during each batch and falls back
+// when the extra threads exit, the same every 3 s (periodic); the live heap is only the jobs in
+// flight, also periodic, back to a flat floor between batches. What the arenas keep after the first
+// batch is a one-time warm-up.
+// Usage: elastic_pool_stack_bursts SECONDS
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "pacing.hpp"
+
+namespace {
+
+constexpr int kCoreWorkers = 2;
+constexpr int kMaxWorkers = 14;
+constexpr std::size_t kScratchBytes = 192 * 1024;
+constexpr auto kIdleExit = std::chrono::milliseconds(400);
+
+struct Job {
+    long id;
+    int width, height;
+};
+
+/// A queue whose consumers may give up after an idle wait (unlike work_queue.hpp's, which blocks).
+class UploadQueue {
+public:
+    void push(Job job) {
+        {
+            std::lock_guard lock(mutex_);
+            jobs_.push_back(job);
+        }
+        ready_.notify_one();
+    }
+    enum class Got { job, idle, closed };
+    Got pop(Job& out, std::chrono::milliseconds idle) {
+        std::unique_lock lock(mutex_);
+        if (!ready_.wait_for(lock, idle, [&] { return closed_ || !jobs_.empty(); })) return Got::idle;
+        if (jobs_.empty()) return Got::closed;
+        out = jobs_.front();
+        jobs_.pop_front();
+        return Got::job;
+    }
+    std::size_t depth() {
+        std::lock_guard lock(mutex_);
+        return jobs_.size();
+    }
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        ready_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<Job> jobs_;
+    bool closed_ = false;
+};
+
+/// Decodes rows in a scratch area on the stack (as a codec's row buffers usually are).
+__attribute__((noinline)) std::uint64_t make_thumbnail(const Job& job) {
+    unsigned char scratch[kScratchBytes];
+    pattern::touch(scratch, sizeof scratch);
+    asm volatile("" : : "r"(scratch) : "memory");
+    std::vector<unsigned char> input(64 * 1024);
+    pattern::touch(input.data(), input.size());
+    std::vector<unsigned char> thumbnail(16 * 1024);
+    for (std::size_t k = 0; k < thumbnail.size(); ++k) thumbnail[k] = scratch[(k * 13 + job.id) % kScratchBytes] ^ input[k];
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));  // the store's acknowledgement
+    return thumbnail[job.id % thumbnail.size()] + static_cast<std::uint64_t>(job.width * job.height);
+}
+
+class ElasticPool {
+public:
+    explicit ElasticPool(UploadQueue& queue) : queue_(queue) {
+        for (int k = 0; k < kCoreWorkers; ++k) start(true);
+    }
+    /// Called by the dispatcher: one more thread while the queue backs up and the pool is not full.
+    void grow_if_backed_up() {
+        reap();
+        if (queue_.depth() > 8 && live_ < kMaxWorkers) start(false);
+    }
+    void stop() {
+        queue_.close();
+        for (auto& w : workers_) w.thread.join();
+        workers_.clear();
+    }
+    std::uint64_t done() const { return done_.load(); }
+    long started() const { return started_; }
+
+private:
+    struct Worker {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> finished;
+    };
+
+    void start(bool core) {
+        auto finished = std::make_shared<std::atomic<bool>>(false);
+        ++live_;
+        ++started_;
+        workers_.push_back({std::thread([this, core, finished] {
+                                Job job;
+                                for (;;) {
+                                    const auto got = queue_.pop(job, kIdleExit);
+                                    if (got == UploadQueue::Got::closed) break;
+                                    if (got == UploadQueue::Got::idle) {
+                                        if (core) continue;
+                                        break;  // an extra thread leaves after 400 ms without work
+                                    }
+                                    done_ += make_thumbnail(job) & 1;
+                                }
+                                finished->store(true);
+                            }),
+                            finished});
+    }
+    /// Joins the threads that have exited (their stacks go back to glibc's stack cache).
+    void reap() {
+        for (auto it = workers_.begin(); it != workers_.end();) {
+            if (it->finished->load()) {
+                it->thread.join();
+                it = workers_.erase(it);
+                --live_;
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    UploadQueue& queue_;
+    std::vector<Worker> workers_;
+    std::atomic<std::uint64_t> done_{0};
+    int live_ = 0;
+    long started_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const double seconds = pattern::run_seconds(argc, argv, 18);
+    UploadQueue queue;
+    ElasticPool pool(queue);
+    long id = 0;
+    // 100 ticks a second; a batch is the first 60 ticks of every 300 (0.6 s every 3 s), 30 uploads each.
+    pattern::every(0.01, seconds, [&](long i, double) {
+        if (i % 300 < 60) {
+            for (int k = 0; k < 30; ++k, ++id) queue.push({id, 1600 + static_cast<int>(id % 7) * 160, 1200});
+        }
+        pool.grow_if_backed_up();
+    });
+    pool.stop();
+    std::printf("%ld uploads, %ld threads started, %llu odd\n", id, pool.started(),
+                static_cast<unsigned long long>(pool.done()));
+    return 0;
+}
