@@ -10,8 +10,10 @@
 // Truth: a leak, linear, slow on a big base: 120 negative entries a second, each a mixed-case key of
 // 39 characters (40 bytes asked of malloc), its hash node (80 bytes: link, key, answer vector, expiry,
 // cached hash) and its 480-byte negative answer: 600 B, so 72,000 B/s, plus the node table's bucket
-// arrays doubling now and then. ~1.1 MB over the run on ~170 MB of zone data (about 0.7% of the
-// process), which is the warm-up. The entries are allocated in NegativeCache::put.
+// arrays doubling now and then. Measured under leakscope run: the live heap grows 73.5 kB/s over 3-16 s
+// and over 8-16 s (164.5 -> 165.5 MB), RSS 78-81 kB/s (199.7 -> 200.8 MB): ~1.2 MB over the run on
+// ~200 MB, about 0.6% of the process. The zone data is the warm-up. The entries are allocated in
+// NegativeCache::put.
 // Usage: dns_negative_cache_leak SECONDS
 #include <cctype>
 #include <cstdint>
