@@ -10,8 +10,8 @@ its peer string, the 4,096-byte buffer (malloc'd: over pymalloc's 512-byte limit
 with their cell: ~5.1 kB each, ~205 kB/s. Measured under leakscope run: RSS grows 208-210 kB/s over
 2-14 s and 7-14 s (31.8 -> 34.3 MB); the malloc'd live heap 164 kB/s (40 buffers of 4,097 bytes);
 the small objects (~1 kB a connection) fill pymalloc arenas that had room, whose 1 MiB mappings stay
-at 7.36 MB in this run. ~2.8 MB over the run on ~34 MB (about 8%). The Connection and its buffer are
-created in accept_connection.
+at 7.36 MB in this run. ~2.8 MB over the run on ~34 MB (about 8%). The buffer, most of what is kept,
+is allocated in Connection.__init__ (called by accept_connection).
 Usage: pubsub_unsubscribe_leak.py SECONDS
 """
 import asyncio
