@@ -16,16 +16,14 @@
 // Usage: elastic_pool_stack_bursts SECONDS
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
@@ -37,44 +35,6 @@ constexpr auto kIdleExit = std::chrono::milliseconds(400);
 struct Job {
     long id;
     int width, height;
-};
-
-/// A queue whose consumers may give up after an idle wait (unlike work_queue.hpp's, which blocks).
-class UploadQueue {
-public:
-    void push(Job job) {
-        {
-            std::lock_guard lock(mutex_);
-            jobs_.push_back(job);
-        }
-        ready_.notify_one();
-    }
-    enum class Got { job, idle, closed };
-    Got pop(Job& out, std::chrono::milliseconds idle) {
-        std::unique_lock lock(mutex_);
-        if (!ready_.wait_for(lock, idle, [&] { return closed_ || !jobs_.empty(); })) return Got::idle;
-        if (jobs_.empty()) return Got::closed;
-        out = jobs_.front();
-        jobs_.pop_front();
-        return Got::job;
-    }
-    std::size_t depth() {
-        std::lock_guard lock(mutex_);
-        return jobs_.size();
-    }
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Job> jobs_;
-    bool closed_ = false;
 };
 
 /// Decodes rows in a scratch area on the stack (as a codec's row buffers usually are).
@@ -92,7 +52,7 @@ __attribute__((noinline)) std::uint64_t make_thumbnail(const Job& job) {
 
 class ElasticPool {
 public:
-    explicit ElasticPool(UploadQueue& queue) : queue_(queue) {
+    explicit ElasticPool(pattern::WorkQueue<Job>& queue) : queue_(queue) {
         for (int k = 0; k < kCoreWorkers; ++k) start(true);
     }
     /// Called by the dispatcher: one more thread while the queue backs up and the pool is not full.
@@ -121,9 +81,9 @@ private:
         workers_.push_back({std::thread([this, core, finished] {
                                 Job job;
                                 for (;;) {
-                                    const auto got = queue_.pop(job, kIdleExit);
-                                    if (got == UploadQueue::Got::closed) break;
-                                    if (got == UploadQueue::Got::idle) {
+                                    const auto got = queue_.pop_for(job, kIdleExit);
+                                    if (got == pattern::WorkQueue<Job>::Pop::closed) break;
+                                    if (got == pattern::WorkQueue<Job>::Pop::idle) {
                                         if (core) continue;
                                         break;  // an extra thread leaves after 400 ms without work
                                     }
@@ -146,7 +106,7 @@ private:
         }
     }
 
-    UploadQueue& queue_;
+    pattern::WorkQueue<Job>& queue_;
     std::vector<Worker> workers_;
     std::atomic<std::uint64_t> done_{0};
     int live_ = 0;
@@ -157,7 +117,7 @@ private:
 
 int main(int argc, char** argv) {
     const double seconds = pattern::run_seconds(argc, argv, 18);
-    UploadQueue queue;
+    pattern::WorkQueue<Job> queue;
     ElasticPool pool(queue);
     long id = 0;
     // 100 ticks a second; a batch is the first 60 ticks of every 300 (0.6 s every 3 s), 30 uploads each.

@@ -4,14 +4,14 @@ z-score and a peak counter) are @njit functions compiled lazily: numba compiles 
 argument type the first time it sees it, and uploads come as float64, float32 and int16 arrays, so the
 first requests of each kind pay for a compilation (LLVM, type inference, the dispatcher's caches:
 tens of MB, a few seconds of CPU). After that each request allocates its input (100,000 samples),
-the kernels' outputs and a small feature vector, all freed when it is answered; the last 256 feature
-vectors are kept in a deque(maxlen=256) for the service's /recent page.
+the kernels' outputs and a small feature vector, all freed when it is answered; the last 32 feature
+vectors are kept in a deque(maxlen=32) for the service's /recent page.
 Truth: not a leak: the import and the JIT compilations are a warm-up (RSS rises by ~100 MB in the
 first seconds, longer on a busy machine: the loop then runs at least 10 s after the last
 compilation), then flat; the per-request arrays come and go 25 times a second around a flat floor.
-Measured under leakscope run: RSS 111 MB at 1 s, 211 at 3.2 s, 221.90 MB from 4.2 s (the kernels
-compiled at 3.8 s) to 17.8 s (+8 kB); the malloc'd live heap 23.06 -> 23.07 MB (the deque filling its
-256 slots), the pymalloc arenas 38.9 MB throughout.
+Measured under leakscope run (a 30 s run): RSS 174 MB at 2 s, 204 at 4 s, 216.53 MB from 8 s (the
+kernels compiled at 6.2 s) to 30 s; the malloc'd live heap 23.062 MB from 8 s to 30 s (a sample now
+and then catches a request's 2 MB in flight), the pymalloc arenas 38.91 MB throughout.
 Usage: numba_feature_service_flat.py SECONDS
 """
 import collections
@@ -62,7 +62,7 @@ def count_peaks(z, threshold):
 
 
 KINDS = (np.float64, np.float32, np.int16)
-recent = collections.deque(maxlen=256)
+recent = collections.deque(maxlen=32)
 rng = np.random.default_rng(20261204)
 base_signal = rng.standard_normal(100_000) * 1000.0
 
