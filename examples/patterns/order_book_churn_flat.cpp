@@ -12,7 +12,9 @@
 // batches wait in its queue (60 kB each) and glibc keeps the high-water mark that leaves. Measured
 // under leakscope run: the live heap 4.09 MB at 1.2 s, 4.43 at 2.1 s, then 4.44-4.56 MB over 3-16 s
 // (first and last 4.49), RSS 14.59-14.65 MB. A 60 s run: the live heap 4.46-4.99 MB (a lag at 5-10 s),
-// RSS 15.79 MB, flat, from 10 s to 60 s.
+// RSS 15.79 MB, flat, from 10 s to 60 s. In some 16 s runs RSS still creeps 3-5 kB/s after 3 s while
+// the live heap stays flat (8.79 -> 8.85 MB with --no-track): glibc's high-water mark under the
+// cross-thread frees settling, not memory the program holds.
 // Usage: order_book_churn_flat SECONDS
 #include <algorithm>
 #include <cstdint>
