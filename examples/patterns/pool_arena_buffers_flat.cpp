@@ -15,17 +15,15 @@
 // grows for good.
 // Usage: pool_arena_buffers_flat SECONDS
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
@@ -33,39 +31,6 @@ struct Request {
     long id;
     std::size_t body_bytes;
     std::size_t response_bytes;
-};
-
-class RequestQueue {
-public:
-    void push(Request r) {
-        {
-            std::lock_guard lock(mutex_);
-            queue_.push_back(r);
-        }
-        ready_.notify_one();
-    }
-    /// The next request; false once closed and drained.
-    bool pop(Request& out) {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-        if (queue_.empty()) return false;
-        out = queue_.front();
-        queue_.pop_front();
-        return true;
-    }
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Request> queue_;
-    bool closed_ = false;
 };
 
 /// Everything a request allocates is local to it and freed when it returns.
@@ -85,7 +50,7 @@ __attribute__((noinline)) std::uint64_t handle(const Request& r) {
 
 int main(int argc, char** argv) {
     const double seconds = pattern::run_seconds(argc, argv, 14);
-    RequestQueue queue;
+    pattern::WorkQueue<Request> queue;
     std::vector<std::thread> workers;
     std::vector<std::uint64_t> sums(6);
     for (int w = 0; w < 6; ++w) {

@@ -9,54 +9,19 @@
 // of the process). The kept strings are all allocated in render_response.
 // Usage: thread_local_trace_leak SECONDS
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
 struct Task {
     long id;
     int route;
-};
-
-class TaskQueue {
-public:
-    void push(Task task) {
-        {
-            std::lock_guard<std::mutex> hold(mutex_);
-            tasks_.push_back(task);
-        }
-        ready_.notify_one();
-    }
-    // False once the queue is closed and empty.
-    bool pop(Task& task) {
-        std::unique_lock<std::mutex> hold(mutex_);
-        ready_.wait(hold, [this] { return closed_ || !tasks_.empty(); });
-        if (tasks_.empty()) return false;
-        task = tasks_.front();
-        tasks_.pop_front();
-        return true;
-    }
-    void close() {
-        {
-            std::lock_guard<std::mutex> hold(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Task> tasks_;
-    bool closed_ = false;
 };
 
 // The bug: kept per thread for a crash dump that is written only on a crash, never trimmed.
@@ -72,7 +37,7 @@ __attribute__((noinline)) std::string render_response(const Task& task, const st
     return body;  // exactly 480 characters
 }
 
-void worker(TaskQueue& queue, const std::vector<std::string>& templates, std::atomic<long>& bytes) {
+void worker(pattern::WorkQueue<Task>& queue, const std::vector<std::string>& templates, std::atomic<long>& bytes) {
     Task task;
     while (queue.pop(task)) {
         std::string response = render_response(task, templates[static_cast<std::size_t>(task.route) % templates.size()]);
@@ -88,7 +53,7 @@ int main(int argc, char** argv) {
     // 12 MB of templates, loaded once (3,000 x 4,000 characters).
     std::vector<std::string> templates;
     for (int k = 0; k < 3000; ++k) templates.emplace_back(4000, static_cast<char>('a' + k % 26));
-    TaskQueue queue;
+    pattern::WorkQueue<Task> queue;
     std::atomic<long> bytes{0};
     std::vector<std::thread> workers;
     for (int w = 0; w < 4; ++w) workers.emplace_back(worker, std::ref(queue), std::cref(templates), std::ref(bytes));

@@ -1,9 +1,12 @@
 // The hand-off between a service's acceptor and its worker threads in the pattern examples: an
-// unbounded queue that workers block on until it is closed and drained (the queue itself holds only
-// what is in flight, so it adds no growth of its own to a program's truth).
+// unbounded queue that workers block on until it is closed and drained, or, in an elastic pool, until
+// they have been idle long enough to leave (the queue itself holds only what is in flight, so it adds
+// no growth of its own to a program's truth).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <mutex>
 
@@ -27,6 +30,22 @@ public:
         out = std::move(queue_.front());
         queue_.pop_front();
         return true;
+    }
+    enum class Pop { item, idle, closed };
+    /// pop() for a worker that may leave when idle (an elastic pool): `idle` when nothing came for
+    /// that long, `closed` once the queue is closed and drained.
+    Pop pop_for(T& out, std::chrono::milliseconds idle) {
+        std::unique_lock lock(mutex_);
+        if (!ready_.wait_for(lock, idle, [&] { return closed_ || !queue_.empty(); })) return Pop::idle;
+        if (queue_.empty()) return Pop::closed;
+        out = std::move(queue_.front());
+        queue_.pop_front();
+        return Pop::item;
+    }
+    /// Items waiting (a dispatcher reads it to decide whether the pool should grow).
+    std::size_t depth() {
+        std::lock_guard lock(mutex_);
+        return queue_.size();
     }
     void close() {
         {

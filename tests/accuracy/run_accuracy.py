@@ -89,6 +89,16 @@ def run_case(args, case, mode, scheduler):
         return json.load(f)
 
 
+def lost_pacing(args, case, mode):
+    """The program's own "pacing lost:" line (pacing.hpp, pacing.h, python/pacing.py, node/pacing.js)
+    from its last run's log, or None: the machine did not let it keep the pace its truth is stated for."""
+    try:
+        with open(os.path.join(args.artifacts, mode, case["name"] + ".log"), errors="replace") as log:
+            return next((line.strip() for line in log if line.startswith("pacing lost:")), None)
+    except OSError:
+        return None
+
+
 def run_all(args, cases, modes):
     for mode in modes:
         os.makedirs(os.path.join(args.artifacts, mode), exist_ok=True)
@@ -118,17 +128,22 @@ def run_all(args, cases, modes):
     return reports
 
 
-def print_mode(mode, cases, results, stats, show_holdout=False):
+def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
+    paced = paced or [None] * len(cases)
     print(f"\n== {mode}: {MODE_TITLES[mode]} -- {stats['cases']} cases")
     print(f"leak-or-not right {stats['leak_right']}/{stats['cases']} ({stats['leak_accuracy']:.1%}); "
           f"pattern right {stats['pattern_right']}/{stats['cases']} ({stats['pattern_accuracy']:.1%}); "
           f"undecided {stats['undecided']}; failed runs {stats['errors']}; invariant violations {stats['violations']}")
+    lost = sum(1 for p in paced if p)
+    if lost:
+        # Counted for every case, named only for the tuning set's (held-out cases stay aggregate-only).
+        print(f"runs whose program lost its pacing (its truth may not hold for them): {lost}")
     print(f"rate error |measured/true - 1|: median {scoring.percent(stats['rate_error_median'])} over "
           f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
     print(scoring.format_confusion(stats["confusion"]))
     print(f"{'case':24s} {'truth':18s} {'said':18s} {'leak':5s} ok  {'rate (err)':>18s} {'warm-up (err)':>18s}  site")
     hidden = 0
-    for case, r in zip(cases, results):
+    for case, r, pacing_lost in zip(cases, results, paced):
         # Held-out cases are scored only in aggregate: whoever tunes the engine must not see their rows
         # (--show-holdout is for the corpus's own engineer, checking the programs' truth).
         if case.get("holdout") and not show_holdout:
@@ -147,6 +162,8 @@ def print_mode(mode, cases, results, stats, show_holdout=False):
         site = "" if r["site_ok"] is None else ("ok" if r["site_ok"] else f"want {case['top_site']}, got {r['top_site']}")
         holdout = " [holdout]" if case.get("holdout") else ""
         print(f"{case['name']:24s} {truth:18s} {said:18s} {str(r['leak']).lower():5s} {ok}  {rate:>18s} {warm:>18s}  {site}{holdout}")
+        if pacing_lost:
+            print(f"    {pacing_lost}")
         for v in r["violations"]:
             print(f"    invariant: {v}")
         if not (r["leak_ok"] and r["pattern_ok"]):
@@ -234,7 +251,8 @@ def main():
     judged = {m: [scoring.judge(c, reports[(c["name"], m)], m) for c in cases] for m in modes}
     scores = {m: scoring.score(cases, judged[m]) for m in modes}
     for mode in modes:
-        print_mode(mode, cases, judged[mode], scores[mode], args.show_holdout)
+        print_mode(mode, cases, judged[mode], scores[mode], args.show_holdout,
+                   [lost_pacing(args, c, mode) for c in cases])
 
     held = [i for i, c in enumerate(cases) if c.get("holdout")]
     holdout_scores = {m: scoring.score([cases[i] for i in held], [judged[m][i] for i in held]) for m in modes}
