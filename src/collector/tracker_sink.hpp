@@ -26,10 +26,12 @@ struct TrackedProcess {
 /// Latest totals of one process.
 struct TrackerTotals {
     double t_s = 0;                    ///< seconds since the collector's time origin
-    std::int64_t live_heap_bytes = 0;  ///< sampling mode: the allocator's bytes (glibc chunk sizes: tracker/usable_size.hpp)
+    /// sampling mode: the allocator's own in-use bytes (glibc mallinfo2, jemalloc stats.allocated), or with
+    /// another allocator counted per call in its bytes (tracker/usable_size.hpp)
+    std::int64_t live_heap_bytes = 0;
     std::int64_t live_allocations = 0;
     std::int64_t mapped_bytes = 0;     ///< anonymous mmap
-    std::uint64_t allocations = 0;     ///< heap allocations ever (mmap not included)
+    std::uint64_t allocations = 0;     ///< heap allocations ever (mmap not included); sampling mode: estimated from the samples
     std::uint64_t frees = 0;
     std::uint64_t events = 0;          ///< leakscope_tracker_add_events
     std::uint64_t tracker_bytes = 0;   ///< the tracker's own table memory inside the process

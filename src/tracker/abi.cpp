@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "allocator_stats.hpp"
 #include "fatal_signals.hpp"
 #include "os.hpp"
 #include "python_frames.hpp"
@@ -21,6 +22,13 @@ extern "C" __attribute__((visibility("default"))) int leakscope_tracker_query(st
     out.struct_size = stats->struct_size < sizeof(out) ? stats->struct_size : static_cast<std::uint32_t>(sizeof(out));
     out.sampling = g_tracker.config.sample_bytes != 0;
     out.live_heap_bytes = t.live_heap_bytes > 0 ? static_cast<std::uint64_t>(t.live_heap_bytes) : 0;
+    if (g_tracker.heap_from_allocator) {
+        // The allocator's figure, read now (the caller is the program, outside any allocator call).
+        ReentrancyGuard guard;
+        std::uint64_t in_use = 0;
+        out.live_heap_bytes = allocator_stats::read_in_use(in_use) ? in_use : 0;
+        out.heap_from_allocator = 1;
+    }
     out.live_allocations = t.live_allocations > 0 ? static_cast<std::uint64_t>(t.live_allocations) : 0;
     out.mapped_bytes = t.mapped_bytes > 0 ? static_cast<std::uint64_t>(t.mapped_bytes) : 0;
     out.total_allocations = t.allocations;

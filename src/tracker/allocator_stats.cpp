@@ -26,7 +26,7 @@ struct Resolved {
 constinit Resolved g_resolved{};
 constinit std::uint64_t g_next_read_ns = 0;
 
-constexpr std::uint64_t kMinSpacingNs = 1000000000ull;  // at most one read per second
+constinit std::uint64_t g_min_spacing_ns = 1000000000ull;  // at most one read per second by default
 constexpr std::uint64_t kCpuFactor = 1000;              // spacing >= 1000 × the last read's CPU time
 constexpr std::uint64_t kWallFactor = 20;               // spacing >= 20 × its wall time
 
@@ -35,7 +35,11 @@ void resolve() {
     // jemalloc (e.g. LD_PRELOAD of libjemalloc.so.2) exports mallctl beside its malloc.
     if (void* mallctl = dlsym(RTLD_DEFAULT, "mallctl"); mallctl && in_the_allocators_object(mallctl)) {
         g_resolved.mallctl = reinterpret_cast<MallctlFunction>(mallctl);
-        g_resolved.kind = wire::AllocatorKind::kJemalloc;
+        // Built without statistics (--disable-stats), its "stats.*" do not exist: no figures to give.
+        bool stats = false;
+        std::size_t length = sizeof(stats);
+        if (g_resolved.mallctl("config.stats", &stats, &length, nullptr, 0) == 0 && stats)
+            g_resolved.kind = wire::AllocatorKind::kJemalloc;
         return;
     }
     // glibc ≥ 2.33; an older glibc has only mallinfo, whose int fields wrap at 2 GiB: not used.
@@ -88,6 +92,21 @@ wire::AllocatorStatsBody read_glibc() {
 
 }  // namespace
 
+wire::AllocatorKind kind() {
+    if (!g_resolved.done) resolve();
+    return g_resolved.kind;
+}
+
+bool read_in_use(std::uint64_t& bytes) {
+    std::uint64_t cpu_ns = 0;
+    const wire::AllocatorStatsBody body = read(cpu_ns);
+    if (body.kind == wire::AllocatorKind::kUnknown || body.in_use_bytes == wire::kUnknownFigure) return false;
+    bytes = body.in_use_bytes;
+    return true;
+}
+
+void set_min_spacing(std::uint64_t interval_ns) { g_min_spacing_ns = interval_ns; }
+
 wire::AllocatorStatsBody read(std::uint64_t& cpu_ns) {
     if (!g_resolved.done) resolve();
     // Both clocks: the CPU time is what the walk costs; the wall time bounds how long an arena may have
@@ -107,7 +126,7 @@ wire::AllocatorStatsBody read(std::uint64_t& cpu_ns) {
 bool due(std::uint64_t now_ns) { return now_ns >= g_next_read_ns; }
 
 void note_read(std::uint64_t now_ns, std::uint64_t wall_ns, std::uint64_t cpu_ns) {
-    g_next_read_ns = now_ns + std::max({kMinSpacingNs, cpu_ns * kCpuFactor, wall_ns * kWallFactor});
+    g_next_read_ns = now_ns + std::max({g_min_spacing_ns, cpu_ns * kCpuFactor, wall_ns * kWallFactor});
 }
 
 }  // namespace leakscope::tracker::allocator_stats

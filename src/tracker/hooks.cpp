@@ -44,6 +44,11 @@ namespace {
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
 
+/// Sampling mode with the live heap from the allocator's own figure (glibc or jemalloc): an unsampled
+/// call only samples and forwards, a tail call into the allocator with nothing counted (tcmalloc's shape
+/// plus the thread's gate). Tested first, so the per-call counting below costs it nothing.
+inline bool uncounted_fast_path_open() { return thread_fast_path_open(FastPaths::kUncounted); }
+
 /// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled
 /// (size >= gap: the gap is always positive, and the unsigned compare lets no huge size overflow it).
 /// On x86-64 one subtraction from memory and a branch on its flags; the rare sampled case puts the
@@ -198,16 +203,30 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
     }
 }
 
-inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
+// Per-call counting's fast paths (glibc without mallinfo2) and the general paths, out of line: the
+// counting path calls the allocator and comes back, and inlined into the hook its saved register would
+// cost the uncounted fast path a push and a pop on every call. Reached by a tail call.
+
+__attribute__((noinline)) void* new_counted(std::size_t size, std::size_t alignment, bool throwing) {
     if (alignment <= alignof(std::max_align_t) && glibc_fast_path_open() && passes_sampler(size)) {
         if (void* p = count_glibc_allocation(g_real.malloc(size ? size : 1))) return p;
     }
     return new_general(size, alignment, throwing);  // also the retry of a failed fast-path allocation
 }
 
+inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
+    if (alignment <= alignof(std::max_align_t) && uncounted_fast_path_open() && passes_sampler(size)) {
+        if (void* p = g_real.malloc(size ? size : 1)) return p;
+        return new_general(size, alignment, throwing);  // the new-handler's loop
+    }
+    return new_counted(size, alignment, throwing);
+}
+
 inline void delete_block(void* p) {
     // No test for null or the bootstrap pool here: their presence filter bits are pinned, so both go on
     // to the general path.
+    if (uncounted_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)))
+        return g_real.free(p);
     if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
         // Counted before the real free (the totals run a few nanoseconds ahead, never behind a reused
         // address), so that the free itself is a tail call.
@@ -221,7 +240,7 @@ inline void delete_block(void* p) {
 /// without the general path's table work (bash and python3 resize strings and lists often). Null and the
 /// bootstrap pool's blocks (their filter bits are pinned), size 0 (a free), a sampled block on either side
 /// go to the general path. A failed call leaves the block and counts nothing.
-inline void* resize_block(void* p, std::size_t size) {
+__attribute__((noinline)) void* resize_counted(void* p, std::size_t size) {
     if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
         passes_sampler(size)) {
         const std::size_t old_bytes = glibc_chunk_bytes(glibc_chunk_header(p));  // before: realloc may free it
@@ -232,6 +251,23 @@ inline void* resize_block(void* p, std::size_t size) {
     return reallocate(p, size);
 }
 
+inline void* resize_block(void* p, std::size_t size) {
+    if (uncounted_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
+        passes_sampler(size))
+        return g_real.realloc(p, size);  // a failure leaves the block as it was: nothing to undo
+    return resize_counted(p, size);
+}
+
+__attribute__((noinline)) void* malloc_counted(std::size_t size) {
+    if (glibc_fast_path_open() && passes_sampler(size)) return count_glibc_allocation(g_real.malloc(size));
+    return allocate_general(size, alignof(std::max_align_t), [size] { return g_real.malloc(size); });
+}
+
+__attribute__((noinline)) void* calloc_counted(std::size_t count, std::size_t size, std::size_t bytes) {
+    if (glibc_fast_path_open() && passes_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
+    return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
+}
+
 }  // namespace
 }  // namespace leakscope::tracker
 
@@ -240,8 +276,8 @@ using namespace leakscope::tracker;
 // ---- C allocation functions ----
 
 LEAKSCOPE_HOOK void* malloc(std::size_t size) {
-    if (glibc_fast_path_open() && passes_sampler(size)) return count_glibc_allocation(g_real.malloc(size));
-    return allocate_general(size, alignof(std::max_align_t), [size] { return g_real.malloc(size); });
+    if (uncounted_fast_path_open() && passes_sampler(size)) return g_real.malloc(size);
+    return malloc_counted(size);
 }
 
 LEAKSCOPE_HOOK void free(void* p) { delete_block(p); }
@@ -252,8 +288,8 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
         errno = ENOMEM;  // same as glibc: null, nothing allocated, nothing tracked
         return nullptr;
     }
-    if (glibc_fast_path_open() && passes_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
-    return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
+    if (uncounted_fast_path_open() && passes_sampler(bytes)) return g_real.calloc(count, size);
+    return calloc_counted(count, size, bytes);
 }
 
 LEAKSCOPE_HOOK void* realloc(void* p, std::size_t size) { return resize_block(p, size); }

@@ -79,6 +79,8 @@ struct PythonFrameHeader {
 };
 
 struct TotalsBody {
+    /// Sampling mode with glibc or jemalloc: the allocator's in-use figure at its last read, less the
+    /// stream's baseline (a forked child's or an attachment's start); the counts are the samples' estimates.
     std::int64_t live_heap_bytes;
     std::int64_t live_allocations;
     std::int64_t mapped_bytes;

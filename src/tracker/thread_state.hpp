@@ -13,7 +13,10 @@ namespace leakscope::tracker {
 enum class FastPaths : std::uint8_t {
     kNone = 0,            ///< full tracking, not active yet, or detached: the general paths
     kGlibc = 1,           ///< sampling, glibc's allocator: chunk sizes from the chunk header (usable_size.hpp)
-    kOtherAllocator = 2,  ///< sampling, another allocator (jemalloc...): usable sizes cost a call
+    kOtherAllocator = 2,  ///< sampling, another allocator (tcmalloc...): usable sizes cost a call
+    /// sampling, the live heap total read from the allocator's own figure (glibc mallinfo2, jemalloc
+    /// stats): the fast paths only sample and forward, counting nothing per call
+    kUncounted = 3,
 };
 
 struct ThreadState {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <new>
 
+#include "allocator_stats.hpp"
 #include "clone_sentinel.hpp"
 #include "python_frames.hpp"
 #include "real_functions.hpp"
@@ -91,6 +92,8 @@ void prepare_tables() {
     g_check_frame_walk = g_tracker.config.check_unwind;
     initialize_thread_counters();
     initialize_usable_size();
+    // Before the filter pins the bootstrap pool: resolving the allocator (dlsym) may still draw on it.
+    allocator_stats::kind();
     if (g_tracker.config.sample_bytes) enable_presence_filter();
     arm_clone_sentinel();
     install_fork_handlers();
@@ -104,10 +107,24 @@ bool stays_tracked() {
     return false;
 }
 
+/// Where sampling mode's live heap total comes from, once per start of tracking (before any call is
+/// counted): with glibc's or jemalloc's figures (allocator_stats, resolved in prepare_tables) from the
+/// allocator, read by the transport each round, and the fast paths count nothing; with another allocator
+/// (or a glibc without mallinfo2) every call is counted, by chunk header or usable size.
+void decide_heap_source() {
+    g_tracker.heap_from_allocator =
+        g_tracker.config.sample_bytes != 0 && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
+    if (g_tracker.heap_from_allocator)
+        allocator_stats::set_min_spacing(static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull);
+}
+
 void publish_state(InitState state) {
     g_tracker.state.store(static_cast<int>(state), std::memory_order_release);
-    if (state == InitState::kActive && g_tracker.config.sample_bytes)
-        g_tracker.fast_paths.store(g_glibc_chunk_headers ? FastPaths::kGlibc : FastPaths::kOtherAllocator, std::memory_order_release);
+    if (state != InitState::kActive || !g_tracker.config.sample_bytes) return;
+    const FastPaths fast_paths = g_tracker.heap_from_allocator ? FastPaths::kUncounted
+                                 : g_glibc_chunk_headers       ? FastPaths::kGlibc
+                                                               : FastPaths::kOtherAllocator;
+    g_tracker.fast_paths.store(fast_paths, std::memory_order_release);
 }
 
 }  // namespace
@@ -122,6 +139,7 @@ AttachStatus activate_in_running_program(const Config& config) {
     g_tracker.config = config;
     g_tracker.config.attached = true;
     prepare_tables();
+    decide_heap_source();
     if (again) {
         // Everything counted during the earlier attachment is baseline now, like anything allocated
         // before it: the tables forget its blocks, the transport subtracts its counters.
@@ -130,6 +148,9 @@ AttachStatus activate_in_running_program(const Config& config) {
         g_tracker.reserved.clear();
         transport::prepare_next_attachment();
     }
+    // The program's heap before the attachment is its baseline: with the allocator's figure, its in-use
+    // bytes now (counted per call, the counters hold nothing from before this moment anyway).
+    if (g_tracker.heap_from_allocator) transport::take_heap_baseline();
     publish_state(InitState::kActive);
     return AttachStatus::kAttached;
 }
@@ -149,6 +170,7 @@ InitState initialize() {
             g_tracker.config = read_config();
             if (g_tracker.config.active) {
                 prepare_tables();
+                decide_heap_source();
                 result = InitState::kActive;
             }
         }
@@ -172,12 +194,14 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
         entry = LiveEntry{0, size, kUnknownStack, 1};
         return true;
     }
-    // Every allocation counts in the totals (by its chunk size, which free can find again without a table
-    // entry); only sampled ones get a stack and an entry.
-    count_totals(static_cast<std::int64_t>(counted_bytes(pointer)), 1, 0, 0);
+    // Counted per call, every allocation counts in the totals (by its chunk size, which free can find
+    // again without a table entry); only sampled ones get a stack and an entry. With the allocator's
+    // figure, only a sampled one counts, its weight estimating the allocations.
+    if (!g_tracker.heap_from_allocator) count_totals(static_cast<std::int64_t>(counted_bytes(pointer)), 1, 0, 0);
     std::uint64_t byte_weight = 0;
     std::uint32_t count_weight = 0;
     bool sampled = sample_allocation(size, byte_weight, count_weight);
+    if (sampled && g_tracker.heap_from_allocator) count_totals(0, count_weight, 0, 0);
     // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
     // counter slot of its own (they write only that), and the transport running (until it does, this
     // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
@@ -208,7 +232,7 @@ Released take_released(void* pointer) {
     if (g_tracker.config.sample_bytes == 0) {
         released.in_table = g_tracker.live.remove(address, released.entry);
     } else {
-        released.counted_bytes = counted_bytes(pointer);
+        if (!g_tracker.heap_from_allocator) released.counted_bytes = counted_bytes(pointer);
         if (g_tracker.live.maybe_contains(address)) released.in_table = g_tracker.live.remove(address, released.entry);
     }
     errno = saved_errno;
@@ -221,7 +245,10 @@ void account_released(const Released& released) {
     // Full tracking: a raw clone child's take_released found nothing (in_table false), so it stops here.
     if (!sampling && !released.in_table) return;  // never tracked (allocated before tracking or by the tracker)
     if (sampling && !stays_tracked()) return;
-    count_totals(-static_cast<std::int64_t>(sampling ? released.counted_bytes : released.entry.bytes), 0, 1, 0);
+    if (!g_tracker.heap_from_allocator)
+        count_totals(-static_cast<std::int64_t>(sampling ? released.counted_bytes : released.entry.bytes), 0, 1, 0);
+    else if (released.in_table)
+        count_totals(0, 0, released.entry.count_weight, 0);  // the allocator's figure has the bytes; this estimates the frees
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 

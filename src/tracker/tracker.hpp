@@ -50,6 +50,10 @@ struct Tracker {
     /// back to kNone when an attached tracker detaches. The hooks read each thread's copy, not this.
     std::atomic<FastPaths> fast_paths{FastPaths::kNone};
     Config config;
+    /// Sampling mode with glibc's or jemalloc's allocator: the live heap total is the allocator's own
+    /// in-use figure, read by the transport each round, not counted per call; the totals' allocation
+    /// and free counts are the samples' estimates. Decided when tracking starts (publish_state).
+    bool heap_from_allocator = false;
     StackDepot stacks;
     LiveTable live;
     MappedRegions mapped;

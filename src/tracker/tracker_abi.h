@@ -20,6 +20,12 @@ struct leakscope_tracker_stats {
     uint64_t total_allocations; /* ever */
     uint64_t total_frees;
     uint64_t events;            /* work units counted through leakscope_tracker_add_events */
+    /* 1: live_heap_bytes is the allocator's own in-use figure, read at the call (sampling mode with
+     * glibc's or jemalloc's allocator; it includes the freed blocks the allocator's per-thread caches
+     * hold and the tracker's own few buffers), and the allocation counts are estimates from the
+     * samples. 0: counted on every call. */
+    uint32_t heap_from_allocator;
+    uint32_t reserved;
 };
 
 /* Fills *stats; returns 0 on success. Symbol name: "leakscope_tracker_query". */

@@ -37,6 +37,9 @@ void unlock_after_fork_in_parent();
 /// attach --track a second time into a process whose earlier attachment ended: the stream starts over
 /// with what was counted so far as its baseline (subtracted from every value sent).
 void prepare_next_attachment();
+/// Sampling mode with the live heap from the allocator's figure, attached to a running program: the
+/// allocator's in-use bytes now become the baseline subtracted from the heap total sent.
+void take_heap_baseline();
 /// In a forked child: forget the parent's connection and thread; the child reconnects as a new stream,
 /// which refers to the parent's for the stacks already sent, and counts from zero (call it after the
 /// child's live and mapped tables were cleared).

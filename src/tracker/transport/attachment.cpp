@@ -52,4 +52,12 @@ void prepare_next_attachment() {
     pthread_mutex_unlock(&g_mutex);
 }
 
+void take_heap_baseline() {
+    ReentrancyGuard guard;
+    pthread_mutex_lock(&g_mutex);
+    if (!g_connection) g_connection = new Connection();
+    note_heap_baseline(*g_connection);
+    pthread_mutex_unlock(&g_mutex);
+}
+
 }  // namespace leakscope::tracker::transport

@@ -72,6 +72,12 @@ struct Connection {
     /// sent since (a child's inherited blocks are its parent's, counted by the parent's stream).
     std::vector<StackCounters> baseline;
     TotalsCounters baseline_totals;
+    /// Sampling mode with the live heap from the allocator's figure (Tracker::heap_from_allocator): its
+    /// in-use bytes at the last read less this connection's own buffers (the heap total before the
+    /// baseline), and a read owed at the next round whatever the rate limit (a forked child's first round
+    /// must not send its parent's figure).
+    std::uint64_t allocator_in_use = 0;
+    bool allocator_read_owed = true;
 };
 
 constexpr int kStreamDescriptorFloor = 512;  // the stream socket lives at or above this descriptor

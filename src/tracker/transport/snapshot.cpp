@@ -151,14 +151,42 @@ bool send_totals(Connection& c, bool patient, const Totals& t) {
     return send_packet(c, patient);
 }
 
-/// The allocator's own figures, at most once a second (allocator_stats::due): the read takes the
-/// allocator's locks, which is why it happens here and never in a hook.
-bool send_allocator_stats(Connection& c, bool patient) {
+template <typename T>
+std::uint64_t capacity_bytes(const std::vector<T>& v) {
+    return v.capacity() * sizeof(T);
+}
+
+/// What the transport's own buffers hold of the heap (their capacities; chunk headers and the module
+/// map's few strings aside): the allocator counts them, the program did not allocate them. They grow
+/// with the stacks sent (~120 bytes a stack), which would otherwise read as a slow growth of the heap.
+std::uint64_t own_heap_bytes(const Connection& c) {
+    return capacity_bytes(c.last_sent) + capacity_bytes(c.packet) + capacity_bytes(c.counters) + capacity_bytes(c.waited) +
+           capacity_bytes(c.candidates) + capacity_bytes(c.baseline);
+}
+
+/// The allocator's in-use bytes less the transport's own buffers.
+std::uint64_t programs_heap(const Connection& c, std::uint64_t in_use) {
+    const std::uint64_t own = own_heap_bytes(c);
+    return in_use > own ? in_use - own : 0;
+}
+
+/// The allocator's own figures when a read is due (allocator_stats::due: at most once a second, or once a
+/// round when the live heap total is the allocator's figure), always at exit and exec, never in a fatal
+/// signal's flush (the crashed thread may hold an allocator lock): the read takes the allocator's locks,
+/// which is why it happens here and never in a hook. False when nothing was read.
+bool read_allocator_stats(Connection& c, bool patient, wire::AllocatorStatsBody& body) {
+    if (g_crash_flush.load(std::memory_order_acquire) == 1) return false;
     const std::uint64_t now = os::monotonic_ns();
-    if (!patient && !allocator_stats::due(now)) return true;
+    if (!patient && !c.allocator_read_owed && !allocator_stats::due(now)) return false;
     std::uint64_t cpu_ns = 0;
-    const wire::AllocatorStatsBody body = allocator_stats::read(cpu_ns);
+    body = allocator_stats::read(cpu_ns);
     allocator_stats::note_read(os::monotonic_ns(), body.read_ns, cpu_ns);
+    c.allocator_read_owed = false;
+    if (body.in_use_bytes != wire::kUnknownFigure) c.allocator_in_use = programs_heap(c, body.in_use_bytes);
+    return true;
+}
+
+bool send_allocator_stats(Connection& c, bool patient, const wire::AllocatorStatsBody& body) {
     begin_packet(c, wire::PacketType::kAllocatorStats);
     set_count(c, 1);
     append(c, &body, sizeof(body));
@@ -191,6 +219,13 @@ void note_failed_connect(Connection& c, std::uint64_t now) {
 }
 
 }  // namespace
+
+void note_heap_baseline(Connection& c) {
+    std::uint64_t in_use = 0;
+    if (allocator_stats::read_in_use(in_use)) c.allocator_in_use = programs_heap(c, in_use);
+    c.baseline_totals.live_heap_bytes = static_cast<std::int64_t>(c.allocator_in_use);
+    c.allocator_read_owed = true;
+}
 
 void flush_locked(bool patient, bool goodbye) {
     if (!g_connection) g_connection = new Connection();
@@ -244,9 +279,14 @@ void flush_locked(bool patient, bool goodbye) {
     counters.resize(c.stacks_sent);
     TotalsCounters totals;
     read_counters(counters.data(), c.stacks_sent, totals);
+    wire::AllocatorStatsBody allocator{};
+    const bool allocator_read = read_allocator_stats(c, patient, allocator);
+    // The allocator's figure at its last read (this round's unless the read was rate-limited), in place of
+    // the per-call counts, which are not kept in this mode.
+    if (g_tracker.heap_from_allocator) totals.live_heap_bytes = static_cast<std::int64_t>(c.allocator_in_use);
     subtract_baseline(c, counters, totals);
     if (!send_sites(c, patient, counters) || !send_totals(c, patient, totals_from(totals)) ||
-        !send_allocator_stats(c, patient))
+        (allocator_read && !send_allocator_stats(c, patient, allocator)))
         return;
     if (goodbye) {
         begin_packet(c, wire::PacketType::kGoodbye);

@@ -24,6 +24,10 @@ extern std::atomic<int> g_crash_flush;
 /// waiting up to the patience deadline for a slow leakscope; `goodbye` then says the process is exiting.
 void flush_locked(bool patient, bool goodbye);
 
+/// Sampling mode with the allocator's figure: its in-use bytes now are `c`'s heap baseline (a forked
+/// child at the fork, an attachment at its start). Caller holds g_mutex (or is the forking thread).
+void note_heap_baseline(Connection& c);
+
 /// True in the process whose transport runs. Checked before anything is touched: a vfork child
 /// (calling _exit or exec) shares our memory, and stopping "its" transport would stop the parent's.
 bool transport_is_ours();
