@@ -7,6 +7,7 @@
 
 #include "allocator_module.hpp"
 #include "os.hpp"
+#include "read_spacing.hpp"
 #include "real_functions.hpp"
 
 namespace leakscope::tracker::allocator_stats {
@@ -24,11 +25,7 @@ struct Resolved {
 
 // Touched by the background thread only (and by the exit flush, which holds the transport's mutex).
 constinit Resolved g_resolved{};
-constinit std::uint64_t g_next_read_ns = 0;
-
-constinit std::uint64_t g_min_spacing_ns = 1000000000ull;  // at most one read per second by default
-constexpr std::uint64_t kCpuFactor = 1000;              // spacing >= 1000 × the last read's CPU time
-constexpr std::uint64_t kWallFactor = 20;               // spacing >= 20 × its wall time
+constinit ReadSpacing g_spacing{};
 
 void resolve() {
     g_resolved.done = true;
@@ -105,7 +102,7 @@ bool read_in_use(std::uint64_t& bytes) {
     return true;
 }
 
-void set_min_spacing(std::uint64_t interval_ns) { g_min_spacing_ns = interval_ns; }
+void set_min_spacing(std::uint64_t interval_ns) { g_spacing.min_spacing_ns = interval_ns; }
 
 wire::AllocatorStatsBody read(std::uint64_t& cpu_ns) {
     if (!g_resolved.done) resolve();
@@ -123,10 +120,10 @@ wire::AllocatorStatsBody read(std::uint64_t& cpu_ns) {
     return body;
 }
 
-bool due(std::uint64_t now_ns) { return now_ns >= g_next_read_ns; }
+bool due(std::uint64_t now_ns) { return g_spacing.due(now_ns); }
 
 void note_read(std::uint64_t now_ns, std::uint64_t wall_ns, std::uint64_t cpu_ns) {
-    g_next_read_ns = now_ns + std::max({g_min_spacing_ns, cpu_ns * kCpuFactor, wall_ns * kWallFactor});
+    g_spacing.note_read(now_ns, wall_ns, cpu_ns);
 }
 
 }  // namespace leakscope::tracker::allocator_stats

@@ -33,7 +33,8 @@ void set_min_spacing(std::uint64_t interval_ns);
 /// take at most 0.1% of a core and 5% of the wall time (the part spent waiting for or holding an
 /// arena lock, one at a time; on a busy machine that is mostly waiting for the lock or for a core).
 bool due(std::uint64_t now_ns);
-/// Records that a read finished at `now_ns` after `wall_ns` of wall time and `cpu_ns` of CPU time.
+/// Records that a read finished at `now_ns` after `wall_ns` of wall time and `cpu_ns` of CPU time
+/// (read_spacing.hpp: the cheaper of two reads in a row sets the spacing).
 void note_read(std::uint64_t now_ns, std::uint64_t wall_ns, std::uint64_t cpu_ns);
 
 }  // namespace leakscope::tracker::allocator_stats

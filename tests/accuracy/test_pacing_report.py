@@ -70,5 +70,36 @@ class RunnerReadsTheLine(unittest.TestCase):
             self.assertIsNone(run_accuracy.lost_pacing(args, {"name": "slow"}, "tracked"))
 
 
+class RunnerRunsAgainWhatLostItsPace(unittest.TestCase):
+    def test_a_run_that_lost_its_pacing_runs_once_more_alone(self):
+        calls = []
+
+        def fake_run_case(args, case, mode, scheduler):
+            calls.append((case["name"], mode, scheduler.jobs))
+            lost = case["name"] == "stalls_always" or (case["name"] == "stalls_once" and len(
+                [c for c in calls if c[0] == "stalls_once"]) == 1)
+            with open(os.path.join(args.artifacts, mode, case["name"] + ".log"), "w") as log:
+                log.write("pacing lost: 9 of 10 ticks started more than 0.25 s late (the latest 1.00 s late)\n"
+                          if lost else "kept\n")
+            return {"run": len(calls)}
+
+        with tempfile.TemporaryDirectory() as folder:
+            args = types.SimpleNamespace(artifacts=folder, jobs=4, from_recordings=False, rescore=False)
+            cases = [{"name": n, "seconds": 1} for n in ("steady", "stalls_once", "stalls_always")]
+            original = run_accuracy.run_case
+            run_accuracy.run_case = fake_run_case
+            try:
+                with contextlib.redirect_stderr(io.StringIO()) as err:
+                    reports = run_accuracy.run_all(args, cases, ["rss"])
+            finally:
+                run_accuracy.run_case = original
+        first_pass, reruns = calls[:3], calls[3:]
+        self.assertEqual(sorted(c[0] for c in first_pass), ["stalls_always", "stalls_once", "steady"])
+        self.assertEqual(sorted(reruns), [("stalls_always", "rss", 1), ("stalls_once", "rss", 1)])
+        self.assertEqual(reports[("stalls_once", "rss")]["run"], max(i + 1 for i, c in enumerate(calls) if c[0] == "stalls_once"))
+        self.assertIn("rerun rss      stalls_once: pacing kept", err.getvalue())
+        self.assertIn("rerun rss      stalls_always: pacing lost again", err.getvalue())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -39,5 +39,16 @@ TEST(Slowing, ASlowLeakAfterAWarmupKeepsItsPaceAndStaysALeak) {
     EXPECT_NEAR(d.steady_rate_bytes_per_s, 0.1e6, 0.02e6) << d.summary;
 }
 
+TEST(Slowing, ALongWarmupTailThenASteadyLeakIsALeakOnceThePaceStopsFalling) {
+    // 150 MB of warm-up with a 4 h time constant under a 2 MB/h leak, a point a minute for 72 h (one
+    // life of a fleet): the first third still carries the warm-up's tail, so the pace falls to under
+    // half of it, but the middle and last thirds grow alike. It was "too early to tell: watch 3 days".
+    const Series s = make_series(72 * 60, 60, [](double t) { return 300 * kMB + 150 * kMB * (1 - std::exp(-t / (4 * 3600.0))) + 2 * kMB * t / 3600; }, 1 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s * 3600, 2 * kMB, 0.3 * kMB) << d.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "read_spacing.hpp"
 #include "tracker_harness.hpp"
 
 namespace leakscope::tracker_test {
@@ -150,6 +151,28 @@ TEST(TrackerAllocatorStats, JemallocsOwnMappingsAreNotCountedTwice) {
     EXPECT_GE(live.live_heap_bytes, 4000 * 4000);
     // The program maps nothing itself; jemalloc mapped at least the 16 MB it serves.
     for (const auto& totals : p.totals_at_allocator_stats) EXPECT_LT(totals.mapped_bytes, 1'000'000) << "jemalloc's extents counted as mappings";
+}
+
+// The rate limit on reads, alone: one slow read (the first pays its page faults) must not leave a
+// gap in a series read every round; a walk slow twice in a row is spaced by its cost.
+TEST(TrackerAllocatorReadSpacing, OneSlowReadLeavesNoGapTwoInARowSpaceTheNext) {
+    constexpr std::uint64_t kMs = 1000000, kUs = 1000;
+    tracker::ReadSpacing spacing;
+    spacing.min_spacing_ns = 20 * kMs;
+    EXPECT_TRUE(spacing.due(0));
+    spacing.note_read(0, 900 * kUs, 170 * kUs);  // cold first read: 170 ms of spacing on its own
+    EXPECT_TRUE(spacing.due(20 * kMs));
+    spacing.note_read(20 * kMs, 12 * kUs, 10 * kUs);
+    EXPECT_FALSE(spacing.due(39 * kMs));
+    EXPECT_TRUE(spacing.due(40 * kMs));
+    spacing.note_read(40 * kMs, 30 * kMs, 10 * kUs);  // descheduled once while reading
+    EXPECT_TRUE(spacing.due(60 * kMs));
+    spacing.note_read(60 * kMs, 30 * kMs, 2 * kMs);  // ... and again, with a costly walk
+    EXPECT_FALSE(spacing.due(60 * kMs + 599 * kMs)) << "20 x 30 ms of wall time";
+    EXPECT_TRUE(spacing.due(60 * kMs + 600 * kMs));
+    spacing.note_read(660 * kMs, 40 * kMs, 2 * kMs);
+    EXPECT_FALSE(spacing.due(660 * kMs + 1999 * kMs)) << "1000 x 2 ms of CPU time";
+    EXPECT_TRUE(spacing.due(660 * kMs + 2000 * kMs));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Sampling mode's live heap total from the allocator's own figure (glibc mallinfo2, jemalloc
 // stats.allocated): the program holds a known number of 1000-byte blocks for a while, so the total the
-// tracker sends must reach them while it runs and fall when they are freed ("hold"); a forked child's
+// tracker sends must reach them while it runs and fall when they are freed ("hold": until the test's
+// SIGUSR1, which it sends once it has seen enough readings of the full heap); a forked child's
 // total must be what it allocated itself, not the heap it inherited ("fork").
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,16 @@ void hold_for_ms(long ms) {
     nanosleep(&t, nullptr);
 }
 
+/// Waits for the test's SIGUSR1 (blocked since the start, so none is lost); a minute without one is a
+/// broken test, not a slow machine: exit 3 rather than wait for its timeout.
+void wait_for_the_test(const sigset_t& go) {
+    const timespec limit{60, 0};
+    if (sigtimedwait(&go, nullptr, &limit) != SIGUSR1) {
+        fprintf(stderr, "sampled_heap: no SIGUSR1 from the test within 60 s\n");
+        exit(3);
+    }
+}
+
 void allocate(void** blocks, int n) {
     for (int i = 0; i < n; ++i) {
         blocks[i] = malloc(1000);
@@ -32,6 +44,10 @@ void allocate(void** blocks, int n) {
 
 int main(int argc, char** argv) {
     const char* mode = argc > 1 ? argv[1] : "hold";
+    sigset_t go;
+    sigemptyset(&go);
+    sigaddset(&go, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &go, nullptr);
     allocate(g_parent, kParentBlocks);
     if (strcmp(mode, "fork") == 0) {
         const pid_t child = fork();
@@ -46,7 +62,7 @@ int main(int argc, char** argv) {
         printf("fork done, child %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return 0;
     }
-    hold_for_ms(600);  // several rounds of 20 ms, even when a slow read spaces the next (allocator_stats.hpp)
+    wait_for_the_test(go);
     for (void* p : g_parent) free(p);
     hold_for_ms(100);
     printf("hold done\n");
