@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/heap_growth_without_sites.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
@@ -352,6 +353,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.sites = diagnose_and_name_sites(recording, site_options, options, until_t_s);
     result.judged_until_s = until_t_s;
     result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
+    undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);
     count_sites_not_shown(recording, result);

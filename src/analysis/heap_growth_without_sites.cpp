@@ -1,0 +1,48 @@
+#include "analysis/heap_growth_without_sites.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "diagnosis/severity_projection.hpp"
+#include "diagnosis/summary_text.hpp"
+#include "diagnosis/undecided.hpp"
+#include "diagnosis/units.hpp"
+
+namespace leakscope::analysis {
+namespace {
+
+void undecide(diagnosis::Diagnosis& d, double watched_s) {
+    d.leak = false;
+    d.decided = false;
+    // As long again: the leak's site, if there is one, doubles its rise while the noise does not.
+    d.watch_more_s = diagnosis::detail::whole_minutes(watched_s);
+    d.time_to_limit_s.reset();
+    d.restart_interval_s.reset();
+    d.severity = diagnosis::detail::grade(d, false, d.baseline_bytes);
+    d.confidence = 0.5;
+    d.summary = fmt::format("The live heap grows {}, but no call site grows steadily: the rise is the sum of sites going up "
+                            "and down, where a leak's site would grow on its own. Too early to tell a leak from noise: "
+                            "watch at least {} more.",
+                            diagnosis::detail::rate_with_interval(d), diagnosis::format_duration(*d.watch_more_s));
+}
+
+}  // namespace
+
+void undecide_heap_growth_no_site_carries(const Recording& recording, double until_t_s, const std::vector<SiteReport>& sites,
+                                          diagnosis::ProcessDiagnosis& process) {
+    auto& verdict = process.verdict;
+    if (recording.info.tracker_mode != "full" || process.metric != "live_heap") return;
+    if (!verdict.leak || !verdict.decided || process.rss_growth == diagnosis::RssGrowth::heap_in_steps) return;
+    if (!(verdict.rate_ci_low_bytes_per_s < kWeakLowShareOfRate * verdict.steady_rate_bytes_per_s)) return;
+    if (!recording.tracking_lost.empty() || sites.empty() || recording.samples.empty()) return;
+    if (std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return;
+    const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
+    const double watched_s = std::min(until_t_s, recording.samples.back().t_s) - from_s;
+    if (!(watched_s > 0)) return;
+    undecide(verdict, watched_s);
+    if (process.live_heap && process.live_heap->leak) process.live_heap = verdict;
+}
+
+}  // namespace leakscope::analysis

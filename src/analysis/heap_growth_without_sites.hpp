@@ -1,0 +1,25 @@
+// Full tracking counts every allocation, so a live heap that truly grows has a call site that grows:
+// a leak's site carries the rise on its own, cleaner than the total, where every other site's ups and
+// downs add noise. A heap whose trend only just clears zero while no site grows steadily is the sum
+// of sites going up and down (a buffer pool, a request cache), not a leak found: the tracker's
+// evidence says so, and the verdict waits for more data instead of calling it. (On two flat corpus
+// programs, a jemalloc buffer pool and a node request cache, the heap's 95% interval read 6.7 to
+// 223 MB/h and 2.9 to 139 MB/h, "Leak, critical", with no site a leak; RSS alone said no leak.)
+#pragma once
+
+#include "analysis/analysis.hpp"
+
+namespace leakscope::analysis {
+
+/// Below this share of the rate, the lower end of the heap's interval makes its trend weak evidence.
+inline constexpr double kWeakLowShareOfRate = 0.25;
+
+/// Turns a decided leak on the fully tracked live heap into "undecided" when its trend is weak
+/// evidence and no site is a leak.
+/// Does nothing with sampled tracking or none (sampled_attribution.hpp names the sites there), for a
+/// heap that grew in steps (attributed to the sites that carry them), after a lost stream (the
+/// sites were judged on less) or when no site was recorded. `until_t_s`: the end of the judged span.
+void undecide_heap_growth_no_site_carries(const Recording& recording, double until_t_s, const std::vector<SiteReport>& sites,
+                                          diagnosis::ProcessDiagnosis& process);
+
+}  // namespace leakscope::analysis

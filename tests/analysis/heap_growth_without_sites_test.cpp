@@ -1,0 +1,90 @@
+// A fully tracked heap whose trend only just clears zero while no call site grows steadily: the sites
+// say the rise is their ups and downs, and the verdict waits. The rule is tested on the verdict and
+// sites as the analysis hands them over; a plain rise, a leaking site, a heap grown in steps, sampled
+// tracking and a lost stream each keep the verdict as it was.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "analysis/heap_growth_without_sites.hpp"
+#include "recording_builders.hpp"
+
+namespace leakscope::analysis {
+namespace {
+
+Recording pool_run(const std::string& tracker_mode = "full") {
+    Recording r = testing::tracked_recording("100:pool", tracker_mode);
+    for (int i = 0; i < 150; ++i) r.samples.push_back(testing::heap_sample(i, 15e6));
+    testing::end_run(r, "exited", 15.1);
+    return r;
+}
+
+/// The heap's verdict on a jemalloc buffer pool flat within ±0.4 MB over 15 s, as a run read it.
+diagnosis::ProcessDiagnosis weak_heap_leak(double ci_low = 1.85e3) {
+    diagnosis::ProcessDiagnosis p;
+    p.metric = "live_heap";
+    auto& d = p.verdict;
+    d.leak = d.decided = true;
+    d.pattern = diagnosis::Pattern::linear_growth;
+    d.severity = diagnosis::Severity::critical;
+    d.steady_rate_bytes_per_s = 31e3;
+    d.rate_ci_low_bytes_per_s = ci_low;
+    d.rate_ci_high_bytes_per_s = 62e3;
+    d.warmup_end_s = 0.25;
+    d.baseline_bytes = 14.8e6;
+    d.time_to_limit_s = 2.5 * 86400;
+    d.restart_interval_s = 2.2 * 86400;
+    p.live_heap = d;
+    return p;
+}
+
+std::vector<SiteReport> sites(bool one_leaks) {
+    std::vector<SiteReport> out(3);
+    out[0].function = "BufferPool::fresh()";
+    out[1].function = "BufferPool::BufferPool(unsigned int)";
+    out[2].function = "??";
+    out[0].diagnosis.leak = one_leaks;
+    return out;
+}
+
+TEST(HeapGrowthWithoutSites, AWeakTrendNoSiteCarriesIsUndecided) {
+    auto p = weak_heap_leak();
+    undecide_heap_growth_no_site_carries(pool_run(), 15.0, sites(false), p);
+    const auto& d = p.verdict;
+    EXPECT_FALSE(d.leak);
+    EXPECT_FALSE(d.decided);
+    ASSERT_TRUE(d.watch_more_s);
+    EXPECT_GE(*d.watch_more_s, 60.0);
+    EXPECT_FALSE(d.time_to_limit_s) << "no projection without a leak";
+    EXPECT_FALSE(d.restart_interval_s);
+    EXPECT_NE(d.severity, diagnosis::Severity::critical);
+    EXPECT_NE(d.summary.find("no call site grows steadily"), std::string::npos) << d.summary;
+    EXPECT_NE(d.summary.find("watch at least"), std::string::npos) << d.summary;
+    EXPECT_NE(d.summary.find("(95% CI 6.66 MB/h to 223 MB/h)"), std::string::npos) << "one unit for both ends: " << d.summary;
+    ASSERT_TRUE(p.live_heap);
+    EXPECT_FALSE(p.live_heap->leak) << "the heap's own row says the same";
+}
+
+TEST(HeapGrowthWithoutSites, EverythingElseKeepsItsVerdict) {
+    const auto unchanged = [](const Recording& r, diagnosis::ProcessDiagnosis p, const std::vector<SiteReport>& s) {
+        undecide_heap_growth_no_site_carries(r, 15.0, s, p);
+        return p.verdict.leak && p.verdict.decided;
+    };
+    EXPECT_TRUE(unchanged(pool_run(), weak_heap_leak(), sites(true))) << "a site is the leak";
+    EXPECT_TRUE(unchanged(pool_run(), weak_heap_leak(20e3), sites(false))) << "the heap plainly grows";
+    EXPECT_TRUE(unchanged(pool_run("sampled"), weak_heap_leak(), sites(false))) << "sampled: sampled_attribution's job";
+    EXPECT_TRUE(unchanged(pool_run(), weak_heap_leak(), {})) << "no site recorded";
+    auto in_steps = weak_heap_leak();
+    in_steps.rss_growth = diagnosis::RssGrowth::heap_in_steps;
+    EXPECT_TRUE(unchanged(pool_run(), in_steps, sites(false))) << "steps: attributed to the sites that carry them";
+    auto on_rss = weak_heap_leak();
+    on_rss.metric = "rss";
+    EXPECT_TRUE(unchanged(pool_run(), on_rss, sites(false))) << "RSS growth is not the sites' to explain";
+    Recording lost = pool_run();
+    lost.tracking_lost.push_back({});
+    EXPECT_TRUE(unchanged(lost, weak_heap_leak(), sites(false))) << "sites judged on less after a lost stream";
+}
+
+}  // namespace
+}  // namespace leakscope::analysis
