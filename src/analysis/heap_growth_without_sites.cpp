@@ -1,7 +1,6 @@
 #include "analysis/heap_growth_without_sites.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include <fmt/format.h>
 

@@ -6,37 +6,28 @@
 // so with SIGUSR1: the tracker reads them at most once a second, and less often after a slow read
 // (allocator_stats.cpp), so on a loaded machine a fixed sleep could end a phase before any reading.
 // Without it (the e2e test, under `leakscope run`), the phases are 2.5 s sleeps.
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "test_signal.h"
 
 enum { kBlocks = 4000, kBlockBytes = 4000 };
 
 static int g_on_signal = 0;
 static sigset_t g_go;
 
-/// Waits for the test's SIGUSR1 (blocked since the start, so none is lost); a minute without one is a
-/// broken test, not a slow machine: exit 3 rather than wait for its timeout.
 static void next_phase(void) {
-    if (!g_on_signal) {
+    if (g_on_signal)
+        wait_for_test_signal(&g_go, "free_pattern");
+    else
         usleep(2500 * 1000);
-        return;
-    }
-    const struct timespec limit = {60, 0};
-    if (sigtimedwait(&g_go, NULL, &limit) != SIGUSR1) {
-        fprintf(stderr, "free_pattern: no SIGUSR1 from the test within 60 s\n");
-        exit(3);
-    }
 }
 
 int main(int argc, char** argv) {
     g_on_signal = argc > 1 && strcmp(argv[1], "--on-signal") == 0;
-    sigemptyset(&g_go);
-    sigaddset(&g_go, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &g_go, NULL);
+    block_test_signal(&g_go);
     static void* big[kBlocks];
     static void* small[kBlocks];
     if (g_on_signal) {

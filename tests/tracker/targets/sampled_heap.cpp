@@ -3,13 +3,14 @@
 // tracker sends must reach them while it runs and fall when they are freed ("hold": until the test's
 // SIGUSR1, which it sends once it has seen enough readings of the full heap); a forked child's
 // total must be what it allocated itself, not the heap it inherited ("fork").
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "test_signal.h"
 
 namespace {
 
@@ -21,16 +22,6 @@ void* g_child[kChildBlocks];
 void hold_for_ms(long ms) {
     timespec t{ms / 1000, (ms % 1000) * 1000000};
     nanosleep(&t, nullptr);
-}
-
-/// Waits for the test's SIGUSR1 (blocked since the start, so none is lost); a minute without one is a
-/// broken test, not a slow machine: exit 3 rather than wait for its timeout.
-void wait_for_the_test(const sigset_t& go) {
-    const timespec limit{60, 0};
-    if (sigtimedwait(&go, nullptr, &limit) != SIGUSR1) {
-        fprintf(stderr, "sampled_heap: no SIGUSR1 from the test within 60 s\n");
-        exit(3);
-    }
 }
 
 void allocate(void** blocks, int n) {
@@ -45,9 +36,7 @@ void allocate(void** blocks, int n) {
 int main(int argc, char** argv) {
     const char* mode = argc > 1 ? argv[1] : "hold";
     sigset_t go;
-    sigemptyset(&go);
-    sigaddset(&go, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &go, nullptr);
+    block_test_signal(&go);
     allocate(g_parent, kParentBlocks);
     if (strcmp(mode, "fork") == 0) {
         const pid_t child = fork();
@@ -62,7 +51,7 @@ int main(int argc, char** argv) {
         printf("fork done, child %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return 0;
     }
-    wait_for_the_test(go);
+    wait_for_test_signal(&go, "sampled_heap");
     for (void* p : g_parent) free(p);
     hold_for_ms(100);
     printf("hold done\n");
