@@ -38,12 +38,15 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
 
 std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(std::span<const SamplePoint> samples) {
     diagnosis::ProcessSeries::RuntimeHeap heap;
+    bool eden_known = true;
     for (const SamplePoint& p : samples) {
         if (!known(p.runtime_heap_used) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
             !known(p.runtime_concurrent_gcs))
             continue;
         heap.used.t_s.push_back(p.t_s);
         heap.used.value.push_back(static_cast<double>(p.runtime_heap_used));
+        eden_known &= known(p.runtime_eden_used) && p.runtime_eden_used <= p.runtime_heap_used;
+        if (eden_known) heap.survived.push_back(static_cast<double>(p.runtime_heap_used - p.runtime_eden_used));
         heap.collections.push_back(static_cast<double>(p.runtime_young_gcs + p.runtime_full_gcs + p.runtime_concurrent_gcs));
         heap.full_collections.push_back(static_cast<double>(p.runtime_full_gcs));
         heap.marking_pauses.push_back(static_cast<double>(p.runtime_concurrent_gcs));
@@ -51,6 +54,7 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
         if (known(p.runtime_heap_committed)) heap.committed_bytes = static_cast<double>(p.runtime_heap_committed);
     }
     if (heap.used.t_s.empty()) return std::nullopt;
+    if (!eden_known) heap.survived.clear();
     return heap;
 }
 

@@ -129,6 +129,10 @@ struct ProcessSeries {
     struct RuntimeHeap {
         std::string runtime = "JVM";
         Series used;
+        /// used less eden at each sample: what survived the collections so far (survivors and the old
+        /// generation), which moves only at a collection or an allocation straight into the old
+        /// generation. Empty when eden is unknown (recordings before format 2.6).
+        std::vector<double> survived;
         std::vector<double> collections;
         std::vector<double> full_collections;
         /// Pauses of concurrent marking cycles (G1's remark and cleanup), cumulative; empty when unknown.

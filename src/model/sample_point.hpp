@@ -66,6 +66,9 @@ struct SamplePoint {
     std::uint64_t runtime_heap_committed = kUnknownBytes;  ///< bytes the heap has committed (its capacity)
     std::uint64_t runtime_heap_max = kUnknownBytes;        ///< the most it may commit (-Xmx)
     std::uint64_t runtime_old_gen_used = kUnknownBytes;    ///< the old generation's used bytes
+    /// Eden's used bytes: what was allocated since the last young collection (heap used less eden is what
+    /// survived the collections). Recordings before session 10 do not have it.
+    std::uint64_t runtime_eden_used = kUnknownBytes;
     std::uint64_t runtime_metaspace_used = kUnknownBytes;  ///< class metadata (HotSpot updates it at collections)
     std::uint64_t runtime_young_gcs = kUnknownBytes;       ///< cumulative young (G1: young and mixed) collections
     std::uint64_t runtime_full_gcs = kUnknownBytes;        ///< cumulative full collections

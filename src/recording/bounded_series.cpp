@@ -110,7 +110,7 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
     // The JVM's heap: gauges and cumulative collection counts alike take the mean (counts, like
     // allocations above, so that rates stay unbiased); an unknown side takes the other's value.
     for (const auto field : {&SamplePoint::runtime_heap_used, &SamplePoint::runtime_heap_committed,
-                             &SamplePoint::runtime_heap_max, &SamplePoint::runtime_old_gen_used,
+                             &SamplePoint::runtime_heap_max, &SamplePoint::runtime_old_gen_used, &SamplePoint::runtime_eden_used,
                              &SamplePoint::runtime_metaspace_used, &SamplePoint::runtime_young_gcs,
                              &SamplePoint::runtime_full_gcs, &SamplePoint::runtime_concurrent_gcs})
         m.*field = gauge_mean(a.*field, wa, b.*field, wb);

@@ -13,7 +13,7 @@ namespace {
 // prefix says how many fields its items carry, so a later version can append fields that this one
 // reads past (every delta is a self-delimiting svarint).
 constexpr int kFormat1Fields = 17;
-constexpr int kIntegerFields = 35;
+constexpr int kIntegerFields = 36;
 constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
@@ -52,7 +52,8 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 31: return p.runtime_young_gcs;
         case 32: return p.runtime_full_gcs;
         case 33: return p.runtime_concurrent_gcs;
-        default: return p.vm_data;
+        case 34: return p.vm_data;
+        default: return p.runtime_eden_used;
     }
 }
 
@@ -93,7 +94,8 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 31: p.runtime_young_gcs = v; break;
         case 32: p.runtime_full_gcs = v; break;
         case 33: p.runtime_concurrent_gcs = v; break;
-        default: p.vm_data = v; break;
+        case 34: p.vm_data = v; break;
+        default: p.runtime_eden_used = v; break;
     }
 }
 

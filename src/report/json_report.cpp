@@ -90,6 +90,7 @@ json series_json(const Recording& recording) {
         {"runtime_heap_committed_bytes", &SamplePoint::runtime_heap_committed},
         {"runtime_heap_max_bytes", &SamplePoint::runtime_heap_max},
         {"runtime_old_gen_used_bytes", &SamplePoint::runtime_old_gen_used},
+        {"runtime_eden_used_bytes", &SamplePoint::runtime_eden_used},
         {"runtime_metaspace_used_bytes", &SamplePoint::runtime_metaspace_used}};
     const std::pair<const char*, std::uint64_t SamplePoint::*> runtime_counts[] = {
         {"runtime_young_gcs", &SamplePoint::runtime_young_gcs},

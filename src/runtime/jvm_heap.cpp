@@ -21,6 +21,7 @@ std::optional<std::size_t> take_index(std::string_view& rest) {
 
 struct Generation {
     std::uint64_t used = 0, capacity = 0, max_capacity = 0;
+    std::uint64_t first_space_used = 0;  ///< space 0: the young generation's eden
     bool has_used = false;
 };
 
@@ -62,8 +63,10 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
                 g.max_capacity = value;
             } else if (rest.starts_with("space.")) {
                 rest.remove_prefix(6);
-                if (take_index(rest) && rest == "used") {
+                const auto space = take_index(rest);
+                if (space && rest == "used") {
                     if (!add(g.used, value)) return {std::nullopt, "hsperfdata: the heap's used bytes overflow 64 bits"};
+                    if (*space == 0) g.first_space_used = value;
                     g.has_used = true;
                 }
             }
@@ -83,6 +86,9 @@ JvmHeapResult jvm_heap_from_counters(std::span<const PerfCounter> counters) {
     // zero, hence the smallest). The other collectors split the heap between them: their maxima add up.
     heap.heap_max = heap.policy == "GarbageFirst" ? max_smallest : max_sum;
     heap.old_gen_used = generations[1].used;
+    // HotSpot's young generation (Serial, Parallel, G1) is eden (space 0) and two survivor spaces; a
+    // collector with one generation (ZGC, Shenandoah) has no eden: all of its heap counts as survived.
+    heap.eden_used = generations[0].first_space_used;
     // HotSpot fills the metaspace counters at its first collection: until then both read 0, not known.
     if (metaspace_capacity.value_or(0) > 0) heap.metaspace_used = metaspace_used;
     heap.young_gcs = invocations[0];

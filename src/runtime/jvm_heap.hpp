@@ -18,6 +18,10 @@ struct JvmHeap {
     std::uint64_t heap_committed = 0;  ///< the generations' capacities: memory the heap has committed
     std::uint64_t heap_max = 0;        ///< the most the heap may commit (-Xmx; G1 states it 8 bytes over)
     std::uint64_t old_gen_used = 0;    ///< generation 1's spaces: the old generation (the whole heap for ZGC, Shenandoah)
+    /// Eden: what was allocated since the last young collection. used - eden is what survived the
+    /// collections so far (survivors and old generation); it changes only at a collection or when an
+    /// object goes straight to the old generation, so it does not depend on when the sample is taken.
+    std::uint64_t eden_used = 0;
     std::optional<std::uint64_t> metaspace_used;  ///< class metadata; HotSpot updates it at collections only (unset before the first)
     std::uint64_t young_gcs = 0;       ///< collector 0's invocations
     std::uint64_t full_gcs = 0;        ///< collector 1's invocations

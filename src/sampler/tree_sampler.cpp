@@ -165,7 +165,7 @@ void TreeSampler::read_jvm_heaps(SamplePoint& point) {
     jvm_.forget_except(alive_pids_);
     const auto now = JvmPerfDataReader::Clock::now();
     std::size_t read = 0;
-    std::uint64_t used = 0, committed = 0, max = 0, old_gen = 0, metaspace = 0, young = 0, full = 0, concurrent = 0;
+    std::uint64_t used = 0, committed = 0, max = 0, old_gen = 0, eden = 0, metaspace = 0, young = 0, full = 0, concurrent = 0;
     bool metaspace_known = true;
     for (const ProcessSample& process : processes_) {
         if (!process.has_memory) continue;
@@ -176,6 +176,7 @@ void TreeSampler::read_jvm_heaps(SamplePoint& point) {
         committed += heap->heap_committed;
         max += heap->heap_max;
         old_gen += heap->old_gen_used;
+        eden += heap->eden_used;
         metaspace_known &= heap->metaspace_used.has_value();
         metaspace += heap->metaspace_used.value_or(0);
         young += heap->young_gcs;
@@ -188,6 +189,7 @@ void TreeSampler::read_jvm_heaps(SamplePoint& point) {
     point.runtime_heap_committed = committed;
     point.runtime_heap_max = max;
     point.runtime_old_gen_used = old_gen;
+    point.runtime_eden_used = eden;
     point.runtime_metaspace_used = metaspace_known ? metaspace : kUnknownBytes;
     point.runtime_young_gcs = young;
     point.runtime_full_gcs = full;

@@ -25,7 +25,7 @@ PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvm", "GrowT
 KEPT = 640 * 64 * 1024  # what the program keeps between its second and third full collection
 RUNTIME_SERIES = ["runtime_heap_used_bytes", "runtime_heap_committed_bytes", "runtime_heap_max_bytes",
                   "runtime_old_gen_used_bytes", "runtime_metaspace_used_bytes", "runtime_young_gcs",
-                  "runtime_full_gcs", "runtime_concurrent_gcs"]
+                  "runtime_full_gcs", "runtime_concurrent_gcs", "runtime_eden_used_bytes"]
 JAVA_OPTIONS = ["-Xmx512m", "-XX:+UseG1GC"]
 
 
@@ -67,6 +67,11 @@ class Jvm(unittest.TestCase):
             self.assertEqual(len(series[name]), len(series["t_s"]), name)
         used = [v for v in series["runtime_heap_used_bytes"] if v is not None]
         self.assertGreater(len(used), 20, "the JVM's heap was read in too few samples")
+        # Eden is part of what is in use, and it is emptied by the collections (G1 counts it in regions).
+        eden = [(e, u) for e, u in zip(series["runtime_eden_used_bytes"], series["runtime_heap_used_bytes"]) if e is not None]
+        self.assertEqual(len(eden), len(used))
+        self.assertTrue(all(e <= u for e, u in eden), eden[:5])
+        self.assertTrue(any(e > 0 for e, _ in eden) and any(e < u for e, u in eden), eden[:5])
         committed = [v for v in series["runtime_heap_committed_bytes"] if v is not None]
         maximum = [v for v in series["runtime_heap_max_bytes"] if v is not None]
         self.assertTrue(all(c <= m for c, m in zip(committed, maximum)))

@@ -33,6 +33,7 @@ TEST(JvmHeap, SumsTheSpacesAndCountsTheCollectors) {
         EXPECT_EQ(h.heap_committed, 320u << 20);
         EXPECT_EQ(h.heap_max, 1u << 30);  // G1: each generation states the whole heap's maximum
         EXPECT_EQ(h.old_gen_used, 40u << 20);
+        EXPECT_EQ(h.eden_used, 12u << 20);  // space 0 of generation 0, not the survivor beside it
         EXPECT_EQ(h.metaspace_used, 5u << 20);
         EXPECT_EQ(h.young_gcs, 7u);
         EXPECT_EQ(h.full_gcs, 2u);
@@ -50,6 +51,7 @@ TEST(JvmHeap, CapturedG1AndSerialFilesGiveWhatJstatShows) {
     EXPECT_EQ(g1.heap->heap_committed, 20971544u + 377487368u);  // HotSpot counts 8 bytes per empty survivor
     EXPECT_EQ(g1.heap->heap_max, 6320816136ull);  // the old generation's, G1's 8-byte pad included
     EXPECT_EQ(g1.heap->old_gen_used, 0u);
+    EXPECT_EQ(g1.heap->eden_used, 12288u * 1024);  // jstat's EU: all of it is eden before a collection
     EXPECT_FALSE(g1.heap->metaspace_used);  // no collection yet: HotSpot has not filled it in
     auto serial = heap_of(read_data_file("jdk17_serial.hsperfdata"));
     ASSERT_TRUE(serial.heap) << serial.error;
