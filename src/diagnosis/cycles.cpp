@@ -16,6 +16,15 @@ constexpr double kQuietPeriodsAfterTwoDrops = 1.5;
 constexpr double kQuietSlackBins = 2.0;
 // Troughs that climb this many teeth over the run are growth with releases, not a sawtooth.
 constexpr double kTeethOfClimbForGrowth = 3.0;
+// A tooth climbs from one drop to the next with falls inside it of a fraction of the drop (the noise:
+// every sawtooth and batch in the accuracy corpus has none at all, or a third of its drop at most). A
+// level that falls inside its "teeth" by half the drops' size or more wanders as much as it drops: the
+// drops are its own jitter caught above the threshold (a mean-reverting working set, 200 slots of
+// 20-180 kB replaced 300 times a second: three falls of 0.9-1.6 MB 4.1-4.6 s apart, and falls of
+// 0.71 and 0.78 MB inside the two teeth between them).
+constexpr double kInnerFallShareOfDrop = 0.5;
+// As in find_drops: a fall within this many bins is one fall.
+constexpr std::size_t kFallBins = 3;
 
 struct Drop {
     std::size_t peak = 0;    // last bin before the fall
@@ -28,7 +37,6 @@ struct Drop {
 // truncation that straddles bin boundaries, or takes a few samples, is still one fall). Overlapping
 // detections are one drop: the largest fall among them, from its peak to its bottom.
 std::vector<Drop> find_drops(std::span<const double> values, double threshold) {
-    constexpr std::size_t kFallBins = 3;
     std::vector<Drop> drops;
     const std::size_t n = values.size();
     for (std::size_t i = 0; i + 1 < n; ++i) {
@@ -62,6 +70,14 @@ bool repeats_to_the_end(const std::vector<Drop>& drops, std::size_t n, double pe
     return quiet_bins <= allowed_periods * period_bins + kQuietSlackBins;
 }
 
+// The largest fall within kFallBins bins from `from` up to `to` (a tooth's climb, drop excluded).
+double largest_fall(std::span<const double> values, std::size_t from, std::size_t to) {
+    double largest = 0;
+    for (std::size_t i = from; i < to; ++i)
+        for (std::size_t j = i + 1; j <= std::min(to, i + kFallBins); ++j) largest = std::max(largest, values[i] - values[j]);
+    return largest;
+}
+
 }  // namespace
 
 CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
@@ -85,7 +101,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
         return analysis;
 
     // For each tooth, walk back from the peak while above half its height: how long it stays high.
-    std::vector<double> duties, intervals, sizes, rises;
+    std::vector<double> duties, intervals, sizes, rises, inner_falls;
     std::size_t returning = 0;
     for (std::size_t k = 0; k < drops.size(); ++k) {
         Drop& drop = drops[k];
@@ -104,6 +120,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
         if (k == 0) continue;
         const double interval = static_cast<double>(drop.peak - drops[k - 1].peak);
         intervals.push_back(interval);
+        inner_falls.push_back(largest_fall(values, drops[k - 1].bottom, drop.peak) / drop.size);
         duties.push_back(static_cast<double>(drop.peak + 1 - start) / interval);
         // How long the climb from a quarter to three quarters of the drop takes: a batch allocates in a
         // sample or two, a history list fills over the whole cycle. Measured against the level the drop
@@ -119,6 +136,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     analysis.amplitude = median(sizes);
     analysis.period_bins = median(intervals);
     analysis.duty = median(duties);
+    analysis.inner_fall = median(inner_falls);
     double mean = 0, square = 0;
     for (double interval : intervals) mean += interval;
     mean /= static_cast<double>(intervals.size());
@@ -144,7 +162,8 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             const std::size_t to = std::min(n - 1, drop.bottom);
             for (std::size_t i = from; i <= to; ++i) analysis.excursion[i] = 1;
         }
-    } else if ((analysis.duty >= 0.4 || analysis.rise >= 0.2) && repeats_to_the_end(drops, n, analysis.period_bins)) {
+    } else if ((analysis.duty >= 0.4 || analysis.rise >= 0.2) && analysis.inner_fall < kInnerFallShareOfDrop &&
+               repeats_to_the_end(drops, n, analysis.period_bins)) {
         analysis.kind = CycleKind::sawtooth;
         // One floor sample per tooth: the lowest point between a drop and the next peak (the last
         // tooth only when at least half a cycle of it was seen).

@@ -19,6 +19,7 @@ struct CycleAnalysis {
     double duty = 0;              ///< median share of a cycle spent in the upper half of the tooth
     double interval_cv = 0;       ///< regularity of the drops (coefficient of variation)
     double rise = 0;              ///< median share of a cycle the climb from 1/4 to 3/4 of the tooth takes
+    double inner_fall = 0;        ///< median over the teeth of the largest fall inside one, as a share of its drop
     std::vector<char> excursion;  ///< bins inside a spike (spikes only): excluded from the baseline
     std::vector<std::size_t> troughs;  ///< sawtooth only: the lowest bin of each cycle after a drop
     /// Every sharp fall found, cycle or not (the bin before it and its size): a release of memory.
