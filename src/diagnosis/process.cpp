@@ -81,7 +81,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // The heap has no limit of its own: the limit applies to RSS, so the projection comes from RSS.
     Options heap_options = options;
     heap_options.limit_bytes.reset();
-    heap_options.releases_by_collector = false;  // the collector's heap is not malloc'd
+    // V8 keeps part of what its collector frees in malloc (ArrayBuffer backing stores, its aligned
+    // allocations): that part of the live heap too grows ahead of the collections.
     const detail::DetailedDiagnosis heap = detail::diagnose_detailed(*series.live_heap, heap_options);
     result.live_heap = heap.diagnosis;
     if (heap.diagnosis.pattern == Pattern::insufficient_data) return result;
@@ -103,7 +104,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // explains none of it: the runtime's own heap, undecided until more collections are seen.
     if (rss.facts.releases_undecided && !heap.growing) {
         result.verdict = rss.diagnosis;
-        result.verdict.summary += " The live heap does not grow: the growth is in the runtime's own heap.";
+        result.verdict.summary += heap.facts.releases_undecided
+                                      ? fmt::format(" The live heap grows {} too, ahead of the collections as well (V8 keeps "
+                                                    "buffers it frees at a collection in malloc).",
+                                                    format_rate(heap.diagnosis.steady_rate_bytes_per_s))
+                                      : std::string(" The live heap does not grow: the growth is in the runtime's own heap.");
         return result;
     }
 
