@@ -333,6 +333,25 @@ TEST_F(FrameWalk, AResumedWalkRereadsTheSavedFramePointerWhereALaterFrameUsesIt)
     EXPECT_EQ(fallbacks(), 0u);
 }
 
+// The same stacks with the capture's tags, each walked twice: the second walk from the same registers is
+// answered from the words the first one read (FrameMemo::repeat), and the next pair's first walk, whose
+// stale return-address words read back unchanged, must be told apart by the saved rbp there too.
+TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt) {
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    using Outer = void (*)(int, int, const std::function<void()>&);
+    Outer volatile outers[2] = {alloca_outer_first, alloca_outer_second};
+    for (int i = 0; i < 8; ++i) {
+        const Outer outer = outers[i & 1];
+        for (int again = 0; again < 2; ++again) outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, [&] { walks.walk(memo.get(), true); });
+    }
+    EXPECT_EQ(walks.wrong, 0);
+    // The first outer's walks are tagged (the second's resume steps of the first's and are not: no tag,
+    // no repeat), so its pairs end in a repeat, the second's first walk starts from the first's words.
+    EXPECT_GE(walks.repeated, 4) << "the second walk of a tagged pair repeats the first";
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
 TEST_F(FrameWalk, AllocaFrames) {
     Tally tally;
     auto memo = std::make_unique<FrameMemo>();
