@@ -62,7 +62,6 @@ void tag_last_walk(FrameMemo& memo, std::uint32_t tag) {
     if (memo.path_count == 0 || memo.chains_from != 0) return;
     const unsigned node = memo.path[0];
     memo.tags[node] = FrameMemo::Tag{tag, memo.nodes[node].stamp, memo.tag_epoch};
-    remember_repeat(memo, tag);
 }
 
 void remember_repeat(FrameMemo& memo, std::uint32_t tag) {

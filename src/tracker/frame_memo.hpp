@@ -103,7 +103,10 @@ struct FrameMemo {
     /// unchanged takes the same steps, so it has that walk's frames and tag. The walk checks this first:
     /// independent loads and compares, no index look-up, no node, no link (the loop of a repeated stack,
     /// ~14 instructions a frame through the nodes, is ~3 here). Void from the start of every other walk,
-    /// so the memo's last walk (path, path_count) is always the one it repeats.
+    /// so the memo's last walk (path, path_count) is always the one it repeats. Made only once a walk
+    /// through the nodes repeated the same tag as the walk before it (a loop allocating from one place):
+    /// made after every tagged walk, a program whose stacks change at nearly every allocation (bash)
+    /// paid more for the lists than the few repeats saved (+15% instructions on the bash loop).
     static constexpr int kRepeatWords = 48;
     struct Repeat {
         std::uintptr_t pc, sp, bp;
@@ -122,6 +125,8 @@ struct FrameMemo {
     /// Set by a caller that takes the tag of a repeat and not its frames (the stack capture, outside check
     /// mode and CPython targets): a walk answered from `repeat` then writes no frames. Zero: it does.
     bool repeat_tag_only = false;
+    /// The tag the last walk through the nodes was answered with, 0 when it was no repeat.
+    std::uint32_t last_repeated_tag = 0;
 };
 
 /// The caller records what it made of the last walk's frames (the stack capture: their stack id, never

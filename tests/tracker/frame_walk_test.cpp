@@ -333,9 +333,10 @@ TEST_F(FrameWalk, AResumedWalkRereadsTheSavedFramePointerWhereALaterFrameUsesIt)
     EXPECT_EQ(fallbacks(), 0u);
 }
 
-// The same stacks with the capture's tags, each walked twice: the second walk from the same registers is
-// answered from the words the first one read (FrameMemo::repeat), and the next pair's first walk, whose
-// stale return-address words read back unchanged, must be told apart by the saved rbp there too.
+// The same stacks with the capture's tags, each walked four times: the fourth walk from the same
+// registers is answered from the words the walks before read (FrameMemo::repeat, made after two repeats
+// through the nodes), and the next stack's first walk, whose stale return-address words read back
+// unchanged, must be told apart by the saved rbp there too.
 TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt) {
     TaggedWalks walks;
     auto memo = std::make_unique<FrameMemo>();
@@ -343,12 +344,12 @@ TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt
     Outer volatile outers[2] = {alloca_outer_first, alloca_outer_second};
     for (int i = 0; i < 8; ++i) {
         const Outer outer = outers[i & 1];
-        for (int again = 0; again < 2; ++again) outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, [&] { walks.walk(memo.get(), true); });
+        for (int again = 0; again < 4; ++again) outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, [&] { walks.walk(memo.get(), true); });
     }
     EXPECT_EQ(walks.wrong, 0);
     // The first outer's walks are tagged (the second's resume steps of the first's and are not: no tag,
-    // no repeat), so its pairs end in a repeat, the second's first walk starts from the first's words.
-    EXPECT_GE(walks.repeated, 4) << "the second walk of a tagged pair repeats the first";
+    // no repeat), so three of its four walks are repeats, and the second's first walk starts from its words.
+    EXPECT_GE(walks.repeated, 12) << "walks of a tagged stack repeat it";
     EXPECT_EQ(fallbacks(), 0u);
 }
 
