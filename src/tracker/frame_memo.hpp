@@ -121,12 +121,14 @@ struct FrameMemo {
         Word word[kRepeatWords];
         std::uintptr_t out[kRepeatWords];
     };
-    Repeat repeat;
     /// Set by a caller that takes the tag of a repeat and not its frames (the stack capture, outside check
     /// mode and CPython targets): a walk answered from `repeat` then writes no frames. Zero: it does.
     bool repeat_tag_only = false;
     /// The tag the last walk through the nodes was answered with, 0 when it was no repeat.
     std::uint32_t last_repeated_tag = 0;
+    /// Last, its few fields read by every walk first: beside the ones above and the last walk's, so that
+    /// a walk that is no repeat touches no cache line more for it (the lists after them).
+    Repeat repeat;
 };
 
 /// The caller records what it made of the last walk's frames (the stack capture: their stack id, never
