@@ -64,6 +64,42 @@ void tag_last_walk(FrameMemo& memo, std::uint32_t tag) {
     memo.tags[node] = FrameMemo::Tag{tag, memo.nodes[node].stamp, memo.tag_epoch};
 }
 
+void remember_repeat(FrameMemo& memo, std::uint32_t tag) {
+    FrameMemo::Repeat& repeat = memo.repeat;
+    repeat.words = 0;
+    const int nodes = memo.path_nodes;  // the step that read a low return address included
+    if (memo.path_count == 0 || nodes > FrameMemo::kRepeatWords) return;
+    // Which saved rbp words the steps depend on, from the outermost step in: a step whose CFA comes from
+    // rbp needs its state's rbp, which is the word the step before it saved (if it read one) or that
+    // step's own state's rbp. After the last step nothing is read.
+    std::uint64_t check_saved_bp = 0;
+    bool needs_bp = false;
+    for (int i = nodes - 1; i >= 0; --i) {
+        const frame_memo::Step& step = memo.nodes[memo.path[i]];
+        if (step.rbp_offset != FrameRule::kRbpUnchanged) {
+            if (needs_bp) check_saved_bp |= std::uint64_t{1} << i;
+            needs_bp = false;
+        }
+        if (step.flags & frame_memo::Step::kCfaFromBp) needs_bp = true;
+    }
+    int words = 0;
+    for (int i = 0; i < nodes; ++i) {
+        const frame_memo::Step& step = memo.nodes[memo.path[i]];
+        const int needed = (check_saved_bp >> i) & 1 ? 2 : 1;
+        if (words + needed > FrameMemo::kRepeatWords) return;
+        repeat.word[words++] = {reinterpret_cast<const std::uintptr_t*>(step.cfa - 8), step.ret};
+        if (needed == 2) repeat.word[words++] = {reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset), step.saved_bp};
+        if (i < memo.path_count) repeat.out[i] = step.ret;
+    }
+    repeat.pc = memo.walk_pc;
+    repeat.sp = memo.walk_sp;
+    repeat.bp = memo.walk_bp;
+    repeat.needs_bp = needs_bp;
+    repeat.tag = tag;
+    repeat.frames = static_cast<std::uint8_t>(memo.path_count);
+    repeat.words = static_cast<std::uint8_t>(words);
+}
+
 std::uint32_t hash_of_last_walk(const FrameMemo& memo, int first, int n) {
     if (n != memo.path_count || first < memo.chains_from || first < 0 || first >= n) return 0;
     return stack_hash::finish(memo.chains[memo.path[first]], static_cast<std::size_t>(n - first));

@@ -95,12 +95,50 @@ struct FrameMemo {
     /// Set by a walk whose frames are exactly those of a remembered walk that the caller tagged
     /// (tag_last_walk): the tag, else 0. The frames are written all the same.
     std::uint32_t repeated_tag = 0;
+
+    /// The registers the last walk through the memo started from (for `repeat`).
+    std::uintptr_t walk_pc = 0, walk_sp = 0, walk_bp = 0;
+    /// The last walk, once tagged, as a flat list of the stack words it read, in the order it read them:
+    /// a walk from the same registers (rbp only where the frames depend on it) that reads each word back
+    /// unchanged takes the same steps, so it has that walk's frames and tag. The walk checks this first:
+    /// independent loads and compares, no index look-up, no node, no link (the loop of a repeated stack,
+    /// ~14 instructions a frame through the nodes, is ~3 here). Void from the start of every other walk,
+    /// so the memo's last walk (path, path_count) is always the one it repeats. Made only once a walk
+    /// through the nodes repeated the same tag as the walk before it (a loop allocating from one place):
+    /// made after every tagged walk, a program whose stacks change at nearly every allocation (bash)
+    /// paid more for the lists than the few repeats saved (+15% instructions on the bash loop).
+    static constexpr int kRepeatWords = 48;
+    struct Repeat {
+        std::uintptr_t pc, sp, bp;
+        std::uint32_t tag;
+        std::uint8_t words;   ///< 0 = nothing to repeat
+        std::uint8_t frames;  ///< the walk's frames (below its limit: it ended naturally)
+        bool needs_bp;        ///< the steps depend on the first state's rbp
+        struct Word {
+            const std::uintptr_t* at;
+            std::uintptr_t expected;
+        };
+        Word word[kRepeatWords];
+        std::uintptr_t out[kRepeatWords];
+    };
+    /// Set by a caller that takes the tag of a repeat and not its frames (the stack capture, outside check
+    /// mode and CPython targets): a walk answered from `repeat` then writes no frames. Zero: it does.
+    bool repeat_tag_only = false;
+    /// The tag the last walk through the nodes was answered with, 0 when it was no repeat.
+    std::uint32_t last_repeated_tag = 0;
+    /// Last, its few fields read by every walk first: beside the ones above and the last walk's, so that
+    /// a walk that is no repeat touches no cache line more for it (the lists after them).
+    Repeat repeat;
 };
 
 /// The caller records what it made of the last walk's frames (the stack capture: their stack id, never
 /// 0): a later walk with exactly these frames (from the same state, every word read back unchanged) sets
 /// `repeated_tag` to it. Nothing is recorded for a walk cut at its limit or not linked end to end.
 void tag_last_walk(FrameMemo& memo, std::uint32_t tag);
+
+/// Makes FrameMemo::repeat the last walk's words and frames, answered with `tag` (the walk ended
+/// naturally and its nodes are this walk's steps); void when they do not fit.
+void remember_repeat(FrameMemo& memo, std::uint32_t tag);
 
 /// StackDepot::hash of frames [first, n) of the last walk, which gave n frames, from the memo's chains;
 /// 0 when the memo does not hold that walk's chain from `first`.

@@ -136,9 +136,33 @@ bool commit(FrameMemo& memo, int nodes_in_path, FrameMemo::End end, const std::u
     return all_linked;
 }
 
+/// The memo's repeat (FrameMemo::repeat) when this walk, from (pc, sp, bp), is one: its frame count, the
+/// frames written unless the caller takes the tag alone; -1 when it is not.
+__attribute__((always_inline)) inline int answer_repeat(void** out, int max, std::uintptr_t pc, std::uintptr_t sp,
+                                                        std::uintptr_t bp, FrameMemo& memo) {
+    const FrameMemo::Repeat& repeat = memo.repeat;
+    if (!repeat.words || repeat.pc != pc || repeat.sp != sp || (repeat.needs_bp && repeat.bp != bp) || repeat.frames >= max)
+        return -1;
+    // Its words in the order the walk read them (each address was computed from the registers and the
+    // words before it, so a load is made only where the walk itself would read).
+    const FrameMemo::Repeat::Word* word = repeat.word;
+    const FrameMemo::Repeat::Word* const end = word + repeat.words;
+    while (word != end && *word->at == word->expected) ++word;
+    if (word != end) return -1;
+    if (!memo.repeat_tag_only)
+        for (int f = 0; f < repeat.frames; ++f) out[f] = reinterpret_cast<void*>(repeat.out[f]);
+    memo.repeated_tag = repeat.tag;  // the memo's last walk stays this one: path and all
+    ++memo.resumed;
+    return repeat.frames;
+}
+
 /// The walk with the plain rules and this thread's memo; -1 at a frame the plain rules do not cover. From
 /// each state it takes the remembered step when its words read back unchanged, else it steps with the rule.
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
+    memo.repeat.words = 0;
+    memo.walk_pc = pc, memo.walk_sp = sp, memo.walk_bp = bp;
+    const std::uint32_t repeated_before = memo.last_repeated_tag;
+    memo.last_repeated_tag = 0;
     const int last_count = memo.path_count;
     const bool last_linked = memo.path_linked && last_count < max;
     memo.repeated_tag = 0;
@@ -179,7 +203,11 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             memo.path_linked = true;
             ++memo.resumed;
             const FrameMemo::Tag& tag = memo.tags[path[0]];
-            if (tag.stamp == nodes[path[0]].stamp && tag.epoch == memo.tag_epoch) memo.repeated_tag = tag.id;
+            if (tag.stamp == nodes[path[0]].stamp && tag.epoch == memo.tag_epoch) {
+                memo.repeated_tag = tag.id;
+                memo.last_repeated_tag = tag.id;
+                if (repeated_before == tag.id) remember_repeat(memo, tag.id);
+            }
             return last_count;
         }
         // A word changed at step i: every word before it read back unchanged, so its state is this walk's
@@ -315,8 +343,12 @@ done:
         const Step& first = nodes[path[0]];
         memo.chains_from = first.flags & Step::kChainValid ? 0 : nodes_in_path;
         const FrameMemo::Tag& tag = memo.tags[path[0]];
-        if (tag.stamp == first.stamp && tag.epoch == memo.tag_epoch) memo.repeated_tag = tag.id;
         memo.path_linked = true;
+        if (tag.stamp == first.stamp && tag.epoch == memo.tag_epoch) {
+            memo.repeated_tag = tag.id;
+            memo.last_repeated_tag = tag.id;
+            if (repeated_before == tag.id) remember_repeat(memo, tag.id);
+        }
         return depth;
     }
     memo.path_linked = commit(memo, nodes_in_path, end, is_new, tail < nodes_in_path ? tail : nodes_in_path);
@@ -345,6 +377,11 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
         memo->repeated_tag = 0;
         memo->path_count = 0;
         memo->path_linked = false;
+        memo->repeat.words = 0;
+    }
+    if (memo && max <= FrameMemo::kSteps) {
+        const int repeated = answer_repeat(out, max, ip, sp, bp, *memo);
+        if (repeated >= 0) return repeated;
     }
     const int depth = memo && max <= FrameMemo::kSteps
                           ? walk_remembering(out, max, ip, sp, bp, *memo)

@@ -317,19 +317,41 @@ TEST_F(FrameWalk, FramePointerFrames) {
     EXPECT_EQ(fallbacks(), 0u);
 }
 
+/// Eight stacks that alternate between two outer frames whose alloca sizes move the middle frame, each
+/// walked `walks_each` times at the bottom: the middle's return address sits at the other outer's old
+/// place, so stale words read back unchanged there.
+void alternate_alloca_outers(int walks_each, const std::function<void()>& at_the_bottom) {
+    using Outer = void (*)(int, int, const std::function<void()>&);
+    Outer volatile outers[2] = {alloca_outer_first, alloca_outer_second};
+    for (int i = 0; i < 8; ++i) {
+        const Outer outer = outers[i & 1];
+        for (int again = 0; again < walks_each; ++again) outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, at_the_bottom);
+    }
+}
+
 TEST_F(FrameWalk, AResumedWalkRereadsTheSavedFramePointerWhereALaterFrameUsesIt) {
     // The stale words pass every return-address check; only the callee's saved rbp (the middle frame's
     // CFA, which moved) tells the stacks apart. A (return address, stack pointer) cache fails here.
     Tally tally;
     auto memo = std::make_unique<FrameMemo>();
-    using Outer = void (*)(int, int, const std::function<void()>&);
-    Outer volatile outers[2] = {alloca_outer_first, alloca_outer_second};
-    for (int i = 0; i < 8; ++i) {
-        const Outer outer = outers[i & 1];
-        outer(i & 1 ? 256 : 64, i & 1 ? 64 : 256, [&] { tally.check(memo.get()); });
-    }
+    alternate_alloca_outers(1, [&] { tally.check(memo.get()); });
     EXPECT_EQ(tally.compared.load(), 8);
     EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+// The same stacks with the capture's tags, each walked four times: the fourth walk from the same
+// registers is answered from the words the walks before read (FrameMemo::repeat, made after two repeats
+// through the nodes), and the next stack's first walk, whose stale return-address words read back
+// unchanged, must be told apart by the saved rbp there too.
+TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt) {
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    alternate_alloca_outers(4, [&] { walks.walk(memo.get(), true); });
+    EXPECT_EQ(walks.wrong, 0);
+    // The first outer's walks are tagged (the second's resume steps of the first's and are not: no tag,
+    // no repeat), so three of its four walks are repeats, and the second's first walk starts from its words.
+    EXPECT_GE(walks.repeated, 12) << "walks of a tagged stack repeat it";
     EXPECT_EQ(fallbacks(), 0u);
 }
 
