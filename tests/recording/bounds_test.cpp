@@ -289,8 +289,14 @@ TEST(RecordingBounds, AppendingOneSecondOfDataCostsMicroseconds) {
     std::printf("[ speed ] 10 samples + 50 site updates + flush: %.1f us CPU (%.1f us wall) per second of data, "
                 "%.0f bytes/s to the file\n",
                 cpu_per_flush_us, wall_per_flush_us, static_cast<double>(writer.file_bytes()) / flushes);
+#if defined(__SANITIZE_ADDRESS__) || defined(LEAKSCOPE_TEST_UNDER_ASAN)
+    // AddressSanitizer's instrumentation is what it would time (155-230 us a flush in one build, 74-109
+    // us plain, session 10): the writer's own cost is checked in the plain build.
+    std::printf("[ speed ] not checked under AddressSanitizer\n");
+#else
     // Microseconds, not milliseconds: a tenth of a millisecond is already generous.
     EXPECT_LT(cpu_per_flush_us, 200.0);
+#endif
 }
 
 }  // namespace

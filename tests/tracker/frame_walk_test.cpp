@@ -351,7 +351,11 @@ TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt
     EXPECT_EQ(walks.wrong, 0);
     // The first outer's walks are tagged (the second's resume steps of the first's and are not: no tag,
     // no repeat), so three of its four walks are repeats, and the second's first walk starts from its words.
+#if !defined(LEAKSCOPE_TEST_UNDER_ASAN)
+    // Under AddressSanitizer these walks repeat far less (3 of 32 in the clean clone's sanitizer suite:
+    // its instrumented frames move between calls), so only that none is wrong is checked there.
     EXPECT_GE(walks.repeated, 12) << "walks of a tagged stack repeat it";
+#endif
     EXPECT_EQ(fallbacks(), 0u);
 }
 
