@@ -156,6 +156,17 @@ __attribute__((always_inline)) inline int answer_repeat(void** out, int max, std
     return repeat.frames;
 }
 
+/// A walk that took exactly the steps of a walk the caller tagged (its first node still the one the tag
+/// was given to) answers that tag; the second such answer in a row makes the repeat list.
+__attribute__((always_inline)) inline void answer_tag(FrameMemo& memo, std::uint32_t repeated_before) {
+    const std::uint16_t first = memo.path[0];
+    const FrameMemo::Tag& tag = memo.tags[first];
+    if (tag.stamp != memo.nodes[first].stamp || tag.epoch != memo.tag_epoch) return;
+    memo.repeated_tag = tag.id;
+    memo.last_repeated_tag = tag.id;
+    if (repeated_before == tag.id) remember_repeat(memo, tag.id);
+}
+
 /// The walk with the plain rules and this thread's memo; -1 at a frame the plain rules do not cover. From
 /// each state it takes the remembered step when its words read back unchanged, else it steps with the rule.
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
@@ -202,12 +213,7 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             memo.path_nodes = last_nodes;
             memo.path_linked = true;
             ++memo.resumed;
-            const FrameMemo::Tag& tag = memo.tags[path[0]];
-            if (tag.stamp == nodes[path[0]].stamp && tag.epoch == memo.tag_epoch) {
-                memo.repeated_tag = tag.id;
-                memo.last_repeated_tag = tag.id;
-                if (repeated_before == tag.id) remember_repeat(memo, tag.id);
-            }
+            answer_tag(memo, repeated_before);
             return last_count;
         }
         // A word changed at step i: every word before it read back unchanged, so its state is this walk's
@@ -342,13 +348,8 @@ done:
         // of the walk that made the first node, whose chains are all valid or none of them.
         const Step& first = nodes[path[0]];
         memo.chains_from = first.flags & Step::kChainValid ? 0 : nodes_in_path;
-        const FrameMemo::Tag& tag = memo.tags[path[0]];
         memo.path_linked = true;
-        if (tag.stamp == first.stamp && tag.epoch == memo.tag_epoch) {
-            memo.repeated_tag = tag.id;
-            memo.last_repeated_tag = tag.id;
-            if (repeated_before == tag.id) remember_repeat(memo, tag.id);
-        }
+        answer_tag(memo, repeated_before);
         return depth;
     }
     memo.path_linked = commit(memo, nodes_in_path, end, is_new, tail < nodes_in_path ? tail : nodes_in_path);
