@@ -155,7 +155,10 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 // doubling its capacity): RSS measures the rate, the heap says where it is.
                 verdict = rss.diagnosis;
                 result.metric = "rss";
-                verdict.summary += fmt::format(" The live heap holds it: {} over the same time, in steps.", gain_text(why.heap_gain));
+                // Or the heap's own trend is still undecided (a late onset, a short window) where RSS's is
+                // not: what it gained holds the growth all the same.
+                verdict.summary += fmt::format(" The live heap holds it: {} over the same time, {}.", gain_text(why.heap_gain),
+                                               heap.diagnosis.decided ? "in steps" : "its own trend not decided yet");
                 break;
             case RssGrowth::allocator_retains: {
                 verdict = rss.diagnosis;
@@ -216,7 +219,8 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     if (result.verdict.leak && result.metric == "rss" && rss.growing && judged_from_rss && !series.runtime_heap) {
         const double from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         if (auto ceiling = detail::growth_into_mapped_memory(series, from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) {
-            result.verdict = detail::filling_mapped_memory(rss, *ceiling);
+            result.verdict = detail::bound_tested(*ceiling) ? detail::filling_mapped_memory(rss, *ceiling)
+                                                             : detail::filling_untested_room(rss, *ceiling);
             result.rss_growth = RssGrowth::into_mapped;
         }
     }

@@ -25,6 +25,17 @@ bool grows_in_thread_stacks(const ProcessSeries& series, double from_s, double t
     return false;
 }
 
+/// When the first reading of a held series (the allocator's figures, read about once a second and
+/// held in between) was taken inside [from_s, to_s]: the value at from_s may be a reading from before
+/// it, taken while the program was still warming up (jemalloc_pool_flat's first one, mid-way through
+/// filling its pool, put the footprint's "gain" at 3.5 MB on a flat program). from_s itself when no
+/// new reading came in the window's first half.
+double first_reading_in(const Series& held, double from_s, double to_s) {
+    for (std::size_t i = 1; i < held.t_s.size() && held.t_s[i] < from_s + 0.5 * (to_s - from_s); ++i)
+        if (held.t_s[i] > from_s && held.value[i] != held.value[i - 1]) return held.t_s[i];
+    return from_s;
+}
+
 }  // namespace
 
 double level_near(const Series& series, double t_s, double half_width_s) {
@@ -49,25 +60,32 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
     if (series.live_heap) e.heap_gain = gain(*series.live_heap, from_s, to_s);
     const bool allocator_known = series.allocator_free && series.allocator_footprint && !series.allocator_free->t_s.empty();
     if (allocator_known) {
-        e.allocator_footprint_gain = gain(*series.allocator_footprint, from_s, to_s);
+        const double read_from_s = first_reading_in(*series.allocator_footprint, from_s, to_s);
+        e.allocator_footprint_gain = gain(*series.allocator_footprint, read_from_s, to_s);
         // What the allocator keeps beyond the live blocks: its own free figure, or its footprint's gain
         // less the live heap's. The allocator reads once a second, and its in-use figure swings with a
         // program's churn (a cache swept every few hundred ms); the tracker's heap is exact.
-        e.allocator_free_gain = std::max(gain(*series.allocator_free, from_s, to_s),
-                                         series.live_heap ? e.allocator_footprint_gain - e.heap_gain : -INFINITY);
+        e.allocator_free_gain = std::max(gain(*series.allocator_free, read_from_s, to_s),
+                                         series.live_heap ? e.allocator_footprint_gain - gain(*series.live_heap, read_from_s, to_s)
+                                                          : -INFINITY);
     }
     if (!(e.rss_gain > 0)) {
         e.growth = RssGrowth::none;
         return e;
     }
-    if (allocator_known && e.allocator_free_gain >= kExplainsShare * e.rss_gain &&
+    // The heap's gain must stand out of its own noise too (a flat heap's wobble is no step).
+    const double heap_noise = series.live_heap ? noise_sigma_from_differences(series.live_heap->value) : 0.0;
+    const bool heap_holds_it = e.heap_gain >= kExplainsShare * e.rss_gain && e.heap_gain > 4 * heap_noise;
+    // The heap's evidence only adds to RSS's: live blocks that hold most of the gain make it the
+    // program's, whatever the allocator keeps beside them. Its free-but-kept bytes grow with a leak too
+    // (a vector's doublings free each old buffer; jemalloc keeps freed pages dirty until they decay),
+    // so "fragmentation" needs a heap that did not take the growth.
+    if (allocator_known && !heap_holds_it && e.allocator_free_gain >= kExplainsShare * e.rss_gain &&
         e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
         e.growth = RssGrowth::allocator_retains;
         return e;
     }
-    // The heap's gain must stand out of its own noise too (a flat heap's wobble is no step).
-    const double heap_noise = series.live_heap ? noise_sigma_from_differences(series.live_heap->value) : 0.0;
-    if (e.heap_gain >= kExplainsShare * e.rss_gain && e.heap_gain > 4 * heap_noise) {
+    if (heap_holds_it) {
         e.growth = RssGrowth::heap_in_steps;
         return e;
     }
