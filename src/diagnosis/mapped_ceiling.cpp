@@ -5,6 +5,7 @@
 
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/severity_projection.hpp"
+#include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
 namespace leakscope::diagnosis::detail {
@@ -43,8 +44,12 @@ std::optional<MappedCeiling> growth_into_mapped_memory(const ProcessSeries& seri
     c.ceiling = level_near(series.rss, to_s - half_width_s, half_width_s) + c.headroom;
     // A bound above the limit does not keep the process from reaching it.
     if (limit_bytes && c.ceiling >= *limit_bytes) return std::nullopt;
+    const double rate = rss_gain / (to_s - from_s);
+    c.fill_s = c.headroom / rate;
     return c;
 }
+
+bool bound_tested(const MappedCeiling& c) { return c.anon_gain >= kFilledShareToTestTheBound * (c.anon_gain + c.headroom); }
 
 Diagnosis filling_mapped_memory(const DetailedDiagnosis& rss, const MappedCeiling& ceiling) {
     Diagnosis d = rss.diagnosis;
@@ -65,6 +70,25 @@ Diagnosis filling_mapped_memory(const DetailedDiagnosis& rss, const MappedCeilin
         format_rate(rss.diagnosis.steady_rate_bytes_per_s), format_bytes(ceiling.vm_data),
         format_bytes(ceiling.vm_data_gain, true), format_bytes(ceiling.anon_gain, true), format_bytes(ceiling.ceiling),
         format_bytes(ceiling.headroom));
+    return d;
+}
+
+Diagnosis filling_untested_room(const DetailedDiagnosis& rss, const MappedCeiling& ceiling) {
+    Diagnosis d = rss.diagnosis;
+    d.leak = false;
+    d.decided = false;
+    d.watch_more_s = whole_minutes(ceiling.fill_s);
+    d.time_to_limit_s.reset();
+    d.restart_interval_s.reset();
+    d.severity = d.fraction_of_samples_near_limit >= kNearLimitFraction ? Severity::high : Severity::none;
+    d.confidence = 0.5;
+    d.summary = fmt::format(
+        "RSS grows {} into memory the process mapped earlier (its private writable mappings stay at {}: {} while "
+        "anonymous memory gained {}), with {} of it not resident yet: a pool or cache being filled stops there, a "
+        "leak has to map more once it is used, {} from now at this pace. Too early to tell: watch at least {} more.",
+        format_rate(rss.diagnosis.steady_rate_bytes_per_s), format_bytes(ceiling.vm_data), format_bytes(ceiling.vm_data_gain, true),
+        format_bytes(ceiling.anon_gain, true), format_bytes(ceiling.headroom), format_duration(ceiling.fill_s),
+        format_duration(*d.watch_more_s));
     return d;
 }
 
