@@ -232,6 +232,18 @@ bool runs_releasing_collector(const Recording& recording) {
     });
 }
 
+/// Memory a CPython target's tracked heap receives in pymalloc's arenas (1 MiB since Python 3.10), each
+/// one block to the tracker: what grows steadily inside them reaches the heap in steps of that size.
+/// Told by the command or by a tracked process's modules (libpython for an embedding).
+double allocation_quantum(const Recording& recording) {
+    constexpr double kPymallocArenaBytes = 1 << 20;
+    const auto is_python = [](std::string_view name) { return name.starts_with("python") || name.starts_with("libpython"); };
+    if (!recording.info.command.empty() && is_python(symbols::short_file_name(recording.info.command.front()))) return kPymallocArenaBytes;
+    const bool python_module = std::any_of(recording.modules.begin(), recording.modules.end(),
+                                           [&](const Module& m) { return is_python(symbols::short_file_name(m.path)); });
+    return python_module ? kPymallocArenaBytes : 0.0;
+}
+
 /// The limit the projection runs against: --limit, then the cgroup's, then the machine's memory.
 std::pair<std::optional<double>, std::string> choose_limit(const Recording& recording, const Options& options) {
     const auto& info = recording.info;
@@ -336,6 +348,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     std::tie(result.limit_bytes, result.limit_source) = choose_limit(recording, options);
     diagnosis_options.limit_bytes = result.limit_bytes;
     diagnosis_options.releases_by_collector = runs_releasing_collector(recording);
+    diagnosis_options.allocation_quantum_bytes = allocation_quantum(recording);
     // The process and the sites are judged over the same span: without the teardown at the end.
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);

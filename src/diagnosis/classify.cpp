@@ -27,6 +27,8 @@ constexpr std::size_t kMinSamples = 10;
 constexpr double kMinDurationS = 2.0;
 // Growth over the whole steady state smaller than this many noise sigmas is not worth calling.
 constexpr double kNoiseBandsToMatter = 2.0;
+// A step of the program's own is taller than this many of the allocator's quanta (Options).
+constexpr double kQuantaInAStep = 1.5;
 
 // Replaces isolated upward outliers (a single bin more than 5 sigma above the median of it and its
 // two neighbours) by that median: a one-sample transient allocation must not start a segment, pass
@@ -197,7 +199,8 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             facts.significant = true;
         }
     if (facts.significant && cycles.kind == CycleKind::none) {
-        const Staircase staircase = find_staircase(segments, grid.t, begin, std::max(5 * floor_sigma, 0.01 * std::fabs(level)));
+        const double step_threshold = std::max({5 * floor_sigma, 0.01 * std::fabs(level), kQuantaInAStep * options.allocation_quantum_bytes});
+        const Staircase staircase = find_staircase(segments, grid.t, begin, step_threshold);
         SlopeEstimate recent;
         if (staircase.detected) {
             growth_shape = Pattern::staircase_growth;

@@ -53,6 +53,10 @@ struct Options {
     /// ahead of the collections and drops at each full one, so growth is judged across the releases
     /// (the lows between them must rise), and with fewer than three the verdict is undecided.
     bool releases_by_collector = false;
+    /// The series receives memory in chunks this large whatever the program asks for: CPython's pymalloc
+    /// maps 1 MiB arenas, and the tracker sees each as one block. Steps up to 1.5 of them are how steady
+    /// growth looks through that allocator, not a staircase of the program's. 0: none known.
+    double allocation_quantum_bytes = 0;
 };
 
 struct Diagnosis {

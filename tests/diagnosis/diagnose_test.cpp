@@ -142,6 +142,22 @@ TEST(Diagnose, StaircaseThatNeverComesDown) {
     EXPECT_GE(d.change_points_s.size(), 5u);
 }
 
+TEST(Diagnose, StepsOfTheAllocatorsQuantumAreSteadyGrowth) {
+    // CPython's pymalloc maps 1 MiB arenas: a Python list of log records growing 255 kB/s reaches the
+    // tracker as one more arena every ~4 s (examples/patterns/python/log_buffer_leak.py read "grows in
+    // 3 steps"). Through that allocator it is steady growth; the same steps without the quantum known
+    // are a staircase.
+    const Series series = make_series(140, 0.1, [](double t) { return 22 * kMB + 1048576.0 * std::floor((t + 1.0) / 4.1); }, 5e3);
+    EXPECT_EQ(diagnose(series).pattern, Pattern::staircase_growth);
+    const Diagnosis d = diagnose(series, {.allocation_quantum_bytes = 1048576.0});
+    EXPECT_EQ(d.pattern, Pattern::linear_growth) << d.summary;
+    EXPECT_TRUE(d.leak);
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 1048576.0 / 4.1, 0.35 * 1048576.0 / 4.1);
+    // Taller steps are the program's own, whatever the quantum.
+    const Series tall = make_series(1200, 1.0, [](double t) { return 300 * kMB + 16 * kMB * std::floor(t / 200.0); }, 100e3);
+    EXPECT_EQ(diagnose(tall, {.allocation_quantum_bytes = 1048576.0}).pattern, Pattern::staircase_growth);
+}
+
 TEST(Diagnose, AcceleratingGrowthReportsTodaysRate) {
     // Quadratic: slope 1 KB/s at the start, 11 KB/s at the end of 2000 s.
     const Diagnosis d = diagnose(make_series(2000, 1.0, [](double t) { return 200 * kMB + 1024.0 * t + 2.56 * t * t; }, 50e3));
