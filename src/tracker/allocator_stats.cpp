@@ -21,6 +21,7 @@ struct Resolved {
     wire::AllocatorKind kind = wire::AllocatorKind::kUnknown;
     MallctlFunction mallctl = nullptr;
     Mallinfo2Function mallinfo2 = nullptr;
+    std::size_t jemalloc_page_bytes = 0;  ///< "arenas.page": its dirty-page counts are in these
 };
 
 // Touched by the background thread only (and by the exit flush, which holds the transport's mutex).
@@ -37,6 +38,8 @@ void resolve() {
         std::size_t length = sizeof(stats);
         if (g_resolved.mallctl("config.stats", &stats, &length, nullptr, 0) == 0 && stats)
             g_resolved.kind = wire::AllocatorKind::kJemalloc;
+        length = sizeof(g_resolved.jemalloc_page_bytes);
+        if (g_resolved.mallctl("arenas.page", &g_resolved.jemalloc_page_bytes, &length, nullptr, 0) != 0) g_resolved.jemalloc_page_bytes = 0;
         return;
     }
     // glibc ≥ 2.33; an older glibc has only mallinfo, whose int fields wrap at 2 GiB: not used.
@@ -58,9 +61,9 @@ bool jemalloc_size(const char* name, std::uint64_t& out) {
 /// Bytes in the dirty pages of all arenas (stats.arenas.<all>.pdirty counts pages), 0 when unknown.
 std::uint64_t jemalloc_dirty_bytes() {
     // 4096 is MALLCTL_ARENAS_ALL of jemalloc's public header: the arena index that merges every arena.
-    std::uint64_t pages = 0, page_size = 0;
-    if (!jemalloc_size("stats.arenas.4096.pdirty", pages) || !jemalloc_size("arenas.page", page_size)) return 0;
-    return pages * page_size;
+    std::uint64_t pages = 0;
+    if (!jemalloc_size("stats.arenas.4096.pdirty", pages)) return 0;
+    return pages * g_resolved.jemalloc_page_bytes;
 }
 
 wire::AllocatorStatsBody read_jemalloc() {
