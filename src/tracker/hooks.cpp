@@ -36,10 +36,12 @@ namespace {
 // glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
 // of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
 // this thread takes, and the re-entrancy guard), the sampler's gap (malloc: one subtraction from
-// memory) or the presence filter's bit (free; realloc both), glibc's chunk header (the chunk's size is
-// what the totals count: usable_size.hpp), two adds to this thread's counter slot. Every test that can be resolved
-// once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
-// into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
+// memory) or the presence filter's bit (free; realloc both), and when counting per call glibc's chunk
+// header (the chunk's size is what the totals count: usable_size.hpp), two adds to this thread's
+// counter slot. Every test that can be resolved once (sampling mode, which allocator, the thread's slot
+// and seed, the transport started) is folded into the first byte. Free without counting skips even
+// that byte: the filter's fast bits are all set whenever it may not go straight to the real free
+// (delete_block). Measured on the churn benchmark (bench/tracker).
 
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
@@ -222,11 +224,9 @@ inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
     return new_counted(size, alignment, throwing);
 }
 
-inline void delete_block(void* p) {
-    // No test for null or the bootstrap pool here: their presence filter bits are pinned, so both go on
-    // to the general path.
-    if (uncounted_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)))
-        return g_real.free(p);
+/// Per-call counting's free (glibc without mallinfo2, another allocator) and the general path, out of line
+/// like malloc_counted: reached by a tail call once the fast free's filter said "maybe".
+__attribute__((noinline)) void free_counted(void* p) {
     if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
         // Counted before the real free (the totals run a few nanoseconds ahead, never behind a reused
         // address), so that the free itself is a tail call.
@@ -234,6 +234,15 @@ inline void delete_block(void* p) {
         return g_real.free(p);
     }
     release_general(p, [p] { g_real.free(p); });
+}
+
+inline void delete_block(void* p) {
+    // The filter's bit alone, no gate of the thread's: an unsampled block needs nothing but the real free
+    // (nothing is counted per call in this mode, and a tracker's own block is never in the table), and
+    // whenever that is not so the filter says "maybe" for every address (LiveTable::fast_release_allowed).
+    // Null and the bootstrap pool's blocks have their bits pinned, so they go on to the general path too.
+    if (g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p))) return g_real.free(p);
+    free_counted(p);
 }
 
 /// glibc's realloc of an unsampled block into an unsampled one: counted like a free and an allocation,
@@ -252,7 +261,7 @@ __attribute__((noinline)) void* resize_counted(void* p, std::size_t size) {
 }
 
 inline void* resize_block(void* p, std::size_t size) {
-    if (uncounted_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
+    if (uncounted_fast_path_open() && size != 0 && g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p)) &&
         passes_sampler(size))
         return g_real.realloc(p, size);  // a failure leaves the block as it was: nothing to undo
     return resize_counted(p, size);

@@ -118,11 +118,20 @@ __attribute__((always_inline)) inline bool take(ProbeArray<Entry>& table, std::u
 
 }  // namespace
 
+void LiveTable::set_fast_bit(std::size_t slot, bool maybe) {
+    const std::uint64_t bit = std::uint64_t{1} << (slot & 63);
+    if (maybe) {
+        __atomic_fetch_or(&fast_bits_.words[slot >> 6], bit, __ATOMIC_RELEASE);
+    } else {
+        __atomic_fetch_and(&fast_bits_.words[slot >> 6], ~bit, __ATOMIC_RELEASE);
+    }
+}
+
 void LiveTable::pin_slot(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
-    filter_counts_[slot] = 255;  // sticks (see filter_add)
-    filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
+    __atomic_store_n(&filter_counts_[slot], std::uint8_t{255}, __ATOMIC_RELAXED);  // sticks (see filter_add)
+    if (__atomic_load_n(&fast_open_, __ATOMIC_RELAXED)) set_fast_bit(slot, true);  // closed: set already
 }
 
 void LiveTable::pin_in_filter() {
@@ -133,17 +142,43 @@ void LiveTable::pin_in_filter() {
 void LiveTable::filter_add(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
-    std::uint8_t& count = filter_counts_[slot];
+    const std::uint8_t count = filter_counts_[slot];
     if (count == 255) return;
-    if (count++ == 0) filter_bits_[slot >> 6].fetch_or(std::uint64_t{1} << (slot & 63), std::memory_order_release);
+    __atomic_store_n(&filter_counts_[slot], static_cast<std::uint8_t>(count + 1), __ATOMIC_RELAXED);
+    if (count == 0 && __atomic_load_n(&fast_open_, __ATOMIC_RELAXED)) set_fast_bit(slot, true);
 }
 
 void LiveTable::filter_remove(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
     SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
-    std::uint8_t& count = filter_counts_[slot];
+    const std::uint8_t count = filter_counts_[slot];
     if (count == 255 || count == 0) return;
-    if (--count == 0) filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
+    __atomic_store_n(&filter_counts_[slot], static_cast<std::uint8_t>(count - 1), __ATOMIC_RELAXED);
+    if (count == 1 && __atomic_load_n(&fast_open_, __ATOMIC_RELAXED)) set_fast_bit(slot, false);
+}
+
+void LiveTable::lock_filter() {
+    for (auto& lock : filter_locks_) lock.lock();
+}
+
+void LiveTable::unlock_filter() {
+    for (auto& lock : filter_locks_) lock.unlock();
+}
+
+void LiveTable::open_fast_release() {
+    lock_filter();
+    __atomic_store_n(&fast_open_, true, __ATOMIC_RELAXED);
+    for (std::size_t w = 0; w < kFilterWords; ++w) {
+        std::uint64_t word = 0;
+        for (std::size_t b = 0; b < 64; ++b) word |= std::uint64_t{filter_counts_[w * 64 + b] != 0} << b;
+        __atomic_store_n(&fast_bits_.words[w], word, __ATOMIC_RELEASE);
+    }
+    unlock_filter();
+}
+
+void LiveTable::close_fast_release() {
+    __atomic_store_n(&fast_open_, false, __ATOMIC_RELAXED);
+    for (auto& word : fast_bits_.words) __atomic_store_n(&word, ~std::uint64_t{0}, __ATOMIC_RELEASE);
 }
 
 bool LiveTable::insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced) {
@@ -219,12 +254,14 @@ void LiveTable::clear() {
     }
     // Pinned slots (count 255: null, the bootstrap pool, and counts that stuck) keep their bits all along:
     // cleared and set again, a free(nullptr) in between would take the fast path and read below null.
+    lock_filter();
+    const bool open = __atomic_load_n(&fast_open_, __ATOMIC_RELAXED);
     for (std::size_t slot = 0; slot < kFilterSize; ++slot) {
-        SpinLockHolder hold(filter_locks_[slot % kFilterLocks]);
         if (filter_counts_[slot] == 255) continue;
-        filter_counts_[slot] = 0;
-        filter_bits_[slot >> 6].fetch_and(~(std::uint64_t{1} << (slot & 63)), std::memory_order_release);
+        __atomic_store_n(&filter_counts_[slot], std::uint8_t{0}, __ATOMIC_RELAXED);
+        set_fast_bit(slot, !open);  // closed: set again, whatever close_fast_release raced with
     }
+    unlock_filter();
     if (use_filter_) pin_in_filter();
 }
 

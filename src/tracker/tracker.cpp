@@ -125,6 +125,7 @@ void publish_state(InitState state) {
                                  : g_glibc_chunk_headers       ? FastPaths::kGlibc
                                                                : FastPaths::kOtherAllocator;
     g_tracker.fast_paths.store(fast_paths, std::memory_order_release);
+    if (fast_paths == FastPaths::kUncounted) g_tracker.live.open_fast_release();
 }
 
 }  // namespace
@@ -156,6 +157,7 @@ AttachStatus activate_in_running_program(const Config& config) {
 }
 
 void deactivate() {
+    g_tracker.live.close_fast_release();
     g_tracker.fast_paths.store(FastPaths::kNone, std::memory_order_release);
     g_tracker.state.store(static_cast<int>(InitState::kPassThrough), std::memory_order_release);
 }
@@ -390,8 +392,9 @@ void after_fork_in_child() {
     // The inherited blocks are the parent's: a free of one in the child is not the child's to count.
     // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
-    new (&g_tracker.live) LiveTable();
+    new (&g_tracker.live) LiveTable();  // its fast free closed until the filter is pinned again
     if (g_tracker.config.sample_bytes) enable_presence_filter();
+    if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted) g_tracker.live.open_fast_release();
     g_tracker.mapped.clear();
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed
