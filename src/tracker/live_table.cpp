@@ -129,7 +129,7 @@ void LiveTable::set_fast_bit(std::size_t slot, bool maybe) {
 
 void LiveTable::pin_slot(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
-    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks].lock);
     __atomic_store_n(&filter_counts_[slot], std::uint8_t{255}, __ATOMIC_RELAXED);  // sticks (see filter_add)
     if (__atomic_load_n(&fast_open_, __ATOMIC_RELAXED)) set_fast_bit(slot, true);  // closed: set already
 }
@@ -141,7 +141,7 @@ void LiveTable::pin_in_filter() {
 
 void LiveTable::filter_add(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
-    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks].lock);
     const std::uint8_t count = filter_counts_[slot];
     if (count == 255) return;
     __atomic_store_n(&filter_counts_[slot], static_cast<std::uint8_t>(count + 1), __ATOMIC_RELAXED);
@@ -150,7 +150,7 @@ void LiveTable::filter_add(std::uint64_t address) {
 
 void LiveTable::filter_remove(std::uint64_t address) {
     const std::size_t slot = filter_slot(address);
-    SpinLockHolder holder(filter_locks_[slot % kFilterLocks]);
+    SpinLockHolder holder(filter_locks_[slot % kFilterLocks].lock);
     const std::uint8_t count = filter_counts_[slot];
     if (count == 255 || count == 0) return;
     __atomic_store_n(&filter_counts_[slot], static_cast<std::uint8_t>(count - 1), __ATOMIC_RELAXED);
@@ -158,11 +158,11 @@ void LiveTable::filter_remove(std::uint64_t address) {
 }
 
 void LiveTable::lock_filter() {
-    for (auto& lock : filter_locks_) lock.lock();
+    for (auto& padded : filter_locks_) padded.lock.lock();
 }
 
 void LiveTable::unlock_filter() {
-    for (auto& lock : filter_locks_) lock.unlock();
+    for (auto& padded : filter_locks_) padded.lock.unlock();
 }
 
 void LiveTable::open_fast_release() {
