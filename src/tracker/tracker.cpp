@@ -254,19 +254,10 @@ void account_released(const Released& released) {
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 
-void untrack_before_free(void* pointer) {
+void untrack_before_free_general(void* pointer) {
     ReentrancyGuard guard;  // outermost here, so the calls below see it set and nest cheaply
     if (g_tracker.config.sample_bytes == 0) {
-        // Full tracking, take_released and account_released in one: the entry goes straight from the
-        // table to the counters (no Released copied, errno saved and the clone checked once).
-        if (!stays_tracked()) return;
-        const int saved_errno = errno;  // a shrinking table unmaps pages
-        LiveEntry entry;
-        if (g_tracker.live.remove(reinterpret_cast<std::uint64_t>(pointer), entry)) {
-            count_totals(-static_cast<std::int64_t>(entry.bytes), 0, 1, 0);
-            count_free(entry.stack, entry.count_weight, entry.bytes);
-        }
-        errno = saved_errno;
+        stays_tracked();  // only a raw clone child comes here in full tracking: it stops tracking
         return;
     }
     account_released(take_released(pointer));

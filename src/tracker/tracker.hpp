@@ -10,11 +10,13 @@
 #include <cerrno>
 
 #include "attach_abi.h"
+#include "clone_sentinel.hpp"
 #include "config.hpp"
 #include "live_table.hpp"
 #include "mapped_regions.hpp"
 #include "stack_capture.hpp"
 #include "stack_depot.hpp"
+#include "thread_counters.hpp"
 #include "thread_state.hpp"
 
 namespace leakscope::tracker {
@@ -117,8 +119,24 @@ __attribute__((always_inline)) inline void record_allocation(void* pointer, std:
 Released take_released(void* pointer);
 /// The release took effect (the block is freed): update aggregates and totals.
 void account_released(const Released& released);
-/// take_released + account_released in one call, for a block that is about to be freed for sure.
-void untrack_before_free(void* pointer);
+/// Out of line: untrack_before_free in sampling mode, and in a raw clone child (which stops tracking).
+void untrack_before_free_general(void* pointer);
+/// take_released + account_released in one call, for a block that is about to be freed for sure. Full
+/// tracking's part is inlined into the free hook's general path: the entry goes straight from the table
+/// to the counters (no Released copied, errno saved and the clone checked once), and the call with its
+/// six saved registers was ~20 of the ~230 instructions of a tracked free.
+__attribute__((always_inline)) inline void untrack_before_free(void* pointer) {
+    if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0))
+        return untrack_before_free_general(pointer);
+    ReentrancyGuard guard;
+    const int saved_errno = errno;  // a shrinking table unmaps pages
+    LiveEntry entry;
+    if (g_tracker.live.remove(reinterpret_cast<std::uint64_t>(pointer), entry)) {
+        count_totals(-static_cast<std::int64_t>(entry.bytes), 0, 1, 0);
+        count_free(entry.stack, entry.count_weight, entry.bytes);
+    }
+    errno = saved_errno;
+}
 /// A realloc failed: the block stays; put its entry back.
 void restore_released(void* pointer, const Released& released);
 
