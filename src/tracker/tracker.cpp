@@ -215,16 +215,6 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     return true;
 }
 
-void finish_allocation(void* pointer, LocalStackId stack, const LiveEntry& entry) {
-    LiveEntry stored = entry;
-    stored.stack = stack;
-    LiveEntry replaced{};
-    if (!g_tracker.live.insert(reinterpret_cast<std::uint64_t>(pointer), stored, &replaced)) return;
-    count_allocation(stack, stored.count_weight, stored.bytes);
-    // The address was still in the table: its free went past us. That block is gone now.
-    if (replaced.address) count_free(replaced.stack, replaced.count_weight, replaced.bytes);
-}
-
 Released take_released(void* pointer) {
     ReentrancyGuard guard;
     int saved_errno = errno;
