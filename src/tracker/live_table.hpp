@@ -179,3 +179,5 @@ private:
 };
 
 }  // namespace leakscope::tracker
+
+#include "live_table_probe.hpp"  // IWYU pragma: export
