@@ -151,13 +151,13 @@ __attribute__((always_inline)) inline void untrack_before_free(void* pointer) {
     if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0))
         return untrack_before_free_general(pointer);
     ReentrancyGuard guard;
-    const int saved_errno = errno;  // a shrinking table unmaps pages
+    // No errno saved here (a call to __errno_location and two moves on every free): the only calls below
+    // that could set it, the table's mmap/munmap and claiming a counter slot, keep it themselves.
     LiveEntry entry;
     if (g_tracker.live.remove(reinterpret_cast<std::uint64_t>(pointer), entry)) {
         count_totals(-static_cast<std::int64_t>(entry.bytes), 0, 1, 0);
         count_free(entry.stack, entry.count_weight, entry.bytes);
     }
-    errno = saved_errno;
 }
 /// A realloc failed: the block stays; put its entry back.
 void restore_released(void* pointer, const Released& released);
