@@ -25,7 +25,7 @@ void release_slot_at_thread_exit(void* value) {
     // Destructors that run after this one on the same thread must not write the slot any more.
     g_thread_state.counter_slot = kNoSlot;
     g_thread_state.counter_slot_pointer = nullptr;
-    g_thread_state.fast_paths = FastPaths::kNone;  // the fast paths write the slot without checking it
+    set_thread_fast_paths(FastPaths::kNone);  // the counting fast paths write the slot without checking it
     if (ThreadSlot* slot = g_slots[index].load(std::memory_order_acquire)) slot->owned.store(0, std::memory_order_release);
 }
 

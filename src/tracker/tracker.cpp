@@ -54,13 +54,14 @@ std::uint64_t stochastic_round(double x) {
 /// the per-site sums unbiased (divided by the inclusion probability 1 - exp(-size/mean)).
 bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32_t& count_weight) {
     ThreadState& ts = g_thread_state;
+    std::int64_t& gap = sampler_gap(ts);
     if (ts.random_state == 0) {
         ts.random_state = reinterpret_cast<std::uintptr_t>(&ts) ^ (os::monotonic_ns() * 0x9e3779b97f4a7c15ull) ^ 1;
-        ts.bytes_until_sample = draw_sample_gap();
+        gap = draw_sample_gap();
     }
-    ts.bytes_until_sample -= static_cast<std::int64_t>(size);
-    if (ts.bytes_until_sample > 0) return false;
-    ts.bytes_until_sample = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
+    gap -= static_cast<std::int64_t>(size);
+    if (gap > 0) return false;
+    gap = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
     double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(g_tracker.config.sample_bytes));
     if (!(p > 0)) p = 1e-300;
     byte_weight = stochastic_round(static_cast<double>(size) / p);
@@ -68,6 +69,15 @@ bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32
     count_weight = count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count);
     return true;
 }
+
+}  // namespace
+
+void redraw_sample_gap() {
+    ThreadState& ts = g_thread_state;
+    if (ts.fast_paths == FastPaths::kUncounted) ts.bytes_until_sample = draw_sample_gap();
+}
+
+namespace {
 
 void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) {
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
@@ -207,9 +217,9 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
     // counter slot of its own (they write only that), and the transport running (until it does, this
     // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
-    g_thread_state.fast_paths = claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
-                                    ? g_tracker.fast_paths.load(std::memory_order_relaxed)
-                                    : FastPaths::kNone;
+    set_thread_fast_paths(claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
+                              ? g_tracker.fast_paths.load(std::memory_order_relaxed)
+                              : FastPaths::kNone);
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
@@ -380,7 +390,7 @@ void after_fork_in_child() {
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed
     // keeps parent and child from sampling the very same allocations.
-    g_thread_state.fast_paths = FastPaths::kNone;
+    set_thread_fast_paths(FastPaths::kNone);
     g_thread_state.random_state = 0;
     g_thread_state.inside_tracker = t_inside_before_fork;
 }

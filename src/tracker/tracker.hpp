@@ -98,6 +98,11 @@ struct Released {
     std::size_t counted_bytes = 0;  ///< sampling mode: what the totals count for the block (usable_size.hpp)
 };
 
+/// Sampling mode: an allocation the tracker made itself reached the general path with this thread's
+/// uncounted fast paths open (it took the sampler's gap to 0 or below and was not sampled): a fresh gap,
+/// so that the program's next allocation is sampled with the right probability (the gaps are memoryless).
+void redraw_sample_gap();
+
 /// First half of tracking a new heap block: counts the totals; true when the block needs a stack (always
 /// in full mode, when sampled in sampling mode), with the entry's weights filled in.
 bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry);
