@@ -170,8 +170,8 @@ private:
     std::uint8_t filter_counts_[kFilterSize]{};
     FastBits fast_bits_ = every_fast_bit_set();  ///< closed: every bit set
     bool fast_open_ = false;  ///< written under every filter lock (or by close_fast_release), read under one
-    /// One cache line each: 64 one-byte locks in one line made every sampled block's filter_add and
-    /// filter_remove pull that line from the other core (~1% of a 2-thread churn's samples in both).
+    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
+    /// filter_remove took that line from whichever core had taken a lock last.
     struct alignas(64) FilterLock {
         SpinLock lock;
     };

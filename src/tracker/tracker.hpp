@@ -150,8 +150,8 @@ void account_released(const Released& released);
 void untrack_before_free_general(void* pointer);
 /// take_released + account_released in one call, for a block that is about to be freed for sure. Full
 /// tracking's part is inlined into the free hook's general path: the entry goes straight from the table
-/// to the counters (no Released copied, errno saved and the clone checked once), and the call with its
-/// six saved registers was ~20 of the ~230 instructions of a tracked free.
+/// to the counters (no Released copied, the clone checked once), and the call with its six saved
+/// registers was ~20 of the ~230 instructions of a tracked free.
 __attribute__((always_inline)) inline void untrack_before_free(void* pointer) {
     if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0))
         return untrack_before_free_general(pointer);
