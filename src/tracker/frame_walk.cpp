@@ -367,8 +367,32 @@ void initialize_frame_walk() {
 
 std::uint64_t frame_walk_fallbacks() { return g_fallbacks.load(std::memory_order_relaxed); }
 
+namespace {
+
+constexpr int kCapacity = 128;
+
+/// Every walk that is not a repeat, out of line: walk_frames, whose frame every walk starts in, then holds
+/// only what answering a repeat needs (no saved registers, no buffer for libunwind: ~25 instructions of
+/// each repeat). The walk starts from walk_frames' state, whose frame stays as it was while this runs.
+__attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, std::uintptr_t sp, std::uintptr_t bp,
+                                        FrameMemo* memo) {
+    const int depth = memo && max <= FrameMemo::kSteps
+                          ? walk_remembering(out, max, ip, sp, bp, *memo)
+                          : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
+    if (depth != -1) return depth;
+    // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first two
+    // addresses are inside this function and inside walk_frames, two more than walk_frames' own output.
+    g_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    void* raw[kCapacity + 2];
+    const int n = unw_backtrace(raw, max + 2);
+    if (n <= 2) return 0;
+    std::memcpy(out, raw + 2, static_cast<std::size_t>(n - 2) * sizeof(void*));
+    return n - 2;
+}
+
+}  // namespace
+
 __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) {
-    constexpr int kCapacity = 128;
     if (max > kCapacity) max = kCapacity;
     std::uintptr_t ip, sp, bp;
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
@@ -384,18 +408,11 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
         const int repeated = answer_repeat(out, max, ip, sp, bp, *memo);
         if (repeated >= 0) return repeated;
     }
-    const int depth = memo && max <= FrameMemo::kSteps
-                          ? walk_remembering(out, max, ip, sp, bp, *memo)
-                          : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
-    if (depth != -1) return depth;
-    // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
-    // address is inside this function, one more than this function's own output.
-    g_fallbacks.fetch_add(1, std::memory_order_relaxed);
-    void* raw[kCapacity + 1];
-    const int n = unw_backtrace(raw, max + 1);
-    if (n <= 1) return 0;
-    std::memcpy(out, raw + 1, static_cast<std::size_t>(n - 1) * sizeof(void*));
-    return n - 1;
+    const int depth = walk_anew(out, max, ip, sp, bp, memo);
+    // Not a tail call: the walk reads this frame (its return address, a saved rbp), which a tail call
+    // would hand over to walk_anew's own frame.
+    asm volatile("" : : "r"(depth) : "memory");
+    return depth;
 }
 
 }  // namespace leakscope::tracker

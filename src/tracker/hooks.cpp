@@ -34,42 +34,51 @@ namespace {
 // the general path inlines the stack capture (a 600-byte buffer and six saved registers), and while it
 // shared the hook's frame that prologue ran on every call. Anything rare (another allocator than
 // glibc's, a sampled block, a thread not set up) takes the general path, so the fast paths need little
-// of a frame. What they run, in order: one 16-bit compare of two thread-local bytes (which fast paths
-// this thread takes, and the re-entrancy guard), the sampler's gap (malloc: one subtraction from
-// memory) or the presence filter's bit (free; realloc both), glibc's chunk header (the chunk's size is
-// what the totals count: usable_size.hpp), two adds to this thread's counter slot. Every test that can be resolved
+// of a frame. With the allocator's own heap figure they count nothing and test one thing each: malloc,
+// calloc, new and realloc the sampler's gap, which is 0 unless this thread takes them (thread_state.hpp,
+// set_thread_fast_paths), free (and realloc) the presence filter's fast bit, all set whenever an
+// unsampled block may not go straight to the real free (delete_block). Per-call counting's paths run a
+// 16-bit compare of two thread-local bytes (which fast paths this thread takes, and the re-entrancy
+// guard), the sampler's gap or the filter, glibc's chunk header (the chunk's size is what the totals
+// count: usable_size.hpp) and two adds to this thread's counter slot. Every test that can be resolved
 // once (sampling mode, which allocator, the thread's slot and seed, the transport started) is folded
-// into the first byte; nothing global is read. Measured on the churn benchmark (bench/tracker).
+// into the first test. Measured on the churn benchmark (bench/tracker).
 
 /// Sampling mode with glibc's allocator, the caller is the program and this thread is ready.
 inline bool glibc_fast_path_open() { return thread_fast_path_open(FastPaths::kGlibc); }
 
-/// Sampling mode with the live heap from the allocator's own figure (glibc or jemalloc): an unsampled
-/// call only samples and forwards, a tail call into the allocator with nothing counted (tcmalloc's shape
-/// plus the thread's gate). Tested first, so the per-call counting below costs it nothing.
-inline bool uncounted_fast_path_open() { return thread_fast_path_open(FastPaths::kUncounted); }
-
-/// Takes `size` bytes off the sampler's gap; false, taking nothing, when this allocation is sampled
-/// (size >= gap: the gap is always positive, and the unsigned compare lets no huge size overflow it).
-/// On x86-64 one subtraction from memory and a branch on its flags; the rare sampled case puts the
-/// bytes back. A signal handler that allocates between the two sees a gap that wrapped around and does
-/// not sample, which only moves the next sample (the gaps are memoryless).
-inline bool passes_sampler(std::size_t size) {
+/// Takes `size` bytes off `gap` (the thread's bytes_until_sample for the uncounted fast paths, which test
+/// nothing else, its parked_gap for the counting ones); false, taking nothing, when this allocation is
+/// sampled or the gap is 0 (size >= gap: the gap is never negative, and the unsigned compare lets no huge
+/// size overflow it). On x86-64 one subtraction from memory and a branch on its flags; the rare sampled
+/// case puts the bytes back. A signal handler that allocates between the two sees a gap that wrapped
+/// around and does not sample, which only moves the next sample (the gaps are memoryless).
+inline bool passes_sampler(std::int64_t& gap, std::size_t size) {
 #if defined(__x86_64__)
     // The gap is an input memory operand written under the "memory" clobber: GCC 12 drops what follows
     // the jump to the label when the gap is an asm goto output ("+m").
-    asm goto("subq %1, %0\n\tjbe %l[sampled]" : : "m"(g_thread_state.bytes_until_sample), "r"(size) : "cc", "memory" : sampled);
+    asm goto("subq %1, %0\n\tjbe %l[sampled]" : : "m"(gap), "r"(size) : "cc", "memory" : sampled);
     return true;
 sampled:
-    g_thread_state.bytes_until_sample += static_cast<std::int64_t>(size);
+    gap += static_cast<std::int64_t>(size);
     return false;
 #else
-    auto until = static_cast<std::uint64_t>(g_thread_state.bytes_until_sample);
+    auto until = static_cast<std::uint64_t>(gap);
     if (__builtin_expect(size >= until, 0)) return false;
-    g_thread_state.bytes_until_sample = static_cast<std::int64_t>(until - size);
+    gap = static_cast<std::int64_t>(until - size);
     return true;
 #endif
 }
+
+/// Sampling mode with the live heap from the allocator's own figure (glibc or jemalloc): an unsampled
+/// call only samples and forwards, a tail call into the allocator with nothing counted (tcmalloc's shape:
+/// a counter decrement). The gap is this thread's gate as well: it is 0 unless the thread takes these
+/// paths (set_thread_fast_paths), and the tracker's own allocations may take them (they would pass
+/// through untracked anyway; one that meets the sample point gets a fresh gap, redraw_sample_gap).
+inline bool passes_uncounted_sampler(std::size_t size) { return passes_sampler(g_thread_state.bytes_until_sample, size); }
+
+/// The counting fast paths' sampler (after their gate).
+inline bool passes_counted_sampler(std::size_t size) { return passes_sampler(g_thread_state.parked_gap, size); }
 
 /// The totals of an unsampled block, in this thread's own slot (claimed: its fast_paths byte says so).
 inline void count_unsampled_allocation(std::size_t bytes) {
@@ -105,7 +114,7 @@ inline void count_unsampled_resize(std::size_t old_bytes, std::size_t new_bytes)
 /// allocator (a call). Null when the fast path does not apply or the call failed: go on to the general path.
 template <typename RealCall>
 inline void* other_allocator_fast_path(std::size_t size, RealCall real_call) {
-    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_sampler(size)) return nullptr;
+    if (!thread_fast_path_open(FastPaths::kOtherAllocator) || !passes_counted_sampler(size)) return nullptr;
     void* p = real_call();
     if (p) count_unsampled_allocation(g_real.malloc_usable_size(p));
     return p;
@@ -128,7 +137,13 @@ __attribute__((always_inline)) inline void* allocate(std::size_t size, std::size
     if (__builtin_expect(state == InitState::kResolving, 0))
         return bootstrap_allocate(size, bootstrap_alignment);  // static pool: zeroed, good for calloc too
     void* p = real_call();
-    if (p && state == InitState::kActive && !g_thread_state.inside_tracker) record_allocation(p, size);
+    if (p && state == InitState::kActive) {
+        if (!g_thread_state.inside_tracker) {
+            record_allocation(p, size);
+        } else if (__builtin_expect(g_thread_state.fast_paths == FastPaths::kUncounted, 0)) {
+            redraw_sample_gap();  // the tracker's own allocation met the sample point
+        }
+    }
     return p;
 }
 
@@ -173,7 +188,10 @@ __attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
         return fresh;
     }
     if (!old) return allocate(size, 0, [&] { return g_real.realloc(nullptr, size); });
-    if (state != InitState::kActive || g_thread_state.inside_tracker) return g_real.realloc(old, size);
+    if (state != InitState::kActive || g_thread_state.inside_tracker) {
+        if (state == InitState::kActive && g_thread_state.fast_paths == FastPaths::kUncounted) redraw_sample_gap();
+        return g_real.realloc(old, size);
+    }
     Released released = take_released(old);
     void* p = g_real.realloc(old, size);
     if (p || size == 0) {  // glibc's realloc(p, 0) frees p and returns null
@@ -208,25 +226,23 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
 // cost the uncounted fast path a push and a pop on every call. Reached by a tail call.
 
 __attribute__((noinline)) void* new_counted(std::size_t size, std::size_t alignment, bool throwing) {
-    if (alignment <= alignof(std::max_align_t) && glibc_fast_path_open() && passes_sampler(size)) {
+    if (alignment <= alignof(std::max_align_t) && glibc_fast_path_open() && passes_counted_sampler(size)) {
         if (void* p = count_glibc_allocation(g_real.malloc(size ? size : 1))) return p;
     }
     return new_general(size, alignment, throwing);  // also the retry of a failed fast-path allocation
 }
 
 inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
-    if (alignment <= alignof(std::max_align_t) && uncounted_fast_path_open() && passes_sampler(size)) {
+    if (alignment <= alignof(std::max_align_t) && passes_uncounted_sampler(size)) {
         if (void* p = g_real.malloc(size ? size : 1)) return p;
         return new_general(size, alignment, throwing);  // the new-handler's loop
     }
     return new_counted(size, alignment, throwing);
 }
 
-inline void delete_block(void* p) {
-    // No test for null or the bootstrap pool here: their presence filter bits are pinned, so both go on
-    // to the general path.
-    if (uncounted_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)))
-        return g_real.free(p);
+/// Per-call counting's free (glibc without mallinfo2, another allocator) and the general path, out of line
+/// like malloc_counted: reached by a tail call once the fast free's filter said "maybe".
+__attribute__((noinline)) void free_counted(void* p) {
     if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
         // Counted before the real free (the totals run a few nanoseconds ahead, never behind a reused
         // address), so that the free itself is a tail call.
@@ -236,13 +252,22 @@ inline void delete_block(void* p) {
     release_general(p, [p] { g_real.free(p); });
 }
 
+inline void delete_block(void* p) {
+    // The filter's bit alone, no gate of the thread's: an unsampled block needs nothing but the real free
+    // (nothing is counted per call in this mode, and a tracker's own block is never in the table), and
+    // whenever that is not so the filter says "maybe" for every address (LiveTable::fast_release_allowed).
+    // Null and the bootstrap pool's blocks have their bits pinned, so they go on to the general path too.
+    if (g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p))) return g_real.free(p);
+    free_counted(p);
+}
+
 /// glibc's realloc of an unsampled block into an unsampled one: counted like a free and an allocation,
 /// without the general path's table work (bash and python3 resize strings and lists often). Null and the
 /// bootstrap pool's blocks (their filter bits are pinned), size 0 (a free), a sampled block on either side
 /// go to the general path. A failed call leaves the block and counts nothing.
 __attribute__((noinline)) void* resize_counted(void* p, std::size_t size) {
     if (glibc_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
-        passes_sampler(size)) {
+        passes_counted_sampler(size)) {
         const std::size_t old_bytes = glibc_chunk_bytes(glibc_chunk_header(p));  // before: realloc may free it
         void* fresh = g_real.realloc(p, size);
         if (fresh) count_unsampled_resize(old_bytes, glibc_chunk_bytes(glibc_chunk_header(fresh)));
@@ -252,19 +277,18 @@ __attribute__((noinline)) void* resize_counted(void* p, std::size_t size) {
 }
 
 inline void* resize_block(void* p, std::size_t size) {
-    if (uncounted_fast_path_open() && size != 0 && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p)) &&
-        passes_sampler(size))
+    if (size != 0 && g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p)) && passes_uncounted_sampler(size))
         return g_real.realloc(p, size);  // a failure leaves the block as it was: nothing to undo
     return resize_counted(p, size);
 }
 
 __attribute__((noinline)) void* malloc_counted(std::size_t size) {
-    if (glibc_fast_path_open() && passes_sampler(size)) return count_glibc_allocation(g_real.malloc(size));
+    if (glibc_fast_path_open() && passes_counted_sampler(size)) return count_glibc_allocation(g_real.malloc(size));
     return allocate_general(size, alignof(std::max_align_t), [size] { return g_real.malloc(size); });
 }
 
 __attribute__((noinline)) void* calloc_counted(std::size_t count, std::size_t size, std::size_t bytes) {
-    if (glibc_fast_path_open() && passes_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
+    if (glibc_fast_path_open() && passes_counted_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
     return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
 }
 
@@ -276,7 +300,7 @@ using namespace leakscope::tracker;
 // ---- C allocation functions ----
 
 LEAKSCOPE_HOOK void* malloc(std::size_t size) {
-    if (uncounted_fast_path_open() && passes_sampler(size)) return g_real.malloc(size);
+    if (passes_uncounted_sampler(size)) return g_real.malloc(size);
     return malloc_counted(size);
 }
 
@@ -288,7 +312,7 @@ LEAKSCOPE_HOOK void* calloc(std::size_t count, std::size_t size) {
         errno = ENOMEM;  // same as glibc: null, nothing allocated, nothing tracked
         return nullptr;
     }
-    if (uncounted_fast_path_open() && passes_sampler(bytes)) return g_real.calloc(count, size);
+    if (passes_uncounted_sampler(bytes)) return g_real.calloc(count, size);
     return calloc_counted(count, size, bytes);
 }
 

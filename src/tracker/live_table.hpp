@@ -48,19 +48,36 @@ public:
     bool insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced = nullptr);
     /// Removes and returns the entry; false when the address is not tracked.
     bool remove(std::uint64_t address, LiveEntry& out);
-    /// Sampling mode: cheap lock-free pre-check, false means certainly absent. One bit per filter
-    /// slot (2 KiB in all), read on every free, so it stays in cache under the program's own data.
+    /// Sampling mode's general paths: false means certainly absent. The slot's count itself, read
+    /// without its lock (one byte of 16 KiB).
     bool maybe_contains(std::uint64_t address) const {
+        return __atomic_load_n(&filter_counts_[filter_slot(address)], __ATOMIC_RELAXED) != 0;
+    }
+    /// The fast paths' test (hooks.cpp): true when `address` may go straight to the real free or realloc,
+    /// nothing untracked. Free reads nothing else, no gate of the thread's: while `open_fast_release`
+    /// holds (sampling mode with the allocator's own heap figure, tracking active) the bit is "the slot's
+    /// count > 0"; otherwise every bit is set, so every call goes on to the general path (before the real
+    /// functions are known, full tracking, the modes that count every call, after a detach). One bit per
+    /// slot (2 KiB in all), read on every free, so it stays in cache under the program's own data.
+    bool fast_release_allowed(std::uint64_t address) const {
         const std::uint32_t hash = filter_hash(address);
         // The word from the hash's top 8 bits, the bit from the next 6 (the slot's low bits, as
         // filter_slot has them): one shift each, and the shift count is taken mod 64 for free.
         // The array's address goes through an empty asm so that it is one `lea`: GCC otherwise adds the
         // array's offset inside the Tracker to the index, an instruction more on every free.
-        const std::atomic<std::uint64_t>* bits = filter_bits_;
+        const std::uint64_t* bits = fast_bits_.words;
         asm("" : "+r"(bits));
-        const std::uint64_t word = bits[hash >> (32 - kFilterBits + 6)].load(std::memory_order_relaxed);
-        return (word >> ((hash >> (32 - kFilterBits)) & 63)) & 1;
+        const std::uint64_t word = __atomic_load_n(&bits[hash >> (32 - kFilterBits + 6)], __ATOMIC_RELAXED);
+        return !((word >> ((hash >> (32 - kFilterBits)) & 63)) & 1);
     }
+    /// Sampling mode with the heap from the allocator's figure, once the filter is enabled: the fast bits
+    /// become the counts' "> 0". Takes every filter lock.
+    void open_fast_release();
+    /// Every fast bit set again. Takes no lock (a raw clone child calls it, where a lock may be held for
+    /// ever): a filter_remove that saw the table open may still clear one bit, which only lets that slot's
+    /// frees go straight to the real free, what a detached tracker does with every free anyway;
+    /// clear() (the next attachment) sets them all again under the locks.
+    void close_fast_release();
     /// Sampling mode. The filter bits of the null pointer and of every 16-byte step of [pinned_start,
     /// pinned_start + pinned_bytes) (the bootstrap pool's blocks: real_functions.hpp) are set for good,
     /// so that the fast paths of free and realloc send them to the general path without a test of their own.
@@ -114,6 +131,9 @@ private:
     void pin_slot(std::uint64_t address);
     void filter_add(std::uint64_t address);
     void filter_remove(std::uint64_t address);
+    void set_fast_bit(std::size_t slot, bool maybe);
+    void lock_filter();
+    void unlock_filter();
     static std::size_t shard_of(std::uint64_t address, std::uint64_t hash) {
         // Threads allocate from different malloc arenas (64 MiB-aligned heaps in glibc, usually mapped
         // next to each other), so the shard group comes from the address's 64 MiB region number:
@@ -127,6 +147,15 @@ private:
     static constexpr int kFilterBits = 14;
     static constexpr std::size_t kFilterSize = std::size_t{1} << kFilterBits;
     static constexpr std::size_t kFilterLocks = 64;
+    static constexpr std::size_t kFilterWords = kFilterSize / 64;
+    struct alignas(64) FastBits {
+        std::uint64_t words[kFilterWords];
+    };
+    static constexpr FastBits every_fast_bit_set() {
+        FastBits bits{};
+        for (auto& word : bits.words) word = ~std::uint64_t{0};
+        return bits;
+    }
     Shard shards_[kShards];
     bool use_filter_ = false;
     std::uint64_t pinned_start_ = 0;  ///< enable_presence_filter's range, pinned again by clear()
@@ -134,12 +163,21 @@ private:
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
     // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
     // The counts change only when a sampled block comes or goes (rare), under a lock per group of
-    // slots; frees read just the bit "count > 0", kept in step with the count under the same lock, so
-    // the bit is never clear while an entry is in its slot. A count that reaches 255 sticks there
-    // (its bit reads "maybe" forever): slower, never wrong.
+    // slots; the fast paths read just the bit "count > 0", kept in step with the count under the same
+    // lock while open, so the bit is never clear while an entry is in its slot. A count that reaches
+    // 255 sticks there (its bit reads "maybe" forever): slower, never wrong. Counts and bits are plain
+    // memory read and written with __atomic builtins.
     std::uint8_t filter_counts_[kFilterSize]{};
-    std::atomic<std::uint64_t> filter_bits_[kFilterSize / 64]{};
-    SpinLock filter_locks_[kFilterLocks];
+    FastBits fast_bits_ = every_fast_bit_set();  ///< closed: every bit set
+    bool fast_open_ = false;  ///< written under every filter lock (or by close_fast_release), read under one
+    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
+    /// filter_remove took that line from whichever core had taken a lock last.
+    struct alignas(64) FilterLock {
+        SpinLock lock;
+    };
+    FilterLock filter_locks_[kFilterLocks];
 };
 
 }  // namespace leakscope::tracker
+
+#include "live_table_probe.hpp"  // IWYU pragma: export

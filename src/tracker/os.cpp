@@ -12,15 +12,20 @@
 
 namespace leakscope::tracker::os {
 
+// Both keep errno: the live table grows and shrinks inside a tracked free, which saves no errno of its own.
 void* map_pages(std::size_t bytes) {
+    const int saved_errno = errno;
     long result = syscall(SYS_mmap, nullptr, round_up_to_pages(bytes), PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    errno = saved_errno;
     if (result == -1) return nullptr;
     return reinterpret_cast<void*>(result);
 }
 
 void unmap_pages(void* address, std::size_t bytes) {
+    const int saved_errno = errno;
     if (address) syscall(SYS_munmap, address, round_up_to_pages(bytes));
+    errno = saved_errno;
 }
 
 std::uint64_t monotonic_ns() {

@@ -9,6 +9,7 @@
 namespace leakscope::tracker::os {
 
 /// Anonymous private zero-filled pages, or nullptr.
+/// Anonymous read-write pages (null when out of memory), and giving them back. Neither changes errno.
 void* map_pages(std::size_t bytes);
 void unmap_pages(void* address, std::size_t bytes);
 std::uint64_t monotonic_ns();

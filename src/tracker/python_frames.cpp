@@ -18,6 +18,8 @@
 
 namespace leakscope::tracker::python {
 
+constinit std::atomic<bool> g_active{false};
+
 #if defined(LEAKSCOPE_TRACKER_PYTHON) && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 #define LEAKSCOPE_PYTHON_FRAMES 1
 #endif
@@ -73,7 +75,6 @@ struct Interpreter {
 };
 constinit Interpreter g_interpreter;
 constinit const Layout* g_layout = nullptr;  ///< the running interpreter's (set before g_active)
-constinit std::atomic<bool> g_active{false};
 
 constexpr std::size_t kMaxDepth = 48;
 constexpr std::uint32_t kCapacity = 1u << 16;        ///< frames (code, line) interned at most
@@ -283,8 +284,6 @@ void initialize() {
     g_active.store(true, std::memory_order_release);
 }
 
-bool active() { return g_active.load(std::memory_order_relaxed); }
-
 bool reaches_eval_loop(const std::uint64_t* frames, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i)
         if (frames[i] >= g_interpreter.eval_start && frames[i] < g_interpreter.eval_end) return true;
@@ -336,7 +335,6 @@ bool frame_at(std::uint64_t address, FrameInfo& out) {
 #else  // not built against a CPython 3.11: Python frames are off
 
 void initialize() {}
-bool active() { return false; }
 bool reaches_eval_loop(const std::uint64_t*, std::size_t) { return false; }
 std::size_t splice(std::uint64_t*, std::size_t count, std::size_t) { return count; }
 std::uint32_t published_count() { return 0; }

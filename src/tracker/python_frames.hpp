@@ -12,6 +12,7 @@
 // beyond (the interpreter calling itself) are not unwound at all, which is most of the unwinding cost.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -27,8 +28,10 @@ static_assert(kTag == LEAKSCOPE_TRACKER_PYTHON_TAG, "the exported C ABI names th
 /// initialization. A program that is not a matching CPython leaves this off: capture costs one branch.
 void initialize();
 
-/// True when the program is a CPython this tracker can read.
-bool active();
+/// Set by initialize() when the program is a CPython this tracker can read; never, built without one.
+extern std::atomic<bool> g_active __attribute__((visibility("hidden")));
+/// True when the program is a CPython this tracker can read. Inline: every captured stack asks.
+inline bool active() { return g_active.load(std::memory_order_relaxed); }
 
 /// True when one of these native frames is the interpreter's eval loop (the unwinding can stop there).
 bool reaches_eval_loop(const std::uint64_t* frames, std::size_t count);

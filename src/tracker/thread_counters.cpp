@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <cerrno>
+
 #include <new>
 
 #include "os.hpp"
@@ -23,11 +25,21 @@ void release_slot_at_thread_exit(void* value) {
     // Destructors that run after this one on the same thread must not write the slot any more.
     g_thread_state.counter_slot = kNoSlot;
     g_thread_state.counter_slot_pointer = nullptr;
-    g_thread_state.fast_paths = FastPaths::kNone;  // the fast paths write the slot without checking it
+    set_thread_fast_paths(FastPaths::kNone);  // the counting fast paths write the slot without checking it
     if (ThreadSlot* slot = g_slots[index].load(std::memory_order_acquire)) slot->owned.store(0, std::memory_order_release);
 }
 
+/// Keeps errno (pthread_setspecific may allocate): a tracked free counts without saving it.
+ThreadSlot* claim_slot_keeping_errno();
+
 ThreadSlot* claim_slot() {
+    const int saved_errno = errno;
+    ThreadSlot* slot = claim_slot_keeping_errno();
+    errno = saved_errno;
+    return slot;
+}
+
+ThreadSlot* claim_slot_keeping_errno() {
     ThreadState& ts = g_thread_state;
     std::uint32_t count = g_slot_count.load(std::memory_order_acquire);
     for (std::uint32_t i = 0; i < count; ++i) {  // reuse a slot of a thread that exited

@@ -27,9 +27,13 @@ struct ThreadState {
     FastPaths fast_paths;
     bool inside_tracker;            ///< re-entrancy guard: allocations made by the tracker itself pass through
     std::uint16_t counter_slot;     ///< which shard of the global totals this thread adds to (+1; 0 = unset)
-    std::int64_t bytes_until_sample;  ///< sampling mode: bytes left before the next sampled allocation
+    /// Sampling mode: bytes left before the next sampled allocation while this thread takes the
+    /// uncounted fast paths (kUncounted), and 0 otherwise: those hooks test this alone, with no gate (a
+    /// gap of 0 sends every call on). The gap is in `parked_gap` meanwhile (sampler_gap).
+    std::int64_t bytes_until_sample;
     void* counter_slot_pointer;     ///< this thread's ThreadSlot once claimed (thread_counters.hpp), else null
     std::uint64_t random_state;     ///< the sampler's xorshift state; 0 = not seeded yet
+    std::int64_t parked_gap;        ///< the sampler's gap while `fast_paths` is not kUncounted
 };
 
 // `constinit` here, not only at the definition: it tells every file that includes this that no dynamic
@@ -50,6 +54,28 @@ inline bool thread_fast_path_open(FastPaths kind) {
     std::uint16_t both;
     __builtin_memcpy(&both, &g_thread_state, sizeof both);
     return both == std::bit_cast<std::uint16_t>(Gate{kind, false});
+}
+
+/// Sampling mode: where this thread's sampler gap is (see ThreadState::bytes_until_sample).
+inline std::int64_t& sampler_gap(ThreadState& ts) {
+    return ts.fast_paths == FastPaths::kUncounted ? ts.bytes_until_sample : ts.parked_gap;
+}
+
+/// Changes which fast paths this thread takes, moving the sampler's gap to where they read it: the
+/// uncounted hooks must find 0 whenever they are not this thread's (not ready, per-call counting, full
+/// tracking, after a fork, at thread exit).
+inline void set_thread_fast_paths(FastPaths next) {
+    ThreadState& ts = g_thread_state;
+    const bool was_open = ts.fast_paths == FastPaths::kUncounted;
+    const bool open = next == FastPaths::kUncounted;
+    if (was_open && !open) {
+        ts.parked_gap = ts.bytes_until_sample;
+        ts.bytes_until_sample = 0;
+    } else if (open && !was_open) {
+        ts.bytes_until_sample = ts.parked_gap;  // > 0: the sampler has just run (begin_allocation)
+        ts.parked_gap = 0;
+    }
+    ts.fast_paths = next;
 }
 
 /// RAII re-entrancy guard. Everything the tracker does on an allocation path, on its own thread and

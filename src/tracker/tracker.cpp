@@ -54,13 +54,14 @@ std::uint64_t stochastic_round(double x) {
 /// the per-site sums unbiased (divided by the inclusion probability 1 - exp(-size/mean)).
 bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32_t& count_weight) {
     ThreadState& ts = g_thread_state;
+    std::int64_t& gap = sampler_gap(ts);
     if (ts.random_state == 0) {
         ts.random_state = reinterpret_cast<std::uintptr_t>(&ts) ^ (os::monotonic_ns() * 0x9e3779b97f4a7c15ull) ^ 1;
-        ts.bytes_until_sample = draw_sample_gap();
+        gap = draw_sample_gap();
     }
-    ts.bytes_until_sample -= static_cast<std::int64_t>(size);
-    if (ts.bytes_until_sample > 0) return false;
-    ts.bytes_until_sample = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
+    gap -= static_cast<std::int64_t>(size);
+    if (gap > 0) return false;
+    gap = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
     double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(g_tracker.config.sample_bytes));
     if (!(p > 0)) p = 1e-300;
     byte_weight = stochastic_round(static_cast<double>(size) / p);
@@ -68,6 +69,15 @@ bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32
     count_weight = count > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(count);
     return true;
 }
+
+}  // namespace
+
+void redraw_sample_gap() {
+    ThreadState& ts = g_thread_state;
+    if (ts.fast_paths == FastPaths::kUncounted) ts.bytes_until_sample = draw_sample_gap();
+}
+
+namespace {
 
 void release_mapped(LocalStackId stack, std::int64_t bytes, std::int64_t count) {
     count_free(stack, static_cast<std::uint64_t>(count), static_cast<std::uint64_t>(bytes));
@@ -125,6 +135,7 @@ void publish_state(InitState state) {
                                  : g_glibc_chunk_headers       ? FastPaths::kGlibc
                                                                : FastPaths::kOtherAllocator;
     g_tracker.fast_paths.store(fast_paths, std::memory_order_release);
+    if (fast_paths == FastPaths::kUncounted) g_tracker.live.open_fast_release();
 }
 
 }  // namespace
@@ -156,6 +167,7 @@ AttachStatus activate_in_running_program(const Config& config) {
 }
 
 void deactivate() {
+    g_tracker.live.close_fast_release();
     g_tracker.fast_paths.store(FastPaths::kNone, std::memory_order_release);
     g_tracker.state.store(static_cast<int>(InitState::kPassThrough), std::memory_order_release);
 }
@@ -205,22 +217,12 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
     // counter slot of its own (they write only that), and the transport running (until it does, this
     // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
-    g_thread_state.fast_paths = claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
-                                    ? g_tracker.fast_paths.load(std::memory_order_relaxed)
-                                    : FastPaths::kNone;
+    set_thread_fast_paths(claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
+                              ? g_tracker.fast_paths.load(std::memory_order_relaxed)
+                              : FastPaths::kNone);
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;
-}
-
-void finish_allocation(void* pointer, LocalStackId stack, const LiveEntry& entry) {
-    LiveEntry stored = entry;
-    stored.stack = stack;
-    LiveEntry replaced{};
-    if (!g_tracker.live.insert(reinterpret_cast<std::uint64_t>(pointer), stored, &replaced)) return;
-    count_allocation(stack, stored.count_weight, stored.bytes);
-    // The address was still in the table: its free went past us. That block is gone now.
-    if (replaced.address) count_free(replaced.stack, replaced.count_weight, replaced.bytes);
 }
 
 Released take_released(void* pointer) {
@@ -252,19 +254,10 @@ void account_released(const Released& released) {
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 
-void untrack_before_free(void* pointer) {
+void untrack_before_free_general(void* pointer) {
     ReentrancyGuard guard;  // outermost here, so the calls below see it set and nest cheaply
     if (g_tracker.config.sample_bytes == 0) {
-        // Full tracking, take_released and account_released in one: the entry goes straight from the
-        // table to the counters (no Released copied, errno saved and the clone checked once).
-        if (!stays_tracked()) return;
-        const int saved_errno = errno;  // a shrinking table unmaps pages
-        LiveEntry entry;
-        if (g_tracker.live.remove(reinterpret_cast<std::uint64_t>(pointer), entry)) {
-            count_totals(-static_cast<std::int64_t>(entry.bytes), 0, 1, 0);
-            count_free(entry.stack, entry.count_weight, entry.bytes);
-        }
-        errno = saved_errno;
+        stays_tracked();  // only a raw clone child comes here in full tracking: it stops tracking
         return;
     }
     account_released(take_released(pointer));
@@ -390,13 +383,14 @@ void after_fork_in_child() {
     // The inherited blocks are the parent's: a free of one in the child is not the child's to count.
     // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
-    new (&g_tracker.live) LiveTable();
+    new (&g_tracker.live) LiveTable();  // its fast free closed until the filter is pinned again
     if (g_tracker.config.sample_bytes) enable_presence_filter();
+    if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted) g_tracker.live.open_fast_release();
     g_tracker.mapped.clear();
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed
     // keeps parent and child from sampling the very same allocations.
-    g_thread_state.fast_paths = FastPaths::kNone;
+    set_thread_fast_paths(FastPaths::kNone);
     g_thread_state.random_state = 0;
     g_thread_state.inside_tracker = t_inside_before_fork;
 }

@@ -71,6 +71,13 @@ TEST_F(TrackerHooks, FreedBlocksLeaveNothingLive) {
     EXPECT_EQ(f.total_allocations, 20u + 1 + 1) << "20 malloc/free, the realloc(p, 0) block, the usable-size probe";
 }
 
+TEST_F(TrackerHooks, FreeKeepsErrnoWhileTheTableShrinks) {
+    // The program checks errno after each free (ProgramBehavesAsWithoutTracker: 0 failures).
+    auto f = site("freed_keeping_errno");
+    EXPECT_EQ(f.live_count, 0);
+    EXPECT_EQ(f.total_allocations, 40000u);
+}
+
 TEST_F(TrackerHooks, OperatorNewEveryForm) {
     auto n = site("leak_new");
     EXPECT_EQ(n.live_bytes, 40 + static_cast<std::int64_t>(sizeof(int)));

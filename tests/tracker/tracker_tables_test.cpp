@@ -251,6 +251,35 @@ TEST(TrackerTables, PresenceFilterKeepsPinnedAddressesThroughClear) {
     EXPECT_LT(maybe, 30) << "clear() must forget the entries themselves (a few share a pinned slot)";
 }
 
+// free's fast path reads nothing but this filter (no gate of the thread's): closed, it must say "maybe"
+// for every address (full tracking, per-call counting, before the real functions are known, after a
+// detach); open, exactly the presence filter, null pinned.
+TEST(TrackerTables, FastFreeIsTheFilterOnlyWhileOpen) {
+    static LiveTable table;
+    table.enable_presence_filter();
+    auto allowed = [&](std::uint64_t first, int n) {
+        int count = 0;
+        for (int i = 0; i < n; ++i) count += table.fast_release_allowed(first + static_cast<std::uint64_t>(i) * 4096);
+        return count;
+    };
+    EXPECT_EQ(allowed(0x9000000, 5000), 0) << "closed from the start";
+    table.open_fast_release();
+    EXPECT_FALSE(table.fast_release_allowed(0)) << "null's bit is pinned";
+    for (std::uint64_t i = 0; i < 200; ++i) table.insert(0x5000000 + i * 4096, LiveEntry{0, 1, 0, 1});
+    EXPECT_EQ(allowed(0x5000000, 200), 0) << "a block in the table went to the real free";
+    EXPECT_GT(allowed(0x9000000, 5000), 4500) << "absent blocks take the fast free (a few share a slot)";
+    table.close_fast_release();
+    EXPECT_EQ(allowed(0x9000000, 5000), 0) << "closed again";
+    int maybe = 0;
+    for (std::uint64_t i = 0; i < 200; ++i) maybe += table.maybe_contains(0x5000000 + i * 4096);
+    EXPECT_EQ(maybe, 200) << "the general paths' test does not depend on the fast one";
+    LiveEntry out{};
+    for (std::uint64_t i = 0; i < 200; ++i) table.remove(0x5000000 + i * 4096, out);
+    EXPECT_EQ(allowed(0x5000000, 200), 0) << "a remove while closed cleared a fast bit";
+    table.open_fast_release();
+    EXPECT_GT(allowed(0x5000000, 200), 180) << "reopened: the bits follow the counts again";
+}
+
 TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
     static StackDepot depot;
     constexpr int kStacks = 3000, kThreads = 4;

@@ -95,6 +95,21 @@ PATTERN void freed_everything() {
     free(q);
     free(nullptr);
 }
+// free keeps errno (POSIX), also while the tracker's table shrinks under it (its pages unmapped) and
+// grows again: 20,000 blocks freed one by one with errno set, twice.
+PATTERN void freed_keeping_errno() {
+    static void* blocks[20000];
+    for (int round = 0; round < 2; ++round) {
+        for (auto& b : blocks) b = malloc(32);
+        bool kept = true;
+        for (auto& b : blocks) {
+            errno = EDOM;
+            free(b);
+            kept = kept && errno == EDOM;
+        }
+        check(kept, "free keeps errno");
+    }
+}
 
 // ---- operator new / delete, every form ----
 struct alignas(128) Overaligned { char bytes[256]; };
@@ -181,6 +196,7 @@ static void scenario_hooks() {
     leak_valloc();
     leak_pvalloc();
     freed_everything();
+    freed_keeping_errno();
     leak_new();
     leak_new_nothrow();
     leak_new_aligned();
