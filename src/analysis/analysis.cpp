@@ -220,28 +220,27 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     return series;
 }
 
+/// Whether the target is the runtime `is_it` names: by the command's file name, or by a tracked
+/// process's modules (its library, for a program that embeds it).
+template <typename NamePredicate>
+bool target_runs(const Recording& recording, NamePredicate is_it) {
+    if (!recording.info.command.empty() && is_it(symbols::short_file_name(recording.info.command.front()))) return true;
+    return std::any_of(recording.modules.begin(), recording.modules.end(),
+                       [&](const Module& m) { return is_it(symbols::short_file_name(m.path)); });
+}
+
 /// Whether the target runs V8 (node), whose collector gives memory back at each full collection: its
-/// RSS climbs ahead of the collections and falls at them, so growth is judged across the falls. Told
-/// by the command, or by a tracked process's modules (libnode for an embedding).
+/// RSS climbs ahead of the collections and falls at them, so growth is judged across the falls.
 bool runs_releasing_collector(const Recording& recording) {
-    const auto is_node = [](std::string_view name) { return name == "node" || name == "nodejs"; };
-    if (!recording.info.command.empty() && is_node(symbols::short_file_name(recording.info.command.front()))) return true;
-    return std::any_of(recording.modules.begin(), recording.modules.end(), [&](const Module& m) {
-        const std::string_view name = symbols::short_file_name(m.path);
-        return is_node(name) || name.starts_with("libnode.so");
-    });
+    return target_runs(recording, [](std::string_view name) { return name == "node" || name == "nodejs" || name.starts_with("libnode.so"); });
 }
 
 /// Memory a CPython target's tracked heap receives in pymalloc's arenas (1 MiB since Python 3.10), each
 /// one block to the tracker: what grows steadily inside them reaches the heap in steps of that size.
-/// Told by the command or by a tracked process's modules (libpython for an embedding).
 double allocation_quantum(const Recording& recording) {
     constexpr double kPymallocArenaBytes = 1 << 20;
-    const auto is_python = [](std::string_view name) { return name.starts_with("python") || name.starts_with("libpython"); };
-    if (!recording.info.command.empty() && is_python(symbols::short_file_name(recording.info.command.front()))) return kPymallocArenaBytes;
-    const bool python_module = std::any_of(recording.modules.begin(), recording.modules.end(),
-                                           [&](const Module& m) { return is_python(symbols::short_file_name(m.path)); });
-    return python_module ? kPymallocArenaBytes : 0.0;
+    const bool python = target_runs(recording, [](std::string_view name) { return name.starts_with("python") || name.starts_with("libpython"); });
+    return python ? kPymallocArenaBytes : 0.0;
 }
 
 /// The limit the projection runs against: --limit, then the cgroup's, then the machine's memory.

@@ -26,7 +26,7 @@ struct MappedCeiling {
     double vm_data = 0;       ///< their size at the end
     double headroom = 0;      ///< mapped but not yet resident at the end: how much more RSS can grow
     double ceiling = 0;       ///< RSS once all of it is resident
-    double fill_s = 0;        ///< how long the headroom lasts at RSS's steady rate (infinite when it does not grow)
+    double fill_s = 0;        ///< how long the headroom lasts at the pace RSS gained over the window
 };
 
 /// The bound decides once the growth has filled this share of the room it grows into (what it gained

@@ -80,13 +80,12 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
     // program's, whatever the allocator keeps beside them. Its free-but-kept bytes grow with a leak too
     // (a vector's doublings free each old buffer; jemalloc keeps freed pages dirty until they decay),
     // so "fragmentation" needs a heap that did not take the growth.
-    if (allocator_known && !heap_holds_it && e.allocator_free_gain >= kExplainsShare * e.rss_gain &&
-        e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
-        e.growth = RssGrowth::allocator_retains;
-        return e;
-    }
     if (heap_holds_it) {
         e.growth = RssGrowth::heap_in_steps;
+        return e;
+    }
+    if (allocator_known && e.allocator_free_gain >= kExplainsShare * e.rss_gain && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
+        e.growth = RssGrowth::allocator_retains;
         return e;
     }
     if (allocator_known && e.allocator_footprint_gain < kPartShare * e.rss_gain && !grows_in_thread_stacks(series, from_s, to_s, e.rss_gain)) {
