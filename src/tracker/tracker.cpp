@@ -201,11 +201,6 @@ InitState initialize() {
 bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     if (!stays_tracked()) return false;
     transport::maybe_start();
-    if (g_tracker.config.sample_bytes == 0) {
-        count_totals(static_cast<std::int64_t>(size), 1, 0, 0);
-        entry = LiveEntry{0, size, kUnknownStack, 1};
-        return true;
-    }
     // Counted per call, every allocation counts in the totals (by its chunk size, which free can find
     // again without a table entry); only sampled ones get a stack and an entry. With the allocator's
     // figure, only a sampled one counts, its weight estimating the allocations.

@@ -103,8 +103,9 @@ struct Released {
 /// so that the program's next allocation is sampled with the right probability (the gaps are memoryless).
 void redraw_sample_gap();
 
-/// First half of tracking a new heap block: counts the totals; true when the block needs a stack (always
-/// in full mode, when sampled in sampling mode), with the entry's weights filled in.
+/// First half of tracking a new heap block in sampling mode (full tracking's is inlined into
+/// record_allocation; a raw clone child comes here to stop tracking): counts the totals; true when the
+/// block was sampled and needs a stack, with the entry's weights filled in.
 bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry);
 
 /// Second half: stores the block with the stack the caller captured. Inline (as is full tracking's
