@@ -155,6 +155,8 @@ def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
         print(f"runs whose program lost its pacing (its truth may not hold for them): {lost}")
     print(f"rate error |measured/true - 1|: median {scoring.percent(stats['rate_error_median'])} over "
           f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
+    if stats["sites_scored"]:
+        print(f"top site right {stats['site_right']}/{stats['sites_scored']} (the cases whose truth names it)")
     print(scoring.format_confusion(stats["confusion"]))
     print(f"{'case':24s} {'truth':18s} {'said':18s} {'leak':5s} ok  {'rate (err)':>18s} {'warm-up (err)':>18s}  site")
     hidden = 0
@@ -276,7 +278,8 @@ def main():
         for m in modes:
             s = holdout_scores[m]
             print(f"{m:8s} leak-or-not {s['leak_accuracy']:.1%}, pattern {s['pattern_accuracy']:.1%}, "
-                  f"invariant violations {s['violations']}")
+                  f"invariant violations {s['violations']}"
+                  + (f", top site {s['site_right']}/{s['sites_scored']}" if s["sites_scored"] else ""))
 
     print()
     problems = failures(modes, cases, judged, scores)

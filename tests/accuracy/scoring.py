@@ -66,6 +66,9 @@ def score(cases, results):
         "undecided": sum(r["said"] == UNDECIDED for r in results),
         "errors": sum(r["said"] == ERROR for r in results),
         "violations": sum(len(r["violations"]) for r in results),
+        # The top site named where the truth names one (not in RSS-only mode, which has no sites).
+        "sites_scored": sum(r["site_ok"] is not None for r in results),
+        "site_right": sum(bool(r["site_ok"]) for r in results),
         "rate_error_median": statistics.median(rate_errors) if rate_errors else None,
         "rate_errors_scored": len(rate_errors),
         "warmup_error_median": statistics.median(warmup_errors) if warmup_errors else None,

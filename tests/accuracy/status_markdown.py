@@ -34,27 +34,33 @@ def engine_version():
     return described.stdout.strip() or "unknown"
 
 
+def site_text(stats):
+    """The top site's score, where the truth names one ("-" without sites: RSS-only mode)."""
+    return f"{stats['site_right']}/{stats['sites_scored']}" if stats.get("sites_scored") else "-"
+
+
 def write(path, modes, cases, judged, scores, holdout_scores, problems):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Accuracy corpus: where the engine stands", "",
              f"Written by `tests/accuracy/run_accuracy.py --markdown` at {stamp}, on the tree at "
              f"`{engine_version()}`. Held-out cases are listed by name and scored only in aggregate: do not tune "
              "on them.", ""]
-    lines += ["| mode | cases | leak-or-not | pattern | undecided | invariant violations | rate error (median) |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["| mode | cases | leak-or-not | pattern | top site | undecided | invariant violations | rate error (median) |",
+              "|---|---|---|---|---|---|---|---|"]
     for m in modes:
         s = scores[m]
         lines.append(f"| {m} | {s['cases']} | {s['leak_right']}/{s['cases']} ({s['leak_accuracy']:.0%}) | "
-                     f"{s['pattern_right']}/{s['cases']} ({s['pattern_accuracy']:.0%}) | {s['undecided']} | "
+                     f"{s['pattern_right']}/{s['cases']} ({s['pattern_accuracy']:.0%}) | {site_text(s)} | {s['undecided']} | "
                      f"{s['violations']} | {scoring.percent(s['rate_error_median'])} |")
     held = [c["name"] for c in cases if c.get("holdout")]
     if held:
         lines += ["", f"Held out ({len(held)}): " + ", ".join(held) + ".", "",
-                  "| mode | held-out leak-or-not | held-out pattern | held-out violations |", "|---|---|---|---|"]
+                  "| mode | held-out leak-or-not | held-out pattern | held-out top site | held-out violations |",
+                  "|---|---|---|---|---|"]
         for m in modes:
             s = holdout_scores[m]
             if s.get("cases"):
-                lines.append(f"| {m} | {s['leak_accuracy']:.0%} | {s['pattern_accuracy']:.0%} | {s['violations']} |")
+                lines.append(f"| {m} | {s['leak_accuracy']:.0%} | {s['pattern_accuracy']:.0%} | {site_text(s)} | {s['violations']} |")
     for m in modes:
         wrong = [(c, r) for c, r in zip(cases, judged[m])
                  if not c.get("holdout") and (not (r["leak_ok"] and r["pattern_ok"]) or r["violations"])]

@@ -123,6 +123,14 @@ class Judging(unittest.TestCase):
         self.assertEqual(stats["confusion"], {"linear_growth": {"linear_growth": 1}, "warmup_plateau": {"stable": 1}})
         self.assertEqual((stats["leak_right"], stats["pattern_right"]), (2, 2))
 
+    def test_top_site_counted_where_the_truth_names_one(self):
+        named = dict(self.LEAK_CASE, top_site="Registry::add")
+        wrong = dict(self.LEAK_CASE, top_site="Cache::put")
+        results = [scoring.judge(named, CONSISTENT_LEAK, "tracked"), scoring.judge(wrong, CONSISTENT_LEAK, "tracked"),
+                   scoring.judge(self.LEAK_CASE, CONSISTENT_LEAK, "tracked"), scoring.judge(named, CONSISTENT_LEAK, "rss")]
+        stats = scoring.score([named, wrong, self.LEAK_CASE, named], results)
+        self.assertEqual((stats["site_right"], stats["sites_scored"]), (1, 2))
+
 
 if __name__ == "__main__":
     unittest.main()
