@@ -94,6 +94,14 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     fmt::print(out, "  {} {}, severity {}, confidence {}\n", label("pattern"), pattern_label(v.pattern),
                severity_label(v.severity), format_percent(v.confidence));
     if (!v.summary.empty()) fmt::print(out, "  {}\n", util::terminal_text(v.summary));
+    // Undecided on RSS alone: the tracker's live heap and the allocator's own figures usually decide
+    // the same run at once (a pool being filled vs a leak, a warm-up's tail vs slow growth).
+    if (!v.decided && v.pattern != diagnosis::Pattern::insufficient_data && recording.info.tracker_mode == "off")
+        fmt::print(out, "  {}\n",
+                   paint(recording.info.attached
+                             ? "RSS alone cannot tell yet; the live heap usually can: attach again with --track to follow it by call site"
+                             : "RSS alone cannot tell yet; the live heap usually can: run without --no-track to follow it by call site",
+                         kDim));
     fmt::print(out, "\n  {} {}, {} every {}\n", label("run"), format_duration(analysis.duration_s),
                format_count_of(static_cast<double>(analysis.samples), "sample"), format_duration(recording.info.interval_s));
     double growth = analysis.end_rss - analysis.start_rss;

@@ -187,6 +187,22 @@ TEST(ReportTerminal, UseColorIsFalseForPipesAndNoColor) {
     unsetenv("NO_COLOR");
 }
 
+TEST(ReportTerminal, UndecidedOnRssAlonePointsToTheTracker) {
+    Example example = testing::warmup_example();
+    example.analysis.process.verdict.decided = false;
+    example.analysis.process.verdict.watch_more_s = 600;
+    example.recording.info.tracker_mode = "off";
+    EXPECT_NE(terminal_text(example, false).find("run without --no-track"), std::string::npos) << terminal_text(example, false);
+    example.recording.info.attached = true;
+    EXPECT_NE(terminal_text(example, false).find("attach again with --track"), std::string::npos);
+    // Tracked already, or decided: nothing to add.
+    example.recording.info.tracker_mode = "full";
+    EXPECT_EQ(terminal_text(example, false).find("the live heap usually can"), std::string::npos);
+    example.recording.info.tracker_mode = "off";
+    example.analysis.process.verdict.decided = true;
+    EXPECT_EQ(terminal_text(example, false).find("the live heap usually can"), std::string::npos);
+}
+
 TEST(ReportTerminal, EmptyRecordingPrintsWithoutCrashing) {
     Example empty{"empty"};
     std::string text = terminal_text(empty, false, "");
