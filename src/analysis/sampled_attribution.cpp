@@ -13,10 +13,17 @@ namespace {
 // The named sites together cover this share of the rise the site estimates show.
 constexpr double kCoveredShare = 0.6;
 
-double live_at(const SiteSeries& grid, const SiteSeries::Site& site, double t_s) {
+/// The grid column a site's live bytes are read from at `t_s`: the last one at or before it, or with
+/// `at_or_after` the first one at or after it.
+std::size_t column_at(const SiteSeries& grid, double t_s, bool at_or_after) {
     std::size_t i = 0;
     while (i + 1 < grid.t_s.size() && grid.t_s[i + 1] <= t_s) ++i;
-    return i < site.live_bytes.size() ? static_cast<double>(site.live_bytes[i]) : 0.0;
+    if (at_or_after && grid.t_s[i] < t_s && i + 1 < grid.t_s.size()) ++i;
+    return i;
+}
+
+double live_in(const SiteSeries::Site& site, std::size_t column) {
+    return column < site.live_bytes.size() ? static_cast<double>(site.live_bytes[column]) : 0.0;
 }
 
 }  // namespace
@@ -35,12 +42,18 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     // is the exit flush, often taken after the program's destructors freed what it held.
     double to_s = std::min(grid.t_s.back(), until_t_s);
     if (!recording.samples.empty()) to_s = std::min(to_s, recording.samples.back().t_s);
+    // The sites' grid is coarser than the samples: its column before the end of the warm-up may still
+    // hold part of the warm-up (a 200 MB table half built), which is no share of the leak. The first
+    // column inside the steady state loses at most one column of a leak's rise.
+    const std::size_t last = column_at(grid, to_s, /*at_or_after=*/false);
+    std::size_t first = column_at(grid, from_s, /*at_or_after=*/true);
+    if (first >= last) first = column_at(grid, from_s, /*at_or_after=*/false);  // a steady state inside one column
     std::vector<std::pair<double, std::size_t>> rises;
     double total = 0;
-    for (std::size_t k = 0; k < sites.size(); ++k) {
+    for (std::size_t k = 0; k < sites.size() && first < last; ++k) {
         if (sites[k].series_index >= grid.sites.size()) continue;
         const auto& site = grid.sites[sites[k].series_index];
-        const double rise = live_at(grid, site, to_s) - live_at(grid, site, from_s);
+        const double rise = live_in(site, last) - live_in(site, first);
         if (rise > 0) {
             rises.emplace_back(rise, k);
             total += rise;
