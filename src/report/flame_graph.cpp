@@ -12,6 +12,7 @@
 #include "report/html_sections.hpp"
 #include "report/human_units.hpp"
 #include "report/markup_escape.hpp"
+#include "report/readable_names.hpp"
 #include "report/report_facts.hpp"
 #include "report/svg_chart.hpp"
 
@@ -93,8 +94,9 @@ void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis) {
         double leaking_live = site.diagnosis.leak ? site.live_bytes : 0;
         root.leaking_live += leaking_live;
         Node* node = &root;
-        std::vector<std::string> frames(site.frames.rbegin(), site.frames.rend());  // outermost first
-        if (frames.empty()) frames.push_back(site.function.empty() ? "??" : site.function);
+        std::vector<std::string> frames;  // outermost first
+        for (auto frame = site.frames.rbegin(); frame != site.frames.rend(); ++frame) frames.push_back(readable_function(*frame));
+        if (frames.empty()) frames.push_back(site.function.empty() ? "??" : readable_function(site.function));
         deepest = std::max(deepest, frames.size());
         for (const auto& frame : frames) {
             auto& child = node->children[frame];

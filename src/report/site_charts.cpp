@@ -10,6 +10,7 @@
 #include "report/html_sections.hpp"
 #include "report/human_units.hpp"
 #include "report/markup_escape.hpp"
+#include "report/readable_names.hpp"
 #include "report/report_facts.hpp"
 #include "report/series_view.hpp"
 #include "report/svg_chart.hpp"
@@ -86,7 +87,7 @@ void write_stacked(std::ostream& out, const char* id, const char* label, const c
 
 std::string short_name(const std::string& function) {
     constexpr std::size_t kMaxCharacters = 48;
-    return util::truncate_utf8(function, kMaxCharacters);
+    return util::truncate_utf8(readable_function(function), kMaxCharacters);
 }
 
 /// Several stacks often end in the same function (one function allocating on two lines, or called from
@@ -99,7 +100,7 @@ void make_names_distinct(std::vector<Layer>& layers, const std::vector<const ana
     std::vector<bool> repeated(layers.size());
     for (std::size_t i = 0; i < sites.size(); ++i) repeated[i] = count(layers[i].name) > 1;
     for (std::size_t i = 0; i < sites.size(); ++i)
-        if (repeated[i]) layers[i].name = short_name(sites[i]->function) + " (" + site_location(*sites[i]) + ")";
+        if (repeated[i]) layers[i].name = short_name(sites[i]->function) + " (" + readable_function(site_location(*sites[i])) + ")";
     for (std::size_t i = 0; i < sites.size(); ++i) {
         int seen = 0;
         for (std::size_t j = 0; j < i; ++j) seen += layers[j].name == layers[i].name ? 1 : 0;
