@@ -92,7 +92,7 @@ __attribute__((always_inline)) inline int walk_plain(void** out, int max, std::u
 using namespace frame_memo;
 
 inline bool linked_to(const FrameMemo& memo, const Step& step, unsigned node) {
-    return step.next == node + 1 && memo.nodes[node].stamp == step.next_stamp;
+    return step.next == node && memo.nodes[node].stamp == step.next_stamp;
 }
 
 /// After a walk through the memo (true when every node of it links to the next, to a natural end): the new nodes link to the ones after them in the walk and get their bp
@@ -113,7 +113,7 @@ bool commit(FrameMemo& memo, int nodes_in_path, FrameMemo::End end, const std::u
         const bool last = i + 1 == nodes_in_path;
         if ((is_new[i >> 6] >> (i & 63)) & 1) {
             if (!last) {
-                step.next = static_cast<std::uint16_t>(memo.path[i + 1] + 1);
+                step.next = memo.path[i + 1];
                 step.next_stamp = memo.nodes[memo.path[i + 1]].stamp;
             } else if (end == FrameMemo::kOutermost) {
                 step.flags |= Step::kLastFrame;
@@ -270,8 +270,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
                 path[depth] = static_cast<std::uint16_t>(node);
                 out[depth++] = reinterpret_cast<void*>(ret);
                 const unsigned next = step.next;
-                if (__builtin_expect(next != 0 && nodes[next - 1].stamp == step.next_stamp && depth != max, 1)) {
-                    node = next - 1;
+                if (__builtin_expect(nodes[next].stamp == step.next_stamp && depth != max, 1)) {
+                    node = next;
                     continue;
                 }
                 // Where the links end the state is the step's successor; its rbp is the word the last
@@ -333,7 +333,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
         if (rule.rbp_offset != FrameRule::kRbpUnchanged)
             step.saved_bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
         step.next = 0;
-        ++step.stamp;
+        step.next_stamp = FrameMemo::kNoLink;
+        step.stamp = static_cast<std::uint16_t>(step.stamp + 2);
         step.used = walk;
         index_node(memo, static_cast<unsigned>(taken));
         path[depth] = static_cast<std::uint16_t>(taken);
