@@ -44,7 +44,7 @@ void relink(FrameMemo& memo, Step& step, int next) {
     if (after.flags & Step::kChainValid) flags |= Step::kChainValid;
     const std::uint64_t chain = stack_hash::step(memo.chains[next], step.ret);
     const unsigned node = static_cast<unsigned>(&step - memo.nodes);
-    step.next = static_cast<std::uint16_t>(next + 1);
+    step.next = static_cast<std::uint16_t>(next);
     step.next_stamp = after.stamp;
     if (flags == step.flags && (!(flags & Step::kChainValid) || chain == memo.chains[node])) {
         ++memo.tag_epoch;
@@ -52,7 +52,7 @@ void relink(FrameMemo& memo, Step& step, int next) {
     }
     step.flags = flags;
     memo.chains[node] = chain;
-    ++step.stamp;
+    step.stamp = static_cast<std::uint16_t>(step.stamp + 2);
 }
 
 }  // namespace frame_memo

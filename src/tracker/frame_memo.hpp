@@ -45,9 +45,11 @@ struct FrameMemo {
         std::uintptr_t saved_bp;  ///< the word at cfa + rbp_offset, when the rule reads one
         std::uintptr_t cfa;       ///< the rule's CFA in this state
         std::int16_t rbp_offset;  ///< the rule's: the caller's rbp at cfa + rbp_offset
-        std::uint16_t next;       ///< the node of the step after this one + 1; 0 = none remembered
-        std::uint16_t next_stamp; ///< that node's stamp when linked (a node reused since is no link)
-        std::uint16_t stamp;      ///< bumped each time the node is reused
+        std::uint16_t next;       ///< the node of the step after this one, when next_stamp is even
+        /// That node's stamp when linked (a node reused since is no link); odd (kNoLink) = none remembered:
+        /// stamps are even, so the walk's one test of a link is the stamp's.
+        std::uint16_t next_stamp;
+        std::uint16_t stamp;      ///< bumped by 2 each time the node is reused (always even)
         std::uint16_t used;       ///< the walk (FrameMemo::walks) that last took this step
         std::uint8_t flags;
         enum : std::uint8_t {
@@ -60,6 +62,7 @@ struct FrameMemo {
         };
     };
     static_assert(sizeof(Step) == 64, "one cache line a step");
+    static constexpr std::uint16_t kNoLink = 1;  ///< Step::next_stamp of a step with no link
     static constexpr unsigned kNodeBits = 9;
     static constexpr unsigned kNodes = 1u << kNodeBits;
     static constexpr unsigned kIndexBits = 10;

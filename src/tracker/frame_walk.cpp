@@ -92,7 +92,7 @@ __attribute__((always_inline)) inline int walk_plain(void** out, int max, std::u
 using namespace frame_memo;
 
 inline bool linked_to(const FrameMemo& memo, const Step& step, unsigned node) {
-    return step.next == node + 1 && memo.nodes[node].stamp == step.next_stamp;
+    return step.next == node && memo.nodes[node].stamp == step.next_stamp;
 }
 
 /// After a walk through the memo (true when every node of it links to the next, to a natural end): the new nodes link to the ones after them in the walk and get their bp
@@ -113,7 +113,7 @@ bool commit(FrameMemo& memo, int nodes_in_path, FrameMemo::End end, const std::u
         const bool last = i + 1 == nodes_in_path;
         if ((is_new[i >> 6] >> (i & 63)) & 1) {
             if (!last) {
-                step.next = static_cast<std::uint16_t>(memo.path[i + 1] + 1);
+                step.next = memo.path[i + 1];
                 step.next_stamp = memo.nodes[memo.path[i + 1]].stamp;
             } else if (end == FrameMemo::kOutermost) {
                 step.flags |= Step::kLastFrame;
@@ -145,10 +145,15 @@ __attribute__((always_inline)) inline int answer_repeat(void** out, int max, std
         return -1;
     // Its words in the order the walk read them (each address was computed from the registers and the
     // words before it, so a load is made only where the walk itself would read).
+    // Two words a turn, the second read only once the first matched (the churn's repeats read ~5 words:
+    // 5.5 instructions a word against 7 one at a time).
     const FrameMemo::Repeat::Word* word = repeat.word;
-    const FrameMemo::Repeat::Word* const end = word + repeat.words;
-    while (word != end && *word->at == word->expected) ++word;
-    if (word != end) return -1;
+    const FrameMemo::Repeat::Word* const pairs_end = word + (repeat.words & ~1u);
+    for (; word != pairs_end; word += 2) {
+        if (*word[0].at != word[0].expected) return -1;
+        if (*word[1].at != word[1].expected) return -1;
+    }
+    if ((repeat.words & 1u) && *word->at != word->expected) return -1;
     if (!memo.repeat_tag_only)
         for (int f = 0; f < repeat.frames; ++f) out[f] = reinterpret_cast<void*>(repeat.out[f]);
     memo.repeated_tag = repeat.tag;  // the memo's last walk stays this one: path and all
@@ -193,6 +198,16 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
     int retried = -1;  // the depth whose state's other remembered step was tried (after a changed word)
     bool only_links = true;   // every step so far was the first state's remembered one or linked from it
     FrameMemo::End end;
+    // bp after the remembered steps path[from, depth) were taken: the word the last of them that reads a
+    // saved rbp read (unchanged: the walk compared it if anything further on depends on it), else as before.
+    const auto settle_bp = [&](int from) {
+        for (int j = depth - 1; j >= from; --j) {
+            const Step& step = nodes[path[j]];
+            if (step.rbp_offset == FrameRule::kRbpUnchanged) continue;
+            bp_at = reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset);
+            return;
+        }
+    };
     int candidate = find_state(memo, pc, sp, bp);
     if (last_linked && candidate == path[0]) {
         // From the last walk's first state: its path, linked end to end and unchanged since (only walks
@@ -220,12 +235,7 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
         // (bp: the last saved rbp on the way, or the walk's own); the walk goes on from there.
         depth = i;
         candidate = path[i];
-        for (int j = i - 1; j >= 0; --j) {
-            const Step& step = nodes[path[j]];
-            if (step.rbp_offset == FrameRule::kRbpUnchanged) continue;
-            bp_at = reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset);
-            break;
-        }
+        settle_bp(0);
     }
     for (;;) {
         if (depth == max) {
@@ -236,36 +246,42 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             // Remembered steps along their links, for as long as their words read back unchanged: the
             // walk's state is each one's (sp and pc are set again where the loop leaves).
             unsigned node = static_cast<unsigned>(candidate);
+            const int entered = depth;
             bool looked_up = false;  // left at a step with no link: `candidate` is the next state's
             for (;;) {
                 Step& step = nodes[node];
                 const std::uintptr_t cfa = step.cfa, ret = step.ret;
+                if (__builtin_expect(*reinterpret_cast<const std::uintptr_t*>(cfa - 8) != ret, 0)) break;
                 const std::uint8_t flags = step.flags;
-                if (__builtin_expect(*reinterpret_cast<const std::uintptr_t*>(cfa - 8) != ret, 0) ||
-                    ((flags & Step::kCheckBp) && *reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset) != step.saved_bp))
-                    break;
-                step.used = walk;
-                path[depth] = static_cast<std::uint16_t>(node);
                 if (__builtin_expect(flags & (Step::kLowReturn | Step::kLastFrame | Step::kCheckBp), 0)) {
+                    if ((flags & Step::kCheckBp) &&
+                        *reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset) != step.saved_bp)
+                        break;
                     if (flags & Step::kLowReturn) {
+                        step.used = walk;
+                        path[depth] = static_cast<std::uint16_t>(node);
                         end = FrameMemo::kLowReturn;
                         goto done;
                     }
-                    if (flags & Step::kCheckBp) bp = step.saved_bp, bp_at = nullptr;
                     if (flags & Step::kLastFrame) {
+                        step.used = walk;
+                        path[depth] = static_cast<std::uint16_t>(node);
                         out[depth++] = reinterpret_cast<void*>(ret);
                         end = FrameMemo::kOutermost;
                         goto done;
                     }
-                } else if (step.rbp_offset != FrameRule::kRbpUnchanged) {
-                    bp_at = reinterpret_cast<const std::uintptr_t*>(cfa + step.rbp_offset);
                 }
+                step.used = walk;
+                path[depth] = static_cast<std::uint16_t>(node);
                 out[depth++] = reinterpret_cast<void*>(ret);
                 const unsigned next = step.next;
-                if (__builtin_expect(next != 0 && nodes[next - 1].stamp == step.next_stamp && depth != max, 1)) {
-                    node = next - 1;
+                if (__builtin_expect(nodes[next].stamp == step.next_stamp && depth != max, 1)) {
+                    node = next;
                     continue;
                 }
+                // Where the links end the state is the step's successor; its rbp is the word the last
+                // step of this run that read one read (not tracked per step: this loop is bash's hottest).
+                settle_bp(entered);
                 sp = cfa;
                 pc = ret - 1;
                 if (depth == max) {
@@ -283,6 +299,7 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             if (looked_up) continue;
             // A word changed: this state is right (every word before it read back unchanged). Another
             // step remembered from it (another caller), else the step is taken anew. bp is this state's.
+            settle_bp(entered);
             sp = nodes[node].sp;
             pc = nodes[node].pc;
             only_links = false;
@@ -321,7 +338,8 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
         if (rule.rbp_offset != FrameRule::kRbpUnchanged)
             step.saved_bp = *reinterpret_cast<const std::uintptr_t*>(cfa + static_cast<std::intptr_t>(rule.rbp_offset));
         step.next = 0;
-        ++step.stamp;
+        step.next_stamp = FrameMemo::kNoLink;
+        step.stamp = static_cast<std::uint16_t>(step.stamp + 2);
         step.used = walk;
         index_node(memo, static_cast<unsigned>(taken));
         path[depth] = static_cast<std::uint16_t>(taken);

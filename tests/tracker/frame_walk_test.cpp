@@ -107,6 +107,20 @@ __attribute__((noinline)) int recurse(int depth, Tally& tally, FrameMemo* memo) 
     return below + 1;
 }
 
+/// recurse() with a frame `Pad` bytes larger: the same depths at other stack pointers, other states.
+template <int Pad>
+__attribute__((noinline)) int recurse_padded(int depth, Tally& tally, FrameMemo* memo) {
+    volatile char pad[Pad];
+    pad[0] = static_cast<char>(depth);
+    if (depth == 0) {
+        tally.check(memo);
+        return pad[0];
+    }
+    const int below = recurse_padded<Pad>(depth - 1, tally, memo);
+    asm volatile("" ::: "memory");
+    return below + 1 + pad[0];
+}
+
 class FrameWalk : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -303,6 +317,38 @@ TEST_F(FrameWalk, DeepStacksStopAtTheLimitLikeLibunwind) {
     // from the other call site shares only its inner steps, linked to the first's outer ones) and 29,
     // none of those cut at the limit (the capture hashes those itself).
     EXPECT_GT(tally.hashes_checked.load(), 2 * 30);
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+TEST_F(FrameWalk, StepsReusedManyTimesOverKeepEveryWalkExact) {
+    Tally tally;
+    auto memo = std::make_unique<FrameMemo>();
+    // Far more states than the memo has nodes (three frame sizes, 70 depths each, the inner frames at a
+    // new stack pointer at every depth): every node is taken again and again, each time with a new stamp,
+    // so links to a node reused since go stale and steps are left with no link. A walk follows a link
+    // only while the node it names has the stamp it had when linked; a step with no link has an odd
+    // next_stamp, which no node's (even) stamp equals. Every walk must still be libunwind's.
+    for (int round = 0; round < 3; ++round) {
+        for (int depth = 1; depth <= 70; ++depth) {
+            recurse(depth, tally, memo.get());
+            recurse_padded<48>(depth, tally, memo.get());
+            recurse_padded<208>(depth, tally, memo.get());
+        }
+    }
+    EXPECT_EQ(tally.differed.load(), 0);
+    EXPECT_EQ(tally.shallow.load(), 0);
+    EXPECT_EQ(tally.compared.load(), 3 * 3 * 70);
+    int taken = 0;
+    for (const auto& node : memo->nodes) {
+        if (node.pc == 0) continue;
+        ++taken;
+        EXPECT_EQ(node.stamp % 2, 0) << "a stamp must stay even";
+        EXPECT_GE(node.stamp, 4) << "each node is taken more than once here";
+    }
+    EXPECT_EQ(taken, static_cast<int>(FrameMemo::kNodes));
+#if !defined(LEAKSCOPE_TEST_UNDER_ASAN)
+    EXPECT_GT(memo->resumed, 0u);
+#endif
     EXPECT_EQ(fallbacks(), 0u);
 }
 
