@@ -69,6 +69,7 @@ Grid make_grid(const CleanSeries& series, std::size_t max_bins) {
     const std::size_t m = std::max<std::size_t>(1, std::min(n, max_bins));
     const double t0 = series.t.front(), span = series.t.back() - t0;
     grid.bin_s = span > 0 ? span / static_cast<double>(m) : 1.0;
+    grid.first_value = series.value.front();
     grid.t.resize(m);
     grid.median.assign(m, 0);
     grid.low.assign(m, 0);

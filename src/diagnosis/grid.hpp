@@ -27,6 +27,7 @@ struct Grid {
     std::vector<double> events;  ///< mean cumulative events per bin; empty when unknown
     std::vector<char> observed;  ///< the bin held at least one sample
     double bin_s = 0;
+    double first_value = 0;      ///< the series' first sample (a bin of a long run may hold a warm-up half done)
 };
 
 Grid make_grid(const CleanSeries& series, std::size_t max_bins);

@@ -66,9 +66,10 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) end = last_high + 1;
     if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) return warmup;  // not over: not a plateau
     // The one-time growth: how far the first sample sits below the steady line (a warm-up is often
-    // half done by the second sample, so no averaging over the first few).
+    // half done by the second sample, so no averaging over the first few). In a long run a bin holds
+    // many samples and its median may be a warm-up half done: the first sample is where it started.
     const std::size_t head = std::max<std::size_t>(1, std::min<std::size_t>(3, end));
-    const double bytes = deficit[0];
+    const double bytes = std::max(deficit[0], line.intercept + line.slope * grid.t[0] - grid.first_value);
     if (bytes <= threshold) return warmup;
     // And the growth must slow down for good: before the knee the floor climbs several times faster
     // than after it. Levels (medians of a tenth at each end) rather than a slope after the knee, so a

@@ -69,6 +69,17 @@ TEST(Diagnose, JitWarmupThenFlatIsNotALeak) {
     EXPECT_NE(d.summary.find("no leak"), std::string::npos) << d.summary;
 }
 
+TEST(Diagnose, AWarmupShorterThanABinIsMeasuredFromTheFirstSample) {
+    // A 25-minute soak at 10 Hz (15,000 samples, bins of ~0.75 s): a service loads a 120 MB table in its
+    // first 1.3 s, then leaks 535 B/s. The first bin holds the table half loaded; measured from its
+    // median the warm-up read 65 MB, from the first sample ~120 MB.
+    const Series s = make_series(15000, 0.1, [](double t) { return 3 * kMB + 120 * kMB * std::min(1.0, t / 1.3) + 535 * t; }, 2e3);
+    const Diagnosis d = diagnose(s);
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_NEAR(d.warmup_bytes, 120 * kMB, 6 * kMB) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 535, 30) << d.summary;
+}
+
 TEST(Diagnose, LoggerLeakAfterWarmupWithProjectionAndRestartInterval) {
     // 31 MB/h on a ~465 MB service sampled every 30 s for 6 h, after a 40 MB warm-up, in an 8 GB VM.
     const double rate = 31.0e6 / 3600.0;  // the brief's 31 MB/h and 8 GB VM, in the decimal units summaries print
