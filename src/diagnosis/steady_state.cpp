@@ -33,6 +33,9 @@ SlopeEstimate robust_slope(Steady& part, double confidence) {
 // some point on the series stays on that line. That point is where steady state begins; the deficit
 // at the start is the one-time growth. Accelerating growth lies above the back-extrapolated line, a
 // staircase crosses it again and again, so neither passes for a warm-up.
+// A warm-up may take at most this share of the run: the rest (a third at least) is the steady part it is judged by.
+constexpr double kWarmupShareOfRun = 2.0 / 3.0;
+
 Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<const char> usable, double threshold, double noise_sigma) {
     Warmup warmup;
     const std::size_t m = floor.size();
@@ -63,8 +66,8 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     // A tail that creeps on for most of the run (a few pages a second after a large warm-up, arenas
     // settling) is not part of the one-time growth: the warm-up ends at its knee, and the steady part
     // after it carries the creep, where the settling fit and the undecided rule judge it.
-    if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) end = last_high + 1;
-    if (static_cast<double>(end) > 0.6 * static_cast<double>(m)) return warmup;  // not over: not a plateau
+    if (static_cast<double>(end) > kWarmupShareOfRun * static_cast<double>(m)) end = last_high + 1;
+    if (static_cast<double>(end) > kWarmupShareOfRun * static_cast<double>(m)) return warmup;  // not over: not a plateau
     // The one-time growth: how far the first sample sits below the steady line (a warm-up is often
     // half done by the second sample, so no averaging over the first few). In a long run a bin holds
     // many samples and its median may be a warm-up half done: the first sample is where it started.

@@ -50,5 +50,16 @@ TEST(Slowing, ALongWarmupTailThenASteadyLeakIsALeakOnceThePaceStopsFalling) {
     EXPECT_NEAR(d.steady_rate_bytes_per_s * 3600, 2 * kMB, 0.3 * kMB) << d.summary;
 }
 
+TEST(Slowing, AWarmupInStepsThatEndedAThirdOfTheRunAgoIsAPlateau) {
+    // The RSS of a JVM filling a bounded cache (examples/patterns/java/TileCacheSettling.java, tracked):
+    // 184 MB in 6.6 s, then steps as young collections promoted the cache (at 9.2, 9.7, 12.7 and
+    // 16.2 s), then flat to 24.6 s. The warm-up took 66% of the run, over the 60% a warm-up was
+    // allowed, so the whole run was judged as growth: "Leak: grows in 3 steps, 3.38 MB/s".
+    const Diagnosis d = diagnose(testing::load_live_heap("java_tile_cache_settling_rss.csv"));
+    EXPECT_FALSE(d.leak) << d.summary;
+    EXPECT_EQ(d.pattern, Pattern::warmup_plateau) << d.summary;
+    EXPECT_GT(d.warmup_bytes, 150 * kMB) << d.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis

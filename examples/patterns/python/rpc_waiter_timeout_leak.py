@@ -1,9 +1,10 @@
-"""A leak on the timeout path of an asyncio RPC client (written in session 12 as a held-out check,
-never tuned on): every call registers a future in `self._waiters[request_id]` with its 600-byte
-request frame, and the reply handler pops it. A call whose reply misses its deadline (1 in 8 here:
-the fake server drops them) gives up with asyncio.wait_for's TimeoutError, and the except branch
-logs and returns without popping its waiter. 1,200 calls a second on one event loop; beside it a
-bounded recent-latency window (deque of 5,000) and a 4 MB routing table loaded at start.
+"""A leak on the timeout path of an asyncio RPC client (written in session 12 by the lead as a
+first-run check; in the tuning set since its author tunes the engine): every call registers a
+future in `self._waiters[request_id]` with its 600-byte request frame, and the reply handler pops
+it. A call whose reply misses its deadline (1 in 8 here: the fake server drops them) gives up
+with asyncio.wait_for's TimeoutError, and the except branch logs and returns without popping its
+waiter. 1,200 calls a second on one event loop; beside it a bounded recent-latency window (deque
+of 5,000) and a 4 MB routing table loaded at start.
 Truth: a leak, linear: ~150 waiters a second, each a future, its frame (bytes of 600) and a dict
 slot, ~1 KB each with their object headers; ~2 MB over 14 s on a ~15 MB interpreter. The waiters are
 created in RpcClient.call.
