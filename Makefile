@@ -51,11 +51,11 @@ test: deps test-deps
 	@status=0; \
 	setsid sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec "$$@"' sh $(IDLE_PRIORITY) \
 	  $(MAKE) --no-print-directory sanitize-tests-build >$(SANITIZE_BUILD_LOG) 2>&1 & sanitizer_build=$$!; \
-	trap 'kill -TERM -- -$$sanitizer_build 2>/dev/null' INT TERM EXIT; \
+	stop="/bin/kill -TERM -- -$$sanitizer_build 2>/dev/null"; trap "$$stop" EXIT; trap "$$stop; exit 130" INT TERM; \
 	$(MAKE) --no-print-directory suite-build || exit 1; \
 	(cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600) || status=1; \
 	echo "sanitizer build (in the background since the start; log: $(SANITIZE_BUILD_LOG)):"; \
-	if wait $$sanitizer_build; then trap - INT TERM EXIT; tail -n 1 $(SANITIZE_BUILD_LOG); \
+	if wait $$sanitizer_build; then trap - EXIT INT TERM; tail -n 1 $(SANITIZE_BUILD_LOG); \
 	  $(MAKE) --no-print-directory sanitize-tests-run || status=1; \
 	else cat $(SANITIZE_BUILD_LOG); echo "sanitizer build failed"; status=1; fi; \
 	exit $$status
