@@ -117,7 +117,7 @@ TEST(SampledAttribution, AGrowthNoSampleFellInIsSaidAndNotPinnedOnASite) {
 Recording sampled_run_after_a_big_build() {
     Recording r = testing::tracked_recording("100:service", "sampled");
     r.info.sample_bytes = 524288;
-    for (std::uint64_t id : {1, 2}) {
+    for (std::uint32_t id : {1u, 2u}) {
         Stack stack;
         stack.id = StackId{id};
         stack.frames = {0x401000 + id * 0x100};
