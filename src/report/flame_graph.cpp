@@ -96,7 +96,7 @@ void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis) {
         Node* node = &root;
         std::vector<std::string> frames;  // outermost first
         for (auto frame = site.frames.rbegin(); frame != site.frames.rend(); ++frame) frames.push_back(readable_function(*frame));
-        if (frames.empty()) frames.push_back(site.function.empty() ? "??" : readable_function(site.function));
+        if (frames.empty()) frames.push_back(readable_site_function(site));
         deepest = std::max(deepest, frames.size());
         for (const auto& frame : frames) {
             auto& child = node->children[frame];

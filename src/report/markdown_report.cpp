@@ -1,5 +1,4 @@
 #include "report/markdown_report.hpp"
-#include "report/readable_names.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +10,7 @@
 #include "analysis/runtime_heap.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
+#include "report/readable_names.hpp"
 #include "report/report_facts.hpp"
 #include "report/report_labels.hpp"
 #include "report/series_view.hpp"
@@ -88,7 +88,7 @@ void exit_view_section(std::ostream& out, const analysis::ExitView& view, bool a
         out << "\n| # | function | file:line | live | blocks |\n|--:|---|---|--:|--:|\n";
         std::size_t rank = 0;
         for (const auto& site : view.sites)
-            fmt::print(out, "| {} | {} | {} | {} | {} |\n", ++rank, code(readable_function(site.name.function)), code(readable_function(exit_site_location(site.name))),
+            fmt::print(out, "| {} | {} | {} | {} | {} |\n", ++rank, code(readable_function(site.name.function)), code(readable_exit_location(site.name)),
                        format_bytes(static_cast<double>(site.live_bytes)), site.live_count);
     }
     if (view.sites_not_shown > 0)
@@ -160,8 +160,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
         for (const auto& site : analysis.sites) {
             const auto& d = site.diagnosis;
             ++rank;
-            fmt::print(out, "| {} | {} | {} | {} | {} | {} |", rank, code(site.function.empty() ? "??" : readable_function(site.function)),
-                       code(readable_function(site_location(site))), pattern_label(d.pattern),
+            fmt::print(out, "| {} | {} | {} | {} | {} | {} |", rank, code(readable_site_function(site)),
+                       code(readable_site_location(site)), pattern_label(d.pattern),
                        site_leak_call(site),
                        signed_rate(d.steady_rate_bytes_per_s * 3600, "h"));
             if (per_event)
@@ -178,8 +178,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
             std::size_t run = 0;
             for (const auto& frame : site.frames) run = std::max(run, longest_backtick_run(frame));
             const std::string fence(std::max<std::size_t>(3, run + 1), '`');
-            fmt::print(out, "{}. {} at {}\n\n{}\n", rank, code(site.function.empty() ? "??" : readable_function(site.function)),
-                       code(readable_function(site_location(site))), fence);
+            fmt::print(out, "{}. {} at {}\n\n{}\n", rank, code(readable_site_function(site)),
+                       code(readable_site_location(site)), fence);
             for (const auto& frame : site.frames) out << code_line(frame) << '\n';
             if (site.frames.empty()) out << "(no symbolized frames)\n";
             out << fence << "\n\n";

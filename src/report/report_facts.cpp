@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "report/human_units.hpp"
+#include "report/readable_names.hpp"
 #include "report/report_labels.hpp"
 #include "util/version.hpp"
 
@@ -105,6 +106,14 @@ std::string exit_site_location(const analysis::SiteName& name) {
     site.via = name.via;
     return site_location(site);
 }
+
+std::string readable_site_function(const analysis::SiteReport& site) {
+    return site.function.empty() ? "??" : readable_function(site.function);
+}
+
+std::string readable_site_location(const analysis::SiteReport& site) { return readable_function(site_location(site)); }
+
+std::string readable_exit_location(const analysis::SiteName& name) { return readable_function(exit_site_location(name)); }
 
 std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
     return fmt::format("still allocated {}{}: {} in {} blocks from {} sites",

@@ -46,6 +46,13 @@ std::string site_location(const analysis::SiteReport& site);
 /// when the source is unknown, "?" when neither is), with the frame that tells it from a namesake.
 std::string exit_site_location(const analysis::SiteName& name);
 
+/// The same as the reports people read show them (terminal, Markdown, HTML): C++ names without
+/// libstdc++'s spelled-out defaults (readable_names.hpp), "??" for a site whose function is unknown.
+/// The formats tools read (JSON, SARIF, pprof, folded stacks) keep the exact names.
+std::string readable_site_function(const analysis::SiteReport& site);
+std::string readable_site_location(const analysis::SiteReport& site);
+std::string readable_exit_location(const analysis::SiteName& name);
+
 /// "still allocated at exit: 76.8 kB in 2 blocks from 2 sites" (attach --track: "when tracking ended
 /// (blocks allocated since the attach)"; sampling mode: "(sampled estimates)").
 std::string exit_view_heading(const analysis::ExitView& view, bool attached);

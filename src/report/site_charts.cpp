@@ -100,7 +100,7 @@ void make_names_distinct(std::vector<Layer>& layers, const std::vector<const ana
     std::vector<bool> repeated(layers.size());
     for (std::size_t i = 0; i < sites.size(); ++i) repeated[i] = count(layers[i].name) > 1;
     for (std::size_t i = 0; i < sites.size(); ++i)
-        if (repeated[i]) layers[i].name = short_name(sites[i]->function) + " (" + readable_function(site_location(*sites[i])) + ")";
+        if (repeated[i]) layers[i].name = short_name(sites[i]->function) + " (" + readable_site_location(*sites[i]) + ")";
     for (std::size_t i = 0; i < sites.size(); ++i) {
         int seen = 0;
         for (std::size_t j = 0; j < i; ++j) seen += layers[j].name == layers[i].name ? 1 : 0;

@@ -32,8 +32,7 @@ void write_site_table(std::ostream& out, const Recording& recording, const analy
         fmt::print(out,
                    "<td><button class=\"expand\" type=\"button\" aria-expanded=\"false\" title=\"show the stack\">"
                    "\u25b8</button> <code>{}</code><span class=\"loc\">{}</span></td>",
-                   escape_markup(site.function.empty() ? "??" : readable_function(site.function)),
-                   escape_markup(readable_function(site_location(site))));
+                   escape_markup(readable_site_function(site)), escape_markup(readable_site_location(site)));
         fmt::print(out, "<td>{}</td>", escape_markup(pattern_label(d.pattern)));
         fmt::print(out, "<td class=\"{}\">{}</td>", d.leak ? "yes" : "no",
                    escape_markup(site_leak_call(site)));
@@ -72,7 +71,7 @@ void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool att
         for (const auto& site : view.sites)
             fmt::print(out, "<tr><td class=\"num\">{}</td><td><code>{}</code><span class=\"loc\">{}</span></td><td class=\"num\">{}</td>"
                        "<td class=\"num\">{}</td></tr>\n",
-                       ++rank, escape_markup(readable_function(site.name.function)), escape_markup(readable_function(exit_site_location(site.name))),
+                       ++rank, escape_markup(readable_function(site.name.function)), escape_markup(readable_exit_location(site.name)),
                        escape_markup(format_bytes(static_cast<double>(site.live_bytes))), site.live_count);
         out << "</tbody>\n</table>\n";
     }

@@ -68,7 +68,7 @@ void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attach
         fmt::print(out, "  {}. {} in {:>6} blocks  {}  {}{}\n", rank,
                    fmt::format("{:>10}", format_bytes(static_cast<double>(site.live_bytes))), site.live_count,
                    util::terminal_text(readable_function(site.name.function)),
-                   paint(util::terminal_text(readable_function(exit_site_location(site.name))), kDim),
+                   paint(util::terminal_text(readable_exit_location(site.name)), kDim),
                    sampled_note(site.sampled, paint));
     }
     if (view.site_count > rank)
@@ -163,8 +163,8 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
             std::string rate = signed_rate(site.diagnosis.steady_rate_bytes_per_s * 3600, "h");
             fmt::print(out, "  {}. {} {} live  {}  {}{}\n", rank,
                        paint(fmt::format("{:>13}", rate), site.diagnosis.leak ? kRed : kDim),
-                       fmt::format("{:>10}", format_bytes(site.live_bytes)), util::terminal_text(site.function.empty() ? "??" : readable_function(site.function)),
-                       paint(util::terminal_text(readable_function(site_location(site))), kDim), sampled_note(site.sampled, paint));
+                       fmt::format("{:>10}", format_bytes(site.live_bytes)), util::terminal_text(readable_site_function(site)),
+                       paint(util::terminal_text(readable_site_location(site)), kDim), sampled_note(site.sampled, paint));
         }
         if (analysis.sites.size() > kTopSites)
             fmt::print(out, "  {}\n", paint(fmt::format("({} more in the reports)", analysis.sites.size() - kTopSites), kDim));
