@@ -29,13 +29,13 @@ SlopeEstimate robust_slope(Steady& part, double confidence) {
     return theil_sen(part.x, part.y, {.confidence_level = confidence, .variance_inflation = inflation});
 }
 
+// A warm-up may take at most this share of the run: the rest (a third at least) is the steady part it is judged by.
+constexpr double kWarmupShareOfRun = 2.0 / 3.0;
+
 // Warm-up = the beginning sits clearly below the line the second half of the run follows, and from
 // some point on the series stays on that line. That point is where steady state begins; the deficit
 // at the start is the one-time growth. Accelerating growth lies above the back-extrapolated line, a
 // staircase crosses it again and again, so neither passes for a warm-up.
-// A warm-up may take at most this share of the run: the rest (a third at least) is the steady part it is judged by.
-constexpr double kWarmupShareOfRun = 2.0 / 3.0;
-
 Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<const char> usable, double threshold, double noise_sigma) {
     Warmup warmup;
     const std::size_t m = floor.size();
