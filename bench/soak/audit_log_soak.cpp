@@ -6,13 +6,12 @@
 // plus its std::string slot in a vector whose capacity doubles (32 B a slot, ~1.5 slots a line
 // on average: ~24 B/s). The kept lines are allocated in audit_keep.
 // Usage: audit_log_soak SECONDS
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "pacing.hpp"
 
 namespace {
 
@@ -25,15 +24,13 @@ __attribute__((noinline)) void audit_keep(std::vector<std::string>& kept, long r
 }  // namespace
 
 int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 60;
+    const double seconds = pattern::run_seconds(argc, argv, 60);
     std::vector<std::string> table;
     for (int k = 0; k < 120000; ++k) table.emplace_back(1000, static_cast<char>('a' + k % 26));
     std::vector<std::string> audit;
     std::deque<std::string> history;
-    const auto start = std::chrono::steady_clock::now();
-    auto next = start;
-    for (long tick = 0;; ++tick) {
-        if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= seconds) break;
+    // 100 ticks a second, 20 requests each; every 200th tick (2 s) keeps an audit line.
+    pattern::every(0.01, seconds, [&](long tick, double) {
         for (int r = 0; r < 20; ++r) {
             const std::string body = table[static_cast<std::size_t>(tick * 20 + r) % table.size()].substr(0, 200 + r * 10);
             std::vector<int> parsed(64 + r);
@@ -41,9 +38,7 @@ int main(int argc, char** argv) {
             if (history.size() > 5000) history.pop_front();
         }
         if (tick % 200 == 0) audit_keep(audit, tick);
-        next += std::chrono::milliseconds(10);
-        std::this_thread::sleep_until(next);
-    }
+    });
     std::printf("%zu audit lines kept\n", audit.size());
     return 0;
 }
