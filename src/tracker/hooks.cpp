@@ -241,8 +241,13 @@ inline void* new_block(std::size_t size, std::size_t alignment, bool throwing) {
 }
 
 /// Per-call counting's free (glibc without mallinfo2, another allocator) and the general path, out of line
-/// like malloc_counted: reached by a tail call once the fast free's filter said "maybe".
-__attribute__((noinline)) void free_counted(void* p) {
+/// like malloc_counted: reached by a tail call once the fast free's filter said "maybe". Noexcept, as the
+/// delete operators are, so that they reach it (and the real free) by a jump, not a call and a return.
+__attribute__((noinline)) void free_counted(void* p) noexcept {
+    // free(nullptr) comes here in every mode (null's filter slot is pinned) and does nothing in any:
+    // answered before the general path's frame (six saved registers) and its gates. bash frees null
+    // in one call of eleven (21,068 of 231,649 in the 3,000-iteration loop).
+    if (!p) return;
     if (glibc_fast_path_open() && !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p))) {
         // Counted before the real free (the totals run a few nanoseconds ahead, never behind a reused
         // address), so that the free itself is a tail call.
@@ -252,7 +257,7 @@ __attribute__((noinline)) void free_counted(void* p) {
     release_general(p, [p] { g_real.free(p); });
 }
 
-inline void delete_block(void* p) {
+inline void delete_block(void* p) noexcept {
     // The filter's bit alone, no gate of the thread's: an unsampled block needs nothing but the real free
     // (nothing is counted per call in this mode, and a tracker's own block is never in the table), and
     // whenever that is not so the filter says "maybe" for every address (LiveTable::fast_release_allowed).

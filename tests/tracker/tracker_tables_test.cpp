@@ -280,6 +280,52 @@ TEST(TrackerTables, FastFreeIsTheFilterOnlyWhileOpen) {
     EXPECT_GT(allowed(0x5000000, 200), 180) << "reopened: the bits follow the counts again";
 }
 
+// The fast free's bits, set and cleared by threads whose blocks lie in neighbouring slots (each thread
+// every fourth slot of one run of 64, one word of bits shared by all four): while a thread's block is in
+// the table, free's fast test must never let it through, whatever the other threads add and remove next
+// to it. A bit written by a plain load and store of its word, not an atomic or/and, fails here (checked).
+TEST(TrackerTables, FastFreeNeverPassesAPresentBlockUnderConcurrentChurn) {
+    static LiveTable table;
+    table.enable_presence_filter();
+    table.open_fast_release();
+    // An address in filter slot `slot` (the top 14 bits of the low 32 bits times 0x9e3779b1): that
+    // product's inverse mod 2^32 applied to the slot's first hash value (Newton's iteration).
+    std::uint32_t inverse = 0x9e3779b1u;
+    for (int i = 0; i < 5; ++i) inverse *= 2u - 0x9e3779b1u * inverse;
+    auto address_in_slot = [&](std::uint32_t slot, std::uint64_t high) {
+        return high << 32 | static_cast<std::uint32_t>((slot << 18) * inverse);
+    };
+    ASSERT_EQ(static_cast<std::uint32_t>(address_in_slot(1234, 0)) * 0x9e3779b1u >> 18, 1234u);
+    constexpr int kThreads = 4, kRounds = 50000, kHeld = 8, kRun = 64;
+    std::atomic<int> passed_while_present{0}, ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            ready.fetch_add(1);
+            while (ready.load() < kThreads) {
+            }
+            std::uint64_t held[kHeld] = {};
+            LiveEntry out{};
+            for (int round = 0; round < kRounds; ++round) {
+                const int i = round % kHeld;
+                if (held[i]) table.remove(held[i], out);
+                // Slots 4000 + 4j + t, j = 0..15 in turn; the round in the high bits keeps them distinct.
+                const auto slot = static_cast<std::uint32_t>(4000 + (round % (kRun / kThreads)) * kThreads + t);
+                held[i] = address_in_slot(slot, static_cast<std::uint64_t>(round) + 1);
+                table.insert(held[i], LiveEntry{0, 100, 0, 7});  // a sampling weight: the wide table
+                for (std::uint64_t address : held)
+                    if (address && table.fast_release_allowed(address)) passed_while_present.fetch_add(1);
+            }
+            for (std::uint64_t address : held)
+                if (address) table.remove(address, out);
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(passed_while_present.load(), 0) << "a block in the table would have gone straight to the real free";
+    int allowed = 0;
+    for (std::uint32_t slot = 4000; slot < 4000 + kRun; ++slot) allowed += table.fast_release_allowed(address_in_slot(slot, 1));
+    EXPECT_EQ(allowed, kRun) << "all removed: the slots take the fast free again";
+}
+
 TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
     static StackDepot depot;
     constexpr int kStacks = 3000, kThreads = 4;
