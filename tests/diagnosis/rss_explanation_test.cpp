@@ -3,6 +3,7 @@
 // what RSS shows and never turns a leak into "not a leak in the program".
 #include "diagnosis/rss_explanation.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 #include "series_builders.hpp"
@@ -46,6 +47,58 @@ TEST(ExplainRssGrowth, AHeapGainingLessThanHalfLeavesItToTheAllocator) {
     // 30 kB/s of the 160 (under a fifth): the allocator's pages are most of it.
     const detail::RssExplanation why = detail::explain_rss_growth(late_growth_with_allocator_keeping_pages(30e3), 7.0, 17.9);
     EXPECT_EQ(why.growth, RssGrowth::allocator_retains);
+}
+
+
+// order_book_churn_flat under --sample-bytes (the heap is the allocator's in-use figure, which counts
+// what its per-thread caches hold): RSS creeps 6 kB/s into memory the allocator already held (its
+// footprint flat, 330 kB free), while the heap wanders +-65 kB around 5.68 MB and happens to end 40 kB
+// above where the window began.
+ProcessSeries rss_creep_beside_a_wandering_heap() {
+    ProcessSeries series;
+    series.rss = make_series(130, 0.1, [](double t) { return 10.40 * kMB + 6e3 * t; }, 0.5e3, 21);
+    series.live_heap = make_series(130, 0.1, [](double t) { return 5.68 * kMB + 65e3 * std::sin(6.283185307179586 * (t - 1.5) / 3.1); }, 5e3, 22);
+    series.allocator_footprint = make_series(130, 0.1, [](double) { return 6.01 * kMB; }, 0, 23);
+    series.allocator_free = make_series(130, 0.1, [](double) { return 0.33 * kMB; }, 20e3, 24);
+    return series;
+}
+
+TEST(ExplainRssGrowth, AHeapWanderingAroundOneLevelHoldsNothing) {
+    const detail::RssExplanation why = detail::explain_rss_growth(rss_creep_beside_a_wandering_heap(), 0.0, 12.9);
+    ASSERT_GT(why.heap_gain, 0.5 * why.rss_gain) << "the wander must end high for the test to mean anything";
+    EXPECT_EQ(why.growth, RssGrowth::within_allocator);
+}
+
+TEST(ExplainRssGrowth, AHeapThatStepsUpAndStaysHoldsTheGrowth) {
+    // The same RSS creep with the heap rising 40 kB in two steps it keeps (a container doubling).
+    ProcessSeries series = rss_creep_beside_a_wandering_heap();
+    series.live_heap = make_series(130, 0.1, [](double t) { return 5.68 * kMB + (t > 4 ? 25e3 : 0) + (t > 8 ? 30e3 : 0); }, 2e3, 25);
+    const detail::RssExplanation why = detail::explain_rss_growth(series, 0.0, 12.9);
+    EXPECT_EQ(why.growth, RssGrowth::heap_in_steps);
+}
+
+
+TEST(ExplainRssGrowth, ThreadStacksReadBeforeTheThreadsStartedAreNoGrowth) {
+    // arena_pipeline_flat, tracked: four producers and a consumer on a 75 kB heap; RSS creeps 8 kB/s
+    // from 1 s as the threads' arenas touch pages the allocator already held (its footprint flat, 608 kB
+    // of it free). smaps, read every 5 s, saw the thread stacks at 16 kB at 0 s, before the threads
+    // began, and at 82 kB from then on.
+    ProcessSeries series;
+    series.rss = make_series(140, 0.1, [](double t) { return 5.12 * kMB + 8e3 * std::max(0.0, t - 1); }, 1e3, 41);
+    series.anon_rss = make_series(140, 0.1, [](double t) { return 1.86 * kMB + 8e3 * std::max(0.0, t - 1); }, 1e3, 42);
+    series.live_heap = make_series(140, 0.1, [](double) { return 75e3; }, 0, 43);
+    series.allocator_footprint = make_series(140, 0.1, [](double) { return 0.946 * kMB; }, 0, 44);
+    series.allocator_free = make_series(140, 0.1, [](double) { return 0.608 * kMB; }, 0, 45);
+    Series stacks;
+    stacks.t_s = {0.0, 5.0, 10.0};
+    stacks.value = {16e3, 82e3, 82e3};
+    series.rss_by_mapping.push_back({std::string(ProcessSeries::kThreadStacks), stacks});
+    const detail::RssExplanation why = detail::explain_rss_growth(series, 1.0, 13.9);
+    EXPECT_EQ(why.growth, RssGrowth::within_allocator);
+
+    // Stacks that grow between readings inside the window are growth outside the heap all the same.
+    series.rss_by_mapping.front().series.value = {16e3, 82e3, 182e3};
+    EXPECT_EQ(detail::explain_rss_growth(series, 1.0, 13.9).growth, RssGrowth::outside_heap);
 }
 
 }  // namespace
