@@ -150,6 +150,21 @@ std::vector<std::size_t> heap_samples(const Recording& recording, std::span<cons
 /// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
 /// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
 /// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
+/// glibc's tcache at most, per thread: 64 bins of 7 chunks, the chunks 32 to 1,040 bytes in steps of 16
+/// (glibc 2.26 on; the defaults of its tunables).
+constexpr double kGlibcTcacheBytesPerThread = 7.0 * (64 * 32 + 16 * (63 * 64 / 2));
+
+/// What sampled tracking's heap (the allocator's in-use figure, see decide_heap_source in the tracker)
+/// may count beyond the program's blocks: glibc's per-thread caches, for the most threads the run had.
+/// jemalloc's caches are sized per size class at run time and not bounded here; a fully tracked heap is
+/// exact.
+double heap_cache_bytes(const Recording& recording, std::span<const SamplePoint> samples) {
+    if (recording.info.tracker_mode != "sampled" || recording.info.allocator != "glibc") return 0;
+    std::uint64_t threads = 1;
+    for (const auto& s : samples) threads = std::max<std::uint64_t>(threads, s.threads);
+    return static_cast<double>(threads) * kGlibcTcacheBytesPerThread;
+}
+
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
     const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);
@@ -217,6 +232,7 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     }
     // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
     series.runtime_heap = runtime_heap_for_diagnosis(samples);
+    series.heap_cache_bytes = heap_cache_bytes(recording, samples);
     return series;
 }
 

@@ -145,6 +145,10 @@ struct ProcessSeries {
         std::optional<double> committed_bytes;  ///< what it had committed at the last sample (G1 marks at a share of it)
     };
     std::optional<RuntimeHeap> runtime_heap;
+    /// Sampled tracking reads the live heap from the allocator's own in-use figure, which counts the blocks
+    /// its per-thread caches hold as in use: the figure may grow by up to this many bytes while the
+    /// program holds no more (glibc: the tcache, 240,128 bytes a thread at most). 0: the heap is exact.
+    double heap_cache_bytes = 0;
 };
 
 /// What RSS growth that the verdict had to explain turned out to be.

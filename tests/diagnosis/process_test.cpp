@@ -186,5 +186,41 @@ TEST(DiagnoseProcess, PartsOnAnotherGridAreRejected) {
     EXPECT_THROW(diagnose_process(series), std::invalid_argument);
 }
 
+
+// Sampled tracking's heap is the allocator's in-use figure: 16 s in which it creeps 3 kB/s (48 kB) over a
+// flat RSS of 22 MB, as a Python ingest service's did while its exact heap stood still.
+ProcessSeries in_use_figure_creeping_over_flat_rss(double creep_bytes_per_s) {
+    ProcessSeries series;
+    series.rss = make_series(160, 0.1, [](double) { return 22 * kMB; }, 2e3, 31);
+    series.live_heap = make_series(160, 0.1, [=](double t) { return 1.9 * kMB + creep_bytes_per_s * t; }, 0.5e3, 32);
+    return series;
+}
+
+TEST(DiagnoseProcess, ASampledHeapGrowingLessThanTheAllocatorsCachesHoldIsUndecided) {
+    ProcessSeries series = in_use_figure_creeping_over_flat_rss(3e3);
+    const ProcessDiagnosis exact = diagnose_process(series);
+    ASSERT_TRUE(exact.verdict.leak) << "an exact heap growing so steadily is a leak: " << exact.verdict.summary;
+
+    series.heap_cache_bytes = 3 * 240128.0;
+    const ProcessDiagnosis sampled = diagnose_process(series);
+    EXPECT_FALSE(sampled.verdict.leak) << sampled.verdict.summary;
+    EXPECT_FALSE(sampled.verdict.decided);
+    ASSERT_TRUE(sampled.verdict.watch_more_s.has_value());
+    // At 3 kB/s the caches' 720 kB are outgrown after 240 s: 225 s more than the 15 s watched, in minutes.
+    EXPECT_EQ(*sampled.verdict.watch_more_s, 240.0);
+    EXPECT_EQ(sampled.verdict.severity, Severity::none);
+    EXPECT_NE(sampled.verdict.summary.find("per-thread caches"), std::string::npos) << sampled.verdict.summary;
+    EXPECT_NE(sampled.verdict.summary.find("full tracking"), std::string::npos) << sampled.verdict.summary;
+}
+
+TEST(DiagnoseProcess, ASampledHeapOutgrowingTheAllocatorsCachesIsALeak) {
+    // 60 kB/s: 900 kB over the run, more than three threads' caches can hold.
+    ProcessSeries series = in_use_figure_creeping_over_flat_rss(60e3);
+    series.heap_cache_bytes = 3 * 240128.0;
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis
