@@ -31,7 +31,11 @@ double live_in(const SiteSeries::Site& site, std::size_t column) {
 std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
                                                         double until_t_s, std::vector<SiteReport>& sites) {
     const auto& verdict = process.verdict;
-    const bool sampled = recording.info.tracker_mode == "sampled" && process.metric == "live_heap";
+    // Sampled, the leak rests on the heap, or on RSS beside a heap that leaks too at a fraction of RSS's
+    // pace ("the live heap explains little of it"): its sites are named all the same, as the sites' own
+    // trends name them with full tracking.
+    const bool heap_leaks_too = process.live_heap && process.live_heap->leak;
+    const bool sampled = recording.info.tracker_mode == "sampled" && (process.metric == "live_heap" || heap_leaks_too);
     const bool in_steps = process.rss_growth == diagnosis::RssGrowth::heap_in_steps;
     if (!verdict.leak || !(sampled || in_steps)) return std::nullopt;
     if (std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return std::nullopt;

@@ -174,5 +174,44 @@ TEST(SampledAttribution, FullTrackingNeverClaimsAGrowthWentUnsampled) {
     EXPECT_FALSE(analyze(r).unsampled_growth.has_value());
 }
 
+
+/// Sampled tracking of a process whose RSS grows 400 kB/s outside the heap (mappings of its own) while
+/// its heap leaks 60 kB/s from one site, a fraction of RSS's pace: the verdict rests on RSS ("the live
+/// heap explains little of it"), and the site the samples point to is named as with full tracking.
+Recording sampled_run_leaking_beside_faster_rss_growth() {
+    Recording r = one_stack_run("sampled", "100:service");
+    r.info.sample_bytes = 524288;
+    SiteSeries::Site site;
+    site.stack = StackId{1};
+    for (int i = 0; i < 160; ++i) {
+        SamplePoint s;
+        s.t_s = 0.1 * i + 0.1;
+        s.processes = 1;
+        s.threads = 1;
+        const double held = 60000 * s.t_s;
+        s.rss = s.rss_min = s.rss_max = 4'000'000 + static_cast<std::uint64_t>(400000 * s.t_s / 4096) * 4096;
+        s.live_heap = s.live_heap_min = s.live_heap_max = 300'000 + static_cast<std::uint64_t>(held);
+        s.mapped = 0;
+        r.samples.push_back(s);
+        r.sites.t_s.push_back(s.t_s);
+        site.live_bytes.push_back(static_cast<std::int64_t>(std::floor(held / 524288) * 524288));
+        site.live_count.push_back(site.live_bytes.back() / 524288);
+    }
+    site.total_allocations = 1200;
+    site.total_bytes = static_cast<std::uint64_t>(60000 * 16);
+    r.sites.sites.push_back(site);
+    testing::end_run(r, "exited", 16.1);
+    return r;
+}
+
+TEST(SampledAttribution, AHeapLeakingBesideFasterRssGrowthNamesItsSite) {
+    const Analysis a = analyze(sampled_run_leaking_beside_faster_rss_growth());
+    ASSERT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
+    ASSERT_EQ(a.process.metric, "rss") << a.process.verdict.summary;
+    ASSERT_TRUE(a.process.live_heap && a.process.live_heap->leak) << a.process.verdict.summary;
+    ASSERT_FALSE(a.sites.empty());
+    EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
