@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "analysis/analysis.hpp"
@@ -70,31 +71,48 @@ TEST(SampledAttribution, TheSiteHoldingADoublingContainerIsTheLeak) {
     EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
 }
 
-/// Sampled tracking at one sample per 512 KiB of a heap that leaks 0.8 MB: the heap's totals count every
-/// byte and rise in a straight line, while the one sampled site holds nothing (no sample fell in the rise).
-Recording sampled_run_with_no_sample_in_the_rise() {
-    Recording r = one_stack_run("sampled", "100:bash");
+/// One process sampled every 100 ms for `samples` samples under sampled tracking (one sample per 512
+/// KiB), with one allocation site: RSS, the heap's totals and the site's estimate as functions of time;
+/// the site's allocations over the run; the run ends 0.1 s after the last sample.
+struct SiteTotals {
+    std::uint64_t allocations = 0;
+    std::uint64_t bytes = 0;
+};
+Recording one_site_sampled_run(int samples, const std::function<double(double)>& rss, const std::function<double(double)>& heap,
+                               const std::function<double(double)>& site_estimate, SiteTotals totals) {
+    Recording r = one_stack_run("sampled", "100:service");
     r.info.sample_bytes = 524288;
     SiteSeries::Site site;
     site.stack = StackId{1};
-    for (int i = 0; i < 140; ++i) {
+    for (int i = 0; i < samples; ++i) {
         SamplePoint s;
         s.t_s = 0.1 * i + 0.1;
         s.processes = 1;
         s.threads = 1;
-        const auto held = static_cast<std::uint64_t>(60000 * s.t_s);
-        s.rss = s.rss_min = s.rss_max = 3'000'000 + (held / 4096) * 4096;
-        s.live_heap = s.live_heap_min = s.live_heap_max = 160'000 + held;
+        s.rss = s.rss_min = s.rss_max = static_cast<std::uint64_t>(rss(s.t_s));
+        s.live_heap = s.live_heap_min = s.live_heap_max = static_cast<std::uint64_t>(heap(s.t_s));
+        s.mapped = 0;
         r.samples.push_back(s);
         r.sites.t_s.push_back(s.t_s);
-        site.live_bytes.push_back(0);
-        site.live_count.push_back(0);
+        site.live_bytes.push_back(static_cast<std::int64_t>(site_estimate(s.t_s)));
+        site.live_count.push_back(site.live_bytes.back() / 524288);
     }
-    site.total_allocations = 3;
-    site.total_bytes = 3 * 524288;
+    site.total_allocations = totals.allocations;
+    site.total_bytes = totals.bytes;
     r.sites.sites.push_back(site);
-    testing::end_run(r, "exited", 14.0);
+    testing::end_run(r, "exited", r.samples.back().t_s + 0.1);
     return r;
+}
+
+/// RSS at 3 MB plus `bytes`, in whole pages.
+double pages_over_3mb(double bytes) { return 3'000'000 + std::floor(bytes / 4096) * 4096; }
+
+/// Sampled tracking at one sample per 512 KiB of a heap that leaks 0.8 MB: the heap's totals count every
+/// byte and rise in a straight line, while the one sampled site holds nothing (no sample fell in the rise).
+Recording sampled_run_with_no_sample_in_the_rise() {
+    return one_site_sampled_run(
+        140, [](double t) { return pages_over_3mb(60000 * t); }, [](double t) { return 160'000 + 60000 * t; },
+        [](double) { return 0.0; }, {.allocations = 3, .bytes = 3 * 524288});
 }
 
 TEST(SampledAttribution, AGrowthNoSampleFellInIsSaidAndNotPinnedOnASite) {
@@ -179,29 +197,9 @@ TEST(SampledAttribution, FullTrackingNeverClaimsAGrowthWentUnsampled) {
 /// its heap leaks 60 kB/s from one site, a fraction of RSS's pace: the verdict rests on RSS ("the live
 /// heap explains little of it"), and the site the samples point to is named as with full tracking.
 Recording sampled_run_leaking_beside_faster_rss_growth() {
-    Recording r = one_stack_run("sampled", "100:service");
-    r.info.sample_bytes = 524288;
-    SiteSeries::Site site;
-    site.stack = StackId{1};
-    for (int i = 0; i < 160; ++i) {
-        SamplePoint s;
-        s.t_s = 0.1 * i + 0.1;
-        s.processes = 1;
-        s.threads = 1;
-        const double held = 60000 * s.t_s;
-        s.rss = s.rss_min = s.rss_max = 4'000'000 + static_cast<std::uint64_t>(400000 * s.t_s / 4096) * 4096;
-        s.live_heap = s.live_heap_min = s.live_heap_max = 300'000 + static_cast<std::uint64_t>(held);
-        s.mapped = 0;
-        r.samples.push_back(s);
-        r.sites.t_s.push_back(s.t_s);
-        site.live_bytes.push_back(static_cast<std::int64_t>(std::floor(held / 524288) * 524288));
-        site.live_count.push_back(site.live_bytes.back() / 524288);
-    }
-    site.total_allocations = 1200;
-    site.total_bytes = static_cast<std::uint64_t>(60000 * 16);
-    r.sites.sites.push_back(site);
-    testing::end_run(r, "exited", 16.1);
-    return r;
+    return one_site_sampled_run(
+        160, [](double t) { return pages_over_3mb(1'000'000 + 400000 * t); }, [](double t) { return 300'000 + 60000 * t; },
+        [](double t) { return std::floor(60000 * t / 524288) * 524288; }, {.allocations = 1200, .bytes = 60000 * 16});
 }
 
 TEST(SampledAttribution, AHeapLeakingBesideFasterRssGrowthNamesItsSite) {
