@@ -161,10 +161,10 @@ struct FrameMemo {
     Trace& trace(unsigned set, unsigned way) { return traces[set * kTraceWays + way]; }
 };
 
-/// The set of a walk's traces: the first stack pointer's low bits above its 16-byte alignment (walks of
-/// one thread start at nearby stack pointers: neighbours go to different sets).
+/// The set of a walk's traces: the first stack pointer above its 16-byte alignment, multiplied (the low
+/// bits alone crowded bash's ~120 first stack pointers into fewer sets: 318.4 M instructions against 314.8 M).
 inline unsigned trace_set_of(std::uintptr_t sp) {
-    return static_cast<unsigned>(sp >> 4) & ((1u << FrameMemo::kTraceSetBits) - 1);
+    return static_cast<unsigned>(((sp >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - FrameMemo::kTraceSetBits));
 }
 
 /// The caller records what it made of the last walk's frames (the stack capture: their stack id, never
