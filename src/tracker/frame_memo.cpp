@@ -1,6 +1,8 @@
 // The bookkeeping of a thread's remembered steps (frame_memo.hpp).
 #include "frame_memo.hpp"
 
+#include <bit>
+
 namespace leakscope::tracker {
 namespace frame_memo {
 
@@ -58,46 +60,85 @@ void relink(FrameMemo& memo, Step& step, int next) {
 }  // namespace frame_memo
 
 void tag_last_walk(FrameMemo& memo, std::uint32_t tag) {
+    if (memo.made_trace) {  // the trace answers from now on
+        memo.made_trace->tag = tag;
+        memo.made_set->sp[memo.made_way] = memo.made_sp;
+        memo.last_trace = memo.made_trace;
+        memo.last_trace_sp = memo.made_sp;
+        memo.made_trace = nullptr;
+    }
     // Linked end to end from the first node with valid chains: the first node's links give these frames.
     if (memo.path_count == 0 || memo.chains_from != 0) return;
     const unsigned node = memo.path[0];
     memo.tags[node] = FrameMemo::Tag{tag, memo.nodes[node].stamp, memo.tag_epoch};
 }
 
-void remember_repeat(FrameMemo& memo, std::uint32_t tag) {
-    FrameMemo::Repeat& repeat = memo.repeat;
-    repeat.words = 0;
+void make_trace(FrameMemo& memo, std::uintptr_t sp, std::uintptr_t bp) {
     const int nodes = memo.path_nodes;  // the step that read a low return address included
-    if (memo.path_count == 0 || nodes > FrameMemo::kRepeatWords) return;
+    if (memo.path_count == 0 || nodes > FrameMemo::kTraceSteps) return;
     // Which saved rbp words the steps depend on, from the outermost step in: a step whose CFA comes from
     // rbp needs its state's rbp, which is the word the step before it saved (if it read one) or that
     // step's own state's rbp. After the last step nothing is read.
-    std::uint64_t check_saved_bp = 0;
+    std::uint32_t check_saved_bp = 0;
     bool needs_bp = false;
     for (int i = nodes - 1; i >= 0; --i) {
         const frame_memo::Step& step = memo.nodes[memo.path[i]];
         if (step.rbp_offset != FrameRule::kRbpUnchanged) {
-            if (needs_bp) check_saved_bp |= std::uint64_t{1} << i;
+            if (needs_bp) check_saved_bp |= std::uint32_t{1} << i;
             needs_bp = false;
         }
         if (step.flags & frame_memo::Step::kCfaFromBp) needs_bp = true;
     }
-    int words = 0;
+    if (std::popcount(check_saved_bp) > FrameMemo::kTraceBpWords) return;
+    const unsigned set_index = trace_set_of(sp);
+    FrameMemo::TraceSet& set = memo.trace_sets[set_index];
+    unsigned victim = 0;
+    std::uint16_t oldest = 0;
+    for (unsigned way = 0; way < FrameMemo::kTraceWays; ++way) {
+        const FrameMemo::Trace& candidate = memo.traces[set_index * FrameMemo::kTraceWays + way];
+        if (set.sp[way] == 0) {  // empty, or never tagged
+            victim = way;
+            break;
+        }
+        const auto age = static_cast<std::uint16_t>(memo.trace_clock - candidate.used);
+        if (age >= oldest) victim = way, oldest = age;
+    }
+    FrameMemo::Trace& trace = memo.traces[set_index * FrameMemo::kTraceWays + victim];
+    set.sp[victim] = 0;  // answers nothing until tagged
+    trace.tag = 0;
+    if (memo.last_trace == &trace) memo.last_trace_sp = 0;
+    // The words as the walk read them: a node's return address was compared or read by this walk, a saved
+    // rbp the rest depends on was read by it (or compared) and lies in a frame still live above this one.
+    const auto offset = [sp](std::uintptr_t address, std::int32_t& out) {
+        const std::uintptr_t delta = address - sp;
+        if (delta > 0x7fffffffu) return false;  // not above the first stack pointer within 2 GiB
+        out = static_cast<std::int32_t>(delta);
+        return true;
+    };
+    int bp_words = 0;
     for (int i = 0; i < nodes; ++i) {
         const frame_memo::Step& step = memo.nodes[memo.path[i]];
-        const int needed = (check_saved_bp >> i) & 1 ? 2 : 1;
-        if (words + needed > FrameMemo::kRepeatWords) return;
-        repeat.word[words++] = {reinterpret_cast<const std::uintptr_t*>(step.cfa - 8), step.ret};
-        if (needed == 2) repeat.word[words++] = {reinterpret_cast<const std::uintptr_t*>(step.cfa + step.rbp_offset), step.saved_bp};
-        if (i < memo.path_count) repeat.out[i] = step.ret;
+        if (!offset(step.cfa - 8, trace.at[i])) return;
+        if (*reinterpret_cast<const std::uintptr_t*>(step.cfa - 8) != step.ret) return;  // never, if the walk was right
+        trace.ret[i] = step.ret;
+        if ((check_saved_bp >> i) & 1) {
+            const std::uintptr_t at = step.cfa + static_cast<std::intptr_t>(step.rbp_offset);
+            if (!offset(at, trace.bp_at[bp_words])) return;
+            trace.bp_value[bp_words++] = *reinterpret_cast<const std::uintptr_t*>(at);
+        }
     }
-    repeat.pc = memo.walk_pc;
-    repeat.sp = memo.walk_sp;
-    repeat.bp = memo.walk_bp;
-    repeat.needs_bp = needs_bp;
-    repeat.tag = tag;
-    repeat.frames = static_cast<std::uint8_t>(memo.path_count);
-    repeat.words = static_cast<std::uint8_t>(words);
+    trace.bp = bp;
+    trace.steps = static_cast<std::uint8_t>(nodes);
+    trace.frames = static_cast<std::uint8_t>(memo.path_count);
+    trace.needs_bp = needs_bp;
+    trace.bp_words = static_cast<std::uint8_t>(bp_words);
+    trace.bp_steps = check_saved_bp;
+    trace.used = ++memo.trace_clock;
+    set.last_way = static_cast<std::uint8_t>(victim);
+    memo.made_trace = &trace;
+    memo.made_set = &set;
+    memo.made_way = static_cast<std::uint8_t>(victim);
+    memo.made_sp = sp;
 }
 
 std::uint32_t hash_of_last_walk(const FrameMemo& memo, int first, int n) {

@@ -96,52 +96,87 @@ struct FrameMemo {
     std::uint64_t resumed = 0;  ///< walks that resumed a remembered step (for the tests)
     std::uint64_t stepped = 0;  ///< steps taken with the rule, not remembered (for the tests)
     /// Set by a walk whose frames are exactly those of a remembered walk that the caller tagged
-    /// (tag_last_walk): the tag, else 0. The frames are written all the same.
+    /// (tag_last_walk): the tag, else 0. The frames are written all the same, unless repeat_tag_only.
     std::uint32_t repeated_tag = 0;
 
-    /// The registers the last walk through the memo started from (for `repeat`).
-    std::uintptr_t walk_pc = 0, walk_sp = 0, walk_bp = 0;
-    /// The last walk, once tagged, as a flat list of the stack words it read, in the order it read them:
-    /// a walk from the same registers (rbp only where the frames depend on it) that reads each word back
-    /// unchanged takes the same steps, so it has that walk's frames and tag. The walk checks this first:
-    /// independent loads and compares, no index look-up, no node, no link (the loop of a repeated stack,
-    /// ~14 instructions a frame through the nodes, is ~3 here). Void from the start of every other walk,
-    /// so the memo's last walk (path, path_count) is always the one it repeats. Made only once a walk
-    /// through the nodes repeated the same tag as the walk before it (a loop allocating from one place):
-    /// made after every tagged walk, a program whose stacks change at nearly every allocation (bash)
-    /// paid more for the lists than the few repeats saved (+15% instructions on the bash loop).
-    static constexpr int kRepeatWords = 48;
-    struct Repeat {
-        std::uintptr_t pc, sp, bp;
-        std::uint32_t tag;
-        std::uint8_t words;   ///< 0 = nothing to repeat
-        std::uint8_t frames;  ///< the walk's frames (below its limit: it ended naturally)
-        bool needs_bp;        ///< the steps depend on the first state's rbp
-        struct Word {
-            const std::uintptr_t* at;
-            std::uintptr_t expected;
-        };
-        Word word[kRepeatWords];
-        std::uintptr_t out[kRepeatWords];
-    };
-    /// Set by a caller that takes the tag of a repeat and not its frames (the stack capture, outside check
-    /// mode and CPython targets): a walk answered from `repeat` then writes no frames. Zero: it does.
+    /// Set by a caller that takes the tag of a trace and not its frames (the stack capture, outside check
+    /// mode and CPython targets): a walk answered from a trace then writes no frames. False: it does.
     bool repeat_tag_only = false;
-    /// The tag the last walk through the nodes was answered with, 0 when it was no repeat.
-    std::uint32_t last_repeated_tag = 0;
-    /// Last, its few fields read by every walk first: beside the ones above and the last walk's, so that
-    /// a walk that is no repeat touches no cache line more for it (the lists after them).
-    Repeat repeat;
+    /// Set by a caller that never tags its walks (the stack capture on CPython targets, whose spliced
+    /// Python frames change under the same native frames): its walks make no traces.
+    bool make_traces = true;
+
+    /// Whole walks as flat lists of the stack words they read (traces), by their first state: a walk from
+    /// the same registers (rbp only where the frames depend on it) that reads each word back unchanged
+    /// takes the same steps, so it has that walk's frames, and the stack id the capture tagged them with.
+    /// The walk checks them first: independent loads and compares, no index look-up, no node, no link
+    /// (~5 instructions a word, against ~27 a step following links). Every walk through the nodes that
+    /// ends naturally within kTraceSteps frames makes one, tagged by the capture (tag_last_walk); only
+    /// tagged traces answer. A trace is exact on its own (the words, not the nodes it was read from), so
+    /// it stays right when the nodes are reused. Set-associative by the first stack pointer: a program
+    /// allocates from a few stack depths, several call paths at each (bash: ~480 distinct walks, ~4 for
+    /// each first stack pointer; 32 sets of 8 answered 99.5% of its walks in a simulation of them).
+    static constexpr int kTraceSteps = 32;
+    static constexpr int kTraceBpWords = 4;  ///< saved rbp words a trace checks (frame-pointer frames)
+    static constexpr unsigned kTraceWays = 8;
+    static constexpr unsigned kTraceSetBits = 5;
+    /// A trace's first state is walk_frames' (its address the same in every walk): the first stack
+    /// pointer, and rbp where the frames depend on it. 512 bytes: a trace is found by a shift.
+    struct Trace {
+        std::uintptr_t bp;
+        std::uint32_t tag;      ///< 0 = not tagged (yet)
+        std::uint16_t used;     ///< trace_clock when last made or answered
+        std::uint8_t steps;     ///< return-address words read (the frames, and a low return address)
+        std::uint8_t frames;    ///< the walk's frames (below its limit: it ended naturally)
+        bool needs_bp;          ///< the steps depend on the first state's rbp
+        std::uint8_t bp_words;  ///< saved rbp words checked
+        std::uint32_t bp_steps; ///< bit i: the step i's saved rbp word is checked (after its return address)
+        std::int32_t at[kTraceSteps];  ///< step i's return address at the first stack pointer + at[i]
+        std::int32_t bp_at[kTraceBpWords];
+        std::uintptr_t ret[kTraceSteps];
+        std::uintptr_t bp_value[kTraceBpWords];
+        std::uint8_t unused[512 - 24 - 4 * (kTraceSteps + kTraceBpWords) - 8 * (kTraceSteps + kTraceBpWords)];
+    };
+    static_assert(sizeof(Trace) == 512);
+    struct TraceSet {
+        /// Each way's first stack pointer once tagged (the one test of a way that answers nothing); 0 =
+        /// empty, or not tagged yet.
+        std::uintptr_t sp[kTraceWays];
+        std::uint8_t last_way;  ///< the way that answered or was made last: tried first
+    };
+    std::uint16_t trace_clock = 0;
+    /// The trace that answered or was tagged last and its first stack pointer (0 = none): walk_frames
+    /// tries it before the set (a loop allocating from one place).
+    Trace* last_trace = nullptr;
+    std::uintptr_t last_trace_sp = 0;
+    /// The trace the last walk made (for tag_last_walk), else null; the last walk through the memo was a
+    /// trace's answer or made one, never both.
+    Trace* made_trace = nullptr;
+    TraceSet* made_set = nullptr;
+    std::uint8_t made_way = 0;
+    std::uintptr_t made_sp = 0;
+    /// Last: a walk touches one set's header and the traces it checks.
+    TraceSet trace_sets[1u << kTraceSetBits];
+    Trace traces[kTraceWays << kTraceSetBits];  ///< set s, way w at s * kTraceWays + w
+    Trace& trace(unsigned set, unsigned way) { return traces[set * kTraceWays + way]; }
 };
+
+/// The set of a walk's traces: the first stack pointer above its 16-byte alignment, multiplied (the low
+/// bits alone crowded bash's ~120 first stack pointers into fewer sets: 318.4 M instructions against 314.8 M).
+inline unsigned trace_set_of(std::uintptr_t sp) {
+    return static_cast<unsigned>(((sp >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - FrameMemo::kTraceSetBits));
+}
 
 /// The caller records what it made of the last walk's frames (the stack capture: their stack id, never
 /// 0): a later walk with exactly these frames (from the same state, every word read back unchanged) sets
-/// `repeated_tag` to it. Nothing is recorded for a walk cut at its limit or not linked end to end.
+/// `repeated_tag` to it, from the trace the walk made or from its first node. Nothing is recorded for a
+/// walk cut at its limit, nor on the nodes for one not linked end to end.
 void tag_last_walk(FrameMemo& memo, std::uint32_t tag);
 
-/// Makes FrameMemo::repeat the last walk's words and frames, answered with `tag` (the walk ended
-/// naturally and its nodes are this walk's steps); void when they do not fit.
-void remember_repeat(FrameMemo& memo, std::uint32_t tag);
+/// After a walk through the nodes from walk_frames' (sp, bp) that ended naturally (the memo's path is its steps,
+/// the stack still as it read it): makes it a trace, untagged, in place of its set's least recently used.
+/// Nothing when it is deeper than kTraceSteps or a word lies out of a trace's reach.
+void make_trace(FrameMemo& memo, std::uintptr_t sp, std::uintptr_t bp);
 
 /// StackDepot::hash of frames [first, n) of the last walk, which gave n frames, from the memo's chains;
 /// 0 when the memo does not hold that walk's chain from `first`.

@@ -136,49 +136,61 @@ bool commit(FrameMemo& memo, int nodes_in_path, FrameMemo::End end, const std::u
     return all_linked;
 }
 
-/// The memo's repeat (FrameMemo::repeat) when this walk, from (pc, sp, bp), is one: its frame count, the
-/// frames written unless the caller takes the tag alone; -1 when it is not.
-__attribute__((always_inline)) inline int answer_repeat(void** out, int max, std::uintptr_t pc, std::uintptr_t sp,
-                                                        std::uintptr_t bp, FrameMemo& memo) {
-    const FrameMemo::Repeat& repeat = memo.repeat;
-    if (!repeat.words || repeat.pc != pc || repeat.sp != sp || (repeat.needs_bp && repeat.bp != bp) || repeat.frames >= max)
-        return -1;
-    // Its words in the order the walk read them (each address was computed from the registers and the
-    // words before it, so a load is made only where the walk itself would read).
-    // Two words a turn, the second read only once the first matched (the churn's repeats read ~5 words:
-    // 5.5 instructions a word against 7 one at a time).
-    const FrameMemo::Repeat::Word* word = repeat.word;
-    const FrameMemo::Repeat::Word* const pairs_end = word + (repeat.words & ~1u);
-    for (; word != pairs_end; word += 2) {
-        if (*word[0].at != word[0].expected) return -1;
-        if (*word[1].at != word[1].expected) return -1;
+/// Whether the words of `trace` (from the state of its first stack pointer `sp`) read back unchanged, in
+/// the order the walk read them (each address was computed from the registers and the words before it,
+/// so a load is made only where the walk itself would read).
+__attribute__((always_inline)) inline bool reads_back(const FrameMemo::Trace& trace, std::uintptr_t sp) {
+    const auto word = [sp](std::int32_t at) { return *reinterpret_cast<const std::uintptr_t*>(sp + at); };
+    const std::int32_t* at = trace.at;
+    const std::uintptr_t* ret = trace.ret;
+    if (__builtin_expect(trace.bp_words == 0, 1)) {
+        // Two words a turn, the second read only once the first matched (5.5 instructions a word against 7).
+        const std::uintptr_t* const pairs_end = ret + (trace.steps & ~1u);
+        for (; ret != pairs_end; at += 2, ret += 2) {
+            if (word(at[0]) != ret[0]) return false;
+            if (word(at[1]) != ret[1]) return false;
+        }
+        return !(trace.steps & 1u) || word(*at) == *ret;
     }
-    if ((repeat.words & 1u) && *word->at != word->expected) return -1;
-    if (!memo.repeat_tag_only)
-        for (int f = 0; f < repeat.frames; ++f) out[f] = reinterpret_cast<void*>(repeat.out[f]);
-    memo.repeated_tag = repeat.tag;  // the memo's last walk stays this one: path and all
+    const std::uintptr_t* const end = ret + trace.steps;
+    for (int step = 0, bp_word = 0; ret != end; ++at, ++ret, ++step) {
+        if (word(*at) != *ret) return false;
+        if (!((trace.bp_steps >> step) & 1)) continue;
+        if (word(trace.bp_at[bp_word]) != trace.bp_value[bp_word]) return false;
+        ++bp_word;
+    }
+    return true;
+}
+
+/// The walk from (sp, bp) answered by `trace` (FrameMemo::trace_sets), a tagged one of the same first stack
+/// pointer, when it is one of this walk: its frame count, the frames written when `write_frames`; -1 when
+/// it is not.
+template <bool write_frames>
+__attribute__((always_inline)) inline int answer_from_trace(void** out, int max, std::uintptr_t sp, std::uintptr_t bp,
+                                                            FrameMemo& memo, FrameMemo::Trace& trace) {
+    if ((trace.needs_bp && trace.bp != bp) || trace.frames >= max || !reads_back(trace, sp)) return -1;
+    if (write_frames) std::memcpy(out, trace.ret, sizeof(trace.ret[0]) * trace.frames);
+    trace.used = ++memo.trace_clock;
+    memo.repeated_tag = trace.tag;
+    // Not a walk through the nodes: the next one does not resume it as the last walk.
+    memo.path_count = 0;
+    memo.path_linked = false;
     ++memo.resumed;
-    return repeat.frames;
+    return trace.frames;
 }
 
 /// A walk that took exactly the steps of a walk the caller tagged (its first node still the one the tag
-/// was given to) answers that tag; the second such answer in a row makes the repeat list.
-__attribute__((always_inline)) inline void answer_tag(FrameMemo& memo, std::uint32_t repeated_before) {
+/// was given to) answers that tag.
+__attribute__((always_inline)) inline void answer_tag(FrameMemo& memo) {
     const std::uint16_t first = memo.path[0];
     const FrameMemo::Tag& tag = memo.tags[first];
     if (tag.stamp != memo.nodes[first].stamp || tag.epoch != memo.tag_epoch) return;
     memo.repeated_tag = tag.id;
-    memo.last_repeated_tag = tag.id;
-    if (repeated_before == tag.id) remember_repeat(memo, tag.id);
 }
 
 /// The walk with the plain rules and this thread's memo; -1 at a frame the plain rules do not cover. From
 /// each state it takes the remembered step when its words read back unchanged, else it steps with the rule.
 int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, FrameMemo& memo) {
-    memo.repeat.words = 0;
-    memo.walk_pc = pc, memo.walk_sp = sp, memo.walk_bp = bp;
-    const std::uint32_t repeated_before = memo.last_repeated_tag;
-    memo.last_repeated_tag = 0;
     const int last_count = memo.path_count;
     const bool last_linked = memo.path_linked && last_count < max;
     memo.repeated_tag = 0;
@@ -228,7 +240,7 @@ int walk_remembering(void** out, int max, std::uintptr_t pc, std::uintptr_t sp, 
             memo.path_nodes = last_nodes;
             memo.path_linked = true;
             ++memo.resumed;
-            answer_tag(memo, repeated_before);
+            answer_tag(memo);
             return last_count;
         }
         // A word changed at step i: every word before it read back unchanged, so its state is this walk's
@@ -367,7 +379,7 @@ done:
         const Step& first = nodes[path[0]];
         memo.chains_from = first.flags & Step::kChainValid ? 0 : nodes_in_path;
         memo.path_linked = true;
-        answer_tag(memo, repeated_before);
+        answer_tag(memo);
         return depth;
     }
     memo.path_linked = commit(memo, nodes_in_path, end, is_new, tail < nodes_in_path ? tail : nodes_in_path);
@@ -389,15 +401,19 @@ namespace {
 
 constexpr int kCapacity = 128;
 
-/// Every walk that is not a repeat, out of line: walk_frames, whose frame every walk starts in, then holds
-/// only what answering a repeat needs (no saved registers, no buffer for libunwind: ~25 instructions of
-/// each repeat). The walk starts from walk_frames' state, whose frame stays as it was while this runs.
+/// Every walk that is not answered by a trace, out of line (its frame saves registers and holds a buffer
+/// for libunwind). The walk starts from walk_frames' state, whose frame stays as it was while this runs.
 __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, std::uintptr_t sp, std::uintptr_t bp,
                                         FrameMemo* memo) {
-    const int depth = memo && max <= FrameMemo::kSteps
-                          ? walk_remembering(out, max, ip, sp, bp, *memo)
-                          : walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
-    if (depth != -1) return depth;
+    if (memo && max <= FrameMemo::kSteps) {
+        const int depth = walk_remembering(out, max, ip, sp, bp, *memo);
+        // Ended naturally through the nodes (the path is this walk's, the stack still as it read it).
+        if (depth > 0 && depth < max && memo->path_count == depth && memo->make_traces) make_trace(*memo, sp, bp);
+        if (depth != -1) return depth;
+    } else {
+        const int depth = walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
+        if (depth != -1) return depth;
+    }
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first two
     // addresses are inside this function and inside walk_frames, two more than walk_frames' own output.
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);
@@ -408,6 +424,37 @@ __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, 
     return n - 2;
 }
 
+/// A walk answered by a trace of its set (other than the one walk_frames tried when the caller takes the
+/// tag alone), else walk_anew (a tail call: the walk starts from walk_frames' state, not this frame's).
+/// Out of walk_frames' small frame; called by it, not jumped to, since the walk reads that frame.
+__attribute__((noinline)) int walk_traced(void** out, int max, std::uintptr_t ip, std::uintptr_t sp, std::uintptr_t bp,
+                                          FrameMemo* memo) {
+    if (memo && max <= FrameMemo::kSteps && memo->make_traces) {  // else it has no tagged ones
+        const unsigned set_index = trace_set_of(sp);
+        FrameMemo::TraceSet& set = memo->trace_sets[set_index];
+        const bool write_frames = !memo->repeat_tag_only;
+        // walk_frames tried the last trace for a caller that takes the tag alone.
+        const FrameMemo::Trace* const tried = write_frames ? nullptr : memo->last_trace;
+        for (unsigned k = 0, way = set.last_way; k < FrameMemo::kTraceWays; ++k, way = (way + 1) & (FrameMemo::kTraceWays - 1)) {
+            if (set.sp[way] != sp) continue;  // only a tagged trace has its stack pointer here
+            FrameMemo::Trace& trace = memo->traces[set_index * FrameMemo::kTraceWays + way];
+            if (&trace == tried) continue;
+            const int answered = write_frames ? answer_from_trace<true>(out, max, sp, bp, *memo, trace)
+                                              : answer_from_trace<false>(out, max, sp, bp, *memo, trace);
+            if (answered < 0) continue;
+            set.last_way = static_cast<std::uint8_t>(way);
+            memo->last_trace = &trace;
+            memo->last_trace_sp = sp;
+            return answered;
+        }
+    } else if (memo && max > FrameMemo::kSteps) {  // this walk does not become the memo's last
+        memo->repeated_tag = 0;
+        memo->path_count = 0;
+        memo->path_linked = false;
+    }
+    return walk_anew(out, max, ip, sp, bp, memo);
+}
+
 }  // namespace
 
 __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) {
@@ -416,19 +463,18 @@ __attribute__((noinline)) int walk_frames(void** out, int max, FrameMemo* memo) 
     // rbp is read first: the compiler may give rbp to one of the outputs (then it saved it, and the
     // unwind rule at `ip` says where). `ip` is the address right after this block, whose row applies.
     asm volatile("mov %%rbp, %2\n\tmov %%rsp, %1\n\tlea 0(%%rip), %0" : "=&r"(ip), "=&r"(sp), "=&r"(bp));
-    if (memo && max > FrameMemo::kSteps) {  // this walk does not become the memo's last
-        memo->repeated_tag = 0;
-        memo->path_count = 0;
-        memo->path_linked = false;
-        memo->repeat.words = 0;
+    if (memo) {
+        memo->made_trace = nullptr;  // a trace is tagged only right after the walk that made it
+        // The trace that answered or was tagged last, for a caller that takes its tag alone: a loop
+        // allocating from one place is answered here, in this small frame.
+        if (memo->last_trace_sp == sp && max <= FrameMemo::kSteps && memo->repeat_tag_only) {
+            const int answered = answer_from_trace<false>(out, max, sp, bp, *memo, *memo->last_trace);
+            if (answered >= 0) return answered;
+        }
     }
-    if (memo && max <= FrameMemo::kSteps) {
-        const int repeated = answer_repeat(out, max, ip, sp, bp, *memo);
-        if (repeated >= 0) return repeated;
-    }
-    const int depth = walk_anew(out, max, ip, sp, bp, memo);
+    const int depth = walk_traced(out, max, ip, sp, bp, memo);
     // Not a tail call: the walk reads this frame (its return address, a saved rbp), which a tail call
-    // would hand over to walk_anew's own frame.
+    // would hand over to the callee's own frame.
     asm volatile("" : : "r"(depth) : "memory");
     return depth;
 }

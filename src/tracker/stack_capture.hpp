@@ -34,7 +34,10 @@ __attribute__((always_inline)) inline LocalStackId capture_stack(StackDepot& dep
     ThreadSlot* const slot = claimed_slot();
     FrameMemo* const memo = slot ? &slot->frame_memo : nullptr;
     int (*const walk)(void**, int, FrameMemo*) = g_check_frame_walk ? walk_frames_checked : walk_frames;
-    if (memo) memo->repeat_tag_only = !python && !g_check_frame_walk;  // the test just below
+    if (memo) {
+        memo->repeat_tag_only = !python && !g_check_frame_walk;  // the test just below
+        memo->make_traces = !python;  // CPython's walks are never tagged (below)
+    }
     int n = walk(raw, python ? kPythonFirstTry : kRaw, memo);
     // The frames of a walk this thread made before, whose stack id it tagged them with (never for CPython
     // targets, whose spliced Python frames change under the same native frames). In check mode the frames

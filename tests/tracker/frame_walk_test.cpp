@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "frame_rules.hpp"
@@ -182,12 +183,13 @@ struct TaggedWalks {
     int walked = 0, repeated = 0, wrong = 0;
     std::uint32_t next_tag = 100;
     std::map<std::uint32_t, std::vector<void*>> frames_of_tag;
+    int limit = 72;  ///< frames the walk is asked for
 
     __attribute__((noinline)) void walk(FrameMemo* memo, bool tag) {
         void* out[128];
         void* expected[128];
-        const int n = walk_from_frame_pointer_frame(out, 72, memo);
-        const int e = unw_backtrace(expected, 72);
+        const int n = walk_from_frame_pointer_frame(out, limit, memo);
+        const int e = unw_backtrace(expected, limit - 1);  // one frame fewer: the walk's first is in the helper
         std::vector<void*> frames(out, out + std::max(n, 0));
         if (memo->repeated_tag) {
             ++repeated;
@@ -290,6 +292,110 @@ TEST_F(FrameWalk, AlternatingCallersResumeFromOlderWalks) {
     // steps of the walks before, fewer than one a walk (88 in 120 measured with 1024 steps).
     EXPECT_LE(memo->stepped - stepped_before, static_cast<std::uint64_t>(measured)) << "steps taken anew in " << measured << " walks";
 #endif
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+// Callers with frames of one size (see first_caller), told apart by their own return address only: every
+// instance is another function, so all of them reach the walk at the same stack pointer, one trace set.
+template <int Caller>
+__attribute__((noinline)) void numbered_caller(TaggedWalks& walks, FrameMemo* memo, bool tag) {
+    volatile char pad[48];
+    pad[0] = static_cast<char>(Caller);
+    tagged_recurse(3, walks, memo, tag);
+    asm volatile("" ::"r"(&pad) : "memory");
+}
+using TaggedCaller = void (*)(TaggedWalks&, FrameMemo*, bool);
+template <int... Callers>
+std::vector<TaggedCaller> numbered_callers(std::integer_sequence<int, Callers...>) {
+    return {numbered_caller<Callers>...};
+}
+
+// The traces (FrameMemo::trace_sets): whole walks kept as the words they read, by the first stack pointer,
+// several call paths for each. As many callers as a set has ways are all answered from their traces once
+// tagged; twice as many, taken in turn, push each other's traces out (least recently used first) and
+// must still never answer a walk with another's frames.
+TEST_F(FrameWalk, TracesAnswerSeveralCallPathsAtOneStackPointerAndOnlyTheirOwn) {
+    const std::vector<TaggedCaller> callers = numbered_callers(std::make_integer_sequence<int, 2 * FrameMemo::kTraceWays>());
+    {
+        TaggedWalks walks;
+        auto memo = std::make_unique<FrameMemo>();
+        for (int round = 0; round < 10; ++round)
+            for (unsigned c = 0; c < FrameMemo::kTraceWays; ++c) callers[c](walks, memo.get(), true);
+        EXPECT_EQ(walks.wrong, 0);
+#if !defined(LEAKSCOPE_TEST_UNDER_ASAN)
+        // The first round walks each once and tags it; every later walk is its trace's repeat (the nodes
+        // alone answered one in three: the callers share every step but their own).
+        EXPECT_EQ(walks.walked, static_cast<int>(FrameMemo::kTraceWays));
+        EXPECT_EQ(walks.repeated, 9 * static_cast<int>(FrameMemo::kTraceWays));
+#endif
+    }
+    {
+        TaggedWalks walks;
+        auto memo = std::make_unique<FrameMemo>();
+        for (int round = 0; round < 10; ++round)
+            for (auto caller : callers) caller(walks, memo.get(), true);
+        EXPECT_EQ(walks.wrong, 0);
+        EXPECT_EQ(walks.walked + walks.repeated, 10 * static_cast<int>(callers.size()));
+    }
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+// Far more states than the memo has nodes (as in StepsReusedManyTimesOverKeepEveryWalkExact), in untagged
+// walks (their traces answer nothing and are the first a set gives up): every node is taken again.
+__attribute__((noinline)) void take_every_node_again(TaggedWalks&, FrameMemo* memo, bool) {
+    Tally tally;
+    for (int round = 0; round < 3; ++round) {
+        for (int depth = 1; depth <= 70; ++depth) {
+            recurse(depth, tally, memo);
+            recurse_padded<48>(depth, tally, memo);
+            recurse_padded<208>(depth, tally, memo);
+        }
+    }
+    EXPECT_EQ(tally.differed.load(), 0);
+}
+
+// A trace holds the words themselves, not the nodes it was made from: after the nodes have all been taken
+// again by other walks (the node's tag is then void), the tagged walk is still answered, by its trace.
+TEST_F(FrameWalk, ATraceOutlivesTheNodesItWasMadeFrom) {
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    using Caller = void (*)(TaggedWalks&, FrameMemo*, bool);
+    const Caller steps[] = {tagged_first_caller, take_every_node_again, tagged_first_caller};
+    int repeated_before = 0;
+    for (const Caller step : steps) {  // every walk from this one call site
+        if (step == tagged_first_caller) repeated_before = walks.repeated;
+        step(walks, memo.get(), true);
+    }
+    int taken_again = 0;
+    for (const auto& node : memo->nodes) taken_again += node.stamp >= 4;
+    EXPECT_EQ(walks.wrong, 0);
+#if !defined(LEAKSCOPE_TEST_UNDER_ASAN)
+    EXPECT_EQ(taken_again, static_cast<int>(FrameMemo::kNodes)) << "every node is taken again here";
+    EXPECT_EQ(walks.repeated, repeated_before + 1) << "the trace answers the tagged walk";
+#else
+    (void)taken_again;
+    (void)repeated_before;
+#endif
+    EXPECT_EQ(fallbacks(), 0u);
+}
+
+// A trace answers a walk only below the walk's limit: asked for fewer frames than the tagged walk had,
+// from the same place, the walk is cut there as libunwind's is, and is no repeat.
+TEST_F(FrameWalk, ATraceAnswersNoWalkWithALowerLimit) {
+    TaggedWalks walks;
+    auto memo = std::make_unique<FrameMemo>();
+    struct Step {
+        int limit;
+        bool repeat;  ///< expected to be answered as a repeat
+    };
+    const Step steps[] = {{72, false}, {72, true}, {4, false}, {72, true}};
+    for (const Step& step : steps) {  // every walk from this one call site
+        const int repeated_before = walks.repeated;
+        walks.limit = step.limit;
+        tagged_first_caller(walks, memo.get(), step.limit == 72);
+        EXPECT_EQ(walks.repeated - repeated_before, step.repeat ? 1 : 0) << "limit " << step.limit;
+    }
+    EXPECT_EQ(walks.wrong, 0);  // the walk cut at 4 frames, libunwind's at 3 from one frame further out
     EXPECT_EQ(fallbacks(), 0u);
 }
 
@@ -411,6 +517,12 @@ TEST_F(FrameWalk, ATaggedRepeatRereadsTheSavedFramePointerWhereALaterFrameUsesIt
     // Under AddressSanitizer these walks repeat far less (3 of 32 in the clean clone's sanitizer suite:
     // its instrumented frames move between calls), so only that none is wrong is checked there.
     EXPECT_GE(walks.repeated, 12) << "walks of a tagged stack repeat it";
+    // Those repeats come from traces that check the saved rbp words the later frames depend on.
+    int traces_with_saved_bp = 0;
+    for (unsigned set = 0; set < std::size(memo->trace_sets); ++set)
+        for (unsigned way = 0; way < FrameMemo::kTraceWays; ++way)
+            traces_with_saved_bp += memo->trace_sets[set].sp[way] != 0 && memo->traces[set * FrameMemo::kTraceWays + way].bp_words > 0;
+    EXPECT_GT(traces_with_saved_bp, 0);
 #endif
     EXPECT_EQ(fallbacks(), 0u);
 }
