@@ -162,6 +162,16 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             const std::size_t to = std::min(n - 1, drop.bottom);
             for (std::size_t i = from; i <= to; ++i) analysis.excursion[i] = 1;
         }
+        // A spike still in progress when the run ended has no drop yet, and is no baseline either: from
+        // where the series last left the baseline (a quarter of a typical spike above the last drop's
+        // bottom) to the end. stats_flush_sawtooth's RSS ended 0.3 and 0.5 MB up in its last flush cycle,
+        // and those last three samples alone made a flat baseline "rise 31 kB/s".
+        const std::size_t last_bottom = drops.back().bottom;
+        const double left_baseline_above = values[last_bottom] + 0.25 * analysis.amplitude;
+        std::size_t start = n;
+        while (start > last_bottom + 1 && values[start - 1] > left_baseline_above) --start;
+        if (start < n)  // with a bin of margin before it, as above
+            for (std::size_t i = start - 1; i < n; ++i) analysis.excursion[i] = 1;
     } else if ((analysis.duty >= 0.4 || analysis.rise >= 0.2) && analysis.inner_fall < kInnerFallShareOfDrop &&
                repeats_to_the_end(drops, n, analysis.period_bins)) {
         analysis.kind = CycleKind::sawtooth;

@@ -42,5 +42,16 @@ TEST(Cycles, TheSameDropsAfterSteadyClimbsAreASawtooth) {
     EXPECT_FALSE(d.leak) << d.summary;
 }
 
+
+TEST(Cycles, ASpikeStillUnderwayWhenTheRunEndsIsNoPartOfTheBaseline) {
+    // stats_flush_sawtooth's RSS alone: flushes every 2 s lift it ~240 kB and give it back; the baseline
+    // settles from 4.40 to ~4.62 MB by 6 s and stays there. The run ended 0.3 s into a flush, its last
+    // three samples 0.06-0.32 MB up: read as baseline, they made it "rise 31 kB/s", a leak.
+    const Series s = load_live_heap("stats_flush_sawtooth_rss.csv");
+    const Diagnosis d = diagnose(s);
+    EXPECT_EQ(d.pattern, Pattern::periodic_spikes) << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis
