@@ -414,14 +414,26 @@ __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, 
         const int depth = walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
         if (depth != -1) return depth;
     }
-    // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first two
-    // addresses are inside this function and inside walk_frames, two more than walk_frames' own output.
+    // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
+    // addresses are inside this function, inside walk_traced where the call to this one is no tail call
+    // (AddressSanitizer's builds), and inside walk_frames: walk_frames' own output begins after them, at
+    // its return address, which its own row gives (our code: always a plain one).
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);
-    void* raw[kCapacity + 2];
-    const int n = unw_backtrace(raw, max + 2);
-    if (n <= 2) return 0;
-    std::memcpy(out, raw + 2, static_cast<std::size_t>(n - 2) * sizeof(void*));
-    return n - 2;
+    constexpr int kOwnFrames = 3;  // at most
+    void* raw[kCapacity + kOwnFrames];
+    const int n = unw_backtrace(raw, max + kOwnFrames);
+    void* returns_to = nullptr;
+    int skip = 2;  // this function and walk_frames, should its return address not be found
+    if (walk_plain(&returns_to, 1, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); }) == 1)
+        for (int i = 0; i <= kOwnFrames && i < n; ++i)
+            if (raw[i] == returns_to) {
+                skip = i;
+                break;
+            }
+    if (n <= skip) return 0;
+    const int depth = std::min(n - skip, max);
+    std::memcpy(out, raw + skip, static_cast<std::size_t>(depth) * sizeof(void*));
+    return depth;
 }
 
 /// A walk answered by a trace of its set (other than the one walk_frames tried when the caller takes the
