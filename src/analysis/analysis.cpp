@@ -162,11 +162,6 @@ std::vector<std::size_t> heap_samples(const Recording& recording, std::span<cons
     return at;
 }
 
-/// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
-/// report comes about one interval after the target starts (later for an interpreter that loads a lot
-/// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
-/// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
-/// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
 /// glibc's tcache at most, per thread: 64 bins of 7 chunks, the chunks 32 to 1,040 bytes in steps of 16
 /// (glibc 2.26 on; the defaults of its tunables).
 constexpr double kGlibcTcacheBytesPerThread = 7.0 * (64 * 32 + 16 * (63 * 64 / 2));
@@ -182,6 +177,11 @@ double heap_cache_bytes(const Recording& recording, std::span<const SamplePoint>
     return static_cast<double>(threads) * kGlibcTcacheBytesPerThread;
 }
 
+/// The series the diagnosis needs, pulled out of the recording's sample points. The tracker's first
+/// report comes about one interval after the target starts (later for an interpreter that loads a lot
+/// first), so the heap may begin after RSS: RSS keeps the whole run, so a warm-up before the heap's
+/// first report is still seen. For `attach` (never tracked; `watch --track` is attached and tracked),
+/// or a tracker that reported only late, stopped, or lost a stream, RSS alone.
 diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t teardown) {
     const auto& all_samples = recording.samples;
     const std::span<const SamplePoint> samples(all_samples.data(), all_samples.size() - teardown);

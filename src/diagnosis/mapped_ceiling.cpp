@@ -75,13 +75,8 @@ Diagnosis filling_mapped_memory(const DetailedDiagnosis& rss, const MappedCeilin
 
 Diagnosis filling_untested_room(const DetailedDiagnosis& rss, const MappedCeiling& ceiling) {
     Diagnosis d = rss.diagnosis;
-    d.leak = false;
-    d.decided = false;
-    d.watch_more_s = whole_minutes(ceiling.fill_s);
-    d.time_to_limit_s.reset();
-    d.restart_interval_s.reset();
-    d.severity = d.fraction_of_samples_near_limit >= kNearLimitFraction ? Severity::high : Severity::none;
-    d.confidence = 0.5;
+    make_undecided(d, ceiling.fill_s);
+    if (d.fraction_of_samples_near_limit >= kNearLimitFraction) d.severity = Severity::high;
     d.summary = fmt::format(
         "RSS grows {} into memory the process mapped earlier (its private writable mappings stay at {}: {} while "
         "anonymous memory gained {}), with {} of it not resident yet: a pool or cache being filled stops there, a "

@@ -79,14 +79,8 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
     const double grown = d.steady_rate_bytes_per_s * span_s;
     if (!(grown < series.heap_cache_bytes) || !(d.steady_rate_bytes_per_s > 0)) return;
     heap.growing = false;
-    d.leak = false;
-    d.decided = false;
-    d.severity = Severity::none;
-    d.confidence = 0.5;
-    d.time_to_limit_s.reset();
-    d.restart_interval_s.reset();
     // Until the growth at this pace has outgrown what the caches can hold.
-    d.watch_more_s = detail::whole_minutes(series.heap_cache_bytes / d.steady_rate_bytes_per_s - span_s);
+    detail::make_undecided(d, series.heap_cache_bytes / d.steady_rate_bytes_per_s - span_s);
     d.summary = fmt::format("The allocator's in-use figure (sampled tracking's heap) grew {} at {}, less than its per-thread "
                             "caches can hold ({}), while RSS stayed flat: too little to tell a leak from the caches filling. "
                             "Watch at least {} more, or run with full tracking for the exact heap.",

@@ -24,6 +24,16 @@ std::optional<double> watch_more_before_deciding(const GrowthSoFar& g) {
 
 double whole_minutes(double seconds) { return std::ceil(std::max(1.0, seconds) / 60.0) * 60.0; }
 
+void make_undecided(Diagnosis& d, double watch_s) {
+    d.leak = false;
+    d.decided = false;
+    d.watch_more_s = whole_minutes(watch_s);
+    d.time_to_limit_s.reset();
+    d.restart_interval_s.reset();
+    d.severity = Severity::none;
+    d.confidence = 0.5;
+}
+
 std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin) {
     return static_cast<std::size_t>(
         std::count_if(cycles.troughs.begin(), cycles.troughs.end(), [&](std::size_t i) { return i >= steady_begin; }));

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "diagnosis/cycles.hpp"
+#include "diagnosis/diagnosis.hpp"
 
 #include "diagnosis/theil_sen.hpp"
 
@@ -36,6 +37,11 @@ std::optional<double> watch_more_before_deciding(const GrowthSoFar& growth);
 
 /// How long to keep watching as it is said: rounded up to whole minutes, at least one.
 double whole_minutes(double seconds);
+
+/// A verdict that saw growth but cannot decide on it yet: no leak, undecided, watch `watch_s` more (in
+/// whole minutes), no projection from a pace not yet proven, severity none, confidence a half. The
+/// caller writes the summary (and a severity of its own, e.g. for sustained use near the limit).
+void make_undecided(Diagnosis& d, double watch_s);
 
 // Growth broken by releases of memory (a collector's, a cache's flushes): a leak under them shows as
 // lows that rise from one release to the next; it takes three lows to compare, as it takes three

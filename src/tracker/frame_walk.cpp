@@ -405,13 +405,14 @@ constexpr int kCapacity = 128;
 /// for libunwind). The walk starts from walk_frames' state, whose frame stays as it was while this runs.
 __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, std::uintptr_t sp, std::uintptr_t bp,
                                         FrameMemo* memo) {
+    const auto plain_rule = [](std::uintptr_t pc) { return rule_for(pc); };
     if (memo && max <= FrameMemo::kSteps) {
         const int depth = walk_remembering(out, max, ip, sp, bp, *memo);
         // Ended naturally through the nodes (the path is this walk's, the stack still as it read it).
         if (depth > 0 && depth < max && memo->path_count == depth && memo->make_traces) make_trace(*memo, sp, bp);
         if (depth != -1) return depth;
     } else {
-        const int depth = walk_plain(out, max, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); });
+        const int depth = walk_plain(out, max, ip, sp, bp, plain_rule);
         if (depth != -1) return depth;
     }
     // A frame the plain rules do not cover: the whole stack from libunwind. Called from here, its first
@@ -424,7 +425,7 @@ __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, 
     const int n = unw_backtrace(raw, max + kOwnFrames);
     void* returns_to = nullptr;
     int skip = 2;  // this function and walk_frames, should its return address not be found
-    if (walk_plain(&returns_to, 1, ip, sp, bp, [](std::uintptr_t pc) { return rule_for(pc); }) == 1)
+    if (walk_plain(&returns_to, 1, ip, sp, bp, plain_rule) == 1)
         for (int i = 0; i <= kOwnFrames && i < n; ++i)
             if (raw[i] == returns_to) {
                 skip = i;
