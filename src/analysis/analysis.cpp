@@ -252,6 +252,8 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     }
     // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
     series.runtime_heap = runtime_heap_for_diagnosis(samples);
+    series.unread_jvm = std::any_of(samples.begin(), samples.end(),
+                                    [](const SamplePoint& p) { return known(p.runtime_unread_jvms) && p.runtime_unread_jvms > 0; });
     series.heap_cache_bytes = heap_cache_bytes(recording, samples);
     return series;
 }

@@ -145,6 +145,9 @@ struct ProcessSeries {
         std::optional<double> committed_bytes;  ///< what it had committed at the last sample (G1 marks at a share of it)
     };
     std::optional<RuntimeHeap> runtime_heap;
+    /// A JVM of the tree whose own heap figures could not be read (no counter file): a leak inside the
+    /// heap it committed does not show in RSS, so flat RSS decides nothing about it.
+    bool unread_jvm = false;
     /// Sampled tracking reads the live heap from the allocator's own in-use figure, which counts the blocks
     /// its per-thread caches hold as in use: the figure may grow by up to this many bytes while the
     /// program holds no more (glibc: the tcache, 240,128 bytes a thread at most). 0: the heap is exact.
@@ -181,6 +184,8 @@ struct ProcessDiagnosis {
     std::optional<Decomposition> decomposition;
     RssGrowth rss_growth = RssGrowth::none;
     std::string rss_growth_where;  ///< for outside_heap: what grew (threads, anonymous or file-backed memory)
+    /// A JVM whose heap figures could not be read made RSS's "no leak" undecided (ProcessSeries::unread_jvm).
+    bool blind_to_jvm_heap = false;
 };
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options = {});
 

@@ -232,9 +232,24 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     return result;
 }
 
-}  // namespace
+// A JVM whose counters leakscope could not read, with RSS calling it no leak: RSS sees the pages the JVM
+// commits, which it does up front (-Xms) and keeps, and a leak inside them stays out of RSS until the
+// heap is full (tests/e2e/jvm/HeapService.java leaking 2 MB/s under -XX:-UsePerfData, -Xms = -Xmx:
+// "warm-up of 233 MB, then flat: no leak"). Undecided, with what would decide it.
+void undecided_without_the_jvms_heap(ProcessDiagnosis& result, const ProcessSeries& series) {
+    result.blind_to_jvm_heap = true;
+    Diagnosis& verdict = result.verdict;
+    const double watched_s = series.rss.t_s.empty() ? 0 : series.rss.t_s.back() - series.rss.t_s.front();
+    detail::make_undecided(verdict, std::max(watched_s, 60.0));
+    verdict.summary = fmt::format(
+        "Undecided: this is a JVM whose own heap figures leakscope could not read (no performance-counter file: "
+        "-XX:-UsePerfData or -XX:+PerfDisableSharedMem, or its /tmp is out of sight), and RSS shows only the memory "
+        "the JVM commits, not a leak inside its heap: run it with its counters (the default) for a verdict on its "
+        "heap, or watch at least {} more for RSS to grow. RSS alone said: {}",
+        format_duration(*verdict.watch_more_s), verdict.summary);
+}
 
-ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
+ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const Options& options) {
     const detail::DetailedDiagnosis rss = detail::diagnose_detailed(series.rss, options);
     ProcessDiagnosis result = diagnose_native(series, rss, options);
     // RSS growth that no heap figure holds, into memory the process mapped earlier: bounded by it. Not
@@ -265,6 +280,14 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     result.metric = "jvm_heap";
     result.trend_evidence = runtime->evidence;
     if (series.runtime_heap->max_bytes) result.limit_source = "JVM maximum heap";
+    return result;
+}
+
+}  // namespace
+
+ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
+    ProcessDiagnosis result = diagnose_with_runtime_heap(series, options);
+    if (series.unread_jvm && result.verdict.decided && !result.verdict.leak) undecided_without_the_jvms_heap(result, series);
     return result;
 }
 

@@ -116,6 +116,20 @@ bool lows_climb(const std::vector<AfterCollection>& lows) {
     return rises_by_a_tenth(first, last) && last - middle >= (middle - first) / 3;
 }
 
+// Lows each above the one before, a tenth or more in all, the last step still at a quarter of the whole
+// climb's pace or more: still climbing. When lows_climb() rejects such lows for slowing, they are a cache
+// still filling or a leak whose lows the reclamations left unevenly, and only more cycles tell which (a
+// decided "no leak" would be a guess). A last step far slower has levelled off: the cache's lows 33.3,
+// 46.5, 55.5, 55.9 MB (the last at 5% of the pace) are its band.
+bool lows_still_rising(const std::vector<AfterCollection>& lows) {
+    const std::size_t n = lows.size();
+    if (n < 2 || !rises_by_a_tenth(lows.front().used_bytes, lows.back().used_bytes)) return false;
+    for (std::size_t i = 1; i < n; ++i)
+        if (lows[i].used_bytes <= lows[i - 1].used_bytes) return false;
+    const auto pace = [](const AfterCollection& a, const AfterCollection& b) { return (b.used_bytes - a.used_bytes) / (b.t_s - a.t_s); };
+    return pace(lows[n - 2], lows.back()) >= pace(lows.front(), lows.back()) / 4;
+}
+
 // Levels that climb with no reclamation among them: a tenth or more, still rising at the end (the last
 // kLevelsForAPace levels climb at a third of the whole climb's pace or more: a warm-up that has levelled
 // off does not; a share of the level would miss a leak high in its heap, 61.3, 66.5, 66.9 MB at 2 MB/s),
@@ -221,6 +235,14 @@ std::optional<RuntimeHeapFinding> judge_reclamation_lows(const ProcessSeries::Ru
         d.summary = fmt::format("Leak in the {}'s heap: {}; it grows {}.{}{}", heap.runtime, seen, rate_with_interval(d),
                                 projection_sentence(d), maximum_heap_note(heap, d));
         return RuntimeHeapFinding{d, fmt::format("the lows after {} collections of the old generation climb", lows.size())};
+    }
+    if (lows.size() >= kLevelsForAPace && lows_still_rising(lows)) {
+        const double span_s = lows.back().t_s - lows.front().t_s;
+        Diagnosis d = undecided_growth(heap, lows, span_s, steady_from_s);
+        d.summary = fmt::format("Growing {} in the {}'s heap: what each collection of its old generation left climbed {}, but "
+                                "ever slower, as a cache that is still filling does; a leak keeps its pace: watch at least {} more.",
+                                format_rate(d.steady_rate_bytes_per_s), heap.runtime, levels_text(lows), format_duration(*d.watch_more_s));
+        return RuntimeHeapFinding{d, fmt::format("the lows after {} collections of the old generation climb, slowing", lows.size())};
     }
     // Lows that return to the same band: the reclamations keep giving back what was promoted, and a climb
     // since the last one is the next cycle's filling (G1 under -Xmx64m marked the cache every second, each

@@ -73,6 +73,11 @@ struct SamplePoint {
     std::uint64_t runtime_young_gcs = kUnknownBytes;       ///< cumulative young (G1: young and mixed) collections
     std::uint64_t runtime_full_gcs = kUnknownBytes;        ///< cumulative full collections
     std::uint64_t runtime_concurrent_gcs = kUnknownBytes;  ///< cumulative concurrent-cycle pauses (G1, ZGC)
+    /// JVMs of the tree (libjvm.so mapped) whose counters were not found, for seconds after they started:
+    /// run with -XX:-UsePerfData or -XX:+PerfDisableSharedMem, or a /tmp leakscope cannot see. Their heap
+    /// is not measured, and RSS does not show a leak inside what a JVM has committed. Recordings before
+    /// format 2.7 do not have it (unknown).
+    std::uint64_t runtime_unread_jvms = kUnknownBytes;
 
     std::uint64_t events = 0;  ///< cumulative work units (--events-regex, leakscope_event())
 };

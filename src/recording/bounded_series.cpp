@@ -114,6 +114,8 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
                              &SamplePoint::runtime_metaspace_used, &SamplePoint::runtime_young_gcs,
                              &SamplePoint::runtime_full_gcs, &SamplePoint::runtime_concurrent_gcs})
         m.*field = gauge_mean(a.*field, wa, b.*field, wb);
+    // A JVM unread in either half was unread in the bucket.
+    m.runtime_unread_jvms = gauge_max(a.runtime_unread_jvms, b.runtime_unread_jvms);
     return m;
 }
 

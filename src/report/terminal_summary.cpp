@@ -97,8 +97,10 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                severity_label(v.severity), format_percent(v.confidence));
     if (!v.summary.empty()) fmt::print(out, "  {}\n", util::terminal_text(v.summary));
     // Undecided on RSS alone: the tracker's live heap and the allocator's own figures usually decide
-    // the same run at once (a pool being filled vs a leak, a warm-up's tail vs slow growth).
-    if (!v.decided && v.pattern != diagnosis::Pattern::insufficient_data && recording.info.tracker_mode == "off")
+    // the same run at once (a pool being filled vs a leak, a warm-up's tail vs slow growth). Not a JVM's
+    // heap, which is outside malloc: its summary says what would decide it.
+    if (!v.decided && v.pattern != diagnosis::Pattern::insufficient_data && recording.info.tracker_mode == "off" &&
+        !analysis.process.blind_to_jvm_heap)
         fmt::print(out, "  {}\n",
                    paint(recording.info.attached
                              ? "RSS alone cannot tell yet; the live heap usually can: attach again with --track to follow it by call site"

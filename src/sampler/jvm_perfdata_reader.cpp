@@ -37,6 +37,16 @@ int open_no_follow(int dir_fd, const char* name, int flags) {
 
 }  // namespace
 
+bool maps_libjvm(std::string_view maps) {
+    constexpr std::string_view kLibjvm = "/libjvm.so";
+    while (!maps.empty()) {
+        const std::size_t eol = std::min(maps.find('\n'), maps.size());
+        if (maps.substr(0, eol).ends_with(kLibjvm)) return true;
+        maps.remove_prefix(std::min(eol + 1, maps.size()));
+    }
+    return false;
+}
+
 std::optional<int> parse_innermost_nspid(std::string_view text) {
     const std::size_t at = text.find("\nNSpid:");
     if (at == std::string_view::npos) return std::nullopt;
@@ -90,8 +100,25 @@ std::size_t JvmPerfDataReader::jvms() const {
     return static_cast<std::size_t>(std::count_if(processes_.begin(), processes_.end(), [](const Process& p) { return p.fd.open(); }));
 }
 
-void JvmPerfDataReader::probe(ProcFs& fs, Process& p) {
+std::size_t JvmPerfDataReader::jvms_without_counters() const {
+    return static_cast<std::size_t>(std::count_if(processes_.begin(), processes_.end(), [](const Process& p) { return p.without_counters; }));
+}
+
+void JvmPerfDataReader::probe(ProcFs& fs, Process& p, Clock::time_point now) {
     const std::string dir = fs.process_dir(p.pid);
+    const auto maps = fs.read_file(dir + "/maps");
+    if (!maps) return;  // gone, or not ours to read
+    open_counter_file(fs, p, dir, *maps);
+    if (p.fd.open() || !maps_libjvm(*maps)) {
+        p.libjvm_seen.reset();
+        p.without_counters = false;
+        return;
+    }
+    if (!p.libjvm_seen) p.libjvm_seen = now;
+    p.without_counters = now - *p.libjvm_seen >= kUnreadJvmGrace;
+}
+
+void JvmPerfDataReader::open_counter_file(ProcFs& fs, Process& p, const std::string& dir, std::string_view maps) {
     const auto status = fs.read_file(dir + "/status");
     if (!status) return;
     const int nspid = parse_innermost_nspid(*status).value_or(p.pid);
@@ -122,8 +149,7 @@ void JvmPerfDataReader::probe(ProcFs& fs, Process& p) {
         // A JVM killed without cleaning up leaves its file behind; a later process with the same pid is
         // no JVM. The live JVM maps its file: the mapping names it as the JVM sees it.
         const std::string path = "/tmp/" + std::string(name) + "/" + nspid_text;
-        const auto maps = fs.read_file(dir + "/maps");
-        if (!maps || !maps_file(*maps, path)) {
+        if (!maps_file(maps, path)) {
             close(fd);
             continue;
         }
@@ -144,10 +170,12 @@ std::optional<runtime::JvmHeap> JvmPerfDataReader::read(ProcFs& fs, int pid, con
         p.backoff = {};
         p.next_probe = now;
         p.error.clear();
+        p.libjvm_seen.reset();
+        p.without_counters = false;
     }
     if (!p.fd.open()) {
         if (now < p.next_probe) return std::nullopt;
-        probe(fs, p);
+        probe(fs, p, now);
         if (!p.fd.open()) {
             p.backoff = std::clamp<Clock::duration>(p.backoff * 2, kFirstBackoff, kMaxBackoff);
             p.next_probe = now + p.backoff;

@@ -8,6 +8,10 @@
 // in its /proc/PID/maps (the JVM maps it; a stale file of a dead JVM with a reused pid is not mapped),
 // stays open and is read with one pread per sample (32 KiB by default; pread, not mmap: the watched
 // process owns the file and could truncate it under a mapping, which would fault leakscope).
+//
+// A JVM without the file (-XX:-UsePerfData, -XX:+PerfDisableSharedMem, a /tmp leakscope cannot see) is
+// still recognized by the libjvm.so it maps, so that the report can say its heap was not measured: RSS
+// alone would call a leak inside the heap it committed up front "flat".
 #pragma once
 
 #include <chrono>
@@ -25,6 +29,11 @@ namespace leakscope::sampler {
 
 /// The largest counter file read (HotSpot's default -XX:PerfDataMemorySize is 32 KiB).
 inline constexpr std::size_t kMaxPerfDataBytes = 8u << 20;
+/// How long a process may map libjvm.so without a counter file before it counts as a JVM without one.
+inline constexpr std::chrono::seconds kUnreadJvmGrace{2};
+
+/// Whether `maps` (the text of /proc/PID/maps) maps HotSpot's libjvm.so.
+bool maps_libjvm(std::string_view maps);
 
 class JvmPerfDataReader {
 public:
@@ -42,6 +51,9 @@ public:
     std::string last_error(int pid) const;
     /// How many processes are known to be JVMs (their file open).
     std::size_t jvms() const;
+    /// How many processes map libjvm.so but had no counter file for kUnreadJvmGrace after that was
+    /// first seen (a JVM creates its file as it starts, moments after the launcher maps libjvm.so).
+    std::size_t jvms_without_counters() const;
 
 private:
     // A descriptor closed with its owner; moves (a sampler moves with its watched process), never copies.
@@ -67,10 +79,15 @@ private:
         Clock::time_point next_probe{};
         Clock::duration backoff{};
         std::string error;
+        std::optional<Clock::time_point> libjvm_seen;  // first probe that found libjvm.so mapped and no file
+        bool without_counters = false;                 // libjvm.so mapped, no file, for kUnreadJvmGrace
     };
     Process& process(int pid);
-    // Looks for the process's counter file; opens and keeps it when found and confirmed.
-    void probe(ProcFs& fs, Process& p);
+    // Looks for the process's counter file; opens and keeps it when found and confirmed. When there is
+    // none, notes whether the process is a JVM all the same.
+    void probe(ProcFs& fs, Process& p, Clock::time_point now);
+    // Finds, opens and confirms the counter file of `p` in its /tmp (the process's `maps` text given).
+    void open_counter_file(ProcFs& fs, Process& p, const std::string& dir, std::string_view maps);
 
     std::vector<Process> processes_;  // sorted by pid
     std::vector<std::uint8_t> buffer_;

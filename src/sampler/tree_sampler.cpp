@@ -183,6 +183,7 @@ void TreeSampler::read_jvm_heaps(SamplePoint& point) {
         full += heap->full_gcs;
         concurrent += heap->concurrent_gcs;
     }
+    point.runtime_unread_jvms = jvm_.jvms_without_counters();
     // A JVM whose counters could not be read this time leaves the tree's sum unknown, not short.
     if (read == 0 || read != jvm_.jvms()) return;
     point.runtime_heap_used = used;

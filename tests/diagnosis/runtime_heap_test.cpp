@@ -191,6 +191,31 @@ TEST(RuntimeHeap, AddsTheLeakThatRssCannotShowYetAndProjectsToTheMaximumHeap) {
     EXPECT_EQ(d.trend_evidence, "proven by a full collection");
 }
 
+TEST(RuntimeHeap, AJvmWhoseHeapWasNotReadLeavesFlatRssUndecided) {
+    // RSS as a JVM's that committed and touched its heap up front (-Xms = -Xmx, AlwaysPreTouch): a
+    // warm-up, then flat, whatever happens inside the heap.
+    ProcessSeries series;
+    series.rss = make_series(200, 0.1, [](double t) { return t < 0.7 ? 300 * t * kMB : 210 * kMB; }, 0.05 * kMB);
+    const ProcessDiagnosis read = diagnose_process(series);
+    ASSERT_TRUE(read.verdict.decided);
+    ASSERT_FALSE(read.verdict.leak);
+    EXPECT_FALSE(read.blind_to_jvm_heap);
+    series.unread_jvm = true;
+    const ProcessDiagnosis blind = diagnose_process(series);
+    EXPECT_FALSE(blind.verdict.leak);
+    EXPECT_FALSE(blind.verdict.decided) << blind.verdict.summary;
+    EXPECT_TRUE(blind.blind_to_jvm_heap);
+    ASSERT_TRUE(blind.verdict.watch_more_s);
+    EXPECT_GE(*blind.verdict.watch_more_s, 60.0);
+    EXPECT_NE(blind.verdict.summary.find("could not read"), std::string::npos) << blind.verdict.summary;
+    EXPECT_NE(blind.verdict.summary.find("RSS alone said: "), std::string::npos) << blind.verdict.summary;
+    // RSS that grows is a leak all the same: the unread heap takes nothing away from what RSS shows.
+    series.rss = make_series(200, 0.1, [](double t) { return 100 * kMB + 2 * kMB * t; }, 0.05 * kMB);
+    const ProcessDiagnosis growing = diagnose_process(series);
+    EXPECT_TRUE(growing.verdict.leak) << growing.verdict.summary;
+    EXPECT_FALSE(growing.blind_to_jvm_heap);
+}
+
 TEST(RuntimeHeap, AProofTooShortForAPaceTurnsNoLeakIntoUndecided) {
     // RSS flat (a JVM's committed heap already resident), the heap's full collection proves growth with
     // only two levels: the verdict waits instead of saying "no leak".
@@ -248,8 +273,16 @@ ProcessSeries::RuntimeHeap g1_cycles(const std::vector<double>& lows_mb) {
 TEST(RuntimeHeap, G1LowsThatClimbEverSlowerAreACacheStillFillingNotALeak) {
     // The LRU cache of tests/e2e/jvm/HeapService.java still filling at the end of a loaded run left
     // these lows after its marking cycles; read as a climb they were a 1.27 MB/s leak.
+    // Every low above the one before is no return to a band either: undecided, watching as long again.
     const auto filling = detail::runtime_heap_leak(g1_cycles({33.3, 46.5, 55.9, 57.4, 61.8}), 0, {});
-    EXPECT_FALSE(filling && filling->diagnosis.leak) << filling->diagnosis.summary;
+    ASSERT_TRUE(filling);
+    EXPECT_FALSE(filling->diagnosis.leak) << filling->diagnosis.summary;
+    EXPECT_FALSE(filling->diagnosis.decided) << filling->diagnosis.summary;
+    ASSERT_TRUE(filling->diagnosis.watch_more_s);
+    EXPECT_GE(*filling->diagnosis.watch_more_s, 16.0) << filling->diagnosis.summary;  // the lows spanned 4 cycles of 4 s
+    EXPECT_NE(filling->diagnosis.summary.find("ever slower"), std::string::npos) << filling->diagnosis.summary;
+    // Lows that fell back once are a band the reclamations return to: no finding, RSS's verdict stands.
+    EXPECT_FALSE(detail::runtime_heap_leak(g1_cycles({33.3, 46.5, 55.9, 54.1, 56.0}), 0, {}));
     // The same number of lows climbing at one pace (9 MB per 4 s cycle, from the same start) is a leak.
     const auto leak = detail::runtime_heap_leak(g1_cycles({33.3, 42.3, 51.3, 60.3, 69.3}), 0, {});
     ASSERT_TRUE(leak);

@@ -91,6 +91,7 @@ SamplePoint full_sample(int i) {
     p.runtime_concurrent_gcs = 0;
     p.vm_data = 90'000'000 + 8192ull * static_cast<std::uint64_t>(i);  // format 2.5
     p.runtime_eden_used = 6'000'000 + 32'768ull * static_cast<std::uint64_t>(i % 3);  // format 2.6: refills between collections
+    p.runtime_unread_jvms = static_cast<std::uint64_t>(i >= 3);                         // format 2.7: a JVM unread from the 4th sample
     return p;
 }
 
@@ -190,6 +191,7 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.runtime_concurrent_gcs, b.runtime_concurrent_gcs);
     EXPECT_EQ(a.vm_data, b.vm_data);
     EXPECT_EQ(a.runtime_eden_used, b.runtime_eden_used);
+    EXPECT_EQ(a.runtime_unread_jvms, b.runtime_unread_jvms);
 }
 
 }  // namespace

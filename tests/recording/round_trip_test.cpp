@@ -145,6 +145,7 @@ Recording as_format1(Recording r) {
                 kUnknownBytes;  // format 2.4, fields 26..33
         p.vm_data = kUnknownBytes;  // format 2.5, field 34
         p.runtime_eden_used = kUnknownBytes;  // format 2.6, field 35
+        p.runtime_unread_jvms = kUnknownBytes;  // format 2.7, field 36
     }
     return r;
 }
@@ -165,26 +166,26 @@ TEST(RecordingRoundTrip, Format1RecordingsStillReadFieldForField) {
 }
 
 TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
-    // A sample chunk from a future writer with 38 fields: this reader keeps its 36 and skips the others.
+    // A sample chunk from a future writer with 39 fields: this reader keeps its 37 and skips the others.
     SamplePoint first = testing::full_sample(1), second = testing::full_sample(2);
     std::vector<std::uint8_t> payload;
     PayloadWriter w(payload);
     w.u8(0);
     w.varint(1);
-    w.varint(38);
+    w.varint(39);
     w.varint(2);
     for (const SamplePoint* p : {&first, &second}) {
         std::vector<std::uint8_t> item;
         PayloadWriter iw(item);
         encode_sample(p == &first ? SamplePoint{} : first, *p, iw);
-        // encode_sample wrote t_s, a mask and the deltas of fields 0..35; set bits 37 and 38 (fields 36
-        // and 37) and append their deltas.
+        // encode_sample wrote t_s, a mask and the deltas of fields 0..36; set bits 38 and 39 (fields 37
+        // and 38) and append their deltas.
         PayloadReader r(std::span<const std::uint8_t>(item).subspan(8));
         const std::uint64_t mask = r.varint();
         const std::size_t mask_end = 8 + (item.size() - 8 - r.remaining());
         std::vector<std::uint8_t> rebuilt(item.begin(), item.begin() + 8);
         PayloadWriter rw(rebuilt);
-        rw.varint(mask | (std::uint64_t{3} << 37));
+        rw.varint(mask | (std::uint64_t{3} << 38));
         rebuilt.insert(rebuilt.end(), item.begin() + static_cast<std::ptrdiff_t>(mask_end), item.end());
         rw.svarint(-123456789);
         rw.svarint(42);
@@ -205,6 +206,7 @@ TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
     EXPECT_EQ(r.samples[1].runtime_old_gen_used, second.runtime_old_gen_used);
     EXPECT_EQ(r.samples[1].vm_data, second.vm_data);
     EXPECT_EQ(r.samples[1].runtime_eden_used, second.runtime_eden_used);
+    EXPECT_EQ(r.samples[1].runtime_unread_jvms, second.runtime_unread_jvms);
 }
 
 TEST(RecordingRoundTrip, SmallPayloadsStayUncompressedAndLargeOnesAreCompressed) {

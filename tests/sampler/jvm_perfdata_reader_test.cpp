@@ -125,6 +125,41 @@ TEST_F(FakeJvm, ANonJvmIsProbedAgainLaterOrAtOnceAfterAnExec) {
     EXPECT_TRUE(read("java", t0 + std::chrono::milliseconds(100)));  // the name changed: an exec
 }
 
+TEST_F(FakeJvm, AJvmWithoutACounterFileIsCountedOnceItHadTimeToCreateOne) {
+    procfs_ = ProcFs(root_.string());
+    // -XX:-UsePerfData: libjvm.so mapped, no file in its /tmp.
+    write(proc() / "maps", "7f0000000000-7f0000100000 r-xp 00000000 08:01 99 /usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so\n");
+    const Clock::time_point t0{};
+    EXPECT_FALSE(read("java", t0));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);  // it may be about to create its file
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(1)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(3)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 1u);
+    // The file turns up later (and is mapped): the JVM is read, no longer counted as unread.
+    write(proc() / "maps", "7f0000000000-7f0000100000 r-xp 00000000 08:01 99 /usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so\n"
+                           "7f0000200000-7f0000208000 rw-s 00000000 00:2a 77 /tmp/hsperfdata_app/7\n");
+    write_counters(runtime::testing::g1_counters(1, 2).build());
+    EXPECT_TRUE(read("java", t0 + std::chrono::seconds(60)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+    EXPECT_EQ(reader_.jvms(), 1u);
+}
+
+TEST_F(FakeJvm, AProcessWithoutLibjvmIsNoUnreadJvm) {
+    procfs_ = ProcFs(root_.string());
+    write(proc() / "maps", "7f0000000000-7f0000100000 r-xp 00000000 08:01 99 /usr/lib/x86_64-linux-gnu/libjvmstat-helper.so\n"
+                           "7f0000200000-7f0000300000 r-xp 00000000 08:01 98 /opt/libjvm.so.bak\n");
+    for (int s : {0, 1, 3, 7, 15}) EXPECT_FALSE(read("java", Clock::time_point{} + std::chrono::seconds(s)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+}
+
+TEST(MapsLibjvm, OnlyAMappingOfAFileNamedLibjvmSo) {
+    EXPECT_TRUE(maps_libjvm("7f00-7f01 r-xp 0 08:01 9 /usr/lib/jvm/x/lib/server/libjvm.so\n"));
+    EXPECT_TRUE(maps_libjvm("1-2 r--p 0 0:0 0 [heap]\n7f00-7f01 r-xp 0 08:01 9 /opt/jdk/lib/server/libjvm.so"));  // no final newline
+    EXPECT_FALSE(maps_libjvm("7f00-7f01 r-xp 0 08:01 9 /usr/lib/libjvm.so.1\n"));
+    EXPECT_FALSE(maps_libjvm(""));
+}
+
 TEST(InnermostNspid, IsTheLastPidOfTheLine) {
     EXPECT_EQ(parse_innermost_nspid("Name:\tx\nNSpid:\t4242\t7\nNSpgid:\t1\n"), 7);
     EXPECT_EQ(parse_innermost_nspid("Name:\tx\nNSpid:\t4242\n"), 4242);
