@@ -71,6 +71,10 @@ std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
 // outgrows the caches, or a fully tracked run shows the exact heap: burst_queue_spikes' sampled heap rose
 // 40 kB in one step two seconds in (its exact heap, tracked, did not move) and read "Leak under periodic
 // spikes: the baseline rises 36 B/s"; a Python ingest service's, 39 kB slowing down over 12 s.
+// RSS growing too, its own trend still undecided, by half as much over the same time, is no cache filling:
+// blocks the caches hold were resident already (geo_gateway_referer_leak, sampled: its heap figure and RSS
+// both rose ~0.85 MB at 50 kB/s, and the leak read "caches filling while RSS stayed flat"). A page or two
+// of RSS's noise is not that growth: RSS's own verdict must have seen growth.
 void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const detail::DetailedDiagnosis& rss, const ProcessSeries& series) {
     if (!heap.growing || series.heap_cache_bytes <= 0 || rss.growing || !series.live_heap) return;
     Diagnosis& d = heap.diagnosis;
@@ -78,6 +82,8 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
     const double span_s = series.live_heap->t_s.back() - from_s;
     const double grown = d.steady_rate_bytes_per_s * span_s;
     if (!(grown < series.heap_cache_bytes) || !(d.steady_rate_bytes_per_s > 0)) return;
+    const bool rss_grows_undecided = !rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0;
+    if (rss_grows_undecided && detail::gain(series.rss, from_s, series.live_heap->t_s.back()) >= 0.5 * grown) return;
     heap.growing = false;
     // Until the growth at this pace has outgrown what the caches can hold.
     detail::make_undecided(d, series.heap_cache_bytes / d.steady_rate_bytes_per_s - span_s);

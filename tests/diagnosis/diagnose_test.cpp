@@ -169,6 +169,18 @@ TEST(Diagnose, StepsOfTheAllocatorsQuantumAreSteadyGrowth) {
     EXPECT_EQ(diagnose(tall, {.allocation_quantum_bytes = 1048576.0}).pattern, Pattern::staircase_growth);
 }
 
+TEST(Diagnose, AStepOfDoublingContainersInsideALeakIsNoWarmupTail) {
+    // geo_gateway_referer_leak's live heap, tracked: 37.5 MB loaded in the first second, then referers
+    // kept in 240 vectors at ~45 kB/s, whose capacities doubled together at 11 s (+0.12 MB). The line
+    // through the second half sat above everything before the step: the warm-up "lasted" 10.6 s and the
+    // leak was undecided, three warm-up lengths not watched yet.
+    const Diagnosis d = diagnose(testing::load_live_heap("geo_gateway_referer_leak.csv"));
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_LT(d.warmup_end_s, 2.0) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 48e3, 8e3) << d.summary;  // by construction ~48 kB/s
+}
+
 TEST(Diagnose, AcceleratingGrowthReportsTodaysRate) {
     // Quadratic: slope 1 KB/s at the start, 11 KB/s at the end of 2000 s.
     const Diagnosis d = diagnose(make_series(2000, 1.0, [](double t) { return 200 * kMB + 1024.0 * t + 2.56 * t * t; }, 50e3));

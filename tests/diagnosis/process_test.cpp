@@ -213,6 +213,20 @@ TEST(DiagnoseProcess, ASampledHeapGrowingLessThanTheAllocatorsCachesHoldIsUndeci
     EXPECT_NE(sampled.verdict.summary.find("full tracking"), std::string::npos) << sampled.verdict.summary;
 }
 
+TEST(DiagnoseProcess, ASampledHeapGrowingWithinTheCachesIsALeakWhenRssGrowsAsMuch) {
+    // geo_gateway_referer_leak, sampled: the in-use figure rose ~0.85 MB at 55 kB/s, under the caches'
+    // 960 kB, and RSS rose as much, its own trend still undecided: that is no cache filling.
+    ProcessSeries series = in_use_figure_creeping_over_flat_rss(55e3);
+    series.heap_cache_bytes = 4 * 240128.0;
+    // RSS: a warm-up of 20 MB over 6 s, then 50 kB/s: 0.5 MB in 10 s, too little after so long a warm-up
+    // for its own trend to decide.
+    series.rss = make_series(160, 0.1, [](double t) { return t < 6 ? 34 * kMB + 20 * kMB * t / 6 : 54 * kMB + 50e3 * (t - 6); }, 2e3, 33);
+    const ProcessDiagnosis d = diagnose_process(series);
+    ASSERT_FALSE(d.rss.decided) << "the premise: RSS's own trend is undecided: " << d.rss.summary;
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+}
+
 TEST(DiagnoseProcess, ASampledHeapOutgrowingTheAllocatorsCachesIsALeak) {
     // 60 kB/s: 900 kB over the run, more than three threads' caches can hold.
     ProcessSeries series = in_use_figure_creeping_over_flat_rss(60e3);
