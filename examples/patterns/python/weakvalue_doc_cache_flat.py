@@ -1,10 +1,10 @@
 """A flat Python service whose cache holds only what is in use (written in session 14 as a held-out
 check, never tuned on): a documentation server renders pages from parsed documents on three worker
-threads, 300 requests a second, over 50,000 documents with Zipf-like popularity. The 300 most
-popular documents are parsed at start and pinned; any other is looked up in a
-weakref.WeakValueDictionary and parsed on a miss: it stays in the cache only while some request
-holds it, and goes when the last one drops it. Each request's rendered HTML (10-30 kB) is written
-out and dropped.
+threads, 300 requests a second, over 50,000 documents: half the requests go to the 300 most popular
+ones, the other half spread over all of them. The 300 most popular documents are parsed at start and
+pinned; any other is looked up in a weakref.WeakValueDictionary and parsed on a miss: it stays in the
+cache only while some request holds it, and goes when the last one drops it. Each request's rendered
+HTML (~8 kB) is written out and dropped.
 Truth: flat from the start: the 300 pinned documents (~25 kB each: a section tree of dicts, lists and
 strings, ~7.5 MB) are parsed before the first request; after that every parsed document and every
 rendered page is freed when its request ends (the program prints the cache's size at the end: only
@@ -72,7 +72,7 @@ class DocumentStore:
 
 
 def popular_document(n):
-    """Zipf-like: half the requests go to the 300 pinned documents, the rest spread over all 50,000."""
+    """Half the requests go to the 300 pinned documents, the rest spread over all 50,000."""
     h = (n * 2654435761) & 0xffffffff
     if h % 2 == 0:
         return (h >> 1) % PINNED
