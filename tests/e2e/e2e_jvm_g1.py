@@ -41,7 +41,9 @@ class JvmG1(unittest.TestCase):
                                capture_output=True, text=True, timeout=150)
             self.assertIn(r.returncode, (0,), r.stderr)
             with open(report) as f, open(markdown) as g:
-                return json.load(f), g.read()
+                # The program's and leakscope's stderr after the report: a JVM that could not create its
+                # counter file says why there ("Could not create PerfData ...").
+                return json.load(f), g.read() + "\n--- stderr (last 2000 characters) ---\n" + r.stderr[-2000:]
 
     def test_g1_leak_is_called_from_the_lows_its_marking_cycles_leave(self):
         report, markdown = self.run_service("fast-leak")
