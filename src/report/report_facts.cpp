@@ -31,7 +31,7 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
     if (analysis.process.blind_to_jvm_heap && !v.decided)
-        return fmt::format("a JVM whose heap leakscope could not read; the RSS grows {}, which cannot show a leak inside its heap",
+        return fmt::format("a JVM whose heap leakscope could not read: its RSS ({}) cannot tell a leak inside that heap from the JVM filling it",
                            signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
     if (v.pattern != diagnosis::Pattern::insufficient_data && !v.decided)
         return fmt::format("the {} grows {}, too early to call: watch {} more", metric,

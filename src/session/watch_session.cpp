@@ -176,8 +176,19 @@ private:
         sample.events = relay_.events();
         if (tracker_) tracker_->poll_into(t, sample);
         writer_->add_sample(sample);
+        warn_once_of_unread_jvms(sample);
         status_.update(sample);
         return true;
+    }
+
+    /// A JVM whose counters were not found: said once, in the recording's warnings (so in every report
+    /// and in `analyze`'s output), beside what the verdict makes of it.
+    void warn_once_of_unread_jvms(const SamplePoint& sample) {
+        if (warned_of_unread_jvms_ || !known(sample.runtime_unread_jvms) || sample.runtime_unread_jvms == 0) return;
+        warned_of_unread_jvms_ = true;
+        writer_->add_warning("a JVM of the watched tree has no performance-counter file (/tmp/hsperfdata_USER/PID: "
+                             "-XX:-UsePerfData, -XX:+PerfDisableSharedMem, or a /tmp leakscope cannot see): its Java heap "
+                             "is not measured, and RSS does not show a leak inside the heap it has committed");
     }
 
     /// run: descendants still alive after the command exited (they are ours now, as its subreaper).
@@ -245,6 +256,7 @@ private:
     std::unique_ptr<TrackerBridge> tracker_;
     std::unique_ptr<recording::RecordingWriter> writer_;
     bool closed_stdout_ = false, closed_stderr_ = false;
+    bool warned_of_unread_jvms_ = false;
 };
 
 }  // namespace

@@ -78,6 +78,7 @@ class JvmG1(unittest.TestCase):
         self.assertIn("could not read", verdict["summary"])
         self.assertIn("-XX:-UsePerfData", verdict["summary"])
         self.assertNotIn("JVM heap used", markdown)  # nothing was read: no figures made up
+        self.assertTrue(any("performance-counter file" in w for w in report["warnings"]), report["warnings"])
 
 
 if __name__ == "__main__":
