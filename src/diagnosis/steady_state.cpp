@@ -91,19 +91,26 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     const double after = (level(m - tenth, m) - level(end, end + tenth)) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
     if (!(before > 8 * std::max(after, 0.0))) return warmup;
     // A knee much earlier, where nine tenths of the climb were done, when the floor climbed from there
-    // to `end` at no more than twice the pace after it: those points are steady growth that a step
-    // left below the line, not the warm-up's tail. A leak into containers that double their capacity
-    // rises in steps, and the line through the second half (after the last step) sits above the floor
-    // before it: geo_gateway_referer_leak's heap jumped to 37.5 MB in 1 s, then grew 43 kB/s, stepped
-    // 0.12 MB at 11 s as its 240 vectors doubled, and grew 30 kB/s after; the warm-up "lasted" until
-    // 10.6 s, and 5.9 s of steady state against three warm-up lengths left a leak undecided. A warm-up
-    // still settling climbs its last tenth far faster than whatever comes after it, and keeps its knee.
+    // to `end` at no more than twice the pace after it, clearly (the upper end of its slope's interval):
+    // those points are steady growth that a step left below the line, not the warm-up's tail. A leak into
+    // containers that double their capacity rises in steps, and the line through the second half (after
+    // the last step) sits above the floor before it: geo_gateway_referer_leak's heap jumped to 37.5 MB in
+    // 1 s, then grew 43 kB/s, stepped 0.12 MB at 11 s as its 240 vectors doubled together, and grew
+    // 30 kB/s after; the warm-up "lasted" 10.6 s, and 5.9 s of steady state against three warm-up lengths
+    // left a leak undecided. A warm-up still settling climbs its last tenth faster than what follows, and
+    // a noisy one cannot show the contrary: both keep their knee (with the points' pace instead of the
+    // interval, one generated saturating warm-up of 49 noisy samples in 100 became a leak).
     const double climbed_to = level(end, end + tenth);
     std::size_t early = 0;
     while (early < end && floor[early] < start_level + 0.9 * (climbed_to - start_level)) ++early;
-    if (early + 2 < end) {
-        const double tail_pace = (climbed_to - level(early, early + 1)) / std::max(grid.t[end] - grid.t[early], 1e-9);
-        if (tail_pace <= 2 * std::max(after, 0.0)) end = early + 1;
+    if (early + 4 < end && end + 4 < m) {
+        const Steady tail = observed_part(grid, floor, usable, early, end);
+        const Steady later = observed_part(grid, floor, usable, end, m);
+        if (tail.x.size() >= 4 && later.x.size() >= 4) {
+            const SlopeEstimate tail_slope = theil_sen(tail.x, tail.y, {.max_pairs = 20'000});
+            const SlopeEstimate later_slope = theil_sen(later.x, later.y, {.max_pairs = 20'000});
+            if (tail_slope.ci_high <= 2 * std::max(later_slope.slope, 0.0)) end = early + 1;
+        }
     }
     warmup.end_index = end;
     warmup.bytes = bytes;
