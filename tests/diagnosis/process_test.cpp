@@ -227,6 +227,31 @@ TEST(DiagnoseProcess, ASampledHeapGrowingWithinTheCachesIsALeakWhenRssGrowsAsMuc
     EXPECT_TRUE(d.verdict.decided);
 }
 
+TEST(DiagnoseProcess, RssFillingMemoryMappedEarlierProvesNoMoreThanTheCachesDo) {
+    // Shaped after order_book_churn_flat, sampled (the recording itself: tests/analysis/
+    // recorded_verdicts_test.cpp): RSS creeps with the private writable mappings flat and megabytes of
+    // them not resident yet, while the in-use figure wanders and grows less than the caches can hold.
+    // Neither proves a leak; once the mappings grow with RSS, the growth is the heap's leak.
+    // The in-use figure wanders 60 kB either way around a creep of 3.5 kB/s (what the threads' caches
+    // happen to hold at each reading); RSS creeps 3.1 kB/s, page by page.
+    ProcessSeries series;
+    series.live_heap = make_series(160, 0.1, [](double t) { return 1.9 * kMB + 3.5e3 * t + 60e3 * std::sin(1.3 * t); }, 2e3, 38);
+    series.heap_cache_bytes = 4 * 240128.0;
+    const auto anon = [](double t) { return 6 * kMB + 3.1e3 * t; };
+    series.rss = make_series(160, 0.1, [&](double t) { return anon(t) + 4 * kMB; }, 0.3e3, 34);
+    series.anon_rss = make_series(160, 0.1, anon, 0.3e3, 35);
+    series.file_rss = make_series(160, 0.1, [](double) { return 4 * kMB; }, 0, 36);
+    series.vm_data = make_series(160, 0.1, [](double) { return 20 * kMB; }, 0, 37);
+    const ProcessDiagnosis into_mapped = diagnose_process(series);
+    ASSERT_TRUE(into_mapped.rss.leak) << "the premise: RSS's own trend is a decided climb: " << into_mapped.rss.summary;
+    EXPECT_FALSE(into_mapped.verdict.leak) << into_mapped.verdict.summary;
+    EXPECT_FALSE(into_mapped.verdict.decided) << into_mapped.verdict.summary;
+    // Mappings that grow with it: RSS is no allocator touching what it holds, and the heap's growth stands.
+    series.vm_data = make_series(160, 0.1, [](double t) { return 20 * kMB + 3.1e3 * t; }, 0, 37);
+    const ProcessDiagnosis mapping_more = diagnose_process(series);
+    EXPECT_TRUE(mapping_more.verdict.leak) << mapping_more.verdict.summary;
+}
+
 TEST(DiagnoseProcess, ASampledHeapOutgrowingTheAllocatorsCachesIsALeak) {
     // 60 kB/s: 900 kB over the run, more than three threads' caches can hold.
     ProcessSeries series = in_use_figure_creeping_over_flat_rss(60e3);
