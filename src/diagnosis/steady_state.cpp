@@ -91,7 +91,8 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     const double after = (level(m - tenth, m) - level(end, end + tenth)) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
     if (!(before > 8 * std::max(after, 0.0))) return warmup;
     // A knee much earlier, where nine tenths of the climb were done, when the floor climbed from there
-    // to `end` at no more than twice the pace after it, clearly (the upper end of its slope's interval):
+    // to `end` at no more than twice the pace after it, clearly (the upper end of its slope's interval),
+    // the pace after it proven growth:
     // those points are steady growth that a step left below the line, not the warm-up's tail. A leak into
     // containers that double their capacity rises in steps, and the line through the second half (after
     // the last step) sits above the floor before it: geo_gateway_referer_leak's heap jumped to 37.5 MB in
@@ -106,10 +107,16 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     if (early + 4 < end && end + 4 < m) {
         const Steady tail = observed_part(grid, floor, usable, early, end);
         const Steady later = observed_part(grid, floor, usable, end, m);
-        if (tail.x.size() >= 4 && later.x.size() >= 4) {
+        const Steady last_half = observed_part(grid, floor, usable, end + (m - end) / 2, m);
+        if (tail.x.size() >= 4 && later.x.size() >= 4 && last_half.x.size() >= 4) {
             const SlopeEstimate tail_slope = theil_sen(tail.x, tail.y, {.max_pairs = 20'000});
             const SlopeEstimate later_slope = theil_sen(later.x, later.y, {.max_pairs = 20'000});
-            if (tail_slope.ci_high <= 2 * std::max(later_slope.slope, 0.0)) end = early + 1;
+            // Only under growth that is proven to the end of the run: over a plateau or a sawtooth's floor
+            // that crept a little after the knee and then stopped, a tail as slow as what follows is the
+            // warm-up settling (audit_batch_flush_sawtooth's RSS crept 0.6 MB over 3.6-9 s, then its teeth
+            // stood on one floor; its knee moved back to 3.9 s read the creep as lows climbing: undecided).
+            const bool grows_to_the_end = theil_sen(last_half.x, last_half.y, {.max_pairs = 20'000}).ci_low > 0;
+            if (grows_to_the_end && later_slope.slope > 0 && tail_slope.ci_high <= 2 * later_slope.slope) end = early + 1;
         }
     }
     warmup.end_index = end;
