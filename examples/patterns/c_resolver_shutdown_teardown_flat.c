@@ -16,7 +16,8 @@
  * Measured (tests/accuracy/measure.py, session 14): live heap 0 -> 41.5 MB in the first 1.1 s, then
  * 41.50-41.56 MB (slope +3.5 kB/s over 2-14 s); RSS 70.6 MB at 1.1 s, +200 kB/s over 2-14 s (70.8 ->
  * 73.2 MB) while glibc's free-but-kept bytes (mallinfo2) grow 0.29 -> 2.42 MB; at 14.9-15.1 s the
- * teardown: live heap 0.07 MB and RSS 6.4 MB to the end (16.1 s).
+ * teardown: live heap 0.07 MB and RSS 6.4 MB to the end (16.1 s). With --no-track: RSS +188 kB/s
+ * over 3-13 s (50.1 -> 52.0 MB).
  * Usage: c_resolver_shutdown_teardown_flat SECONDS */
 #define _GNU_SOURCE
 #include <malloc.h>
