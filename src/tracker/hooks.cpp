@@ -155,7 +155,7 @@ __attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t b
 
 /// Untracks `pointer`, then runs `real_release`. Bootstrap pointers are never given to the real allocator.
 template <typename RealRelease>
-__attribute__((noinline)) void release_general(void* pointer, RealRelease real_release) {
+__attribute__((noinline)) void release_general(void* pointer, RealRelease real_release) noexcept {
     if (thread_fast_path_open(FastPaths::kOtherAllocator) && certainly_unsampled(pointer)) {
         count_unsampled_free(g_real.malloc_usable_size(pointer));  // before the free: the size is read from the block
         return real_release();
@@ -168,8 +168,8 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
         // the block's header (read by the real free), instead of one after the other.
         g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));
         __builtin_prefetch(static_cast<const char*>(pointer) - sizeof(std::size_t));
-        // Untrack before the memory is really freed: another thread may get the same address right after.
-        untrack_before_free(pointer);
+        // Untracked before another thread can track the same address again (tracker.hpp).
+        return untrack_and_free(pointer, real_release);
     }
     real_release();
 }
@@ -254,7 +254,7 @@ __attribute__((noinline)) void free_counted(void* p) noexcept {
         count_unsampled_free(glibc_chunk_bytes(glibc_chunk_header(p)));
         return g_real.free(p);
     }
-    release_general(p, [p] { g_real.free(p); });
+    release_general(p, [p]() noexcept { g_real.free(p); });  // noexcept: reached by a jump
 }
 
 inline void delete_block(void* p) noexcept {

@@ -48,6 +48,9 @@ public:
     bool insert(std::uint64_t address, const LiveEntry& entry, LiveEntry* replaced = nullptr);
     /// Removes and returns the entry; false when the address is not tracked.
     bool remove(std::uint64_t address, LiveEntry& out);
+    /// remove, with `release` (the block's real free) run under the shard's lock before the look-up.
+    template <typename Release>
+    bool remove_around(std::uint64_t address, LiveEntry& out, Release release);
     /// Sampling mode's general paths: false means certainly absent. The slot's count itself, read
     /// without its lock (one byte of 16 KiB).
     bool maybe_contains(std::uint64_t address) const {

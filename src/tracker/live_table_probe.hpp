@@ -150,4 +150,19 @@ __attribute__((always_inline)) inline bool LiveTable::remove(std::uint64_t addre
     return true;
 }
 
+template <typename Release>
+__attribute__((always_inline)) inline bool LiveTable::remove_around(std::uint64_t address, LiveEntry& out, Release release) {
+    using namespace live_probe;
+    out.address = kEmpty;
+    const std::uint64_t h = mix(address);
+    Shard& shard = shards_[shard_of(address, h)];
+    {
+        SpinLockHolder hold(shard.lock);
+        release();
+        if (!take(shard.packed, address, h, out) && !(shard.wide.used && take(shard.wide, address, h, out))) return false;
+    }
+    if (use_filter_) filter_remove(address);
+    return true;
+}
+
 }  // namespace leakscope::tracker

@@ -99,6 +99,7 @@ void prepare_tables() {
     if (prepared) return;
     prepared = true;
     initialize_stack_capture();
+    measure_errno_offset();
     g_check_frame_walk = g_tracker.config.check_unwind;
     initialize_thread_counters();
     initialize_usable_size();

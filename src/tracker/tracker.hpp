@@ -17,6 +17,7 @@
 #include "stack_capture.hpp"
 #include "stack_depot.hpp"
 #include "thread_counters.hpp"
+#include "thread_errno.hpp"
 #include "thread_state.hpp"
 #include "transport.hpp"
 
@@ -125,7 +126,7 @@ __attribute__((always_inline)) inline void finish_allocation(void* pointer, Loca
 /// unwinder starts in the hook itself: one frame of ours to skip instead of three.
 __attribute__((always_inline)) inline void record_allocation(void* pointer, std::size_t size) {
     ReentrancyGuard guard;
-    int saved_errno = errno;
+    SavedErrno saved_errno;
     LiveEntry entry;
     bool needs_stack;
     if (__builtin_expect(g_tracker.config.sample_bytes == 0 && !in_raw_clone_child(), 1)) {
@@ -141,26 +142,34 @@ __attribute__((always_inline)) inline void record_allocation(void* pointer, std:
         g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));  // arrives while the stack is unwound
         finish_allocation(pointer, capture_stack(g_tracker.stacks), entry);
     }
-    errno = saved_errno;
 }
 /// Call before the real free/realloc: takes the pointer out of the live table.
 Released take_released(void* pointer);
 /// The release took effect (the block is freed): update aggregates and totals.
 void account_released(const Released& released);
-/// Out of line: untrack_before_free in sampling mode, and in a raw clone child (which stops tracking).
+/// Out of line: untrack_and_free's untracking in sampling mode, and in a raw clone child (which stops tracking).
 void untrack_before_free_general(void* pointer);
-/// take_released + account_released in one call, for a block that is about to be freed for sure. Full
-/// tracking's part is inlined into the free hook's general path: the entry goes straight from the table
-/// to the counters (no Released copied, the clone checked once), and the call with its six saved
-/// registers was ~20 of the ~230 instructions of a tracked free.
-__attribute__((always_inline)) inline void untrack_before_free(void* pointer) {
-    if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0))
-        return untrack_before_free_general(pointer);
+/// take_released + account_released, and the real free (`real_release`). Full tracking's part is inlined
+/// into the free hook's general path: the entry goes straight from the table to the counters (no
+/// Released copied, the clone checked once), and the call with its six saved registers was ~20 of the
+/// ~230 instructions of a tracked free. The real free runs under the shard's lock, before the entry is
+/// looked up: its own work hides the entry's cache miss (prefetched by the caller; the look-up waiting
+/// for it was ~8% of a fully tracked churn's CPU under perf), and while the lock is held no other thread
+/// can track the address again (it maps to the same shard) before its entry is gone. The lock is taken
+/// before the allocator's own, as in the fork handlers, and nothing the real free calls takes a shard's
+/// lock (the tracker's own frees under the re-entrancy guard pass through; the transport reads the table
+/// without its locks, so a crash inside the real free does not stop the last flush).
+template <typename RealRelease>
+__attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealRelease real_release) {
+    if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0)) {
+        untrack_before_free_general(pointer);  // before the real free: the address may be handed out at once
+        return real_release();
+    }
     ReentrancyGuard guard;
-    // No errno saved here (a call to __errno_location and two moves on every free): the only calls below
-    // that could set it, the table's mmap/munmap and claiming a counter slot, keep it themselves.
+    // No errno saved here (two moves on every free): the only calls below that could set it, the table's
+    // mmap/munmap and claiming a counter slot, keep it themselves, and the real free leaves it alone.
     LiveEntry entry;
-    if (g_tracker.live.remove(reinterpret_cast<std::uint64_t>(pointer), entry)) {
+    if (g_tracker.live.remove_around(reinterpret_cast<std::uint64_t>(pointer), entry, real_release)) {
         count_totals(-static_cast<std::int64_t>(entry.bytes), 0, 1, 0);
         count_free(entry.stack, entry.count_weight, entry.bytes);
     }
