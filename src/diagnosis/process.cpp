@@ -83,23 +83,27 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
     if (!heap.growing || series.heap_cache_bytes <= 0 || !series.live_heap) return;
     Diagnosis& d = heap.diagnosis;
     const double from_s = d.onset_s.value_or(d.warmup_end_s);
+    const double to_s = series.live_heap->t_s.back();
+    const double grown = d.steady_rate_bytes_per_s * (to_s - from_s);
+    if (!(grown < series.heap_cache_bytes) || !(d.steady_rate_bytes_per_s > 0)) return;
+    // What RSS did beside it, said as it was (a decided climb into mapped memory is no "flat" RSS).
+    std::string_view rss_did = "RSS stayed flat";
     if (rss.growing) {
         const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         if (!detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) return;
+        rss_did = "RSS grew only into memory the process had mapped earlier";
+    } else if (!rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0 &&
+               detail::gain(series.rss, from_s, to_s) >= 0.5 * grown) {
+        return;
     }
-    const double span_s = series.live_heap->t_s.back() - from_s;
-    const double grown = d.steady_rate_bytes_per_s * span_s;
-    if (!(grown < series.heap_cache_bytes) || !(d.steady_rate_bytes_per_s > 0)) return;
-    const bool rss_grows_undecided = !rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0;
-    if (rss_grows_undecided && detail::gain(series.rss, from_s, series.live_heap->t_s.back()) >= 0.5 * grown) return;
     heap.growing = false;
     // Until the growth at this pace has outgrown what the caches can hold.
-    detail::make_undecided(d, series.heap_cache_bytes / d.steady_rate_bytes_per_s - span_s);
+    detail::make_undecided(d, series.heap_cache_bytes / d.steady_rate_bytes_per_s - (to_s - from_s));
     d.summary = fmt::format("The allocator's in-use figure (sampled tracking's heap) grew {} at {}, less than its per-thread "
-                            "caches can hold ({}), while RSS stayed flat: too little to tell a leak from the caches filling. "
+                            "caches can hold ({}), while {}: too little to tell a leak from the caches filling. "
                             "Watch at least {} more, or run with full tracking for the exact heap.",
                             format_bytes(grown), format_rate(d.steady_rate_bytes_per_s), format_bytes(series.heap_cache_bytes),
-                            format_duration(*d.watch_more_s));
+                            rss_did, format_duration(*d.watch_more_s));
 }
 
 // RSS (diagnosed once, by the caller), the live heap and the allocator's figures (the runtime heap's

@@ -23,6 +23,9 @@ TEST(RecordedVerdicts, SampledHeapWithinTheCachesBesideRssFillingMappedMemoryIsU
     EXPECT_FALSE(a.process.verdict.leak) << a.process.verdict.summary;
     EXPECT_FALSE(a.process.verdict.decided) << a.process.verdict.summary;
     EXPECT_TRUE(a.process.verdict.watch_more_s.has_value());
+    // Its RSS grew (into mapped memory): the summary says so, not "RSS stayed flat".
+    EXPECT_EQ(a.process.verdict.summary.find("RSS stayed flat"), std::string::npos) << a.process.verdict.summary;
+    EXPECT_NE(a.process.verdict.summary.find("mapped earlier"), std::string::npos) << a.process.verdict.summary;
 }
 
 }  // namespace
