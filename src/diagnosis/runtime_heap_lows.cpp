@@ -78,6 +78,16 @@ std::vector<Low> reclamation_lows(const std::vector<AfterCollection>& levels) {
 
 bool rises_by_a_tenth(double from, double to) { return to - from >= kProvenGrowthShareOfLevel * from; }
 
+/// How fast the level went from `a` to `b`, in bytes a second.
+double pace(const AfterCollection& a, const AfterCollection& b) { return (b.used_bytes - a.used_bytes) / (b.t_s - a.t_s); }
+
+/// Each level above the one before, a tenth or more in all.
+bool rise_at_every_step(const std::vector<AfterCollection>& levels) {
+    for (std::size_t i = 1; i < levels.size(); ++i)
+        if (levels[i].used_bytes <= levels[i - 1].used_bytes) return false;
+    return !levels.empty() && rises_by_a_tenth(levels.front().used_bytes, levels.back().used_bytes);
+}
+
 double median_used(std::vector<AfterCollection>::const_iterator begin, std::vector<AfterCollection>::const_iterator end) {
     std::vector<double> v;
     for (auto it = begin; it != end; ++it) v.push_back(it->used_bytes);
@@ -92,10 +102,7 @@ double median_used(std::vector<AfterCollection>::const_iterator begin, std::vect
 bool lows_climb(const std::vector<AfterCollection>& lows) {
     const std::size_t n = lows.size();
     if (n < kTroughsForAFlatFloor) {
-        for (std::size_t i = 1; i < n; ++i)
-            if (lows[i].used_bytes <= lows[i - 1].used_bytes) return false;
-        if (!rises_by_a_tenth(lows.front().used_bytes, lows.back().used_bytes)) return false;
-        const auto pace = [](const AfterCollection& a, const AfterCollection& b) { return (b.used_bytes - a.used_bytes) / (b.t_s - a.t_s); };
+        if (!rise_at_every_step(lows)) return false;
         // Nor may the climb slow down by half from its first half to its second: a cache still filling
         // under G1 left 33.3, 46.5, 55.9, 57.4, 61.8 MB (a clean clone's loaded suite), a leak keeps its pace.
         const std::size_t half = n / 2;
@@ -123,11 +130,7 @@ bool lows_climb(const std::vector<AfterCollection>& lows) {
 // 46.5, 55.5, 55.9 MB (the last at 5% of the pace) are its band.
 bool lows_still_rising(const std::vector<AfterCollection>& lows) {
     const std::size_t n = lows.size();
-    if (n < 2 || !rises_by_a_tenth(lows.front().used_bytes, lows.back().used_bytes)) return false;
-    for (std::size_t i = 1; i < n; ++i)
-        if (lows[i].used_bytes <= lows[i - 1].used_bytes) return false;
-    const auto pace = [](const AfterCollection& a, const AfterCollection& b) { return (b.used_bytes - a.used_bytes) / (b.t_s - a.t_s); };
-    return pace(lows[n - 2], lows.back()) >= pace(lows.front(), lows.back()) / 4;
+    return n >= 2 && rise_at_every_step(lows) && pace(lows[n - 2], lows.back()) >= pace(lows.front(), lows.back()) / 4;
 }
 
 // Levels that climb with no reclamation among them: a tenth or more, still rising at the end (the last
@@ -136,7 +139,6 @@ bool lows_still_rising(const std::vector<AfterCollection>& lows) {
 // rising as a trend.
 bool climbs_ahead_of_reclamation(const std::vector<AfterCollection>& levels) {
     if (levels.size() < kLevelsForAPace || !rises_by_a_tenth(levels.front().used_bytes, levels.back().used_bytes)) return false;
-    const auto pace = [](const AfterCollection& a, const AfterCollection& b) { return (b.used_bytes - a.used_bytes) / (b.t_s - a.t_s); };
     const AfterCollection& tail = *(levels.end() - static_cast<std::ptrdiff_t>(kLevelsForAPace));
     if (pace(tail, levels.back()) < pace(levels.front(), levels.back()) / 3) return false;
     std::vector<double> x, y;
@@ -164,8 +166,7 @@ std::vector<AfterCollection> exact_climb(const ProcessSeries::RuntimeHeap& heap,
     const AfterCollection& last = levels.back();
     const AfterCollection& before_last = levels[levels.size() - 2];
     if (last.used_bytes - first.used_bytes < kExactClimbShareOfLevel * first.used_bytes) return {};
-    const double average = (last.used_bytes - first.used_bytes) / (last.t_s - first.t_s);
-    if ((last.used_bytes - before_last.used_bytes) / (last.t_s - before_last.t_s) < average / 3) return {};
+    if (pace(before_last, last) < pace(first, last) / 3) return {};
     return levels;
 }
 

@@ -81,19 +81,19 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
         return median(std::span<const double>(floor.begin() + static_cast<std::ptrdiff_t>(from), to - from));
     };
     const std::size_t tenth = std::max<std::size_t>(1, (m - end) / 10);
+    const double at_knee = level(end, end + tenth);
     // Where the climb started: the median of the first few samples, or the first sample alone when the
     // warm-up is its jump to the second (a process caught as it exec'd, a runtime mapped at once): that
     // jump is several times any step after it, and all the climb after it is small beside it.
     const bool first_apart = m > 3 && floor[1] - floor[0] > 4 * std::max({floor[2] - floor[1], floor[3] - floor[2], 0.0});
-    const bool warmup_is_the_jump = first_apart && level(end, end + tenth) - floor[1] < 0.25 * (floor[1] - floor[0]);
+    const bool warmup_is_the_jump = first_apart && at_knee - floor[1] < 0.25 * (floor[1] - floor[0]);
     const double start_level = warmup_is_the_jump ? floor[0] : level(0, head);
-    const double before = (level(end, end + tenth) - start_level) / std::max(grid.t[end] - grid.t[0], 1e-9);
-    const double after = (level(m - tenth, m) - level(end, end + tenth)) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
+    const double before = (at_knee - start_level) / std::max(grid.t[end] - grid.t[0], 1e-9);
+    const double after = (level(m - tenth, m) - at_knee) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);
     if (!(before > 8 * std::max(after, 0.0))) return warmup;
     // A knee much earlier, where nine tenths of the climb were done, when the floor climbed from there
     // to `end` at no more than twice the pace after it, clearly (the upper end of its slope's interval),
-    // the pace after it proven growth:
-    // those points are steady growth that a step left below the line, not the warm-up's tail. A leak into
+    // and what follows is growth proven to the end of the run: those points are steady growth that a step left below the line, not the warm-up's tail. A leak into
     // containers that double their capacity rises in steps, and the line through the second half (after
     // the last step) sits above the floor before it: geo_gateway_referer_leak's heap jumped to 37.5 MB in
     // 1 s, then grew 43 kB/s, stepped 0.12 MB at 11 s as its 240 vectors doubled together, and grew
@@ -101,9 +101,8 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     // left a leak undecided. A warm-up still settling climbs its last tenth faster than what follows, and
     // a noisy one cannot show the contrary: both keep their knee (with the points' pace instead of the
     // interval, one generated saturating warm-up of 49 noisy samples in 100 became a leak).
-    const double climbed_to = level(end, end + tenth);
     std::size_t early = 0;
-    while (early < end && floor[early] < start_level + 0.9 * (climbed_to - start_level)) ++early;
+    while (early < end && floor[early] < start_level + 0.9 * (at_knee - start_level)) ++early;
     if (early + 4 < end && end + 4 < m) {
         const Steady tail = observed_part(grid, floor, usable, early, end);
         const Steady later = observed_part(grid, floor, usable, end, m);
