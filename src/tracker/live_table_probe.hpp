@@ -137,19 +137,6 @@ __attribute__((always_inline)) inline bool LiveTable::insert(std::uint64_t addre
     return true;
 }
 
-__attribute__((always_inline)) inline bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
-    using namespace live_probe;
-    out.address = kEmpty;
-    const std::uint64_t h = mix(address);
-    Shard& shard = shards_[shard_of(address, h)];
-    {
-        SpinLockHolder hold(shard.lock);
-        if (!take(shard.packed, address, h, out) && !(shard.wide.used && take(shard.wide, address, h, out))) return false;
-    }
-    if (use_filter_) filter_remove(address);
-    return true;
-}
-
 template <typename Release>
 __attribute__((always_inline)) inline bool LiveTable::remove_around(std::uint64_t address, LiveEntry& out, Release release) {
     using namespace live_probe;
@@ -163,6 +150,10 @@ __attribute__((always_inline)) inline bool LiveTable::remove_around(std::uint64_
     }
     if (use_filter_) filter_remove(address);
     return true;
+}
+
+__attribute__((always_inline)) inline bool LiveTable::remove(std::uint64_t address, LiveEntry& out) {
+    return remove_around(address, out, [] {});
 }
 
 }  // namespace leakscope::tracker
