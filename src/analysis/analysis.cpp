@@ -250,6 +250,13 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
         }
         if (mapping.series.t_s.size() >= 2) series.rss_by_mapping.push_back(std::move(mapping));
     }
+    diagnosis::Series unresident_stacks;
+    for (const auto& s : samples) {
+        if (!known(s.smaps_stacks_mapped) || !known(s.smaps_stacks)) continue;
+        unresident_stacks.t_s.push_back(s.t_s);
+        unresident_stacks.value.push_back(s.smaps_stacks_mapped > s.smaps_stacks ? static_cast<double>(s.smaps_stacks_mapped - s.smaps_stacks) : 0.0);
+    }
+    if (!unresident_stacks.t_s.empty()) series.unresident_stacks = std::move(unresident_stacks);
     // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
     series.runtime_heap = runtime_heap_for_diagnosis(samples);
     series.unread_jvm = std::any_of(samples.begin(), samples.end(),

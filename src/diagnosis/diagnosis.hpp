@@ -118,6 +118,9 @@ struct ProcessSeries {
     std::optional<Series> anon_rss;   ///< anonymous resident bytes (same t_s as rss)
     std::optional<Series> file_rss;   ///< file-backed resident bytes (same t_s as rss)
     std::optional<Series> vm_data;    ///< private writable mappings' size, resident or not (same t_s as rss)
+    /// Of those, thread stacks mapped but not resident (smaps, read every few seconds: own t_s; format
+    /// 2.8 on): a stack is mapped whole and mostly never touched, room no heap can grow into.
+    std::optional<Series> unresident_stacks;
     /// Resident bytes by kind of mapping (/proc/PID/smaps, read every few seconds: own t_s), e.g.
     /// "thread stacks", "other anonymous mappings": where RSS growth outside the heap lives.
     struct MappingSeries {

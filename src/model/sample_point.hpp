@@ -54,6 +54,9 @@ struct SamplePoint {
     std::uint64_t smaps_anon_other = kUnknownBytes;  ///< other private anonymous mappings (mmap'd arenas, JIT/GC heaps)
     std::uint64_t smaps_file = kUnknownBytes;        ///< file-backed mappings (code, data, mapped files)
     std::uint64_t smaps_other = kUnknownBytes;       ///< the rest: shared anonymous, [vdso], [vvar], ...
+    /// The stacks' mapped size, resident or not (format 2.8): what of VmData is thread stacks, room the
+    /// heap cannot grow into. Read with the other smaps fields.
+    std::uint64_t smaps_stacks_mapped = kUnknownBytes;
 
     /// The tracker's own tables inside the tracked processes (counted in their rss and anon, not the
     /// program's): the analysis leaves them out. kUnknownBytes when the tracker is off.

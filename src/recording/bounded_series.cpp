@@ -105,7 +105,8 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
     // so a bucket holding one smaps reading keeps it.
     for (const auto field : {&SamplePoint::allocator_footprint, &SamplePoint::allocator_in_use, &SamplePoint::allocator_free,
                              &SamplePoint::smaps_brk_heap, &SamplePoint::smaps_stacks, &SamplePoint::smaps_anon_other,
-                             &SamplePoint::smaps_file, &SamplePoint::smaps_other, &SamplePoint::vm_data})
+                             &SamplePoint::smaps_file, &SamplePoint::smaps_other, &SamplePoint::smaps_stacks_mapped,
+                             &SamplePoint::vm_data})
         m.*field = gauge_mean(a.*field, wa, b.*field, wb);
     // The JVM's heap: gauges and cumulative collection counts alike take the mean (counts, like
     // allocations above, so that rates stay unbiased); an unknown side takes the other's value.

@@ -90,12 +90,18 @@ std::optional<SmapsCategories> classify_smaps(std::string_view text, std::span<c
             if (in_mapping) category = categorize(current, have_previous ? &previous : nullptr, stack_pointers);
             continue;
         }
-        if (!in_mapping || !line.starts_with("Rss:")) continue;
-        std::string_view rest = line.substr(4);
+        if (!in_mapping) continue;
+        const bool size_line = line.starts_with("Size:");
+        if (!size_line && !line.starts_with("Rss:")) continue;
+        std::string_view rest = line.substr(size_line ? 5 : 4);
         const std::string_view number = next_token(rest);
         std::uint64_t kib = 0;
         const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), kib);
         if (ec != std::errc() || ptr != number.data() + number.size() || next_token(rest) != "kB") continue;
+        if (size_line) {
+            if (category == Category::stacks) out.stacks_mapped += kib * 1024;
+            continue;
+        }
         any_rss = true;
         const std::uint64_t bytes = kib * 1024;
         switch (category) {

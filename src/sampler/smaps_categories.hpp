@@ -18,10 +18,15 @@ struct SmapsCategories {
     std::uint64_t anon_other = 0;  ///< other private anonymous: mmap'd malloc arenas and big blocks, JIT/GC heaps
     std::uint64_t file = 0;        ///< mappings with an inode: code, data, mapped files, shared memory
     std::uint64_t other = 0;       ///< [vdso], [vvar], shared anonymous without an inode, ...
+    /// The stacks' mapped size, resident or not ("Size:"). A thread's stack is mapped whole (8 MiB by
+    /// default) and mostly never touched: room in the private writable mappings (VmData) that only
+    /// that thread's calls can use, never a heap's growth.
+    std::uint64_t stacks_mapped = 0;
     std::uint64_t total() const { return brk_heap + stacks + anon_other + file + other; }
 };
 
-/// Sums the resident bytes ("Rss:") of every mapping of one smaps text by category. A private anonymous
+/// Sums the resident bytes ("Rss:") of every mapping of one smaps text by category, and the stacks'
+/// mapped size. A private anonymous
 /// mapping counts as a thread stack when it holds one of `stack_pointers` (sorted; threads blocked in a
 /// system call, see parse_syscall_stack_pointer), or when it is writable and sits right above an
 /// anonymous no-access mapping of at most 1 MiB: the guard page glibc (and the JVM) put below every

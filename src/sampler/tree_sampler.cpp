@@ -146,6 +146,7 @@ void TreeSampler::read_smaps_round(SamplePoint& point) {
         sum.anon_other += categories->anon_other;
         sum.file += categories->file;
         sum.other += categories->other;
+        sum.stacks_mapped += categories->stacks_mapped;
     }
     const auto took = std::chrono::steady_clock::now() - started;
     next_smaps_round_ = started + std::max<std::chrono::steady_clock::duration>(options_.smaps_period, took * kSmapsSpacingFactor);
@@ -155,6 +156,7 @@ void TreeSampler::read_smaps_round(SamplePoint& point) {
     point.smaps_anon_other = sum.anon_other;
     point.smaps_file = sum.file;
     point.smaps_other = sum.other;
+    point.smaps_stacks_mapped = sum.stacks_mapped;
 }
 
 void TreeSampler::read_jvm_heaps(SamplePoint& point) {

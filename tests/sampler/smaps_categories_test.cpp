@@ -48,9 +48,12 @@ TEST(SmapsCategories, EveryKindOfMappingLandsInItsCategory) {
     EXPECT_EQ(c->anon_other, (3000u + 400 + 5) * 1024);
     EXPECT_EQ(c->file, (100u + 50) * 1024);
     EXPECT_EQ(c->other, (7u + 8) * 1024);
+    // The stacks' mapped size ("Size:", resident or not): three stacks of 9999 kB each.
+    EXPECT_EQ(c->stacks_mapped, 3u * 9999 * 1024);
     // Without the stack pointer the unguarded custom stack is just anonymous memory.
     const auto without = classify_smaps(kSmaps, {});
     EXPECT_EQ(without->stacks, (64u + 132) * 1024);
+    EXPECT_EQ(without->stacks_mapped, 2u * 9999 * 1024);
     EXPECT_EQ(without->anon_other, (3000u + 400 + 5 + 32) * 1024);
 }
 
@@ -109,6 +112,9 @@ TEST(SmapsCategories, ThreadsNeverJoinedKeepTheirStacksAndAreCountedThere) {
     close(g_release[0]);
     ASSERT_TRUE(after.has_value());
     EXPECT_GE(after->stacks, before->stacks + 8 * 512 * 1024 + 8 * 8192);
+    // Each stack is mapped whole, more than its touched 512 KiB (glibc's default size is RLIMIT_STACK).
+    EXPECT_GT(after->stacks_mapped, before->stacks_mapped + 16 * 512 * 1024);
+    EXPECT_GE(after->stacks_mapped, after->stacks);
     EXPECT_LT(after->anon_other, before->anon_other + 1024 * 1024) << "the stacks are not counted as other anonymous memory";
 }
 
