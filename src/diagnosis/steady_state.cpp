@@ -177,11 +177,13 @@ Staircase find_staircase(const std::vector<Segment>& segments, std::span<const d
     const double ramp_slope = std::max(0.0, ramp_slopes[ramp_slopes.size() / 2]);
     double step_growth = 0, ramp_growth = 0, transition = 0;
     const Segment* previous = nullptr;
-    auto close_transition = [&] {
+    auto close_transition = [&](double at_s) {
         if (transition >= threshold) {
             ++staircase.steps;
             step_growth += transition;
+            staircase.step_t_s.push_back(at_s);
         }
+        if (transition <= -threshold) ++staircase.falls;
         transition = 0;
     };
     for (const Segment& segment : segments) {
@@ -195,14 +197,22 @@ Staircase find_staircase(const std::vector<Segment>& segments, std::span<const d
         if (segment.end - from <= short_len) {
             transition += climb - ramp_slope * (t[segment.end - 1] - t[from]);
         } else {
-            close_transition();
+            close_transition(t[from]);
             ramp_growth += std::max(climb, 0.0);
         }
         previous = &segment;
     }
-    close_transition();
+    close_transition(t.back());
     staircase.detected = staircase.steps >= 2 && step_growth >= 0.6 * (step_growth + ramp_growth);
     return staircase;
+}
+
+bool steps_only_rise(const Staircase& staircase, double end_s) {
+    if (!staircase.detected || staircase.steps < 3 || staircase.falls > 0 || staircase.step_t_s.size() < 3) return false;
+    double longest_rest_s = 0;
+    for (std::size_t k = 1; k < staircase.step_t_s.size(); ++k)
+        longest_rest_s = std::max(longest_rest_s, staircase.step_t_s[k] - staircase.step_t_s[k - 1]);
+    return end_s - staircase.step_t_s.back() <= longest_rest_s;
 }
 
 // Growth speeding up: the last third of the steady part climbs clearly faster than the first third.

@@ -34,9 +34,16 @@ std::vector<Segment> segment_floor(std::span<const double> t, std::span<const do
 struct Staircase {
     bool detected = false;
     std::size_t steps = 0;
+    std::size_t falls = 0;            ///< transitions down by the threshold or more
+    std::vector<double> step_t_s;     ///< where each step ends: the next rest begins
 };
 /// Steps of at least `threshold` after `begin` that carry most of the growth.
 Staircase find_staircase(const std::vector<Segment>& segments, std::span<const double> t, std::size_t begin, double threshold);
+
+/// A staircase whose steps only rise, in a rhythm that has not ended by `end_s`: three steps or more,
+/// none down, and no rest after the last longer than the longest between two of them (a warm-up in
+/// steps, a buffer grown to its size, ends on its longest rest).
+bool steps_only_rise(const Staircase& staircase, double end_s);
 
 /// The last third of the steady part climbs clearly faster than the first; `recent` gets its slope.
 bool is_accelerating(const Steady& steady, double confidence, SlopeEstimate& recent);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <stdexcept>
@@ -179,6 +180,31 @@ TEST(Diagnose, AStepOfDoublingContainersInsideALeakIsNoWarmupTail) {
     EXPECT_TRUE(d.decided) << d.summary;
     EXPECT_LT(d.warmup_end_s, 2.0) << d.summary;
     EXPECT_NEAR(d.steady_rate_bytes_per_s, 48e3, 8e3) << d.summary;  // by construction ~48 kB/s
+}
+
+// A hash table that doubles its capacity as entries pile up, on the tracker's exact live heap (a C
+// connection-tracking table whose flows never expire, 18 s at 10 Hz): 0.33 MB, then 0.60, 1.12, 2.17,
+// 4.27 and 8.46 MB, each rest about twice as long as the one before. Most pairs of points are tied
+// within a step, and a line's residuals are one run on each side.
+TEST(Diagnose, AFewDoublingStepsThatNeverComeDownAreALeak) {
+    const Diagnosis d = diagnose(testing::load_live_heap("conntrack_table_doubling_leak.csv"));
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_EQ(d.pattern, Pattern::staircase_growth) << d.summary;
+    EXPECT_GT(d.rate_ci_low_bytes_per_s, 0) << d.summary;
+}
+
+TEST(Diagnose, StepsThatStoppedAreNoLeakFromTheStepsAlone) {
+    // The same steps up to 6.9 s, then a rest of 11 s, longer than any between them: a table grown to
+    // the size it needs, a warm-up in steps.
+    Series stopped = testing::load_live_heap("conntrack_table_doubling_leak.csv");
+    for (double& bytes : stopped.value) bytes = std::min(bytes, 4267064.0);
+    EXPECT_FALSE(diagnose(stopped).leak) << diagnose(stopped).summary;
+    // Steps that also come down are no staircase that only rises: 4.27 MB falls back to 2.17 MB for 2 s.
+    Series down = testing::load_live_heap("conntrack_table_doubling_leak.csv");
+    for (std::size_t i = 0; i < down.t_s.size(); ++i)
+        if (down.t_s[i] >= 10.0 && down.t_s[i] < 12.0) down.value[i] = 2169912;
+    EXPECT_FALSE(diagnose(down).leak) << diagnose(down).summary;
 }
 
 TEST(Diagnose, AcceleratingGrowthReportsTodaysRate) {
