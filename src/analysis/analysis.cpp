@@ -12,10 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "analysis/heap_growth_without_sites.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
+#include "analysis/sites_sharing_a_line.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 
@@ -307,7 +310,8 @@ void tell_sites_apart(std::vector<SiteReport>& sites) {
         stacks.push_back(&site.frames);
     }
     const auto via = distinguishing_frames(labels, stacks);
-    for (std::size_t i = 0; i < sites.size(); ++i) sites[i].via = via[i];
+    for (std::size_t i = 0; i < sites.size(); ++i)
+        sites[i].via = sites[i].call_paths > 1 ? fmt::format("{} call paths, judged together", sites[i].call_paths) : via[i];
 }
 
 /// Sampling mode: each site's interval, from its live bytes and blocks at the end of the judged span.
@@ -327,7 +331,10 @@ void attach_sampled_intervals(const Recording& recording, double until_t_s, std:
 /// The growth view's remainder: every site of the grid not among the reported ones.
 void count_sites_not_shown(const Recording& recording, Analysis& result) {
     std::set<std::size_t> shown;
-    for (const auto& site : result.sites) shown.insert(site.series_index);
+    for (const auto& site : result.sites) {
+        shown.insert(site.series_index);
+        shown.insert(site.folded_series.begin(), site.folded_series.end());
+    }
     const auto& grid = recording.sites.sites;
     for (std::size_t i = 0; i < grid.size(); ++i) {
         if (shown.count(i) || grid[i].live_bytes.empty() || grid[i].total_allocations == 0) continue;
@@ -346,11 +353,21 @@ void attach_exit_values(const Recording& recording, std::vector<SiteReport>& sit
     for (const auto& site : recording.exit_sites) at_exit[site.stack] = &site;
     for (auto& site : sites) {
         if (!ended.count(site.process)) continue;
-        const auto it = at_exit.find(site.stack);
-        site.live_at_exit_bytes = it == at_exit.end() ? 0.0 : static_cast<double>(it->second->live_bytes);
-        if (it == at_exit.end()) continue;
-        site.total_allocations = std::max(site.total_allocations, it->second->total_allocations);
-        site.total_bytes = std::max(site.total_bytes, it->second->total_bytes);
+        // A row standing for several call paths holds what all of them held.
+        std::uint64_t allocations = 0, bytes = 0;
+        double live = 0;
+        std::vector<StackId> stacks{site.stack};
+        stacks.insert(stacks.end(), site.folded_stacks.begin(), site.folded_stacks.end());
+        for (const StackId stack : stacks) {
+            const auto it = at_exit.find(stack);
+            if (it == at_exit.end()) continue;
+            live += static_cast<double>(it->second->live_bytes);
+            allocations += it->second->total_allocations;
+            bytes += it->second->total_bytes;
+        }
+        site.live_at_exit_bytes = live;
+        site.total_allocations = std::max(site.total_allocations, allocations);
+        site.total_bytes = std::max(site.total_bytes, bytes);
     }
 }
 
@@ -410,6 +427,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.sites = diagnose_and_name_sites(recording, site_options, options, until_t_s);
     result.judged_until_s = until_t_s;
     result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
+    judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
     undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);

@@ -38,6 +38,11 @@ struct SiteReport {
     /// Still allocated when the site's process ended (0 when all was freed); unset while it runs on.
     std::optional<double> live_at_exit_bytes;
     std::size_t series_index = 0;       ///< into Recording::sites.sites
+    /// How many call paths to the same line this row stands for (sites_sharing_a_line.hpp): more than
+    /// one when only together they showed the leak. The others' stacks and series are folded in here.
+    std::size_t call_paths = 1;
+    std::vector<StackId> folded_stacks;
+    std::vector<std::size_t> folded_series;
 };
 
 /// Sampled tracking saw a leaking heap rise but caught none of its allocations: no site can be named.

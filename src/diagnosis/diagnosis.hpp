@@ -207,4 +207,8 @@ std::vector<SiteVerdict> diagnose_sites(const std::vector<double>& grid_t_s,
                                         const std::vector<double>& events,
                                         const Options& options = {});
 
+/// The one-sided p-value of a site's growth: the test behind its leak call (Sen's interval), which the
+/// false-discovery control of diagnose_sites runs on.
+double growth_p_value(const Diagnosis& d, double confidence_level);
+
 }  // namespace leakscope::diagnosis

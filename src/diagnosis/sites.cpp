@@ -31,7 +31,7 @@ std::vector<double> benjamini_hochberg(std::span<const double> p_values) {
 // above zero; its one-sided p-value follows from the interval's width. Mann–Kendall's, which the
 // report also gives, inflates its variance for a clean ramp whose ranks of residuals correlate, and
 // would overrule a rate whose interval is far from zero.
-static double growth_p_value(const Diagnosis& d, double confidence_level) {
+double growth_p_value(const Diagnosis& d, double confidence_level) {
     const double low = d.rate_ci_low_bytes_per_s, high = d.rate_ci_high_bytes_per_s, rate = d.steady_rate_bytes_per_s;
     if (!std::isfinite(low) || !std::isfinite(high) || high <= low) return d.trend_p_value;
     const double z_level = detail::normal_quantile(0.5 + 0.5 * std::clamp(confidence_level, 0.5, 0.999999));
