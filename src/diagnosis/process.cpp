@@ -11,6 +11,7 @@
 
 #include "diagnosis/classify.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
+#include "diagnosis/page_granular_growth.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/runtime_heap.hpp"
 #include "diagnosis/severity_projection.hpp"
@@ -305,6 +306,7 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
 
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
     ProcessDiagnosis result = diagnose_with_runtime_heap(series, options);
+    detail::undecided_on_too_few_pages(result, series);
     if (series.unread_jvm && result.verdict.decided && !result.verdict.leak) undecided_without_the_jvms_heap(result, series);
     return result;
 }

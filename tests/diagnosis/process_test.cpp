@@ -175,6 +175,30 @@ TEST(DiagnoseProcess, RssOnlyRestsOnRss) {
     EXPECT_FALSE(d.decomposition.has_value());
 }
 
+/// RSS only, in whole pages: 3.5 MB climbing to 8.85 MB in the first 2.5 s, then one more page every
+/// `seconds_a_page` (order_book_churn_flat under --no-track gained 12 pages in 12 s).
+ProcessSeries rss_in_pages(double seconds_a_page) {
+    ProcessSeries series;
+    series.rss = make_series(150, 0.1, [=](double t) {
+        const double bytes = t < 2.5 ? 3.5 * kMB + 5.35 * kMB * t / 2.5 : 8.85 * kMB + 4096 * std::floor((t - 2.5) / seconds_a_page);
+        return 4096 * std::floor(bytes / 4096);
+    }, 0);
+    return series;
+}
+
+TEST(DiagnoseProcess, RssGrowingByAFewPagesIsUndecided) {
+    const ProcessDiagnosis few = diagnose_process(rss_in_pages(1.0));
+    EXPECT_TRUE(few.rss.leak) << "RSS's own trend is plain: " << few.rss.summary;
+    EXPECT_FALSE(few.verdict.leak) << few.verdict.summary;
+    EXPECT_FALSE(few.verdict.decided) << few.verdict.summary;
+    ASSERT_TRUE(few.verdict.watch_more_s.has_value());
+    EXPECT_NE(few.verdict.summary.find("pages"), std::string::npos) << few.verdict.summary;
+    // Ten times the pace: 120 pages, a leak.
+    const ProcessDiagnosis many = diagnose_process(rss_in_pages(0.1));
+    EXPECT_TRUE(many.verdict.leak) << many.verdict.summary;
+    EXPECT_TRUE(many.verdict.decided);
+}
+
 TEST(DiagnoseProcess, PartsOnAnotherGridAreRejected) {
     ProcessSeries series;
     series.rss = make_series(300, 1.0, [](double) { return 50 * kMB; }, 1e4);
@@ -246,10 +270,15 @@ TEST(DiagnoseProcess, RssFillingMemoryMappedEarlierProvesNoMoreThanTheCachesDo) 
     ASSERT_TRUE(into_mapped.rss.leak) << "the premise: RSS's own trend is a decided climb: " << into_mapped.rss.summary;
     EXPECT_FALSE(into_mapped.verdict.leak) << into_mapped.verdict.summary;
     EXPECT_FALSE(into_mapped.verdict.decided) << into_mapped.verdict.summary;
-    // Mappings that grow with it: RSS is no allocator touching what it holds, and the heap's growth stands.
-    series.vm_data = make_series(160, 0.1, [](double t) { return 20 * kMB + 3.1e3 * t; }, 0, 37);
+    // Mappings that grow with it: RSS is no allocator touching what it holds, and the growth stands, once
+    // it is more than a few pages (page_granular_growth.hpp: 16 s of it are 11 pages; a minute, 45).
+    series.live_heap = make_series(600, 0.1, [](double t) { return 1.9 * kMB + 3.5e3 * t + 60e3 * std::sin(1.3 * t); }, 2e3, 38);
+    series.rss = make_series(600, 0.1, [&](double t) { return anon(t) + 4 * kMB; }, 0.3e3, 34);
+    series.anon_rss = make_series(600, 0.1, anon, 0.3e3, 35);
+    series.file_rss = make_series(600, 0.1, [](double) { return 4 * kMB; }, 0, 36);
+    series.vm_data = make_series(600, 0.1, [](double t) { return 20 * kMB + 3.1e3 * t; }, 0, 37);
     const ProcessDiagnosis mapping_more = diagnose_process(series);
-    EXPECT_TRUE(mapping_more.verdict.leak) << mapping_more.verdict.summary;
+    EXPECT_TRUE(mapping_more.verdict.leak) << mapping_more.metric << ": " << mapping_more.verdict.summary;
 }
 
 TEST(DiagnoseProcess, ASampledHeapOutgrowingTheAllocatorsCachesIsALeak) {
