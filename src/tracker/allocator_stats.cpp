@@ -106,6 +106,11 @@ wire::AllocatorStatsBody read_glibc() {
 
 }  // namespace
 
+void flush_thread_cache() {
+    if (!g_resolved.done) resolve();
+    if (g_resolved.kind == wire::AllocatorKind::kJemalloc) g_resolved.mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+}
+
 wire::AllocatorKind kind() {
     if (!g_resolved.done) resolve();
     return g_resolved.kind;

@@ -221,6 +221,7 @@ void note_failed_connect(Connection& c, std::uint64_t now) {
 }  // namespace
 
 void note_heap_baseline(Connection& c) {
+    allocator_stats::flush_thread_cache();  // what this thread's cache holds is no heap of the program's
     std::uint64_t in_use = 0;
     if (allocator_stats::read_in_use(in_use)) c.allocator_in_use = programs_heap(c, in_use);
     c.baseline_totals.live_heap_bytes = static_cast<std::int64_t>(c.allocator_in_use);
