@@ -210,12 +210,15 @@ bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
     std::uint32_t count_weight = 0;
     bool sampled = sample_allocation(size, byte_weight, count_weight);
     if (sampled && g_tracker.heap_from_allocator) count_totals(0, count_weight, 0, 0);
-    // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), with a
-    // counter slot of its own (they write only that), and the transport running (until it does, this
-    // thread keeps coming here, so that the first allocation after start-up is allowed starts it).
-    set_thread_fast_paths(claimed_slot() && transport::g_thread_started.load(std::memory_order_relaxed)
-                              ? g_tracker.fast_paths.load(std::memory_order_relaxed)
-                              : FastPaths::kNone);
+    // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), the
+    // transport running (until it does, this thread keeps coming here, so that the first allocation after
+    // start-up is allowed starts it) and, for the counting ones, a counter slot of its own (they write
+    // only that). The uncounted ones write nothing but the gap: a thread that is never sampled (it
+    // allocates less than the mean, or the mean is huge) claims no slot and takes them all the same.
+    const FastPaths process_paths = g_tracker.fast_paths.load(std::memory_order_relaxed);
+    const bool ready = transport::g_thread_started.load(std::memory_order_relaxed) &&
+                       (process_paths == FastPaths::kUncounted || claimed_slot());
+    set_thread_fast_paths(ready ? process_paths : FastPaths::kNone);
     if (!sampled) return false;
     entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
     return true;

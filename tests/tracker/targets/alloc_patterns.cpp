@@ -520,6 +520,24 @@ PATTERN void sampled_freed_forms() {
     }
 }
 
+// ---- sampling: threads that each allocate less than the mean ----
+// 400 threads keep 40 blocks of 256 bytes each (10 KiB: at a 16 KiB mean more than half of them are
+// never sampled, so their hooks' fast paths open without a counter slot; the others claim one midway).
+constexpr int kShortThreads = 400, kShortThreadBlocks = 40;
+void* g_short_thread_blocks[kShortThreads][kShortThreadBlocks];
+PATTERN void short_thread_keeps_blocks(int thread) {
+    for (int i = 0; i < kShortThreadBlocks; ++i) g_short_thread_blocks[thread][i] = malloc(256);
+}
+
+static void scenario_sampling_threads() {
+    for (int round = 0; round < kShortThreads / 25; ++round) {
+        std::vector<std::thread> batch;
+        for (int t = 0; t < 25; ++t) batch.emplace_back(short_thread_keeps_blocks, round * 25 + t);
+        for (auto& th : batch) th.join();
+    }
+    let_snapshot_go();
+}
+
 // ---- a program that closes every descriptor and reuses the numbers (daemons do) ----
 static int find_socket_descriptor() {
     for (int fd = 3; fd < 1024; ++fd) {
@@ -645,6 +663,8 @@ int main(int argc, char** argv) {
         sampled_large_few();
         sampled_freed();
         sampled_freed_forms();
+    } else if (scenario == "sampling-threads") {
+        scenario_sampling_threads();
     } else if (scenario == "abi") {
         scenario_abi();
     } else if (scenario == "close-fds") {
@@ -662,7 +682,7 @@ int main(int argc, char** argv) {
         fflush(stdout);
         for (;;) pause();
     } else {
-        fprintf(stderr, "usage: %s hooks|threads|fork|fork-exec|dlopen PLUGIN|edge|segv|abort|hang\n", argv[0]);
+        fprintf(stderr, "usage: %s hooks|threads|fork|fork-exec|dlopen PLUGIN|sampling|sampling-threads|edge|segv|abort|hang\n", argv[0]);
         return 2;
     }
     printf("%s done, %d failures\n", scenario.c_str(), g_failures);
