@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "diagnosis/classify.hpp"
+#include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
 #include "diagnosis/page_granular_growth.hpp"
 #include "diagnosis/rss_explanation.hpp"
@@ -286,7 +287,14 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
     // A managed runtime's heap (the JVM's) is outside malloc: RSS sees it only as its pages are first
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.
-    if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2 || result.verdict.leak) return result;
+    if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2) return result;
+    if (result.verdict.leak) {
+        // A leak of RSS or of the malloc heap with the runtime's heap proven flat is growth outside that
+        // heap, in the runtime's native memory: judged as such.
+        if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s))
+            detail::undecided_beside_a_flat_runtime_heap(result, series, *flat);
+        return result;
+    }
     std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
     // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.
     if (!runtime || (!runtime->diagnosis.decided && !result.verdict.decided)) return result;

@@ -197,6 +197,24 @@ Diagnosis undecided_growth(const ProcessSeries::RuntimeHeap& heap, const std::ve
     return d;
 }
 
+std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::RuntimeHeap& heap, double steady_from_s) {
+    std::vector<AfterCollection> levels = levels_after_collections(heap);
+    std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
+    const double start_s = heap.used.t_s.empty() ? 0 : heap.used.t_s.front();
+    const std::optional<ProvenGrowth> proof = prove_growth(levels);
+    if (full_collections_show_no_growth(levels, proof)) {
+        const auto first = std::find_if(levels.begin(), levels.end(), [](const AfterCollection& l) { return l.full; });
+        const auto last = std::find_if(levels.rbegin(), levels.rend(), [](const AfterCollection& l) { return l.full; });
+        return fmt::format("its full collections left {} in use at {} and {} at {}", format_bytes(first->used_bytes),
+                           format_duration(first->t_s - start_s), format_bytes(last->used_bytes), format_duration(last->t_s - start_s));
+    }
+    if (proof) return std::nullopt;
+    const std::vector<AfterCollection> band = lows_in_one_band(levels);
+    if (band.empty()) return std::nullopt;
+    return fmt::format("what its last {} collections of the old generation left stayed in one band: {}", band.size(),
+                       levels_text(band));
+}
+
 std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options) {
     std::vector<AfterCollection> levels = levels_after_collections(heap);
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });

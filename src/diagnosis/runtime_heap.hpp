@@ -79,7 +79,20 @@ struct RuntimeHeapFinding {
 std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s,
                                                     const Options& options);
 
+/// How the runtime heap's collections prove that what is live did not grow since `steady_from_s` ("its
+/// full collections left 7.73 MB at 9.3 s and 7.73 MB at 16.6 s"), or nothing when they do not prove it
+/// (too few collections, growth, a climb no reclamation has tested).
+std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::RuntimeHeap& heap, double steady_from_s);
+
 // The parts, shared by the rules (runtime_heap.cpp, runtime_heap_lows.cpp).
+
+/// The last kLevelsForAPace lows after reclamations of the old generation, when they lie within
+/// kProvenGrowthShareOfLevel of the lowest of them and the lows as a whole do not climb: what is live has
+/// stopped growing (G1 with a bounded cache: 55.5, 54.9, 57.0 MB). Empty otherwise.
+std::vector<AfterCollection> lows_in_one_band(const std::vector<AfterCollection>& levels);
+
+/// "36.6 MB, 42.2 MB, 45.8 MB"; with many, the first three and the last two.
+std::string levels_text(const std::vector<AfterCollection>& points);
 
 /// Judged from the lows after reclamations when no full collection decides (G1): a leak when three or
 /// more lows climb, undecided when two do or when the levels climb ahead of any reclamation.

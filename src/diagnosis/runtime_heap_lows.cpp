@@ -170,20 +170,6 @@ std::vector<AfterCollection> exact_climb(const ProcessSeries::RuntimeHeap& heap,
     return levels;
 }
 
-// "36.6 MB, 42.2 MB, 45.8 MB"; with many, the first three and the last two.
-std::string levels_text(const std::vector<AfterCollection>& points) {
-    std::string text;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        if (points.size() > 6 && i == 3) {
-            text += ", ...";
-            i = points.size() - 3;
-            continue;
-        }
-        text += (text.empty() ? "" : ", ") + format_bytes(points[i].used_bytes);
-    }
-    return text;
-}
-
 RuntimeHeapFinding unreclaimed_climb(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& climb,
                                      double steady_from_s) {
     const double span_s = climb.back().t_s - climb.front().t_s;
@@ -205,6 +191,31 @@ RuntimeHeapFinding unreclaimed_climb(const ProcessSeries::RuntimeHeap& heap, con
 }
 
 }  // namespace
+
+std::string levels_text(const std::vector<AfterCollection>& points) {
+    std::string text;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (points.size() > 6 && i == 3) {
+            text += ", ...";
+            i = points.size() - 3;
+            continue;
+        }
+        text += (text.empty() ? "" : ", ") + format_bytes(points[i].used_bytes);
+    }
+    return text;
+}
+
+std::vector<AfterCollection> lows_in_one_band(const std::vector<AfterCollection>& levels) {
+    std::vector<AfterCollection> lows;
+    for (const Low& l : reclamation_lows(levels)) lows.push_back(l.level);
+    if (lows.size() < kLevelsForAPace || lows_climb(lows) || lows_still_rising(lows)) return {};
+    const std::vector<AfterCollection> last(lows.end() - static_cast<std::ptrdiff_t>(kLevelsForAPace), lows.end());
+    const auto [lowest, highest] = std::minmax_element(last.begin(), last.end(), [](const AfterCollection& a, const AfterCollection& b) {
+        return a.used_bytes < b.used_bytes;
+    });
+    if (rises_by_a_tenth(lowest->used_bytes, highest->used_bytes)) return {};
+    return last;
+}
 
 std::optional<RuntimeHeapFinding> judge_reclamation_lows(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& levels,
                                                          double steady_from_s, const Options& options) {

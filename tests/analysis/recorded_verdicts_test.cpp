@@ -28,5 +28,19 @@ TEST(RecordedVerdicts, SampledHeapWithinTheCachesBesideRssFillingMappedMemoryIsU
     EXPECT_NE(a.process.verdict.summary.find("mapped earlier"), std::string::npos) << a.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, JvmRssStepsBesideLevelFullCollectionsAreUndecided) {
+    // examples/patterns/java/SessionPoolFlat.java (a bounded pool, -Xms16m, serial collector) under
+    // --no-track (session 15): RSS rose in two steps after its warm-up (3.7 MB: the JVM's own memory),
+    // read "Leak 803 MB/h, critical"; its two full collections left 7.73 MB in use each time.
+    const Analysis a = analyze_kept("java_session_pool_flat_no_track.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    ASSERT_TRUE(v.watch_more_s.has_value());
+    EXPECT_GE(*v.watch_more_s, 60.0);
+    EXPECT_NE(v.summary.find("full collections left 7.73 MB"), std::string::npos) << v.summary;
+    EXPECT_NE(v.summary.find("RSS alone said: Leak"), std::string::npos) << v.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis

@@ -164,5 +164,30 @@ TEST(RuntimeHeap, ASlowLeakWithoutAFullCollectionIsUndecided) {
     EXPECT_FALSE(finding->diagnosis.decided) << finding->diagnosis.summary;
 }
 
+TEST(RuntimeHeap, ProvenFlatOnlyWhereTheCollectionsShowIt) {
+    // What a leak of RSS beside the heap needs (growth_beside_runtime_heap.cpp): the cache's lows back in
+    // one band, the serial cache's two full collections level; never a leak's lows, a climb no collection
+    // of the old generation has tested, or a cache whose lows are still rising.
+    for (const char* name : {"g1_cache_marking.csv", "g1_cache_x64.csv", "g1_sawtooth_x64.csv", "g1_warmup_x64.csv"}) {
+        const Recorded r = load(name);
+        const auto flat = detail::runtime_heap_proven_flat(r.heap, r.steady_from_s);
+        ASSERT_TRUE(flat) << name;
+        EXPECT_NE(flat->find("in one band"), std::string::npos) << name << ": " << *flat;
+    }
+    const Recorded serial = load("serial_cache_x128.csv");
+    const auto serial_flat = detail::runtime_heap_proven_flat(serial.heap, serial.steady_from_s);
+    ASSERT_TRUE(serial_flat);
+    EXPECT_NE(serial_flat->find("full collections left"), std::string::npos) << *serial_flat;
+    for (const char* name : {"g1_fast_leak_marking.csv", "g1_fast_leak_fills_x64.csv", "g1_leak_pretouched_x64.csv",
+                             "g1_leak_default_heap.csv", "g1_cache_default_heap.csv", "serial_slow_leak_x128.csv"}) {
+        const Recorded r = load(name);
+        const auto flat = detail::runtime_heap_proven_flat(r.heap, r.steady_from_s);
+        EXPECT_FALSE(flat) << name << ": " << *flat;
+    }
+    const Recorded filling = until(load("g1_cache_marking.csv"), 27);
+    const auto still_filling = detail::runtime_heap_proven_flat(filling.heap, filling.steady_from_s);
+    EXPECT_FALSE(still_filling) << *still_filling;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis

@@ -1,0 +1,30 @@
+// RSS that grows while a managed runtime's own heap is proven flat grows outside that heap: in the
+// runtime's native memory. A JVM's native memory keeps growing for minutes after start-up without any
+// leak (the JIT's compiled code, class metadata loaded on first use, the collector's bookkeeping), and
+// a leak there (JNI, direct buffers, threads never joined) looks the same for as long. Measured with
+// tests/e2e/jvm/HeapService.java under G1 (heap pre-touched, an LRU cache whose reclamation lows stayed
+// at 54.9-57.0 MB): RSS crept 213 -> 215 MB in 30 s after the warm-up, and RSS alone said "Leak 172 MB/h"
+// in one run of three. So that growth is undecided until it outgrows what settling native memory
+// plausibly adds (kSettlingNativeBytes) or keeps its pace longer than a warm-up does
+// (kSettlingNativeSpan_s), and the summary says where it is, and where it is not.
+#pragma once
+
+#include "diagnosis/classify.hpp"
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::diagnosis::detail {
+
+/// A JVM's native areas after start-up: code cache, metaspace and the collector's structures together
+/// reach tens of MB in a service (the code cache alone is reserved at 240 MiB with tiered compilation,
+/// and a service fills a few tens of MB of it); growth beyond this is more than settling.
+inline constexpr double kSettlingNativeBytes = 32.0 * 1024 * 1024;
+/// Compilation and lazy class loading settle within minutes of steady load; a pace kept this long is not
+/// their tail.
+inline constexpr double kSettlingNativeSpan_s = 30 * 60;
+
+/// A decided leak judged from RSS or the malloc heap, in a process whose runtime heap `runtime_evidence` proves flat,
+/// becomes undecided ("growth outside the JVM's heap") unless the growth since the warm-up (or onset)
+/// outgrew kSettlingNativeBytes or lasted kSettlingNativeSpan_s. Anything else is left as it is.
+void undecided_beside_a_flat_runtime_heap(ProcessDiagnosis& result, const ProcessSeries& series, const std::string& runtime_evidence);
+
+}  // namespace leakscope::diagnosis::detail

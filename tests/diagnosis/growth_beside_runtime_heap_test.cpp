@@ -1,0 +1,114 @@
+// RSS (or the malloc heap) that grows while the JVM's own heap is proven flat: growth in the JVM's
+// native memory, undecided until it outgrows what settling adds (growth_beside_runtime_heap.hpp).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "diagnosis/growth_beside_runtime_heap.hpp"
+#include "diagnosis/runtime_heap.hpp"
+#include "series_builders.hpp"
+
+namespace leakscope::diagnosis {
+namespace {
+
+using testing::kMB;
+using testing::make_series;
+
+// A serial collector's heap whose two full collections (at 8 s and 16 s) leave the same level, its young
+// collections' levels climbing between them (promoted sessions of a bounded pool), sampled every 0.1 s
+// for 20 s: proven flat.
+ProcessSeries::RuntimeHeap bounded_pool_heap() {
+    ProcessSeries::RuntimeHeap heap;
+    double young = 0, full = 0;
+    for (int i = 0; i <= 200; ++i) {
+        const double t = 0.1 * i;
+        if (i % 10 == 0 && i > 0) ++young;
+        if (i == 80 || i == 160) ++full;
+        const double since_full = t < 8 ? t : (t < 16 ? t - 8 : t - 16);
+        heap.used.t_s.push_back(t);
+        heap.used.value.push_back(7.7 * kMB + 0.8 * kMB * static_cast<double>(static_cast<int>(since_full)) + 0.3 * kMB * (t - static_cast<int>(t)));
+        heap.collections.push_back(young);
+        heap.full_collections.push_back(full);
+    }
+    heap.max_bytes = 256 * kMB;
+    return heap;
+}
+
+// The same heap with what its full collections leave growing 1 MB a second: proven growth.
+ProcessSeries::RuntimeHeap leaking_heap() {
+    ProcessSeries::RuntimeHeap heap = bounded_pool_heap();
+    for (std::size_t i = 0; i < heap.used.t_s.size(); ++i) heap.used.value[i] += 1 * kMB * heap.used.t_s[i];
+    return heap;
+}
+
+// A JVM's RSS: a warm-up to 210 MB in its first 2 s, then `creep` bytes a second.
+Series jvm_rss(double creep) {
+    return make_series(201, 0.1, [creep](double t) { return t < 2 ? 105 * kMB * t : 210 * kMB + creep * (t - 2); }, 0.02 * kMB);
+}
+
+TEST(GrowthBesideRuntimeHeap, TheHeapIsProvenFlatByTwoLevelFullCollections) {
+    const auto flat = detail::runtime_heap_proven_flat(bounded_pool_heap(), 2.0);
+    ASSERT_TRUE(flat);
+    EXPECT_NE(flat->find("full collections left"), std::string::npos) << *flat;
+    EXPECT_FALSE(detail::runtime_heap_proven_flat(leaking_heap(), 2.0));
+}
+
+TEST(GrowthBesideRuntimeHeap, RssCreepingBesideAFlatJvmHeapIsUndecided) {
+    // 60 kB/s after the warm-up: RSS alone calls it a leak; the JVM's heap shows what is live is level.
+    ProcessSeries series;
+    series.rss = jvm_rss(60e3);
+    const ProcessDiagnosis rss_alone = diagnose_process(series);
+    ASSERT_TRUE(rss_alone.verdict.leak) << rss_alone.verdict.summary;
+    series.runtime_heap = bounded_pool_heap();
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_FALSE(d.verdict.decided) << d.verdict.summary;
+    ASSERT_TRUE(d.verdict.watch_more_s);
+    // Until 32 MiB at ~60 kB/s (about 9 min), sooner than the half hour a pace must last.
+    EXPECT_GT(*d.verdict.watch_more_s, 5 * 60.0);
+    EXPECT_LT(*d.verdict.watch_more_s, 12 * 60.0);
+    EXPECT_FALSE(d.verdict.time_to_limit_s);
+    EXPECT_NE(d.verdict.summary.find("what is live in the JVM's heap did not"), std::string::npos) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("RSS alone said: "), std::string::npos) << d.verdict.summary;
+}
+
+ProcessDiagnosis diagnose_jvm(double rss_creep, const ProcessSeries::RuntimeHeap& heap) {
+    ProcessSeries series;
+    series.rss = jvm_rss(rss_creep);
+    series.runtime_heap = heap;
+    return diagnose_process(series);
+}
+
+TEST(GrowthBesideRuntimeHeap, NativeGrowthPastWhatSettlingAddsIsALeak) {
+    // 2 MB/s beside the same flat heap: 36 MB in 18 s, more than compiled code and metadata add.
+    const ProcessDiagnosis d = diagnose_jvm(2 * kMB, bounded_pool_heap());
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+}
+
+TEST(GrowthBesideRuntimeHeap, AHeapThatGrowsLeavesRsssLeakAlone) {
+    const ProcessDiagnosis d = diagnose_jvm(60e3, leaking_heap());
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+}
+
+TEST(GrowthBesideRuntimeHeap, APaceKeptForHalfAnHourIsNoWarmupTail) {
+    // 10 kB/s for 40 minutes beside a flat heap: 24 MB, under what settling adds, but kept too long.
+    ProcessSeries series;
+    series.rss = make_series(2401, 1.0, [](double t) { return t < 20 ? 10.5 * kMB * t : 210 * kMB + 10e3 * (t - 20); }, 0.02 * kMB);
+    ProcessSeries::RuntimeHeap heap;
+    for (int i = 0; i <= 2400; ++i) {
+        heap.used.t_s.push_back(i);
+        heap.used.value.push_back(7.7 * kMB + 0.05 * kMB * (i % 100));
+        heap.collections.push_back(i / 10);
+        heap.full_collections.push_back(i / 100);
+    }
+    series.runtime_heap = heap;
+    ASSERT_TRUE(detail::runtime_heap_proven_flat(heap, 20));
+    const ProcessDiagnosis d = diagnose_process(series);
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+}
+
+}  // namespace
+}  // namespace leakscope::diagnosis
