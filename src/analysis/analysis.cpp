@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "analysis/heap_growth_without_sites.hpp"
+#include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
@@ -428,6 +429,8 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.judged_until_s = until_t_s;
     result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
     judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
+    result.arena_growth = judge_pymalloc_arenas_together(recording, until_t_s, diagnosis_options.allocation_quantum_bytes, site_options,
+                                                         result.process, result.sites);
     undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);

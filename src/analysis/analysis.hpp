@@ -52,6 +52,14 @@ struct UnsampledGrowth {
     double expected_samples = 0;  ///< rise / period: how many samples the rise should have drawn
 };
 
+/// Full tracking of a CPython target: a leak whose rise came in pymalloc's arenas, each charged to the code
+/// that needed one, so that no site carries it (pymalloc_arenas.hpp).
+struct ArenaGrowth {
+    double rise_bytes = 0;        ///< the arena sites' rise over the leak's steady state
+    std::size_t arena_sites = 0;  ///< sites whose blocks are all arenas
+    double arena_bytes = 0;       ///< one arena (1 MiB since Python 3.10)
+};
+
 struct Analysis {
     diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
     std::vector<SiteReport> sites;        ///< most steady growth first
@@ -76,6 +84,8 @@ struct Analysis {
     std::optional<TrackingLoss> tracking_lost;
     /// Set when the verdict is a leak of the sampled heap and no sample fell in its rise.
     std::optional<UnsampledGrowth> unsampled_growth;
+    /// Set when the verdict is a leak of a CPython target's heap that only its arenas, together, show.
+    std::optional<ArenaGrowth> arena_growth;
 };
 
 struct Options {

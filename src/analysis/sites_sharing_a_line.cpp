@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "analysis/heap_growth_without_sites.hpp"  // kWeakLowShareOfRate
+#include "analysis/site_folding.hpp"
 #include "diagnosis/sites.hpp"                     // kSiteFalseDiscoveryRate
 
 namespace leakscope::analysis {
@@ -37,41 +38,15 @@ void judge_sites_sharing_a_line_together(const Recording& recording, double unti
     std::vector<std::size_t> merged_away;
     for (const auto& [line, members] : groups) {
         if (members.size() < 2) continue;
-        diagnosis::Series sum;
-        sum.t_s.assign(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(columns));
-        sum.value.assign(columns, 0.0);
-        for (const std::size_t member : members) {
-            const auto& bytes = recording.sites.sites[sites[member].series_index].live_bytes;
-            for (std::size_t c = 0; c < columns; ++c)
-                sum.value[c] += bytes.empty() ? 0.0 : static_cast<double>(bytes[std::min(c, bytes.size() - 1)]);
-        }
+        const diagnosis::Series sum = summed_site_series(recording, sites, members, columns);
         diagnosis::Diagnosis together = diagnosis::diagnose(sum, site_options);
         // One more test for each shared line: its leak call must hold against all of them (Bonferroni).
         const double q = std::min(1.0, diagnosis::growth_p_value(together, site_options.confidence_level) * static_cast<double>(shared));
         if (!together.leak || !together.decided || !strong(together) || q > diagnosis::kSiteFalseDiscoveryRate) continue;
         // The member holding the most at the end names the row; the others are folded into it.
-        const std::size_t named = *std::max_element(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
-            return sites[a].live_bytes < sites[b].live_bytes;
-        });
-        SiteReport& row = sites[named];
-        row.diagnosis = std::move(together);
-        row.q_value = q;
-        row.call_paths = members.size();
-        row.live_bytes = sum.value.back();
-        row.peak_live_bytes = *std::max_element(sum.value.begin(), sum.value.end());
-        for (const std::size_t member : members) {
-            if (member == named) continue;
-            row.total_allocations += sites[member].total_allocations;
-            row.total_bytes += sites[member].total_bytes;
-            row.folded_stacks.push_back(sites[member].stack);
-            row.folded_series.push_back(sites[member].series_index);
-            merged_away.push_back(member);
-        }
+        fold_sites_into_one_row(sites, members, sum, std::move(together), q, merged_away);
     }
-    std::sort(merged_away.rbegin(), merged_away.rend());
-    for (const std::size_t member : merged_away) sites.erase(sites.begin() + static_cast<std::ptrdiff_t>(member));
-    // Leaks first, as diagnose_and_name_sites ordered them.
-    std::stable_sort(sites.begin(), sites.end(), [](const SiteReport& a, const SiteReport& b) { return a.diagnosis.leak > b.diagnosis.leak; });
+    erase_folded_sites(sites, std::move(merged_away));
 }
 
 }  // namespace leakscope::analysis

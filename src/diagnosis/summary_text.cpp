@@ -57,15 +57,25 @@ std::string watch_more(const Diagnosis& d) {
 
 // Significant growth that is still too small to decide on (see undecided.hpp).
 std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
-    if (facts.releases_undecided)
+    if (facts.releases_undecided) {
+        const std::string seen = facts.releases == 0 ? std::string("none")
+                                 : facts.releases == 1 ? std::string("one, too few to compare")
+                                                       : fmt::format("{}, too few to show a trend", facts.releases);
+        // A collected heap whose warm-up took a third of the run or more, flat since: its warm-up is what
+        // waits for the releases (node, an LRU of pages: 90.9 MB over 8.8 s of 16.7 s, then 0 B/s read
+        // "Growing 0 B/s, but ...").
+        if (facts.collected_heap && !(facts.significant && d.steady_rate_bytes_per_s > 0) && d.warmup_bytes > 0)
+            return fmt::format("Warm-up of {} in the first {}, then flat {}, but a garbage-collected heap grows ahead of its "
+                               "collections: a leak shows as lows that rise from one release of memory to the next, and this "
+                               "run saw {}: {}.",
+                               format_bytes(d.warmup_bytes), format_duration(d.warmup_end_s - facts.start_t_s),
+                               flat_qualifier(d, facts), seen, watch_more(d));
         return fmt::format("Growing {}{}: a leak shows as lows that rise from one release of memory to the next, "
                            "and this run saw {}: {}.",
                            format_rate(d.steady_rate_bytes_per_s),
                            facts.collected_heap ? ", but a garbage-collected heap grows ahead of its collections" : " under a sawtooth",
-                           facts.releases == 0 ? std::string("none")
-                           : facts.releases == 1 ? std::string("one, too few to compare")
-                                                 : fmt::format("{}, too few to show a trend", facts.releases),
-                           watch_more(d));
+                           seen, watch_more(d));
+    }
     if (facts.slowing_from_rate)
         return fmt::format("Growing {} and slowing down (from {}){}: a warm-up still settling or a slow leak, too early "
                            "to tell: {}.",

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/content_security.hpp"
 #include "report/html_assets.hpp"
@@ -149,12 +150,14 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
     }
 
     // The sites' section: their charts and table, or the word that no sample fell in the heap's rise.
-    const bool sites_section = !analysis.sites.empty() || analysis.unsampled_growth;
+    const bool sites_section = !analysis.sites.empty() || analysis.unsampled_growth || analysis.arena_growth;
     if (sites_section) {
         out << "<section id=\"sites\">\n<h2>Allocation sites</h2>\n";
         if (const auto& missed = analysis.unsampled_growth)
             fmt::print(out, "<p class=\"verdict warn\" id=\"unsampled-growth\">{}</p>\n",
                        escape_markup(analysis::unsampled_growth_sentence(*missed)));
+        if (const auto& arenas = analysis.arena_growth)
+            fmt::print(out, "<p class=\"verdict warn\" id=\"arena-growth\">{}</p>\n", escape_markup(analysis::arena_growth_sentence(*arenas)));
     }
     if (!analysis.sites.empty()) {
         if (!recording.sites.sites.empty()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/report_labels.hpp"
 #include "util/version.hpp"
@@ -307,6 +308,11 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
                                       {"sample_bytes", missed->sample_bytes},
                                       {"expected_samples", missed->expected_samples},
                                       {"summary", analysis::unsampled_growth_sentence(*missed)}};
+    if (const auto& arenas = analysis.arena_growth)
+        report["arena_growth"] = {{"rise_bytes", arenas->rise_bytes},
+                                  {"arena_sites", arenas->arena_sites},
+                                  {"arena_bytes", arenas->arena_bytes},
+                                  {"summary", analysis::arena_growth_sentence(*arenas)}};
     report["at_exit"] = at_exit_json(analysis.at_exit);
     report["sites_at_exit"] = json::array();
     for (const auto& site : analysis.at_exit.sites) report["sites_at_exit"].push_back(exit_site_json(site));

@@ -8,6 +8,7 @@
 #include <fmt/ostream.h>
 
 #include "analysis/runtime_heap.hpp"
+#include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/readable_names.hpp"
@@ -189,6 +190,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
 
     if (const auto& missed = analysis.unsampled_growth)
         out << "\n**Sites:** " << cell(analysis::unsampled_growth_sentence(*missed)) << '\n';
+    if (const auto& arenas = analysis.arena_growth)
+        out << "\n**Sites:** " << cell(analysis::arena_growth_sentence(*arenas)) << '\n';
     exit_view_section(out, analysis.at_exit, recording.info.attached);
     out << "\n### Run\n\n";
     facts_table(out, run_facts(recording, analysis));

@@ -33,6 +33,10 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
     if (analysis.process.blind_to_jvm_heap && !v.decided)
         return fmt::format("a JVM whose heap leakscope could not read: its RSS ({}) cannot tell a leak inside that heap from the JVM filling it",
                            signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
+    // Undecided without growth (a collected heap's long warm-up waiting for its releases): no "grows 0 B/h".
+    if (v.pattern != diagnosis::Pattern::insufficient_data && !v.decided && !(v.steady_rate_bytes_per_s > 0))
+        return fmt::format("the {} {}, too early to call: watch {} more", metric,
+                           v.warmup_bytes > 0 ? "is flat after its warm-up" : "does not grow", v.watch_more_s ? format_duration(*v.watch_more_s) : std::string("longer"));
     if (v.pattern != diagnosis::Pattern::insufficient_data && !v.decided)
         return fmt::format("the {} grows {}, too early to call: watch {} more", metric,
                            signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
@@ -130,7 +134,8 @@ std::string site_location(const analysis::SiteReport& site) {
     if (!site.via.empty()) {
         analysis::SiteReport plain = site;
         plain.via.clear();
-        return site_location(plain) + " via " + site.via;
+        const std::string where = site_location(plain);
+        return where == "?" ? "via " + site.via : where + " via " + site.via;  // a row of no one place (pymalloc's arenas)
     }
     if (site.file && !site.file->empty()) {
         if (site.line && *site.line > 0) return fmt::format("{}:{}", *site.file, *site.line);

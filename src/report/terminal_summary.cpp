@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "analysis/runtime_heap.hpp"
+#include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "report/human_units.hpp"
 #include "report/readable_names.hpp"
@@ -177,6 +178,8 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     }
     if (const auto& missed = analysis.unsampled_growth)
         fmt::print(out, "\n  {}\n", paint(analysis::unsampled_growth_sentence(*missed), kYellow));
+    if (const auto& arenas = analysis.arena_growth)
+        fmt::print(out, "\n  {}\n", paint(analysis::arena_growth_sentence(*arenas), kYellow));
     print_exit_view(out, analysis.at_exit, recording.info.attached, paint);
     if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);

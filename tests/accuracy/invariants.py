@@ -57,6 +57,9 @@ def check(report):
     # With sampled tracking a small rise can draw no sample at all (0.8 MB at one per 512 KiB: one run in
     # five); then the report must say so ("unsampled_growth") rather than leave the sites silent.
     said_unsampled = bool((report.get("unsampled_growth") or {}).get("summary"))
+    # Likewise a CPython heap whose rise came in pymalloc's arenas, each charged to whatever code needed
+    # one: the report must say so ("arena_growth").
+    said_unsampled = said_unsampled or bool((report.get("arena_growth") or {}).get("summary"))
     if leak and sites and (growth["metric"] == "live_heap" or heap_grows) and not any(s["leak"] for s in sites) \
             and not said_unsampled:
         problems.append(f"leak verdict on a growing heap (+{rise / 1e6:.1f} MB) but no site is a leak")

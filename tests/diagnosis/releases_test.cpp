@@ -144,5 +144,18 @@ TEST(Releases, FiveTroughsClimbingUnderTallTeethAreALeak) {
     EXPECT_EQ(bounded.pattern, Pattern::bounded_sawtooth) << bounded.summary;
 }
 
+TEST(Releases, ACollectedHeapsLongWarmupWaitsWithoutSayingItGrows) {
+    // node's RSS with an LRU of pages (session 16): 91 MB over the first 8.8 s of 16.7 s, then flat. A
+    // warm-up that long waits for the collector's releases, and the summary read "Growing 0 B/s, but ...".
+    const Series s = make_series(167, 0.1, [](double t) { return t < 8.8 ? 10 * kMB + 10 * kMB * t : 98 * kMB; }, 0.3 * kMB);
+    const Diagnosis d = diagnose_collected(s);
+    ASSERT_FALSE(d.decided) << d.summary;
+    EXPECT_FALSE(d.leak);
+    EXPECT_TRUE(d.watch_more_s);
+    EXPECT_EQ(d.summary.find("Growing"), std::string::npos) << d.summary;
+    EXPECT_EQ(d.summary.rfind("Warm-up of", 0), 0u) << d.summary;
+    EXPECT_NE(d.summary.find("garbage-collected heap"), std::string::npos) << d.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis

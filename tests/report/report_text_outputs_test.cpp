@@ -207,6 +207,21 @@ TEST(ReportTerminal, UndecidedOnRssAlonePointsToTheTracker) {
     EXPECT_EQ(terminal_text(example, false).find("the live heap usually can"), std::string::npos);
 }
 
+TEST(ReportTerminal, UndecidedWithoutGrowthDoesNotSayItGrows) {
+    // A collected heap's long warm-up waits for its releases with a flat steady state: the headline read
+    // "the RSS grows 0 B/h, too early to call".
+    Example example = testing::warmup_example();
+    auto& verdict = example.analysis.process.verdict;
+    verdict.decided = false;
+    verdict.watch_more_s = 60;
+    verdict.steady_rate_bytes_per_s = 0;
+    const std::string flat = terminal_text(example, false);
+    EXPECT_EQ(flat.find("grows 0 B/h"), std::string::npos) << flat;
+    EXPECT_NE(flat.find("is flat after its warm-up, too early to call: watch 1 min more"), std::string::npos) << flat;
+    verdict.steady_rate_bytes_per_s = 500;
+    EXPECT_NE(terminal_text(example, false).find("grows +1.80 MB/h, too early to call"), std::string::npos) << terminal_text(example, false);
+}
+
 TEST(ReportTerminal, EmptyRecordingPrintsWithoutCrashing) {
     Example empty{"empty"};
     std::string text = terminal_text(empty, false, "");

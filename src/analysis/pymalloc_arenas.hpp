@@ -1,0 +1,36 @@
+// CPython serves small objects (512 bytes or less) from pymalloc's arenas, 1 MiB each since Python
+// 3.10, and the tracker sees each arena as one block, charged to the code that happened to need a new
+// one. A leak of small objects (a logger per request, a dict entry per session) fills arenas that are
+// charged to whatever ran at that moment: uuid's hex, an import, a list, the leak's own line once in a
+// while. Each such site holds one or two arenas and none grows steadily, while their sum rises in 1 MiB
+// steps with the leak. When the process leaks and no site does, the arena sites are judged together, as
+// one row ("pymalloc arenas"): what the tracker can say without counting every object
+// (PYTHONMALLOC=malloc does that, at ~1.4x the interpreter's time).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+#include "diagnosis/diagnosis.hpp"
+
+namespace leakscope::analysis {
+
+inline constexpr char kPymallocArenasRow[] = "pymalloc arenas (1 MiB each)";
+
+/// With full tracking of a CPython target (`arena_bytes` > 0), a decided leak of the live heap (strong, or
+/// corroborated by RSS) and no site a leak but those that hold whole arenas only: those arena sites are
+/// summed over the judged span and diagnosed together; a decided leak becomes one row named
+/// kPymallocArenasRow, its `call_paths` the sites it stands for. When their sum rose but too few arenas
+/// came for its own verdict (two in a 16 s run) and none of them leaks alone, the sites stay as they are
+/// and the returned note says why none carries the leak; nothing otherwise.
+std::optional<ArenaGrowth> judge_pymalloc_arenas_together(const Recording& recording, double until_t_s, double arena_bytes,
+                                    const diagnosis::Options& site_options, const diagnosis::ProcessDiagnosis& process,
+                                    std::vector<SiteReport>& sites);
+
+/// "The heap's rise of 2.10 MB came in pymalloc's 1 MiB arenas ...": why no site carries the leak, and what
+/// would show the objects.
+std::string arena_growth_sentence(const ArenaGrowth& growth);
+
+}  // namespace leakscope::analysis
