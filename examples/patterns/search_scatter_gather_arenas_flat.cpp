@@ -13,9 +13,9 @@
 // threads and freed on the front end's; RSS levels off with the heap, the nine arenas settling to the
 // sizes the churn needs within the first seconds.
 // Measured (session 16, glibc mallinfo2 in-use bytes, all arenas, and /proc VmRSS sampled every 100 ms
-// by a scratch preload shim, no tracker): heap 0.08 -> 21.40 MB in the first second, then 21.41-21.47
-// MB over 1-16 s (slope +0.1 kB/s over 4-16 s); RSS 25.0 MB at 1 s, 25.20 at 4 s, 25.25 MB at the end
-// (+3.8 kB/s over 4-16 s); 4,800 queries answered.
+// by a scratch preload shim, no tracker): heap 21.40 MB at 1 s, 21.40-21.45 MB over 1-16 s (slope +1.1
+// kB/s over 4-16 s); RSS 24.9 MB at 1 s, 25.00 at 4 s, 25.04 MB at the end (+3.9 kB/s over 4-16 s);
+// 4,800 queries answered.
 // Usage: search_scatter_gather_arenas_flat SECONDS
 #include <algorithm>
 #include <condition_variable>
@@ -66,6 +66,9 @@ public:
 
     std::vector<Hit> search(const std::vector<std::uint32_t>& terms) {
         std::vector<Hit> hits;
+        std::size_t postings = 0;
+        for (std::uint32_t term : terms) postings += postings_[term % postings_.size()].size();
+        hits.reserve(postings);
         for (std::uint32_t term : terms)
             for (std::uint32_t doc : postings_[term % postings_.size()]) {
                 Hit h;
@@ -156,7 +159,11 @@ int main(int argc, char** argv) {
                               [](const Hit* a, const Hit* b) { return a->score > b->score; });
             std::string response = "{\"hits\":[";
             for (std::size_t k = 0; k < keep; ++k)
-                response += "{\"url\":\"" + merged[k]->url + "\",\"snippet\":\"" + merged[k]->snippet + "\"},";
+                response.append("{\"url\":\"")
+                    .append(merged[k]->url)
+                    .append("\",\"snippet\":\"")
+                    .append(merged[k]->snippet)
+                    .append("\"},");
             response += "]}";
             response_bytes += response.size();
             ++queries;
