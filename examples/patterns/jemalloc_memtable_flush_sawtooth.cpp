@@ -14,21 +14,21 @@
 // Measured (session 16, jemalloc's stats.allocated and /proc VmRSS sampled every 100 ms by a scratch
 // preload shim, no tracker): heap 0.37 MB at start, peaks of 8.6-9.2 MB seen before the drops at
 // ~2.6, 5.1, 7.6, 10.2, 12.7 and 15.2 s, 0.8-1.5 MB seen just after them (slope over 2-16 s -9.7
-// kB/s); RSS 4.5 -> 13.85 MB by 2.7 s, 14.3 at 5.2 s, 14.5 at 7.6 s, 14.4-14.7 MB over 10-16 s;
+// kB/s); RSS 4.5 -> 13.85 MB by 2.7 s, 14.3 at 5.2 s, 14.5 at 7.6 s, 14.4-14.7 MB over 10-16 s (a second
+// run, after the flush queue became pattern::WorkQueue: 13.8, 14.3, 14.5 and 14.36-14.50 MB);
 // 96,000 puts, 6 tables flushed (39.6 MB written).
 // Usage: jemalloc_memtable_flush_sawtooth SECONDS
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pacing.hpp"
+#include "work_queue.hpp"
 
 namespace {
 
@@ -69,48 +69,17 @@ std::size_t write_table(const Memtable& table, std::FILE* out) {
     return written;
 }
 
-class FlushQueue {
-public:
-    void push(std::unique_ptr<Memtable> table) {
-        {
-            std::lock_guard lock(mutex_);
-            pending_.push_back(std::move(table));
-        }
-        ready_.notify_one();
-    }
-    std::unique_ptr<Memtable> pop() {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return closed_ || !pending_.empty(); });
-        if (pending_.empty()) return nullptr;
-        auto table = std::move(pending_.front());
-        pending_.erase(pending_.begin());
-        return table;
-    }
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        ready_.notify_all();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::vector<std::unique_ptr<Memtable>> pending_;
-    bool closed_ = false;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
     const double seconds = pattern::run_seconds(argc, argv, 16);
     constexpr std::size_t kFlushAtBytes = 8'000'000;
-    FlushQueue flushes;
+    pattern::WorkQueue<std::unique_ptr<Memtable>> flushes;  // immutable memtables waiting for the flush thread
     std::size_t tables = 0, table_bytes = 0;
     std::thread flusher([&] {
         std::FILE* out = std::fopen("/dev/null", "wb");
-        while (auto table = flushes.pop()) {
+        std::unique_ptr<Memtable> table;
+        while (flushes.pop(table)) {
             table_bytes += write_table(*table, out);
             ++tables;
             table.reset();  // the immutable memtable is freed here, on the flush thread
