@@ -428,9 +428,10 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.sites = diagnose_and_name_sites(recording, site_options, options, until_t_s);
     result.judged_until_s = until_t_s;
     result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
-    judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
+    // Arenas first: a line that took arenas through two call paths is pymalloc's story, not that line's.
     result.arena_growth = judge_pymalloc_arenas_together(recording, until_t_s, diagnosis_options.allocation_quantum_bytes, site_options,
                                                          result.process, result.sites);
+    judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
     undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);

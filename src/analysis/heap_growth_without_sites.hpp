@@ -14,13 +14,13 @@ namespace leakscope::analysis {
 /// Below this share of the rate, the lower end of the heap's interval makes its trend weak evidence.
 inline constexpr double kWeakLowShareOfRate = 0.25;
 
-/// RSS alone calls a decided leak at a pace inside the heap's interval: a second witness that the heap's
+/// RSS alone calls a decided leak at a pace whose interval overlaps the heap's: a second witness that the heap's
 /// rise, however weak its own trend, is no sum of noise.
 bool rss_corroborates_heap_leak(const diagnosis::ProcessDiagnosis& process);
 
 /// Turns a decided leak on the fully tracked live heap into "undecided" when its trend is weak
 /// evidence and no site is a leak.
-/// Does nothing when RSS alone calls a decided leak at a pace inside the heap's interval, nor with sampled tracking or none (sampled_attribution.hpp names the sites there), for a
+/// Does nothing when RSS alone corroborates the leak (rss_corroborates_heap_leak), nor with sampled tracking or none (sampled_attribution.hpp names the sites there), for a
 /// heap that grew in steps (attributed to the sites that carry them), after a lost stream (the
 /// sites were judged on less) or when no site was recorded. `until_t_s`: the end of the judged span.
 void undecide_heap_growth_no_site_carries(const Recording& recording, double until_t_s, const std::vector<SiteReport>& sites,

@@ -18,16 +18,21 @@
 namespace leakscope::analysis {
 
 inline constexpr char kPymallocArenasRow[] = "pymalloc arenas (1 MiB each)";
+/// The arena sites' rise must be this share of the heap's steady growth for the growth to be theirs.
+inline constexpr double kArenaShareOfGrowth = 0.5;
 
-/// With full tracking of a CPython target (`arena_bytes` > 0), a decided leak of the live heap (strong, or
-/// corroborated by RSS) and no site a leak but those that hold whole arenas only: those arena sites are
-/// summed over the judged span and diagnosed together; a decided leak becomes one row named
-/// kPymallocArenasRow, its `call_paths` the sites it stands for. When their sum rose but too few arenas
-/// came for its own verdict (two in a 16 s run) and none of them leaks alone, the sites stay as they are
-/// and the returned note says why none carries the leak; nothing otherwise.
+/// With full tracking of a CPython target (`arena_bytes` > 0), a decided leak of the live heap and no site
+/// a leak but those that hold whole arenas only:
+/// - when the arena sites' rise carries the heap's growth and RSS alone does not call the same leak, the
+///   verdict becomes undecided (arenas kept after bursts are a high-water mark as much as a leak);
+/// - else, for a strong heap trend or one RSS corroborates, the arena sites are summed over the judged span
+///   and diagnosed together: a decided leak becomes one row named kPymallocArenasRow, its `call_paths` the
+///   sites it stands for; when too few arenas came for that (two in a 16 s run) and none of them leaks
+///   alone, the returned note says why no site carries the leak.
+/// Nothing changes otherwise.
 std::optional<ArenaGrowth> judge_pymalloc_arenas_together(const Recording& recording, double until_t_s, double arena_bytes,
-                                    const diagnosis::Options& site_options, const diagnosis::ProcessDiagnosis& process,
-                                    std::vector<SiteReport>& sites);
+                                                          const diagnosis::Options& site_options, diagnosis::ProcessDiagnosis& process,
+                                                          std::vector<SiteReport>& sites);
 
 /// "The heap's rise of 2.10 MB came in pymalloc's 1 MiB arenas ...": why no site carries the leak, and what
 /// would show the objects.

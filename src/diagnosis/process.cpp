@@ -178,7 +178,13 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     const bool heap_explains = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * parts.rss_rate;
     // RSS growth that slows down (undecided between a settling warm-up and a slow leak) is growth all the
     // same: where it goes is explained as for any other, and the allocator keeping it decides it.
-    const bool rss_grows = rss.growing || rss.facts.slowing_from_rate.has_value();
+    // Nor is a dozen pages any growth to explain (page_granular_growth.hpp): a flat service's eight
+    // arenas settling read "Fragmentation: RSS grows 12.3 MB/h" on 57 kB (14 pages) over 14 s.
+    const double rss_steady_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
+    const bool rss_gained_pages = series.rss.t_s.empty() ||
+                                  detail::gain(series.rss, rss_steady_from_s, series.rss.t_s.back()) >=
+                                      detail::kFewestPagesToDecide * detail::kPageBytes;
+    const bool rss_grows = (rss.growing || rss.facts.slowing_from_rate.has_value()) && rss_gained_pages;
     if (rss_grows && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling

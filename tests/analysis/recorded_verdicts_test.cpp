@@ -77,5 +77,19 @@ TEST(RecordedVerdicts, PythonArenasThatTogetherLeakAreOneRow) {
     EXPECT_EQ(leaking, 1) << "uuid's hex no longer reads as the leak";
 }
 
+TEST(RecordedVerdicts, PythonArenasKeptAfterBurstsAreUndecidedWhenRssShowsNoLeak) {
+    // examples/patterns/python/usage_rollup_export_spikes.py under full tracking (session 16): a usage
+    // meter whose export every 3 s builds ~20 MB of rows for 0.4 s. pymalloc kept arenas after each
+    // burst (2.1 -> 9.5 MB), the malloc heap stayed at 4.2 MB, and the verdict was "Leak 1.14 GB/h,
+    // critical" while RSS alone read a warm-up and a 60 s run's floor stayed within 19.5-26.2 MB.
+    const Analysis a = analyze_kept("py_usage_rollup_export_spikes_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    ASSERT_TRUE(v.watch_more_s.has_value());
+    EXPECT_NE(v.summary.find("pymalloc's 1 MiB arenas"), std::string::npos) << v.summary;
+    EXPECT_FALSE(a.process.rss.leak) << a.process.rss.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
