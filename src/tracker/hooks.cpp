@@ -130,11 +130,17 @@ inline bool certainly_unsampled(void* p) {
 // ---- the general paths: initialization, bootstrap, re-entry, full tracking ----
 
 /// A sampled block placed on LiveTable::kSampledBlockAlignment (Tracker::sampled_blocks_aligned), where
-/// the fast free tells it from every unsampled one by its address: with glibc's memalign, at the caller's
-/// alignment if that is larger. `zeroed` (calloc): glibc's fresh mapping of a large block reads as zeros
-/// already (its chunk header says so, as glibc's own calloc asks); a block from its heap is cleared.
+/// the fast free tells it from every unsampled one by its address: up to 8 KiB a block of its size class,
+/// kept from one of the thread's earlier samples or else from glibc's memalign (sampled_block_cache.hpp);
+/// larger, or at a larger alignment than the boundary's, glibc's memalign at its own size and alignment.
+/// `zeroed` (calloc): glibc's fresh mapping of a large block reads as zeros already (its chunk header
+/// says so, as glibc's own calloc asks); a block from its heap, or kept, is cleared.
 inline void* allocate_on_boundary(std::size_t size, std::size_t alignment, bool zeroed) {
-    void* p = g_real.memalign(std::max<std::size_t>(alignment, LiveTable::kSampledBlockAlignment), size ? size : 1);
+    constexpr std::size_t kBoundary = LiveTable::kSampledBlockAlignment;
+    const std::size_t class_bytes = alignment <= kBoundary ? sampled_block_cache::class_usable_bytes(size) : 0;
+    ThreadSlot* slot = claimed_slot();
+    void* p = class_bytes && slot ? sampled_block_cache::take(slot->kept_blocks, class_bytes) : nullptr;
+    if (!p) p = g_real.memalign(std::max(alignment, kBoundary), class_bytes ? class_bytes : size ? size : 1);
     if (p && zeroed && !(glibc_chunk_header(p) & kGlibcIsMmapped)) std::memset(p, 0, size);
     return p;
 }

@@ -262,13 +262,15 @@ void account_released(const Released& released) {
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 
-void untrack_before_free_general(void* pointer) {
+bool untrack_before_free_general(void* pointer) {
     ReentrancyGuard guard;  // outermost here, so the calls below see it set and nest cheaply
     if (g_tracker.config.sample_bytes == 0) {
         stays_tracked();  // only a raw clone child comes here in full tracking: it stops tracking
-        return;
+        return false;
     }
-    account_released(take_released(pointer));
+    const Released released = take_released(pointer);
+    account_released(released);
+    return released.in_table;
 }
 
 void restore_released(void* pointer, const Released& released) {

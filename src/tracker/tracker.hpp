@@ -171,8 +171,9 @@ __attribute__((always_inline)) inline void record_allocation(void* pointer, std:
 Released take_released(void* pointer);
 /// The release took effect (the block is freed): update aggregates and totals.
 void account_released(const Released& released);
-/// Out of line: untrack_and_free's untracking in sampling mode, and in a raw clone child (which stops tracking).
-void untrack_before_free_general(void* pointer);
+/// Out of line: untrack_and_free's untracking in sampling mode, and in a raw clone child (which stops
+/// tracking). True when the block was a sampled one (it had an entry).
+bool untrack_before_free_general(void* pointer);
 /// take_released + account_released, and the real free (`real_release`). Full tracking's part is inlined
 /// into the free hook's general path: the entry goes straight from the table to the counters (no
 /// Released copied, the clone checked once), and the call with its six saved registers was ~20 of the
@@ -184,7 +185,12 @@ void untrack_before_free_general(void* pointer);
 template <typename RealRelease>
 __attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealRelease real_release) {
     if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0)) {
-        untrack_before_free_general(pointer);  // before the real free: the address may be handed out at once
+        // Before the real free: the address may be handed out at once. A sampled block on the boundary may
+        // be kept for the thread's next sample instead (sampled_block_cache.hpp), untracked all the same.
+        if (untrack_before_free_general(pointer) && g_tracker.sampled_blocks_aligned) {
+            ThreadSlot* slot = claimed_slot();
+            if (slot && sampled_block_cache::keep(slot->kept_blocks, pointer)) return;
+        }
         return real_release();
     }
     ReentrancyGuard guard;
