@@ -67,11 +67,4 @@ bool keep(SampledBlockCache& cache, void* block) {
     return true;
 }
 
-void release_all(SampledBlockCache& cache, void (*release)(void*)) {
-    for (std::size_t k = 0; k < SampledBlockCache::kClasses; ++k) {
-        while (cache.counts[k]) release(cache.blocks[k][--cache.counts[k]]);
-    }
-    cache.held.store(0, std::memory_order_relaxed);
-}
-
 }  // namespace leakscope::tracker::sampled_block_cache

@@ -6,7 +6,9 @@
 // sampled block of that size class: memalign runs again only when the class has none, and the
 // boundary's addresses stay out of glibc's own reuse (an unsampled block on one takes the slow free).
 // Each thread keeps its own in its counter slot (thread_counters.hpp): taking and keeping touch no line
-// another thread writes (one cache for all, behind a lock, cost ~130 ns a sample in lock traffic).
+// another thread writes (one cache for all, behind a lock, cost ~130 ns a sample in lock traffic). The
+// blocks last as long as the process (64 KiB a slot at most); not used in a program leakscope attached
+// to (Tracker::sampled_blocks_aligned), which must keep nothing of ours after the detach.
 #pragma once
 
 #include <atomic>
@@ -40,9 +42,6 @@ void* take(SampledBlockCache& cache, std::size_t usable_bytes);
 /// mmapped, its chunk is exactly a class's and that class has room (kPerClass blocks, kMaxHeldBytes in
 /// all); false means the caller frees it.
 bool keep(SampledBlockCache& cache, void* block);
-
-/// Hands every kept block to `release` (attach --track's detach, when no hook runs any more).
-void release_all(SampledBlockCache& cache, void (*release)(void*));
 
 }  // namespace sampled_block_cache
 }  // namespace leakscope::tracker

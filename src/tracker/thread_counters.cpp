@@ -247,12 +247,6 @@ std::uint64_t kept_sampled_block_bytes() {
     return total;
 }
 
-void release_kept_sampled_blocks(void (*release)(void*)) {
-    const std::uint32_t count = g_slot_count.load(std::memory_order_acquire);
-    for (std::uint32_t i = 0; i < count; ++i)
-        if (ThreadSlot* slot = g_slots[i].load(std::memory_order_acquire)) sampled_block_cache::release_all(slot->kept_blocks, release);
-}
-
 std::size_t thread_counters_footprint() {
     return g_slot_count.load(std::memory_order_relaxed) * os::round_up_to_pages(sizeof(ThreadSlot));
 }

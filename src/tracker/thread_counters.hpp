@@ -158,7 +158,5 @@ std::size_t thread_counters_footprint();
 /// Chunk bytes of the sampled blocks every slot keeps (sampled_block_cache.hpp): counted in use by glibc,
 /// held by none of the program's code, so left out of the live heap total.
 std::uint64_t kept_sampled_block_bytes();
-/// Hands every slot's kept blocks to `release`: attach --track's detach, once no hook runs any more.
-void release_kept_sampled_blocks(void (*release)(void*));
 
 }  // namespace leakscope::tracker

@@ -133,9 +133,12 @@ void decide_heap_source() {
     g_tracker.heap_from_allocator =
         g_tracker.config.sample_bytes != 0 && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
     // glibc only: a sampled calloc placed with memalign is zeroed unless glibc mapped it fresh, which its
-    // chunk header tells (usable_size.hpp); another allocator's large blocks would all be written.
-    g_tracker.sampled_blocks_aligned =
-        g_tracker.heap_from_allocator && allocator_stats::kind() == wire::AllocatorKind::kGlibc && g_glibc_chunk_headers;
+    // chunk header tells (usable_size.hpp); another allocator's large blocks would all be written. Not in
+    // a running program (attach --track): the threads' kept sampled blocks would stay in its heap after
+    // the detach, and given back by the tracker's thread they cost it ~20 ms in the busy arenas' locks
+    // (and its tcache's chunks as much again at its exit), the program's threads running meanwhile.
+    g_tracker.sampled_blocks_aligned = g_tracker.heap_from_allocator && !g_tracker.config.attached &&
+                                       allocator_stats::kind() == wire::AllocatorKind::kGlibc && g_glibc_chunk_headers;
     if (g_tracker.heap_from_allocator)
         allocator_stats::set_min_spacing(static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull);
 }

@@ -5,7 +5,6 @@
 
 #include "got_patch.hpp"
 #include "os.hpp"
-#include "real_functions.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -34,7 +33,6 @@ void detach_from_program() {
     if (g_connection && g_connection->fd >= 0) close_connection(*g_connection);
     pthread_mutex_unlock(&g_mutex);
     deactivate();
-    release_kept_sampled_blocks(g_real.free);  // nothing of ours stays in the program's heap
 }
 
 void prepare_next_attachment() {
