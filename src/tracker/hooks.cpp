@@ -319,7 +319,7 @@ __attribute__((noinline)) void free_counted(void* p) noexcept {
     }
     // Sampling mode's address test sends a block on the boundary here too: one in 256 of glibc's own
     // blocks, which the general path finds absent from the filter (the bootstrap pool's are pinned there).
-    release_general(p, [p]() noexcept { g_real.free(p); });
+    release_general(p, [p]() noexcept { g_real.free(p); });  // noexcept: reached by a jump
 }
 
 inline void delete_block(void* p) noexcept {

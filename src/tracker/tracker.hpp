@@ -178,10 +178,12 @@ bool untrack_before_free_general(void* pointer);
 /// into the free hook's general path: the entry goes straight from the table to the counters (no
 /// Released copied, the clone checked once), and the call with its six saved registers was ~20 of the
 /// ~230 instructions of a tracked free. The real free runs under the shard's lock, before the entry is
-/// looked up: its own work hides the entry's cache miss (prefetched by the caller; the look-up waited
-/// for it, ~8% of a fully tracked churn's CPU under perf), and while the lock is held no other thread can
-/// track the address again (the same shard) before its entry is gone. The lock is taken before the
-/// allocator's own locks, as in the fork handlers; nothing the real free calls takes a shard's lock.
+/// looked up: its own work hides the entry's cache miss (prefetched by the caller; the look-up waiting
+/// for it was ~8% of a fully tracked churn's CPU under perf), and while the lock is held no other thread
+/// can track the address again (it maps to the same shard) before its entry is gone. The lock is taken
+/// before the allocator's own, as in the fork handlers, and nothing the real free calls takes a shard's
+/// lock (the tracker's own frees under the re-entrancy guard pass through; the transport reads the table
+/// without its locks, so a crash inside the real free does not stop the last flush).
 template <typename RealRelease>
 __attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealRelease real_release) {
     if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0)) {

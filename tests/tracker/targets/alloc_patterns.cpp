@@ -96,11 +96,18 @@ PATTERN void freed_everything() {
     free(nullptr);
 }
 // free keeps errno (POSIX), also while the tracker's table shrinks under it (its pages unmapped) and
-// grows again: 20,000 blocks freed one by one with errno set, twice.
+// grows again: 20,000 blocks freed one by one with errno set, twice. A successful malloc keeps it too
+// (the tracker reads and restores it relative to the thread pointer: tested in a second thread as well).
 PATTERN void freed_keeping_errno() {
     static void* blocks[20000];
     for (int round = 0; round < 2; ++round) {
-        for (auto& b : blocks) b = malloc(32);
+        bool kept_by_malloc = true;
+        for (auto& b : blocks) {
+            errno = ERANGE;
+            b = malloc(32);
+            kept_by_malloc = kept_by_malloc && errno == ERANGE;
+        }
+        check(kept_by_malloc, "malloc keeps errno");
         bool kept = true;
         for (auto& b : blocks) {
             errno = EDOM;
@@ -109,6 +116,21 @@ PATTERN void freed_keeping_errno() {
         }
         check(kept, "free keeps errno");
     }
+}
+
+PATTERN void allocated_keeping_errno_in_a_thread() {
+    std::thread worker([] {
+        bool kept = true;
+        for (int i = 0; i < 1000; ++i) {
+            errno = EILSEQ;
+            void* p = malloc(24 + i % 100);
+            kept = kept && errno == EILSEQ;
+            g_sink = p;  // used: the pair is not optimized away
+            free(p);
+        }
+        check(kept, "malloc keeps errno in another thread");
+    });
+    worker.join();
 }
 
 // ---- operator new / delete, every form ----
@@ -197,6 +219,7 @@ static void scenario_hooks() {
     leak_pvalloc();
     freed_everything();
     freed_keeping_errno();
+    allocated_keeping_errno_in_a_thread();
     leak_new();
     leak_new_nothrow();
     leak_new_aligned();
@@ -519,9 +542,9 @@ static void scenario_sampling_threads() {
 }
 
 // Blocks of 1 MB are sampled at a 16 KiB mean but with probability exp(-64) (half of them exp(-32)): with
-// glibc, sampling mode
-// places each on a 4096-byte boundary (where its free is told from unsampled blocks by the address), in
-// every form, with the contents each form promises. Also what glibc refuses, refused the same.
+// glibc, sampling mode places each on a 4096-byte boundary (where its free is told from unsampled blocks
+// by the address), in every form, with the contents each form promises. Also what glibc refuses, refused
+// the same.
 PATTERN void sampled_blocks_on_boundary() {
     constexpr size_t kBig = 1 << 20;
     auto on_boundary = [](const void* p) { return (reinterpret_cast<uintptr_t>(p) & 4095) == 0; };
