@@ -134,14 +134,17 @@ inline bool certainly_unsampled(void* p) {
 /// kept from one of the thread's earlier samples or else from glibc's memalign (sampled_block_cache.hpp);
 /// larger, or at a larger alignment than the boundary's, glibc's memalign at its own size and alignment.
 /// `zeroed` (calloc): glibc's fresh mapping of a large block reads as zeros already (its chunk header
-/// says so, as glibc's own calloc asks); a block from its heap, or kept, is cleared.
+/// says so, as glibc's own calloc asks) unless glibc's perturbation is on (MALLOC_PERTURB_, its tunable or
+/// mallopt), which fills every block it hands out with a nonzero byte, the first one too: such a block,
+/// and one from its heap or kept, is cleared.
 inline void* allocate_on_boundary(std::size_t size, std::size_t alignment, bool zeroed) {
     constexpr std::size_t kBoundary = LiveTable::kSampledBlockAlignment;
     const std::size_t class_bytes = alignment <= kBoundary ? sampled_block_cache::class_usable_bytes(size) : 0;
     ThreadSlot* slot = claimed_slot();
     void* p = class_bytes && slot ? sampled_block_cache::take(slot->kept_blocks, class_bytes) : nullptr;
     if (!p) p = g_real.memalign(std::max(alignment, kBoundary), class_bytes ? class_bytes : size ? size : 1);
-    if (p && zeroed && !(glibc_chunk_header(p) & kGlibcIsMmapped)) std::memset(p, 0, size);
+    if (p && zeroed && (!(glibc_chunk_header(p) & kGlibcIsMmapped) || *static_cast<const unsigned char*>(p) != 0))
+        std::memset(p, 0, size);
     return p;
 }
 

@@ -577,6 +577,27 @@ PATTERN void sampled_blocks_on_boundary() {
           "posix_memalign refuses what glibc refuses");
 }
 
+// calloc's zeros with glibc's perturbation on (MALLOC_PERTURB_, as test suites set it): glibc fills a fresh
+// block, a mapped one too, with the byte's complement and clears what calloc returns; a sampled calloc
+// placed on the boundary must read as zeros all the same. Sizes from its heap and mapped (above glibc's
+// 128 KiB threshold, fixed: glibc would otherwise raise it at the first free of a mapped block), each
+// block dirtied before its free so that a kept one comes back dirty.
+PATTERN void sampled_calloc_perturbed() {
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    const size_t sizes[] = {1000, 6000, 200 * 1024, 1 << 20};
+    for (int i = 0; i < 40; ++i) {
+        for (size_t size : sizes) {
+            auto* zeroed = static_cast<unsigned char*>(calloc(1, size));
+            bool all_zero = zeroed != nullptr;
+            for (size_t b = 0; all_zero && b < size; ++b) all_zero = zeroed[b] == 0;
+            check(all_zero, "calloc is zeroed under MALLOC_PERTURB_");
+            if (zeroed) memset(zeroed, 0x3c, size);
+            g_sink = zeroed;
+            free(zeroed);
+        }
+    }
+}
+
 // ---- a program that closes every descriptor and reuses the numbers (daemons do) ----
 static int find_socket_descriptor() {
     for (int fd = 3; fd < 1024; ++fd) {
@@ -703,6 +724,8 @@ int main(int argc, char** argv) {
         sampled_freed();
         sampled_freed_forms();
         if (argc > 2 && std::string(argv[2]) == "boundary") sampled_blocks_on_boundary();
+    } else if (scenario == "calloc-perturbed") {
+        sampled_calloc_perturbed();
     } else if (scenario == "sampling-threads") {
         scenario_sampling_threads();
     } else if (scenario == "abi") {
