@@ -511,6 +511,19 @@ PATTERN void sampled_freed_forms() {
         check(grown[0] == 7 && grown[99] == 7, "sampled realloc keeps the contents");
         g_sink = grown;
         free(grown);
+        // A block resized up and down, sampled or not at each step (on the boundary, kept from an earlier
+        // sample, or glibc's own): its bytes follow it and it has at least what was asked for.
+        auto* resized = static_cast<unsigned char*>(malloc(5000));
+        for (int b = 0; b < 5000; ++b) resized[b] = static_cast<unsigned char>(b % 251);
+        resized = static_cast<unsigned char*>(realloc(resized, 6000));
+        bool follows = malloc_usable_size(resized) >= 6000;
+        for (int b = 0; b < 5000; ++b) follows = follows && resized[b] == b % 251;
+        resized = static_cast<unsigned char*>(realloc(resized, 200));
+        follows = follows && malloc_usable_size(resized) >= 200;
+        for (int b = 0; b < 200; ++b) follows = follows && resized[b] == b % 251;
+        check(follows && malloc_usable_size(zeroed) >= 1000, "a resized block keeps its bytes and its size");
+        g_sink = resized;
+        free(resized);
         memset(zeroed, 0x5a, 1000);  // a later calloc given this memory must clear it
         free(zeroed);
         char* array = new char[500];
