@@ -140,6 +140,9 @@ inline bool certainly_unsampled(void* p) {
 inline void* allocate_on_boundary(std::size_t size, std::size_t alignment, bool zeroed) {
     constexpr std::size_t kBoundary = LiveTable::kSampledBlockAlignment;
     const std::size_t class_bytes = alignment <= kBoundary ? sampled_block_cache::class_usable_bytes(size) : 0;
+    // A signal handler that allocates while this thread is inside take() would pop the same block: under
+    // the guard its allocation goes straight to glibc instead.
+    ReentrancyGuard guard;
     ThreadSlot* slot = claimed_slot();
     void* p = class_bytes && slot ? sampled_block_cache::take(slot->kept_blocks, class_bytes) : nullptr;
     if (!p) p = g_real.memalign(std::max(alignment, kBoundary), class_bytes ? class_bytes : size ? size : 1);

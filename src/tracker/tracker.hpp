@@ -190,6 +190,7 @@ __attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealR
         // Before the real free: the address may be handed out at once. A sampled block on the boundary may
         // be kept for the thread's next sample instead (sampled_block_cache.hpp), untracked all the same.
         if (untrack_before_free_general(pointer) && g_tracker.sampled_blocks_aligned) {
+            ReentrancyGuard guard;  // a signal handler's sampled allocation must not take the block being kept
             ThreadSlot* slot = claimed_slot();
             if (slot && sampled_block_cache::keep(slot->kept_blocks, pointer)) return;
         }
