@@ -26,7 +26,9 @@ extern "C" __attribute__((visibility("default"))) int leakscope_tracker_query(st
         // The allocator's figure, read now (the caller is the program, outside any allocator call).
         ReentrancyGuard guard;
         std::uint64_t in_use = 0;
-        out.live_heap_bytes = allocator_stats::read_in_use(in_use) ? in_use : 0;
+        // Less the sampled blocks kept for later samples: glibc counts them in use, the program holds none.
+        const std::uint64_t kept = kept_sampled_block_bytes();
+        out.live_heap_bytes = allocator_stats::read_in_use(in_use) && in_use > kept ? in_use - kept : 0;
         out.heap_from_allocator = 1;
     }
     out.live_allocations = t.live_allocations > 0 ? static_cast<std::uint64_t>(t.live_allocations) : 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -128,29 +129,73 @@ inline bool certainly_unsampled(void* p) {
 
 // ---- the general paths: initialization, bootstrap, re-entry, full tracking ----
 
-/// Runs `real_call` and tracks its result as `size` requested bytes. `bootstrap_alignment` > 0 means
-/// the call may be served from the bootstrap pool while the real functions are being resolved.
+/// A sampled block placed on LiveTable::kSampledBlockAlignment (Tracker::sampled_blocks_aligned), where
+/// the fast free tells it from every unsampled one by its address: up to 8 KiB a block of its size class,
+/// kept from one of the thread's earlier samples or else from glibc's memalign (sampled_block_cache.hpp);
+/// larger, or at a larger alignment than the boundary's, glibc's memalign at its own size and alignment.
+/// `zeroed` (calloc): glibc's fresh mapping of a large block reads as zeros already (its chunk header
+/// says so, as glibc's own calloc asks) unless glibc's perturbation is on (MALLOC_PERTURB_, its tunable or
+/// mallopt), which fills every block it hands out with a nonzero byte, the first one too: such a block,
+/// and one from its heap or kept, is cleared.
+inline void* allocate_on_boundary(std::size_t size, std::size_t alignment, bool zeroed) {
+    constexpr std::size_t kBoundary = LiveTable::kSampledBlockAlignment;
+    const std::size_t class_bytes = alignment <= kBoundary ? sampled_block_cache::class_usable_bytes(size) : 0;
+    // A signal handler that allocates while this thread is inside take() would pop the same block: under
+    // the guard its allocation goes straight to glibc instead.
+    ReentrancyGuard guard;
+    ThreadSlot* slot = claimed_slot();
+    void* p = class_bytes && slot ? sampled_block_cache::take(slot->kept_blocks, class_bytes) : nullptr;
+    if (!p) p = g_real.memalign(std::max(alignment, kBoundary), class_bytes ? class_bytes : size ? size : 1);
+    if (p && zeroed && (!(glibc_chunk_header(p) & kGlibcIsMmapped) || *static_cast<const unsigned char*>(p) != 0))
+        std::memset(p, 0, size);
+    return p;
+}
+
+/// Sampling mode's half of allocate: the draw first, so that a sampled block is placed on the boundary.
+template <typename RealCall>
+__attribute__((noinline)) void* allocate_sampled(std::size_t size, std::size_t alignment, RealCall real_call, bool zeroed) {
+    SampleDraw draw = draw_sample(size);
+    void* p = nullptr;
+    if (!place_aligned(draw)) {
+        p = real_call();
+    } else if (alignment == 0 || std::has_single_bit(alignment)) {
+        p = allocate_on_boundary(size, alignment, zeroed);
+    } else {
+        // An alignment glibc rounds up or refuses, as the caller's call does: a block that may be off
+        // the boundary is not sampled, since its free would not be seen (such calls are all but unknown).
+        p = real_call();
+        draw.sampled = false;
+    }
+    if (p) record_allocation(p, size, draw, true);
+    return p;
+}
+
+/// Runs `real_call` and tracks its result as `size` requested bytes. `alignment` is the caller's (0:
+/// malloc's): the bootstrap pool's while the real functions are being resolved, and a sampled block's
+/// at least (allocate_on_boundary, which clears it when `zeroed`).
 /// Hooks reach it by a tail call (see allocate_general), so a captured stack starts in this frame.
 template <typename RealCall>
-__attribute__((always_inline)) inline void* allocate(std::size_t size, std::size_t bootstrap_alignment, RealCall real_call) {
+__attribute__((always_inline)) inline void* allocate(std::size_t size, std::size_t alignment, RealCall real_call, bool zeroed = false) {
     InitState state = current_state();
     if (__builtin_expect(state == InitState::kResolving, 0))
-        return bootstrap_allocate(size, bootstrap_alignment);  // static pool: zeroed, good for calloc too
-    void* p = real_call();
-    if (p && state == InitState::kActive) {
-        if (!g_thread_state.inside_tracker) {
-            record_allocation(p, size);
-        } else if (__builtin_expect(g_thread_state.fast_paths == FastPaths::kUncounted, 0)) {
-            redraw_sample_gap();  // the tracker's own allocation met the sample point
-        }
+        return bootstrap_allocate(size, alignment);  // static pool: zeroed, good for calloc too
+    if (state == InitState::kActive && !g_thread_state.inside_tracker) {
+        if (__builtin_expect(g_tracker.config.sample_bytes != 0, 0)) return allocate_sampled(size, alignment, real_call, zeroed);
+        void* p = real_call();
+        if (p) record_allocation(p, size, kNotSampled, false);
+        return p;
     }
+    void* p = real_call();
+    // The tracker's own allocation met the sample point: a fresh gap for the program's next one.
+    if (p && state == InitState::kActive && __builtin_expect(g_thread_state.fast_paths == FastPaths::kUncounted, 0))
+        redraw_sample_gap();
     return p;
 }
 
 template <typename RealCall>
-__attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t bootstrap_alignment, RealCall real_call) {
+__attribute__((noinline)) void* allocate_general(std::size_t size, std::size_t alignment, RealCall real_call, bool zeroed = false) {
     if (void* p = other_allocator_fast_path(size, real_call)) return p;
-    return allocate(size, bootstrap_alignment, real_call);
+    return allocate(size, alignment, real_call, zeroed);
 }
 
 /// Untracks `pointer`, then runs `real_release`. Bootstrap pointers are never given to the real allocator.
@@ -174,6 +219,29 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
     real_release();
 }
 
+inline bool on_boundary(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & (LiveTable::kSampledBlockAlignment - 1)) == 0; }
+
+/// realloc with its result sampled (allocate_on_boundary). A block on the boundary already goes to glibc's
+/// realloc, which keeps it there without a copy when it grows it in place or moves its mapping with mremap
+/// (a sampled block of a large buffer grown step by step), and is copied only if glibc moved it within
+/// its heap. A block off the boundary is copied once into a new block on it (glibc's realloc and a copy
+/// after it would be two). Null when glibc's realloc finds no memory (the old block untouched).
+inline void* reallocate_onto_boundary(void* old, std::size_t size, SampleDraw& draw) {
+    void* p = old;
+    if (on_boundary(old)) {
+        p = g_real.realloc(old, size);
+        if (!p || on_boundary(p)) return p;
+    }
+    void* fresh = allocate_on_boundary(size, 0, false);
+    if (!fresh) {  // no memory for a block on the boundary: glibc's realloc as it is, its block unsampled
+        draw.sampled = false;
+        return p != old ? p : g_real.realloc(old, size);
+    }
+    std::memcpy(fresh, p, p == old ? std::min(size, g_real.malloc_usable_size(old)) : size);
+    g_real.free(p);
+    return fresh;
+}
+
 __attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
     InitState state = current_state();
     if (state == InitState::kResolving) {
@@ -192,11 +260,12 @@ __attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
         if (state == InitState::kActive && g_thread_state.fast_paths == FastPaths::kUncounted) redraw_sample_gap();
         return g_real.realloc(old, size);
     }
+    SampleDraw draw = g_tracker.config.sample_bytes != 0 && size != 0 ? draw_sample(size) : kNotSampled;
     Released released = take_released(old);
-    void* p = g_real.realloc(old, size);
+    void* p = place_aligned(draw) ? reallocate_onto_boundary(old, size, draw) : g_real.realloc(old, size);
     if (p || size == 0) {  // glibc's realloc(p, 0) frees p and returns null
         account_released(released);
-        if (p) record_allocation(p, size);
+        if (p) record_allocation(p, size, draw, g_tracker.config.sample_bytes != 0);
     } else {
         restore_released(old, released);  // failed: the old block is still valid and still tracked
     }
@@ -213,7 +282,7 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
     for (;;) {
         void* p = alignment <= alignof(std::max_align_t)
                       ? allocate(size, 0, [size] { return g_real.malloc(size ? size : 1); })
-                      : allocate(size, 0, [size, alignment] { return g_real.memalign(alignment, size ? size : 1); });
+                      : allocate(size, alignment, [size, alignment] { return g_real.memalign(alignment, size ? size : 1); });
         if (p || !throwing) return p;
         std::new_handler handler = std::get_new_handler();
         if (!handler) throw std::bad_alloc();
@@ -254,14 +323,16 @@ __attribute__((noinline)) void free_counted(void* p) noexcept {
         count_unsampled_free(glibc_chunk_bytes(glibc_chunk_header(p)));
         return g_real.free(p);
     }
+    // Sampling mode's address test sends a block on the boundary here too: one in 256 of glibc's own
+    // blocks, which the general path finds absent from the filter (the bootstrap pool's are pinned there).
     release_general(p, [p]() noexcept { g_real.free(p); });  // noexcept: reached by a jump
 }
 
 inline void delete_block(void* p) noexcept {
-    // The filter's bit alone, no gate of the thread's: an unsampled block needs nothing but the real free
-    // (nothing is counted per call in this mode, and a tracker's own block is never in the table), and
-    // whenever that is not so the filter says "maybe" for every address (LiveTable::fast_release_allowed).
-    // Null and the bootstrap pool's blocks have their bits pinned, so they go on to the general path too.
+    // The block's address alone (or the filter's bit), no gate of the thread's: an unsampled block needs
+    // nothing but the real free (nothing is counted per call in this mode, and a tracker's own block is
+    // never in the table), and whenever that is not so every address goes on
+    // (LiveTable::fast_release_allowed). Null and the bootstrap pool's blocks go on to the general path too.
     if (g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p))) return g_real.free(p);
     free_counted(p);
 }
@@ -294,7 +365,7 @@ __attribute__((noinline)) void* malloc_counted(std::size_t size) {
 
 __attribute__((noinline)) void* calloc_counted(std::size_t count, std::size_t size, std::size_t bytes) {
     if (glibc_fast_path_open() && passes_counted_sampler(bytes)) return count_glibc_allocation(g_real.calloc(count, size));
-    return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); });
+    return allocate_general(bytes, alignof(std::max_align_t), [count, size] { return g_real.calloc(count, size); }, true);
 }
 
 }  // namespace
@@ -333,6 +404,8 @@ LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) 
 }
 
 LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
+    // glibc's own test, first: a sampled block is placed with memalign, which would accept these.
+    if (alignment % sizeof(void*) != 0 || !std::has_single_bit(alignment)) return EINVAL;
     int result = 0;
     void* p = allocate_general(size, alignment, [&]() -> void* {
         void* q = nullptr;

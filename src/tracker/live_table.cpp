@@ -47,7 +47,7 @@ void LiveTable::pin_slot(std::uint64_t address) {
 
 void LiveTable::pin_in_filter() {
     pin_slot(0);
-    for (std::uint64_t offset = 0; offset < pinned_bytes_; offset += 16) pin_slot(pinned_start_ + offset);
+    for (std::uint64_t offset = 0; offset < pinned_bytes_; offset += pinned_step_) pin_slot(pinned_start_ + offset);
 }
 
 void LiveTable::filter_add(std::uint64_t address) {
@@ -76,7 +76,9 @@ void LiveTable::unlock_filter() {
     for (auto& padded : filter_locks_) padded.lock.unlock();
 }
 
-void LiveTable::open_fast_release() {
+void LiveTable::open_fast_release(bool sampled_blocks_aligned) {
+    if (sampled_blocks_aligned)
+        __atomic_store_n(&aligned_release_.mask, static_cast<std::uint32_t>(kSampledBlockAlignment - 1), __ATOMIC_RELEASE);
     lock_filter();
     __atomic_store_n(&fast_open_, true, __ATOMIC_RELAXED);
     for (std::size_t w = 0; w < kFilterWords; ++w) {
@@ -88,6 +90,7 @@ void LiveTable::open_fast_release() {
 }
 
 void LiveTable::close_fast_release() {
+    __atomic_store_n(&aligned_release_.mask, std::uint32_t{0}, __ATOMIC_RELEASE);
     __atomic_store_n(&fast_open_, false, __ATOMIC_RELAXED);
     for (auto& word : fast_bits_.words) __atomic_store_n(&word, ~std::uint64_t{0}, __ATOMIC_RELEASE);
 }

@@ -16,9 +16,10 @@ std::atomic<std::size_t> g_bootstrap_used{0};
 
 }  // namespace
 
-// dlsym allocates its error-state buffer (a few dozen bytes) with calloc the first time; 64 KiB is
-// generous. The pool is never reused: what is freed here stays allocated.
-alignas(64) unsigned char g_bootstrap_pool[kBootstrapBytes];
+// dlsym allocates its error-state buffer (a few dozen bytes) with calloc the first time; 32 blocks are
+// generous (untouched, the pool's pages cost nothing). The pool is never reused: what is freed here
+// stays allocated.
+alignas(kBootstrapBlockAlignment) unsigned char g_bootstrap_pool[kBootstrapBytes];
 
 bool resolve_real_functions(RealLookup where) {
     // Injected with dlopen, this library is not in the global scope, so RTLD_DEFAULT finds what the
@@ -35,7 +36,7 @@ bool resolve_real_functions(RealLookup where) {
 }
 
 void* bootstrap_allocate(std::size_t size, std::size_t alignment) {
-    if (alignment < alignof(std::max_align_t)) alignment = alignof(std::max_align_t);
+    if (alignment < kBootstrapBlockAlignment) alignment = kBootstrapBlockAlignment;
     std::size_t used = g_bootstrap_used.load(std::memory_order_relaxed);
     for (;;) {
         // Every block starts at a multiple of 16 from the pool's start: the presence filter pins each

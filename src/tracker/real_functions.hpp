@@ -26,7 +26,10 @@ bool resolve_real_functions(RealLookup where = RealLookup::kNextAfterThisLibrary
 
 /// Zeroed memory from a small static pool, for allocations made before the real functions are known.
 void* bootstrap_allocate(std::size_t size, std::size_t alignment);
-inline constexpr std::size_t kBootstrapBytes = 64 * 1024;
+inline constexpr std::size_t kBootstrapBytes = 128 * 1024;
+/// Every block of the pool starts at a multiple of this (and so does the pool): sampling mode's fast free
+/// sends such an address on (LiveTable::kSampledBlockAlignment), and the presence filter pins each start.
+inline constexpr std::size_t kBootstrapBlockAlignment = 4096;
 extern unsigned char g_bootstrap_pool[kBootstrapBytes] __attribute__((visibility("hidden")));
 
 /// True for pointers bootstrap_allocate returned: free() must not hand them to the real allocator.
@@ -37,7 +40,7 @@ inline bool is_bootstrap_pointer(const void* pointer) {
 }
 /// Bytes of the pool from `pointer` to its end (an upper bound for the block's size).
 std::size_t bootstrap_bytes_after(const void* pointer);
-/// Bytes of the pool handed out so far (from its start; blocks start at multiples of 16 in it). Only the
+/// Bytes of the pool handed out so far (from its start; blocks start at kBootstrapBlockAlignment steps). Only the
 /// thread resolving the real functions allocates here, before the tracker's tables are prepared.
 std::size_t bootstrap_bytes_used();
 

@@ -239,6 +239,14 @@ void release_other_threads_slots() {
     }
 }
 
+std::uint64_t kept_sampled_block_bytes() {
+    std::uint64_t total = 0;
+    const std::uint32_t count = g_slot_count.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (const ThreadSlot* slot = g_slots[i].load(std::memory_order_acquire)) total += slot->kept_blocks.held.load(std::memory_order_relaxed);
+    return total;
+}
+
 std::size_t thread_counters_footprint() {
     return g_slot_count.load(std::memory_order_relaxed) * os::round_up_to_pages(sizeof(ThreadSlot));
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "frame_walk.hpp"
+#include "sampled_block_cache.hpp"
 #include "stack_depot.hpp"
 #include "thread_state.hpp"
 
@@ -37,6 +38,9 @@ struct alignas(64) ThreadSlot {
     CacheEntry entries[kCacheEntries];
     StackMemo stack_memo;  ///< the owning thread's last stack (the transport never reads it)
     FrameMemo frame_memo;  ///< the unwind rules of that stack's frames (frame_walk.hpp)
+    /// Sampling mode (glibc): the thread's freed sampled blocks, for its next samples. They stay with the
+    /// slot when the thread exits, for the next thread that claims it.
+    SampledBlockCache kept_blocks;
 };
 
 
@@ -150,5 +154,9 @@ void unlock_counter_readers();
 /// In a forked child: every slot but the calling thread's belongs to a thread that does not exist here.
 void release_other_threads_slots();
 std::size_t thread_counters_footprint();
+
+/// Chunk bytes of the sampled blocks every slot keeps (sampled_block_cache.hpp): counted in use by glibc,
+/// held by none of the program's code, so left out of the live heap total.
+std::uint64_t kept_sampled_block_bytes();
 
 }  // namespace leakscope::tracker

@@ -72,7 +72,7 @@ inline void set_thread_fast_paths(FastPaths next) {
         ts.parked_gap = ts.bytes_until_sample;
         ts.bytes_until_sample = 0;
     } else if (open && !was_open) {
-        ts.bytes_until_sample = ts.parked_gap;  // > 0: the sampler has just run (begin_allocation)
+        ts.bytes_until_sample = ts.parked_gap;  // > 0: the sampler has just run (draw_sample)
         ts.parked_gap = 0;
     }
     ts.fast_paths = next;

@@ -72,6 +72,12 @@ bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32
 
 }  // namespace
 
+SampleDraw draw_sample(std::size_t size) {
+    SampleDraw draw;
+    draw.sampled = sample_allocation(size, draw.byte_weight, draw.count_weight);
+    return draw;
+}
+
 void redraw_sample_gap() {
     ThreadState& ts = g_thread_state;
     if (ts.fast_paths == FastPaths::kUncounted) ts.bytes_until_sample = draw_sample_gap();
@@ -89,7 +95,8 @@ void forget_reserved(LocalStackId, std::int64_t, std::int64_t) {}
 /// Sampling mode's presence filter, with the bootstrap pool's blocks pinned in it (they are no glibc
 /// chunks: the fast paths of free and realloc must never reach them).
 void enable_presence_filter() {
-    g_tracker.live.enable_presence_filter(reinterpret_cast<std::uint64_t>(g_bootstrap_pool), bootstrap_bytes_used());
+    g_tracker.live.enable_presence_filter(reinterpret_cast<std::uint64_t>(g_bootstrap_pool), bootstrap_bytes_used(),
+                                          kBootstrapBlockAlignment);
 }
 
 /// Everything tracking needs before the first hooked call is counted. Once per process: attached a
@@ -125,6 +132,13 @@ bool stays_tracked() {
 void decide_heap_source() {
     g_tracker.heap_from_allocator =
         g_tracker.config.sample_bytes != 0 && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
+    // glibc only: a sampled calloc placed with memalign is zeroed unless glibc mapped it fresh, which its
+    // chunk header tells (usable_size.hpp); another allocator's large blocks would all be written. Not in
+    // a running program (attach --track): the threads' kept sampled blocks would stay in its heap after
+    // the detach, and given back by the tracker's thread they cost it ~20 ms in the busy arenas' locks
+    // (and its tcache's chunks as much again at its exit), the program's threads running meanwhile.
+    g_tracker.sampled_blocks_aligned = g_tracker.heap_from_allocator && !g_tracker.config.attached &&
+                                       allocator_stats::kind() == wire::AllocatorKind::kGlibc && g_glibc_chunk_headers;
     if (g_tracker.heap_from_allocator)
         allocator_stats::set_min_spacing(static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull);
 }
@@ -136,7 +150,7 @@ void publish_state(InitState state) {
                                  : g_glibc_chunk_headers       ? FastPaths::kGlibc
                                                                : FastPaths::kOtherAllocator;
     g_tracker.fast_paths.store(fast_paths, std::memory_order_release);
-    if (fast_paths == FastPaths::kUncounted) g_tracker.live.open_fast_release();
+    if (fast_paths == FastPaths::kUncounted) g_tracker.live.open_fast_release(g_tracker.sampled_blocks_aligned);
 }
 
 }  // namespace
@@ -199,28 +213,26 @@ InitState initialize() {
     return static_cast<InitState>(g_tracker.state.load(std::memory_order_acquire));
 }
 
-bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry) {
+bool begin_allocation(void* pointer, const SampleDraw& draw, LiveEntry& entry) {
     if (!stays_tracked()) return false;
     transport::maybe_start();
     // Counted per call, every allocation counts in the totals (by its chunk size, which free can find
     // again without a table entry); only sampled ones get a stack and an entry. With the allocator's
     // figure, only a sampled one counts, its weight estimating the allocations.
     if (!g_tracker.heap_from_allocator) count_totals(static_cast<std::int64_t>(counted_bytes(pointer)), 1, 0, 0);
-    std::uint64_t byte_weight = 0;
-    std::uint32_t count_weight = 0;
-    bool sampled = sample_allocation(size, byte_weight, count_weight);
-    if (sampled && g_tracker.heap_from_allocator) count_totals(0, count_weight, 0, 0);
-    // The hooks' fast paths skip this function once the thread is ready for them: seeded (above), the
-    // transport running (until it does, this thread keeps coming here, so that the first allocation after
-    // start-up is allowed starts it) and, for the counting ones, a counter slot of its own (they write
-    // only that). The uncounted ones write nothing but the gap: a thread that is never sampled (it
+    const bool sampled = draw.sampled;
+    if (sampled && g_tracker.heap_from_allocator) count_totals(0, draw.count_weight, 0, 0);
+    // The hooks' fast paths skip this function once the thread is ready for them: seeded (draw_sample),
+    // the transport running (until it does, this thread keeps coming here, so that the first allocation
+    // after start-up is allowed starts it) and, for the counting ones, a counter slot of its own (they
+    // write only that). The uncounted ones write nothing but the gap: a thread that is never sampled (it
     // allocates less than the mean, or the mean is huge) claims no slot and takes them all the same.
     const FastPaths process_paths = g_tracker.fast_paths.load(std::memory_order_relaxed);
     const bool ready = transport::g_thread_started.load(std::memory_order_relaxed) &&
                        (process_paths == FastPaths::kUncounted || claimed_slot());
     set_thread_fast_paths(ready ? process_paths : FastPaths::kNone);
     if (!sampled) return false;
-    entry = LiveEntry{0, byte_weight, kUnknownStack, count_weight};
+    entry = LiveEntry{0, draw.byte_weight, kUnknownStack, draw.count_weight};
     return true;
 }
 
@@ -253,13 +265,15 @@ void account_released(const Released& released) {
     if (released.in_table) count_free(released.entry.stack, released.entry.count_weight, released.entry.bytes);
 }
 
-void untrack_before_free_general(void* pointer) {
+bool untrack_before_free_general(void* pointer) {
     ReentrancyGuard guard;  // outermost here, so the calls below see it set and nest cheaply
     if (g_tracker.config.sample_bytes == 0) {
         stays_tracked();  // only a raw clone child comes here in full tracking: it stops tracking
-        return;
+        return false;
     }
-    account_released(take_released(pointer));
+    const Released released = take_released(pointer);
+    account_released(released);
+    return released.in_table;
 }
 
 void restore_released(void* pointer, const Released& released) {
@@ -384,7 +398,8 @@ void after_fork_in_child() {
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
     new (&g_tracker.live) LiveTable();  // its fast free closed until the filter is pinned again
     if (g_tracker.config.sample_bytes) enable_presence_filter();
-    if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted) g_tracker.live.open_fast_release();
+    if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted)
+        g_tracker.live.open_fast_release(g_tracker.sampled_blocks_aligned);
     g_tracker.mapped.clear();
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed

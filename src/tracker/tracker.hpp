@@ -58,6 +58,10 @@ struct Tracker {
     /// in-use figure, read by the transport each round, not counted per call; the totals' allocation
     /// and free counts are the samples' estimates. Decided when tracking starts (publish_state).
     bool heap_from_allocator = false;
+    /// Sampling mode with glibc's allocator and its figure: every sampled block is placed on
+    /// LiveTable::kSampledBlockAlignment (the allocation hooks' general paths), so that the fast free tells
+    /// an unsampled block by its address alone. Decided with heap_from_allocator, before any call is counted.
+    bool sampled_blocks_aligned = false;
     StackDepot stacks;
     LiveTable live;
     MappedRegions mapped;
@@ -104,10 +108,28 @@ struct Released {
 /// so that the program's next allocation is sampled with the right probability (the gaps are memoryless).
 void redraw_sample_gap();
 
+/// Sampling mode's draw for one allocation, made before the real call so that a sampled block can be
+/// placed where the fast free tells it apart (Tracker::sampled_blocks_aligned); the weights make the
+/// per-site sums unbiased.
+struct SampleDraw {
+    bool sampled = false;
+    std::uint64_t byte_weight = 0;
+    std::uint32_t count_weight = 0;
+};
+/// Full tracking's draw: nothing to weigh, every block has its stack.
+inline constexpr SampleDraw kNotSampled{};
+/// Draws whether the next allocation of `size` bytes on this thread is sampled (sampling mode, tracking
+/// active, the caller the program). The draw stands even if the real call then fails (the gaps are
+/// memoryless: the next allocation's chance is the same).
+SampleDraw draw_sample(std::size_t size);
+
+/// True when this draw's block goes on a kSampledBlockAlignment boundary.
+inline bool place_aligned(const SampleDraw& draw) { return draw.sampled && g_tracker.sampled_blocks_aligned; }
+
 /// First half of tracking a new heap block in sampling mode (full tracking's is inlined into
 /// record_allocation; a raw clone child comes here to stop tracking): counts the totals; true when the
-/// block was sampled and needs a stack, with the entry's weights filled in.
-bool begin_allocation(void* pointer, std::size_t size, LiveEntry& entry);
+/// block was sampled (`draw`) and needs a stack, with the entry's weights filled in.
+bool begin_allocation(void* pointer, const SampleDraw& draw, LiveEntry& entry);
 
 /// Second half: stores the block with the stack the caller captured. Inline (as is full tracking's
 /// first half, in record_allocation): out of line, the two calls and their saved registers were ~30 of
@@ -122,21 +144,23 @@ __attribute__((always_inline)) inline void finish_allocation(void* pointer, Loca
     if (__builtin_expect(replaced.address != 0, 0)) count_free(replaced.stack, replaced.count_weight, replaced.bytes);
 }
 
-/// A new heap block of `size` requested bytes at `pointer` (non-null). Inlined into each hook so the
-/// unwinder starts in the hook itself: one frame of ours to skip instead of three.
-__attribute__((always_inline)) inline void record_allocation(void* pointer, std::size_t size) {
+/// A new heap block of `size` requested bytes at `pointer` (non-null); `draw` is sampling mode's (made
+/// before the real call). Inlined into each hook so the unwinder starts in the hook itself: one frame of
+/// ours to skip instead of three.
+/// `sampling`: g_tracker.config.sample_bytes != 0, when the caller has tested it already.
+__attribute__((always_inline)) inline void record_allocation(void* pointer, std::size_t size, const SampleDraw& draw, bool sampling) {
     ReentrancyGuard guard;
     SavedErrno saved_errno;
     LiveEntry entry;
     bool needs_stack;
-    if (__builtin_expect(g_tracker.config.sample_bytes == 0 && !in_raw_clone_child(), 1)) {
+    if (__builtin_expect(!sampling && !in_raw_clone_child(), 1)) {
         // Full tracking: begin_allocation's part, here.
         transport::maybe_start();
         count_totals(static_cast<std::int64_t>(size), 1, 0, 0);
         entry = LiveEntry{0, size, kUnknownStack, 1};
         needs_stack = true;
     } else {
-        needs_stack = begin_allocation(pointer, size, entry);
+        needs_stack = begin_allocation(pointer, draw, entry);
     }
     if (needs_stack) {
         g_tracker.live.prefetch(reinterpret_cast<std::uint64_t>(pointer));  // arrives while the stack is unwound
@@ -147,8 +171,9 @@ __attribute__((always_inline)) inline void record_allocation(void* pointer, std:
 Released take_released(void* pointer);
 /// The release took effect (the block is freed): update aggregates and totals.
 void account_released(const Released& released);
-/// Out of line: untrack_and_free's untracking in sampling mode, and in a raw clone child (which stops tracking).
-void untrack_before_free_general(void* pointer);
+/// Out of line: untrack_and_free's untracking in sampling mode, and in a raw clone child (which stops
+/// tracking). True when the block was a sampled one (it had an entry).
+bool untrack_before_free_general(void* pointer);
 /// take_released + account_released, and the real free (`real_release`). Full tracking's part is inlined
 /// into the free hook's general path: the entry goes straight from the table to the counters (no
 /// Released copied, the clone checked once), and the call with its six saved registers was ~20 of the
@@ -162,7 +187,13 @@ void untrack_before_free_general(void* pointer);
 template <typename RealRelease>
 __attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealRelease real_release) {
     if (__builtin_expect(g_tracker.config.sample_bytes != 0 || in_raw_clone_child(), 0)) {
-        untrack_before_free_general(pointer);  // before the real free: the address may be handed out at once
+        // Before the real free: the address may be handed out at once. A sampled block on the boundary may
+        // be kept for the thread's next sample instead (sampled_block_cache.hpp), untracked all the same.
+        if (untrack_before_free_general(pointer) && g_tracker.sampled_blocks_aligned) {
+            ReentrancyGuard guard;  // a signal handler's sampled allocation must not take the block being kept
+            ThreadSlot* slot = claimed_slot();
+            if (slot && sampled_block_cache::keep(slot->kept_blocks, pointer)) return;
+        }
         return real_release();
     }
     ReentrancyGuard guard;

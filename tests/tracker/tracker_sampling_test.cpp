@@ -25,7 +25,7 @@ protected:
     static void SetUpTestSuite() {
         RunOptions options;
         options.sample_bytes = kMean;
-        run_ = new RunResult(run_program({target_path(kPatterns), "sampling"}, options));
+        run_ = new RunResult(run_program({target_path(kPatterns), "sampling", "boundary"}, options));
     }
     static void TearDownTestSuite() { delete run_; }
     SiteTotals site(const std::string& f) { return sites_in_function(run_->sink, 0, target_path(kPatterns), f); }
@@ -76,6 +76,16 @@ TEST_F(TrackerSampling, SampledBlocksOfEveryFormAreFoundAtTheirFree) {
     EXPECT_EQ(s.live_count, 0);
 }
 
+TEST_F(TrackerSampling, SampledBlocksOnTheBoundaryAreFoundAtTheirFree) {
+    // The program checked the addresses and contents itself (ProgramUnchanged); here, every one of the
+    // 100 blocks of 0.5 and 1 MB with a power-of-two alignment was sampled and its free seen, found by
+    // the fast free's address test (the 20 of memalign(3 x 4096) are never sampled: not placed).
+    auto s = site("sampled_blocks_on_boundary");
+    EXPECT_NEAR(static_cast<double>(s.total_allocations), 100.0, 1.0);
+    EXPECT_EQ(s.live_bytes, 0) << "a sampled block's free went past the table";
+    EXPECT_EQ(s.live_count, 0);
+}
+
 TEST_F(TrackerSampling, TotalsHoldTheLiveHeapAndEstimateTheCounts) {
     const auto& p = run_->sink.processes[0];
     ASSERT_TRUE(p.totals);
@@ -94,6 +104,20 @@ TEST_F(TrackerSampling, TotalsHoldTheLiveHeapAndEstimateTheCounts) {
 // open without a counter slot (sampling mode with the allocator's figure writes none); the rest are sampled
 // midway and claim one then. Their site is estimated without bias all the same: 400 threads x 40 x 256 B
 // = 4.1 MB live at a 16 KiB mean is ~250 samples, a relative standard deviation of 6.3%; allow 5 sigma.
+TEST(TrackerSamplingPerturbed, SampledCallocIsZeroedUnderMallocPerturb) {
+    // glibc's MALLOC_PERTURB_ fills every fresh block, a mapped one too; the program checks every byte of its
+    // callocs (at this mean 1 in 17 of the 1 KB ones sampled, 1 in 3 of the 6 KB ones, all the large ones).
+    RunOptions options;
+    options.sample_bytes = kMean;
+    options.extra_environment = {{"MALLOC_PERTURB_", "165"}};
+    RunResult run = run_program({target_path(kPatterns), "calloc-perturbed"}, options);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "calloc-perturbed done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    EXPECT_GT(sites_in_function(run.sink, 0, target_path(kPatterns), "sampled_calloc_perturbed").total_allocations, 40u)
+        << "the callocs were sampled";
+}
+
 TEST(TrackerSamplingThreads, ThreadsBelowTheMeanEstimatedWithoutBias) {
     RunOptions options;
     options.sample_bytes = kMean;

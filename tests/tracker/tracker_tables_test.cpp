@@ -263,7 +263,7 @@ TEST(TrackerTables, FastFreeIsTheFilterOnlyWhileOpen) {
         return count;
     };
     EXPECT_EQ(allowed(0x9000000, 5000), 0) << "closed from the start";
-    table.open_fast_release();
+    table.open_fast_release(false);
     EXPECT_FALSE(table.fast_release_allowed(0)) << "null's bit is pinned";
     for (std::uint64_t i = 0; i < 200; ++i) table.insert(0x5000000 + i * 4096, LiveEntry{0, 1, 0, 1});
     EXPECT_EQ(allowed(0x5000000, 200), 0) << "a block in the table went to the real free";
@@ -276,8 +276,37 @@ TEST(TrackerTables, FastFreeIsTheFilterOnlyWhileOpen) {
     LiveEntry out{};
     for (std::uint64_t i = 0; i < 200; ++i) table.remove(0x5000000 + i * 4096, out);
     EXPECT_EQ(allowed(0x5000000, 200), 0) << "a remove while closed cleared a fast bit";
-    table.open_fast_release();
+    table.open_fast_release(false);
     EXPECT_GT(allowed(0x5000000, 200), 180) << "reopened: the bits follow the counts again";
+}
+
+// Opened for sampled blocks on the boundary (glibc), free's fast test is the address first: every block
+// off a 4096-byte boundary goes straight to the real free whatever the filter holds, one on it only when
+// the filter says it is absent (null and the table's blocks go on); closed, everything goes on again.
+TEST(TrackerTables, FastFreeIsTheAddressFirstWhileOpenForAlignedSamples) {
+    static LiveTable table;
+    table.enable_presence_filter();
+    table.open_fast_release(true);
+    EXPECT_TRUE(table.aligned_release_open());
+    EXPECT_FALSE(table.fast_release_allowed(0)) << "null goes on";
+    // 256 blocks on the boundary in the table, and every 16-byte step after each: one of each 4096
+    // bytes may share a filter slot with a block of the table, the others never do.
+    for (std::uint64_t i = 0; i < 256; ++i) table.insert(0x5000000 + i * 4096, LiveEntry{0, 1, 0, 1});
+    int present_allowed = 0, off_boundary_allowed = 0;
+    for (std::uint64_t i = 0; i < 256; ++i) {
+        present_allowed += table.fast_release_allowed(0x5000000 + i * 4096);
+        for (std::uint64_t step = 16; step < 4096; step += 16) off_boundary_allowed += table.fast_release_allowed(0x5000000 + i * 4096 + step);
+    }
+    EXPECT_EQ(present_allowed, 0) << "a sampled block on the boundary went to the real free";
+    EXPECT_EQ(off_boundary_allowed, 256 * 255) << "a block off the boundary was sent to the general path";
+    int absent_allowed = 0;
+    for (std::uint64_t i = 0; i < 1000; ++i) absent_allowed += table.fast_release_allowed(0x9000000 + i * 4096);
+    EXPECT_GT(absent_allowed, 900) << "blocks on the boundary absent from the table take the fast free (a few share a slot)";
+    table.close_fast_release();
+    EXPECT_FALSE(table.aligned_release_open());
+    int allowed = 0;
+    for (std::uint64_t i = 0; i < 4096; ++i) allowed += table.fast_release_allowed(0x7000000 + i * 16);
+    EXPECT_EQ(allowed, 0) << "closed: every free goes on";
 }
 
 // The fast free's bits, set and cleared by threads whose blocks lie in neighbouring slots (each thread
@@ -287,7 +316,7 @@ TEST(TrackerTables, FastFreeIsTheFilterOnlyWhileOpen) {
 TEST(TrackerTables, FastFreeNeverPassesAPresentBlockUnderConcurrentChurn) {
     static LiveTable table;
     table.enable_presence_filter();
-    table.open_fast_release();
+    table.open_fast_release(false);
     // An address in filter slot `slot` (the top 14 bits of the low 32 bits times 0x9e3779b1): that
     // product's inverse mod 2^32 applied to the slot's first hash value (Newton's iteration).
     std::uint32_t inverse = 0x9e3779b1u;

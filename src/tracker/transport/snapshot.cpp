@@ -156,12 +156,13 @@ std::uint64_t capacity_bytes(const std::vector<T>& v) {
     return v.capacity() * sizeof(T);
 }
 
-/// What the transport's own buffers hold of the heap (their capacities; chunk headers and the module
-/// map's few strings aside): the allocator counts them, the program did not allocate them. They grow
-/// with the stacks sent (~120 bytes a stack), which would otherwise read as a slow growth of the heap.
+/// What the tracker holds of the heap: the transport's own buffers (their capacities; chunk headers and
+/// the module map's few strings aside), which grow with the stacks sent (~120 bytes a stack) and would
+/// otherwise read as a slow growth of the heap, and the sampled blocks kept for the next samples (up to
+/// 64 KiB a thread that samples). The allocator counts them, the program holds none of them.
 std::uint64_t own_heap_bytes(const Connection& c) {
     return capacity_bytes(c.last_sent) + capacity_bytes(c.packet) + capacity_bytes(c.counters) + capacity_bytes(c.waited) +
-           capacity_bytes(c.candidates) + capacity_bytes(c.baseline);
+           capacity_bytes(c.candidates) + capacity_bytes(c.baseline) + kept_sampled_block_bytes();
 }
 
 /// The allocator's in-use bytes less the transport's own buffers.
