@@ -300,12 +300,21 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
                                         rate.slope * steady_span_s >= 0.5 * cycles.amplitude;
     if (troughs_climb_unproven && !d.watch_more_s)
         wait_for_releases(troughs, d.period_s.value_or(0) * static_cast<double>(kTroughsForAFlatFloor - troughs));
-    if ((significant_growth || collector_warmup_late) && !d.watch_more_s)
-        if (const auto releases = significant_growth
-                                      ? releases_too_few_to_judge(cycles, begin, rate.slope * steady_span_s, options.releases_by_collector)
-                                      : releases_too_few_to_judge(cycles, 0, d.warmup_bytes, options.releases_by_collector))
-            wait_for_releases(*releases, std::max(2 * std::max(steady_span_s, run_s / 2),
-                                                  d.period_s.value_or(0) * static_cast<double>(kTroughsToJudgeAcrossReleases)));
+    if ((significant_growth || collector_warmup_late) && !d.watch_more_s) {
+        const double steady_level = steady.y.empty() ? 0.0 : steady.y.front();
+        const double start_level = clean.value.empty() ? 0.0 : clean.value.front();
+        if (const auto releases = significant_growth ? releases_too_few_to_judge(cycles, begin, rate.slope * steady_span_s,
+                                                                                 options.releases_by_collector, steady_level)
+                                                     : releases_too_few_to_judge(cycles, 0, d.warmup_bytes, options.releases_by_collector,
+                                                                                 start_level)) {
+            double wait_s = std::max(2 * std::max(steady_span_s, run_s / 2),
+                                     d.period_s.value_or(0) * static_cast<double>(kTroughsToJudgeAcrossReleases));
+            // Growth with no release decides itself once past the collector's headroom: no longer a wait.
+            if (significant_growth && rate.slope > 0 && options.releases_by_collector)
+                wait_s = std::min(wait_s, (collector_headroom_bytes(steady_level) - rate.slope * steady_span_s) / rate.slope);
+            wait_for_releases(*releases, wait_s);
+        }
+    }
     d.decided = !d.watch_more_s;
     const bool growing = significant_growth && d.decided;
     facts.settling = settling;

@@ -62,7 +62,7 @@ std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
                                  : facts.releases == 1 ? std::string("one, too few to compare")
                                                        : fmt::format("{}, too few to show a trend", facts.releases);
         // A collected heap whose warm-up took a third of the run or more, flat since: its warm-up is what
-        // waits for the releases (node, an LRU of pages: 90.9 MB over 8.8 s of 16.7 s, then 0 B/s read
+        // waits for the releases (node, an LRU of pages: a warm-up over 8.8 s of 16.7 s, then 0 B/s, read
         // "Growing 0 B/s, but ...").
         if (facts.collected_heap && !(facts.significant && d.steady_rate_bytes_per_s > 0) && d.warmup_bytes > 0)
             return fmt::format("Warm-up of {} in the first {}, then flat {}, but a garbage-collected heap grows ahead of its "

@@ -52,6 +52,15 @@ inline constexpr std::size_t kTroughsForAFlatFloor = 6;
 /// part grew (smaller falls are the noise of a climb).
 inline constexpr double kReleaseShareOfGrowth = 0.25;
 
+/// A collected heap grows ahead of its collections by a bounded factor of what is live: V8 sets its next
+/// full collection at 1.1 to 4 times the old generation's live bytes (its heap growing factor), and RSS
+/// holds the rest of the process besides. Growth past twice RSS's level at the start of steady state
+/// (64 MiB at least: V8 under a bounded cache grew RSS 10 -> 47 MB in 45 s before its first full
+/// collection) with no release among it has outlasted those collections: what they kept is live.
+inline constexpr double kCollectorHeadroomShareOfLevel = 2.0;
+inline constexpr double kCollectorHeadroomFloorBytes = 64.0 * 1024 * 1024;
+double collector_headroom_bytes(double level_bytes);
+
 /// A sawtooth's troughs from the start of steady state on (each one low between two releases).
 std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin);
 
@@ -63,7 +72,9 @@ std::size_t troughs_from(const CycleAnalysis& cycles, std::size_t steady_begin);
 /// (examples/patterns/node/request_cache_flat.js). Elsewhere (nullopt) a fall mid-growth is a program's
 /// own (a cache flushed while something else leaks, a fragmenting arena's RSS released once), which the
 /// trend already looks through.
+/// `level_bytes`: the series at the start of steady state; growth past collector_headroom_bytes of it is
+/// judged however few releases it had (nullopt).
 std::optional<std::size_t> releases_too_few_to_judge(const CycleAnalysis& cycles, std::size_t steady_begin, double grown,
-                                                     bool releases_by_collector);
+                                                     bool releases_by_collector, double level_bytes);
 
 }  // namespace leakscope::diagnosis::detail
