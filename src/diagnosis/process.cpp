@@ -202,6 +202,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
             case RssGrowth::into_mapped:  // decided from VmData by diagnose_process, never explained here
                 break;
             case RssGrowth::heap_in_steps:
+                // RSS only slowing down (a settling warm-up or a slow leak, undecided) over a heap whose own
+                // fit proves it settling: the heap holds that growth and has decided it (decelerating_warmup
+                // under load, 1 run in 6: "Growing 43.8 MB/h and slowing down ... watch 1 min more" where the
+                // heap read "settling toward about 24.4 MB").
+                if (!rss.growing && heap.facts.settling && heap.diagnosis.decided && !heap.diagnosis.leak) break;
                 // The heap holds the growth but in steps too coarse for its own trend (a container
                 // doubling its capacity): RSS measures the rate, the heap says where it is.
                 verdict = rss.diagnosis;

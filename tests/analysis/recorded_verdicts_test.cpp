@@ -91,5 +91,19 @@ TEST(RecordedVerdicts, PythonArenasKeptAfterBurstsAreUndecidedWhenRssShowsNoLeak
     EXPECT_FALSE(a.process.rss.leak) << a.process.rss.summary;
 }
 
+TEST(RecordedVerdicts, RssSlowingOverAHeapThatSettlesIsTheHeapsWarmup) {
+    // examples/patterns/decelerating_warmup.cpp under full tracking, its fill rate halving every 1.5 s
+    // toward ~24 MB (session 16, a loaded machine: 1 run in 6). The heap's fit: settling toward 24.4 MB, no
+    // leak. RSS: still slowing, undecided. The heap holds RSS's growth, and RSS's undecided was the verdict
+    // ("Growing 43.8 MB/h and slowing down ... watch at least 1 min more"), failing accuracy_decelerating_warmup.
+    const Analysis a = analyze_kept("decelerating_warmup_rss_slowing.lks");
+    ASSERT_FALSE(a.process.rss.decided) << "the premise: " << a.process.rss.summary;
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::warmup_plateau) << v.summary;
+    EXPECT_TRUE(v.settling_toward_bytes.has_value()) << v.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
