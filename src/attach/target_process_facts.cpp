@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
+#include "util/proc_text.hpp"
 namespace leakscope::attach {
 namespace {
 
@@ -56,8 +56,7 @@ ProcessFacts read_process_facts(pid_t pid) {
         if (line.rfind("Uid:", 0) == 0) facts.uid = static_cast<uid_t>(std::stoul(line.substr(4)));
     }
     read_maps(pid, facts);
-    std::ifstream environ(proc_path(pid, "environ"));
-    const std::string environment((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    const std::string environment = util::read_proc_text(proc_path(pid, "environ"));
     facts.tracker_preloaded = environment.find("LEAKSCOPE_TRACKER_SOCKET=") != std::string::npos;
     struct stat ours{}, theirs{};
     if (::stat("/proc/self/ns/mnt", &ours) == 0 && ::stat(proc_path(pid, "ns/mnt").c_str(), &theirs) == 0)
@@ -66,8 +65,7 @@ ProcessFacts read_process_facts(pid_t pid) {
         while (const dirent* entry = ::readdir(tasks)) {
             if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
             // A thread that has exited (a main thread that called pthread_exit) never stops for ptrace.
-            std::ifstream stat(proc_path(pid, "task/" + std::string(entry->d_name) + "/stat"));
-            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+            const std::string text = util::read_proc_text(proc_path(pid, "task/" + std::string(entry->d_name) + "/stat"));
             const auto close = text.rfind(')');
             const char state = close != std::string::npos && close + 2 < text.size() ? text[close + 2] : '?';
             if (state != 'Z' && state != 'X') facts.threads.push_back(std::atoi(entry->d_name));
@@ -77,8 +75,7 @@ ProcessFacts read_process_facts(pid_t pid) {
     std::sort(facts.threads.begin(), facts.threads.end());
     std::stable_partition(facts.threads.begin(), facts.threads.end(), [pid](pid_t tid) { return tid == pid; });
     for (pid_t p = pid, depth = 0; p > 1 && depth < 4096; ++depth) {
-        std::ifstream stat(proc_path(p, "stat"));
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const std::string text = util::read_proc_text(proc_path(p, "stat"));
         const auto close = text.rfind(')');
         if (close == std::string::npos || close + 4 > text.size()) break;
         p = static_cast<pid_t>(std::atol(text.c_str() + close + 4));  // ") S PPID"

@@ -11,12 +11,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "protocol.hpp"
+#include "util/proc_text.hpp"
 
 namespace leakscope::collector {
 
@@ -33,8 +32,7 @@ std::uint64_t monotonic_now_ns() {
 /// The parent of `pid` from /proc/PID/stat (the field after the parenthesised command, which may
 /// itself hold ") "), or 0.
 pid_t parent_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string stat = util::read_proc_text("/proc/" + std::to_string(pid) + "/stat");
     const auto close = stat.rfind(')');
     if (close == std::string::npos || close + 4 > stat.size()) return 0;
     return static_cast<pid_t>(std::atol(stat.c_str() + close + 4));  // ") S PPID"

@@ -3,11 +3,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
 #include "sampler/cgroup_limit.hpp"
 #include "sampler/proc_fs.hpp"
+#include "util/proc_text.hpp"
 #include "util/version.hpp"
 
 namespace leakscope::session {
@@ -39,8 +38,7 @@ RunInfo make_run_info(const std::vector<std::string>& command, pid_t pid, bool a
 }
 
 std::vector<std::string> read_command_line(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = util::read_proc_text("/proc/" + std::to_string(pid) + "/cmdline");
     std::vector<std::string> argv;
     std::string current;
     for (char c : text) {

@@ -1,5 +1,7 @@
 #include "session/stream_loss.hpp"
 
+#include <algorithm>
+
 #include <time.h>
 
 #include "sampler/proc_fs.hpp"
@@ -63,6 +65,10 @@ void StreamLosses::stream_silent(std::uint32_t process, std::int64_t pid, double
 void StreamLosses::exec_claimed(std::uint32_t process) {
     pending_.erase(process);
     lost_.erase(process);
+}
+
+bool StreamLosses::heap_unknown() const {
+    return !lost_.empty() || std::any_of(pending_.begin(), pending_.end(), [](const auto& entry) { return entry.second.why != Why::exec; });
 }
 
 std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {

@@ -50,8 +50,11 @@ public:
     /// Called at each sample: the streams now known to be lost (to record), and forgets the lost
     /// processes that have ended since (their memory went with them).
     std::vector<Loss> update(double t_s);
-    /// The heap totals miss a process that runs on: leave them unknown.
-    bool heap_unknown() const { return !pending_.empty() || !lost_.empty(); }
+    /// The heap totals miss a process that runs on: leave them unknown. Not while an exec'd program has
+    /// yet to report: exec took the old image's memory with it and the new program's heap starts at
+    /// nothing, so it counts as 0 until its first report (a shell script starting `sleep` every 50 ms had
+    /// one such wait at nearly every sample, and its whole heap series was dropped for it).
+    bool heap_unknown() const;
 
     /// Why a stream counts as lost: it ended, its exec'd program never reported, or it went silent.
     enum class Why { ended, exec, silent };

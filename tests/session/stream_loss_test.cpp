@@ -75,13 +75,16 @@ TEST(StreamLosses, AnExecWaitsForTheNewProgramThenCountsAsLost) {
     os.running[100] = 777;
     StreamLosses losses(os.probe(), quick());
     ASSERT_TRUE(losses.stream_ended(0, 100, true));
-    EXPECT_TRUE(losses.heap_unknown());
+    // Meanwhile the new program's heap counts as nothing, not as unknown: exec freed the old image's.
+    EXPECT_FALSE(losses.heap_unknown());
     EXPECT_TRUE(losses.update(1.0).empty());  // the grace starts
     EXPECT_TRUE(losses.update(2.5).empty());
+    EXPECT_FALSE(losses.heap_unknown());
     const auto found = losses.update(3.0);  // no report within 2 s: a static binary, say
     ASSERT_EQ(found.size(), 1u);
-    EXPECT_EQ(found[0].t_s, 1.0);  // from the first sample it was unknown
+    EXPECT_EQ(found[0].t_s, 1.0);  // from the first sample after the exec
     EXPECT_NE(found[0].reason.find("exec"), std::string::npos);
+    EXPECT_TRUE(losses.heap_unknown());
 }
 
 TEST(StreamLosses, AnExecWhoseProgramReportsLosesNothing) {
