@@ -164,7 +164,17 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // malloc'd blocks. When neither grows, the larger one-time growth of RSS is the warm-up.
     const bool heap_started_late = front_or(series.live_heap->t_s, 0) > front_or(series.rss.t_s, 0) + 0.5;
     const bool rss_warmup_larger = rss.diagnosis.warmup_bytes > (heap_started_late ? 1.0 : 1.5) * verdict.warmup_bytes;
-    if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau) {
+    // A settling fit whose warm-up ends in the run's last twentieth has not levelled off within it.
+    const bool rss_still_settling = rss.diagnosis.settling_toward_bytes && !series.rss.t_s.empty() &&
+                                    rss.diagnosis.warmup_end_s >= series.rss.t_s.back() - 0.05 * (series.rss.t_s.back() - series.rss.t_s.front());
+    if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau &&
+        rss_still_settling) {
+        // RSS's warm-up has not ended: the heap's own story, and where RSS is headed (numpy frames in a ring
+        // under sampled tracking: the heap flat from 6.7 s, RSS settling toward 138 MB to the end, and the
+        // summary read "One-time warm-up of 132 MB in the first 16.1 s, then flat").
+        verdict.summary += fmt::format(" RSS is still settling: {} so far, slowing down toward about {}.",
+                                       format_bytes(rss.diagnosis.warmup_bytes), format_bytes(*rss.diagnosis.settling_toward_bytes));
+    } else if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau) {
         verdict.warmup_bytes = rss.diagnosis.warmup_bytes;
         verdict.warmup_end_s = std::max(verdict.warmup_end_s, rss.diagnosis.warmup_end_s);
         if (verdict.pattern == Pattern::stable) verdict.pattern = Pattern::warmup_plateau;

@@ -21,6 +21,20 @@ ProcessSeries rss_growing_over_flat_heap() {
     return series;
 }
 
+TEST(DiagnoseProcess, RssStillSettlingIsNotCalledAWarmupThatEnded) {
+    // numpy frames in a ring under sampled tracking (session 16): the heap flat from 6.7 s, RSS settling to
+    // the end of the run toward 138 MB; the summary read "One-time warm-up of 132 MB in the first 16.1 s,
+    // then flat", RSS's warm-up with the heap's flat rate.
+    ProcessSeries series;
+    series.live_heap = make_series(161, 0.1, [](double t) { return t < 6.7 ? 9.4 * kMB * t : 63 * kMB; }, 0.2 * kMB, 1);
+    series.rss = make_series(161, 0.1, [](double t) { return 6 * kMB + 140 * kMB * (1 - std::exp(-t / 8.0)); }, 0.2 * kMB, 2);
+    const ProcessDiagnosis d = diagnose_process(series);
+    ASSERT_TRUE(d.rss.settling_toward_bytes.has_value()) << "the premise: " << d.rss.summary;
+    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_LT(d.verdict.warmup_end_s, 10.0) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("RSS is still settling"), std::string::npos) << d.verdict.summary;
+}
+
 TEST(DiagnoseProcess, FragmentationNeedsMoreThanADozenPages) {
     // A flat service's eight arenas settling (session 16): RSS +4 kB/s for 14 s, 14 pages, with the
     // allocator's free bytes rising as much, read "Fragmentation: RSS grows 12.3 MB/h". The same creep
