@@ -16,12 +16,10 @@
 // over 4-16 s (+1.3 kB/s); record depths (levels@s) worker 1: 39@0.4 45@2.0 50@4.6 56@14.9, worker 2:
 // 43@0.6 48@1.3 58@2.9 (the seeds are fixed).
 // Usage: webhook_json_stack_depth_creep_flat SECONDS
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <random>
 #include <stdexcept>
