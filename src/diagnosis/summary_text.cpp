@@ -25,7 +25,12 @@ std::string projection_sentence(const Diagnosis& d) {
     if (d.time_to_limit_s) {
         std::string text = fmt::format(" At this rate the {} limit is reached in {}", format_bytes(*d.limit_bytes),
                                        format_duration(*d.time_to_limit_s));
-        if (d.restart_interval_s) text += fmt::format("; restarting every {} keeps it under.", format_duration(*d.restart_interval_s));
+        // The restart interval counts from a start, the time to the limit from now: when the first is the
+        // longer, say so ("reached in 40.7 s; restarting every 46.1 s" read as a contradiction).
+        if (d.restart_interval_s && *d.restart_interval_s > *d.time_to_limit_s)
+            text += fmt::format("; restarting it {} after each start keeps it under.", format_duration(*d.restart_interval_s));
+        else if (d.restart_interval_s)
+            text += fmt::format("; restarting every {} keeps it under.", format_duration(*d.restart_interval_s));
         else text += "; even a fresh start does not leave 10% headroom.";
         return text;
     }

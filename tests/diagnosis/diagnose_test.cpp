@@ -109,6 +109,22 @@ TEST(Diagnose, LoggerLeakAfterWarmupWithProjectionAndRestartInterval) {
     EXPECT_NE(d.summary.find("8.00 GB limit"), std::string::npos) << d.summary;
 }
 
+TEST(Diagnose, ARestartIntervalLongerThanTheTimeToTheLimitSaysItCountsFromAStart) {
+    // A fast leak near its limit (zlib compressors kept, 2.7 MB/s, --limit 60M, 12 s run): the limit is
+    // reached in ~40 s from now, a restart ~46 s after each start keeps it under; "reached in 40.7 s;
+    // restarting every 46.1 s" read as a contradiction.
+    const Series series = make_series(120, 0.1, [](double t) { return 1 * kMB + 2.7 * kMB * t; }, 0.05 * kMB);
+    const Diagnosis d = diagnose(series, {.limit_bytes = 62.9e6});
+    ASSERT_TRUE(d.leak) << d.summary;
+    ASSERT_TRUE(d.time_to_limit_s && d.restart_interval_s) << d.summary;
+    ASSERT_GT(*d.restart_interval_s, *d.time_to_limit_s) << "the premise";
+    EXPECT_NE(d.summary.find("after each start keeps it under"), std::string::npos) << d.summary;
+    // Where the restart comes sooner than the limit, the plain wording stays (the logger above).
+    const Series slow = make_series(720, 30.0, [](double t) { return 505 * kMB + 31.0e6 / 3600.0 * t; }, 300e3);
+    const Diagnosis s = diagnose(slow, {.limit_bytes = 8e9});
+    EXPECT_NE(s.summary.find("; restarting every"), std::string::npos) << s.summary;
+}
+
 TEST(Diagnose, RatePerEventWhenEventsAreCounted) {
     // 63 KB per event at 2 events/s.
     Series series = make_series(600, 1.0, [](double t) { return 300 * kMB + 2 * 63 * 1024.0 * t; }, 200e3);
