@@ -5,6 +5,7 @@
 #include <link.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -48,7 +49,8 @@ constexpr std::size_t kSlotBytes = 1 << 20;  // ~43,000 slots; mapped lazily by 
 struct PatchState {
     bool resolved = false;
     std::uintptr_t self_base = 0;           ///< this library's load address: never patched
-    std::uintptr_t program_base = 0;        ///< the main executable's
+    std::uintptr_t program_base = 0;        ///< the main executable's load bias
+    std::uintptr_t program_start = 0, program_end = 0;  ///< and its mapped range
     std::uintptr_t hooks[kMaxHooks] = {};   ///< our hook per name; 0 = leave that name alone
     std::uintptr_t targets[kMaxHooks] = {}; ///< what the program's global lookup resolves the name to
     Slot* slots = nullptr;
@@ -57,14 +59,20 @@ struct PatchState {
 };
 constinit PatchState g_state{};
 
-bool is_main_program(std::uintptr_t address) {
-    Dl_info info{};
-    return dladdr(reinterpret_cast<void*>(address), &info) != 0 &&
-           reinterpret_cast<std::uintptr_t>(info.dli_fbase) == g_state.program_base;
-}
+// By the executable's mapped range, not by dladdr's base: a non-PIE executable's load bias (dlpi_addr) is
+// 0 while dladdr names its first page (0x400000), and the two never matched for Debian's python3.11.
+bool is_main_program(std::uintptr_t address) { return address >= g_state.program_start && address < g_state.program_end; }
 
 int find_program_base(dl_phdr_info* info, std::size_t, void*) {
     g_state.program_base = info->dlpi_addr;  // the first entry is the main program
+    g_state.program_start = ~std::uintptr_t{0};
+    g_state.program_end = 0;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+        if (ph.p_type != PT_LOAD) continue;
+        g_state.program_start = std::min<std::uintptr_t>(g_state.program_start, info->dlpi_addr + ph.p_vaddr);
+        g_state.program_end = std::max<std::uintptr_t>(g_state.program_end, info->dlpi_addr + ph.p_vaddr + ph.p_memsz);
+    }
     return 1;
 }
 
@@ -82,7 +90,11 @@ bool resolve() {
     for (std::size_t i = 0; i < kHookedFunctionCount; ++i) {
         auto hook = reinterpret_cast<std::uintptr_t>(dlsym(handle, kHookedFunctions[i]));
         auto target = reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, kHookedFunctions[i]));
-        if (!hook || !target || target == hook || is_main_program(target)) continue;
+        if (!hook || !target || target == hook) continue;
+        // The executable's PLT stub for an imported function (canonical PLT entry): what its slot holds is
+        // the function, and that slot is the one to rewrite (the other modules' slots hold the stub's
+        // address and reach the hook through it). A function the executable defines itself is left alone.
+        if (is_main_program(target) && (target = definition_behind_program_plt(kHookedFunctions[i])) == 0) continue;
         g_state.hooks[i] = hook;
         g_state.targets[i] = target;
     }
@@ -245,5 +257,46 @@ std::size_t restore_slots() {
 }
 
 std::size_t patched_slots() { return g_state.slot_count; }
+
+namespace {
+
+struct BehindPlt {
+    const char* name = nullptr;
+    std::uintptr_t value = 0;
+};
+
+int read_program_slot(dl_phdr_info* info, std::size_t, void* data) {
+    auto* wanted = static_cast<BehindPlt*>(data);
+    Module m;
+    if (!read_module(info, m)) return 1;  // the first module is the main program: only it is read
+    for (int t = 0; t < 2 && !wanted->value; ++t) {
+        const std::size_t count = m.tables[t] ? m.table_bytes[t] / sizeof(ElfW(Rela)) : 0;
+        for (std::size_t r = 0; r < count; ++r) {
+            const ElfW(Rela)& rela = m.tables[t][r];
+            const unsigned type = ELF64_R_TYPE(rela.r_info);
+            if ((type != kJumpSlot && type != kGlobalData) || ELF64_R_SYM(rela.r_info) == 0) continue;
+            if (std::strcmp(m.strings + m.symbols[ELF64_R_SYM(rela.r_info)].st_name, wanted->name) != 0) continue;
+            const std::uintptr_t value = __atomic_load_n(reinterpret_cast<std::uintptr_t*>(m.base + rela.r_offset), __ATOMIC_ACQUIRE);
+            // Not bound yet (lazy binding points back into the program's own PLT): nothing to go by.
+            if (value >= m.start && value < m.end) continue;
+            wanted->value = value;
+            break;
+        }
+    }
+    return 1;
+}
+
+}  // namespace
+
+std::uintptr_t definition_behind_program_plt(const char* name) {
+    BehindPlt wanted{name, 0};
+    dl_iterate_phdr(read_program_slot, &wanted);
+    return wanted.value;
+}
+
+bool in_main_program(std::uintptr_t address) {
+    if (!g_state.program_end) dl_iterate_phdr(find_program_base, nullptr);
+    return is_main_program(address);
+}
 
 }  // namespace leakscope::tracker::got

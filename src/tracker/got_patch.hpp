@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace leakscope::tracker::got {
 
@@ -19,6 +20,16 @@ bool modules_added_since_install();
 std::size_t restore_slots();
 /// Slots currently rewritten (for the attach report).
 std::size_t patched_slots();
+
+/// What a name the main executable defines only as a canonical PLT entry really calls: the value of the
+/// executable's own JUMP_SLOT or GLOB_DAT slot for it, once bound. A non-PIE program that takes the
+/// address of an imported function (Debian's python3.11 does, for malloc and free) defines the name at
+/// its PLT stub so that the address is the same everywhere, and the global lookup finds that stub, not
+/// libc's function. 0 when the executable has no slot for the name (it defines the function itself:
+/// a replaced allocator) or the slot is not bound yet.
+std::uintptr_t definition_behind_program_plt(const char* name);
+/// True when `address` lies in the main executable.
+bool in_main_program(std::uintptr_t address);
 
 /// The functions whose slots are rewritten: every hook this library exports (hooks.cpp, exit_hooks.cpp).
 extern const char* const kHookedFunctions[];

@@ -1,5 +1,7 @@
 #include "real_functions.hpp"
 
+#include "got_patch.hpp"
+
 #include <dlfcn.h>
 
 #include <atomic>
@@ -24,10 +26,19 @@ alignas(kBootstrapBlockAlignment) unsigned char g_bootstrap_pool[kBootstrapBytes
 bool resolve_real_functions(RealLookup where) {
     // Injected with dlopen, this library is not in the global scope, so RTLD_DEFAULT finds what the
     // program itself calls (a preloaded jemalloc, say), never our own hooks.
-    void* handle = where == RealLookup::kProgramGlobalScope ? RTLD_DEFAULT : RTLD_NEXT;
     RealFunctions found{};
+    // Injected, the program's lookup may find the executable's own PLT stub for a function it imports
+    // (got_patch.hpp, definition_behind_program_plt): calling that stub once its slot holds our hook would
+    // call the hook again. The function behind the stub is the real one.
+    const auto real = [where](const char* name) -> void* {
+        void* address = dlsym(where == RealLookup::kProgramGlobalScope ? RTLD_DEFAULT : RTLD_NEXT, name);
+        if (where != RealLookup::kProgramGlobalScope || !address || !got::in_main_program(reinterpret_cast<std::uintptr_t>(address)))
+            return address;
+        const std::uintptr_t behind = got::definition_behind_program_plt(name);
+        return behind ? reinterpret_cast<void*>(behind) : address;
+    };
 #define LEAKSCOPE_REAL(name, ret, params) \
-    found.name = reinterpret_cast<ret(*) params>(dlsym(handle, #name)); \
+    found.name = reinterpret_cast<ret(*) params>(real(#name)); \
     if (!found.name) return false;
 #include "real_function_list.inc"
 #undef LEAKSCOPE_REAL
