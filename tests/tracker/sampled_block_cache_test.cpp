@@ -13,6 +13,15 @@
 #include "sampled_block_cache.hpp"
 #include "usable_size.hpp"
 
+// gcc says __SANITIZE_ADDRESS__, clang __has_feature (not a preprocessor expression gcc 12 can parse).
+#if defined(__SANITIZE_ADDRESS__)
+#define LEAKSCOPE_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LEAKSCOPE_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 namespace leakscope::tracker {
 namespace {
 
@@ -24,7 +33,15 @@ __attribute__((noinline)) std::size_t chunk_of(const void* block) { return glibc
 /// A thread's cache (zeroed, as a new counter slot's pages are), emptied after each test, its blocks back to glibc.
 class SampledBlockCacheTest : public ::testing::Test {
 protected:
+    void SetUp() override {
+#ifdef LEAKSCOPE_TEST_UNDER_ASAN
+        // The cache reads glibc's chunk headers, and only ever runs on glibc's blocks (the tracker keeps no
+        // block of another allocator): AddressSanitizer's allocator has no such headers to read.
+        GTEST_SKIP() << "glibc's chunk layout: not AddressSanitizer's allocator";
+#endif
+    }
     void TearDown() override {
+        if (IsSkipped()) return;
         for (std::size_t size = 0; size <= 8184; size += 8)
             while (void* block = take(cache::class_usable_bytes(size))) free(block);
         EXPECT_EQ(held(), 0u);
