@@ -20,15 +20,7 @@
 #include "frame_walk.hpp"
 #include "frame_walk_frames.hpp"
 #include "stack_depot.hpp"
-
-// gcc says __SANITIZE_ADDRESS__, clang __has_feature (not a preprocessor expression gcc 12 can parse).
-#if defined(__SANITIZE_ADDRESS__)
-#define LEAKSCOPE_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LEAKSCOPE_TEST_UNDER_ASAN 1
-#endif
-#endif
+#include "under_address_sanitizer.hpp"
 
 namespace leakscope::tracker_test {
 namespace {

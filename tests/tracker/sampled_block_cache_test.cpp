@@ -11,16 +11,8 @@
 #include <vector>
 
 #include "sampled_block_cache.hpp"
+#include "under_address_sanitizer.hpp"
 #include "usable_size.hpp"
-
-// gcc says __SANITIZE_ADDRESS__, clang __has_feature (not a preprocessor expression gcc 12 can parse).
-#if defined(__SANITIZE_ADDRESS__)
-#define LEAKSCOPE_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LEAKSCOPE_TEST_UNDER_ASAN 1
-#endif
-#endif
 
 namespace leakscope::tracker {
 namespace {
