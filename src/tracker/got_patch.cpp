@@ -169,26 +169,36 @@ void store(const Module& m, std::uintptr_t* slot, std::uintptr_t value) {
     if (read_only) mprotect(reinterpret_cast<void*>(page), os::kPageSize, PROT_READ);
 }
 
-void patch_module(const Module& m) {
+/// Calls `visit(name, slot)` for each of the module's GOT slots filled by a symbol's JUMP_SLOT or GLOB_DAT
+/// relocation; stops when it returns false.
+template <typename Visit>
+void for_each_symbol_slot(const Module& m, Visit visit) {
     for (int t = 0; t < 2; ++t) {
-        std::size_t count = m.tables[t] ? m.table_bytes[t] / sizeof(ElfW(Rela)) : 0;
+        const std::size_t count = m.tables[t] ? m.table_bytes[t] / sizeof(ElfW(Rela)) : 0;
         for (std::size_t r = 0; r < count; ++r) {
             const ElfW(Rela)& rela = m.tables[t][r];
-            unsigned type = ELF64_R_TYPE(rela.r_info);
+            const unsigned type = ELF64_R_TYPE(rela.r_info);
             if ((type != kJumpSlot && type != kGlobalData) || ELF64_R_SYM(rela.r_info) == 0) continue;
-            int index = hook_index(m.strings + m.symbols[ELF64_R_SYM(rela.r_info)].st_name);
-            if (index < 0 || !g_state.hooks[index]) continue;
-            auto* slot = reinterpret_cast<std::uintptr_t*>(m.base + rela.r_offset);
-            std::uintptr_t current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-            // Only slots bound to the program's own definition, or not bound yet (lazy binding points
-            // into the module's own PLT): a module bound to another malloc keeps it.
-            bool lazy = current >= m.start && current < m.end;
-            if (current == g_state.hooks[index] || (current != g_state.targets[index] && !lazy)) continue;
-            if (g_state.slot_count >= kSlotBytes / sizeof(Slot)) return;
-            g_state.slots[g_state.slot_count++] = Slot{slot, current, g_state.hooks[index]};
-            store(m, slot, g_state.hooks[index]);
+            if (!visit(m.strings + m.symbols[ELF64_R_SYM(rela.r_info)].st_name, reinterpret_cast<std::uintptr_t*>(m.base + rela.r_offset)))
+                return;
         }
     }
+}
+
+void patch_module(const Module& m) {
+    for_each_symbol_slot(m, [&m](const char* name, std::uintptr_t* slot) {
+        const int index = hook_index(name);
+        if (index < 0 || !g_state.hooks[index]) return true;
+        const std::uintptr_t current = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        // Only slots bound to the program's own definition, or not bound yet (lazy binding points
+        // into the module's own PLT): a module bound to another malloc keeps it.
+        const bool lazy = current >= m.start && current < m.end;
+        if (current == g_state.hooks[index] || (current != g_state.targets[index] && !lazy)) return true;
+        if (g_state.slot_count >= kSlotBytes / sizeof(Slot)) return false;
+        g_state.slots[g_state.slot_count++] = Slot{slot, current, g_state.hooks[index]};
+        store(m, slot, g_state.hooks[index]);
+        return true;
+    });
 }
 
 bool skipped_module(const dl_phdr_info* info) {
@@ -269,20 +279,14 @@ int read_program_slot(dl_phdr_info* info, std::size_t, void* data) {
     auto* wanted = static_cast<BehindPlt*>(data);
     Module m;
     if (!read_module(info, m)) return 1;  // the first module is the main program: only it is read
-    for (int t = 0; t < 2 && !wanted->value; ++t) {
-        const std::size_t count = m.tables[t] ? m.table_bytes[t] / sizeof(ElfW(Rela)) : 0;
-        for (std::size_t r = 0; r < count; ++r) {
-            const ElfW(Rela)& rela = m.tables[t][r];
-            const unsigned type = ELF64_R_TYPE(rela.r_info);
-            if ((type != kJumpSlot && type != kGlobalData) || ELF64_R_SYM(rela.r_info) == 0) continue;
-            if (std::strcmp(m.strings + m.symbols[ELF64_R_SYM(rela.r_info)].st_name, wanted->name) != 0) continue;
-            const std::uintptr_t value = __atomic_load_n(reinterpret_cast<std::uintptr_t*>(m.base + rela.r_offset), __ATOMIC_ACQUIRE);
-            // Not bound yet (lazy binding points back into the program's own PLT): nothing to go by.
-            if (value >= m.start && value < m.end) continue;
-            wanted->value = value;
-            break;
-        }
-    }
+    for_each_symbol_slot(m, [&m, wanted](const char* name, std::uintptr_t* slot) {
+        if (std::strcmp(name, wanted->name) != 0) return true;
+        const std::uintptr_t value = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        // Not bound yet (lazy binding points back into the program's own PLT): nothing to go by.
+        if (value >= m.start && value < m.end) return true;
+        wanted->value = value;
+        return false;
+    });
     return 1;
 }
 
