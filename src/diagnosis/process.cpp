@@ -108,6 +108,42 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
                             rss_did, format_duration(*d.watch_more_s));
 }
 
+// A trend of the heap needs this many readings of it in the latter half of its steady part (where a
+// dense series at the usual 10 samples a second has them within a second).
+constexpr std::size_t kFewestLateHeapReadings = 5;
+
+// Sampled tracking's heap figure read so seldom (a slow mallinfo2 is spaced out, analysis keeps only the
+// samples that carry a new reading) that the growth it shows rests on a handful of readings: a sawtooth
+// faster than the reads aliases into a slow climb (perl_access_log_shipper_sawtooth, sampled: five
+// readings 4 s apart over a 2 s flush cycle, each a little further into the tooth, "Leak: grows in 4
+// steps ... 440 MB/h" while RSS stayed flat). The latter half of the steady part is counted, so that
+// dense readings during a warm-up the fit did not separate count for nothing. That heap judges nothing;
+// RSS carries the verdict, and the heap's row says how long its reads need to become a trend. True when
+// it did so.
+bool heap_read_too_seldom(detail::DetailedDiagnosis& heap, ProcessDiagnosis& result, const Series& live_heap) {
+    if (!heap.growing || live_heap.t_s.size() < 2) return false;
+    const double steady_from_s = std::max(live_heap.t_s.front(), heap.diagnosis.onset_s.value_or(heap.diagnosis.warmup_end_s));
+    const double late_from_s = 0.5 * (steady_from_s + live_heap.t_s.back());
+    const auto first = std::lower_bound(live_heap.t_s.begin(), live_heap.t_s.end(), late_from_s);
+    const auto readings = static_cast<std::size_t>(live_heap.t_s.end() - first);
+    if (readings >= kFewestLateHeapReadings) return false;
+    const double spacing_s = (live_heap.t_s.back() - late_from_s) / static_cast<double>(std::max<std::size_t>(readings, 1));
+    heap.growing = false;
+    Diagnosis& d = heap.diagnosis;
+    detail::make_undecided(d, 2 * spacing_s * static_cast<double>(kFewestLateHeapReadings - readings));
+    d.summary = fmt::format("The allocator's in-use figure (sampled tracking's heap) was read only {} times in the latter half "
+                            "of its steady part, "
+                            "{} apart (reads that are slow on this heap are spaced out): too few to show a trend, and "
+                            "a cycle faster than the reads would look like growth. Watch at least {} more.",
+                            readings, format_duration(spacing_s), format_duration(*d.watch_more_s));
+    result.live_heap = d;
+    result.verdict.summary += fmt::format(" The heap figure was read too seldom to judge ({} readings in the latter half "
+                                          "of its steady part): "
+                                          "RSS carries the verdict.",
+                                          readings);
+    return true;
+}
+
 // RSS (diagnosed once, by the caller), the live heap and the allocator's figures (the runtime heap's
 // evidence is added after).
 ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::DetailedDiagnosis& rss, const Options& options) {
@@ -130,6 +166,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     detail::DetailedDiagnosis heap = detail::diagnose_detailed(*series.live_heap, heap_options);
     undecided_within_allocator_caches(heap, rss, series);
     result.live_heap = heap.diagnosis;
+    if (heap_read_too_seldom(heap, result, *series.live_heap)) return result;
     if (heap.diagnosis.pattern == Pattern::insufficient_data) return result;
 
     ProcessDiagnosis::Decomposition parts;

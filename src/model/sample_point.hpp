@@ -46,6 +46,11 @@ struct SamplePoint {
     std::uint64_t allocator_footprint = kUnknownBytes;  ///< bytes the allocator holds from the OS
     std::uint64_t allocator_in_use = kUnknownBytes;     ///< bytes it has handed out (its own count, with overhead)
     std::uint64_t allocator_free = kUnknownBytes;       ///< free but kept: fragmentation and caches
+    /// How many times the allocator's figures were read so far, summed over the tracked processes
+    /// (format 2.9). Sampled tracking's heap is the allocator's in-use figure, and a read that is slow
+    /// (mallinfo2 walks every free chunk) is spaced out up to seconds apart: the samples between two
+    /// reads repeat the last one, and only those where this count moved carry a new heap reading.
+    std::uint64_t allocator_reads = kUnknownBytes;
 
     // Resident bytes by kind of mapping, from /proc/PID/smaps, summed over the tree. Read only now
     // and then (it is expensive for big processes): kUnknownBytes in the samples between readings.

@@ -100,6 +100,8 @@ SamplePoint merge_samples(const SamplePoint& a, const SamplePoint& b) {
     m.allocations = gauge_mean(a.allocations, wa, b.allocations, wb);
     m.frees = gauge_mean(a.frees, wa, b.frees, wb);
     m.events = weighted_mean(a.events, wa, b.events, wb);
+    // A bucket carries a new heap reading when either half did: the later half's count says so.
+    m.allocator_reads = gauge_max(a.allocator_reads, b.allocator_reads);
 
     // The allocator's figures and the sparse smaps readings: an unknown side takes the other's value,
     // so a bucket holding one smaps reading keeps it.

@@ -13,7 +13,7 @@ namespace {
 // prefix says how many fields its items carry, so a later version can append fields that this one
 // reads past (every delta is a self-delimiting svarint).
 constexpr int kFormat1Fields = 17;
-constexpr int kIntegerFields = 38;
+constexpr int kIntegerFields = 39;
 constexpr int kMaxFields = 63;  // the mask is one varint of at most 64 bits, bit 0 for span_s
 
 std::uint64_t field(const SamplePoint& p, int i) {
@@ -55,7 +55,8 @@ std::uint64_t field(const SamplePoint& p, int i) {
         case 34: return p.vm_data;
         case 35: return p.runtime_eden_used;
         case 36: return p.runtime_unread_jvms;
-        default: return p.smaps_stacks_mapped;
+        case 37: return p.smaps_stacks_mapped;
+        default: return p.allocator_reads;
     }
 }
 
@@ -99,7 +100,8 @@ void set_field(SamplePoint& p, int i, std::uint64_t v) {
         case 34: p.vm_data = v; break;
         case 35: p.runtime_eden_used = v; break;
         case 36: p.runtime_unread_jvms = v; break;
-        default: p.smaps_stacks_mapped = v; break;
+        case 37: p.smaps_stacks_mapped = v; break;
+        default: p.allocator_reads = v; break;
     }
 }
 

@@ -103,6 +103,7 @@ void TrackerBridge::poll_into(double t_s, SamplePoint& sample) {
     sample.tracker_bytes = own;
     sample.events += events;
     add_allocator_stats(allocator_, sample);
+    if (allocator_reads_ > 0) sample.allocator_reads = allocator_reads_;
 }
 
 std::uint64_t TrackerBridge::events() const {
@@ -276,6 +277,7 @@ void TrackerBridge::heard_from(std::uint32_t process) {
 void TrackerBridge::on_allocator_stats(std::uint32_t process, const collector::AllocatorStats& stats) {
     heard_from(process);
     allocator_[process] = stats;
+    ++allocator_reads_;
     if (stats.kind == collector::AllocatorStats::Kind::unknown || !writer_) return;
     const std::string kind = collector::allocator_kind_name(stats.kind);
     if (("+" + allocator_kinds_ + "+").find("+" + kind + "+") != std::string::npos) return;  // already named

@@ -81,6 +81,7 @@ private:
     std::map<std::uint32_t, std::uint32_t> process_index_;          ///< collector's index -> recording's
     std::map<std::uint32_t, collector::TrackerTotals> totals_;      ///< live processes only
     std::map<std::uint32_t, collector::AllocatorStats> allocator_;  ///< live processes only
+    std::uint64_t allocator_reads_ = 0;  ///< allocator figures received so far, every process (SamplePoint::allocator_reads)
     std::string allocator_kinds_;  ///< what RunInfo::allocator says so far
     std::uint64_t events_of_ended_processes_ = 0;
     std::vector<recording::SiteUpdate> pending_updates_;

@@ -59,6 +59,12 @@ class Allocator(Workdir):
         with open(self.path("series.csv")) as f:
             rows = list(csv.DictReader(f))
         self.assertTrue(any(row["allocator_free"] for row in rows))
+        # The count of the allocator's reads (format 2.9) rises with each read and never falls: the
+        # samples where it moved are the ones that carry a new reading.
+        reads = [int(row["allocator_reads"]) for row in rows if row["allocator_reads"]]
+        self.assertGreater(len(reads), 10)
+        self.assertEqual(reads, sorted(reads))
+        self.assertGreater(reads[-1], reads[0])
         with open(self.path("report.html")) as f:
             html = f.read()
         self.assertIn('class="layer kept"', html)

@@ -80,6 +80,7 @@ SamplePoint full_sample(int i) {
     p.smaps_file = smaps ? 30'000'000 : kUnknownBytes;
     p.smaps_other = smaps ? 8192 : kUnknownBytes;
     p.smaps_stacks_mapped = smaps ? 5 * (8ull << 20) : kUnknownBytes;  // format 2.8
+    p.allocator_reads = 3 * static_cast<std::uint64_t>(i) + 1;  // format 2.9
     p.tracker_bytes = 2'000'000 + 72ull * static_cast<std::uint64_t>(i);
     // The JVM's heap (format 2.4): a gauge that grows, counts that step.
     p.runtime_heap_used = 30'000'000 + 65'536ull * static_cast<std::uint64_t>(i);
@@ -194,6 +195,7 @@ void expect_same_sample(const SamplePoint& a, const SamplePoint& b, std::size_t 
     EXPECT_EQ(a.runtime_eden_used, b.runtime_eden_used);
     EXPECT_EQ(a.runtime_unread_jvms, b.runtime_unread_jvms);
     EXPECT_EQ(a.smaps_stacks_mapped, b.smaps_stacks_mapped);
+    EXPECT_EQ(a.allocator_reads, b.allocator_reads);
 }
 
 }  // namespace

@@ -147,6 +147,7 @@ Recording as_format1(Recording r) {
         p.runtime_eden_used = kUnknownBytes;  // format 2.6, field 35
         p.runtime_unread_jvms = kUnknownBytes;  // format 2.7, field 36
         p.smaps_stacks_mapped = kUnknownBytes;  // format 2.8, field 37
+        p.allocator_reads = kUnknownBytes;  // format 2.9, field 38
     }
     return r;
 }
@@ -167,26 +168,26 @@ TEST(RecordingRoundTrip, Format1RecordingsStillReadFieldForField) {
 }
 
 TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
-    // A sample chunk from a future writer with 40 fields: this reader keeps its 38 and skips the others.
+    // A sample chunk from a future writer with 41 fields: this reader keeps its 39 and skips the others.
     SamplePoint first = testing::full_sample(1), second = testing::full_sample(2);
     std::vector<std::uint8_t> payload;
     PayloadWriter w(payload);
     w.u8(0);
     w.varint(1);
-    w.varint(40);
+    w.varint(41);
     w.varint(2);
     for (const SamplePoint* p : {&first, &second}) {
         std::vector<std::uint8_t> item;
         PayloadWriter iw(item);
         encode_sample(p == &first ? SamplePoint{} : first, *p, iw);
-        // encode_sample wrote t_s, a mask and the deltas of fields 0..37; set bits 39 and 40 (fields 38
-        // and 39) and append their deltas.
+        // encode_sample wrote t_s, a mask and the deltas of fields 0..38; set bits 40 and 41 (fields 39
+        // and 40) and append their deltas.
         PayloadReader r(std::span<const std::uint8_t>(item).subspan(8));
         const std::uint64_t mask = r.varint();
         const std::size_t mask_end = 8 + (item.size() - 8 - r.remaining());
         std::vector<std::uint8_t> rebuilt(item.begin(), item.begin() + 8);
         PayloadWriter rw(rebuilt);
-        rw.varint(mask | (std::uint64_t{3} << 39));
+        rw.varint(mask | (std::uint64_t{3} << 40));
         rebuilt.insert(rebuilt.end(), item.begin() + static_cast<std::ptrdiff_t>(mask_end), item.end());
         rw.svarint(-123456789);
         rw.svarint(42);
@@ -209,6 +210,7 @@ TEST(RecordingRoundTrip, SampleFieldsOfANewerVersionAreReadPast) {
     EXPECT_EQ(r.samples[1].runtime_eden_used, second.runtime_eden_used);
     EXPECT_EQ(r.samples[1].runtime_unread_jvms, second.runtime_unread_jvms);
     EXPECT_EQ(r.samples[1].smaps_stacks_mapped, second.smaps_stacks_mapped);
+    EXPECT_EQ(r.samples[1].allocator_reads, second.allocator_reads);
 }
 
 TEST(RecordingRoundTrip, SmallPayloadsStayUncompressedAndLargeOnesAreCompressed) {

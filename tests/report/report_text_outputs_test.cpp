@@ -109,36 +109,37 @@ TEST(ReportCsv, OneRowPerSampleWithEmptyCellsForUnknownGauges) {
                         "allocator_free,smaps_brk_heap,smaps_stacks,smaps_anon_other,smaps_file,smaps_other,tracker_bytes,"
                         "runtime_heap_used,runtime_heap_committed,runtime_heap_max,runtime_old_gen_used,"
                         "runtime_metaspace_used,runtime_young_gcs,runtime_full_gcs,runtime_concurrent_gcs,vm_data,runtime_eden_used,"
-                        "runtime_unread_jvms,smaps_stacks_mapped");
-    EXPECT_EQ(lines[1], "0.000,812000000,,,,,,,,,,,,,,,,,,,,,,,,,,,,");
+                        "runtime_unread_jvms,smaps_stacks_mapped,allocator_reads");
+    EXPECT_EQ(lines[1], "0.000,812000000,,,,,,,,,,,,,,,,,,,,,,,,,,,,,");
 
     Example leak = testing::linear_leak_example();
     std::ostringstream leak_out;
     write_csv(leak_out, leak.recording, leak.analysis);
     auto leak_lines = lines_of(leak_out.str());
     auto& last = leak.recording.samples.back();
-    EXPECT_EQ(leak_lines.back(), fmt::format("{:.3f},{},{},{},{},{},{},{},{},,,,,,,,,,,,,,,,,,,,,", last.t_s, last.rss, last.pss, last.anon,
+    EXPECT_EQ(leak_lines.back(), fmt::format("{:.3f},{},{},{},{},{},{},{},{},,,,,,,,,,,,,,,,,,,,,,", last.t_s, last.rss, last.pss, last.anon,
                                              last.file, last.swap, last.live_heap, last.mapped, last.events));
     // The allocator's figures and the smaps categories fill their columns when known.
     last.allocator_footprint = 3000, last.allocator_in_use = 2000, last.allocator_free = 1000, last.smaps_stacks = 8192;
     std::ostringstream with_allocator;
     write_csv(with_allocator, leak.recording, leak.analysis);
-    EXPECT_TRUE(lines_of(with_allocator.str()).back().ends_with(",3000,2000,1000,,8192,,,,,,,,,,,,,,,,"));
+    EXPECT_TRUE(lines_of(with_allocator.str()).back().ends_with(",3000,2000,1000,,8192,,,,,,,,,,,,,,,,,"));
     // ... and so do the JVM's heap figures.
     last.runtime_heap_used = 40, last.runtime_heap_committed = 50, last.runtime_heap_max = 60, last.runtime_old_gen_used = 30;
     last.runtime_young_gcs = 7, last.runtime_full_gcs = 2, last.runtime_concurrent_gcs = 0;
     std::ostringstream with_jvm;
     write_csv(with_jvm, leak.recording, leak.analysis);
-    EXPECT_TRUE(lines_of(with_jvm.str()).back().ends_with(",40,50,60,30,,7,2,0,,,,"));
-    // ... and VmData, the JVM's eden, the JVMs whose counters were not found and the stacks' mapped size,
-    // the last columns.
+    EXPECT_TRUE(lines_of(with_jvm.str()).back().ends_with(",40,50,60,30,,7,2,0,,,,,"));
+    // ... and VmData, the JVM's eden, the JVMs whose counters were not found, the stacks' mapped size and
+    // the count of the allocator's reads, the last columns.
     last.vm_data = 123456;
     last.runtime_eden_used = 10;
     last.runtime_unread_jvms = 1;
     last.smaps_stacks_mapped = 8388608;
+    last.allocator_reads = 42;
     std::ostringstream with_vm_data;
     write_csv(with_vm_data, leak.recording, leak.analysis);
-    EXPECT_TRUE(lines_of(with_vm_data.str()).back().ends_with(",7,2,0,123456,10,1,8388608"));
+    EXPECT_TRUE(lines_of(with_vm_data.str()).back().ends_with(",7,2,0,123456,10,1,8388608,42"));
 }
 
 std::string terminal_text(const Example& example, bool color, std::string_view path = "/tmp/run.lsrec") {
