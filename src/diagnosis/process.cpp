@@ -232,6 +232,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                                   detail::gain(series.rss, rss_steady_from_s, series.rss.t_s.back()) >=
                                       detail::kFewestPagesToDecide * detail::kPageBytes;
     const bool rss_grows = (rss.growing || rss.facts.slowing_from_rate.has_value()) && rss_gained_pages;
+    // RSS's growth is the heap's, whose own decided trend then gives the rate (heap_in_steps below).
+    bool heap_verdict_stands = false;
     if (rss_grows && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling
@@ -254,6 +256,15 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 // under load, 1 run in 6: "Growing 43.8 MB/h and slowing down ... watch 1 min more" where the
                 // heap read "settling toward about 24.4 MB").
                 if (!rss.growing && heap.facts.settling && heap.diagnosis.decided && !heap.diagnosis.leak) break;
+                // Nor are they when the heap's own climb is decided and smooth: it holds RSS's gain and measures
+                // its pace, where RSS's fit may read a tree's other memory into it. A bash script keeping ids in
+                // an associative array while it runs a command every 50 ms: the tree's RSS a sawtooth of its
+                // children whose lows drift with where each sample caught them ("Leak under a sawtooth ... the
+                // floor rises 1.90 GB/h"), the heap a straight 383 MB/h, the program's 110 kB/s.
+                if (heap.growing && heap.diagnosis.decided && heap.diagnosis.pattern == Pattern::linear_growth) {
+                    heap_verdict_stands = true;
+                    break;
+                }
                 // The heap holds the growth but in steps too coarse for its own trend (a container
                 // doubling its capacity): RSS measures the rate, the heap says where it is.
                 verdict = rss.diagnosis;
@@ -294,12 +305,21 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                                                why.where.empty() ? "" : " — " + why.where);
                 break;
         }
-        if (why.growth != RssGrowth::within_allocator) {
+        if (why.growth != RssGrowth::within_allocator && !heap_verdict_stands) {
             result.verdict = verdict;
             return result;
         }
     }
-    project_from_rss(verdict, rss, series.rss, heap.growing);
+    if (heap_verdict_stands) {
+        // RSS's own projection is at RSS's pace, which the heap's decided trend replaces: the heap's rate
+        // projected from RSS's peaks.
+        detail::DetailedDiagnosis rss_level = rss;
+        rss_level.diagnosis.time_to_limit_s.reset();
+        rss_level.diagnosis.restart_interval_s.reset();
+        project_from_rss(verdict, rss_level, series.rss, true);
+    } else {
+        project_from_rss(verdict, rss, series.rss, heap.growing);
+    }
     if (heap.growing) verdict.severity = detail::grade(verdict, true, heap.facts.level_bytes);
     // RSS's own severity counts (sustained use near the limit) unless it grades growth the heap and the
     // allocator have explained away.
