@@ -16,6 +16,7 @@
 
 #include "analysis/heap_growth_without_sites.hpp"
 #include "analysis/pymalloc_arenas.hpp"
+#include "analysis/sampled_heap_readings.hpp"
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
@@ -144,31 +145,6 @@ std::vector<std::size_t> all_indices(std::size_t count) {
     std::vector<std::size_t> at(count);
     for (std::size_t i = 0; i < count; ++i) at[i] = i;
     return at;
-}
-
-/// Sampled tracking's heap is the allocator's in-use figure, read as often as its cost allows: a
-/// mallinfo2 that walks a big heap's free chunks is read seconds apart (1000 x its CPU time), and the
-/// samples between two reads repeat the last one. Those repeats are no observations: a perl shipper
-/// flushing a batch every 2 s, its figure read every ~4 s, showed five readings after its warm-up that
-/// the phase drift of the aliasing made rise one after another, and 150 samples holding them read
-/// "Leak: grows in 4 steps that never come back down, 440 MB/h". Only the samples that carry a new
-/// reading (the count of reads moved) are the heap's series; recordings before format 2.9 have no count.
-/// Reads that stopped long before the end (a 3M-entry perl hash: the read took so long that the next one
-/// was due after the run) leave the heap unwatched for the rest: as for a tracker whose first report came
-/// late, RSS alone judges.
-std::vector<std::size_t> sampled_heap_readings(const Recording& recording, std::span<const SamplePoint> samples,
-                                               std::vector<std::size_t> at) {
-    if (recording.info.tracker_mode != "sampled" || at.empty()) return at;
-    std::vector<std::size_t> fresh;
-    std::uint64_t last_reads = kUnknownBytes;
-    for (const std::size_t i : at) {
-        const std::uint64_t reads = samples[i].allocator_reads;
-        if (!known(reads) || reads != last_reads) fresh.push_back(i);
-        last_reads = reads;
-    }
-    const double unwatched_s = samples.back().t_s - samples[fresh.back()].t_s;
-    if (unwatched_s > std::max(2.0, 0.33 * (samples.back().t_s - samples.front().t_s))) return {};
-    return fresh;
 }
 
 /// The samples the heap series is made of, or none when the heap cannot carry the verdict. The heap

@@ -76,7 +76,8 @@ std::string heap_also_grows(const detail::DetailedDiagnosis& heap) {
 // RSS growing too, its own trend still undecided, by half as much over the same time, is no cache filling:
 // blocks the caches hold were resident already (geo_gateway_referer_leak, sampled: its heap figure and RSS
 // both rose ~0.85 MB at 50 kB/s, and the leak read "caches filling while RSS stayed flat"). A page or two
-// of RSS's noise is not that growth: RSS's own verdict must have seen growth.
+// of RSS's noise is not that growth: RSS's own verdict must have seen growth, of 32 pages at least, what
+// RSS needs to decide anything (page_granular_growth.hpp).
 // Nor does RSS that grows only into memory the process mapped earlier (its private writable mappings
 // flat) prove more than the caches do: an allocator touching the free memory it holds looks the same
 // (order_book_churn_flat, sampled: RSS crept 3.1 kB/s with 8.7 MB mapped and not yet resident, the heap
@@ -94,9 +95,19 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
         const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         if (!detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) return;
         rss_did = "RSS grew only into memory the process had mapped earlier";
-    } else if (!rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0 &&
-               detail::gain(series.rss, from_s, to_s) >= 0.5 * grown) {
-        return;
+    } else if (!rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0 && !rss.facts.slowing_from_rate) {
+        // (RSS growth slowing down is a warm-up's sign as much as a leak's: it settles nothing here.)
+        // Over RSS's own steady part: its warm-up, within the heap's span when the heap had none, is no
+        // growth beside the heap's (burst_queue_spikes: 15 MB of it counted against the heap's 27 kB).
+        const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
+        const double span_from_s = std::max(from_s, rss_from_s);
+        const double rss_gain = detail::gain(series.rss, span_from_s, to_s);
+        if (rss_gain >= 0.5 * d.steady_rate_bytes_per_s * (to_s - span_from_s) &&
+            rss_gain >= detail::kFewestPagesToDecide * detail::kPageBytes) {
+            // As for a decided climb: into memory mapped earlier it proves no more than the caches do.
+            if (!detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) return;
+            rss_did = "RSS grew only into memory the process had mapped earlier";
+        }
     }
     heap.growing = false;
     // Until the growth at this pace has outgrown what the caches can hold.

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "analysis/analysis.hpp"
+#include "analysis/sampled_heap_readings.hpp"
 #include "recording_builders.hpp"
 
 namespace leakscope::analysis {
@@ -54,6 +55,50 @@ TEST(SampledHeapReadings, ReadingsTooFewForATrendLeaveTheVerdictToRss) {
     EXPECT_GT(*a.process.live_heap->watch_more_s, 0.0);
     EXPECT_NE(a.process.live_heap->summary.find("read only"), std::string::npos) << a.process.live_heap->summary;
     EXPECT_NE(a.process.verdict.summary.find("read too seldom"), std::string::npos) << a.process.verdict.summary;
+}
+
+/// A Python chat service's history, truncated every 2 s while its index is never pruned: the heap figure a
+/// sawtooth whose troughs rise 50 kB/s, read every other sample (about every 200 ms).
+Recording sawtooth_read_every_other_sample() {
+    Recording r = testing::tracked_recording("302:python3", "sampled");
+    r.info.allocator = "glibc";
+    std::uint64_t reads = 0;
+    double held = 0;
+    for (int i = 0; i < 160; ++i) {
+        const double t = 0.1 * i + 0.1;
+        if (i % 2 == 0) {
+            held = 2'000'000 + 50'000 * t + 1'700'000 * (t / 2.0 - std::floor(t / 2.0));
+            ++reads;
+        }
+        SamplePoint s = testing::heap_sample(i, held);
+        s.rss = s.rss_min = s.rss_max = static_cast<std::uint64_t>(9'000'000 + 60'000 * t);
+        s.allocator_reads = reads;
+        r.samples.push_back(s);
+    }
+    testing::end_run(r, "duration", 16.0);
+    return r;
+}
+
+std::vector<std::size_t> every_sample(const Recording& r) {
+    std::vector<std::size_t> at(r.samples.size());
+    for (std::size_t i = 0; i < at.size(); ++i) at[i] = i;
+    return at;
+}
+
+TEST(SampledHeapReadings, ReadsARoundOrTwoApartKeepEverySample) {
+    const Recording r = sawtooth_read_every_other_sample();
+    EXPECT_EQ(sampled_heap_readings(r, r.samples, every_sample(r)).size(), r.samples.size());
+    const Analysis a = analyze(r);
+    EXPECT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
+}
+
+TEST(SampledHeapReadings, SparseReadsKeepOnlyTheSamplesWithANewReading) {
+    const Recording r = shipper_read_every_4_s(true);
+    const std::vector<std::size_t> kept = sampled_heap_readings(r, r.samples, every_sample(r));
+    ASSERT_FALSE(kept.empty());
+    EXPECT_LT(kept.size(), 30u);
+    for (std::size_t k = 1; k < kept.size(); ++k)
+        EXPECT_NE(r.samples[kept[k]].allocator_reads, r.samples[kept[k - 1]].allocator_reads);
 }
 
 /// A 3M-entry perl hash: its heap figure read every 100 ms while it grows to 500 MB in 3 s, after which
