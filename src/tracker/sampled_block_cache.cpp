@@ -9,7 +9,7 @@ namespace leakscope::tracker::sampled_block_cache {
 namespace {
 
 constexpr std::size_t kMinChunk = 32;         // glibc's smallest chunk
-constexpr std::size_t kMaxClassChunk = 8192;  // larger sampled blocks are placed at their own size
+constexpr std::size_t kMaxClassChunk = kMaxClassChunkBytes;
 
 /// glibc's chunk for a request of `size` bytes: the size and its 8-byte header, in 16-byte steps.
 std::size_t chunk_for(std::size_t size) {

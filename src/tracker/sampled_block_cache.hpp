@@ -29,6 +29,10 @@ struct SampledBlockCache {
 
 namespace sampled_block_cache {
 
+/// The largest glibc chunk of a class: a larger sampled block is not placed on the boundary at all
+/// (allocate_sampled in hooks.cpp).
+inline constexpr std::size_t kMaxClassChunkBytes = 8192;
+
 /// The usable bytes of the class that a sampled block of `size` requested bytes gets (its glibc chunk
 /// rounded up to one of 4 sizes to each doubling, 32 bytes to 8 KiB: at most a quarter more), or 0 for a
 /// larger block, which is placed at its own size and never kept.
