@@ -161,7 +161,7 @@ __attribute__((noinline)) void* allocate_sampled(std::size_t size, std::size_t a
     // would put it: glibc's memalign splits the alignment's slack off and gives the pieces back, and once
     // they are handed out again the freed block is too small for the next memalign of its size, so every
     // repeat takes new memory (30 sampled 1 MiB blocks allocated and freed every 2 s: RSS 35 to 138 MB in
-    // 12 s, 22 MB untracked). The free finds it by its chunk's size and the filter (maybe_large_sampled).
+    // 12 s, 22 MB untracked). The free finds it by its chunk's size and the filter (unsampled_off_boundary).
     if (!place_aligned(draw) || (alignment <= LiveTable::kSampledBlockAlignment && !sampled_block_cache::class_usable_bytes(size))) {
         p = real_call();
     } else if (alignment == 0 || std::has_single_bit(alignment)) {
@@ -336,23 +336,28 @@ __attribute__((noinline)) void free_counted(void* p) noexcept {
     release_general(p, [p]() noexcept { g_real.free(p); });  // noexcept: reached by a jump
 }
 
-/// A block the fast test let go (off the boundary, or on it and absent from the filter) that may be a
-/// sampled block all the same: with sampled blocks on the boundary, those larger than the kept classes
-/// are placed where glibc's malloc puts them (allocate_sampled), and only the filter knows them. The
-/// block's chunk header first (the real free reads it next anyway), the filter only for a large chunk.
-/// Never without the boundary's test (the mask is 0 then, and the fast test was the filter itself): with
-/// another allocator the 8 bytes before a block may be unmapped.
-inline bool maybe_large_sampled(void* p) {
-    return g_tracker.live.aligned_release_open() && glibc_chunk_bytes(glibc_chunk_header(p)) > sampled_block_cache::kMaxClassChunkBytes &&
-           g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p));
+/// The fast test's answer for a block off the boundary, while sampled blocks are placed on it (glibc):
+/// one larger than the kept classes may be a sampled block all the same, since those stay where glibc's
+/// malloc puts them (allocate_sampled), and only the filter knows them. The block's chunk header first
+/// (glibc's free reads it next anyway; its flag bits, 7 at most, leave a class's largest chunk at or below
+/// kMaxClassHeader), the filter only for a large chunk. Never called with another allocator, where the 8
+/// bytes before a block may be unmapped: the fast test is then the filter alone.
+inline constexpr std::size_t kMaxClassHeader = sampled_block_cache::kMaxClassChunkBytes | 7;
+
+/// Out of line, so that the table's address is not loaded on every free (the compiler hoisted it).
+__attribute__((noinline)) bool absent_from_filter(const void* p) {
+    return !g_tracker.live.maybe_contains(reinterpret_cast<std::uint64_t>(p));
 }
+
+inline bool unsampled_off_boundary(const void* p) { return glibc_chunk_header(p) <= kMaxClassHeader || absent_from_filter(p); }
 
 inline void delete_block(void* p) noexcept {
     // The block's address alone (or the filter's bit), no gate of the thread's: an unsampled block needs
     // nothing but the real free (nothing is counted per call in this mode, and a tracker's own block is
     // never in the table), and whenever that is not so every address goes on
     // (LiveTable::fast_release_allowed). Null and the bootstrap pool's blocks go on to the general path too.
-    if (g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p)) && !maybe_large_sampled(p)) return g_real.free(p);
+    if (g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p), [p] { return unsampled_off_boundary(p); }))
+        return g_real.free(p);
     free_counted(p);
 }
 
@@ -372,8 +377,8 @@ __attribute__((noinline)) void* resize_counted(void* p, std::size_t size) {
 }
 
 inline void* resize_block(void* p, std::size_t size) {
-    if (size != 0 && g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p)) && passes_uncounted_sampler(size) &&
-        !maybe_large_sampled(p))
+    if (size != 0 && g_tracker.live.fast_release_allowed(reinterpret_cast<std::uint64_t>(p), [p] { return unsampled_off_boundary(p); }) &&
+        passes_uncounted_sampler(size))
         return g_real.realloc(p, size);  // a failure leaves the block as it was: nothing to undo
     return resize_counted(p, size);
 }

@@ -74,13 +74,19 @@ public:
     /// The filter's test comes second: the modes that use it (another allocator's figure) and the closed
     /// table (full tracking) pay the mask's two instructions before it.
     bool fast_release_allowed(std::uint64_t address) const {
+        return fast_release_allowed(address, [] { return true; });
+    }
+    /// The same, with `off_boundary()` deciding for an address off the boundary (only ever called while the
+    /// table is open for aligned samples): what may still be a sampled block there (hooks.cpp).
+    template <typename OffBoundary>
+    __attribute__((always_inline)) bool fast_release_allowed(std::uint64_t address, OffBoundary off_boundary_test) const {
 #if defined(__x86_64__)
         // The address against a mask in memory, one `test` whose load does not wait for the pointer:
         // kSampledBlockAlignment - 1 while open for aligned samples, else 0, which sends every address on
         // to the filter's bit (a block on the boundary: one in 256 of glibc's, absent unless sampled).
         asm goto("testl %k0, %1\n\tjne %l[off_boundary]" : : "r"(address), "m"(aligned_release_.mask) : "cc" : off_boundary);
 #else
-        if (address & __atomic_load_n(&aligned_release_.mask, __ATOMIC_RELAXED)) return true;
+        if (address & __atomic_load_n(&aligned_release_.mask, __ATOMIC_RELAXED)) return off_boundary_test();
 #endif
         {
             const std::uint32_t hash = filter_hash(address);
@@ -95,7 +101,7 @@ public:
         }
 #if defined(__x86_64__)
     off_boundary:
-        return true;
+        return off_boundary_test();
 #endif
     }
     /// True while the fast test is the address alone: a block on the boundary that the filter does not
