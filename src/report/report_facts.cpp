@@ -123,10 +123,11 @@ std::string readable_site_location(const analysis::SiteReport& site) { return re
 std::string readable_exit_location(const analysis::SiteName& name) { return readable_function(exit_site_location(name)); }
 
 std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
-    return fmt::format("still allocated {}{}: {} in {} blocks from {} sites",
+    return fmt::format("still allocated {}{}: {} in {} from {}",
                        attached ? "when tracking ended (blocks allocated since the attach)" : "at exit",
                        view.sampled ? " (sampled estimates)" : "", format_bytes(static_cast<double>(view.live_bytes)),
-                       view.live_count, view.site_count);
+                       format_count_of(static_cast<double>(view.live_count), "block"),
+                       format_count_of(static_cast<double>(view.site_count), "site"));
 }
 
 std::string site_location(const analysis::SiteReport& site) {

@@ -109,7 +109,10 @@ __attribute__((constructor)) void on_library_loaded() {
 }
 
 __attribute__((destructor)) void on_library_unloading() {
-    if (static_cast<InitState>(g_tracker.state.load()) == InitState::kActive) transport::final_flush();
+    if (static_cast<InitState>(g_tracker.state.load()) == InitState::kActive) {
+        release_runtime_pools();
+        transport::final_flush();
+    }
     report_frame_walk_check();
 }
 

@@ -9,9 +9,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 
+#include "os.hpp"
 #include "thread_state.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -25,6 +27,7 @@ using ExitFunction = void (*)(int);
 using ExecveFunction = int (*)(const char*, char* const[], char* const[]);
 using ExecvpeFunction = int (*)(const char*, char* const[], char* const[]);
 using FexecveFunction = int (*)(int, char* const[], char* const[]);
+using FreeresFunction = void (*)();
 
 struct RealProcessEndFunctions {
     ExitFunction exit_ = nullptr;
@@ -32,6 +35,8 @@ struct RealProcessEndFunctions {
     ExecveFunction execve = nullptr;
     ExecvpeFunction execvpe = nullptr;
     FexecveFunction fexecve = nullptr;
+    FreeresFunction libstdcxx_freeres = nullptr;  ///< __gnu_cxx::__freeres (libstdc++ of GCC 9 on)
+    int loaded_in_pid = 0;  ///< the process whose start loaded the tracker (fork children inherit it)
 };
 constinit RealProcessEndFunctions g_end{};
 
@@ -51,7 +56,10 @@ const RealProcessEndFunctions& real() {
 }
 
 [[noreturn]] void exit_now(ExitFunction real, int status) {
-    if (tracking()) transport::final_flush();
+    if (tracking()) {
+        release_runtime_pools();
+        transport::final_flush();
+    }
     if (real) real(status);
     for (;;) syscall(SYS_exit_group, status);
 }
@@ -70,6 +78,19 @@ void resolve_process_end_functions() {
     g_end.execve = look_up<ExecveFunction>("execve");
     g_end.execvpe = look_up<ExecvpeFunction>("execvpe");
     g_end.fexecve = look_up<FexecveFunction>("fexecve");
+    g_end.libstdcxx_freeres = reinterpret_cast<FreeresFunction>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv"));
+    g_end.loaded_in_pid = os::current_pid();
+}
+
+void release_runtime_pools() {
+    // Only where the pool was allocated under the tracker's eyes: a forked child inherited it (sampled
+    // tracking's heap, the allocator's figure less the child's baseline at the fork, would fall below what
+    // the child allocated), and an attached tracker came after it.
+    if (g_tracker.config.attached || os::current_pid() != g_end.loaded_in_pid) return;
+    // Once, on whichever exit path comes first; its free is tracked like any other.
+    static std::atomic<bool> released{false};
+    if (released.exchange(true, std::memory_order_acq_rel)) return;
+    if (g_end.libstdcxx_freeres) g_end.libstdcxx_freeres();
 }
 
 }  // namespace leakscope::tracker

@@ -55,7 +55,7 @@ TEST(ExitViewReport, TerminalNamesEverySiteWithItsModuleWhenTheSourceIsUnknown) 
     std::fclose(out);
     const std::string text(buffer, size);
     std::free(buffer);
-    EXPECT_NE(text.find("still allocated at exit: 7.22 MB in 1203 blocks from 4 sites"), std::string::npos) << text;
+    EXPECT_NE(text.find("still allocated at exit: 7.22 MB in 1,203 blocks from 4 sites"), std::string::npos) << text;
     EXPECT_NE(text.find("src/log/json_lines.cpp:88"), std::string::npos) << text;
     EXPECT_NE(text.find("libstdc++.so.6"), std::string::npos) << "the module, where no source is known";
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << "a symbol name cannot clear the user's terminal";

@@ -1,5 +1,7 @@
 // Processes that do more than allocate: threads freeing each other's memory, fork with and without exec,
 // dlopen/dlclose, replaced operator new, allocations in awkward places, crashes and SIGKILL.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <stdio.h>
 #include <signal.h>
@@ -224,6 +226,36 @@ TEST(TrackerProcess, AllocationsInConstructorsKeyDestructorsSignalsAndAfterMain)
     EXPECT_EQ(run.out, "edge done, 0 failures\nafter main ran\n");
     auto early = sites_in_function(run.sink, 0, target_path(kPatterns), "leak_in_static_constructor");
     EXPECT_EQ(early.live_bytes, 123) << "allocated before the tracker's own constructor ran";
+}
+
+/// Live bytes of the sites with a frame inside libstdc++.
+std::int64_t live_bytes_from_libstdcxx(const RecordingSink& sink, std::uint32_t process) {
+    std::int64_t live = 0;
+    const ProcessState& p = sink.processes.at(process);
+    for (const auto& [id, site] : p.sites) {
+        const Stack& stack = sink.stacks.at(id);
+        const bool in_libstdcxx = std::any_of(stack.frames.begin(), stack.frames.end(), [&](std::uint64_t frame) {
+            return std::any_of(p.modules.begin(), p.modules.end(), [&](const Module& m) {
+                return frame - 1 >= m.start && frame - 1 < m.end && m.path.find("libstdc++") != std::string::npos;
+            });
+        });
+        if (in_libstdcxx) live += site.live_bytes;
+    }
+    return live;
+}
+
+TEST(TrackerProcess, LibstdcxxsOwnPoolIsNotLeftAtTheEndOfACProgram) {
+    // The tracker is C++: in a C program it loads libstdc++, whose emergency pool for exceptions (~72 kB,
+    // allocated as it loads) stayed live to the end and led every run's "still allocated at exit".
+    for (const std::string way : {"exit", "_exit"}) {
+        RunResult run = run_program({target_path("tracker_short_c_program"), way});
+        ASSERT_EQ(run.exit_code, 0) << way << ": " << run.err;
+        ASSERT_EQ(run.sink.processes.size(), 1u) << way;
+        EXPECT_EQ(live_bytes_from_libstdcxx(run.sink, 0), 0) << way;
+        const auto kept = sites_in_function(run.sink, 0, target_path("tracker_short_c_program"), "keep_a_block");
+        EXPECT_EQ(kept.live_bytes, 1000) << way;
+        EXPECT_TRUE(run.sink.errors.empty()) << way;
+    }
 }
 
 class TrackerCrash : public ::testing::TestWithParam<std::string> {};
