@@ -311,9 +311,18 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
                 result.metric = "rss";
-                verdict.summary += fmt::format(" The live heap {} ({}): the growth is outside the malloc heap{}.",
-                                               heap.growing ? "explains little of it" : "does not grow", gain_text(why.heap_gain),
-                                               why.where.empty() ? "" : " — " + why.where);
+                // Growth that only the brk heap (glibc's main arena) holds is in the allocator's memory, but
+                // not in blocks the tracker counts as live: "outside the malloc heap — brk heap" said both.
+                if (why.where.starts_with("brk heap") && why.where.find(", ") == std::string::npos)
+                    verdict.summary += fmt::format(" The live heap {} ({}): RSS grew in glibc's main arena ({}) beyond "
+                                                   "the live blocks, memory the allocator holds without the tracker's "
+                                                   "figures to say which.",
+                                                   heap.growing ? "explains little of it" : "does not grow",
+                                                   gain_text(why.heap_gain), why.where);
+                else
+                    verdict.summary += fmt::format(" The live heap {} ({}): the growth is outside the malloc heap{}.",
+                                                   heap.growing ? "explains little of it" : "does not grow",
+                                                   gain_text(why.heap_gain), why.where.empty() ? "" : " — " + why.where);
                 break;
         }
         if (why.growth != RssGrowth::within_allocator && !heap_verdict_stands) {

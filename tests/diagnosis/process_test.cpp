@@ -112,6 +112,17 @@ TEST(DiagnoseProcess, RssGrowthNoPartExplainsIsALeakOutsideTheHeap) {
     EXPECT_EQ(d.verdict.summary.find("not a leak"), std::string::npos);
 }
 
+TEST(DiagnoseProcess, RssGrowingInTheBrkHeapAloneIsNotCalledOutsideTheMallocHeap) {
+    // The brk heap is glibc's main arena: growth there beyond the live blocks is the allocator's memory,
+    // and "outside the malloc heap — brk heap +94.2 kB" contradicted itself (order_book_churn_flat, sampled).
+    ProcessSeries series = rss_growing_over_flat_heap();
+    series.rss_by_mapping.push_back({"brk heap", make_series(200, 5.0, [](double t) { return 300 * kMB + 20e3 * t; }, 0, 17)});
+    const ProcessDiagnosis d = diagnose_process(series, {.limit_bytes = 2048 * kMB});
+    ASSERT_EQ(d.rss_growth, RssGrowth::outside_heap) << d.verdict.summary;
+    EXPECT_EQ(d.verdict.summary.find("outside the malloc heap"), std::string::npos) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("glibc's main arena (brk heap +"), std::string::npos) << d.verdict.summary;
+}
+
 TEST(DiagnoseProcess, RssFillingTheAllocatorsFreeMemoryIsBounded) {
     // The allocator's footprint is flat and held 60 MB free: 20 MB more resident is that memory being
     // touched, bounded by the footprint.
