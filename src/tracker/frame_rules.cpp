@@ -337,7 +337,16 @@ FrameRule run(const std::uint8_t* cie_program, const std::uint8_t* cie_end, cons
 FrameRule frame_rule_at(std::uintptr_t pc) {
     if (!_dl_find_object) return {};
     dl_find_object found;
-    if (_dl_find_object(reinterpret_cast<void*>(pc), &found) != 0 || !found.dlfo_eh_frame) return {};
+    if (_dl_find_object(reinterpret_cast<void*>(pc), &found) != 0) {
+        // In no loaded object: code a JIT wrote (a JVM's, V8's, numba's) or no code at all. libunwind has
+        // no unwind information there either, and guesses from rbp, which such code uses as it likes:
+        // 5 runs in 9 of a JVM under full tracking died in libunwind's step (a pool thread deoptimizing
+        // C2 code, rbp 0x100000000). The native stack ends there.
+        FrameRule outermost;
+        outermost.kind = FrameRule::kOutermost;
+        return outermost;
+    }
+    if (!found.dlfo_eh_frame) return {};
     const std::uint8_t* fde = find_fde(static_cast<const std::uint8_t*>(found.dlfo_eh_frame), pc);
     return fde ? rule_from_fde(fde, pc) : FrameRule{};
 }

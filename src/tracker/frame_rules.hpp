@@ -3,7 +3,8 @@
 // address's FDE is run up to the address, as libunwind runs it. Only the x86-64 rules a fast walk can
 // apply are accepted — CFA = rsp + k or rbp + k, return address at CFA - 8, rbp unchanged or saved at a
 // constant CFA offset, rsp not given a rule of its own — and the outermost frame (return address or
-// rbp undefined: where libunwind's x86-64 unw_step stops). Everything else (no FDE, signal frames,
+// rbp undefined: where libunwind's x86-64 unw_step stops), and an address in no loaded object (JIT code,
+// or none), where the native stack is taken to end. Everything else (no FDE, signal frames,
 // CFA or register expressions, stack realignment, other return columns) is `kOther`: the caller unwinds
 // that stack with libunwind instead. Reads only mapped, read-only memory; no allocation, no lock, so it
 // may run in an allocation hook, a signal handler or a forked child.

@@ -1,6 +1,7 @@
 // The frame walk against libunwind: on every stack the tracker's walk (cached unwind rules, libunwind for
 // anything else) must give exactly what unw_backtrace gives, and the plain stacks must not need libunwind.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <signal.h>
 
 #define UNW_LOCAL_ONLY
@@ -672,13 +673,18 @@ TEST(FrameRules, UndefinedReturnAddressOrRbpIsTheOutermostFrame) {
 
 TEST(FrameRules, AddressesOfThisProgram) {
     // Looked up through glibc's object table and the .eh_frame_hdr search table: this test's own code
-    // has unwind info (kStandard at its entry: CFA = rsp + 8); no module at address 0x1000.
+    // has unwind info (kStandard at its entry: CFA = rsp + 8). Address 0x1000 and an anonymous mapping
+    // (where a JIT writes its code) lie in no module: the stack ends there, libunwind is not asked.
     const auto entry = reinterpret_cast<std::uintptr_t>(&compare_ints);
     FrameRule rule = tracker::frame_rule_at(entry);
     EXPECT_EQ(rule.kind, FrameRule::kStandard);
     EXPECT_TRUE(rule.cfa_from_rsp);
     EXPECT_EQ(rule.cfa_offset, 8);
-    EXPECT_EQ(tracker::frame_rule_at(0x1000).kind, FrameRule::kOther);
+    EXPECT_EQ(tracker::frame_rule_at(0x1000).kind, FrameRule::kOutermost);
+    void* jit = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(jit, MAP_FAILED);
+    EXPECT_EQ(tracker::frame_rule_at(reinterpret_cast<std::uintptr_t>(jit) + 16).kind, FrameRule::kOutermost);
+    munmap(jit, 4096);
 }
 
 }  // namespace
