@@ -109,6 +109,17 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
                          kDim));
     fmt::print(out, "\n  {} {}, {} every {}\n", label("run"), format_duration(analysis.duration_s),
                format_count_of(static_cast<double>(analysis.samples), "sample"), format_duration(recording.info.interval_s));
+    // A target that died says so beside the verdict: the exit status passes through, but a crash read
+    // only from it was easy to miss under a report of its memory.
+    if (recording.end && recording.end->term_signal) {
+        const char* name = sigabbrev_np(*recording.end->term_signal);
+        fmt::print(out, "  {} {}\n", label("target"),
+                   paint(fmt::format("killed by signal {}{} after {}", *recording.end->term_signal,
+                                     name ? fmt::format(" (SIG{})", name) : std::string(), format_duration(recording.end->duration_s)),
+                         kYellow));
+    } else if (recording.end && recording.end->exit_code && *recording.end->exit_code != 0) {
+        fmt::print(out, "  {} exited with code {}\n", label("target"), *recording.end->exit_code);
+    }
     double growth = analysis.end_rss - analysis.start_rss;
     fmt::print(out, "  {} start {}, peak {}, end {} ({}{})\n", label("RSS"), format_bytes(analysis.start_rss),
                format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss), growth > 0 ? "+" : "", format_bytes(growth));

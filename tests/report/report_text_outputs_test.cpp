@@ -173,6 +173,22 @@ TEST(ReportTerminal, SummaryStatesTheVerdictRatesAndTopFiveSites) {
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no color asked for";
 }
 
+TEST(ReportTerminal, ATargetThatDiedSaysSo) {
+    Example example = testing::linear_leak_example();
+    RunEnd end;
+    end.reason = "exited";
+    end.term_signal = 6;
+    end.duration_s = 11.2;
+    example.recording.end = end;
+    EXPECT_NE(terminal_text(example, false).find("target      killed by signal 6 (SIGABRT) after 11.2 s"), std::string::npos)
+        << terminal_text(example, false);
+    example.recording.end->term_signal.reset();
+    example.recording.end->exit_code = 3;
+    EXPECT_NE(terminal_text(example, false).find("target      exited with code 3"), std::string::npos);
+    example.recording.end->exit_code = 0;
+    EXPECT_EQ(terminal_text(example, false).find("target "), std::string::npos);
+}
+
 TEST(ReportTerminal, ColorOnlyWhenAskedFor) {
     Example example = testing::warmup_example();
     std::string colored = terminal_text(example, true);
