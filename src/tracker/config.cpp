@@ -54,6 +54,8 @@ Config parse_config(const char* block, std::size_t length) {
             if (parse_unsigned(v, number) && number >= 64) config.site_bytes_per_s = number;
         } else if (const char* v = value_of(entry, kCheckUnwindVariable)) {
             config.check_unwind = parse_unsigned(v, number) && number == 1;
+        } else if (const char* v = value_of(entry, kSampledOnBoundaryVariable)) {
+            config.sampled_on_boundary = parse_unsigned(v, number) && number == 1;
         }
         pos += entry_length + 1;
     }
