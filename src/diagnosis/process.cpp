@@ -91,15 +91,14 @@ void undecided_within_allocator_caches(detail::DetailedDiagnosis& heap, const de
     if (!(grown < series.heap_cache_bytes) || !(d.steady_rate_bytes_per_s > 0)) return;
     // What RSS did beside it, said as it was (a decided climb into mapped memory is no "flat" RSS).
     std::string_view rss_did = "RSS stayed flat";
+    const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
     if (rss.growing) {
-        const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         if (!detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) return;
         rss_did = "RSS grew only into memory the process had mapped earlier";
     } else if (!rss.diagnosis.decided && rss.diagnosis.steady_rate_bytes_per_s > 0 && !rss.facts.slowing_from_rate) {
         // (RSS growth slowing down is a warm-up's sign as much as a leak's: it settles nothing here.)
         // Over RSS's own steady part: its warm-up, within the heap's span when the heap had none, is no
         // growth beside the heap's (burst_queue_spikes: 15 MB of it counted against the heap's 27 kB).
-        const double rss_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
         const double span_from_s = std::max(from_s, rss_from_s);
         const double rss_gain = detail::gain(series.rss, span_from_s, to_s);
         if (rss_gain >= 0.5 * d.steady_rate_bytes_per_s * (to_s - span_from_s) &&
@@ -311,18 +310,16 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
                 result.metric = "rss";
+                verdict.summary += fmt::format(" The live heap {} ({}): ", heap.growing ? "explains little of it" : "does not grow",
+                                               gain_text(why.heap_gain));
                 // Growth that only the brk heap (glibc's main arena) holds is in the allocator's memory, but
                 // not in blocks the tracker counts as live: "outside the malloc heap — brk heap" said both.
                 if (why.where.starts_with("brk heap") && why.where.find(", ") == std::string::npos)
-                    verdict.summary += fmt::format(" The live heap {} ({}): RSS grew in glibc's main arena ({}) beyond "
-                                                   "the live blocks, memory the allocator holds without the tracker's "
-                                                   "figures to say which.",
-                                                   heap.growing ? "explains little of it" : "does not grow",
-                                                   gain_text(why.heap_gain), why.where);
+                    verdict.summary += fmt::format("RSS grew in glibc's main arena ({}) beyond the live blocks, memory the "
+                                                   "allocator holds without the tracker's figures to say which.",
+                                                   why.where);
                 else
-                    verdict.summary += fmt::format(" The live heap {} ({}): the growth is outside the malloc heap{}.",
-                                                   heap.growing ? "explains little of it" : "does not grow",
-                                                   gain_text(why.heap_gain), why.where.empty() ? "" : " — " + why.where);
+                    verdict.summary += fmt::format("the growth is outside the malloc heap{}.", why.where.empty() ? "" : " — " + why.where);
                 break;
         }
         if (why.growth != RssGrowth::within_allocator && !heap_verdict_stands) {
