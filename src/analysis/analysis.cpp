@@ -20,64 +20,13 @@
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
+#include "analysis/teardown.hpp"
 #include "analysis/sites_sharing_a_line.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 
 namespace leakscope::analysis {
 namespace {
-
-/// Samples at the very end that caught the target tearing down: a program that ends frees its caches
-/// in destructors as main returns (or the interpreter frees everything at exit), and samples in that
-/// instant show memory falling off a cliff that steady state never had. The trailing run of samples
-/// more than a quarter below the level before it, then those in which its threads were ending, for a
-/// target that ended (by itself or stopped by leakscope), at most a tenth of the run and never more
-/// than 20 samples.
-std::size_t teardown_samples(const Recording& recording) {
-    const auto& samples = recording.samples;
-    if (!recording.end || recording.info.attached || samples.size() < 12) return 0;
-    const std::string& reason = recording.end->reason;
-    if (reason != "exited" && reason != "duration" && reason != "interrupted") return 0;
-    const std::size_t most = std::min<std::size_t>(20, samples.size() / 10);
-    // Extends the trailing run of `drop` samples while the one before it, `end`, still `belongs`
-    // (judged against the five samples before it). Only a run that reaches the end: a dip followed by a
-    // recovery is behaviour, not teardown.
-    const auto extend = [&](std::size_t drop, auto belongs) {
-        while (drop < most) {
-            const std::size_t end = samples.size() - drop - 1;
-            if (end < 5 || !belongs(end)) break;
-            ++drop;
-        }
-        return drop;
-    };
-    auto gauge = [](const SamplePoint& s) {
-        return static_cast<double>(known(s.live_heap) ? s.live_heap + (known(s.mapped) ? s.mapped : 0) : s.rss);
-    };
-    // Memory falling off a cliff: the longest trailing run whose every sample is more than a quarter
-    // below the median of the five samples before the run. Judged against the level before the whole
-    // run, not sample by sample: an interpreter frees a big list over a few samples and then idles
-    // at its bottom before it exits (a slowly freed 41 MB list, then 0.4 s at 1 MB), and each of those
-    // last samples is level with the ones just before it.
-    std::size_t drop = 0;
-    for (std::size_t run = 1; run <= most && run + 5 < samples.size(); ++run) {
-        const std::size_t first = samples.size() - run;
-        std::vector<double> before;
-        for (std::size_t i = first - 5; i < first; ++i) before.push_back(gauge(samples[i]));
-        std::nth_element(before.begin(), before.begin() + 2, before.end());
-        double highest = 0;
-        for (std::size_t i = first; i < samples.size(); ++i) highest = std::max(highest, gauge(samples[i]));
-        if (highest < 0.75 * before[2]) drop = run;
-    }
-    // Threads ending as the program ends are teardown too, whatever the heap does: their stacks and
-    // arena pages leave RSS (0.5-0.8 MB of a 10 MB two-thread service, its heap unchanged), which a
-    // last sample would read as RSS falling against a flat heap. Fewer threads than all five before.
-    drop = extend(drop, [&](std::size_t end) {
-        std::uint32_t fewest_before = UINT32_MAX;
-        for (std::size_t i = end - 5; i < end; ++i) fewest_before = std::min(fewest_before, samples[i].threads);
-        return samples[end].threads < fewest_before;
-    });
-    return drop;
-}
 
 /// A known gauge as the program's own memory: the tracker's tables live in the target, so its RSS,
 /// anonymous memory and smaps' anonymous mappings count them, and they grow with every block the

@@ -126,5 +126,19 @@ TEST(RecordedVerdicts, AHeapsSmoothLeakKeepsItsRateBesideATreesSawtooth) {
     EXPECT_GT(*v.time_to_limit_s, 0.8 * (*v.limit_bytes - 40e6) / v.steady_rate_bytes_per_s) << v.summary;
 }
 
+TEST(RecordedVerdicts, ASampledSiteFreedInTheLastReportBeforeExitIsJudgedBeforeItsTeardown) {
+    // examples/patterns/vector_journal.cpp under --sample-bytes 512K (session 17, one run in three): the
+    // journal's 8.39 MB vector is destroyed as main returns, and the tracker's last report before exit
+    // caught it freed. The heap gauge (the allocator's figure, not read again in that instant) stayed up,
+    // so the teardown went unseen and the site was judged at 0 B live under a leak verdict.
+    const Analysis a = analyze_kept("vector_journal_sampled_freed_in_last_report.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(v.leak) << v.summary;
+    ASSERT_FALSE(a.sites.empty());
+    EXPECT_GT(a.sites.front().live_bytes, 8e6);
+    EXPECT_TRUE(a.sites.front().diagnosis.leak);
+    EXPECT_LT(a.judged_until_s, 16.0);
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
