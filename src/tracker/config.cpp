@@ -56,23 +56,20 @@ Config parse_config(const char* block, std::size_t length) {
             config.check_unwind = parse_unsigned(v, number) && number == 1;
         } else if (const char* v = value_of(entry, kSampledOnBoundaryVariable)) {
             config.sampled_on_boundary = parse_unsigned(v, number) && number == 1;
+        } else if (const char* v = value_of(entry, kCountHeapVariable)) {
+            config.count_heap = parse_unsigned(v, number) && number == 1;
         }
         pos += entry_length + 1;
     }
     return config;
 }
 
-Config read_config() {
+Config read_config_from(int fd) {
     // The environment is usually a few KiB; a larger one is scanned in 16 KiB pieces, keeping a
-    // partial entry at the start of the buffer.
+    // partial entry at the start of the buffer. Each piece's settings are merged into the whole: a
+    // setting missed here is a variable the tracker silently ignores.
     static char buffer[16 * 1024];
     Config config;
-    int saved_errno = errno;
-    long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        errno = saved_errno;
-        return config;
-    }
     std::size_t kept = 0;
     for (;;) {
         long n = syscall(SYS_read, fd, buffer + kept, sizeof(buffer) - kept);
@@ -85,15 +82,29 @@ Config read_config() {
             kept = 0;
             continue;
         }
-        Config part = parse_config(buffer, last_nul);
+        const Config part = parse_config(buffer, last_nul);
+        const Config defaults;
         if (part.active) std::memcpy(config.socket_path, part.socket_path, sizeof(config.socket_path)), config.active = true;
-        if (part.interval_ms != Config{}.interval_ms) config.interval_ms = part.interval_ms;
+        if (part.interval_ms != defaults.interval_ms) config.interval_ms = part.interval_ms;
         if (part.sample_bytes) config.sample_bytes = part.sample_bytes;
-        if (part.site_bytes_per_s != Config{}.site_bytes_per_s) config.site_bytes_per_s = part.site_bytes_per_s;
+        if (part.site_bytes_per_s != defaults.site_bytes_per_s) config.site_bytes_per_s = part.site_bytes_per_s;
         if (part.check_unwind) config.check_unwind = true;
+        if (part.sampled_on_boundary) config.sampled_on_boundary = true;
+        if (part.count_heap) config.count_heap = true;
         kept = filled - last_nul;
         std::memmove(buffer, buffer + last_nul, kept);
     }
+    return config;
+}
+
+Config read_config() {
+    int saved_errno = errno;
+    long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        errno = saved_errno;
+        return Config{};
+    }
+    const Config config = read_config_from(static_cast<int>(fd));
     syscall(SYS_close, fd);
     errno = saved_errno;
     return config;
