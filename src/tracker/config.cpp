@@ -56,8 +56,6 @@ Config parse_config(const char* block, std::size_t length) {
             config.check_unwind = parse_unsigned(v, number) && number == 1;
         } else if (const char* v = value_of(entry, kSampledOnBoundaryVariable)) {
             config.sampled_on_boundary = parse_unsigned(v, number) && number == 1;
-        } else if (const char* v = value_of(entry, kCountHeapVariable)) {
-            config.count_heap = parse_unsigned(v, number) && number == 1;
         }
         pos += entry_length + 1;
     }
@@ -90,7 +88,6 @@ Config read_config_from(int fd) {
         if (part.site_bytes_per_s != defaults.site_bytes_per_s) config.site_bytes_per_s = part.site_bytes_per_s;
         if (part.check_unwind) config.check_unwind = true;
         if (part.sampled_on_boundary) config.sampled_on_boundary = true;
-        if (part.count_heap) config.count_heap = true;
         kept = filled - last_nul;
         std::memmove(buffer, buffer + last_nul, kept);
     }

@@ -24,9 +24,6 @@ struct Config {
     /// the 4096-byte boundary, where the fast free tells them by their address (a few percent of CPU on
     /// allocation-heavy programs), at the price of glibc's heap layout: off by default (tracker.cpp).
     bool sampled_on_boundary = false;
-    /// LEAKSCOPE_TRACKER_COUNT_HEAP=1: sampling mode counts every block's bytes per call (chunk headers)
-    /// even where the allocator's own figure could stand for the live heap.
-    bool count_heap = false;
 };
 
 inline constexpr const char* kSocketVariable = "LEAKSCOPE_TRACKER_SOCKET";
@@ -35,7 +32,6 @@ inline constexpr const char* kSampleBytesVariable = "LEAKSCOPE_TRACKER_SAMPLE_BY
 inline constexpr const char* kSiteBudgetVariable = "LEAKSCOPE_TRACKER_SITE_BYTES_PER_S";
 inline constexpr const char* kCheckUnwindVariable = "LEAKSCOPE_TRACKER_CHECK_UNWIND";
 inline constexpr const char* kSampledOnBoundaryVariable = "LEAKSCOPE_TRACKER_SAMPLED_ON_BOUNDARY";
-inline constexpr const char* kCountHeapVariable = "LEAKSCOPE_TRACKER_COUNT_HEAP";
 
 /// Parses a NUL-separated environment block (the format of /proc/PID/environ).
 Config parse_config(const char* environ_block, std::size_t length);

@@ -131,7 +131,7 @@ bool stays_tracked() {
 /// (or a glibc without mallinfo2) every call is counted, by chunk header or usable size.
 void decide_heap_source() {
     g_tracker.heap_from_allocator =
-        g_tracker.config.sample_bytes != 0 && !g_tracker.config.count_heap && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
+        g_tracker.config.sample_bytes != 0 && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
     // glibc only: a sampled calloc placed with memalign is zeroed unless glibc mapped it fresh, which its
     // chunk header tells (usable_size.hpp); another allocator's large blocks would all be written. Not in
     // a running program (attach --track): the threads' kept sampled blocks would stay in its heap after

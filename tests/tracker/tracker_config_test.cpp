@@ -55,8 +55,7 @@ TEST(TrackerConfig, EverySettingSurvivesAnEnvironmentReadInPieces) {
     // LEAKSCOPE_TRACKER_SAMPLED_ON_BOUNDARY was parsed but never merged, so the tracker ignored it. Each
     // flag here sits once early and once past a 40 KiB variable, in a later piece.
     using namespace std::string_literals;
-    const std::string flags = "LEAKSCOPE_TRACKER_CHECK_UNWIND=1\0LEAKSCOPE_TRACKER_SAMPLED_ON_BOUNDARY=1\0"
-                              "LEAKSCOPE_TRACKER_COUNT_HEAP=1\0"s;
+    const std::string flags = "LEAKSCOPE_TRACKER_CHECK_UNWIND=1\0LEAKSCOPE_TRACKER_SAMPLED_ON_BOUNDARY=1\0"s;
     const std::string settings = "LEAKSCOPE_TRACKER_SOCKET=/tmp/x.sock\0LEAKSCOPE_TRACKER_INTERVAL_MS=250\0"
                                  "LEAKSCOPE_TRACKER_SAMPLE_BYTES=524288\0LEAKSCOPE_TRACKER_SITE_BYTES_PER_S=1000\0"s;
     const std::string padding = "PADDING=" + std::string(40 * 1024, 'x') + '\0';
@@ -69,10 +68,8 @@ TEST(TrackerConfig, EverySettingSurvivesAnEnvironmentReadInPieces) {
         EXPECT_EQ(c.site_bytes_per_s, 1000u);
         EXPECT_TRUE(c.check_unwind);
         EXPECT_TRUE(c.sampled_on_boundary);
-        EXPECT_TRUE(c.count_heap);
     }
     EXPECT_FALSE(read_block(settings).sampled_on_boundary);
-    EXPECT_FALSE(read_block(settings).count_heap);
 }
 
 }  // namespace
