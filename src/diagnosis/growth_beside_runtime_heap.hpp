@@ -11,6 +11,7 @@
 
 #include "diagnosis/classify.hpp"
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/runtime_heap.hpp"
 
 namespace leakscope::diagnosis::detail {
 
@@ -26,5 +27,16 @@ inline constexpr double kSettlingNativeSpan_s = 30 * 60;
 /// becomes undecided ("growth outside the JVM's heap") unless the growth since the warm-up (or onset)
 /// outgrew kSettlingNativeBytes or lasted kSettlingNativeSpan_s. Anything else is left as it is.
 void undecided_beside_a_flat_runtime_heap(ProcessDiagnosis& result, const ProcessSeries& series, const std::string& runtime_evidence);
+
+/// A decided leak of the malloc heap whose growth since its warm-up is no more than a runtime's native memory
+/// adds while settling (kSettlingNativeBytes, kSettlingNativeSpan_s).
+bool malloc_heap_growth_is_settling_sized(const ProcessDiagnosis& result, const ProcessSeries& series);
+
+/// For such a leak, when the runtime heap is neither proven flat nor proves a leak itself
+/// (`runtime_finding`: runtime_heap_leak's; the caller checks): a JVM's compiler and monitors kept adding 2.4 kB/s to
+/// its malloc heap over two minutes of a bounded cache (its old generation never collected), read "Leak,
+/// critical" where RSS alone said undecided. Undecided, waiting for whichever of the two needs longer.
+void undecided_malloc_heap_beside_an_unproven_runtime_heap(ProcessDiagnosis& result, const ProcessSeries& series,
+                                                           const std::optional<RuntimeHeapFinding>& runtime_finding);
 
 }  // namespace leakscope::diagnosis::detail

@@ -386,9 +386,20 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
     if (result.verdict.leak) {
         // A leak of RSS or of the malloc heap with the runtime's heap proven flat is growth outside that
         // heap, in the runtime's native memory: judged as such.
-        if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s))
+        if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s)) {
             detail::undecided_beside_a_flat_runtime_heap(result, series, *flat);
-        return result;
+            return result;
+        }
+        // Not proven flat: a settling-sized climb of the malloc heap is the runtime's own memory as much as a
+        // leak, and waits for the runtime's heap to tell; when that heap proves a leak itself, its leak is
+        // the story (below).
+        const auto runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
+        const bool runtime_proves_leak = runtime && runtime->diagnosis.decided && runtime->diagnosis.leak;
+        if (!detail::malloc_heap_growth_is_settling_sized(result, series)) return result;
+        if (!runtime_proves_leak) {
+            detail::undecided_malloc_heap_beside_an_unproven_runtime_heap(result, series, runtime);
+            return result;
+        }
     }
     std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
     // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.

@@ -110,5 +110,67 @@ TEST(GrowthBesideRuntimeHeap, APaceKeptForHalfAnHourIsNoWarmupTail) {
     EXPECT_TRUE(d.verdict.decided);
 }
 
+// A G1 heap over two minutes whose young collections (every 2 s) leave a level that wanders, its old
+// generation never collected: neither proven flat nor proving anything.
+ProcessSeries::RuntimeHeap young_collections_only_heap() {
+    ProcessSeries::RuntimeHeap heap;
+    for (int i = 0; i <= 1200; ++i) {
+        const double t = 0.1 * i;
+        heap.used.t_s.push_back(t);
+        heap.used.value.push_back(30 * kMB + 0.5 * kMB * (i % 20) + 0.3 * kMB * ((i / 20) % 3));
+        heap.collections.push_back(i / 20);
+        heap.full_collections.push_back(0);
+    }
+    heap.max_bytes = 268 * kMB;
+    return heap;
+}
+
+// A JVM's malloc heap (what the tracker sees: its compiler, monitors, collector tables) over two minutes:
+// 7 MB after start-up, then `creep` bytes a second.
+Series jvm_malloc_heap(double creep) {
+    return make_series(1201, 0.1, [creep](double t) { return 7 * kMB + creep * t; }, 0.01 * kMB);
+}
+
+ProcessDiagnosis diagnose_jvm_malloc_heap(double creep, const ProcessSeries::RuntimeHeap& heap) {
+    ProcessSeries series;
+    series.rss = make_series(1201, 0.1, [](double) { return 150 * kMB; }, 0.02 * kMB);
+    series.live_heap = jvm_malloc_heap(creep);
+    series.runtime_heap = heap;
+    return diagnose_process(series);
+}
+
+TEST(GrowthBesideRuntimeHeap, AJvmsMallocHeapCreepingBesideAnUntestedHeapIsUndecided) {
+    // A bounded cache in a JVM (java_capped_chm_fixed_flat, two minutes, fully tracked): its compiler and
+    // monitors added 2.4 kB/s to the malloc heap, read "Leak, critical" while RSS alone said undecided.
+    ProcessSeries malloc_alone;
+    malloc_alone.rss = make_series(1201, 0.1, [](double) { return 150 * kMB; }, 0.02 * kMB);
+    malloc_alone.live_heap = jvm_malloc_heap(2.4e3);
+    ASSERT_TRUE(diagnose_process(malloc_alone).verdict.leak) << "the premise";
+    ASSERT_FALSE(detail::runtime_heap_proven_flat(young_collections_only_heap(), 1.0));
+    const ProcessDiagnosis d = diagnose_jvm_malloc_heap(2.4e3, young_collections_only_heap());
+    EXPECT_FALSE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_FALSE(d.verdict.decided) << d.verdict.summary;
+    ASSERT_TRUE(d.verdict.watch_more_s);
+    EXPECT_FALSE(d.verdict.time_to_limit_s);
+    EXPECT_EQ(d.verdict.severity, Severity::none);
+    EXPECT_NE(d.verdict.summary.find("In a JVM that is its own memory"), std::string::npos) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("The malloc heap alone said: "), std::string::npos) << d.verdict.summary;
+}
+
+TEST(GrowthBesideRuntimeHeap, AJvmsMallocHeapPastWhatSettlingAddsStaysALeak) {
+    // 400 kB/s for two minutes: 48 MB, more than a JVM's native areas settle by.
+    const ProcessDiagnosis d = diagnose_jvm_malloc_heap(400e3, young_collections_only_heap());
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+    EXPECT_EQ(d.metric, "live_heap");
+}
+
+TEST(GrowthBesideRuntimeHeap, AJvmHeapThatProvesALeakTellsTheStoryOverTheMallocHeapsCreep) {
+    const ProcessDiagnosis d = diagnose_jvm_malloc_heap(2.4e3, leaking_heap());
+    EXPECT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_TRUE(d.verdict.decided);
+    EXPECT_EQ(d.metric, "jvm_heap") << d.verdict.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis
