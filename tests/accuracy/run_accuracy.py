@@ -157,7 +157,15 @@ def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
           f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
     if stats["sites_scored"]:
         print(f"top site right {stats['site_right']}/{stats['sites_scored']} (the cases whose truth names it)")
-    print(scoring.format_confusion(stats["confusion"]))
+    # The matrix counts only the cases listed below: with the held-out ones in it, their rows could be
+    # read off by subtracting the listed ones, and a batch run alone (--only, all held out) shows each
+    # case whose truth pattern no other one shares (session 18's batch 4 saw two that way).
+    listed = [(case, r) for case, r in zip(cases, results) if show_holdout or not case.get("holdout")]
+    if listed:
+        matrix = scoring.score([c for c, _ in listed], [r for _, r in listed])["confusion"]
+        if len(listed) < len(cases):
+            print(f"confusion matrix of the {len(listed)} listed cases (held-out ones only in the counts above):")
+        print(scoring.format_confusion(matrix))
     print(f"{'case':24s} {'truth':18s} {'said':18s} {'leak':5s} ok  {'rate (err)':>18s} {'warm-up (err)':>18s}  site")
     hidden = 0
     for case, r, pacing_lost in zip(cases, results, paced):
@@ -277,6 +285,11 @@ def main():
     # held-out program has (session 15 learnt two cases that way, and moved them to the tuning set).
     for s in holdout_scores.values():
         s.pop("confusion", None)
+    # The written scores' matrices likewise count the tuning set's cases alone.
+    if held and not args.show_holdout:
+        tuning = [i for i, c in enumerate(cases) if not c.get("holdout")]
+        for m in modes:
+            scores[m]["confusion"] = scoring.score([cases[i] for i in tuning], [judged[m][i] for i in tuning]).get("confusion", {})
     if held and len(held) < len(cases):
         print(f"\n== held-out cases ({len(held)}), aggregate only")
         for m in modes:
