@@ -30,6 +30,20 @@ TEST(RecordedVerdicts, SampledHeapWithinTheCachesBesideRssFillingMappedMemoryIsU
     EXPECT_NE(a.process.verdict.summary.find("mapped earlier"), std::string::npos) << a.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, ASampledHeapClimbingAtOnePaceWithinTheCachesIsALeak) {
+    // examples/patterns/trace_logger_registry_slow_leak.cpp under --sample-bytes 512K (session 17): a
+    // logging library's registry keeps every request's trace logger, ~16 kB/s on a 48 MB heap. The
+    // allocator's figure grew 319 kB, less than six threads' glibc caches can hold (1.44 MB), and read
+    // "too little to tell a leak from the caches filling"; but it climbed along one line, 94 readings
+    // with R² 1.00, which a filling cache never does.
+    const Analysis a = analyze_kept("trace_logger_registry_slow_leak_sampled.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_TRUE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_EQ(a.process.metric, "live_heap") << v.summary;
+    EXPECT_NEAR(v.steady_rate_bytes_per_s, 20e3, 5e3) << v.summary;
+}
+
 TEST(RecordedVerdicts, JvmRssStepsBesideLevelFullCollectionsAreUndecided) {
     // examples/patterns/java/SessionPoolFlat.java (a bounded pool, -Xms16m, serial collector) under
     // --no-track (session 15): RSS rose in two steps after its warm-up (3.7 MB: the JVM's own memory),
