@@ -30,12 +30,14 @@ void require_same_grid(const Series& part, const Series& reference, const char* 
 
 double front_or(const std::vector<double>& values, double fallback) { return values.empty() ? fallback : values.front(); }
 
-// The limit is on RSS: a verdict taken from another series gets RSS's projection, or, when RSS itself
-// is not (yet) seen to grow, the verdict's rate projected from RSS's peaks.
+// The limit is on RSS: a verdict of growth taken from another series gets RSS's projection, or, when
+// RSS itself is not (yet) seen to grow, the verdict's rate projected from RSS's peaks. A verdict of no
+// growth gets none: RSS's own climb beside it was explained as bounded or too small to decide anything
+// (zstd filling its window: "No leak" beside "limit reached in 3 h 19 min; restart every 2 h 59 min").
 void project_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, const Series& rss_series, bool growing) {
     verdict.limit_bytes = rss.diagnosis.limit_bytes;
-    verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
-    verdict.restart_interval_s = rss.diagnosis.restart_interval_s;
+    verdict.time_to_limit_s = growing ? rss.diagnosis.time_to_limit_s : std::nullopt;
+    verdict.restart_interval_s = growing ? rss.diagnosis.restart_interval_s : std::nullopt;
     verdict.fraction_of_samples_near_limit = rss.diagnosis.fraction_of_samples_near_limit;
     if (!growing || verdict.time_to_limit_s || !verdict.limit_bytes || rss_series.value.empty()) return;
     const std::vector<double>& peaks = rss_series.value_max.empty() ? rss_series.value : rss_series.value_max;
@@ -244,6 +246,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     const bool rss_grows = (rss.growing || rss.facts.slowing_from_rate.has_value()) && rss_gained_pages;
     // RSS's growth is the heap's, whose own decided trend then gives the rate (heap_in_steps below).
     bool heap_verdict_stands = false;
+    std::optional<double> rss_ceiling;  // RSS growing into memory already held: where it stops
     if (rss_grows && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling
@@ -302,10 +305,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 break;
             }
             case RssGrowth::within_allocator:
+                rss_ceiling = detail::level_near(series.rss, from_s, 0.05 * rss_window_s) + why.room;
                 verdict.summary += fmt::format(" RSS rose {} into memory the program already held (the allocator's free space, or "
                                                "blocks allocated earlier and written only now; its footprint did not grow): "
-                                               "bounded by it.",
-                                               gain_text(why.rss_gain));
+                                               "bounded by it, at about {}.",
+                                               gain_text(why.rss_gain), format_bytes(*rss_ceiling));
                 break;
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
@@ -336,6 +340,13 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         project_from_rss(verdict, rss_level, series.rss, true);
     } else {
         project_from_rss(verdict, rss, series.rss, heap.growing);
+    }
+    // Bounded, but above the limit: RSS reaches the limit on its way there (no restart helps a plateau).
+    if (!heap.growing && rss_ceiling && verdict.limit_bytes && *rss_ceiling > *verdict.limit_bytes && rss.diagnosis.time_to_limit_s) {
+        verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
+        verdict.severity = detail::grade(verdict, false, 0);
+        verdict.summary += fmt::format(" That is above the {} limit, which RSS reaches at its pace in {}.", format_bytes(*verdict.limit_bytes),
+                                       format_duration(*verdict.time_to_limit_s));
     }
     if (heap.growing) verdict.severity = detail::grade(verdict, true, heap.facts.level_bytes);
     // RSS's own severity counts (sustained use near the limit) unless it grades growth the heap and the
