@@ -221,8 +221,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         // RSS's warm-up has not ended: the heap's own story, and where RSS is headed (numpy frames in a ring
         // under sampled tracking: the heap flat from 6.7 s, RSS settling toward 138 MB to the end, and the
         // summary read "One-time warm-up of 132 MB in the first 16.1 s, then flat").
-        verdict.summary += fmt::format(" RSS is still settling: {} so far, slowing down toward about {}.",
-                                       format_bytes(rss.diagnosis.warmup_bytes), format_bytes(*rss.diagnosis.settling_toward_bytes));
+        verdict.summary += fmt::format(" RSS is still settling: +{} so far, slowing down toward about {}.",
+                                       format_bytes(rss.facts.settled_so_far_bytes), format_bytes(*rss.diagnosis.settling_toward_bytes));
     } else if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau) {
         verdict.warmup_bytes = rss.diagnosis.warmup_bytes;
         verdict.warmup_end_s = std::max(verdict.warmup_end_s, rss.diagnosis.warmup_end_s);

@@ -30,6 +30,15 @@ void project(Diagnosis& diagnosis, bool growing, const PeakLine& peaks, double s
     if (headroom > 0) diagnosis.restart_interval_s = (diagnosis.warmup_end_s - start_t_s) + headroom / rate;
 }
 
+void project_settling(Diagnosis& diagnosis, const Saturation& curve, double peak_offset, double now_s) {
+    if (!diagnosis.limit_bytes || !(curve.tau_s > 0) || !(curve.rise > 0)) return;
+    const double limit_of_floor = *diagnosis.limit_bytes - peak_offset;
+    if (!(curve.asymptote > limit_of_floor)) return;
+    const double crossing_s = curve.t0_s + curve.tau_s * std::log(curve.rise / (curve.asymptote - limit_of_floor));
+    diagnosis.time_to_limit_s = std::max(0.0, crossing_s - now_s);
+    diagnosis.restart_interval_s.reset();
+}
+
 Severity grade(const Diagnosis& diagnosis, bool growing, double size_bytes) {
     auto at_least = [](Severity a, Severity b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; };
     Severity severity = Severity::none;

@@ -106,10 +106,15 @@ std::string every(const Diagnosis& d) { return d.period_s ? fmt::format(" every 
 
 std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
     if (!d.decided) return undecided_summary(d, facts) + projection_sentence(d);
+    // So far and where it goes are the fitted curve's, now its pace at the end (the last third's average
+    // slope, shown as the steady rate, overstates it: "45.2 MB so far, slowing down toward about 45.2 MB
+    // (now +2.44 GB/h)").
     if (facts.settling && d.settling_toward_bytes && d.pattern == Pattern::warmup_plateau)
-        return fmt::format("Warm-up still settling: {} so far, slowing down toward about {} (now {}): no leak.{}",
-                           format_bytes(d.warmup_bytes), format_bytes(*d.settling_toward_bytes),
-                           format_rate(d.steady_rate_bytes_per_s, true), projection_sentence(d));
+        return fmt::format("Warm-up still settling: +{} so far, slowing down toward about {} (now {}): no leak.{}",
+                           format_bytes(facts.settled_so_far_bytes), format_bytes(*d.settling_toward_bytes), format_rate(facts.settling_rate_now, true),
+                           d.time_to_limit_s ? fmt::format(" It levels off above the {} limit, which it reaches in {}.",
+                                                           format_bytes(*d.limit_bytes), format_duration(*d.time_to_limit_s))
+                                             : projection_sentence(d));
     switch (d.pattern) {
         case Pattern::insufficient_data:
             // One sample spans no time: say so rather than "1 samples over 0 ms".

@@ -21,6 +21,8 @@ struct SummaryFacts {
     std::size_t steps = 0;          ///< staircase steps
     std::optional<double> live_heap_rate;  ///< fragmentation: the heap's own rate
     bool settling = false;          ///< a warm-up still slowing down toward settling_toward_bytes
+    double settled_so_far_bytes = 0;  ///< settling: how much of it the run saw (the fitted curve at its end)
+    double settling_rate_now = 0;     ///< settling: the curve's pace at the run's end
     std::optional<double> slowing_from_rate;  ///< undecided: growth slowing down, from this pace (the first third's)
     bool releases_undecided = false;  ///< undecided: too few releases of memory to compare the lows between
     std::size_t releases = 0;         ///< how many the run saw

@@ -41,9 +41,9 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
         return fmt::format("the {} grows {}, too early to call: watch {} more", metric,
                            signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
                            v.watch_more_s ? format_duration(*v.watch_more_s) : std::string("longer"));
+    // The level it settles at, not its warm-up beside it ("45.2 MB of warm-up, still settling toward about 45.2 MB").
     if (v.settling_toward_bytes && v.pattern == diagnosis::Pattern::warmup_plateau)
-        return fmt::format("{} of warm-up, still settling toward about {}", format_bytes(v.warmup_bytes),
-                           format_bytes(*v.settling_toward_bytes));
+        return fmt::format("the {}'s warm-up is still settling, toward about {}", metric, format_bytes(*v.settling_toward_bytes));
     switch (v.pattern) {
         case diagnosis::Pattern::insufficient_data:
             return fmt::format("the run is too short or too sparse to tell ({})",
