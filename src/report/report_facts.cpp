@@ -27,6 +27,12 @@ std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per
                        signed_rate(d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
 }
 
+std::string time_to_limit_text(const diagnosis::Diagnosis& v) {
+    if (v.time_to_limit_s) return format_duration(*v.time_to_limit_s);
+    // Undecided growth is not projected: "restart every 9.5 days" beside "too early to tell" was one.
+    return v.decided ? "not reached at the steady rate" : "not projected until the verdict is decided";
+}
+
 std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
@@ -236,10 +242,10 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     if (limit) {
         std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
         facts.push_back({"Limit", format_bytes(*limit) + source});
-        facts.push_back({"Time to limit", v.time_to_limit_s ? format_duration(*v.time_to_limit_s)
-                                                            : std::string("not reached at the steady rate")});
+        facts.push_back({"Time to limit", time_to_limit_text(v)});
         facts.push_back({"Restart interval", v.restart_interval_s ? "every " + format_duration(*v.restart_interval_s)
-                                                                  : std::string("not needed")});
+                                             : v.decided          ? std::string("not needed")
+                                                                  : std::string("not projected until decided")});
     } else {
         facts.push_back({"Limit", "unknown (pass --limit to project)"});
     }

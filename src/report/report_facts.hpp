@@ -21,6 +21,10 @@ std::string signed_rate(double bytes_per_unit, const char* unit);
 /// "+102 MB/h (95% interval +98.1 MB/h to +106 MB/h)"; per-second rates are scaled by `seconds_per_unit`.
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit);
 
+/// "3 h 19 min", "not reached at the steady rate", or for an undecided verdict "not projected until the
+/// verdict is decided".
+std::string time_to_limit_text(const diagnosis::Diagnosis& v);
+
 /// One line under the verdict word: "steady linear growth of the live heap, +102 MB/h".
 std::string verdict_headline(const analysis::Analysis& analysis);
 

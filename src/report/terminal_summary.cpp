@@ -149,8 +149,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     auto limit = v.limit_bytes ? v.limit_bytes : analysis.limit_bytes;
     if (limit) {
         std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
-        std::string when = v.time_to_limit_s ? "reached in " + format_duration(*v.time_to_limit_s)
-                                             : std::string("not reached at the steady rate");
+        std::string when = v.time_to_limit_s ? "reached in " + format_duration(*v.time_to_limit_s) : time_to_limit_text(v);
         fmt::print(out, "  {} {}{}: {}\n", label("limit"), format_bytes(*limit), source, when);
         if (v.restart_interval_s)
             fmt::print(out, "  {} {}\n", label("restart"),
