@@ -164,7 +164,7 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
             out << "<h3>Live bytes of the top sites over time</h3>\n";
             html::write_site_stack_chart(out, recording, analysis);
         }
-        out << "<h3>Sites, most steady growth first</h3>\n<p class=\"note\">Click \u25b8 to see a site's full stack."
+        out << "<h3>Sites, leaks first, then most steady growth</h3>\n<p class=\"note\">Click \u25b8 to see a site's full stack."
                " Rates are per hour over the steady state.</p>\n";
         html::write_site_table(out, recording, analysis);
         out << "<h3>Live bytes by stack</h3>\n<p class=\"note\">Width: bytes live at the end of the run. Red: frames "

@@ -65,7 +65,7 @@ std::string exit_view_heading(const analysis::ExitView& view, bool attached);
 /// that carry one message per finding (JUnit, SARIF, GitHub annotations).
 std::string verdict_line(const analysis::Analysis& analysis);
 
-/// The sites the diagnosis calls leaks, most steady growth first (the order of Analysis::sites).
+/// The sites the diagnosis calls leaks, by steady growth (the order of Analysis::sites).
 std::vector<const analysis::SiteReport*> leaking_sites(const analysis::Analysis& analysis);
 
 /// "AuditLog::write (audit.cpp:42) grows +102 MB/h (95% interval ...), 24.1 MB live at the end, leak

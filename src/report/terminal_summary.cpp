@@ -168,7 +168,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
         fmt::print(out, "  {} {}\n", label("jvm"), analysis::runtime_heap_sentence(*jvm));
 
     if (!analysis.sites.empty()) {
-        fmt::print(out, "\n  {}\n", paint("top sites (most steady growth first)", kBold));
+        fmt::print(out, "\n  {}\n", paint("top sites (leaks first, then most steady growth)", kBold));
         std::size_t rank = 0;
         for (const auto& site : analysis.sites) {
             if (rank == kTopSites) break;
