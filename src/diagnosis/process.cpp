@@ -12,6 +12,7 @@
 #include "diagnosis/classify.hpp"
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
+#include "diagnosis/maximum_heap_projection.hpp"
 #include "diagnosis/page_granular_growth.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/runtime_heap.hpp"
@@ -401,6 +402,8 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
         // heap, in the runtime's native memory: judged as such.
         if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s))
             detail::undecided_beside_a_flat_runtime_heap(result, series, *flat);
+        else
+            detail::project_to_the_maximum_heap(result, *series.runtime_heap, rss.facts.level_bytes);
         return result;
     }
     std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
