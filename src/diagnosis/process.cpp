@@ -230,6 +230,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         if (verdict.pattern == Pattern::stable) verdict.pattern = Pattern::warmup_plateau;
         detail::SummaryFacts facts = heap.facts;
         facts.start_t_s = front_or(series.rss.t_s, facts.start_t_s);
+        facts.warmup_mostly_by_s = rss.facts.warmup_mostly_by_s;
+        facts.warmup_of_rss = true;
         verdict.summary = detail::summarize(verdict, facts);
     }
 

@@ -56,6 +56,15 @@ std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
                        format_duration(d.warmup_end_s - facts.start_t_s));
 }
 
+// "in the first 5.7 s", or "90% of it in the first 400 ms, the rest by 18.2 s" when its tail took far longer.
+std::string warmup_timing(const Diagnosis& d, const SummaryFacts& facts) {
+    const double took_s = d.warmup_end_s - facts.start_t_s;
+    if (facts.warmup_mostly_by_s && *facts.warmup_mostly_by_s - facts.start_t_s < 0.5 * took_s)
+        return fmt::format("(90% of it in the first {}, the rest by {})", format_duration(*facts.warmup_mostly_by_s - facts.start_t_s),
+                           format_duration(took_s));
+    return fmt::format("in the first {}", format_duration(took_s));
+}
+
 std::string watch_more(const Diagnosis& d) {
     return d.watch_more_s ? fmt::format("watch at least {} more", format_duration(*d.watch_more_s)) : std::string("watch longer");
 }
@@ -129,8 +138,8 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
                                projection_sentence(d));
         case Pattern::warmup_plateau:
-            return fmt::format("One-time warm-up of {} in the first {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
-                               format_duration(d.warmup_end_s - facts.start_t_s), flat_qualifier(d, facts),
+            return fmt::format("One-time warm-up of {}{} {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
+                               facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts), flat_qualifier(d, facts),
                                facts.teeth_on_plateau ? fmt::format(", with a sawtooth of {}{} on top",
                                                                     format_bytes(facts.cycle_amplitude), every(d))
                                                       : std::string{},

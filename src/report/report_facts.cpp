@@ -54,8 +54,14 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
         case diagnosis::Pattern::insufficient_data:
             return fmt::format("the run is too short or too sparse to tell ({})",
                                format_count_of(static_cast<double>(analysis.samples), "sample"));
-        case diagnosis::Pattern::warmup_plateau:
-            return fmt::format("{} of one-time warm-up, then the {} stays flat", format_bytes(v.warmup_bytes), metric);
+        case diagnosis::Pattern::warmup_plateau: {
+            // The warm-up may be RSS's beside the heap's verdict (a JIT's code, an interpreter's arenas).
+            const auto& heap = analysis.process.live_heap;
+            const bool rss_warmup = analysis.process.metric == "live_heap" && heap && v.warmup_bytes != heap->warmup_bytes &&
+                                    v.warmup_bytes == analysis.process.rss.warmup_bytes;
+            return fmt::format("{} of one-time warm-up{}, then the {} stays flat", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
+                               metric);
+        }
         case diagnosis::Pattern::fragmentation:
             return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
                                signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
