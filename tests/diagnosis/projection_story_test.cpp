@@ -20,9 +20,7 @@ using testing::make_series;
 // RSS grows 20 kB/s (340 -> 360 MB) over a flat 300 MB heap, into 60 MB the allocator holds free with
 // its footprint flat: bounded at about 400 MB.
 ProcessSeries rss_filling_the_allocators_free_memory() {
-    ProcessSeries series;
-    series.live_heap = make_series(1000, 1.0, [](double) { return 300 * kMB; }, 50e3, 1);
-    series.rss = make_series(1000, 1.0, [](double t) { return 340 * kMB + 20e3 * t; }, 50e3, 2);
+    ProcessSeries series = testing::rss_growing_over_flat_heap();
     series.allocator_free = make_series(1000, 1.0, [](double) { return 60 * kMB; }, 10e3, 5);
     series.allocator_footprint = make_series(1000, 1.0, [](double) { return 360 * kMB; }, 10e3, 6);
     return series;
