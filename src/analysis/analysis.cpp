@@ -20,8 +20,9 @@
 #include "analysis/sampled_attribution.hpp"
 #include "analysis/site_disambiguation.hpp"
 #include "analysis/site_naming.hpp"
-#include "analysis/teardown.hpp"
+#include "analysis/sites_beside_a_flat_heap.hpp"
 #include "analysis/sites_sharing_a_line.hpp"
+#include "analysis/teardown.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 
@@ -383,6 +384,7 @@ Analysis analyze(const Recording& given, const Options& options) {
                                                          result.process, result.sites);
     judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
     undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
+    agree_sites_with_a_flat_heap(result.process, result.sites);
     tell_sites_apart(result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);
     count_sites_not_shown(recording, result);

@@ -62,7 +62,7 @@ struct ArenaGrowth {
 
 struct Analysis {
     diagnosis::ProcessDiagnosis process;  ///< the verdict and its parts
-    std::vector<SiteReport> sites;        ///< most steady growth first
+    std::vector<SiteReport> sites;        ///< leaks first, then most steady growth
     /// Sites of the growth view past Options::max_sites or too small to judge (below 1 KiB or a ten
     /// thousandth of the largest): how many, and what they held at the end of the judged span.
     std::size_t sites_not_shown = 0;

@@ -158,6 +158,13 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     const std::size_t begin = warmup.end_index;
     d.warmup_bytes = warmup.bytes;
     d.warmup_end_s = begin == 0 ? clean.t.front() : grid.t[begin] - 0.5 * grid.bin_s;
+    // An interpreter's imports in 0.2 s, then 1 MB more over 18 s: "in the first 18.2 s" alone reads as a
+    // slow warm-up. When 90% of it had come, for the summary.
+    for (std::size_t i = 0; warmup.bytes > 0 && i < begin; ++i)
+        if (usable[i] && floor[i] >= floor.front() + 0.9 * warmup.bytes) {
+            facts.warmup_mostly_by_s = grid.t[i];
+            break;
+        }
 
     // 4. Steady-state rate and trend.
     Steady steady = observed_part(grid, floor, usable, begin, m);
@@ -242,11 +249,14 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // not growth that continues: its steady part decelerates and a saturating curve fits it far better
     // than a line. Judged on the steady part only, so a warm-up followed by a slow leak is not it.
     bool settling = false;
+    Saturation saturation;
     // Under a sawtooth the same holds for its troughs (a JIT compiling while a GC cycles).
     if (facts.significant && cycles.kind != CycleKind::spikes && growth_shape == Pattern::linear_growth && !d.onset_s) {
-        const Saturation saturation = fit_saturation(steady.x, steady.y, options.confidence_level);
+        saturation = fit_saturation(steady.x, steady.y, options.confidence_level);
         if (saturation.detected) {
             settling = true;
+            facts.settling_rate_now = saturation_rate_at(saturation, steady.x.back());
+            facts.settled_so_far_bytes = std::max(0.0, saturation_level_at(saturation, steady.x.back()) - floor.front());
             const std::size_t n = steady.x.size();
             Steady last_third = slice(steady, n - n / 3, n);
             rate = robust_slope(last_third, options.confidence_level);  // today's pace, not the average
@@ -369,15 +379,17 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     std::vector<double> envelope = grid.high;
     if (cycles.kind != CycleKind::none) envelope = rolling_max(grid.high, static_cast<std::size_t>(std::ceil(cycles.period_bins)) + 1);
     PeakLine peaks;
+    double peak_offset = 0;
     {
         Steady peak_part = observed_part(grid, envelope, std::vector<char>(m, 1), begin, m);
-        const double peak_offset = peak_part.y.empty() ? 0 : quantile(peak_part.y, 0.5) - quantile(steady.y, 0.5);
+        peak_offset = peak_part.y.empty() ? 0 : quantile(peak_part.y, 0.5) - quantile(steady.y, 0.5);
         // Peaks ride on the floor: the floor's fitted line plus the typical peak-over-floor height.
         peaks.at_steady_start = d.fit_intercept_bytes + std::max(0.0, peak_offset);
         peaks.at_end = rate.intercept + rate.slope * grid.t.back() + std::max(0.0, peak_offset);
         if (!peak_part.y.empty()) peaks.at_end = std::max(peaks.at_end, peak_part.y.back());
     }
     project(d, growing, peaks, clean.t.front(), clean.value_max.empty() ? clean.value : clean.value_max, options.limit_bytes);
+    if (settling) project_settling(d, saturation, std::max(0.0, peak_offset), grid.t.back());
     bound_unbounded_interval(d, clean);
     d.severity = grade(d, growing, steady_level);
     d.confidence = d.decided ? confidence_of(d, growing, rate.ci_high < practical_floor, steady.x.size()) : 0.5;

@@ -61,6 +61,14 @@ constexpr double kStillSlowingShare = 0.85;
 
 }  // namespace
 
+double saturation_level_at(const Saturation& curve, double t_s) {
+    return curve.tau_s > 0 ? curve.asymptote - curve.rise * std::exp(-(t_s - curve.t0_s) / curve.tau_s) : curve.asymptote;
+}
+
+double saturation_rate_at(const Saturation& curve, double t_s) {
+    return curve.tau_s > 0 ? curve.rise / curve.tau_s * std::exp(-(t_s - curve.t0_s) / curve.tau_s) : 0.0;
+}
+
 // Deceleration is judged on slopes (first and last third, each with its autocorrelation-widened
 // interval), the level it settles at on the fitted curve. A slow leak after a warm-up climbs as fast
 // at the end as at the start of its steady part, so only a warm-up's tail passes both tests.

@@ -18,6 +18,10 @@ struct Saturation {
     double done_fraction = 0;  ///< share of the rise reached by the last point
 };
 
+/// The fitted curve, asymptote - rise * exp(-(t - t0) / tau), and its slope at t.
+double saturation_level_at(const Saturation& curve, double t_s);
+double saturation_rate_at(const Saturation& curve, double t_s);
+
 /// x, y: the floor of the growth (warm-up and steady part), oldest first.
 Saturation fit_saturation(std::span<const double> x, std::span<const double> y, double confidence);
 

@@ -12,6 +12,7 @@
 #include "diagnosis/classify.hpp"
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
+#include "diagnosis/maximum_heap_projection.hpp"
 #include "diagnosis/page_granular_growth.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/runtime_heap.hpp"
@@ -31,12 +32,14 @@ void require_same_grid(const Series& part, const Series& reference, const char* 
 
 double front_or(const std::vector<double>& values, double fallback) { return values.empty() ? fallback : values.front(); }
 
-// The limit is on RSS: a verdict taken from another series gets RSS's projection, or, when RSS itself
-// is not (yet) seen to grow, the verdict's rate projected from RSS's peaks.
+// The limit is on RSS: a verdict of growth taken from another series gets RSS's projection, or, when
+// RSS itself is not (yet) seen to grow, the verdict's rate projected from RSS's peaks. A verdict of no
+// growth gets none: RSS's own climb beside it was explained as bounded or too small to decide anything
+// (zstd filling its window: "No leak" beside "limit reached in 3 h 19 min; restart every 2 h 59 min").
 void project_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, const Series& rss_series, bool growing) {
     verdict.limit_bytes = rss.diagnosis.limit_bytes;
-    verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
-    verdict.restart_interval_s = rss.diagnosis.restart_interval_s;
+    verdict.time_to_limit_s = growing ? rss.diagnosis.time_to_limit_s : std::nullopt;
+    verdict.restart_interval_s = growing ? rss.diagnosis.restart_interval_s : std::nullopt;
     verdict.fraction_of_samples_near_limit = rss.diagnosis.fraction_of_samples_near_limit;
     if (!growing || verdict.time_to_limit_s || !verdict.limit_bytes || rss_series.value.empty()) return;
     const std::vector<double>& peaks = rss_series.value_max.empty() ? rss_series.value : rss_series.value_max;
@@ -226,14 +229,16 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         // RSS's warm-up has not ended: the heap's own story, and where RSS is headed (numpy frames in a ring
         // under sampled tracking: the heap flat from 6.7 s, RSS settling toward 138 MB to the end, and the
         // summary read "One-time warm-up of 132 MB in the first 16.1 s, then flat").
-        verdict.summary += fmt::format(" RSS is still settling: {} so far, slowing down toward about {}.",
-                                       format_bytes(rss.diagnosis.warmup_bytes), format_bytes(*rss.diagnosis.settling_toward_bytes));
+        verdict.summary += fmt::format(" RSS is still settling: +{} so far, slowing down toward about {}.",
+                                       format_bytes(rss.facts.settled_so_far_bytes), format_bytes(*rss.diagnosis.settling_toward_bytes));
     } else if (rss_warmup_larger && !heap.growing && !rss.growing && verdict.decided && rss.diagnosis.pattern == Pattern::warmup_plateau) {
         verdict.warmup_bytes = rss.diagnosis.warmup_bytes;
         verdict.warmup_end_s = std::max(verdict.warmup_end_s, rss.diagnosis.warmup_end_s);
         if (verdict.pattern == Pattern::stable) verdict.pattern = Pattern::warmup_plateau;
         detail::SummaryFacts facts = heap.facts;
         facts.start_t_s = front_or(series.rss.t_s, facts.start_t_s);
+        facts.warmup_mostly_by_s = rss.facts.warmup_mostly_by_s;
+        facts.warmup_of_rss = true;
         verdict.summary = detail::summarize(verdict, facts);
     }
 
@@ -251,6 +256,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     const bool rss_grows = (rss.growing || rss.facts.slowing_from_rate.has_value()) && rss_gained_pages;
     // RSS's growth is the heap's, whose own decided trend then gives the rate (heap_in_steps below).
     bool heap_verdict_stands = false;
+    std::optional<double> rss_ceiling;  // RSS growing into memory already held: where it stops
     if (rss_grows && !heap_explains) {
         // Over steady state for both: the heap's one-time warm-up explains nothing about growth after it.
         // A "warm-up" of the heap that lasts well into RSS's growth is no such thing: a container doubling
@@ -309,10 +315,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 break;
             }
             case RssGrowth::within_allocator:
+                rss_ceiling = detail::level_near(series.rss, from_s, 0.05 * rss_window_s) + why.room;
                 verdict.summary += fmt::format(" RSS rose {} into memory the program already held (the allocator's free space, or "
                                                "blocks allocated earlier and written only now; its footprint did not grow): "
-                                               "bounded by it.",
-                                               gain_text(why.rss_gain));
+                                               "bounded by it, at about {}.",
+                                               gain_text(why.rss_gain), format_bytes(*rss_ceiling));
                 break;
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
@@ -344,7 +351,16 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     } else {
         project_from_rss(verdict, rss, series.rss, heap.growing);
     }
-    if (heap.growing) verdict.severity = detail::grade(verdict, true, heap.facts.level_bytes);
+    // Bounded, but above the limit: RSS reaches the limit on its way there (no restart helps a plateau).
+    if (!heap.growing && rss_ceiling && verdict.limit_bytes && *rss_ceiling > *verdict.limit_bytes && rss.diagnosis.time_to_limit_s) {
+        verdict.time_to_limit_s = rss.diagnosis.time_to_limit_s;
+        verdict.severity = detail::grade(verdict, false, 0);
+        verdict.summary += fmt::format(" That is above the {} limit, which RSS reaches at its pace in {}.", format_bytes(*verdict.limit_bytes),
+                                       format_duration(*verdict.time_to_limit_s));
+    }
+    // Graded against the process's size, which the limit applies to: a JVM's malloc heap of 1 MB growing
+    // 2.39 kB/s inside 155 MB of RSS read "critical" with 121.8 days to the limit.
+    if (heap.growing) verdict.severity = detail::grade(verdict, true, std::max(heap.facts.level_bytes, rss.facts.level_bytes));
     // RSS's own severity counts (sustained use near the limit) unless it grades growth the heap and the
     // allocator have explained away.
     if (static_cast<int>(rss.diagnosis.severity) > static_cast<int>(verdict.severity) && !(rss.growing && !heap.growing))
@@ -399,10 +415,13 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
         }
         // Not proven flat: a settling-sized climb of the malloc heap is the runtime's own memory as much as a
         // leak, and waits for the runtime's heap to tell; when that heap proves a leak itself, its leak is
-        // the story (below).
+        // the story (below). Any other leak is projected to the maximum heap too.
         const auto runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
         const bool runtime_proves_leak = runtime && runtime->diagnosis.decided && runtime->diagnosis.leak;
-        if (!detail::malloc_heap_growth_is_settling_sized(result, series)) return result;
+        if (!detail::malloc_heap_growth_is_settling_sized(result, series)) {
+            detail::project_to_the_maximum_heap(result, *series.runtime_heap, rss.facts.level_bytes);
+            return result;
+        }
         if (!runtime_proves_leak) {
             detail::undecided_malloc_heap_beside_an_unproven_runtime_heap(result, series, runtime);
             return result;

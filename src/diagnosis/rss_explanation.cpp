@@ -155,6 +155,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         }
         if (e.rss_gain <= std::max(free_at_start, unwritten_at_start)) {
             e.growth = RssGrowth::within_allocator;
+            e.room = std::max(free_at_start, unwritten_at_start);
             return e;
         }
     }

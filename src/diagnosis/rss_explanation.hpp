@@ -18,6 +18,7 @@ struct RssExplanation {
     double allocator_free_gain = 0;
     double allocator_footprint_gain = 0;
     std::string where;          ///< outside_heap: what grew, e.g. "threads 3 → 203"
+    double room = 0;            ///< within_allocator: how far RSS can rise above its level at from_s
 };
 
 /// `from_s`..`to_s`: where RSS grew in steady state (its warm-up end or onset to the last sample).

@@ -30,6 +30,15 @@ void project(Diagnosis& diagnosis, bool growing, const PeakLine& peaks, double s
     if (headroom > 0) diagnosis.restart_interval_s = (diagnosis.warmup_end_s - start_t_s) + headroom / rate;
 }
 
+void project_settling(Diagnosis& diagnosis, const Saturation& curve, double peak_offset, double now_s) {
+    if (!diagnosis.limit_bytes || !(curve.tau_s > 0) || !(curve.rise > 0)) return;
+    const double limit_of_floor = *diagnosis.limit_bytes - peak_offset;
+    if (!(curve.asymptote > limit_of_floor)) return;
+    const double crossing_s = curve.t0_s + curve.tau_s * std::log(curve.rise / (curve.asymptote - limit_of_floor));
+    diagnosis.time_to_limit_s = std::max(0.0, crossing_s - now_s);
+    diagnosis.restart_interval_s.reset();
+}
+
 Severity grade(const Diagnosis& diagnosis, bool growing, double size_bytes) {
     auto at_least = [](Severity a, Severity b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; };
     Severity severity = Severity::none;
@@ -37,12 +46,13 @@ Severity grade(const Diagnosis& diagnosis, bool growing, double size_bytes) {
         // Share of the process's own size added per hour.
         const double per_hour = diagnosis.steady_rate_bytes_per_s * 3600.0 / std::max(std::fabs(size_bytes), 1.0);
         severity = per_hour < 0.01 ? Severity::low : per_hour < 0.05 ? Severity::medium : per_hour < 0.20 ? Severity::high : Severity::critical;
-        if (diagnosis.time_to_limit_s) {
-            const double ttl = *diagnosis.time_to_limit_s;
-            if (ttl < 3600.0) severity = Severity::critical;
-            else if (ttl < 86400.0) severity = at_least(severity, Severity::high);
-            else if (ttl < 7 * 86400.0) severity = at_least(severity, Severity::medium);
-        }
+    }
+    // Without growth a time to the limit is a plateau above it, reached on the way there.
+    if (diagnosis.time_to_limit_s) {
+        const double ttl = *diagnosis.time_to_limit_s;
+        if (ttl < 3600.0) severity = Severity::critical;
+        else if (ttl < 86400.0) severity = at_least(severity, Severity::high);
+        else if (ttl < 7 * 86400.0) severity = at_least(severity, Severity::medium);
     }
     // Sustained high usage hurts even without growth (the brief's cache monitor: 80% of samples).
     if (diagnosis.fraction_of_samples_near_limit >= 0.8) severity = at_least(severity, Severity::high);

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/growth_shape.hpp"
 
 namespace leakscope::diagnosis::detail {
 
@@ -24,6 +25,11 @@ struct PeakLine {
 /// `diagnosis` (growth = steady_rate_bytes_per_s, used only when `growing`).
 void project(Diagnosis& diagnosis, bool growing, const PeakLine& peaks, double start_t_s,
              std::span<const double> values, std::optional<double> limit_bytes);
+
+/// A warm-up still settling toward a level above the limit reaches the limit on its way: when its
+/// curve (plus `peak_offset`, the peaks over the floor) crosses it, from `now_s`. No restart interval:
+/// a restarted process settles toward the same level.
+void project_settling(Diagnosis& diagnosis, const Saturation& curve, double peak_offset, double now_s);
 
 /// Severity from the rate relative to `size_bytes`, the time to the limit and the time spent near it.
 Severity grade(const Diagnosis& diagnosis, bool growing, double size_bytes);

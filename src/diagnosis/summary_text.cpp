@@ -56,6 +56,15 @@ std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
                        format_duration(d.warmup_end_s - facts.start_t_s));
 }
 
+// "in the first 5.7 s", or "90% of it in the first 400 ms, the rest by 18.2 s" when its tail took far longer.
+std::string warmup_timing(const Diagnosis& d, const SummaryFacts& facts) {
+    const double took_s = d.warmup_end_s - facts.start_t_s;
+    if (facts.warmup_mostly_by_s && *facts.warmup_mostly_by_s - facts.start_t_s < 0.5 * took_s)
+        return fmt::format("(90% of it in the first {}, the rest by {})", format_duration(*facts.warmup_mostly_by_s - facts.start_t_s),
+                           format_duration(took_s));
+    return fmt::format("in the first {}", format_duration(took_s));
+}
+
 std::string watch_more(const Diagnosis& d) {
     return d.watch_more_s ? fmt::format("watch at least {} more", format_duration(*d.watch_more_s)) : std::string("watch longer");
 }
@@ -106,10 +115,15 @@ std::string every(const Diagnosis& d) { return d.period_s ? fmt::format(" every 
 
 std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
     if (!d.decided) return undecided_summary(d, facts) + projection_sentence(d);
+    // So far and where it goes are the fitted curve's, now its pace at the end (the last third's average
+    // slope, shown as the steady rate, overstates it: "45.2 MB so far, slowing down toward about 45.2 MB
+    // (now +2.44 GB/h)").
     if (facts.settling && d.settling_toward_bytes && d.pattern == Pattern::warmup_plateau)
-        return fmt::format("Warm-up still settling: {} so far, slowing down toward about {} (now {}): no leak.{}",
-                           format_bytes(d.warmup_bytes), format_bytes(*d.settling_toward_bytes),
-                           format_rate(d.steady_rate_bytes_per_s, true), projection_sentence(d));
+        return fmt::format("Warm-up still settling: +{} so far, slowing down toward about {} (now {}): no leak.{}",
+                           format_bytes(facts.settled_so_far_bytes), format_bytes(*d.settling_toward_bytes), format_rate(facts.settling_rate_now, true),
+                           d.time_to_limit_s ? fmt::format(" It levels off above the {} limit, which it reaches in {}.",
+                                                           format_bytes(*d.limit_bytes), format_duration(*d.time_to_limit_s))
+                                             : projection_sentence(d));
     switch (d.pattern) {
         case Pattern::insufficient_data:
             // One sample spans no time: say so rather than "1 samples over 0 ms".
@@ -124,8 +138,8 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
                                projection_sentence(d));
         case Pattern::warmup_plateau:
-            return fmt::format("One-time warm-up of {} in the first {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
-                               format_duration(d.warmup_end_s - facts.start_t_s), flat_qualifier(d, facts),
+            return fmt::format("One-time warm-up of {}{} {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
+                               facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts), flat_qualifier(d, facts),
                                facts.teeth_on_plateau ? fmt::format(", with a sawtooth of {}{} on top",
                                                                     format_bytes(facts.cycle_amplitude), every(d))
                                                       : std::string{},

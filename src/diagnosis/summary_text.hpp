@@ -20,7 +20,12 @@ struct SummaryFacts {
     double cycle_amplitude = 0;     ///< sawtooth/spike height
     std::size_t steps = 0;          ///< staircase steps
     std::optional<double> live_heap_rate;  ///< fragmentation: the heap's own rate
+    /// When 90% of the warm-up had come (most of one often comes at once and its tail creeps on).
+    std::optional<double> warmup_mostly_by_s;
+    bool warmup_of_rss = false;     ///< the warm-up told is RSS's, beside another series' verdict
     bool settling = false;          ///< a warm-up still slowing down toward settling_toward_bytes
+    double settled_so_far_bytes = 0;  ///< settling: how much of it the run saw (the fitted curve at its end)
+    double settling_rate_now = 0;     ///< settling: the curve's pace at the run's end
     std::optional<double> slowing_from_rate;  ///< undecided: growth slowing down, from this pace (the first third's)
     bool releases_undecided = false;  ///< undecided: too few releases of memory to compare the lows between
     std::size_t releases = 0;         ///< how many the run saw

@@ -78,8 +78,8 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
                                          (analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")")
                                    : "no limit known";
     tile(out, "time to limit", v.time_to_limit_s ? format_duration(*v.time_to_limit_s) : "\u2013", limit_text);
-    tile(out, "restart every", v.restart_interval_s ? format_duration(*v.restart_interval_s) : "not needed",
-         v.restart_interval_s ? "keeps the peaks under the limit" : "");
+    tile(out, "restart every", v.restart_interval_s ? format_duration(*v.restart_interval_s) : v.decided ? "not needed" : "\u2013",
+         v.restart_interval_s ? "keeps the peaks under the limit" : v.decided ? "" : "not projected until decided");
     tile(out, "confidence", format_percent(v.confidence),
          fmt::format("measured on the {}", metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric)));
     out << "</div>\n</section>\n";
@@ -164,7 +164,7 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
             out << "<h3>Live bytes of the top sites over time</h3>\n";
             html::write_site_stack_chart(out, recording, analysis);
         }
-        out << "<h3>Sites, most steady growth first</h3>\n<p class=\"note\">Click \u25b8 to see a site's full stack."
+        out << "<h3>Sites, leaks first, then most steady growth</h3>\n<p class=\"note\">Click \u25b8 to see a site's full stack."
                " Rates are per hour over the steady state.</p>\n";
         html::write_site_table(out, recording, analysis);
         out << "<h3>Live bytes by stack</h3>\n<p class=\"note\">Width: bytes live at the end of the run. Red: frames "

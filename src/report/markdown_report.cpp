@@ -153,7 +153,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
 
     if (!analysis.sites.empty()) {
         bool per_event = events_known(recording);
-        out << "\n### Allocation sites (most steady growth first)\n\n";
+        out << "\n### Allocation sites (leaks first, then most steady growth)\n\n";
         out << "| # | function | file:line | pattern | leak | steady rate |" << (per_event ? " per event |" : "")
             << " live at end | peak live |\n";
         out << "|--:|---|---|---|---|--:|" << (per_event ? "--:|" : "") << "--:|--:|\n";

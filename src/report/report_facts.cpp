@@ -27,6 +27,12 @@ std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per
                        signed_rate(d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
 }
 
+std::string time_to_limit_text(const diagnosis::Diagnosis& v) {
+    if (v.time_to_limit_s) return format_duration(*v.time_to_limit_s);
+    // Undecided growth is not projected: "restart every 9.5 days" beside "too early to tell" was one.
+    return v.decided ? "not reached at the steady rate" : "not projected until the verdict is decided";
+}
+
 std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
     std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
@@ -41,15 +47,21 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
         return fmt::format("the {} grows {}, too early to call: watch {} more", metric,
                            signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
                            v.watch_more_s ? format_duration(*v.watch_more_s) : std::string("longer"));
+    // The level it settles at, not its warm-up beside it ("45.2 MB of warm-up, still settling toward about 45.2 MB").
     if (v.settling_toward_bytes && v.pattern == diagnosis::Pattern::warmup_plateau)
-        return fmt::format("{} of warm-up, still settling toward about {}", format_bytes(v.warmup_bytes),
-                           format_bytes(*v.settling_toward_bytes));
+        return fmt::format("the {}'s warm-up is still settling, toward about {}", metric, format_bytes(*v.settling_toward_bytes));
     switch (v.pattern) {
         case diagnosis::Pattern::insufficient_data:
             return fmt::format("the run is too short or too sparse to tell ({})",
                                format_count_of(static_cast<double>(analysis.samples), "sample"));
-        case diagnosis::Pattern::warmup_plateau:
-            return fmt::format("{} of one-time warm-up, then the {} stays flat", format_bytes(v.warmup_bytes), metric);
+        case diagnosis::Pattern::warmup_plateau: {
+            // The warm-up may be RSS's beside the heap's verdict (a JIT's code, an interpreter's arenas).
+            const auto& heap = analysis.process.live_heap;
+            const bool rss_warmup = analysis.process.metric == "live_heap" && heap && v.warmup_bytes != heap->warmup_bytes &&
+                                    v.warmup_bytes == analysis.process.rss.warmup_bytes;
+            return fmt::format("{} of one-time warm-up{}, then the {} stays flat", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
+                               metric);
+        }
         case diagnosis::Pattern::fragmentation:
             return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
                                signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
@@ -236,10 +248,10 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     if (limit) {
         std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
         facts.push_back({"Limit", format_bytes(*limit) + source});
-        facts.push_back({"Time to limit", v.time_to_limit_s ? format_duration(*v.time_to_limit_s)
-                                                            : std::string("not reached at the steady rate")});
+        facts.push_back({"Time to limit", time_to_limit_text(v)});
         facts.push_back({"Restart interval", v.restart_interval_s ? "every " + format_duration(*v.restart_interval_s)
-                                                                  : std::string("not needed")});
+                                             : v.decided          ? std::string("not needed")
+                                                                  : std::string("not projected until decided")});
     } else {
         facts.push_back({"Limit", "unknown (pass --limit to project)"});
     }

@@ -21,6 +21,10 @@ std::string signed_rate(double bytes_per_unit, const char* unit);
 /// "+102 MB/h (95% interval +98.1 MB/h to +106 MB/h)"; per-second rates are scaled by `seconds_per_unit`.
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit);
 
+/// "3 h 19 min", "not reached at the steady rate", or for an undecided verdict "not projected until the
+/// verdict is decided".
+std::string time_to_limit_text(const diagnosis::Diagnosis& v);
+
 /// One line under the verdict word: "steady linear growth of the live heap, +102 MB/h".
 std::string verdict_headline(const analysis::Analysis& analysis);
 
@@ -61,7 +65,7 @@ std::string exit_view_heading(const analysis::ExitView& view, bool attached);
 /// that carry one message per finding (JUnit, SARIF, GitHub annotations).
 std::string verdict_line(const analysis::Analysis& analysis);
 
-/// The sites the diagnosis calls leaks, most steady growth first (the order of Analysis::sites).
+/// The sites the diagnosis calls leaks, by steady growth (the order of Analysis::sites).
 std::vector<const analysis::SiteReport*> leaking_sites(const analysis::Analysis& analysis);
 
 /// "AuditLog::write (audit.cpp:42) grows +102 MB/h (95% interval ...), 24.1 MB live at the end, leak

@@ -149,8 +149,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     auto limit = v.limit_bytes ? v.limit_bytes : analysis.limit_bytes;
     if (limit) {
         std::string source = analysis.limit_source.empty() ? "" : " (" + analysis.limit_source + ")";
-        std::string when = v.time_to_limit_s ? "reached in " + format_duration(*v.time_to_limit_s)
-                                             : std::string("not reached at the steady rate");
+        std::string when = v.time_to_limit_s ? "reached in " + format_duration(*v.time_to_limit_s) : time_to_limit_text(v);
         fmt::print(out, "  {} {}{}: {}\n", label("limit"), format_bytes(*limit), source, when);
         if (v.restart_interval_s)
             fmt::print(out, "  {} {}\n", label("restart"),
@@ -162,14 +161,22 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     std::string line = sparkline(rss, kSparkWidth);
     if (!line.empty()) fmt::print(out, "  {} {} RSS\n", label("memory"), paint(line, v.leak ? kRed : kGreen));
     if (auto heap = gauge_series(recording, Gauge::live_heap)) {
+        // The series the verdict judged: the heap with the anonymous mappings the tracker saw (CPython's
+        // arenas among them), or the line stays flat under a warm-up the verdict counts.
+        const auto mapped = gauge_series(recording, Gauge::mapped);
+        const bool with_mapped = mapped && mapped->t_s == heap->t_s &&
+                                 std::any_of(mapped->value.begin(), mapped->value.end(), [](double b) { return b > 0; });
+        if (with_mapped)
+            for (std::size_t i = 0; i < heap->value.size(); ++i) heap->value[i] += std::isnan(mapped->value[i]) ? 0.0 : mapped->value[i];
         std::string heap_line = sparkline(heap->value, kSparkWidth);
-        if (!heap_line.empty()) fmt::print(out, "  {} {} live heap\n", label(""), paint(heap_line, v.leak ? kRed : kGreen));
+        if (!heap_line.empty())
+            fmt::print(out, "  {} {} {}\n", label(""), paint(heap_line, v.leak ? kRed : kGreen), with_mapped ? "live heap + mmap" : "live heap");
     }
     if (const auto jvm = analysis::runtime_heap_series(recording))
         fmt::print(out, "  {} {}\n", label("jvm"), analysis::runtime_heap_sentence(*jvm));
 
     if (!analysis.sites.empty()) {
-        fmt::print(out, "\n  {}\n", paint("top sites (most steady growth first)", kBold));
+        fmt::print(out, "\n  {}\n", paint("top sites (leaks first, then most steady growth)", kBold));
         std::size_t rank = 0;
         for (const auto& site : analysis.sites) {
             if (rank == kTopSites) break;

@@ -13,13 +13,7 @@ namespace {
 using testing::kMB;
 using testing::make_series;
 
-// RSS grows 20 kB/s over a flat heap: which story is told depends on the allocator's own figures.
-ProcessSeries rss_growing_over_flat_heap() {
-    ProcessSeries series;
-    series.live_heap = make_series(1000, 1.0, [](double) { return 300 * kMB; }, 50e3, 1);
-    series.rss = make_series(1000, 1.0, [](double t) { return 340 * kMB + 20e3 * t; }, 50e3, 2);
-    return series;
-}
+using testing::rss_growing_over_flat_heap;
 
 TEST(DiagnoseProcess, RssStillSettlingIsNotCalledAWarmupThatEnded) {
     // numpy frames in a ring under sampled tracking (session 16): the heap flat from 6.7 s, RSS settling to

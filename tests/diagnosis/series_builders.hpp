@@ -33,6 +33,15 @@ inline Series make_series(std::size_t n, double dt, const std::function<double(d
     return series;
 }
 
+/// RSS grows 20 kB/s (340 -> 360 MB over 1000 s) over a flat 300 MB heap: which story is told depends on
+/// the allocator's own figures.
+inline ProcessSeries rss_growing_over_flat_heap() {
+    ProcessSeries series;
+    series.live_heap = make_series(1000, 1.0, [](double) { return 300 * kMB; }, 50e3, 1);
+    series.rss = make_series(1000, 1.0, [](double t) { return 340 * kMB + 20e3 * t; }, 50e3, 2);
+    return series;
+}
+
 #ifdef LIVE_HEAP_TEST_DATA_DIR
 /// A live heap measured under `leakscope run`: tests/data/live_heap/NAME holds a line saying what it
 /// is, the column names, then "t_s,bytes" rows.

@@ -239,6 +239,40 @@ TEST(ReportTerminal, UndecidedWithoutGrowthDoesNotSayItGrows) {
     EXPECT_NE(terminal_text(example, false).find("grows +1.80 MB/h, too early to call"), std::string::npos) << terminal_text(example, false);
 }
 
+TEST(ReportTerminal, UndecidedGrowthIsNotProjected) {
+    // The engine projects no undecided growth; the limit row said "not reached at the steady rate" beside
+    // "Growing 1.69 kB/s ... too early to tell" (py_big_table_slow_leak, tracked 20 s, s17 real programs).
+    Example example = testing::linear_leak_example();
+    auto& verdict = example.analysis.process.verdict;
+    verdict.leak = false;
+    verdict.decided = false;
+    verdict.watch_more_s = 180;
+    verdict.time_to_limit_s.reset();
+    verdict.restart_interval_s.reset();
+    const std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find(": not projected until the verdict is decided"), std::string::npos) << text;
+    EXPECT_EQ(text.find("not reached at the steady rate"), std::string::npos) << text;
+    std::ostringstream markdown;
+    write_markdown(markdown, example.recording, example.analysis);
+    EXPECT_NE(markdown.str().find("not projected until the verdict is decided"), std::string::npos) << markdown.str();
+    EXPECT_EQ(markdown.str().find("not needed"), std::string::npos) << markdown.str();
+    // Decided and flat: not reached, and no restart needed.
+    verdict.decided = true;
+    verdict.watch_more_s.reset();
+    EXPECT_NE(terminal_text(example, false).find("not reached at the steady rate"), std::string::npos);
+}
+
+TEST(ReportTerminal, TheHeapsLineIsTheSeriesTheVerdictJudged) {
+    // The verdict judges the heap with the anonymous mappings the tracker saw (CPython's arenas among
+    // them); the line drew the heap alone, flat under an 18.3 MB warm-up the verdict counted (py_csv, s17).
+    Example example = testing::linear_leak_example();
+    EXPECT_NE(terminal_text(example, false).find(" live heap + mmap\n"), std::string::npos) << terminal_text(example, false);
+    for (auto& s : example.recording.samples) s.mapped = 0;
+    const std::string text = terminal_text(example, false);
+    EXPECT_EQ(text.find("live heap + mmap"), std::string::npos) << text;
+    EXPECT_NE(text.find(" live heap\n"), std::string::npos) << text;
+}
+
 TEST(ReportTerminal, EmptyRecordingPrintsWithoutCrashing) {
     Example empty{"empty"};
     std::string text = terminal_text(empty, false, "");
