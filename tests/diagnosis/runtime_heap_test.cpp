@@ -209,6 +209,22 @@ TEST(RuntimeHeap, AJvmWhoseHeapWasNotReadLeavesFlatRssUndecided) {
     EXPECT_GE(*blind.verdict.watch_more_s, 60.0);
     EXPECT_NE(blind.verdict.summary.find("could not read"), std::string::npos) << blind.verdict.summary;
     EXPECT_NE(blind.verdict.summary.find("RSS alone said: "), std::string::npos) << blind.verdict.summary;
+    // RSS creeping after its warm-up, too little to call, is undecided as well, and says first why: the
+    // heap's figures it could not read, with RSS's own wait kept when that is longer.
+    series.rss = make_series(200, 0.1, [](double t) { return t < 0.7 ? 300 * t * kMB : 210 * kMB + 1.1e3 * (t - 0.7); }, 0.002 * kMB);
+    const ProcessDiagnosis creeping_read = [&] {
+        ProcessSeries read_series = series;
+        read_series.unread_jvm = false;
+        return diagnose_process(read_series);
+    }();
+    ASSERT_FALSE(creeping_read.verdict.decided) << "the premise: " << creeping_read.verdict.summary;
+    const ProcessDiagnosis creeping = diagnose_process(series);
+    EXPECT_FALSE(creeping.verdict.leak);
+    EXPECT_FALSE(creeping.verdict.decided);
+    EXPECT_TRUE(creeping.blind_to_jvm_heap);
+    EXPECT_NE(creeping.verdict.summary.find("could not read"), std::string::npos) << creeping.verdict.summary;
+    ASSERT_TRUE(creeping.verdict.watch_more_s && creeping_read.verdict.watch_more_s);
+    EXPECT_GE(*creeping.verdict.watch_more_s, *creeping_read.verdict.watch_more_s);
     // RSS that grows is a leak all the same: the unread heap takes nothing away from what RSS shows.
     series.rss = make_series(200, 0.1, [](double t) { return 100 * kMB + 2 * kMB * t; }, 0.05 * kMB);
     const ProcessDiagnosis growing = diagnose_process(series);
