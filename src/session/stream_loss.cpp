@@ -1,6 +1,8 @@
 #include "session/stream_loss.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include <time.h>
 
@@ -14,6 +16,19 @@ void sleep_ms(int ms) {
     timespec ts{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0) {
     }
+}
+
+/// The tracker's file name, as leakscope puts it in LD_PRELOAD (collector/tracker_collector.cpp).
+constexpr std::string_view kTrackerLibrary = "libleakscope_tracker.so";
+
+/// Why an exec'd program never reported, from the LD_PRELOAD it was started with (nullopt: unknown).
+std::string exec_reason(const std::optional<std::string>& preload) {
+    if (preload && preload->find(kTrackerLibrary) == std::string::npos)
+        return "it exec'd a program whose environment no longer preloads leakscope's tracker (its LD_PRELOAD is " +
+               (preload->empty() ? std::string("unset") : "'" + *preload + "'") +
+               ": `env LD_PRELOAD=...` or a wrapper replaced it); set your own preload outside leakscope instead, "
+               "LD_PRELOAD=yours.so leakscope run -- CMD, and leakscope adds its tracker to it";
+    return "it exec'd a program that never reported to the tracker (a static binary?)";
 }
 
 const char* reason(StreamLosses::Why why) {
@@ -35,6 +50,22 @@ std::optional<std::uint64_t> StreamLosses::running_since(std::int64_t pid) {
     const auto stat = fs.read_stat(static_cast<int>(pid));
     if (!stat || stat->state == 'Z' || stat->state == 'X' || stat->state == 'x') return std::nullopt;
     return stat->start_time.value_or(0);
+}
+
+std::optional<std::string> StreamLosses::preload_of(std::int64_t pid) {
+    if (pid <= 0) return std::nullopt;
+    sampler::ProcFs fs;
+    const auto environ_block = fs.read_file("/proc/" + std::to_string(pid) + "/environ");
+    if (!environ_block) return std::nullopt;
+    const std::string_view block = environ_block.value();
+    constexpr std::string_view kName = "LD_PRELOAD=";
+    for (std::size_t at = 0; at < block.size();) {
+        const std::size_t end = std::min(block.find('\0', at), block.size());
+        const std::string_view entry = block.substr(at, end - at);
+        if (entry.substr(0, kName.size()) == kName) return std::string(entry.substr(kName.size()));
+        at = end + 1;
+    }
+    return std::string();
 }
 
 StreamLosses::StreamLosses(Probe probe) : StreamLosses(std::move(probe), Settings{}) {}
@@ -87,7 +118,8 @@ std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {
             ++it;
             continue;
         }
-        losses.push_back({it->first, *p.since_t_s, reason(p.why)});
+        losses.push_back({it->first, *p.since_t_s,
+                          p.why == Why::exec && settings_.preload ? exec_reason(settings_.preload(p.pid)) : std::string(reason(p.why))});
         lost_[it->first] = p;
         it = pending_.erase(it);
     }

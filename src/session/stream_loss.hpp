@@ -20,6 +20,10 @@ public:
     /// zombie. With the pid, the start time names one process for good (pids are reused).
     using Probe = std::function<std::optional<std::uint64_t>(std::int64_t pid)>;
     static std::optional<std::uint64_t> running_since(std::int64_t pid);
+    /// The LD_PRELOAD of `pid`'s program as it was exec'd ("" when it has none), from /proc/PID/environ;
+    /// nullopt when that cannot be read.
+    using PreloadProbe = std::function<std::optional<std::string>(std::int64_t pid)>;
+    static std::optional<std::string> preload_of(std::int64_t pid);
 
     struct Settings {
         /// A process whose stream just closed may still be on its way out (the kernel closes its
@@ -28,6 +32,9 @@ public:
         /// An exec'd program reports once its tracker's first interval has passed: how long to wait for
         /// that report before the stream counts as lost.
         double exec_grace_s = 2.0;
+        /// Tells why an exec'd program never reported: an environment that no longer preloads the
+        /// tracker (`env LD_PRELOAD=...`, a wrapper) rather than a static binary.
+        PreloadProbe preload = preload_of;
     };
 
     explicit StreamLosses(Probe probe = running_since);

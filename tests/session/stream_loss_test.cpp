@@ -5,6 +5,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include <map>
 
 #include "session/stream_loss.hpp"
@@ -30,7 +34,43 @@ StreamLosses::Settings quick() {
     StreamLosses::Settings settings;
     settings.dying_wait_ms = 20;
     settings.exec_grace_s = 2.0;
+    settings.preload = [](std::int64_t) { return std::optional<std::string>(); };  // not known
     return settings;
+}
+
+TEST(StreamLosses, AnExecdProgramWhoseEnvironmentDroppedTheTrackerSaysSo) {
+    // `leakscope run -- env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ./svc` (session 18's
+    // trial): env replaced leakscope's LD_PRELOAD, and the loss read "a static binary?".
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses::Settings settings = quick();
+    settings.preload = [](std::int64_t) { return std::optional<std::string>("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"); };
+    StreamLosses losses(os.probe(), settings);
+    EXPECT_TRUE(losses.stream_ended(0, 100, true));
+    EXPECT_TRUE(losses.update(1.0).empty());  // the exec'd program's grace to report
+    const auto found = losses.update(3.5);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_NE(found[0].reason.find("no longer preloads leakscope's tracker"), std::string::npos) << found[0].reason;
+    EXPECT_NE(found[0].reason.find("libjemalloc.so.2"), std::string::npos) << found[0].reason;
+    EXPECT_EQ(found[0].reason.find("static binary"), std::string::npos) << found[0].reason;
+
+    // Still preloaded: the program itself did not report (a static binary, say).
+    settings.preload = [](std::int64_t) { return std::optional<std::string>("/opt/leakscope/lib/libleakscope_tracker.so"); };
+    StreamLosses still(os.probe(), settings);
+    EXPECT_TRUE(still.stream_ended(0, 100, true));
+    EXPECT_TRUE(still.update(1.0).empty());
+    const auto static_one = still.update(3.5);
+    ASSERT_EQ(static_one.size(), 1u);
+    EXPECT_NE(static_one[0].reason.find("static binary"), std::string::npos) << static_one[0].reason;
+}
+
+TEST(StreamLosses, ThePreloadIsReadFromTheProcesssEnvironment) {
+    // This test's own process: whatever its LD_PRELOAD, it is read (an empty string when unset).
+    const auto own = StreamLosses::preload_of(getpid());
+    ASSERT_TRUE(own.has_value());
+    const char* set = getenv("LD_PRELOAD");
+    EXPECT_EQ(*own, set ? std::string(set) : std::string());
+    EXPECT_FALSE(StreamLosses::preload_of(-1).has_value());
 }
 
 TEST(StreamLosses, AStreamOfAProcessThatIsGoneIsAnExit) {
