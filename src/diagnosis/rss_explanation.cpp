@@ -104,6 +104,34 @@ double gain(const Series& series, double from_s, double to_s) {
     return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
 }
 
+std::string where_rss_grew(const ProcessSeries& series, double from_s, double to_s, double rss_gain) {
+    std::vector<std::string> parts;
+    if (series.threads) {
+        const double before = level_near(*series.threads, from_s, 0.05 * (to_s - from_s));
+        const double after = level_near(*series.threads, to_s, 0.05 * (to_s - from_s));
+        if (after >= before + 2 && after >= 1.2 * before)
+            parts.push_back(fmt::format("threads {:.0f} → {:.0f} (stacks of threads never joined?)", before, after));
+    }
+    for (const auto& mapping : series.rss_by_mapping) {
+        if (mapping.series.t_s.size() < 2) continue;
+        const double grew = mapping_gain(mapping.series, from_s, to_s);
+        if (grew >= kPartShare * rss_gain) parts.push_back(fmt::format("{} +{}", mapping.name, format_bytes(grew)));
+    }
+    if (!series.rss_by_mapping.empty() && !parts.empty()) {
+        // The mappings already say it more precisely than anonymous/file-backed.
+    } else if (series.anon_rss) {
+        const double anon = gain(*series.anon_rss, from_s, to_s);
+        if (anon >= kExplainsShare * rss_gain) parts.push_back(fmt::format("anonymous memory +{}", format_bytes(anon)));
+    }
+    if (series.file_rss && series.rss_by_mapping.empty()) {
+        const double file = gain(*series.file_rss, from_s, to_s);
+        if (file >= kExplainsShare * rss_gain) parts.push_back(fmt::format("file-backed memory +{}", format_bytes(file)));
+    }
+    std::string where;
+    for (std::size_t i = 0; i < parts.size(); ++i) where += (i ? ", " : "") + parts[i];
+    return where;
+}
+
 RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s) {
     RssExplanation e;
     e.rss_gain = gain(series.rss, from_s, to_s);
@@ -160,29 +188,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         }
     }
     e.growth = RssGrowth::outside_heap;
-    std::vector<std::string> parts;
-    if (series.threads) {
-        const double before = level_near(*series.threads, from_s, 0.05 * (to_s - from_s));
-        const double after = level_near(*series.threads, to_s, 0.05 * (to_s - from_s));
-        if (after >= before + 2 && after >= 1.2 * before)
-            parts.push_back(fmt::format("threads {:.0f} → {:.0f} (stacks of threads never joined?)", before, after));
-    }
-    for (const auto& mapping : series.rss_by_mapping) {
-        if (mapping.series.t_s.size() < 2) continue;
-        const double grew = mapping_gain(mapping.series, from_s, to_s);
-        if (grew >= kPartShare * e.rss_gain) parts.push_back(fmt::format("{} +{}", mapping.name, format_bytes(grew)));
-    }
-    if (!series.rss_by_mapping.empty() && !parts.empty()) {
-        // The mappings already say it more precisely than anonymous/file-backed.
-    } else if (series.anon_rss) {
-        const double anon = gain(*series.anon_rss, from_s, to_s);
-        if (anon >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("anonymous memory +{}", format_bytes(anon)));
-    }
-    if (series.file_rss && series.rss_by_mapping.empty()) {
-        const double file = gain(*series.file_rss, from_s, to_s);
-        if (file >= kExplainsShare * e.rss_gain) parts.push_back(fmt::format("file-backed memory +{}", format_bytes(file)));
-    }
-    for (std::size_t i = 0; i < parts.size(); ++i) e.where += (i ? ", " : "") + parts[i];
+    e.where = where_rss_grew(series, from_s, to_s, e.rss_gain);
     return e;
 }
 

@@ -24,6 +24,11 @@ struct RssExplanation {
 /// `from_s`..`to_s`: where RSS grew in steady state (its warm-up end or onset to the last sample).
 RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s);
 
+/// Where RSS gained `rss_gain` from `from_s` to `to_s`, in the process's own parts: threads that never
+/// ended, the smaps categories (thread stacks, the brk heap, other anonymous mappings, file-backed ones),
+/// or else anonymous and file-backed memory; "" when no part holds a share of it.
+std::string where_rss_grew(const ProcessSeries& series, double from_s, double to_s, double rss_gain);
+
 /// What a series gained from `from_s` to `to_s`: the difference of its levels over the window's first
 /// and last twentieth (medians, so one sample's noise does not count).
 double gain(const Series& series, double from_s, double to_s);

@@ -239,6 +239,22 @@ TEST(DiagnoseProcess, RssGrowingByAFewPagesIsUndecided) {
     EXPECT_TRUE(many.verdict.decided);
 }
 
+TEST(DiagnoseProcess, ALeakJudgedFromRssAloneSaysWhereRssGrew) {
+    // A log written through a shared file mapping (session 18's real-program trial, --no-track): RSS
+    // grew 200 kB/s, nearly all of it in file-backed pages, and the summary never said where.
+    ProcessSeries series;
+    series.rss = make_series(160, 0.1, [](double t) { return 20 * kMB + 200e3 * t; }, 2e3, 41);
+    series.rss_by_mapping.push_back({"file-backed mappings", make_series(9, 2.0, [](double t) { return 5 * kMB + 195e3 * t; }, 0, 42)});
+    series.rss_by_mapping.push_back({"other anonymous mappings", make_series(9, 2.0, [](double) { return 12 * kMB; }, 0, 43)});
+    const ProcessDiagnosis d = diagnose_process(series);
+    ASSERT_TRUE(d.verdict.leak) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("RSS grew in: file-backed mappings +"), std::string::npos) << d.verdict.summary;
+    EXPECT_EQ(d.verdict.summary.find("other anonymous mappings"), std::string::npos) << d.verdict.summary;
+    // No parts known: nothing said.
+    series.rss_by_mapping.clear();
+    EXPECT_EQ(diagnose_process(series).verdict.summary.find("RSS grew in"), std::string::npos);
+}
+
 TEST(DiagnoseProcess, PartsOnAnotherGridAreRejected) {
     ProcessSeries series;
     series.rss = make_series(300, 1.0, [](double) { return 50 * kMB; }, 1e4);
