@@ -135,8 +135,11 @@ std::string readable_site_location(const analysis::SiteReport& site) { return re
 std::string readable_exit_location(const analysis::SiteName& name) { return readable_function(exit_site_location(name)); }
 
 std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
-    return fmt::format("still allocated {}{}: {} in {} from {}",
-                       attached ? "when tracking ended (blocks allocated since the attach)" : "at exit",
+    // Each process's state as it ended, added up: a pool that recycled 35 workers "held 365 MB at exit"
+    // in a run whose RSS never passed 132 MB. The heading says what the sum is over.
+    const std::string over = view.processes > 1 ? fmt::format(", summed over the {} processes that ended", view.processes) : std::string();
+    return fmt::format("still allocated {}{}{}: {} in {} from {}",
+                       attached ? "when tracking ended (blocks allocated since the attach)" : "at exit", over,
                        view.sampled ? " (sampled estimates)" : "", format_bytes(static_cast<double>(view.live_bytes)),
                        format_count_of(static_cast<double>(view.live_count), "block"),
                        format_count_of(static_cast<double>(view.site_count), "site"));
