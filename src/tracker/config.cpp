@@ -32,8 +32,7 @@ const char* value_of(const char* entry, const char* name) {
 
 }  // namespace
 
-Config parse_config(const char* block, std::size_t length) {
-    Config config;
+void parse_config_into(Config& config, const char* block, std::size_t length) {
     std::size_t pos = 0;
     while (pos < length) {
         const char* entry = block + pos;
@@ -59,13 +58,18 @@ Config parse_config(const char* block, std::size_t length) {
         }
         pos += entry_length + 1;
     }
+}
+
+Config parse_config(const char* block, std::size_t length) {
+    Config config;
+    parse_config_into(config, block, length);
     return config;
 }
 
 Config read_config_from(int fd) {
     // The environment is usually a few KiB; a larger one is scanned in 16 KiB pieces, keeping a
-    // partial entry at the start of the buffer. Each piece's settings are merged into the whole: a
-    // setting missed here is a variable the tracker silently ignores.
+    // partial entry at the start of the buffer. Every piece is parsed into the same settings, so no
+    // setting can be left out of a merge (session 17's LEAKSCOPE_TRACKER_SAMPLED_ON_BOUNDARY was).
     static char buffer[16 * 1024];
     Config config;
     std::size_t kept = 0;
@@ -80,14 +84,7 @@ Config read_config_from(int fd) {
             kept = 0;
             continue;
         }
-        const Config part = parse_config(buffer, last_nul);
-        const Config defaults;
-        if (part.active) std::memcpy(config.socket_path, part.socket_path, sizeof(config.socket_path)), config.active = true;
-        if (part.interval_ms != defaults.interval_ms) config.interval_ms = part.interval_ms;
-        if (part.sample_bytes) config.sample_bytes = part.sample_bytes;
-        if (part.site_bytes_per_s != defaults.site_bytes_per_s) config.site_bytes_per_s = part.site_bytes_per_s;
-        if (part.check_unwind) config.check_unwind = true;
-        if (part.sampled_on_boundary) config.sampled_on_boundary = true;
+        parse_config_into(config, buffer, last_nul);
         kept = filled - last_nul;
         std::memmove(buffer, buffer + last_nul, kept);
     }

@@ -35,6 +35,8 @@ inline constexpr const char* kSampledOnBoundaryVariable = "LEAKSCOPE_TRACKER_SAM
 
 /// Parses a NUL-separated environment block (the format of /proc/PID/environ).
 Config parse_config(const char* environ_block, std::size_t length);
+/// The same into `config`: the variables the block sets overwrite their fields, the others stay.
+void parse_config_into(Config& config, const char* environ_block, std::size_t length);
 /// Reads a whole environment block from `fd` (in pieces: environments can be large) and parses it.
 Config read_config_from(int fd);
 /// The process's own settings, from /proc/self/environ.
