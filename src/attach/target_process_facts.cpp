@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "protocol.hpp"
 #include "util/proc_text.hpp"
 namespace leakscope::attach {
 namespace {
@@ -40,7 +41,7 @@ void read_maps(pid_t pid, ProcessFacts& facts) {
         };
         if (base_name_starts(path, "libc.so")) note(facts.libc);
         if (base_name_starts(path, "ld-linux") || base_name_starts(path, "ld64.so")) note(facts.loader);
-        if (base_name_starts(path, "libleakscope_tracker.so")) facts.tracker_loaded = true;
+        if (base_name_starts(path, tracker::wire::kLibraryFile)) facts.tracker_loaded = true;
     }
 }
 

@@ -63,8 +63,8 @@ struct TrackerCollector::Stream {
 std::filesystem::path default_tracker_library() {
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return "libleakscope_tracker.so";
-    return exe.parent_path().parent_path() / "lib" / "libleakscope_tracker.so";
+    if (ec) return tracker::wire::kLibraryFile;
+    return exe.parent_path().parent_path() / "lib" / tracker::wire::kLibraryFile;
 }
 
 TrackerCollector::TrackerCollector(CollectorOptions options) : options_(std::move(options)), origin_ns_(monotonic_now_ns()) {

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "protocol.hpp"
 #include "sampler/proc_fs.hpp"
 
 namespace leakscope::session {
@@ -18,19 +19,6 @@ void sleep_ms(int ms) {
     }
 }
 
-/// The tracker's file name, as leakscope puts it in LD_PRELOAD (collector/tracker_collector.cpp).
-constexpr std::string_view kTrackerLibrary = "libleakscope_tracker.so";
-
-/// Why an exec'd program never reported, from the LD_PRELOAD it was started with (nullopt: unknown).
-std::string exec_reason(const std::optional<std::string>& preload) {
-    if (preload && preload->find(kTrackerLibrary) == std::string::npos)
-        return "it exec'd a program whose environment no longer preloads leakscope's tracker (its LD_PRELOAD is " +
-               (preload->empty() ? std::string("unset") : "'" + *preload + "'") +
-               ": `env LD_PRELOAD=...` or a wrapper replaced it); set your own preload outside leakscope instead, "
-               "LD_PRELOAD=yours.so leakscope run -- CMD, and leakscope adds its tracker to it";
-    return "it exec'd a program that never reported to the tracker (a static binary?)";
-}
-
 const char* reason(StreamLosses::Why why) {
     switch (why) {
         case StreamLosses::Why::exec: return "it exec'd a program that never reported to the tracker (a static binary?)";
@@ -40,6 +28,16 @@ const char* reason(StreamLosses::Why why) {
         case StreamLosses::Why::ended: break;
     }
     return "its stream ended while it still ran (it closed or corrupted the tracker's socket)";
+}
+
+/// Why an exec'd program never reported, from the LD_PRELOAD it was started with (nullopt: unknown).
+std::string exec_reason(const std::optional<std::string>& preload) {
+    if (preload && preload->find(tracker::wire::kLibraryFile) == std::string::npos)
+        return "it exec'd a program whose environment no longer preloads leakscope's tracker (its LD_PRELOAD is " +
+               (preload->empty() ? std::string("unset") : "'" + *preload + "'") +
+               ": `env LD_PRELOAD=...` or a wrapper replaced it); set your own preload outside leakscope instead, "
+               "LD_PRELOAD=yours.so leakscope run -- CMD, and leakscope adds its tracker to it";
+    return reason(StreamLosses::Why::exec);
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 
 namespace leakscope::tracker::wire {
 
+/// The tracker library's file name: what leakscope puts in LD_PRELOAD, finds in a target's maps, and looks
+/// for in an exec'd program's environment.
+inline constexpr char kLibraryFile[] = "libleakscope_tracker.so";
+
 inline constexpr std::uint32_t kProtocolVersion = 3;  // 2: kAllocatorStats; 3: stream ids, forked children inherit
 /// Largest packet either side builds; far below the default unix socket buffer so a send never fails
 /// only because the packet is too big.
