@@ -428,28 +428,28 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.
     if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2) return result;
+    // A leak of RSS or of the malloc heap with the runtime's heap proven flat is growth outside that heap,
+    // in the runtime's native memory: judged as such.
     if (result.verdict.leak) {
-        // A leak of RSS or of the malloc heap with the runtime's heap proven flat is growth outside that
-        // heap, in the runtime's native memory: judged as such.
         if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s)) {
             detail::undecided_beside_a_flat_runtime_heap(result, series, *flat);
             return result;
         }
+    }
+    std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
+    if (result.verdict.leak) {
         // Not proven flat: a settling-sized climb of the malloc heap is the runtime's own memory as much as a
         // leak, and waits for the runtime's heap to tell; when that heap proves a leak itself, its leak is
         // the story (below). Any other leak is projected to the maximum heap too.
-        const auto runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
-        const bool runtime_proves_leak = runtime && runtime->diagnosis.decided && runtime->diagnosis.leak;
         if (!detail::malloc_heap_growth_is_settling_sized(result, series)) {
             detail::project_to_the_maximum_heap(result, *series.runtime_heap, rss.facts.level_bytes);
             return result;
         }
-        if (!runtime_proves_leak) {
+        if (!(runtime && runtime->diagnosis.decided && runtime->diagnosis.leak)) {
             detail::undecided_malloc_heap_beside_an_unproven_runtime_heap(result, series, runtime);
             return result;
         }
     }
-    std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
     // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.
     if (!runtime || (!runtime->diagnosis.decided && !result.verdict.decided)) return result;
     Diagnosis& verdict = runtime->diagnosis;
