@@ -47,14 +47,7 @@ Example with_exit_view() {
 }
 
 TEST(ExitViewReport, TerminalNamesEverySiteWithItsModuleWhenTheSourceIsUnknown) {
-    const Example example = with_exit_view();
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    std::FILE* out = open_memstream(&buffer, &size);
-    print_terminal_summary(out, example.recording, example.analysis, false, "/tmp/run.lks");
-    std::fclose(out);
-    const std::string text(buffer, size);
-    std::free(buffer);
+    const std::string text = testing::terminal_text(with_exit_view(), false, "/tmp/run.lks");
     EXPECT_NE(text.find("still allocated at exit: 7.22 MB in 1,203 blocks from 4 sites"), std::string::npos) << text;
     EXPECT_NE(text.find("src/log/json_lines.cpp:88"), std::string::npos) << text;
     EXPECT_NE(text.find("libstdc++.so.6"), std::string::npos) << "the module, where no source is known";
@@ -66,13 +59,7 @@ TEST(ExitViewReport, ASumOverSeveralProcessesSaysSo) {
     // run ever held at once (365 MB summed over 35 generations, RSS at most 132 MB).
     Example example = with_exit_view();
     example.analysis.at_exit.processes = 36;
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    std::FILE* out = open_memstream(&buffer, &size);
-    print_terminal_summary(out, example.recording, example.analysis, false, "/tmp/run.lks");
-    std::fclose(out);
-    const std::string text(buffer, size);
-    std::free(buffer);
+    const std::string text = testing::terminal_text(example, false, "/tmp/run.lks");
     EXPECT_NE(text.find("still allocated at exit, summed over the 36 processes that ended: 7.22 MB"), std::string::npos) << text;
 }
 

@@ -1,5 +1,10 @@
 #include "report_fixtures.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "report/terminal_summary.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -491,6 +496,17 @@ Example day_long_example() {
 
 std::vector<Example> all_examples() {
     return {warmup_example(), linear_leak_example(), sawtooth_example(), fragmentation_example(), untracked_example()};
+}
+
+std::string terminal_text(const Example& example, bool color, std::string_view recording_path) {
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    std::FILE* memory = open_memstream(&buffer, &size);
+    print_terminal_summary(memory, example.recording, example.analysis, color, recording_path);
+    std::fclose(memory);
+    std::string text(buffer, size);
+    std::free(buffer);
+    return text;
 }
 
 }  // namespace leakscope::report::testing

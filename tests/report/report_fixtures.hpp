@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/analysis.hpp"
@@ -39,5 +40,8 @@ Example day_long_example();
 
 /// Names a parameterized test's example by its name, not by a hex dump of its bytes.
 inline void PrintTo(const Example& example, std::ostream* out) { *out << example.name; }
+
+/// What print_terminal_summary writes for `example`, as text.
+std::string terminal_text(const Example& example, bool color, std::string_view recording_path = "/tmp/run.lsrec");
 
 }  // namespace leakscope::report::testing

@@ -102,13 +102,7 @@ TEST(ReportHostileText, TerminalSummaryShowsEscapesInsteadOfObeyingThem) {
     Example e = hostile_text_example();
     e.analysis.process.verdict.summary = "grows in \x1b[2J\x1b]0;pwned\x07 at 1 MB/h";
     e.analysis.sites[0].function = "name\x1b[8mhidden";
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    std::FILE* out = open_memstream(&buffer, &size);
-    print_terminal_summary(out, e.recording, e.analysis, /*color=*/false, "rec\x1b[1A.lks");
-    std::fclose(out);
-    const std::string text(buffer, size);
-    std::free(buffer);
+    const std::string text = testing::terminal_text(e, /*color=*/false, "rec\x1b[1A.lks");
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
     EXPECT_EQ(text.find('\x07'), std::string::npos);
     EXPECT_NE(text.find("name\\x1b[8mhidden"), std::string::npos) << text;

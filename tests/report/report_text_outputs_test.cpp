@@ -21,6 +21,7 @@ namespace leakscope::report {
 namespace {
 
 using testing::Example;
+using testing::terminal_text;
 
 class ReportMarkdownGolden : public ::testing::TestWithParam<Example> {};
 
@@ -140,17 +141,6 @@ TEST(ReportCsv, OneRowPerSampleWithEmptyCellsForUnknownGauges) {
     std::ostringstream with_vm_data;
     write_csv(with_vm_data, leak.recording, leak.analysis);
     EXPECT_TRUE(lines_of(with_vm_data.str()).back().ends_with(",7,2,0,123456,10,1,8388608,42"));
-}
-
-std::string terminal_text(const Example& example, bool color, std::string_view path = "/tmp/run.lsrec") {
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    std::FILE* memory = open_memstream(&buffer, &size);
-    print_terminal_summary(memory, example.recording, example.analysis, color, path);
-    std::fclose(memory);
-    std::string text(buffer, size);
-    std::free(buffer);
-    return text;
 }
 
 TEST(ReportTerminal, SummaryStatesTheVerdictRatesAndTopFiveSites) {
