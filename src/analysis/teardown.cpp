@@ -9,21 +9,50 @@
 namespace leakscope::analysis {
 namespace {
 
+/// A level the values kept coming back down to is where the program rests between its batches, not
+/// where it ends up as it exits: a batch job that fills 30 MB for 0.5 s every 2 s and frees it rests
+/// at 73 kB for 1.5 s between batches, and a run that ended 1.2 s into such a rest was cut as a
+/// teardown (its last batch's fall then read as a spike that never returned; the run was called
+/// flat). Counts how often the values before `end` fell back to `level` after being above it.
+constexpr std::size_t kReturnsForARestingLevel = 2;
+std::size_t returns_to(std::span<const double> values, std::size_t end, double level) {
+    std::size_t returns = 0;
+    bool above = false;
+    for (std::size_t i = 0; i < end; ++i) {
+        if (values[i] > level) {
+            above = true;
+        } else if (above) {
+            ++returns;
+            above = false;
+        }
+    }
+    return returns;
+}
+
 /// The length of the longest trailing run of `values` whose every value is more than a quarter below
 /// the median of the five values before the run, at most `most`. Judged against the level before the
 /// whole run, not value by value: an interpreter frees a big list over a few samples and then idles at
 /// its bottom before it exits (a slowly freed 41 MB list, then 0.4 s at 1 MB), and each of those last
-/// samples is level with the ones just before it.
+/// samples is level with the ones just before it. 0 when the run sits at a level the values had come
+/// back down to before (within a tenth of the fall).
 std::size_t trailing_cliff(std::span<const double> values, std::size_t most) {
     std::size_t cliff = 0;
+    double level_before = 0, highest_after = 0;
     for (std::size_t run = 1; run <= most && run + 5 < values.size(); ++run) {
         const std::size_t first = values.size() - run;
         std::vector<double> before(values.begin() + static_cast<std::ptrdiff_t>(first - 5),
                                    values.begin() + static_cast<std::ptrdiff_t>(first));
         std::nth_element(before.begin(), before.begin() + 2, before.end());
         const double highest = *std::max_element(values.begin() + static_cast<std::ptrdiff_t>(first), values.end());
-        if (highest < 0.75 * before[2]) cliff = run;
+        if (highest < 0.75 * before[2]) {
+            cliff = run;
+            level_before = before[2];
+            highest_after = highest;
+        }
     }
+    if (cliff == 0) return 0;
+    const double resting_level = highest_after + 0.1 * (level_before - highest_after);
+    if (returns_to(values, values.size() - cliff - 5, resting_level) >= kReturnsForARestingLevel) return 0;
     return cliff;
 }
 

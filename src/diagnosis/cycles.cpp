@@ -102,7 +102,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
 
     // For each tooth, walk back from the peak while above half its height: how long it stays high.
     std::vector<double> duties, intervals, sizes, rises, inner_falls;
-    std::size_t returning = 0;
+    std::size_t returning = 0, judged = 0;
     for (std::size_t k = 0; k < drops.size(); ++k) {
         Drop& drop = drops[k];
         // Height of the tooth from where this cycle started (the previous bottom), so that a rising
@@ -114,9 +114,15 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
         while (start > limit && values[start - 1] > half) --start;
         drop.rise_start = start;
         sizes.push_back(drop.size);
-        // A spike returns to where it started: the level before the rise is near the level after.
-        const double before = values[start > limit ? start - 1 : start];
-        if (std::fabs(before - values[drop.bottom]) <= 0.5 * drop.size) ++returning;
+        // A spike returns to where it started: the level before the rise is near the level after. A
+        // spike already up at the first sample has no level before it, and is not judged (a run that
+        // started 0.1 s into a batch job's first batch had five of its six spikes "returning", under
+        // the 70% a run of six must show when the first is held against it).
+        if (start > limit || values[start] <= half) {
+            ++judged;
+            const double before = values[start > limit ? start - 1 : start];
+            if (std::fabs(before - values[drop.bottom]) <= 0.5 * drop.size) ++returning;
+        }
         if (k == 0) continue;
         const double interval = static_cast<double>(drop.peak - drops[k - 1].peak);
         intervals.push_back(interval);
@@ -147,7 +153,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     // time); a spike jumps up, stays briefly and comes back, and batches recur regularly, which tells
     // them from random outliers.
     const bool spikes = drops.size() >= 3 && analysis.rise < 0.2 && analysis.duty < 0.5 && analysis.interval_cv <= 0.35 &&
-                        static_cast<double>(returning) >= 0.7 * static_cast<double>(drops.size());
+                        judged >= 2 && static_cast<double>(returning) >= 0.7 * static_cast<double>(judged);
     if (spikes) {
         analysis.kind = CycleKind::spikes;
         analysis.excursion.assign(n, 0);

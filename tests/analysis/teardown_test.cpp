@@ -68,5 +68,44 @@ TEST(Teardown, AHeapFreedOverSeveralSamplesThenIdleAtTheBottomIsCutWhole) {
     EXPECT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
 }
 
+// A batch job (examples/patterns/periodic_batch.cpp): 30 MB held for 0.5 s every 2 s and freed, the
+// heap resting at 73 kB between batches. The run may end anywhere in a rest, and a rest of `rest_at_end`
+// samples after the last batch must not read as the program's heap falling at exit.
+Recording batch_job(int rest_at_end) {
+    Recording r = testing::tracked_recording("100:batch");
+    const int n = 100 + rest_at_end;
+    for (int i = 0; i < n; ++i) {
+        const bool in_batch = i < 100 && i % 20 >= 15;  // the last batch ends at the 100th sample
+        SamplePoint s = testing::heap_sample(i, in_batch ? 31'530'240 : 72'960);
+        s.anon = static_cast<std::uint64_t>(2'000'000 + (in_batch ? 31'530'240 : 20'000'000));
+        s.file = 3'000'000;
+        s.rss = s.rss_min = s.rss_max = s.anon + s.file;
+        r.samples.push_back(s);
+    }
+    testing::end_run(r, "exited", 0.1 * n + 0.1);
+    return r;
+}
+
+TEST(Teardown, ARunEndingInTheRestBetweenBatchesKeepsItsLastSamples) {
+    // 13 samples of rest after the last batch: more than a tenth of the run, the longest cut there is.
+    const Recording recording = batch_job(13);
+    const Analysis a = analyze(recording);
+    EXPECT_FALSE(a.judged_until_s < recording.samples.back().t_s) << a.judged_until_s;
+    EXPECT_EQ(a.process.verdict.pattern, diagnosis::Pattern::periodic_spikes) << a.process.verdict.summary;
+    EXPECT_FALSE(a.process.verdict.leak) << a.process.verdict.summary;
+}
+
+TEST(Teardown, AFallBackToTheLevelTheRunStartedAtIsStillATeardown) {
+    // The list of AHeapFreedOverSeveralSamplesThenIdleAtTheBottomIsCutWhole, freed down to where the
+    // heap was before it grew: the start is where the heap came from, not a level it came back to.
+    Recording recording = list_freed_slowly_at_exit();
+    for (std::size_t i = 201; i < recording.samples.size(); ++i) {
+        recording.samples[i].live_heap = recording.samples[i].live_heap_min = recording.samples[i].live_heap_max = 2'000'000;
+    }
+    const Analysis a = analyze(recording);
+    EXPECT_DOUBLE_EQ(a.judged_until_s, recording.samples[200].t_s);
+    EXPECT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
