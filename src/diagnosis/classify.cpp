@@ -237,8 +237,11 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             Steady middle_third = slice(steady, n / 3, 2 * n / 3);
             const SlopeEstimate middle = robust_slope(middle_third, options.confidence_level);
             if (middle.slope > recent.slope / 1.35) {
+                // Unless the last half alone is too short to be sure of its pace (its interval reaching
+                // zero under a leak called on the whole steady part: "Leak: 1.68 kB/s (95% CI -1.59 kB/s
+                // to 5.07 kB/s)", 39 readings 210 s apart); then the whole part's rate stands.
                 Steady last_half = slice(steady, n / 2, n);
-                rate = robust_slope(last_half, options.confidence_level);
+                if (const SlopeEstimate last = robust_slope(last_half, options.confidence_level); last.ci_low > 0) rate = last;
             } else if (recent.ci_low > 0) {
                 growth_shape = Pattern::accelerating_growth;
                 rate = recent;  // the rate that matters for the projection is today's, not the average

@@ -232,6 +232,18 @@ TEST(Diagnose, AcceleratingGrowthReportsTodaysRate) {
     EXPECT_NEAR(d.steady_rate_bytes_per_s, 9557.0, 9557.0 * 0.1);
 }
 
+TEST(Diagnose, ALeaksRateIsTheLastHalfsOnlyWhereThatHalfProvesIt) {
+    // A linear leak whose middle third climbs as fast as its last one is reported at the last half's
+    // pace; on 46 noisy readings that half alone had an interval reaching zero, and the report read
+    // "Leak: steady growth of 138 MB/h (95% CI -8.38 MB/h to 232 MB/h)". The whole steady part's rate,
+    // the one that proved the leak, stands then.
+    const Diagnosis d = diagnose(testing::load_live_heap("generated_linear_last_half_unsure.csv"));
+    ASSERT_TRUE(d.leak) << d.summary;
+    EXPECT_GT(d.rate_ci_low_bytes_per_s, 0) << d.summary;
+    EXPECT_LE(d.rate_ci_low_bytes_per_s, d.steady_rate_bytes_per_s);
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 35.6e3, 0.2 * 35.6e3) << d.summary;
+}
+
 TEST(Diagnose, TinyGrowthBelowThePracticalFloorIsNotALeak) {
     // 20 B/s on 1 GB: significant over a long clean run, but 0.007% per hour.
     const Diagnosis d = diagnose(make_series(5000, 10.0, [](double t) { return 1024 * kMB + 20.0 * t; }, 2e3));

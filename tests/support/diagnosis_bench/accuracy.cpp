@@ -96,6 +96,10 @@ void score(AccuracyReport& report, ClassScore& score, const synthetic::LabelledS
     score.pattern_right += labelled.pattern == said;
     if (labelled.leak && labelled.true_rate_bytes_per_s > 0)
         report.rate_errors.push_back(std::fabs(verdict.steady_rate_bytes_per_s - labelled.true_rate_bytes_per_s) / labelled.true_rate_bytes_per_s);
+    // Verdicts that contradict themselves are listed whatever their score (they are few).
+    for (const invariants::Violation& v : broken) {
+        report.failures.push_back(fmt::format("[{} seed {}] breaks {}: {}", score.name, seed, v.name, verdict.summary));
+    }
     if ((said != labelled.pattern || verdict.leak != labelled.leak) && report.failures.size() < 400) {
         report.failures.push_back(fmt::format("[{} seed {}] truth {}/{} got {}/{} rate {:.3g}: {}", score.name, seed,
                                               to_string(labelled.pattern), labelled.leak ? "leak" : "ok",
