@@ -253,19 +253,6 @@ std::pair<std::optional<double>, std::string> choose_limit(const Recording& reco
     return {std::nullopt, ""};
 }
 
-/// Sites that would read as the same row get the frame that tells them apart.
-void tell_sites_apart(std::vector<SiteReport>& sites) {
-    std::vector<std::string> labels;
-    std::vector<const std::vector<std::string>*> stacks;
-    for (const auto& site : sites) {
-        labels.push_back(row_label(site.function, site.file, site.line));
-        stacks.push_back(&site.frames);
-    }
-    const auto via = distinguishing_frames(labels, stacks);
-    for (std::size_t i = 0; i < sites.size(); ++i)
-        sites[i].via = sites[i].call_paths > 1 ? fmt::format("{} call paths, judged together", sites[i].call_paths) : via[i];
-}
-
 /// Sampling mode: each site's interval, from its live bytes and blocks at the end of the judged span.
 void attach_sampled_intervals(const Recording& recording, double until_t_s, std::vector<SiteReport>& sites) {
     if (recording.info.tracker_mode != "sampled" || recording.info.sample_bytes == 0) return;
@@ -385,7 +372,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
     undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
     agree_sites_with_a_flat_heap(result.process, result.sites);
-    tell_sites_apart(result.sites);
+    tell_sites_apart(recording, result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);
     count_sites_not_shown(recording, result);
     result.at_exit = exit_view(recording, options.max_sites);

@@ -27,6 +27,10 @@ struct SiteReport {
     /// When another reported site has the same function, file and line: the frame of this one's stack
     /// that tells them apart ("" otherwise).
     std::string via;
+    /// When another reported site reads the same (name and `via`) in another process of the tree: this
+    /// one's process, "pid 4242 (python3)" ("" otherwise). A recycled worker pool's workers each have
+    /// the same stacks, and their rows were five identical lines.
+    std::string in_process;
     /// Sampling mode: the 95% interval of live_bytes and the samples it rests on.
     std::optional<SampledInterval> sampled;
     double live_bytes = 0;              ///< live at the end

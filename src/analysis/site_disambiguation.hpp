@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis.hpp"
+
 namespace leakscope::analysis {
 
 /// For row i with name labels[i] and stack *stacks[i] (innermost first): the first frame of its stack
@@ -13,5 +15,10 @@ namespace leakscope::analysis {
 /// the stacks are identical, e.g. two processes).
 std::vector<std::string> distinguishing_frames(const std::vector<std::string>& labels,
                                                const std::vector<const std::vector<std::string>*>& stacks);
+
+/// Sites that would read as the same row get the frame that tells them apart (`via`), and where no frame
+/// does (the same code in several processes of the tree: a worker pool) the process (`in_process`).
+/// Rows folded from several call paths say so in `via` instead.
+void tell_sites_apart(const Recording& recording, std::vector<SiteReport>& sites);
 
 }  // namespace leakscope::analysis

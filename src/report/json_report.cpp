@@ -166,6 +166,7 @@ json site_json(const analysis::SiteReport& site) {
         {"stack", site.frames},
         {"live_at_exit_bytes", optional_number(site.live_at_exit_bytes)},
         {"via", site.via.empty() ? json(nullptr) : json(site.via)},
+        {"in_process", site.in_process.empty() ? json(nullptr) : json(site.in_process)},
     };
     add_sampled_fields(j, site.sampled);
     return j;

@@ -146,6 +146,12 @@ std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
 }
 
 std::string site_location(const analysis::SiteReport& site) {
+    // The same code in several processes of the tree: which process this row is.
+    if (!site.in_process.empty()) {
+        analysis::SiteReport plain = site;
+        plain.in_process.clear();
+        return site_location(plain) + " in " + site.in_process;
+    }
     // Two sites of the same name: the frame that tells this one apart.
     if (!site.via.empty()) {
         analysis::SiteReport plain = site;

@@ -33,5 +33,39 @@ TEST(SiteDisambiguation, IdenticalStacksHaveNothingToShow) {
     EXPECT_EQ(via[1], "");
 }
 
+/// A site of `process` allocating at work.py:4 through `caller`.
+SiteReport worker_site(std::uint32_t process, const std::string& caller = "handle (pool.py:9)") {
+    SiteReport site;
+    site.process = process;
+    site.function = "work";
+    site.file = "work.py";
+    site.line = 4;
+    site.frames = {"work (work.py:4)", caller, "main"};
+    return site;
+}
+
+TEST(SiteDisambiguation, TheSameCodeInSeveralProcessesSaysWhichProcess) {
+    // A recycled worker pool: each worker's stacks are the same, and its rows were identical lines.
+    Recording recording;
+    recording.processes = {"4240:python3", "4242:python3", "4243:python3"};
+    std::vector<SiteReport> sites = {worker_site(1), worker_site(2), worker_site(0, "other (pool.py:20)")};
+    tell_sites_apart(recording, sites);
+    EXPECT_EQ(sites[0].in_process, "pid 4242 (python3)");
+    EXPECT_EQ(sites[1].in_process, "pid 4243 (python3)");
+    // The third is told apart by its caller already: its row reads differently, no process needed.
+    EXPECT_EQ(sites[2].via, "other (pool.py:20)");
+    EXPECT_EQ(sites[2].in_process, "");
+}
+
+TEST(SiteDisambiguation, OneProcessNeedsNoProcessNamed) {
+    Recording recording;
+    recording.processes = {"4240:service"};
+    std::vector<SiteReport> sites = {worker_site(0), worker_site(0, "other (pool.py:20)")};
+    tell_sites_apart(recording, sites);
+    EXPECT_EQ(sites[0].in_process, "");
+    EXPECT_EQ(sites[1].in_process, "");
+    EXPECT_EQ(sites[0].via, "handle (pool.py:9)");
+}
+
 }  // namespace
 }  // namespace leakscope::analysis

@@ -90,6 +90,17 @@ TEST(SarifReport, AProcessLeakWithoutSitesIsOneResultWithoutLocation) {
     EXPECT_FALSE(sarif["runs"][0]["results"][0].contains("locations"));
 }
 
+TEST(SarifReport, ASitesFingerprintDoesNotDependOnItsProcess) {
+    // Rows of the same code in several processes say which (pid 4242 ...); a pid changes from run to
+    // run, and code scanning matches results across runs by this fingerprint.
+    auto e = testing::linear_leak_example();
+    const auto before = make_sarif(e.recording, e.analysis, "/opt/svc");
+    for (auto& site : e.analysis.sites) site.in_process = "pid 4242 (svc)";
+    const auto after = make_sarif(e.recording, e.analysis, "/opt/svc");
+    ASSERT_FALSE(before["runs"][0]["results"].empty());
+    EXPECT_EQ(after["runs"][0]["results"][0]["partialFingerprints"], before["runs"][0]["results"][0]["partialFingerprints"]);
+}
+
 TEST(GithubAnnotations, ErrorsAtSitesAndTheVerdict) {
     auto e = testing::linear_leak_example();
     for (auto& site : e.analysis.sites)

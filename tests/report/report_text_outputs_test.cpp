@@ -163,6 +163,13 @@ TEST(ReportTerminal, SummaryStatesTheVerdictRatesAndTopFiveSites) {
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no color asked for";
 }
 
+TEST(ReportTerminal, RowsOfTheSameCodeInSeveralProcessesSayWhichProcess) {
+    Example example = testing::linear_leak_example();
+    example.analysis.sites.front().in_process = "pid 4242 (svc)";
+    const std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find("src/log/json_lines.cpp:88 in pid 4242 (svc)"), std::string::npos) << text;
+}
+
 TEST(ReportTerminal, ATargetThatDiedSaysSo) {
     Example example = testing::linear_leak_example();
     RunEnd end;
