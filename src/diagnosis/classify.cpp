@@ -222,6 +222,16 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         if (staircase.detected) {
             growth_shape = Pattern::staircase_growth;
             facts.steps = staircase.steps;
+            // Steps that began after a long flat stretch, where only the climb from its start proved
+            // growth: measured from there, as a late onset is (over the whole steady part the rate's
+            // interval reached zero: "Leak: grows in 2 steps ..., 11.7 MB/h (95% CI 0 B/h to 27.0 MB/h)").
+            if (late_onset) {
+                Steady climb = slice(steady, late_onset->index, steady.x.size());
+                if (const SlopeEstimate climbing = robust_slope(climb, options.confidence_level); climbing.ci_low > 0) {
+                    rate = climbing;
+                    d.onset_s = steady.x[late_onset->index];
+                }
+            }
         } else if (const Onset onset = late_onset ? *late_onset : find_onset(steady.x, steady.y, options.confidence_level); onset.detected) {
             // Flat, then a steady climb: a leak that started late, measured from where it started
             // (a line through the flat part would halve its rate).
