@@ -58,7 +58,8 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
         return;
     }
     bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
-    tile(out, significant ? "steady rate" : "steady rate (not significant)", signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
+    const std::string rate_tile = still_settling(v) ? "pace, last third (settling)" : significant ? "steady rate" : "steady rate (not significant)";
+    tile(out, rate_tile, signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
          fmt::format("95%: {} to {}", format_rate(v.rate_ci_low_bytes_per_s * 3600, "h"),
                      format_rate(v.rate_ci_high_bytes_per_s * 3600, "h")),
          !significant);
@@ -69,7 +70,9 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
         tile(out, "per second", signed_rate(v.steady_rate_bytes_per_s, "s"),
              events_known(recording) ? "per event: not estimated" : "no events counted");
     if (v.warmup_bytes > 0)
-        tile(out, "warm-up", format_bytes(v.warmup_bytes), "steady from " + format_duration(v.warmup_end_s));
+        tile(out, "warm-up", format_bytes(v.warmup_bytes),
+             still_settling(v) ? "still settling, toward about " + format_bytes(*v.settling_toward_bytes)
+                               : "steady from " + format_duration(v.warmup_end_s));
     else
         tile(out, "warm-up", "none", "");
     if (v.period_s) tile(out, "period", format_duration(*v.period_s), std::string(pattern_label(v.pattern)));

@@ -27,8 +27,20 @@ std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per
                        signed_rate(d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
 }
 
+bool still_settling(const diagnosis::Diagnosis& v) { return v.settling_toward_bytes && !v.leak && v.decided; }
+
+std::string rate_name(const diagnosis::Diagnosis& v) { return still_settling(v) ? "pace" : "steady"; }
+
+std::string warmup_text(const diagnosis::Diagnosis& v) {
+    if (still_settling(v))
+        return fmt::format("{} one-time, still settling (toward a level of about {})", format_bytes(v.warmup_bytes),
+                           format_bytes(*v.settling_toward_bytes));
+    return fmt::format("{} one-time, steady from {}", format_bytes(v.warmup_bytes), format_duration(v.warmup_end_s));
+}
+
 std::string time_to_limit_text(const diagnosis::Diagnosis& v) {
     if (v.time_to_limit_s) return format_duration(*v.time_to_limit_s);
+    if (still_settling(v)) return fmt::format("not reached: the warm-up settles at about {}", format_bytes(*v.settling_toward_bytes));
     // Undecided growth is not projected: "restart every 9.5 days" beside "too early to tell" was one.
     return v.decided ? "not reached at the steady rate" : "not projected until the verdict is decided";
 }
@@ -227,8 +239,13 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         return facts;
     }
     facts.push_back({"Measured on", std::string(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric))});
-    facts.push_back({"Steady rate per hour", rate_with_interval(v, 3600, "h")});
-    facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
+    if (still_settling(v)) {
+        facts.push_back({"Pace over the last third (still settling) per hour", rate_with_interval(v, 3600, "h")});
+        facts.push_back({"Pace over the last third (still settling) per second", rate_with_interval(v, 1, "s")});
+    } else {
+        facts.push_back({"Steady rate per hour", rate_with_interval(v, 3600, "h")});
+        facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
+    }
     bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
     if (analysis.process.metric == "jvm_heap")
         facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g} on the levels after collections)",
@@ -246,8 +263,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         facts.push_back({"Steady rate per event", events_known(recording) ? "not estimated" : "no events counted"});
     }
     if (v.warmup_bytes > 0)
-        facts.push_back({"Warm-up", fmt::format("{} one-time, steady state from {}", format_bytes(v.warmup_bytes),
-                                                format_duration(v.warmup_end_s))});
+        facts.push_back({"Warm-up", warmup_text(v)});
     else
         facts.push_back({"Warm-up", "none"});
     if (v.period_s) facts.push_back({"Period", format_duration(*v.period_s)});

@@ -22,8 +22,20 @@ std::string signed_rate(double bytes_per_unit, const char* unit);
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit);
 
 /// "3 h 19 min", "not reached at the steady rate", or for an undecided verdict "not projected until the
-/// verdict is decided".
+/// verdict is decided"; for a warm-up still settling, where it settles.
 std::string time_to_limit_text(const diagnosis::Diagnosis& v);
+
+/// A warm-up still settling at the end of the run (no leak): there is no steady state yet, and the rate
+/// the reports show is the pace of the run's last third, slowing. Labelled so, or "steady +429 MB/h"
+/// beside "No leak" and "not reached at the steady rate" read as a contradiction.
+bool still_settling(const diagnosis::Diagnosis& v);
+
+/// "steady" or, while settling, "pace" (the rows' and tiles' name for the rate).
+std::string rate_name(const diagnosis::Diagnosis& v);
+
+/// The warm-up's line: "20.6 MB one-time, steady from 10.0 s", or "43.7 MB one-time, still settling
+/// (toward a level of about 43.8 MB)".
+std::string warmup_text(const diagnosis::Diagnosis& v);
 
 /// One line under the verdict word: "steady linear growth of the live heap, +102 MB/h".
 std::string verdict_headline(const analysis::Analysis& analysis);

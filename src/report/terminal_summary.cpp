@@ -133,15 +133,15 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     }
     bool judged = v.pattern != diagnosis::Pattern::insufficient_data;
     if (judged) {
-        fmt::print(out, "  {} {} on the {}\n", label("steady"), rate_with_interval(v, 3600, "h"),
-                   metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
+        fmt::print(out, "  {} {} on the {}{}\n", label(rate_name(v)), rate_with_interval(v, 3600, "h"),
+                   metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric),
+                   still_settling(v) ? ", over the run's last third" : "");
         fmt::print(out, "  {} {}\n", label(""), rate_with_interval(v, 1, "s"));
         if (v.rate_bytes_per_event)
             fmt::print(out, "  {} {} ({} events)\n", label("per event"), signed_rate(*v.rate_bytes_per_event, "event"),
                        format_count(static_cast<double>(analysis.events)));
         if (v.warmup_bytes > 0)
-            fmt::print(out, "  {} {} one-time, steady from {}\n", label("warm-up"), format_bytes(v.warmup_bytes),
-                       format_duration(v.warmup_end_s));
+            fmt::print(out, "  {} {}\n", label("warm-up"), warmup_text(v));
         else
             fmt::print(out, "  {} none\n", label("warm-up"));
         if (v.period_s) fmt::print(out, "  {} {}\n", label("period"), format_duration(*v.period_s));

@@ -170,6 +170,34 @@ TEST(ReportTerminal, RowsOfTheSameCodeInSeveralProcessesSayWhichProcess) {
     EXPECT_NE(text.find("src/log/json_lines.cpp:88 in pid 4242 (svc)"), std::string::npos) << text;
 }
 
+TEST(ReportTerminal, AWarmupStillSettlingShowsItsPaceNotASteadyRate) {
+    // A Python connection pool filling ever more slowly, judged at 18 s: "No leak: warm-up still
+    // settling" beside "steady +429 MB/h" and "limit: not reached at the steady rate" read as a
+    // contradiction. There is no steady state yet: the rate is the last third's pace, and the limit is
+    // not reached because the warm-up levels off.
+    Example example = testing::warmup_example();
+    auto& v = example.analysis.process.verdict;
+    v.settling_toward_bytes = 43.8e6;
+    v.steady_rate_bytes_per_s = 119e3;
+    v.rate_ci_low_bytes_per_s = 64.4e3;
+    v.rate_ci_high_bytes_per_s = 150e3;
+    v.time_to_limit_s.reset();
+    v.limit_bytes = 8e9;
+    ASSERT_FALSE(v.leak);
+    const std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find("pace        +428 MB/h"), std::string::npos) << text;
+    EXPECT_NE(text.find("over the run's last third"), std::string::npos) << text;
+    EXPECT_NE(text.find("still settling (toward a level of about 43.8 MB)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("steady from"), std::string::npos) << text;
+    EXPECT_EQ(text.find("at the steady rate"), std::string::npos) << text;
+    std::ostringstream markdown_out;
+    write_markdown(markdown_out, example.recording, example.analysis);
+    const std::string markdown = markdown_out.str();
+    EXPECT_NE(markdown.find("| Pace over the last third (still settling) per hour | +428 MB/h"), std::string::npos) << markdown;
+    EXPECT_NE(markdown.find("not reached: the warm-up settles at about 43.8 MB"), std::string::npos) << markdown;
+    EXPECT_EQ(markdown.find("Steady rate per hour"), std::string::npos) << markdown;
+}
+
 TEST(ReportTerminal, ATargetThatDiedSaysSo) {
     Example example = testing::linear_leak_example();
     RunEnd end;
