@@ -174,6 +174,10 @@ struct ProcessDiagnosis {
     /// figures; a report whose schema knows only the first three writes "rss", where that heap lives).
     std::string metric;
     std::string limit_source;  ///< set when the verdict's limit is not RSS's: "JVM maximum heap"
+    /// The series the verdict's warm-up was measured on when it is not `metric`'s: "rss" when the heap's
+    /// verdict tells RSS's larger warm-up (a JIT's code, a runtime's arenas, a heap whose first report
+    /// came late); empty otherwise.
+    std::string warmup_metric;
     /// For metric "jvm_heap": how the runtime heap's trend is known ("proven by a full collection", "the
     /// lows after 3 reclamations of the old generation climb", ...), for the report's Trend row.
     std::string trend_evidence;

@@ -261,6 +261,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         facts.warmup_mostly_by_s = rss.facts.warmup_mostly_by_s;
         facts.warmup_of_rss = true;
         verdict.summary = detail::summarize(verdict, facts);
+        result.warmup_metric = "rss";
     }
 
     // RSS growth the heap does not explain: it does not grow, or it grows at a fraction of RSS's pace

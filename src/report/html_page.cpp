@@ -70,7 +70,7 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
         tile(out, "per second", signed_rate(v.steady_rate_bytes_per_s, "s"),
              events_known(recording) ? "per event: not estimated" : "no events counted");
     if (v.warmup_bytes > 0)
-        tile(out, "warm-up", format_bytes(v.warmup_bytes),
+        tile(out, warmup_series(analysis).empty() ? "warm-up" : "warm-up " + warmup_series(analysis), format_bytes(v.warmup_bytes),
              still_settling(v) ? "still settling, toward about " + format_bytes(*v.settling_toward_bytes)
                                : "steady from " + format_duration(v.warmup_end_s));
     else

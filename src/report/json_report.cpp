@@ -216,10 +216,13 @@ json verdict_json(const diagnosis::Diagnosis& verdict) {
             {"summary", verdict.summary}};
 }
 
-json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source) {
+json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source,
+                 std::string_view warmup_metric) {
     return {
         {"metric", schema_metric(metric)},
         {"warmup_bytes", verdict.warmup_bytes},
+        // RSS's warm-up beside the heap's verdict: which series warmup_bytes is of.
+        {"warmup_metric", schema_metric(warmup_metric.empty() ? metric : warmup_metric)},
         {"warmup_end_s", verdict.warmup_end_s},
         {"settling_toward_bytes", optional_number(verdict.settling_toward_bytes)},
         {"onset_s", optional_number(verdict.onset_s)},
@@ -259,7 +262,7 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"end_reason", recording.end ? json(recording.end->reason) : json("unknown (recording has no end)")},
     };
 
-    const json growth = growth_json(verdict, analysis.process.metric, analysis.limit_source);
+    const json growth = growth_json(verdict, analysis.process.metric, analysis.limit_source, analysis.process.warmup_metric);
 
     json report = {
         {"schema", "leakscope.report/1"},

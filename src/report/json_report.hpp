@@ -19,7 +19,8 @@ inline constexpr std::size_t kMaxReportPoints = 2000;
 /// recording's report, the fleet report): one spelling of the contract's fields.
 nlohmann::json verdict_json(const diagnosis::Diagnosis& verdict);
 /// `metric`: the series the verdict rests on ("live_heap", "rss", "pss"); `limit_source` may be empty.
-nlohmann::json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source);
+nlohmann::json growth_json(const diagnosis::Diagnosis& verdict, std::string_view metric, std::string_view limit_source,
+                           std::string_view warmup_metric = {});
 
 nlohmann::json make_json_report(const Recording& recording, const analysis::Analysis& analysis);
 void write_json(std::ostream& out, const Recording& recording, const analysis::Analysis& analysis);

@@ -31,11 +31,16 @@ bool still_settling(const diagnosis::Diagnosis& v) { return v.settling_toward_by
 
 std::string rate_name(const diagnosis::Diagnosis& v) { return still_settling(v) ? "pace" : "steady"; }
 
-std::string warmup_text(const diagnosis::Diagnosis& v) {
+std::string warmup_text(const diagnosis::Diagnosis& v, std::string_view of) {
+    const std::string amount = of.empty() ? format_bytes(v.warmup_bytes) : fmt::format("{} {}", format_bytes(v.warmup_bytes), of);
     if (still_settling(v))
-        return fmt::format("{} one-time, still settling (toward a level of about {})", format_bytes(v.warmup_bytes),
-                           format_bytes(*v.settling_toward_bytes));
-    return fmt::format("{} one-time, steady from {}", format_bytes(v.warmup_bytes), format_duration(v.warmup_end_s));
+        return fmt::format("{} one-time, still settling (toward a level of about {})", amount, format_bytes(*v.settling_toward_bytes));
+    return fmt::format("{} one-time, steady from {}", amount, format_duration(v.warmup_end_s));
+}
+
+std::string warmup_series(const analysis::Analysis& analysis) {
+    const auto& p = analysis.process;
+    return !p.warmup_metric.empty() && p.warmup_metric != p.metric ? "of " + std::string(metric_label(p.warmup_metric)) : std::string();
 }
 
 std::string time_to_limit_text(const diagnosis::Diagnosis& v) {
@@ -263,7 +268,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         facts.push_back({"Steady rate per event", events_known(recording) ? "not estimated" : "no events counted"});
     }
     if (v.warmup_bytes > 0)
-        facts.push_back({"Warm-up", warmup_text(v)});
+        facts.push_back({"Warm-up", warmup_text(v, warmup_series(analysis))});
     else
         facts.push_back({"Warm-up", "none"});
     if (v.period_s) facts.push_back({"Period", format_duration(*v.period_s)});

@@ -35,7 +35,11 @@ std::string rate_name(const diagnosis::Diagnosis& v);
 
 /// The warm-up's line: "20.6 MB one-time, steady from 10.0 s", or "43.7 MB one-time, still settling
 /// (toward a level of about 43.8 MB)".
-std::string warmup_text(const diagnosis::Diagnosis& v);
+/// `of` names the series when the warm-up is not the verdict's metric's ("of RSS").
+std::string warmup_text(const diagnosis::Diagnosis& v, std::string_view of = {});
+
+/// "of RSS" when the verdict's warm-up is RSS's beside the heap's verdict (ProcessDiagnosis::warmup_metric).
+std::string warmup_series(const analysis::Analysis& analysis);
 
 /// One line under the verdict word: "steady linear growth of the live heap, +102 MB/h".
 std::string verdict_headline(const analysis::Analysis& analysis);

@@ -141,7 +141,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
             fmt::print(out, "  {} {} ({} events)\n", label("per event"), signed_rate(*v.rate_bytes_per_event, "event"),
                        format_count(static_cast<double>(analysis.events)));
         if (v.warmup_bytes > 0)
-            fmt::print(out, "  {} {}\n", label("warm-up"), warmup_text(v));
+            fmt::print(out, "  {} {}\n", label("warm-up"), warmup_text(v, warmup_series(analysis)));
         else
             fmt::print(out, "  {} none\n", label("warm-up"));
         if (v.period_s) fmt::print(out, "  {} {}\n", label("period"), format_duration(*v.period_s));

@@ -13,6 +13,7 @@
 #include "golden_file.hpp"
 #include "report/csv_series.hpp"
 #include "report/folded_stacks.hpp"
+#include "report/json_report.hpp"
 #include "report/markdown_report.hpp"
 #include "report/terminal_summary.hpp"
 #include "report_fixtures.hpp"
@@ -196,6 +197,16 @@ TEST(ReportTerminal, AWarmupStillSettlingShowsItsPaceNotASteadyRate) {
     EXPECT_NE(markdown.find("| Pace over the last third (still settling) per hour | +428 MB/h"), std::string::npos) << markdown;
     EXPECT_NE(markdown.find("not reached: the warm-up settles at about 43.8 MB"), std::string::npos) << markdown;
     EXPECT_EQ(markdown.find("Steady rate per hour"), std::string::npos) << markdown;
+}
+
+TEST(ReportTerminal, AWarmupOfRssBesideTheHeapsVerdictSaysWhose) {
+    Example example = testing::linear_leak_example();
+    example.analysis.process.metric = "live_heap";
+    example.analysis.process.warmup_metric = "rss";
+    example.analysis.process.verdict.warmup_bytes = 22.7e6;
+    const std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find("warm-up     22.7 MB of RSS one-time"), std::string::npos) << text;
+    EXPECT_EQ(make_json_report(example.recording, example.analysis)["growth"]["warmup_metric"], "rss");
 }
 
 TEST(ReportTerminal, ATargetThatDiedSaysSo) {
