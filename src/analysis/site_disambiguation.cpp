@@ -59,8 +59,10 @@ void tell_sites_apart(const Recording& recording, std::vector<SiteReport>& sites
         sites[i].via = sites[i].call_paths > 1 ? fmt::format("{} call paths, judged together", sites[i].call_paths) : via[i];
         rows_reading_alike[{labels[i], sites[i].via}].push_back(i);
     }
-    for (const auto& [reading, rows] : rows_reading_alike) {
-        const bool processes_differ = std::any_of(rows.begin(), rows.end(), [&](std::size_t i) { return sites[i].process != sites[rows.front()].process; });
+    for (const auto& group : rows_reading_alike) {
+        const std::vector<std::size_t>& rows = group.second;
+        const std::uint32_t first_process = sites[rows.front()].process;
+        const bool processes_differ = std::any_of(rows.begin(), rows.end(), [&](std::size_t i) { return sites[i].process != first_process; });
         if (!processes_differ) continue;
         for (std::size_t i : rows) sites[i].in_process = process_description(recording, sites[i].process);
     }
