@@ -26,16 +26,10 @@
 #include <unistd.h>
 
 #include "pacing.h"
+#include "mix.h"
 
 #define CHUNK_BYTES (64 * 1024)
 #define VHOSTS 64
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 struct chunk {
     struct chunk* next;

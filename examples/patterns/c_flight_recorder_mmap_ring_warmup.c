@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "pacing.h"
+#include "mix.h"
 
 #define RING_BYTES (32u << 20)
 #define SNAPSHOT_BYTES (256u << 10)
@@ -59,13 +60,6 @@ struct gateway {
     volatile int stopping;
     uint64_t snapshots, shipped_checksum;
 };
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 __attribute__((noinline)) static int flight_recorder_open(struct flight_recorder* recorder) {
     void* ring = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -25,19 +25,13 @@
 #include <string.h>
 
 #include "pacing.h"
+#include "mix.h"
 
 #define WORKERS 4
 #define POOL_SIZE 12
 #define QUEUE_CAP 4096
 #define SEND_BUF (32 * 1024)
 #define RECV_BUF (64 * 1024)
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 /* ---- the driver ---------------------------------------------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pacing.h"
+#include "mix.h"
 
 #define SLOT_COUNT 2048
 #define SLOT_BYTES 8192
@@ -61,13 +62,6 @@ struct relay {
     struct pending_frame* resend_list;
     uint64_t next_txnr, sent, acked, bytes_out;
 };
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 static char* frame_non_transparent(const struct message_slot* m, uint64_t txnr, size_t* length) {
     char* frame = malloc(m->length + 64);

@@ -37,15 +37,9 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "mix.h"
 
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 // A hashed timer wheel: 64 slots of 50 ms; a timer further out than one lap keeps a count of laps.
 // Periodic timers are put back after each run until cancel() removes them.

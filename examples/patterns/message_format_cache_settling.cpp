@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "mix.h"
 
 namespace {
 
@@ -35,13 +36,6 @@ const char* const kLocaleNames[kLocales] = {
     "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "es-MX", "it-IT", "pt-BR", "pt-PT", "nl-NL", "sv-SE", "da-DK",
     "nb-NO", "fi-FI", "pl-PL", "cs-CZ", "sk-SK", "hu-HU", "ro-RO", "bg-BG", "el-GR", "tr-TR", "ru-RU", "uk-UA",
     "he-IL", "ar-SA", "hi-IN", "th-TH", "vi-VN", "id-ID", "ms-MY", "ja-JP", "ko-KR", "zh-CN", "zh-TW", "fr-CA"};
-
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 struct Segment {
     bool placeholder;

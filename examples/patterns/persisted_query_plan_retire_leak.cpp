@@ -31,19 +31,13 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "mix.h"
 
 namespace {
 
 constexpr std::size_t kBudgetBytes = 32u * 1000u * 1000u;
 constexpr std::uint64_t kHotOperations = 2000;
 constexpr std::uint64_t kTailOperations = 400000;
-
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 struct PlanStep {
     std::uint32_t kind;

@@ -28,15 +28,9 @@
 #include <vector>
 
 #include "pacing.hpp"
+#include "mix.h"
 
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 // The templates every preview is rendered from: loaded once, shared read-only by the workers.
 struct TemplateSet {
