@@ -15,6 +15,26 @@
 #include "util/version.hpp"
 
 namespace leakscope::report {
+namespace {
+
+/// "file.cpp:42", "file.cpp", the module's file name when the source is unknown, or "?"; then the frame
+/// that tells the site from a namesake ("via ...") and the process that tells it from the same code in
+/// another process ("in pid 4242 (python3)").
+std::string location_text(const std::optional<std::string>& file, const std::optional<int>& line,
+                          const std::optional<std::string>& module, const std::string& via, const std::string& in_process) {
+    std::string where = "?";
+    if (file && !file->empty()) {
+        where = line && *line > 0 ? fmt::format("{}:{}", *file, *line) : *file;
+    } else if (module && !module->empty()) {
+        const auto slash = module->rfind('/');
+        where = slash == std::string::npos ? *module : module->substr(slash + 1);
+    }
+    if (!via.empty()) where = where == "?" ? "via " + via : where + " via " + via;  // a row of no one place (pymalloc's arenas)
+    if (!in_process.empty()) where += " in " + in_process;
+    return where;
+}
+
+}  // namespace
 
 std::string signed_rate(double bytes_per_unit, const char* unit) {
     std::string text = format_rate(bytes_per_unit, unit);
@@ -135,12 +155,7 @@ std::string site_leak_call(const analysis::SiteReport& site) {
 }
 
 std::string exit_site_location(const analysis::SiteName& name) {
-    analysis::SiteReport site;
-    site.file = name.file;
-    site.line = name.line;
-    site.module = name.module;
-    site.via = name.via;
-    return site_location(site);
+    return location_text(name.file, name.line, name.module, name.via, {});
 }
 
 std::string readable_site_function(const analysis::SiteReport& site) {
@@ -163,28 +178,11 @@ std::string exit_view_heading(const analysis::ExitView& view, bool attached) {
 }
 
 std::string site_location(const analysis::SiteReport& site) {
-    // The same code in several processes of the tree: which process this row is.
-    if (!site.in_process.empty()) {
-        analysis::SiteReport plain = site;
-        plain.in_process.clear();
-        return site_location(plain) + " in " + site.in_process;
-    }
-    // Two sites of the same name: the frame that tells this one apart.
-    if (!site.via.empty()) {
-        analysis::SiteReport plain = site;
-        plain.via.clear();
-        const std::string where = site_location(plain);
-        return where == "?" ? "via " + site.via : where + " via " + site.via;  // a row of no one place (pymalloc's arenas)
-    }
-    if (site.file && !site.file->empty()) {
-        if (site.line && *site.line > 0) return fmt::format("{}:{}", *site.file, *site.line);
-        return *site.file;
-    }
-    if (site.module && !site.module->empty()) {
-        auto slash = site.module->rfind('/');
-        return slash == std::string::npos ? *site.module : site.module->substr(slash + 1);
-    }
-    return "?";
+    return location_text(site.file, site.line, site.module, site.via, site.in_process);
+}
+
+std::string site_location_in_any_process(const analysis::SiteReport& site) {
+    return location_text(site.file, site.line, site.module, site.via, {});
 }
 
 std::string verdict_line(const analysis::Analysis& analysis) {

@@ -59,8 +59,12 @@ std::string command_line(const Recording& recording);
 /// "yes (q<0.001)", "yes (q=0.012)" or "no": a site's leak call with its false-discovery-adjusted p-value.
 std::string site_leak_call(const analysis::SiteReport& site);
 
-/// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown.
+/// "file.cpp:42", "file.cpp", or the module's file name when the source is unknown, with the frame that
+/// tells it from a namesake and, for the same code in several processes, which process.
 std::string site_location(const analysis::SiteReport& site);
+
+/// site_location without the process: what stays the same from run to run (SARIF's fingerprints).
+std::string site_location_in_any_process(const analysis::SiteReport& site);
 
 /// Where a site of the exit view is: as site_location, from its name (file:line, the module's file name
 /// when the source is unknown, "?" when neither is), with the frame that tells it from a namesake.

@@ -88,9 +88,7 @@ json site_result(const Recording& recording, const analysis::SiteReport& site, c
     if (auto flow = code_flow(recording, site, root); !flow.is_null()) result["codeFlows"] = json::array({flow});
     // The same site in the next run keeps its fingerprint, so code scanning tracks it across runs: not
     // the process it was in (a pid changes from run to run).
-    analysis::SiteReport in_any_process = site;
-    in_any_process.in_process.clear();
-    result["partialFingerprints"] = {{"leakscopeSite/v1", fmt::format("{}:{}", site.function, site_location(in_any_process))}};
+    result["partialFingerprints"] = {{"leakscopeSite/v1", fmt::format("{}:{}", site.function, site_location_in_any_process(site))}};
     result["properties"] = {{"steady_rate_bytes_per_s", site.diagnosis.steady_rate_bytes_per_s},
                             {"rate_ci_low_bytes_per_s", site.diagnosis.rate_ci_low_bytes_per_s},
                             {"rate_ci_high_bytes_per_s", site.diagnosis.rate_ci_high_bytes_per_s},
