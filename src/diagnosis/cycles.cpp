@@ -191,6 +191,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             for (std::size_t i = from; i < to; ++i)
                 if (values[i] < values[lowest]) lowest = i;
             analysis.troughs.push_back(lowest);
+            if (k + 1 < drops.size()) analysis.teeth.emplace_back(from, to);
         }
         // Lows that climb many teeth over a few troughs are growth that a few releases interrupt (a
         // fragmenting arena's RSS as threads end), not a bounded sawtooth: the trend of the whole floor
@@ -199,6 +200,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
             values[analysis.troughs.back()] - values[analysis.troughs.front()] >= kTeethOfClimbForGrowth * analysis.amplitude) {
             analysis.kind = CycleKind::none;
             analysis.troughs.clear();
+            analysis.teeth.clear();
         }
     }
     return analysis;

@@ -22,6 +22,9 @@ struct CycleAnalysis {
     double inner_fall = 0;        ///< median over the teeth of the largest fall inside one, as a share of its drop
     std::vector<char> excursion;  ///< bins inside a spike (spikes only): excluded from the baseline
     std::vector<std::size_t> troughs;  ///< sawtooth only: the lowest bin of each cycle after a drop
+    /// Sawtooth only: each whole tooth seen, from a drop's bottom to the bin before the next drop's
+    /// peak (the first fill, before any drop, and the last tooth, cut by the run's end, are not whole).
+    std::vector<std::pair<std::size_t, std::size_t>> teeth;
     /// Every sharp fall found, cycle or not (the bin before it and its size): a release of memory.
     std::vector<std::pair<std::size_t, double>> falls;
 };
