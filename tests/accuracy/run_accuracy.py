@@ -143,6 +143,15 @@ def run_all(args, cases, modes):
     return reports
 
 
+def warmup_score_text(stats):
+    """The warm-up error median and what it is over: only warm-ups of the truth's own series are scored."""
+    text = (f"warm-up error median {scoring.percent(stats['warmup_error_median'])} over "
+            f"{stats['warmup_errors_scored']} warm-ups")
+    if stats["warmup_other_series"]:
+        text += f" ({stats['warmup_other_series']} more of another series than the truth's, not scored)"
+    return text
+
+
 def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
     paced = paced or [None] * len(cases)
     print(f"\n== {mode}: {MODE_TITLES[mode]} -- {stats['cases']} cases")
@@ -154,7 +163,7 @@ def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
         # Counted for every case, named only for the tuning set's (held-out cases stay aggregate-only).
         print(f"runs whose program lost its pacing (its truth may not hold for them): {lost}")
     print(f"rate error |measured/true - 1|: median {scoring.percent(stats['rate_error_median'])} over "
-          f"{stats['rate_errors_scored']} leaks found; warm-up error median {scoring.percent(stats['warmup_error_median'])}")
+          f"{stats['rate_errors_scored']} leaks found; {warmup_score_text(stats)}")
     if stats["sites_scored"]:
         print(f"top site right {stats['site_right']}/{stats['sites_scored']} (the cases whose truth names it)")
     # The matrix counts only the cases listed below: with the held-out ones in it, their rows could be
@@ -184,6 +193,8 @@ def print_mode(mode, cases, results, stats, show_holdout=False, paced=None):
             said += f" +{r['watch_more_s']:.0f}s"
         rate = f"{r['rate'] / 1e3:.0f} kB/s" + (f" ({scoring.percent(r['rate_error'])})" if r["rate_error"] is not None else "")
         warm = f"{r['warmup'] / 1e6:.1f} MB" + (f" ({scoring.percent(r['warmup_error'])})" if r["warmup_error"] is not None else "")
+        if r["warmup_other_series"]:
+            warm += f" (of {scoring.short_metric(r['warmup_metric'])})"
         site = "" if r["site_ok"] is None else ("ok" if r["site_ok"] else f"want {case['top_site']}, got {r['top_site']}")
         holdout = " [holdout]" if case.get("holdout") else ""
         print(f"{case['name']:24s} {truth:18s} {said:18s} {str(r['leak']).lower():5s} {ok}  {rate:>18s} {warm:>18s}  {site}{holdout}")

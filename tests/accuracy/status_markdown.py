@@ -16,7 +16,7 @@ def truth_text(case, mode):
     if "rate_bytes_per_s" in case:
         text += f", {case['rate_bytes_per_s'] / 1e3:.0f} kB/s"
     if "warmup_bytes" in case:
-        text += f", warm-up {case['warmup_bytes'] / 1e6:.0f} MB"
+        text += f", warm-up {case['warmup_bytes'] / 1e6:.0f} MB of {scoring.short_metric(corpus.warmup_metric(case))}"
     return text
 
 
@@ -25,7 +25,7 @@ def said_text(r):
         return "(the run failed)"
     text = f"leak={str(r['leak']).lower()}, {r['said']}, {r['severity']}, {r['metric']}, rate {r['rate'] / 1e3:.0f} kB/s"
     if r["warmup"]:
-        text += f", warm-up {r['warmup'] / 1e6:.1f} MB"
+        text += f", warm-up {r['warmup'] / 1e6:.1f} MB of {scoring.short_metric(r['warmup_metric'])}"
     return text
 
 
