@@ -39,7 +39,7 @@ def site_text(stats):
     return f"{stats['site_right']}/{stats['sites_scored']}" if stats.get("sites_scored") else "-"
 
 
-def write(path, modes, cases, judged, scores, holdout_scores, problems):
+def write(path, modes, cases, judged, scores, holdout_scores, problems, targets_judged=True):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Accuracy corpus: where the engine stands", "",
              f"Written by `tests/accuracy/run_accuracy.py --markdown` at {stamp}, on the tree at "
@@ -76,5 +76,7 @@ def write(path, modes, cases, judged, scores, holdout_scores, problems):
     visible = [p for p in problems if not any(p.startswith(h + ":") or ("/" + h + ":") in p for h in held)]
     lines += ["", "## Exit status", ""] + [f"- {p}" for p in visible] + \
         ([f"- (and {len(problems) - len(visible)} on held-out cases)"] if len(visible) < len(problems) else [])
+    if not targets_judged:
+        lines.append("- A subset of the corpus: the targets apply to the whole corpus and were not judged.")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
