@@ -7,6 +7,8 @@ import shutil
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "examples", "patterns")
 MANIFEST = os.path.join(EXAMPLES, "manifest.json")
+# The series a truth's warmup_bytes can be of, as the JSON report names them (growth.warmup_metric).
+WARMUP_METRICS = ("live_heap", "rss")
 
 
 def load(manifest_path=MANIFEST):
@@ -54,3 +56,13 @@ def acceptable_patterns(case, mode="tracked"):
     """The shapes that are right for a case; with RSS alone (mode "rss") also its rss_patterns."""
     extra = case.get("acceptable_patterns", []) + (case.get("rss_patterns", []) if mode == "rss" else [])
     return [case["pattern"]] + [p for p in extra if p != case["pattern"]]
+
+
+def warmup_metric(case):
+    """The series the case's warmup_bytes is of: the live heap, which the programs fill by construction,
+    unless its "warmup_metric" says RSS (memory outside the heap: a JIT's import, a mapped ring)."""
+    metric = case.get("warmup_metric", "live_heap")
+    if metric not in WARMUP_METRICS:
+        # A misspelt series would otherwise leave the case's warm-up silently unscored in every mode.
+        raise ValueError(f"{case['name']}: warmup_metric {metric!r} is not one of {', '.join(WARMUP_METRICS)}")
+    return metric

@@ -16,7 +16,7 @@ def truth_text(case, mode):
     if "rate_bytes_per_s" in case:
         text += f", {case['rate_bytes_per_s'] / 1e3:.0f} kB/s"
     if "warmup_bytes" in case:
-        text += f", warm-up {case['warmup_bytes'] / 1e6:.0f} MB"
+        text += f", warm-up {case['warmup_bytes'] / 1e6:.0f} MB of {scoring.short_metric(corpus.warmup_metric(case))}"
     return text
 
 
@@ -25,7 +25,7 @@ def said_text(r):
         return "(the run failed)"
     text = f"leak={str(r['leak']).lower()}, {r['said']}, {r['severity']}, {r['metric']}, rate {r['rate'] / 1e3:.0f} kB/s"
     if r["warmup"]:
-        text += f", warm-up {r['warmup'] / 1e6:.1f} MB"
+        text += f", warm-up {r['warmup'] / 1e6:.1f} MB of {scoring.short_metric(r['warmup_metric'])}"
     return text
 
 
@@ -39,7 +39,7 @@ def site_text(stats):
     return f"{stats['site_right']}/{stats['sites_scored']}" if stats.get("sites_scored") else "-"
 
 
-def write(path, modes, cases, judged, scores, holdout_scores, problems):
+def write(path, modes, cases, judged, scores, holdout_scores, problems, targets_judged=True):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Accuracy corpus: where the engine stands", "",
              f"Written by `tests/accuracy/run_accuracy.py --markdown` at {stamp}, on the tree at "
@@ -76,5 +76,7 @@ def write(path, modes, cases, judged, scores, holdout_scores, problems):
     visible = [p for p in problems if not any(p.startswith(h + ":") or ("/" + h + ":") in p for h in held)]
     lines += ["", "## Exit status", ""] + [f"- {p}" for p in visible] + \
         ([f"- (and {len(problems) - len(visible)} on held-out cases)"] if len(visible) < len(problems) else [])
+    if not targets_judged:
+        lines.append("- A subset of the corpus: the targets apply to the whole corpus and were not judged.")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
