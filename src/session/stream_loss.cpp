@@ -66,6 +66,14 @@ std::optional<std::string> StreamLosses::preload_of(std::int64_t pid) {
     return std::string();
 }
 
+std::optional<bool> StreamLosses::tracker_loaded_in(std::int64_t pid) {
+    if (pid <= 0) return std::nullopt;
+    sampler::ProcFs fs;
+    const auto maps = fs.read_file("/proc/" + std::to_string(pid) + "/maps");
+    if (!maps) return std::nullopt;
+    return maps.value().find(tracker::wire::kLibraryFile) != std::string::npos;
+}
+
 StreamLosses::StreamLosses(Probe probe) : StreamLosses(std::move(probe), Settings{}) {}
 
 StreamLosses::StreamLosses(Probe probe, Settings settings) : probe_(std::move(probe)), settings_(settings) {}
@@ -113,6 +121,15 @@ std::vector<StreamLosses::Loss> StreamLosses::update(double t_s) {
             continue;
         }
         if (p.why == Why::exec && t_s - *p.since_t_s < settings_.exec_grace_s) {
+            ++it;
+            continue;
+        }
+        // The exec'd program has the tracker loaded and has not reported: it has not allocated through
+        // malloc yet (the tracker's stream opens at the first allocation), so its heap is nothing, not
+        // unknown; it reports when it does. A pipeline's gzip made the whole run's heap unknown at 2 s.
+        if (p.why == Why::exec && !p.carries_tracker && settings_.tracker_loaded)
+            p.carries_tracker = settings_.tracker_loaded(p.pid).value_or(false);
+        if (p.carries_tracker) {
             ++it;
             continue;
         }

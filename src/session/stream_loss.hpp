@@ -24,6 +24,10 @@ public:
     /// nullopt when that cannot be read.
     using PreloadProbe = std::function<std::optional<std::string>(std::int64_t pid)>;
     static std::optional<std::string> preload_of(std::int64_t pid);
+    /// Whether leakscope's tracker is loaded in `pid`'s program (its library in /proc/PID/maps);
+    /// nullopt when that cannot be read.
+    using TrackerProbe = std::function<std::optional<bool>(std::int64_t pid)>;
+    static std::optional<bool> tracker_loaded_in(std::int64_t pid);
 
     struct Settings {
         /// A process whose stream just closed may still be on its way out (the kernel closes its
@@ -35,6 +39,10 @@ public:
         /// Tells why an exec'd program never reported: an environment that no longer preloads the
         /// tracker (`env LD_PRELOAD=...`, a wrapper) rather than a static binary.
         PreloadProbe preload = preload_of;
+        /// Tells an exec'd program that carries the tracker but has not allocated through malloc yet
+        /// (the tracker reports from its first allocation on: gzip, cat, a shell builtin's helper in a
+        /// pipeline) from one the tracker is not in: the first has lost nothing.
+        TrackerProbe tracker_loaded = tracker_loaded_in;
     };
 
     explicit StreamLosses(Probe probe = running_since);
@@ -72,6 +80,7 @@ private:
         std::uint64_t start_time = 0;
         Why why = Why::ended;
         std::optional<double> since_t_s;  ///< set at the first sample after the end (silent: its last report)
+        bool carries_tracker = false;     ///< exec only: the new program has the tracker loaded
     };
     Probe probe_;
     Settings settings_;

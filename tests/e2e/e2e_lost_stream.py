@@ -114,6 +114,18 @@ class LostStream(unittest.TestCase):
         r, report = self.run_target("exec-static", STATIC)
         self.assert_lost_not_freed(r, report, "exec'd a program that never reported", rss_saw_one_leak=False)
 
+    def test_target_execs_a_program_that_never_allocates(self):
+        # A pipeline's gzip: the tracker is in it but waits for a first malloc that never comes, so it
+        # never reports. That is no loss: its heap is nothing, and the run's heap stays known.
+        r, report = self.run_target("exec-quiet")
+        self.assertIn("lost_stream exec-quiet done", r.stdout)
+        self.assertEqual(report["tracking_lost"], [], report["warnings"])
+        self.assertFalse(any("allocation tracking lost" in w for w in report["warnings"]), report["warnings"])
+        series = report["series"]
+        after_exec = [h for t, h in zip(series["t_s"], series["live_heap_bytes"]) if t > 4.5]
+        self.assertTrue(after_exec and all(h is not None for h in after_exec), after_exec)
+        self.assertEqual(report["growth"]["metric"], "live_heap")
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]] + sys.argv[1:], verbosity=2)

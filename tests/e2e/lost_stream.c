@@ -6,6 +6,8 @@
  *   silence      takes the tracker's socket over but keeps it open (a dup), /dev/null in its place:
  *                the tracker stops sending and the stream stays connected but silent; leaks for 8 s
  *   stop         prints its pid, then stops itself (SIGSTOP) until the test continues it; leaks 3 s more
+ *   exec-quiet   exec's itself (dynamically linked: the tracker is preloaded in it again) in mode quiet
+ *   quiet        sleeps 4 s without a single malloc, so its tracker never reports: it lost nothing
  *   leak         (the static build's mode) only leaks
  * Each block is touched, so RSS grows with the leak. */
 #define _GNU_SOURCE
@@ -73,6 +75,12 @@ int main(int argc, char** argv) {
         leak_for(4.0);
         return 0;
     }
+    if (strcmp(mode, "quiet") == 0) {
+        struct timespec quiet = {4, 0};
+        nanosleep(&quiet, NULL);
+        static const char done[] = "lost_stream exec-quiet done\n";  /* write(2): stdio would malloc its buffer */
+        return write(STDOUT_FILENO, done, sizeof done - 1) < 0;
+    }
     if (strcmp(mode, "stop") == 0) {
         printf("pid %d\n", (int)getpid());
         fflush(stdout);
@@ -90,12 +98,16 @@ int main(int argc, char** argv) {
         leak_for(4.0);  /* with the 4 s after the switch below: 8 s, past the 5 s silence and its check */
     } else if (strcmp(mode, "corrupt") == 0) {
         corrupt_tracker_socket();
+    } else if (strcmp(mode, "exec-quiet") == 0) {
+        execl("/proc/self/exe", argv[0], "quiet", (char*)NULL);
+        perror("exec");
+        return 1;
     } else if (strcmp(mode, "exec-static") == 0 && argc > 2) {
         execl(argv[2], argv[2], "leak", (char*)NULL);
         perror("exec");
         return 1;
     } else {
-        fprintf(stderr, "usage: lost_stream close-all|corrupt|silence|stop|exec-static STATIC|leak\n");
+        fprintf(stderr, "usage: lost_stream close-all|corrupt|silence|stop|exec-static STATIC|exec-quiet|leak\n");
         return 2;
     }
     leak_for(4.0);

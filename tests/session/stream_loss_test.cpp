@@ -35,6 +35,7 @@ StreamLosses::Settings quick() {
     settings.dying_wait_ms = 20;
     settings.exec_grace_s = 2.0;
     settings.preload = [](std::int64_t) { return std::optional<std::string>(); };  // not known
+    settings.tracker_loaded = [](std::int64_t) { return std::optional<bool>(); };  // not known
     return settings;
 }
 
@@ -125,6 +126,40 @@ TEST(StreamLosses, AnExecWaitsForTheNewProgramThenCountsAsLost) {
     EXPECT_EQ(found[0].t_s, 1.0);  // from the first sample after the exec
     EXPECT_NE(found[0].reason.find("exec"), std::string::npos);
     EXPECT_TRUE(losses.heap_unknown());
+}
+
+TEST(StreamLosses, AnExecdProgramCarryingTheTrackerThatHasNotAllocatedLosesNothing) {
+    // `... | gzip -c | ...` under leakscope: the shell's child exec'd gzip, which runs for the whole
+    // pipeline without a malloc, so its tracker (loaded, waiting for a first allocation) never reports.
+    // That is a heap of nothing, not a lost one: the run's heap was unknown from 0.1 s on.
+    FakeProcesses os;
+    os.running[100] = 777;
+    StreamLosses::Settings settings = quick();
+    int looked = 0;
+    settings.tracker_loaded = [&](std::int64_t) { ++looked; return std::optional<bool>(true); };
+    StreamLosses losses(os.probe(), settings);
+    ASSERT_TRUE(losses.stream_ended(0, 100, true));
+    EXPECT_TRUE(losses.update(1.0).empty());
+    EXPECT_TRUE(losses.update(3.5).empty());
+    EXPECT_TRUE(losses.update(60.0).empty());
+    EXPECT_FALSE(losses.heap_unknown());
+    EXPECT_EQ(looked, 1);  // the maps read once, not at every sample
+    // It allocates at last: its own stream reports.
+    losses.exec_claimed(0);
+    EXPECT_TRUE(losses.update(61.0).empty());
+    // A program the tracker is not in (a static binary) is still lost.
+    settings.tracker_loaded = [](std::int64_t) { return std::optional<bool>(false); };
+    StreamLosses without(os.probe(), settings);
+    ASSERT_TRUE(without.stream_ended(0, 100, true));
+    EXPECT_TRUE(without.update(1.0).empty());
+    EXPECT_EQ(without.update(3.5).size(), 1u);
+    EXPECT_TRUE(without.heap_unknown());
+}
+
+TEST(StreamLosses, TheTrackerIsFoundInTheProcesssMaps) {
+    // This test binary is not run under the tracker: its maps hold no libleakscope_tracker.so.
+    EXPECT_EQ(StreamLosses::tracker_loaded_in(getpid()), std::optional<bool>(false));
+    EXPECT_FALSE(StreamLosses::tracker_loaded_in(-1).has_value());
 }
 
 TEST(StreamLosses, AnExecWhoseProgramReportsLosesNothing) {
