@@ -99,15 +99,39 @@ bool is_leakscope_python(const ResolvedFrame& frame) {
            frame.file.find("/leakscope/pytest_plugin.py") != std::string::npos;
 }
 
+// Python code the program did not write: the standard library (lib/python3.N/, frozen modules) and
+// installed packages (site-packages, dist-packages). A logging.handlers.BufferingHandler that nobody
+// flushes holds the records its caller logged; the caller's line is what to change.
+bool is_python_library(const ResolvedFrame& frame) {
+    const std::string_view file = frame.file;
+    if (starts_with(file, "<frozen ")) return true;
+    if (file.find("/site-packages/") != std::string_view::npos || file.find("/dist-packages/") != std::string_view::npos) return true;
+    const std::size_t lib = file.find("/lib/python3");
+    if (lib == std::string_view::npos) return false;
+    // "/lib/python3.11/json/decoder.py", not "/lib/python3-app/..." or a program beside it.
+    const std::string_view rest = file.substr(lib + 12);
+    const std::size_t version_end = rest.find('/');
+    if (version_end == std::string_view::npos || version_end == 0 || rest[0] != '.') return false;
+    for (char c : rest.substr(1, version_end - 1))
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
 }  // namespace
 
 bool is_python_frame(const ResolvedFrame& frame) { return !frame.file.empty() && frame.module == frame.file; }
 
 std::optional<std::size_t> user_code_index(const std::vector<ResolvedFrame>& stack) {
-    // An allocation made on behalf of Python code is that code's: its innermost Python frame.
+    // An allocation made on behalf of Python code is that code's: its innermost Python frame of the
+    // program's own (past the standard library and installed packages it called), else its innermost
+    // Python frame.
+    std::optional<std::size_t> innermost_python;
     for (std::size_t i = 0; i < stack.size(); ++i) {
-        if (is_python_frame(stack[i]) && !is_leakscope_python(stack[i])) return i;
+        if (!is_python_frame(stack[i]) || is_leakscope_python(stack[i])) continue;
+        if (!is_python_library(stack[i])) return i;
+        if (!innermost_python) innermost_python = i;
     }
+    if (innermost_python) return innermost_python;
     for (std::size_t i = 0; i < stack.size(); ++i) {
         if (!is_allocation_plumbing(stack[i]) && !is_unnamed_helper(stack, i)) return i;
     }

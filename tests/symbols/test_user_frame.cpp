@@ -144,5 +144,24 @@ TEST(SymbolsUserFrame, InnermostPythonFrameIsTheSite) {
     EXPECT_EQ(user_frame_index({concat, ours, handle}), 2u);
 }
 
+TEST(SymbolsUserFrame, ThePythonSiteIsTheProgramsOwnCodePastTheLibrariesItCalled) {
+    // py_log_buffer_leak: a logging.handlers.MemoryHandler nobody flushes keeps every record; the site
+    // was named BufferingHandler.emit (the standard library), where the line to change is the caller's.
+    auto python = [](const char* function, const char* file) { return ResolvedFrame{function, file, 1, file, 0, false}; };
+    const ResolvedFrame concat{"PyUnicode_Concat", "", 0, "/usr/bin/python3.11", 0x5528ac, false};
+    const ResolvedFrame emit = python("BufferingHandler.emit", "/usr/lib/python3.11/logging/handlers.py");
+    const ResolvedFrame log = python("Logger._log", "/usr/lib/python3.11/logging/__init__.py");
+    const ResolvedFrame frozen = python("Generator.send", "<frozen _collections_abc>");
+    const ResolvedFrame numpy = python("zeros_like", "/usr/lib/python3/dist-packages/numpy/core/numeric.py");
+    const ResolvedFrame venv = python("get", "/home/u/.venv/lib/python3.12/site-packages/requests/api.py");
+    const ResolvedFrame handle = python("handle_request", "/srv/app/server.py");
+    EXPECT_EQ(user_frame_index({concat, emit, log, handle}), 3u);
+    EXPECT_EQ(user_frame_index({concat, frozen, numpy, venv, handle}), 4u);
+    // Only library code on the stack (a thread of the standard library's own): its innermost frame.
+    EXPECT_EQ(user_frame_index({concat, emit, log}), 1u);
+    // A program that merely lives under a lib/python3* path of its own is the program's.
+    EXPECT_EQ(user_frame_index({concat, python("run", "/opt/lib/python3-tools/run.py")}), 1u);
+}
+
 }  // namespace
 }  // namespace leakscope::symbols
