@@ -14,6 +14,7 @@
 #include "diagnosis/mapped_ceiling.hpp"
 #include "diagnosis/maximum_heap_projection.hpp"
 #include "diagnosis/page_granular_growth.hpp"
+#include "diagnosis/rss_decomposition.hpp"
 #include "diagnosis/rss_explanation.hpp"
 #include "diagnosis/runtime_heap.hpp"
 #include "diagnosis/severity_projection.hpp"
@@ -210,18 +211,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     if (heap_read_too_seldom(heap, result, *series.live_heap)) return result;
     if (heap.diagnosis.pattern == Pattern::insufficient_data) return result;
 
-    ProcessDiagnosis::Decomposition parts;
-    parts.rss_rate = rss.diagnosis.steady_rate_bytes_per_s;
-    parts.live_heap_rate = heap.diagnosis.steady_rate_bytes_per_s;
-    if (series.mapped) parts.mapped_rate = diagnose(*series.mapped, heap_options).steady_rate_bytes_per_s;
-    if (series.allocator_free) {
-        parts.allocator_retained_rate = diagnose(*series.allocator_free, heap_options).steady_rate_bytes_per_s;
-        parts.allocator_measured = true;
-    } else {
-        // Without the allocator's figures: what RSS gained that neither the heap nor mappings account for.
-        parts.allocator_retained_rate = parts.rss_rate - parts.live_heap_rate - parts.mapped_rate;
-    }
-    result.decomposition = parts;
+    result.decomposition = detail::decompose_rss(series, rss.diagnosis, options.confidence_level);
 
     // RSS grows between a collector's releases, too few of them yet to compare the lows, and the heap
     // explains none of it: the runtime's own heap, undecided until more collections are seen.
@@ -266,7 +256,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
 
     // RSS growth the heap does not explain: it does not grow, or it grows at a fraction of RSS's pace
     // (a few pinned objects while the arenas swell by megabytes).
-    const bool heap_explains = heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * parts.rss_rate;
+    const bool heap_explains =
+        heap.growing && heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * rss.diagnosis.steady_rate_bytes_per_s;
     // RSS growth that slows down (undecided between a settling warm-up and a slow leak) is growth all the
     // same: where it goes is explained as for any other, and the allocator keeping it decides it.
     // Nor is a dozen pages any growth to explain (page_granular_growth.hpp): a flat service's eight

@@ -63,7 +63,7 @@ TEST(DiagnoseProcess, FragmentationNeedsTheAllocatorsFreeBytesToGrow) {
     EXPECT_TRUE(d.verdict.time_to_limit_s.has_value());  // it still hurts: RSS reaches the limit
     ASSERT_TRUE(d.decomposition.has_value());
     EXPECT_TRUE(d.decomposition->allocator_measured);
-    EXPECT_NEAR(d.decomposition->allocator_retained_rate, 20e3, 1.5e3);
+    EXPECT_NEAR(d.decomposition->allocator_retained.bytes_per_s, 20e3, 1.5e3);
     EXPECT_NE(d.verdict.summary.find("Fragmentation"), std::string::npos);
     EXPECT_NE(d.verdict.summary.find("free-but-kept"), std::string::npos);
 }
@@ -203,7 +203,7 @@ TEST(DiagnoseProcess, GrowingHeapIsTheLeakAndProjectionComesFromRss) {
     EXPECT_TRUE(d.verdict.leak);
     ASSERT_TRUE(d.verdict.time_to_limit_s.has_value());
     EXPECT_EQ(d.verdict.time_to_limit_s, d.rss.time_to_limit_s);
-    EXPECT_NEAR(d.decomposition->allocator_retained_rate, 0, 2e3);
+    EXPECT_NEAR(d.decomposition->allocator_retained.bytes_per_s, 0, 2e3);
 }
 
 TEST(DiagnoseProcess, RssOnlyRestsOnRss) {
