@@ -183,10 +183,33 @@ struct ProcessDiagnosis {
     std::string trend_evidence;
     Diagnosis rss;          ///< RSS on its own
     std::optional<Diagnosis> live_heap;
-    /// RSS growth explained by its parts over the steady state (bytes/s), when the heap is known.
+    /// How RSS and its parts changed over RSS's steady part, when the heap is known: every part measured
+    /// over that one window the same way (rss_decomposition.hpp).
     struct Decomposition {
-        double rss_rate = 0, live_heap_rate = 0, mapped_rate = 0, allocator_retained_rate = 0;
-        bool allocator_measured = false;  ///< allocator_retained_rate from the allocator, not a residual
+        /// A part's change over the window, per second (its levels at both ends, as the verdict's own
+        /// explanation of RSS growth measures them), and whether it changed beyond its noise.
+        struct Rate {
+            double bytes_per_s = 0;
+            double trend_p_value = 1;  ///< Mann–Kendall (Hamed–Rao) over the window's readings
+            /// A significant trend the same way as the change: the part changed (else it is flat, as far
+            /// as this run can tell).
+            bool changed = false;
+        };
+        double from_s = 0, to_s = 0;  ///< the window: RSS's steady part, where the heap was known
+        Rate rss;
+        Rate live_heap;  ///< the live blocks (without the tracked mappings)
+        Rate mapped;     ///< the tracked anonymous mappings
+        /// The allocator's free-but-kept bytes when it reported them (allocator_measured); otherwise RSS
+        /// less the heap and the mappings at each reading: that memory and everything else resident
+        /// (code, stacks, other mappings).
+        Rate allocator_retained;
+        bool allocator_measured = false;
+        /// RSS's verdict is a sawtooth or spikes: a change between two points of its cycles depends on
+        /// where the window cuts them, so no rate of it or its parts says where anything went.
+        bool rss_cycles = false;
+        /// RSS changed over the window (outside cycles, beyond its noise, by more pages than
+        /// page_granular_growth.hpp needs to decide anything): only then do its parts say where it went.
+        bool rss_changed = false;
     };
     std::optional<Decomposition> decomposition;
     RssGrowth rss_growth = RssGrowth::none;

@@ -48,27 +48,6 @@ double first_reading_in(const Series& held, double from_s, double to_s) {
     return from_s;
 }
 
-/// What the allocator's free-but-kept figure (one reading about a second, held in the samples between)
-/// gained over [from_s, to_s]: with four readings or more in the window, their Theil–Sen slope times the
-/// window, else the difference of its levels near both ends. Near an end there is one reading, and under
-/// churn one reading is chance: quote_fanout_arenas_flat's free-but-kept bytes rose 6.17 -> 8.65 MB over
-/// eight readings, and the last one, 7.06 MB, put their "gain" at -394 kB (the arenas' creep of RSS then
-/// read as growth outside the heap, a leak). The footprint keeps its levels at both ends: it moves in the
-/// steps the allocator maps and gives back, whose last level is what it holds (a trend through
-/// jemalloc_pool_flat's, 20.9 -> 21.9 -> 21.1 MB, made its RSS creep growth outside the allocator).
-double held_gain(const Series& held, double from_s, double to_s) {
-    std::vector<double> t, v;
-    for (std::size_t i = 0; i < held.t_s.size(); ++i) {
-        if (held.t_s[i] < from_s || held.t_s[i] > to_s || !std::isfinite(held.value[i])) continue;
-        if (!v.empty() && held.value[i] == v.back()) continue;  // the same reading, held
-        t.push_back(held.t_s[i]);
-        v.push_back(held.value[i]);
-    }
-    constexpr std::size_t kReadingsForATrend = 4;
-    if (t.size() < kReadingsForATrend) return gain(held, from_s, to_s);
-    return theil_sen(t, v).slope * (to_s - from_s);
-}
-
 /// Whether the heap kept what it gained over [from_s, to_s]: its lowest level over the window's last
 /// quarter stays above its level where the window began by at least half its gain. Steps (a container
 /// doubling its capacity) and a leak keep their gains; a heap wandering around one level (the
@@ -100,7 +79,7 @@ double level_near(const Series& series, double t_s, double half_width_s) {
 }
 
 double gain(const Series& series, double from_s, double to_s) {
-    const double half_width_s = 0.05 * std::max(to_s - from_s, 0.0);
+    const double half_width_s = kGainEndHalfWidth * std::max(to_s - from_s, 0.0);
     return level_near(series, to_s - half_width_s, half_width_s) - level_near(series, from_s + half_width_s, half_width_s);
 }
 
@@ -130,6 +109,32 @@ std::string where_rss_grew(const ProcessSeries& series, double from_s, double to
     std::string where;
     for (std::size_t i = 0; i < parts.size(); ++i) where += (i ? ", " : "") + parts[i];
     return where;
+}
+
+Series held_readings(const Series& held, double from_s, double to_s) {
+    Series readings;
+    for (std::size_t i = 0; i < held.t_s.size(); ++i) {
+        if (held.t_s[i] < from_s || held.t_s[i] > to_s || !std::isfinite(held.value[i])) continue;
+        if (!readings.value.empty() && held.value[i] == readings.value.back()) continue;  // the same reading, held
+        readings.t_s.push_back(held.t_s[i]);
+        readings.value.push_back(held.value[i]);
+    }
+    return readings;
+}
+
+// What the allocator's free-but-kept figure (one reading about a second, held in the samples between)
+// gained over [from_s, to_s]: with four readings or more in the window, their Theil–Sen slope times the
+// window, else the difference of its levels near both ends. Near an end there is one reading, and under
+// churn one reading is chance: quote_fanout_arenas_flat's free-but-kept bytes rose 6.17 -> 8.65 MB over
+// eight readings, and the last one, 7.06 MB, put their "gain" at -394 kB (the arenas' creep of RSS then
+// read as growth outside the heap, a leak). The footprint keeps its levels at both ends: it moves in the
+// steps the allocator maps and gives back, whose last level is what it holds (a trend through
+// jemalloc_pool_flat's, 20.9 -> 21.9 -> 21.1 MB, made its RSS creep growth outside the allocator).
+double held_gain(const Series& held, double from_s, double to_s) {
+    const Series readings = held_readings(held, from_s, to_s);
+    constexpr std::size_t kReadingsForATrend = 4;
+    if (readings.t_s.size() < kReadingsForATrend) return gain(held, from_s, to_s);
+    return theil_sen(readings.t_s, readings.value).slope * (to_s - from_s);
 }
 
 RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s) {

@@ -32,6 +32,17 @@ std::string where_rss_grew(const ProcessSeries& series, double from_s, double to
 /// What a series gained from `from_s` to `to_s`: the difference of its levels over the window's first
 /// and last twentieth (medians, so one sample's noise does not count).
 double gain(const Series& series, double from_s, double to_s);
+/// Each of those levels is taken around this share of the window in from its end: gain() spans the
+/// window less twice that.
+inline constexpr double kGainEndHalfWidth = 0.05;
+
+/// The readings of a held series (the allocator's figures, read about once a second and held in the
+/// samples between) within [from_s, to_s]: a value repeated from the sample before is the same reading.
+Series held_readings(const Series& held, double from_s, double to_s);
+
+/// What such a series gained over [from_s, to_s]: with four readings or more in the window, their
+/// Theil–Sen slope times the window (under churn one reading near an end is chance), else gain().
+double held_gain(const Series& held, double from_s, double to_s);
 
 /// Level of a series near time t: the median of its points within `half_width_s` (nearest point if none).
 double level_near(const Series& series, double t_s, double half_width_s);

@@ -5,6 +5,7 @@
 
 #include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
+#include "report/decomposition_text.hpp"
 #include "report/report_labels.hpp"
 #include "util/version.hpp"
 
@@ -36,6 +37,25 @@ json diagnosis_json(const diagnosis::Diagnosis& d) {
         {"period_s", optional_number(d.period_s)},
         {"change_points_s", d.change_points_s},
     };
+}
+
+/// Every part's change over one window, its trend's p-value and whether it changed; "summary" is the line
+/// the HTML and Markdown reports print (no part's rate where RSS itself did not change).
+json decomposition_json(const Decomposition& parts, const diagnosis::Diagnosis& rss) {
+    json out = {{"from_s", parts.from_s},
+                {"to_s", parts.to_s},
+                {"rss_changed", parts.rss_changed},
+                {"rss_cycles", parts.rss_cycles},
+                {"allocator_measured", parts.allocator_measured},
+                {"summary", decomposition_sentence(parts, rss)}};
+    const std::pair<std::string, const Decomposition::Rate*> rates[] = {
+        {"rss", &parts.rss}, {"live_heap", &parts.live_heap}, {"mapped", &parts.mapped}, {"allocator_retained", &parts.allocator_retained}};
+    for (const auto& [name, rate] : rates) {
+        out[name + "_rate_bytes_per_s"] = rate->bytes_per_s;
+        out[name + "_trend_p_value"] = rate->trend_p_value;
+        out[name + "_trend_significant"] = rate->changed;  // (rss_changed above is the whole line's: cycles and pages too)
+    }
+    return out;
 }
 
 /// Bucket boundaries that cut `n` points into at most kMaxReportPoints consecutive groups.
@@ -293,12 +313,7 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         {"warnings", recording.warnings},
     };
     if (analysis.process.live_heap) report["diagnoses"]["live_heap"] = diagnosis_json(*analysis.process.live_heap);
-    if (const auto& parts = analysis.process.decomposition) {
-        report["decomposition"] = {{"rss_rate_bytes_per_s", parts->rss_rate},
-                                   {"live_heap_rate_bytes_per_s", parts->live_heap_rate},
-                                   {"mapped_rate_bytes_per_s", parts->mapped_rate},
-                                   {"allocator_retained_rate_bytes_per_s", parts->allocator_retained_rate}};
-    }
+    if (const auto& parts = analysis.process.decomposition) report["decomposition"] = decomposition_json(*parts, analysis.process.rss);
     for (const auto& site : analysis.sites) report["sites"].push_back(site_json(site));
     // Streams lost while their process ran: the heap is unknown from the first (the warnings say so too).
     report["tracking_lost"] = json::array();

@@ -10,6 +10,7 @@
 #include "analysis/runtime_heap.hpp"
 #include "analysis/pymalloc_arenas.hpp"
 #include "analysis/sampled_attribution.hpp"
+#include "report/decomposition_text.hpp"
 #include "report/human_units.hpp"
 #include "report/readable_names.hpp"
 #include "report/report_facts.hpp"
@@ -145,10 +146,17 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
     if (const auto jvm = analysis::runtime_heap_series(recording)) fmt::print(out, "\n{}\n", analysis::runtime_heap_sentence(*jvm));
 
     if (const auto& d = analysis.process.decomposition) {
-        out << "\n### Where the RSS growth went (steady state)\n\n| part | rate |\n|---|--:|\n";
-        fmt::print(out, "| RSS | {} |\n| live heap | {} |\n| mmap'ed | {} |\n| allocator-retained | {} |\n",
-                   signed_rate(d->rss_rate * 3600, "h"), signed_rate(d->live_heap_rate * 3600, "h"),
-                   signed_rate(d->mapped_rate * 3600, "h"), signed_rate(d->allocator_retained_rate * 3600, "h"));
+        out << "\n### Where the RSS growth went (steady state)\n\n";
+        if (d->rss_changed) {
+            fmt::print(out, "Each part's change {}, per hour; \"flat\": no significant trend (Mann–Kendall at 5%).\n\n"
+                       "| part | rate |\n|---|--:|\n",
+                       window_text(*d));
+            fmt::print(out, "| RSS | {} |\n| live heap | {} |\n| mmap'ed | {} |\n| {} | {} |\n", part_rate_text(d->rss),
+                       part_rate_text(d->live_heap), part_rate_text(d->mapped), retained_part_name(*d),
+                       part_rate_text(d->allocator_retained));
+        } else {
+            out << cell(decomposition_sentence(*d, analysis.process.rss)) << '\n';
+        }
     }
 
     if (!analysis.sites.empty()) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "report/decomposition_text.hpp"
 #include "report/hover_data.hpp"
 #include "report/html_sections.hpp"
 #include "report/human_units.hpp"
@@ -186,14 +187,8 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
                    escape_markup(recording.info.allocator));
     }
 
-    if (const auto& d = analysis.process.decomposition) {
-        fmt::print(out,
-                   "<p class=\"note\">Over the steady state, RSS changed {}: live heap {}, mmap'ed {}, "
-                   "allocator-retained {}.</p>\n",
-                   escape_markup(signed_rate(d->rss_rate * 3600, "h")), escape_markup(signed_rate(d->live_heap_rate * 3600, "h")),
-                   escape_markup(signed_rate(d->mapped_rate * 3600, "h")),
-                   escape_markup(signed_rate(d->allocator_retained_rate * 3600, "h")));
-    }
+    if (const auto& d = analysis.process.decomposition)
+        fmt::print(out, "<p class=\"note\">{}</p>\n", escape_markup(decomposition_sentence(*d, analysis.process.rss)));
 }
 
 void write_smaps_chart(std::ostream& out, const Recording& recording) {

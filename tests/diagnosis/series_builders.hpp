@@ -8,6 +8,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "diagnosis/diagnosis.hpp"
 
@@ -60,6 +61,35 @@ inline Series load_live_heap(const std::string& name) {
         s.value.push_back(bytes);
     }
     return s;
+}
+
+/// A process measured under `leakscope run`: tests/data/live_heap/NAME holds a line saying what it is,
+/// the column names, then "t_s,rss_bytes,live_heap_bytes,mapped_bytes" rows, the heap's cells empty
+/// where it was not known. The heap series holds the mappings too, as analysis gives it to the diagnosis.
+inline ProcessSeries load_process(const std::string& name) {
+    std::ifstream in(std::string(LIVE_HEAP_TEST_DATA_DIR) + "/" + name);
+    ProcessSeries process;
+    Series heap, mapped;
+    std::string line;
+    std::getline(in, line);
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::vector<std::string> cells;
+        std::istringstream row(line);
+        for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+        cells.resize(4);
+        const double t = std::stod(cells[0]);
+        process.rss.t_s.push_back(t);
+        process.rss.value.push_back(std::stod(cells[1]));
+        if (cells[2].empty()) continue;
+        heap.t_s.push_back(t);
+        heap.value.push_back(std::stod(cells[2]) + std::stod(cells[3]));
+        mapped.t_s.push_back(t);
+        mapped.value.push_back(std::stod(cells[3]));
+    }
+    process.live_heap = std::move(heap);
+    process.mapped = std::move(mapped);
+    return process;
 }
 #endif
 

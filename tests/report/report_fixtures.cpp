@@ -3,11 +3,14 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "report/html_report.hpp"
+#include "report/markdown_report.hpp"
 #include "report/terminal_summary.hpp"
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <sstream>
 
 namespace leakscope::report::testing {
 
@@ -88,6 +91,10 @@ analysis::Analysis base_analysis(const Recording& recording) {
     }
     return a;
 }
+
+/// A part of the RSS decomposition: its rate and whether it changed beyond its noise.
+using Decomposition = diagnosis::ProcessDiagnosis::Decomposition;
+Decomposition::Rate part(double rate, bool changed) { return {rate, changed ? 1e-6 : 0.4, changed}; }
 
 diagnosis::Diagnosis flat_diagnosis(diagnosis::Pattern pattern, double level) {
     diagnosis::Diagnosis d;
@@ -282,7 +289,14 @@ Example linear_leak_example() {
     a.process.metric = "live_heap";
     a.process.rss = linear(rss_rate, 465 * kMB, 0.95, 1.05);
     a.process.live_heap = verdict;
-    a.process.decomposition = diagnosis::ProcessDiagnosis::Decomposition{rss_rate, heap_rate, 0, rss_rate - heap_rate};
+    Decomposition parts;
+    parts.to_s = kDuration;
+    parts.rss = part(rss_rate, true);
+    parts.live_heap = part(heap_rate, true);
+    parts.mapped = part(0, false);
+    parts.allocator_retained = part(rss_rate - heap_rate, true);
+    parts.rss_changed = true;
+    a.process.decomposition = parts;
 
     auto site_diag = [&](diagnosis::Pattern pattern, bool leak, double rate) {
         diagnosis::Diagnosis d = linear(rate, 0, 0.9, 1.1);
@@ -414,7 +428,14 @@ Example fragmentation_example() {
     a.process.metric = "rss";  // as diagnose_process() does: a fragmentation verdict rests on RSS
     a.process.rss = rss_d;
     a.process.live_heap = heap_d;
-    a.process.decomposition = diagnosis::ProcessDiagnosis::Decomposition{rss_rate, 0.02 * kMB / 3600, 0, rss_rate};
+    Decomposition parts;
+    parts.to_s = kDuration;
+    parts.rss = part(rss_rate, true);
+    parts.live_heap = part(0.02 * kMB / 3600, false);  // flat: no change beyond its noise
+    parts.mapped = part(0, false);
+    parts.allocator_retained = part(rss_rate, true);
+    parts.rss_changed = true;
+    a.process.decomposition = parts;
 
     auto stable = flat_diagnosis(diagnosis::Pattern::stable, 0);
     std::vector<SiteSpec> specs;
@@ -496,6 +517,18 @@ Example day_long_example() {
 
 std::vector<Example> all_examples() {
     return {warmup_example(), linear_leak_example(), sawtooth_example(), fragmentation_example(), untracked_example()};
+}
+
+std::string html_text(const Example& example) {
+    std::ostringstream out;
+    write_html(out, example.recording, example.analysis);
+    return out.str();
+}
+
+std::string markdown_text(const Example& example) {
+    std::ostringstream out;
+    write_markdown(out, example.recording, example.analysis);
+    return out.str();
 }
 
 std::string terminal_text(const Example& example, bool color, std::string_view recording_path) {

@@ -41,6 +41,10 @@ Example day_long_example();
 /// Names a parameterized test's example by its name, not by a hex dump of its bytes.
 inline void PrintTo(const Example& example, std::ostream* out) { *out << example.name; }
 
+/// The HTML and Markdown reports of `example`, as text.
+std::string html_text(const Example& example);
+std::string markdown_text(const Example& example);
+
 /// What print_terminal_summary writes for `example`, as text.
 std::string terminal_text(const Example& example, bool color, std::string_view recording_path = "/tmp/run.lsrec");
 
