@@ -522,6 +522,12 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     // (a 2 MB/s leak inside a JVM run with -XX:-UsePerfData read "Growing 1.11 kB/s after a one-time
     // warm-up of 222 MB; too early to tell" in one clean clone, where the heap it could not read is the reason).
     if (series.unread_jvm && !result.verdict.leak) undecided_without_the_jvms_heap(result, series);
+    // RSS alone undecided (attach without --track, --no-track): the heap would tell most of these at once
+    // (RSS filling memory mapped earlier, a warm-up's tail, a dozen pages: the tracked runs of the same
+    // corpus programs decided them all), and a user who cannot wait should know the other way.
+    if (!result.verdict.decided && !series.live_heap && !series.runtime_heap && !series.unread_jvm)
+        result.verdict.summary += " Tracking allocations (`leakscope run` without --no-track, or `leakscope attach PID --track`) "
+                                  "would show whether the heap grows.";
     return result;
 }
 

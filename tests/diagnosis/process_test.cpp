@@ -30,6 +30,20 @@ TEST(DiagnoseProcess, RssStillSettlingIsNotCalledAWarmupThatEnded) {
     EXPECT_NE(d.verdict.summary.find("RSS is still settling"), std::string::npos) << d.verdict.summary;
 }
 
+TEST(DiagnoseProcess, RssAloneUndecidedSaysThatTrackingAllocationsWouldTell) {
+    // `attach` without --track: RSS +4 kB/s for 14 s after a warm-up, 14 pages, too few to decide. The
+    // heap would tell at once; the summary says how to get it, and only where there is no heap.
+    ProcessSeries series;
+    series.rss = make_series(140, 0.1, [](double t) { return 25 * kMB + 4e3 * t; }, 1e3, 2);
+    const ProcessDiagnosis rss_only = diagnose_process(series);
+    ASSERT_FALSE(rss_only.verdict.decided) << "the premise: " << rss_only.verdict.summary;
+    EXPECT_NE(rss_only.verdict.summary.find("attach PID --track"), std::string::npos) << rss_only.verdict.summary;
+
+    series.live_heap = make_series(140, 0.1, [](double t) { return 19 * kMB + 4e3 * t; }, 1e3, 1);
+    const ProcessDiagnosis tracked = diagnose_process(series);
+    EXPECT_EQ(tracked.verdict.summary.find("--track"), std::string::npos) << tracked.verdict.summary;
+}
+
 TEST(DiagnoseProcess, FragmentationNeedsMoreThanADozenPages) {
     // A flat service's eight arenas settling (session 16): RSS +4 kB/s for 14 s, 14 pages, with the
     // allocator's free bytes rising as much, read "Fragmentation: RSS grows 12.3 MB/h". The same creep
