@@ -344,7 +344,9 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // Practically significant: above the relative floor, and the growth over the steady state stands out
     // of the series' own noise (with many sites tested, a slope well inside the noise band is chance).
     const double steady_span_s = steady.x.empty() ? 0 : steady.x.back() - d.onset_s.value_or(steady.x.front());
-    facts.above_practical_floor = rate.slope >= practical_floor && rate.slope * steady_span_s >= kNoiseBandsToMatter * sigma;
+    const bool out_of_the_noise = rate.slope * steady_span_s >= kNoiseBandsToMatter * sigma;
+    facts.above_practical_floor = rate.slope >= practical_floor && out_of_the_noise;
+    facts.within_noise = rate.slope >= practical_floor && !out_of_the_noise;
     const bool significant_growth = !settling && facts.significant && rate.slope > 0 && facts.above_practical_floor;
     // Significant growth still too small to tell from a warm-up's tail or from noise: undecided.
     if (significant_growth)

@@ -46,6 +46,8 @@ namespace {
 std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
     if (!facts.significant) return fmt::format("({}, not significant)", rate);
+    if (!facts.above_practical_floor && facts.within_noise)
+        return fmt::format("({}, too little over the run to stand out of its noise)", rate);
     if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
     return fmt::format("({})", rate);
 }

@@ -15,7 +15,10 @@ struct SummaryFacts {
     double duration_s = 0;
     double start_t_s = 0;
     bool significant = false;       ///< the trend test rejected "no trend"
-    bool above_practical_floor = false;
+    bool above_practical_floor = false;  ///< above the floor in bytes per second, and out of the noise
+    /// Not practically significant because the growth over the whole steady part stays inside the
+    /// series' own noise band, though the rate is above the floor.
+    bool within_noise = false;
     double level_bytes = 0;         ///< typical size in steady state
     double cycle_amplitude = 0;     ///< sawtooth/spike height
     std::size_t steps = 0;          ///< staircase steps

@@ -292,6 +292,16 @@ TEST(Diagnose, TinyGrowthBelowThePracticalFloorIsNotALeak) {
     EXPECT_NE(d.summary.find("below the practical floor"), std::string::npos) << d.summary;
 }
 
+TEST(Diagnose, GrowthInsideItsOwnNoiseIsSaidSoNotCalledBelowTheFloor) {
+    // 50 B/s over 5.5 h on 100 MB (0.18%/h, above the 0.1%/h floor), proven by 20,000 readings, but 1 MB
+    // in all under 5 MB of noise: no leak, and the summary said "below the practical floor", which it is not.
+    const Diagnosis d = diagnose(make_series(20'000, 1.0, [](double t) { return 100 * kMB + 50.0 * t; }, 5 * kMB, 3));
+    ASSERT_GT(d.rate_ci_low_bytes_per_s, 0) << "the premise: " << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+    EXPECT_NE(d.summary.find("stand out of its noise"), std::string::npos) << d.summary;
+    EXPECT_EQ(d.summary.find("below the practical floor"), std::string::npos) << d.summary;
+}
+
 TEST(Diagnose, SustainedUsageNearTheLimitIsSevereWithoutALeak) {
     const Diagnosis d = diagnose(make_series(500, 1.0, [](double) { return 950 * kMB; }, 1e5), {.limit_bytes = 1000 * kMB});
     EXPECT_FALSE(d.leak);
