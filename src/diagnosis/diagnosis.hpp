@@ -204,6 +204,10 @@ struct ProcessDiagnosis {
         /// (code, stacks, other mappings).
         Rate allocator_retained;
         bool allocator_measured = false;
+        /// With the allocator's figures (allocator_measured): RSS less the heap and the allocator's
+        /// free-but-kept bytes at each reading, what lies outside them (code, thread stacks, other and
+        /// shared mappings, the allocator's own headers). Without them it is inside allocator_retained.
+        Rate rest;
         /// RSS's verdict is a sawtooth or spikes: a change between two points of its cycles depends on
         /// where the window cuts them, so no rate of it or its parts says where anything went.
         bool rss_cycles = false;

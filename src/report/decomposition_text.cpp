@@ -41,9 +41,10 @@ std::string decomposition_sentence(const Decomposition& parts, const diagnosis::
         return fmt::format("{}, RSS changed by only {}: too little to split into its parts.", opening,
                            format_bytes(whole.bytes_per_s * (parts.to_s - parts.from_s), true));
     }
-    return fmt::format("{}, RSS changed {}: live heap {}, mmap'ed {}, {} {}.", opening, per_hour(whole.bytes_per_s),
+    return fmt::format("{}, RSS changed {}: live heap {}, mmap'ed {}, {} {}{}.", opening, per_hour(whole.bytes_per_s),
                        part_rate_text(parts.live_heap), part_rate_text(parts.mapped), retained_part_name(parts),
-                       part_rate_text(parts.allocator_retained));
+                       part_rate_text(parts.allocator_retained),
+                       parts.allocator_measured ? fmt::format(", {} {}", kRestPartName, part_rate_text(parts.rest)) : "");
 }
 
 }  // namespace leakscope::report

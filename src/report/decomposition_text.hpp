@@ -19,6 +19,9 @@ std::string part_rate_text(const Decomposition::Rate& rate);
 /// other" (RSS less the heap and the mappings: that memory, code, stacks and other mappings).
 std::string_view retained_part_name(const Decomposition& parts);
 
+/// With the allocator's figures, what RSS holds beyond the heap and the allocator's free bytes.
+inline constexpr std::string_view kRestPartName = "the rest (code, stacks, other mappings, allocator headers)";
+
 /// "from 2.05 s to 10.8 s": the window every part was measured over.
 std::string window_text(const Decomposition& parts);
 

@@ -50,11 +50,13 @@ json decomposition_json(const Decomposition& parts, const diagnosis::Diagnosis& 
                 {"summary", decomposition_sentence(parts, rss)}};
     const std::pair<std::string, const Decomposition::Rate*> rates[] = {
         {"rss", &parts.rss}, {"live_heap", &parts.live_heap}, {"mapped", &parts.mapped}, {"allocator_retained", &parts.allocator_retained}};
-    for (const auto& [name, rate] : rates) {
-        out[name + "_rate_bytes_per_s"] = rate->bytes_per_s;
-        out[name + "_trend_p_value"] = rate->trend_p_value;
-        out[name + "_trend_significant"] = rate->changed;  // (rss_changed above is the whole line's: cycles and pages too)
-    }
+    const auto write = [&out](const std::string& name, const Decomposition::Rate& rate) {
+        out[name + "_rate_bytes_per_s"] = rate.bytes_per_s;
+        out[name + "_trend_p_value"] = rate.trend_p_value;
+        out[name + "_trend_significant"] = rate.changed;  // (rss_changed above is the whole line's: cycles and pages too)
+    };
+    for (const auto& [name, rate] : rates) write(name, *rate);
+    if (parts.allocator_measured) write("rest", parts.rest);
     return out;
 }
 

@@ -154,6 +154,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
             fmt::print(out, "| RSS | {} |\n| live heap | {} |\n| mmap'ed | {} |\n| {} | {} |\n", part_rate_text(d->rss),
                        part_rate_text(d->live_heap), part_rate_text(d->mapped), retained_part_name(*d),
                        part_rate_text(d->allocator_retained));
+            if (d->allocator_measured) fmt::print(out, "| {} | {} |\n", kRestPartName, part_rate_text(d->rest));
         } else {
             out << cell(decomposition_sentence(*d, analysis.process.rss)) << '\n';
         }

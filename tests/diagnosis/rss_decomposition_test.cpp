@@ -44,6 +44,27 @@ TEST(RssDecomposition, ARecordedWorkerPoolRecyclingItsWorkersIsNotSplitIntoRates
     EXPECT_NEAR(d.decomposition->from_s, d.rss.warmup_end_s, 1e-9);
 }
 
+TEST(RssDecomposition, GrowthOutsideTheAllocatorsFiguresIsTheRestsNotAllFlat) {
+    // A memfd mapped MAP_SHARED per scrape and never unmapped (c_memfd_scrape_leak): RSS +20 kB/s, the
+    // heap and the allocator's free-but-kept bytes flat. With the allocator's figures there was no part
+    // for what lies outside them: "RSS changed +72 MB/h: live heap flat, mmap'ed flat, the allocator's
+    // free-but-kept memory flat".
+    ProcessSeries series;
+    series.live_heap = make_series(600, 1.0, [](double) { return 50 * kMB; }, 20e3, 56);
+    series.allocator_free = make_series(600, 1.0, [](double) { return 2 * kMB; }, 5e3, 57);
+    series.allocator_footprint = make_series(600, 1.0, [](double) { return 54 * kMB; }, 5e3, 58);
+    series.rss = make_series(600, 1.0, [](double t) { return 70 * kMB + 20e3 * t; }, 30e3, 59);
+    const ProcessDiagnosis d = diagnose_process(series);
+    ASSERT_TRUE(d.decomposition.has_value());
+    const auto& parts = *d.decomposition;
+    ASSERT_TRUE(parts.allocator_measured);
+    EXPECT_TRUE(parts.rss_changed);
+    EXPECT_FALSE(parts.live_heap.changed) << parts.live_heap.bytes_per_s;
+    EXPECT_FALSE(parts.allocator_retained.changed) << parts.allocator_retained.bytes_per_s;
+    EXPECT_TRUE(parts.rest.changed);
+    EXPECT_NEAR(parts.rest.bytes_per_s, 20e3, 2e3);
+}
+
 TEST(RssDecomposition, GrowthThroughMappingsIsCountedOnceAndTheOtherPartsAreFlat) {
     // A leak through mmap: the tracked mappings grow 20 kB/s, the blocks stay at 50 MB, RSS holds both
     // plus 30 MB of the rest. The heap series carries the mappings too; the parts must not count them

@@ -75,5 +75,27 @@ TEST(DecompositionReport, RssWithinItsNoiseIsNotSplitIntoRates) {
     EXPECT_EQ(markdown.find("| allocator-retained"), std::string::npos) << markdown;
 }
 
+TEST(DecompositionReport, WithTheAllocatorsFiguresTheRestIsAPartOfItsOwn) {
+    // RSS growing outside the heap and the allocator's free bytes (a memfd mapped shared, thread stacks)
+    // read with every part flat; the rest now carries it, in all three reports.
+    Example example = testing::fragmentation_example();
+    auto& parts = *example.analysis.process.decomposition;
+    parts.allocator_measured = true;
+    parts.allocator_retained = {0, 0.8, false};
+    parts.rest = {parts.rss.bytes_per_s, 1e-6, true};
+    const std::string rest = "the rest (code, stacks, other mappings, allocator headers) +120 MB/h";
+    EXPECT_NE(html_text(example).find(rest), std::string::npos);
+    const std::string markdown = markdown_text(example);
+    EXPECT_NE(markdown.find("| the rest (code, stacks, other mappings, allocator headers) | +120 MB/h |"), std::string::npos) << markdown;
+    const auto json = make_json_report(example.recording, example.analysis);
+    const auto& written = json.at("decomposition");
+    EXPECT_TRUE(written.at("rest_trend_significant").get<bool>());
+    EXPECT_NE(written.at("summary").get<std::string>().find(rest), std::string::npos);
+    // Without the allocator's figures the rest is inside "allocator-retained and other": no part of its own.
+    EXPECT_FALSE(make_json_report(testing::fragmentation_example().recording, testing::fragmentation_example().analysis)
+                     .at("decomposition")
+                     .contains("rest_rate_bytes_per_s"));
+}
+
 }  // namespace
 }  // namespace leakscope::report
