@@ -106,10 +106,11 @@ bool is_python_library(const ResolvedFrame& frame) {
     const std::string_view file = frame.file;
     if (starts_with(file, "<frozen ")) return true;
     if (file.find("/site-packages/") != std::string_view::npos || file.find("/dist-packages/") != std::string_view::npos) return true;
-    const std::size_t lib = file.find("/lib/python3");
+    constexpr std::string_view kStandardLibrary = "/lib/python3";
+    const std::size_t lib = file.find(kStandardLibrary);
     if (lib == std::string_view::npos) return false;
     // "/lib/python3.11/json/decoder.py", not "/lib/python3-app/..." or a program beside it.
-    const std::string_view rest = file.substr(lib + 12);
+    const std::string_view rest = file.substr(lib + kStandardLibrary.size());
     const std::size_t version_end = rest.find('/');
     if (version_end == std::string_view::npos || version_end == 0 || rest[0] != '.') return false;
     for (char c : rest.substr(1, version_end - 1))
