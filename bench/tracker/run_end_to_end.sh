@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Tracker overhead as a user meets it: `leakscope run` end to end (start-up, the collector, the
 # recording, symbolizing and the report at the end) against the bare program, full tracking and
-# sampled (512 KiB), with heaptrack in the same table, on four workloads:
+# sampled (512 KiB), with heaptrack in the same table, on five workloads:
 #   churn      the 2-thread malloc churn of ../shared/bench/churn.cpp (mixed sizes 16 B-4 KB, a std::map every 1024)
 #   threads4   a 4-thread C++ program: tracker_bench_churn (tests/tracker/targets/churn.cpp, sizes to 64 KiB)
 #   bash       a bash loop building and cutting strings
 #   python3    json round trips of a list of dicts
+#   spawn      a bash loop running /bin/true: the cost of each process started under tracking (a build or
+#              CI script runs thousands)
 # Each variant runs right after a bare run and its ratio is taken to that neighbour; medians of the
 # paired ratios over REPEATS. Wall time and CPU time (user+system of everything started, leakscope and
 # heaptrack's own processes included). The machine is shared: note its load beside the numbers.
@@ -42,9 +44,10 @@ declare -A WORKLOAD=(
   [churn]="$WORK/churn $((10000000 * SCALE)) 2"
   [threads4]="$THREADS_PROGRAM 4 $((1500000 * SCALE))"
   [bash]="/bin/bash -c 'x=; for ((i = 0; i < $((150000 * SCALE)); i++)); do x=\"\${x}ab\$i\"; if (( \${#x} > 300 )); then x=; fi; done'"
+  [spawn]="/bin/bash -c 'for ((i = 0; i < $((300 * SCALE)); i++)); do /bin/true; done'"
   [python3]="$PYTHON -c 'import json; d = [{\"k\": i, \"v\": str(i) * 5, \"l\": [i] * 4} for i in range(3000)]; [json.loads(json.dumps(d)) for _ in range($((80 * SCALE)))]'"
 )
-ORDER=(churn threads4 bash python3)
+ORDER=(churn threads4 bash python3 spawn)
 
 # "wall cpu" seconds of a command line and everything it waits for.
 measure() {

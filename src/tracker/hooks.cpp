@@ -15,6 +15,7 @@
 #include <new>
 
 #include "allocator_module.hpp"
+#include "cxx_runtime.hpp"
 #include "real_functions.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
@@ -292,8 +293,8 @@ __attribute__((noinline)) void* new_general(std::size_t size, std::size_t alignm
                       ? allocate(size, 0, [size] { return g_real.malloc(size ? size : 1); })
                       : allocate(size, alignment, [size, alignment] { return g_real.memalign(alignment, size ? size : 1); });
         if (p || !throwing) return p;
-        std::new_handler handler = std::get_new_handler();
-        if (!handler) throw std::bad_alloc();
+        std::new_handler handler = program_new_handler();
+        if (!handler) throw_program_bad_alloc();
         handler();
     }
 }

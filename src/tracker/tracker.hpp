@@ -87,8 +87,8 @@ void deactivate();
 void resolve_process_end_functions();
 /// At the end of a tracked process, before the final snapshot: frees libstdc++'s emergency pool for
 /// exceptions (__gnu_cxx::__freeres, the call valgrind makes at exit for the same reason). The pool is
-/// allocated when libstdc++ loads, which the tracker itself makes it do in a C program, and held for good:
-/// 72 kB that every run's "still allocated at exit" listed first, as "?? libstdc++.so.6".
+/// allocated when libstdc++ loads (in a C++ program: the tracker itself links none, cxx_runtime.hpp) and
+/// held for good: 72 kB that every run's "still allocated at exit" listed first, as "?? libstdc++.so.6".
 void release_runtime_pools();
 
 inline InitState current_state() {

@@ -245,8 +245,9 @@ std::int64_t live_bytes_from_libstdcxx(const RecordingSink& sink, std::uint32_t 
 }
 
 TEST(TrackerProcess, LibstdcxxsOwnPoolIsNotLeftAtTheEndOfACProgram) {
-    // The tracker is C++: in a C program it loads libstdc++, whose emergency pool for exceptions (~72 kB,
-    // allocated as it loads) stayed live to the end and led every run's "still allocated at exit".
+    // libstdc++'s emergency pool for exceptions (~72 kB, allocated as it loads) stayed live to the end and
+    // led every run's "still allocated at exit". The tracker no longer loads libstdc++ into a C program
+    // (ACProgramsHeapIsLeftAsItIsWithoutTheTracker); a C++ program's pool is released at exit as before.
     for (const std::string way : {"exit", "_exit"}) {
         RunResult run = run_program({target_path("tracker_short_c_program"), way});
         ASSERT_EQ(run.exit_code, 0) << way << ": " << run.err;
@@ -255,6 +256,47 @@ TEST(TrackerProcess, LibstdcxxsOwnPoolIsNotLeftAtTheEndOfACProgram) {
         const auto kept = sites_in_function(run.sink, 0, target_path("tracker_short_c_program"), "keep_a_block");
         EXPECT_EQ(kept.live_bytes, 1000) << way;
         EXPECT_TRUE(run.sink.errors.empty()) << way;
+    }
+}
+
+/// "libstdc++ mapped M, main arena in use N" as tracker_short_c_program prints it with "heap".
+struct CProgramHeap {
+    int libstdcxx_mapped = -1;
+    long long main_arena_in_use = -1;
+};
+CProgramHeap parse_c_program_heap(const std::string& out) {
+    CProgramHeap heap;
+    if (std::sscanf(out.c_str(), "libstdc++ mapped %d, main arena in use %lld", &heap.libstdcxx_mapped,
+                    &heap.main_arena_in_use) != 2) {
+        ADD_FAILURE() << "unexpected output: " << out;
+    }
+    return heap;
+}
+
+TEST(TrackerProcess, ACProgramsHeapIsLeftAsItIsWithoutTheTracker) {
+    // The tracker used to link libstdc++, loading it into every C program it tracked (~0.5 ms of CPU per
+    // process started); libstdc++'s start-up put its 71 KiB exception pool in the program's main arena,
+    // moving everything the program allocated after it (cxx_runtime.hpp).
+    const std::string program = target_path("tracker_short_c_program");
+    std::string bare_out;
+    {
+        FILE* pipe = popen((program + " heap").c_str(), "r");
+        ASSERT_NE(pipe, nullptr);
+        char buffer[256];
+        while (std::fgets(buffer, sizeof buffer, pipe)) bare_out += buffer;
+        ASSERT_EQ(pclose(pipe), 0) << bare_out;
+    }
+    const CProgramHeap bare = parse_c_program_heap(bare_out);
+    ASSERT_EQ(bare.libstdcxx_mapped, 0) << "the test program itself must not load libstdc++";
+    for (const std::uint64_t sample_bytes : {std::uint64_t{0}, std::uint64_t{512 * 1024}}) {
+        RunOptions options;
+        options.sample_bytes = sample_bytes;
+        RunResult run = run_program({program, "heap"}, options);
+        ASSERT_EQ(run.exit_code, 0) << run.err;
+        const CProgramHeap tracked = parse_c_program_heap(run.out);
+        EXPECT_EQ(tracked.libstdcxx_mapped, 0) << "sample bytes " << sample_bytes;
+        // The tracker's own few blocks there (464 B measured); libstdc++'s pool was 72,720 B.
+        EXPECT_LT(tracked.main_arena_in_use - bare.main_arena_in_use, 4096) << "sample bytes " << sample_bytes;
     }
 }
 

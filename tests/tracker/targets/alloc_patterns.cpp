@@ -159,6 +159,19 @@ PATTERN void freed_new() {
         threw = true;
     }
     check(threw, "operator new throws bad_alloc");
+    // The new-handler runs before bad_alloc is thrown (here once: it removes itself).
+    static int handler_calls = 0;
+    std::set_new_handler([] {
+        ++handler_calls;
+        std::set_new_handler(nullptr);
+    });
+    threw = false;
+    try {
+        g_sink = ::operator new[](SIZE_MAX / 2);
+    } catch (const std::bad_alloc&) {
+        threw = true;
+    }
+    check(threw && handler_calls == 1, "operator new[] calls the new-handler, then throws bad_alloc");
     check(::operator new(SIZE_MAX / 2, std::nothrow) == nullptr, "nothrow new returns null");
 }
 

@@ -1,0 +1,53 @@
+// See cxx_runtime.hpp: the tracker without libstdc++.
+#include "cxx_runtime.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace leakscope::tracker {
+
+// write(2), not stdio: this runs where an allocation just failed or a container is in a bad state.
+[[noreturn]] void abort_with(const char* first, const char* second) {
+    [[maybe_unused]] ssize_t written = write(STDERR_FILENO, first, std::strlen(first));
+    if (second) written = write(STDERR_FILENO, second, std::strlen(second));
+    written = write(STDERR_FILENO, "\n", 1);
+    std::abort();
+}
+
+namespace {
+
+// Looked up when needed: operator new fails rarely, and a libstdc++ loaded after the tracker (a plugin
+// dlopen'ed by a C program) is found then too. RTLD_DEFAULT finds the program's copy: the tracker has none.
+template <typename Function>
+Function program_function(const char* mangled_name) {
+    return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, mangled_name));
+}
+
+}  // namespace
+
+std::new_handler program_new_handler() {
+    using GetNewHandler = std::new_handler (*)();
+    auto get = program_function<GetNewHandler>("_ZSt15get_new_handlerv");
+    return get ? get() : nullptr;
+}
+
+void throw_program_bad_alloc() {
+    using ThrowBadAlloc = void (*)();
+    if (auto throw_bad_alloc = program_function<ThrowBadAlloc>("_ZSt17__throw_bad_allocv")) throw_bad_alloc();
+    abort_with("leakscope tracker: operator new failed and no libstdc++ is loaded to throw std::bad_alloc", nullptr);
+}
+
+}  // namespace leakscope::tracker
+
+// The tracker's own std::vector and std::string (the transport thread's buffers) call these when a size
+// is out of range. libstdc++ defines them; the tracker links none (above), so it has its own, hidden
+// (-fvisibility=hidden): the program's copies, if any, are untouched. Without exceptions there is
+// nothing to throw: a length past max_size() is a bug in the tracker, and it stops the program loudly.
+namespace std {
+[[noreturn]] void __throw_length_error(const char* what) {
+    leakscope::tracker::abort_with("leakscope tracker: a container of its own outgrew its limit: ", what);
+}
+}  // namespace std
