@@ -174,7 +174,7 @@ void write_decomposition_chart(std::ostream& out, const Recording& recording, co
     if (in_use) layers.push_back({"allocator overhead (headers, size classes)", "overhead", overhead_v});
     if (kept) {
         layers.push_back({"allocator: free but kept", "kept", kept_v});
-        layers.push_back({"other (outside the malloc heap)", "retained", rest_v});
+        layers.push_back({"the rest (code, stacks, other mappings)", "retained", rest_v});  // headers: the layer above
     } else {
         layers.push_back({"allocator-retained and other", "retained", rest_v});
     }

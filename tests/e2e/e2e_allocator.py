@@ -68,7 +68,7 @@ class Allocator(Workdir):
         with open(self.path("report.html")) as f:
             html = f.read()
         self.assertIn('class="layer kept"', html)
-        self.assertIn("other (outside the malloc heap)", html)
+        self.assertIn("the rest (code, stacks, other mappings)", html)
         # analyze reads the recording back with the same figures
         r = subprocess.run([LEAKSCOPE, "analyze", self.path("r.lks"), "--json", self.path("again.json")],
                            capture_output=True, text=True, timeout=60)

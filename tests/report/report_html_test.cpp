@@ -111,7 +111,7 @@ TEST(ReportHtml, TheAllocatorsFreeButKeptBytesAreTheirOwnLayerWhenKnown) {
     std::string with = html_text(example);
     EXPECT_NE(with.find("class=\"layer kept\""), std::string::npos);
     EXPECT_NE(with.find("class=\"layer overhead\""), std::string::npos);
-    EXPECT_NE(with.find("<title>other (outside the malloc heap)</title>"), std::string::npos);
+    EXPECT_NE(with.find("<title>the rest (code, stacks, other mappings)</title>"), std::string::npos);
     EXPECT_EQ(with.find("allocator-retained and other"), std::string::npos);
     EXPECT_NE(with.find("Allocator: glibc"), std::string::npos);
 }
