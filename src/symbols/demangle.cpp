@@ -29,8 +29,19 @@ std::size_t operator_token_length(std::string_view text, std::size_t at) {
         if (text.substr(end, 2) == "[]") end += 2;
         return end - at;
     }
-    constexpr std::string_view symbol_chars = "<>=!+-*/%&|^~,";
-    while (end < text.size() && symbol_chars.find(text[end]) != std::string_view::npos) ++end;
+    // The longest operator that matches, not every symbol character: in "std::operator+<char, ...>(...)"
+    // the "<" opens the template's arguments (taken as part of the operator, they unbalanced the rest, and
+    // that libstdc++ function read as the program's own code, naming a sampled site).
+    constexpr std::string_view kOperators[] = {"->*", "<=>", "<<=", ">>=", "->", "<<", ">>", "<=", ">=", "==", "!=",
+                                               "&&",  "||",  "++",  "--",  "+=", "-=", "*=", "/=", "%=", "^=", "&=",
+                                               "|=",  "+",   "-",   "*",   "/",  "%",  "^",  "&",  "|",  "~",  "!",
+                                               "=",   "<",   ">",   ","};
+    for (std::string_view op : kOperators) {
+        if (text.substr(end, op.size()) == op) {
+            end += op.size();
+            break;
+        }
+    }
     // "operator<< <char>": the demangler separates an operator template's arguments with a space.
     if (text.substr(end, 2) == " <") ++end;
     return end - at;

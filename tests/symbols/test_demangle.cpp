@@ -18,6 +18,14 @@ TEST(SymbolsDemangle, ScopeNameDropsParametersQualifiersAndReturnType) {
     EXPECT_EQ(function_scope_name("app::Cache::get(int) const"), "app::Cache::get");
     EXPECT_EQ(function_scope_name("std::vector<int, std::allocator<int> > app::make_vec<int>()"), "app::make_vec<int>");
     EXPECT_EQ(function_scope_name("operator new(unsigned long)"), "operator new");
+    // An operator template's arguments right after the operator (no space but for < and <<).
+    EXPECT_EQ(function_scope_name("std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > "
+                                  "std::operator+<char, std::char_traits<char>, std::allocator<char> >(std::__cxx11::"
+                                  "basic_string<char, std::char_traits<char>, std::allocator<char> >&&, char const*)"),
+              "std::operator+<char, std::char_traits<char>, std::allocator<char> >");
+    EXPECT_EQ(function_scope_name("bool app::operator==<int>(app::Box<int> const&, app::Box<int> const&)"), "app::operator==<int>");
+    EXPECT_EQ(function_scope_name("app::Vec::operator<=>(app::Vec const&) const"), "app::Vec::operator<=>");
+    EXPECT_EQ(function_scope_name("app::Ptr::operator->() const"), "app::Ptr::operator->");
     EXPECT_EQ(function_scope_name("operator new[](unsigned long, std::nothrow_t const&)"), "operator new[]");
     EXPECT_EQ(function_scope_name("std::ostream& std::operator<< <std::char_traits<char> >(std::ostream&, char const*)"),
               "std::operator<< <std::char_traits<char> >");
