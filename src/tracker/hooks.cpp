@@ -16,6 +16,7 @@
 
 #include "allocator_module.hpp"
 #include "cxx_runtime.hpp"
+#include "os.hpp"
 #include "real_functions.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
@@ -462,7 +463,7 @@ LEAKSCOPE_HOOK void* pvalloc(std::size_t size) {
     return allocate_general(rounded ? rounded : 4096, 4096, [size] { return g_real.pvalloc(size); });
 }
 
-// ---- anonymous mappings ----
+// ---- mappings that hold memory: anonymous ones and those of memory-backed files ----
 
 namespace {
 
@@ -473,8 +474,11 @@ void* map_hook(void* address, std::size_t length, int protection, int flags, int
     if (current_state() == InitState::kResolving)  // the real mmap is not known yet: ask the kernel
         return reinterpret_cast<void*>(syscall(SYS_mmap, address, length, protection, flags, fd, offset));
     void* p = g_real.mmap(address, length, protection, flags, fd, offset);
-    if (p != MAP_FAILED && should_track() && !in_the_allocators_object(caller))
-        record_mapping(p, length, (flags & MAP_ANONYMOUS) != 0, protection == PROT_NONE, (flags & MAP_FIXED) != 0);
+    if (p != MAP_FAILED && should_track() && !in_the_allocators_object(caller)) {
+        // A file mapping is asked what backs it (one fstatfs): a memfd or /dev/shm buffer is memory.
+        const bool holds_memory = (flags & MAP_ANONYMOUS) != 0 || os::is_memory_backed_file(fd);
+        record_mapping(p, length, holds_memory, protection == PROT_NONE, (flags & MAP_FIXED) != 0);
+    }
     return p;
 }
 

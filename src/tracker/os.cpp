@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/futex.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +60,16 @@ void futex_wake(std::atomic<int>* word) {
     syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAKE_PRIVATE, 1 << 30, nullptr, nullptr, 0);
 }
 int parent_pid() { return static_cast<int>(syscall(SYS_getppid)); }
+
+bool is_memory_backed_file(int fd) {
+    if (fd < 0) return false;
+    struct statfs file_system {};
+    const int saved_errno = errno;
+    const bool read = syscall(SYS_fstatfs, fd, &file_system) == 0;
+    errno = saved_errno;
+    // memfd_create's files live on the kernel's internal tmpfs (hugetlbfs with MFD_HUGETLB).
+    return read && (file_system.f_type == TMPFS_MAGIC || file_system.f_type == HUGETLBFS_MAGIC);
+}
 
 long read_small_file(const char* path, char* out, std::size_t capacity) {
     if (capacity == 0) return -1;

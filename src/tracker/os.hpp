@@ -23,6 +23,9 @@ int current_tid();
 void futex_wait(std::atomic<int>* word, int expected, std::uint64_t ns);
 void futex_wake(std::atomic<int>* word);
 int parent_pid();
+/// True when `fd` is a file whose pages are memory, not a cache of a disk: memfd_create's, tmpfs's
+/// (/dev/shm, POSIX shared memory) and hugetlbfs's. A mapping of one holds memory as an anonymous one does.
+bool is_memory_backed_file(int fd);
 /// Reads up to capacity-1 bytes of a small file (/proc/self/comm), NUL-terminated; returns the length or -1.
 long read_small_file(const char* path, char* out, std::size_t capacity);
 /// Like readlink(2), NUL-terminated; returns the length or -1.

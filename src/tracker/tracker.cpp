@@ -290,13 +290,13 @@ void restore_released(void* pointer, const Released& released) {
     errno = saved_errno;
 }
 
-void record_mapping(void* address, std::size_t length, bool anonymous, bool reservation, bool fixed) {
+void record_mapping(void* address, std::size_t length, bool holds_memory, bool reservation, bool fixed) {
     if (!stays_tracked()) return;
     ReentrancyGuard guard;
     int saved_errno = errno;
     auto start = reinterpret_cast<std::uint64_t>(address);
     if (fixed) g_tracker.mapped.remove(start, length, release_mapped);  // MAP_FIXED replaced what was there
-    if (anonymous) {
+    if (holds_memory) {
         std::size_t bytes = os::round_up_to_pages(length);
         MappedRegion reserved{};
         if (reservation) {

@@ -213,12 +213,13 @@ __attribute__((always_inline)) inline void untrack_and_free(void* pointer, RealR
 /// A realloc failed: the block stays; put its entry back.
 void restore_released(void* pointer, const Released& released);
 
-/// A mapping was made. `anonymous`: not backed by a file; `reservation`: PROT_NONE, address space only;
-/// `fixed`: MAP_FIXED, so it replaced whatever was mapped there, which stops counting. An anonymous
-/// mapping counts unless it is a reservation or is mapped into one (a garbage-collected runtime growing
-/// its heap inside the range it reserved: its allocator's footprint, as glibc's arenas are, and out of
-/// sight like V8's, which commits with mprotect).
-void record_mapping(void* address, std::size_t length, bool anonymous, bool reservation, bool fixed);
+/// A mapping was made. `holds_memory`: anonymous, or of a memory-backed file (memfd, tmpfs: its pages
+/// are kept alive by the mapping after the descriptor is closed, and are RSS, not page cache of a disk);
+/// `reservation`: PROT_NONE, address space only; `fixed`: MAP_FIXED, so it replaced whatever was mapped
+/// there, which stops counting. Such a mapping counts unless it is a reservation or is mapped into one (a
+/// garbage-collected runtime growing its heap inside the range it reserved: its allocator's footprint, as
+/// glibc's arenas are, and out of sight like V8's, which commits with mprotect).
+void record_mapping(void* address, std::size_t length, bool holds_memory, bool reservation, bool fixed);
 void record_unmapping(void* address, std::size_t length);
 void record_remapping(void* old_address, std::size_t old_length, void* new_address, std::size_t new_length);
 

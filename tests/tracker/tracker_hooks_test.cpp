@@ -1,4 +1,6 @@
 // Every hook, checked by exact live bytes and counts at its call site, plus the process totals.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "tracker_harness.hpp"
@@ -99,6 +101,14 @@ TEST_F(TrackerHooks, AnonymousMappings) {
     EXPECT_EQ(m.live_count, 3 + 1 + 1);
     ASSERT_TRUE(run_->sink.processes[0].totals);
     EXPECT_GE(run_->sink.processes[0].totals->mapped_bytes, 3 * 65536 + 16 * 4096);
+}
+
+TEST_F(TrackerHooks, MappingsOfMemoryBackedFilesCountAndFilesOnDiskDoNot) {
+    auto m = site("leak_memory_file_mappings");
+    const bool shm_there = access("/dev/shm", W_OK) == 0;
+    // The memfd's 16 pages and, where /dev/shm exists, the shared-memory file's 4; not the binary's page.
+    EXPECT_EQ(m.live_bytes, (16 + (shm_there ? 4 : 0)) * 4096);
+    EXPECT_EQ(m.live_count, shm_there ? 2 : 1);
 }
 
 TEST_F(TrackerHooks, AReservationAndWhatIsCommittedInItAreTheRuntimesOwn) {

@@ -4,6 +4,7 @@
 // non-zero when one is wrong, so "same behaviour under the tracker" is tested too.
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -194,6 +195,35 @@ PATTERN void leak_mmap() {
     munmap(s, 5 * 4096);
 }
 
+// Memory-backed files: a memfd buffer mapped shared and its descriptor closed (the mapping keeps its pages:
+// memfd_create's scrape buffer that a timeout path forgot to unmap), a POSIX shared-memory file in
+// /dev/shm mapped the same way, a memfd mapping unmapped again, and a file on disk mapped privately
+// (page cache, not the program's memory): 16 + 4 pages stay, the file on disk never counts.
+PATTERN void leak_memory_file_mappings() {
+    const int memfd = static_cast<int>(syscall(SYS_memfd_create, "scrape-page", 0));
+    check(memfd >= 0 && ftruncate(memfd, 16 * 4096) == 0, "memfd");
+    g_sink = mmap(nullptr, 16 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    check(g_sink != MAP_FAILED, "memfd mmap");
+    void* gone = mmap(nullptr, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    check(gone != MAP_FAILED && munmap(gone, 2 * 4096) == 0, "memfd mmap and munmap");
+    close(memfd);
+    char shm_path[64];
+    snprintf(shm_path, sizeof shm_path, "/dev/shm/leakscope-test-%d", static_cast<int>(getpid()));
+    const int shm = open(shm_path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (shm >= 0) {  // /dev/shm is there on every Linux the tests run on; a container without it skips this part
+        unlink(shm_path);
+        check(ftruncate(shm, 4 * 4096) == 0, "shm ftruncate");
+        g_sink = mmap(nullptr, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+        check(g_sink != MAP_FAILED, "shm mmap");
+        close(shm);
+    }
+    const int disk = open("/proc/self/exe", O_RDONLY);
+    check(disk >= 0, "open own binary");
+    g_sink = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, disk, 0);
+    check(g_sink != MAP_FAILED, "file mmap");
+    close(disk);
+}
+
 // A JVM-style heap: 64 MiB of address space reserved PROT_NONE, 16 pages of it committed by mapping
 // them again, readable and writable, with MAP_FIXED, then 4 of those given back the same way (PROT_NONE
 // over them). The runtime's own heap space: none of it is counted.
@@ -238,6 +268,7 @@ static void scenario_hooks() {
     leak_new_aligned();
     freed_new();
     leak_mmap();
+    leak_memory_file_mappings();
     reserve_and_commit();
     remap_fixed();
 }
