@@ -2,8 +2,10 @@
 #include "cxx_runtime.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,10 +22,33 @@ namespace leakscope::tracker {
 namespace {
 
 // Looked up when needed: operator new fails rarely, and a libstdc++ loaded after the tracker (a plugin
-// dlopen'ed by a C program) is found then too. RTLD_DEFAULT finds the program's copy: the tracker has none.
+// dlopen'ed by a C program) is found then too.
 template <typename Function>
 Function program_function(const char* mangled_name) {
-    return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, mangled_name));
+    // The program's own libstdc++, in its global scope: the tracker has none.
+    if (void* found = dlsym(RTLD_DEFAULT, mangled_name)) return reinterpret_cast<Function>(found);
+    // One loaded by a library opened with RTLD_LOCAL (a C++ extension module of python3) is not in the
+    // global scope: found among the loaded objects by its name, and asked through a handle that loads
+    // nothing (RTLD_NOLOAD) and is given back at once (the library stays: its loader still holds it).
+    struct Found {
+        char path[4096];
+    } found_library{};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) -> int {
+            auto& out = *static_cast<Found*>(data);
+            const char* name = info->dlpi_name;
+            if (!name || !std::strstr(name, "/libstdc++.so") || std::strlen(name) >= sizeof out.path) return 0;
+            std::strcpy(out.path, name);
+            return 1;
+        },
+        &found_library);
+    const char* path = found_library.path;
+    if (path[0] == '\0') return nullptr;
+    void* library = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+    if (!library) return nullptr;
+    void* found = dlsym(library, mangled_name);
+    dlclose(library);
+    return reinterpret_cast<Function>(found);
 }
 
 }  // namespace

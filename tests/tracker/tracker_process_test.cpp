@@ -300,6 +300,21 @@ TEST(TrackerProcess, ACProgramsHeapIsLeftAsItIsWithoutTheTracker) {
     }
 }
 
+TEST(TrackerProcess, OperatorNewFailingInALibraryACProgramOpenedLocallyThrowsItsBadAlloc) {
+    // The tracker links no libstdc++; a failing operator new takes the new-handler and std::bad_alloc from
+    // the program's. Here the only libstdc++ came with a library opened RTLD_LOCAL (as python3 opens a C++
+    // extension module): outside the global scope, where a plain dlsym does not look.
+    const std::string program = target_path("tracker_short_c_program");
+    const std::string plugin = target_path("tracker_plugin.so");
+    for (const std::uint64_t sample_bytes : {std::uint64_t{0}, std::uint64_t{512 * 1024}}) {
+        RunOptions options;
+        options.sample_bytes = sample_bytes;
+        RunResult run = run_program({program, "plugin", plugin}, options);
+        EXPECT_EQ(run.exit_code, 0) << run.err;
+        EXPECT_EQ(run.out, "new failed cleanly 1\n") << "sample bytes " << sample_bytes << ": " << run.err;
+    }
+}
+
 class TrackerCrash : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrackerCrash, EverythingUpToTheLastSnapshotStaysReadable) {

@@ -1,7 +1,9 @@
 /* A C program that runs for a moment: it keeps one 1000-byte block and frees another, then ends through
  * exit() or, with "_exit", through _exit (no library destructors). It never uses libstdc++.
  * With "heap" it prints what the tracker may not change in it: whether libstdc++ is mapped, and the bytes
- * in use in glibc's main arena once its own blocks are allocated. */
+ * in use in glibc's main arena once its own blocks are allocated. With "plugin PATH" it opens the C++
+ * library PATH with RTLD_LOCAL and prints whether operator new failed cleanly in it (plugin.cpp). */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,16 @@ int main(int argc, char** argv) {
     keep_a_block();
     void* volatile passing = malloc(50);
     free(passing);
+    if (argc > 2 && strcmp(argv[1], "plugin") == 0) {
+        void* plugin = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL);
+        int (*fails_cleanly)(void) = plugin ? (int (*)(void))dlsym(plugin, "plugin_new_fails_cleanly") : NULL;
+        if (!fails_cleanly) {
+            fprintf(stderr, "cannot load %s: %s\n", argv[2], dlerror());
+            return 2;
+        }
+        printf("new failed cleanly %d\n", fails_cleanly());
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "heap") == 0) {
         const size_t in_use = mallinfo2().uordblks;  /* before fopen's own buffers */
         printf("libstdc++ mapped %d, main arena in use %zu\n", libstdcxx_mapped(), in_use);
