@@ -68,11 +68,21 @@ void throw_program_bad_alloc() {
 }  // namespace leakscope::tracker
 
 // The tracker's own std::vector and std::string (the transport thread's buffers) call these when a size
-// is out of range. libstdc++ defines them; the tracker links none (above), so it has its own, hidden
-// (-fvisibility=hidden): the program's copies, if any, are untouched. Without exceptions there is
-// nothing to throw: a length past max_size() is a bug in the tracker, and it stops the program loudly.
+// is out of range or an allocation fails. libstdc++ defines them; the tracker links none (above), so it
+// has its own, hidden (-fvisibility=hidden): the program's copies, if any, are untouched. Without
+// exceptions there is nothing to throw: each is a bug in the tracker or memory exhausted in its own
+// thread, and it stops the program loudly.
 namespace std {
 [[noreturn]] void __throw_length_error(const char* what) {
     leakscope::tracker::abort_with("leakscope tracker: a container of its own outgrew its limit: ", what);
+}
+[[noreturn]] void __throw_logic_error(const char* what) {
+    leakscope::tracker::abort_with("leakscope tracker: a container of its own was misused: ", what);
+}
+[[noreturn]] void __throw_bad_alloc() {
+    leakscope::tracker::abort_with("leakscope tracker: out of memory for its own buffers", nullptr);
+}
+[[noreturn]] void __throw_bad_array_new_length() {
+    leakscope::tracker::abort_with("leakscope tracker: an array of its own too long to allocate", nullptr);
 }
 }  // namespace std

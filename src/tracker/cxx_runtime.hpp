@@ -5,8 +5,7 @@
 // running /bin/true 1,000 times: 1.92 s of CPU under sampled tracking, 1.43 s without libstdc++, 0.63 s
 // bare), and libstdc++'s start-up put its 71 KiB emergency pool for exceptions in the program's own heap,
 // moving everything the program allocated after it. So the library is built without exceptions and links
-// no libstdc++ (CMakeLists.txt: linked as C, with --no-undefined, so a dependency coming back is a link
-// error).
+// no libstdc++ (CMakeLists.txt; the test TrackerProcess.TheLibraryNeedsNoCxxRuntime fails if it comes back).
 // What a throwing operator new needs comes from the program's own libstdc++ when it fails, which is
 // loaded in every program that calls operator new.
 #pragma once

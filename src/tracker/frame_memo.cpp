@@ -80,16 +80,20 @@ void make_trace(FrameMemo& memo, std::uintptr_t sp, std::uintptr_t bp) {
     // rbp needs its state's rbp, which is the word the step before it saved (if it read one) or that
     // step's own state's rbp. After the last step nothing is read.
     std::uint32_t check_saved_bp = 0;
+    int words_to_check = 0;  // counted here, not by std::popcount: a libgcc call without -mpopcnt (cxx_runtime.hpp)
     bool needs_bp = false;
     for (int i = nodes - 1; i >= 0; --i) {
         const frame_memo::Step& step = memo.nodes[memo.path[i]];
         if (step.rbp_offset != FrameRule::kRbpUnchanged) {
-            if (needs_bp) check_saved_bp |= std::uint32_t{1} << i;
+            if (needs_bp) {
+                check_saved_bp |= std::uint32_t{1} << i;
+                ++words_to_check;
+            }
             needs_bp = false;
         }
         if (step.flags & frame_memo::Step::kCfaFromBp) needs_bp = true;
     }
-    if (std::popcount(check_saved_bp) > FrameMemo::kTraceBpWords) return;
+    if (words_to_check > FrameMemo::kTraceBpWords) return;
     const unsigned set_index = trace_set_of(sp);
     FrameMemo::TraceSet& set = memo.trace_sets[set_index];
     unsigned victim = 0;

@@ -29,6 +29,9 @@
 namespace leakscope::tracker {
 namespace {
 
+/// std::has_single_bit without its popcount, which is a libgcc call on baseline x86-64 (cxx_runtime.hpp).
+constexpr bool is_power_of_two(std::size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
 // ---- sampling mode's fast paths ----
 // With --sample-bytes nearly every call is an unsampled allocation, the free of one, or a realloc from
 // one into another. Those only touch
@@ -166,7 +169,7 @@ __attribute__((noinline)) void* allocate_sampled(std::size_t size, std::size_t a
     // 12 s, 22 MB untracked). The free finds it by its chunk's size and the filter (unsampled_off_boundary).
     if (!place_aligned(draw) || (alignment <= LiveTable::kSampledBlockAlignment && !sampled_block_cache::class_usable_bytes(size))) {
         p = real_call();
-    } else if (alignment == 0 || std::has_single_bit(alignment)) {
+    } else if (alignment == 0 || is_power_of_two(alignment)) {
         p = allocate_on_boundary(size, alignment, zeroed);
     } else {
         // An alignment glibc rounds up or refuses, as the caller's call does: a block that may be off
@@ -432,7 +435,7 @@ LEAKSCOPE_HOOK void* reallocarray(void* p, std::size_t count, std::size_t size) 
 
 LEAKSCOPE_HOOK int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
     // glibc's own test, first: a sampled block is placed with memalign, which would accept these.
-    if (alignment % sizeof(void*) != 0 || !std::has_single_bit(alignment)) return EINVAL;
+    if (alignment % sizeof(void*) != 0 || !is_power_of_two(alignment)) return EINVAL;
     int result = 0;
     void* p = allocate_general(size, alignment, [&]() -> void* {
         void* q = nullptr;

@@ -3,13 +3,13 @@
 #include <pthread.h>
 
 #include <cerrno>
-#include <cmath>
 #include <new>
 
 #include "allocator_stats.hpp"
 #include "clone_sentinel.hpp"
 #include "python_frames.hpp"
 #include "real_functions.hpp"
+#include "sampling_math.hpp"
 #include "stack_capture.hpp"
 #include "thread_counters.hpp"
 #include "transport.hpp"
@@ -40,14 +40,15 @@ std::uint64_t next_random() {
 double uniform_open01() { return (static_cast<double>(next_random() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
 
 std::int64_t draw_sample_gap() {
-    double gap = -std::log(uniform_open01()) * static_cast<double>(g_tracker.config.sample_bytes);
+    double gap = minus_log(uniform_open01()) * static_cast<double>(g_tracker.config.sample_bytes);
     return gap < 1 ? 1 : static_cast<std::int64_t>(gap);
 }
 
 /// Rounds x up or down at random so that the expected value is x (keeps the estimates unbiased).
 std::uint64_t stochastic_round(double x) {
-    double floor_x = std::floor(x);
-    return static_cast<std::uint64_t>(floor_x) + (uniform_open01() < x - floor_x ? 1 : 0);
+    if (!(x < 9.2e18)) return UINT64_MAX;  // a zero-byte block's 1/p: past what the weights can hold
+    const auto whole = static_cast<std::uint64_t>(x);  // x >= 0: the cast is the floor
+    return whole + (uniform_open01() < x - static_cast<double>(whole) ? 1 : 0);
 }
 
 /// Sampling mode: decides whether this allocation carries a stack; on yes, fills the weights that make
@@ -62,7 +63,7 @@ bool sample_allocation(std::size_t size, std::uint64_t& byte_weight, std::uint32
     gap -= static_cast<std::int64_t>(size);
     if (gap > 0) return false;
     gap = draw_sample_gap();  // exponential gaps are memoryless: a fresh draw is exact
-    double p = -std::expm1(-static_cast<double>(size) / static_cast<double>(g_tracker.config.sample_bytes));
+    double p = one_minus_exp_minus(static_cast<double>(size) / static_cast<double>(g_tracker.config.sample_bytes));
     if (!(p > 0)) p = 1e-300;
     byte_weight = stochastic_round(static_cast<double>(size) / p);
     std::uint64_t count = stochastic_round(1.0 / p);

@@ -273,6 +273,18 @@ CProgramHeap parse_c_program_heap(const std::string& out) {
     return heap;
 }
 
+TEST(TrackerProcess, TheLibraryNeedsNoCxxRuntime) {
+    // Whatever is NEEDED is loaded into every program tracked (src/tracker/cxx_runtime.hpp).
+    FILE* pipe = popen(("readelf -d '" + std::string(LEAKSCOPE_TRACKER_LIBRARY_PATH) + "' 2>&1").c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string dynamic;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, pipe)) dynamic += buffer;
+    ASSERT_EQ(pclose(pipe), 0) << dynamic;
+    ASSERT_NE(dynamic.find("(NEEDED)"), std::string::npos) << dynamic;
+    for (const char* runtime : {"libstdc++", "libm.so", "libgcc_s"}) EXPECT_EQ(dynamic.find(runtime), std::string::npos) << runtime << "\n" << dynamic;
+}
+
 TEST(TrackerProcess, ACProgramsHeapIsLeftAsItIsWithoutTheTracker) {
     // The tracker used to link libstdc++, loading it into every C program it tracked (~0.5 ms of CPU per
     // process started); libstdc++'s start-up put its 71 KiB exception pool in the program's main arena,
