@@ -28,27 +28,32 @@ Function program_function(const char* mangled_name) {
     // The program's own libstdc++, in its global scope: the tracker has none.
     if (void* found = dlsym(RTLD_DEFAULT, mangled_name)) return reinterpret_cast<Function>(found);
     // One loaded by a library opened with RTLD_LOCAL (a C++ extension module of python3) is not in the
-    // global scope: found among the loaded objects by its name, and asked through a handle that loads
-    // nothing (RTLD_NOLOAD) and is given back at once (the library stays: its loader still holds it).
-    struct Found {
-        char path[4096];
-    } found_library{};
+    // global scope: found among the loaded objects by its name (GNU's libstdc++, or LLVM's libc++ and
+    // libc++abi, which export the same two names), and asked through a handle that loads nothing
+    // (RTLD_NOLOAD) and is given back at once (the library stays: its loader still holds it).
+    struct Runtimes {
+        char paths[3][1024];
+        int count;
+    } runtimes{};
     dl_iterate_phdr(
         [](dl_phdr_info* info, std::size_t, void* data) -> int {
-            auto& out = *static_cast<Found*>(data);
+            auto& out = *static_cast<Runtimes*>(data);
             const char* name = info->dlpi_name;
-            if (!name || !std::strstr(name, "/libstdc++.so") || std::strlen(name) >= sizeof out.path) return 0;
-            std::strcpy(out.path, name);
-            return 1;
+            if (!name || !(std::strstr(name, "/libstdc++.so") || std::strstr(name, "/libc++")) ||
+                std::strlen(name) >= sizeof out.paths[0])
+                return 0;
+            std::strcpy(out.paths[out.count++], name);
+            return out.count == 3 ? 1 : 0;
         },
-        &found_library);
-    const char* path = found_library.path;
-    if (path[0] == '\0') return nullptr;
-    void* library = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
-    if (!library) return nullptr;
-    void* found = dlsym(library, mangled_name);
-    dlclose(library);
-    return reinterpret_cast<Function>(found);
+        &runtimes);
+    for (int i = 0; i < runtimes.count; ++i) {
+        void* library = dlopen(runtimes.paths[i], RTLD_LAZY | RTLD_NOLOAD);
+        if (!library) continue;
+        void* found = dlsym(library, mangled_name);
+        dlclose(library);
+        if (found) return reinterpret_cast<Function>(found);
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -62,7 +67,7 @@ std::new_handler program_new_handler() {
 void throw_program_bad_alloc() {
     using ThrowBadAlloc = void (*)();
     if (auto throw_bad_alloc = program_function<ThrowBadAlloc>("_ZSt17__throw_bad_allocv")) throw_bad_alloc();
-    abort_with("leakscope tracker: operator new failed and no libstdc++ is loaded to throw std::bad_alloc", nullptr);
+    abort_with("leakscope tracker: operator new failed and no C++ runtime is loaded to throw std::bad_alloc", nullptr);
 }
 
 }  // namespace leakscope::tracker

@@ -6,20 +6,20 @@
 // bare), and libstdc++'s start-up put its 71 KiB emergency pool for exceptions in the program's own heap,
 // moving everything the program allocated after it. So the library is built without exceptions and links
 // no libstdc++ (CMakeLists.txt; the test TrackerProcess.TheLibraryNeedsNoCxxRuntime fails if it comes back).
-// What a throwing operator new needs comes from the program's own libstdc++ when it fails, which is
-// loaded in every program that calls operator new.
+// What a throwing operator new needs comes from the program's own C++ runtime (libstdc++, or LLVM's
+// libc++) when it fails: one is loaded in every program that calls operator new.
 #pragma once
 
 #include <new>
 
 namespace leakscope::tracker {
 
-/// The program's current new-handler (std::get_new_handler of its libstdc++), or null when none is set
-/// or no libstdc++ is loaded.
+/// The program's current new-handler (std::get_new_handler of its C++ runtime), or null when none is
+/// set or no C++ runtime is loaded.
 std::new_handler program_new_handler();
 
-/// Throws std::bad_alloc through the program's libstdc++ (std::__throw_bad_alloc), so the program
-/// catches its own type; aborts with a line on stderr when no libstdc++ is loaded (nothing could catch it).
+/// Throws std::bad_alloc through the program's C++ runtime (std::__throw_bad_alloc), so the program
+/// catches its own type; aborts with a line on stderr when none is loaded (nothing could catch it).
 [[noreturn]] void throw_program_bad_alloc();
 
 /// Writes `first` and `second` (may be null) as one line on stderr and aborts.
