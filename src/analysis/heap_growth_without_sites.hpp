@@ -13,13 +13,17 @@ namespace leakscope::analysis {
 
 /// Below this share of the rate, the lower end of the heap's interval makes its trend weak evidence.
 inline constexpr double kWeakLowShareOfRate = 0.25;
+/// A site growing at this share of the heap's rate or more holds the heap's rise: when it is no leak,
+/// neither is the heap yet, whatever the heap's own interval says.
+inline constexpr double kOneSiteShareOfRate = 0.75;
 
 /// RSS alone calls a decided leak at a pace whose interval overlaps the heap's: a second witness that the heap's
 /// rise, however weak its own trend, is no sum of noise.
 bool rss_corroborates_heap_leak(const diagnosis::ProcessDiagnosis& process);
 
-/// Turns a decided leak on the fully tracked live heap into "undecided" when its trend is weak
-/// evidence and no site is a leak.
+/// Turns a decided leak on the fully tracked live heap into "undecided" when no site is a leak and
+/// either its trend is weak evidence or one site holds most of its rate (the site's test, which is
+/// stricter for testing every site, then speaks for those bytes).
 /// Does nothing when RSS alone corroborates the leak (rss_corroborates_heap_leak), nor with sampled tracking or none (sampled_attribution.hpp names the sites there), for a
 /// heap that grew in steps (attributed to the sites that carry them), after a lost stream (the
 /// sites were judged on less) or when no site was recorded. `until_t_s`: the end of the judged span.

@@ -394,8 +394,15 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
             case RssGrowth::outside_heap:
                 verdict = rss.diagnosis;
                 result.metric = "rss";
-                verdict.summary += fmt::format(" The live heap {} ({}): ", heap.growing ? "explains little of it" : "does not grow",
-                                               gain_text(why.heap_gain));
+                // A heap with no trend can still end the window higher than it began (a sawtooth caught near
+                // a tooth's top: "does not grow (+13.9 MB)" read as a contradiction): said as what it is.
+                if (heap.growing)
+                    verdict.summary += fmt::format(" The live heap explains little of it ({}): ", gain_text(why.heap_gain));
+                else if (why.heap_gain > 0)
+                    verdict.summary += fmt::format(" The live heap has no trend (it rose and fell; {} between the window's ends): ",
+                                                   gain_text(why.heap_gain));
+                else
+                    verdict.summary += fmt::format(" The live heap does not grow ({}): ", gain_text(why.heap_gain));
                 // Growth that only the brk heap (glibc's main arena) holds is in the allocator's memory, but
                 // not in blocks the tracker counts as live: "outside the malloc heap — brk heap" said both.
                 if (why.where.starts_with("brk heap") && why.where.find(", ") == std::string::npos)

@@ -1,5 +1,6 @@
 // A fully tracked heap whose trend only just clears zero while no call site grows steadily: the sites
-// say the rise is their ups and downs, and the verdict waits. The rule is tested on the verdict and
+// say the rise is their ups and downs, and the verdict waits. So does one whose rise one site holds
+// while that site's own test finds no leak. The rule is tested on the verdict and
 // sites as the analysis hands them over; a plain rise, a leaking site, a heap grown in steps, sampled
 // tracking and a lost stream each keep the verdict as it was.
 #include <gtest/gtest.h>
@@ -64,6 +65,32 @@ TEST(HeapGrowthWithoutSites, AWeakTrendNoSiteCarriesIsUndecided) {
     EXPECT_NE(d.summary.find("(95% CI 6.66 MB/h to 223 MB/h)"), std::string::npos) << "one unit for both ends: " << d.summary;
     ASSERT_TRUE(p.live_heap);
     EXPECT_FALSE(p.live_heap->leak) << "the heap's own row says the same";
+}
+
+TEST(HeapGrowthWithoutSites, OneSiteHoldingTheRiseButNoLeakMakesEvenAPlainRiseUndecided) {
+    // A settling glyph atlas: the heap's staircase "1.35 GB/h (95% CI 375 MB/h to 4.12 GB/h)", its one
+    // growing site at 83% of that rate no leak (q 0.24).
+    const auto with_top_site_at = [](double share_of_rate) {
+        auto p = weak_heap_leak(20e3);  // a plain rise: its interval is no weak evidence
+        auto s = sites(false);
+        s[0].function = "GlyphAtlas::open_page";
+        s[0].diagnosis.steady_rate_bytes_per_s = share_of_rate * p.verdict.steady_rate_bytes_per_s;
+        undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, p);
+        return p;
+    };
+    const auto held = with_top_site_at(0.83);
+    EXPECT_FALSE(held.verdict.leak);
+    EXPECT_FALSE(held.verdict.decided);
+    EXPECT_FALSE(held.verdict.time_to_limit_s);
+    EXPECT_NE(held.verdict.summary.find("most of it at one call site, GlyphAtlas::open_page"), std::string::npos) << held.verdict.summary;
+    EXPECT_NE(held.verdict.summary.find("watch at least"), std::string::npos) << held.verdict.summary;
+    const auto shared = with_top_site_at(0.5);
+    EXPECT_TRUE(shared.verdict.leak && shared.verdict.decided) << "half the rate: the site does not speak for the heap";
+    auto leaking = weak_heap_leak(20e3);
+    auto s = sites(true);
+    s[0].diagnosis.steady_rate_bytes_per_s = leaking.verdict.steady_rate_bytes_per_s;
+    undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, leaking);
+    EXPECT_TRUE(leaking.verdict.leak && leaking.verdict.decided) << "the site holding the rise is a leak";
 }
 
 TEST(HeapGrowthWithoutSites, EverythingElseKeepsItsVerdict) {

@@ -121,6 +121,18 @@ TEST(DiagnoseProcess, RssGrowthNoPartExplainsIsALeakOutsideTheHeap) {
     EXPECT_EQ(d.verdict.summary.find("not a leak"), std::string::npos);
 }
 
+TEST(DiagnoseProcess, AHeapSawtoothEndingNearATopIsNotSaidToGrowNorNotToGrowByItsGain) {
+    // RSS grows outside the heap while the heap is a sawtooth with no trend, caught near a tooth's top at
+    // the end: its gain between the window's ends is positive. "The live heap does not grow (+13.9 MB)"
+    // read as a contradiction (a sampled run of a trimmed audit history).
+    ProcessSeries series = rss_growing_over_flat_heap();
+    series.live_heap = make_series(1000, 1.0, [](double t) { return 280 * kMB + 0.3 * kMB * std::fmod(t + 30, 100.0); }, 50e3, 1);
+    const ProcessDiagnosis d = diagnose_process(series, {.limit_bytes = 2048 * kMB});
+    ASSERT_EQ(d.rss_growth, RssGrowth::outside_heap) << d.verdict.summary;
+    EXPECT_NE(d.verdict.summary.find("The live heap has no trend (it rose and fell; +"), std::string::npos) << d.verdict.summary;
+    EXPECT_EQ(d.verdict.summary.find("does not grow (+"), std::string::npos) << d.verdict.summary;
+}
+
 TEST(DiagnoseProcess, RssGrowingInTheBrkHeapAloneIsNotCalledOutsideTheMallocHeap) {
     // The brk heap is glibc's main arena: growth there beyond the live blocks is the allocator's memory,
     // and "outside the malloc heap — brk heap +94.2 kB" contradicted itself (order_book_churn_flat, sampled).
