@@ -80,6 +80,19 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
     if (carrier) undecide_with_the_site(verdict, watched_s, *carrier);
     else undecide(verdict, watched_s);
     if (process.live_heap && process.live_heap->leak) process.live_heap = verdict;
+    // RSS alone decided "no leak", and the sites have just taken back the only evidence against it: the
+    // tracker's evidence may only add to what RSS shows, so RSS's verdict stands, saying why the heap's
+    // rise did not count. (The glyph atlas: RSS "warm-up of 30.6 MB, then flat: no leak".)
+    const diagnosis::Diagnosis& rss = process.rss;
+    if (rss.decided && !rss.leak) {
+        const double heap_rate = verdict.steady_rate_bytes_per_s;
+        verdict = rss;
+        process.metric = "rss";
+        verdict.summary += carrier ? fmt::format(" The live heap's rise ({}) is one call site's, {}, whose own growth is no leak.",
+                                                 diagnosis::format_rate(heap_rate), carrier->function)
+                                   : fmt::format(" The live heap's rise ({}) is the sum of sites going up and down: no site grows steadily.",
+                                                 diagnosis::format_rate(heap_rate));
+    }
 }
 
 }  // namespace leakscope::analysis

@@ -37,6 +37,9 @@ diagnosis::ProcessDiagnosis weak_heap_leak(double ci_low = 1.85e3) {
     d.time_to_limit_s = 2.5 * 86400;
     d.restart_interval_s = 2.2 * 86400;
     p.live_heap = d;
+    // RSS alone undecided too (RssAloneDecidedNoLeakStands has it decided).
+    p.rss.decided = false;
+    p.rss.summary = "Growing 40 MB/h after a one-time warm-up: watch at least 1 min more.";
     return p;
 }
 
@@ -91,6 +94,29 @@ TEST(HeapGrowthWithoutSites, OneSiteHoldingTheRiseButNoLeakMakesEvenAPlainRiseUn
     s[0].diagnosis.steady_rate_bytes_per_s = leaking.verdict.steady_rate_bytes_per_s;
     undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, leaking);
     EXPECT_TRUE(leaking.verdict.leak && leaking.verdict.decided) << "the site holding the rise is a leak";
+}
+
+TEST(HeapGrowthWithoutSites, RssAloneDecidedNoLeakStands) {
+    // The heap's rise taken back by its sites, and RSS alone had decided "no leak": the tracker's evidence
+    // only adds to RSS's, so RSS's verdict is the process's, with why the heap's rise did not count.
+    for (const bool one_site_holds_it : {false, true}) {
+        auto p = weak_heap_leak(one_site_holds_it ? 20e3 : 1.85e3);
+        p.rss = diagnosis::Diagnosis{};
+        p.rss.pattern = diagnosis::Pattern::warmup_plateau;
+        p.rss.summary = "One-time warm-up of 30.6 MB, then flat: no leak.";
+        auto s = sites(false);
+        if (one_site_holds_it) s[0].diagnosis.steady_rate_bytes_per_s = p.verdict.steady_rate_bytes_per_s;
+        undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, p);
+        EXPECT_FALSE(p.verdict.leak);
+        EXPECT_TRUE(p.verdict.decided) << p.verdict.summary;
+        EXPECT_EQ(p.verdict.pattern, diagnosis::Pattern::warmup_plateau);
+        EXPECT_EQ(p.metric, "rss");
+        EXPECT_EQ(p.verdict.summary.rfind("One-time warm-up of 30.6 MB, then flat: no leak. The live heap's rise (", 0), 0u) << p.verdict.summary;
+        EXPECT_NE(p.verdict.summary.find(one_site_holds_it ? "is one call site's, BufferPool::fresh()" : "no site grows steadily"),
+                  std::string::npos) << p.verdict.summary;
+        ASSERT_TRUE(p.live_heap);
+        EXPECT_FALSE(p.live_heap->decided) << "the heap's own row stays undecided";
+    }
 }
 
 TEST(HeapGrowthWithoutSites, EverythingElseKeepsItsVerdict) {
