@@ -162,6 +162,7 @@ enum class RssGrowth {
     none,               ///< RSS does not grow (or the heap's own growth is the verdict)
     heap_in_steps,      ///< the live heap gained as much, in steps too coarse for its own trend
     allocator_retains,  ///< the allocator's free-but-kept bytes grow: fragmentation
+    in_allocator,       ///< the allocator's footprint took the gain; its live and free parts swing too much to say which
     within_allocator,   ///< RSS fills memory already held (free, or allocated and first written now): bounded by it
     outside_heap,       ///< neither the heap nor the allocator: thread stacks, mappings, a JIT's or GC's heap
     into_mapped,        ///< RSS fills memory mapped earlier (its mappings do not grow): bounded by them

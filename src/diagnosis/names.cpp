@@ -51,6 +51,7 @@ std::string_view to_string(RssGrowth growth) {
         case RssGrowth::none: return "none";
         case RssGrowth::heap_in_steps: return "heap_in_steps";
         case RssGrowth::allocator_retains: return "allocator_retains";
+        case RssGrowth::in_allocator: return "in_allocator";
         case RssGrowth::within_allocator: return "within_allocator";
         case RssGrowth::outside_heap: return "outside_heap";
         case RssGrowth::into_mapped: return "into_mapped";

@@ -384,6 +384,14 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 result.metric = "rss";
                 break;
             }
+            case RssGrowth::in_allocator:
+                // RSS judges it; the allocator's footprint says where it is, not which part of it.
+                verdict = rss.diagnosis;
+                result.metric = "rss";
+                verdict.summary += fmt::format(" RSS grew in the malloc heap: the allocator's footprint {} over the same time, its "
+                                               "live and free parts rising and falling with the program's batches.",
+                                               gain_text(why.allocator_footprint_gain));
+                break;
             case RssGrowth::within_allocator:
                 rss_ceiling = detail::level_near(series.rss, from_s, 0.05 * rss_window_s) + why.room;
                 verdict.summary += fmt::format(" RSS rose {} into memory the program already held (the allocator's free space, or "

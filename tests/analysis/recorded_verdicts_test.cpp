@@ -30,6 +30,21 @@ TEST(RecordedVerdicts, SampledHeapWithinTheCachesBesideRssFillingMappedMemoryIsU
     EXPECT_NE(a.process.verdict.summary.find("mapped earlier"), std::string::npos) << a.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, RssGrowthTheAllocatorsFootprintTookIsInTheMallocHeap) {
+    // examples/patterns/audit_history_trim_trace_link_leak.cpp under --sample-bytes 512K (session 21): a
+    // history trimmed from 24,000 to 4,000 records every 2.5 s, a side table its trim forgets. Read once
+    // a second, the allocator's free bytes fell 14.8 -> 2.9 MB and its in-use figure rose 14.2 -> 28.1 MB
+    // with the teeth, while its footprint rose 29.0 -> 31.0 MB beside RSS's 33.4 -> 35.6 MB. The report said
+    // "The live heap does not grow (+13.9 MB): the growth is outside the malloc heap — other anonymous
+    // mappings" (glibc's thread arenas are anonymous mappings).
+    const Analysis a = analyze_kept("audit_history_sawtooth_sampled.lks");
+    EXPECT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
+    EXPECT_EQ(a.process.rss_growth, diagnosis::RssGrowth::in_allocator) << a.process.verdict.summary;
+    EXPECT_EQ(a.process.verdict.summary.find("outside the malloc heap"), std::string::npos) << a.process.verdict.summary;
+    EXPECT_NE(a.process.verdict.summary.find("RSS grew in the malloc heap: the allocator's footprint +"), std::string::npos)
+        << a.process.verdict.summary;
+}
+
 TEST(RecordedVerdicts, ASampledHeapGrowingBySliverOfTheCachesLeavesTheVerdictToFlatRss) {
     // examples/patterns/python/numpy_scoring_batch_spikes.py under --sample-bytes 512K (session 19): a 16 MB
     // batch every 3 s, released again; no leak by construction. The allocator's in-use figure rose 144 B at
