@@ -273,14 +273,25 @@ CProgramHeap parse_c_program_heap(const std::string& out) {
     return heap;
 }
 
+/// What a shell command printed on stdout, and its pclose status (-1 when it could not be started).
+struct CommandOutput {
+    std::string out;
+    int status = -1;
+};
+CommandOutput output_of(const std::string& command) {
+    CommandOutput result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return result;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, pipe)) result.out += buffer;
+    result.status = pclose(pipe);
+    return result;
+}
+
 TEST(TrackerProcess, TheLibraryNeedsNoCxxRuntime) {
     // Whatever is NEEDED is loaded into every program tracked (src/tracker/cxx_runtime.hpp).
-    FILE* pipe = popen(("readelf -d '" + std::string(LEAKSCOPE_TRACKER_LIBRARY_PATH) + "' 2>&1").c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string dynamic;
-    char buffer[512];
-    while (std::fgets(buffer, sizeof buffer, pipe)) dynamic += buffer;
-    ASSERT_EQ(pclose(pipe), 0) << dynamic;
+    const auto [dynamic, status] = output_of("readelf -d '" + std::string(LEAKSCOPE_TRACKER_LIBRARY_PATH) + "' 2>&1");
+    ASSERT_EQ(status, 0) << dynamic;
     ASSERT_NE(dynamic.find("(NEEDED)"), std::string::npos) << dynamic;
     for (const char* runtime : {"libstdc++", "libm.so", "libgcc_s"}) EXPECT_EQ(dynamic.find(runtime), std::string::npos) << runtime << "\n" << dynamic;
 }
@@ -290,14 +301,8 @@ TEST(TrackerProcess, ACProgramsHeapIsLeftAsItIsWithoutTheTracker) {
     // process started); libstdc++'s start-up put its 71 KiB exception pool in the program's main arena,
     // moving everything the program allocated after it (cxx_runtime.hpp).
     const std::string program = target_path("tracker_short_c_program");
-    std::string bare_out;
-    {
-        FILE* pipe = popen((program + " heap").c_str(), "r");
-        ASSERT_NE(pipe, nullptr);
-        char buffer[256];
-        while (std::fgets(buffer, sizeof buffer, pipe)) bare_out += buffer;
-        ASSERT_EQ(pclose(pipe), 0) << bare_out;
-    }
+    const auto [bare_out, bare_status] = output_of(program + " heap");
+    ASSERT_EQ(bare_status, 0) << bare_out;
     const CProgramHeap bare = parse_c_program_heap(bare_out);
     ASSERT_EQ(bare.libstdcxx_mapped, 0) << "the test program itself must not load libstdc++";
     for (const std::uint64_t sample_bytes : {std::uint64_t{0}, std::uint64_t{512 * 1024}}) {
