@@ -12,21 +12,6 @@
 namespace leakscope::analysis {
 namespace {
 
-void undecide(diagnosis::Diagnosis& d, double watched_s) {
-    d.leak = false;
-    d.decided = false;
-    // As long again: the leak's site, if there is one, doubles its rise while the noise does not.
-    d.watch_more_s = diagnosis::detail::whole_minutes(watched_s);
-    d.time_to_limit_s.reset();
-    d.restart_interval_s.reset();
-    d.severity = diagnosis::detail::grade(d, false, d.baseline_bytes);
-    d.confidence = 0.5;
-    d.summary = fmt::format("The live heap grows {}, but no call site grows steadily: the rise is the sum of sites going up "
-                            "and down, where a leak's site would grow on its own. Too early to tell a leak from noise: "
-                            "watch at least {} more.",
-                            diagnosis::detail::rate_with_interval(d), diagnosis::format_duration(*d.watch_more_s));
-}
-
 /// The site that carries most of the heap's rate, when one does.
 const SiteReport* site_carrying_the_rise(const std::vector<SiteReport>& sites, double heap_rate) {
     const SiteReport* top = nullptr;
@@ -35,12 +20,21 @@ const SiteReport* site_carrying_the_rise(const std::vector<SiteReport>& sites, d
     return top && top->diagnosis.steady_rate_bytes_per_s >= kOneSiteShareOfRate * heap_rate ? top : nullptr;
 }
 
-void undecide_with_the_site(diagnosis::Diagnosis& d, double watched_s, const SiteReport& site) {
-    undecide(d, watched_s);
-    d.summary = fmt::format("The live heap grows {}, most of it at one call site, {}, whose own rise is not a leak: too "
-                            "few or too uneven steps to stand out of its ups and downs once every site is tested. Too "
-                            "early to tell a leak from a cache still filling: watch at least {} more.",
-                            diagnosis::detail::rate_with_interval(d), site.function, diagnosis::format_duration(*d.watch_more_s));
+/// `carrier`: the one site holding the rise, or null when no site grows steadily.
+void undecide(diagnosis::Diagnosis& d, double watched_s, const SiteReport* carrier) {
+    // As long again: the leak's site, if there is one, doubles its rise while the noise does not.
+    diagnosis::detail::make_undecided(d, watched_s);
+    d.severity = diagnosis::detail::grade(d, false, d.baseline_bytes);  // pressure near a limit still counts
+    const std::string rate = diagnosis::detail::rate_with_interval(d);
+    const std::string wait = diagnosis::format_duration(*d.watch_more_s);
+    d.summary = carrier ? fmt::format("The live heap grows {}, most of it at one call site, {}, whose own rise is not a leak: too "
+                                      "few or too uneven steps to stand out of its ups and downs once every site is tested. "
+                                      "Too early to tell a leak from a cache still filling: watch at least {} more.",
+                                      rate, carrier->function, wait)
+                        : fmt::format("The live heap grows {}, but no call site grows steadily: the rise is the sum of sites going "
+                                      "up and down, where a leak's site would grow on its own. Too early to tell a leak from "
+                                      "noise: watch at least {} more.",
+                                      rate, wait);
 }
 
 }  // namespace
@@ -77,8 +71,7 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
     const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
     const double watched_s = std::min(until_t_s, recording.samples.back().t_s) - from_s;
     if (!(watched_s > 0)) return;
-    if (carrier) undecide_with_the_site(verdict, watched_s, *carrier);
-    else undecide(verdict, watched_s);
+    undecide(verdict, watched_s, carrier);
     if (process.live_heap && process.live_heap->leak) process.live_heap = verdict;
     // RSS alone decided "no leak", and the sites have just taken back the only evidence against it: the
     // tracker's evidence may only add to what RSS shows, so RSS's verdict stands, saying why the heap's

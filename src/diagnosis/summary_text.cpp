@@ -46,7 +46,7 @@ namespace {
 std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
     if (!facts.significant) return fmt::format("({}, not significant)", rate);
-    if (!facts.above_practical_floor && facts.within_noise)
+    if (facts.within_noise)  // above the floor, but inside the noise: not above_practical_floor either
         return fmt::format("({}, too little over the run to stand out of its noise)", rate);
     if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
     return fmt::format("({})", rate);
