@@ -21,4 +21,16 @@ FitLine place_fit(const diagnosis::Diagnosis& fit, const GaugeSeries* drawn_seri
     return line;
 }
 
+std::optional<GaugeSeries> heap_and_mapped(const GaugeSeries& heap, const GaugeSeries* mapped) {
+    if (!mapped || mapped->t_s != heap.t_s || std::none_of(mapped->value.begin(), mapped->value.end(), [](double v) { return v > 0; }))
+        return std::nullopt;
+    GaugeSeries sum = heap;
+    for (std::size_t i = 0; i < sum.value.size(); ++i) {
+        sum.value[i] += mapped->value[i];
+        sum.low[i] += mapped->low[i];
+        sum.high[i] += mapped->high[i];
+    }
+    return sum;
+}
+
 }  // namespace leakscope::report::html

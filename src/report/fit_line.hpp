@@ -1,6 +1,8 @@
 // The dashed steady-state line of the memory chart: where it starts and at what level.
 #pragma once
 
+#include <optional>
+
 #include "diagnosis/diagnosis.hpp"
 #include "report/series_view.hpp"
 
@@ -20,5 +22,12 @@ struct FitLine {
 /// `drawn_series` is the series the fit was made of as the chart draws it (nullptr: not drawn), `t_lo`
 /// the chart's first time.
 FitLine place_fit(const diagnosis::Diagnosis& fit, const GaugeSeries* drawn_series, double t_lo);
+
+/// The series the live heap's fit was made of: the live blocks and the tracked mappings together
+/// (analysis' process series), which the chart draws as two lines. Their sum, or nothing when nothing was
+/// mapped or the two do not share their samples (the heap's own line is then the series to place on).
+/// Placed on the heap's line alone, a leak of mappings had its line dragged under them (memfd buffers:
+/// from 0 at 4.3 s where the heap and mappings stood at 1.3 MB).
+std::optional<GaugeSeries> heap_and_mapped(const GaugeSeries& heap, const GaugeSeries* mapped);
 
 }  // namespace leakscope::report::html

@@ -45,13 +45,16 @@ std::vector<const diagnosis::Diagnosis*> fits_to_draw(const analysis::Analysis& 
 }
 
 /// "steady-state fit of the live heap (95% band)": the legend says which series the dashed line fits.
-std::string fit_legend(const analysis::Analysis& analysis, const std::vector<const diagnosis::Diagnosis*>& fits) {
+std::string fit_legend(const analysis::Analysis& analysis, const std::vector<const diagnosis::Diagnosis*>& fits,
+                       bool heap_fit_includes_mapped) {
     const auto& p = analysis.process;
     std::string names;
     for (const auto* fit : fits) {
-        std::string_view name = fit == &p.rss                          ? std::string_view("RSS")
-                                : p.live_heap && fit == &*p.live_heap ? std::string_view("the live heap")
-                                                                       : metric_label(p.metric);
+        std::string_view name = fit == &p.rss ? std::string_view("RSS")
+                                : p.live_heap && fit == &*p.live_heap
+                                    ? (heap_fit_includes_mapped ? std::string_view("the live heap and mmap'ed together")
+                                                                : std::string_view("the live heap"))
+                                    : metric_label(p.metric);
         if (!names.empty()) names += " and ";
         names += name;
     }
@@ -112,7 +115,14 @@ void write_memory_chart(std::ostream& out, const Recording& recording, const ana
     std::vector<const diagnosis::Diagnosis*> fits;
     for (const auto* d : fits_to_draw(analysis))
         if (d->pattern != diagnosis::Pattern::insufficient_data && t_hi > d->warmup_end_s) fits.push_back(d);
-    if (!fits.empty()) write_legend_key(out, "fit", fit_legend(analysis, fits), true);
+    const auto drawn_full = [&](Gauge gauge) -> const GaugeSeries* {
+        for (const auto& d : drawn)
+            if (d.gauge == gauge) return &d.full;
+        return nullptr;
+    };
+    const GaugeSeries* drawn_heap = drawn_full(Gauge::live_heap);
+    const std::optional<GaugeSeries> heap_fit_series = drawn_heap ? heap_and_mapped(*drawn_heap, drawn_full(Gauge::mapped)) : std::nullopt;
+    if (!fits.empty()) write_legend_key(out, "fit", fit_legend(analysis, fits, heap_fit_series.has_value()), true);
     bool warmup = verdict.warmup_bytes > 0 && verdict.warmup_end_s > t_lo;
     if (warmup) write_legend_key(out, "warmup-key", "warm-up");
     if (events_axis) write_legend_key(out, "events", "events (right axis)", true);
@@ -165,11 +175,8 @@ void write_memory_chart(std::ostream& out, const Recording& recording, const ana
     // The series each fit was made of, to place its line on (the JVM heap's verdict is not drawn here).
     const auto fitted_series = [&](const diagnosis::Diagnosis* fit) -> const GaugeSeries* {
         const auto& p = analysis.process;
-        std::optional<Gauge> gauge;
-        if (fit == &p.rss) gauge = Gauge::rss;
-        else if (p.live_heap && fit == &*p.live_heap) gauge = Gauge::live_heap;
-        for (const auto& d : drawn)
-            if (gauge && d.gauge == *gauge) return &d.full;
+        if (fit == &p.rss) return drawn_full(Gauge::rss);
+        if (p.live_heap && fit == &*p.live_heap) return heap_fit_series ? &*heap_fit_series : drawn_heap;
         return nullptr;
     };
     std::vector<FitLine> placed;

@@ -1,6 +1,8 @@
 // Where the memory chart draws its dashed steady-state line (src/report/fit_line.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "report/fit_line.hpp"
 
 namespace leakscope::report::html {
@@ -53,6 +55,36 @@ TEST(FitLine, ALateLeakIsDrawnFromItsOnsetAndWithoutItsSeriesAsFitted) {
     EXPECT_DOUBLE_EQ(line.t0_s, 12);  // the engine's intercept is the level at the onset
     EXPECT_DOUBLE_EQ(line.y0_bytes, 87 * kMB);
     EXPECT_DOUBLE_EQ(place_fit(d, nullptr, 15).t0_s, 15);  // never before the chart's start
+}
+
+TEST(FitLine, TheHeapsLineRunsOnTheHeapAndItsMappingsTogether) {
+    // memfd scrape buffers leaked 128 KiB every 0.5 s beside a flat 0.19 MB heap: the fit is of both.
+    GaugeSeries heap, mapped;
+    for (double t = 0; t <= 10.0 + 1e-9; t += 0.1) {
+        const double m = 131072.0 * static_cast<int>(t / 0.5);
+        heap.t_s.push_back(t), heap.value.push_back(0.19 * kMB), heap.low.push_back(0.19 * kMB), heap.high.push_back(0.19 * kMB);
+        mapped.t_s.push_back(t), mapped.value.push_back(m), mapped.low.push_back(m), mapped.high.push_back(m);
+    }
+    const std::optional<GaugeSeries> both = heap_and_mapped(heap, &mapped);
+    ASSERT_TRUE(both);
+    EXPECT_DOUBLE_EQ(both->value.back(), 0.19 * kMB + mapped.value.back());
+    diagnosis::Diagnosis fit;
+    fit.pattern = diagnosis::Pattern::staircase_growth;
+    fit.fit_intercept_bytes = 0.22 * kMB;
+    fit.steady_rate_bytes_per_s = 262144;
+    const FitLine line = place_fit(fit, &*both, 0);
+    const double at_end = line.y0_bytes + fit.steady_rate_bytes_per_s * (10 - line.t0_s);
+    EXPECT_NEAR(at_end, both->value.back(), 0.3 * kMB) << "the line ends where heap and mappings do";
+    const FitLine on_heap_alone = place_fit(fit, &heap, 0);
+    EXPECT_GT(both->value.back() - (on_heap_alone.y0_bytes + fit.steady_rate_bytes_per_s * 10), 1 * kMB) << "the premise";
+
+    EXPECT_FALSE(heap_and_mapped(heap, nullptr)) << "nothing mapped drawn";
+    GaugeSeries never_mapped = mapped;
+    std::fill(never_mapped.value.begin(), never_mapped.value.end(), 0.0);
+    EXPECT_FALSE(heap_and_mapped(heap, &never_mapped)) << "the heap's own line is the sum";
+    GaugeSeries other_samples = mapped;
+    other_samples.t_s.pop_back(), other_samples.value.pop_back(), other_samples.low.pop_back(), other_samples.high.pop_back();
+    EXPECT_FALSE(heap_and_mapped(heap, &other_samples));
 }
 
 }  // namespace
