@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "diagnosis/steady_state.hpp"
 
@@ -59,6 +60,32 @@ constexpr double kSlowingShare = 0.5;
 // leak, watched for 72 h, was "too early to tell").
 constexpr double kStillSlowingShare = 0.85;
 
+/// The least-squares curve intercept + coefficient * exp(-(x - x[begin]) / tau) over [begin, end),
+/// tau searched from 0.01 to 3 times the span; a rise toward the intercept has a negative coefficient.
+std::pair<LineFit, double> saturating_fit(std::span<const double> x, std::span<const double> y, std::size_t begin,
+                                          std::size_t end) {
+    LineFit best;
+    double best_tau = 0;
+    const double span_s = x[end - 1] - x[begin];
+    for (int k = 0; k < 48; ++k) {
+        const double tau = span_s * 0.01 * std::pow(300.0, k / 47.0);
+        const LineFit fit = least_squares(y, begin, end, [&](std::size_t i) { return std::exp(-(x[i] - x[begin]) / tau); });
+        if (fit.sse < best.sse) {
+            best = fit;
+            best_tau = tau;
+        }
+    }
+    return {best, best_tau};
+}
+
+// A knee, for find_knee: two lines, one each side of it, must leave under this share of the residual
+// sum of the best curve levelling off. Measured on the corpus' numpy gateway (RSS alone): 0.035.
+constexpr double kKneeBetterFit = 0.25;
+// Leading jumps find_knee steps over, at most.
+constexpr std::size_t kLeadingJumpsAtMost = 3;
+// ... with at least this share of the points after it (today's pace must rest on a part of the run).
+constexpr double kKneeLeastTail = 0.3;
+
 }  // namespace
 
 double saturation_level_at(const Saturation& curve, double t_s) {
@@ -91,16 +118,7 @@ Saturation fit_saturation(std::span<const double> x, std::span<const double> y, 
     const bool decelerating = first.slope > 0 && last.slope < first.slope / 3 && last.ci_high < first.ci_low;
     if (!decelerating) return result;
 
-    LineFit best;
-    double best_tau = 0;
-    for (int k = 0; k < 48; ++k) {
-        const double tau = span_s * 0.01 * std::pow(300.0, k / 47.0);  // 0.01 to 3 times the span
-        const LineFit fit = least_squares(y, start, n, [&](std::size_t i) { return std::exp(-(x[i] - x[start]) / tau); });
-        if (fit.sse < best.sse) {
-            best = fit;
-            best_tau = tau;
-        }
-    }
+    const auto [best, best_tau] = saturating_fit(x, y, start, n);
     const LineFit line = least_squares(y, start, n, [&](std::size_t i) { return x[i]; });
     // y = intercept + coefficient * exp(...): a rise toward the intercept has a negative coefficient.
     const double rise = -best.coefficient;
@@ -163,6 +181,50 @@ Onset find_onset(std::span<const double> x, std::span<const double> y, double co
     onset.detected = true;
     onset.index = best_k;
     return onset;
+}
+
+// A knee: two lines, one each side of it (4 parameters), against the curve levelling off (3). A
+// warm-up's tail keeps bending, so the curve fits it about as well as two lines; growth that slowed once
+// and then kept one pace bends in one place, which the curve cannot follow and two lines fit far better.
+// The pace after the knee must be significant and not slowing itself (its thirds' intervals overlap).
+Knee find_knee(std::span<const double> x, std::span<const double> y, double confidence) {
+    Knee knee;
+    const std::size_t n = x.size();
+    // A steady part that starts at the run's first samples, the process caught as it exec'd and
+    // mapped its runtime (python3 and numpy: 7.4, 30.9, 32.7 MB, then 33 kB a sample): those jumps are
+    // no part of either shape (a curve bends to them, a line cannot).
+    std::size_t from = 0;
+    while (from < kLeadingJumpsAtMost && starts_with_a_jump(y.subspan(from))) ++from;
+    if (n < from + 20 || !(x[n - 1] > x[from])) return knee;
+    const double curve_sse = saturating_fit(x, y, from, n).first.sse;
+    if (!(curve_sse > 0)) return knee;
+    const auto fitted = [&](std::size_t begin, std::size_t end) {
+        return least_squares(y, begin, end, [&](std::size_t i) { return x[i]; });
+    };
+    double best_sse = std::numeric_limits<double>::infinity();
+    std::size_t best_k = 0;
+    const std::size_t last_k = n - static_cast<std::size_t>(kKneeLeastTail * static_cast<double>(n));
+    const std::size_t step = std::max<std::size_t>(1, n / 60);
+    for (std::size_t k = from + n / 10; k <= last_k; k += step) {
+        const double sse = fitted(from, k).sse + fitted(k, n).sse;
+        if (sse < best_sse) {
+            best_sse = sse;
+            best_k = k;
+        }
+    }
+    if (best_k == 0 || !(best_sse < kKneeBetterFit * curve_sse)) return knee;
+    const SlopeEstimate before = part_slope(x, y, from, best_k, confidence);
+    const SlopeEstimate after = part_slope(x, y, best_k, n, confidence);
+    if (!(after.ci_low > 0) || !(after.slope < before.slope)) return knee;
+    const std::size_t third = (n - best_k) / 3;
+    if (third >= 5) {
+        const SlopeEstimate first = part_slope(x, y, best_k, best_k + third, confidence);
+        const SlopeEstimate last = part_slope(x, y, n - third, n, confidence);
+        if (last.ci_high < first.ci_low) return knee;
+    }
+    knee.detected = true;
+    knee.index = best_k;
+    return knee;
 }
 
 }  // namespace leakscope::diagnosis::detail

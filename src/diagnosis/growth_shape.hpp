@@ -37,6 +37,16 @@ struct Slowing {
 /// x, y: the steady part, oldest first. Needs at least 15 points.
 Slowing find_slowing(std::span<const double> x, std::span<const double> y, double confidence);
 
+/// Growth that slowed down once and then kept one pace: a warm-up's fast fill ending in a steady
+/// climb (a leak running from the start under it), not a tail that keeps bending toward a level.
+struct Knee {
+    bool detected = false;
+    std::size_t index = 0;  ///< first point of the steady pace
+};
+
+/// x, y: the steady part, oldest first. Needs at least 20 points.
+Knee find_knee(std::span<const double> x, std::span<const double> y, double confidence);
+
 /// Growth that began at `index`: before it the series is flat, after it a steady line.
 struct Onset {
     bool detected = false;

@@ -29,6 +29,10 @@ SlopeEstimate robust_slope(Steady& part, double confidence) {
     return theil_sen(part.x, part.y, {.confidence_level = confidence, .variance_inflation = inflation});
 }
 
+bool starts_with_a_jump(std::span<const double> values) {
+    return values.size() > 3 && values[1] - values[0] > 4 * std::max({values[2] - values[1], values[3] - values[2], 0.0});
+}
+
 // A warm-up may take at most this share of the run: the rest (a third at least) is the steady part it is judged by.
 constexpr double kWarmupShareOfRun = 2.0 / 3.0;
 
@@ -85,8 +89,7 @@ Warmup find_warmup(const Grid& grid, std::span<const double> floor, std::span<co
     // Where the climb started: the median of the first few samples, or the first sample alone when the
     // warm-up is its jump to the second (a process caught as it exec'd, a runtime mapped at once): that
     // jump is several times any step after it, and all the climb after it is small beside it.
-    const bool first_apart = m > 3 && floor[1] - floor[0] > 4 * std::max({floor[2] - floor[1], floor[3] - floor[2], 0.0});
-    const bool warmup_is_the_jump = first_apart && at_knee - floor[1] < 0.25 * (floor[1] - floor[0]);
+    const bool warmup_is_the_jump = starts_with_a_jump(floor) && at_knee - floor[1] < 0.25 * (floor[1] - floor[0]);
     const double start_level = warmup_is_the_jump ? floor[0] : level(0, head);
     const double before = (at_knee - start_level) / std::max(grid.t[end] - grid.t[0], 1e-9);
     const double after = (level(m - tenth, m) - at_knee) / std::max(grid.t[m - 1] - grid.t[end], 1e-9);

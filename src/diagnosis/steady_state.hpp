@@ -21,6 +21,10 @@ Steady observed_part(const Grid& grid, std::span<const double> values, std::span
 /// Theil–Sen with Sen's interval widened by n / n_eff of the residuals (fills part.residual).
 SlopeEstimate robust_slope(Steady& part, double confidence);
 
+/// The first value sits apart below the rest, its jump to the second several times any step after it:
+/// a process caught as it exec'd, a runtime mapped at once.
+bool starts_with_a_jump(std::span<const double> values);
+
 struct Warmup {
     std::size_t end_index = 0;  ///< first grid index of steady state; 0 when there is no warm-up
     double bytes = 0;           ///< one-time growth beyond the steady line

@@ -45,6 +45,20 @@ TEST(RecordedVerdicts, RssGrowthTheAllocatorsFootprintTookIsInTheMallocHeap) {
         << a.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, ASettlingCacheWhoseExitPagedInCodeIsAWarmupOnRssAlone) {
+    // examples/patterns/profiler_symbol_cache_settling.cpp under --no-track (session 21): a symbol cache
+    // whose misses halve every ~1.7 s, RSS +21 MB and still creeping. Its last sample rose 156 kB in
+    // file-backed pages alone (the exit loading code to unwind its threads), and on the slowest third of
+    // the run that rise hid the settling curve: "Growing 42.1 MB/h and slowing down: watch 1 min more".
+    const Analysis a = analyze_kept("profiler_symbol_cache_settling_no_track.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_LT(a.judged_until_s, 18.0);  // the run ended at 18.1 s
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::warmup_plateau) << v.summary;
+    EXPECT_TRUE(v.settling_toward_bytes.has_value()) << v.summary;
+}
+
 TEST(RecordedVerdicts, ASampledHeapGrowingBySliverOfTheCachesLeavesTheVerdictToFlatRss) {
     // examples/patterns/python/numpy_scoring_batch_spikes.py under --sample-bytes 512K (session 19): a 16 MB
     // batch every 3 s, released again; no leak by construction. The allocator's in-use figure rose 144 B at

@@ -44,6 +44,29 @@ TEST(Teardown, AllThreadsToTheEndKeepEverySample) {
     EXPECT_FALSE(a.judged_until_s < 14.0) << a.judged_until_s;
 }
 
+// A flat service whose last sample caught the exit paging in code it had not run (glibc loading
+// libgcc_s to unwind the exiting threads: +156 kB of file-backed pages, anonymous memory unchanged),
+// or, with `file_leak`, one that maps a file's pages 64 kB a sample all along (a leak of mapped files).
+Recording code_paged_in_at_exit(bool file_leak) {
+    Recording r = flat_service(false);
+    for (std::size_t i = 0; i < r.samples.size(); ++i) {
+        SamplePoint& s = r.samples[i];
+        if (file_leak) s.file += 64 * 1024 * i;
+        if (i + 1 == r.samples.size()) s.file += 156 * 1024;
+        s.rss = s.rss_min = s.rss_max = s.anon + s.file;
+    }
+    return r;
+}
+
+TEST(Teardown, CodePagedInByTheExitAloneIsCutFromTheRun) {
+    const Recording recording = code_paged_in_at_exit(false);
+    EXPECT_DOUBLE_EQ(analyze(recording).judged_until_s, recording.samples[138].t_s);
+}
+
+TEST(Teardown, FileBackedPagesGrowingAllAlongKeepTheirLastSample) {
+    EXPECT_FALSE(analyze(code_paged_in_at_exit(true)).judged_until_s < 14.0);
+}
+
 // A Python list growing 2 MB/s (examples/patterns/python/teardown_list.py) whose interpreter frees it
 // over three samples at exit and then idles at the bottom for six more before it is gone.
 Recording list_freed_slowly_at_exit() {

@@ -2,7 +2,9 @@
 // how long to watch, never a leak; a slow leak after a warm-up keeps its pace and stays a leak.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "diagnosis/diagnosis.hpp"
@@ -59,6 +61,32 @@ TEST(Slowing, AWarmupInStepsThatEndedAThirdOfTheRunAgoIsAPlateau) {
     EXPECT_FALSE(d.leak) << d.summary;
     EXPECT_EQ(d.pattern, Pattern::warmup_plateau) << d.summary;
     EXPECT_GT(d.warmup_bytes, 150 * kMB) << d.summary;
+}
+
+TEST(Slowing, AFastFillThatEndedUnderALeakFromTheStartIsALeakAtItsLaterPace) {
+    // The RSS of examples/patterns/python/numpy_view_pins_base_leak.py under --no-track: numpy views
+    // pin 5 blocks of 64 KiB a second from the start while the gateway fills its per-sensor buffers,
+    // 820 kB/s to 8 s and 328 kB/s after. The first third's pace is 2.5 times the last's, which read
+    // "Growing 1.18 GB/h and slowing down: too early to tell", though the last half never slowed.
+    const Diagnosis d = diagnose(testing::load_live_heap("numpy_view_pins_rss.csv"));
+    EXPECT_TRUE(d.leak) << d.summary;
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_NEAR(d.steady_rate_bytes_per_s, 328e3, 0.05 * 328e3) << d.summary;
+}
+
+TEST(Slowing, AKneeIsTwoPacesAndATailThatKeepsBendingIsNot) {
+    // The same two paces, built with noise, are a knee and a leak at the second pace; a warm-up that
+    // slows as much, exponentially (the pace falling to a quarter over the run), still settles: no
+    // seed of it becomes a leak.
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        const Series knee = make_series(160, 0.1, [](double t) { return 30 * kMB + 0.82e6 * std::min(t, 8.0) + 0.328e6 * std::max(0.0, t - 8); }, 20e3, seed);
+        const Diagnosis two_paces = diagnose(knee);
+        EXPECT_TRUE(two_paces.leak && two_paces.decided) << "seed " << seed << ": " << two_paces.summary;
+        EXPECT_NEAR(two_paces.steady_rate_bytes_per_s, 0.328e6, 0.03e6) << "seed " << seed << ": " << two_paces.summary;
+        const Series bending = make_series(160, 0.1, [](double t) { return 30 * kMB + 12 * kMB * (1 - std::exp(-t / 11.0)); }, 20e3, seed);
+        const Diagnosis settling = diagnose(bending);
+        EXPECT_FALSE(settling.leak) << "seed " << seed << ": " << settling.summary;
+    }
 }
 
 }  // namespace
