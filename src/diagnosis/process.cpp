@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "diagnosis/classify.hpp"
+#include "diagnosis/file_backed_teeth.hpp"
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
 #include "diagnosis/maximum_heap_projection.hpp"
@@ -248,6 +249,17 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     result.verdict = rss.diagnosis;
     result.metric = "rss";
     if (!series.live_heap) {
+        if (const auto anon = detail::anon_without_file_backed_teeth(series, rss, options)) {
+            // Projected at the anonymous memory's pace from RSS's peaks, as a heap's verdict is.
+            Diagnosis verdict = anon->diagnosis;
+            detail::DetailedDiagnosis rss_level = rss;
+            rss_level.diagnosis.time_to_limit_s.reset();
+            rss_level.diagnosis.restart_interval_s.reset();
+            project_from_rss(verdict, rss_level, series.rss, anon->growing);
+            if (anon->growing) verdict.summary = detail::summarize(verdict, anon->facts);
+            verdict.summary = detail::kFileBackedTeethSentence + verdict.summary;
+            result.verdict = std::move(verdict);
+        }
         say_where_rss_grew(result, series);
         return result;
     }

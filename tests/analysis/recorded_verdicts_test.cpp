@@ -59,6 +59,20 @@ TEST(RecordedVerdicts, ASettlingCacheWhoseExitPagedInCodeIsAWarmupOnRssAlone) {
     EXPECT_TRUE(v.settling_toward_bytes.has_value()) << v.summary;
 }
 
+TEST(RecordedVerdicts, AShellsLeakUnderItsChildrensFileBackedTeethIsDecidedOnRssAlone) {
+    // examples/patterns/shell/seen_ids_with_commands_leak.sh under --no-track (session 21): bash keeps
+    // every id in an array and starts a command every 50 ms. The tree's RSS dips as children come and go
+    // (their code, file-backed), its anonymous memory climbs 245 kB/s in a line. It read "Growing 881 MB/h
+    // under a sawtooth ... saw 5 releases, too few to show a trend: watch at least 1 min more".
+    const Analysis a = analyze_kept("bash_seen_ids_commands_no_track.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(a.process.rss.period_s.has_value()) << "the premise: " << a.process.rss.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_TRUE(v.leak) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::linear_growth) << v.summary;
+    EXPECT_NEAR(v.steady_rate_bytes_per_s, 245e3, 15e3) << v.summary;
+}
+
 TEST(RecordedVerdicts, ASampledHeapGrowingBySliverOfTheCachesLeavesTheVerdictToFlatRss) {
     // examples/patterns/python/numpy_scoring_batch_spikes.py under --sample-bytes 512K (session 19): a 16 MB
     // batch every 3 s, released again; no leak by construction. The allocator's in-use figure rose 144 B at
