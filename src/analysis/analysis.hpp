@@ -54,6 +54,9 @@ struct UnsampledGrowth {
     double rise_bytes = 0;        ///< the live heap's rise over the leak's steady state
     double sample_bytes = 0;      ///< the sampling period in bytes (--sample-bytes)
     double expected_samples = 0;  ///< rise / period: how many samples the rise should have drawn
+    /// RSS's leak, in the allocator's footprint, beside a sampled heap that swings by more than it (no
+    /// trend of its own): samples fell in the rise, but as few as the swings' sites gain and lose by chance.
+    bool within_swings = false;
 };
 
 /// Full tracking of a CPython target: a leak whose rise came in pymalloc's arenas, each charged to the code

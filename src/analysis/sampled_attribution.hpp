@@ -20,7 +20,9 @@ namespace leakscope::analysis {
 /// the process was judged on (before a teardown or a lost stream).
 /// Returns the growth no sample fell in, when the samples point to no site at all (a small leak at a
 /// coarse sampling period: 0.8 MB at one sample per 512 KiB is missed about one run in five). The
-/// report then says so, and how to name the site, instead of showing none without a word.
+/// report then says so, and how to name the site, instead of showing none without a word. So it does for
+/// RSS's leak in the allocator's footprint beside a sampled heap that swings with no trend
+/// (UnsampledGrowth::within_swings).
 std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
                                                         double until_t_s, std::vector<SiteReport>& sites);
 

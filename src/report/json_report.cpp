@@ -328,6 +328,7 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
         report["unsampled_growth"] = {{"rise_bytes", missed->rise_bytes},
                                       {"sample_bytes", missed->sample_bytes},
                                       {"expected_samples", missed->expected_samples},
+                                      {"within_swings", missed->within_swings},
                                       {"summary", analysis::unsampled_growth_sentence(*missed)}};
     if (const auto& arenas = analysis.arena_growth)
         report["arena_growth"] = {{"rise_bytes", arenas->rise_bytes},
