@@ -179,6 +179,10 @@ struct ProcessDiagnosis {
     /// verdict tells RSS's larger warm-up (a JIT's code, a runtime's arenas, a heap whose first report
     /// came late); empty otherwise.
     std::string warmup_metric;
+    /// For metric "live_heap" (the live blocks and the tracked mappings together): the mappings' share of
+    /// its gain over the verdict's steady part, 0 to 1 (0 when it did not gain). A leak of mmap'ed
+    /// buffers is no growth "of the live heap" to a reader who sees the live blocks' line stay flat.
+    double mapped_share_of_gain = 0;
     /// For metric "jvm_heap": how the runtime heap's trend is known ("proven by a full collection", "the
     /// lows after 3 reclamations of the old generation climb", ...), for the report's Trend row.
     std::string trend_evidence;

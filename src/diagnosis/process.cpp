@@ -296,6 +296,11 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
 
     Diagnosis verdict = heap.diagnosis;
     result.metric = "live_heap";
+    if (series.mapped && !series.live_heap->t_s.empty()) {
+        const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s), to_s = series.live_heap->t_s.back();
+        const double total = detail::gain(*series.live_heap, from_s, to_s);
+        if (total > 0) result.mapped_share_of_gain = std::clamp(detail::gain(*series.mapped, from_s, to_s) / total, 0.0, 1.0);
+    }
     // The warm-up a person sees is the process's: a heap series that began after RSS (the tracker's
     // first report came late) misses its start, and a JIT's code and a runtime's own arenas are not
     // malloc'd blocks. When neither grows, the larger one-time growth of RSS is the warm-up.

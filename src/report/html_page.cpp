@@ -84,7 +84,7 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
     tile(out, "restart every", v.restart_interval_s ? format_duration(*v.restart_interval_s) : v.decided ? "not needed" : "\u2013",
          v.restart_interval_s ? "keeps the peaks under the limit" : v.decided ? "" : "not projected until decided");
     tile(out, "confidence", format_percent(v.confidence),
-         fmt::format("measured on the {}", metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric)));
+         fmt::format("measured on the {}", verdict_metric_label(analysis.process)));
     out << "</div>\n</section>\n";
 }
 

@@ -72,7 +72,7 @@ std::string time_to_limit_text(const diagnosis::Diagnosis& v) {
 
 std::string verdict_headline(const analysis::Analysis& analysis) {
     const auto& v = analysis.process.verdict;
-    std::string metric(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric));
+    std::string metric(verdict_metric_label(analysis.process));
     if (analysis.process.blind_to_jvm_heap && !v.decided)
         return fmt::format("a JVM whose heap leakscope could not read: its RSS ({}) cannot tell a leak inside that heap from the JVM filling it",
                            signed_rate(analysis.process.rss.steady_rate_bytes_per_s * 3600, "h"));
@@ -241,7 +241,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
                                                                format_bytes(analysis.peak_rss), format_bytes(analysis.end_rss))});
         return facts;
     }
-    facts.push_back({"Measured on", std::string(metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric))});
+    facts.push_back({"Measured on", std::string(verdict_metric_label(analysis.process))});
     if (still_settling(v)) {
         facts.push_back({"Pace over the last third (still settling) per hour", rate_with_interval(v, 3600, "h")});
         facts.push_back({"Pace over the last third (still settling) per second", rate_with_interval(v, 1, "s")});

@@ -32,6 +32,17 @@ std::string_view metric_label(std::string_view metric) {
     return metric;
 }
 
+std::string_view verdict_metric_label(const diagnosis::ProcessDiagnosis& process) {
+    if (process.metric.empty()) return metric_label("rss");
+    if (process.metric != "live_heap") return metric_label(process.metric);
+    // Only growth has a share to tell (a flat series' gain is noise); an undecided one grows too.
+    const auto& v = process.verdict;
+    if (!(v.steady_rate_bytes_per_s > 0) || !(v.leak || !v.decided)) return metric_label(process.metric);
+    if (process.mapped_share_of_gain >= kMostlyMapped) return "mmap'ed memory";
+    if (process.mapped_share_of_gain >= 1 - kMostlyMapped) return "live heap and mmap'ed memory";
+    return metric_label(process.metric);
+}
+
 std::string_view schema_metric(std::string_view metric) { return metric == "jvm_heap" ? "rss" : metric; }
 
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict) {

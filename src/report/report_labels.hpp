@@ -19,6 +19,13 @@ std::string_view severity_label(diagnosis::Severity severity);
 
 /// "live heap", "RSS", "PSS", "JVM heap" from the ProcessDiagnosis::metric spelling.
 std::string_view metric_label(std::string_view metric);
+/// The series the verdict rests on, as the headline and the rate rows name it: the live heap's verdict
+/// (its blocks and the tracked mappings together) growing mostly in the mappings is "mmap'ed memory",
+/// about evenly in both "live heap and mmap'ed memory" (ProcessDiagnosis::mapped_share_of_gain).
+std::string_view verdict_metric_label(const diagnosis::ProcessDiagnosis& process);
+/// The mappings' share of the gain from which they name the verdict's series alone (and under which,
+/// from 1 minus it, the live blocks do).
+inline constexpr double kMostlyMapped = 0.75;
 /// The metric as report-schema.json spells it: "live_heap", "rss" or "pss" (the JVM's heap lives in RSS).
 std::string_view schema_metric(std::string_view metric);
 

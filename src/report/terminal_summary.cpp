@@ -134,7 +134,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
     bool judged = v.pattern != diagnosis::Pattern::insufficient_data;
     if (judged) {
         fmt::print(out, "  {} {} on the {}{}\n", label(rate_name(v)), rate_with_interval(v, 3600, "h"),
-                   metric_label(analysis.process.metric.empty() ? "rss" : analysis.process.metric),
+                   verdict_metric_label(analysis.process),
                    still_settling(v) ? ", over the run's last third" : "");
         fmt::print(out, "  {} {}\n", label(""), rate_with_interval(v, 1, "s"));
         if (v.rate_bytes_per_event)

@@ -282,6 +282,22 @@ TEST(DiagnoseProcess, ALeakJudgedFromRssAloneSaysWhereRssGrew) {
     EXPECT_EQ(diagnose_process(series).verdict.summary.find("RSS grew in"), std::string::npos);
 }
 
+TEST(DiagnoseProcess, TheMappingsShareOfTheHeapsGainIsMeasured) {
+    // Mapped buffers leaking 250 kB/s beside flat live blocks: the verdict's series gains in them alone.
+    ProcessSeries series;
+    series.mapped = make_series(160, 0.1, [](double t) { return 0.1 * kMB + 250e3 * t; }, 0, 71);
+    series.live_heap = make_series(160, 0.1, [](double) { return 2 * kMB; }, 1e3, 72);
+    for (std::size_t i = 0; i < 160; ++i) series.live_heap->value[i] += series.mapped->value[i];
+    series.rss = make_series(160, 0.1, [](double t) { return 6 * kMB + 250e3 * t; }, 2e3, 73);
+    const ProcessDiagnosis mapped = diagnose_process(series);
+    ASSERT_EQ(mapped.metric, "live_heap");
+    ASSERT_TRUE(mapped.verdict.leak) << mapped.verdict.summary;
+    EXPECT_GT(mapped.mapped_share_of_gain, 0.95);
+    // The same growth in the live blocks: none of it is the mappings'.
+    series.mapped = make_series(160, 0.1, [](double) { return 0.1 * kMB; }, 0, 71);
+    EXPECT_LT(diagnose_process(series).mapped_share_of_gain, 0.05);
+}
+
 TEST(DiagnoseProcess, PartsOnAnotherGridAreRejected) {
     ProcessSeries series;
     series.rss = make_series(300, 1.0, [](double) { return 50 * kMB; }, 1e4);

@@ -309,6 +309,27 @@ TEST(ReportTerminal, TheHeapsLineIsTheSeriesTheVerdictJudged) {
     EXPECT_NE(text.find(" live heap\n"), std::string::npos) << text;
 }
 
+TEST(ReportTerminal, ALeakOfMappingsIsNamedForThemNotForTheLiveHeap) {
+    // A memfd exporter's leak (c_memfd_scrape_leak, s21): the verdict's series is the live blocks and the
+    // tracked mappings together, and all of its gain was in the mappings; the headline read "Leak:
+    // steady linear growth of the live heap" beside a live-heap line that stayed flat.
+    Example example = testing::linear_leak_example();
+    example.analysis.process.mapped_share_of_gain = 0.97;
+    std::string text = terminal_text(example, false);
+    EXPECT_NE(text.find("growth of the mmap'ed memory"), std::string::npos) << text;
+    EXPECT_NE(text.find("on the mmap'ed memory"), std::string::npos) << text;
+    std::ostringstream markdown;
+    write_markdown(markdown, example.recording, example.analysis);
+    EXPECT_NE(markdown.str().find("mmap'ed memory"), std::string::npos) << markdown.str();
+    EXPECT_EQ(make_json_report(example.recording, example.analysis)["growth"]["metric"], "live_heap");
+    example.analysis.process.mapped_share_of_gain = 0.5;
+    text = terminal_text(example, false);
+    EXPECT_NE(text.find("growth of the live heap and mmap'ed memory"), std::string::npos) << text;
+    example.analysis.process.mapped_share_of_gain = 0.1;
+    text = terminal_text(example, false);
+    EXPECT_NE(text.find("growth of the live heap,"), std::string::npos) << text;
+}
+
 TEST(ReportTerminal, EmptyRecordingPrintsWithoutCrashing) {
     Example empty{"empty"};
     std::string text = terminal_text(empty, false, "");
