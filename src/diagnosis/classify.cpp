@@ -333,16 +333,18 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // Growth that slows down clearly but has not levelled off enough to prove it: a warm-up's tail and a
     // slow leak after one cannot be told apart yet (undecided below), and its pace today is the last third's.
     Slowing slowing;
+    std::optional<Knee> knee;
     if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
         const std::size_t n = steady.x.size();
         if (!slowing.detected) {
-        } else if (const Knee knee = find_knee(steady.x, steady.y, options.confidence_level); knee.detected) {
+        } else if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
             // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
             // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:
             // RSS 820 kB/s, then 328 kB/s to the end). Nothing left to settle; today's pace is after it.
             slowing = Slowing{};
-            Steady after_knee = slice(steady, knee.index, n);
+            knee = found;
+            Steady after_knee = slice(steady, found.index, n);
             rate = robust_slope(after_knee, options.confidence_level);
         } else {
             Steady last_third = slice(steady, n - n / 3, n);
@@ -401,6 +403,13 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         }
     }
     d.decided = !d.watch_more_s;
+    // The fill before a knee is one-time growth: the start's deficit below the line after it, ending at
+    // the knee (where the report's fit begins). Set after the wait for a warm-up's tail above: the knee's
+    // own tests are what showed that its tail keeps one pace.
+    if (knee && d.decided) {
+        d.warmup_end_s = steady.x[knee->index];
+        d.warmup_bytes = std::max(d.warmup_bytes, rate.intercept + rate.slope * steady.x.front() - steady.y.front());
+    }
     const bool growing = significant_growth && d.decided;
     facts.settling = settling;
 

@@ -72,6 +72,9 @@ TEST(Slowing, AFastFillThatEndedUnderALeakFromTheStartIsALeakAtItsLaterPace) {
     EXPECT_TRUE(d.leak) << d.summary;
     EXPECT_TRUE(d.decided) << d.summary;
     EXPECT_NEAR(d.steady_rate_bytes_per_s, 328e3, 0.05 * 328e3) << d.summary;
+    // The fill is its one-time growth, from the first sample to the knee (imports and buffers: ~29 MB).
+    EXPECT_NEAR(d.warmup_end_s, 8.0, 0.5) << d.summary;
+    EXPECT_NEAR(d.warmup_bytes, 29e6, 2e6) << d.summary;
 }
 
 TEST(Slowing, AKneeIsTwoPacesAndATailThatKeepsBendingIsNot) {
