@@ -81,10 +81,10 @@ std::pair<LineFit, double> saturating_fit(std::span<const double> x, std::span<c
 // A knee, for find_knee: two lines, one each side of it, must leave under this share of the residual
 // sum of the best curve levelling off. Measured on the corpus' numpy gateway (RSS alone): 0.035.
 constexpr double kKneeBetterFit = 0.25;
-// Leading jumps find_knee steps over, at most.
-constexpr std::size_t kLeadingJumpsAtMost = 3;
 // ... with at least this share of the points after it (today's pace must rest on a part of the run).
 constexpr double kKneeLeastTail = 0.3;
+// Leading jumps find_knee steps over, at most.
+constexpr std::size_t kLeadingJumpsAtMost = 3;
 
 }  // namespace
 
