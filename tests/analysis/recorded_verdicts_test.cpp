@@ -100,6 +100,19 @@ TEST(RecordedVerdicts, ASampledHeapGrowingBySliverOfTheCachesLeavesTheVerdictToF
     EXPECT_NE(a.process.live_heap->summary.find("full tracking"), std::string::npos) << a.process.live_heap->summary;
 }
 
+TEST(RecordedVerdicts, ASampledHeapsUndecidedGrowthWithinTheCachesLeavesTheVerdictToRss) {
+    // The same program in session 22's run: this time the heap figure found a 5.5 MB warm-up and its 199 B
+    // at 13 B/s after it were a warm-up's tail to wait for, undecided, "watch at least 50 min more", and
+    // the caches rule (which took only decided growth) never asked whether the caches could hold it.
+    const Analysis a = analyze_kept("py_numpy_scoring_batch_spikes_sampled_warmup_tail.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::periodic_spikes) << v.summary;
+    EXPECT_EQ(a.process.metric, "rss");
+    EXPECT_NE(v.summary.find("RSS carries the verdict"), std::string::npos) << v.summary;
+}
+
 TEST(RecordedVerdicts, ASampledHeapClimbingAtOnePaceWithinTheCachesIsALeak) {
     // examples/patterns/trace_logger_registry_slow_leak.cpp under --sample-bytes 512K (session 17): a
     // logging library's registry keeps every request's trace logger, ~16 kB/s on a 48 MB heap. The
