@@ -337,18 +337,19 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
         const std::size_t n = steady.x.size();
-        if (!slowing.detected) {
-        } else if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
-            // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
-            // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:
-            // RSS 820 kB/s, then 328 kB/s to the end). Nothing left to settle; today's pace is after it.
-            slowing = Slowing{};
-            knee = found;
-            Steady after_knee = slice(steady, found.index, n);
-            rate = robust_slope(after_knee, options.confidence_level);
-        } else {
-            Steady last_third = slice(steady, n - n / 3, n);
-            rate = robust_slope(last_third, options.confidence_level);
+        if (slowing.detected) {
+            if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
+                // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
+                // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:
+                // RSS 820 kB/s, then 328 kB/s to the end). Nothing left to settle; today's pace is after it.
+                slowing = Slowing{};
+                knee = found;
+                Steady after_knee = slice(steady, found.index, n);
+                rate = robust_slope(after_knee, options.confidence_level);
+            } else {
+                Steady last_third = slice(steady, n - n / 3, n);
+                rate = robust_slope(last_third, options.confidence_level);
+            }
         }
     }
     // Practically significant: above the relative floor, and the growth over the steady state stands out

@@ -52,6 +52,15 @@ void project_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, 
     detail::project(verdict, true, line, front_or(rss_series.t_s, 0), peaks, verdict.limit_bytes);
 }
 
+// A verdict at another series' pace (the heap's decided trend, RSS's anonymous memory): RSS's own
+// projection is at RSS's pace, so the verdict's rate is projected from RSS's peaks instead.
+void project_at_own_pace_from_rss(Diagnosis& verdict, const detail::DetailedDiagnosis& rss, const Series& rss_series, bool growing) {
+    detail::DetailedDiagnosis rss_level = rss;
+    rss_level.diagnosis.time_to_limit_s.reset();
+    rss_level.diagnosis.restart_interval_s.reset();
+    project_from_rss(verdict, rss_level, rss_series, growing);
+}
+
 // Fragmentation is the allocator's doing, not the program's: it can hurt (the projection stays), but
 // it is never graded as a leak would be; high only under sustained use near the limit.
 Severity fragmentation_severity(const Diagnosis& d) {
@@ -255,12 +264,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     result.metric = "rss";
     if (!series.live_heap) {
         if (const auto anon = detail::anon_without_file_backed_teeth(series, rss, options)) {
-            // Projected at the anonymous memory's pace from RSS's peaks, as a heap's verdict is.
             Diagnosis verdict = anon->diagnosis;
-            detail::DetailedDiagnosis rss_level = rss;
-            rss_level.diagnosis.time_to_limit_s.reset();
-            rss_level.diagnosis.restart_interval_s.reset();
-            project_from_rss(verdict, rss_level, series.rss, anon->growing);
+            project_at_own_pace_from_rss(verdict, rss, series.rss, anon->growing);
             if (anon->growing) verdict.summary = detail::summarize(verdict, anon->facts);
             verdict.summary = detail::kFileBackedTeethSentence + verdict.summary;
             result.verdict = std::move(verdict);
@@ -451,10 +456,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     if (heap_verdict_stands) {
         // RSS's own projection is at RSS's pace, which the heap's decided trend replaces: the heap's rate
         // projected from RSS's peaks.
-        detail::DetailedDiagnosis rss_level = rss;
-        rss_level.diagnosis.time_to_limit_s.reset();
-        rss_level.diagnosis.restart_interval_s.reset();
-        project_from_rss(verdict, rss_level, series.rss, true);
+        project_at_own_pace_from_rss(verdict, rss, series.rss, true);
     } else {
         project_from_rss(verdict, rss, series.rss, heap.growing);
     }
