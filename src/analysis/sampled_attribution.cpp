@@ -47,23 +47,24 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
                                process.live_heap && !process.live_heap->leak;
     if (!verdict.leak || !(sampled || in_steps || within_swings)) return std::nullopt;
     if (std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return std::nullopt;
-    if (within_swings) {
-        const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
-        const double to_s = std::min(until_t_s, recording.samples.empty() ? until_t_s : recording.samples.back().t_s);
+    const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
+    // The rise up to the end of the judged span and of the process's samples: the sites' last snapshot
+    // is the exit flush, often taken after the program's destructors freed what it held.
+    double to_s = until_t_s;
+    if (!recording.samples.empty()) to_s = std::min(to_s, recording.samples.back().t_s);
+    // The verdict's rise over its steady state, and the samples it should have drawn.
+    const auto unsampled = [&](bool within_swings) {
         UnsampledGrowth missed;
         missed.rise_bytes = std::max(0.0, verdict.steady_rate_bytes_per_s * (to_s - from_s));
         missed.sample_bytes = static_cast<double>(recording.info.sample_bytes);
         missed.expected_samples = missed.rise_bytes / missed.sample_bytes;
-        missed.within_swings = true;
+        missed.within_swings = within_swings;
         return missed;
-    }
+    };
+    if (within_swings) return unsampled(true);
     const SiteSeries& grid = recording.sites;
     if (grid.t_s.size() < 2) return std::nullopt;
-    const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
-    // The rise up to the end of the judged span and of the process's samples: the sites' last snapshot
-    // is the exit flush, often taken after the program's destructors freed what it held.
-    double to_s = std::min(grid.t_s.back(), until_t_s);
-    if (!recording.samples.empty()) to_s = std::min(to_s, recording.samples.back().t_s);
+    to_s = std::min(to_s, grid.t_s.back());
     // The sites' grid is coarser than the samples: its column before the end of the warm-up may still
     // hold part of the warm-up (a 200 MB table half built), which is no share of the leak. The first
     // column inside the steady state loses at most one column of a leak's rise.
@@ -83,11 +84,7 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     }
     if (!(total > 0)) {
         if (!sampled || recording.info.sample_bytes == 0) return std::nullopt;
-        UnsampledGrowth missed;
-        missed.rise_bytes = std::max(0.0, verdict.steady_rate_bytes_per_s * (to_s - from_s));
-        missed.sample_bytes = static_cast<double>(recording.info.sample_bytes);
-        missed.expected_samples = missed.rise_bytes / missed.sample_bytes;
-        return missed;
+        return unsampled(false);
     }
     std::sort(rises.begin(), rises.end(), std::greater<>());
     double covered = 0;
