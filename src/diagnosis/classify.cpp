@@ -29,6 +29,19 @@ constexpr double kMinDurationS = 2.0;
 constexpr double kNoiseBandsToMatter = 2.0;
 // A step of the program's own is taller than this many of the allocator's quanta (Options).
 constexpr double kQuantaInAStep = 1.5;
+// Lows of a sawtooth that fall back from one trough to a later one by this share of their climb over the
+// run wander rather than climb (classify's troughs_climb_unproven).
+constexpr double kLowsFallBackShareOfClimb = 1.0 / 3.0;
+
+// The largest fall from one value to any later one (the series' deepest drawdown); 0 when it never falls.
+double largest_fall_back(std::span<const double> values) {
+    double highest = -INFINITY, fall = 0;
+    for (const double v : values) {
+        highest = std::max(highest, v);
+        fall = std::max(fall, highest - v);
+    }
+    return fall;
+}
 
 // Replaces isolated upward outliers (a single bin more than 5 sigma above the median of it and its
 // two neighbours) by that median: a one-sample transient allocation must not start a segment, pass
@@ -382,10 +395,16 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     };
     // Lows of a sawtooth that climb by half a tooth or more over the run, on too few teeth for the
     // trend test (four rising troughs cannot reach 5%), are no evidence of a flat floor either.
+    // Unless the lows fall back by a good share of that climb: a leak's lows rise from one release to the
+    // next, and lows that wander as much as they climb are no climb (jemalloc_pool_flat's heap, 4,096
+    // buffers of random sizes replaced 3,000 times a second: its troughs 14.52, 14.40, 14.67, 15.09, 14.83 MB,
+    // a fall of 266 kB against a climb of 460 kB; bash_seen_ids_commands_leak's RSS fell back 344 kB of 2.1 MB).
     const std::size_t troughs = troughs_from(cycles, begin);
+    const double climb = rate.slope * steady_span_s;
     const bool troughs_climb_unproven = !significant_growth && cycles.kind == CycleKind::sawtooth && rate.slope > 0 &&
                                         troughs >= kTroughsToJudgeAcrossReleases && troughs < kTroughsForAFlatFloor &&
-                                        rate.slope * steady_span_s >= 0.5 * cycles.amplitude;
+                                        climb >= 0.5 * cycles.amplitude &&
+                                        largest_fall_back(steady.y) < kLowsFallBackShareOfClimb * climb;
     if (troughs_climb_unproven && !d.watch_more_s)
         wait_for_releases(troughs, d.period_s.value_or(0) * static_cast<double>(kTroughsForAFlatFloor - troughs));
     if ((significant_growth || collector_warmup_late) && !d.watch_more_s) {

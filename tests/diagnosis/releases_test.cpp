@@ -144,6 +144,30 @@ TEST(Releases, FiveTroughsClimbingUnderTallTeethAreALeak) {
     EXPECT_EQ(bounded.pattern, Pattern::bounded_sawtooth) << bounded.summary;
 }
 
+TEST(Releases, LowsThatWanderAsMuchAsTheyClimbAreNoUnprovenClimb) {
+    // examples/patterns/jemalloc_pool_flat.cpp's live heap as measured (session 22, tracked): 4,096
+    // buffers of random sizes, 3,000 replaced a second, a bounded wander of +-0.5 MB around 15 MB that
+    // the cycle finder takes for teeth. Its five troughs, 14.52, 14.40, 14.67, 15.09, 14.83 MB, climb
+    // 460 kB on their slope and fall back 266 kB: they read "too few to show a trend: watch 1 min more".
+    const Series measured = load_live_heap("jemalloc_pool_flat.csv");
+    const Diagnosis d = diagnose(measured);
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+}
+
+TEST(Releases, TroughsThatClimbWithASmallFallBackStillWait) {
+    // Teeth of 8 MB every 30 s over a floor rising 60 kB/s (a leak under a flushed buffer), the fourth
+    // trough 2.5 MB lower than it would be (a release deeper than the rest): four troughs, 43.8, 45.7,
+    // 45.0, 49.5 MB, climbing 5.7 MB on their slope with a fall of 0.73 MB, an eighth of it. Not proven,
+    // and no evidence of a flat floor.
+    const Series s = make_series(1500, 0.1, [](double t) {
+        const double dip = (t >= 90 && t < 120 && std::fmod(t, 30.0) < 3) ? 2.5 * kMB : 0.0;
+        return 40 * kMB + 0.06 * t * kMB + 8 * kMB * std::fmod(t, 30.0) / 30.0 - dip;
+    }, 0.02 * kMB);
+    const Diagnosis d = diagnose(s);
+    EXPECT_TRUE(d.leak || !d.decided) << d.summary;
+}
+
 TEST(Releases, ACollectedHeapsLongWarmupWaitsWithoutSayingItGrows) {
     // node's RSS with an LRU of pages (session 16): a warm-up over the first 8.8 s of 16.7 s, then flat. A
     // warm-up that long and within the collector's headroom (40 MB here; that run's 91 MB outgrew it)
