@@ -429,6 +429,9 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     if (knee && d.decided) {
         d.warmup_end_s = steady.x[knee->index];
         d.warmup_bytes = std::max(d.warmup_bytes, rate.intercept + rate.slope * steady.x.front() - steady.y.front());
+        // The summary says the warm-up was a faster fill that ended, so that its length (8 s of a 20 s run)
+        // does not read as a guess.
+        facts.knee_fill_rate = knee->fill_rate;
     }
     const bool growing = significant_growth && d.decided;
     facts.settling = settling;

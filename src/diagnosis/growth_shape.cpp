@@ -224,6 +224,7 @@ Knee find_knee(std::span<const double> x, std::span<const double> y, double conf
     }
     knee.detected = true;
     knee.index = best_k;
+    knee.fill_rate = before.slope;
     return knee;
 }
 

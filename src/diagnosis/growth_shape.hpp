@@ -42,6 +42,7 @@ Slowing find_slowing(std::span<const double> x, std::span<const double> y, doubl
 struct Knee {
     bool detected = false;
     std::size_t index = 0;  ///< first point of the steady pace
+    double fill_rate = 0;   ///< bytes/s before it (after any leading exec jumps): the warm-up's fill
 };
 
 /// x, y: the steady part, oldest first. Needs at least 20 points.

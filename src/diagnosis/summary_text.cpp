@@ -54,8 +54,13 @@ std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
 
 std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
     if (d.warmup_bytes <= 0) return "";
-    return fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
-                       format_duration(d.warmup_end_s - facts.start_t_s));
+    const std::string clause = fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
+                                           format_duration(d.warmup_end_s - facts.start_t_s));
+    // "(a fill at 820 kB/s, 2.5 times the leak's pace, that stopped there)"
+    if (facts.knee_fill_rate && d.steady_rate_bytes_per_s > 0 && *facts.knee_fill_rate > d.steady_rate_bytes_per_s)
+        return clause + fmt::format(" (a fill at {}, {:.1f} times the leak's pace, that slowed to it there)", format_rate(*facts.knee_fill_rate),
+                                    *facts.knee_fill_rate / d.steady_rate_bytes_per_s);
+    return clause;
 }
 
 // "in the first 5.7 s", or "90% of it in the first 400 ms, the rest by 18.2 s" when its tail took far longer.

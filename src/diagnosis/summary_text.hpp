@@ -34,6 +34,8 @@ struct SummaryFacts {
     std::size_t releases = 0;         ///< how many the run saw
     bool collected_heap = false;      ///< the releases are a garbage collector's (V8)
     bool teeth_on_plateau = false;    ///< a warm-up plateau with a sawtooth (cycle_amplitude, period) on top
+    /// A leak after a knee: the pace of the fill before it (the warm-up), faster than the leak's.
+    std::optional<double> knee_fill_rate;
 };
 
 std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);

@@ -75,6 +75,8 @@ TEST(Slowing, AFastFillThatEndedUnderALeakFromTheStartIsALeakAtItsLaterPace) {
     // The fill is its one-time growth, from the first sample to the knee (imports and buffers: ~29 MB).
     EXPECT_NEAR(d.warmup_end_s, 8.0, 0.5) << d.summary;
     EXPECT_NEAR(d.warmup_bytes, 29e6, 2e6) << d.summary;
+    // And the summary says why the warm-up lasted 8 s: a fill at 2.5 times the leak's pace (820 kB/s) ended there.
+    EXPECT_NE(d.summary.find("(a fill at 2.95 GB/h, 2.5 times the leak's pace, that slowed to it there)"), std::string::npos) << d.summary;
 }
 
 TEST(Slowing, AKneeIsTwoPacesAndATailThatKeepsBendingIsNot) {
@@ -86,6 +88,7 @@ TEST(Slowing, AKneeIsTwoPacesAndATailThatKeepsBendingIsNot) {
         const Diagnosis two_paces = diagnose(knee);
         EXPECT_TRUE(two_paces.leak && two_paces.decided) << "seed " << seed << ": " << two_paces.summary;
         EXPECT_NEAR(two_paces.steady_rate_bytes_per_s, 0.328e6, 0.03e6) << "seed " << seed << ": " << two_paces.summary;
+        EXPECT_NE(two_paces.summary.find(" times the leak's pace, that slowed to it there)"), std::string::npos) << "seed " << seed << ": " << two_paces.summary;
         const Series bending = make_series(160, 0.1, [](double t) { return 30 * kMB + 12 * kMB * (1 - std::exp(-t / 11.0)); }, 20e3, seed);
         const Diagnosis settling = diagnose(bending);
         EXPECT_FALSE(settling.leak) << "seed " << seed << ": " << settling.summary;
