@@ -328,20 +328,21 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // than a line. Judged on the steady part only, so a warm-up followed by a slow leak is not it.
     bool settling = false;
     Saturation saturation;
+    const auto settle_on = [&](const Saturation& curve) {
+        settling = true;
+        saturation = curve;
+        facts.settling_rate_now = saturation_rate_at(saturation, steady.x.back());
+        facts.settled_so_far_bytes = std::max(0.0, saturation_level_at(saturation, steady.x.back()) - floor.front());
+        const std::size_t n = steady.x.size();
+        Steady last_third = slice(steady, n - n / 3, n);
+        rate = robust_slope(last_third, options.confidence_level);  // today's pace, not the average
+        d.settling_toward_bytes = saturation.asymptote;
+        d.warmup_bytes = std::max(0.0, saturation.asymptote - floor.front());
+        d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
+    };
     // Under a sawtooth the same holds for its troughs (a JIT compiling while a GC cycles).
     if (facts.significant && cycles.kind != CycleKind::spikes && growth_shape == Pattern::linear_growth && !d.onset_s) {
-        saturation = fit_saturation(steady.x, steady.y, options.confidence_level);
-        if (saturation.detected) {
-            settling = true;
-            facts.settling_rate_now = saturation_rate_at(saturation, steady.x.back());
-            facts.settled_so_far_bytes = std::max(0.0, saturation_level_at(saturation, steady.x.back()) - floor.front());
-            const std::size_t n = steady.x.size();
-            Steady last_third = slice(steady, n - n / 3, n);
-            rate = robust_slope(last_third, options.confidence_level);  // today's pace, not the average
-            d.settling_toward_bytes = saturation.asymptote;
-            d.warmup_bytes = std::max(0.0, saturation.asymptote - floor.front());
-            d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
-        }
+        if (const Saturation curve = fit_saturation(steady.x, steady.y, options.confidence_level); curve.detected) settle_on(curve);
     }
     // Growth that slows down clearly but has not levelled off enough to prove it: a warm-up's tail and a
     // slow leak after one cannot be told apart yet (undecided below), and its pace today is the last third's.
@@ -349,6 +350,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     std::optional<Knee> knee;
     if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
+        const Steady all_observed = observed_part(grid, floor, usable, 0, m);
         const std::size_t n = steady.x.size();
         if (slowing.detected) {
             if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
@@ -359,6 +361,13 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
                 knee = found;
                 Steady after_knee = slice(steady, found.index, n);
                 rate = robust_slope(after_knee, options.confidence_level);
+            } else if (const Saturation whole = fit_saturation_through_steady_part(
+                           all_observed.x, all_observed.y, steady.x.front(), options.confidence_level);
+                       whole.detected) {
+                // Too short a tail to prove it levels off alone, but the whole climb is one curve that does,
+                // and the tail keeps to it.
+                slowing = Slowing{};
+                settle_on(whole);
             } else {
                 Steady last_third = slice(steady, n - n / 3, n);
                 rate = robust_slope(last_third, options.confidence_level);

@@ -37,6 +37,14 @@ struct Slowing {
 /// x, y: the steady part, oldest first. Needs at least 15 points.
 Slowing find_slowing(std::span<const double> x, std::span<const double> y, double confidence);
 
+/// A steady part that keeps slowing down but is too short to prove a curve levelling off on its own
+/// (fit_saturation over it), judged with the warm-up before it: x, y from the series' start, the steady
+/// part from `steady_from_s`. Detected when one saturating curve fits the whole climb (after any leading
+/// exec jumps) and explains the steady part: what is left of it about that curve has no trend of its
+/// own. A warm-up followed by a slow leak fails there, the curve levelling off while the leak climbs on.
+Saturation fit_saturation_through_steady_part(std::span<const double> x, std::span<const double> y, double steady_from_s,
+                                              double confidence);
+
 /// Growth that slowed down once and then kept one pace: a warm-up's fast fill ending in a steady
 /// climb (a leak running from the start under it), not a tail that keeps bending toward a level.
 struct Knee {

@@ -79,6 +79,28 @@ TEST(Slowing, AFastFillThatEndedUnderALeakFromTheStartIsALeakAtItsLaterPace) {
     EXPECT_NE(d.summary.find("(a fill at 2.95 GB/h, 2.5 times the leak's pace, that slowed to it there)"), std::string::npos) << d.summary;
 }
 
+TEST(Slowing, ATailTooShortToProveItLevelsOffIsSettlingWhenTheWholeClimbIsOneCurve) {
+    // examples/patterns/shell/authlog_geoip_cache_settling.sh's live heap, measured (session 23): bash's
+    // cache of GeoIP answers over a finite population, 0.56 -> 1.38 MB over 0.5-3 s, 1.94 MB by 9 s, 2.01 MB
+    // at 16 s. The warm-up found ends at 9.5 s and its tail alone slowed by less than the third that
+    // proves a curve: "slowing down, watch 1 min more". The whole climb is one curve levelling off.
+    const Diagnosis d = diagnose(testing::load_live_heap("bash_geoip_cache_settling.csv"));
+    EXPECT_TRUE(d.decided) << d.summary;
+    EXPECT_FALSE(d.leak) << d.summary;
+    ASSERT_TRUE(d.settling_toward_bytes.has_value()) << d.summary;
+    EXPECT_NEAR(*d.settling_toward_bytes, 2.0e6, 0.15e6) << d.summary;
+}
+
+TEST(Slowing, AFastWarmupOverASlowLeakIsNoCurveThroughItsTail) {
+    // A warm-up levelling off fast (10 MB, e-folding 1.5 s) over a leak of 20 kB/s from the start: the
+    // whole climb bends like a curve, but the curve levels off while the data climbs on. Never "no leak".
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        const Series s = make_series(160, 0.1, [](double t) { return 30 * kMB + 10 * kMB * (1 - std::exp(-t / 1.5)) + 20e3 * t; }, 5e3, seed);
+        const Diagnosis d = diagnose(s);
+        EXPECT_TRUE(d.leak || !d.decided) << "seed " << seed << ": " << d.summary;
+    }
+}
+
 TEST(Slowing, AKneeIsTwoPacesAndATailThatKeepsBendingIsNot) {
     // The same two paces, built with noise, are a knee and a leak at the second pace; a warm-up that
     // slows as much, exponentially (the pace falling to a quarter over the run), still settles: no
