@@ -325,7 +325,8 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     }
     // Growth that keeps slowing down is a warm-up still settling (a cache filling ever more slowly),
     // not growth that continues: its steady part decelerates and a saturating curve fits it far better
-    // than a line. Judged on the steady part only, so a warm-up followed by a slow leak is not it.
+    // than a line. Judged on the steady part, so a warm-up followed by a slow leak is not it (and on the
+    // whole climb only where the steady part's tail keeps to one curve with the warm-up: below).
     bool settling = false;
     Saturation saturation;
     const auto settle_on = [&](const Saturation& curve) {
@@ -350,9 +351,9 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     std::optional<Knee> knee;
     if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
-        const Steady all_observed = observed_part(grid, floor, usable, 0, m);
         const std::size_t n = steady.x.size();
         if (slowing.detected) {
+            const Steady all_observed = observed_part(grid, floor, usable, 0, m);
             if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
                 // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
                 // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:

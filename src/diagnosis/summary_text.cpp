@@ -56,7 +56,7 @@ std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
     if (d.warmup_bytes <= 0) return "";
     const std::string clause = fmt::format(" after a one-time warm-up of {} in the first {}", format_bytes(d.warmup_bytes),
                                            format_duration(d.warmup_end_s - facts.start_t_s));
-    // "(a fill at 820 kB/s, 2.5 times the leak's pace, that stopped there)"
+    // "(a fill at 2.95 GB/h, 2.5 times the leak's pace, that slowed to it there)"
     if (facts.knee_fill_rate && d.steady_rate_bytes_per_s > 0 && *facts.knee_fill_rate > d.steady_rate_bytes_per_s)
         return clause + fmt::format(" (a fill at {}, {:.1f} times the leak's pace, that slowed to it there)", format_rate(*facts.knee_fill_rate),
                                     *facts.knee_fill_rate / d.steady_rate_bytes_per_s);
