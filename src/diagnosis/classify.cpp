@@ -352,8 +352,12 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     if (facts.significant && !settling && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth && !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
         const std::size_t n = steady.x.size();
-        if (slowing.detected) {
+        // The whole climb, warm-up and steady part, for a curve through both (only when no knee is found).
+        const auto settles_through_steady_part = [&] {
             const Steady all_observed = observed_part(grid, floor, usable, 0, m);
+            return fit_saturation_through_steady_part(all_observed.x, all_observed.y, steady.x.front(), options.confidence_level);
+        };
+        if (slowing.detected) {
             if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
                 // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
                 // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:
@@ -362,9 +366,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
                 knee = found;
                 Steady after_knee = slice(steady, found.index, n);
                 rate = robust_slope(after_knee, options.confidence_level);
-            } else if (const Saturation whole = fit_saturation_through_steady_part(
-                           all_observed.x, all_observed.y, steady.x.front(), options.confidence_level);
-                       whole.detected) {
+            } else if (const Saturation whole = settles_through_steady_part(); whole.detected) {
                 // Too short a tail to prove it levels off alone, but the whole climb is one curve that does,
                 // and the tail keeps to it.
                 slowing = Slowing{};

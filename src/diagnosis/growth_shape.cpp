@@ -87,6 +87,14 @@ constexpr double kKneeLeastTail = 0.3;
 // Leading jumps find_knee steps over, at most.
 constexpr std::size_t kLeadingJumpsAtMost = 3;
 
+// Where a series' shape begins: after the run's first samples if they are exec jumps (python3 and numpy:
+// 7.4, 30.9, 32.7 MB, then 33 kB a sample), which neither a curve nor a line can follow.
+std::size_t after_leading_jumps(std::span<const double> y) {
+    std::size_t from = 0;
+    while (from < kLeadingJumpsAtMost && starts_with_a_jump(y.subspan(from))) ++from;
+    return from;
+}
+
 }  // namespace
 
 double saturation_level_at(const Saturation& curve, double t_s) {
@@ -139,19 +147,19 @@ Saturation fit_saturation(std::span<const double> x, std::span<const double> y, 
 // while the whole climb is one curve levelling off.
 Saturation fit_saturation_through_steady_part(std::span<const double> x, std::span<const double> y, double steady_from_s,
                                               double confidence) {
-    std::size_t from = 0;
-    while (from < kLeadingJumpsAtMost && starts_with_a_jump(y.subspan(from))) ++from;
+    const std::size_t from = after_leading_jumps(y);
     if (x.size() < from + 15) return {};
     Saturation curve = fit_saturation(x.subspan(from), y.subspan(from), confidence);
     if (!curve.detected) return curve;
-    std::vector<double> tail_x, tail_left;
+    // What the steady part leaves about the curve.
+    Steady left;
     for (std::size_t i = from; i < x.size(); ++i) {
         if (x[i] < steady_from_s) continue;
-        tail_x.push_back(x[i]);
-        tail_left.push_back(y[i] - saturation_level_at(curve, x[i]));
+        left.x.push_back(x[i]);
+        left.y.push_back(y[i] - saturation_level_at(curve, x[i]));
     }
-    if (tail_x.size() < 10) return {};
-    const SlopeEstimate left_trend = part_slope(tail_x, tail_left, 0, tail_x.size(), confidence);
+    if (left.x.size() < 10) return {};
+    const SlopeEstimate left_trend = robust_slope(left, confidence);
     curve.detected = left_trend.ci_low <= 0 && left_trend.ci_high >= 0;
     return curve;
 }
@@ -216,10 +224,8 @@ Knee find_knee(std::span<const double> x, std::span<const double> y, double conf
     Knee knee;
     const std::size_t n = x.size();
     // A steady part that starts at the run's first samples, the process caught as it exec'd and
-    // mapped its runtime (python3 and numpy: 7.4, 30.9, 32.7 MB, then 33 kB a sample): those jumps are
-    // no part of either shape (a curve bends to them, a line cannot).
-    std::size_t from = 0;
-    while (from < kLeadingJumpsAtMost && starts_with_a_jump(y.subspan(from))) ++from;
+    // mapped its runtime: those jumps are no part of either shape (a curve bends to them, a line cannot).
+    const std::size_t from = after_leading_jumps(y);
     if (n < from + 20 || !(x[n - 1] > x[from])) return knee;
     const double curve_sse = saturating_fit(x, y, from, n).first.sse;
     if (!(curve_sse > 0)) return knee;
