@@ -9,14 +9,13 @@
 
 namespace leakscope::diagnosis::detail {
 
-void undecided_on_too_few_pages(ProcessDiagnosis& result, const ProcessSeries& series) {
-    Diagnosis& verdict = result.verdict;
-    if (result.metric != "rss" || !verdict.leak || !verdict.decided || series.rss.t_s.size() < 2) return;
+void undecided_on_too_few_pages(Diagnosis& verdict, const Series& rss) {
+    if (!verdict.leak || !verdict.decided || rss.t_s.size() < 2) return;
     const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
-    const double to_s = series.rss.t_s.back();
+    const double to_s = rss.t_s.back();
     const double rate = verdict.steady_rate_bytes_per_s;
     if (!(to_s > from_s) || !(rate > 0)) return;
-    const double grown = std::max(gain(series.rss, from_s, to_s), 0.0);
+    const double grown = std::max(gain(rss, from_s, to_s), 0.0);
     const double fewest = kFewestPagesToDecide * kPageBytes;
     if (grown >= fewest) return;
     const std::string warmup = verdict.warmup_bytes > 0 ? fmt::format(" after a one-time warm-up of {}", format_bytes(verdict.warmup_bytes)) : "";

@@ -16,7 +16,10 @@ inline constexpr double kPageBytes = 4096;
 inline constexpr double kFewestPagesToDecide = 32;
 
 /// A decided leak judged from RSS alone whose growth since the warm-up (or onset) is fewer than
-/// kFewestPagesToDecide pages becomes undecided; anything else is left as it is.
-void undecided_on_too_few_pages(ProcessDiagnosis& result, const ProcessSeries& series);
+/// kFewestPagesToDecide pages becomes undecided; anything else is left as it is. Applied to the verdict
+/// when it rests on RSS, and always to RSS's own diagnosis: beside a tracked heap that diagnosis is the
+/// second witness for a weak heap trend (analysis/heap_growth_without_sites.hpp), and a dozen pages
+/// witness nothing there either.
+void undecided_on_too_few_pages(Diagnosis& rss_verdict, const Series& rss);
 
 }  // namespace leakscope::diagnosis::detail

@@ -31,6 +31,21 @@ TEST(RecordedVerdicts, SampledHeapWithinTheCachesBesideRssFillingMappedMemoryIsU
     EXPECT_NE(a.process.verdict.summary.find("mapped earlier"), std::string::npos) << a.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, AWeakHeapTrendBesideADozenPagesOfRssIsUndecided) {
+    // The same program fully tracked (session 23's fresh run): the live heap's trend just cleared zero
+    // (2.40 kB/s, 95% CI 1 B/s to 4.63 kB/s) with no site a leak, and RSS gained 14 pages over 13 s. RSS's
+    // own diagnosis called those pages a leak whose interval overlapped the heap's, so the heap's weak
+    // trend stood as "Leak, critical" with no leaking site: the corpus's one broken invariant.
+    const Analysis a = analyze_kept("order_book_churn_flat_tracked.lks");
+    EXPECT_FALSE(a.process.verdict.leak) << a.process.verdict.summary;
+    EXPECT_FALSE(a.process.verdict.decided) << a.process.verdict.summary;
+    EXPECT_TRUE(a.process.verdict.watch_more_s.has_value());
+    // RSS alone waits on its dozen pages, as --no-track would.
+    EXPECT_FALSE(a.process.rss.decided) << a.process.rss.summary;
+    EXPECT_NE(a.process.rss.summary.find("pages"), std::string::npos) << a.process.rss.summary;
+    EXPECT_FALSE(std::any_of(a.sites.begin(), a.sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; }));
+}
+
 TEST(RecordedVerdicts, RssGrowthTheAllocatorsFootprintTookIsInTheMallocHeap) {
     // examples/patterns/audit_history_trim_trace_link_leak.cpp under --sample-bytes 512K (session 21): a
     // history trimmed from 24,000 to 4,000 records every 2.5 s, a side table its trim forgets. Read once
