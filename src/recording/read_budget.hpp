@@ -1,7 +1,7 @@
 // What a reader keeps of one recording, at most. Each chunk is already capped (format.hpp); these cap
 // the totals over all chunks, so a small crafted file of many highly compressible chunks cannot make
 // leakscope hold gigabytes. A real recording stays far below every cap (a week-long run of a large
-// service: ~10^3 modules, ~10^5 stacks); the README's "Limits" lists them.
+// service: ~10^3 modules, ~10^5 stacks); the README ("Recordings", "Reading a file someone handed you") lists them.
 #pragma once
 
 #include <cstdint>
