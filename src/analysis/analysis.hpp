@@ -51,7 +51,7 @@ struct SiteReport {
 
 /// Sampled tracking saw a leaking heap rise but caught none of its allocations: no site can be named.
 struct UnsampledGrowth {
-    double rise_bytes = 0;        ///< the live heap's rise over the leak's steady state
+    double rise_bytes = 0;        ///< the leak's growth over its steady state (the verdict's rate times its span)
     double sample_bytes = 0;      ///< the sampling period in bytes (--sample-bytes)
     double expected_samples = 0;  ///< rise / period: how many samples the rise should have drawn
     /// RSS's leak, in the allocator's footprint, beside a sampled heap that swings by more than it (no

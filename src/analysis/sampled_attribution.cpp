@@ -116,8 +116,8 @@ std::string unsampled_growth_sentence(const UnsampledGrowth& growth) {
                            "--sample-bytes {} or with full tracking.",
                            diagnosis::format_bytes(growth.rise_bytes), growth.expected_samples,
                            diagnosis::format_bytes_binary(growth.sample_bytes), option);
-    return fmt::format("No site's sampled estimate rose with the heap's rise of {} ({:.1f} samples expected at one per {}), so no "
-                       "site can be named from this run: run again with --sample-bytes {} or with full tracking.",
+    return fmt::format("No site's sampled estimate rose with the leak's growth of {} over its steady state ({:.1f} samples expected "
+                       "at one per {}), so no site can be named from this run: run again with --sample-bytes {} or with full tracking.",
                        diagnosis::format_bytes(growth.rise_bytes), growth.expected_samples,
                        diagnosis::format_bytes_binary(growth.sample_bytes), option);
 }
