@@ -49,7 +49,7 @@ struct SiteReport {
     std::vector<std::size_t> folded_series;
 };
 
-/// Sampled tracking saw a leaking heap rise but caught none of its allocations: no site can be named.
+/// Sampled tracking saw a leak but no site's estimate rose with it: no site can be named.
 struct UnsampledGrowth {
     double rise_bytes = 0;        ///< the leak's growth over its steady state (the verdict's rate times its span)
     double sample_bytes = 0;      ///< the sampling period in bytes (--sample-bytes)

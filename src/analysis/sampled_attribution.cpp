@@ -35,6 +35,7 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     // pace ("the live heap explains little of it"): its sites are named all the same, as the sites' own
     // trends name them with full tracking.
     const bool heap_leaks_too = process.live_heap && process.live_heap->leak;
+    const bool sampled_run = recording.info.tracker_mode == "sampled" && recording.info.sample_bytes > 0;
     const bool sampled = recording.info.tracker_mode == "sampled" && (process.metric == "live_heap" || heap_leaks_too);
     const bool in_steps = process.rss_growth == diagnosis::RssGrowth::heap_in_steps;
     // RSS's leak in the allocator's footprint beside a sampled heap that swings by megabytes with no trend
@@ -42,8 +43,7 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     // samples at one per 512 KiB, under 16 MB teeth of 5 samples each) is as many samples as the swings'
     // sites gain or lose by chance between two readings. Naming the sites that rose most named the teeth's
     // own, by the phase the run ended in; the report says it cannot tell instead.
-    const bool within_swings = recording.info.tracker_mode == "sampled" && recording.info.sample_bytes > 0 &&
-                               process.metric == "rss" && process.rss_growth == diagnosis::RssGrowth::in_allocator &&
+    const bool within_swings = sampled_run && process.metric == "rss" && process.rss_growth == diagnosis::RssGrowth::in_allocator &&
                                process.live_heap && !process.live_heap->leak;
     if (!verdict.leak || !(sampled || in_steps || within_swings)) return std::nullopt;
     if (std::any_of(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; })) return std::nullopt;
@@ -86,7 +86,7 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     // verdict rests on (py_export_result_unpolled_leak, sampled, session 24: RSS's leak beside a heap that
     // rose 1.28 MB in steps, its one leaking site's 14 samples reading a warm-up, and no word of why).
     if (!(total > 0)) {
-        if (recording.info.tracker_mode != "sampled" || recording.info.sample_bytes == 0) return std::nullopt;
+        if (!sampled_run) return std::nullopt;
         return unsampled(false);
     }
     std::sort(rises.begin(), rises.end(), std::greater<>());

@@ -18,15 +18,16 @@ namespace leakscope::analysis {
 /// nothing unless the verdict is a leak that rests on the sampled live heap or on a heap that grew in
 /// steps, and no site is a leak already. Keeps the order leaks first. `until_t_s`: the end of the span
 /// the process was judged on (before a teardown or a lost stream).
-/// Returns the growth no sample fell in, when the samples point to no site at all (a small leak at a
-/// coarse sampling period: 0.8 MB at one sample per 512 KiB is missed about one run in five). The
+/// Returns the leak's growth when, with sampled tracking, no site's estimate rose with it, whatever the
+/// verdict rests on (a small leak at a coarse sampling period: 0.8 MB at one sample per 512 KiB is missed
+/// about one run in five; or a leaking site's few samples reading a warm-up). The
 /// report then says so, and how to name the site, instead of showing none without a word. So it does for
 /// RSS's leak in the allocator's footprint beside a sampled heap that swings with no trend
 /// (UnsampledGrowth::within_swings).
 std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
                                                         double until_t_s, std::vector<SiteReport>& sites);
 
-/// The sentence every report prints for growth no sample fell in.
+/// The sentence every report prints for growth no site's sampled estimate rose with.
 std::string unsampled_growth_sentence(const UnsampledGrowth& growth);
 
 }  // namespace leakscope::analysis
