@@ -491,7 +491,7 @@ void undecided_without_the_jvms_heap(ProcessDiagnosis& result, const ProcessSeri
     detail::make_undecided(verdict, std::max({watched_s, 60.0, verdict.watch_more_s.value_or(0.0)}));
     verdict.summary = fmt::format(
         "Undecided: this is a JVM whose own heap figures leakscope could not read (no performance-counter file: "
-        "-XX:-UsePerfData or -XX:+PerfDisableSharedMem, or its /tmp is out of sight), and RSS shows only the memory "
+        "-XX:-UsePerfData or -XX:+PerfDisableSharedMem, its /tmp out of sight, or a file whose figures stayed unusable), and RSS shows only the memory "
         "the JVM commits, not a leak inside its heap: run it with its counters (the default) for a verdict on its "
         "heap, or watch at least {} more for RSS to grow. RSS alone said: {}",
         format_duration(*verdict.watch_more_s), verdict.summary);

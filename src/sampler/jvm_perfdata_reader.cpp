@@ -171,6 +171,7 @@ std::optional<runtime::JvmHeap> JvmPerfDataReader::read(ProcFs& fs, int pid, con
         p.next_probe = now;
         p.error.clear();
         p.libjvm_seen.reset();
+        p.unusable_since.reset();
         p.without_counters = false;
     }
     if (!p.fd.open()) {
@@ -182,6 +183,20 @@ std::optional<runtime::JvmHeap> JvmPerfDataReader::read(ProcFs& fs, int pid, con
             return std::nullopt;
         }
     }
+    auto heap = read_counter_file(p);
+    // Found but unusable for a while (an error each time, or a pause that never ends) is as unread as
+    // no file at all: the sum is unknown meanwhile, and the verdict must not take RSS's calm for the heap's.
+    if (heap) {
+        p.unusable_since.reset();
+    } else if (!p.unusable_since) {
+        p.unusable_since = now;
+    }
+    const auto grace = p.error.empty() ? kUnsettledJvmGrace : kUnreadJvmGrace;
+    p.without_counters = p.unusable_since && now - *p.unusable_since >= grace;
+    return heap;
+}
+
+std::optional<runtime::JvmHeap> JvmPerfDataReader::read_counter_file(Process& p) {
     if (buffer_.size() < p.file_bytes) buffer_.resize(p.file_bytes);
     const ssize_t n = pread(p.fd.get(), buffer_.data(), p.file_bytes, 0);
     if (n < 0) {

@@ -31,6 +31,9 @@ namespace leakscope::sampler {
 inline constexpr std::size_t kMaxPerfDataBytes = 8u << 20;
 /// How long a process may map libjvm.so without a counter file before it counts as a JVM without one.
 inline constexpr std::chrono::seconds kUnreadJvmGrace{2};
+/// How long a JVM's figures may stay unsettled (a collection's pause begun and not ended) before it
+/// counts as unread: a full collection of a large heap can take seconds.
+inline constexpr std::chrono::seconds kUnsettledJvmGrace{10};
 
 /// Whether `maps` (the text of /proc/PID/maps) maps HotSpot's libjvm.so.
 bool maps_libjvm(std::string_view maps);
@@ -52,7 +55,8 @@ public:
     /// How many processes are known to be JVMs (their file open).
     std::size_t jvms() const;
     /// How many processes map libjvm.so but had no counter file for kUnreadJvmGrace after that was
-    /// first seen (a JVM creates its file as it starts, moments after the launcher maps libjvm.so).
+    /// first seen (a JVM creates its file as it starts, moments after the launcher maps libjvm.so), or
+    /// whose file gave nothing usable for as long (kUnsettledJvmGrace while it read as a pause under way).
     std::size_t jvms_without_counters() const;
 
 private:
@@ -80,12 +84,15 @@ private:
         Clock::duration backoff{};
         std::string error;
         std::optional<Clock::time_point> libjvm_seen;  // first probe that found libjvm.so mapped and no file
-        bool without_counters = false;                 // libjvm.so mapped, no file, for kUnreadJvmGrace
+        std::optional<Clock::time_point> unusable_since;  // first read of the open file that gave nothing
+        bool without_counters = false;                 // no file, or none usable, for the grace
     };
     Process& process(int pid);
     // Looks for the process's counter file; opens and keeps it when found and confirmed. When there is
     // none, notes whether the process is a JVM all the same.
     void probe(ProcFs& fs, Process& p, Clock::time_point now);
+    // The figures of `p`'s open file; nullopt (p.error says why, unless a pause was under way) when unusable.
+    std::optional<runtime::JvmHeap> read_counter_file(Process& p);
     // Finds, opens and confirms the counter file of `p` in its /tmp (the process's `maps` text given).
     void open_counter_file(ProcFs& fs, Process& p, const std::string& dir, std::string_view maps);
 

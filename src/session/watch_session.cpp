@@ -186,8 +186,9 @@ private:
     void warn_once_of_unread_jvms(const SamplePoint& sample) {
         if (warned_of_unread_jvms_ || !known(sample.runtime_unread_jvms) || sample.runtime_unread_jvms == 0) return;
         warned_of_unread_jvms_ = true;
-        writer_->add_warning("a JVM of the watched tree has no performance-counter file (/tmp/hsperfdata_USER/PID: "
-                             "-XX:-UsePerfData, -XX:+PerfDisableSharedMem, or a /tmp leakscope cannot see): its Java heap "
+        writer_->add_warning("a JVM of the watched tree has no performance-counter file leakscope can read (/tmp/hsperfdata_USER/PID: "
+                             "-XX:-UsePerfData, -XX:+PerfDisableSharedMem, a /tmp leakscope cannot see, or figures that "
+                             "stayed unusable for seconds): its Java heap "
                              "is not measured, and RSS does not show a leak inside the heap it has committed");
     }
 

@@ -110,6 +110,36 @@ TEST_F(FakeJvm, AFileThatGoesBadGivesNothingAndSaysWhy) {
     EXPECT_EQ(reader_.last_error(4242), "");
 }
 
+TEST_F(FakeJvm, AFileThatStaysBadCountsAsAnUnreadJvm) {
+    procfs_ = ProcFs(root_.string());
+    const Clock::time_point t0{};
+    write_counters(runtime::testing::g1_counters(1, 2).build(4096));
+    ASSERT_TRUE(read("java", t0));
+    fs::resize_file(tmp() / "hsperfdata_app" / "7", 40);
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(1)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);  // one bad read is a moment, not a JVM out of sight
+    EXPECT_FALSE(read("java", t0 + std::chrono::milliseconds(2900)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(3)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 1u);
+    EXPECT_EQ(reader_.jvms(), 1u);  // still its file: the tree's sum stays unknown, not short
+    write_counters(runtime::testing::g1_counters(1, 2).build(4096));
+    EXPECT_TRUE(read("java", t0 + std::chrono::seconds(4)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+}
+
+TEST_F(FakeJvm, APauseThatNeverEndsCountsAsUnreadOnlyAfterALongCollectionsTime) {
+    procfs_ = ProcFs(root_.string());
+    const Clock::time_point t0{};
+    write_counters(runtime::testing::g1_counters(1, 2).number("sun.gc.collector.1.lastEntryTime", 10).build(4096));
+    EXPECT_FALSE(read("java", t0));
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(5)));  // a full collection of a big heap takes seconds
+    EXPECT_EQ(reader_.jvms_without_counters(), 0u);
+    EXPECT_FALSE(read("java", t0 + std::chrono::seconds(10)));
+    EXPECT_EQ(reader_.jvms_without_counters(), 1u);
+    EXPECT_EQ(reader_.last_error(4242), "");
+}
+
 TEST_F(FakeJvm, ANonJvmIsProbedAgainLaterOrAtOnceAfterAnExec) {
     procfs_ = ProcFs(root_.string());
     const Clock::time_point t0{};
