@@ -54,6 +54,7 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
         if (known(p.runtime_heap_committed)) heap.committed_bytes = static_cast<double>(p.runtime_heap_committed);
     }
     if (heap.used.t_s.empty()) return std::nullopt;
+    heap.run_start_s = samples.front().t_s;
     if (!eden_known) heap.survived.clear();
     return heap;
 }

@@ -135,6 +135,9 @@ struct ProcessSeries {
     /// full ones), and the most it may grow to (-Xmx) when known.
     struct RuntimeHeap {
         std::string runtime = "JVM";
+        /// The run's first sample: times in the summaries count from it, as the charts' and RSS's do (the
+        /// runtime's first figures come a second or more later, once the JVM has started).
+        double run_start_s = 0;
         Series used;
         /// used less eden at each sample: what survived the collections so far (survivors and the old
         /// generation), which moves only at a collection or an allocation straight into the old

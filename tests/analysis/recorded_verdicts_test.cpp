@@ -164,6 +164,21 @@ TEST(RecordedVerdicts, JvmRssStepsBesideLevelFullCollectionsAreUndecided) {
     EXPECT_NE(v.summary.find("RSS alone said: Leak"), std::string::npos) << v.summary;
 }
 
+TEST(RecordedVerdicts, AParallelFullCollectionThatKeptLiveObjectsInEdenProvesGrowth) {
+    // examples/patterns/java/DataLoaderSingletonCacheLeak.java (-XX:+UseParallelGC, ~1.9 MB/s of cached
+    // products) under --no-track (session 24): RSS rose with each heap expansion until 11.0 s, then stayed
+    // flat, and the verdict was "warm-up of 144 MB, then flat: no leak". Its full collection at 17.7 s left
+    // 11 MB of what was live in eden (Parallel compacts eden in place), and the heap less eden read 26.6 MB,
+    // below the young collection's 27.6 MB at 11.0 s: nothing proven. Counted, what is live grew.
+    const Analysis a = analyze_kept("java_dataloader_singleton_cache_leak_no_track.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    EXPECT_EQ(a.process.metric, "jvm_heap");
+    EXPECT_NE(v.summary.find("Its full collection at 17.9 s left 36.2 MB in use"), std::string::npos) << v.summary;
+    EXPECT_NE(v.summary.find("what is live grew"), std::string::npos) << v.summary;
+}
+
 // tests/data/recordings/py_logger_per_request_leak.py under full tracking (session 16): a logger per
 // request that logging's manager keeps for ever, ~160 kB/s of small objects in pymalloc's arenas, each
 // arena charged to whatever code needed a new one (uuid's hex, an import, a list).

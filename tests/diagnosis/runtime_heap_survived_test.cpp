@@ -79,5 +79,58 @@ TEST(RuntimeHeapSurvived, LevelsThatStopRisingOrBarelyRiseAreNoFinding) {
     EXPECT_FALSE(detail::runtime_heap_leak(young_collections({4.0, 7.0, 9.0, 9.5, 9.52}, true), 9.0, {}));
 }
 
+// java_dataloader_singleton_cache_leak (examples/patterns/java, -XX:+UseParallelGC, a cache leaking
+// ~1.9 MB/s), as recorded under --no-track in session 24, sampled every 0.1 s: a young collection at 11.0 s
+// left 27.6 MB; the full collection at 17.7 s compacted eden in place, leaving 11.0 MB of what was live in
+// it (eden 35.4 -> 11.0 MB, then refilling at ~5 MB/s), so the heap less eden read 26.6 MB where 37.6 MB
+// was live. `eden_kept_mb` 0: a collector that empties eden (serial, G1).
+ProcessSeries::RuntimeHeap parallel_full_collection(double eden_kept_mb) {
+    ProcessSeries::RuntimeHeap heap;
+    heap.max_bytes = 512 * kMB;
+    double young = 0, full = 0, old_gen = 13.6 * kMB, eden = 0;
+    for (int i = 0; i <= 208; ++i) {
+        const double t = 0.1 * i;
+        if (i == 70 || i == 110) {  // young collections at 7.0 s and 11.0 s
+            old_gen = (i == 70 ? 20.0 : 27.6) * kMB;
+            eden = 0;
+            ++young;
+        } else if (i == 177) {  // the full collection
+            old_gen = 26.6 * kMB;
+            eden = eden_kept_mb * kMB;
+            ++full;
+        } else {
+            eden += 0.5 * kMB;
+        }
+        heap.used.t_s.push_back(t);
+        heap.used.value.push_back(old_gen + eden);
+        heap.survived.push_back(old_gen);
+        heap.collections.push_back(young + full);
+        heap.full_collections.push_back(full);
+        heap.marking_pauses.push_back(0);
+    }
+    return heap;
+}
+
+TEST(RuntimeHeapSurvived, AFullCollectionThatKeepsLiveObjectsInEdenCountsThem) {
+    const auto levels = detail::levels_after_collections(parallel_full_collection(11.0));
+    ASSERT_EQ(levels.size(), 3u);
+    ASSERT_TRUE(levels[2].full);
+    // At 17.8 s (the sample after the pause's): 26.6 MiB old + 11.5 MiB eden, less the 1 MiB the program can
+    // have allocated in the 0.2 s since the sample before the collection.
+    EXPECT_NEAR(levels[2].used_bytes, (26.6 + 11.5 - 1.0) * kMB, 0.01 * kMB);
+    // What is live grew from the young collection's 27.6 MiB (an upper bound then) to at least 37.1 MiB
+    // (38.9 MB in the summary's decimal units): a proof, with two levels from it: growing, too few for a pace.
+    const auto finding = detail::runtime_heap_leak(parallel_full_collection(11.0), 10.0, {});
+    ASSERT_TRUE(finding);
+    EXPECT_FALSE(finding->diagnosis.decided);
+    EXPECT_NE(finding->diagnosis.summary.find("Its full collection at 17.8 s left 38.9 MB in use"), std::string::npos)
+        << finding->diagnosis.summary;
+    // A collector that emptied eden: the level is what survived, 26.6 MB, and nothing is proven.
+    const auto emptied = detail::levels_after_collections(parallel_full_collection(0));
+    ASSERT_EQ(emptied.size(), 3u);
+    EXPECT_DOUBLE_EQ(emptied[2].used_bytes, 26.6 * kMB);
+    EXPECT_FALSE(detail::runtime_heap_leak(parallel_full_collection(0), 10.0, {}));
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis
