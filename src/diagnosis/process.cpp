@@ -14,6 +14,7 @@
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
 #include "diagnosis/maximum_heap_projection.hpp"
+#include "diagnosis/imprecise_small_rise.hpp"
 #include "diagnosis/page_granular_growth.hpp"
 #include "diagnosis/rss_decomposition.hpp"
 #include "diagnosis/rss_explanation.hpp"
@@ -557,6 +558,11 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
     ProcessDiagnosis result = diagnose_with_runtime_heap(series, options);
     if (result.metric == "rss") detail::undecided_on_too_few_pages(result.verdict, series.rss);
+    // RSS alone, no heap beside it: a loose pace on a small rise is an allocator settling as much as a leak.
+    if (result.metric == "rss" && !series.live_heap && !series.runtime_heap && !series.unread_jvm) {
+        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss);
+        detail::undecided_on_an_imprecise_small_rise(result.rss, series.rss);
+    }
     // RSS's own diagnosis too: beside the tracked heap it is the second witness of a weak heap trend.
     // (order_book_churn_flat, fully tracked: the heap's 2.40 kB/s, 95% CI 1 B/s to 4.63 kB/s, stood as
     // "Leak, critical" with no leaking site because RSS, 14 pages over 13 s, "corroborated" it.)
