@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "diagnosis/summary_text.hpp"
 #include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
@@ -26,13 +27,13 @@ void undecided_on_an_imprecise_small_rise(Diagnosis& verdict, const Series& rss)
     const double half_width_share = (rate - std::max(low, 0.0)) / rate;
     const double to_precise_s = span_s * (std::pow(half_width_share / (1 - kPreciseLowEndShareOfRate), 2.0 / 3.0) - 1);
     const double to_large_s = (kSmallRiseShareOfRss * level - risen) / rate;
-    const std::string interval = fmt::format("95% CI {} to {}", format_rate(low), format_rate(verdict.rate_ci_high_bytes_per_s));
+    const std::string pace = rate_with_interval(verdict);  // both ends in the centre's unit
     const std::string warmup = verdict.warmup_bytes > 0 ? fmt::format(" after a one-time warm-up of {}", format_bytes(verdict.warmup_bytes)) : "";
     make_undecided(verdict, std::min(to_precise_s, to_large_s));
     verdict.summary = fmt::format(
-        "Growing {} ({}){}: a rise of {}, {:.1f}% of RSS, at a pace this uncertain is what an allocator settling into "
+        "Growing {}{}: a rise of {}, {:.1f}% of RSS, at a pace this uncertain is what an allocator settling into "
         "its arenas under churn shows for a while, as much as a slow leak. Too early to tell: watch at least {} more.",
-        format_rate(rate), interval, warmup, format_bytes(risen), 100 * risen / level, format_duration(*verdict.watch_more_s));
+        pace, warmup, format_bytes(risen), 100 * risen / level, format_duration(*verdict.watch_more_s));
 }
 
 }  // namespace leakscope::diagnosis::detail
