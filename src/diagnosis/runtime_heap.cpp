@@ -85,8 +85,8 @@ RuntimeHeapFinding full_collection_finding(const ProcessSeries::RuntimeHeap& hea
 // collector leaves live objects in eden: Parallel's full collection compacts each space in place
 // (java_dataloader_singleton_cache_leak, -XX:+UseParallelGC: eden went 35.4 -> 11.0 MB through its full
 // collection and refilled at ~5 MB/s after it, so 11 MB of what was live stayed in eden, and "what survived"
-// read 26.6 MB where 37.6 MB was live). Serial and G1 empty eden: there the heap less eden is the larger.
-// 0 when too few samples follow to measure eden's pace.
+// read 26.6 MB where 37.6 MB was live). 0 where the collector emptied eden (serial, G1: the heap less eden
+// is the level there) and when too few samples follow to measure eden's pace.
 double live_after_full_collection(const ProcessSeries::RuntimeHeap& heap, std::size_t collected, std::size_t settled,
                                   std::size_t next_collection) {
     const std::size_t last = next_collection - 1;
