@@ -370,7 +370,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     result.arena_growth = judge_pymalloc_arenas_together(recording, until_t_s, diagnosis_options.allocation_quantum_bytes, site_options,
                                                          result.process, result.sites);
     judge_sites_sharing_a_line_together(recording, until_t_s, site_options, result.process, result.sites);
-    undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, result.process);
+    undecide_heap_growth_no_site_carries(recording, until_t_s, result.sites, diagnosis_options.releases_by_collector, result.process);
     agree_sites_with_a_flat_heap(result.process, result.sites);
     tell_sites_apart(recording, result.sites);
     attach_sampled_intervals(recording, until_t_s, result.sites);
