@@ -26,10 +26,12 @@ bool rss_corroborates_heap_leak(const diagnosis::ProcessDiagnosis& process);
 /// stricter for testing every site, then speaks for those bytes); in a `collected_runtime` (node: its
 /// native objects are freed when the collector collects their wrappers) a weak trend waits whatever its
 /// sites do, since they grow ahead of the collections too.
+/// When RSS alone decided a leak of its own beside a plain rise one site holds, the leak stands and that
+/// site is marked the leak's (the tracker may only add to what RSS shows).
 /// Does nothing when RSS alone corroborates the leak (rss_corroborates_heap_leak), nor with sampled tracking or none (sampled_attribution.hpp names the sites there), for a
 /// heap that grew in steps (attributed to the sites that carry them), after a lost stream (the
 /// sites were judged on less) or when no site was recorded. `until_t_s`: the end of the judged span.
-void undecide_heap_growth_no_site_carries(const Recording& recording, double until_t_s, const std::vector<SiteReport>& sites,
+void undecide_heap_growth_no_site_carries(const Recording& recording, double until_t_s, std::vector<SiteReport>& sites,
                                           bool collected_runtime, diagnosis::ProcessDiagnosis& process);
 
 }  // namespace leakscope::analysis

@@ -52,9 +52,16 @@ std::vector<SiteReport> sites(bool one_leaks) {
     return out;
 }
 
+/// The rule on a copy of `sites`, returned as the rule left them (it may mark the site that holds a leak).
+std::vector<SiteReport> apply_rule(const Recording& recording, double until_t_s, std::vector<SiteReport> sites,
+                                   bool collected_runtime, diagnosis::ProcessDiagnosis& process) {
+    undecide_heap_growth_no_site_carries(recording, until_t_s, sites, collected_runtime, process);
+    return sites;
+}
+
 TEST(HeapGrowthWithoutSites, AWeakTrendNoSiteCarriesIsUndecided) {
     auto p = weak_heap_leak();
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, sites(false), false, p);
+    apply_rule(pool_run(), 15.0, sites(false), false, p);
     const auto& d = p.verdict;
     EXPECT_FALSE(d.leak);
     EXPECT_FALSE(d.decided);
@@ -78,7 +85,7 @@ TEST(HeapGrowthWithoutSites, OneSiteHoldingTheRiseButNoLeakMakesEvenAPlainRiseUn
         auto s = sites(false);
         s[0].function = "GlyphAtlas::open_page";
         s[0].diagnosis.steady_rate_bytes_per_s = share_of_rate * p.verdict.steady_rate_bytes_per_s;
-        undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, false, p);
+        apply_rule(pool_run(), 15.0, s, false, p);
         return p;
     };
     const auto held = with_top_site_at(0.83);
@@ -92,7 +99,7 @@ TEST(HeapGrowthWithoutSites, OneSiteHoldingTheRiseButNoLeakMakesEvenAPlainRiseUn
     auto leaking = weak_heap_leak(20e3);
     auto s = sites(true);
     s[0].diagnosis.steady_rate_bytes_per_s = leaking.verdict.steady_rate_bytes_per_s;
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, false, leaking);
+    apply_rule(pool_run(), 15.0, s, false, leaking);
     EXPECT_TRUE(leaking.verdict.leak && leaking.verdict.decided) << "the site holding the rise is a leak";
 }
 
@@ -106,7 +113,7 @@ TEST(HeapGrowthWithoutSites, RssAloneDecidedNoLeakStands) {
         p.rss.summary = "One-time warm-up of 30.6 MB, then flat: no leak.";
         auto s = sites(false);
         if (one_site_holds_it) s[0].diagnosis.steady_rate_bytes_per_s = p.verdict.steady_rate_bytes_per_s;
-        undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, false, p);
+        apply_rule(pool_run(), 15.0, s, false, p);
         EXPECT_FALSE(p.verdict.leak);
         EXPECT_TRUE(p.verdict.decided) << p.verdict.summary;
         EXPECT_EQ(p.verdict.pattern, diagnosis::Pattern::warmup_plateau);
@@ -132,12 +139,15 @@ TEST(HeapGrowthWithoutSites, APlainRiseOneSiteHoldsStandsWhenRssAloneDecidedALea
     p.rss.rate_ci_high_bytes_per_s = 3 * p.verdict.rate_ci_high_bytes_per_s;
     auto s = sites(false);
     s[0].diagnosis.steady_rate_bytes_per_s = p.verdict.steady_rate_bytes_per_s;
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, s, false, p);
+    const auto after = apply_rule(pool_run(), 15.0, s, false, p);
     EXPECT_TRUE(p.verdict.leak && p.verdict.decided) << p.verdict.summary;
+    // The site holding the rise is the leak's: one story, a leak verdict naming its site.
+    EXPECT_TRUE(after[0].diagnosis.leak);
+    EXPECT_FALSE(after[1].diagnosis.leak);
     // A weak trend beside it still needs RSS's pace to agree: a leak elsewhere in RSS is no witness of it.
     auto weak = weak_heap_leak();
     weak.rss = p.rss;
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, sites(false), false, weak);
+    apply_rule(pool_run(), 15.0, sites(false), false, weak);
     EXPECT_FALSE(weak.verdict.decided) << weak.verdict.summary;
 }
 
@@ -146,20 +156,20 @@ TEST(HeapGrowthWithoutSites, InACollectedRuntimeGrowingSitesAreNoWitnessOfAWeakT
     // rose 49.2 MB/h (95% CI 3.60 to 149 MB/h) while Hmac::New and BaseObject grew 40 kB/s each: native
     // handles V8 frees when it collects their wrappers, growing between its collections.
     auto p = weak_heap_leak();
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, sites(true), true, p);
+    apply_rule(pool_run(), 15.0, sites(true), true, p);
     EXPECT_FALSE(p.verdict.leak);
     EXPECT_FALSE(p.verdict.decided);
     EXPECT_NE(p.verdict.summary.find("grow ahead of its collections"), std::string::npos) << p.verdict.summary;
     // A plain rise with a leaking site stands there too: only a weak trend waits.
     auto plain = weak_heap_leak(20e3);
-    undecide_heap_growth_no_site_carries(pool_run(), 15.0, sites(true), true, plain);
+    apply_rule(pool_run(), 15.0, sites(true), true, plain);
     EXPECT_TRUE(plain.verdict.leak && plain.verdict.decided) << plain.verdict.summary;
     // Outside a collected runtime the leaking site is the witness (EverythingElseKeepsItsVerdict).
 }
 
 TEST(HeapGrowthWithoutSites, EverythingElseKeepsItsVerdict) {
     const auto unchanged = [](const Recording& r, diagnosis::ProcessDiagnosis p, const std::vector<SiteReport>& s) {
-        undecide_heap_growth_no_site_carries(r, 15.0, s, false, p);
+        apply_rule(r, 15.0, s, false, p);
         return p.verdict.leak && p.verdict.decided;
     };
     EXPECT_TRUE(unchanged(pool_run(), weak_heap_leak(), sites(true))) << "a site is the leak";
