@@ -13,9 +13,9 @@ namespace leakscope::analysis {
 namespace {
 
 /// The site that carries most of the heap's rate, when one does.
-const SiteReport* site_carrying_the_rise(const std::vector<SiteReport>& sites, double heap_rate) {
-    const SiteReport* top = nullptr;
-    for (const SiteReport& s : sites)
+SiteReport* site_carrying_the_rise(std::vector<SiteReport>& sites, double heap_rate) {
+    SiteReport* top = nullptr;
+    for (SiteReport& s : sites)
         if (!top || s.diagnosis.steady_rate_bytes_per_s > top->diagnosis.steady_rate_bytes_per_s) top = &s;
     return top && top->diagnosis.steady_rate_bytes_per_s >= kOneSiteShareOfRate * heap_rate ? top : nullptr;
 }
@@ -54,6 +54,21 @@ void undecide(diagnosis::Diagnosis& d, double watched_s, SitesSay sites_say, con
     }
 }
 
+/// The sentence appended to RSS's verdict when it stands over the heap's rise.
+std::string why_the_rise_did_not_count(SitesSay sites_say, double heap_rate, const SiteReport* carrier) {
+    const std::string rate = diagnosis::format_rate(heap_rate);
+    switch (sites_say) {
+        case SitesSay::one_site_no_leak:
+            return fmt::format(" The live heap's rise ({}) is one call site's, {}, whose own growth is no leak.", rate, carrier->function);
+        case SitesSay::none_grows:
+            return fmt::format(" The live heap's rise ({}) is the sum of sites going up and down: no site grows steadily.", rate);
+        case SitesSay::grow_ahead_of_collections:
+            return fmt::format(" The live heap's rise ({}) is a weak trend, and its growing sites hold objects the garbage collector frees.",
+                               rate);
+    }
+    return "";
+}
+
 }  // namespace
 
 // A Python service making a logger per request: pymalloc's 1 MiB arenas carried the heap's rise, each
@@ -87,7 +102,7 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
     // opening 512 KiB pages ever more rarely (a settling cache): "Leak: grows in 4 steps ... 1.35 GB/h
     // (95% CI 375 MB/h to 4.12 GB/h)" on the heap while its one growing site, 83% of that rate, was no
     // leak (q 0.24).
-    const SiteReport* carrier = weak_trend ? nullptr : site_carrying_the_rise(sites, verdict.steady_rate_bytes_per_s);
+    SiteReport* carrier = weak_trend ? nullptr : site_carrying_the_rise(sites, verdict.steady_rate_bytes_per_s);
     if (!weak_trend && !carrier) return;
     // The tracker's evidence may only add to what RSS alone shows: RSS's leak at the heap's pace, or, for a
     // plain rise one site holds, any leak RSS decided (a std::vector doubling its capacity: the heap in three
@@ -97,16 +112,17 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
     if (carrier && process.rss.leak && process.rss.decided) {
         // The leak stands, and the site holding the heap's rise is where it is: its own test, stricter for
         // testing every site, had too few steps to say so alone.
-        SiteReport& site = sites[static_cast<std::size_t>(carrier - sites.data())];
-        site.diagnosis.leak = true;
-        site.diagnosis.decided = true;
+        carrier->diagnosis.leak = true;
+        carrier->diagnosis.decided = true;
         return;
     }
     const double from_s = verdict.onset_s.value_or(verdict.warmup_end_s);
     const double watched_s = std::min(until_t_s, recording.samples.back().t_s) - from_s;
     if (!(watched_s > 0)) return;
-    undecide(verdict, watched_s,
-             sites_leak ? SitesSay::grow_ahead_of_collections : carrier ? SitesSay::one_site_no_leak : SitesSay::none_grows, carrier);
+    const SitesSay sites_say = sites_leak ? SitesSay::grow_ahead_of_collections
+                               : carrier  ? SitesSay::one_site_no_leak
+                                          : SitesSay::none_grows;
+    undecide(verdict, watched_s, sites_say, carrier);
     if (process.live_heap && process.live_heap->leak) process.live_heap = verdict;
     // RSS alone decided "no leak", and the sites have just taken back the only evidence against it: the
     // tracker's evidence may only add to what RSS shows, so RSS's verdict stands, saying why the heap's
@@ -116,13 +132,7 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
         const double heap_rate = verdict.steady_rate_bytes_per_s;
         verdict = rss;
         process.metric = "rss";
-        verdict.summary += sites_leak ? fmt::format(" The live heap's rise ({}) is a weak trend, and its growing sites hold objects "
-                                                    "the garbage collector frees.",
-                                                    diagnosis::format_rate(heap_rate))
-                           : carrier ? fmt::format(" The live heap's rise ({}) is one call site's, {}, whose own growth is no leak.",
-                                                   diagnosis::format_rate(heap_rate), carrier->function)
-                                     : fmt::format(" The live heap's rise ({}) is the sum of sites going up and down: no site grows steadily.",
-                                                   diagnosis::format_rate(heap_rate));
+        verdict.summary += why_the_rise_did_not_count(sites_say, heap_rate, carrier);
     }
 }
 
