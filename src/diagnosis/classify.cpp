@@ -434,6 +434,14 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             wait_for_releases(*releases, wait_s);
         }
     }
+    // The interval says growth, the rank test of the same points does not (undecided.hpp). Judged where
+    // the rate is the whole steady part's: after an onset or a knee it is a slice's, which the test on
+    // the whole part dilutes; under a sawtooth the few troughs cannot reach the test's level.
+    if (significant_growth && !d.watch_more_s && cycles.kind != CycleKind::sawtooth && !d.onset_s && !knee && !slowing.detected)
+        if (const auto more_s = watch_while_trend_unproven(trend.p_value, trend.z, rate, steady_span_s)) {
+            facts.trend_unproven_p = trend.p_value;
+            d.watch_more_s = more_s;
+        }
     d.decided = !d.watch_more_s;
     // The fill before a knee is one-time growth: the start's deficit below the line after it, ending at
     // the knee (where the report's fit begins). Set after the wait for a warm-up's tail above: the knee's

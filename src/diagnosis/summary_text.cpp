@@ -97,6 +97,10 @@ std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
                            facts.collected_heap ? ", but a garbage-collected heap grows ahead of its collections" : " under a sawtooth",
                            seen, watch_more(d));
     }
+    if (facts.trend_unproven_p)
+        return fmt::format("Growing {}, but a rank test of the same readings finds no steady trend (p = {:.2f}): a level "
+                           "that wanders looks like this over a run this short as much as a leak does. Too early to tell: {}.",
+                           rate_with_interval(d), *facts.trend_unproven_p, watch_more(d));
     if (facts.slowing_from_rate)
         return fmt::format("Growing {} and slowing down (from {}){}: a warm-up still settling or a slow leak, too early "
                            "to tell: {}.",

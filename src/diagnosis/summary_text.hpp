@@ -36,6 +36,8 @@ struct SummaryFacts {
     bool teeth_on_plateau = false;    ///< a warm-up plateau with a sawtooth (cycle_amplitude, period) on top
     /// A leak after a knee: the pace of the fill before it (the warm-up), faster than the leak's.
     std::optional<double> knee_fill_rate;
+    /// Undecided: the rate's interval excludes zero but Mann–Kendall on the same points gives this p-value.
+    std::optional<double> trend_unproven_p;
 };
 
 std::string summarize(const Diagnosis& diagnosis, const SummaryFacts& facts);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "diagnosis/robust_stats.hpp"
+
 namespace leakscope::diagnosis::detail {
 
 std::optional<double> watch_more_before_deciding(const GrowthSoFar& g) {
@@ -20,6 +22,15 @@ std::optional<double> watch_more_before_deciding(const GrowthSoFar& g) {
     const double until_decisive = (decisive - grown) / pace;
     const double until_outlasted = std::max(outlasting_s - g.span_s, std::max(negligible - grown, 0.0) / pace);
     return whole_minutes(std::min(until_decisive, until_outlasted));
+}
+
+std::optional<double> watch_while_trend_unproven(double trend_p_value, double trend_z, const SlopeEstimate& rate, double span_s) {
+    if (!(trend_p_value > kTrendUnprovenP) || !(span_s > 0) || !(rate.ci_low < kLooseLowEndShareOfRate * rate.slope)) return std::nullopt;
+    const double z_needed = normal_quantile(1 - kTrendProvenP / 2);
+    // A trend the test sees no sign of at all (z about 0) gives no pace to extrapolate: taken as half the
+    // z needed, which asks for 59% more of the watch.
+    const double z_now = std::max(std::fabs(trend_z), 0.5 * z_needed);
+    return whole_minutes(span_s * (std::pow(z_needed / z_now, 2.0 / 3.0) - 1));
 }
 
 double whole_minutes(double seconds) { return std::ceil(std::max(1.0, seconds) / 60.0) * 60.0; }

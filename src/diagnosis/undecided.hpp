@@ -43,6 +43,30 @@ double whole_minutes(double seconds);
 /// caller writes the summary (and a severity of its own, e.g. for sustained use near the limit).
 void make_undecided(Diagnosis& d, double watch_s);
 
+// A pace whose interval clears zero while Mann–Kendall, on the same points and corrected for their
+// autocorrelation too, finds no monotone trend even at 10%: the two tests disagree, and a level that
+// wanders (a working set of random sizes replaced at random, read under spikes) is what makes them.
+// noisy_flat under sampled tracking: its allocator figure wandering 18.8-21.8 MB around 20 MB, the floor
+// under its "spikes" read "Leak ... 1.43 GB/h (95% CI 161 MB/h to 2.34 GB/h)" at p = 0.17. Across the
+// 3,101 distinct recordings of the accuracy corpus (sessions 19-25, all three modes) it was the only
+// decided leak above p = 0.1; the five between 0.05 and 0.1 were all leaks, under a sawtooth whose few
+// troughs the rank test cannot take below that (it is left to them: three troughs give p >= 0.33).
+// On the synthetic benchmark (13,000 series, seed 314159) waiting on every such interval turned 13 of 43
+// false leaks into waits and 49 leaks as well (recall 0.958 -> 0.950): short leaking series where the
+// interval, not the rank test, is right. On loose intervals only (low end under a quarter of the pace,
+// noisy_flat's was 0.11): 6 false leaks and 15 leaks (recall 0.955). A wait costs a minute or two more
+// of watching; a false leak, a team's days.
+inline constexpr double kTrendUnprovenP = 0.10;
+/// ... and only on an interval whose low end is this close to zero, a share of the pace.
+inline constexpr double kLooseLowEndShareOfRate = 0.25;
+/// The p-value a trend has to reach for the wait to end.
+inline constexpr double kTrendProvenP = 0.05;
+
+/// For growth whose interval excludes zero: nullopt when the trend test agrees (p <= kTrendUnprovenP),
+/// else the seconds more at which a trend as strong would reach kTrendProvenP (its z grows as the watch
+/// to the power 3/2 for a line in white noise), rounded up to a minute.
+std::optional<double> watch_while_trend_unproven(double trend_p_value, double trend_z, const SlopeEstimate& rate, double span_s);
+
 // Growth broken by releases of memory (a collector's, a cache's flushes): a leak under them shows as
 // lows that rise from one release to the next; it takes three lows to compare, as it takes three
 // points to see a trend, and six rising ones to prove it (Mann–Kendall at 5%: fewer cannot).

@@ -303,5 +303,21 @@ TEST(RecordedVerdicts, ABatchJobWhoseRunEndedInARestIsPeriodicSpikes) {
     EXPECT_GT(a.judged_until_s, 11.9);
 }
 
+// examples/patterns/noisy_flat.cpp under --sample-bytes 512K (session 25): 200 slots of 20-180 kB replaced
+// at random, the allocator's in-use figure wandering 18.8-21.8 MB around 20 MB, read "Leak under periodic
+// spikes of 617 kB every 841 ms: the baseline rises 1.43 GB/h (95% CI 161 MB/h to 2.34 GB/h), critical",
+// where Mann-Kendall on the same floor gave p = 0.17.
+TEST(RecordedVerdicts, AWanderingLevelTheRankTestDoesNotCallRisingWaits) {
+    const Analysis a = analyze_kept("noisy_flat_sampled.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    ASSERT_TRUE(v.watch_more_s.has_value());
+    EXPECT_EQ(*v.watch_more_s, 60.0);
+    EXPECT_GT(v.trend_p_value, 0.1);
+    EXPECT_NE(v.summary.find("rank test of the same readings finds no steady trend (p = 0.17)"), std::string::npos) << v.summary;
+    EXPECT_EQ(v.severity, diagnosis::Severity::none);
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
