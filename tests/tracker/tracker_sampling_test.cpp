@@ -172,7 +172,7 @@ TEST(TrackerSamplingNothingSampled, ForkedChildGetsItsOwnStream) {
 TEST(TrackerSamplingNothingSampled, ForkedChildStartsItsTransportLateButDoesStart) {
     RunOptions options;
     options.sample_bytes = std::uint64_t{1} << 40;
-    options.interval_ms = 300;
+    options.interval_ms = 600;
     RunResult run = run_program({target_path(kPatterns), "fork-deferred"}, options);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, "fork-deferred done, 0 failures\n") << run.err;
