@@ -6,6 +6,7 @@
 
 #include "allocator_stats.hpp"
 #include "fatal_signals.hpp"
+#include "libunwind_loader.hpp"
 #include "os.hpp"
 #include "python_frames.hpp"
 #include "thread_counters.hpp"
@@ -105,6 +106,8 @@ __attribute__((constructor)) void on_library_loaded() {
     if (current_state() == InitState::kActive) {
         transport::allow_start();
         fatal_signals::install();
+        // Check mode compares every stack with libunwind's, from the first (libunwind_loader.hpp).
+        if (g_tracker.config.check_unwind) load_libunwind();
     }
 }
 

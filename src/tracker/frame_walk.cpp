@@ -1,14 +1,12 @@
 #include "frame_walk.hpp"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include <atomic>
 #include <bit>
 #include <cstring>
 
 #include "frame_memo.hpp"
 #include "frame_rules.hpp"
+#include "libunwind_loader.hpp"
 #include "os.hpp"
 
 namespace leakscope::tracker {
@@ -420,9 +418,19 @@ __attribute__((noinline)) int walk_anew(void** out, int max, std::uintptr_t ip, 
     // (AddressSanitizer's builds), and inside walk_frames: walk_frames' own output begins after them, at
     // its return address, which its own row gives (our code: always a plain one).
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    const BacktraceFunction backtrace = libunwind_backtrace();
+    if (!backtrace) {
+        // Not loaded yet (libunwind_loader.hpp; never loaded from here): the stack ends at that frame.
+        const auto until_other = [](std::uintptr_t pc) {
+            FrameRule rule = rule_for(pc);
+            if (rule.kind == FrameRule::kOther) rule.kind = FrameRule::kOutermost;
+            return rule;
+        };
+        return walk_plain(out, max, ip, sp, bp, until_other);
+    }
     constexpr int kOwnFrames = 3;  // at most
     void* raw[kCapacity + kOwnFrames];
-    const int n = unw_backtrace(raw, max + kOwnFrames);
+    const int n = backtrace(raw, max + kOwnFrames);
     void* returns_to = nullptr;
     int skip = 2;  // this function and walk_frames, should its return address not be found
     if (walk_plain(&returns_to, 1, ip, sp, bp, plain_rule) == 1)

@@ -2,13 +2,11 @@
 // write(2) on fd 2, no stdio, no allocation: this runs inside allocation hooks.
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include <atomic>
 #include <cstdint>
 
 #include "frame_walk.hpp"
+#include "libunwind_loader.hpp"
 
 namespace leakscope::tracker {
 
@@ -49,8 +47,12 @@ __attribute__((noinline)) int walk_frames_checked(void** out, int max, FrameMemo
     // A repeat is checked like any walk (its frames are written too); the capture then checks it made
     // the same stack of them.
     if (memo && memo->repeated_tag) g_repeats.fetch_add(1, std::memory_order_relaxed);
+    // Loaded in the constructor in this mode: only stacks taken before it (other libraries' constructors)
+    // have nothing to be compared with.
+    const BacktraceFunction backtrace = libunwind_backtrace();
+    if (!backtrace) return n;
     void* expected[kCapacity];
-    const int m = unw_backtrace(expected, max);
+    const int m = backtrace(expected, max);
     g_compared.fetch_add(1, std::memory_order_relaxed);
     // The first address of each is its own call's return address in this function; the rest must agree.
     int first_difference = n == m ? -1 : (n < m ? n : m);

@@ -149,8 +149,10 @@ public:
     /// Bytes of table memory currently mapped (for the tracker's own footprint).
     std::size_t footprint_bytes() const;
 
-    void lock_all();
-    void unlock_all();
+    /// In a forked child: the state of a new LiveTable() (its parent's entries stay mapped, untouched, and its
+    /// shard locks may have been held by threads that do not exist here), writing only what differs from
+    /// it, so that the pages the parent left as a new table has them stay shared with it.
+    void start_over_in_child();
     /// Forgets every block (attach --track again: the blocks of an earlier attachment are baseline now,
     /// their frees must be ignored like those of any block allocated before the attachment).
     void clear();

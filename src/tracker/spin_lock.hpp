@@ -24,6 +24,8 @@ public:
         }
     }
     void unlock() { locked_.store(false, std::memory_order_release); }
+    /// Held by some thread (a forked child's copy: by a thread that does not exist there).
+    bool held() const { return locked_.load(std::memory_order_relaxed); }
 
 private:
     std::atomic<bool> locked_{false};

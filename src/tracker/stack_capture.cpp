@@ -1,7 +1,5 @@
 #include "stack_capture.hpp"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <link.h>
 
 namespace leakscope::tracker {
@@ -32,8 +30,7 @@ int find_self(dl_phdr_info* info, std::size_t, void*) {
 }  // namespace
 
 void initialize_stack_capture() {
-    // The default global cache takes a lock on every unwind; a per-thread cache does not.
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    // libunwind (its per-thread cache included) comes later, from a safe place: libunwind_loader.hpp.
     initialize_frame_walk();
     dl_iterate_phdr(find_self, nullptr);
     python::initialize();

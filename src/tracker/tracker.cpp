@@ -7,6 +7,7 @@
 
 #include "allocator_stats.hpp"
 #include "clone_sentinel.hpp"
+#include "libunwind_loader.hpp"
 #include "python_frames.hpp"
 #include "real_functions.hpp"
 #include "sampling_math.hpp"
@@ -110,7 +111,6 @@ void prepare_tables() {
     measure_errno_offset();
     g_check_frame_walk = g_tracker.config.check_unwind;
     initialize_thread_counters();
-    initialize_usable_size();
     // Before the filter pins the bootstrap pool: resolving the allocator (dlsym) may still draw on it.
     allocator_stats::kind();
     if (g_tracker.config.sample_bytes) enable_presence_filter();
@@ -133,6 +133,15 @@ bool stays_tracked() {
 void decide_heap_source() {
     g_tracker.heap_from_allocator =
         g_tracker.config.sample_bytes != 0 && allocator_stats::kind() != wire::AllocatorKind::kUnknown;
+    // The chunk-header check allocates 8 blocks, two of them mmapped (two mappings made and torn down,
+    // glibc's heap set up in a program that may never allocate): only where its answer is read, the
+    // counting fast paths and the sampled blocks on the boundary below. Once: an attachment again finds it.
+    static bool usable_size_checked = false;
+    if (!usable_size_checked && g_tracker.config.sample_bytes != 0 &&
+        (!g_tracker.heap_from_allocator || g_tracker.config.sampled_on_boundary)) {
+        usable_size_checked = true;
+        initialize_usable_size();
+    }
     // glibc only: a sampled calloc placed with memalign is zeroed unless glibc mapped it fresh, which its
     // chunk header tells (usable_size.hpp); another allocator's large blocks would all be written. Not in
     // a running program (attach --track): the threads' kept sampled blocks would stay in its heap after
@@ -223,7 +232,7 @@ InitState initialize() {
 
 bool begin_allocation(void* pointer, const SampleDraw& draw, LiveEntry& entry) {
     if (!stays_tracked()) return false;
-    transport::maybe_start();
+    transport::maybe_start(draw.sampled);
     // Counted per call, every allocation counts in the totals (by its chunk size, which free can find
     // again without a table entry); only sampled ones get a stack and an entry. With the allocator's
     // figure, only a sampled one counts, its weight estimating the allocations.
@@ -369,6 +378,7 @@ thread_local bool t_untracked_fork __attribute__((tls_model("initial-exec"))) = 
 void before_fork() {
     t_untracked_fork = !stays_tracked();
     if (t_untracked_fork) return;
+    wait_for_libunwind_load(10000000);  // not into the child half loaded (libunwind_loader.hpp)
     t_inside_before_fork = g_thread_state.inside_tracker;
     g_thread_state.inside_tracker = true;  // allocations by other fork handlers are not ours to track
     transport::lock_for_fork();
@@ -376,13 +386,13 @@ void before_fork() {
     g_tracker.mapped.lock();
     g_tracker.reserved.lock();
     g_tracker.stacks.lock_all();
-    g_tracker.live.lock_all();
+    // Not the live table: the child starts an empty one of its own (after_fork_in_child), and unlocking
+    // its 64 shards after the fork copied their pages in the parent and in the child (copy-on-write).
     python::lock_for_fork();
 }
 
 void unlock_tables() {
     python::unlock_after_fork();
-    g_tracker.live.unlock_all();
     g_tracker.stacks.unlock_all();
     g_tracker.reserved.unlock();
     g_tracker.mapped.unlock();
@@ -404,7 +414,7 @@ void after_fork_in_child() {
     // The inherited blocks are the parent's: a free of one in the child is not the child's to count.
     // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
-    new (&g_tracker.live) LiveTable();  // its fast free closed until the filter is pinned again
+    g_tracker.live.start_over_in_child();  // its fast free closed until the filter is pinned again
     if (g_tracker.config.sample_bytes) enable_presence_filter();
     if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted)
         g_tracker.live.open_fast_release(g_tracker.sampled_blocks_aligned);

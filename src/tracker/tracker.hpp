@@ -186,7 +186,8 @@ bool untrack_before_free_general(void* pointer);
 /// looked up: its own work hides the entry's cache miss (prefetched by the caller; the look-up waiting
 /// for it was ~8% of a fully tracked churn's CPU under perf), and while the lock is held no other thread
 /// can track the address again (it maps to the same shard) before its entry is gone. The lock is taken
-/// before the allocator's own, as in the fork handlers, and nothing the real free calls takes a shard's
+/// before the allocator's own (the fork handlers take no shard's: a forked child starts an empty table,
+/// whatever a lock held at the fork), and nothing the real free calls takes a shard's
 /// lock (the tracker's own frees under the re-entrancy guard pass through; the transport reads the table
 /// without its locks, so a crash inside the real free does not stop the last flush).
 template <typename RealRelease>

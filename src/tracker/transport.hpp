@@ -18,12 +18,17 @@ extern std::atomic<bool> g_thread_started;
 /// stopped thread would wait for an RCU grace period; the transport thread grows it when it connects.
 void allow_start(bool grow_table = true);
 void start_thread_once();
-/// Cheap check on the allocation path; starts the background thread once.
-inline void maybe_start() {
-    if (!g_thread_started.load(std::memory_order_relaxed)) start_thread_once();
+/// Out of line: the thread is not running yet; a forked child may defer its start (reset_in_child).
+void start_thread_unless_deferred(bool recorded);
+/// Cheap check on the allocation path; starts the background thread once. `recorded`: this call put
+/// something in the tables (a sampled or tracked block, a mapping), which a forked child's deferred
+/// start does not hold back (reset_in_child).
+inline void maybe_start(bool recorded = true) {
+    if (!g_thread_started.load(std::memory_order_relaxed)) start_thread_unless_deferred(recorded);
 }
 /// At exit (the library destructor, _exit): one last snapshot, sent synchronously (bounded wait), then a
-/// goodbye. Runs once; does nothing in a process whose transport never started or is not its own.
+/// goodbye. Runs once; does nothing in a process whose transport never started or is not its own (a
+/// forked child whose start was deferred and that allocated since the fork connects here to send it).
 void final_flush();
 /// From a fatal signal's handler (async-signal-safe): asks the transport thread for the final flush with a
 /// goodbye and waits for it, at most `timeout_ns`. Does nothing on the transport thread itself.
@@ -42,7 +47,10 @@ void prepare_next_attachment();
 void take_heap_baseline();
 /// In a forked child: forget the parent's connection and thread; the child reconnects as a new stream,
 /// which refers to the parent's for the stacks already sent, and counts from zero (call it after the
-/// child's live and mapped tables were cleared).
+/// child's live and mapped tables were cleared). The child's thread starts at its first recorded block,
+/// its 4096th allocation, or its first allocation one interval after the fork, whichever comes first: a
+/// child that execs before any of these (a shell running a command) starts no thread and never connects,
+/// as nothing it did survives the exec; one that exits first connects at its exit (final_flush).
 void reset_in_child();
 
 }  // namespace leakscope::tracker::transport

@@ -16,7 +16,9 @@ namespace leakscope::tracker {
 
 extern bool g_glibc_chunk_headers;
 
-/// Decides once (inside initialization) whether the header shortcut is valid for this process.
+/// Decides whether the header shortcut is valid for this process; called inside initialization, only in
+/// sampling mode when the counting fast paths or the sampled blocks on the boundary read the answer
+/// (decide_heap_source); false until then.
 void initialize_usable_size();
 
 /// glibc's chunk header: the word before the block, its size with three flag bits.

@@ -20,6 +20,7 @@
 #include "frame_rules.hpp"
 #include "frame_walk.hpp"
 #include "frame_walk_frames.hpp"
+#include "libunwind_loader.hpp"
 #include "stack_depot.hpp"
 #include "under_address_sanitizer.hpp"
 
@@ -119,6 +120,7 @@ class FrameWalk : public ::testing::Test {
 protected:
     void SetUp() override {
         tracker::initialize_frame_walk();
+        tracker::load_libunwind();  // the tracker's transport thread does this (libunwind_loader.hpp)
         fallbacks_before_ = tracker::frame_walk_fallbacks();
     }
     std::uint64_t fallbacks() const { return tracker::frame_walk_fallbacks() - fallbacks_before_; }
@@ -573,6 +575,28 @@ TEST_F(FrameWalk, SignalFramesGoToLibunwind) {
     EXPECT_EQ(tally.differed.load(), 0);
     EXPECT_EQ(tally.shallow.load(), 0) << "the walk must go on past the signal frame (libunwind does)";
     EXPECT_EQ(fallbacks(), 6u) << "a signal frame is never walked with the plain rules";
+}
+
+// Before libunwind is loaded (a process's first stacks, before its transport thread has run), a stack with
+// a frame only libunwind can step through ends there: the frames up to it, exactly libunwind's.
+Comparison g_cut;
+void on_signal_without_libunwind(int) {
+    const tracker::BacktraceFunction loaded = tracker::g_libunwind_backtrace.exchange(nullptr);
+    g_cut = compare_here(nullptr);
+    tracker::g_libunwind_backtrace.store(loaded);
+}
+
+TEST_F(FrameWalk, BeforeLibunwindIsLoadedAStackEndsAtTheFrameItIsNeededFor) {
+    struct sigaction action {};
+    action.sa_handler = on_signal_without_libunwind;
+    struct sigaction old {};
+    ASSERT_EQ(sigaction(SIGUSR1, &action, &old), 0);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, &old, nullptr);
+    EXPECT_GE(g_cut.walked, 2) << "the handler's frames, up to the signal frame";
+    EXPECT_LT(g_cut.walked, g_cut.expected) << "cut at the signal frame";
+    EXPECT_EQ(g_cut.first_difference, g_cut.walked) << describe(g_cut) << ": the first frames of libunwind's stack";
+    EXPECT_EQ(fallbacks(), 1u);
 }
 
 Tally* g_sort_tally = nullptr;

@@ -1,6 +1,7 @@
 // Processes that do more than allocate: threads freeing each other's memory, fork with and without exec,
 // dlopen/dlclose, replaced operator new, allocations in awkward places, crashes and SIGKILL.
 #include <algorithm>
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 #include <stdio.h>
@@ -189,6 +190,39 @@ TEST(TrackerProcess, ExecCarriesTheTrackerIntoTheNewProgram) {
     EXPECT_TRUE(run.sink.errors.empty());
 }
 
+// fork, fork, exec fully tracked (tracker_sampling_test.cpp has it sampled): the child's first tracked block
+// starts its transport, the grandchild execs without allocating (no stream of its own), and its exec'd
+// program reports its blocks.
+TEST(TrackerProcess, ForkForkExecFullyTracked) {
+    RunResult run = run_program({target_path(kPatterns), "fork-fork-exec"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "exec-child done, 0 failures\nfork-fork-exec done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 3u) << "parent, child, the grandchild's exec'd program";
+    std::optional<std::uint32_t> execd;
+    for (const auto& p : run.sink.processes)
+        if (sites_in_function(run.sink, p.info.process, target_path(kPatterns), "exec_child_allocates").stacks) execd = p.info.process;
+    ASSERT_TRUE(execd);
+    EXPECT_EQ(sites_in_function(run.sink, *execd, target_path(kPatterns), "exec_child_allocates").live_bytes, 4 * 333);
+    std::size_t with_child_sites = 0;
+    for (const auto& p : run.sink.processes)
+        with_child_sites += sites_in_function(run.sink, p.info.process, target_path(kPatterns), "child_after_fork").live_bytes == 3 * 222;
+    EXPECT_EQ(with_child_sites, 1u) << "the child's three blocks, in the child alone (the grandchild inherited them)";
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+// libunwind is not linked but loaded by the transport thread (libunwind_loader.hpp): a block allocated in a
+// signal handler, after the thread has run, has the stack through the signal frame (only libunwind steps
+// through it), down to the function that raised the signal.
+TEST(TrackerProcess, StacksThroughASignalFrameOnceLibunwindIsLoaded) {
+    RunResult run = run_program({target_path(kPatterns), "signal-stack"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 1u);
+    EXPECT_EQ(sites_in_function(run.sink, 0, target_path(kPatterns), "leak_in_signal_handler").live_bytes, 555);
+    EXPECT_EQ(sites_through_function(run.sink, 0, target_path(kPatterns), "raise_for_signal_leak").live_bytes, 555)
+        << "the stack ended at the signal frame";
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
 TEST(TrackerProcess, DlopenDlcloseOfAnAllocatingLibrary) {
     std::string plugin = target_path("tracker_plugin.so");
     RunResult run = run_program({target_path(kPatterns), "dlopen", plugin});
@@ -259,17 +293,36 @@ TEST(TrackerProcess, LibstdcxxsOwnPoolIsNotLeftAtTheEndOfACProgram) {
     }
 }
 
-/// "libstdc++ mapped M, main arena in use N" as tracker_short_c_program prints it with "heap".
+/// What tracker_short_c_program prints with "heap": glibc's malloc_info XML, then "libstdc++ mapped M, heap
+/// in use N" (mallinfo2, every arena). The main arena's bytes in use are heap 0's system bytes less its
+/// free ones ("fast" and "rest", the top chunk included), as mallinfo2 counts them.
 struct CProgramHeap {
     int libstdcxx_mapped = -1;
+    long long heap_in_use = -1;
     long long main_arena_in_use = -1;
 };
 CProgramHeap parse_c_program_heap(const std::string& out) {
     CProgramHeap heap;
-    if (std::sscanf(out.c_str(), "libstdc++ mapped %d, main arena in use %lld", &heap.libstdcxx_mapped,
-                    &heap.main_arena_in_use) != 2) {
+    const std::size_t line = out.find("libstdc++ mapped");
+    if (line == std::string::npos ||
+        std::sscanf(out.c_str() + line, "libstdc++ mapped %d, heap in use %lld", &heap.libstdcxx_mapped, &heap.heap_in_use) != 2) {
         ADD_FAILURE() << "unexpected output: " << out;
+        return heap;
     }
+    const std::size_t first = out.find("<heap nr=\"0\">"), end = out.find("</heap>", first);
+    auto size_of = [&](const std::string& element) -> long long {
+        const std::size_t at = out.find(element, first);
+        if (at == std::string::npos || at > end) return -1;
+        const std::size_t size = out.find("size=\"", at);
+        return size == std::string::npos ? -1 : std::atoll(out.c_str() + size + 6);
+    };
+    const long long fast = size_of("<total type=\"fast\""), rest = size_of("<total type=\"rest\""),
+                    system = size_of("<system type=\"current\"");
+    if (first == std::string::npos || end == std::string::npos || fast < 0 || rest < 0 || system < 0) {
+        ADD_FAILURE() << "no main arena in malloc_info's output: " << out;
+        return heap;
+    }
+    heap.main_arena_in_use = system - fast - rest;
     return heap;
 }
 
@@ -314,6 +367,8 @@ TEST(TrackerProcess, ACProgramsHeapIsLeftAsItIsWithoutTheTracker) {
         EXPECT_EQ(tracked.libstdcxx_mapped, 0) << "sample bytes " << sample_bytes;
         // The tracker's own few blocks there (464 B measured); libstdc++'s pool was 72,720 B.
         EXPECT_LT(tracked.main_arena_in_use - bare.main_arena_in_use, 4096) << "sample bytes " << sample_bytes;
+        // Its transport thread's arena: what loading libunwind allocated there (libunwind_loader.hpp, ~9 KB).
+        EXPECT_LT(tracked.heap_in_use - bare.heap_in_use, 16384) << "sample bytes " << sample_bytes;
     }
 }
 

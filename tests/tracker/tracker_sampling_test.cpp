@@ -165,6 +165,74 @@ TEST(TrackerSamplingNothingSampled, ForkedChildGetsItsOwnStream) {
     EXPECT_TRUE(a.clean && b.clean);
 }
 
+// A forked child defers its transport thread (transport.hpp, reset_in_child): not started by its first
+// unsampled allocations, started by its 4096th, or by its first one an interval after the fork. The
+// child checks its own thread count (the target prints the failures); an interval long enough that a
+// loaded machine does not end the deferral before the first check.
+TEST(TrackerSamplingNothingSampled, ForkedChildStartsItsTransportLateButDoesStart) {
+    RunOptions options;
+    options.sample_bytes = std::uint64_t{1} << 40;
+    options.interval_ms = 600;
+    RunResult run = run_program({target_path(kPatterns), "fork-deferred"}, options);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "fork-deferred done, 0 failures\n") << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 3u) << "the parent and both children, each on a stream of its own";
+    for (const auto& p : run.sink.processes) {
+        EXPECT_TRUE(p.totals) << "process " << p.info.pid;
+        EXPECT_TRUE(p.clean) << "process " << p.info.pid;
+    }
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
+// A forked child that execs before its transport starts (what a shell does to run a command) never
+// connects: nothing it did survives the exec. The exec'd program reports as a process of its own.
+TEST(TrackerSamplingNothingSampled, ForkedChildThatExecsAtOnceLeavesTheStreamToTheExecdProgram) {
+    RunOptions options;
+    options.sample_bytes = std::uint64_t{1} << 40;
+    RunResult run = run_program({target_path(kPatterns), "fork-exec"}, options);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_EQ(run.sink.processes.size(), 2u) << "the parent and the exec'd image: the forked child never connected";
+    const auto& a = run.sink.processes[0];
+    const auto& b = run.sink.processes[1];
+    const auto& parent = a.info.ppid == getpid() ? a : b;
+    const auto& execd = a.info.ppid == getpid() ? b : a;
+    ASSERT_EQ(parent.info.ppid, getpid());
+    EXPECT_EQ(execd.info.ppid, parent.info.pid) << "the exec'd image is the forked child's pid, the parent's child";
+    EXPECT_FALSE(execd.info.exec_of) << "no stream of the forked child to replace";
+    EXPECT_TRUE(execd.totals) << "the exec'd program's transport started";
+    EXPECT_TRUE(parent.clean && execd.clean);
+    EXPECT_TRUE(run.sink.errors.empty());
+    EXPECT_TRUE(run.warnings.empty()) << run.warnings.front();
+}
+
+// fork, fork, exec: the grandchild's exec'd program is tracked, and the child between them (which never
+// started its transport before forking) reports at its exit, all in sampling mode with nothing sampled.
+TEST(TrackerSamplingNothingSampled, ForkForkExecTracksTheGrandchildsProgram) {
+    RunOptions options;
+    options.sample_bytes = std::uint64_t{1} << 40;
+    RunResult run = run_program({target_path(kPatterns), "fork-fork-exec"}, options);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "exec-child done, 0 failures\nfork-fork-exec done, 0 failures\n");
+    ASSERT_EQ(run.sink.processes.size(), 3u) << "parent, child (at its exit), the grandchild's exec'd program";
+    const ProcessState* parent = nullptr;
+    for (const auto& p : run.sink.processes)
+        if (p.info.ppid == getpid()) parent = &p;
+    ASSERT_TRUE(parent);
+    const ProcessState* child = nullptr;
+    for (const auto& p : run.sink.processes)
+        if (p.info.ppid == parent->info.pid) child = &p;
+    ASSERT_TRUE(child);
+    const ProcessState* grandchild = nullptr;
+    for (const auto& p : run.sink.processes)
+        if (p.info.ppid == child->info.pid) grandchild = &p;
+    ASSERT_TRUE(grandchild) << "the exec'd program of the grandchild";
+    for (const auto* p : {parent, child, grandchild}) {
+        EXPECT_TRUE(p->totals) << "process " << p->info.pid;
+        EXPECT_TRUE(p->clean) << "process " << p->info.pid;
+    }
+    EXPECT_TRUE(run.sink.errors.empty());
+}
+
 // The live heap total follows the program while it runs, in the allocator's bytes (a 1000-byte block is
 // a 1008-byte glibc chunk, jemalloc's 1024-byte size class): 20,000 blocks held until the test has seen
 // 10 readings of them all, then freed. Every allocator reading comes with the totals of its round

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -249,6 +250,31 @@ TEST(TrackerTables, PresenceFilterKeepsPinnedAddressesThroughClear) {
     int maybe = 0;
     for (std::uint64_t i = 0; i < 1000; ++i) maybe += table.maybe_contains(0x7000000 + i * 4096);
     EXPECT_LT(maybe, 30) << "clear() must forget the entries themselves (a few share a pinned slot)";
+}
+
+// A forked child's table starts over without rewriting what already reads as new (the pages stay shared
+// with the parent): after it the table is byte for byte a new one, whatever it held (packed and whole
+// entries in many shards, the filter open with aligned samples, pinned slots), and works as one.
+TEST(TrackerTables, LiveTableStartsOverInAForkedChildAsANewOne) {
+    static LiveTable table;
+    static const LiveTable fresh;
+    alignas(64) static unsigned char pool[4096];
+    table.enable_presence_filter(reinterpret_cast<std::uint64_t>(pool), 200);
+    table.open_fast_release(true);
+    for (std::uint64_t i = 0; i < 3000; ++i)
+        ASSERT_TRUE(table.insert(0x7f0000000000ull + i * 4096 + (i % 3) * (std::uint64_t{1} << 26),
+                                 LiveEntry{0, i % 2 ? 100 : std::uint64_t{5} << 32, 1, static_cast<std::uint32_t>(1 + i % 2)}));
+    ASSERT_NE(std::memcmp(&table, &fresh, sizeof table), 0);
+    table.start_over_in_child();
+    EXPECT_EQ(std::memcmp(&table, &fresh, sizeof table), 0) << "not the state of a new table";
+    EXPECT_EQ(table.size(), 0u);
+    table.enable_presence_filter();
+    LiveEntry out{};
+    EXPECT_FALSE(table.remove(0x7f0000000000ull + 4096, out)) << "the parent's entries are not the child's";
+    ASSERT_TRUE(table.insert(0x7f0000000000ull + 4096, LiveEntry{0, 7, 2, 1}));
+    EXPECT_TRUE(table.maybe_contains(0x7f0000000000ull + 4096));
+    ASSERT_TRUE(table.remove(0x7f0000000000ull + 4096, out));
+    EXPECT_EQ(out.bytes, 7u);
 }
 
 // free's fast path reads nothing but this filter (no gate of the thread's): closed, it must say "maybe"

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "os.hpp"
 #include "thread_counters.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -52,7 +53,13 @@ void reset_in_child() {
     if (g_tracker.heap_from_allocator) note_heap_baseline(c);
     g_stop.store(false, std::memory_order_relaxed);
     g_thread_started.store(false, std::memory_order_relaxed);  // the parent's thread does not exist here
-    g_thread_pid.store(0, std::memory_order_relaxed);
+    // Deferred (transport.hpp): most children of a shell exec at once, and a thread, a connection and a
+    // snapshot each cost them more than the rest of the tracker (README, the spawn workload).
+    g_deferred_calls.store(0, std::memory_order_relaxed);
+    g_deferred_until_ns.store(os::monotonic_ns() + static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull,
+                              std::memory_order_relaxed);
+    g_start_deferred.store(true, std::memory_order_relaxed);
+    g_thread_pid.store(os::current_pid(), std::memory_order_relaxed);  // ours to flush at exit, not a vfork child's
     g_thread_tid.store(0, std::memory_order_relaxed);
     g_crash_flush.store(0, std::memory_order_relaxed);
 }

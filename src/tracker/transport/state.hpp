@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstdint>
 
 #include "transport/connection.hpp"
 
@@ -14,7 +15,11 @@ extern pthread_mutex_t g_mutex;  // serializes flushes (thread, exit, fork)
 extern Connection* g_connection;
 extern std::atomic<bool> g_start_allowed;
 extern std::atomic<bool> g_stop;
-extern std::atomic<int> g_thread_pid;  // the process whose thread runs: a vfork child shares our memory, not our stream
+extern std::atomic<int> g_thread_pid;  // the process whose thread runs (or whose start is deferred): a vfork child shares our memory, not our stream
+/// A forked child's thread start is deferred (reset_in_child), and what ends the deferral.
+extern std::atomic<bool> g_start_deferred;
+extern std::atomic<std::uint32_t> g_deferred_calls;
+extern std::atomic<std::uint64_t> g_deferred_until_ns;
 extern std::atomic<int> g_thread_tid;  // the transport thread itself: it cannot wait for its own flush
 /// A fatal signal's last flush, done by the transport thread: 0 none, 1 asked (the word the thread sleeps
 /// on between rounds, so the request wakes it), 2 done.

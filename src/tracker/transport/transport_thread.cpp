@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "got_patch.hpp"
+#include "libunwind_loader.hpp"
 #include "os.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -20,6 +21,9 @@ std::atomic<bool> g_stop{false};
 std::atomic<int> g_thread_pid{0};
 std::atomic<int> g_thread_tid{0};
 std::atomic<int> g_crash_flush{0};
+std::atomic<bool> g_start_deferred{false};
+std::atomic<std::uint32_t> g_deferred_calls{0};
+std::atomic<std::uint64_t> g_deferred_until_ns{0};
 
 namespace {
 
@@ -40,6 +44,8 @@ void* transport_thread(void*) {
     g_thread_state.inside_tracker = true;  // for the thread's whole life: its allocations are not the program's
     g_thread_tid.store(os::current_tid(), std::memory_order_release);
     prctl(PR_SET_NAME, "leakscope-trk", 0, 0, 0);
+    // libunwind, for the stacks the plain rules do not cover: from here, holding no lock (libunwind_loader.hpp).
+    load_libunwind();
     const bool attached = g_tracker.config.attached;
     const std::uint64_t interval_ns = static_cast<std::uint64_t>(g_tracker.config.interval_ms) * 1000000ull;
     // Attached, the first round runs at once: leakscope waits for the hello to know the injection worked.
@@ -101,13 +107,34 @@ void start_thread_once() {
     errno = saved_errno;
 }
 
+void start_thread_unless_deferred(bool recorded) {
+    if (g_start_deferred.load(std::memory_order_relaxed)) {
+        // Until one of these, the child's allocations take the general path (the fast paths open with the
+        // thread), which bounds what the deferral costs a child that allocates a lot.
+        constexpr std::uint32_t kDeferredCalls = 4096;
+        const std::uint32_t calls = g_deferred_calls.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (!recorded && calls < kDeferredCalls && os::monotonic_ns() < g_deferred_until_ns.load(std::memory_order_relaxed))
+            return;
+        g_start_deferred.store(false, std::memory_order_relaxed);
+    }
+    start_thread_once();
+}
+
+/// A forked child that allocated since the fork without starting its thread (deferred, reset_in_child).
+bool deferred_start_is_ours() {
+    return g_start_deferred.load(std::memory_order_acquire) && g_deferred_calls.load(std::memory_order_relaxed) != 0 &&
+           g_thread_pid.load(std::memory_order_acquire) == os::current_pid();
+}
+
 bool transport_is_ours() {
     return g_thread_started.load(std::memory_order_acquire) && g_thread_pid.load(std::memory_order_acquire) == os::current_pid();
 }
 
 
 void final_flush() {
-    if (!transport_is_ours()) return;  // never tracked an allocation (or a vfork child): stay silent
+    // Never tracked an allocation (or a vfork child): stay silent. A forked child whose thread never
+    // started sends its end from here, connecting as the thread would have.
+    if (!transport_is_ours() && !deferred_start_is_ours()) return;
     ReentrancyGuard guard;
     int saved_errno = errno;
     // Once: a process can pass two exit paths (exit() from an atexit handler, _exit in a destructor).

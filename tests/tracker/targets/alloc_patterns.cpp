@@ -361,6 +361,72 @@ static void scenario_fork(const char* self_path, bool with_exec) {
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
 }
 
+// ---- a forked child's transport starts late (sampling mode, nothing sampled) ----
+static int own_threads() {
+    int n = 0;
+    if (FILE* f = fopen("/proc/self/status", "r")) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "Threads: %d", &n) == 1) break;
+        fclose(f);
+    }
+    return n;
+}
+
+/// `leave`: 0 allocates 5000 more blocks, 1 allocates once after sleeping past the interval (LEAKSCOPE_TRACKER_INTERVAL_MS).
+static void deferred_child(int leave) {
+    child_after_fork();
+    check(own_threads() == 1, "a forked child starts no transport thread for its first allocations");
+    if (leave == 0) {
+        for (int i = 0; i < 5000; ++i) {
+            g_sink = malloc(48);  // through g_sink: the compiler drops a free(malloc(n))
+            free(g_sink);
+        }
+    } else {
+        const char* interval = getenv("LEAKSCOPE_TRACKER_INTERVAL_MS");
+        usleep(static_cast<useconds_t>((interval ? atoi(interval) : 100) * 3 * 1000));
+        g_sink = malloc(64);
+    }
+    check(own_threads() == 2, leave == 0 ? "the thread starts by the 4096th allocation" : "the thread starts one interval after the fork");
+}
+
+static void scenario_fork_deferred() {
+    for (int leave = 0; leave < 2; ++leave) {
+        fflush(stdout);
+        pid_t child = fork();
+        if (child == 0) {
+            deferred_child(leave);
+            exit(g_failures == 0 ? 0 : 1);  // no failure before the fork: the parent stops at its first
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
+        if (g_failures) return;
+    }
+}
+
+/// A child that forks a grandchild, which execs at once; the child exits after it.
+static void scenario_fork_fork_exec(const char* self_path) {
+    parent_before_fork();
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        child_after_fork();
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            execl(self_path, self_path, "exec-child", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        int status = 0;
+        waitpid(grandchild, &status, 0);
+        exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+    }
+    parent_after_fork();
+    int status = 0;
+    waitpid(child, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child and grandchild exited 0");
+}
+
 // ---- a forked worker: what it inherits is the parent's, counted once ----
 // 120 distinct stacks (two leaves at 60 depths), so a child that re-sent the parent's depot would show.
 PATTERN void varied_leaf_a(int) { g_sink = malloc(100); }
@@ -530,6 +596,20 @@ static void scenario_edge_cases() {
     }
     check(g_signal_allocated == 1, "signal handler ran");
     atexit(after_main);
+}
+
+// ---- a stack through a signal frame, once the transport thread has loaded libunwind ----
+PATTERN void leak_in_signal_handler(int) { g_sink = malloc(555); }
+PATTERN void raise_for_signal_leak() {
+    raise(SIGUSR1);
+    asm volatile("" ::: "memory");  // no tail call: this frame stays under the signal frame
+}
+
+static void scenario_signal_stack() {
+    g_sink = malloc(10);  // the first tracked allocation starts the transport thread, which loads libunwind
+    let_snapshot_go();
+    signal(SIGUSR1, leak_in_signal_handler);
+    raise_for_signal_leak();
 }
 
 // ---- sampling: per-site estimates must be unbiased ----
@@ -770,6 +850,12 @@ int main(int argc, char** argv) {
         scenario_fork_worker();
     } else if (scenario == "fork-exec") {
         scenario_fork(argv[0], true);
+    } else if (scenario == "signal-stack") {
+        scenario_signal_stack();
+    } else if (scenario == "fork-deferred") {
+        scenario_fork_deferred();
+    } else if (scenario == "fork-fork-exec") {
+        scenario_fork_fork_exec(argv[0]);
     } else if (scenario == "exec-child") {
         exec_child_allocates();
     } else if (scenario == "dlopen" && argc > 2) {

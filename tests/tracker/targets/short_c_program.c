@@ -1,7 +1,8 @@
 /* A C program that runs for a moment: it keeps one 1000-byte block and frees another, then ends through
  * exit() or, with "_exit", through _exit (no library destructors). It never uses libstdc++.
  * With "heap" it prints what the tracker may not change in it: whether libstdc++ is mapped, and the bytes
- * in use in glibc's main arena once its own blocks are allocated. With "plugin PATH" it opens the C++
+ * in use in glibc's heap once its own blocks are allocated (mallinfo2, every arena), then glibc's
+ * malloc_info XML, whose heap 0 is the main arena (the tracker's thread allocates in an arena of its own). With "plugin PATH" it opens the C++
  * library PATH with RTLD_LOCAL and prints whether operator new failed cleanly in it (plugin.cpp). */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -39,8 +40,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "heap") == 0) {
+        static char out_buffer[1 << 16];  /* stdout's buffer, not allocated in the heap being measured */
+        setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
         const size_t in_use = mallinfo2().uordblks;  /* before fopen's own buffers */
-        printf("libstdc++ mapped %d, main arena in use %zu\n", libstdcxx_mapped(), in_use);
+        malloc_info(0, stdout);
+        printf("libstdc++ mapped %d, heap in use %zu\n", libstdcxx_mapped(), in_use);
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "_exit") == 0) _exit(0);
