@@ -364,7 +364,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         const double rss_window_s = series.rss.t_s.back() - rss_from_s;
         const bool heap_warmup_early = heap.diagnosis.warmup_bytes > 0 && heap.diagnosis.warmup_end_s <= rss_from_s + rss_window_s / 3;
         const double from_s = std::max(rss_from_s, heap_warmup_early ? heap.diagnosis.warmup_end_s : -INFINITY);
-        const detail::RssExplanation why = detail::explain_rss_growth(series, from_s, series.rss.t_s.back());
+        const detail::RssExplanation why = detail::explain_rss_growth(series, from_s, series.rss.t_s.back(), rss_from_s);
         result.rss_growth = why.growth;
         result.rss_growth_where = why.where;
         switch (why.growth) {

@@ -22,7 +22,9 @@ struct RssExplanation {
 };
 
 /// `from_s`..`to_s`: where RSS grew in steady state (its warm-up end or onset to the last sample).
-RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s);
+/// `climb_from_s`: where RSS's own climb began, at or before `from_s` (which the heap's warm-up may move
+/// later): mappings made since then count as where it went.
+RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, double to_s, double climb_from_s);
 
 /// Where RSS gained `rss_gain` from `from_s` to `to_s`, in the process's own parts: threads that never
 /// ended, the smaps categories (thread stacks, the brk heap, other anonymous mappings, file-backed ones),
