@@ -99,7 +99,7 @@ std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
     }
     if (facts.trend_unproven_p)
         return fmt::format("Growing {}, but a rank test of the same readings finds no steady trend (p = {:.2f}): a level "
-                           "that wanders looks like this over a run this short as much as a leak does. Too early to tell: {}.",
+                           "that wanders and comes back looks like this as much as a leak does. Too early to tell: {}.",
                            rate_with_interval(d), *facts.trend_unproven_p, watch_more(d));
     if (facts.slowing_from_rate)
         return fmt::format("Growing {} and slowing down (from {}){}: a warm-up still settling or a slow leak, too early "
