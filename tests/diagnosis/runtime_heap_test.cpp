@@ -306,5 +306,20 @@ TEST(RuntimeHeap, G1LowsThatClimbEverSlowerAreACacheStillFillingNotALeak) {
     EXPECT_NEAR(leak->diagnosis.steady_rate_bytes_per_s, 9 * kMB / 4, 0.4 * kMB) << leak->diagnosis.summary;
 }
 
+TEST(RuntimeHeap, SixG1LowsRisingAtOnePaceAreALeakWhateverTheCorrectedTrendTestSays) {
+    // tests/e2e/jvm/HeapService.java's fast leak in a clean clone's suite (session 26): six lows after its
+    // marking cycles, 6.2-6.4 MB apart. The trend test's variance correction took an AR(1) coefficient of
+    // 0.98 from the five steps' differences and gave p = 0.093, and the lows read "climbed ... but ever
+    // slower, as a cache that is still filling does": undecided, where each rose above the last at one pace.
+    const auto leak = detail::runtime_heap_leak(g1_cycles({31.7, 38.1, 44.5, 50.7, 56.9, 63.2}), 0, {});
+    ASSERT_TRUE(leak);
+    EXPECT_TRUE(leak->diagnosis.leak) << leak->diagnosis.summary;
+    EXPECT_TRUE(leak->diagnosis.decided) << leak->diagnosis.summary;
+    EXPECT_NEAR(leak->diagnosis.steady_rate_bytes_per_s, 6.3 * kMB / 4, 0.3 * kMB) << leak->diagnosis.summary;
+    // Six that rise at every step but slow by half are no leak, as before: a cache filling.
+    const auto filling = detail::runtime_heap_leak(g1_cycles({33.3, 46.5, 55.9, 57.4, 59.8, 61.0}), 0, {});
+    EXPECT_FALSE(filling && filling->diagnosis.leak) << filling->diagnosis.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::diagnosis
