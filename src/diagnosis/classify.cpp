@@ -438,7 +438,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     // the rate is the whole steady part's: after an onset or a knee it is a slice's, which the test on
     // the whole part dilutes; under a sawtooth the few troughs cannot reach the test's level.
     if (significant_growth && !d.watch_more_s && cycles.kind != CycleKind::sawtooth && !d.onset_s && !knee && !slowing.detected)
-        if (const auto more_s = watch_while_trend_unproven(trend.p_value, trend.z, rate, steady_span_s)) {
+        if (const auto more_s = watch_while_trend_unproven(trend, rate, steady_span_s)) {
             facts.trend_unproven_p = trend.p_value;
             d.watch_more_s = more_s;
         }

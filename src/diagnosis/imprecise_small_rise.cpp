@@ -21,11 +21,10 @@ void undecided_on_an_imprecise_small_rise(Diagnosis& verdict, const Series& rss)
     if (!(rate > 0) || !(span_s > 0) || !(level > 0)) return;
     const double risen = rate * span_s;
     if (low >= kPreciseLowEndShareOfRate * rate || risen >= kSmallRiseShareOfRss * level) return;
-    // A trend's interval narrows as the watch's length to the power -3/2 (white noise about a line): the
-    // watch that brings its half-width to 1 - kPreciseLowEndShareOfRate of the pace; or the time at this
-    // pace to a rise of kSmallRiseShareOfRss; whichever comes first decides.
+    // The watch that brings the interval's half-width to 1 - kPreciseLowEndShareOfRate of the pace; or the
+    // time at this pace to a rise of kSmallRiseShareOfRss; whichever comes first decides.
     const double half_width_share = (rate - std::max(low, 0.0)) / rate;
-    const double to_precise_s = span_s * (std::pow(half_width_share / (1 - kPreciseLowEndShareOfRate), 2.0 / 3.0) - 1);
+    const double to_precise_s = watch_until_trend_statistic_scales(span_s, half_width_share / (1 - kPreciseLowEndShareOfRate));
     const double to_large_s = (kSmallRiseShareOfRss * level - risen) / rate;
     const std::string pace = rate_with_interval(verdict);  // both ends in the centre's unit
     const std::string warmup = verdict.warmup_bytes > 0 ? fmt::format(" after a one-time warm-up of {}", format_bytes(verdict.warmup_bytes)) : "";

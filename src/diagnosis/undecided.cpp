@@ -24,13 +24,15 @@ std::optional<double> watch_more_before_deciding(const GrowthSoFar& g) {
     return whole_minutes(std::min(until_decisive, until_outlasted));
 }
 
-std::optional<double> watch_while_trend_unproven(double trend_p_value, double trend_z, const SlopeEstimate& rate, double span_s) {
-    if (!(trend_p_value > kTrendUnprovenP) || !(span_s > 0) || !(rate.ci_low < kLooseLowEndShareOfRate * rate.slope)) return std::nullopt;
+double watch_until_trend_statistic_scales(double span_s, double factor) { return span_s * (std::pow(factor, 2.0 / 3.0) - 1); }
+
+std::optional<double> watch_while_trend_unproven(const TrendTest& trend, const SlopeEstimate& rate, double span_s) {
+    if (!(trend.p_value > kTrendUnprovenP) || !(span_s > 0) || !(rate.ci_low < kLooseLowEndShareOfRate * rate.slope)) return std::nullopt;
     const double z_needed = normal_quantile(1 - kTrendProvenP / 2);
     // A trend the test sees no sign of at all (z about 0) gives no pace to extrapolate: taken as half the
     // z needed, which asks for 59% more of the watch.
-    const double z_now = std::max(std::fabs(trend_z), 0.5 * z_needed);
-    return whole_minutes(span_s * (std::pow(z_needed / z_now, 2.0 / 3.0) - 1));
+    const double z_now = std::max(std::fabs(trend.z), 0.5 * z_needed);
+    return whole_minutes(watch_until_trend_statistic_scales(span_s, z_needed / z_now));
 }
 
 double whole_minutes(double seconds) { return std::ceil(std::max(1.0, seconds) / 60.0) * 60.0; }

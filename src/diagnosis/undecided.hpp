@@ -9,6 +9,7 @@
 
 #include "diagnosis/cycles.hpp"
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/mann_kendall.hpp"
 
 #include "diagnosis/theil_sen.hpp"
 
@@ -34,6 +35,10 @@ struct GrowthSoFar {
 /// For significant growth: nullopt when it is enough to decide, else the seconds to keep watching
 /// until it would be (at the pessimistic end of the rate's interval), rounded up to a minute.
 std::optional<double> watch_more_before_deciding(const GrowthSoFar& growth);
+
+/// A trend's interval narrows, and its test statistic grows, as the watch's length to the power 3/2 (a
+/// line in white noise): how much longer than `span_s` until either has changed by `factor` (>= 1).
+double watch_until_trend_statistic_scales(double span_s, double factor);
 
 /// How long to keep watching as it is said: rounded up to whole minutes, at least one.
 double whole_minutes(double seconds);
@@ -65,7 +70,7 @@ inline constexpr double kTrendProvenP = 0.05;
 /// For growth whose interval excludes zero: nullopt when the trend test agrees (p <= kTrendUnprovenP),
 /// else the seconds more at which a trend as strong would reach kTrendProvenP (its z grows as the watch
 /// to the power 3/2 for a line in white noise), rounded up to a minute.
-std::optional<double> watch_while_trend_unproven(double trend_p_value, double trend_z, const SlopeEstimate& rate, double span_s);
+std::optional<double> watch_while_trend_unproven(const TrendTest& trend, const SlopeEstimate& rate, double span_s);
 
 // Growth broken by releases of memory (a collector's, a cache's flushes): a leak under them shows as
 // lows that rise from one release to the next; it takes three lows to compare, as it takes three

@@ -14,6 +14,13 @@ namespace {
 
 using detail::watch_while_trend_unproven;
 
+TrendTest test(double p_value, double z) {
+    TrendTest trend;
+    trend.p_value = p_value;
+    trend.z = z;
+    return trend;
+}
+
 SlopeEstimate pace(double slope, double low, double high) {
     SlopeEstimate rate;
     rate.slope = slope;
@@ -24,28 +31,28 @@ SlopeEstimate pace(double slope, double low, double high) {
 
 TEST(TrendUnproven, AgreeingTestsDecide) {
     // p at or below 10%: the tests agree, whatever the interval.
-    EXPECT_FALSE(watch_while_trend_unproven(0.09, 1.7, pace(100e3, 10e3, 190e3), 10));
-    EXPECT_FALSE(watch_while_trend_unproven(0.10, 1.645, pace(100e3, 10e3, 190e3), 10));
+    EXPECT_FALSE(watch_while_trend_unproven(test(0.09, 1.7), pace(100e3, 10e3, 190e3), 10));
+    EXPECT_FALSE(watch_while_trend_unproven(test(0.10, 1.645), pace(100e3, 10e3, 190e3), 10));
 }
 
 TEST(TrendUnproven, ATightIntervalDecidesAlone) {
     // The rank test is the weaker of the two on few points: an interval this tight stands on its own.
-    EXPECT_FALSE(watch_while_trend_unproven(0.17, 1.38, pace(100e3, 60e3, 140e3), 10));
+    EXPECT_FALSE(watch_while_trend_unproven(test(0.17, 1.38), pace(100e3, 60e3, 140e3), 10));
 }
 
 TEST(TrendUnproven, ALooseIntervalTheRankTestDoesNotBackWaits) {
     // noisy_flat under sampled tracking: 396 kB/s (44.7 to 650 kB/s) at p = 0.17 (z = 1.38) over 9.8 s:
     // z grows as the watch to the power 3/2, so 1.96 comes after 26% more of it: 2.6 s, a minute as said.
-    const auto more = watch_while_trend_unproven(0.167, 1.38, pace(396e3, 44.7e3, 650e3), 9.8);
+    const auto more = watch_while_trend_unproven(test(0.167, 1.38), pace(396e3, 44.7e3, 650e3), 9.8);
     ASSERT_TRUE(more);
     EXPECT_EQ(*more, 60.0);
     // An hour watched at z = 1: (1.96 / 1)^(2/3) - 1 = 0.566 of it more, 34 min.
-    const auto longer = watch_while_trend_unproven(0.32, 1.0, pace(1e3, 100, 2e3), 3600);
+    const auto longer = watch_while_trend_unproven(test(0.32, 1.0), pace(1e3, 100, 2e3), 3600);
     ASSERT_TRUE(longer);
     EXPECT_EQ(*longer, 34 * 60.0);
     // No sign of a trend at all (z = 0) gives no pace to extrapolate: the watch a z of half the level's
     // would need, 2^(2/3) - 1 = 59% of it (600 s: 352 s, 6 min), not for ever.
-    const auto no_sign = watch_while_trend_unproven(1.0, 0.0, pace(1e3, 100, 2e3), 600);
+    const auto no_sign = watch_while_trend_unproven(test(1.0, 0.0), pace(1e3, 100, 2e3), 600);
     ASSERT_TRUE(no_sign);
     EXPECT_EQ(*no_sign, 6 * 60.0);
 }
