@@ -365,7 +365,9 @@ def main():
             json.dump({"cases": len(cases), "holdout_cases": len(held), "modes": scores,
                        "holdout": holdout_scores, "targets_judged": whole_corpus, "problems": problems}, f, indent=1)
     if args.markdown:
-        status_markdown.write(args.markdown, modes, cases, judged, scores, holdout_scores, problems, whole_corpus)
+        source = ("re-analyzing the recordings its last run kept (`--from-recordings`)" if args.from_recordings
+                  else "scoring the reports its last run left (`--rescore`)" if args.rescore else "running every program")
+        status_markdown.write(args.markdown, modes, cases, judged, scores, holdout_scores, problems, whole_corpus, source)
     for p in problems:
         print("FAIL:", p)
     print("accuracy: " + outcome_line(problems, whole_corpus, len(cases)))

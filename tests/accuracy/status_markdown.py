@@ -39,11 +39,12 @@ def site_text(stats):
     return f"{stats['site_right']}/{stats['sites_scored']}" if stats.get("sites_scored") else "-"
 
 
-def write(path, modes, cases, judged, scores, holdout_scores, problems, targets_judged=True):
+def write(path, modes, cases, judged, scores, holdout_scores, problems, targets_judged=True, source="running every program"):
+    """`source`: how the reports were had (the programs run, or the last run's recordings re-analyzed)."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Accuracy corpus: where the engine stands", "",
              f"Written by `tests/accuracy/run_accuracy.py --markdown` at {stamp}, on the tree at "
-             f"`{engine_version()}`. Held-out cases are listed by name and scored only in aggregate: do not tune "
+             f"`{engine_version()}`, {source}. Held-out cases are listed by name and scored only in aggregate: do not tune "
              "on them.", ""]
     lines += ["| mode | cases | leak-or-not | pattern | top site | undecided | invariant violations | rate error (median) |",
               "|---|---|---|---|---|---|---|---|"]

@@ -46,19 +46,24 @@ TEST(RecordedVerdicts, AWeakHeapTrendBesideADozenPagesOfRssIsUndecided) {
     EXPECT_FALSE(std::any_of(a.sites.begin(), a.sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; }));
 }
 
-TEST(RecordedVerdicts, ASampledLeakNoSitesEstimateRoseWithSaysWhyNoSiteIsNamed) {
+TEST(RecordedVerdicts, ASampledHeapThatFilledThenKeptOnePaceNamesTheLeaksSite) {
     // examples/patterns/python/export_result_unpolled_leak.py under --sample-bytes 512K (session 24, its
     // first look: a held-out case until this run broke the report's "one story" invariant). RSS's leak,
-    // 737 MB/h, beside a heap that rose 1.28 MB in steps; the site holding the leak, render_csv, drew 14
-    // samples and its estimate read a warm-up, the other sites are pymalloc arenas taken before the
-    // steady state. "Leak, critical" came with every site "0 B/h" and no word of why.
+    // 737 MB/h, beside a heap that read "Warm-up still settling ... toward about 13.4 MB (now +377 MB/h)";
+    // the site holding the leak, render_csv, drew 14 samples and its estimate read a warm-up, and "Leak,
+    // critical" came with every site "0 B/h" and no word of why (then: the report said why no site was
+    // named; sampled_attribution_test.cpp keeps that sentence's case). Since session 27 the heap's fill
+    // that ended at ~6 s under the leak's one pace is a knee, not a curve levelling off (classify.cpp):
+    // the heap reads the leak, 588 MB/h where the program leaks ~160 kB/s (576 MB/h), and over its steady
+    // state render_csv's estimate carries the rise: it is named.
     const Analysis a = analyze_kept("py_export_result_unpolled_leak_sampled.lks");
     ASSERT_TRUE(a.process.verdict.leak) << a.process.verdict.summary;
-    EXPECT_FALSE(std::any_of(a.sites.begin(), a.sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; }));
-    ASSERT_TRUE(a.unsampled_growth.has_value()) << "a leak whose sites are silent must say why";
-    EXPECT_FALSE(a.unsampled_growth->within_swings);
-    EXPECT_NE(unsampled_growth_sentence(*a.unsampled_growth).find("No site's sampled estimate rose"), std::string::npos)
-        << unsampled_growth_sentence(*a.unsampled_growth);
+    EXPECT_EQ(a.process.metric, "live_heap");
+    EXPECT_NEAR(a.process.verdict.steady_rate_bytes_per_s, 160e3, 40e3) << a.process.verdict.summary;
+    ASSERT_FALSE(a.sites.empty());
+    EXPECT_EQ(a.sites.front().function, "render_csv");
+    EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
+    EXPECT_FALSE(a.unsampled_growth.has_value());
 }
 
 TEST(RecordedVerdicts, RssGrowthTheAllocatorsFootprintTookIsInTheMallocHeap) {
@@ -336,6 +341,61 @@ TEST(RecordedVerdicts, RssClimbingIntoAnInterpretersNewArenasIsNoGrowthIntoFreeS
     EXPECT_NEAR(v.steady_rate_bytes_per_s, 109e3, 15e3);
     ASSERT_TRUE(v.onset_s.has_value());
     EXPECT_NEAR(*v.onset_s, 6.7, 0.5);
+}
+
+// examples/patterns/persisted_query_plan_retire_leak.cpp under --sample-bytes 512K (session 27's fresh
+// corpus run): a 40 kB/s leak beside a bounded LRU on three threads. The allocator's in-use figure rose
+// 749 kB at 229 MB/h (95% CI 206 to 267 MB/h), within what the threads' caches hold (1.20 MB), so its own
+// verdict waited; RSS grew 290 MB/h ever more slowly, undecided too; and the glibc free figure's growth
+// made the process's verdict "Fragmentation: RSS grows 290 MB/h while the live heap stays flat (+229 MB/h)
+// ... not a leak in the program". A heap that waits on a proven climb has not been shown to leave RSS's
+// growth to the allocator.
+TEST(RecordedVerdicts, AHeapWaitingOnAProvenClimbIsNoFlatHeapForFragmentation) {
+    const Analysis a = analyze_kept("persisted_query_plan_retire_leak_sampled.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(a.process.live_heap.has_value());
+    ASSERT_GT(a.process.live_heap->rate_ci_low_bytes_per_s, 0) << "the premise: the heap figure's climb is proven";
+    EXPECT_NE(v.pattern, diagnosis::Pattern::fragmentation) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    ASSERT_TRUE(v.watch_more_s.has_value());
+    EXPECT_EQ(a.process.metric, "live_heap");
+    EXPECT_EQ(v.summary.find("stays flat"), std::string::npos) << v.summary;
+    // RSS grew, ever more slowly: the summary says so, not "RSS stayed flat".
+    EXPECT_EQ(v.summary.find("RSS stayed flat"), std::string::npos) << v.summary;
+    EXPECT_NE(v.summary.find("RSS grew too, ever more slowly"), std::string::npos) << v.summary;
+}
+
+// examples/patterns/python/export_result_unpolled_leak.py under --no-track (session 27's fresh corpus run):
+// results of webhook clients stored for a fetch that never comes, ~160 kB/s from the start, beside polled
+// results held for a 5 s grace window that fills over the first ~7 s. RSS climbed 0.77 MB/s to 7.2 s, then
+// ~190 kB/s at one pace to the end; a saturating curve through both read "Warm-up still settling: +15.0 MB
+// so far, slowing down toward about 19.5 MB (now +302 MB/h): no leak". A fill that ended once, then one
+// pace: the pace after the bend is the leak's.
+TEST(RecordedVerdicts, AFillThatEndedUnderAPaceThatGoesOnIsNoWarmupSettling) {
+    const Analysis a = analyze_kept("py_export_result_unpolled_leak_no_track.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_TRUE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_FALSE(v.settling_toward_bytes.has_value()) << v.summary;
+    EXPECT_NEAR(v.steady_rate_bytes_per_s, 190e3, 40e3) << v.summary;
+    EXPECT_NEAR(v.warmup_end_s, 7.5, 1.5) << v.summary;
+}
+
+// examples/patterns/c_edge_response_cache_lru_flat.c under --sample-bytes 512K (session 27's fresh corpus
+// run): an LRU of response bodies filling to its 32 MB bound in ~2.5 s, then churning at capacity. The
+// allocator's in-use figure climbed 0 -> 32.85 MB and crept on +70 kB over the last 13 s, each second less;
+// its steady part alone slowed too gently to show it, and the caches rule read "grew 37.9 kB at 2.77 kB/s,
+// less than its per-thread caches can hold ... Watch at least 3 min more". The fill and the creep are one
+// curve levelling off, its tail keeping to it: a warm-up settling (RSS alone: warm-up, then flat).
+TEST(RecordedVerdicts, AWarmupsTailTooGentleToSlowOnItsOwnSettlesOnTheWholeClimbsCurve) {
+    const Analysis a = analyze_kept("c_edge_response_cache_lru_flat_sampled.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::warmup_plateau) << v.summary;
+    ASSERT_TRUE(v.settling_toward_bytes.has_value()) << v.summary;
+    EXPECT_NEAR(*v.settling_toward_bytes, 33e6, 1.5e6) << v.summary;
 }
 
 }  // namespace
