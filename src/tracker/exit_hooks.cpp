@@ -38,7 +38,7 @@ struct RealProcessEndFunctions {
     FreeresFunction libstdcxx_freeres = nullptr;  ///< __gnu_cxx::__freeres (libstdc++ of GCC 9 on)
     int loaded_in_pid = 0;  ///< the process whose start loaded the tracker (fork children inherit it)
 };
-constinit RealProcessEndFunctions g_end{};
+constinit RealProcessEndFunctions g_end LEAKSCOPE_STARTUP_DATA{};
 
 template <typename F>
 F look_up(const char* name) {

@@ -22,7 +22,7 @@ constexpr std::uint64_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr int kProbes = 16;
 constexpr std::uint64_t kPending = 1ull << 63;  // user-space addresses stay below 2^47
 
-constinit std::atomic<Slot*> g_slots{nullptr};
+constinit std::atomic<Slot*> g_slots LEAKSCOPE_STARTUP_DATA{nullptr};
 constinit std::atomic<std::uint64_t> g_fallbacks{0};
 
 std::uint64_t pack(FrameRule rule) { return std::bit_cast<std::uint64_t>(rule); }

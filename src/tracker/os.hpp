@@ -6,6 +6,12 @@
 #include <atomic>
 #include <cstdint>
 
+/// On a word that every process's start writes (the real functions, the tracker's settings): puts it in
+/// .data, beside the end of .got.plt, whose page the loader has written (copied) already while relocating
+/// the library, rather than in .bss, where a word first read and then written costs two page faults (the
+/// zero page mapped, then copied) in every process started, and one more page for each apart.
+#define LEAKSCOPE_STARTUP_DATA __attribute__((section(".data")))
+
 namespace leakscope::tracker::os {
 
 /// Anonymous private zero-filled pages, or nullptr.

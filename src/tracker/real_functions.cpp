@@ -1,6 +1,7 @@
 #include "real_functions.hpp"
 
 #include "got_patch.hpp"
+#include "os.hpp"
 
 #include <dlfcn.h>
 
@@ -10,11 +11,11 @@
 
 namespace leakscope::tracker {
 
-RealFunctions g_real{};
+RealFunctions g_real LEAKSCOPE_STARTUP_DATA{};
 
 namespace {
 
-std::atomic<std::size_t> g_bootstrap_used{0};
+std::atomic<std::size_t> g_bootstrap_used LEAKSCOPE_STARTUP_DATA{0};
 
 }  // namespace
 

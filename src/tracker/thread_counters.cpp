@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "fork_state.hpp"
 #include "os.hpp"
 #include "spin_lock.hpp"
 #include "thread_state.hpp"
@@ -171,12 +172,12 @@ TotalsCounters read_totals_only() {
     return t;
 }
 
-// Readers are the transport thread and leakscope_tracker_sites callers: one at a time.
-constinit static SpinLock g_reader_lock;
+// Readers are the transport thread and leakscope_tracker_sites callers: one at a time, under
+// g_fork_state.counter_readers (fork_state.hpp: fork() takes it).
 
 void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCounters& totals) {
     static std::uint32_t versions[kMaxSlots];
-    SpinLockHolder hold(g_reader_lock);
+    SpinLockHolder hold(g_fork_state.counter_readers.lock);
     for (int attempt = 0;; ++attempt) {
         std::uint32_t count = g_slot_count.load(std::memory_order_acquire);
         bool busy = false;
@@ -223,8 +224,8 @@ void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCo
     totals = read_totals_only();
 }
 
-void lock_counter_readers() { g_reader_lock.lock(); }
-void unlock_counter_readers() { g_reader_lock.unlock(); }
+void lock_counter_readers() { g_fork_state.counter_readers.lock.lock(); }
+void unlock_counter_readers() { g_fork_state.counter_readers.lock.unlock(); }
 
 void release_other_threads_slots() {
     std::uint16_t mine = g_thread_state.counter_slot;
