@@ -168,7 +168,7 @@ __attribute__((always_inline)) inline int answer_from_trace(void** out, int max,
                                                             FrameMemo& memo, FrameMemo::Trace& trace) {
     if ((trace.needs_bp && trace.bp != bp) || trace.frames >= max || !reads_back(trace, sp)) return -1;
     if (write_frames) std::memcpy(out, trace.ret, sizeof(trace.ret[0]) * trace.frames);
-    trace.used = ++memo.trace_clock;
+    memo.mark_used(trace);
     memo.repeated_tag = trace.tag;
     // Not a walk through the nodes: the next one does not resume it as the last walk.
     memo.path_count = 0;
