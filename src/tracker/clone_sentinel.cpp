@@ -9,7 +9,7 @@
 
 namespace leakscope::tracker {
 
-constinit ForkState g_fork_state;
+constinit ForkState g_fork_state LEAKSCOPE_PAGE_ALIGNED_BSS;
 
 constinit bool g_fork_state_wiped LEAKSCOPE_STARTUP_DATA = false;
 
