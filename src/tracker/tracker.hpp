@@ -64,11 +64,12 @@ struct Tracker {
     bool sampled_blocks_aligned = false;
     // The small and the start-up-written first (with the live table's head: its filter's settings and
     // fast bits), on the page the library's relocations dirty anyway (.got.plt ends on it); the depot's
-    // 36 KB last.
-    MappedRegions mapped{&ForkState::mapped};
+    // 36 KB last. The regions on lines of their own: written at every tracked mmap, while the settings
+    // above are read at every tracked call.
+    alignas(64) MappedRegions mapped{&ForkState::mapped};
     /// PROT_NONE reservations of address space (a JVM's maximum heap, V8's cage): never counted, and what
     /// the program maps into them with MAP_FIXED is its runtime committing its own heap, not counted either.
-    MappedRegions reserved{&ForkState::reserved};
+    alignas(64) MappedRegions reserved{&ForkState::reserved};
     /// Totals of threads that have no counter slot of their own (see thread_counters.hpp).
     TotalsShard shared_totals;
     LiveTable live;
