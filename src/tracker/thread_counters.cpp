@@ -18,6 +18,10 @@ namespace {
 std::atomic<ThreadSlot*> g_slots[kMaxSlots];
 std::atomic<std::uint32_t> g_slot_count{0};  // slots created so far (high-water mark)
 pthread_key_t g_exit_key;
+// Made by the first claim of a slot, not when tracking starts: a process that never claims one (sampled,
+// no allocation of its own sampled: most short programs) leaves glibc's key table alone (two page faults
+// in every process started).
+std::atomic<bool> g_exit_key_made{false};
 
 constexpr std::uint16_t kNoSlot = 0xffff;  // this thread uses the shared fallback counters
 
@@ -32,6 +36,20 @@ void release_slot_at_thread_exit(void* value) {
 
 /// Keeps errno (pthread_setspecific may allocate): a tracked free counts without saving it.
 ThreadSlot* claim_slot_keeping_errno();
+
+/// The calling thread gives slot `index` back when it exits (the key's destructor). The caller has its
+/// re-entrancy guard set: a signal handler's allocation on this thread cannot claim and wait for the lock.
+void release_slot_at_thread_exit_of(std::uint32_t index) {
+    if (!g_exit_key_made.load(std::memory_order_acquire)) {
+        // Under a lock fork() takes (fork_state.hpp): no child inherits the key half made.
+        SpinLockHolder hold(g_fork_state.counter_readers.lock);
+        if (!g_exit_key_made.load(std::memory_order_relaxed)) {
+            if (pthread_key_create(&g_exit_key, release_slot_at_thread_exit) != 0) return;
+            g_exit_key_made.store(true, std::memory_order_release);
+        }
+    }
+    pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(index + 1)));
+}
 
 ThreadSlot* claim_slot() {
     const int saved_errno = errno;
@@ -49,7 +67,7 @@ ThreadSlot* claim_slot_keeping_errno() {
         if (slot && slot->owned.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
             ts.counter_slot = static_cast<std::uint16_t>(i + 1);
             ts.counter_slot_pointer = slot;
-            pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(i + 1)));
+            release_slot_at_thread_exit_of(i);
             return slot;
         }
     }
@@ -72,7 +90,7 @@ ThreadSlot* claim_slot_keeping_errno() {
     g_slots[index].store(slot, std::memory_order_release);
     ts.counter_slot = static_cast<std::uint16_t>(index + 1);
     ts.counter_slot_pointer = slot;
-    pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(index + 1)));
+    release_slot_at_thread_exit_of(index);
     return slot;
 }
 
@@ -95,7 +113,6 @@ void fold_entry(ThreadSlot& slot, CacheEntry& entry) {
 
 }  // namespace
 
-void initialize_thread_counters() { pthread_key_create(&g_exit_key, release_slot_at_thread_exit); }
 
 CacheEntry& refill_entry(ThreadSlot& slot, LocalStackId stack) {
     CacheEntry& entry = slot.entries[stack & (kCacheEntries - 1)];

@@ -111,7 +111,6 @@ void prepare_tables() {
     initialize_stack_capture();
     measure_errno_offset();
     g_check_frame_walk = g_tracker.config.check_unwind;
-    initialize_thread_counters();
     // Its look-ups (dlsym) allocate from the real allocator: the real functions are known by now, so the
     // bootstrap pool the filter pins below holds only what their own look-ups allocated.
     allocator_stats::kind();
