@@ -221,6 +221,14 @@ private:
     };
     AlignedRelease aligned_release_;
     FastBits fast_bits_ = every_fast_bit_set();  ///< closed: every bit set
+    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
+    /// filter_remove took that line from whichever core had taken a lock last. Before the counts: tracking's
+    /// start takes them all (open_fast_release) and pins null's count, the first; so the locks' second page
+    /// is the first count's, and the start writes one page of the table beyond its head, not three.
+    struct alignas(64) FilterLock {
+        SpinLock lock;
+    };
+    FilterLock filter_locks_[kFilterLocks];
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
     // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
     // The counts change only when a sampled block comes or goes (rare), under a lock per group of
@@ -230,12 +238,6 @@ private:
     // memory read and written with __atomic builtins.
     std::uint8_t filter_counts_[kFilterSize]{};
     Shard shards_[kShards];
-    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
-    /// filter_remove took that line from whichever core had taken a lock last.
-    struct alignas(64) FilterLock {
-        SpinLock lock;
-    };
-    FilterLock filter_locks_[kFilterLocks];
 };
 
 }  // namespace leakscope::tracker
