@@ -6,9 +6,10 @@
 // chunk lock after a 32 KB array, the mapped regions', the counter readers', Python's, the transport's
 // mutex), unlocking them cost ~12 faults per fork (a shell's fork + exec of /bin/true: ~24 of the
 // tracker's faults). A MADV_WIPEONFORK page is not write-protected in the parent at fork, and the child
-// gets it zeroed: every lock here reads unlocked (all are zero when free) and the child's only write is
-// the sentinel's (and the transport's words reset in a child, kept here for that). Without MADV_WIPEONFORK (a kernel before 4.14) the pages are copied like any other and
-// the child unlocks what the parent's handler took, as before: two pages at most.
+// gets it zeroed: every lock here reads unlocked (all are zero when free) and the child writes only the
+// sentinel and the transport's words it resets, kept here for that. Without MADV_WIPEONFORK (a kernel
+// before 4.14) the pages are copied like any other and the child unlocks what the parent's handler took,
+// as before: two pages at most.
 //
 // Lock order (fork's before_fork takes them all in it): the depot's shard locks, then its chunk lock
 // (an intern allocates a record chunk while holding its shard's lock), then the others, each alone.

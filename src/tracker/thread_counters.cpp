@@ -113,7 +113,6 @@ void fold_entry(ThreadSlot& slot, CacheEntry& entry) {
 
 }  // namespace
 
-
 CacheEntry& refill_entry(ThreadSlot& slot, LocalStackId stack) {
     CacheEntry& entry = slot.entries[stack & (kCacheEntries - 1)];
     bump(slot.version, 1);  // odd: a reader that overlaps this must read again
@@ -191,7 +190,6 @@ TotalsCounters read_totals_only() {
 
 // Readers are the transport thread and leakscope_tracker_sites callers: one at a time, under
 // g_fork_state.counter_readers (fork_state.hpp: fork() takes it).
-
 void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCounters& totals) {
     static std::uint32_t versions[kMaxSlots];
     SpinLockHolder hold(g_fork_state.counter_readers.lock);
