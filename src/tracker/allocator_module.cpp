@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "os.hpp"
 #include "real_functions.hpp"
 
 namespace leakscope::tracker {
@@ -15,8 +16,8 @@ struct Range {
 };
 
 // Found once, on the first mapping the hook sees; two threads racing both find the same range.
-constinit std::atomic<bool> g_found{false};
-constinit Range g_range{};
+constinit std::atomic<bool> g_found LEAKSCOPE_STARTUP_DATA{false};
+constinit Range g_range LEAKSCOPE_STARTUP_DATA{};
 
 int find_object(dl_phdr_info* info, std::size_t, void* data) {
     const auto target = reinterpret_cast<std::uintptr_t>(data);

@@ -25,7 +25,7 @@ struct Resolved {
 };
 
 // Touched by the background thread only (and by the exit flush, which holds the transport's mutex).
-constinit Resolved g_resolved{};
+constinit Resolved g_resolved LEAKSCOPE_STARTUP_DATA{};
 constinit ReadSpacing g_spacing{};
 
 void resolve() {

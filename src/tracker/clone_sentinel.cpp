@@ -4,9 +4,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fork_state.hpp"
 #include "os.hpp"
 
 namespace leakscope::tracker {
+
+constinit ForkState g_fork_state LEAKSCOPE_PAGE_ALIGNED_BSS;
+
+constinit bool g_fork_state_wiped LEAKSCOPE_STARTUP_DATA = false;
 
 namespace {
 constinit std::atomic<int> g_never_wiped{1};
@@ -16,17 +21,12 @@ constinit std::atomic<int>* g_clone_sentinel = &g_never_wiped;
 
 void arm_clone_sentinel() {
     if (g_clone_sentinel != &g_never_wiped) return;
-    void* page = os::map_pages(os::kPageSize);
-    if (!page) return;
-    if (syscall(SYS_madvise, page, os::kPageSize, MADV_WIPEONFORK) != 0) {
-        os::unmap_pages(page, os::kPageSize);  // an old kernel: no way to tell, track as before
-        return;
-    }
-    auto* sentinel = static_cast<std::atomic<int>*>(page);
-    sentinel->store(1, std::memory_order_relaxed);
-    g_clone_sentinel = sentinel;
+    // The pages are the library's own bss (no mapping of their own to make); fails on an old kernel, and
+    // would on a page backed by the file: no way to tell then, track as before.
+    if (syscall(SYS_madvise, &g_fork_state, sizeof g_fork_state, MADV_WIPEONFORK) != 0) return;
+    g_fork_state.clone_sentinel.store(1, std::memory_order_relaxed);
+    g_fork_state_wiped = true;
+    g_clone_sentinel = &g_fork_state.clone_sentinel;
 }
-
-void rearm_clone_sentinel_after_fork() { g_clone_sentinel->store(1, std::memory_order_relaxed); }
 
 }  // namespace leakscope::tracker

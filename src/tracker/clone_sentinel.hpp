@@ -4,9 +4,10 @@
 // instant: a lock that thread held then (the loader's, taken by dl_iterate_phdr in the module scan and
 // by the unwinder) stays held in the child for ever, so the child must not track: it goes untracked.
 //
-// The sentinel is a word in a page marked MADV_WIPEONFORK: the kernel hands every child that gets a
-// copy of the address space (fork, or clone without CLONE_VM) that page zeroed, while a vfork child,
-// which shares the memory, still reads it set. Checking costs a load, not a getpid system call.
+// The sentinel is a word in a page marked MADV_WIPEONFORK (the fork handlers' locks share it:
+// fork_state.hpp): the kernel hands every child that gets a copy of the address space (fork, or clone
+// without CLONE_VM) that page zeroed, while a vfork child, which shares the memory, still reads it set.
+// Checking costs a load, not a getpid system call.
 #pragma once
 
 #include <atomic>
@@ -18,10 +19,13 @@ namespace leakscope::tracker {
 /// on every tracked allocation and free.
 extern constinit std::atomic<int>* g_clone_sentinel;
 
-/// Maps and arms the sentinel (once per process, when the tables are prepared).
+/// Marks the fork state's pages MADV_WIPEONFORK and arms the sentinel (once per process, when the tables
+/// are prepared).
 void arm_clone_sentinel();
-/// In a fork() child, from the fork handler: the kernel wiped the page; this child is tracked.
-void rearm_clone_sentinel_after_fork();
+/// In a fork() child, from the fork handler: the kernel wiped the page; this child is tracked. Inline: a
+/// forked child's first touch of each 64 KiB of the library's code costs a fault (file pages are not
+/// copied at fork), and the fork handler's own code is there already.
+inline void rearm_clone_sentinel_after_fork() { g_clone_sentinel->store(1, std::memory_order_relaxed); }
 
 /// True in a copy of the tracked process that no fork handler ran in (a raw clone child).
 inline bool in_raw_clone_child() { return g_clone_sentinel->load(std::memory_order_relaxed) == 0; }

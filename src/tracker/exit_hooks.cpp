@@ -38,7 +38,7 @@ struct RealProcessEndFunctions {
     FreeresFunction libstdcxx_freeres = nullptr;  ///< __gnu_cxx::__freeres (libstdc++ of GCC 9 on)
     int loaded_in_pid = 0;  ///< the process whose start loaded the tracker (fork children inherit it)
 };
-constinit RealProcessEndFunctions g_end{};
+constinit RealProcessEndFunctions g_end LEAKSCOPE_STARTUP_DATA{};
 
 template <typename F>
 F look_up(const char* name) {
@@ -88,7 +88,7 @@ void release_runtime_pools() {
     // the child allocated), and an attached tracker came after it.
     if (g_tracker.config.attached || os::current_pid() != g_end.loaded_in_pid) return;
     // Once, on whichever exit path comes first; its free is tracked like any other.
-    static std::atomic<bool> released{false};
+    static std::atomic<bool> released LEAKSCOPE_STARTUP_DATA{false};  // every process's end writes it
     if (released.exchange(true, std::memory_order_acq_rel)) return;
     if (g_end.libstdcxx_freeres) g_end.libstdcxx_freeres();
 }

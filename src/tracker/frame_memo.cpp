@@ -99,12 +99,11 @@ void make_trace(FrameMemo& memo, std::uintptr_t sp, std::uintptr_t bp) {
     unsigned victim = 0;
     std::uint16_t oldest = 0;
     for (unsigned way = 0; way < FrameMemo::kTraceWays; ++way) {
-        const FrameMemo::Trace& candidate = memo.traces[set_index * FrameMemo::kTraceWays + way];
         if (set.sp[way] == 0) {  // empty, or never tagged
             victim = way;
             break;
         }
-        const auto age = static_cast<std::uint16_t>(memo.trace_clock - candidate.used);
+        const auto age = static_cast<std::uint16_t>(memo.trace_clock - set.used[way]);
         if (age >= oldest) victim = way, oldest = age;
     }
     FrameMemo::Trace& trace = memo.traces[set_index * FrameMemo::kTraceWays + victim];
@@ -137,7 +136,7 @@ void make_trace(FrameMemo& memo, std::uintptr_t sp, std::uintptr_t bp) {
     trace.needs_bp = needs_bp;
     trace.bp_words = static_cast<std::uint8_t>(bp_words);
     trace.bp_steps = check_saved_bp;
-    trace.used = ++memo.trace_clock;
+    set.used[victim] = ++memo.trace_clock;
     set.last_way = static_cast<std::uint8_t>(victim);
     memo.made_trace = &trace;
     memo.made_set = &set;

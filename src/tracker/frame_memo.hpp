@@ -125,7 +125,6 @@ struct FrameMemo {
     struct Trace {
         std::uintptr_t bp;
         std::uint32_t tag;      ///< 0 = not tagged (yet)
-        std::uint16_t used;     ///< trace_clock when last made or answered
         std::uint8_t steps;     ///< return-address words read (the frames, and a low return address)
         std::uint8_t frames;    ///< the walk's frames (below its limit: it ended naturally)
         bool needs_bp;          ///< the steps depend on the first state's rbp
@@ -143,6 +142,11 @@ struct FrameMemo {
         /// empty, or not tagged yet.
         std::uintptr_t sp[kTraceWays];
         std::uint8_t last_way;  ///< the way that answered or was made last: tried first
+        /// trace_clock when each way's trace was last made or answered. Here, not in the trace: the set's
+        /// line is written at every answer anyway (last_way), and a trace once made is then only read, so
+        /// a program that forks does not copy the page of every trace it answers from after each fork
+        /// (a shell: ~19 pages a fork under full tracking).
+        std::uint16_t used[kTraceWays];
     };
     std::uint16_t trace_clock = 0;
     /// The trace that answered or was tagged last and its first stack pointer (0 = none): walk_frames
@@ -159,6 +163,11 @@ struct FrameMemo {
     TraceSet trace_sets[1u << kTraceSetBits];
     Trace traces[kTraceWays << kTraceSetBits];  ///< set s, way w at s * kTraceWays + w
     Trace& trace(unsigned set, unsigned way) { return traces[set * kTraceWays + way]; }
+    /// `trace` answered a walk: the most recently used of its set.
+    void mark_used(const Trace& trace) {
+        const auto index = static_cast<unsigned>(&trace - traces);
+        trace_sets[index / kTraceWays].used[index % kTraceWays] = ++trace_clock;
+    }
 };
 
 /// The set of a walk's traces: the first stack pointer above its 16-byte alignment, multiplied (the low

@@ -22,7 +22,7 @@ constexpr std::uint64_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr int kProbes = 16;
 constexpr std::uint64_t kPending = 1ull << 63;  // user-space addresses stay below 2^47
 
-constinit std::atomic<Slot*> g_slots{nullptr};
+constinit std::atomic<Slot*> g_slots LEAKSCOPE_STARTUP_DATA{nullptr};
 constinit std::atomic<std::uint64_t> g_fallbacks{0};
 
 std::uint64_t pack(FrameRule rule) { return std::bit_cast<std::uint64_t>(rule); }
@@ -168,7 +168,7 @@ __attribute__((always_inline)) inline int answer_from_trace(void** out, int max,
                                                             FrameMemo& memo, FrameMemo::Trace& trace) {
     if ((trace.needs_bp && trace.bp != bp) || trace.frames >= max || !reads_back(trace, sp)) return -1;
     if (write_frames) std::memcpy(out, trace.ret, sizeof(trace.ret[0]) * trace.frames);
-    trace.used = ++memo.trace_clock;
+    memo.mark_used(trace);
     memo.repeated_tag = trace.tag;
     // Not a walk through the nodes: the next one does not resume it as the last walk.
     memo.path_count = 0;

@@ -7,10 +7,11 @@
 
 #include "frame_walk.hpp"
 #include "libunwind_loader.hpp"
+#include "os.hpp"
 
 namespace leakscope::tracker {
 
-bool g_check_frame_walk = false;
+bool g_check_frame_walk LEAKSCOPE_STARTUP_DATA = false;
 
 namespace {
 

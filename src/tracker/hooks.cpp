@@ -188,7 +188,10 @@ __attribute__((noinline)) void* allocate_sampled(std::size_t size, std::size_t a
 template <typename RealCall>
 __attribute__((always_inline)) inline void* allocate(std::size_t size, std::size_t alignment, RealCall real_call, bool zeroed = false) {
     InitState state = current_state();
-    if (__builtin_expect(state == InitState::kResolving, 0))
+    // The pool only until the real functions are known: the rest of the start-up's look-ups (the
+    // allocator's, libc's) allocate from the real allocator, untracked (the pool's every block is pinned
+    // in the presence filter, a page of it written in every process started).
+    if (__builtin_expect(state == InitState::kResolving, 0) && !real_functions_known())
         return bootstrap_allocate(size, alignment);  // static pool: zeroed, good for calloc too
     if (state == InitState::kActive && !g_thread_state.inside_tracker) {
         if (__builtin_expect(g_tracker.config.sample_bytes != 0, 0)) return allocate_sampled(size, alignment, real_call, zeroed);
@@ -218,7 +221,7 @@ __attribute__((noinline)) void release_general(void* pointer, RealRelease real_r
     }
     if (!pointer || is_bootstrap_pointer(pointer)) return;
     InitState state = current_state();
-    if (state == InitState::kResolving) return;  // the real free is not known yet: leak these few bytes
+    if (state == InitState::kResolving && !real_functions_known()) return;  // leak these few bytes
     if (state == InitState::kActive && !g_thread_state.inside_tracker) {
         // Both cache misses of a free at once: the table entry (waited for under the shard's lock) and
         // the block's header (read by the real free), instead of one after the other.
@@ -255,7 +258,7 @@ inline void* reallocate_onto_boundary(void* old, std::size_t size, SampleDraw& d
 
 __attribute__((noinline)) void* reallocate(void* old, std::size_t size) {
     InitState state = current_state();
-    if (state == InitState::kResolving) {
+    if (state == InitState::kResolving && !real_functions_known()) {
         void* fresh = bootstrap_allocate(size, 0);
         if (fresh && old && is_bootstrap_pointer(old)) std::memmove(fresh, old, std::min(size, bootstrap_bytes_after(old)));
         return fresh;

@@ -182,4 +182,22 @@ void LiveTable::start_over_in_child() {
         if (filter_lock.lock.held()) new (&filter_lock.lock) SpinLock();
 }
 
+bool LiveTable::forget_parent_entries_in_child(std::size_t max_stale_slots) {
+    for (const auto& filter_lock : filter_locks_)
+        if (filter_lock.lock.held()) return false;  // a count and its bit may be half changed
+    std::size_t stale = 0;
+    for (std::size_t i = 0; i < kFilterSize; i += 8) {
+        std::uint64_t eight;
+        std::memcpy(&eight, &filter_counts_[i], sizeof eight);
+        if (eight == 0) continue;
+        for (std::size_t b = i; b < i + 8; ++b) stale += filter_counts_[b] != 0 && filter_counts_[b] != 255;  // 255: pinned
+    }
+    if (stale > max_stale_slots) return false;
+    // A shard with no entry left is as a new one's (no tombstones: removal shifts back); its arrays stay
+    // the parent's copy until the child writes them.
+    for (auto& shard : shards_)
+        if (shard.lock.held() || shard.packed.used || shard.wide.used) new (&shard) Shard();
+    return true;
+}
+
 }  // namespace leakscope::tracker

@@ -153,6 +153,14 @@ public:
     /// shard locks may have been held by threads that do not exist here), writing only what differs from
     /// it, so that the pages the parent left as a new table has them stay shared with it.
     void start_over_in_child();
+    /// In a forked child, cheaper: forgets the parent's entries (the shards that held any start over) and
+    /// keeps the filter as it is, counts, bits, pins and open state, writing nothing there, when that is
+    /// sound: no filter lock was held at the fork (every count and bit is complete) and at most
+    /// `max_stale_slots` slots beyond the pinned ones count a block. Their counts stay above the child's
+    /// own (a count may overstate, never understate): a free whose address falls in one takes the
+    /// general path and finds no entry. False, having changed nothing, when it is not sound: then
+    /// start_over_in_child() and the filter set up again.
+    bool forget_parent_entries_in_child(std::size_t max_stale_slots);
     /// Forgets every block (attach --track again: the blocks of an earlier attachment are baseline now,
     /// their frees must be ignored like those of any block allocated before the attachment).
     void clear();
@@ -198,11 +206,29 @@ private:
         for (auto& word : bits.words) word = ~std::uint64_t{0};
         return bits;
     }
-    Shard shards_[kShards];
+    // What tracking's start writes (the filter's settings, the open fast bits) first, so that with the
+    // head of the Tracker it lands on the page the library's relocations have written already: every
+    // process started pays a copy-on-write fault per page of the library's data its start-up writes.
     bool use_filter_ = false;
+    bool fast_open_ = false;  ///< written under every filter lock (or by close_fast_release), read under one
     std::uint64_t pinned_start_ = 0;  ///< enable_presence_filter's range, pinned again by clear()
     std::size_t pinned_bytes_ = 0;
     std::size_t pinned_step_ = 16;
+    /// Read on every free, written when tracking starts and stops: a line of its own, which no sampled
+    /// block's filter_add or filter_remove takes from the reading cores.
+    struct alignas(64) AlignedRelease {
+        std::uint32_t mask = 0;  ///< kSampledBlockAlignment - 1 while open, else 0
+    };
+    AlignedRelease aligned_release_;
+    FastBits fast_bits_ = every_fast_bit_set();  ///< closed: every bit set
+    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
+    /// filter_remove took that line from whichever core had taken a lock last. Before the counts: tracking's
+    /// start takes them all (open_fast_release) and pins null's count, the first; so the locks' second page
+    /// is the first count's, and the start writes one page of the table beyond its head, not three.
+    struct alignas(64) FilterLock {
+        SpinLock lock;
+    };
+    FilterLock filter_locks_[kFilterLocks];
     // Counting filter of the addresses in the table (sampling mode only), so that freeing one of the
     // many unsampled pointers costs one read of a mostly-clean cache line instead of a shard lock.
     // The counts change only when a sampled block comes or goes (rare), under a lock per group of
@@ -211,20 +237,7 @@ private:
     // 255 sticks there (its bit reads "maybe" forever): slower, never wrong. Counts and bits are plain
     // memory read and written with __atomic builtins.
     std::uint8_t filter_counts_[kFilterSize]{};
-    FastBits fast_bits_ = every_fast_bit_set();  ///< closed: every bit set
-    bool fast_open_ = false;  ///< written under every filter lock (or by close_fast_release), read under one
-    /// Read on every free, written when tracking starts and stops: a line of its own, which no sampled
-    /// block's filter_add or filter_remove takes from the reading cores.
-    struct alignas(64) AlignedRelease {
-        std::uint32_t mask = 0;  ///< kSampledBlockAlignment - 1 while open, else 0
-    };
-    AlignedRelease aligned_release_;
-    /// One cache line each: as 64 one-byte locks in one line, every sampled block's filter_add and
-    /// filter_remove took that line from whichever core had taken a lock last.
-    struct alignas(64) FilterLock {
-        SpinLock lock;
-    };
-    FilterLock filter_locks_[kFilterLocks];
+    Shard shards_[kShards];
 };
 
 }  // namespace leakscope::tracker

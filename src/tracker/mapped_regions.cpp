@@ -41,7 +41,7 @@ void MappedRegions::erase_at(std::size_t index) {
 }
 
 bool MappedRegions::add(std::uint64_t start, std::uint64_t length, LocalStackId stack) {
-    SpinLockHolder hold(lock_);
+    SpinLockHolder hold(held());
     if (!reserve(count_ + 1)) return false;
     insert_at(lower_bound(start), MappedRegion{start, start + length, stack, 1});
     mapped_bytes_ += static_cast<std::int64_t>(length);
@@ -50,7 +50,7 @@ bool MappedRegions::add(std::uint64_t start, std::uint64_t length, LocalStackId 
 
 void MappedRegions::remove(std::uint64_t start, std::uint64_t length, Release release) {
     std::uint64_t end = start + length;
-    SpinLockHolder hold(lock_);
+    SpinLockHolder hold(held());
     std::size_t i = lower_bound(start);
     while (i < count_ && regions_[i].start < end) {
         MappedRegion& r = regions_[i];
@@ -84,7 +84,7 @@ void MappedRegions::remove(std::uint64_t start, std::uint64_t length, Release re
 }
 
 bool MappedRegions::find(std::uint64_t address, MappedRegion& out) {
-    SpinLockHolder hold(lock_);
+    SpinLockHolder hold(held());
     std::size_t i = lower_bound(address);
     if (i == count_ || regions_[i].start > address) return false;
     out = regions_[i];

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fork_state.hpp"
 #include "spin_lock.hpp"
 #include "stack_depot.hpp"
 
@@ -20,6 +21,10 @@ struct MappedRegion {
 
 class MappedRegions {
 public:
+    /// `lock`: this set's lock in g_fork_state (fork_state.hpp), named by member so that the tracker's
+    /// constant initialization needs no relocation.
+    constexpr explicit MappedRegions(PaddedSpinLock ForkState::*lock) : lock_(lock) {}
+
     /// Callback for every byte range that stops being mapped: (stack, bytes, count_delta).
     using Release = void (*)(LocalStackId stack, std::int64_t bytes, std::int64_t count);
 
@@ -31,13 +36,14 @@ public:
     std::int64_t mapped_bytes() const { return mapped_bytes_; }
     std::size_t footprint_bytes() const { return capacity_ * sizeof(MappedRegion); }
 
-    void lock() { lock_.lock(); }
-    void unlock() { lock_.unlock(); }
-    /// Forgets every region (attach --track again: what was mapped before is the new baseline).
+    void lock() { held().lock(); }
+    void unlock() { held().unlock(); }
+    /// Forgets every region (attach --track again: what was mapped before is the new baseline; a forked
+    /// child). Writes nothing when there is nothing to forget: a child's page stays shared with its parent.
     void clear() {
-        SpinLockHolder hold(lock_);
-        count_ = 0;
-        mapped_bytes_ = 0;
+        SpinLockHolder hold(held());
+        if (count_ != 0) count_ = 0;
+        if (mapped_bytes_ != 0) mapped_bytes_ = 0;
     }
 
 private:
@@ -46,7 +52,9 @@ private:
     void insert_at(std::size_t index, const MappedRegion& region);
     void erase_at(std::size_t index);
 
-    SpinLock lock_;
+    SpinLock& held() const { return (g_fork_state.*lock_).lock; }
+
+    PaddedSpinLock ForkState::*lock_;
     MappedRegion* regions_ = nullptr;
     std::size_t count_ = 0;
     std::size_t capacity_ = 0;

@@ -6,6 +6,18 @@
 #include <atomic>
 #include <cstdint>
 
+/// On a word that every process's start writes (the real functions, the tracker's settings): puts it in
+/// .data, beside the end of .got.plt, whose page the loader has written (copied) already while relocating
+/// the library, rather than in .bss, where a word first read and then written costs two page faults (the
+/// zero page mapped, then copied) in every process started, and one more page for each apart.
+#define LEAKSCOPE_STARTUP_DATA __attribute__((section(".data")))
+/// On a zero-initialized object aligned to a page (the bootstrap pool, the fork state): puts it in .lbss,
+/// which the linker places after .bss, so that .bss keeps a small alignment and starts on the last page of
+/// .data, the one the loader zero-fills (writes) past the file's end anyway; aligned to a page, .bss began
+/// on a page of its own, whose words (crt's `completed.0`, read then written at exit) cost two faults in
+/// every process.
+#define LEAKSCOPE_PAGE_ALIGNED_BSS __attribute__((section(".lbss")))
+
 namespace leakscope::tracker::os {
 
 /// Anonymous private zero-filled pages, or nullptr.

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include "fork_state.hpp"
 #include "os.hpp"
 #include "python_layout.hpp"
 #include "spin_lock.hpp"
@@ -93,11 +94,10 @@ struct Slot {
     std::atomic<std::uint32_t> id_plus_one;  ///< stored last (release): the keys are complete when it is set
 };
 
-// Written under `lock` (a thread need not hold the GIL: numpy lets it go around large callocs); a filled
-// slot never changes, so look-ups read without the lock. The transport thread reads entries below
+// Written under g_fork_state.python_tables (fork_state.hpp; a thread need not hold the GIL: numpy lets it
+// go around large callocs); a filled slot never changes, so look-ups read without the lock. The transport thread reads entries below
 // `published`, which is stored after the entry is complete.
 struct Tables {
-    SpinLock lock;
     Slot* by_offset = nullptr;  ///< (code, instruction offset) -> frame id: the per-allocation look-up
     Slot* by_line = nullptr;    ///< (code, line) -> frame id: one id per line
     Entry* entries = nullptr;
@@ -214,7 +214,7 @@ std::uint32_t frame_id(PyCodeObject* code, std::uint64_t offset) {
     if (Slot* slot = find(g_tables.by_offset, code_key, offset)) {
         if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
     }
-    SpinLockHolder hold(g_tables.lock);
+    SpinLockHolder hold(g_fork_state.python_tables.lock);
     Slot* slot = find(g_tables.by_offset, code_key, offset);  // again: another thread may have filled it
     if (slot) {
         if (const std::uint32_t known = slot->id_plus_one.load(std::memory_order_acquire)) return known - 1;
@@ -242,7 +242,7 @@ std::size_t read_frames(PyFrame* out, std::size_t capacity) {
     const auto* cframe = read_at<const char*>(mine, layout.tstate_cframe);
     if (cframe == nullptr) return 0;
     if (!g_tables.mapped.load(std::memory_order_acquire)) {
-        SpinLockHolder hold(g_tables.lock);
+        SpinLockHolder hold(g_fork_state.python_tables.lock);
         if (!map_tables()) return 0;
     }
     std::size_t n = 0;
@@ -321,8 +321,8 @@ FrameInfo frame(std::uint32_t id) {
 
 // Interning runs on threads without the GIL too (numpy's large callocs, ctypes), so another thread's
 // fork can come while the lock is held; the child would then spin on it at its first new frame.
-void lock_for_fork() { g_tables.lock.lock(); }
-void unlock_after_fork() { g_tables.lock.unlock(); }
+void lock_for_fork() { g_fork_state.python_tables.lock.lock(); }
+void unlock_after_fork() { g_fork_state.python_tables.lock.unlock(); }
 
 bool frame_at(std::uint64_t address, FrameInfo& out) {
     if ((address & kTag) != kTag) return false;

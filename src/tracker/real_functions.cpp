@@ -1,6 +1,7 @@
 #include "real_functions.hpp"
 
 #include "got_patch.hpp"
+#include "os.hpp"
 
 #include <dlfcn.h>
 
@@ -10,18 +11,18 @@
 
 namespace leakscope::tracker {
 
-RealFunctions g_real{};
+RealFunctions g_real LEAKSCOPE_STARTUP_DATA{};
 
 namespace {
 
-std::atomic<std::size_t> g_bootstrap_used{0};
+std::atomic<std::size_t> g_bootstrap_used LEAKSCOPE_STARTUP_DATA{0};
 
 }  // namespace
 
 // dlsym allocates its error-state buffer (a few dozen bytes) with calloc the first time; 32 blocks are
 // generous (untouched, the pool's pages cost nothing). The pool is never reused: what is freed here
 // stays allocated.
-alignas(kBootstrapBlockAlignment) unsigned char g_bootstrap_pool[kBootstrapBytes];
+alignas(kBootstrapBlockAlignment) unsigned char g_bootstrap_pool[kBootstrapBytes] LEAKSCOPE_PAGE_ALIGNED_BSS;
 
 bool resolve_real_functions(RealLookup where) {
     // Injected with dlopen, this library is not in the global scope, so RTLD_DEFAULT finds what the

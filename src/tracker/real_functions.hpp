@@ -24,6 +24,10 @@ enum class RealLookup { kNextAfterThisLibrary, kProgramGlobalScope };
 /// Looks every function up; returns false when one is missing (then the tracker stays off).
 bool resolve_real_functions(RealLookup where = RealLookup::kNextAfterThisLibrary);
 
+/// True once resolve_real_functions succeeded (its results stored all at once, after every look-up: the
+/// allocations the look-ups themselves made came before).
+inline bool real_functions_known() { return g_real.free != nullptr; }
+
 /// Zeroed memory from a small static pool, for allocations made before the real functions are known.
 void* bootstrap_allocate(std::size_t size, std::size_t alignment);
 inline constexpr std::size_t kBootstrapBytes = 128 * 1024;

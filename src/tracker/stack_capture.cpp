@@ -2,10 +2,12 @@
 
 #include <link.h>
 
+#include "os.hpp"
+
 namespace leakscope::tracker {
 
-std::uintptr_t g_self_start = 0;
-std::uintptr_t g_self_end = 0;
+std::uintptr_t g_self_start LEAKSCOPE_STARTUP_DATA = 0;
+std::uintptr_t g_self_end LEAKSCOPE_STARTUP_DATA = 0;
 
 namespace {
 

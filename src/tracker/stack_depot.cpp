@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "fork_state.hpp"
 #include "os.hpp"
 #include "stack_hash.hpp"
 
@@ -104,7 +105,7 @@ StackRecord* StackDepot::allocate_record(LocalStackId id) {
     if (chunk_index >= kMaxChunks) return nullptr;
     StackRecord* chunk = chunks_[chunk_index].load(std::memory_order_acquire);
     if (!chunk) {
-        SpinLockHolder hold(chunk_lock_);
+        SpinLockHolder hold(g_fork_state.depot_chunks.lock);
         chunk = chunks_[chunk_index].load(std::memory_order_relaxed);
         if (!chunk) {
             void* pages = os::map_pages(kChunkSize * sizeof(StackRecord));
@@ -120,10 +121,12 @@ StackRecord* StackDepot::allocate_record(LocalStackId id) {
 
 LocalStackId StackDepot::intern(const std::uint64_t* frames, std::size_t count, std::uint32_t hash) {
     if (count == 0) return kUnknownStack;
-    Shard& shard = shards_[hash >> 26];  // top bits pick the shard, low bits the slot
+    const std::uint32_t shard_index = hash >> 26;  // top bits pick the shard, low bits the slot
+    static_assert(kShards == ForkState::kDepotShards);
+    Shard& shard = shards_[shard_index];
     if (LocalStackId found = find(shard, hash, frames, count)) return found;
 
-    SpinLockHolder hold(shard.lock);
+    SpinLockHolder hold(g_fork_state.depot_shards[shard_index].lock);
     if (LocalStackId found = find(shard, hash, frames, count)) return found;  // raced with another inserter
     std::uint64_t* table = shard.table.load(std::memory_order_relaxed);
     if ((!table || (shard.used + 1) * 4 > table[0] * 3) && !grow(shard)) return kUnknownStack;
@@ -167,14 +170,16 @@ LocalStackId StackMemo::intern_changed(StackDepot& depot, const std::uint64_t* s
     return id;
 }
 
+// Shards first: an intern holds its shard's lock when it takes the chunk lock (the other order could
+// wait for ever on a thread that waits for the chunk lock this one holds).
 void StackDepot::lock_all() {
-    chunk_lock_.lock();
-    for (auto& shard : shards_) shard.lock.lock();
+    for (auto& shard_lock : g_fork_state.depot_shards) shard_lock.lock.lock();
+    g_fork_state.depot_chunks.lock.lock();
 }
 
 void StackDepot::unlock_all() {
-    for (auto& shard : shards_) shard.lock.unlock();
-    chunk_lock_.unlock();
+    g_fork_state.depot_chunks.lock.unlock();
+    for (auto& shard_lock : g_fork_state.depot_shards) shard_lock.lock.unlock();
 }
 
 }  // namespace leakscope::tracker

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "spin_lock.hpp"
 
 namespace leakscope::tracker {
 
@@ -48,7 +47,7 @@ public:
     /// Bytes of depot memory mapped so far (records, frame arenas, hash tables).
     std::size_t footprint_bytes() const { return footprint_.load(std::memory_order_relaxed); }
 
-    /// Fork support: hold every shard lock so the child inherits consistent tables.
+    /// Fork support: hold every shard lock and the chunk lock so the child inherits consistent tables.
     void lock_all();
     void unlock_all();
 
@@ -57,8 +56,9 @@ public:
     static constexpr std::uint32_t kMaxChunks = 4096;               ///< 16M stacks at most
 
 private:
+    // A shard's lock is g_fork_state.depot_shards[its index], the chunk lock g_fork_state.depot_chunks
+    // (fork_state.hpp: what the fork handlers lock, on pages of their own).
     struct alignas(64) Shard {
-        SpinLock lock;
         /// Open-addressing table: word 0 holds the capacity, then slots of (hash << 32 | id), 0 = empty.
         /// Replaced (never freed) when it grows, so a lock-free reader holding the old pointer still
         /// reads valid memory of a consistent size.
@@ -78,7 +78,6 @@ private:
     Shard shards_[kShards];
     std::atomic<std::uint32_t> next_id_{1};
     std::atomic<StackRecord*> chunks_[kMaxChunks]{};
-    SpinLock chunk_lock_;
     std::atomic<std::size_t> footprint_{0};
     StackRecord unknown_;
 };

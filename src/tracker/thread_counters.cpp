@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "fork_state.hpp"
 #include "os.hpp"
 #include "spin_lock.hpp"
 #include "thread_state.hpp"
@@ -17,6 +18,10 @@ namespace {
 std::atomic<ThreadSlot*> g_slots[kMaxSlots];
 std::atomic<std::uint32_t> g_slot_count{0};  // slots created so far (high-water mark)
 pthread_key_t g_exit_key;
+// Made by the first claim of a slot, not when tracking starts: a process that never claims one (sampled,
+// no allocation of its own sampled: most short programs) leaves glibc's key table alone (two page faults
+// in every process started).
+std::atomic<bool> g_exit_key_made{false};
 
 constexpr std::uint16_t kNoSlot = 0xffff;  // this thread uses the shared fallback counters
 
@@ -31,6 +36,20 @@ void release_slot_at_thread_exit(void* value) {
 
 /// Keeps errno (pthread_setspecific may allocate): a tracked free counts without saving it.
 ThreadSlot* claim_slot_keeping_errno();
+
+/// The calling thread gives slot `index` back when it exits (the key's destructor). The caller has its
+/// re-entrancy guard set: a signal handler's allocation on this thread cannot claim and wait for the lock.
+void release_slot_at_thread_exit_of(std::uint32_t index) {
+    if (!g_exit_key_made.load(std::memory_order_acquire)) {
+        // Under a lock fork() takes (fork_state.hpp): no child inherits the key half made.
+        SpinLockHolder hold(g_fork_state.counter_readers.lock);
+        if (!g_exit_key_made.load(std::memory_order_relaxed)) {
+            if (pthread_key_create(&g_exit_key, release_slot_at_thread_exit) != 0) return;
+            g_exit_key_made.store(true, std::memory_order_release);
+        }
+    }
+    pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(index + 1)));
+}
 
 ThreadSlot* claim_slot() {
     const int saved_errno = errno;
@@ -48,7 +67,7 @@ ThreadSlot* claim_slot_keeping_errno() {
         if (slot && slot->owned.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
             ts.counter_slot = static_cast<std::uint16_t>(i + 1);
             ts.counter_slot_pointer = slot;
-            pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(i + 1)));
+            release_slot_at_thread_exit_of(i);
             return slot;
         }
     }
@@ -71,7 +90,7 @@ ThreadSlot* claim_slot_keeping_errno() {
     g_slots[index].store(slot, std::memory_order_release);
     ts.counter_slot = static_cast<std::uint16_t>(index + 1);
     ts.counter_slot_pointer = slot;
-    pthread_setspecific(g_exit_key, reinterpret_cast<void*>(static_cast<std::uintptr_t>(index + 1)));
+    release_slot_at_thread_exit_of(index);
     return slot;
 }
 
@@ -93,8 +112,6 @@ void fold_entry(ThreadSlot& slot, CacheEntry& entry) {
 }
 
 }  // namespace
-
-void initialize_thread_counters() { pthread_key_create(&g_exit_key, release_slot_at_thread_exit); }
 
 CacheEntry& refill_entry(ThreadSlot& slot, LocalStackId stack) {
     CacheEntry& entry = slot.entries[stack & (kCacheEntries - 1)];
@@ -171,12 +188,11 @@ TotalsCounters read_totals_only() {
     return t;
 }
 
-// Readers are the transport thread and leakscope_tracker_sites callers: one at a time.
-constinit static SpinLock g_reader_lock;
-
+// Readers are the transport thread and leakscope_tracker_sites callers: one at a time, under
+// g_fork_state.counter_readers (fork_state.hpp: fork() takes it).
 void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCounters& totals) {
     static std::uint32_t versions[kMaxSlots];
-    SpinLockHolder hold(g_reader_lock);
+    SpinLockHolder hold(g_fork_state.counter_readers.lock);
     for (int attempt = 0;; ++attempt) {
         std::uint32_t count = g_slot_count.load(std::memory_order_acquire);
         bool busy = false;
@@ -223,8 +239,8 @@ void read_counters(StackCounters* per_stack, std::uint32_t stack_count, TotalsCo
     totals = read_totals_only();
 }
 
-void lock_counter_readers() { g_reader_lock.lock(); }
-void unlock_counter_readers() { g_reader_lock.unlock(); }
+void lock_counter_readers() { g_fork_state.counter_readers.lock.lock(); }
+void unlock_counter_readers() { g_fork_state.counter_readers.lock.unlock(); }
 
 void release_other_threads_slots() {
     std::uint16_t mine = g_thread_state.counter_slot;

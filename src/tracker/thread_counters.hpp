@@ -90,9 +90,6 @@ struct TotalsCounters {
     std::uint64_t events = 0;
 };
 
-/// Called once during initialization (creates the thread-exit key).
-void initialize_thread_counters();
-
 // The counting functions below are inline for a thread that has its slot and finds its stack's cache
 // entry (full tracking calls three of them per allocation and free: out of line, their calls and
 // general-case branches cost 30 to 40 instructions each); everything else is out of line.

@@ -1,8 +1,10 @@
 #include "thread_errno.hpp"
 
+#include "os.hpp"
+
 namespace leakscope::tracker {
 
-constinit std::intptr_t g_errno_offset = 0;
+constinit std::intptr_t g_errno_offset LEAKSCOPE_STARTUP_DATA = 0;
 
 void measure_errno_offset() {
 #if defined(__x86_64__)

@@ -7,6 +7,7 @@
 
 #include "allocator_stats.hpp"
 #include "clone_sentinel.hpp"
+#include "fork_state.hpp"
 #include "libunwind_loader.hpp"
 #include "python_frames.hpp"
 #include "real_functions.hpp"
@@ -104,14 +105,14 @@ void enable_presence_filter() {
 /// Everything tracking needs before the first hooked call is counted. Once per process: attached a
 /// second time, the fork handlers must not be registered twice.
 void prepare_tables() {
-    static bool prepared = false;
+    static bool prepared LEAKSCOPE_STARTUP_DATA = false;
     if (prepared) return;
     prepared = true;
     initialize_stack_capture();
     measure_errno_offset();
     g_check_frame_walk = g_tracker.config.check_unwind;
-    initialize_thread_counters();
-    // Before the filter pins the bootstrap pool: resolving the allocator (dlsym) may still draw on it.
+    // Its look-ups (dlsym) allocate from the real allocator: the real functions are known by now, so the
+    // bootstrap pool the filter pins below holds only what their own look-ups allocated.
     allocator_stats::kind();
     if (g_tracker.config.sample_bytes) enable_presence_filter();
     arm_clone_sentinel();
@@ -136,7 +137,7 @@ void decide_heap_source() {
     // The chunk-header check allocates 8 blocks, two of them mmapped (two mappings made and torn down,
     // glibc's heap set up in a program that may never allocate): only where its answer is read, the
     // counting fast paths and the sampled blocks on the boundary below. Once: an attachment again finds it.
-    static bool usable_size_checked = false;
+    static bool usable_size_checked LEAKSCOPE_STARTUP_DATA = false;
     if (!usable_size_checked && g_tracker.config.sample_bytes != 0 &&
         (!g_tracker.heap_from_allocator || g_tracker.config.sampled_on_boundary)) {
         usable_size_checked = true;
@@ -381,6 +382,8 @@ void before_fork() {
     wait_for_libunwind_load(10000000);  // not into the child half loaded (libunwind_loader.hpp)
     t_inside_before_fork = g_thread_state.inside_tracker;
     g_thread_state.inside_tracker = true;  // allocations by other fork handlers are not ours to track
+    // Every lock taken here lives in g_fork_state (fork_state.hpp): the parent's unlocking writes no page
+    // the fork made copy-on-write, and the child finds them free in its zeroed copy.
     transport::lock_for_fork();
     lock_counter_readers();
     g_tracker.mapped.lock();
@@ -406,18 +409,30 @@ void after_fork_in_parent() {
     g_thread_state.inside_tracker = t_inside_before_fork;
 }
 
+/// The parent's sampled blocks whose filter slots a forked child may keep counting (LiveTable::
+/// forget_parent_entries_in_child): up to one free in 256 of the child's then takes the general path
+/// for nothing, where clearing them wrote 3-4 pages of the filter (counts, then every fast bit closed and
+/// opened again) in every child, most of which (a shell's) exec at once.
+constexpr std::size_t kStaleFilterSlotsKept = 64;
+
 void after_fork_in_child() {
     if (t_untracked_fork) return;  // the raw clone child's child: untracked as well
     rearm_clone_sentinel_after_fork();  // fork() ran our handlers: this child is tracked
-    unlock_tables();
+    if (!fork_state_wiped_in_children()) {
+        // The locks were copied held (by this thread, before_fork): release them.
+        unlock_tables();
+        transport::unlock_after_fork_in_child();
+    }
     release_other_threads_slots();
     // The inherited blocks are the parent's: a free of one in the child is not the child's to count.
     // The child starts a fresh, empty live table; the parent's copy stays mapped here, untouched and
     // shared copy-on-write (clearing it would copy every page: 7 ms per fork with 100k live blocks).
-    g_tracker.live.start_over_in_child();  // its fast free closed until the filter is pinned again
-    if (g_tracker.config.sample_bytes) enable_presence_filter();
-    if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted)
-        g_tracker.live.open_fast_release(g_tracker.sampled_blocks_aligned);
+    if (!g_tracker.live.forget_parent_entries_in_child(kStaleFilterSlotsKept)) {
+        g_tracker.live.start_over_in_child();  // its fast free closed until the filter is pinned again
+        if (g_tracker.config.sample_bytes) enable_presence_filter();
+        if (g_tracker.fast_paths.load(std::memory_order_relaxed) == FastPaths::kUncounted)
+            g_tracker.live.open_fast_release(g_tracker.sampled_blocks_aligned);
+    }
     g_tracker.mapped.clear();
     transport::reset_in_child();
     // The next allocation takes the slow path, which starts the child's own transport; the fresh seed

@@ -7,10 +7,13 @@
 #include <atomic>
 #include <cstdint>
 
+#include "fork_state.hpp"
+
 namespace leakscope::tracker::transport {
 
-/// True once the background thread was started (read on the allocation fast path).
-extern std::atomic<bool> g_thread_started;
+/// True once the background thread was started (read on the allocation fast path). In g_fork_state: a
+/// forked child resets it (fork_state.hpp).
+inline std::atomic<bool>& g_thread_started = g_fork_state.transport.thread_started;
 
 /// Called by the library constructor: from now on the first tracked allocation starts the thread
 /// (not earlier, and not from the constructor itself, so a process that never allocates never connects).
@@ -39,6 +42,8 @@ void flush_before_exec();
 
 void lock_for_fork();
 void unlock_after_fork_in_parent();
+/// Only where the fork state's pages were copied into the child (fork_state.hpp), not zeroed.
+void unlock_after_fork_in_child();
 /// attach --track a second time into a process whose earlier attachment ended: the stream starts over
 /// with what was counted so far as its baseline (subtracted from every value sent).
 void prepare_next_attachment();

@@ -6,12 +6,14 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "os.hpp"
+
 // glibc 2.35+ (frame_rules.cpp): weak, so an older glibc takes dladdr instead.
 extern "C" int _dl_find_object(void* address, dl_find_object* result) __attribute__((weak));
 
 namespace leakscope::tracker {
 
-bool g_glibc_chunk_headers = false;
+bool g_glibc_chunk_headers LEAKSCOPE_STARTUP_DATA = false;
 
 namespace {
 

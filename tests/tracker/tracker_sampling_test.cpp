@@ -287,9 +287,10 @@ TEST(TrackerSamplingHeap, FollowsTheProgramWithJemalloc) {
 
 // A forked child's total is what it allocated itself (5,000 blocks), not the 20,000 it inherited: its
 // baseline is the allocator's figure at the fork, read in the child's fork handler (after jemalloc's own).
-void expect_child_heap_is_its_own(const std::vector<std::pair<std::string, std::string>>& environment, std::int64_t block) {
+void expect_child_heap_is_its_own(const std::vector<std::pair<std::string, std::string>>& environment, std::int64_t block,
+                                  std::uint64_t mean = 512 * 1024) {
     RunOptions options;
-    options.sample_bytes = 512 * 1024;
+    options.sample_bytes = mean;
     options.extra_environment = environment;
     RunResult run = run_program({target_path("tracker_sampled_heap"), "fork"}, options);
     ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -336,6 +337,12 @@ TEST_P(TrackerSamplingPlacement, LargeSampledBlocksLeaveGlibcsReuseAsItIs) {
 INSTANTIATE_TEST_SUITE_P(DefaultAndOnBoundary, TrackerSamplingPlacement, ::testing::Values(false, true));
 
 TEST(TrackerSamplingHeap, ForkedChildCountsItsOwnWithGlibc) { expect_child_heap_is_its_own({}, 1008); }
+
+// The parent's 20,000 blocks at a 16 KiB mean leave ~1,200 sampled ones in its table: more filter slots than
+// a child keeps counting (LiveTable::forget_parent_entries_in_child), so its filter starts over instead.
+TEST(TrackerSamplingHeap, ForkedChildCountsItsOwnWhenItsParentHeldManySamples) {
+    expect_child_heap_is_its_own({}, 1008, 16 * 1024);
+}
 
 TEST(TrackerSamplingHeap, ForkedChildCountsItsOwnWithJemalloc) {
     if (access(kJemalloc, R_OK) != 0) GTEST_SKIP() << kJemalloc << " is not installed (Debian package libjemalloc2)";

@@ -2,6 +2,8 @@
 // gives one id per distinct stack even when threads race to insert it, mapped regions split like the
 // kernel's.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -11,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "clone_sentinel.hpp"
+#include "fork_state.hpp"
 #include "live_table.hpp"
 #include "mapped_regions.hpp"
 #include "stack_depot.hpp"
@@ -277,6 +281,97 @@ TEST(TrackerTables, LiveTableStartsOverInAForkedChildAsANewOne) {
     EXPECT_EQ(out.bytes, 7u);
 }
 
+// The cheaper start-over of a forked child: the parent's entries are gone, its filter stays as it was
+// (pins, open bits, the parent's blocks' counts: "maybe", never a miss), nothing of it written, and the
+// table works as a new one.
+TEST(TrackerTables, LiveTableForgetsTheParentsEntriesKeepingItsFilter) {
+    static LiveTable table;
+    alignas(4096) static unsigned char pool[4096];
+    table.enable_presence_filter(reinterpret_cast<std::uint64_t>(pool), 200, 4096);
+    table.open_fast_release(false);
+    for (std::uint64_t i = 0; i < 40; ++i)
+        ASSERT_TRUE(table.insert(0x7f0000000000ull + i * 4096, LiveEntry{0, i % 2 ? 100 : std::uint64_t{5} << 32, 1, 2}));
+    static LiveTable filter_before;
+    std::memcpy(static_cast<void*>(&filter_before), &table, sizeof table);
+    ASSERT_TRUE(table.forget_parent_entries_in_child(64));
+    EXPECT_EQ(table.size(), 0u);
+    // The filter reads as the parent's did, address for address.
+    int differ = 0;
+    for (std::uint64_t i = 0; i < 20000; ++i) {
+        const std::uint64_t address = 0x7f0000000000ull + i * 2048;
+        differ += table.maybe_contains(address) != filter_before.maybe_contains(address) ||
+                  table.fast_release_allowed(address) != filter_before.fast_release_allowed(address);
+    }
+    EXPECT_EQ(differ, 0);
+    EXPECT_FALSE(table.fast_release_allowed(0)) << "null stays pinned";
+    EXPECT_FALSE(table.fast_release_allowed(reinterpret_cast<std::uint64_t>(pool))) << "the pool stays pinned";
+    LiveEntry out{};
+    for (std::uint64_t i = 0; i < 40; ++i) {
+        const std::uint64_t address = 0x7f0000000000ull + i * 4096;
+        EXPECT_TRUE(table.maybe_contains(address)) << "a parent's block still reads maybe (its free finds no entry)";
+        EXPECT_FALSE(table.fast_release_allowed(address));
+        EXPECT_FALSE(table.remove(address, out)) << "the parent's entries are not the child's";
+    }
+    ASSERT_TRUE(table.insert(0x7f0000000000ull + 4096, LiveEntry{0, 7, 2, 1}));
+    ASSERT_TRUE(table.remove(0x7f0000000000ull + 4096, out));
+    EXPECT_EQ(out.bytes, 7u);
+    EXPECT_TRUE(table.maybe_contains(0x7f0000000000ull + 4096)) << "the parent's count is left, above the child's";
+    ASSERT_TRUE(table.insert(0x6f0000000000ull, LiveEntry{0, 9, 3, 1}));
+    EXPECT_FALSE(table.fast_release_allowed(0x6f0000000000ull)) << "the child's own block goes to the general path";
+    ASSERT_TRUE(table.remove(0x6f0000000000ull, out));
+}
+
+// More of the parent's blocks than the child may keep counting, or a filter lock held at the fork (a count
+// and its bit half changed): nothing is changed, and the caller starts the table over.
+TEST(TrackerTables, LiveTableKeepsNoFilterItCannotTrust) {
+    static LiveTable table;
+    static LiveTable copy;
+    table.enable_presence_filter();
+    table.open_fast_release(false);
+    for (std::uint64_t i = 0; i < 100; ++i) ASSERT_TRUE(table.insert(0x7f0000000000ull + i * 4096, LiveEntry{0, 8, 1, 1}));
+    std::memcpy(static_cast<void*>(&copy), &table, sizeof table);
+    EXPECT_FALSE(table.forget_parent_entries_in_child(16)) << "100 blocks' slots: more than 16";
+    EXPECT_EQ(std::memcmp(&copy, &table, sizeof table), 0) << "refused, it changed nothing";
+    EXPECT_EQ(table.size(), 100u);
+    table.start_over_in_child();
+    EXPECT_EQ(table.size(), 0u);
+}
+
+// fork_state.hpp: the pages of every lock the fork handlers take reach a forked child zeroed (free), with
+// the clone sentinel and the transport's reset words, while the parent's stay as they were.
+TEST(TrackerTables, ForkStateReachesAForkedChildZeroed) {
+    arm_clone_sentinel();
+    if (!fork_state_wiped_in_children()) GTEST_SKIP() << "no MADV_WIPEONFORK (kernel before 4.14)";
+    EXPECT_FALSE(in_raw_clone_child());
+    g_fork_state.depot_shards[5].lock.lock();
+    g_fork_state.depot_chunks.lock.lock();
+    g_fork_state.mapped.lock.lock();
+    ASSERT_EQ(pthread_mutex_lock(&g_fork_state.transport_mutex), 0);
+    g_fork_state.transport.thread_pid.store(getpid());
+    g_fork_state.transport.thread_started.store(true);
+    const pid_t child = fork();
+    if (child == 0) {
+        const bool zeroed = in_raw_clone_child() && !g_fork_state.depot_shards[5].lock.held() &&
+                            !g_fork_state.depot_chunks.lock.held() && !g_fork_state.mapped.lock.held() &&
+                            pthread_mutex_trylock(&g_fork_state.transport_mutex) == 0 &&
+                            g_fork_state.transport.thread_pid.load() == 0 && !g_fork_state.transport.thread_started.load();
+        _exit(zeroed ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's copy was not all zero";
+    EXPECT_FALSE(in_raw_clone_child()) << "the parent keeps its sentinel";
+    EXPECT_TRUE(g_fork_state.depot_shards[5].lock.held()) << "and its locks";
+    EXPECT_EQ(g_fork_state.transport.thread_pid.load(), getpid());
+    g_fork_state.transport.thread_started.store(false);
+    g_fork_state.transport.thread_pid.store(0);
+    EXPECT_EQ(pthread_mutex_unlock(&g_fork_state.transport_mutex), 0);
+    g_fork_state.mapped.lock.unlock();
+    g_fork_state.depot_chunks.lock.unlock();
+    g_fork_state.depot_shards[5].lock.unlock();
+}
+
 // free's fast path reads nothing but this filter (no gate of the thread's): closed, it must say "maybe"
 // for every address (full tracking, per-call counting, before the real functions are known, after a
 // detach); open, exactly the presence filter, null pinned.
@@ -409,6 +504,28 @@ TEST(TrackerTables, DepotGivesOneIdPerStackUnderConcurrentInserts) {
     EXPECT_EQ(depot.intern(nullptr, 0), kUnknownStack);
 }
 
+// fork's lock_all against inserts that open new record chunks (an insert holds its shard's lock when it
+// takes the chunk lock): taken chunk lock first, the two waited for each other for ever.
+TEST(TrackerTables, DepotLocksForForkWhileInsertsOpenChunks) {
+    static StackDepot depot;
+    std::atomic<bool> done{false};
+    std::thread inserter([&] {
+        for (std::uint64_t i = 1; i <= 5 * StackDepot::kChunkSize; ++i) {
+            const std::uint64_t frames[2] = {0x1000 + i, 0x2000};
+            ASSERT_NE(depot.intern(frames, 2), kUnknownStack);
+        }
+        done.store(true);
+    });
+    std::uint64_t rounds = 0;
+    while (!done.load()) {
+        depot.lock_all();
+        depot.unlock_all();
+        ++rounds;
+    }
+    inserter.join();
+    EXPECT_GT(rounds, 0u);
+}
+
 TEST(TrackerTables, StackMemoAnswersAsTheDepotDoes) {
     // A thread's memo of its last stack may only shortcut the depot for the very same frames: stacks that
     // differ in the last frame, in one middle frame, or only in length get their own ids.
@@ -444,7 +561,7 @@ std::vector<std::pair<LocalStackId, std::int64_t>> g_released;
 void remember(LocalStackId stack, std::int64_t bytes, std::int64_t) { g_released.emplace_back(stack, bytes); }
 
 TEST(TrackerTables, MappedRegionsSplitTrimAndRemove) {
-    static MappedRegions regions;
+    static MappedRegions regions{&ForkState::mapped};
     g_released.clear();
     ASSERT_TRUE(regions.add(0x100000, 0x8000, 5));
     ASSERT_TRUE(regions.add(0x200000, 0x2000, 6));

@@ -27,10 +27,10 @@ void flush_before_exec() {
 
 void lock_for_fork() { pthread_mutex_lock(&g_mutex); }
 void unlock_after_fork_in_parent() { pthread_mutex_unlock(&g_mutex); }
+// The mutex was held by the forking thread, which is this one in the child.
+void unlock_after_fork_in_child() { pthread_mutex_unlock(&g_mutex); }
 
 void reset_in_child() {
-    // The mutex was held by the forking thread, which is this one in the child: release it.
-    pthread_mutex_unlock(&g_mutex);
     if (!g_connection) g_connection = new Connection();  // the caller's guard keeps this untracked
     Connection& c = *g_connection;
     // What the parent's open stream sent, leakscope has: the child's stream refers to it instead of

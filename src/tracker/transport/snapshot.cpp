@@ -15,7 +15,6 @@
 
 namespace leakscope::tracker::transport {
 
-pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 Connection* g_connection = nullptr;
 
 namespace {

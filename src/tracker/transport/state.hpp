@@ -7,23 +7,28 @@
 #include <atomic>
 #include <cstdint>
 
+#include "fork_state.hpp"
 #include "transport/connection.hpp"
 
 namespace leakscope::tracker::transport {
 
-extern pthread_mutex_t g_mutex;  // serializes flushes (thread, exit, fork)
+/// Serializes flushes (thread, exit, fork); in g_fork_state, with the other locks fork() takes.
+inline pthread_mutex_t& g_mutex = g_fork_state.transport_mutex;
 extern Connection* g_connection;
 extern std::atomic<bool> g_start_allowed;
-extern std::atomic<bool> g_stop;
-extern std::atomic<int> g_thread_pid;  // the process whose thread runs (or whose start is deferred): a vfork child shares our memory, not our stream
+// The words a forked child resets, in g_fork_state (fork_state.hpp, TransportForkWords):
+inline std::atomic<bool>& g_stop = g_fork_state.transport.stop;
+/// The process whose thread runs (or whose start is deferred): a vfork child shares our memory, not our stream.
+inline std::atomic<int>& g_thread_pid = g_fork_state.transport.thread_pid;
 /// A forked child's thread start is deferred (reset_in_child), and what ends the deferral.
-extern std::atomic<bool> g_start_deferred;
-extern std::atomic<std::uint32_t> g_deferred_calls;
-extern std::atomic<std::uint64_t> g_deferred_until_ns;
-extern std::atomic<int> g_thread_tid;  // the transport thread itself: it cannot wait for its own flush
+inline std::atomic<bool>& g_start_deferred = g_fork_state.transport.start_deferred;
+inline std::atomic<std::uint32_t>& g_deferred_calls = g_fork_state.transport.deferred_calls;
+inline std::atomic<std::uint64_t>& g_deferred_until_ns = g_fork_state.transport.deferred_until_ns;
+/// The transport thread itself: it cannot wait for its own flush.
+inline std::atomic<int>& g_thread_tid = g_fork_state.transport.thread_tid;
 /// A fatal signal's last flush, done by the transport thread: 0 none, 1 asked (the word the thread sleeps
 /// on between rounds, so the request wakes it), 2 done.
-extern std::atomic<int> g_crash_flush;
+inline std::atomic<int>& g_crash_flush = g_fork_state.transport.crash_flush;
 
 /// One round. Caller holds g_mutex and the re-entrancy guard. `patient` (exit, exec) sends everything,
 /// waiting up to the patience deadline for a slow leakscope; `goodbye` then says the process is exiting.

@@ -15,15 +15,7 @@
 
 namespace leakscope::tracker::transport {
 
-std::atomic<bool> g_thread_started{false};
-std::atomic<bool> g_start_allowed{false};
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_thread_pid{0};
-std::atomic<int> g_thread_tid{0};
-std::atomic<int> g_crash_flush{0};
-std::atomic<bool> g_start_deferred{false};
-std::atomic<std::uint32_t> g_deferred_calls{0};
-std::atomic<std::uint64_t> g_deferred_until_ns{0};
+std::atomic<bool> g_start_allowed LEAKSCOPE_STARTUP_DATA{false};
 
 namespace {
 
