@@ -97,7 +97,10 @@ def main():
             assert watch.wait(15) == 0
             assert not os.path.lexists(os.path.join(state, "tracker.sock")), "the socket link outlived watch"
             # The history says how it was watched: `analyze` rests the verdict on the live heap.
-            histories = [f for f in os.listdir(state) if f.endswith(".lks") and "lsk_tracked" in f]
+            # The tracked program's own history (NAME.PID.START.lks): watch keeps one for every process it saw
+            # by that name, and a clean clone's run once took a second one, 3 samples over 1 s of another
+            # process named lsk_tracked, for it ("Not enough data", metric rss).
+            histories = [f for f in os.listdir(state) if f.endswith(".lks") and f.startswith("lsk_tracked.%d." % tracked.pid)]
             assert histories, os.listdir(state)
             r = subprocess.run([LEAKSCOPE, "analyze", os.path.join(state, histories[0]), "--json", "-"],
                                capture_output=True, text=True, timeout=60)
