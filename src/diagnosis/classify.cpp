@@ -343,6 +343,15 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     };
     Slowing slowing;
     std::optional<Knee> knee;
+    // A fill that slowed once to one pace kept since (find_knee): the pace after it is today's. True when found.
+    const auto take_knee = [&] {
+        const Knee found = find_knee(steady.x, steady.y, options.confidence_level);
+        if (!found.detected) return false;
+        knee = found;
+        Steady after_knee = slice(steady, found.index, steady.x.size());
+        rate = robust_slope(after_knee, options.confidence_level);
+        return true;
+    };
     // Under a sawtooth the same holds for its troughs (a JIT compiling while a GC cycles).
     if (facts.significant && cycles.kind != CycleKind::spikes && growth_shape == Pattern::linear_growth && !d.onset_s) {
         if (const Saturation curve = fit_saturation(steady.x, steady.y, options.confidence_level); curve.detected) {
@@ -352,13 +361,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             // RSS alone (session 27): 0.77 MB/s to 7.2 s while the polled results' grace window filled, then
             // the leak's 190 kB/s to the end, read "Warm-up still settling ... toward about 19.5 MB (now
             // +302 MB/h): no leak".
-            if (cycles.kind == CycleKind::none)
-                if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
-                    knee = found;
-                    Steady after_knee = slice(steady, found.index, steady.x.size());
-                    rate = robust_slope(after_knee, options.confidence_level);
-                }
-            if (!knee) settle_on(curve);
+            if (cycles.kind != CycleKind::none || !take_knee()) settle_on(curve);
         }
     }
     // Growth that slows down clearly but has not levelled off enough to prove it: a warm-up's tail and a
@@ -373,14 +376,11 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             return fit_saturation_through_steady_part(all_observed.x, all_observed.y, steady.x.front(), options.confidence_level);
         };
         if (slowing.detected) {
-            if (const Knee found = find_knee(steady.x, steady.y, options.confidence_level); found.detected) {
+            if (take_knee()) {
                 // It slowed once and has kept one pace since: a fast fill that ended, under growth that goes
                 // on (numpy views pinning 5 blocks a second under a gateway filling its buffers for 8 s:
                 // RSS 820 kB/s, then 328 kB/s to the end). Nothing left to settle; today's pace is after it.
                 slowing = Slowing{};
-                knee = found;
-                Steady after_knee = slice(steady, found.index, n);
-                rate = robust_slope(after_knee, options.confidence_level);
             } else if (const Saturation whole = settles_through_steady_part(); whole.detected) {
                 // Too short a tail to prove it levels off alone, but the whole climb is one curve that does,
                 // and the tail keeps to it.
@@ -399,8 +399,9 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             // cache_lru_flat, sampled (session 27): an LRU filled to 32.85 MB in 2.5 s, then +70 kB over 13 s,
             // read "caches filling ... watch at least 3 min more". On the synthetic benchmark (seed 314159,
             // 13,000 series) the saturating warm-ups' patterns went from 84.0% to 94.8% right (waits that now
-            // settle); leak precision and recall unchanged. (profiler_symbol_cache_settling's heap, three tiers of misses halving, has a tail slower
-            // than one exponential, which this curve cannot follow: it still waits.)
+            // settle); leak precision and recall unchanged. (profiler_symbol_cache_settling's heap, three tiers
+            // of misses halving, has a tail slower than one exponential, which this curve cannot follow: it
+            // still waits.)
             if (const Saturation whole = settles_through_steady_part(); whole.detected) settle_on(whole);
         }
     }

@@ -8,8 +8,9 @@
 // tracker's faults). A MADV_WIPEONFORK page is not write-protected in the parent at fork, and the child
 // gets it zeroed: every lock here reads unlocked (all are zero when free) and the child writes only the
 // sentinel and the transport's words it resets, kept here for that. Without MADV_WIPEONFORK (a kernel
-// before 4.14) the pages are copied like any other and the child unlocks what the parent's handler took,
-// as before: two pages at most.
+// before 4.14, or these pages backed by the file: clang emits .lbss as PROGBITS) the pages are copied like
+// any other and the child unlocks what the parent's handler took, as before: two pages at most; the clone
+// sentinel then has an anonymous page of its own (clone_sentinel.cpp).
 //
 // Lock order (fork's before_fork takes them all in it): the depot's shard locks, then its chunk lock
 // (an intern allocates a record chunk while holding its shard's lock), then the others, each alone.
