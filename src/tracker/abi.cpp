@@ -103,6 +103,7 @@ namespace {
 // first tracked allocation after this.
 __attribute__((constructor)) void on_library_loaded() {
     resolve_process_end_functions();  // also when tracking is off: the exec hooks forward regardless
+    resolve_descriptor_functions();
     if (current_state() == InitState::kActive) {
         transport::allow_start();
         fatal_signals::install();

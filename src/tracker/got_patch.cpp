@@ -16,7 +16,7 @@ namespace leakscope::tracker::got {
 const char* const kHookedFunctions[] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign",
     "valloc", "pvalloc", "mmap", "mmap64", "munmap", "mremap", "_exit", "_Exit", "execve", "execv", "execvp",
-    "execvpe", "execl", "execlp", "execle", "fexecve",
+    "execvpe", "execl", "execlp", "execle", "fexecve", "close", "dup2", "dup3", "close_range", "closefrom",
     // operator new / delete, every standard form (hooks.cpp)
     "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
     "_ZnwmSt11align_val_tRKSt9nothrow_t", "_ZnamSt11align_val_tRKSt9nothrow_t", "_ZdlPv", "_ZdaPv", "_ZdlPvm",

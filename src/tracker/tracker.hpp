@@ -89,6 +89,8 @@ AttachStatus activate_in_running_program(const Config& config);
 void deactivate();
 /// Looks up the real _exit/_Exit/exec* behind the hooks in exit_hooks.cpp (from the library constructor).
 void resolve_process_end_functions();
+/// Looks up the real close/dup2/dup3/close_range/closefrom behind descriptor_hooks.cpp (likewise).
+void resolve_descriptor_functions();
 /// At the end of a tracked process, before the final snapshot: frees libstdc++'s emergency pool for
 /// exceptions (__gnu_cxx::__freeres, the call valgrind makes at exit for the same reason). The pool is
 /// allocated when libstdc++ loads (in a C++ program: the tracker itself links none, cxx_runtime.hpp) and

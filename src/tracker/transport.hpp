@@ -40,6 +40,13 @@ void flush_for_fatal_signal(std::uint64_t timeout_ns);
 /// exec fails, the stream simply goes on).
 void flush_before_exec();
 
+/// The program is about to close, or dup2/dup3 onto, the descriptors first..last (the descriptor hooks).
+/// When our stream's socket is among them, the stream stops here, under the flush lock, before the
+/// number can name a file of the program's: a flush running on another thread finishes first, and no
+/// later one writes to that number. The socket is left for the program's call to close; leakscope sees
+/// the stream end and keeps what it received. One relaxed load when it is not among them.
+void program_closes_descriptors(int first, int last);
+
 void lock_for_fork();
 void unlock_after_fork_in_parent();
 /// Only where the fork state's pages were copied into the child (fork_state.hpp), not zeroed.

@@ -21,8 +21,10 @@ bool wait_for_detach_request(std::uint64_t ns) {
     pollfd entry{fd, POLLIN | POLLRDHUP, 0};
     if (poll(&entry, 1, static_cast<int>(ns / 1000000) + 1) <= 0) return false;
     if (entry.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+    // leakscope sends nothing else: end of stream. Peeked, not read: the number read above without the
+    // lock may name the program's socket by now (program_closes_descriptors), whose bytes are not ours.
     char byte;
-    return recv(fd, &byte, 1, MSG_DONTWAIT) == 0;  // leakscope sends nothing else: end of stream
+    return recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
 }
 
 void detach_from_program() {

@@ -15,7 +15,9 @@
 #include <cstring>
 
 #include "os.hpp"
+#include "thread_state.hpp"
 #include "tracker.hpp"
+#include "transport/state.hpp"
 
 namespace leakscope::tracker::transport {
 
@@ -39,9 +41,40 @@ bool still_ours(const Connection& c) {
     return c.fd >= 0 && fstat(c.fd, &info) == 0 && info.st_dev == c.socket_device && info.st_ino == c.socket_inode;
 }
 
+namespace {
+/// c.fd of the connection, for the descriptor hooks to compare with at every close without a lock.
+/// Written under g_mutex; a forked child's stays its parent's until reset_in_child (the hooks check the
+/// connection's owner under the lock).
+constinit std::atomic<int> g_stream_descriptor{-1};
+}  // namespace
+
+void set_descriptor(Connection& c, int fd) {
+    c.fd = fd;
+    g_stream_descriptor.store(fd, std::memory_order_release);
+}
+
 void close_connection(Connection& c) {
     if (still_ours(c)) close(c.fd);
-    c.fd = -1;
+    set_descriptor(c, -1);
+}
+
+void program_closes_descriptors(int first, int last) {
+    const int ours = g_stream_descriptor.load(std::memory_order_acquire);
+    if (ours < 0 || ours < first || ours > last) return;
+    // Our own closes (a flush closing a stream that ended) hold the lock already.
+    if (g_thread_state.inside_tracker) return;
+    ReentrancyGuard guard;
+    const int saved_errno = errno;
+    pthread_mutex_lock(&g_mutex);
+    Connection* c = g_connection;
+    // Only the process that connected: a vfork or raw clone() child closes its own copy of the table,
+    // while the memory here is its parent's.
+    if (c && c->fd == ours && c->owner_pid == os::current_pid()) {
+        set_descriptor(*c, -1);
+        c->given_up = true;
+    }
+    pthread_mutex_unlock(&g_mutex);
+    errno = saved_errno;
 }
 
 bool send_packet(Connection& c, bool patient) {
@@ -90,30 +123,9 @@ std::uint64_t new_stream_id() {
 bool connect_and_greet(Connection& c) {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return false;
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
-    char listener[PATH_MAX];  // which leakscope listens there (see Connection::listener_path)
-    if (!realpath(address.sun_path, listener)) listener[0] = '\0';
-    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        close(fd);
-        return false;
-    }
-    if (c.ended_by_listener && listener[0] && c.listener_path == listener) {
-        // The leakscope that ended our last stream is still there: it does not want it (a malformed
-        // packet, a refused peer). Leave without a word and stop; only another leakscope gets a stream.
-        close(fd);
-        c.given_up = true;
-        return false;
-    }
-    // A forked child refers to its parent's stream only where that stream went (the path here is the
-    // parent's at the fork): another leakscope (watch restarted meanwhile) must get every stack.
-    if (c.inherited.stream_id != 0 && c.listener_path != listener) c.inherited = {};
-    c.ended_by_listener = false;
-    c.listener_path = listener;
-    int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
-    // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N").
+    // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N"), and
+    // published to the descriptor hooks at once: a program closing every descriptor while we connect
+    // waits for this flush, then stops the stream (program_closes_descriptors).
     int high = fcntl(fd, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
     if (high >= 0) {
         close(fd);
@@ -124,10 +136,37 @@ bool connect_and_greet(Connection& c) {
         close(fd);
         return false;
     }
-    c.fd = fd;
     c.owner_pid = os::current_pid();
+    set_descriptor(c, fd);
     c.socket_device = info.st_dev;
     c.socket_inode = info.st_ino;
+    const auto abandon = [&c] {
+        close(c.fd);
+        set_descriptor(c, -1);
+    };
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
+    char listener[PATH_MAX];  // which leakscope listens there (see Connection::listener_path)
+    if (!realpath(address.sun_path, listener)) listener[0] = '\0';
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        abandon();
+        return false;
+    }
+    if (c.ended_by_listener && listener[0] && c.listener_path == listener) {
+        // The leakscope that ended our last stream is still there: it does not want it (a malformed
+        // packet, a refused peer). Leave without a word and stop; only another leakscope gets a stream.
+        abandon();
+        c.given_up = true;
+        return false;
+    }
+    // A forked child refers to its parent's stream only where that stream went (the path here is the
+    // parent's at the fork): another leakscope (watch restarted meanwhile) must get every stack.
+    if (c.inherited.stream_id != 0 && c.listener_path != listener) c.inherited = {};
+    c.ended_by_listener = false;
+    c.listener_path = listener;
+    int buffer = 1 << 20;  // room for a few snapshots if leakscope is briefly slow
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
 
     char exe[4096] = {}, comm[64] = {};
     long exe_length = os::read_link("/proc/self/exe", exe, sizeof(exe));

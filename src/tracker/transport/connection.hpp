@@ -91,6 +91,8 @@ void append(Connection& c, const void* data, std::size_t size);
 /// the number for a file of its own: then we must neither write to it nor close it.
 bool still_ours(const Connection& c);
 void close_connection(Connection& c);
+/// Sets c.fd and publishes it to the descriptor hooks (program_closes_descriptors), -1 for none.
+void set_descriptor(Connection& c, int fd);
 
 /// Sends the packet whole or not at all. `patient` (the hello, the exit flush) waits for buffer space,
 /// but only until the connection's patience deadline: a stuck leakscope delays the exit by at most that.

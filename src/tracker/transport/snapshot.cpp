@@ -248,8 +248,9 @@ void flush_locked(bool patient, bool goodbye) {
     if (c.fd >= 0 && c.owner_pid != os::current_pid()) return;
     if (c.fd >= 0 && !still_ours(c)) {
         // The program closed our socket (and may have reused its number): leave the number alone and
-        // stop; leakscope sees the stream end and keeps what it received.
-        c.fd = -1;
+        // stop; leakscope sees the stream end and keeps what it received. The descriptor hooks catch the
+        // closes that go through libc first (program_closes_descriptors); this, a raw system call.
+        set_descriptor(c, -1);
         c.given_up = true;
         return;
     }

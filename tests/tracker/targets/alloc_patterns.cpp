@@ -764,6 +764,97 @@ static void scenario_close_fds() {
     check(read(pipe_fds[0], buffer, sizeof(buffer)) == 0, "nothing of the tracker's was written into the program's pipe");
 }
 
+// ---- the same, while the tracker is in the middle of a flush: a thread keeps 1,024 stacks' sites
+// changing, so every round sends for milliseconds, and the descriptors go at a random moment of it ----
+PATTERN void churn_leaf(unsigned path) {
+    static thread_local void* ring[4096];
+    static thread_local unsigned next;
+    free(ring[next % 4096]);
+    ring[next++ % 4096] = malloc(32 + path % 512);
+}
+PATTERN void churn_left(int depth, unsigned path);
+PATTERN void churn_right(int depth, unsigned path);
+static void churn_step(int depth, unsigned path) {
+    if (depth == 0) return churn_leaf(path);
+    if ((path >> depth) & 1) churn_left(depth - 1, path);
+    else churn_right(depth - 1, path);
+}
+PATTERN void churn_left(int depth, unsigned path) {
+    churn_step(depth, path);
+    g_sink = nullptr;  // no tail call: each level keeps its frame, so each path is its own stack
+}
+PATTERN void churn_right(int depth, unsigned path) {
+    churn_step(depth, path);
+    g_sink = nullptr;
+}
+
+static int find_thread_named(const char* name) {
+    for (int tries = 0; tries < 200; ++tries, usleep(10 * 1000)) {
+        char path[64], comm[32] = {};
+        for (pid_t tid = getpid(); tid < getpid() + 64; ++tid) {
+            snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+            FILE* file = fopen(path, "r");
+            if (!file) continue;
+            const bool named = fgets(comm, sizeof(comm), file) && strncmp(comm, name, strlen(name)) == 0;
+            fclose(file);
+            if (named) return tid;
+        }
+    }
+    return -1;
+}
+
+/// The thread's state letter from /proc/self/task/TID/stat (R running, S sleeping...).
+static char thread_state(int tid) {
+    char path[64], text[512] = {};
+    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return '?';
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    const char* end = n > 0 ? strrchr(text, ')') : nullptr;
+    return end && end[1] == ' ' ? end[2] : '?';
+}
+
+static void scenario_close_fds_mid_flush(const std::string& how) {
+    std::atomic<bool> stop{false};
+    std::thread churn([&stop] {
+        for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i) churn_left(15, i * 2654435761u);
+    });
+    int reused = -1;
+    for (int i = 0; i < 500 && (reused = find_socket_descriptor()) < 0; ++i) usleep(10 * 1000);
+    check(reused >= 0, "the tracker's socket was found");
+    // The moment: the tracker's thread running (state R in /proc), which it is only while it flushes.
+    const int tracker_thread = find_thread_named("leakscope-trk");
+    check(tracker_thread > 0, "the tracker's thread was found");
+    for (int spins = 0; tracker_thread > 0 && spins < 200000 && thread_state(tracker_thread) != 'R'; ++spins) {
+    }
+    // The program's socket takes the number, by the call named in argv[2]: dup2 and dup3 replace what
+    // the number named (our socket); after close, close_range and closefrom the lowest free descriptor
+    // from there up is the number again.
+    int pipe_fds[2];
+    check(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pipe_fds) == 0, "socketpair");
+    if (reused >= 0) {
+        if (how == "dup2") {
+            dup2(pipe_fds[1], reused);
+        } else if (how == "dup3") {
+            dup3(pipe_fds[1], reused, O_CLOEXEC);
+        } else {
+            if (how == "close") close(reused);
+            else if (how == "close_range") close_range(static_cast<unsigned>(reused), ~0U, 0);
+            else closefrom(reused);
+            check(fcntl(pipe_fds[1], F_DUPFD, reused) == reused, "the program's socket took the number");
+        }
+    }
+    usleep(100 * 1000);
+    stop.store(true);
+    churn.join();
+    close(pipe_fds[1]);
+    if (reused >= 0) close(reused);
+    char buffer[16];
+    const ssize_t got = read(pipe_fds[0], buffer, sizeof(buffer));
+    check(got == 0, "nothing of the tracker's was written into the program's pipe");
+}
+
 // The size of this process's descriptor table (FDSize in /proc/self/status) as main starts: the
 // tracker grows it in its constructor, while the process has one thread (see transport.cpp).
 static void scenario_descriptor_table() {
@@ -874,6 +965,8 @@ int main(int argc, char** argv) {
         scenario_abi();
     } else if (scenario == "close-fds") {
         scenario_close_fds();
+    } else if (scenario == "close-fds-mid-flush") {
+        scenario_close_fds_mid_flush(argc > 2 ? argv[2] : "dup2");
     } else if (scenario == "descriptor-table") {
         scenario_descriptor_table();
     } else if (scenario == "edge") {
