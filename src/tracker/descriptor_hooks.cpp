@@ -1,10 +1,11 @@
 // Hooks on the calls that take a descriptor number away from whatever it named: close, dup2, dup3,
 // close_range, closefrom. Daemons close every descriptor and reuse the numbers; when our stream's socket
-// is among them, the stream must stop before the number names a socket of the program's, or a flush on
-// the transport thread writes the tracker's packets into the program's connection. Checking the socket's
-// identity before a flush (still_ours) leaves the whole flush as a window; here the program's call waits
-// for a running flush and stops the stream before it goes on (program_closes_descriptors). Any other
-// number costs one relaxed load. Raw system calls bypass these; still_ours catches those at the next round.
+// is among them, it must leave the number before the number names a socket of the program's, or a flush
+// on the transport thread writes the tracker's packets into the program's connection. Checking the
+// socket's identity before a flush (still_ours) leaves the whole flush as a window; here the program's
+// call waits for a running flush and moves the socket out of its way (program_closes_descriptors). Any
+// other number costs one relaxed load. Raw system calls bypass these; still_ours catches those at the
+// next round, and the stream stops.
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -41,10 +41,10 @@ void flush_for_fatal_signal(std::uint64_t timeout_ns);
 void flush_before_exec();
 
 /// The program is about to close, or dup2/dup3 onto, the descriptors first..last (the descriptor hooks).
-/// When our stream's socket is among them, the stream stops here, under the flush lock, before the
-/// number can name a file of the program's: a flush running on another thread finishes first, and no
-/// later one writes to that number. The socket is left for the program's call to close; leakscope sees
-/// the stream end and keeps what it received. One relaxed load when it is not among them.
+/// When our stream's socket is among them, it moves, under the flush lock, to a number outside them
+/// before the program's call runs: a flush running on another thread finishes first, and no later one
+/// writes to the number the program takes. With no number outside (closefrom(3)), the stream stops
+/// there; leakscope sees it end and keeps what it received. One relaxed load when it is not among them.
 void program_closes_descriptors(int first, int last);
 
 void lock_for_fork();

@@ -1,10 +1,14 @@
 /* A program that leaks 2 MB/s for 3 s with the tracker watching, then loses the tracker's stream while
  * it runs on and keeps leaking for 4 s:
- *   close-all    closes every descriptor above stderr (daemons do), the tracker's socket with them
+ *   close-all    closes every descriptor above stderr one by one (daemons do): the tracker's socket moves
+ *                out of the loop's way (its close hook) and the stream goes on, so nothing is lost
+ *   close-raw    closes every descriptor above stderr by the raw close_range system call, which no hook
+ *                sees: the tracker's socket goes with them
  *   corrupt      writes bytes of its own into the tracker's socket (found in /proc/self/fd)
  *   exec-static  exec's the static build of itself (argv[2]), which the tracker cannot enter
- *   silence      takes the tracker's socket over but keeps it open (a dup), /dev/null in its place:
- *                the tracker stops sending and the stream stays connected but silent; leaks for 8 s
+ *   silence      takes the tracker's socket over but keeps it open (a dup), /dev/null in its place by
+ *                the raw dup3 system call (the dup2 hook would move the socket away first): the tracker
+ *                stops sending and the stream stays connected but silent; leaks for 8 s
  *   stop         prints its pid, then stops itself (SIGSTOP) until the test continues it; leaks 3 s more
  *   exec-quiet   exec's itself (dynamically linked: the tracker is preloaded in it again) in mode quiet
  *   quiet        sleeps 4 s without a single malloc, so its tracker never reports: it lost nothing
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,11 +66,11 @@ static void corrupt_tracker_socket(void) {
 }
 
 /* The stream stays open through a copy kept here; the tracker finds another file under its number and
- * stops sending (it never writes to a descriptor the program reused). */
+ * stops sending (it never writes to a descriptor the program reused). Raw: no hook sees it coming. */
 static void silence_tracker_socket(void) {
     int fd = tracker_socket();
     int null = open("/dev/null", O_WRONLY);
-    if (fd < 0 || null < 0 || dup(fd) < 0 || dup2(null, fd) < 0) perror("silence");
+    if (fd < 0 || null < 0 || dup(fd) < 0 || syscall(SYS_dup3, null, fd, 0) < 0) perror("silence");
     close(null);
 }
 
@@ -93,6 +98,8 @@ int main(int argc, char** argv) {
     leak_for(3.0);
     if (strcmp(mode, "close-all") == 0) {
         close_all();
+    } else if (strcmp(mode, "close-raw") == 0) {
+        if (syscall(SYS_close_range, 3u, ~0u, 0) != 0) perror("close_range");
     } else if (strcmp(mode, "silence") == 0) {
         silence_tracker_socket();
         leak_for(4.0);  /* with the 4 s after the switch below: 8 s, past the 5 s silence and its check */
@@ -107,7 +114,7 @@ int main(int argc, char** argv) {
         perror("exec");
         return 1;
     } else {
-        fprintf(stderr, "usage: lost_stream close-all|corrupt|silence|stop|exec-static STATIC|exec-quiet|leak\n");
+        fprintf(stderr, "usage: lost_stream close-all|close-raw|corrupt|silence|stop|exec-static STATIC|exec-quiet|leak\n");
         return 2;
     }
     leak_for(4.0);

@@ -426,13 +426,19 @@ TEST(TrackerProcess, InProcessCAbi) {
     EXPECT_EQ(run.sink.processes[0].totals->events, 7u) << "events reach leakscope too";
 }
 
+// ... and stays tracked: the stream moved out of the loop's way (program_closes_descriptors), so what the
+// program allocates afterwards arrives, and the goodbye at its exit.
 TEST(TrackerProcess, ProgramThatClosesAllDescriptorsKeepsItsOwn) {
     RunResult run = run_program({target_path(kPatterns), "close-fds"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, "close-fds done, 0 failures\n");
     ASSERT_EQ(run.sink.processes.size(), 1u);
     EXPECT_TRUE(run.sink.processes[0].ended);
+    EXPECT_TRUE(run.sink.processes[0].clean) << "the goodbye came on the moved stream";
     EXPECT_TRUE(run.sink.errors.empty());
+    const SiteTotals after = sites_in_function(run.sink, 0, target_path(kPatterns), "allocate_after_closing_descriptors");
+    EXPECT_EQ(after.live_count, 100);
+    EXPECT_EQ(after.live_bytes, 100 * 100);
 }
 
 // The same while the tracker is mid-flush: another thread keeps 32,768 stacks' sites changing, so a round

@@ -58,6 +58,21 @@ void close_connection(Connection& c) {
     set_descriptor(c, -1);
 }
 
+namespace {
+
+/// A copy of our socket at a number outside first..last, or -1 when there is none: the lowest free one
+/// from our floor, below or above the range (a loop closing 3..1023 one at a time has freed the numbers
+/// behind it: one move and the loop never meets us again), else the first above the range.
+int copy_outside(int fd, int first, int last) {
+    const auto outside = [first, last](int number) { return number >= 0 && (number < first || number > last); };
+    const int low = fcntl(fd, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
+    if (outside(low)) return low;
+    if (low >= 0) close(low);
+    return last < INT_MAX ? fcntl(fd, F_DUPFD_CLOEXEC, last + 1) : -1;
+}
+
+}  // namespace
+
 void program_closes_descriptors(int first, int last) {
     const int ours = g_stream_descriptor.load(std::memory_order_acquire);
     if (ours < 0 || ours < first || ours > last) return;
@@ -70,8 +85,12 @@ void program_closes_descriptors(int first, int last) {
     // Only the process that connected: a vfork or raw clone() child closes its own copy of the table,
     // while the memory here is its parent's.
     if (c && c->fd == ours && c->owner_pid == os::current_pid()) {
-        set_descriptor(*c, -1);
-        c->given_up = true;
+        // The stream goes on from a copy elsewhere (a daemon that closes every descriptor as it starts
+        // is tracked on); the program's call then closes the number it took, as it would have. With no
+        // number left outside the range (closefrom(3)), the stream stops here.
+        const int moved = copy_outside(ours, first, last);
+        set_descriptor(*c, moved);
+        if (moved < 0) c->given_up = true;
     }
     pthread_mutex_unlock(&g_mutex);
     errno = saved_errno;
@@ -125,7 +144,7 @@ bool connect_and_greet(Connection& c) {
     if (fd < 0) return false;
     // Keep clear of the low descriptor numbers programs use and expect (dup2 onto 3, "close 3..N"), and
     // published to the descriptor hooks at once: a program closing every descriptor while we connect
-    // waits for this flush, then stops the stream (program_closes_descriptors).
+    // waits for this flush, then moves the stream elsewhere (program_closes_descriptors).
     int high = fcntl(fd, F_DUPFD_CLOEXEC, kStreamDescriptorFloor);
     if (high >= 0) {
         close(fd);

@@ -745,6 +745,10 @@ static int find_socket_descriptor() {
     return -1;
 }
 
+PATTERN void allocate_after_closing_descriptors() {
+    for (int i = 0; i < 100; ++i) g_sink = malloc(100);
+}
+
 static void scenario_close_fds() {
     g_sink = malloc(10);
     int reused = -1;
@@ -756,7 +760,7 @@ static void scenario_close_fds() {
     int pipe_fds[2];
     check(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pipe_fds) == 0, "socketpair");
     if (reused >= 0) dup2(pipe_fds[1], reused);  // the program's own socket now has the tracker's old number
-    for (int i = 0; i < 100; ++i) g_sink = malloc(100);
+    allocate_after_closing_descriptors();
     let_snapshot_go();
     close(pipe_fds[1]);
     if (reused >= 0) close(reused);
