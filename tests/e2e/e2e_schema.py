@@ -69,7 +69,7 @@ def main():
             "sampled": ["run", "--sample-bytes", "64K", "-o", path("f.lks"), "--json", path("sampled.json"), "--",
                         os.path.join(examples, "leaky_service"), "3"],
             "lost-stream": ["run", "-o", path("g.lks"), "--json", path("lost-stream.json"), "--",
-                            os.path.join(build, "bin", "tests", "lost_stream"), "close-all"],
+                            os.path.join(build, "bin", "tests", "lost_stream"), "close-raw"],
         }
         for name, args in runs.items():
             subprocess.run([leakscope, args[0], "-q"] + args[1:], capture_output=True, timeout=60)
