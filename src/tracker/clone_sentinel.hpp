@@ -5,9 +5,9 @@
 // by the unwinder) stays held in the child for ever, so the child must not track: it goes untracked.
 //
 // The sentinel is a word in a page marked MADV_WIPEONFORK (the fork handlers' locks share it:
-// fork_state.hpp; where those pages cannot be wiped, a page of its own): the kernel hands every child that gets a copy of the address space (fork, or clone
-// without CLONE_VM) that page zeroed, while a vfork child, which shares the memory, still reads it set.
-// Checking costs a load, not a getpid system call.
+// fork_state.hpp; where those pages cannot be wiped, a page of its own): the kernel hands every child
+// that gets a copy of the address space (fork, or clone without CLONE_VM) that page zeroed, while a vfork
+// child, which shares the memory, still reads it set. Checking costs a load, not a getpid system call.
 #pragma once
 
 #include <atomic>

@@ -6,17 +6,15 @@
 // call waits for a running flush and moves the socket out of its way (program_closes_descriptors). Any
 // other number costs one relaxed load. Raw system calls bypass these; still_ours catches those at the
 // next round, and the stream stops.
-#include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <climits>
 
+#include "hook_linkage.hpp"
 #include "thread_state.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
-
-#define LEAKSCOPE_HOOK extern "C" __attribute__((visibility("default")))
 
 // glibc 2.34 has both; declared here for older headers (the hooks forward to the system call where
 // libc lacks them).
@@ -35,11 +33,6 @@ struct RealDescriptorFunctions {
 };
 constinit RealDescriptorFunctions g_descriptor_functions LEAKSCOPE_STARTUP_DATA{};
 
-template <typename F>
-void look_up(F& slot, const char* name) {
-    slot = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-}
-
 #ifndef CLOSE_RANGE_CLOEXEC
 constexpr int CLOSE_RANGE_CLOEXEC = 1 << 2;
 #endif
@@ -52,11 +45,11 @@ int last_of(unsigned last) { return last > static_cast<unsigned>(INT_MAX) ? INT_
 void resolve_descriptor_functions() {
     ReentrancyGuard guard;  // dlsym may allocate
     RealDescriptorFunctions& real = g_descriptor_functions;
-    look_up(real.close, "close");
-    look_up(real.dup2, "dup2");
-    look_up(real.dup3, "dup3");
-    look_up(real.close_range, "close_range");
-    look_up(real.closefrom, "closefrom");
+    real.close = next_definition<decltype(real.close)>("close");
+    real.dup2 = next_definition<decltype(real.dup2)>("dup2");
+    real.dup3 = next_definition<decltype(real.dup3)>("dup3");
+    real.close_range = next_definition<decltype(real.close_range)>("close_range");
+    real.closefrom = next_definition<decltype(real.closefrom)>("closefrom");
 }
 
 }  // namespace leakscope::tracker

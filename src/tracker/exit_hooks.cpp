@@ -13,12 +13,11 @@
 #include <cerrno>
 #include <cstddef>
 
+#include "hook_linkage.hpp"
 #include "os.hpp"
 #include "thread_state.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
-
-#define LEAKSCOPE_HOOK extern "C" __attribute__((visibility("default")))
 
 namespace leakscope::tracker {
 namespace {
@@ -39,11 +38,6 @@ struct RealProcessEndFunctions {
     int loaded_in_pid = 0;  ///< the process whose start loaded the tracker (fork children inherit it)
 };
 constinit RealProcessEndFunctions g_end LEAKSCOPE_STARTUP_DATA{};
-
-template <typename F>
-F look_up(const char* name) {
-    return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-}
 
 /// The tracker is running in this process (not while it resolves itself, not when it is off).
 bool tracking() { return g_tracker.state.load(std::memory_order_acquire) == static_cast<int>(InitState::kActive); }
@@ -73,11 +67,11 @@ void before_exec() {
 void resolve_process_end_functions() {
     ReentrancyGuard guard;  // dlsym may allocate
     if (g_end.execve) return;
-    g_end.exit_ = look_up<ExitFunction>("_exit");
-    g_end.Exit = look_up<ExitFunction>("_Exit");
-    g_end.execve = look_up<ExecveFunction>("execve");
-    g_end.execvpe = look_up<ExecvpeFunction>("execvpe");
-    g_end.fexecve = look_up<FexecveFunction>("fexecve");
+    g_end.exit_ = next_definition<ExitFunction>("_exit");
+    g_end.Exit = next_definition<ExitFunction>("_Exit");
+    g_end.execve = next_definition<ExecveFunction>("execve");
+    g_end.execvpe = next_definition<ExecvpeFunction>("execvpe");
+    g_end.fexecve = next_definition<FexecveFunction>("fexecve");
     g_end.libstdcxx_freeres = reinterpret_cast<FreeresFunction>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv"));
     g_end.loaded_in_pid = os::current_pid();
 }

@@ -16,6 +16,7 @@
 
 #include "allocator_module.hpp"
 #include "cxx_runtime.hpp"
+#include "hook_linkage.hpp"
 #include "os.hpp"
 #include "real_functions.hpp"
 #include "thread_counters.hpp"
@@ -23,8 +24,6 @@
 #include "transport.hpp"
 #include "usable_size.hpp"
 
-#define LEAKSCOPE_HOOK extern "C" __attribute__((visibility("default")))
-#define LEAKSCOPE_CXX_HOOK __attribute__((visibility("default")))
 
 namespace leakscope::tracker {
 namespace {

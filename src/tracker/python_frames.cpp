@@ -95,8 +95,8 @@ struct Slot {
 };
 
 // Written under g_fork_state.python_tables (fork_state.hpp; a thread need not hold the GIL: numpy lets it
-// go around large callocs); a filled slot never changes, so look-ups read without the lock. The transport thread reads entries below
-// `published`, which is stored after the entry is complete.
+// go around large callocs); a filled slot never changes, so look-ups read without the lock. The transport
+// thread reads entries below `published`, which is stored after the entry is complete.
 struct Tables {
     Slot* by_offset = nullptr;  ///< (code, instruction offset) -> frame id: the per-allocation look-up
     Slot* by_line = nullptr;    ///< (code, line) -> frame id: one id per line

@@ -159,23 +159,19 @@ bool connect_and_greet(Connection& c) {
     set_descriptor(c, fd);
     c.socket_device = info.st_dev;
     c.socket_inode = info.st_ino;
-    const auto abandon = [&c] {
-        close(c.fd);
-        set_descriptor(c, -1);
-    };
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, g_tracker.config.socket_path, sizeof(address.sun_path));
     char listener[PATH_MAX];  // which leakscope listens there (see Connection::listener_path)
     if (!realpath(address.sun_path, listener)) listener[0] = '\0';
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        abandon();
+        close_connection(c);
         return false;
     }
     if (c.ended_by_listener && listener[0] && c.listener_path == listener) {
         // The leakscope that ended our last stream is still there: it does not want it (a malformed
         // packet, a refused peer). Leave without a word and stop; only another leakscope gets a stream.
-        abandon();
+        close_connection(c);
         c.given_up = true;
         return false;
     }
