@@ -2,6 +2,7 @@
 // functions with stable extern "C" names, so the test can find their sites in the stream by symbol and
 // assert exact live bytes and counts. The program checks its own results (alignment, errno) and exits
 // non-zero when one is wrong, so "same behaviour under the tracker" is tested too.
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -792,17 +793,22 @@ PATTERN void churn_right(int depth, unsigned path) {
     g_sink = nullptr;
 }
 
+/// The id of this process's thread called `name` (its comm), waiting up to 2 s for it to appear; -1 if none.
 static int find_thread_named(const char* name) {
     for (int tries = 0; tries < 200; ++tries, usleep(10 * 1000)) {
-        char path[64], comm[32] = {};
-        for (pid_t tid = getpid(); tid < getpid() + 64; ++tid) {
-            snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+        DIR* tasks = opendir("/proc/self/task");
+        int found = -1;
+        for (dirent* entry; tasks && found < 0 && (entry = readdir(tasks)) != nullptr;) {
+            if (entry->d_name[0] == '.') continue;
+            char path[300], comm[32] = {};
+            snprintf(path, sizeof(path), "/proc/self/task/%s/comm", entry->d_name);
             FILE* file = fopen(path, "r");
-            if (!file) continue;
-            const bool named = fgets(comm, sizeof(comm), file) && strncmp(comm, name, strlen(name)) == 0;
+            if (!file) continue;  // a thread that ended
+            if (fgets(comm, sizeof(comm), file) && strncmp(comm, name, strlen(name)) == 0) found = atoi(entry->d_name);
             fclose(file);
-            if (named) return tid;
         }
+        if (tasks) closedir(tasks);
+        if (found > 0) return found;
     }
     return -1;
 }
