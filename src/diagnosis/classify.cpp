@@ -342,6 +342,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         d.warmup_end_s = std::min(grid.t.back(), saturation.t0_s + 3 * saturation.tau_s);
     };
     Slowing slowing;
+    bool growth_stopped = false;  // slowed down to no growth at all (below)
     std::optional<Knee> knee;
     // A fill that slowed once to one pace kept since (find_knee): the pace after it is today's. True when found.
     const auto take_knee = [&] {
@@ -366,7 +367,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
     }
     // Growth that slows down clearly but has not levelled off enough to prove it: a warm-up's tail and a
     // slow leak after one cannot be told apart yet (undecided below), and its pace today is the last third's.
-    if (facts.significant && !settling && !knee && cycles.kind == CycleKind::none && growth_shape == Pattern::linear_growth &&
+    if (facts.significant && !settling && !knee && cycles.kind != CycleKind::sawtooth && growth_shape == Pattern::linear_growth &&
         !d.onset_s) {
         slowing = find_slowing(steady.x, steady.y, options.confidence_level);
         const std::size_t n = steady.x.size();
@@ -389,6 +390,20 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
             } else {
                 Steady last_third = slice(steady, n - n / 3, n);
                 rate = robust_slope(last_third, options.confidence_level);
+                // A climb that stopped: the last third holds one level (an exact gauge, level to the byte: Sen's
+                // interval exactly zero). What came before it is one-time growth, a warm-up that ended where the series
+                // reached the level it keeps. py_usage_rollup_export_spikes, sampled (session 28): pymalloc's
+                // arenas kept +4.4, +2.1, +2.1 and +1.0 MB after the first four exports of a rollup every 3 s,
+                // none after the fifth, and the heap stayed at 14.67 MB to the byte for its last 5 s; the
+                // baseline under the exports "rose 1.80 GB/h".
+                if (rate.ci_low == 0 && rate.ci_high == 0) {
+                    const double reached = median(last_third.y);
+                    std::size_t level_from = n - n / 3;
+                    while (level_from > 0 && steady.y[level_from - 1] >= reached - 2 * floor_sigma) --level_from;
+                    d.warmup_end_s = steady.x[level_from];
+                    d.warmup_bytes = std::max(d.warmup_bytes, reached - floor.front());
+                    growth_stopped = true;
+                }
             }
         } else if (d.warmup_bytes > 0 && rate.slope > 0 &&
                    watch_more_before_deciding({.rate = rate, .span_s = steady.x.back() - steady.x.front(), .level_bytes = steady_level,
@@ -501,7 +516,7 @@ DetailedDiagnosis diagnose_detailed(const Series& series, const Options& options
         d.pattern = growth_shape;
     } else if (significant_growth) {
         d.pattern = growth_shape;  // undecided: the shape seen so far
-    } else if (warmup.end_index > 0 || settling) {
+    } else if (warmup.end_index > 0 || settling || growth_stopped) {
         d.pattern = Pattern::warmup_plateau;
     } else {
         d.pattern = Pattern::stable;

@@ -25,6 +25,9 @@ constexpr double kTeethOfClimbForGrowth = 3.0;
 constexpr double kInnerFallShareOfDrop = 0.5;
 // As in find_drops: a fall within this many bins is one fall.
 constexpr std::size_t kFallBins = 3;
+// A spike climbs from a quarter to three quarters of its height within this share of a cycle (a batch
+// allocates in a sample or two); a sawtooth's tooth takes longer.
+constexpr double kSpikeRiseShareOfCycle = 0.2;
 
 struct Drop {
     std::size_t peak = 0;    // last bin before the fall
@@ -152,18 +155,28 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
     // A sawtooth climbs through most of each cycle (a linear tooth is in its upper half half the
     // time); a spike jumps up, stays briefly and comes back, and batches recur regularly, which tells
     // them from random outliers.
-    const bool spikes = drops.size() >= 3 && analysis.rise < 0.2 && analysis.duty < 0.5 && analysis.interval_cv <= 0.35 &&
+    const bool spikes = drops.size() >= 3 && analysis.rise < kSpikeRiseShareOfCycle && analysis.duty < 0.5 && analysis.interval_cv <= 0.35 &&
                         judged >= 2 && static_cast<double>(returning) >= 0.7 * static_cast<double>(judged);
     if (spikes) {
         analysis.kind = CycleKind::spikes;
         analysis.excursion.assign(n, 0);
-        for (const Drop& drop : drops) {
+        // A spike's edge below its half height is part of its fast rise (a fifth of a cycle at most, as
+        // `rise` required): the walk down to the quarter level goes no further back. Over a baseline that
+        // wanders by as much as the spikes stand (a sampled heap estimate), values rarely fall below a
+        // quarter above the next drop's bottom, and an unbounded walk marked the whole run as excursions:
+        // quote_fanout_arenas_flat, sampled (session 28), kept 17 of 140 bins as baseline, the warm-up's
+        // and the last second's, and its flat 23-25 MB heap "rose 2.95 GB/h" along the line through them.
+        const auto edge_bins = static_cast<std::size_t>(std::ceil(kSpikeRiseShareOfCycle * analysis.period_bins));
+        for (std::size_t k = 0; k < drops.size(); ++k) {
+            const Drop& drop = drops[k];
             // The whole excursion: from where it left the baseline to where it is back, plus a bin of
             // margin each side for the bin that straddles the edge.
             const double low = values[drop.bottom];
             const double quarter = low + 0.25 * drop.size;
+            const std::size_t previous_bottom = k == 0 ? 0 : drops[k - 1].bottom;
+            const std::size_t earliest = std::max(previous_bottom, drop.rise_start > edge_bins ? drop.rise_start - edge_bins : 0);
             std::size_t start = drop.rise_start;
-            while (start > 0 && values[start - 1] > quarter) --start;
+            while (start > earliest && values[start - 1] > quarter) --start;
             const std::size_t from = start > 0 ? start - 1 : 0;
             const std::size_t to = std::min(n - 1, drop.bottom);
             for (std::size_t i = from; i <= to; ++i) analysis.excursion[i] = 1;
@@ -178,7 +191,7 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
         while (start > last_bottom + 1 && values[start - 1] > left_baseline_above) --start;
         if (start < n)  // with a bin of margin before it, as above
             for (std::size_t i = start - 1; i < n; ++i) analysis.excursion[i] = 1;
-    } else if ((analysis.duty >= 0.4 || analysis.rise >= 0.2) && analysis.inner_fall < kInnerFallShareOfDrop &&
+    } else if ((analysis.duty >= 0.4 || analysis.rise >= kSpikeRiseShareOfCycle) && analysis.inner_fall < kInnerFallShareOfDrop &&
                repeats_to_the_end(drops, n, analysis.period_bins)) {
         analysis.kind = CycleKind::sawtooth;
         // One floor sample per tooth: the lowest point between a drop and the next peak (the last

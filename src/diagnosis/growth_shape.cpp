@@ -60,6 +60,26 @@ constexpr double kSlowingShare = 0.5;
 // has the same pace in its last two thirds (a 150 MB warm-up with a 4 h time constant under a 2 MB/h
 // leak, watched for 72 h, was "too early to tell").
 constexpr double kStillSlowingShare = 0.85;
+// A level held to the byte is growth that stopped only once it has lasted this many times the longest
+// level held before it: a quantised leak (an allocator's arenas, a container's doublings) holds each level
+// for one step's time, at its pace, and its last level, cut by the end of the run, is no longer than that.
+// (If those times were exponential, four of them, the next lasting 1.5 times their longest: ~5%.)
+constexpr double kLastLevelOverLongestBefore = 1.5;
+
+// True when y ends on one value held, in x, kLastLevelOverLongestBefore times the longest stretch any
+// one value held before it.
+bool held_last_level_past_its_steps(std::span<const double> x, std::span<const double> y) {
+    const std::size_t n = y.size();
+    std::size_t last_from = n - 1;
+    while (last_from > 0 && y[last_from - 1] == y[n - 1]) --last_from;
+    double longest_before_s = 0;
+    for (std::size_t from = 0, i = 1; i <= last_from; ++i)
+        if (i == last_from || y[i] != y[from]) {
+            longest_before_s = std::max(longest_before_s, x[i - 1] - x[from]);
+            from = i;
+        }
+    return x[n - 1] - x[last_from] > kLastLevelOverLongestBefore * longest_before_s;
+}
 
 /// The least-squares curve intercept + coefficient * exp(-(x - x[begin]) / tau) over [begin, end),
 /// tau searched from 0.01 to 3 times the span; a rise toward the intercept has a negative coefficient.
@@ -178,7 +198,12 @@ Slowing find_slowing(std::span<const double> x, std::span<const double> y, doubl
     const SlopeEstimate last = part_slope(x, y, n - third, n, confidence);
     result.first_slope = first.slope;
     result.last_slope = last.slope;
-    if (!(first.slope > 0) || !(last.slope < kSlowingShare * first.slope) || !(last.ci_high < first.ci_low)) return result;
+    // The intervals apart; or the last third level to the byte (Sen's interval exactly zero: most of its
+    // pairs tie) for longer than any level before it, where steps in the first third (capacity doublings,
+    // allocator arenas) tie as many of its pairs too and pull its interval's lower end to zero however far
+    // it climbed.
+    const bool last_holds_one_level = last.ci_low == 0 && last.ci_high == 0 && held_last_level_past_its_steps(x, y);
+    if (!(first.slope > 0) || !(last.slope < kSlowingShare * first.slope) || !(last.ci_high < first.ci_low || last_holds_one_level)) return result;
     const SlopeEstimate middle = part_slope(x, y, third, n - third, confidence);
     if (!(last.slope < kStillSlowingShare * middle.slope)) return result;
     // The thirds' centres lie two thirds of the span apart.

@@ -164,7 +164,11 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
         case Pattern::periodic_spikes: {
             const std::string spikes = fmt::format("periodic spikes of {}{}", format_bytes(facts.cycle_amplitude), every(d));
             if (d.leak) return fmt::format("Leak under {}: the baseline rises {}.{}", spikes, rate_with_interval(d), projection_sentence(d));
-            return fmt::format("Batches: {} that are released again; the baseline is flat {}: no leak.{}", spikes,
+            // A baseline that rose once, then kept its level: said, or the chart's climb contradicts "flat".
+            const std::string after_warmup = d.warmup_bytes > 0 ? fmt::format("after a one-time warm-up of {}{} {}, ", format_bytes(d.warmup_bytes),
+                                                                              facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts))
+                                                                : std::string{};
+            return fmt::format("Batches: {} that are released again; {}the baseline is flat {}: no leak.{}", spikes, after_warmup,
                                flat_qualifier(d, facts), projection_sentence(d));
         }
         case Pattern::linear_growth:
