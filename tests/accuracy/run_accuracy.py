@@ -12,12 +12,14 @@ run gets right; with --require-right, a case wrong on leak-or-not or pattern. Ex
 target is missed, but only on a run that stands for the corpus (all of it, or its tuning set with
 --no-holdout): the targets are the corpus's, so a run of a few cases (--only, --holdout-only) prints
 its scores without judging them. The measured numbers are printed either way. Reports, recordings
-and logs stay under BUILD_DIR/tests/artifacts/accuracy/MODE/. Exits 77 when every selected case was
+and logs stay under BUILD_DIR/tests/artifacts/accuracy/MODE/ (or --artifacts DIR/MODE/: CTest's fast
+subset keeps its own, so that a test run never replaces the corpus run's recordings that
+--from-recordings reads again). Exits 77 when every selected case was
 skipped (its runtime, e.g. node or java, is not installed).
 
 Usage: run_accuracy.py BUILD_DIR [--modes tracked,rss,sampled] [--only NAMES] [--holdout-only |
        --no-holdout] [--require-right leak,pattern] [--jobs N] [--json OUT] [--markdown OUT]
-       [--from-recordings | --rescore]
+       [--from-recordings | --rescore] [--artifacts DIR]
 """
 import argparse
 import json
@@ -298,11 +300,14 @@ def main():
                         help="fail on any selected case wrong on these, in every mode run (the fast subset in "
                              "CTest: each case alone, where the whole corpus's targets are not judged)")
     parser.add_argument("--manifest", default=corpus.MANIFEST)
+    parser.add_argument("--artifacts", metavar="DIR",
+                        help="where the reports, recordings and logs go, one folder per mode (default "
+                             "BUILD_DIR/tests/artifacts/accuracy)")
     args = parser.parse_args()
     require_right = [m for m in args.require_right.split(",") if m]
     if any(m not in ("leak", "pattern") for m in require_right):
         sys.exit(f"run_accuracy.py: --require-right takes leak and/or pattern, not {args.require_right}")
-    args.artifacts = os.path.join(args.build, "tests", "artifacts", "accuracy")
+    args.artifacts = args.artifacts or os.path.join(args.build, "tests", "artifacts", "accuracy")
 
     modes = [m for m in args.modes.split(",") if m]
     unknown = [m for m in modes if m not in MODES]
