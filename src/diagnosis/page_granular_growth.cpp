@@ -17,7 +17,7 @@ void undecided_on_too_few_pages(Diagnosis& verdict, const Series& rss) {
     if (!(to_s > from_s) || !(rate > 0)) return;
     const double grown = std::max(gain(rss, from_s, to_s), 0.0);
     const double fewest = kFewestPagesToDecide * kPageBytes;
-    if (grown >= fewest) return;
+    if (enough_pages_to_decide(grown)) return;
     const std::string warmup = verdict.warmup_bytes > 0 ? fmt::format(" after a one-time warm-up of {}", format_bytes(verdict.warmup_bytes)) : "";
     make_undecided(verdict, (fewest - grown) / rate);
     verdict.summary = fmt::format(

@@ -15,6 +15,9 @@ namespace leakscope::diagnosis::detail {
 inline constexpr double kPageBytes = 4096;
 inline constexpr double kFewestPagesToDecide = 32;
 
+/// True when a change of RSS by `bytes` is at least kFewestPagesToDecide pages: growth RSS can decide on.
+inline bool enough_pages_to_decide(double bytes) { return bytes >= kFewestPagesToDecide * kPageBytes; }
+
 /// A decided leak judged from RSS alone whose growth since the warm-up (or onset) is fewer than
 /// kFewestPagesToDecide pages becomes undecided; anything else is left as it is. Applied to the verdict
 /// when it rests on RSS, and always to RSS's own diagnosis: beside a tracked heap that diagnosis is the

@@ -199,7 +199,7 @@ bool within_allocator_caches(detail::DetailedDiagnosis& heap, ProcessDiagnosis& 
         // 13.0 MB/h (95% CI 2.23 to 22.3 MB/h)", where RSS's own row said those pages were too few to tell.
         if (detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes))
             rss_did = "RSS grew only into memory the process had mapped earlier";
-        else if (detail::gain(series.rss, rss_from_s, series.rss.t_s.back()) < detail::kFewestPagesToDecide * detail::kPageBytes)
+        else if (!detail::enough_pages_to_decide(detail::gain(series.rss, rss_from_s, series.rss.t_s.back())))
             rss_did = kRssGrewAFewPages;
         else
             return false;
@@ -212,7 +212,7 @@ bool within_allocator_caches(detail::DetailedDiagnosis& heap, ProcessDiagnosis& 
         const double span_from_s = std::max(from_s, rss_from_s);
         const double rss_gain = detail::gain(series.rss, span_from_s, to_s);
         if (rss_gain >= 0.5 * d.steady_rate_bytes_per_s * (to_s - span_from_s) &&
-            rss_gain >= detail::kFewestPagesToDecide * detail::kPageBytes) {
+            detail::enough_pages_to_decide(rss_gain)) {
             // As for a decided climb: into memory mapped earlier it proves no more than the caches do.
             if (!detail::growth_into_mapped_memory(series, rss_from_s, series.rss.t_s.back(), rss.diagnosis.limit_bytes)) return false;
             rss_did = "RSS grew only into memory the process had mapped earlier";
@@ -387,9 +387,8 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // Nor is a dozen pages any growth to explain (page_granular_growth.hpp): a flat service's eight
     // arenas settling read "Fragmentation: RSS grows 12.3 MB/h" on 57 kB (14 pages) over 14 s.
     const double rss_steady_from_s = rss.diagnosis.onset_s.value_or(rss.diagnosis.warmup_end_s);
-    const bool rss_gained_pages = series.rss.t_s.empty() ||
-                                  detail::gain(series.rss, rss_steady_from_s, series.rss.t_s.back()) >=
-                                      detail::kFewestPagesToDecide * detail::kPageBytes;
+    const bool rss_gained_pages =
+        series.rss.t_s.empty() || detail::enough_pages_to_decide(detail::gain(series.rss, rss_steady_from_s, series.rss.t_s.back()));
     const bool rss_grows = (rss.growing || rss.facts.slowing_from_rate.has_value()) && rss_gained_pages;
     // RSS's growth is the heap's, whose own decided trend then gives the rate (heap_in_steps below).
     bool heap_verdict_stands = false;

@@ -118,7 +118,7 @@ std::optional<ProcessDiagnosis::Decomposition> decompose_rss(const ProcessSeries
 
     parts.rss_cycles = cycles(rss.pattern);
     const double rss_change = std::fabs(parts.rss.bytes_per_s) * (to_s - from_s);
-    parts.rss_changed = !parts.rss_cycles && parts.rss.changed && rss_change >= kFewestPagesToDecide * kPageBytes;
+    parts.rss_changed = !parts.rss_cycles && parts.rss.changed && enough_pages_to_decide(rss_change);
     return parts;
 }
 
