@@ -577,15 +577,15 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
     }
     std::optional<detail::RuntimeHeapFinding> runtime = detail::runtime_heap_leak(*series.runtime_heap, result.rss.warmup_end_s, options);
     if (result.verdict.leak) {
-        // Not proven flat: a settling-sized climb of the malloc heap is the runtime's own memory as much as a
-        // leak, and waits for the runtime's heap to tell; when that heap proves a leak itself, its leak is
-        // the story (below). Any other leak is projected to the maximum heap too.
-        if (!detail::malloc_heap_growth_is_settling_sized(result, series)) {
+        // Not proven flat: a settling-sized climb of the malloc heap (or of RSS, at a rough pace) is the
+        // runtime's own memory as much as a leak, and waits for the runtime's heap to tell; when that heap
+        // proves a leak itself, its leak is the story (below). Any other leak is projected to the maximum heap too.
+        if (!detail::growth_may_be_the_runtimes_own(result, series)) {
             detail::project_to_the_maximum_heap(result, *series.runtime_heap, rss.facts.level_bytes);
             return result;
         }
         if (!(runtime && runtime->diagnosis.decided && runtime->diagnosis.leak)) {
-            detail::undecided_malloc_heap_beside_an_unproven_runtime_heap(result, series, runtime);
+            detail::undecided_beside_an_unproven_runtime_heap(result, series, runtime);
             return result;
         }
     }
