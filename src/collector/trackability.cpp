@@ -46,7 +46,52 @@ ElfKind classify_elf(const std::string& path) {
     return ElfKind::kStatic;
 }
 
+/// A Go build-id note ("Go", type 4, the toolchain's ELF_NOTE_GOBUILDID_TAG) in a PT_NOTE segment.
+bool has_go_build_id_note(std::ifstream& in, const Elf64_Phdr& note_segment) {
+    constexpr std::uint64_t kMaxNoteBytes = 1 << 16;
+    constexpr std::uint32_t kGoBuildIdTag = 4;
+    if (note_segment.p_filesz == 0 || note_segment.p_filesz > kMaxNoteBytes) return false;
+    std::vector<char> notes(note_segment.p_filesz);
+    in.seekg(static_cast<std::streamoff>(note_segment.p_offset));
+    if (!in.read(notes.data(), static_cast<std::streamsize>(notes.size()))) return false;
+    const auto aligned = [](std::size_t n) { return (n + 3) & ~static_cast<std::size_t>(3); };
+    for (std::size_t at = 0; at + sizeof(Elf64_Nhdr) <= notes.size();) {
+        Elf64_Nhdr note{};
+        std::memcpy(&note, notes.data() + at, sizeof note);
+        const std::size_t name_at = at + sizeof note;
+        if (note.n_namesz > notes.size() || note.n_descsz > notes.size()) return false;
+        const std::size_t next = name_at + aligned(note.n_namesz) + aligned(note.n_descsz);
+        if (next > notes.size() + 3) return false;
+        if (note.n_type == kGoBuildIdTag && note.n_namesz >= 2 && note.n_namesz <= 4 && name_at + 2 <= notes.size() &&
+            std::memcmp(notes.data() + name_at, "Go", 2) == 0)
+            return true;
+        at = next;
+    }
+    return false;
+}
+
 }  // namespace
+
+std::string garbage_collected_runtime(const std::string& elf_path) {
+    struct stat info{};
+    // Never open a FIFO or a device: open() would wait for a writer.
+    if (elf_path.empty() || stat(elf_path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return {};
+    std::ifstream in(elf_path, std::ios::binary);
+    Elf64_Ehdr header{};
+    if (!in.read(reinterpret_cast<char*>(&header), sizeof(header)) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+        header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
+        header.e_phnum > 4096)
+        return {};
+    std::vector<Elf64_Phdr> program_headers(header.e_phnum);
+    in.seekg(static_cast<std::streamoff>(header.e_phoff));
+    if (!in.read(reinterpret_cast<char*>(program_headers.data()), static_cast<std::streamsize>(header.e_phnum * sizeof(Elf64_Phdr))))
+        return {};
+    for (const auto& ph : program_headers)
+        if (ph.p_type == PT_NOTE && has_go_build_id_note(in, ph)) return "go";
+    return {};
+}
+
+std::string garbage_collected_runtime_of_program(const std::string& program) { return garbage_collected_runtime(resolve_in_path(program)); }
 
 Trackability check_trackable(const std::string& program) {
     std::string path = resolve_in_path(program);

@@ -57,6 +57,9 @@ struct Options {
     /// maps 1 MiB arenas, and the tracker sees each as one block. Steps up to 1.5 of them are how steady
     /// growth looks through that allocator, not a staircase of the program's. 0: none known.
     double allocation_quantum_bytes = 0;
+    /// False for a program whose heap no allocation tracker sees (Go: its own allocator, a static binary
+    /// as a rule): an undecided RSS verdict does not send the user to tracking.
+    bool heap_trackable = true;
 };
 
 struct Diagnosis {

@@ -624,7 +624,7 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     // RSS alone undecided (attach without --track, --no-track): the heap would tell most of these at once
     // (RSS filling memory mapped earlier, a warm-up's tail, a dozen pages: the tracked runs of the same
     // corpus programs decided them all), and a user who cannot wait should know the other way.
-    if (!result.verdict.decided && !series.live_heap && !series.runtime_heap && !series.unread_jvm)
+    if (!result.verdict.decided && !series.live_heap && !series.runtime_heap && !series.unread_jvm && options.heap_trackable)
         result.verdict.summary += " Tracking allocations (`leakscope run` without --no-track, or `leakscope attach PID --track`) "
                                   "would show whether the heap grows.";
     return result;

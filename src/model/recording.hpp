@@ -32,6 +32,10 @@ struct RunInfo {
     /// The allocator(s) the tracked processes' malloc belongs to, as the tracker found them: "glibc",
     /// "jemalloc", "glibc+jemalloc" when processes differ; empty when no tracker reported one.
     std::string allocator;
+    /// A garbage-collected runtime the target's own program is built on, found in its ELF file when the
+    /// run started: "go" (its build-id note); empty when none was found (the JVM and node are recognized
+    /// from their counters and their module names instead).
+    std::string runtime;
 };
 
 /// How the run ended, written at the end. Missing when leakscope itself was killed.

@@ -167,6 +167,7 @@ void encode_run_info(const RunInfo& info, std::vector<std::uint8_t>& out) {
     w.string(info.hostname);
     w.string(info.leakscope_version);
     w.string(info.allocator);  // format 2
+    w.string(info.runtime);    // format 2.10: absent before
 }
 
 RunInfo decode_run_info(std::span<const std::uint8_t> payload) {
@@ -187,6 +188,7 @@ RunInfo decode_run_info(std::span<const std::uint8_t> payload) {
     info.hostname = r.string();
     info.leakscope_version = r.string();
     if (!r.at_end()) info.allocator = r.string();  // absent in format 1
+    if (!r.at_end()) info.runtime = r.string();    // absent before format 2.10
     return info;
 }
 

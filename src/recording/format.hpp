@@ -15,10 +15,10 @@ inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'L', 'K', 'S', '\r'
 /// A newer major version changes the meaning of existing chunks: readers refuse it. A newer minor
 /// version only adds chunk kinds or trailing payload fields: readers skip what they do not know.
 inline constexpr std::uint16_t kFormatMajor = 2;
-inline constexpr std::uint16_t kFormatMinor = 9;  ///< 2.1 added process_exit, 2.2 tracking_lost, 2.3 the samples' tracker_bytes,
+inline constexpr std::uint16_t kFormatMinor = 10;  ///< 2.1 added process_exit, 2.2 tracking_lost, 2.3 the samples' tracker_bytes,
                                                    ///< 2.4 the samples' runtime_* fields (the JVM's heap), 2.5 vm_data,
                                                    ///< 2.6 runtime_eden_used, 2.7 runtime_unread_jvms,
-                                                   ///< 2.8 smaps_stacks_mapped, 2.9 allocator_reads
+                                                   ///< 2.8 smaps_stacks_mapped, 2.9 allocator_reads, 2.10 the run info's runtime
 
 /// File header: magic (8), major (u16 LE), minor (u16 LE), reserved (u32 LE, zero).
 inline constexpr std::size_t kFileHeaderBytes = 16;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "collector/trackability.hpp"
 #include "sampler/cgroup_limit.hpp"
 #include "sampler/proc_fs.hpp"
 #include "util/proc_text.hpp"
@@ -24,6 +25,10 @@ RunInfo make_run_info(const std::vector<std::string>& command, pid_t pid, bool a
     info.events_regex = options.events_regex;
     info.user_limit_bytes = options.limit_bytes;
     info.leakscope_version = kVersion;
+    // Go's heap is its collector's, grown ahead of its collections: the diagnosis judges it so. The
+    // program started is the command's (its pid may not have exec'd it yet); an attached one's is on disk.
+    info.runtime = attached ? collector::garbage_collected_runtime("/proc/" + std::to_string(pid) + "/exe")
+                            : command.empty() ? std::string() : collector::garbage_collected_runtime_of_program(command.front());
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) info.hostname = host;
 

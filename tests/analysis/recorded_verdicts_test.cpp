@@ -196,6 +196,27 @@ TEST(RecordedVerdicts, G1LowsOfACacheStillFillingAreNoLeak) {
     EXPECT_FALSE(v.time_to_limit_s) << v.summary;
 }
 
+TEST(RecordedVerdicts, AGoHeapClimbingTowardItsCollectorsGoalIsUndecided) {
+    // examples/patterns/go/session_lru_flat.go (session 30): a bounded LRU, full after ~5.6 s, what the
+    // collector cannot free flat at 6.7 MB from 8 s on; RSS climbed 1.5 -> 12 MB at one pace in 16 s as
+    // Go's heap grew toward its goal (two collections). A statically linked binary: RSS is all there is,
+    // and a goroutine leak of 0.5 MB/s draws the same line. It read "Leak 2.26 GB/h, critical".
+    Recording recording = recording::read_recording(std::string(LEAKSCOPE_RECORDINGS_DIR) + "/go_session_lru_flat_no_track.lks");
+    ASSERT_EQ(recording.info.runtime, "go") << "found in the program's ELF file when the run started";
+    const Analysis a = analyze(recording, {});
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    ASSERT_TRUE(v.watch_more_s.has_value());
+    EXPECT_NE(v.summary.find("a garbage-collected heap grows ahead of its collections"), std::string::npos) << v.summary;
+    // No tracker sees Go's heap: the summary does not send the user to tracking.
+    EXPECT_EQ(v.summary.find("Tracking allocations"), std::string::npos) << v.summary;
+    // The same recording without the runtime is the false leak it was.
+    recording.info.runtime.clear();
+    const Analysis unknown = analyze(recording, {});
+    EXPECT_TRUE(unknown.process.verdict.leak) << unknown.process.verdict.summary;
+}
+
 TEST(RecordedVerdicts, AParallelFullCollectionThatKeptLiveObjectsInEdenProvesGrowth) {
     // examples/patterns/java/DataLoaderSingletonCacheLeak.java (-XX:+UseParallelGC, ~1.9 MB/s of cached
     // products) under --no-track (session 24): RSS rose with each heap expansion until 11.0 s, then stayed

@@ -45,6 +45,7 @@ RunInfo full_run_info() {
     info.hostname = "soak-runner-3";
     info.leakscope_version = "0.1.0-test";
     info.allocator = "glibc+jemalloc";
+    info.runtime = "go";  // format 2.10
     return info;
 }
 
@@ -215,6 +216,7 @@ void expect_same_recording(const Recording& e, const Recording& a) {
     EXPECT_EQ(e.info.hostname, a.info.hostname);
     EXPECT_EQ(e.info.leakscope_version, a.info.leakscope_version);
     EXPECT_EQ(e.info.allocator, a.info.allocator);
+    EXPECT_EQ(e.info.runtime, a.info.runtime);
 
     ASSERT_EQ(e.samples.size(), a.samples.size());
     for (std::size_t i = 0; i < e.samples.size(); ++i) {

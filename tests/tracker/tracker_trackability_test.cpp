@@ -4,7 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <elf.h>
+
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include "collector/trackability.hpp"
 #include "tracker_harness.hpp"
@@ -27,6 +32,69 @@ TEST(TrackerTrackability, StaticBinaryIsNot) {
     RunResult run = run_program({target_path("tracker_static_target")});
     EXPECT_EQ(run.exit_code, 0);
     EXPECT_FALSE(run.ever_connected);
+}
+
+// An ELF file of one PT_NOTE segment holding `notes` (each: name, type, description), written to a
+// temporary file whose path is returned.
+std::string elf_with_notes(const std::string& name, const std::vector<std::vector<std::uint8_t>>& notes) {
+    std::vector<std::uint8_t> body;
+    for (const auto& note : notes) body.insert(body.end(), note.begin(), note.end());
+    Elf64_Ehdr header{};
+    std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+    header.e_ident[EI_CLASS] = ELFCLASS64;
+    header.e_ident[EI_DATA] = ELFDATA2LSB;
+    header.e_type = ET_EXEC;
+    header.e_phoff = sizeof header;
+    header.e_phentsize = sizeof(Elf64_Phdr);
+    header.e_phnum = 1;
+    Elf64_Phdr note_segment{};
+    note_segment.p_type = PT_NOTE;
+    note_segment.p_offset = sizeof header + sizeof note_segment;
+    note_segment.p_filesz = body.size();
+    const auto path = std::filesystem::temp_directory_path() / ("leakscope-notes-" + name + "-" + std::to_string(getpid()));
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&header), sizeof header);
+    out.write(reinterpret_cast<const char*>(&note_segment), sizeof note_segment);
+    out.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+    return path.string();
+}
+
+std::vector<std::uint8_t> note(std::uint32_t name_size, const char* name, std::uint32_t type, std::uint32_t desc_size) {
+    std::vector<std::uint8_t> bytes(sizeof(Elf64_Nhdr));
+    const Elf64_Nhdr header{name_size, desc_size, type};
+    std::memcpy(bytes.data(), &header, sizeof header);
+    std::vector<std::uint8_t> padded_name((std::min<std::uint32_t>(name_size, 256) + 3) & ~3u, 0);
+    std::memcpy(padded_name.data(), name, std::min<std::size_t>(std::strlen(name), padded_name.size()));
+    bytes.insert(bytes.end(), padded_name.begin(), padded_name.end());
+    bytes.insert(bytes.end(), (std::min<std::uint32_t>(desc_size, 256) + 3) & ~3u, 'x');
+    return bytes;
+}
+
+TEST(TrackerTrackability, AGoProgramIsFoundByItsBuildIdNote) {
+    // Go's linker writes owner "Go", type 4 (the build id) into a PT_NOTE segment, kept when stripped.
+    const std::string go = elf_with_notes("go", {note(4, "GNU", 3, 20), note(4, "Go", 4, 83)});
+    EXPECT_EQ(collector::garbage_collected_runtime(go), "go");
+    // A GNU build id alone, another owner's type 4, and notes whose sizes run past the segment: not Go,
+    // and nothing read beyond what the file holds.
+    const std::string gnu = elf_with_notes("gnu", {note(4, "GNU", 3, 20)});
+    const std::string other = elf_with_notes("other", {note(8, "GoLang", 4, 8)});
+    const std::string corrupt = elf_with_notes("corrupt", {note(0xffffffffu, "Go", 4, 16)});
+    EXPECT_EQ(collector::garbage_collected_runtime(gnu), "");
+    EXPECT_EQ(collector::garbage_collected_runtime(other), "");
+    EXPECT_EQ(collector::garbage_collected_runtime(corrupt), "");
+    for (const auto& path : {go, gnu, other, corrupt}) std::filesystem::remove(path);
+    // A C program, a directory, a FIFO's absence, nothing at all.
+    EXPECT_EQ(collector::garbage_collected_runtime(target_path("tracker_alloc_patterns")), "");
+    EXPECT_EQ(collector::garbage_collected_runtime("/"), "");
+    EXPECT_EQ(collector::garbage_collected_runtime("/nonexistent/program"), "");
+    EXPECT_EQ(collector::garbage_collected_runtime_of_program("sh"), "");
+}
+
+TEST(TrackerTrackability, ARealGoBinaryIsFound) {
+    // The accuracy corpus's Go programs, built when Debian's golang-go is there.
+    const auto program = std::filesystem::path(LEAKSCOPE_EXAMPLES_DIR) / "go_session_lru_flat";
+    if (!std::filesystem::exists(program)) GTEST_SKIP() << "no Go toolchain at configure time: " << program;
+    EXPECT_EQ(collector::garbage_collected_runtime(program.string()), "go");
 }
 
 TEST(TrackerTrackability, SetuidProgramIsNot) {
