@@ -336,9 +336,13 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
     // explains none of it: the runtime's own heap, undecided until more collections are seen.
     if (rss.facts.releases_undecided && !heap.growing) {
         result.verdict = rss.diagnosis;
-        result.verdict.summary += heap.facts.releases_undecided
-                                      ? fmt::format(" The live heap grows {} too, ahead of the collections as well (V8 keeps "
-                                                    "buffers it frees at a collection in malloc).",
+        // Only a heap that grows is said to grow: a cgo Go program's flat malloc heap (0 B/s) read "The live
+        // heap grows 0 B/s too, ahead of the collections as well (V8 keeps ...)".
+        const bool heap_grows_too = heap.facts.releases_undecided && heap.facts.significant && heap.diagnosis.steady_rate_bytes_per_s > 0;
+        result.verdict.summary += heap_grows_too
+                                      ? fmt::format(" The live heap grows {} too, ahead of the collections as well (a collected "
+                                                    "runtime frees the native buffers its objects own when it collects them, as "
+                                                    "V8 does its ArrayBuffers' backing stores).",
                                                     format_rate(heap.diagnosis.steady_rate_bytes_per_s))
                                       : std::string(" The live heap does not grow: the growth is in the runtime's own heap.");
         return result;

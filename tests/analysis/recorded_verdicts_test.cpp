@@ -217,6 +217,19 @@ TEST(RecordedVerdicts, AGoHeapClimbingTowardItsCollectorsGoalIsUndecided) {
     EXPECT_TRUE(unknown.process.verdict.leak) << unknown.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, AFlatMallocHeapBesideACollectedHeapIsSaidToStayFlat) {
+    // The same Go program built with cgo (session 30): dynamically linked, so fully tracked, its malloc
+    // heap flat (cgo's one block); RSS climbing toward the collector's goal. It read "The live heap grows
+    // 0 B/s too, ahead of the collections as well (V8 keeps buffers it frees at a collection in malloc)".
+    const Analysis a = analyze_kept("go_cgo_session_lru_flat_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_FALSE(v.decided) << v.summary;
+    EXPECT_NE(v.summary.find("The live heap does not grow: the growth is in the runtime's own heap."), std::string::npos) << v.summary;
+    EXPECT_EQ(v.summary.find("grows 0 B/s too"), std::string::npos) << v.summary;
+    EXPECT_EQ(v.summary.find("V8"), std::string::npos) << v.summary;
+}
+
 TEST(RecordedVerdicts, AParallelFullCollectionThatKeptLiveObjectsInEdenProvesGrowth) {
     // examples/patterns/java/DataLoaderSingletonCacheLeak.java (-XX:+UseParallelGC, ~1.9 MB/s of cached
     // products) under --no-track (session 24): RSS rose with each heap expansion until 11.0 s, then stayed
