@@ -307,6 +307,7 @@ json make_json_report(const Recording& recording, const analysis::Analysis& anal
           {"start_unix_s", info.start_unix_s},
           {"hostname", info.hostname},
           {"allocator", info.allocator.empty() ? json(nullptr) : json(info.allocator)},
+          {"runtime", info.runtime.empty() ? json(nullptr) : json(info.runtime)},
           {"cgroup_limit_bytes", info.cgroup_limit_bytes ? json(*info.cgroup_limit_bytes) : json(nullptr)},
           {"machine_memory_bytes", info.machine_memory_bytes ? json(*info.machine_memory_bytes) : json(nullptr)}}},
         {"diagnoses", {{"rss", diagnosis_json(analysis.process.rss)}}},
