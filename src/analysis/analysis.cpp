@@ -235,7 +235,7 @@ bool target_runs(const Recording& recording, NamePredicate is_it) {
 /// what is live before it collects: a bounded session store's RSS climbed 1.5 -> 12 MB at one pace in
 /// 16 s with two collections, and read "Leak 2.26 GB/h" as a goroutine leak of the same shape did.
 bool runs_releasing_collector(const Recording& recording) {
-    return recording.info.runtime == "go" ||
+    return recording.info.runtime == kGoRuntime ||
            target_runs(recording, [](std::string_view name) { return name == "node" || name == "nodejs" || name.starts_with("libnode.so"); });
 }
 
@@ -353,7 +353,7 @@ Analysis analyze(const Recording& given, const Options& options) {
     diagnosis_options.limit_bytes = result.limit_bytes;
     diagnosis_options.releases_by_collector = runs_releasing_collector(recording);
     diagnosis_options.allocation_quantum_bytes = allocation_quantum(recording);
-    diagnosis_options.heap_trackable = recording.info.runtime != "go";
+    diagnosis_options.heap_trackable = recording.info.runtime != kGoRuntime;
     // The process and the sites are judged over the same span: without the teardown at the end.
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);

@@ -7,8 +7,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
+
+#include "model/recording.hpp"
 
 namespace leakscope::collector {
 namespace {
@@ -27,8 +30,9 @@ std::string resolve_in_path(const std::string& program) {
 
 enum class ElfKind { kNotElf, kDynamic, kStatic, kUnreadable };
 
-ElfKind classify_elf(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+/// The program headers of the 64-bit ELF file `in` reads from its start into `headers`, or why they
+/// cannot be had (kNotElf, kUnreadable); nullopt when read.
+std::optional<ElfKind> read_program_headers(std::ifstream& in, std::vector<Elf64_Phdr>& headers) {
     if (!in) return ElfKind::kUnreadable;
     Elf64_Ehdr header{};
     in.read(reinterpret_cast<char*>(&header), sizeof(header));
@@ -37,10 +41,17 @@ ElfKind classify_elf(const std::string& path) {
     if (got < sizeof(header)) return ElfKind::kUnreadable;  // an ELF magic with a truncated header
     if (header.e_ident[EI_CLASS] != ELFCLASS64) return ElfKind::kUnreadable;  // 32-bit: our 64-bit library cannot load
     if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 || header.e_phnum > 4096) return ElfKind::kUnreadable;
-    std::vector<Elf64_Phdr> program_headers(header.e_phnum);
+    headers.resize(header.e_phnum);
     in.seekg(static_cast<std::streamoff>(header.e_phoff));
-    if (!in.read(reinterpret_cast<char*>(program_headers.data()), static_cast<std::streamsize>(header.e_phnum * sizeof(Elf64_Phdr))))
+    if (!in.read(reinterpret_cast<char*>(headers.data()), static_cast<std::streamsize>(header.e_phnum * sizeof(Elf64_Phdr))))
         return ElfKind::kUnreadable;
+    return std::nullopt;
+}
+
+ElfKind classify_elf(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<Elf64_Phdr> program_headers;
+    if (auto failure = read_program_headers(in, program_headers)) return *failure;
     for (const auto& ph : program_headers)
         if (ph.p_type == PT_INTERP) return ElfKind::kDynamic;
     return ElfKind::kStatic;
@@ -77,17 +88,10 @@ std::string garbage_collected_runtime(const std::string& elf_path) {
     // Never open a FIFO or a device: open() would wait for a writer.
     if (elf_path.empty() || stat(elf_path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return {};
     std::ifstream in(elf_path, std::ios::binary);
-    Elf64_Ehdr header{};
-    if (!in.read(reinterpret_cast<char*>(&header), sizeof(header)) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-        header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
-        header.e_phnum > 4096)
-        return {};
-    std::vector<Elf64_Phdr> program_headers(header.e_phnum);
-    in.seekg(static_cast<std::streamoff>(header.e_phoff));
-    if (!in.read(reinterpret_cast<char*>(program_headers.data()), static_cast<std::streamsize>(header.e_phnum * sizeof(Elf64_Phdr))))
-        return {};
+    std::vector<Elf64_Phdr> program_headers;
+    if (read_program_headers(in, program_headers)) return {};
     for (const auto& ph : program_headers)
-        if (ph.p_type == PT_NOTE && has_go_build_id_note(in, ph)) return "go";
+        if (ph.p_type == PT_NOTE && has_go_build_id_note(in, ph)) return std::string(kGoRuntime);
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/ids.hpp"
@@ -37,6 +38,9 @@ struct RunInfo {
     /// from their counters and their module names instead).
     std::string runtime;
 };
+
+/// RunInfo::runtime of a Go program.
+inline constexpr std::string_view kGoRuntime = "go";
 
 /// How the run ended, written at the end. Missing when leakscope itself was killed.
 struct RunEnd {

@@ -310,7 +310,7 @@ std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis
     if (info.tracker_mode == "sampled" && info.sample_bytes > 0)
         tracker += " (one sample per " + format_bytes_binary(static_cast<double>(info.sample_bytes)) + " on average)";
     facts.push_back({"Allocation tracker", tracker});
-    if (info.runtime == "go")
+    if (info.runtime == kGoRuntime)
         facts.push_back({"Runtime", "Go: a heap of its own collector's, judged across its collections; no allocation tracker sees it"});
     else if (!info.runtime.empty())
         facts.push_back({"Runtime", info.runtime});

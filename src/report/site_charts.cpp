@@ -218,7 +218,7 @@ void write_smaps_chart(std::ostream& out, const Recording& recording) {
     write_stacked(out, "smaps-chart", "Resident memory by kind of mapping, from /proc/PID/smaps", "resident bytes", t_s,
                   layers, &rss, "RSS");
     out << "<p class=\"note\">Read from <code>/proc/PID/smaps</code> every few seconds (not every sample: it walks the "
-           "page tables); thread stacks are the mappings above a guard page or holding a thread's stack pointer.</p>\n";
+           "page tables); thread stacks are the mappings above a guard page or holding one thread's stack pointer (a mapping holding several, a runtime's heap that stacks are carved from, is not).</p>\n";
 }
 
 void write_runtime_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series) {

@@ -83,7 +83,7 @@ TEST(TrackerTrackability, AGoProgramIsFoundByItsBuildIdNote) {
     EXPECT_EQ(collector::garbage_collected_runtime(other), "");
     EXPECT_EQ(collector::garbage_collected_runtime(corrupt), "");
     for (const auto& path : {go, gnu, other, corrupt}) std::filesystem::remove(path);
-    // A C program, a directory, a FIFO's absence, nothing at all.
+    // A C program, a directory, a path with nothing there, a program found through PATH that is not Go.
     EXPECT_EQ(collector::garbage_collected_runtime(target_path("tracker_alloc_patterns")), "");
     EXPECT_EQ(collector::garbage_collected_runtime("/"), "");
     EXPECT_EQ(collector::garbage_collected_runtime("/nonexistent/program"), "");
