@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 
 namespace leakscope::tracker {
@@ -15,6 +16,8 @@ using LocalStackId = std::uint32_t;
 /// Id 0: allocations whose stack could not be recorded (depot full, unwinding failed).
 inline constexpr LocalStackId kUnknownStack = 0;
 
+/// All zero is a record's empty state: the depot hands out records on fresh zero pages without
+/// constructing them (allocate_record), so every member's initial value must stay 0.
 struct alignas(64) StackRecord {
     // Aggregates folded in from the per-thread counters (thread_counters.hpp) when a thread's cache
     // entry is reused, or added directly by threads that have no counter slot. Live = allocated - freed.
@@ -28,6 +31,7 @@ struct alignas(64) StackRecord {
     std::uint32_t hash = 0;
     std::atomic<bool> ready{false};
 };
+static_assert(std::is_trivially_destructible_v<StackRecord>, "records on the depot's pages are never destroyed");
 
 class StackDepot {
 public:

@@ -2,6 +2,7 @@
 // gives one id per distinct stack even when threads race to insert it, mapped regions split like the
 // kernel's.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -533,6 +534,33 @@ TEST(TrackerTables, DepotLocksForForkWhileInsertsOpenChunks) {
         const std::uint64_t frames[2] = {0x1000 + i, 0x2000};
         ASSERT_EQ(depot.intern(frames, 2), ids[i]) << "insert " << i;
     }
+}
+
+// A chunk of records is 256 KiB of fresh pages that only the records in use may touch: constructing all
+// 4,096 at once made every process that interned one stack resident in all 64 pages (and every fork of it
+// copy them), where a shell interns a few dozen.
+TEST(TrackerTables, DepotTouchesOnlyThePagesOfTheRecordsItHolds) {
+    static StackDepot depot;
+    constexpr std::uint64_t kStacks = 30;
+    LocalStackId first = kUnknownStack;
+    for (std::uint64_t i = 0; i < kStacks; ++i) {
+        const std::uint64_t frames[2] = {0x7000 + i, 0x8000};
+        const LocalStackId id = depot.intern(frames, 2);
+        ASSERT_NE(id, kUnknownStack);
+        if (i == 0) first = id;
+        const StackRecord* record = depot.ready_record(id);
+        ASSERT_NE(record, nullptr);
+        EXPECT_EQ(record->frame_count, 2u);
+        EXPECT_EQ(record->allocated_count.load(), 0u) << "a fresh record starts at zero without being constructed";
+    }
+    const auto* chunk = &depot.record(first) - (first & (StackDepot::kChunkSize - 1));
+    const std::size_t chunk_bytes = StackDepot::kChunkSize * sizeof(StackRecord);
+    std::vector<unsigned char> resident(chunk_bytes / 4096);
+    ASSERT_EQ(mincore(const_cast<StackRecord*>(chunk), chunk_bytes, resident.data()), 0) << std::strerror(errno);
+    std::size_t pages = 0;
+    for (const unsigned char page : resident) pages += page & 1;
+    const std::size_t holding = (kStacks + 1) * sizeof(StackRecord) / 4096 + 1;  // ids start at 1
+    EXPECT_LE(pages, holding) << "of the chunk's " << resident.size() << " pages";
 }
 
 TEST(TrackerTables, StackMemoAnswersAsTheDepotDoes) {
