@@ -42,6 +42,13 @@ std::string projection_sentence(const Diagnosis& d) {
 
 namespace {
 
+// A level that went down beyond doubt after the warm-up (its whole interval below zero: memory given back,
+// a cache shrinking, an allocator purging) is falling, not "flat (..., not significant)": that contradicted
+// the report's own rate tile and Trend row, which call such an interval significant (c_jemalloc_broker_flat,
+// RSS alone: "then flat (-147 MB/h, not significant)" beside an interval of -263 to -25.9 MB/h; 9 of 678
+// summaries of the accuracy corpus in session 29).
+bool falls(const Diagnosis& d) { return !d.leak && d.rate_ci_high_bytes_per_s < 0; }
+
 // "(+0.3 KB/s, not significant)" — why a small rate is not called a leak.
 std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
@@ -50,6 +57,11 @@ std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
         return fmt::format("({}, too little over the run to stand out of its noise)", rate);
     if (!facts.above_practical_floor) return fmt::format("({}, below the practical floor)", rate);
     return fmt::format("({})", rate);
+}
+
+// "flat (+0.3 KB/s, not significant)", or "falling, -147 MB/h (95% CI ...)".
+std::string flat_or_falling(const Diagnosis& d, const SummaryFacts& facts) {
+    return falls(d) ? "falling, " + rate_with_interval(d) : "flat " + flat_qualifier(d, facts);
 }
 
 std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
@@ -86,11 +98,11 @@ std::string undecided_summary(const Diagnosis& d, const SummaryFacts& facts) {
         // waits for the releases (node, an LRU of pages: a warm-up over 8.8 s of 16.7 s, then 0 B/s, read
         // "Growing 0 B/s, but ...").
         if (facts.collected_heap && !(facts.significant && d.steady_rate_bytes_per_s > 0) && d.warmup_bytes > 0)
-            return fmt::format("Warm-up of {} in the first {}, then flat {}, but a garbage-collected heap grows ahead of its "
+            return fmt::format("Warm-up of {} in the first {}, then {}, but a garbage-collected heap grows ahead of its "
                                "collections: a leak shows as lows that rise from one release of memory to the next, and this "
                                "run saw {}: {}.",
                                format_bytes(d.warmup_bytes), format_duration(d.warmup_end_s - facts.start_t_s),
-                               flat_qualifier(d, facts), seen, watch_more(d));
+                               flat_or_falling(d, facts), seen, watch_more(d));
         return fmt::format("Growing {}{}: a leak shows as lows that rise from one release of memory to the next, "
                            "and this run saw {}: {}.",
                            format_rate(d.steady_rate_bytes_per_s),
@@ -146,11 +158,14 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
                                "(need at least 10 samples over 2 s or more).",
                                facts.samples, format_duration(facts.duration_s));
         case Pattern::stable:
+            if (falls(d))
+                return fmt::format("At about {} and falling, {}: no leak.{}", format_bytes(facts.level_bytes), rate_with_interval(d),
+                                   projection_sentence(d));
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
                                projection_sentence(d));
         case Pattern::warmup_plateau:
-            return fmt::format("One-time warm-up of {}{} {}, then flat {}{}: no leak.{}", format_bytes(d.warmup_bytes),
-                               facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts), flat_qualifier(d, facts),
+            return fmt::format("One-time warm-up of {}{} {}, then {}{}: no leak.{}", format_bytes(d.warmup_bytes),
+                               facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts), flat_or_falling(d, facts),
                                facts.teeth_on_plateau ? fmt::format(", with a sawtooth of {}{} on top",
                                                                     format_bytes(facts.cycle_amplitude), every(d))
                                                       : std::string{},
@@ -158,7 +173,8 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
         case Pattern::bounded_sawtooth: {
             const std::string cycle = fmt::format("a sawtooth of {}{}", format_bytes(facts.cycle_amplitude), every(d));
             if (d.leak) return fmt::format("Leak under {}: the floor rises {}.{}", cycle, rate_with_interval(d), projection_sentence(d));
-            return fmt::format("Bounded: {} (grows, then is truncated) over a flat floor {}: no leak.{}", cycle, flat_qualifier(d, facts),
+            return fmt::format("Bounded: {} (grows, then is truncated) over a {}: no leak.{}", cycle,
+                               falls(d) ? "floor falling " + rate_with_interval(d) : "flat floor " + flat_qualifier(d, facts),
                                projection_sentence(d));
         }
         case Pattern::periodic_spikes: {
@@ -168,8 +184,8 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             const std::string after_warmup = d.warmup_bytes > 0 ? fmt::format("after a one-time warm-up of {}{} {}, ", format_bytes(d.warmup_bytes),
                                                                               facts.warmup_of_rss ? " of RSS" : "", warmup_timing(d, facts))
                                                                 : std::string{};
-            return fmt::format("Batches: {} that are released again; {}the baseline is flat {}: no leak.{}", spikes, after_warmup,
-                               flat_qualifier(d, facts), projection_sentence(d));
+            return fmt::format("Batches: {} that are released again; {}the baseline is {}: no leak.{}", spikes, after_warmup,
+                               flat_or_falling(d, facts), projection_sentence(d));
         }
         case Pattern::linear_growth:
             return fmt::format("Leak: steady growth of {}{}{}.{}", rate_with_interval(d), since_onset(d, facts), warmup_clause(d, facts),

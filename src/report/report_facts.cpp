@@ -96,8 +96,9 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
             const auto& heap = analysis.process.live_heap;
             const bool rss_warmup = analysis.process.metric == "live_heap" && heap && v.warmup_bytes != heap->warmup_bytes &&
                                     v.warmup_bytes == analysis.process.rss.warmup_bytes;
-            return fmt::format("{} of one-time warm-up{}, then the {} stays flat", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
-                               metric);
+            // As the summary says it: a level whose whole interval lies below zero falls (summary_text.cpp).
+            return fmt::format("{} of one-time warm-up{}, then the {} {}", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
+                               metric, v.rate_ci_high_bytes_per_s < 0 ? "falls" : "stays flat");
         }
         case diagnosis::Pattern::fragmentation:
             return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
@@ -254,8 +255,14 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g} on the levels after collections)",
                                               analysis.process.trend_evidence, v.trend_p_value)});
     else
-        facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g})",
-                                              significant ? "significant" : "not significant", v.trend_p_value)});
+        // "Significant" is the rate interval's call (it excludes zero); the rank test on the same readings
+        // can disagree (a level that wanders, read on few points), and a p of 0.41 beside "significant"
+        // read as a contradiction: then both are said.
+        facts.push_back({"Trend", significant && v.trend_p_value > 0.05
+                                      ? fmt::format("significant by the rate's interval; Mann-Kendall p = {:.2g} does not "
+                                                    "show a steady trend on its own", v.trend_p_value)
+                                      : fmt::format("{} (Mann-Kendall p = {:.2g})", significant ? "significant" : "not significant",
+                                                    v.trend_p_value)});
     if (v.rate_bytes_per_event) {
         std::string per_event = signed_rate(*v.rate_bytes_per_event, "event");
         if (v.rate_per_event_ci_low && v.rate_per_event_ci_high)

@@ -75,6 +75,11 @@ def check(report):
     if any(math.isnan(x) for x in (rate, low, high)) or not (low - slack <= rate <= high + slack):
         problems.append(f"rate {rate:.0f} B/s outside its interval [{low:.0f}, {high:.0f}]")
 
+    # The reports' rate tile and Trend row call a rate significant when its interval excludes zero, either
+    # way; the summary beside them may not say otherwise (a fall read "flat (-147 MB/h, not significant)").
+    if (low > 0 or high < 0) and "not significant" in summary:
+        problems.append(f"summary says 'not significant' of a rate whose interval [{low:.0f}, {high:.0f}] B/s excludes zero")
+
     if verdict.get("decided") is False:
         if leak:
             problems.append("decided=false with leak=true")

@@ -71,6 +71,16 @@ class Invariants(unittest.TestCase):
         report["sites"][0]["leak"] = False
         self.assertTrue(any("summary says leak" in p for p in invariants.check(report)))
 
+    def test_a_significant_rate_is_not_called_not_significant(self):
+        falling = altered(verdict__leak=False, verdict__pattern="warmup_plateau", verdict__severity="none",
+                          verdict__summary="One-time warm-up of 35.0 MB, then flat (-147 MB/h, not significant): no leak.",
+                          growth__steady_rate_bytes_per_s=-40000.0, growth__rate_ci_low_bytes_per_s=-73000.0,
+                          growth__rate_ci_high_bytes_per_s=-7200.0)
+        falling["sites"][0]["leak"] = False
+        self.assertTrue(any("excludes zero" in p for p in invariants.check(falling)))
+        falling["growth"]["rate_ci_high_bytes_per_s"] = 1000.0
+        self.assertEqual(invariants.check(falling), [])
+
     def test_rate_inside_its_interval(self):
         self.assertTrue(any("outside its interval" in p for p in
                             invariants.check(altered(growth__rate_ci_high_bytes_per_s=400000.0))))

@@ -38,6 +38,9 @@ inline constexpr std::string_view kLeakWord = "leak";
 ///   undecided_leak                decided == false with leak == true
 ///   undecided_without_watch_more  decided == false without watch_more_s > 0
 ///   settling_but_leak             a warm-up "settling toward" a level, in a verdict that calls a leak
+///   significant_rate_said_not_significant
+///                                 the summary says "not significant" of a rate whose interval excludes zero
+///                                 (either way: the reports' rate tile calls it significant)
 ///   summary_contradicts_leak      the summary says "no leak" while leak, or says "leak" while not
 ///   summary_silent_on_verdict     a decided verdict (not insufficient_data) whose summary says neither
 std::vector<Violation> check(const Diagnosis& d, bool limit_applies = true);
