@@ -3,20 +3,17 @@
 // The summary used to call it "flat (-147 MB/h, not significant)".
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 
 #include "analysis/analysis.hpp"
 #include "recording/recording_reader.hpp"
 #include "report/report_facts.hpp"
+#include "report_fixtures.hpp"
 
 namespace leakscope::report {
 namespace {
 
-std::string fact(const std::vector<Fact>& facts, const std::string& label) {
-    const auto it = std::find_if(facts.begin(), facts.end(), [&](const Fact& f) { return f.label == label; });
-    return it == facts.end() ? std::string("(none)") : it->value;
-}
+using testing::fact_value;
 
 TEST(FallingLevel, AFallBeyondDoubtIsSaidToFallInEveryPlace) {
     // examples/patterns/c_jemalloc_broker_flat.c under --no-track (session 29's corpus run): jemalloc's
@@ -33,7 +30,7 @@ TEST(FallingLevel, AFallBeyondDoubtIsSaidToFallInEveryPlace) {
     const std::string headline = verdict_headline(analysis);
     EXPECT_NE(headline.find("then the RSS falls"), std::string::npos) << headline;
     // The rank test on the same readings does not see a steady trend (p 0.41): the row says both.
-    const std::string trend = fact(verdict_facts(recording, analysis), "Trend");
+    const std::string trend = fact_value(verdict_facts(recording, analysis), "Trend");
     EXPECT_EQ(trend.rfind("significant by the rate's interval; Mann-Kendall p = ", 0), 0u) << trend;
 }
 

@@ -7,6 +7,7 @@
 #include "report/markdown_report.hpp"
 #include "report/terminal_summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -540,6 +541,11 @@ std::string terminal_text(const Example& example, bool color, std::string_view r
     std::string text(buffer, size);
     std::free(buffer);
     return text;
+}
+
+std::string fact_value(const std::vector<Fact>& facts, std::string_view label) {
+    const auto it = std::find_if(facts.begin(), facts.end(), [&](const Fact& f) { return f.label == label; });
+    return it == facts.end() ? std::string("(none)") : it->value;
 }
 
 }  // namespace leakscope::report::testing

@@ -10,6 +10,7 @@
 
 #include "analysis/analysis.hpp"
 #include "model/recording.hpp"
+#include "report/report_facts.hpp"
 
 namespace leakscope::report::testing {
 
@@ -34,6 +35,9 @@ Example fragmentation_example();
 Example untracked_example();
 
 std::vector<Example> all_examples();
+
+/// The value of the row labelled `label` in a table of facts, or "(none)" when there is no such row.
+std::string fact_value(const std::vector<Fact>& facts, std::string_view label);
 
 /// A day at 1 s (86,400 samples) and 40 sites on an 8,640-point grid: for size and speed, not goldens.
 Example day_long_example();

@@ -3,34 +3,31 @@
 // which no allocation tracker sees, and the verdict waits on it as on node's.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 
 #include "analysis/analysis.hpp"
 #include "recording/recording_reader.hpp"
 #include "report/json_report.hpp"
 #include "report/report_facts.hpp"
+#include "report_fixtures.hpp"
 
 namespace leakscope::report {
 namespace {
 
-std::string fact(const std::vector<Fact>& facts, const std::string& label) {
-    const auto it = std::find_if(facts.begin(), facts.end(), [&](const Fact& f) { return f.label == label; });
-    return it == facts.end() ? std::string("(none)") : it->value;
-}
+using testing::fact_value;
 
 TEST(RunFacts, AGoProgramIsNamedInTheRunTableAndTheJsonReport) {
     // examples/patterns/go/session_lru_flat.go under --no-track (session 30).
     const Recording recording = recording::read_recording(std::string(LEAKSCOPE_RECORDINGS_DIR) + "/go_session_lru_flat_no_track.lks");
     const analysis::Analysis analysis = analysis::analyze(recording, {});
-    const std::string runtime = fact(run_facts(recording, analysis), "Runtime");
+    const std::string runtime = fact_value(run_facts(recording, analysis), "Runtime");
     EXPECT_EQ(runtime.rfind("Go: ", 0), 0u) << runtime;
     EXPECT_NE(runtime.find("no allocation tracker sees it"), std::string::npos) << runtime;
     EXPECT_EQ(make_json_report(recording, analysis)["run"]["runtime"], "go");
     // A program of no runtime of its own: no row, and null in the JSON.
     Recording plain = recording;
     plain.info.runtime.clear();
-    EXPECT_EQ(fact(run_facts(plain, analysis), "Runtime"), "(none)");
+    EXPECT_EQ(fact_value(run_facts(plain, analysis), "Runtime"), "(none)");
     EXPECT_TRUE(make_json_report(plain, analysis)["run"]["runtime"].is_null());
 }
 
