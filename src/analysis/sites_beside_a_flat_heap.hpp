@@ -11,7 +11,8 @@
 
 namespace leakscope::analysis {
 
-/// When the process's verdict is a decided "no leak" resting on the live heap, no site is called a leak:
+/// When the process's verdict is a decided "no leak" resting on the live heap, or fragmentation beside a
+/// live heap that is not a leak, no site is called a leak:
 /// each one that was says why it is not, and the sites are ordered again (leaks first, then by growth).
 void agree_sites_with_a_flat_heap(const diagnosis::ProcessDiagnosis& process, std::vector<SiteReport>& sites);
 

@@ -64,6 +64,12 @@ def check(report):
             and not said_unsampled:
         problems.append(f"leak verdict on a growing heap (+{rise / 1e6:.1f} MB) but no site is a leak")
 
+    # The reverse: a decided "no leak" above a site called a leak tells two stories, unless the verdict
+    # itself sends the reader to the sites (fragmentation beside a heap that grows too, far slower).
+    if not leak and verdict.get("decided") is not False and any(s["leak"] for s in sites) \
+            and "look at its sites" not in summary:
+        problems.append("a decided no-leak verdict above a site called a leak")
+
     if leak and SAYS_NO_LEAK.search(summary):
         problems.append(f"leak=true but the summary says otherwise: {summary!r}")
     if not leak and SAYS_LEAK.search(summary):

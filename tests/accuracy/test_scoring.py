@@ -81,6 +81,16 @@ class Invariants(unittest.TestCase):
         falling["growth"]["rate_ci_high_bytes_per_s"] = 1000.0
         self.assertEqual(invariants.check(falling), [])
 
+    def test_no_site_leaks_under_a_decided_no_leak(self):
+        report = altered(verdict__leak=False, verdict__pattern="stable", verdict__severity="none",
+                         verdict__summary="Stable at about 20 MB (+1 kB/s, not significant): no leak.",
+                         growth__rate_ci_low_bytes_per_s=-1000.0)
+        self.assertTrue(any("above a site called a leak" in p for p in invariants.check(report)))
+        report["verdict"]["summary"] = ("Fragmentation: RSS grows 3.75 MB/s while the live heap stays flat (+828 B/s): "
+                                        "not a leak in the program. The live heap itself grows too, far slower "
+                                        "(+828 B/s): look at its sites.")
+        self.assertFalse(any("above a site called a leak" in p for p in invariants.check(report)))
+
     def test_rate_inside_its_interval(self):
         self.assertTrue(any("outside its interval" in p for p in
                             invariants.check(altered(growth__rate_ci_high_bytes_per_s=400000.0))))

@@ -52,6 +52,25 @@ TEST(SitesBesideAFlatHeap, LeaksStandBesideALeakAnUndecidedVerdictOrRss) {
     }
 }
 
+TEST(SitesBesideAFlatHeap, FragmentationBesideAFlatHeapCallsNoSiteALeakBesideAGrowingOneItDoes) {
+    // The heap: flat, rising too slowly yet to decide on, or a leak of its own (the verdict then says
+    // "look at its sites").
+    for (const int heap : {0, 1, 2}) {
+        diagnosis::ProcessDiagnosis p = flat_heap();
+        p.metric = "rss";
+        p.verdict.pattern = diagnosis::Pattern::fragmentation;
+        p.live_heap.emplace();
+        p.live_heap->pattern = heap == 0 ? diagnosis::Pattern::stable : diagnosis::Pattern::linear_growth;
+        p.live_heap->decided = heap != 1;
+        p.live_heap->leak = heap == 2;
+        std::vector<SiteReport> sites = {site("gains", 100e3, true), site("faster", 300e3, false)};
+        agree_sites_with_a_flat_heap(p, sites);
+        EXPECT_EQ(sites[0].function, heap == 2 ? "gains" : "faster") << heap;
+        EXPECT_EQ(std::count_if(sites.begin(), sites.end(), [](const SiteReport& s) { return s.diagnosis.leak; }), heap == 2 ? 1 : 0)
+            << heap;
+    }
+}
+
 TEST(SitesBesideAFlatHeap, ASettlingCachesSitesArePartOfItsWarmup) {
     // tests/data/recordings/py_dns_cache_settling.py under full tracking (s17 real programs): a resolver
     // cache filling ever more slowly. "No leak — still settling" above a site "+604 MB/h, leak" listed
