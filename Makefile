@@ -5,9 +5,10 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libzstd-dev \
                libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
                libcpp-httplib-dev python3-dev pybind11-dev libre2-dev libprotobuf-dev protobuf-compiler
-# Only the tests need these: a headless browser to render the HTML reports, real programs to track,
+# Only the tests need these: a headless browser to render the HTML reports, real programs to track (memcached
+# and redis-server: real servers of the accuracy corpus),
 # `go tool pprof` (golang-go) to open the pprof profiles.
-TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps \
+TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps memcached redis-server \
                 python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest golang-go \
                 clang
 # Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).

@@ -38,6 +38,9 @@ def missing_tool(case, build_dir):
         return f"{program} not found"
     if os.path.sep not in program and not shutil.which(program):
         return f"{program} not installed"
+    for needed in case.get("needs", []):
+        if not shutil.which(needed):
+            return f"{needed} not installed"
     preload = case.get("env", {}).get("LD_PRELOAD")
     if preload and not os.path.exists(preload):
         return f"{preload} not installed"

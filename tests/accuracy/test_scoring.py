@@ -225,5 +225,17 @@ class WarmupSeries(unittest.TestCase):
                     self.assertEqual(metric, "rss", case["name"])
 
 
+class MissingTools(unittest.TestCase):
+    def test_a_case_whose_server_is_not_installed_is_skipped_with_its_name(self):
+        case = {"name": "x", "seconds": 16, "command": ["bash", "{examples}/services/x.sh"], "needs": ["no-such-server-31", "bash"]}
+        self.assertEqual(corpus.missing_tool(case, "build"), "no-such-server-31 not installed")
+        self.assertIsNone(corpus.missing_tool(dict(case, needs=["bash"]), "build"))
+
+    def test_the_manifests_needs_name_programs(self):
+        for case in corpus.load():
+            for needed in case.get("needs", []):
+                self.assertNotIn("/", needed, case["name"])
+
+
 if __name__ == "__main__":
     unittest.main()
