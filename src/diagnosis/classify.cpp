@@ -33,16 +33,6 @@ constexpr double kQuantaInAStep = 1.5;
 // run wander rather than climb (classify's troughs_climb_unproven).
 constexpr double kLowsFallBackShareOfClimb = 1.0 / 3.0;
 
-// The largest fall from one value to any later one (the series' deepest drawdown); 0 when it never falls.
-double largest_fall_back(std::span<const double> values) {
-    double highest = -INFINITY, fall = 0;
-    for (const double v : values) {
-        highest = std::max(highest, v);
-        fall = std::max(fall, highest - v);
-    }
-    return fall;
-}
-
 // Replaces isolated upward outliers (a single bin more than 5 sigma above the median of it and its
 // two neighbours) by that median: a one-sample transient allocation must not start a segment, pass
 // for a step or a spike. Anything two bins wide is a shape, and dips are left alone: the bottom of a

@@ -21,7 +21,10 @@ constexpr double kTeethOfClimbForGrowth = 3.0;
 // level that falls inside its "teeth" by half the drops' size or more wanders as much as it drops: the
 // drops are its own jitter caught above the threshold (a mean-reverting working set, 200 slots of
 // 20-180 kB replaced 300 times a second: three falls of 0.9-1.6 MB 4.1-4.6 s apart, and falls of
-// 0.71 and 0.78 MB inside the two teeth between them).
+// 0.71 and 0.78 MB inside the two teeth between them). A fall inside a tooth is any fall back from a
+// level it had reached, however slow: counted within a few bins only, a slide of 1.0 MB over a second
+// (the same working set, session 31: 21.02 MB at 4.7 s down to 20.00 MB at 5.7 s) read 0.72 of the drop
+// after it, and with a tooth of 0.25 beside it the two teeth passed at 0.485.
 constexpr double kInnerFallShareOfDrop = 0.5;
 // As in find_drops: a fall within this many bins is one fall.
 constexpr std::size_t kFallBins = 3;
@@ -73,14 +76,6 @@ bool repeats_to_the_end(const std::vector<Drop>& drops, std::size_t n, double pe
     return quiet_bins <= allowed_periods * period_bins + kQuietSlackBins;
 }
 
-// The largest fall within kFallBins bins from `from` up to `to` (a tooth's climb, drop excluded).
-double largest_fall(std::span<const double> values, std::size_t from, std::size_t to) {
-    double largest = 0;
-    for (std::size_t i = from; i < to; ++i)
-        for (std::size_t j = i + 1; j <= std::min(to, i + kFallBins); ++j) largest = std::max(largest, values[i] - values[j]);
-    return largest;
-}
-
 }  // namespace
 
 CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
@@ -129,7 +124,11 @@ CycleAnalysis analyse_cycles(std::span<const double> values, double threshold) {
         if (k == 0) continue;
         const double interval = static_cast<double>(drop.peak - drops[k - 1].peak);
         intervals.push_back(interval);
-        inner_falls.push_back(largest_fall(values, drops[k - 1].bottom, drop.peak) / drop.size);
+        // The tooth's climb, from the last drop's bottom to this drop's peak (the drop itself excluded). A
+        // descent followed to its end can run past the next drop's peak (two falls in one long slide): no climb.
+        const std::size_t climb_from = drops[k - 1].bottom;
+        inner_falls.push_back(drop.peak > climb_from ? largest_fall_back(values.subspan(climb_from, drop.peak + 1 - climb_from)) / drop.size
+                                                     : 0.0);
         duties.push_back(static_cast<double>(drop.peak + 1 - start) / interval);
         // How long the climb from a quarter to three quarters of the drop takes: a batch allocates in a
         // sample or two, a history list fills over the whole cycle. Measured against the level the drop

@@ -97,4 +97,13 @@ std::vector<double> autocorrelation(std::span<const double> values, std::size_t 
     return acf;
 }
 
+double largest_fall_back(std::span<const double> values) {
+    double highest = -INFINITY, fall = 0;
+    for (const double v : values) {
+        highest = std::max(highest, v);
+        fall = std::max(fall, highest - v);
+    }
+    return fall;
+}
+
 }  // namespace leakscope::diagnosis::detail

@@ -28,6 +28,9 @@ struct LineFit {
 /// Ordinary least squares y = intercept + slope * x.
 LineFit least_squares(std::span<const double> x, std::span<const double> y);
 
+/// The largest fall from one value to any later one (the series' deepest drawdown); 0 when it never falls.
+double largest_fall_back(std::span<const double> values);
+
 /// Autocorrelation of the values around their mean for lags 0..max_lag (acf[0] = 1).
 std::vector<double> autocorrelation(std::span<const double> values, std::size_t max_lag);
 
