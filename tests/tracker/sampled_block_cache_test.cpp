@@ -37,11 +37,26 @@ protected:
         for (std::size_t size = 0; size <= 8184; size += 8)
             while (void* block = take(cache::class_usable_bytes(size))) free(block);
         EXPECT_EQ(held(), 0u);
+        for (void* block : set_aside_) free(block);
+    }
+    /// A block on the 4 KiB boundary whose chunk is exactly its class's, as the tracker places a sampled
+    /// block. memalign leaves up to glibc's MINSIZE (32 bytes) of spare room with the chunk when it cannot
+    /// split it off, depending on the heap's state: such a block is no class block; it is set aside until
+    /// the test ends and another one taken.
+    void* class_block(std::size_t usable) {
+        for (int tries = 0; tries < 8; ++tries) {
+            void* block = memalign(4096, usable);
+            if (block && chunk_of(block) == usable + sizeof(std::size_t)) return block;
+            set_aside_.push_back(block);
+        }
+        ADD_FAILURE() << "memalign made no chunk of exactly class " << usable << " in 8 tries";
+        return memalign(4096, usable);
     }
     bool keep(void* block) { return cache::keep(kept_, block); }
     void* take(std::size_t usable) { return cache::take(kept_, usable); }
     std::uint64_t held() const { return kept_.held.load(); }
     SampledBlockCache kept_{};
+    std::vector<void*> set_aside_;
 };
 
 TEST_F(SampledBlockCacheTest, ClassesAreGlibcsChunksAndHoldEverySize) {
@@ -61,8 +76,15 @@ TEST_F(SampledBlockCacheTest, ClassesAreGlibcsChunksAndHoldEverySize) {
     for (const std::size_t usable : classes) {
         void* block = memalign(4096, usable);
         ASSERT_NE(block, nullptr);
-        EXPECT_EQ(chunk_of(block), usable + sizeof(std::size_t)) << "memalign's chunk for class " << usable;
-        EXPECT_EQ(malloc_usable_size(block), usable);
+        // memalign splits the spare room after the aligned chunk off only when it is more than glibc's
+        // MINSIZE (32 bytes): up to that much can stay with the chunk, which is then no class block (the
+        // cache refuses it: KeepsOnlyClassBlocksOnTheBoundary). Which a run gets depends on the heap's state,
+        // down to the length of the test's own path in its argv (session 31: the clean clone in /tmp/cc31b
+        // got a 64-byte chunk for class 24 under ctest, /tmp/cc31 and /work/main the 32 bytes).
+        const std::size_t chunk = chunk_of(block), class_chunk = usable + sizeof(std::size_t);
+        EXPECT_TRUE(chunk == class_chunk || (chunk > class_chunk && chunk - class_chunk <= 32))
+            << "memalign's chunk for class " << usable << ": " << chunk;
+        EXPECT_EQ(malloc_usable_size(block), chunk - sizeof(std::size_t)) << usable;
         free(block);
     }
 }
@@ -70,8 +92,8 @@ TEST_F(SampledBlockCacheTest, ClassesAreGlibcsChunksAndHoldEverySize) {
 TEST_F(SampledBlockCacheTest, KeptBlocksComeBackForTheirClassOnly) {
     const std::size_t small = cache::class_usable_bytes(100), large = cache::class_usable_bytes(3000);
     ASSERT_NE(small, large);
-    void* a = memalign(4096, small);
-    void* b = memalign(4096, large);
+    void* a = class_block(small);
+    void* b = class_block(large);
     ASSERT_TRUE(keep(a));
     ASSERT_TRUE(keep(b));
     EXPECT_EQ(held(), chunk_of(a) + chunk_of(b));
@@ -118,7 +140,7 @@ TEST_F(SampledBlockCacheTest, KeepsOnlyClassBlocksOnTheBoundary) {
 TEST_F(SampledBlockCacheTest, BoundedByClassAndInBytes) {
     const std::size_t usable = cache::class_usable_bytes(64);
     std::vector<void*> blocks;
-    for (std::size_t i = 0; i <= SampledBlockCache::kPerClass; ++i) blocks.push_back(memalign(4096, usable));
+    for (std::size_t i = 0; i <= SampledBlockCache::kPerClass; ++i) blocks.push_back(class_block(usable));
     for (std::size_t i = 0; i < SampledBlockCache::kPerClass; ++i) EXPECT_TRUE(keep(blocks[i]));
     EXPECT_FALSE(keep(blocks.back())) << "a class holds kPerClass blocks";
     free(blocks.back());
@@ -126,7 +148,7 @@ TEST_F(SampledBlockCacheTest, BoundedByClassAndInBytes) {
     bool bounded = false;
     for (const std::size_t size : {5000, 6000, 7000, 8000}) {
         for (std::size_t i = 0; i < SampledBlockCache::kPerClass && !bounded; ++i) {
-            void* block = memalign(4096, cache::class_usable_bytes(size));
+            void* block = class_block(cache::class_usable_bytes(size));
             if (keep(block)) continue;
             EXPECT_GT(held() + chunk_of(block), SampledBlockCache::kMaxHeldBytes) << "refused below the bound";
             bounded = true;
