@@ -36,6 +36,35 @@ bool is_interpreter_allocator(std::string_view name) {
     return false;
 }
 
+// Well-known programs' and libraries' own wrappers around malloc, which allocate for their caller: a site
+// named after one says where every allocation of the program went, not which code asked (Debian's redis-server,
+// stripped, put its whole unbounded store on "zmalloc_usable via createStringObject"). By exact name: redis's
+// zmalloc family and sds strings, GLib's g_malloc family, libiberty's, git's and bash's x* wrappers, perl's
+// safesys*, SQLite's.
+bool is_program_allocation_wrapper(std::string_view name) {
+    static constexpr std::string_view names[] = {
+        // redis (src/zmalloc.c)
+        "zmalloc", "zcalloc", "zrealloc", "zmalloc_usable", "zcalloc_usable", "zrealloc_usable", "ztrymalloc",
+        "ztrycalloc", "ztryrealloc", "ztrymalloc_usable", "ztrycalloc_usable", "ztryrealloc_usable", "zstrdup",
+        // ... and its sds strings' construction, as std::string's is plumbing (src/sds.c)
+        "_sdsnewlen", "sdsnewlen", "sdstrynewlen", "sdsnew", "sdsempty", "sdsdup", "_sdsMakeRoomFor", "sdsMakeRoomFor",
+        "sdsMakeRoomForNonGreedy",
+        // GLib
+        "g_malloc", "g_malloc0", "g_realloc", "g_try_malloc", "g_try_malloc0", "g_try_realloc", "g_malloc_n",
+        "g_malloc0_n", "g_realloc_n", "g_strdup", "g_strndup", "g_memdup", "g_memdup2", "g_slice_alloc", "g_slice_alloc0",
+        // libiberty (gcc, binutils), git, bash
+        "xmalloc", "xcalloc", "xrealloc", "xstrdup", "xstrndup", "xmemdupz", "xzalloc", "sh_xmalloc", "sh_xrealloc",
+        // perl
+        "Perl_safesysmalloc", "Perl_safesyscalloc", "Perl_safesysrealloc",
+        // SQLite
+        "sqlite3Malloc", "sqlite3MallocZero", "sqlite3DbMallocRaw", "sqlite3DbMallocZero", "sqlite3DbRealloc",
+        "sqlite3Realloc", "sqlite3_malloc", "sqlite3_malloc64"};
+    for (auto wrapper : names) {
+        if (name == wrapper) return true;
+    }
+    return false;
+}
+
 // Entry points that allocate on the caller's behalf, by their qualified name.
 bool is_allocator_entry(std::string_view name) {
     static constexpr std::array<std::string_view, 22> names = {
@@ -71,7 +100,7 @@ bool is_plumbing_module(std::string_view module) {
 bool is_allocation_plumbing(const ResolvedFrame& frame) {
     if (is_plumbing_module(frame.module)) return true;
     const std::string name = function_scope_name(frame.function);
-    if (is_allocator_entry(name) || is_interpreter_allocator(name)) return true;
+    if (is_allocator_entry(name) || is_interpreter_allocator(name) || is_program_allocation_wrapper(name)) return true;
     // Statically linked or inlined library code: the containers, allocators, shared_ptr control blocks,
     // string construction and the ABI runtime all live in these namespaces.
     for (std::string_view scope : {"std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "__gnu_debug::"}) {

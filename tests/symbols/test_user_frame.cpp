@@ -76,6 +76,19 @@ TEST(SymbolsUserFrame, AllLibraryStacksFallBackToTheFirstNonAllocatorFrame) {
     EXPECT_EQ(user_frame_index({frame("malloc", kLibc)}), 0u);
 }
 
+TEST(SymbolsUserFrame, AProgramsOwnMallocWrapperIsNotTheSite) {
+    // Debian's redis-server (stripped: .dynsym names): its store's values through the zmalloc family.
+    const char* redis = "/usr/bin/redis-check-rdb";
+    const std::vector<ResolvedFrame> stack = {frame("malloc", kTracker), frame("zmalloc_usable", redis), frame("_sdsnewlen", redis),
+                                              frame("createStringObject", redis), frame("processMultibulkBuffer", redis)};
+    EXPECT_EQ(user_frame_index(stack), 3u);
+    for (const char* wrapper : {"g_malloc0", "xmalloc", "Perl_safesysrealloc", "sqlite3DbMallocRaw"})
+        EXPECT_TRUE(is_allocation_plumbing(frame(wrapper, kApp))) << wrapper;
+    // By exact name only: a program's own function that starts like one is its own.
+    EXPECT_FALSE(is_allocation_plumbing(frame("zmalloc_pool_grow", kApp)));
+    EXPECT_FALSE(is_allocation_plumbing(frame("xmalloc_arena::reserve(unsigned long)", kApp)));
+}
+
 TEST(SymbolsUserFrame, LibraryNamesAreMatchedExactly) {
     // libcrypto and libcache are not libc; the tracker is matched wherever it is installed.
     EXPECT_FALSE(is_allocation_plumbing(frame("EVP_CIPHER_CTX_new", "/usr/lib/libcrypto.so.3")));
