@@ -43,7 +43,7 @@ std::string projection_sentence(const Diagnosis& d) {
 namespace {
 
 // A level that went down beyond doubt after the warm-up (its whole interval below zero: memory given back,
-// a cache shrinking, an allocator purging) is falling, not "flat (..., not significant)": that contradicted
+// a cache shrinking, an allocator purging) is drifting down, not "flat (..., not significant)": that contradicted
 // the report's own rate tile and Trend row, which call such an interval significant (c_jemalloc_broker_flat,
 // RSS alone: "then flat (-147 MB/h, not significant)" beside an interval of -263 to -25.9 MB/h; 9 of 678
 // summaries of the accuracy corpus in session 29).
@@ -59,9 +59,10 @@ std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     return fmt::format("({})", rate);
 }
 
-// "flat (+0.3 KB/s, not significant)", or "falling, -147 MB/h (95% CI ...)".
+// "flat (+0.3 KB/s, not significant)", or "drifting down, -147 MB/h (95% CI ...)" (such a fall is a slope, not a
+// drop: c_jemalloc_broker_flat's was 0.5 MB over 13 s on 39 MB).
 std::string flat_or_falling(const Diagnosis& d, const SummaryFacts& facts) {
-    return falls(d) ? "falling, " + rate_with_interval(d) : "flat " + flat_qualifier(d, facts);
+    return falls(d) ? "drifting down, " + rate_with_interval(d) : "flat " + flat_qualifier(d, facts);
 }
 
 std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
@@ -159,7 +160,7 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
                                facts.samples, format_duration(facts.duration_s));
         case Pattern::stable:
             if (falls(d))
-                return fmt::format("At about {} and falling, {}: no leak.{}", format_bytes(facts.level_bytes), rate_with_interval(d),
+                return fmt::format("At about {} and drifting down, {}: no leak.{}", format_bytes(facts.level_bytes), rate_with_interval(d),
                                    projection_sentence(d));
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
                                projection_sentence(d));
@@ -174,7 +175,7 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             const std::string cycle = fmt::format("a sawtooth of {}{}", format_bytes(facts.cycle_amplitude), every(d));
             if (d.leak) return fmt::format("Leak under {}: the floor rises {}.{}", cycle, rate_with_interval(d), projection_sentence(d));
             return fmt::format("Bounded: {} (grows, then is truncated) over a {}: no leak.{}", cycle,
-                               falls(d) ? "floor falling " + rate_with_interval(d) : "flat floor " + flat_qualifier(d, facts),
+                               falls(d) ? "floor drifting down, " + rate_with_interval(d) : "flat floor " + flat_qualifier(d, facts),
                                projection_sentence(d));
         }
         case Pattern::periodic_spikes: {

@@ -96,9 +96,9 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
             const auto& heap = analysis.process.live_heap;
             const bool rss_warmup = analysis.process.metric == "live_heap" && heap && v.warmup_bytes != heap->warmup_bytes &&
                                     v.warmup_bytes == analysis.process.rss.warmup_bytes;
-            // As the summary says it: a level whose whole interval lies below zero falls (summary_text.cpp).
+            // As the summary says it: a level whose whole interval lies below zero drifts down (summary_text.cpp).
             return fmt::format("{} of one-time warm-up{}, then the {} {}", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
-                               metric, v.rate_ci_high_bytes_per_s < 0 ? "falls" : "stays flat");
+                               metric, v.rate_ci_high_bytes_per_s < 0 ? "drifts down" : "stays flat");
         }
         case diagnosis::Pattern::fragmentation:
             return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
