@@ -104,6 +104,12 @@ struct Diagnosis {
     double fraction_of_samples_near_limit = 0;    ///< sustained high usage (> 80% of the limit)
 };
 
+/// The rate's interval excludes zero, either way: what the reports call a significant rate.
+inline bool rate_significant(const Diagnosis& d) { return d.rate_ci_low_bytes_per_s > 0 || d.rate_ci_high_bytes_per_s < 0; }
+/// No leak, and the level went down beyond doubt (its whole interval below zero): the summary and the headline
+/// say it drifts down rather than stays flat.
+inline bool drifts_down(const Diagnosis& d) { return !d.leak && d.rate_ci_high_bytes_per_s < 0; }
+
 /// Diagnoses one gauge.
 Diagnosis diagnose(const Series& series, const Options& options = {});
 

@@ -42,13 +42,6 @@ std::string projection_sentence(const Diagnosis& d) {
 
 namespace {
 
-// A level that went down beyond doubt after the warm-up (its whole interval below zero: memory given back,
-// a cache shrinking, an allocator purging) is drifting down, not "flat (..., not significant)": that contradicted
-// the report's own rate tile and Trend row, which call such an interval significant (c_jemalloc_broker_flat,
-// RSS alone: "then flat (-147 MB/h, not significant)" beside an interval of -263 to -25.9 MB/h; 9 of 678
-// summaries of the accuracy corpus in session 29).
-bool falls(const Diagnosis& d) { return !d.leak && d.rate_ci_high_bytes_per_s < 0; }
-
 // "(+0.3 KB/s, not significant)" — why a small rate is not called a leak.
 std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     const std::string rate = format_rate(d.steady_rate_bytes_per_s, true);
@@ -59,10 +52,13 @@ std::string flat_qualifier(const Diagnosis& d, const SummaryFacts& facts) {
     return fmt::format("({})", rate);
 }
 
-// "flat (+0.3 KB/s, not significant)", or "drifting down, -147 MB/h (95% CI ...)" (such a fall is a slope, not a
-// drop: c_jemalloc_broker_flat's was 0.5 MB over 13 s on 39 MB).
+// "flat (+0.3 KB/s, not significant)", or "drifting down, -147 MB/h (95% CI ...)" for a level that went down
+// beyond doubt (drifts_down: memory given back, a cache shrinking, an allocator purging). Called flat and "not
+// significant", it contradicted the report's own rate tile and Trend row (c_jemalloc_broker_flat, RSS alone:
+// "then flat (-147 MB/h, not significant)" beside an interval of -263 to -25.9 MB/h; 9 of 678 summaries of the
+// accuracy corpus in session 29). Such a fall is a slope, not a drop: that one was 0.5 MB over 13 s on 39 MB.
 std::string flat_or_falling(const Diagnosis& d, const SummaryFacts& facts) {
-    return falls(d) ? "drifting down, " + rate_with_interval(d) : "flat " + flat_qualifier(d, facts);
+    return drifts_down(d) ? "drifting down, " + rate_with_interval(d) : "flat " + flat_qualifier(d, facts);
 }
 
 std::string warmup_clause(const Diagnosis& d, const SummaryFacts& facts) {
@@ -159,7 +155,7 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
                                "(need at least 10 samples over 2 s or more).",
                                facts.samples, format_duration(facts.duration_s));
         case Pattern::stable:
-            if (falls(d))
+            if (drifts_down(d))
                 return fmt::format("At about {} and drifting down, {}: no leak.{}", format_bytes(facts.level_bytes), rate_with_interval(d),
                                    projection_sentence(d));
             return fmt::format("Stable at about {} {}: no leak.{}", format_bytes(facts.level_bytes), flat_qualifier(d, facts),
@@ -175,7 +171,7 @@ std::string summarize(const Diagnosis& d, const SummaryFacts& facts) {
             const std::string cycle = fmt::format("a sawtooth of {}{}", format_bytes(facts.cycle_amplitude), every(d));
             if (d.leak) return fmt::format("Leak under {}: the floor rises {}.{}", cycle, rate_with_interval(d), projection_sentence(d));
             return fmt::format("Bounded: {} (grows, then is truncated) over a {}: no leak.{}", cycle,
-                               falls(d) ? "floor drifting down, " + rate_with_interval(d) : "flat floor " + flat_qualifier(d, facts),
+                               drifts_down(d) ? "floor drifting down, " + rate_with_interval(d) : "flat floor " + flat_qualifier(d, facts),
                                projection_sentence(d));
         }
         case Pattern::periodic_spikes: {

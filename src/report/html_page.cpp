@@ -57,7 +57,7 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
         out << "</div>\n</section>\n";
         return;
     }
-    bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
+    const bool significant = diagnosis::rate_significant(v);
     const std::string rate_tile = still_settling(v) ? "pace, last third (settling)" : significant ? "steady rate" : "steady rate (not significant)";
     tile(out, rate_tile, signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
          fmt::format("95%: {} to {}", format_rate(v.rate_ci_low_bytes_per_s * 3600, "h"),

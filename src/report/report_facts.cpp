@@ -98,7 +98,7 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
                                     v.warmup_bytes == analysis.process.rss.warmup_bytes;
             // As the summary says it: a level whose whole interval lies below zero drifts down (summary_text.cpp).
             return fmt::format("{} of one-time warm-up{}, then the {} {}", format_bytes(v.warmup_bytes), rss_warmup ? " of RSS" : "",
-                               metric, v.rate_ci_high_bytes_per_s < 0 ? "drifts down" : "stays flat");
+                               metric, diagnosis::drifts_down(v) ? "drifts down" : "stays flat");
         }
         case diagnosis::Pattern::fragmentation:
             return fmt::format("RSS grows {} while the live heap does not and the allocator keeps more free memory: fragmentation",
@@ -250,7 +250,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         facts.push_back({"Steady rate per hour", rate_with_interval(v, 3600, "h")});
         facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
     }
-    bool significant = v.rate_ci_low_bytes_per_s > 0 || v.rate_ci_high_bytes_per_s < 0;
+    const bool significant = diagnosis::rate_significant(v);
     if (analysis.process.metric == "jvm_heap")
         facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g} on the levels after collections)",
                                               analysis.process.trend_evidence, v.trend_p_value)});

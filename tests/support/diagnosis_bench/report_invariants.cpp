@@ -60,7 +60,7 @@ std::vector<Violation> check(const Diagnosis& d, bool limit_applies) {
     const bool leak_said = !no_leak_said && contains_ignoring_case(d.summary, kLeakWord);
     // The reports' rate tile and Trend row call a rate significant when its interval excludes zero, either
     // way; the sentence beside them may not say otherwise (a fall read "flat (-147 MB/h, not significant)").
-    if ((low > 0 || high < 0) && contains_ignoring_case(d.summary, "not significant"))
+    if (rate_significant(d) && contains_ignoring_case(d.summary, "not significant"))
         fail("significant_rate_said_not_significant", fmt::format("[{:.4g}, {:.4g}] B/s: {}", low, high, d.summary));
     if ((d.leak && no_leak_said) || (d.decided && !d.leak && leak_said))
         fail("summary_contradicts_leak", verdict + ": " + d.summary);
