@@ -1,6 +1,7 @@
 // Processes that do more than allocate: threads freeing each other's memory, fork with and without exec,
 // dlopen/dlclose, replaced operator new, allocations in awkward places, crashes and SIGKILL.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -482,19 +483,30 @@ TEST(TrackerProcess, DescriptorTableGrownBeforeMain) {
 
 // A leakscope that is alive but never reads: the socket buffer fills, the program must not block (the
 // exit flush waits at most about a second) and its output must not change. Compared with the same run
-// against a leakscope that reads, so the machine's load affects both alike.
+// against a leakscope that reads, so the machine's load affects both alike; a tracker that blocks on the
+// full socket is slow in every pair, while a load that changes between the two runs of one pair (CI:
+// 9.81 s stuck against 3.23 s reading, tests/FLAKES.md) does not repeat in the next, so up to three
+// pairs are run, alternated, and one pair within the bound passes.
 TEST(TrackerProcess, StuckLeakscopeDoesNotBlockTheProgram) {
     const std::vector<std::string> argv = {target_path("tracker_churn"), "2", "400000", "1000"};
     RunOptions reading;
     reading.interval_ms = 5;  // many snapshots, no byte budget: a stuck socket fills within a second
     reading.extra_environment = {{"LEAKSCOPE_TRACKER_SITE_BYTES_PER_S", "1000000000"}};
-    RunResult normal = run_program(argv, reading);
     RunOptions stuck = reading;
     stuck.collector_never_reads = true;
-    RunResult run = run_program(argv, stuck);
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_EQ(run.out.substr(0, run.out.find(" seconds")), "threads=2 operations=800000");
-    EXPECT_LT(run.duration_s, 2 * normal.duration_s + 2.0) << "never blocked on the socket";
+    std::string pairs_seen;
+    bool within_bound = false;
+    for (int pair = 0; pair < 3 && !within_bound; ++pair) {
+        const RunResult normal = run_program(argv, reading);
+        const RunResult run = run_program(argv, stuck);
+        ASSERT_EQ(run.exit_code, 0) << run.err;
+        ASSERT_EQ(run.out.substr(0, run.out.find(" seconds")), "threads=2 operations=800000");
+        within_bound = run.duration_s < 2 * normal.duration_s + 2.0;
+        char pair_text[96];
+        std::snprintf(pair_text, sizeof pair_text, " %.2f s stuck against %.2f s reading;", run.duration_s, normal.duration_s);
+        pairs_seen += pair_text;
+    }
+    EXPECT_TRUE(within_bound) << "blocked on the socket in every pair:" << pairs_seen;
 }
 
 // leakscope dies in the middle of the run: the program carries on, without SIGPIPE.
