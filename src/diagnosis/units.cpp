@@ -12,15 +12,9 @@ namespace {
 constexpr std::array<const char*, 6> kDecimalNames{"B", "kB", "MB", "GB", "TB", "PB"};
 constexpr std::array<const char*, 6> kBinaryNames{"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
-std::string printf_string(const char* format, double value, const char* unit) {
-    std::array<char, 64> buffer{};
-    std::snprintf(buffer.data(), buffer.size(), format, value, unit);
-    return buffer.data();
-}
-
-/// Three significant digits in `base` multiples. The unit is chosen after rounding, so 999.6 kB
-/// prints as "1.00 MB", not "1000 kB".
-std::string scaled(double bytes, bool show_sign, double base, const std::array<const char*, 6>& names) {
+/// `significant` digits (three in every label but an interval's ends) in `base` multiples. The unit is
+/// chosen after rounding, so 999.6 kB prints as "1.00 MB", not "1000 kB". Whole bytes have no decimals.
+std::string scaled(double bytes, bool show_sign, double base, const std::array<const char*, 6>& names, int significant) {
     if (!std::isfinite(bytes)) return "n/a";
     double magnitude = std::fabs(bytes);
     if (magnitude < 0.5) return "0 B";  // no "-0 B" from a rate that is zero but for rounding
@@ -30,27 +24,34 @@ std::string scaled(double bytes, bool show_sign, double base, const std::array<c
         ++unit;
     }
     const double value = bytes < 0 ? -magnitude : magnitude;
-    const char* format = nullptr;
-    if (unit == 0 || magnitude >= 99.95) format = show_sign ? "%+.0f %s" : "%.0f %s";
-    else if (magnitude >= 9.995) format = show_sign ? "%+.1f %s" : "%.1f %s";
-    else format = show_sign ? "%+.2f %s" : "%.2f %s";
-    return printf_string(format, value, names[unit]);
+    // Decimals so that the figure has `significant` digits after rounding: for three, 9.995 and above
+    // print "10.0", 99.95 and above "100".
+    int decimals = 0;
+    if (unit != 0) {
+        decimals = significant - 1;
+        while (decimals > 0 && magnitude >= std::pow(10.0, significant - decimals) - 0.5 * std::pow(10.0, -decimals)) --decimals;
+    }
+    std::array<char, 64> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), show_sign ? "%+.*f %s" : "%.*f %s", decimals, value, names[unit]);
+    return buffer.data();
 }
 
 }  // namespace
 
-std::string format_bytes(double bytes, bool show_sign) { return scaled(bytes, show_sign, 1000.0, kDecimalNames); }
-
-std::string format_bytes_binary(double bytes) { return scaled(bytes, false, 1024.0, kBinaryNames); }
-
-std::string format_rate_per_s(double bytes_per_s, bool show_sign) {
-    if (!std::isfinite(bytes_per_s)) return "n/a";
-    return format_bytes(bytes_per_s, show_sign) + "/s";
+std::string format_bytes(double bytes, bool show_sign, int significant) {
+    return scaled(bytes, show_sign, 1000.0, kDecimalNames, significant);
 }
 
-std::string format_rate_per_h(double bytes_per_s, bool show_sign) {
+std::string format_bytes_binary(double bytes) { return scaled(bytes, false, 1024.0, kBinaryNames, 3); }
+
+std::string format_rate_per_s(double bytes_per_s, bool show_sign, int significant) {
     if (!std::isfinite(bytes_per_s)) return "n/a";
-    return format_bytes(bytes_per_s * 3600.0, show_sign) + "/h";
+    return format_bytes(bytes_per_s, show_sign, significant) + "/s";
+}
+
+std::string format_rate_per_h(double bytes_per_s, bool show_sign, int significant) {
+    if (!std::isfinite(bytes_per_s)) return "n/a";
+    return format_bytes(bytes_per_s * 3600.0, show_sign, significant) + "/h";
 }
 
 std::string format_rate(double bytes_per_s, bool show_sign) {

@@ -60,8 +60,7 @@ void write_verdict(std::ostream& out, const Recording& recording, const analysis
     const bool significant = diagnosis::rate_significant(v);
     const std::string rate_tile = still_settling(v) ? "pace, last third (settling)" : significant ? "steady rate" : "steady rate (not significant)";
     tile(out, rate_tile, signed_rate(v.steady_rate_bytes_per_s * 3600, "h"),
-         fmt::format("95%: {} to {}", format_rate(v.rate_ci_low_bytes_per_s * 3600, "h"),
-                     format_rate(v.rate_ci_high_bytes_per_s * 3600, "h")),
+         "95%: " + signed_interval(v.rate_ci_low_bytes_per_s * 3600, v.rate_ci_high_bytes_per_s * 3600, "h"),
          !significant);
     if (v.rate_bytes_per_event)
         tile(out, "per event", signed_rate(*v.rate_bytes_per_event, "event"),

@@ -7,8 +7,8 @@
 
 namespace leakscope::report {
 
-std::string format_rate(double bytes_per_unit, const char* unit) {
-    return fmt::format("{}/{}", format_bytes(bytes_per_unit), unit);
+std::string format_rate(double bytes_per_unit, const char* unit, int significant) {
+    return fmt::format("{}/{}", format_bytes(bytes_per_unit, false, significant), unit);
 }
 
 std::string format_percent(double fraction) {

@@ -18,7 +18,7 @@ using diagnosis::ByteUnit;
 using diagnosis::byte_unit_for;
 
 /// "1.2 MB/s"-style rate with the given time suffix ("s", "h", "event").
-std::string format_rate(double bytes_per_unit, const char* unit);
+std::string format_rate(double bytes_per_unit, const char* unit, int significant = 3);
 
 /// "850 ms", "42.0 s", "12 min 30 s", "5 h 20 min", "3.2 days" (diagnosis::format_duration).
 using diagnosis::format_duration;

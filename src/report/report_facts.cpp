@@ -36,15 +36,19 @@ std::string location_text(const std::optional<std::string>& file, const std::opt
 
 }  // namespace
 
-std::string signed_rate(double bytes_per_unit, const char* unit) {
-    std::string text = format_rate(bytes_per_unit, unit);
+std::string signed_rate(double bytes_per_unit, const char* unit, int significant) {
+    std::string text = format_rate(bytes_per_unit, unit, significant);
     return bytes_per_unit > 0 ? "+" + text : text;
 }
 
+std::string signed_interval(double low, double high, const char* unit) {
+    const int digits = diagnosis::interval_digits(low, high, [&](double v, int d) { return signed_rate(v, unit, d); });
+    return fmt::format("{} to {}", signed_rate(low, unit, digits), signed_rate(high, unit, digits));
+}
+
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit) {
-    return fmt::format("{} (95% interval {} to {})", signed_rate(d.steady_rate_bytes_per_s * seconds_per_unit, unit),
-                       signed_rate(d.rate_ci_low_bytes_per_s * seconds_per_unit, unit),
-                       signed_rate(d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
+    return fmt::format("{} (95% interval {})", signed_rate(d.steady_rate_bytes_per_s * seconds_per_unit, unit),
+                       signed_interval(d.rate_ci_low_bytes_per_s * seconds_per_unit, d.rate_ci_high_bytes_per_s * seconds_per_unit, unit));
 }
 
 bool still_settling(const diagnosis::Diagnosis& v) { return v.settling_toward_bytes && !v.leak && v.decided; }
@@ -266,8 +270,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
     if (v.rate_bytes_per_event) {
         std::string per_event = signed_rate(*v.rate_bytes_per_event, "event");
         if (v.rate_per_event_ci_low && v.rate_per_event_ci_high)
-            per_event += fmt::format(" (95% interval {} to {})", signed_rate(*v.rate_per_event_ci_low, "event"),
-                                     signed_rate(*v.rate_per_event_ci_high, "event"));
+            per_event += fmt::format(" (95% interval {})", signed_interval(*v.rate_per_event_ci_low, *v.rate_per_event_ci_high, "event"));
         facts.push_back({"Steady rate per event", per_event});
     } else {
         facts.push_back({"Steady rate per event", events_known(recording) ? "not estimated" : "no events counted"});

@@ -16,7 +16,11 @@ struct Fact {
 };
 
 /// "+102 MB/h" (a plus sign on growth so a shrinking rate cannot be misread).
-std::string signed_rate(double bytes_per_unit, const char* unit);
+std::string signed_rate(double bytes_per_unit, const char* unit, int significant = 3);
+
+/// "+98.1 MB/h to +106 MB/h", or "+1.457 GB/h to +1.461 GB/h" where three digits would print one figure
+/// twice: an interval's ends with the digits that tell them apart (diagnosis::interval_digits).
+std::string signed_interval(double low, double high, const char* unit);
 
 /// "+102 MB/h (95% interval +98.1 MB/h to +106 MB/h)"; per-second rates are scaled by `seconds_per_unit`.
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit);

@@ -47,6 +47,27 @@ TEST(Units, Rates) {
     EXPECT_EQ(format_rate_per_s(-64, true), "-64 B/s");
 }
 
+// A long run's rate interval is tight: 1.4573 to 1.4608 GB/h printed "1.46 GB/h to 1.46 GB/h" (the
+// terminal summary of unbounded_cache, 8 s), which reads as no interval at all. Its ends take the digits
+// that tell them apart; every other label keeps three.
+TEST(Units, AnIntervalsEndsReadApart) {
+    EXPECT_EQ(format_bytes(1.4573e9, false, 4), "1.457 GB");
+    EXPECT_EQ(format_bytes(1.4573e9, false, 5), "1.4573 GB");
+    EXPECT_EQ(format_bytes(14.573e6, false, 4), "14.57 MB");
+    EXPECT_EQ(format_bytes(145.73e6, false, 4), "145.7 MB");
+    EXPECT_EQ(format_bytes(9.9996e3, false, 4), "10.00 kB");  // rounding up keeps the digit count
+    EXPECT_EQ(format_bytes(405, false, 5), "405 B") << "whole bytes stay whole";
+    auto per_hour = [](double v, int digits) { return format_rate_per_h(v, false, digits); };
+    const double low = 1.4573e9 / 3600, high = 1.4608e9 / 3600;
+    const int digits = interval_digits(low, high, per_hour);
+    EXPECT_EQ(digits, 4);
+    EXPECT_EQ(per_hour(low, digits), "1.457 GB/h");
+    EXPECT_EQ(per_hour(high, digits), "1.461 GB/h");
+    EXPECT_EQ(interval_digits(1e6 / 3600, 2e6 / 3600, per_hour), 3) << "ends that differ keep three digits";
+    EXPECT_EQ(interval_digits(low, low, per_hour), 3) << "a point stays a point";
+    EXPECT_EQ(interval_digits(low, low * (1 + 1e-9), per_hour), 5) << "at most five";
+}
+
 TEST(Units, Durations) {
     EXPECT_EQ(format_duration(0.85), "850 ms");
     EXPECT_EQ(format_duration(1.8), "1.8 s");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "report/human_units.hpp"
+#include "report/report_facts.hpp"
 #include "report/series_view.hpp"
 #include "report/svg_chart.hpp"
 #include "report/sparkline.hpp"
@@ -25,6 +26,20 @@ TEST(ReportUnits, BytesUseDecimalUnitsWithThreeDigits) {
     EXPECT_EQ(format_bytes(-3 * kMB), "-3.00 MB");
     EXPECT_EQ(format_bytes(-0.3), "0 B") << "no negative zero";
     EXPECT_EQ(format_bytes(std::numeric_limits<double>::quiet_NaN()), "n/a");
+}
+
+// A tight interval (a long or very regular run) reads as an interval: its ends take the digits that tell
+// them apart, in the terminal's and the Markdown's rate rows and the HTML tile alike.
+TEST(ReportUnits, ATightIntervalsEndsReadApart) {
+    EXPECT_EQ(signed_interval(1.4573e9, 1.4608e9, "h"), "+1.457 GB/h to +1.461 GB/h");
+    EXPECT_EQ(signed_interval(98.1e6, 106e6, "h"), "+98.1 MB/h to +106 MB/h");
+    EXPECT_EQ(signed_interval(-263e6, -25.9e6, "h"), "-263 MB/h to -25.9 MB/h");
+    diagnosis::Diagnosis d;
+    d.steady_rate_bytes_per_s = 405.1e3;
+    d.rate_ci_low_bytes_per_s = 404.9e3;
+    d.rate_ci_high_bytes_per_s = 405.4e3;
+    EXPECT_EQ(rate_with_interval(d, 1, "s"), "+405 kB/s (95% interval +404.9 kB/s to +405.4 kB/s)");
+    EXPECT_EQ(rate_with_interval(d, 3600, "h"), "+1.46 GB/h (95% interval +1.458 GB/h to +1.459 GB/h)");
 }
 
 TEST(ReportUnits, DurationsReadNaturally) {
