@@ -102,9 +102,10 @@ void write_rate_chart(std::ostream& out, const Comparison& comparison) {
                        svg::coord(y + 11));
         }
         const char* tone = c.vs_baseline ? to_string(c.vs_baseline->direction) : "same";
-        fmt::print(out, "<circle class=\"mean {}\" cx=\"{}\" cy=\"{}\" r=\"6\"><title>{}: {} [{}, {}]</title></circle>\n",
+        fmt::print(out, "<circle class=\"mean {}\" cx=\"{}\" cy=\"{}\" r=\"6\"><title>{}: {} [{}]</title></circle>\n",
                    tone, svg::coord(sx(c.rate_bytes_per_s * 3600)), svg::coord(y), escape_markup(c.name),
-                   per_hour(c.rate_bytes_per_s), per_hour(c.rate_ci_low_bytes_per_s), per_hour(c.rate_ci_high_bytes_per_s));
+                   per_hour(c.rate_bytes_per_s),
+                   report::format_rate_interval(c.rate_ci_low_bytes_per_s * 3600, c.rate_ci_high_bytes_per_s * 3600, "h", ", "));
     }
     out << "</g>\n";
     const svg::Scale no_y{0, 1, frame.plot_bottom(), frame.plot_top()};
@@ -140,14 +141,15 @@ std::string comparison_html(const Comparison& comparison, const ExperimentFacts&
            "[95% CI]</th><th>per event</th><th>warm-up</th><th>verdict</th><th>top growing site</th><th>vs baseline</th></tr>\n";
     for (std::size_t index : comparison.ranked()) {
         const auto& c = comparison.configurations[index];
-        const std::string rate = c.runs ? fmt::format("{} [{}, {}]", per_hour(c.rate_bytes_per_s),
-                                                      per_hour(c.rate_ci_low_bytes_per_s), per_hour(c.rate_ci_high_bytes_per_s))
-                                        : "-";
+        const std::string rate =
+            c.runs ? fmt::format("{} [{}]", per_hour(c.rate_bytes_per_s),
+                                 report::format_rate_interval(c.rate_ci_low_bytes_per_s * 3600, c.rate_ci_high_bytes_per_s * 3600, "h", ", "))
+                   : "-";
         const std::string per_event =
-            c.rate_bytes_per_event ? fmt::format("{} [{}, {}]", report::format_bytes(*c.rate_bytes_per_event),
-                                                 report::format_bytes(*c.rate_per_event_ci_low),
-                                                 report::format_bytes(*c.rate_per_event_ci_high))
-                                   : "-";
+            c.rate_bytes_per_event
+                ? fmt::format("{} [{}]", report::format_bytes(*c.rate_bytes_per_event),
+                              report::format_bytes_interval(*c.rate_per_event_ci_low, *c.rate_per_event_ci_high, ", "))
+                : "-";
         const std::string versus = !c.vs_baseline ? "baseline"
                                    : c.vs_baseline->test
                                        ? change_text(*c.vs_baseline) + " " + verdict_against_baseline(c, comparison.options)

@@ -40,14 +40,14 @@ std::string verdict_cell(const ConfigurationResult& c) {
 
 std::string rate_cell(const ConfigurationResult& c) {
     if (c.runs == 0) return "-";
-    return fmt::format("{} [{}, {}]", per_hour(c.rate_bytes_per_s), per_hour(c.rate_ci_low_bytes_per_s),
-                       per_hour(c.rate_ci_high_bytes_per_s));
+    return fmt::format("{} [{}]", per_hour(c.rate_bytes_per_s),
+                       report::format_rate_interval(c.rate_ci_low_bytes_per_s * 3600.0, c.rate_ci_high_bytes_per_s * 3600.0, "h", ", "));
 }
 
 std::string per_event_cell(const ConfigurationResult& c) {
     if (!c.rate_bytes_per_event) return "-";
-    return fmt::format("{} [{}, {}]", format_bytes(*c.rate_bytes_per_event), format_bytes(*c.rate_per_event_ci_low),
-                       format_bytes(*c.rate_per_event_ci_high));
+    return fmt::format("{} [{}]", format_bytes(*c.rate_bytes_per_event),
+                       report::format_bytes_interval(*c.rate_per_event_ci_low, *c.rate_per_event_ci_high, ", "));
 }
 
 std::string versus_cell(const ConfigurationResult& c, const ComparisonOptions& options) {

@@ -22,8 +22,8 @@ std::string labels_text(const Labels& labels) {
 
 std::string rate_text(const diagnosis::Diagnosis& d) {
     auto per_hour = [](double bytes_per_s) { return report::format_rate(bytes_per_s * 3600.0, "h"); };
-    return per_hour(d.steady_rate_bytes_per_s) + " [" + per_hour(d.rate_ci_low_bytes_per_s) + ", " +
-           per_hour(d.rate_ci_high_bytes_per_s) + "]";
+    return per_hour(d.steady_rate_bytes_per_s) + " [" +
+           report::format_rate_interval(d.rate_ci_low_bytes_per_s * 3600.0, d.rate_ci_high_bytes_per_s * 3600.0, "h", ", ") + "]";
 }
 
 std::string time_to_limit_text(const diagnosis::Diagnosis& d) {

@@ -11,6 +11,18 @@ std::string format_rate(double bytes_per_unit, const char* unit, int significant
     return fmt::format("{}/{}", format_bytes(bytes_per_unit, false, significant), unit);
 }
 
+std::string format_rate_interval(double low, double high, const char* unit, const char* separator) {
+    auto show = [&](double v, int digits) { return format_rate(v, unit, digits); };
+    const int digits = diagnosis::interval_digits(low, high, show);
+    return show(low, digits) + separator + show(high, digits);
+}
+
+std::string format_bytes_interval(double low, double high, const char* separator) {
+    auto show = [](double v, int digits) { return format_bytes(v, false, digits); };
+    const int digits = diagnosis::interval_digits(low, high, show);
+    return show(low, digits) + separator + show(high, digits);
+}
+
 std::string format_percent(double fraction) {
     if (!std::isfinite(fraction)) return "n/a";
     return fmt::format("{:.0f}%", fraction * 100);

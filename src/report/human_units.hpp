@@ -20,6 +20,12 @@ using diagnosis::byte_unit_for;
 /// "1.2 MB/s"-style rate with the given time suffix ("s", "h", "event").
 std::string format_rate(double bytes_per_unit, const char* unit, int significant = 3);
 
+/// "98.1 MB/h, 106 MB/h": an interval's ends as format_rate prints them, with the digits that tell them
+/// apart where three would print one figure twice (diagnosis::interval_digits), joined by `separator`.
+std::string format_rate_interval(double low, double high, const char* unit, const char* separator);
+/// The same for byte amounts ("per event" intervals).
+std::string format_bytes_interval(double low, double high, const char* separator);
+
 /// "850 ms", "42.0 s", "12 min 30 s", "5 h 20 min", "3.2 days" (diagnosis::format_duration).
 using diagnosis::format_duration;
 

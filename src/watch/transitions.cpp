@@ -47,8 +47,8 @@ std::string describe(const Transition& t) {
         case TransitionKind::near_limit: line += "approaches its memory limit: "; break;
     }
     line += f.pattern + ", " + report::format_rate(f.steady_rate_bytes_per_s * 3600.0, "h") + " [" +
-            report::format_rate(f.rate_ci_low_bytes_per_s * 3600.0, "h") + ", " +
-            report::format_rate(f.rate_ci_high_bytes_per_s * 3600.0, "h") + "], RSS " + report::format_bytes(f.rss_bytes);
+            report::format_rate_interval(f.rate_ci_low_bytes_per_s * 3600.0, f.rate_ci_high_bytes_per_s * 3600.0, "h", ", ") +
+            "], RSS " + report::format_bytes(f.rss_bytes);
     if (f.time_to_limit_s) line += ", limit in " + report::format_duration(*f.time_to_limit_s);
     if (f.restart_interval_s) line += ", restart every " + report::format_duration(*f.restart_interval_s);
     return line;

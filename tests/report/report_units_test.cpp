@@ -40,6 +40,10 @@ TEST(ReportUnits, ATightIntervalsEndsReadApart) {
     d.rate_ci_high_bytes_per_s = 405.4e3;
     EXPECT_EQ(rate_with_interval(d, 1, "s"), "+405 kB/s (95% interval +404.9 kB/s to +405.4 kB/s)");
     EXPECT_EQ(rate_with_interval(d, 3600, "h"), "+1.46 GB/h (95% interval +1.458 GB/h to +1.459 GB/h)");
+    // The bracketed intervals of `compare`, `watch` and the fleet tables.
+    EXPECT_EQ(format_rate_interval(1.4573e9, 1.4608e9, "h", ", "), "1.457 GB/h, 1.461 GB/h");
+    EXPECT_EQ(format_bytes_interval(2.031e3, 2.034e3, ", "), "2.031 kB, 2.034 kB");
+    EXPECT_EQ(format_bytes_interval(1.9e3, 2.4e3, ", "), "1.90 kB, 2.40 kB");
 }
 
 TEST(ReportUnits, DurationsReadNaturally) {
