@@ -8,7 +8,7 @@ DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libz
 # Only the tests need these: a headless browser to render the HTML reports, real programs to track (memcached
 # and redis-server: real servers of the accuracy corpus),
 # `go tool pprof` (golang-go) to open the pprof profiles.
-TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl sqlite3 git gcc coreutils procps memcached redis-server \
+TEST_PACKAGES = chromium fonts-liberation python3 python3-jsonschema perl tcl sqlite3 git gcc coreutils procps memcached redis-server \
                 python3-numpy python3-numba nodejs default-jre-headless libjemalloc2 prometheus python3-pytest golang-go \
                 clang
 # Only the side-by-side benchmarks need these (bench/tracker compares with heaptrack and jemalloc).

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Unit tests of the "pacing lost:" report: the Python pacing helper (examples/patterns/python/pacing.py)
 writes pacing.hpp's line when a tick starts more than 0.25 s late, and only then, for every() and
-every_async(); the accuracy runner finds that line in a run's log."""
+every_async(), and so does the Tcl one (examples/patterns/tcl/pacing.tcl, when tclsh is installed); the
+accuracy runner finds that line in a run's log."""
 import asyncio
 import contextlib
 import io
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +56,40 @@ class PythonPacing(unittest.TestCase):
         with contextlib.redirect_stderr(err):
             asyncio.run(pacing.every_async(0.1, 0.0, stalled_at(2, 0.6), at_least_s=1.2))
         self.assertTrue(err.getvalue().startswith("pacing lost: 3 of "), err.getvalue())
+
+
+LOST_LINE = re.compile(r"pacing lost: (\d+) of (\d+) ticks started more than 0\.25 s late "
+                       r"\(the latest (\d+\.\d\d) s late\)\n")
+
+
+@unittest.skipUnless(shutil.which("tclsh"), "tclsh not installed")
+class TclPacing(unittest.TestCase):
+    """pacing.tcl's ticks run from Tcl's event loop; a stalled tick is reported in pacing.hpp's line."""
+
+    def run_tcl(self, tick_body, seconds):
+        helper = os.path.join(corpus.EXAMPLES, "tcl", "pacing.tcl")
+        script = (f"source {{{helper}}}\n"
+                  f"proc tick {{i t}} {{ {tick_body} }}\n"
+                  f"if {{[catch {{pacing::every 0.1 0.0 tick {seconds}}} message]}} {{ puts \"raised: $message\" }}\n")
+        return subprocess.run(["tclsh"], input=script, capture_output=True, text=True, timeout=30)
+
+    def test_a_kept_pace_says_nothing(self):
+        run = self.run_tcl("", 0.5)
+        self.assertEqual((run.returncode, run.stderr), (0, ""))
+
+    def test_a_stall_is_reported_like_pacing_hpp(self):
+        # Tick 2 blocks the event loop for 0.6 s: ticks 3, 4 and 5 start 0.5, 0.4 and 0.3 s late.
+        run = self.run_tcl("if {$i == 2} { after 600 }", 1.2)
+        found = LOST_LINE.fullmatch(run.stderr)
+        self.assertIsNotNone(found, run.stderr)
+        late, ticks, latest = int(found[1]), int(found[2]), float(found[3])
+        self.assertGreaterEqual(late, 3)
+        self.assertGreaterEqual(ticks, 11)
+        self.assertGreaterEqual(latest, 0.45)
+
+    def test_an_error_in_a_tick_ends_the_loop_and_is_raised(self):
+        run = self.run_tcl("if {$i == 3} { error boom }", 5.0)
+        self.assertEqual(run.stdout, "raised: boom\n")
 
 
 class RunnerReadsTheLine(unittest.TestCase):
