@@ -21,6 +21,11 @@
 # (+39 kB/s over 3-13 s, -70 kB/s over 4-16 s), RSS 65.6 MB, then 87.3 from the first dump to the end;
 # --plain, RSS 45.5 MB to 1.5 s, 66.6-66.7 MB from 2 s to the end (+11 kB/s over 3-13 s); 40,000 check
 # results, 5 dumps of 18.5 MB of status text.
+# Measured after its first scoring (session 32, by the tuning engineer, tracked, 60 s): the floor between
+# dumps is not quite flat at first: 35.1637, 35.1673, 35.1672, 35.1713 MB in the windows from 3, 6, 9 and
+# 12 s (a few kB at the 2nd and 4th dumps: perl's string buffers growing to the longest values they get),
+# then 35.1713 MB in every window to 60 s. A 16 s run sees a rise of ~8 kB that stops at 12 s: a slow
+# leak and a settling tail look alike there, so an honest "undecided" is acceptable too.
 # Usage: perl monitoring_status_snapshot_spikes.pl SECONDS
 use strict;
 use warnings;
