@@ -370,7 +370,8 @@ Analysis analyze(const Recording& given, const Options& options) {
     site_options.releases_by_collector = false;  // sites are malloc'd blocks, not the collector's heap
     result.sites = diagnose_and_name_sites(recording, site_options, options, until_t_s);
     result.judged_until_s = until_t_s;
-    result.unsampled_growth = attribute_sampled_growth(recording, result.process, until_t_s, result.sites);
+    result.unsampled_growth =
+        attribute_sampled_growth(recording, result.process, until_t_s, diagnosis_options.allocation_quantum_bytes, result.sites);
     // Arenas first: a line that took arenas through two call paths is pymalloc's story, not that line's.
     result.arena_growth = judge_pymalloc_arenas_together(recording, until_t_s, diagnosis_options.allocation_quantum_bytes, site_options,
                                                          result.process, result.sites);

@@ -14,15 +14,6 @@
 namespace leakscope::analysis {
 namespace {
 
-/// At the end of the judged span the site holds whole arenas, one block each: the arenas it took. Blocks
-/// of its own that it held meanwhile (a list's buffer during a burst, malloc'd past pymalloc's 512 bytes)
-/// were freed by then.
-bool holds_only_arenas(const SiteSeries::Site& series, std::size_t columns, double arena_bytes) {
-    const std::size_t last = std::min({columns, series.live_bytes.size(), series.live_count.size()});
-    if (last == 0 || series.live_count[last - 1] <= 0) return false;
-    return static_cast<double>(series.live_bytes[last - 1]) == static_cast<double>(series.live_count[last - 1]) * arena_bytes;
-}
-
 // The heap's growth is pymalloc taking arenas, and RSS alone does not call it a leak: pymalloc keeps an
 // arena while any object in it lives, so a burst of small objects (an export's rows every 3 s) leaves
 // arenas that later bursts reuse: a high-water mark that climbs in steps at the bursts, as a leak of small
@@ -40,6 +31,12 @@ void undecided_on_arenas_alone(diagnosis::Diagnosis& d, double rise, double span
 }
 
 }  // namespace
+
+bool holds_only_arenas(const SiteSeries::Site& series, std::size_t columns, double arena_bytes) {
+    const std::size_t last = std::min({columns, series.live_bytes.size(), series.live_count.size()});
+    if (last == 0 || series.live_count[last - 1] <= 0) return false;
+    return static_cast<double>(series.live_bytes[last - 1]) == static_cast<double>(series.live_count[last - 1]) * arena_bytes;
+}
 
 std::optional<ArenaGrowth> judge_pymalloc_arenas_together(const Recording& recording, double until_t_s, double arena_bytes,
                                                           const diagnosis::Options& site_options, diagnosis::ProcessDiagnosis& process,

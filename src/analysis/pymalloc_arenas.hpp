@@ -21,6 +21,11 @@ inline constexpr char kPymallocArenasRow[] = "pymalloc arenas (1 MiB each)";
 /// The arena sites' rise must be this share of the heap's steady growth for the growth to be theirs.
 inline constexpr double kArenaShareOfGrowth = 0.5;
 
+/// At the end of the judged span (its first `columns` columns) the site holds whole arenas, one block each:
+/// the arenas it took. Blocks of its own that it held meanwhile (a list's buffer during a burst, malloc'd
+/// past pymalloc's 512 bytes) were freed by then.
+bool holds_only_arenas(const SiteSeries::Site& series, std::size_t columns, double arena_bytes);
+
 /// With full tracking of a CPython target (`arena_bytes` > 0), a decided leak of the live heap and no site
 /// a leak but those that hold whole arenas only:
 /// - when the arena sites' rise carries the heap's growth and RSS alone does not call the same leak, the

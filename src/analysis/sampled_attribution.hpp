@@ -23,9 +23,11 @@ namespace leakscope::analysis {
 /// about one run in five; or a leaking site's few samples reading a warm-up). The
 /// report then says so, and how to name the site, instead of showing none without a word. So it does for
 /// RSS's leak in the allocator's footprint beside a sampled heap that swings with no trend
-/// (UnsampledGrowth::within_swings).
+/// (UnsampledGrowth::within_swings). `arena_bytes`: CPython's pymalloc arena size when the target is one
+/// (Options::allocation_quantum_bytes), else 0: a site holding only arenas is charged for whatever needed a
+/// new one, and is never named for a heap that grew in steps.
 std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recording, const diagnosis::ProcessDiagnosis& process,
-                                                        double until_t_s, std::vector<SiteReport>& sites);
+                                                        double until_t_s, double arena_bytes, std::vector<SiteReport>& sites);
 
 /// The sentence every report prints for growth no site's sampled estimate rose with.
 std::string unsampled_growth_sentence(const UnsampledGrowth& growth);

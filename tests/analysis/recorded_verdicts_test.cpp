@@ -509,5 +509,42 @@ TEST(RecordedVerdicts, AWarmupsTailTooGentleToSlowOnItsOwnSettlesOnTheWholeClimb
     EXPECT_NEAR(*v.settling_toward_bytes, 33e6, 1.5e6) << v.summary;
 }
 
+// examples/patterns/python/sync_job_logger_name_leak.py, fully tracked (session 32, batch 11's first run): a
+// logger kept per job, ~97 kB/s of small objects. The tracked heap grows in whole 1 MiB pymalloc arenas, two
+// in 16 s, and a line through two steps read 25 kB/s (95% CI 8.4 to 166 kB/s) while RSS, filling the arenas'
+// pages, read 99 kB/s (95 to 102). RSS's decided pace, inside the heap's interval and far tighter, is the
+// verdict's; the heap says where the growth is, and the logger's line is still the site.
+TEST(RecordedVerdicts, AHeapClimbOfAFewPymallocArenasTakesRssPace) {
+    const Analysis a = analyze_kept("py_sync_job_logger_name_leak_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_EQ(a.process.metric, "rss") << v.summary;
+    EXPECT_NEAR(v.steady_rate_bytes_per_s, 97e3, 10e3) << v.summary;
+    EXPECT_NE(v.summary.find("The live heap holds it"), std::string::npos) << v.summary;
+    ASSERT_TRUE(a.process.live_heap.has_value());
+    EXPECT_LT(a.process.live_heap->steady_rate_bytes_per_s, 40e3) << "the heap's own line through two arenas (else this test shows nothing)";
+    ASSERT_FALSE(a.sites.empty());
+    EXPECT_EQ(a.sites.front().function, "SyncJob.__init__");
+    EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
+}
+
+// examples/patterns/python/retry_span_registry_leak.py, fully tracked (session 29's corpus run): failed
+// retries' spans kept in a module-level registry, ~165 kB/s. Its heap rose 2.19 MB in two arenas, so RSS
+// gives the pace (above); the site then named for a heap grown in steps must be the line whose own blocks
+// rose, `start_span`, not `push_order`, which only happened to need the new arenas.
+TEST(RecordedVerdicts, AnArenaChargedToWhateverNeededItIsNotNamedForAHeapInSteps) {
+    const Analysis a = analyze_kept("py_retry_span_registry_leak_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(v.leak) << v.summary;
+    EXPECT_EQ(a.process.metric, "rss") << v.summary;
+    EXPECT_NEAR(v.steady_rate_bytes_per_s, 165e3, 20e3) << v.summary;
+    ASSERT_FALSE(a.sites.empty());
+    EXPECT_EQ(a.sites.front().function, "start_span");
+    EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
+    for (const auto& site : a.sites)
+        if (site.function == "push_order") EXPECT_FALSE(site.diagnosis.leak) << "an arena's site is no leak's";
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
