@@ -353,7 +353,11 @@ Analysis analyze(const Recording& given, const Options& options) {
     diagnosis_options.limit_bytes = result.limit_bytes;
     diagnosis_options.releases_by_collector = runs_releasing_collector(recording);
     diagnosis_options.allocation_quantum_bytes = allocation_quantum(recording);
-    diagnosis_options.heap_trackable = recording.info.runtime != kGoRuntime;
+    // The advice to track allocations is for runs that did not: a tracked run without a heap lost its stream
+    // (`leakscope run -- env LD_PRELOAD=libjemalloc.so.2 ./prog`: "tracking lost ... its LD_PRELOAD is ...: set
+    // your own preload outside leakscope instead") and its summary went on "Tracking allocations (`leakscope run`
+    // without --no-track ...) would show whether the heap grows".
+    diagnosis_options.heap_trackable = recording.info.runtime != kGoRuntime && recording.info.tracker_mode == "off";
     // The process and the sites are judged over the same span: without the teardown at the end.
     const std::size_t teardown = teardown_samples(recording);
     result.process = diagnosis::diagnose_process(process_series(recording, teardown), diagnosis_options);

@@ -58,7 +58,8 @@ struct Options {
     /// growth looks through that allocator, not a staircase of the program's. 0: none known.
     double allocation_quantum_bytes = 0;
     /// False for a program whose heap no allocation tracker sees (Go: its own allocator, a static binary
-    /// as a rule): an undecided RSS verdict does not send the user to tracking.
+    /// as a rule), and for a run that tracked already (its heap lost or never reported): an undecided RSS
+    /// verdict does not send the user to tracking.
     bool heap_trackable = true;
 };
 

@@ -546,5 +546,18 @@ TEST(RecordedVerdicts, AnArenaChargedToWhateverNeededItIsNotNamedForAHeapInSteps
         if (site.function == "push_order") EXPECT_FALSE(site.diagnosis.leak) << "an arena's site is no leak's";
 }
 
+// `leakscope run -- env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 unbounded_cache 4` (session 32):
+// env's child replaced the tracker's preload, so the stream was lost at 0.1 s and the verdict rests on RSS,
+// undecided. Its warning says how to keep the tracker (a preload set outside leakscope); the summary went
+// on "Tracking allocations (`leakscope run` without --no-track ...) would show whether the heap grows", advice
+// for a run that did not track, to a run that did.
+TEST(RecordedVerdicts, ATrackedRunThatLostItsHeapIsNotToldToTrack) {
+    const Analysis a = analyze_kept("env_replaced_preload_tracked.lks");
+    ASSERT_TRUE(a.tracking_lost.has_value());
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_FALSE(v.decided) << v.summary << " (else this test shows nothing)";
+    EXPECT_EQ(v.summary.find("Tracking allocations"), std::string::npos) << v.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
