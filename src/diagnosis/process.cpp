@@ -407,7 +407,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
         heap_d.rate_ci_high_bytes_per_s - heap_d.rate_ci_low_bytes_per_s >
             kLooserIntervalFactor * (rss_d.rate_ci_high_bytes_per_s - rss_d.rate_ci_low_bytes_per_s);
     const bool heap_explains = heap.growing && !heap_climb_of_few_quanta &&
-                               heap.diagnosis.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * rss.diagnosis.steady_rate_bytes_per_s;
+                               heap_d.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * rss_d.steady_rate_bytes_per_s;
     // RSS growth that slows down (undecided between a settling warm-up and a slow leak) is growth all the
     // same: where it goes is explained as for any other, and the allocator keeping it decides it.
     // Nor is a dozen pages any growth to explain (page_granular_growth.hpp): a flat service's eight

@@ -14,8 +14,8 @@ std::string rate_with_interval(const Diagnosis& d) {
         // Same unit for both ends: per hour when the centre is shown per hour.
         const bool hourly = text.ends_with("/h");
         auto show = [&](double v, int digits) { return hourly ? format_rate_per_h(v, false, digits) : format_rate_per_s(v, false, digits); };
-        const int digits = interval_digits(d.rate_ci_low_bytes_per_s, d.rate_ci_high_bytes_per_s, show);
-        text += fmt::format(" (95% CI {} to {})", show(d.rate_ci_low_bytes_per_s, digits), show(d.rate_ci_high_bytes_per_s, digits));
+        const auto [low, high] = interval_ends(d.rate_ci_low_bytes_per_s, d.rate_ci_high_bytes_per_s, show);
+        text += fmt::format(" (95% CI {} to {})", low, high);
     }
     if (d.rate_bytes_per_event) text += fmt::format(", {} per event", format_bytes(*d.rate_bytes_per_event));
     return text;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 namespace leakscope::diagnosis {
 
@@ -31,6 +32,12 @@ int interval_digits(double low, double high, Show&& show) {
     if (!(low < high)) return digits;
     while (digits < 5 && show(low, digits) == show(high, digits)) ++digits;
     return digits;
+}
+/// Both ends of an interval as `show(value, digits)` prints them, in the digits interval_digits finds.
+template <typename Show>
+std::pair<std::string, std::string> interval_ends(double low, double high, Show&& show) {
+    const int digits = interval_digits(low, high, show);
+    return {show(low, digits), show(high, digits)};
 }
 
 /// "850 ms", "1.8 s", "12 min 30 s", "3 h 30 min", "9.8 days": the one duration style of every report.

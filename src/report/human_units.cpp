@@ -12,15 +12,13 @@ std::string format_rate(double bytes_per_unit, const char* unit, int significant
 }
 
 std::string format_rate_interval(double low, double high, const char* unit, const char* separator) {
-    auto show = [&](double v, int digits) { return format_rate(v, unit, digits); };
-    const int digits = diagnosis::interval_digits(low, high, show);
-    return show(low, digits) + separator + show(high, digits);
+    const auto [from, to] = diagnosis::interval_ends(low, high, [&](double v, int digits) { return format_rate(v, unit, digits); });
+    return from + separator + to;
 }
 
 std::string format_bytes_interval(double low, double high, const char* separator) {
-    auto show = [](double v, int digits) { return format_bytes(v, false, digits); };
-    const int digits = diagnosis::interval_digits(low, high, show);
-    return show(low, digits) + separator + show(high, digits);
+    const auto [from, to] = diagnosis::interval_ends(low, high, [](double v, int digits) { return format_bytes(v, false, digits); });
+    return from + separator + to;
 }
 
 std::string format_percent(double fraction) {

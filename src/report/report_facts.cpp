@@ -42,8 +42,8 @@ std::string signed_rate(double bytes_per_unit, const char* unit, int significant
 }
 
 std::string signed_interval(double low, double high, const char* unit) {
-    const int digits = diagnosis::interval_digits(low, high, [&](double v, int d) { return signed_rate(v, unit, d); });
-    return fmt::format("{} to {}", signed_rate(low, unit, digits), signed_rate(high, unit, digits));
+    const auto [from, to] = diagnosis::interval_ends(low, high, [&](double v, int digits) { return signed_rate(v, unit, digits); });
+    return from + " to " + to;
 }
 
 std::string rate_with_interval(const diagnosis::Diagnosis& d, double seconds_per_unit, const char* unit) {
