@@ -23,6 +23,7 @@
 #include "analysis/sites_beside_a_flat_heap.hpp"
 #include "analysis/sites_sharing_a_line.hpp"
 #include "analysis/teardown.hpp"
+#include "runtime/go_gc_trace.hpp"
 #include "symbols/frame_format.hpp"
 #include "symbols/symbolizer.hpp"
 
@@ -213,7 +214,13 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     }
     if (!unresident_stacks.t_s.empty()) series.unresident_stacks = std::move(unresident_stacks);
     // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
+    // A Go program's come from its gctrace lines (what each collection found live, to the mebibyte).
     series.runtime_heap = runtime_heap_for_diagnosis(samples);
+    if (series.runtime_heap && recording.info.runtime == kGoRuntime) {
+        series.runtime_heap->runtime = "Go runtime";
+        series.runtime_heap->level_resolution_bytes = runtime::kGoTraceResolutionBytes;
+        series.runtime_heap->collects_at_goal = true;
+    }
     series.unread_jvm = std::any_of(samples.begin(), samples.end(),
                                     [](const SamplePoint& p) { return known(p.runtime_unread_jvms) && p.runtime_unread_jvms > 0; });
     series.heap_cache_bytes = heap_cache_bytes(recording, samples);

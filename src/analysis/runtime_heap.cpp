@@ -51,7 +51,10 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
         heap.full_collections.push_back(static_cast<double>(p.runtime_full_gcs));
         heap.marking_pauses.push_back(static_cast<double>(p.runtime_concurrent_gcs));
         if (known(p.runtime_heap_max)) heap.max_bytes = static_cast<double>(p.runtime_heap_max);
-        if (known(p.runtime_heap_committed)) heap.committed_bytes = static_cast<double>(p.runtime_heap_committed);
+        if (known(p.runtime_heap_committed)) {
+            heap.committed_bytes = static_cast<double>(p.runtime_heap_committed);
+            heap.largest_committed_bytes = std::max(heap.largest_committed_bytes, *heap.committed_bytes);
+        }
     }
     if (heap.used.t_s.empty()) return std::nullopt;
     heap.run_start_s = samples.front().t_s;

@@ -28,6 +28,11 @@ void add_watch_options(CLI::App& command, WatchOptionsText& text, bool with_trac
                            "Track a Poisson sample of allocations, one per SIZE bytes on average (e.g. 512K), "
                            "for low overhead in production; default: every allocation")
             ->option_text("SIZE");
+        command.add_flag("--no-gc-trace", text.no_gc_trace,
+                         "A Go program: do not set GODEBUG=gctrace=1. By default leakscope asks the Go runtime to report "
+                         "each collection, reads what it found live from the program's stderr (which then passes through "
+                         "leakscope, those lines taken out: were leakscope killed, its next write there would fail as "
+                         "into any closed pipe) and judges the heap by it; without it, RSS alone");
     }
     command.add_flag("--no-status", text.no_status, "No live status line on the terminal while the target runs");
 }
@@ -53,6 +58,7 @@ session::WatchOptions parse_watch_options(const WatchOptionsText& text, const st
         options.events_regex = text.events_regex;
     }
     options.track = !text.no_track;
+    options.go_gc_trace = !text.no_gc_trace;
     if (!text.sample_bytes.empty()) {
         const auto bytes = parse_bytes(text.sample_bytes);
         if (!bytes || *bytes == 0)

@@ -17,6 +17,7 @@ struct WatchOptionsText {
     bool no_track = false;
     std::string sample_bytes;
     bool no_status = false;
+    bool no_gc_trace = false;
 };
 
 void add_watch_options(CLI::App& command, WatchOptionsText& text, bool with_tracking);

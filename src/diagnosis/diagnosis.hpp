@@ -144,7 +144,7 @@ struct ProcessSeries {
     /// across its generations, the cumulative counts of its collections at each sample (all kinds, and
     /// full ones), and the most it may grow to (-Xmx) when known.
     struct RuntimeHeap {
-        std::string runtime = "JVM";
+        std::string runtime = "JVM";  ///< "JVM", "Go runtime": in "the {}'s heap"
         /// The run's first sample: times in the summaries count from it, as the charts' and RSS's do (the
         /// runtime's first figures come a second or more later, once the JVM has started).
         double run_start_s = 0;
@@ -159,6 +159,15 @@ struct ProcessSeries {
         std::vector<double> marking_pauses;
         std::optional<double> max_bytes;
         std::optional<double> committed_bytes;  ///< what it had committed at the last sample (G1 marks at a share of it)
+        /// How coarsely the levels are known: 0 for the JVM's counters; 1 MiB for Go's gctrace lines, which
+        /// print whole mebibytes rounded down (a level of 3 MiB was anything up to 4 MiB).
+        double level_resolution_bytes = 0;
+        /// Go: the heap collects when it reaches its goal (`used` is what the last collection found live,
+        /// `committed` the goal it set): the heap never holds much more than the largest goal, so RSS that
+        /// rose by more than that is memory outside the heap.
+        bool collects_at_goal = false;
+        /// The largest goal (committed figure) over the run.
+        double largest_committed_bytes = 0;
     };
     std::optional<RuntimeHeap> runtime_heap;
     /// A JVM of the tree whose own heap figures could not be read (no counter file): a leak inside the
@@ -184,8 +193,9 @@ std::string_view to_string(RssGrowth growth);
 
 struct ProcessDiagnosis {
     Diagnosis verdict;      ///< the one the report leads with
-    /// The series the verdict rests on: "live_heap", "rss" (or "pss"), or "jvm_heap" (the JVM's own heap
-    /// figures; a report whose schema knows only the first three writes "rss", where that heap lives).
+    /// The series the verdict rests on: "live_heap", "rss" (or "pss"), "jvm_heap" (the JVM's own heap
+    /// figures) or "go_heap" (what the Go runtime's collections found live); a report whose schema knows only
+    /// the first three writes "rss" for the last two, where those heaps live.
     std::string metric;
     std::string limit_source;  ///< set when the verdict's limit is not RSS's: "JVM maximum heap"
     /// The series the verdict's warm-up was measured on when it is not `metric`'s: "rss" when the heap's
@@ -196,7 +206,7 @@ struct ProcessDiagnosis {
     /// its gain over the verdict's steady part, 0 to 1 (0 when it did not gain). A leak of mmap'ed
     /// buffers is no growth "of the live heap" to a reader who sees the live blocks' line stay flat.
     double mapped_share_of_gain = 0;
-    /// For metric "jvm_heap": how the runtime heap's trend is known ("proven by a full collection", "the
+    /// For metric "jvm_heap" or "go_heap": how the runtime heap's trend is known ("proven by a full collection", "the
     /// lows after 3 reclamations of the old generation climb", ...), for the report's Trend row.
     std::string trend_evidence;
     Diagnosis rss;          ///< RSS on its own

@@ -11,6 +11,7 @@
 
 #include "diagnosis/classify.hpp"
 #include "diagnosis/file_backed_teeth.hpp"
+#include "diagnosis/go_heap_below_goal.hpp"
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/imprecise_small_rise.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
@@ -616,6 +617,21 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
             return result;
         }
     }
+    // Go: RSS climbing toward the collector's goal decides nothing; collections that found what is live flat
+    // do, and growth they saw but cannot pace yet is the better reason to wait (RSS's is a proxy of it).
+    if (!result.verdict.decided && series.runtime_heap->collects_at_goal) {
+        if (!runtime) {
+            if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s))
+                detail::settled_below_the_goal(result, series, *flat);
+            return result;
+        }
+        if (!runtime->diagnosis.decided) {
+            result.verdict = runtime->diagnosis;
+            result.metric = "go_heap";
+            result.trend_evidence = runtime->evidence;
+            return result;
+        }
+    }
     // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.
     if (!runtime || (!runtime->diagnosis.decided && !result.verdict.decided)) return result;
     Diagnosis& verdict = runtime->diagnosis;
@@ -624,7 +640,7 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
         verdict.summary += detail::projection_sentence(verdict);
     }
     result.verdict = verdict;
-    result.metric = "jvm_heap";
+    result.metric = series.runtime_heap->collects_at_goal ? "go_heap" : "jvm_heap";
     result.trend_evidence = runtime->evidence;
     if (series.runtime_heap->max_bytes) result.limit_source = "JVM maximum heap";
     return result;

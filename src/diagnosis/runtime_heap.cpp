@@ -24,12 +24,14 @@ struct ProvenGrowth {
     double bytes = 0;
 };
 
-std::optional<ProvenGrowth> prove_growth(const std::vector<AfterCollection>& levels) {
+// Levels known to `resolution` (Go's whole mebibytes, rounded down) prove only what exceeds it: the earlier
+// level may have been that much higher.
+std::optional<ProvenGrowth> prove_growth(const std::vector<AfterCollection>& levels, double resolution) {
     std::optional<ProvenGrowth> best;
     for (std::size_t k = 1; k < levels.size(); ++k) {
         if (!levels[k].full) continue;
         for (std::size_t j = 0; j < k; ++j) {
-            const double grown = levels[k].used_bytes - levels[j].used_bytes;
+            const double grown = levels[k].used_bytes - levels[j].used_bytes - resolution;
             if (grown < kProvenGrowthShareOfLevel * levels[j].used_bytes) continue;
             if (!best || grown > best->bytes) best = ProvenGrowth{j, k, grown};
         }
@@ -60,7 +62,7 @@ RuntimeHeapFinding full_collection_finding(const ProcessSeries::RuntimeHeap& hea
     const std::vector<AfterCollection> from_proof(levels.begin() + static_cast<std::ptrdiff_t>(proof.earlier), levels.end());
     const std::string proven = fmt::format("Its full collection at {} left {} in use, {} more than a collection {} earlier: what is live grew",
                                            format_duration(full.t_s - heap.run_start_s), format_bytes(full.used_bytes),
-                                           format_bytes(proof.bytes), format_duration(full.t_s - earlier.t_s));
+                                           format_bytes(full.used_bytes - earlier.used_bytes), format_duration(full.t_s - earlier.t_s));
     if (from_proof.size() < kLevelsForAPace) {
         // Proven, but two levels give a pace without a spread: wait for the collections that measure it.
         const double interval_s = (levels.back().t_s - levels.front().t_s) / static_cast<double>(std::max<std::size_t>(1, levels.size() - 1));
@@ -225,7 +227,7 @@ std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::Runtime
     std::vector<AfterCollection> levels = levels_after_collections(heap);
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
     const double start_s = heap.run_start_s;
-    const std::optional<ProvenGrowth> proof = prove_growth(levels);
+    const std::optional<ProvenGrowth> proof = prove_growth(levels, heap.level_resolution_bytes);
     if (full_collections_show_no_growth(levels, proof)) {
         const auto first = std::find_if(levels.begin(), levels.end(), [](const AfterCollection& l) { return l.full; });
         const auto last = std::find_if(levels.rbegin(), levels.rend(), [](const AfterCollection& l) { return l.full; });
@@ -242,7 +244,7 @@ std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::Runtime
 std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options) {
     std::vector<AfterCollection> levels = levels_after_collections(heap);
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
-    const std::optional<ProvenGrowth> proof = prove_growth(levels);
+    const std::optional<ProvenGrowth> proof = prove_growth(levels, heap.level_resolution_bytes);
     if (full_collections_show_no_growth(levels, proof)) return std::nullopt;
     if (proof) return full_collection_finding(heap, levels, *proof, steady_from_s, options);
     return judge_reclamation_lows(heap, levels, steady_from_s, options);

@@ -53,7 +53,12 @@ bool OutputRelay::relay(int from, int to) {
     while (true) {
         const ssize_t n = ::read(from, buffer, sizeof buffer);
         if (n > 0) {
-            write_all(to, buffer, static_cast<std::size_t>(n));
+            if (read_gc_trace_ && to == STDERR_FILENO) {
+                const std::string out = filter_stderr(buffer, static_cast<std::size_t>(n));
+                write_all(to, out.data(), out.size());
+            } else {
+                write_all(to, buffer, static_cast<std::size_t>(n));
+            }
             consume(buffer, static_cast<std::size_t>(n), pending);
             if (static_cast<std::size_t>(n) < sizeof buffer) return true;
             continue;
@@ -80,7 +85,55 @@ void OutputRelay::count_line(const std::string& line) {
     if (regex_ && RE2::PartialMatch(line, *regex_)) ++events_;
 }
 
+void OutputRelay::read_go_gc_trace(bool swallow) {
+    read_gc_trace_ = true;
+    swallow_gc_trace_ = swallow;
+}
+
+std::string OutputRelay::filter_stderr(const char* data, std::size_t size) {
+    std::string out;
+    out.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) {
+        const char c = data[i];
+        if (stderr_line_passing_) {
+            out.push_back(c);
+            if (c == '\n') stderr_line_passing_ = false;
+            continue;
+        }
+        if (c == '\n') {
+            end_held_line(out, true);
+            continue;
+        }
+        held_stderr_.push_back(c);
+        if (!runtime::may_begin_go_gc_trace_line(held_stderr_)) {
+            out += held_stderr_;
+            held_stderr_.clear();
+            stderr_line_passing_ = true;
+        }
+    }
+    return out;
+}
+
+void OutputRelay::end_held_line(std::string& out, bool newline) {
+    if (const auto collection = runtime::parse_go_gc_trace_line(held_stderr_)) {
+        last_go_collection_ = collection;
+        ++go_collections_read_;
+        if (swallow_gc_trace_) {
+            held_stderr_.clear();
+            return;
+        }
+    }
+    out += held_stderr_;
+    if (newline) out.push_back('\n');
+    held_stderr_.clear();
+}
+
 void OutputRelay::finish() {
+    if (!held_stderr_.empty()) {  // the program's last line, without a newline
+        std::string out;
+        end_held_line(out, false);
+        write_all(STDERR_FILENO, out.data(), out.size());
+    }
     for (std::string* pending : {&pending_stdout_, &pending_stderr_}) {
         if (!pending->empty()) count_line(*pending);
         pending->clear();

@@ -56,7 +56,8 @@ TargetProcess TargetProcess::launch(const LaunchOptions& options) {
     auto envp = c_strings(env_strings);
 
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, exec_error_pipe[2];
-    if (options.pipe_output && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0))
+    const bool pipe_stderr = options.pipe_output || options.pipe_stderr;
+    if ((options.pipe_output && ::pipe2(out_pipe, O_CLOEXEC) != 0) || (pipe_stderr && ::pipe2(err_pipe, O_CLOEXEC) != 0))
         throw LaunchError(125, std::string("cannot create pipes: ") + std::strerror(errno));
     // Tells the parent why exec failed (ENOEXEC, E2BIG, ...): closed unread when exec succeeds.
     if (::pipe2(exec_error_pipe, O_CLOEXEC) != 0) throw LaunchError(125, std::string("cannot create pipe: ") + std::strerror(errno));
@@ -64,10 +65,8 @@ TargetProcess TargetProcess::launch(const LaunchOptions& options) {
     const pid_t pid = ::fork();
     if (pid < 0) throw LaunchError(125, std::string("cannot fork: ") + std::strerror(errno));
     if (pid == 0) {
-        if (options.pipe_output) {
-            ::dup2(out_pipe[1], STDOUT_FILENO);
-            ::dup2(err_pipe[1], STDERR_FILENO);
-        }
+        if (options.pipe_output) ::dup2(out_pipe[1], STDOUT_FILENO);
+        if (pipe_stderr) ::dup2(err_pipe[1], STDERR_FILENO);
         // Restore what leakscope changed, so the target behaves as it would without us.
         ::signal(SIGPIPE, SIG_DFL);
         ::signal(SIGINT, SIG_DFL);
@@ -90,9 +89,8 @@ TargetProcess TargetProcess::launch(const LaunchOptions& options) {
     ::close(exec_error_pipe[0]);
     if (n == static_cast<ssize_t>(sizeof exec_errno)) {
         ::waitpid(pid, nullptr, 0);
-        if (options.pipe_output) {
-            for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-        }
+        for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+            if (fd >= 0) ::close(fd);
         throw LaunchError(exec_errno == ENOENT ? 127 : 126,
                           "cannot execute " + options.argv[0] + ": " + std::strerror(exec_errno));
     }
@@ -101,8 +99,10 @@ TargetProcess TargetProcess::launch(const LaunchOptions& options) {
     target.pid_ = pid;
     if (options.pipe_output) {
         ::close(out_pipe[1]);
-        ::close(err_pipe[1]);
         target.stdout_fd_ = out_pipe[0];
+    }
+    if (pipe_stderr) {
+        ::close(err_pipe[1]);
         target.stderr_fd_ = err_pipe[0];
     }
     return target;

@@ -1,5 +1,6 @@
 // The target of `leakscope run`: a child process started with the environment the tracker needs,
-// its output either inherited untouched or passed through pipes (to count --events-regex lines).
+// its output either inherited untouched or passed through pipes (to count --events-regex lines, or
+// to take out the Go runtime's collection reports leakscope asked for).
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,7 @@ struct LaunchOptions {
     std::vector<std::string> argv;
     std::map<std::string, std::string> extra_environment;  ///< added to (or replacing in) ours
     bool pipe_output = false;  ///< stdout/stderr through pipes we copy from (for --events-regex)
+    bool pipe_stderr = false;  ///< stderr alone through a pipe (a Go program's collection reports); stdout inherited
 };
 
 /// How a process ended, as waitpid tells it.

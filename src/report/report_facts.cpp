@@ -1,5 +1,6 @@
 #include "report/report_facts.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -130,6 +131,15 @@ std::string verdict_headline(const analysis::Analysis& analysis) {
     return fmt::format("{} {}", metric, pattern_label(v.pattern));
 }
 
+namespace {
+
+/// Whether any sample carries a runtime heap's figures (a JVM's counters, a Go program's gctrace lines).
+bool known_runtime_heap(const Recording& recording) {
+    return std::any_of(recording.samples.begin(), recording.samples.end(), [](const SamplePoint& p) { return known(p.runtime_heap_used); });
+}
+
+}  // namespace
+
 bool events_known(const Recording& recording) {
     if (!recording.info.events_regex.empty()) return true;
     for (const auto& sample : recording.samples)
@@ -255,7 +265,7 @@ std::vector<Fact> verdict_facts(const Recording& recording, const analysis::Anal
         facts.push_back({"Steady rate per second", rate_with_interval(v, 1, "s")});
     }
     const bool significant = diagnosis::rate_significant(v);
-    if (analysis.process.metric == "jvm_heap")
+    if (analysis.process.metric == "jvm_heap" || analysis.process.metric == "go_heap")
         facts.push_back({"Trend", fmt::format("{} (Mann-Kendall p = {:.2g} on the levels after collections)",
                                               analysis.process.trend_evidence, v.trend_p_value)});
     else
@@ -321,7 +331,9 @@ std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis
         tracker += " (one sample per " + format_bytes_binary(static_cast<double>(info.sample_bytes)) + " on average)";
     facts.push_back({"Allocation tracker", tracker});
     if (info.runtime == kGoRuntime)
-        facts.push_back({"Runtime", "Go: a heap of its own collector's, judged across its collections; no allocation tracker sees it"});
+        facts.push_back({"Runtime", known_runtime_heap(recording)
+                                        ? "Go: a heap of its own collector's, judged by what each collection found live (its gctrace lines); no allocation tracker sees it"
+                                        : "Go: a heap of its own collector's, judged across its collections; no allocation tracker sees it"});
     else if (!info.runtime.empty())
         facts.push_back({"Runtime", info.runtime});
     if (events_known(recording)) {

@@ -29,6 +29,7 @@ std::string_view metric_label(std::string_view metric) {
     if (metric == "rss") return "RSS";
     if (metric == "pss") return "PSS";
     if (metric == "jvm_heap") return "JVM heap";
+    if (metric == "go_heap") return "Go heap";
     return metric;
 }
 
@@ -43,7 +44,7 @@ std::string_view verdict_metric_label(const diagnosis::ProcessDiagnosis& process
     return metric_label(process.metric);
 }
 
-std::string_view schema_metric(std::string_view metric) { return metric == "jvm_heap" ? "rss" : metric; }
+std::string_view schema_metric(std::string_view metric) { return metric == "jvm_heap" || metric == "go_heap" ? "rss" : metric; }
 
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict) {
     if (verdict.pattern == Pattern::insufficient_data) return "Not enough data";

@@ -19,11 +19,14 @@ struct WatchOptions {
     std::uint64_t sample_bytes = 0;          ///< --sample-bytes: 0 = every allocation
     std::optional<std::uint64_t> limit_bytes;  ///< --limit
     bool status_line = false;                ///< the live one-line status on stderr
-    double kill_grace_s = 5;
+    double kill_grace_s = 5;                 ///< after --duration: SIGTERM, then SIGKILL this much later
     std::vector<std::string> debug_dirs;     ///< --debug-dir, for symbolizing at the end
     /// Variables added to the target's environment (compare's configurations); the tracker's own
     /// variables are added on top.
-    std::map<std::string, std::string> extra_environment;                 ///< after --duration: SIGTERM, then SIGKILL this much later
+    std::map<std::string, std::string> extra_environment;
+    /// run, a Go program: ask its runtime for a report of each collection (GODEBUG=gctrace=1), read it
+    /// from its stderr and take it out of what is passed on. --no-gc-trace turns it off.
+    bool go_gc_trace = true;
 };
 
 }  // namespace leakscope::session

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "launch/signal_forwarding.hpp"
 #include "launch/target_process.hpp"
 #include "recording/recording_error.hpp"
+#include "collector/trackability.hpp"
 #include "recording/recording_writer.hpp"
 #include "sampler/access_check.hpp"
 #include "sampler/tree_sampler.hpp"
@@ -59,13 +62,15 @@ sampler::TreeSamplerOptions sampler_options(pid_t adopter) {
 /// pid once we are the target's subreaper: the orphans we take in are watched, and reaped.
 class Watch {
 public:
-    Watch(const WatchOptions& options, pid_t root, RunInfo info, std::unique_ptr<TrackerBridge> tracker, pid_t adopter = 0)
+    Watch(const WatchOptions& options, pid_t root, RunInfo info, std::unique_ptr<TrackerBridge> tracker, pid_t adopter = 0,
+          bool read_go_gc_trace = false)
         : options_(options),
           adopter_(adopter),
           sampler_(root, sampler::ProcFs{}, sampler_options(adopter)),
           relay_(options.events_regex),
           status_(options.status_line),
           tracker_(std::move(tracker)) {
+        if (read_go_gc_trace) relay_.read_go_gc_trace(/*swallow=*/true);
         try {
             writer_ = std::make_unique<recording::RecordingWriter>(
                 recording::RecordingWriter::create(options.recording_path.string(), info));
@@ -174,11 +179,29 @@ private:
         if (sample.processes == 0 || !sampler_.root_alive() || sample.rss == 0) return false;
         sample.t_s = t;
         sample.events = relay_.events();
+        go_heap_into(sample);
         if (tracker_) tracker_->poll_into(t, sample);
         writer_->add_sample(sample);
         warn_once_of_unread_jvms(sample);
         status_.update(sample);
         return true;
+    }
+
+    /// The Go runtime's latest collection as the runtime heap's figures: every Go collection marks the
+    /// whole heap, so each is a "full" one and what it found live (with the goroutine stacks, where a
+    /// goroutine leak holds most of its memory) is the level after it. The level stays until the next
+    /// collection; the heap goal stands for the committed size. No maximum: GOMEMLIMIT is not printed.
+    void go_heap_into(SamplePoint& sample) const {
+        const auto& gc = relay_.last_go_collection();
+        if (!gc || known(sample.runtime_heap_used)) return;  // none yet, or a JVM in the tree (its figures win)
+        const std::uint64_t live = gc->live_heap + gc->stacks.value_or(0);
+        sample.runtime_heap_used = live;
+        sample.runtime_old_gen_used = live;
+        sample.runtime_eden_used = 0;
+        sample.runtime_heap_committed = std::max(gc->goal, live);
+        sample.runtime_young_gcs = 0;
+        sample.runtime_full_gcs = relay_.go_collections_read();
+        sample.runtime_concurrent_gcs = 0;
     }
 
     /// A JVM whose counters were not found: said once, in the recording's warnings (so in every report
@@ -234,7 +257,7 @@ private:
             // End of file: stop polling this stream (the target or a child closed it).
             if (from == target.stdout_fd()) closed_stdout_ = true;
             if (from == target.stderr_fd()) closed_stderr_ = true;
-            if (closed_stdout_ && closed_stderr_) target.close_output_fds();
+            if ((closed_stdout_ || target.stdout_fd() < 0) && (closed_stderr_ || target.stderr_fd() < 0)) target.close_output_fds();
         }
     }
 
@@ -259,6 +282,20 @@ private:
     bool closed_stdout_ = false, closed_stderr_ = false;
     bool warned_of_unread_jvms_ = false;
 };
+
+/// A Go program started by `run`: GODEBUG gains gctrace=1, and its stderr comes through a pipe for the
+/// relay to read the reports from (stdout stays the program's). Not when the user's GODEBUG says
+/// gctrace already (their setting and their output, untouched) or the program is not a Go one.
+bool ask_go_for_its_collections(const std::vector<std::string>& command, launch::LaunchOptions& launch) {
+    if (command.empty() || collector::garbage_collected_runtime_of_program(command.front()) != kGoRuntime) return false;
+    std::string godebug;
+    if (const auto given = launch.extra_environment.find("GODEBUG"); given != launch.extra_environment.end()) godebug = given->second;
+    else if (const char* ours = std::getenv("GODEBUG")) godebug = ours;
+    if (("," + godebug).find(",gctrace=") != std::string::npos) return false;
+    launch.extra_environment["GODEBUG"] = godebug.empty() ? "gctrace=1" : godebug + ",gctrace=1";
+    launch.pipe_stderr = true;
+    return true;
+}
 
 }  // namespace
 
@@ -289,6 +326,10 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     launch_options.argv = command;
     launch_options.pipe_output = !options.events_regex.empty();
     launch_options.extra_environment = options.extra_environment;
+    const bool read_go_gc_trace = options.go_gc_trace && ask_go_for_its_collections(command, launch_options);
+    if (read_go_gc_trace)
+        notes.push_back("a Go program: its runtime reports each collection (GODEBUG=gctrace=1), and what they find live is its "
+                        "heap's measure; those lines are taken out of its stderr (--no-gc-trace: not asked for)");
     if (tracker) {
         for (auto [name, value] : tracker->target_environment()) {
             // A preload the configuration asks for (another allocator, say) stays, after the tracker.
@@ -316,7 +357,7 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     RunInfo info = make_run_info(command, target.pid(), /*attached=*/false, options);
     std::optional<Watch> watch;
     try {
-        watch.emplace(options, target.pid(), info, std::move(tracker), subreaper ? ::getpid() : 0);
+        watch.emplace(options, target.pid(), info, std::move(tracker), subreaper ? ::getpid() : 0, read_go_gc_trace);
     } catch (...) {
         target.send_signal(SIGTERM);  // we cannot record: do not leave the target running unseen
         target.wait_exit();

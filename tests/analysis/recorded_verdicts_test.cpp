@@ -217,6 +217,55 @@ TEST(RecordedVerdicts, AGoHeapClimbingTowardItsCollectorsGoalIsUndecided) {
     EXPECT_TRUE(unknown.process.verdict.leak) << unknown.process.verdict.summary;
 }
 
+TEST(RecordedVerdicts, AGoHeapWhoseCollectionsFoundTheSameLiveSetIsNoLeak) {
+    // The same program run with its gctrace lines read (session 33): its collections found 3, then 6, 6,
+    // 6 MiB live; RSS rose 1.2 -> 12.0 MB, under the collector's 12.6 MB goal.
+    Recording recording = recording::read_recording(std::string(LEAKSCOPE_RECORDINGS_DIR) + "/go_session_lru_flat_gctrace.lks");
+    ASSERT_EQ(recording.info.runtime, "go");
+    const Analysis a = analyze(recording, {});
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::warmup_plateau) << v.summary;
+    EXPECT_EQ(a.process.metric, "go_heap");
+    EXPECT_NE(v.summary.find("what the Go runtime's collections found live stayed flat"), std::string::npos) << v.summary;
+    EXPECT_FALSE(diagnosis::rate_significant(v)) << v.summary;
+
+    // RSS rising beyond what the heap can take up to its goal is memory outside that heap: undecided.
+    Recording outside = recording;
+    for (std::size_t i = outside.samples.size() / 2; i < outside.samples.size(); ++i)
+        outside.samples[i].rss += static_cast<std::uint64_t>(20e6 * (i - outside.samples.size() / 2) / (outside.samples.size() / 2));
+    const Analysis beyond = analyze(outside, {});
+    EXPECT_FALSE(beyond.process.verdict.decided && !beyond.process.verdict.leak) << beyond.process.verdict.summary;
+
+    // Without the collections' figures it is RSS's undecided verdict again.
+    for (SamplePoint& p : recording.samples) p.runtime_heap_used = kUnknownBytes;
+    const Analysis rss_only = analyze(recording, {});
+    EXPECT_FALSE(rss_only.process.verdict.decided) << rss_only.process.verdict.summary;
+}
+
+TEST(RecordedVerdicts, AGoHeapWhoseCollectionsFoundMoreLiveIsALeakOnceTheyPaceIt) {
+    // examples/patterns/go/pricing_timeout_goroutine_leak.go with its gctrace lines read (session 33): what
+    // the program cannot free grows 0.52 MB/s. In 16 s two collections after the first found 3 and 7 MiB
+    // (heap and stacks): growth proven, too few levels for a pace; in 40 s, a leak measured on them.
+    const Analysis short_run = analyze_kept("go_pricing_timeout_goroutine_leak_gctrace.lks");
+    const diagnosis::Diagnosis& early = short_run.process.verdict;
+    EXPECT_FALSE(early.decided) << early.summary;
+    EXPECT_FALSE(early.leak) << early.summary;
+    EXPECT_EQ(short_run.process.metric, "go_heap");
+    EXPECT_NE(early.summary.find("Growing in the Go runtime's heap"), std::string::npos) << early.summary;
+    EXPECT_NE(early.summary.find("what is live grew"), std::string::npos) << early.summary;
+
+    const Analysis long_run = analyze_kept("go_pricing_timeout_goroutine_leak_gctrace_40s.lks");
+    const diagnosis::Diagnosis& v = long_run.process.verdict;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_TRUE(v.leak) << v.summary;
+    EXPECT_EQ(long_run.process.metric, "go_heap");
+    EXPECT_NE(v.summary.find("Leak in the Go runtime's heap"), std::string::npos) << v.summary;
+    EXPECT_LE(v.rate_ci_low_bytes_per_s, 0.52e6) << v.summary;
+    EXPECT_GE(v.rate_ci_high_bytes_per_s, 0.52e6) << v.summary;
+}
+
 TEST(RecordedVerdicts, AFlatMallocHeapBesideACollectedHeapIsSaidToStayFlat) {
     // The same Go program built with cgo (session 30): dynamically linked, so fully tracked, its malloc
     // heap flat (cgo's one block); RSS climbing toward the collector's goal. It read "The live heap grows
@@ -542,8 +591,9 @@ TEST(RecordedVerdicts, AnArenaChargedToWhateverNeededItIsNotNamedForAHeapInSteps
     ASSERT_FALSE(a.sites.empty());
     EXPECT_EQ(a.sites.front().function, "start_span");
     EXPECT_TRUE(a.sites.front().diagnosis.leak) << a.sites.front().diagnosis.summary;
-    for (const auto& site : a.sites)
+    for (const auto& site : a.sites) {
         if (site.function == "push_order") EXPECT_FALSE(site.diagnosis.leak) << "an arena's site is no leak's";
+    }
 }
 
 // `leakscope run -- env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 unbounded_cache 4` (session 32):

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "launch/output_relay.hpp"
 
@@ -50,6 +52,61 @@ TEST(OutputRelay, HugeLinesWithBacktrackingPatternsAreLinearNotACrash) {
     EXPECT_EQ(count_events("request .*done", text), 20u);
     EXPECT_EQ(count_events("(a|aa)*b|request (x+x+)+y", text), 0u) << "exponential for a backtracking engine";
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+/// What the relay passes on to stderr of `chunks` written one after another to the target's stderr, with
+/// Go's gctrace lines read (and swallowed or not); `relay` keeps the collections read.
+std::string stderr_passed_on(OutputRelay& relay, const std::vector<std::string>& chunks) {
+    std::FILE* captured = std::tmpfile();
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(::fileno(captured), STDERR_FILENO);
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+    for (const std::string& chunk : chunks) {
+        EXPECT_EQ(::write(fds[1], chunk.data(), chunk.size()), static_cast<ssize_t>(chunk.size()));
+        relay.relay(fds[0], STDERR_FILENO);
+    }
+    ::close(fds[1]);
+    while (relay.relay(fds[0], STDERR_FILENO)) {
+    }
+    relay.finish();
+    ::close(fds[0]);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::string out;
+    std::rewind(captured);
+    for (int c; (c = std::fgetc(captured)) != EOF;) out.push_back(static_cast<char>(c));
+    std::fclose(captured);
+    return out;
+}
+
+const std::string kGcLine =
+    "gc 3 @15.560s 0%: 0.13+0.79+0.002 ms clock, 0.26+0/0.19/1.3+0.004 ms cpu, 7->7->6 MB, 7 MB goal, 1 MB stacks, 0 MB globals, 2 P\n";
+
+TEST(OutputRelay, TakesGoCollectionReportsOutOfStderrAndPassesEverythingElse) {
+    // Lines split across reads anywhere, program lines that start like a report, a last one without a newline.
+    const std::vector<std::string> chunks{"starting\ngc 2", "0 workers\n", kGcLine.substr(0, 40), kGcLine.substr(40),
+                                          "gc done: 3 sweeps\n", "gc 4 @16.000s but not a report\n", kGcLine, "served 1600 requests"};
+    OutputRelay swallowing("");
+    swallowing.read_go_gc_trace(/*swallow=*/true);
+    EXPECT_EQ(stderr_passed_on(swallowing, chunks),
+              "starting\ngc 20 workers\ngc done: 3 sweeps\ngc 4 @16.000s but not a report\nserved 1600 requests");
+    EXPECT_EQ(swallowing.go_collections_read(), 2u);
+    ASSERT_TRUE(swallowing.last_go_collection());
+    EXPECT_EQ(swallowing.last_go_collection()->live_heap, 6u << 20);
+
+    // The user asked for the reports (their own GODEBUG): read, and passed on as they came.
+    OutputRelay reading("");
+    reading.read_go_gc_trace(/*swallow=*/false);
+    std::string all;
+    for (const std::string& chunk : chunks) all += chunk;
+    EXPECT_EQ(stderr_passed_on(reading, chunks), all);
+    EXPECT_EQ(reading.go_collections_read(), 2u);
+
+    // Without reading them, nothing is held or taken.
+    OutputRelay plain("");
+    EXPECT_EQ(stderr_passed_on(plain, chunks), all);
+    EXPECT_EQ(plain.go_collections_read(), 0u);
 }
 
 TEST(OutputRelay, AnInvalidPatternIsReportedNotThrown) {

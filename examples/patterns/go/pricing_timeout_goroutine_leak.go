@@ -9,7 +9,7 @@
 // Truth: a leak of ~37 blocked goroutines a second, linear from the start: what the collector cannot
 // free (heap in use plus goroutine stacks, runtime.MemStats after a forced collection) grows by the
 // figure this program prints at exit ("held growth ... B/s"): 0.52-0.53 MB/s in session 30's runs.
-// The manifest allows an undecided verdict: what leakscope sees is RSS alone, and in 16 s it draws the same
+// The manifest allows an undecided verdict: RSS alone (--no-gc-trace) draws in 16 s the same
 // line as session_lru_flat.go's heap growing toward its collector's goal (1.5 -> 12 MB at one pace).
 // Usage: pricing_timeout_goroutine_leak SECONDS
 package main
