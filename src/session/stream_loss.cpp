@@ -35,7 +35,8 @@ std::string exec_reason(const std::optional<std::string>& preload) {
     if (preload && preload->find(tracker::wire::kLibraryFile) == std::string::npos)
         return "it exec'd a program whose environment no longer preloads leakscope's tracker (its LD_PRELOAD is " +
                (preload->empty() ? std::string("unset") : "'" + *preload + "'") +
-               ": `env LD_PRELOAD=...` or a wrapper replaced it); set your own preload outside leakscope instead, "
+               ": replaced along with the run's LEAKSCOPE_TRACKER_ variables, by `env -i` or a wrapper that cleans the "
+               "environment, or by an exec the tracker does not see, such as posix_spawn's); set your own preload outside leakscope instead, "
                "LD_PRELOAD=yours.so leakscope run -- CMD, and leakscope adds its tracker to it";
     return reason(StreamLosses::Why::exec);
 }

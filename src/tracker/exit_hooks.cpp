@@ -3,7 +3,8 @@
 // the final snapshot and the goodbye; exec* sends the last snapshot of the program being replaced.
 // glibc's exec family calls its internal __execve, not the exported one, so every exported variant is
 // hooked. The real functions are looked up in the library constructor; if one is missing the raw
-// system call stands in for it.
+// system call stands in for it. An exec whose environment dropped the tracker from LD_PRELOAD while the
+// tree is still tracked gets it back (preload_across_exec.hpp).
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 
 #include "hook_linkage.hpp"
 #include "os.hpp"
+#include "preload_across_exec.hpp"
 #include "thread_state.hpp"
 #include "tracker.hpp"
 #include "transport.hpp"
@@ -74,6 +76,7 @@ void resolve_process_end_functions() {
     g_end.fexecve = next_definition<FexecveFunction>("fexecve");
     g_end.libstdcxx_freeres = reinterpret_cast<FreeresFunction>(dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv"));
     g_end.loaded_in_pid = os::current_pid();
+    preload::remember_tracker_file();
 }
 
 void release_runtime_pools() {
@@ -96,26 +99,32 @@ LEAKSCOPE_HOOK void _Exit(int status) { exit_now(real().Exit ? g_end.Exit : g_en
 
 LEAKSCOPE_HOOK int execve(const char* path, char* const argv[], char* const envp[]) {
     before_exec();
-    if (real().execve) return g_end.execve(path, argv, envp);
-    return static_cast<int>(syscall(SYS_execve, path, argv, envp));
+    return preload::exec_keeping_the_tracker(envp, [&](char* const* environment) {
+        if (real().execve) return g_end.execve(path, argv, environment);
+        return static_cast<int>(syscall(SYS_execve, path, argv, environment));
+    });
 }
 
 LEAKSCOPE_HOOK int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
 
 LEAKSCOPE_HOOK int execvpe(const char* file, char* const argv[], char* const envp[]) {
     before_exec();
-    if (real().execvpe) return g_end.execvpe(file, argv, envp);
-    errno = ENOSYS;
-    return -1;
+    return preload::exec_keeping_the_tracker(envp, [&](char* const* environment) {
+        if (real().execvpe) return g_end.execvpe(file, argv, environment);
+        errno = ENOSYS;
+        return -1;
+    });
 }
 
 LEAKSCOPE_HOOK int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }
 
 LEAKSCOPE_HOOK int fexecve(int fd, char* const argv[], char* const envp[]) {
     before_exec();
-    if (real().fexecve) return g_end.fexecve(fd, argv, envp);
-    errno = ENOSYS;
-    return -1;
+    return preload::exec_keeping_the_tracker(envp, [&](char* const* environment) {
+        if (real().fexecve) return g_end.fexecve(fd, argv, environment);
+        errno = ENOSYS;
+        return -1;
+    });
 }
 
 namespace {

@@ -95,6 +95,18 @@ class Allocator(Workdir):
         # jemalloc counts size classes: 4000-byte blocks take 4096.
         self.assertAlmostEqual(max(in_use) - in_use[-1], 2000 * 4096, delta=0.1 * FREED)
 
+    def test_env_replacing_the_preload_keeps_the_tracker(self):
+        # env sets LD_PRELOAD to jemalloc alone and execs the program: the tracker puts itself back in front.
+        if not os.access(JEMALLOC, os.R_OK):
+            self.skipTest(JEMALLOC + " is not installed (Debian package libjemalloc2)")
+        report = self.run_leakscope(["env", "LD_PRELOAD=" + JEMALLOC, os.path.join(TESTBIN, "e2e_free_pattern")])
+        self.assertFalse(report.get("tracking_lost"), report.get("warnings"))
+        # env itself ran on glibc's malloc before its exec: both are named.
+        self.assertEqual(report["run"]["allocator"], "glibc+jemalloc")
+        in_use = self.known(report["series"]["allocator_in_use_bytes"])
+        self.assertGreater(len(in_use), 10)
+        self.assertAlmostEqual(max(in_use) - in_use[-1], 2000 * 4096, delta=0.1 * FREED)
+
     def test_untracked_runs_have_no_allocator_figures(self):
         report = self.run_leakscope([os.path.join(TESTBIN, "e2e_free_pattern")], extra=["--no-track"])
         self.assertIsNone(report["run"]["allocator"])

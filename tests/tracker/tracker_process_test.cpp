@@ -11,6 +11,7 @@
 
 #include <tuple>
 
+#include "tracker/protocol.hpp"
 #include "tracker_harness.hpp"
 
 namespace leakscope::tracker_test {
@@ -189,6 +190,28 @@ TEST(TrackerProcess, ExecCarriesTheTrackerIntoTheNewProgram) {
     ASSERT_TRUE(target_pid);
     EXPECT_EQ(forked.ppid, *target_pid) << "the exec'd image replaced the forked child";
     EXPECT_TRUE(run.sink.errors.empty());
+}
+
+TEST(TrackerProcess, AnExecWhoseEnvironmentReplacedThePreloadKeepsTheTracker) {
+    // `leakscope run -- env LD_PRELOAD=libjemalloc.so.2 ./svc`: env replaced the tracker's preload, and ./svc
+    // ran unseen ("tracking lost at 0.1 s"). The run's variables are still there: the tracker goes back in
+    // front of the user's preload, which stays.
+    RunResult run = run_program({target_path(kPatterns), "exec-replacing-preload"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find(std::string(leakscope::tracker::wire::kLibraryFile) + ":libm.so.6\n"), std::string::npos) << run.out;
+    std::optional<std::uint32_t> execd;
+    for (const auto& p : run.sink.processes)
+        if (sites_in_function(run.sink, p.info.process, target_path(kPatterns), "exec_child_allocates").stacks) execd = p.info.process;
+    ASSERT_TRUE(execd) << "the exec'd program was not tracked";
+    EXPECT_EQ(sites_in_function(run.sink, *execd, target_path(kPatterns), "exec_child_allocates").live_bytes, 4 * 333);
+
+    // An environment without the run's variables (`env -i`, a wrapper that cleans it) left the tree's
+    // tracking on purpose: left as given.
+    RunResult cleaned = run_program({target_path(kPatterns), "exec-replacing-preload-and-variables"});
+    ASSERT_EQ(cleaned.exit_code, 0) << cleaned.err;
+    EXPECT_EQ(cleaned.out.substr(0, cleaned.out.find('\n') + 1), "LD_PRELOAD=libm.so.6\n");
+    for (const auto& p : cleaned.sink.processes)
+        EXPECT_EQ(sites_in_function(cleaned.sink, p.info.process, target_path(kPatterns), "exec_child_allocates").stacks, 0u);
 }
 
 // fork, fork, exec fully tracked (tracker_sampling_test.cpp has it sampled): the child's first tracked block

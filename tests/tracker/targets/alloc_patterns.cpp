@@ -341,6 +341,17 @@ PATTERN void child_after_fork() { for (int i = 0; i < 3; ++i) g_sink = malloc(22
 PATTERN void exec_child_allocates() { for (int i = 0; i < 4; ++i) g_sink = malloc(333); }
 PATTERN void parent_after_fork() { g_sink = malloc(444); }
 
+// `env LD_PRELOAD=libm.so.6 ./prog` inside a tracked tree: the environment handed to exec replaces the
+// tracker's preload (keep_variables: the run's LEAKSCOPE_TRACKER_* stay, as env leaves them; else they
+// go too, as `env -i` would). The exec'd image says what LD_PRELOAD it got, then allocates.
+static void scenario_exec_replacing_preload(const char* self_path, bool keep_variables) {
+    if (!keep_variables) unsetenv("LEAKSCOPE_TRACKER_SOCKET");
+    setenv("LD_PRELOAD", "libm.so.6", 1);
+    fflush(stdout);
+    execl(self_path, self_path, "exec-child-says-preload", static_cast<char*>(nullptr));
+    _exit(127);
+}
+
 static void scenario_fork(const char* self_path, bool with_exec) {
     parent_before_fork();
     fflush(stdout);
@@ -958,6 +969,14 @@ int main(int argc, char** argv) {
     } else if (scenario == "fork-fork-exec") {
         scenario_fork_fork_exec(argv[0]);
     } else if (scenario == "exec-child") {
+        exec_child_allocates();
+    } else if (scenario == "exec-replacing-preload") {
+        scenario_exec_replacing_preload(argv[0], true);
+    } else if (scenario == "exec-replacing-preload-and-variables") {
+        scenario_exec_replacing_preload(argv[0], false);
+    } else if (scenario == "exec-child-says-preload") {
+        const char* preload = getenv("LD_PRELOAD");
+        printf("LD_PRELOAD=%s\n", preload ? preload : "");
         exec_child_allocates();
     } else if (scenario == "dlopen" && argc > 2) {
         scenario_dlopen(argv[2]);
