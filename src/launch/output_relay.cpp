@@ -116,6 +116,8 @@ std::string OutputRelay::filter_stderr(const char* data, std::size_t size) {
 
 void OutputRelay::end_held_line(std::string& out, bool newline) {
     if (const auto collection = runtime::parse_go_gc_trace_line(held_stderr_)) {
+        // One process numbers its collections 1, 2, 3, ... (a line lost to a mixed write skips one).
+        if (last_go_collection_ && collection->number <= last_go_collection_->number) go_collections_mixed_ = true;
         last_go_collection_ = collection;
         ++go_collections_read_;
         if (swallow_gc_trace_) {

@@ -45,6 +45,9 @@ public:
     /// The latest collection read, and how many were read.
     const std::optional<runtime::GoCollection>& last_go_collection() const { return last_go_collection_; }
     std::uint64_t go_collections_read() const { return go_collections_read_; }
+    /// A collection numbered at or below one read before: a second Go process reports on the same stderr
+    /// (a child, an exec'd Go program), and which heap a line measures can no longer be told. Stays set.
+    bool go_collections_mixed() const { return go_collections_mixed_; }
 
 private:
     void consume(const char* data, std::size_t size, std::string& pending);
@@ -64,6 +67,7 @@ private:
     bool stderr_line_passing_ = false;     ///< the current stderr line is the program's: passed on as it comes
     std::optional<runtime::GoCollection> last_go_collection_;
     std::uint64_t go_collections_read_ = 0;
+    bool go_collections_mixed_ = false;
 };
 
 }  // namespace leakscope::launch

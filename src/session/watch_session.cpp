@@ -191,9 +191,18 @@ private:
     /// whole heap, so each is a "full" one and what it found live (with the goroutine stacks, where a
     /// goroutine leak holds most of its memory) is the level after it. The level stays until the next
     /// collection; the heap goal stands for the committed size. No maximum: GOMEMLIMIT is not printed.
-    void go_heap_into(SamplePoint& sample) const {
+    void go_heap_into(SamplePoint& sample) {
         const auto& gc = relay_.last_go_collection();
         if (!gc || known(sample.runtime_heap_used)) return;  // none yet, or a JVM in the tree (its figures win)
+        if (relay_.go_collections_mixed()) {
+            // From here on the figures are unknown; the analysis judges only a heap read throughout (analysis/runtime_heap.cpp).
+            if (!warned_of_mixed_go_collections_)
+                writer_->add_warning("several Go processes report their collections on the command's stderr (a Go child or an "
+                                     "exec'd Go program): which heap each report measures cannot be told, so the Go heap is not "
+                                     "judged from them; RSS is");
+            warned_of_mixed_go_collections_ = true;
+            return;
+        }
         const std::uint64_t live = gc->live_heap + gc->stacks.value_or(0);
         sample.runtime_heap_used = live;
         sample.runtime_old_gen_used = live;
@@ -281,6 +290,7 @@ private:
     std::unique_ptr<recording::RecordingWriter> writer_;
     bool closed_stdout_ = false, closed_stderr_ = false;
     bool warned_of_unread_jvms_ = false;
+    bool warned_of_mixed_go_collections_ = false;
 };
 
 /// A Go program started by `run`: GODEBUG gains gctrace=1, and its stderr comes through a pipe for the

@@ -83,10 +83,12 @@ std::string stderr_passed_on(OutputRelay& relay, const std::vector<std::string>&
 const std::string kGcLine =
     "gc 3 @15.560s 0%: 0.13+0.79+0.002 ms clock, 0.26+0/0.19/1.3+0.004 ms cpu, 7->7->6 MB, 7 MB goal, 1 MB stacks, 0 MB globals, 2 P\n";
 
+const std::string kNextGcLine = "gc 4" + kGcLine.substr(4);
+
 TEST(OutputRelay, TakesGoCollectionReportsOutOfStderrAndPassesEverythingElse) {
     // Lines split across reads anywhere, program lines that start like a report, a last one without a newline.
     const std::vector<std::string> chunks{"starting\ngc 2", "0 workers\n", kGcLine.substr(0, 40), kGcLine.substr(40),
-                                          "gc done: 3 sweeps\n", "gc 4 @16.000s but not a report\n", kGcLine, "served 1600 requests"};
+                                          "gc done: 3 sweeps\n", "gc 4 @16.000s but not a report\n", kNextGcLine, "served 1600 requests"};
     OutputRelay swallowing("");
     swallowing.read_go_gc_trace(/*swallow=*/true);
     EXPECT_EQ(stderr_passed_on(swallowing, chunks),
@@ -102,6 +104,16 @@ TEST(OutputRelay, TakesGoCollectionReportsOutOfStderrAndPassesEverythingElse) {
     for (const std::string& chunk : chunks) all += chunk;
     EXPECT_EQ(stderr_passed_on(reading, chunks), all);
     EXPECT_EQ(reading.go_collections_read(), 2u);
+
+    EXPECT_FALSE(swallowing.go_collections_mixed());
+
+    // A second Go process on the same stderr starts its own count again: which heap a line measures is lost.
+    OutputRelay mixed("");
+    mixed.read_go_gc_trace(/*swallow=*/true);
+    std::string child_line = kGcLine;
+    child_line.replace(0, 4, "gc 1");
+    stderr_passed_on(mixed, {kGcLine, child_line});
+    EXPECT_TRUE(mixed.go_collections_mixed());
 
     // Without reading them, nothing is held or taken.
     OutputRelay plain("");
