@@ -57,6 +57,7 @@ private:
 }  // namespace
 
 std::optional<GoCollection> parse_go_gc_trace_line(std::string_view line) {
+    if (line.size() >= kLongestGcTraceLine) return std::nullopt;
     if (line.ends_with('\r')) line.remove_suffix(1);
     GoCollection gc;
     Cursor in(line);
@@ -85,6 +86,8 @@ std::optional<GoCollection> parse_go_gc_trace_line(std::string_view line) {
 }
 
 bool may_begin_go_gc_trace_line(std::string_view partial) {
+    // A gctrace line is ~150 bytes: anything this long is the program's, however it began (never held for long).
+    if (partial.size() >= kLongestGcTraceLine) return false;
     constexpr std::string_view kStart = "gc ";
     if (partial.size() <= kStart.size()) return kStart.starts_with(partial);
     if (!partial.starts_with(kStart)) return false;
@@ -97,7 +100,7 @@ bool may_begin_go_gc_trace_line(std::string_view partial) {
     constexpr std::string_view kAt = " @";
     const std::string_view rest = partial.substr(i);
     if (rest.size() <= kAt.size()) return kAt.starts_with(rest);
-    return rest.starts_with(kAt) && partial.size() < 4096;  // a gctrace line is ~150 bytes
+    return rest.starts_with(kAt);
 }
 
 }  // namespace leakscope::runtime

@@ -9,6 +9,7 @@
 // rounded down, so each figure is known to 1 MiB; "stacks" and "globals" since Go 1.18.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -36,6 +37,9 @@ inline constexpr std::uint64_t kGoTraceResolutionBytes = 1u << 20;
 /// output of the program, a line cut short or run into another): only lines of this shape are taken out
 /// of the target's stderr. A trailing '\r' is allowed.
 std::optional<GoCollection> parse_go_gc_trace_line(std::string_view line);
+
+/// Longer lines are never gctrace lines (those are ~150 bytes): the most the relay holds back.
+inline constexpr std::size_t kLongestGcTraceLine = 1024;
 
 /// Whether `partial` (a line not yet ended) could still become a gctrace line: the relay holds such a
 /// beginning back until its end shows what it is, and passes anything else on at once.

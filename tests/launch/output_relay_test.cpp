@@ -63,8 +63,12 @@ std::string stderr_passed_on(OutputRelay& relay, const std::vector<std::string>&
     int fds[2];
     EXPECT_EQ(::pipe2(fds, O_NONBLOCK), 0);
     for (const std::string& chunk : chunks) {
-        EXPECT_EQ(::write(fds[1], chunk.data(), chunk.size()), static_cast<ssize_t>(chunk.size()));
-        relay.relay(fds[0], STDERR_FILENO);
+        // A chunk bigger than the pipe goes in pieces, the relay draining it between them.
+        for (std::size_t written = 0; written < chunk.size();) {
+            const ssize_t n = ::write(fds[1], chunk.data() + written, chunk.size() - written);
+            if (n > 0) written += static_cast<std::size_t>(n);
+            relay.relay(fds[0], STDERR_FILENO);
+        }
     }
     ::close(fds[1]);
     while (relay.relay(fds[0], STDERR_FILENO)) {
@@ -114,6 +118,14 @@ TEST(OutputRelay, TakesGoCollectionReportsOutOfStderrAndPassesEverythingElse) {
     child_line.replace(0, 4, "gc 1");
     stderr_passed_on(mixed, {kGcLine, child_line});
     EXPECT_TRUE(mixed.go_collections_mixed());
+
+    // A line that starts like one but runs on (a hostile program's "gc 1111..."): passed on whole, and held
+    // back only for its first kilobyte.
+    OutputRelay hostile("");
+    hostile.read_go_gc_trace(/*swallow=*/true);
+    const std::string runaway = "gc " + std::string(1 << 20, '1') + "\n";
+    EXPECT_EQ(stderr_passed_on(hostile, {runaway.substr(0, 70000), runaway.substr(70000)}), runaway);
+    EXPECT_EQ(hostile.go_collections_read(), 0u);
 
     // Without reading them, nothing is held or taken.
     OutputRelay plain("");

@@ -63,7 +63,7 @@ TEST(GoGcTrace, TheProgramsOwnLinesAreNotCollections) {
 TEST(GoGcTrace, OnlyABeginningThatMayStillBecomeALineIsHeldBack) {
     for (const std::string partial : {"", "g", "gc", "gc ", "gc 1", "gc 12 ", "gc 12 @", "gc 12 @3.1", "gc 12 @3.101s 2%: 0.018+1.2"})
         EXPECT_TRUE(may_begin_go_gc_trace_line(partial)) << partial;
-    for (const std::string& partial : std::initializer_list<std::string>{"G", "gx", "gc:", "gc a", "gc 12x", "gc 12 x", "gc 12 @" + std::string(5000, '9'), "> ", "served"})
+    for (const std::string& partial : std::initializer_list<std::string>{"G", "gx", "gc:", "gc a", "gc 12x", "gc 12 x", "gc 12 @" + std::string(5000, '9'), "gc " + std::string(5000, '1'), "> ", "served"})
         EXPECT_FALSE(may_begin_go_gc_trace_line(partial)) << partial;
 }
 
