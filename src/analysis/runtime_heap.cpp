@@ -15,9 +15,10 @@ double value_or_nan(std::uint64_t v) { return known(v) ? static_cast<double>(v) 
 
 std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording) {
     RuntimeHeapSeries s;
+    s.go = recording.info.runtime == kGoRuntime;
     for (const SamplePoint& p : recording.samples) {
-        // The sampler sets all of them or none; a merged bucket keeps whichever side knew them.
-        if (!known(p.runtime_heap_used) || !known(p.runtime_heap_committed) || !known(p.runtime_heap_max) ||
+        // The sampler sets all of them or none (Go: no maximum); a merged bucket keeps whichever side knew them.
+        if (!known(p.runtime_heap_used) || !known(p.runtime_heap_committed) || (!s.go && !known(p.runtime_heap_max)) ||
             !known(p.runtime_old_gen_used) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
             !known(p.runtime_concurrent_gcs))
             continue;
@@ -25,7 +26,7 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
         s.rss.push_back(static_cast<double>(p.rss));
         s.heap_used.push_back(static_cast<double>(p.runtime_heap_used));
         s.heap_committed.push_back(static_cast<double>(p.runtime_heap_committed));
-        s.heap_max.push_back(static_cast<double>(p.runtime_heap_max));
+        s.heap_max.push_back(value_or_nan(p.runtime_heap_max));
         s.old_gen_used.push_back(static_cast<double>(p.runtime_old_gen_used));
         s.metaspace_used.push_back(value_or_nan(p.runtime_metaspace_used));
         s.young_gcs.push_back(p.runtime_young_gcs);
@@ -72,6 +73,19 @@ std::string runtime_heap_sentence(const RuntimeHeapSeries& s) {
     text += "; " + std::to_string(s.young_gcs[last]) + " young, " + std::to_string(s.full_gcs[last]) + " full collections";
     if (s.concurrent_gcs[last] > 0) text += ", " + std::to_string(s.concurrent_gcs[last]) + " concurrent-cycle pauses";
     return text + ".";
+}
+
+std::string go_heap_sentence(const RuntimeHeapSeries& s) {
+    using diagnosis::format_bytes;
+    const std::size_t last = s.size() - 1;
+    // The sample where the last collection's count was first seen: about when it ran.
+    std::size_t since = last;
+    while (since > 0 && s.full_gcs[since - 1] == s.full_gcs[last]) --since;
+    const double most = *std::max_element(s.heap_used.begin(), s.heap_used.end());
+    return "The Go heap: its last of " + std::to_string(s.full_gcs[last]) + " collections (seen at " +
+           diagnosis::format_duration(s.t_s[since]) + ") found " + format_bytes(s.heap_used[last]) +
+           " live, heap and goroutine stacks (whole MiB, from its gctrace lines); goal " + format_bytes(s.heap_committed[last]) +
+           "; the most any collection found, " + format_bytes(most) + ".";
 }
 
 }  // namespace leakscope::analysis

@@ -16,8 +16,12 @@
 
 namespace leakscope::analysis {
 
-/// One value per sample of the recording that carries the JVM's heap (the others are left out).
+/// One value per sample of the recording that carries the JVM's heap (the others are left out). For a Go
+/// program the same fields carry its gctrace lines (RunInfo::runtime "go"): heap_used and old_gen_used what
+/// the last collection found live with the goroutine stacks, heap_committed its goal, full_gcs the
+/// collections read; heap_max unknown (NaN).
 struct RuntimeHeapSeries {
+    bool go = false;
     std::vector<double> t_s;
     std::vector<double> rss;             ///< the tree's RSS at the same samples, which holds the heap
     std::vector<double> heap_used;       ///< runtime_heap_used
@@ -30,7 +34,7 @@ struct RuntimeHeapSeries {
 };
 
 /// The series, or nullopt when no sample carries the JVM's heap (no JVM in the tree, or a recording
-/// older than format 2.4).
+/// older than format 2.4) or the Go heap.
 std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording);
 
 /// The JVM's heap as the diagnosis takes it (ProcessSeries::runtime_heap): bytes in use, the cumulative
@@ -42,5 +46,8 @@ std::optional<diagnosis::ProcessSeries::RuntimeHeap> runtime_heap_for_diagnosis(
 /// "The JVM's heap: used 49.1 MB of 184 MB committed (max 537 MB); old generation 49.1 MB, metaspace
 /// 9.70 MB; 8 young, 3 full collections." — the last sample's figures, for the reports' RSS decomposition.
 std::string runtime_heap_sentence(const RuntimeHeapSeries& series);
+/// "The Go heap: its last of 8 collections (at 15.6 s) found 6.29 MB live, heap and goroutine stacks (whole
+/// MiB, from its gctrace lines); goal 12.6 MB; the most any collection found, 6.29 MB."
+std::string go_heap_sentence(const RuntimeHeapSeries& series);
 
 }  // namespace leakscope::analysis

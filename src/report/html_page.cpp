@@ -145,9 +145,12 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         out << "</section>\n";
     }
 
-    if (const auto jvm = analysis::runtime_heap_series(recording)) {
-        out << "<section id=\"runtime-heap\">\n<h2>The JVM&#39;s heap</h2>\n";
-        html::write_runtime_heap_chart(out, *jvm);
+    if (const auto runtime = analysis::runtime_heap_series(recording)) {
+        out << "<section id=\"runtime-heap\">\n<h2>" << (runtime->go ? "The Go heap" : "The JVM&#39;s heap") << "</h2>\n";
+        if (runtime->go)
+            html::write_go_heap_chart(out, *runtime);
+        else
+            html::write_runtime_heap_chart(out, *runtime);
         out << "</section>\n";
     }
 

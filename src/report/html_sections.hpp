@@ -25,6 +25,8 @@ void write_smaps_chart(std::ostream& out, const Recording& recording);
 /// The JVM's heap (hsperfdata) stacked as old generation, young generation and committed-but-free, under
 /// RSS, with the sentence of its last figures.
 void write_runtime_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series);
+/// A Go program's heap from its gctrace lines: the live level after each collection and the room up to its goal, under RSS.
+void write_go_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series);
 
 /// Icicle graph of live bytes by stack, colored by steady growth (flame_graph.cpp).
 void write_flame_graph(std::ostream& out, const analysis::Analysis& analysis);

@@ -143,7 +143,8 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
     std::string line = sparkline(rss, 60);
     if (!line.empty()) fmt::print(out, "\nRSS over {}: `{}`\n", format_duration(analysis.duration_s), line);
 
-    if (const auto jvm = analysis::runtime_heap_series(recording)) fmt::print(out, "\n{}\n", analysis::runtime_heap_sentence(*jvm));
+    if (const auto runtime = analysis::runtime_heap_series(recording))
+        fmt::print(out, "\n{}\n", runtime->go ? analysis::go_heap_sentence(*runtime) : analysis::runtime_heap_sentence(*runtime));
 
     if (const auto& d = analysis.process.decomposition) {
         out << "\n### Where the RSS growth went (steady state)\n\n";

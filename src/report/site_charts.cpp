@@ -242,4 +242,24 @@ void write_runtime_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeri
                escape_markup(analysis::runtime_heap_sentence(series)));
 }
 
+void write_go_heap_chart(std::ostream& out, const analysis::RuntimeHeapSeries& series) {
+    // What the last collection found live, and the room up to the goal it set (the heap fills it before the
+    // next one): the live level is the verdict's evidence, the goal what RSS climbs toward meanwhile.
+    std::vector<double> live, room;
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        live.push_back(series.heap_used[i]);
+        room.push_back(std::max(0.0, series.heap_committed[i] - series.heap_used[i]));
+    }
+    const std::vector<Layer> layers{{"live at the last collection (heap and goroutine stacks)", "heap", live},
+                                    {"room up to the collector's goal", "kept", room}};
+    write_stacked(out, "runtime-heap-chart", "The Go heap: what each collection found live, and the goal it set, under RSS",
+                  "bytes", series.t_s, layers, &series.rss, "RSS");
+    fmt::print(out,
+               "<p class=\"note\">{} leakscope asked the Go runtime for a report of each collection "
+               "(<code>GODEBUG=gctrace=1</code>) and took those lines out of the program's stderr. Go's collector marks the "
+               "whole heap every cycle: a live level that climbs from one collection to the next is a leak, one that stays "
+               "is a heap filling toward its goal, which RSS follows.</p>\n",
+               escape_markup(analysis::go_heap_sentence(series)));
+}
+
 }  // namespace leakscope::report::html

@@ -172,8 +172,9 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
         if (!heap_line.empty())
             fmt::print(out, "  {} {} {}\n", label(""), paint(heap_line, v.leak ? kRed : kGreen), with_mapped ? "live heap + mmap" : "live heap");
     }
-    if (const auto jvm = analysis::runtime_heap_series(recording))
-        fmt::print(out, "  {} {}\n", label("jvm"), analysis::runtime_heap_sentence(*jvm));
+    if (const auto runtime = analysis::runtime_heap_series(recording))
+        fmt::print(out, "  {} {}\n", label(runtime->go ? "go" : "jvm"),
+                   runtime->go ? analysis::go_heap_sentence(*runtime) : analysis::runtime_heap_sentence(*runtime));
 
     if (!analysis.sites.empty()) {
         fmt::print(out, "\n  {}\n", paint("top sites (leaks first, then most steady growth)", kBold));

@@ -3,11 +3,14 @@
 // which no allocation tracker sees, and the verdict waits on it as on node's.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include "analysis/analysis.hpp"
 #include "recording/recording_reader.hpp"
+#include "report/html_report.hpp"
 #include "report/json_report.hpp"
+#include "report/markdown_report.hpp"
 #include "report/report_facts.hpp"
 #include "report_fixtures.hpp"
 
@@ -29,6 +32,23 @@ TEST(RunFacts, AGoProgramIsNamedInTheRunTableAndTheJsonReport) {
     plain.info.runtime.clear();
     EXPECT_EQ(fact_value(run_facts(plain, analysis), "Runtime"), "(none)");
     EXPECT_TRUE(make_json_report(plain, analysis)["run"]["runtime"].is_null());
+}
+
+TEST(RunFacts, AGoProgramsCollectionsAreShownWhereTheJvmsHeapWouldBe) {
+    // The same program with its gctrace lines read (session 33): the HTML's runtime heap section charts what
+    // each collection found live and the goal, the Markdown and the Run table say where the figures come from.
+    const Recording recording = recording::read_recording(std::string(LEAKSCOPE_RECORDINGS_DIR) + "/go_session_lru_flat_gctrace.lks");
+    const analysis::Analysis analysis = analysis::analyze(recording, {});
+    std::ostringstream html, markdown;
+    write_html(html, recording, analysis);
+    write_markdown(markdown, recording, analysis);
+    EXPECT_NE(html.str().find("<h2>The Go heap</h2>"), std::string::npos);
+    EXPECT_NE(html.str().find("id=\"runtime-heap-chart\""), std::string::npos);
+    EXPECT_EQ(html.str().find("The JVM&#39;s heap"), std::string::npos);
+    EXPECT_NE(markdown.str().find("The Go heap: its last of 4 collections"), std::string::npos) << markdown.str();
+    EXPECT_NE(markdown.str().find("found 6.29 MB live"), std::string::npos) << markdown.str();
+    EXPECT_NE(fact_value(run_facts(recording, analysis), "Runtime").find("gctrace"), std::string::npos);
+    EXPECT_EQ(fact_value(verdict_facts(recording, analysis), "Measured on"), "Go heap");
 }
 
 }  // namespace
