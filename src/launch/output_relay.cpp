@@ -54,12 +54,15 @@ bool OutputRelay::relay(int from, int to) {
         const ssize_t n = ::read(from, buffer, sizeof buffer);
         if (n > 0) {
             if (read_gc_trace_ && to == STDERR_FILENO) {
+                // The events are counted in what the user sees: a regex that matches "gc" does not count the
+                // collection reports leakscope asked for.
                 const std::string out = filter_stderr(buffer, static_cast<std::size_t>(n));
                 write_all(to, out.data(), out.size());
+                consume(out.data(), out.size(), pending);
             } else {
                 write_all(to, buffer, static_cast<std::size_t>(n));
+                consume(buffer, static_cast<std::size_t>(n), pending);
             }
-            consume(buffer, static_cast<std::size_t>(n), pending);
             if (static_cast<std::size_t>(n) < sizeof buffer) return true;
             continue;
         }
@@ -135,6 +138,7 @@ void OutputRelay::finish() {
         std::string out;
         end_held_line(out, false);
         write_all(STDERR_FILENO, out.data(), out.size());
+        consume(out.data(), out.size(), pending_stderr_);
     }
     for (std::string* pending : {&pending_stdout_, &pending_stderr_}) {
         if (!pending->empty()) count_line(*pending);

@@ -111,6 +111,12 @@ TEST(OutputRelay, TakesGoCollectionReportsOutOfStderrAndPassesEverythingElse) {
 
     EXPECT_FALSE(swallowing.go_collections_mixed());
 
+    // --events-regex counts what the user sees: not the reports taken out.
+    OutputRelay counting("^gc ");
+    counting.read_go_gc_trace(/*swallow=*/true);
+    stderr_passed_on(counting, chunks);
+    EXPECT_EQ(counting.events(), 3u) << "gc 20 workers, gc done, gc 4 @16.000s but not a report";
+
     // A second Go process on the same stderr starts its own count again: which heap a line measures is lost.
     OutputRelay mixed("");
     mixed.read_go_gc_trace(/*swallow=*/true);
