@@ -177,7 +177,7 @@ void write_html(std::ostream& out, const Recording& recording, const analysis::A
         html::write_flame_graph(out, analysis);
     }
     if (sites_section) out << "</section>\n";
-    html::write_exit_view(out, analysis.at_exit, recording.info.attached);
+    html::write_exit_view(out, analysis.at_exit, recording.info);
 
     out << "<section id=\"details\">\n<h2>The verdict in detail</h2>\n";
     write_facts_table(out, "verdict-facts", verdict_facts(recording, analysis));

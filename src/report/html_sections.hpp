@@ -36,7 +36,7 @@ void write_site_table(std::ostream& out, const Recording& recording, const analy
 
 /// The LeakSanitizer view beside the growth view: what the processes that ended still held, by site
 /// (site_table.cpp). Nothing when no tracked process ended during the run (attach, --duration).
-void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool attached);
+void write_exit_view(std::ostream& out, const analysis::ExitView& view, const RunInfo& info);
 
 /// A legend entry: a colored swatch with the series' class and its name.
 void write_legend_key(std::ostream& out, const char* css_class, std::string_view name, bool dashed = false);

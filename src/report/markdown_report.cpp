@@ -80,7 +80,8 @@ void facts_table(std::ostream& out, const std::vector<Fact>& facts) {
 constexpr std::size_t kStacksShown = 5;
 
 /// The LeakSanitizer view: what the processes that ended still held, by site, next to the growth view.
-void exit_view_section(std::ostream& out, const analysis::ExitView& view, bool attached) {
+void exit_view_section(std::ostream& out, const analysis::ExitView& view, const RunInfo& info) {
+    const bool attached = info.attached;
     if (view.processes == 0) return;
     out << "\n### Still allocated " << (attached ? "when tracking ended" : "at exit") << "\n\n";
     std::string heading = exit_view_heading(view, attached);
@@ -96,8 +97,8 @@ void exit_view_section(std::ostream& out, const analysis::ExitView& view, bool a
     if (view.sites_not_shown > 0)
         fmt::print(out, "\n{} more sites ({}) are not shown.\n", view.sites_not_shown, format_bytes(static_cast<double>(view.bytes_not_shown)));
     if (view.processes_without_goodbye > 0)
-        fmt::print(out, "\n{} of {} processes died without a final report: their last state is shown.\n", view.processes_without_goodbye,
-                   view.processes);
+        fmt::print(out, "\n{}.\n", without_final_report_text(view.processes_without_goodbye, view.processes,
+                                                             info.runtime == kGoRuntime));
 }
 
 }  // namespace
@@ -202,7 +203,7 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
         out << "\n**Sites:** " << cell(analysis::unsampled_growth_sentence(*missed)) << '\n';
     if (const auto& arenas = analysis.arena_growth)
         out << "\n**Sites:** " << cell(analysis::arena_growth_sentence(*arenas)) << '\n';
-    exit_view_section(out, analysis.at_exit, recording.info.attached);
+    exit_view_section(out, analysis.at_exit, recording.info);
     out << "\n### Run\n\n";
     facts_table(out, run_facts(recording, analysis));
     if (!recording.warnings.empty()) {

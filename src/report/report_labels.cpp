@@ -1,5 +1,7 @@
 #include "report/report_labels.hpp"
 
+#include <fmt/format.h>
+
 namespace leakscope::report {
 
 using diagnosis::Pattern;
@@ -42,6 +44,14 @@ std::string_view verdict_metric_label(const diagnosis::ProcessDiagnosis& process
     if (process.mapped_share_of_gain >= kMostlyMapped) return "mmap'ed memory";
     if (process.mapped_share_of_gain >= 1 - kMostlyMapped) return "live heap and mmap'ed memory";
     return metric_label(process.metric);
+}
+
+std::string without_final_report_text(std::size_t without, std::size_t processes, bool go) {
+    if (go)
+        return fmt::format("{} of {} processes ended without a final report (a Go program exits by its own system call, which "
+                           "the tracker's exit hooks do not see): their last state is shown",
+                           without, processes);
+    return fmt::format("{} of {} processes died without a final report: their last state is shown", without, processes);
 }
 
 std::string_view schema_metric(std::string_view metric) { return metric == "jvm_heap" || metric == "go_heap" ? "rss" : metric; }

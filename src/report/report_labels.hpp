@@ -2,6 +2,8 @@
 // library; the human reports need their own wording and should not depend on that library's build.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "diagnosis/diagnosis.hpp"
@@ -28,6 +30,10 @@ std::string_view verdict_metric_label(const diagnosis::ProcessDiagnosis& process
 inline constexpr double kMostlyMapped = 0.75;
 /// The metric as report-schema.json spells it: "live_heap", "rss" or "pss" (the JVM's heap lives in RSS).
 std::string_view schema_metric(std::string_view metric);
+
+/// "1 of 3 processes died without a final report: their last state is shown"; a Go program (`go`) ends by
+/// its own exit system call, which no preloaded library sees, and is said to have ended, not died.
+std::string without_final_report_text(std::size_t without, std::size_t processes, bool go);
 
 /// The first words of the verdict: "Leak", "No leak", "No heap leak" (fragmentation), "Not enough data".
 std::string_view verdict_word(const diagnosis::Diagnosis& verdict);

@@ -56,7 +56,8 @@ void write_site_table(std::ostream& out, const Recording& recording, const analy
     out << "</tbody></table>\n";
 }
 
-void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool attached) {
+void write_exit_view(std::ostream& out, const analysis::ExitView& view, const RunInfo& info) {
+    const bool attached = info.attached;
     if (view.processes == 0) return;
     fmt::print(out, "<section id=\"at-exit\">\n<h2>Still allocated {}</h2>\n", attached ? "when tracking ended" : "at exit");
     std::string heading = exit_view_heading(view, attached);
@@ -79,8 +80,9 @@ void write_exit_view(std::ostream& out, const analysis::ExitView& view, bool att
         fmt::print(out, "<p class=\"note\">{} more sites ({}) are not shown.</p>\n", view.sites_not_shown,
                    escape_markup(format_bytes(static_cast<double>(view.bytes_not_shown))));
     if (view.processes_without_goodbye > 0)
-        fmt::print(out, "<p class=\"note\">{} of {} processes died without a final report: their last state is shown.</p>\n",
-                   view.processes_without_goodbye, view.processes);
+        fmt::print(out, "<p class=\"note\">{}.</p>\n",
+                   escape_markup(without_final_report_text(view.processes_without_goodbye, view.processes,
+                                                           info.runtime == kGoRuntime)));
     out << "</section>\n";
 }
 

@@ -58,7 +58,8 @@ std::string sampled_note(const std::optional<analysis::SampledInterval>& sampled
 
 /// The LeakSanitizer view: what the processes that ended still held, by site.
 /// attach --track: tracking ended at the detach (or the exit), and only blocks made after the attach count.
-void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attached, const Palette& paint) {
+void print_exit_view(std::FILE* out, const analysis::ExitView& view, const RunInfo& info, const Palette& paint) {
+    const bool attached = info.attached;
     if (view.processes == 0) return;
     fmt::print(out, "\n  {}\n", paint(exit_view_heading(view, attached), kBold));
     std::size_t rank = 0;
@@ -75,8 +76,9 @@ void print_exit_view(std::FILE* out, const analysis::ExitView& view, bool attach
     if (view.site_count > rank)
         fmt::print(out, "  {}\n", paint(fmt::format("({} more sites in the reports)", view.site_count - rank), kDim));
     if (view.processes_without_goodbye > 0)
-        fmt::print(out, "  {}\n", paint(fmt::format("({} of {} processes died without a final report: their last state is shown)",
-                                                    view.processes_without_goodbye, view.processes), kDim));
+        fmt::print(out, "  {}\n", paint("(" + without_final_report_text(view.processes_without_goodbye, view.processes,
+                                                                         info.runtime == kGoRuntime) + ")",
+                                          kDim));
 }
 
 }  // namespace
@@ -199,7 +201,7 @@ void print_terminal_summary(std::FILE* out, const Recording& recording, const an
         fmt::print(out, "\n  {}\n", paint(analysis::unsampled_growth_sentence(*missed), kYellow));
     if (const auto& arenas = analysis.arena_growth)
         fmt::print(out, "\n  {}\n", paint(analysis::arena_growth_sentence(*arenas), kYellow));
-    print_exit_view(out, analysis.at_exit, recording.info.attached, paint);
+    print_exit_view(out, analysis.at_exit, recording.info, paint);
     if (!recording_path.empty()) fmt::print(out, "\n  {} {}\n", label("recording"), util::terminal_text(recording_path));
     std::fputc('\n', out);
 }

@@ -51,5 +51,23 @@ TEST(RunFacts, AGoProgramsCollectionsAreShownWhereTheJvmsHeapWouldBe) {
     EXPECT_EQ(fact_value(verdict_facts(recording, analysis), "Measured on"), "Go heap");
 }
 
+TEST(RunFacts, AGoProgramEndingByItsOwnExitCallIsNotSaidToHaveDied) {
+    // Debian's prometheus (Go with cgo, so tracked) scraping itself for 60 s (session 33): stopped by --duration,
+    // it exits by its own exit_group, past the tracker's exit hooks. Its collections found 7, 9, 9 MiB while
+    // RSS's warm-up ran past the last of them: undecided.
+    const Recording recording = recording::read_recording(std::string(LEAKSCOPE_RECORDINGS_DIR) + "/prometheus_self_scrape_60s_tracked.lks");
+    const analysis::Analysis analysis = analysis::analyze(recording, {});
+    ASSERT_GT(analysis.at_exit.processes_without_goodbye, 0u);
+    std::ostringstream html, markdown;
+    write_html(html, recording, analysis);
+    write_markdown(markdown, recording, analysis);
+    for (const std::string& text : {html.str(), markdown.str()}) {
+        EXPECT_NE(text.find("ended without a final report (a Go program exits by its own system call"), std::string::npos);
+        EXPECT_EQ(text.find("died without a final report"), std::string::npos);
+    }
+    EXPECT_FALSE(analysis.process.verdict.decided) << analysis.process.verdict.summary;
+    EXPECT_FALSE(analysis.process.verdict.leak) << analysis.process.verdict.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::report
