@@ -329,6 +329,11 @@ std::vector<Fact> run_facts(const Recording& recording, const analysis::Analysis
     std::string tracker = info.tracker_mode;
     if (info.tracker_mode == "sampled" && info.sample_bytes > 0)
         tracker += " (one sample per " + format_bytes_binary(static_cast<double>(info.sample_bytes)) + " on average)";
+    // Asked for, but no process reported to it (a static binary, a program that never called malloc): the
+    // warnings say why.
+    const bool tracker_reported = std::any_of(recording.samples.begin(), recording.samples.end(),
+                                              [](const SamplePoint& p) { return known(p.live_heap); });
+    if (info.tracker_mode != "off" && !tracker_reported) tracker += ", but no process reported to it (see the warnings)";
     facts.push_back({"Allocation tracker", tracker});
     if (info.runtime == kGoRuntime)
         facts.push_back({"Runtime", known_runtime_heap(recording)

@@ -149,6 +149,9 @@ public:
         return end;
     }
 
+    /// A note of the run's start that the reports should carry too (the tracker could not be loaded, ...).
+    void add_warning(const std::string& text) { writer_->add_warning(text); }
+
     WatchResult finish(const RunEnd& end) {
         if (tracker_) {
             tracker_->drain();
@@ -332,6 +335,9 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     if (options.track) {
         tracker = TrackerBridge::create_for(command.front(), options, notes);
     }
+    // Why the tracker was not loaded (a static binary, ...) belongs in the recording too: the reports' Run
+    // table would say "full" beside a run that tracked nothing.
+    const std::vector<std::string> tracker_notes = tracker ? std::vector<std::string>{} : notes;
     launch::LaunchOptions launch_options;
     launch_options.argv = command;
     launch_options.pipe_output = !options.events_regex.empty();
@@ -368,6 +374,7 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     std::optional<Watch> watch;
     try {
         watch.emplace(options, target.pid(), info, std::move(tracker), subreaper ? ::getpid() : 0, read_go_gc_trace);
+        for (const auto& note : tracker_notes) watch->add_warning(note);
     } catch (...) {
         target.send_signal(SIGTERM);  // we cannot record: do not leave the target running unseen
         target.wait_exit();

@@ -55,6 +55,8 @@ class GoRun(unittest.TestCase):
         # A bounded store of 1500 sessions: what its collections found live stays within a few MiB.
         self.assertTrue(2 * MiB <= max(live) <= 16 * MiB, sorted(set(live)))
         self.assertIn("Go runtime's collections", report["verdict"]["summary"] + proc.stderr)
+        # Why nothing was tracked is in the recording, for every report of it.
+        self.assertTrue(any("statically linked" in w for w in report["warnings"]), report["warnings"])
 
     def test_a_users_own_gctrace_is_left_to_them(self):
         env = dict(os.environ, GODEBUG="gctrace=1")

@@ -48,6 +48,8 @@ TEST(RunFacts, AGoProgramsCollectionsAreShownWhereTheJvmsHeapWouldBe) {
     EXPECT_NE(markdown.str().find("The Go heap: its last of 4 collections"), std::string::npos) << markdown.str();
     EXPECT_NE(markdown.str().find("found 6.29 MB live"), std::string::npos) << markdown.str();
     EXPECT_NE(fact_value(run_facts(recording, analysis), "Runtime").find("gctrace"), std::string::npos);
+    // A static binary: tracking was asked for (the default) and nothing reported to it.
+    EXPECT_EQ(fact_value(run_facts(recording, analysis), "Allocation tracker"), "full, but no process reported to it (see the warnings)");
     EXPECT_EQ(fact_value(verdict_facts(recording, analysis), "Measured on"), "Go heap");
 }
 
