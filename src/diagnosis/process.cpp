@@ -11,7 +11,7 @@
 
 #include "diagnosis/classify.hpp"
 #include "diagnosis/file_backed_teeth.hpp"
-#include "diagnosis/go_heap_below_goal.hpp"
+#include "diagnosis/go_heap_verdict.hpp"
 #include "diagnosis/growth_beside_runtime_heap.hpp"
 #include "diagnosis/imprecise_small_rise.hpp"
 #include "diagnosis/mapped_ceiling.hpp"
@@ -595,6 +595,15 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
     // touched and given back, in steps and falls of the runtime's choosing. When its own figures prove
     // that what is live grows, that is the leak, whatever RSS's trend could show so far.
     if (!series.runtime_heap || series.runtime_heap->used.t_s.size() < 2) return result;
+    // Go's collections are each a full measure of what is live: judged as a series of them (go_heap_verdict.hpp).
+    if (series.runtime_heap->collects_at_goal) {
+        detail::judge_go_heap(result, series, options);
+        if (result.metric == "go_heap" && result.verdict.leak && !result.verdict.time_to_limit_s) {
+            project_from_rss(result.verdict, rss, series.rss, true);
+            result.verdict.summary += detail::projection_sentence(result.verdict);
+        }
+        return result;
+    }
     // A leak of RSS or of the malloc heap with the runtime's heap proven flat is growth outside that heap,
     // in the runtime's native memory: judged as such.
     if (result.verdict.leak) {
@@ -617,21 +626,6 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
             return result;
         }
     }
-    // Go: RSS climbing toward the collector's goal decides nothing; collections that found what is live flat
-    // do, and growth they saw but cannot pace yet is the better reason to wait (RSS's is a proxy of it).
-    if (!result.verdict.decided && series.runtime_heap->collects_at_goal) {
-        if (!runtime) {
-            if (auto flat = detail::runtime_heap_proven_flat(*series.runtime_heap, result.rss.warmup_end_s))
-                detail::settled_below_the_goal(result, series, *flat);
-            return result;
-        }
-        if (!runtime->diagnosis.decided) {
-            result.verdict = runtime->diagnosis;
-            result.metric = "go_heap";
-            result.trend_evidence = runtime->evidence;
-            return result;
-        }
-    }
     // Growth it cannot measure yet replaces only a decided "no leak": an undecided RSS keeps its own wait.
     if (!runtime || (!runtime->diagnosis.decided && !result.verdict.decided)) return result;
     Diagnosis& verdict = runtime->diagnosis;
@@ -640,7 +634,7 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
         verdict.summary += detail::projection_sentence(verdict);
     }
     result.verdict = verdict;
-    result.metric = series.runtime_heap->collects_at_goal ? "go_heap" : "jvm_heap";
+    result.metric = "jvm_heap";
     result.trend_evidence = runtime->evidence;
     if (series.runtime_heap->max_bytes) result.limit_source = "JVM maximum heap";
     return result;
