@@ -17,9 +17,10 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
     RuntimeHeapSeries s;
     s.go = recording.info.runtime == kGoRuntime;
     for (const SamplePoint& p : recording.samples) {
-        // The sampler sets all of them or none (Go: no maximum); a merged bucket keeps whichever side knew them.
+        // The sampler sets all of them or none (Go: no maximum, no old generation); a merged bucket keeps
+        // whichever side knew them.
         if (!known(p.runtime_heap_used) || !known(p.runtime_heap_committed) || (!s.go && !known(p.runtime_heap_max)) ||
-            !known(p.runtime_old_gen_used) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
+            (!s.go && !known(p.runtime_old_gen_used)) || !known(p.runtime_young_gcs) || !known(p.runtime_full_gcs) ||
             !known(p.runtime_concurrent_gcs))
             continue;
         s.t_s.push_back(p.t_s);
@@ -27,7 +28,7 @@ std::optional<RuntimeHeapSeries> runtime_heap_series(const Recording& recording)
         s.heap_used.push_back(static_cast<double>(p.runtime_heap_used));
         s.heap_committed.push_back(static_cast<double>(p.runtime_heap_committed));
         s.heap_max.push_back(value_or_nan(p.runtime_heap_max));
-        s.old_gen_used.push_back(static_cast<double>(p.runtime_old_gen_used));
+        s.old_gen_used.push_back(value_or_nan(p.runtime_old_gen_used));
         s.metaspace_used.push_back(value_or_nan(p.runtime_metaspace_used));
         s.young_gcs.push_back(p.runtime_young_gcs);
         s.full_gcs.push_back(p.runtime_full_gcs);

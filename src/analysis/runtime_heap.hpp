@@ -17,9 +17,9 @@
 namespace leakscope::analysis {
 
 /// One value per sample of the recording that carries the JVM's heap (the others are left out). For a Go
-/// program the same fields carry its gctrace lines (RunInfo::runtime "go"): heap_used and old_gen_used what
-/// the last collection found live with the goroutine stacks, heap_committed its goal, full_gcs the
-/// collections read; heap_max unknown (NaN).
+/// program the same fields carry its gctrace lines (RunInfo::runtime "go"): heap_used what the last
+/// collection found live with the goroutine stacks, heap_committed its goal, full_gcs the collections read;
+/// heap_max and old_gen_used unknown (NaN; recordings of session 33's first builds have the level there too).
 struct RuntimeHeapSeries {
     bool go = false;
     std::vector<double> t_s;

@@ -116,13 +116,17 @@ void write_markdown(std::ostream& out, const Recording& recording, const analysi
     facts_table(out, verdict_facts(recording, analysis));
 
     out << "\n### Memory\n\n| series | start | peak | end | change |\n|---|--:|--:|--:|--:|\n";
+    // A Go program's runtime figures are its collections' (gctrace): what the last one found live, and its goal.
+    const bool go = recording.info.runtime == kGoRuntime;
     const struct {
         Gauge gauge;
         const char* name;
     } kGauges[] = {{Gauge::rss, "RSS"}, {Gauge::pss, "PSS"}, {Gauge::live_heap, "live heap"}, {Gauge::mapped, "mmap'ed"},
-                   {Gauge::swap, "swap"}, {Gauge::runtime_heap_used, "JVM heap used"},
-                   {Gauge::runtime_heap_committed, "JVM heap committed"}, {Gauge::runtime_old_gen_used, "JVM old generation"}};
+                   {Gauge::swap, "swap"}, {Gauge::runtime_heap_used, go ? "Go heap live at the last collection" : "JVM heap used"},
+                   {Gauge::runtime_heap_committed, go ? "Go heap goal" : "JVM heap committed"},
+                   {Gauge::runtime_old_gen_used, "JVM old generation"}};
     for (const auto& g : kGauges) {
+        if (go && g.gauge == Gauge::runtime_old_gen_used) continue;  // no generations (early recordings repeat the level there)
         auto series = gauge_series(recording, g.gauge);
         if (!series) continue;
         double first = NAN, last = NAN, peak = NAN;

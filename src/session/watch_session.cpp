@@ -208,8 +208,7 @@ private:
         }
         const std::uint64_t live = gc->live_heap + gc->stacks.value_or(0);
         sample.runtime_heap_used = live;
-        sample.runtime_old_gen_used = live;
-        sample.runtime_eden_used = 0;
+        sample.runtime_eden_used = 0;  // what survived = the level itself (Go has no generations: no old one either)
         sample.runtime_heap_committed = std::max(gc->goal, live);
         sample.runtime_young_gcs = 0;
         sample.runtime_full_gcs = relay_.go_collections_read();

@@ -47,6 +47,8 @@ TEST(RunFacts, AGoProgramsCollectionsAreShownWhereTheJvmsHeapWouldBe) {
     EXPECT_EQ(html.str().find("The JVM&#39;s heap"), std::string::npos);
     EXPECT_NE(markdown.str().find("The Go heap: its last of 4 collections"), std::string::npos) << markdown.str();
     EXPECT_NE(markdown.str().find("found 6.29 MB live"), std::string::npos) << markdown.str();
+    EXPECT_NE(markdown.str().find("| Go heap live at the last collection | 3.15 MB | 6.29 MB | 6.29 MB |"), std::string::npos) << markdown.str();
+    EXPECT_EQ(markdown.str().find("JVM"), std::string::npos) << markdown.str();
     EXPECT_NE(fact_value(run_facts(recording, analysis), "Runtime").find("gctrace"), std::string::npos);
     // A static binary: tracking was asked for (the default) and nothing reported to it.
     EXPECT_EQ(fact_value(run_facts(recording, analysis), "Allocation tracker"), "full, but no process reported to it (see the warnings)");
