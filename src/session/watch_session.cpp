@@ -8,20 +8,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 
+#include "collector/trackability.hpp"
 #include "launch/output_relay.hpp"
 #include "launch/signal_forwarding.hpp"
 #include "launch/target_process.hpp"
 #include "recording/recording_error.hpp"
-#include "collector/trackability.hpp"
 #include "recording/recording_writer.hpp"
 #include "sampler/access_check.hpp"
 #include "sampler/tree_sampler.hpp"
