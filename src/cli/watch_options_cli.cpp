@@ -33,6 +33,9 @@ void add_watch_options(CLI::App& command, WatchOptionsText& text, bool with_trac
                          "each collection, reads what it found live from the program's stderr (which then passes through "
                          "leakscope, those lines taken out: were leakscope killed, its next write there would fail as "
                          "into any closed pipe) and judges the heap by it; without it, RSS alone");
+        command.add_flag("--gc-trace", text.gc_trace,
+                         "Ask for those reports whatever the command is, for a Go service started by a wrapper script: "
+                         "GODEBUG=gctrace=1 for the whole tree, its stderr through leakscope (the reports taken out)");
     }
     command.add_flag("--no-status", text.no_status, "No live status line on the terminal while the target runs");
 }
@@ -58,7 +61,9 @@ session::WatchOptions parse_watch_options(const WatchOptionsText& text, const st
         options.events_regex = text.events_regex;
     }
     options.track = !text.no_track;
+    if (text.gc_trace && text.no_gc_trace) throw CliError("--gc-trace and --no-gc-trace: choose one", kExitUsage);
     options.go_gc_trace = !text.no_gc_trace;
+    options.force_go_gc_trace = text.gc_trace;
     if (!text.sample_bytes.empty()) {
         const auto bytes = parse_bytes(text.sample_bytes);
         if (!bytes || *bytes == 0)

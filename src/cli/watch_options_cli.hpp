@@ -18,6 +18,7 @@ struct WatchOptionsText {
     std::string sample_bytes;
     bool no_status = false;
     bool no_gc_trace = false;
+    bool gc_trace = false;
 };
 
 void add_watch_options(CLI::App& command, WatchOptionsText& text, bool with_tracking);

@@ -27,6 +27,9 @@ struct WatchOptions {
     /// run, a Go program: ask its runtime for a report of each collection (GODEBUG=gctrace=1), read it
     /// from its stderr and take it out of what is passed on. --no-gc-trace turns it off.
     bool go_gc_trace = true;
+    /// --gc-trace: ask for the reports whatever the command is (a wrapper script that starts a Go service);
+    /// the run is recorded as a Go program's once a report comes.
+    bool force_go_gc_trace = false;
 };
 
 }  // namespace leakscope::session

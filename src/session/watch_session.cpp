@@ -206,6 +206,12 @@ private:
             warned_of_mixed_go_collections_ = true;
             return;
         }
+        // A Go program started by a wrapper (--gc-trace): the run becomes a Go program's once it reports.
+        if (writer_->model().info.runtime.empty()) {
+            RunInfo info = writer_->model().info;
+            info.runtime = std::string(kGoRuntime);
+            writer_->update_info(info);
+        }
         const std::uint64_t live = gc->live_heap + gc->stacks.value_or(0);
         sample.runtime_heap_used = live;
         sample.runtime_eden_used = 0;  // what survived = the level itself (Go has no generations: no old one either)
@@ -297,9 +303,11 @@ private:
 
 /// A Go program started by `run`: GODEBUG gains gctrace=1, and its stderr comes through a pipe for the
 /// relay to read the reports from (stdout stays the program's). Not when the user's GODEBUG says
-/// gctrace already (their setting and their output, untouched) or the program is not a Go one.
-bool ask_go_for_its_collections(const std::vector<std::string>& command, launch::LaunchOptions& launch) {
-    if (command.empty() || collector::garbage_collected_runtime_of_program(command.front()) != kGoRuntime) return false;
+/// gctrace already (their setting and their output, untouched) or the program is not a Go one (unless
+/// `whatever_the_command`: --gc-trace, for a wrapper that starts one).
+bool ask_go_for_its_collections(const std::vector<std::string>& command, launch::LaunchOptions& launch, bool whatever_the_command) {
+    if (command.empty()) return false;
+    if (!whatever_the_command && collector::garbage_collected_runtime_of_program(command.front()) != kGoRuntime) return false;
     std::string godebug;
     if (const auto given = launch.extra_environment.find("GODEBUG"); given != launch.extra_environment.end()) godebug = given->second;
     else if (const char* ours = std::getenv("GODEBUG")) godebug = ours;
@@ -341,7 +349,7 @@ WatchResult run_and_watch(const std::vector<std::string>& command, WatchOptions 
     launch_options.argv = command;
     launch_options.pipe_output = !options.events_regex.empty();
     launch_options.extra_environment = options.extra_environment;
-    const bool read_go_gc_trace = options.go_gc_trace && ask_go_for_its_collections(command, launch_options);
+    const bool read_go_gc_trace = options.go_gc_trace && ask_go_for_its_collections(command, launch_options, options.force_go_gc_trace);
     if (read_go_gc_trace)
         notes.push_back("a Go program: its runtime reports each collection (GODEBUG=gctrace=1), and what they find live is its "
                         "heap's measure; those lines are taken out of its stderr (--no-gc-trace: not asked for)");

@@ -35,6 +35,7 @@ expect 127 "leakscope: no such file: ./missing-program" run -- ./missing-program
 expect 126 "leakscope: not executable: ./not-executable.sh" run -- ./not-executable.sh
 expect 126 "leakscope: is a directory, not a program: ./readonly" run -- ./readonly
 expect 2 "leakscope: unknown option --frobnicate (see 'leakscope run --help')" run --frobnicate -- true
+expect 2 "leakscope: --gc-trace and --no-gc-trace: choose one" run --gc-trace --no-gc-trace -- true
 expect 2 "leakscope: --interval: 'fast' is not a duration between 1ms and 1h (examples: 100ms, 1s)" run --interval fast -- true
 expect 2 "leakscope: --interval: '0' is not a duration between 1ms and 1h (examples: 100ms, 1s)" run --interval 0 -- true
 expect 2 "leakscope: --duration: '-5s' is not a positive duration (examples: 30s, 5m, 2h)" run --duration=-5s -- true

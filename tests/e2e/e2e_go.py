@@ -58,6 +58,28 @@ class GoRun(unittest.TestCase):
         # Why nothing was tracked is in the recording, for every report of it.
         self.assertTrue(any("statically linked" in w for w in report["warnings"]), report["warnings"])
 
+    def test_gc_trace_reaches_a_go_program_behind_a_wrapper(self):
+        # A shell script that execs the Go program: not a Go command, so nothing is asked for unless --gc-trace.
+        wrapper = os.path.join(self.dir, "start.sh")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nexec "%s" "$@"\n' % LRU)
+        os.chmod(wrapper, 0o755)
+        for options, asked in (([], False), (["--gc-trace"], True)):
+            report_path = os.path.join(self.dir, "wrapped.json")
+            proc = subprocess.run([LEAKSCOPE, "run", "--no-status", "-o", os.path.join(self.dir, "w.lks"), "--json", report_path,
+                                   *options, "--", wrapper, "5"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(gc_lines(proc.stderr), [])
+            with open(report_path) as f:
+                report = json.load(f)
+            live = [v for v in report["series"]["runtime_heap_used_bytes"] if v is not None]
+            if asked:
+                self.assertEqual(report["run"]["runtime"], "go", "recorded as a Go program's once it reported")
+                self.assertTrue(live, "no collection read")
+            else:
+                self.assertIsNone(report["run"]["runtime"])
+                self.assertEqual(live, [])
+
     def test_a_users_own_gctrace_is_left_to_them(self):
         env = dict(os.environ, GODEBUG="gctrace=1")
         proc, report = self.run_lru(5, env=env)
