@@ -216,14 +216,13 @@ diagnosis::ProcessSeries process_series(const Recording& recording, std::size_t 
     // The JVM's own heap figures, when the tree runs one: the verdict may add a leak RSS cannot show yet.
     // A Go program's come from its gctrace lines (what each collection found live, to the mebibyte).
     series.runtime_heap = runtime_heap_for_diagnosis(samples);
-    // A Go heap whose figures stopped while the run went on (several Go processes reporting on one stderr:
-    // the recording's warning says so) is not judged: its levels end where the growth may begin.
-    if (series.runtime_heap && recording.info.runtime == kGoRuntime && !samples.empty() && !known(samples.back().runtime_heap_used))
-        series.runtime_heap.reset();
     if (series.runtime_heap && recording.info.runtime == kGoRuntime) {
         series.runtime_heap->runtime = "Go runtime";
         series.runtime_heap->level_resolution_bytes = runtime::kGoTraceResolutionBytes;
         series.runtime_heap->collects_at_goal = true;
+        // Figures that stopped while the run went on (several Go processes reporting on one stderr: the
+        // recording's warning says so) are not judged: their levels end where the growth may begin.
+        if (!known(samples.back().runtime_heap_used)) series.runtime_heap.reset();
     }
     series.unread_jvm = std::any_of(samples.begin(), samples.end(),
                                     [](const SamplePoint& p) { return known(p.runtime_unread_jvms) && p.runtime_unread_jvms > 0; });

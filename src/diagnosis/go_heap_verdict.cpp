@@ -8,7 +8,6 @@
 
 #include "diagnosis/runtime_heap.hpp"
 #include "diagnosis/summary_text.hpp"
-#include "diagnosis/theil_sen.hpp"
 #include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
@@ -37,24 +36,8 @@ struct LevelTrend {
 };
 
 LevelTrend trend_of(const std::vector<AfterCollection>& levels, const Options& options) {
-    std::vector<double> x, y;
-    for (const AfterCollection& l : levels) {
-        x.push_back(l.t_s);
-        y.push_back(l.used_bytes);
-    }
-    const SlopeEstimate sen = theil_sen(x, y, {.confidence_level = options.confidence_level});
-    LevelTrend trend{sen.slope, sen.ci_low, sen.ci_high, trend_p_value(levels), x.back() - x.front()};
-    // Too few levels for Sen's interval (five at least): the range of the pairwise paces.
-    if (!std::isfinite(trend.ci_low) || !std::isfinite(trend.ci_high)) {
-        trend.ci_low = trend.ci_high = trend.slope;
-        for (std::size_t a = 0; a < x.size(); ++a)
-            for (std::size_t b = a + 1; b < x.size(); ++b)
-                if (x[b] > x[a]) {
-                    trend.ci_low = std::min(trend.ci_low, (y[b] - y[a]) / (x[b] - x[a]));
-                    trend.ci_high = std::max(trend.ci_high, (y[b] - y[a]) / (x[b] - x[a]));
-                }
-    }
-    return trend;
+    const SlopeEstimate pace = levels_pace(levels, options);
+    return {pace.slope, pace.ci_low, pace.ci_high, trend_p_value(levels), levels.back().t_s - levels.front().t_s};
 }
 
 /// Each half's rise is known to a level's resolution: the later half is given it, the earlier half is

@@ -24,14 +24,12 @@ struct ProvenGrowth {
     double bytes = 0;
 };
 
-// Levels known to `resolution` (Go's whole mebibytes, rounded down) prove only what exceeds it: the earlier
-// level may have been that much higher.
-std::optional<ProvenGrowth> prove_growth(const std::vector<AfterCollection>& levels, double resolution) {
+std::optional<ProvenGrowth> prove_growth(const std::vector<AfterCollection>& levels) {
     std::optional<ProvenGrowth> best;
     for (std::size_t k = 1; k < levels.size(); ++k) {
         if (!levels[k].full) continue;
         for (std::size_t j = 0; j < k; ++j) {
-            const double grown = levels[k].used_bytes - levels[j].used_bytes - resolution;
+            const double grown = levels[k].used_bytes - levels[j].used_bytes;
             if (grown < kProvenGrowthShareOfLevel * levels[j].used_bytes) continue;
             if (!best || grown > best->bytes) best = ProvenGrowth{j, k, grown};
         }
@@ -62,7 +60,7 @@ RuntimeHeapFinding full_collection_finding(const ProcessSeries::RuntimeHeap& hea
     const std::vector<AfterCollection> from_proof(levels.begin() + static_cast<std::ptrdiff_t>(proof.earlier), levels.end());
     const std::string proven = fmt::format("Its full collection at {} left {} in use, {} more than a collection {} earlier: what is live grew",
                                            format_duration(full.t_s - heap.run_start_s), format_bytes(full.used_bytes),
-                                           format_bytes(full.used_bytes - earlier.used_bytes), format_duration(full.t_s - earlier.t_s));
+                                           format_bytes(proof.bytes), format_duration(full.t_s - earlier.t_s));
     if (from_proof.size() < kLevelsForAPace) {
         // Proven, but two levels give a pace without a spread: wait for the collections that measure it.
         const double interval_s = (levels.back().t_s - levels.front().t_s) / static_cast<double>(std::max<std::size_t>(1, levels.size() - 1));
@@ -150,18 +148,29 @@ double trend_p_value(const std::vector<AfterCollection>& levels) {
     return mann_kendall(x, y).p_value;
 }
 
-Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
-                           const std::vector<AfterCollection>& trend_levels, double floor_rate, double steady_from_s,
-                           const Options& options) {
+SlopeEstimate levels_pace(const std::vector<AfterCollection>& points, const Options& options) {
     std::vector<double> x, y;
     for (const AfterCollection& p : points) {
         x.push_back(p.t_s);
         y.push_back(p.used_bytes);
     }
-    const SlopeEstimate trend = theil_sen(x, y, {.confidence_level = options.confidence_level});
-    std::vector<double> pairwise;
+    SlopeEstimate pace = theil_sen(x, y, {.confidence_level = options.confidence_level});
+    if (std::isfinite(pace.ci_low) && std::isfinite(pace.ci_high)) return pace;
+    // Too few levels for Sen's interval (five at least): the range of the pairwise paces.
+    pace.ci_low = pace.ci_high = pace.slope;
     for (std::size_t a = 0; a < x.size(); ++a)
-        for (std::size_t b = a + 1; b < x.size(); ++b) pairwise.push_back((y[b] - y[a]) / (x[b] - x[a]));
+        for (std::size_t b = a + 1; b < x.size(); ++b)
+            if (x[b] > x[a]) {
+                pace.ci_low = std::min(pace.ci_low, (y[b] - y[a]) / (x[b] - x[a]));
+                pace.ci_high = std::max(pace.ci_high, (y[b] - y[a]) / (x[b] - x[a]));
+            }
+    return pace;
+}
+
+Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::vector<AfterCollection>& points,
+                           const std::vector<AfterCollection>& trend_levels, double floor_rate, double steady_from_s,
+                           const Options& options) {
+    const SlopeEstimate trend = levels_pace(points, options);
 
     Diagnosis d;
     d.pattern = Pattern::linear_growth;
@@ -169,14 +178,11 @@ Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::ve
     d.decided = true;
     d.confidence = 0.9;
     d.steady_rate_bytes_per_s = std::max(trend.slope, floor_rate);
-    // Too few collections for Sen's interval (five levels at least): the range of the pairwise paces.
-    d.rate_ci_low_bytes_per_s = std::isfinite(trend.ci_low) ? trend.ci_low : *std::min_element(pairwise.begin(), pairwise.end());
-    d.rate_ci_high_bytes_per_s = std::isfinite(trend.ci_high) ? trend.ci_high : *std::max_element(pairwise.begin(), pairwise.end());
-    d.rate_ci_low_bytes_per_s = std::clamp(d.rate_ci_low_bytes_per_s, floor_rate, d.steady_rate_bytes_per_s);
-    d.rate_ci_high_bytes_per_s = std::max(d.rate_ci_high_bytes_per_s, d.steady_rate_bytes_per_s);
+    d.rate_ci_low_bytes_per_s = std::clamp(trend.ci_low, floor_rate, d.steady_rate_bytes_per_s);
+    d.rate_ci_high_bytes_per_s = std::max(trend.ci_high, d.steady_rate_bytes_per_s);
     d.trend_p_value = trend_p_value(trend_levels);
     d.warmup_end_s = steady_from_s;
-    d.fit_intercept_bytes = d.baseline_bytes = y.front();
+    d.fit_intercept_bytes = d.baseline_bytes = points.front().used_bytes;
     d.peak_bytes = *std::max_element(heap.used.value.begin(), heap.used.value.end());
     d.final_bytes = heap.used.value.back();
     if (heap.max_bytes) {
@@ -185,7 +191,9 @@ Diagnosis leak_from_levels(const ProcessSeries::RuntimeHeap& heap, const std::ve
                              .at_end = *std::max_element(heap.used.value.end() - static_cast<std::ptrdiff_t>(tail), heap.used.value.end())};
         project(d, true, peaks, heap.used.t_s.front(), heap.used.value, heap.max_bytes);
     }
-    d.severity = grade(d, true, median(y));
+    std::vector<double> levels;
+    for (const AfterCollection& p : points) levels.push_back(p.used_bytes);
+    d.severity = grade(d, true, median(levels));
     return d;
 }
 
@@ -227,7 +235,7 @@ std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::Runtime
     std::vector<AfterCollection> levels = levels_after_collections(heap);
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
     const double start_s = heap.run_start_s;
-    const std::optional<ProvenGrowth> proof = prove_growth(levels, heap.level_resolution_bytes);
+    const std::optional<ProvenGrowth> proof = prove_growth(levels);
     if (full_collections_show_no_growth(levels, proof)) {
         const auto first = std::find_if(levels.begin(), levels.end(), [](const AfterCollection& l) { return l.full; });
         const auto last = std::find_if(levels.rbegin(), levels.rend(), [](const AfterCollection& l) { return l.full; });
@@ -244,7 +252,7 @@ std::optional<std::string> runtime_heap_proven_flat(const ProcessSeries::Runtime
 std::optional<RuntimeHeapFinding> runtime_heap_leak(const ProcessSeries::RuntimeHeap& heap, double steady_from_s, const Options& options) {
     std::vector<AfterCollection> levels = levels_after_collections(heap);
     std::erase_if(levels, [&](const AfterCollection& l) { return l.t_s < steady_from_s; });
-    const std::optional<ProvenGrowth> proof = prove_growth(levels, heap.level_resolution_bytes);
+    const std::optional<ProvenGrowth> proof = prove_growth(levels);
     if (full_collections_show_no_growth(levels, proof)) return std::nullopt;
     if (proof) return full_collection_finding(heap, levels, *proof, steady_from_s, options);
     return judge_reclamation_lows(heap, levels, steady_from_s, options);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "diagnosis/diagnosis.hpp"
+#include "diagnosis/theil_sen.hpp"
 
 namespace leakscope::diagnosis::detail {
 
@@ -99,6 +100,10 @@ std::string levels_text(const std::vector<AfterCollection>& points);
 std::optional<RuntimeHeapFinding> judge_reclamation_lows(const ProcessSeries::RuntimeHeap& heap,
                                                          const std::vector<AfterCollection>& levels, double steady_from_s,
                                                          const Options& options);
+
+/// Sen's pace of the levels with its interval; with too few of them for Sen's interval (five at least), the
+/// range of their pairwise paces.
+SlopeEstimate levels_pace(const std::vector<AfterCollection>& points, const Options& options);
 
 /// A leak at the pace of `points` (levels after collections; the trend with the range of the pairwise
 /// paces when too few for Sen's interval), never below `floor_rate`; projected to the maximum heap. Its
