@@ -650,5 +650,30 @@ TEST(RecordedVerdicts, ATrackedRunThatLostItsHeapIsNotToldToTrack) {
     EXPECT_EQ(v.summary.find("Tracking allocations"), std::string::npos) << v.summary;
 }
 
+// examples/patterns/node/scoreboard_heartbeat_interval_error_path_leak.js tracked (session 33's fresh corpus
+// run): a WebSocket gateway whose reset connections stay in node's timer list with their 16 KiB Buffers,
+// ~144 kB/s. V8's collection at 11.5 s freed 5 MB of other connections' Buffers: the allocator's free figure
+// +4.1 MB, its footprint flat at 14.6 MB from 12 s while RSS went on climbing. It read "Fragmentation ... not
+// a leak in the program": an allocator that stopped growing does not hold what RSS gained after it.
+TEST(RecordedVerdicts, AnAllocatorThatStoppedGrowingDoesNotExplainRssGrowthAfterIt) {
+    const Analysis a = analyze_kept("node_scoreboard_heartbeat_interval_error_path_leak_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_NE(v.pattern, diagnosis::Pattern::fragmentation) << v.summary;
+    EXPECT_EQ(v.summary.find("not a leak in the program"), std::string::npos) << v.summary;
+    EXPECT_TRUE(v.leak || !v.decided) << v.summary;
+}
+
+// examples/patterns/c_webhook_relay_receipt_fragmentation.c tracked (session 29's corpus run): small receipts
+// swept once a second between 16-120 KiB bodies in flight, the heap flat at ~5.3 MB while glibc's footprint rose 7.3 -> 9.5 MB and
+// RSS ~50 kB/s with it, the footprint swinging by 0.5 MB as the top is trimmed. Its pace over the last third's
+// readings still takes RSS's gain there: fragmentation, as the allocator's own figures say.
+TEST(RecordedVerdicts, AFootprintThatSwingsWhileItGrowsStillExplainsFragmentation) {
+    const Analysis a = analyze_kept("c_webhook_relay_receipt_fragmentation_tracked.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    EXPECT_EQ(v.pattern, diagnosis::Pattern::fragmentation) << v.summary;
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+}
+
 }  // namespace
 }  // namespace leakscope::analysis
