@@ -140,19 +140,25 @@ double held_gain(const Series& held, double from_s, double to_s) {
 
 namespace {
 
-/// Whether the allocator took its part of RSS's growth over the window's last third too: a footprint that
-/// stopped growing while RSS went on (an allocator that had its one rise, then reused what it freed) did
-/// not hold what RSS gained since, whatever it kept free. A node gateway leaking connections through their
-/// timers: V8's collection freed 5 MB of Buffer backing stores at 11.5 s (the allocator's free figure
-/// +4.1 MB, its footprint flat from 12 s at 14.6 MB) while RSS went on at 600 kB/s: "Fragmentation ...
-/// not a leak in the program". The footprint's pace over its readings there (it swings as glibc trims
-/// its top: a fragmenting webhook relay's 9.99 -> 9.51 -> 9.51 MB over a rise at 50 kB/s); too few pages
-/// gained late say nothing either way.
-bool allocator_took_late_growth(const ProcessSeries& series, double from_s, double to_s) {
+/// Whether the allocator, over the window's last third, took nothing more from the system and handed its
+/// free memory back to the program while RSS went on: what it kept free was a one-time release being
+/// reused, not freed memory it keeps, and RSS's growth since is not the allocator's. A node gateway leaking
+/// connections through their timers: V8's collection freed 5 MB of Buffer backing stores at 11.5 s (the
+/// allocator's free figure 2.1 -> 7.2 MB), then its footprint stayed at 14.6 MB and its free figure fell
+/// 7.2 -> 5.1 MB as the heap refilled it, while RSS climbed 2.1 MB: "Fragmentation ... not a leak in the
+/// program". Both figures swing as glibc trims its top (a fragmenting webhook relay's footprint 9.96 ->
+/// 9.15 -> 9.73 -> 10.34 -> 9.62 MB and its free figure 3.8-4.7 MB over a third where RSS rose 0.45 MB),
+/// so the footprint must not have risen above where the third began and the free figure's pace must
+/// fall; too few pages gained late say nothing either way.
+bool allocator_reused_late(const ProcessSeries& series, double from_s, double to_s) {
     const double late_from_s = to_s - (to_s - from_s) / 3;
     const double rss_late_gain = gain(series.rss, late_from_s, to_s);
-    if (!enough_pages_to_decide(rss_late_gain)) return true;
-    return held_gain(*series.allocator_footprint, late_from_s, to_s) >= kPartShare * rss_late_gain;
+    if (!enough_pages_to_decide(rss_late_gain)) return false;
+    const Series footprint = held_readings(*series.allocator_footprint, late_from_s, to_s);
+    if (footprint.value.empty()) return false;
+    const double footprint_rise = *std::max_element(footprint.value.begin(), footprint.value.end()) - footprint.value.front();
+    return footprint_rise < kPartShare * rss_late_gain &&
+           held_gain(*series.allocator_free, late_from_s, to_s) <= -kPartShare * rss_late_gain;
 }
 
 }  // namespace
@@ -188,7 +194,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         e.growth = RssGrowth::heap_in_steps;
         return e;
     }
-    const bool allocator_took_it = allocator_known && allocator_took_late_growth(series, from_s, to_s);
+    const bool allocator_took_it = allocator_known && !allocator_reused_late(series, from_s, to_s);
     if (allocator_took_it && e.allocator_free_gain >= kExplainsShare * e.rss_gain && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
         e.growth = RssGrowth::allocator_retains;
         return e;
