@@ -11,7 +11,7 @@
 
 namespace leakscope::diagnosis::detail {
 
-void undecided_on_an_imprecise_small_rise(Diagnosis& verdict, const Series& rss) {
+void undecided_on_an_imprecise_small_rise(Diagnosis& verdict, const Series& rss, bool beside_a_flat_heap) {
     if (!verdict.leak || !verdict.decided || verdict.pattern != Pattern::linear_growth || rss.t_s.size() < 2) return;
     const double rate = verdict.steady_rate_bytes_per_s;
     const double low = verdict.rate_ci_low_bytes_per_s;
@@ -31,8 +31,9 @@ void undecided_on_an_imprecise_small_rise(Diagnosis& verdict, const Series& rss)
     make_undecided(verdict, std::min(to_precise_s, to_large_s));
     verdict.summary = fmt::format(
         "Growing {}{}: a rise of {}, {:.1f}% of RSS, at a pace this uncertain is what an allocator settling into "
-        "its arenas under churn shows for a while, as much as a slow leak. Too early to tell: watch at least {} more.",
-        pace, warmup, format_bytes(risen), 100 * risen / level, format_duration(*verdict.watch_more_s));
+        "its arenas under churn shows for a while, as much as a slow leak{}. Too early to tell: watch at least {} more.",
+        pace, warmup, format_bytes(risen), 100 * risen / level, beside_a_flat_heap ? ", beside a live heap that does not grow" : "",
+        format_duration(*verdict.watch_more_s));
 }
 
 }  // namespace leakscope::diagnosis::detail

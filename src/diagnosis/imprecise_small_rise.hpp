@@ -22,6 +22,7 @@ inline constexpr double kSmallRiseShareOfRss = 0.15;
 
 /// A decided linear leak judged from RSS alone whose interval is loose and whose rise is small becomes
 /// undecided, watching until a tighter interval or a larger rise could decide it; anything else is left as it is.
-void undecided_on_an_imprecise_small_rise(Diagnosis& rss_verdict, const Series& rss);
+/// `beside_a_flat_heap`: the tracked heap was decided flat (the summary says so).
+void undecided_on_an_imprecise_small_rise(Diagnosis& rss_verdict, const Series& rss, bool beside_a_flat_heap = false);
 
 }  // namespace leakscope::diagnosis::detail

@@ -656,7 +656,7 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
     // stood as "Leak, critical" beside it, where its --no-track runs wait.
     const bool heap_decided_flat = result.live_heap && result.live_heap->decided && !result.live_heap->leak;
     if (result.metric == "rss" && heap_decided_flat && !series.runtime_heap && !series.unread_jvm)
-        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss);
+        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss, true);
     // RSS's own diagnosis too: beside the tracked heap it is the second witness of a weak heap trend.
     // (order_book_churn_flat, fully tracked: the heap's 2.40 kB/s, 95% CI 1 B/s to 4.63 kB/s, stood as
     // "Leak, critical" with no leaking site because RSS, 14 pages over 13 s, "corroborated" it.)

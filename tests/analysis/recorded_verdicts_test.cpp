@@ -691,6 +691,7 @@ TEST(RecordedVerdicts, ALoosePaceOnASmallRiseWaitsBesideAFlatHeap) {
     EXPECT_FALSE(v.decided) << v.summary;
     ASSERT_TRUE(v.watch_more_s.has_value()) << v.summary;
     EXPECT_GT(*v.watch_more_s, 0) << v.summary;
+    EXPECT_NE(v.summary.find("beside a live heap that does not grow"), std::string::npos) << v.summary;
 }
 
 }  // namespace
