@@ -194,8 +194,9 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
         e.growth = RssGrowth::heap_in_steps;
         return e;
     }
-    const bool allocator_took_it = allocator_known && !allocator_reused_late(series, from_s, to_s);
-    if (allocator_took_it && e.allocator_free_gain >= kExplainsShare * e.rss_gain && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
+    // An allocator reusing a one-time release late in the window explains neither way (allocator_reused_late).
+    const bool allocator_keeps_it = allocator_known && !allocator_reused_late(series, from_s, to_s);
+    if (allocator_keeps_it && e.allocator_free_gain >= kExplainsShare * e.rss_gain && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
         e.growth = RssGrowth::allocator_retains;
         return e;
     }
@@ -204,7 +205,7 @@ RssExplanation explain_rss_growth(const ProcessSeries& series, double from_s, do
     // every 2.5 s, read once a second: free 14.8 -> 2.9 MB and the heap 14.2 -> 28.1 MB while the
     // footprint rose 29.0 -> 31.0 MB and RSS 33.4 -> 35.6 MB). That growth is the malloc heap's, not
     // "outside" it (thread arenas are anonymous mappings too).
-    if (allocator_took_it && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
+    if (allocator_keeps_it && e.allocator_footprint_gain >= kExplainsShare * e.rss_gain) {
         e.growth = RssGrowth::in_allocator;
         return e;
     }
