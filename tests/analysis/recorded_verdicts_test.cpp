@@ -230,6 +230,11 @@ TEST(RecordedVerdicts, AGoHeapWhoseCollectionsFoundTheSameLiveSetIsNoLeak) {
     EXPECT_EQ(a.process.metric, "go_heap");
     EXPECT_NE(v.summary.find("what the Go runtime's collections found live stayed flat"), std::string::npos) << v.summary;
     EXPECT_FALSE(diagnosis::rate_significant(v)) << v.summary;
+    // Equal levels in whole mebibytes over ~6 s hide any pace under one MiB in that time: the interval holds
+    // it (Sen's own is [0, 0]) and the summary says so.
+    EXPECT_GE(v.rate_ci_high_bytes_per_s, 1048576.0 / 6.5) << v.summary;
+    EXPECT_LE(v.rate_ci_low_bytes_per_s, -1048576.0 / 6.5) << v.summary;
+    EXPECT_NE(v.summary.find("would not have moved them by one of their whole mebibytes"), std::string::npos) << v.summary;
 
     // RSS rising beyond what the heap can take up to its goal is memory outside that heap: undecided.
     Recording outside = recording;
