@@ -95,11 +95,13 @@ void settled(ProcessDiagnosis& result, const ProcessSeries::RuntimeHeap& heap, c
     d.fit_intercept_bytes = d.baseline_bytes = median;
     d.time_to_limit_s.reset();
     d.restart_interval_s.reset();
+    const std::string hidden = hidden_pace > 0 ? fmt::format("; over the {} they span, a leak slower than {} would not have moved them "
+                                                             "by one of their whole mebibytes",
+                                                             format_duration(trend.span_s), format_rate(hidden_pace))
+                                               : "";
     const std::string found = swings ? fmt::format("swung between {} and {} with the program's batches, with no trend ({} collections)",
                                                    format_bytes(values.front()), format_bytes(values.back()), levels.size())
-                                     : fmt::format("stayed flat ({}; over the {} they span, a leak slower than {} would not "
-                                                   "have moved them by one of their whole mebibytes)",
-                                                   levels_text(levels), format_duration(trend.span_s), format_rate(hidden_pace));
+                                     : fmt::format("stayed flat ({}{})", levels_text(levels), hidden);
     d.summary = fmt::format(
         "No leak: what the Go runtime's collections found live {}. RSS rose by {} (to {}), within the room the heap takes "
         "up to its next collection (its collector's goal of {}, with the pages and structures beside it).",
