@@ -650,7 +650,8 @@ ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& op
         detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss);
         detail::undecided_on_an_imprecise_small_rise(result.rss, series.rss);
     }
-    // Nor is it more beside a heap decided flat, which only adds that the program's blocks do not grow.
+    // The same beside a heap decided flat: it adds only that the program's blocks do not grow, which an
+    // allocator settling into its arenas shows as well.
     // perl_access_log_shipper_sawtooth sampled (batches shipped every 2 s, the allocator's in-use figure
     // swinging 12.0-14.3 MB, decided flat): RSS crept 490 kB on 23.5 MB at 16.2 kB/s (95% CI 11.4 to 32.9) and
     // stood as "Leak, critical" beside it, where its --no-track runs wait.
