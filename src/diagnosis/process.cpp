@@ -645,19 +645,17 @@ ProcessDiagnosis diagnose_with_runtime_heap(const ProcessSeries& series, const O
 ProcessDiagnosis diagnose_process(const ProcessSeries& series, const Options& options) {
     ProcessDiagnosis result = diagnose_with_runtime_heap(series, options);
     if (result.metric == "rss") detail::undecided_on_too_few_pages(result.verdict, series.rss);
-    // RSS alone, no heap beside it: a loose pace on a small rise is an allocator settling as much as a leak.
-    if (result.metric == "rss" && !series.live_heap && !series.runtime_heap && !series.unread_jvm) {
-        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss);
-        detail::undecided_on_an_imprecise_small_rise(result.rss, series.rss);
-    }
-    // The same beside a heap decided flat: it adds only that the program's blocks do not grow, which an
-    // allocator settling into its arenas shows as well.
-    // perl_access_log_shipper_sawtooth sampled (batches shipped every 2 s, the allocator's in-use figure
-    // swinging 12.0-14.3 MB, decided flat): RSS crept 490 kB on 23.5 MB at 16.2 kB/s (95% CI 11.4 to 32.9) and
-    // stood as "Leak, critical" beside it, where its --no-track runs wait.
+    // RSS alone, no heap beside it, or beside a heap decided flat (which adds only that the program's blocks
+    // do not grow, as an allocator settling into its arenas shows too): a loose pace on a small rise is an
+    // allocator settling as much as a leak. perl_access_log_shipper_sawtooth sampled (batches shipped every
+    // 2 s, the allocator's in-use figure swinging 12.0-14.3 MB, decided flat): RSS crept 490 kB on 23.5 MB at
+    // 16.2 kB/s (95% CI 11.4 to 32.9) and stood as "Leak, critical" beside it, where its --no-track runs wait.
     const bool heap_decided_flat = result.live_heap && result.live_heap->decided && !result.live_heap->leak;
-    if (result.metric == "rss" && heap_decided_flat && !series.runtime_heap && !series.unread_jvm)
-        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss, true);
+    if (result.metric == "rss" && (!series.live_heap || heap_decided_flat) && !series.runtime_heap && !series.unread_jvm) {
+        detail::undecided_on_an_imprecise_small_rise(result.verdict, series.rss, heap_decided_flat);
+        // RSS's own row too, where no heap stands beside it (beside one it is the heap's second witness: below).
+        if (!series.live_heap) detail::undecided_on_an_imprecise_small_rise(result.rss, series.rss);
+    }
     // RSS's own diagnosis too: beside the tracked heap it is the second witness of a weak heap trend.
     // (order_book_churn_flat, fully tracked: the heap's 2.40 kB/s, 95% CI 1 B/s to 4.63 kB/s, stood as
     // "Leak, critical" with no leaking site because RSS, 14 pages over 13 s, "corroborated" it.)
