@@ -251,20 +251,15 @@ bool heap_climb_left_undecided(const detail::DetailedDiagnosis& heap, const deta
            d.steady_rate_bytes_per_s >= kHeapShareOfRssGrowth * rss.diagnosis.steady_rate_bytes_per_s;
 }
 
-// Sampled tracking's heap figure read so seldom (a slow mallinfo2 is spaced out, analysis keeps only the
-// samples that carry a new reading) that the growth it shows rests on a handful of readings: a sawtooth
-// faster than the reads aliases into a slow climb (perl_access_log_shipper_sawtooth, sampled: five
-// readings 4 s apart over a 2 s flush cycle, each a little further into the tooth, "Leak: grows in 4
-// steps ... 440 MB/h" while RSS stayed flat). The latter half of the steady part is counted, so that
-// dense readings during a warm-up the fit did not separate count for nothing. That heap judges nothing;
-// RSS carries the verdict, and the heap's row says how long its reads need to become a trend. True when
-// it did so.
+/// The heap's readings in the latter half of its steady part, and how far apart they came: fewer than
+/// kFewestLateHeapReadings show no trend, rising or flat (heap_read_too_seldom below, and "fragmentation"
+/// in diagnose_native).
 struct LateHeapReadings {
     std::size_t count = 0;
     double spacing_s = 0;
+    bool too_few() const { return count < kFewestLateHeapReadings; }
 };
 
-/// The heap's readings in the latter half of its steady part, and how far apart they came.
 LateHeapReadings late_heap_readings(const detail::DetailedDiagnosis& heap, const Series& live_heap) {
     if (live_heap.t_s.empty()) return {};
     const double steady_from_s = std::max(live_heap.t_s.front(), heap.diagnosis.onset_s.value_or(heap.diagnosis.warmup_end_s));
@@ -276,25 +271,31 @@ LateHeapReadings late_heap_readings(const detail::DetailedDiagnosis& heap, const
     return late;
 }
 
+// Sampled tracking's heap figure read so seldom (a slow mallinfo2 is spaced out, analysis keeps only the
+// samples that carry a new reading) that the growth it shows rests on a handful of readings: a sawtooth
+// faster than the reads aliases into a slow climb (perl_access_log_shipper_sawtooth, sampled: five
+// readings 4 s apart over a 2 s flush cycle, each a little further into the tooth, "Leak: grows in 4
+// steps ... 440 MB/h" while RSS stayed flat). The latter half of the steady part is counted, so that
+// dense readings during a warm-up the fit did not separate count for nothing. That heap judges nothing;
+// RSS carries the verdict, and the heap's row says how long its reads need to become a trend. True when
+// it did so.
 bool heap_read_too_seldom(detail::DetailedDiagnosis& heap, ProcessDiagnosis& result, const Series& live_heap) {
     if (!heap.growing || live_heap.t_s.size() < 2) return false;
     const LateHeapReadings late = late_heap_readings(heap, live_heap);
-    const std::size_t readings = late.count;
-    if (readings >= kFewestLateHeapReadings) return false;
-    const double spacing_s = late.spacing_s;
+    if (!late.too_few()) return false;
     heap.growing = false;
     Diagnosis& d = heap.diagnosis;
-    detail::make_undecided(d, 2 * spacing_s * static_cast<double>(kFewestLateHeapReadings - readings));
+    detail::make_undecided(d, 2 * late.spacing_s * static_cast<double>(kFewestLateHeapReadings - late.count));
     d.summary = fmt::format("The allocator's in-use figure (sampled tracking's heap) was read only {} times in the latter half "
                             "of its steady part, "
                             "{} apart (reads that are slow on this heap are spaced out): too few to show a trend, and "
                             "a cycle faster than the reads would look like growth. Watch at least {} more.",
-                            readings, format_duration(spacing_s), format_duration(*d.watch_more_s));
+                            late.count, format_duration(late.spacing_s), format_duration(*d.watch_more_s));
     result.live_heap = d;
     result.verdict.summary += fmt::format(" The heap figure was read too seldom to judge ({} readings in the latter half "
                                           "of its steady part): "
                                           "RSS carries the verdict.",
-                                          readings);
+                                          late.count);
     return true;
 }
 
@@ -497,7 +498,7 @@ ProcessDiagnosis diagnose_native(const ProcessSeries& series, const detail::Deta
                 // the start: "Fragmentation ... not a leak in the program" beside RSS's 565 MB/h leak. RSS
                 // judges; the heap's figure adds nothing either way.
                 if (const LateHeapReadings late = late_heap_readings(heap, *series.live_heap);
-                    !series.live_heap->t_s.empty() && late.count < kFewestLateHeapReadings) {
+                    !series.live_heap->t_s.empty() && late.too_few()) {
                     verdict = rss.diagnosis;
                     result.metric = "rss";
                     verdict.summary += fmt::format(" The heap figure was read too seldom to say whether the heap holds this growth: "
