@@ -23,6 +23,7 @@ import mmap
 import sys
 
 import pacing
+from mix import mix
 
 TICK_S = 0.05
 CLIPS_PER_SECOND = 8
@@ -30,14 +31,6 @@ SLOTS = 24
 SLOT_BYTES = 8192
 RING_BYTES = SLOTS * SLOT_BYTES  # 192 KiB
 CAMERAS = 120
-
-
-def mix(x):
-    """SplitMix64's finalizer: the same deterministic draws in every run (../mix.h)."""
-    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
 
 
 class RingBuffer:

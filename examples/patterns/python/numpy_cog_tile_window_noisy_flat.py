@@ -30,16 +30,10 @@ import zlib
 import numpy as np
 
 import pacing
+from mix import mix
 
 SCENE_SIDE = 2048
 TILE = 256
-
-
-def mix(x):
-    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
 
 
 def requests_in_tick(i):
