@@ -124,6 +124,22 @@ TEST(RecordedVerdicts, AHeapFigureReadTooSeldomShowsNoFragmentation) {
     EXPECT_TRUE(a.unsampled_growth->within_swings);
 }
 
+TEST(RecordedVerdicts, ANativeProgramsRssLowsClimbingUnprovenAreNoRuntimesHeap) {
+    // examples/patterns/c_scrape_parser_pool_flat.c, sampled (session 35's run): a C metrics scraper whose
+    // parser pool is reused. The allocator's in-use figure stays at 3.3-3.8 MB; RSS creeps 7.18 -> 7.68 MB
+    // over 12 s in teeth of its own noise, whose five lows climb too little for the trend test. That wait
+    // is for a collector's releases (Go, node): this C program has none, and the verdict read "Growing
+    // 46.5 MB/h under a sawtooth ... watch at least 1 min more. The live heap does not grow: the growth is
+    // in the runtime's own heap." The heap decided flat judges it, as beside any other unproven RSS trend.
+    const Analysis a = analyze_kept("c_scrape_parser_pool_flat_sampled.lks");
+    const diagnosis::Diagnosis& v = a.process.verdict;
+    ASSERT_TRUE(a.process.live_heap.has_value());
+    EXPECT_TRUE(a.process.rss.watch_more_s.has_value()) << a.process.rss.summary;  // RSS's own wait is still there
+    EXPECT_FALSE(v.leak) << v.summary;
+    EXPECT_TRUE(v.decided) << v.summary;
+    EXPECT_EQ(v.summary.find("runtime's own heap"), std::string::npos) << v.summary;
+}
+
 TEST(RecordedVerdicts, ASettlingCacheWhoseExitPagedInCodeIsAWarmupOnRssAlone) {
     // examples/patterns/profiler_symbol_cache_settling.cpp under --no-track (session 21): a symbol cache
     // whose misses halve every ~1.7 s, RSS +21 MB and still creeping. Its last sample rose 156 kB in
