@@ -2,6 +2,11 @@
 # (apt-get, when run as root; otherwise they print the one line to run and stop).
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+# The suite runs two tests a core: most of its time is paced programs waiting (10-16 s at a few % of a CPU),
+# and ctest at one test a core kept the 2 cores ~30% busy (session 36, a fresh clone: the suite 851 s at
+# -j2, 501 s at -j4 with every test passing and none losing its pacing, ctest's children 1.06 CPUs). The
+# CPU-heavy ones that pacing would suffer beside run alone (RUN_SERIAL: numba, perl's hash, Chromium).
+SUITE_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 DEB_PACKAGES = cmake g++ make pkg-config libdw-dev libelf-dev libunwind-dev libzstd-dev \
                libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
                libcpp-httplib-dev python3-dev pybind11-dev libre2-dev libprotobuf-dev protobuf-compiler
@@ -54,7 +59,7 @@ test: deps test-deps
 	  $(MAKE) --no-print-directory sanitize-tests-build >$(SANITIZE_BUILD_LOG) 2>&1 & sanitizer_build=$$!; \
 	stop="/bin/kill -TERM -- -$$sanitizer_build 2>/dev/null"; trap "$$stop" EXIT; trap "$$stop; exit 130" INT TERM; \
 	$(MAKE) --no-print-directory suite-build || exit 1; \
-	(cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600) || status=1; \
+	(cd $(BUILD_DIR) && ctest --output-on-failure -j $(SUITE_JOBS) --timeout 600) || status=1; \
 	echo "sanitizer build (in the background since the start; log: $(SANITIZE_BUILD_LOG)):"; \
 	if wait $$sanitizer_build; then trap - EXIT INT TERM; tail -n 1 $(SANITIZE_BUILD_LOG); \
 	  $(MAKE) --no-print-directory sanitize-tests-run || status=1; \
