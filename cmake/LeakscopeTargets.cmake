@@ -11,3 +11,10 @@ function(leakscope_targets_under dir out)
   endforeach()
   set(${out} ${targets} PARENT_SCOPE)
 endfunction()
+
+# leakscope_suite_runs(NAME...): accuracy-corpus programs (examples/patterns) that a test of the suite runs,
+# so that `make test` builds them; names that are no target (the corpus's Python, perl or Go programs) are
+# ignored.
+function(leakscope_suite_runs)
+  set_property(GLOBAL APPEND PROPERTY LEAKSCOPE_SUITE_PROGRAMS ${ARGN})
+endfunction()

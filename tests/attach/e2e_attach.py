@@ -72,6 +72,8 @@ class AttachCase(unittest.TestCase):
         r = subprocess.run([LEAKSCOPE, "attach", str(pid), "--track", "--interval", "100ms", "-o",
                             os.path.join(self.tmp.name, "r.lks"), "--json", report, *extra],
                            capture_output=True, text=True, timeout=timeout)
+        # No report: leakscope's own words say why (a missing file alone said nothing, session 36).
+        self.assertTrue(os.path.exists(report), f"no report; exit {r.returncode}; stderr: {r.stderr}")
         with open(report) as f:
             return r, json.load(f)
 
