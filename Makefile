@@ -66,7 +66,8 @@ test: deps test-deps
 	else cat $(SANITIZE_BUILD_LOG); echo "sanitizer build failed"; status=1; fi; \
 	exit $$status
 
-# What the suite runs: everything but the benchmarks (target leakscope_suite, top-level CMakeLists.txt).
+# What the suite runs: everything but the benchmarks and the corpus programs no test runs (target leakscope_suite,
+# top-level CMakeLists.txt).
 suite-build:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target leakscope_suite

@@ -31,6 +31,20 @@ def command(case, build_dir, seconds=None):
     return [part.format(**values) for part in template] + [str(seconds)]
 
 
+def unbuilt_program(case, build_dir):
+    """A program of this build's corpus (bin/examples) that is not there: a build that left it out, not a
+    machine without a runtime, so never a skip. `make test` builds only the programs its tests name with
+    leakscope_suite_runs (cmake/LeakscopeTargets.cmake); `make build` builds them all."""
+    program = command(case, build_dir)[0]
+    built_here = os.path.join(build_dir, "bin", "examples") + os.path.sep
+    # The Go programs are built only where Debian's golang-go is: without it they are skipped (missing_tool).
+    go_program_without_go = case["name"].startswith("go_") and not shutil.which("go")
+    if program.startswith(built_here) and not os.access(program, os.X_OK) and not go_program_without_go:
+        return (f"{program} was not built (a test of the suite that runs it names it with leakscope_suite_runs; "
+                "`make build` builds every corpus program)")
+    return None
+
+
 def missing_tool(case, build_dir):
     """Why a case cannot run on this machine (its interpreter or program is absent), or None."""
     program = command(case, build_dir)[0]

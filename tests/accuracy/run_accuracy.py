@@ -322,6 +322,10 @@ def main():
         cases = [c for c in cases if c["name"] in wanted]
     if args.holdout_only or args.no_holdout:
         cases = [c for c in cases if bool(c.get("holdout")) == args.holdout_only]
+    unbuilt = [why for why in (corpus.unbuilt_program(case, args.build) for case in cases) if why]
+    if unbuilt:
+        print("run_accuracy.py: " + "; ".join(unbuilt))
+        return 2
     runnable = []
     for case in cases:
         why = corpus.missing_tool(case, args.build)
