@@ -9,6 +9,8 @@
 #include "diagnosis/undecided.hpp"
 #include "diagnosis/units.hpp"
 
+#include "analysis/site_called_a_leak.hpp"
+
 namespace leakscope::analysis {
 namespace {
 
@@ -112,7 +114,8 @@ void undecide_heap_growth_no_site_carries(const Recording& recording, double unt
     if (carrier && process.rss.leak && process.rss.decided) {
         // The leak stands, and the site holding the heap's rise is where it is: its own test, stricter for
         // testing every site, had too few steps to say so alone.
-        carrier->diagnosis.leak = true;
+        call_site_a_leak(*carrier, "it holds the heap's rise, whose leak RSS's own decided leak corroborates; its own test, "
+                                   "stricter for testing every site, had too few steps to say so alone.");
         carrier->diagnosis.decided = true;
         return;
     }

@@ -8,6 +8,7 @@
 #include "diagnosis/units.hpp"
 
 #include "analysis/pymalloc_arenas.hpp"  // holds_only_arenas
+#include "analysis/site_called_a_leak.hpp"
 
 namespace leakscope::analysis {
 namespace {
@@ -118,20 +119,19 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
     for (const auto& [rise, k] : rises) {
         if (covered >= kCoveredShare * total) break;
         covered += rise;
-        auto& d = sites[k].diagnosis;
-        d.leak = true;
         if (is_arena_site(sites[k])) {
-            d.summary += fmt::format(" Called a leak from the process's verdict: only pymalloc's arenas ({} each) rose with the leak "
-                                     "in this run's samples, and this site holds arenas only, charged to whatever code needed a new "
-                                     "one: the leak's small objects fill them, from this line or another. PYTHONMALLOC=malloc "
-                                     "counts every object at its line (~1.4x the interpreter's time).",
-                                     diagnosis::format_bytes_binary(arena_bytes));
+            call_site_a_leak(sites[k], fmt::format("only pymalloc's arenas ({} each) rose with the leak in this run's samples, "
+                                                   "and this site holds arenas only, charged to whatever code needed a new "
+                                                   "one: the leak's small objects fill them, from this line or another. "
+                                                   "PYTHONMALLOC=malloc counts every object at its line (~1.4x the "
+                                                   "interpreter's time).",
+                                                   diagnosis::format_bytes_binary(arena_bytes)));
             continue;
         }
-        d.summary += sampled ? " Called a leak from the process's verdict: with sampled tracking this site's own trend rests on "
-                               "few samples, and it carries the largest share of the heap's rise."
-                             : " Called a leak from the process's verdict: this site grows in steps too few for its own trend "
-                               "(a container doubling its capacity), and it carries the largest share of the heap's rise.";
+        call_site_a_leak(sites[k], sampled ? "with sampled tracking this site's own trend rests on few samples, and it "
+                                             "carries the largest share of the heap's rise."
+                                           : "this site grows in steps too few for its own trend (a container doubling its "
+                                             "capacity), and it carries the largest share of the heap's rise.");
     }
     std::stable_sort(sites.begin(), sites.end(), [](const SiteReport& a, const SiteReport& b) { return a.diagnosis.leak > b.diagnosis.leak; });
     return std::nullopt;
