@@ -180,10 +180,6 @@ json site_json(const analysis::SiteReport& site) {
         {"rate_bytes_per_event", optional_number(site.diagnosis.rate_bytes_per_event)},
         {"leak", site.diagnosis.leak},
         {"pattern", diagnosis::to_string(site.diagnosis.pattern)},
-        // The site's own verdict in words, with why it was called a leak when its own trend did not show it
-        // ("Called a leak from the process's verdict: ..."): a site marked leaking with a warm-up pattern and
-        // 0 B/s said nothing else of why (sampled tracking, session 36).
-        {"summary", site.diagnosis.summary},
         {"warmup_bytes", site.diagnosis.warmup_bytes},
         {"q_value", site.q_value},
         {"total_allocations", site.total_allocations},

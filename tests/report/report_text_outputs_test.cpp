@@ -209,17 +209,6 @@ TEST(ReportTerminal, AWarmupOfRssBesideTheHeapsVerdictSaysWhose) {
     EXPECT_EQ(make_json_report(example.recording, example.analysis)["growth"]["warmup_metric"], "rss");
 }
 
-TEST(ReportJson, EachSiteCarriesItsOwnVerdictInWords) {
-    Example example = testing::linear_leak_example();
-    ASSERT_FALSE(example.analysis.sites.empty());
-    example.analysis.sites.front().diagnosis.summary =
-        "Warm-up, then flat. Called a leak from the process's verdict: with sampled tracking this site's own trend rests on "
-        "few samples, and it carries the largest share of the heap's rise.";
-    const auto report = make_json_report(example.recording, example.analysis);
-    ASSERT_FALSE(report["sites"].empty());
-    EXPECT_EQ(report["sites"][0]["summary"], example.analysis.sites.front().diagnosis.summary);
-}
-
 TEST(ReportTerminal, ATargetThatDiedSaysSo) {
     Example example = testing::linear_leak_example();
     RunEnd end;
