@@ -89,24 +89,21 @@ std::optional<UnsampledGrowth> attribute_sampled_growth(const Recording& recordi
         return arena_bytes > 0 && report.series_index < grid.sites.size() &&
                holds_only_arenas(grid.sites[report.series_index], last + 1, arena_bytes);
     };
-    const auto rises_of = [&](bool arenas_allowed, double& total) {
+    const auto rises_of = [&](bool arenas_allowed) {
         std::vector<std::pair<double, std::size_t>> rises;
-        total = 0;
         for (std::size_t k = 0; k < sites.size() && first < last; ++k) {
             if (sites[k].series_index >= grid.sites.size()) continue;
             if (!arenas_allowed && is_arena_site(sites[k])) continue;
             const auto& site = grid.sites[sites[k].series_index];
             const double rise = live_in(site, last) - live_in(site, first);
-            if (rise > 0) {
-                rises.emplace_back(rise, k);
-                total += rise;
-            }
+            if (rise > 0) rises.emplace_back(rise, k);
         }
         return rises;
     };
+    std::vector<std::pair<double, std::size_t>> rises = rises_of(/*arenas_allowed=*/false);
+    if (rises.empty() && sampled_run && !in_steps) rises = rises_of(/*arenas_allowed=*/true);
     double total = 0;
-    std::vector<std::pair<double, std::size_t>> rises = rises_of(/*arenas_allowed=*/false, total);
-    if (!(total > 0) && sampled_run && !in_steps) rises = rises_of(/*arenas_allowed=*/true, total);
+    for (const auto& [rise, k] : rises) total += rise;
     // No site's estimate rose: with sampled tracking the report says why no site is named, whatever the
     // verdict rests on (py_export_result_unpolled_leak, sampled, session 24: RSS's leak beside a heap that
     // rose 1.28 MB in steps, its one leaking site's 14 samples reading a warm-up, and no word of why).

@@ -11,7 +11,7 @@ namespace leakscope::analysis {
 
 /// Marks `site` leaking and rewrites its summary to read as one story: why it is called a leak, then
 /// what its own trend alone read. Appended after it, "Called a leak ..." followed "... then flat (0 B/s,
-/// not significant): no leak." once the JSON report carried each site's summary (session 36).
+/// not significant): no leak." (session 36; no report renders a site's summary yet).
 void call_site_a_leak(SiteReport& site, std::string_view why);
 
 }  // namespace leakscope::analysis
